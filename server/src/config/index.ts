@@ -1,0 +1,51 @@
+import { parseApiBase } from '../providers/stripe/client';
+
+/**
+ * Plugin configuration (config/plugins.js → 'invoice-payments'.config). Everything a site admin
+ * changes at run time lives in the settings store instead; this is for deployment-level choices.
+ */
+export interface PluginConfig {
+  stripe: {
+    /** Another server speaking Stripe's API, e.g. http://127.0.0.1:12111. Env: STRIPE_API_BASE. */
+    apiBase: string | null;
+    maxNetworkRetries: number;
+    timeoutMs: number;
+  };
+  /** Public base URL of this Strapi (for webhook and pay links); defaults to server.url. */
+  publicUrl: string | null;
+  webhook: { toleranceSeconds: number };
+}
+
+export const defaultConfig: PluginConfig = {
+  stripe: { apiBase: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
+  publicUrl: null,
+  webhook: { toleranceSeconds: 300 },
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export default {
+  default: defaultConfig,
+  validator(config: unknown): void {
+    if (!isRecord(config)) throw new Error('invoice-payments: config must be an object.');
+    const stripe = config.stripe;
+    if (stripe !== undefined) {
+      if (!isRecord(stripe)) throw new Error('invoice-payments: config.stripe must be an object.');
+      if (stripe.apiBase != null) {
+        if (typeof stripe.apiBase !== 'string') throw new Error('invoice-payments: config.stripe.apiBase must be a string.');
+        parseApiBase(stripe.apiBase);
+      }
+      for (const k of ['maxNetworkRetries', 'timeoutMs'] as const) {
+        const v = stripe[k];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+          throw new Error(`invoice-payments: config.stripe.${k} must be a non-negative integer.`);
+        }
+      }
+    }
+    if (config.publicUrl != null && typeof config.publicUrl !== 'string') {
+      throw new Error('invoice-payments: config.publicUrl must be a string.');
+    }
+  },
+};

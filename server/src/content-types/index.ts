@@ -1,0 +1,13 @@
+import invoice from './invoice';
+import payment from './payment';
+import refund from './refund';
+import webhookEvent from './webhook-event';
+import auditEntry from './audit-entry';
+
+export default {
+  invoice,
+  payment,
+  refund,
+  'webhook-event': webhookEvent,
+  'audit-entry': auditEntry,
+};

@@ -1,0 +1,58 @@
+/**
+ * An invoice. Money fields are integer minor units of `currency` (cents, yen, fils...).
+ * subtotal/tax/total are computed from lineItems; amountPaid/amountRefunded/balanceDue/status from
+ * the payment ledger (services/invoice-calculator). Whatever a client or admin types there is replaced.
+ */
+export default {
+  kind: 'collectionType',
+  collectionName: 'invoice_payments_invoices',
+  info: {
+    singularName: 'invoice',
+    pluralName: 'invoices',
+    displayName: 'Invoice',
+    description: 'An invoice that clients can pay by card through Stripe',
+  },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: true },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    number: { type: 'string', required: true, unique: true, maxLength: 64 },
+    status: {
+      type: 'enumeration',
+      enum: ['draft', 'sent', 'viewed', 'partially_paid', 'paid', 'void'],
+      default: 'draft',
+      required: true,
+    },
+    currency: { type: 'string', required: true, minLength: 3, maxLength: 3, default: 'USD' },
+    lineItems: { type: 'json', required: true },
+    taxRateBps: { type: 'integer', min: 0, max: 10000, default: 0 },
+    discountAmount: { type: 'integer', min: 0, default: 0 },
+    subtotal: { type: 'integer', default: 0, writable: false },
+    tax: { type: 'integer', default: 0, writable: false },
+    total: { type: 'integer', default: 0, writable: false },
+    amountPaid: { type: 'integer', default: 0, writable: false },
+    amountRefunded: { type: 'integer', default: 0, writable: false },
+    balanceDue: { type: 'integer', default: 0, writable: false },
+    issueDate: { type: 'date' },
+    dueDate: { type: 'date' },
+    billingName: { type: 'string', maxLength: 200 },
+    billingEmail: { type: 'email' },
+    notes: { type: 'text' },
+    customer: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' },
+    payToken: { type: 'string', private: true, configurable: false, writable: false },
+    needsAttention: { type: 'boolean', default: false, writable: false },
+    attentionReason: { type: 'text', writable: false },
+    disputeOpen: { type: 'boolean', default: false, writable: false },
+    sentAt: { type: 'datetime', writable: false },
+    viewedAt: { type: 'datetime', writable: false },
+    paidAt: { type: 'datetime', writable: false },
+    payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice' },
+  },
+  indexes: [
+    { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },
+    { name: 'invoice_payments_invoices_pay_token_uq', columns: ['pay_token'], type: 'unique' },
+    { name: 'invoice_payments_invoices_status_idx', columns: ['status'] },
+  ],
+};

@@ -1,0 +1,55 @@
+/**
+ * One ledger entry: a card payment (PaymentIntent), a Checkout Session, or a manual payment
+ * (check, ACH, wire, cash). Written only by the plugin's settlement code, never by hand.
+ */
+export default {
+  kind: 'collectionType',
+  collectionName: 'invoice_payments_payments',
+  info: { singularName: 'payment', pluralName: 'payments', displayName: 'Payment', description: 'Invoice payment ledger entry' },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: false },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    invoice: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.invoice', inversedBy: 'payments' },
+    kind: { type: 'enumeration', enum: ['card', 'checkout', 'manual'], required: true },
+    provider: { type: 'string', required: true },
+    method: { type: 'string' },
+    status: {
+      type: 'enumeration',
+      enum: ['pending', 'requires_action', 'processing', 'succeeded', 'failed', 'canceled', 'refunded', 'partially_refunded', 'disputed'],
+      default: 'pending',
+      required: true,
+    },
+    amount: { type: 'integer', required: true },
+    currency: { type: 'string', required: true },
+    fee: { type: 'integer', default: 0 },
+    amountRefunded: { type: 'integer', default: 0 },
+    feeRefunded: { type: 'integer', default: 0 },
+    paymentIntentId: { type: 'string' },
+    checkoutSessionId: { type: 'string' },
+    chargeId: { type: 'string' },
+    lastEventId: { type: 'string' },
+    lastEventCreated: { type: 'biginteger' },
+    failureCode: { type: 'string' },
+    failureMessage: { type: 'text' },
+    reference: { type: 'string' },
+    paidAt: { type: 'datetime' },
+    voidedAt: { type: 'datetime' },
+    voidReason: { type: 'text' },
+    disputeId: { type: 'string' },
+    disputeStatus: { type: 'string' },
+    disputedAmount: { type: 'integer', default: 0 },
+    livemode: { type: 'boolean', default: false },
+    mismatch: { type: 'text' },
+    recordedBy: { type: 'string' },
+    notifiedAt: { type: 'datetime' },
+  },
+  indexes: [
+    { name: 'invoice_payments_payments_pi_uq', columns: ['payment_intent_id'], type: 'unique' },
+    { name: 'invoice_payments_payments_cs_uq', columns: ['checkout_session_id'], type: 'unique' },
+    { name: 'invoice_payments_payments_charge_idx', columns: ['charge_id'] },
+    { name: 'invoice_payments_payments_status_idx', columns: ['status', 'updated_at'] },
+  ],
+};

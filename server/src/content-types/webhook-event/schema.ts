@@ -1,0 +1,39 @@
+/** A Stripe event as received, stored once under its Stripe id before it is acknowledged. */
+export default {
+  kind: 'collectionType',
+  collectionName: 'invoice_payments_webhook_events',
+  info: { singularName: 'webhook-event', pluralName: 'webhook-events', displayName: 'Webhook event', description: 'Stripe webhook delivery' },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: false },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    stripeEventId: { type: 'string', required: true },
+    type: { type: 'string', required: true },
+    livemode: { type: 'boolean', default: false },
+    apiVersion: { type: 'string' },
+    stripeCreated: { type: 'biginteger' },
+    objectId: { type: 'string' },
+    payload: { type: 'json' },
+    status: {
+      type: 'enumeration',
+      enum: ['received', 'processing', 'processed', 'failed', 'dead_lettered', 'ignored'],
+      default: 'received',
+      required: true,
+    },
+    attempts: { type: 'integer', default: 0 },
+    deliveries: { type: 'integer', default: 1 },
+    lastError: { type: 'text' },
+    ignoredReason: { type: 'text' },
+    nextAttemptAt: { type: 'datetime' },
+    lockedUntil: { type: 'datetime' },
+    lockedBy: { type: 'string' },
+    processedAt: { type: 'datetime' },
+    invoiceDocumentId: { type: 'string' },
+  },
+  indexes: [
+    { name: 'invoice_payments_webhook_events_evt_uq', columns: ['stripe_event_id'], type: 'unique' },
+    { name: 'invoice_payments_webhook_events_due_idx', columns: ['status', 'next_attempt_at'] },
+  ],
+};

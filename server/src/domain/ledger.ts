@@ -1,0 +1,156 @@
+import { normalizeCurrency } from './currency-table';
+import { DomainError } from './errors';
+import { computeBalance, deriveInvoiceStatus } from './invoice-status';
+import type { InvoiceStatus, RefundPolicy } from './invoice-status';
+import { isCollectedPaymentStatus } from './payment-status';
+import type { PaymentStatus } from './payment-status';
+
+/**
+ * Turns the ledger (every payment attempt recorded against an invoice) into
+ * the invoice's money figures. Invoices never store a paid amount that cannot
+ * be recomputed from here.
+ *
+ * Amounts are in the invoice's minor units and always refer to the invoice
+ * portion: `amount` is what the payment settles on the invoice, `fee` is the
+ * passed-through card surcharge on top of it (card charge = amount + fee), so
+ * fees never count towards the invoice total. `amountRefunded` and
+ * `disputedAmount` are likewise invoice-portion amounts; fee refunds are
+ * tracked separately in `feeRefunded`.
+ */
+
+export type LedgerEntryKind = 'card' | 'checkout' | 'manual';
+export type DisputeStatus = 'open' | 'won' | 'lost';
+
+export interface LedgerEntry {
+  kind: LedgerEntryKind;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  fee: number;
+  amountRefunded: number;
+  feeRefunded?: number;
+  disputeStatus?: DisputeStatus | null;
+  disputedAmount?: number;
+  /** Manual entries an admin recorded by mistake are voided, never deleted. */
+  voided?: boolean;
+}
+
+export interface MismatchedEntry {
+  index: number;
+  entry: LedgerEntry;
+}
+
+export interface LedgerSummary {
+  currency: string;
+  /** Gross invoice-portion amount of collected payments. */
+  amountPaid: number;
+  /** Refunded plus lost in disputes (invoice portion). */
+  amountRefunded: number;
+  /** Of amountRefunded, the part lost in disputes. */
+  amountLostInDisputes: number;
+  netPaid: number;
+  /** Surcharges kept (fee minus fee refunded). */
+  feesCollected: number;
+  hasOpenDispute: boolean;
+  /** Money was collected and all of it went back through refunds. */
+  fullyRefunded: boolean;
+  /** Entries in another currency: not booked, an admin must look at them. */
+  mismatched: MismatchedEntry[];
+}
+
+function checkMinor(value: number, field: string, index: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new DomainError(
+      'ledger_entry_invalid',
+      `Ledger entry ${index + 1} has an invalid ${field}; amounts must be whole, non-negative minor units.`,
+      { index, field, value },
+    );
+  }
+  return value;
+}
+
+export function summarizeLedger(entries: readonly LedgerEntry[], invoiceCurrency: string): LedgerSummary {
+  const currency = normalizeCurrency(invoiceCurrency);
+  let amountPaid = 0;
+  let refunded = 0;
+  let lost = 0;
+  let feesCollected = 0;
+  let hasOpenDispute = false;
+  const mismatched: MismatchedEntry[] = [];
+
+  entries.forEach((entry, index) => {
+    if (entry.voided === true) return;
+    // Compared without normalizeCurrency: an unsupported code on an entry is
+    // still a mismatch to report, not a reason to fail the whole invoice.
+    if (typeof entry.currency !== 'string' || entry.currency.trim().toUpperCase() !== currency) {
+      mismatched.push({ index, entry });
+      return;
+    }
+    if (entry.disputeStatus === 'open') hasOpenDispute = true;
+    if (!isCollectedPaymentStatus(entry.status)) return;
+
+    const amount = checkMinor(entry.amount, 'amount', index);
+    const entryRefunded = checkMinor(entry.amountRefunded, 'amountRefunded', index);
+    const entryLost =
+      entry.disputeStatus === 'lost' ? checkMinor(entry.disputedAmount ?? amount, 'disputedAmount', index) : 0;
+    const fee = checkMinor(entry.fee, 'fee', index);
+    const feeRefunded = Math.min(checkMinor(entry.feeRefunded ?? 0, 'feeRefunded', index), fee);
+
+    // Nothing can take back more than was paid on this entry; refunds first,
+    // the dispute loss covers what is left.
+    const refundedHere = Math.min(entryRefunded, amount);
+    const lostHere = Math.min(entryLost, amount - refundedHere);
+
+    amountPaid += amount;
+    refunded += refundedHere;
+    lost += lostHere;
+    feesCollected += fee - feeRefunded;
+  });
+
+  const amountRefunded = refunded + lost;
+  return {
+    currency,
+    amountPaid,
+    amountRefunded,
+    amountLostInDisputes: lost,
+    netPaid: amountPaid - amountRefunded,
+    feesCollected,
+    hasOpenDispute,
+    fullyRefunded: amountPaid > 0 && refunded >= amountPaid,
+    mismatched,
+  };
+}
+
+export interface InvoiceMoney {
+  amountPaid: number;
+  amountRefunded: number;
+  balanceDue: number;
+  status: InvoiceStatus;
+  summary: LedgerSummary;
+}
+
+export function recomputeInvoice(
+  invoice: { status: InvoiceStatus; total: number; currency: string },
+  entries: readonly LedgerEntry[],
+  refundPolicy: RefundPolicy,
+): InvoiceMoney {
+  const summary = summarizeLedger(entries, invoice.currency);
+  const status = deriveInvoiceStatus({
+    current: invoice.status,
+    total: invoice.total,
+    netPaid: summary.netPaid,
+    refundPolicy,
+    fullyRefunded: summary.fullyRefunded,
+  });
+  return {
+    amountPaid: summary.amountPaid,
+    amountRefunded: summary.amountRefunded,
+    balanceDue: computeBalance({
+      total: invoice.total,
+      amountPaid: summary.amountPaid,
+      amountRefunded: summary.amountRefunded,
+    }),
+    status,
+    summary,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Status machine for one ledger entry (one PaymentIntent / Checkout Session /
+ * manual payment). Webhooks arrive late, duplicated and out of order, so an
+ * update is applied only if it moves the entry forward:
+ *
+ *   from                               may move to
+ *   ---------------------------------  -------------------------------------------
+ *   pending, requires_action,          anything else (the intent is still open, and
+ *   processing                         a refund/dispute event may beat `succeeded`)
+ *   failed                             requires_action, processing, succeeded
+ *                                      (the payer retries on the same intent),
+ *                                      canceled (an abandoned intent gets canceled)
+ *   succeeded                          partially_refunded, refunded, disputed
+ *   partially_refunded                 refunded, disputed
+ *   refunded                           disputed (a refunded charge can still be disputed)
+ *   disputed                           succeeded, partially_refunded, refunded
+ *                                      (dispute won: back to the pre-dispute state;
+ *                                      a lost dispute stays `disputed` and is
+ *                                      recorded through the entry's disputeStatus)
+ *   canceled                           nothing (Stripe cannot revive a canceled intent)
+ *
+ * Never allowed, whatever the order: succeeded -> failed/canceled/pending/
+ * processing/requires_action. Same-status "transitions" return false: they are
+ * not a change (amounts may still be updated by the caller).
+ */
+
+export const PAYMENT_STATUSES = [
+  'pending',
+  'requires_action',
+  'processing',
+  'succeeded',
+  'failed',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+  'disputed',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export function isPaymentStatus(value: unknown): value is PaymentStatus {
+  return typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
+}
+
+const OPEN: readonly PaymentStatus[] = ['pending', 'requires_action', 'processing'];
+
+const TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
+  pending: PAYMENT_STATUSES.filter((s) => s !== 'pending'),
+  requires_action: PAYMENT_STATUSES.filter((s) => s !== 'requires_action'),
+  processing: PAYMENT_STATUSES.filter((s) => s !== 'processing'),
+  failed: ['requires_action', 'processing', 'succeeded', 'canceled'],
+  succeeded: ['partially_refunded', 'refunded', 'disputed'],
+  partially_refunded: ['refunded', 'disputed'],
+  refunded: ['disputed'],
+  disputed: ['succeeded', 'partially_refunded', 'refunded'],
+  canceled: [],
+};
+
+export function canTransitionPayment(from: PaymentStatus, to: PaymentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/**
+ * The status to store after receiving `proposed`: the proposed one if the move
+ * is allowed, otherwise the current one (the event is stale). `from` null means
+ * the entry is new.
+ */
+export function nextPaymentStatus(from: PaymentStatus | null, proposed: PaymentStatus): PaymentStatus {
+  if (from === null) return proposed;
+  return canTransitionPayment(from, proposed) ? proposed : from;
+}
+
+/** Money has not settled either way yet. */
+export function isOpenPaymentStatus(status: PaymentStatus): boolean {
+  return OPEN.includes(status);
+}
+
+/** Statuses whose amount was collected at some point (refunds counted separately). */
+export const COLLECTED_PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'succeeded',
+  'partially_refunded',
+  'refunded',
+  'disputed',
+];
+
+export function isCollectedPaymentStatus(status: PaymentStatus): boolean {
+  return COLLECTED_PAYMENT_STATUSES.includes(status);
+}

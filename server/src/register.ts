@@ -1,0 +1,23 @@
+import type { Core } from '@strapi/strapi';
+
+type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
+
+/**
+ * Stripe signs the exact bytes it sends, so the webhook needs the raw body. Strapi's body parser
+ * (koa-body) keeps it only with `includeUnparsed`; we switch that on here so a site admin does not
+ * have to edit config/middlewares. The parsed body is unchanged for every other route.
+ */
+export function keepRawBody(middlewares: MiddlewareEntry[]): MiddlewareEntry[] {
+  return middlewares.map((entry) => {
+    if (entry === 'strapi::body') return { name: 'strapi::body', config: { includeUnparsed: true } };
+    if (typeof entry === 'object' && entry.name === 'strapi::body') {
+      return { ...entry, config: { ...(entry.config ?? {}), includeUnparsed: true } };
+    }
+    return entry;
+  });
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
+  if (Array.isArray(middlewares)) strapi.config.set('middlewares', keepRawBody(middlewares));
+};

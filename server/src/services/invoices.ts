@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import {
+  canTransitionInvoice,
+  computeInvoiceTotals,
+  isDomainError,
+  isInvoiceStatus,
+  normalizeCurrency,
+  recomputeInvoice,
+  type InvoiceStatus,
+  type LedgerEntry,
+  type LineItemInput,
+} from '../domain';
+import { UID, PLUGIN_ID } from '../utils/plugin-id';
+import { badRequest } from '../utils/errors';
+
+export interface InvoiceRow {
+  id: number;
+  documentId: string;
+  number: string;
+  status: InvoiceStatus;
+  currency: string;
+  lineItems: unknown;
+  taxRateBps: number | null;
+  discountAmount: number | null;
+  total: number;
+  amountPaid: number;
+  balanceDue: number;
+  payToken?: string | null;
+}
+
+export interface PaymentRow {
+  id: number;
+  kind: LedgerEntry['kind'];
+  status: LedgerEntry['status'];
+  amount: number;
+  currency: string;
+  fee: number | null;
+  amountRefunded: number | null;
+  feeRefunded: number | null;
+  disputeStatus: string | null;
+  disputedAmount: number | null;
+  voidedAt: string | Date | null;
+  mismatch: string | null;
+}
+
+/** A pay-link token: 192 random bits, URL-safe. */
+export const newPayToken = () => randomBytes(24).toString('base64url');
+
+/** Ledger rows as the domain sees them. Flagged (mismatched) rows are never booked. */
+export function toLedgerEntries(rows: readonly PaymentRow[]): LedgerEntry[] {
+  return rows
+    .filter((r) => !r.mismatch)
+    .map((r) => ({
+      kind: r.kind,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      fee: r.fee ?? 0,
+      amountRefunded: r.amountRefunded ?? 0,
+      feeRefunded: r.feeRefunded ?? 0,
+      disputeStatus: r.disputeStatus === 'open' || r.disputeStatus === 'won' || r.disputeStatus === 'lost' ? r.disputeStatus : null,
+      disputedAmount: r.disputedAmount ?? 0,
+      voided: r.voidedAt != null,
+    }));
+}
+
+function toDomainProblem(error: unknown): never {
+  if (isDomainError(error)) {
+    const field = typeof error.details?.field === 'string' ? error.details.field : 'lineItems';
+    throw badRequest(error.message, [{ path: field.split('.'), message: error.message }]);
+  }
+  throw error;
+}
+
+function parseLineItems(value: unknown): LineItemInput[] {
+  const items = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(items) || items.length === 0) {
+    throw badRequest('Add at least one line item (description, quantity, unitAmount in minor units).', [{ path: ['lineItems'], message: 'At least one line item is required.' }]);
+  }
+  return items.map((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) {
+      throw badRequest(`Line item ${i + 1} must be an object with description, quantity and unitAmount.`, [{ path: ['lineItems', String(i)], message: 'Not an object.' }]);
+    }
+    const o = item as Record<string, unknown>;
+    return { description: String(o.description ?? ''), quantity: o.quantity as number | string, unitAmount: o.unitAmount as number };
+  });
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  async function ledgerRows(invoiceId: number): Promise<PaymentRow[]> {
+    return (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoiceId } } })) as PaymentRow[];
+  }
+
+  async function refundPolicy() {
+    return (await strapi.plugin(PLUGIN_ID).service('settings').load()).refundPolicy as 'reopen' | 'keep_paid';
+  }
+
+  /**
+   * Everything derived on an invoice, from its line items and its ledger. Called by the invoice
+   * lifecycles on every create/update, so whatever was typed in these fields is replaced.
+   */
+  async function derive(merged: Record<string, unknown>, existing: InvoiceRow | null): Promise<Record<string, unknown>> {
+    let currency: string;
+    try {
+      currency = normalizeCurrency(merged.currency ?? 'USD');
+    } catch (error) {
+      return toDomainProblem(isDomainError(error) ? Object.assign(error, { details: { field: 'currency' } }) : error);
+    }
+    let totals;
+    try {
+      totals = computeInvoiceTotals({
+        currency,
+        lineItems: parseLineItems(merged.lineItems),
+        taxRateBps: (merged.taxRateBps as number | null) ?? 0,
+        discountAmount: (merged.discountAmount as number | null) ?? 0,
+      });
+    } catch (error) {
+      return toDomainProblem(error);
+    }
+    const rows = existing ? await ledgerRows(existing.id) : [];
+    const requested = merged.status ?? existing?.status ?? 'draft';
+    if (!isInvoiceStatus(requested)) {
+      throw badRequest(`Unknown status "${String(requested)}".`, [{ path: ['status'], message: 'Unknown status.' }]);
+    }
+    if (existing && requested !== existing.status && (requested === 'paid' || requested === 'partially_paid')) {
+      throw badRequest('An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.', [{ path: ['status'], message: 'Set by payments.' }]);
+    }
+    if (existing && requested !== existing.status && !canTransitionInvoice(existing.status, requested)) {
+      throw badRequest(`An invoice cannot go from ${existing.status} to ${requested}.`, [{ path: ['status'], message: 'Not allowed.' }]);
+    }
+    if (existing && currency !== existing.currency && rows.length > 0) {
+      throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
+    }
+    const ledger = toLedgerEntries(rows);
+    const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger, await refundPolicy());
+    if (requested === 'void' && money.summary.netPaid > 0) {
+      throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['status'], message: 'Has payments.' }]);
+    }
+    if (money.summary.netPaid > totals.total) {
+      throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
+    }
+    const flagged = rows.filter((r) => r.mismatch);
+    return {
+      currency,
+      lineItems: totals.lines,
+      subtotal: totals.subtotal,
+      tax: totals.tax,
+      total: totals.total,
+      amountPaid: money.amountPaid,
+      amountRefunded: money.amountRefunded,
+      balanceDue: money.balanceDue,
+      status: money.status,
+      disputeOpen: money.summary.hasOpenDispute,
+      needsAttention: flagged.length > 0 || money.summary.mismatched.length > 0,
+      attentionReason: flagged.length > 0 ? flagged.map((r) => r.mismatch).join(' ') : null,
+    };
+  }
+
+  return {
+    derive,
+    ledgerRows,
+
+    async beforeCreate(data: Record<string, unknown>) {
+      const derived = await derive(data, null);
+      Object.assign(data, derived);
+      if (!data.payToken) data.payToken = newPayToken();
+      if (data.status === 'sent' && !data.sentAt) data.sentAt = new Date();
+    },
+
+    async beforeUpdate(where: Record<string, unknown>, data: Record<string, unknown>) {
+      const existing = (await strapi.db.query(UID.invoice).findOne({ where, select: ['id', 'documentId', 'number', 'status', 'currency', 'lineItems', 'taxRateBps', 'discountAmount', 'total', 'amountPaid', 'balanceDue', 'payToken'] })) as InvoiceRow | null;
+      if (!existing) return;
+      for (const key of ['payToken', 'subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'attentionReason']) {
+        // Derived or secret fields: only the plugin sets them (payToken via regeneratePayToken).
+        if (key !== 'payToken' || data.payToken === undefined || data.payToken === existing.payToken) delete data[key];
+      }
+      const merged = { ...existing, ...data };
+      const derived = await derive(merged, existing);
+      Object.assign(data, derived);
+      if (derived.status === 'paid' && existing.status !== 'paid') data.paidAt = new Date();
+      if (derived.status === 'sent' && existing.status === 'draft') data.sentAt = new Date();
+    },
+  };
+};

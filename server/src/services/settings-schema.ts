@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** What an admin may send to PUT /settings. Secrets: omitted = keep, null or '' = remove. */
+export const settingsInputSchema = z
+  .object({
+    publishableKey: z.string().trim().max(255).nullable().optional(),
+    secretKey: z.string().trim().max(255).nullable().optional(),
+    webhookSecret: z.string().trim().max(255).nullable().optional(),
+    defaultCurrency: z.string().trim().regex(/^[A-Za-z]{3}$/, 'Use a three-letter ISO currency code such as USD.').optional(),
+    partialPayments: z.boolean().optional(),
+    checkoutMode: z.enum(['payment_element', 'hosted', 'embedded']).optional(),
+    feePercentBps: z.number().int().min(0).max(2000, 'The fee percentage cannot exceed 20%.').optional(),
+    feeFixedAmount: z.number().int().min(0).max(100000).optional(),
+    refundPolicy: z.enum(['reopen', 'keep_paid']).optional(),
+    refundFeePolicy: z.enum(['keep_fee', 'refund_fee']).optional(),
+    notificationEmail: z.union([z.email('Enter a valid email address.'), z.literal(''), z.null()]).optional(),
+    sendFailureNotices: z.boolean().optional(),
+    sendDisputeAlerts: z.boolean().optional(),
+    reconcileAfterMinutes: z.number().int().min(1).max(10080).optional(),
+  })
+  .strict();
+
+export type SettingsInput = z.infer<typeof settingsInputSchema>;
+
+/** What is stored in the plugin store. Secrets only ever as ciphertext. */
+export interface StoredSettings {
+  publishableKey: string | null;
+  secretKeySealed: string | null;
+  secretKeyMask: string | null;
+  secretKeyFingerprint: string | null;
+  webhookSecretSealed: string | null;
+  webhookSecretMask: string | null;
+  webhookSecretFingerprint: string | null;
+  defaultCurrency: string;
+  partialPayments: boolean;
+  checkoutMode: 'payment_element' | 'hosted' | 'embedded';
+  feePercentBps: number;
+  feeFixedAmount: number;
+  refundPolicy: 'reopen' | 'keep_paid';
+  refundFeePolicy: 'keep_fee' | 'refund_fee';
+  notificationEmail: string | null;
+  sendFailureNotices: boolean;
+  sendDisputeAlerts: boolean;
+  reconcileAfterMinutes: number;
+  connection: ConnectionState;
+}
+
+export interface ConnectionState {
+  status: 'not_configured' | 'connected' | 'error';
+  accountId: string | null;
+  message: string | null;
+  checkedAt: string | null;
+}
+
+export const defaultSettings: StoredSettings = {
+  publishableKey: null,
+  secretKeySealed: null,
+  secretKeyMask: null,
+  secretKeyFingerprint: null,
+  webhookSecretSealed: null,
+  webhookSecretMask: null,
+  webhookSecretFingerprint: null,
+  defaultCurrency: 'USD',
+  partialPayments: false,
+  checkoutMode: 'payment_element',
+  feePercentBps: 0,
+  feeFixedAmount: 0,
+  refundPolicy: 'reopen',
+  refundFeePolicy: 'keep_fee',
+  notificationEmail: null,
+  sendFailureNotices: false,
+  sendDisputeAlerts: true,
+  reconcileAfterMinutes: 30,
+  connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
+};

@@ -1,0 +1,303 @@
+import type { Core } from '@strapi/strapi';
+import { PLUGIN_ID } from '../utils/plugin-id';
+import { badRequest, type FieldProblem } from '../utils/errors';
+import { fromZod } from '../utils/respond';
+import {
+  EncryptionKeyError,
+  fingerprint,
+  keyRingFromEnv,
+  keyId,
+  open,
+  requireCurrentKey,
+  seal,
+  sealedKeyId,
+  type KeyRing,
+} from '../utils/secret-box';
+import {
+  checkModesMatch,
+  checkPublishableKey,
+  checkSecretKey,
+  checkWebhookSecret,
+  maskKey,
+  maskedKeyInfo,
+  publishableKeyMode,
+  secretKeyInfo,
+  type KeyMode,
+} from '../utils/stripe-keys';
+import { isSupportedCurrency, normalizeCurrency } from '../domain';
+import { defaultSettings, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
+
+export interface Actor {
+  type: 'admin' | 'client' | 'stripe' | 'system';
+  id?: string | number | null;
+  label?: string | null;
+  ip?: string | null;
+}
+
+/** What the admin API returns: never a secret, only its mask. */
+export interface SettingsView {
+  publishableKey: string | null;
+  secretKey: { set: boolean; masked: string | null; kind: 'secret' | 'restricted' | null };
+  webhookSecret: { set: boolean; masked: string | null };
+  mode: KeyMode | null;
+  webhookUrl: string;
+  encryptionKeyConfigured: boolean;
+  connection: ConnectionState;
+  defaultCurrency: string;
+  partialPayments: boolean;
+  checkoutMode: StoredSettings['checkoutMode'];
+  feePercentBps: number;
+  feeFixedAmount: number;
+  refundPolicy: StoredSettings['refundPolicy'];
+  refundFeePolicy: StoredSettings['refundFeePolicy'];
+  notificationEmail: string | null;
+  sendFailureNotices: boolean;
+  sendDisputeAlerts: boolean;
+  reconcileAfterMinutes: number;
+}
+
+const STORE_KEY = 'settings';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
+  const ring = (): KeyRing => keyRingFromEnv();
+
+  async function load(): Promise<StoredSettings> {
+    const raw = (await store().get({ key: STORE_KEY })) as Partial<StoredSettings> | null;
+    return { ...defaultSettings, ...(raw ?? {}) };
+  }
+
+  async function save(settings: StoredSettings): Promise<void> {
+    await store().set({ key: STORE_KEY, value: settings });
+  }
+
+  function webhookUrl(): string {
+    const base = publicBaseUrl(strapi);
+    const prefix = strapi.config.get<string>('api.rest.prefix', '/api');
+    return `${base}${prefix}/${PLUGIN_ID}/webhooks/stripe`;
+  }
+
+  function view(s: StoredSettings): SettingsView {
+    let encryptionKeyConfigured = false;
+    try {
+      encryptionKeyConfigured = ring().current !== null;
+    } catch {
+      encryptionKeyConfigured = false;
+    }
+    const secretMode = s.secretKeyMask ? maskedKeyInfo(s.secretKeyMask) : null;
+    return {
+      publishableKey: s.publishableKey,
+      secretKey: {
+        set: s.secretKeySealed !== null,
+        masked: s.secretKeyMask,
+        kind: secretMode?.kind ?? null,
+      },
+      webhookSecret: { set: s.webhookSecretSealed !== null, masked: s.webhookSecretMask },
+      mode: (s.publishableKey ? publishableKeyMode(s.publishableKey) : null) ?? secretMode?.mode ?? null,
+      webhookUrl: webhookUrl(),
+      encryptionKeyConfigured,
+      connection: s.connection,
+      defaultCurrency: s.defaultCurrency,
+      partialPayments: s.partialPayments,
+      checkoutMode: s.checkoutMode,
+      feePercentBps: s.feePercentBps,
+      feeFixedAmount: s.feeFixedAmount,
+      refundPolicy: s.refundPolicy,
+      refundFeePolicy: s.refundFeePolicy,
+      notificationEmail: s.notificationEmail,
+      sendFailureNotices: s.sendFailureNotices,
+      sendDisputeAlerts: s.sendDisputeAlerts,
+      reconcileAfterMinutes: s.reconcileAfterMinutes,
+    };
+  }
+
+  function decrypt(sealed: string | null): string | null {
+    return sealed ? open(sealed, ring()) : null;
+  }
+
+  async function audit(action: string, actor: Actor, details: Record<string, unknown>) {
+    await strapi.plugin(PLUGIN_ID).service('audit').log({ action, actor, outcome: 'ok', details });
+  }
+
+  async function checkConnection(s: StoredSettings): Promise<ConnectionState> {
+    const secret = decrypt(s.secretKeySealed);
+    const checkedAt = new Date().toISOString();
+    if (!secret) return { status: 'not_configured', accountId: null, message: null, checkedAt };
+    try {
+      const account = await strapi.plugin(PLUGIN_ID).service('stripe').provider(secret).verifyCredentials();
+      return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'The connection to Stripe could not be checked.';
+      return { status: 'error', accountId: null, message, checkedAt };
+    }
+  }
+
+  return {
+    load,
+    view,
+
+    async get(): Promise<SettingsView> {
+      return view(await load());
+    },
+
+    /** The decrypted secret key, for the Stripe client only. Never put it in a response or log. */
+    async secretKey(): Promise<string | null> {
+      return decrypt((await load()).secretKeySealed);
+    },
+
+    async webhookSecret(): Promise<string | null> {
+      return decrypt((await load()).webhookSecretSealed);
+    },
+
+    /**
+     * Validates everything first and saves nothing when anything is wrong. Secrets are sealed with
+     * AES-256-GCM; the connection is checked after the save so a Stripe outage never loses it.
+     */
+    async update(input: unknown, actor: Actor): Promise<SettingsView> {
+      const parsed = settingsInputSchema.safeParse(input);
+      if (!parsed.success) throw fromZod(parsed.error);
+      const data = parsed.data;
+      const current = await load();
+      const problems: FieldProblem[] = [];
+      const blank = (v: string | null | undefined) => v === null || v === '';
+
+      const nextPublishable = data.publishableKey === undefined ? current.publishableKey : blank(data.publishableKey) ? null : data.publishableKey!;
+      if (data.publishableKey && !blank(data.publishableKey)) {
+        const p = checkPublishableKey(data.publishableKey);
+        if (p) problems.push({ path: [p.field], message: p.message });
+      }
+      if (data.secretKey && !blank(data.secretKey)) {
+        const p = checkSecretKey(data.secretKey);
+        if (p) problems.push({ path: [p.field], message: p.message });
+      }
+      if (data.webhookSecret && !blank(data.webhookSecret)) {
+        const p = checkWebhookSecret(data.webhookSecret);
+        if (p) problems.push({ path: [p.field], message: p.message });
+      }
+      if (data.defaultCurrency && !isSupportedCurrency(data.defaultCurrency)) {
+        problems.push({ path: ["defaultCurrency"], message: `${String(data.defaultCurrency).toUpperCase()} is not a supported currency.` });
+      }
+      // The mode check compares the key pair as it will be after the save.
+      const nextSecretMode =
+        data.secretKey === undefined ? (current.secretKeyMask ? maskedKeyInfo(current.secretKeyMask)?.mode : null) : blank(data.secretKey) ? null : secretKeyInfo(data.secretKey!)?.mode;
+      if (problems.length === 0 && nextPublishable && nextSecretMode) {
+        const mismatch = checkModesMatch(nextPublishable, nextSecretMode);
+        if (mismatch) problems.push({ path: [mismatch.field], message: mismatch.message });
+      }
+      if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
+
+      const needsKey = (data.secretKey && !blank(data.secretKey)) || (data.webhookSecret && !blank(data.webhookSecret));
+      let key: Buffer | null = null;
+      if (needsKey) {
+        try {
+          key = requireCurrentKey(ring());
+        } catch (error) {
+          if (error instanceof EncryptionKeyError) throw badRequest(error.message, [], 'EncryptionKeyMissing');
+          throw error;
+        }
+      }
+
+      const next: StoredSettings = { ...current, publishableKey: nextPublishable };
+      const audits: Array<[string, Record<string, unknown>]> = [];
+      if (data.secretKey !== undefined) {
+        if (blank(data.secretKey)) {
+          if (current.secretKeySealed) audits.push(['settings.secret_key.removed', { fingerprint: current.secretKeyFingerprint }]);
+          Object.assign(next, { secretKeySealed: null, secretKeyMask: null, secretKeyFingerprint: null });
+          next.connection = { ...defaultSettings.connection };
+        } else {
+          const secret = data.secretKey!;
+          const fp = fingerprint(secret);
+          Object.assign(next, { secretKeySealed: seal(secret, key!), secretKeyMask: maskKey(secret), secretKeyFingerprint: fp });
+          const info = secretKeyInfo(secret)!;
+          audits.push([current.secretKeySealed ? 'settings.secret_key.rotated' : 'settings.secret_key.saved', { fingerprint: fp, previousFingerprint: current.secretKeyFingerprint, mode: info.mode, kind: info.kind }]);
+        }
+      }
+      if (data.webhookSecret !== undefined) {
+        if (blank(data.webhookSecret)) {
+          if (current.webhookSecretSealed) audits.push(['settings.webhook_secret.removed', { fingerprint: current.webhookSecretFingerprint }]);
+          Object.assign(next, { webhookSecretSealed: null, webhookSecretMask: null, webhookSecretFingerprint: null });
+        } else {
+          const secret = data.webhookSecret!;
+          const fp = fingerprint(secret);
+          Object.assign(next, { webhookSecretSealed: seal(secret, key!), webhookSecretMask: maskKey(secret), webhookSecretFingerprint: fp });
+          audits.push([current.webhookSecretSealed ? 'settings.webhook_secret.rotated' : 'settings.webhook_secret.saved', { fingerprint: fp, previousFingerprint: current.webhookSecretFingerprint }]);
+        }
+      }
+      if (data.publishableKey !== undefined && nextPublishable !== current.publishableKey) {
+        audits.push(['settings.publishable_key.changed', { publishableKey: nextPublishable ? maskKey(nextPublishable) : null }]);
+      }
+      if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
+      if (data.notificationEmail !== undefined) next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
+      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes'] as const) {
+        if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
+      }
+      const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret'].includes(k));
+      if (changedSwitches.length) audits.push(['settings.updated', { fields: changedSwitches }]);
+
+      await save(next);
+      for (const [action, details] of audits) await audit(action, actor, details);
+
+      if (data.secretKey !== undefined && !blank(data.secretKey)) {
+        next.connection = await checkConnection(next);
+        await save(next);
+      }
+      return view(next);
+    },
+
+    async testConnection(): Promise<SettingsView> {
+      const s = await load();
+      s.connection = await checkConnection(s);
+      await save(s);
+      return view(s);
+    },
+
+    /** Removes the keys; invoices, payments and settings switches stay. */
+    async disconnect(actor: Actor): Promise<SettingsView> {
+      const s = await load();
+      const next: StoredSettings = {
+        ...s,
+        publishableKey: null,
+        secretKeySealed: null,
+        secretKeyMask: null,
+        secretKeyFingerprint: null,
+        webhookSecretSealed: null,
+        webhookSecretMask: null,
+        webhookSecretFingerprint: null,
+        connection: { ...defaultSettings.connection },
+      };
+      await save(next);
+      await audit('settings.disconnected', actor, { secretKeyFingerprint: s.secretKeyFingerprint, webhookSecretFingerprint: s.webhookSecretFingerprint });
+      return view(next);
+    },
+
+    /**
+     * Key rotation: secrets sealed with a previous key (INVOICE_PAYMENTS_ENCRYPTION_KEY_PREVIOUS)
+     * are re-sealed with the current key. Runs at bootstrap; returns how many were re-sealed.
+     */
+    async reencrypt(): Promise<number> {
+      const r = ring();
+      if (!r.current) return 0;
+      const currentId = keyId(r.current);
+      const s = await load();
+      let count = 0;
+      for (const field of ['secretKeySealed', 'webhookSecretSealed'] as const) {
+        const sealed = s[field];
+        if (sealed && sealedKeyId(sealed) !== currentId) {
+          s[field] = seal(open(sealed, r), r.current);
+          count += 1;
+        }
+      }
+      if (count > 0) {
+        await save(s);
+        await audit('settings.secrets.reencrypted', { type: 'system' }, { count, keyId: currentId });
+      }
+      return count;
+    },
+  };
+};
+
+export function publicBaseUrl(strapi: Core.Strapi): string {
+  const configured = strapi.config.get<string | null>(`plugin::${PLUGIN_ID}.publicUrl`, null);
+  const base = configured || strapi.config.get<string>('server.absoluteUrl', '') || 'http://localhost:1337';
+  return base.replace(/\/+$/, '');
+}

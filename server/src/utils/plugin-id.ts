@@ -1,0 +1,9 @@
+export const PLUGIN_ID = 'invoice-payments';
+
+export const UID = {
+  invoice: 'plugin::invoice-payments.invoice',
+  payment: 'plugin::invoice-payments.payment',
+  refund: 'plugin::invoice-payments.refund',
+  webhookEvent: 'plugin::invoice-payments.webhook-event',
+  auditEntry: 'plugin::invoice-payments.audit-entry',
+} as const;

@@ -1,0 +1,27 @@
+import type { Context } from 'koa';
+import { ZodError } from 'zod';
+import { PluginError, badRequest } from './errors';
+
+/** zod issues → Strapi-style field problems with a message per field. */
+export function fromZod(error: ZodError, message = 'Some fields are not valid.'): PluginError {
+  return badRequest(
+    message,
+    error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+  );
+}
+
+/** Runs a controller body; known errors become their status and message, nothing else leaks. */
+export async function respond(ctx: Context, run: () => Promise<unknown>): Promise<void> {
+  try {
+    const body = await run();
+    if (body !== undefined) ctx.body = body;
+  } catch (error) {
+    const known = error instanceof ZodError ? fromZod(error) : error;
+    if (known instanceof PluginError) {
+      ctx.status = known.status;
+      ctx.body = { data: null, error: { status: known.status, name: known.code, message: known.message, details: known.details } };
+      return;
+    }
+    throw error;
+  }
+}

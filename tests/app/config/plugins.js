@@ -1,0 +1,28 @@
+const path = require('node:path');
+
+module.exports = ({ env }) => ({
+  'invoice-payments': {
+    enabled: true,
+    // The plugin is this repository itself (its package.json exports the built dist/).
+    resolve: path.resolve(__dirname, '..', '..', '..'),
+    config: {
+      stripe: { apiBase: env('STRIPE_API_BASE', null), maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2), timeoutMs: env.int('STRIPE_TIMEOUT_MS', 20000) },
+    },
+  },
+  email: {
+    config: {
+      provider: 'nodemailer',
+      providerOptions: {
+        host: env('SMTP_HOST', '127.0.0.1'),
+        port: env.int('SMTP_PORT', 1025),
+        secure: false,
+        ignoreTLS: true,
+      },
+      settings: {
+        defaultFrom: env('EMAIL_FROM', 'billing@example.test'),
+        defaultReplyTo: env('EMAIL_FROM', 'billing@example.test'),
+      },
+    },
+  },
+  'users-permissions': { config: { jwtSecret: env('JWT_SECRET') } },
+});

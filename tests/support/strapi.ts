@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Core } from '@strapi/strapi';
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from './database';
+import { strapiSecrets, TEST_ENCRYPTION_KEY } from './env';
+
+export const APP_DIR = path.resolve(__dirname, '..', 'app');
+
+export interface BootOptions {
+  /** Extra env for this Strapi (e.g. STRIPE_API_BASE). `null` removes a variable. */
+  env?: Record<string, string | null>;
+}
+
+export interface TestStrapi {
+  strapi: Core.Strapi;
+  db: TestDatabase;
+  http: () => ReturnType<typeof request>;
+  /** Every line Strapi logged while it ran (all levels). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+function applyEnv(env: Record<string, string | null>) {
+  for (const [k, v] of Object.entries(env)) {
+    if (v === null) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+/**
+ * Boots the real test app once per test file: its own database, the plugin from dist/, the
+ * HTTP server mounted (supertest talks to it without a port). Strapi's log is captured in `logs`
+ * and not printed, unless TEST_VERBOSE=1.
+ */
+export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi> {
+  const db = await createTestDatabase();
+  applyEnv({
+    NODE_ENV: 'test',
+    STRAPI_TELEMETRY_DISABLED: 'true',
+    STRAPI_LOG_LEVEL: process.env.STRAPI_LOG_LEVEL ?? 'warn',
+    INVOICE_PAYMENTS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    ...strapiSecrets(),
+    ...db.env,
+    ...(options.env ?? {}),
+  });
+
+  const logs: string[] = [];
+
+  const { createStrapi } = await import('@strapi/strapi');
+  const strapi = createStrapi({ appDir: APP_DIR, distDir: APP_DIR });
+  // Capture every log record as Strapi formats it (the console transport may bypass stdout under jest).
+  const { winston } = await import('@strapi/logger');
+  strapi.log.add(
+    new winston.transports.Stream({
+      level: 'silly',
+      stream: new Writable({
+        write(chunk, _enc, done) {
+          logs.push(String(chunk));
+          done();
+        },
+      }),
+    }),
+  );
+  if (process.env.TEST_VERBOSE !== '1') {
+    for (const t of [...strapi.log.transports]) if (t instanceof winston.transports.Console) strapi.log.remove(t);
+  }
+  try {
+    await strapi.load();
+  } catch (error) {
+    await db.drop().catch(() => undefined);
+    throw error;
+  }
+  strapi.server.mount();
+
+  return {
+    strapi,
+    db,
+    logs,
+    http: () => request(strapi.server.httpServer),
+    async close() {
+      await new Promise<void>((resolve) => {
+        const server = strapi.server.httpServer;
+        if (server.listening) server.close(() => resolve());
+        else resolve();
+      });
+      await strapi.destroy();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * Shared types for the Stripe stand-in (test support only, never used in production).
+ *
+ * Internal state is kept as small typed "records"; the Stripe-shaped JSON objects are rendered
+ * from them on demand (see resources/*), so every response and every event snapshot is built
+ * from the current record and never shares mutable structure with it.
+ */
+
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+export type Metadata = Record<string, string>;
+
+/** Who caused a change: an API request (ids land in event.request) or the stand-in itself. */
+export interface RequestContext {
+  requestId: string | null;
+  idempotencyKey: string | null;
+  livemode: boolean;
+  /** Base URL the caller reached us on; used for hosted checkout / 3DS URLs. */
+  baseUrl: string;
+}
+
+export type PaymentIntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'succeeded'
+  | 'canceled';
+
+export interface PaymentError {
+  type: 'card_error' | 'invalid_request_error';
+  code: string;
+  decline_code: string | null;
+  message: string;
+  payment_method: string | null;
+  charge: string | null;
+  advice_code: string | null;
+}
+
+export interface PaymentIntentRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  amount: number;
+  currency: string;
+  status: PaymentIntentStatus;
+  metadata: Metadata;
+  description: string | null;
+  receipt_email: string | null;
+  customer: string | null;
+  payment_method: string | null;
+  payment_method_types: string[];
+  /** true when the caller did not restrict payment method types (Stripe's automatic_payment_methods). */
+  automatic_payment_methods: boolean;
+  capture_method: string;
+  client_secret: string;
+  canceled_at: number | null;
+  cancellation_reason: string | null;
+  latest_charge: string | null;
+  amount_received: number;
+  last_payment_error: PaymentError | null;
+  next_action: JsonObject | null;
+  return_url: string | null;
+  statement_descriptor: string | null;
+  statement_descriptor_suffix: string | null;
+  setup_future_usage: string | null;
+  transfer_group: string | null;
+  shipping: JsonObject | null;
+  /** Payment method being processed while status is processing / requires_action. */
+  pending_payment_method: string | null;
+  /** Set when the intent belongs to a Checkout Session. */
+  checkout_session: string | null;
+}
+
+export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
+
+export interface ChargeRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  currency: string;
+  status: ChargeStatus;
+  paid: boolean;
+  captured: boolean;
+  refunded: boolean;
+  disputed: boolean;
+  payment_intent: string | null;
+  payment_method: string;
+  balance_transaction: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  decline_code: string | null;
+  description: string | null;
+  receipt_email: string | null;
+  metadata: Metadata;
+  customer: string | null;
+  three_d_secure: boolean;
+  /** Stable per charge so receipts/auth codes don't change between renders. */
+  receipt_token: string;
+}
+
+export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
+
+export interface RefundRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string | null;
+  payment_method: string;
+  status: RefundStatus;
+  reason: string | null;
+  metadata: Metadata;
+  balance_transaction: string | null;
+  failure_balance_transaction: string | null;
+  failure_reason: string | null;
+  reference: string;
+}
+
+export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost';
+
+export interface DisputeRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string | null;
+  status: DisputeStatus;
+  reason: string;
+  metadata: Metadata;
+  evidence: Record<string, string>;
+  submission_count: number;
+  balance_transactions: string[];
+  due_by: number;
+}
+
+export interface LineItemRecord {
+  id: string;
+  price: string;
+  product: string;
+  name: string;
+  currency: string;
+  unit_amount: number;
+  quantity: number;
+}
+
+export type CheckoutStatus = 'open' | 'complete' | 'expired';
+export type CheckoutPaymentStatus = 'paid' | 'unpaid' | 'no_payment_required';
+
+export interface CheckoutSessionRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  expires_at: number;
+  mode: 'payment';
+  status: CheckoutStatus;
+  payment_status: CheckoutPaymentStatus;
+  ui_mode: string;
+  embedded: boolean;
+  success_url: string | null;
+  cancel_url: string | null;
+  return_url: string | null;
+  redirect_on_completion: string | null;
+  url: string | null;
+  client_secret: string | null;
+  client_reference_id: string | null;
+  customer: string | null;
+  customer_email: string | null;
+  customer_details: { email: string | null; name: string | null } | null;
+  locale: string | null;
+  submit_type: string | null;
+  metadata: Metadata;
+  line_items: LineItemRecord[];
+  currency: string;
+  amount_subtotal: number;
+  amount_total: number;
+  payment_intent: string | null;
+  payment_method_types: string[];
+  payment_intent_data: {
+    metadata: Metadata;
+    description: string | null;
+    receipt_email: string | null;
+    statement_descriptor: string | null;
+    statement_descriptor_suffix: string | null;
+  };
+}
+
+export interface BalanceTransactionRecord {
+  id: string;
+  seq: number;
+  created: number;
+  available_on: number;
+  amount: number;
+  fee: number;
+  currency: string;
+  type: string;
+  reporting_category: string;
+  source: string;
+  description: string | null;
+}
+
+export interface EventRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  type: string;
+  object: JsonObject;
+  previous_attributes: JsonObject | null;
+  request: { id: string | null; idempotency_key: string | null };
+  pending_webhooks: number;
+}
