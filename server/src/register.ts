@@ -1,4 +1,7 @@
 import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { UID } from './utils/plugin-id';
+import { isUniqueViolation } from './utils/unique-violation';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
 
@@ -20,4 +23,19 @@ export function keepRawBody(middlewares: MiddlewareEntry[]): MiddlewareEntry[] {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
   if (Array.isArray(middlewares)) strapi.config.set('middlewares', keepRawBody(middlewares));
+
+  // Strapi's `unique` check is a SELECT before the INSERT, so two concurrent saves can both pass
+  // it; the database index then refuses one. Turn that refusal into the same clear 400.
+  strapi.documents.use(async (context, next) => {
+    try {
+      return await next();
+    } catch (error) {
+      if (context.uid === UID.invoice && isUniqueViolation(error)) {
+        throw new errors.ValidationError('An invoice with this number already exists. Invoice numbers must be unique.', {
+          errors: [{ path: ['number'], message: 'This number is already used.', name: 'ValidationError' }],
+        });
+      }
+      throw error;
+    }
+  });
 };

@@ -10,6 +10,8 @@ export const APP_DIR = path.resolve(__dirname, '..', 'app');
 export interface BootOptions {
   /** Extra env for this Strapi (e.g. STRIPE_API_BASE). `null` removes a variable. */
   env?: Record<string, string | null>;
+  /** Reuse a database from an earlier boot (to test restarts); it is then not dropped on close. */
+  db?: TestDatabase;
 }
 
 export interface TestStrapi {
@@ -34,7 +36,8 @@ function applyEnv(env: Record<string, string | null>) {
  * and not printed, unless TEST_VERBOSE=1.
  */
 export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi> {
-  const db = await createTestDatabase();
+  const ownsDb = !options.db;
+  const db = options.db ?? (await createTestDatabase());
   applyEnv({
     NODE_ENV: 'test',
     STRAPI_TELEMETRY_DISABLED: 'true',
@@ -68,7 +71,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
   try {
     await strapi.load();
   } catch (error) {
-    await db.drop().catch(() => undefined);
+    if (ownsDb) await db.drop().catch(() => undefined);
     throw error;
   }
   strapi.server.mount();
@@ -85,7 +88,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
         else resolve();
       });
       await strapi.destroy();
-      await db.drop();
+      if (ownsDb) await db.drop();
     },
   };
 }

@@ -164,16 +164,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async beforeCreate(data: Record<string, unknown>) {
       const derived = await derive(data, null);
       Object.assign(data, derived);
-      if (!data.payToken) data.payToken = newPayToken();
+      // Never taken from input: only the plugin issues pay-link tokens.
+      data.payToken = newPayToken();
       if (data.status === 'sent' && !data.sentAt) data.sentAt = new Date();
     },
 
     async beforeUpdate(where: Record<string, unknown>, data: Record<string, unknown>) {
       const existing = (await strapi.db.query(UID.invoice).findOne({ where, select: ['id', 'documentId', 'number', 'status', 'currency', 'lineItems', 'taxRateBps', 'discountAmount', 'total', 'amountPaid', 'balanceDue', 'payToken'] })) as InvoiceRow | null;
       if (!existing) return;
+      // Derived or secret fields: whatever came in is dropped; derive() recomputes the money.
+      // The pay token is only replaced through regeneratePayToken(), which bypasses lifecycles.
       for (const key of ['payToken', 'subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'attentionReason']) {
-        // Derived or secret fields: only the plugin sets them (payToken via regeneratePayToken).
-        if (key !== 'payToken' || data.payToken === undefined || data.payToken === existing.payToken) delete data[key];
+        delete data[key];
       }
       const merged = { ...existing, ...data };
       const derived = await derive(merged, existing);

@@ -3,7 +3,10 @@ import { ZodError } from 'zod';
 import { PluginError, badRequest } from './errors';
 
 /** zod issues → Strapi-style field problems with a message per field. */
-export function fromZod(error: ZodError, message = 'Some fields are not valid.'): PluginError {
+export function fromZod(error: ZodError): PluginError {
+  const message = error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join(' ');
   return badRequest(
     message,
     error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),

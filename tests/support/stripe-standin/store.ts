@@ -9,6 +9,7 @@ import type {
   DisputeRecord,
   EventRecord,
   PaymentIntentRecord,
+  PaymentMethodRecord,
   RefundRecord,
 } from './types';
 
@@ -36,6 +37,7 @@ function zeroCounts(): CreatedCounts {
 
 export class Store {
   readonly paymentIntents = new Map<string, PaymentIntentRecord>();
+  readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly charges = new Map<string, ChargeRecord>();
   readonly refunds = new Map<string, RefundRecord>();
   readonly disputes = new Map<string, DisputeRecord>();
@@ -59,6 +61,7 @@ export class Store {
 
   reset(): void {
     this.paymentIntents.clear();
+    this.paymentMethods.clear();
     this.charges.clear();
     this.refunds.clear();
     this.disputes.clear();

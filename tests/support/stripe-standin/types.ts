@@ -76,6 +76,16 @@ export interface PaymentIntentRecord {
   checkout_session: string | null;
 }
 
+/** A PaymentMethod created from one of Stripe's test aliases (pm_card_visa -> pm_1Nx...). */
+export interface PaymentMethodRecord {
+  id: string;
+  seq: number;
+  livemode: boolean;
+  created: number;
+  /** The test alias it was created from; decides the payment outcome. */
+  alias: string;
+}
+
 export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
 
 export interface ChargeRecord {
@@ -203,6 +213,7 @@ export interface CheckoutSessionRecord {
 export interface BalanceTransactionRecord {
   id: string;
   seq: number;
+  livemode: boolean;
   created: number;
   available_on: number;
   amount: number;
