@@ -114,6 +114,7 @@ describe('invoice numbers are unique', () => {
     const line = [{ description: 'x', quantity: 1, unitAmount: 100 }];
     const results = await Promise.all(Array.from({ length: 10 }, () => createViaCM({ number, lineItems: line })));
     const statuses = results.map((r) => r.status).sort();
+    if (process.env.TEST_DEBUG) console.log(results.map((r) => [r.status, JSON.stringify(r.body).slice(0, 300)]));
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 400)).toHaveLength(9);
     expect(await app.strapi.db.query(INVOICE_UID).count({ where: { number } })).toBe(1);

@@ -16,6 +16,10 @@ export function randomBase62(length: number): string {
   return toBase62(randomBytes(length), length);
 }
 
+export function randomDigits(length: number): string {
+  return Array.from(randomBytes(length), (byte) => String(byte % 10)).join('');
+}
+
 /** `pi_3Nx...`: Stripe's ids carry 24 characters after the prefix. */
 export function newId(prefix: string, length = 24): string {
   return `${prefix}_${randomBase62(length)}`;

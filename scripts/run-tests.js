@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`: builds the plugin if needed, then runs the unit and integration suites with jest
+ * against a real Strapi. The database is SQLite unless DATABASE_CLIENT=postgres|mysql is set;
+ * `--db=postgres` / `--db=mysql` is a shortcut. Extra arguments go to jest.
+ */
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { buildIfStale } = require('./build-plugin');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const env = { ...process.env };
+const jestArgs = [];
+for (const a of args) {
+  const m = /^--db=(sqlite|postgres|mysql)$/.exec(a);
+  if (m) env.DATABASE_CLIENT = m[1];
+  else jestArgs.push(a);
+}
+
+buildIfStale();
+console.log(`[invoice-payments] running tests on ${env.DATABASE_CLIENT || 'sqlite'}`);
+const res = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...jestArgs],
+  { cwd: root, stdio: 'inherit', env },
+);
+process.exit(res.status ?? 1);

@@ -1,0 +1,354 @@
+/**
+ * Test-control surface: the same operations as a programmatic object (StandinControl) and as
+ * unauthenticated `/_standin/*` routes taking JSON bodies. Also serves the hosted Checkout and
+ * 3D Secure pages.
+ */
+import type { Engine } from './engine';
+import { StripeApiError } from './errors';
+import type { Fault, FaultQueue, FaultSpec } from './faults';
+import type { ParamReader } from './form';
+import type { IdempotencyStore } from './idempotency';
+import { checkoutPage, messagePage, threeDSecurePage } from './pages';
+import {
+  completeSession,
+  completionRedirect,
+  findSession,
+  substituteSessionId,
+  type CheckoutOutcome,
+  type CompleteOptions,
+} from './resources/checkout-sessions';
+import { closeDispute, openDispute } from './resources/disputes';
+import { renderEvent } from './resources/events';
+import { authenticateIntent, findPaymentIntent, settleIntentById } from './resources/payment-intents';
+import { settleRefundById } from './resources/refunds';
+import { json, type Route } from './router';
+import type { CreatedCounts } from './store';
+import type { JsonObject } from './types';
+import {
+  DEFAULT_DELIVERY,
+  type DeliverOverrides,
+  type DeliveryOptions,
+  type DeliveryOptionsPatch,
+  type DeliveryRecord,
+  type WebhookEndpoint,
+} from './webhooks';
+
+export interface StandinStats {
+  created: CreatedCounts;
+  /** Requests seen, keyed "POST /v1/payment_intents". */
+  requests: Record<string, number>;
+  /** Same, with ids folded: "POST /v1/payment_intents/:id/confirm". */
+  requestsByRoute: Record<string, number>;
+  idempotentReplays: number;
+  faultsInjected: number;
+  webhooks: { queued: number; attempts: number; succeeded: number; failed: number };
+}
+
+export interface StandinControl {
+  /** Clears all objects, events, faults, idempotency keys and the delivery log; restores start config. */
+  reset(): void;
+  setWebhook(config: Partial<WebhookEndpoint>): void;
+  setDelivery(options: DeliveryOptionsPatch): void;
+  webhookConfig(): { endpoint: WebhookEndpoint; options: DeliveryOptions };
+  addFault(spec: FaultSpec): Fault;
+  clearFaults(): void;
+  faults(): Fault[];
+  openDispute(chargeId: string, reason?: string): JsonObject;
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): JsonObject;
+  authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): JsonObject;
+  completeCheckout(sessionId: string, options?: CompleteOptions): JsonObject;
+  /** Settles a processing intent; the outcome defaults to what its payment method does. */
+  settleDelayed(paymentIntentId: string, outcome?: 'succeed' | 'fail'): JsonObject;
+  /** Settles a pending refund (pm_card_refundFail); default outcome is fail. */
+  settleRefund(refundId: string, outcome?: 'succeed' | 'fail'): JsonObject;
+  stats(): StandinStats;
+  deliveries(): DeliveryRecord[];
+  /** All events, oldest first. */
+  events(): JsonObject[];
+  deliverEvent(eventId: string, overrides?: DeliverOverrides): Promise<DeliveryRecord>;
+  flush(): Promise<void>;
+  idle(): Promise<void>;
+}
+
+export interface ControlDeps {
+  engine: Engine;
+  faults: FaultQueue;
+  idempotency: IdempotencyStore;
+  /** Webhook endpoint and delivery options as given at start, restored by reset(). */
+  initial: { endpoint: Partial<WebhookEndpoint>; delivery: DeliveryOptionsPatch };
+}
+
+export function createControl({ engine, faults, idempotency, initial }: ControlDeps): StandinControl {
+  return {
+    reset() {
+      engine.reset();
+      faults.clear();
+      idempotency.reset();
+      engine.webhooks.configure({ url: null, secret: '', enabled: false, ...initial.endpoint });
+      engine.webhooks.setOptions({
+        ...structuredClone(DEFAULT_DELIVERY),
+        ...initial.delivery,
+        retry: { ...DEFAULT_DELIVERY.retry, ...(initial.delivery.retry ?? {}) },
+      });
+    },
+    setWebhook: (config) => engine.webhooks.configure(config),
+    setDelivery: (options) => engine.webhooks.setOptions(options),
+    webhookConfig: () => engine.webhooks.config,
+    addFault: (spec) => faults.add(spec),
+    clearFaults: () => faults.clear(),
+    faults: () => faults.list(),
+    openDispute: (chargeId, reason) => openDispute(engine, chargeId, reason),
+    closeDispute: (disputeId, outcome) => closeDispute(engine, disputeId, outcome),
+    authenticate: (paymentIntentId, outcome) => authenticateIntent(engine, paymentIntentId, outcome),
+    completeCheckout: (sessionId, options) => completeSession(engine, sessionId, options),
+    settleDelayed: (paymentIntentId, outcome) => settleIntentById(engine, paymentIntentId, outcome),
+    settleRefund: (refundId, outcome = 'fail') => settleRefundById(engine, refundId, outcome),
+    stats() {
+      const { store } = engine;
+      const records = engine.webhooks.deliveries();
+      return {
+        created: { ...store.created },
+        requests: { ...store.requests },
+        requestsByRoute: { ...store.requestsByRoute },
+        idempotentReplays: store.idempotentReplays,
+        faultsInjected: store.faultsInjected,
+        webhooks: {
+          queued: engine.webhooks.queued,
+          attempts: records.length,
+          succeeded: records.filter((record) => record.ok).length,
+          failed: records.filter((record) => !record.ok).length,
+        },
+      };
+    },
+    deliveries: () => engine.webhooks.deliveries(),
+    events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map(renderEvent),
+    deliverEvent(eventId, overrides) {
+      if (!engine.store.events.has(eventId)) throw StripeApiError.resourceMissing('event', eventId);
+      return engine.webhooks.deliverNow(eventId, overrides);
+    },
+    flush: () => engine.webhooks.flush(),
+    idle: () => engine.webhooks.idle(),
+  };
+}
+
+// ---- HTTP routes ------------------------------------------------------------------------------
+
+function outcomeOf<T extends string>(params: ParamReader, values: readonly T[], fallback?: T): T {
+  const value = params.oneOf('outcome', values) ?? fallback;
+  if (value === undefined) throw StripeApiError.parameterMissing('outcome');
+  return value;
+}
+
+function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
+  params.assertKnown(['url', 'secret', 'enabled']);
+  const patch: Partial<WebhookEndpoint> = {};
+  const url = params.nullableString('url');
+  if (url !== undefined) patch.url = url;
+  const secret = params.string('secret');
+  if (secret !== undefined) patch.secret = secret;
+  const enabled = params.boolean('enabled');
+  if (enabled !== undefined) patch.enabled = enabled;
+  return patch;
+}
+
+function readDelivery(params: ParamReader): DeliveryOptionsPatch {
+  params.assertKnown(['duplicates', 'concurrency', 'reverseOrder', 'shuffle', 'delayMs', 'retry', 'paused', 'timeoutMs']);
+  const patch: DeliveryOptionsPatch = {};
+  const duplicates = params.integer('duplicates');
+  if (duplicates !== undefined) patch.duplicates = duplicates;
+  const concurrency = params.integer('concurrency');
+  if (concurrency !== undefined) patch.concurrency = concurrency;
+  const reverseOrder = params.boolean('reverseOrder');
+  if (reverseOrder !== undefined) patch.reverseOrder = reverseOrder;
+  const shuffle = params.boolean('shuffle');
+  if (shuffle !== undefined) patch.shuffle = shuffle;
+  const delayMs = params.integer('delayMs');
+  if (delayMs !== undefined) patch.delayMs = delayMs;
+  const paused = params.boolean('paused');
+  if (paused !== undefined) patch.paused = paused;
+  const timeoutMs = params.integer('timeoutMs');
+  if (timeoutMs !== undefined) patch.timeoutMs = timeoutMs;
+  const retry = params.object('retry');
+  if (retry) {
+    retry.assertKnown(['attempts', 'backoffMs']);
+    patch.retry = {};
+    const attempts = retry.integer('attempts');
+    if (attempts !== undefined) patch.retry.attempts = attempts;
+    const backoffMs = retry.integer('backoffMs');
+    if (backoffMs !== undefined) patch.retry.backoffMs = backoffMs;
+  }
+  return patch;
+}
+
+function readFault(params: ParamReader): FaultSpec {
+  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry']);
+  return {
+    method: params.string('method'),
+    path: params.requiredString('path'),
+    status: params.integer('status'),
+    times: params.integer('times'),
+    timeoutMs: params.integer('timeoutMs'),
+    afterProcessing: params.boolean('afterProcessing'),
+    message: params.string('message'),
+    shouldRetry: params.boolean('shouldRetry'),
+  };
+}
+
+const ok = { ok: true };
+
+export function controlRoutes(control: StandinControl): Route[] {
+  return [
+    { method: 'GET', pattern: '/_standin/health', handler: () => json(ok) },
+    { method: 'POST', pattern: '/_standin/reset', handler: () => (control.reset(), json(ok)) },
+    { method: 'GET', pattern: '/_standin/stats', handler: () => json(toJson(control.stats())) },
+    { method: 'GET', pattern: '/_standin/deliveries', handler: () => json({ data: control.deliveries().map(toJson) }) },
+    { method: 'GET', pattern: '/_standin/events', handler: () => json({ data: control.events() }) },
+    {
+      method: 'POST',
+      pattern: '/_standin/webhook',
+      handler: ({ params }) => {
+        control.setWebhook(readWebhook(params));
+        return json(toJson(control.webhookConfig()));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/delivery',
+      handler: ({ params }) => {
+        control.setDelivery(readDelivery(params));
+        return json(toJson(control.webhookConfig()));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/delivery/flush',
+      handler: async () => {
+        await control.flush();
+        return json(ok);
+      },
+    },
+    { method: 'POST', pattern: '/_standin/faults', handler: ({ params }) => json(toJson(control.addFault(readFault(params)))) },
+    { method: 'GET', pattern: '/_standin/faults', handler: () => json({ data: control.faults().map(toJson) }) },
+    { method: 'DELETE', pattern: '/_standin/faults', handler: () => (control.clearFaults(), json(ok)) },
+    {
+      method: 'POST',
+      pattern: '/_standin/payment_intents/:id/authenticate',
+      handler: ({ params, path }) => json(control.authenticate(path.id, outcomeOf(params, ['succeed', 'fail'] as const))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/payment_intents/:id/settle',
+      handler: ({ params, path }) => json(control.settleDelayed(path.id, params.oneOf('outcome', ['succeed', 'fail'] as const))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/refunds/:id/settle',
+      handler: ({ params, path }) => json(control.settleRefund(path.id, outcomeOf(params, ['succeed', 'fail'] as const, 'fail'))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/charges/:id/dispute',
+      handler: ({ params, path }) => json(control.openDispute(path.id, params.string('reason'))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/disputes/:id/close',
+      handler: ({ params, path }) => json(control.closeDispute(path.id, outcomeOf(params, ['won', 'lost'] as const))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/checkout/sessions/:id/complete',
+      handler: ({ params, path }) => {
+        params.assertKnown(['payment_method', 'outcome', 'email', 'name']);
+        return json(
+          control.completeCheckout(path.id, {
+            payment_method: params.string('payment_method'),
+            outcome: params.oneOf<CheckoutOutcome>('outcome', ['paid', 'delayed_success', 'delayed_failure']),
+            email: params.string('email'),
+            name: params.string('name'),
+          }),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/events/:id/deliver',
+      handler: async ({ params, path }) => {
+        params.assertKnown(['secret', 'timestamp', 'url']);
+        const record = await control.deliverEvent(path.id, {
+          secret: params.string('secret'),
+          timestamp: params.integer('timestamp'),
+          url: params.string('url'),
+        });
+        return json(toJson(record));
+      },
+    },
+
+    // Hosted pages (HTML forms).
+    {
+      method: 'GET',
+      pattern: '/_standin/checkout/:id',
+      handler: ({ engine, path }) => ({ kind: 'html', html: checkoutPage(findSession(engine, path.id, null)) }),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/checkout/:id/pay',
+      handler: ({ engine, params, path }) => {
+        const session = findSession(engine, path.id, null);
+        try {
+          completeSession(engine, session.id, {
+            payment_method: params.string('payment_method') || undefined,
+            email: params.string('email') || undefined,
+          });
+        } catch (error) {
+          if (error instanceof StripeApiError && error.status === 402) {
+            return { kind: 'html', status: 402, html: checkoutPage(session, error.message) };
+          }
+          throw error;
+        }
+        const target = completionRedirect(session);
+        return target
+          ? { kind: 'redirect', location: target }
+          : { kind: 'html', html: messagePage('Payment complete', 'Thanks! You can close this page.') };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/checkout/:id/cancel',
+      handler: ({ engine, path }) => {
+        // Like Stripe, cancelling only navigates away; the session stays open until it expires.
+        const session = findSession(engine, path.id, null);
+        return session.cancel_url
+          ? { kind: 'redirect', location: substituteSessionId(session.cancel_url, session.id) }
+          : { kind: 'html', html: messagePage('Checkout canceled', 'You can close this page.') };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/_standin/3ds/:id',
+      handler: ({ engine, path }) => ({ kind: 'html', html: threeDSecurePage(findPaymentIntent(engine, path.id, null)) }),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/3ds/:id',
+      handler: ({ engine, params, path }) => {
+        const outcome = outcomeOf(params, ['succeed', 'fail'] as const);
+        const rendered = authenticateIntent(engine, path.id, outcome);
+        const pi = findPaymentIntent(engine, path.id, null);
+        if (!pi.return_url) return { kind: 'html', html: messagePage('Authentication finished', `Status: ${String(rendered.status)}`) };
+        const target = new URL(pi.return_url);
+        target.searchParams.set('payment_intent', pi.id);
+        target.searchParams.set('payment_intent_client_secret', pi.client_secret);
+        target.searchParams.set('redirect_status', pi.status === 'succeeded' ? 'succeeded' : 'failed');
+        return { kind: 'redirect', location: target.toString() };
+      },
+    },
+  ];
+}
+
+/** Plain data (interfaces without index signatures) to the Json type, via a JSON round trip. */
+function toJson(value: object): JsonObject {
+  const parsed: unknown = JSON.parse(JSON.stringify(value));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return parsed as JsonObject; // JSON.parse of an object's serialisation is a JSON object
+}

@@ -1,0 +1,71 @@
+/**
+ * Idempotency keys, scoped per API key like Stripe's are per account and mode. The first request
+ * with a key stores its response; a repeat with the same method, path and decoded params replays
+ * it (with `Idempotent-Replayed: true`); a repeat with different params is an idempotency_error.
+ *
+ * What gets stored follows Stripe: responses from requests that started executing (2xx and card
+ * errors), not validation errors or injected faults.
+ */
+import { createHash } from 'node:crypto';
+import type { Params } from './form';
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  requestId: string;
+}
+
+interface Entry {
+  fingerprint: string;
+  response: StoredResponse;
+}
+
+/** Canonical JSON with sorted keys, so param order never matters. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function fingerprint(method: string, path: string, params: Params): string {
+  return createHash('sha256').update(`${method} ${path} ${canonical(params)}`).digest('hex');
+}
+
+export function shouldStore(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 402;
+}
+
+export type Lookup =
+  | { kind: 'new' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'mismatch' };
+
+export class IdempotencyStore {
+  private readonly entries = new Map<string, Entry>();
+
+  private static scopeKey(apiKey: string, key: string): string {
+    return `${apiKey}\u0000${key}`;
+  }
+
+  lookup(apiKey: string, key: string, print: string): Lookup {
+    const entry = this.entries.get(IdempotencyStore.scopeKey(apiKey, key));
+    if (!entry) return { kind: 'new' };
+    return entry.fingerprint === print ? { kind: 'replay', response: entry.response } : { kind: 'mismatch' };
+  }
+
+  save(apiKey: string, key: string, print: string, response: StoredResponse): void {
+    this.entries.set(IdempotencyStore.scopeKey(apiKey, key), { fingerprint: print, response });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  reset(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,721 @@
+/**
+ * PaymentIntents and their state machine:
+ *
+ *   requires_payment_method --(payment_method)--> requires_confirmation --confirm-->
+ *     succeeded | requires_action (3DS) | processing (delayed methods) |
+ *     requires_payment_method + last_payment_error (decline; HTTP 402 card_error)
+ *
+ * The outcome is decided by the test payment method (see payment-methods.ts).
+ */
+import { findRecord, type Engine } from '../engine';
+import { StripeApiError } from '../errors';
+import { normalizeCurrency, validateAmount } from '../currency';
+import { applyMetadata, type ParamReader } from '../form';
+import { hashBase62, newId, nowSeconds, randomBase62 } from '../ids';
+import { listObjects, readLimit } from '../pagination';
+import { compileSearch } from '../search';
+import type {
+  ChargeRecord,
+  JsonObject,
+  PaymentError,
+  PaymentIntentRecord,
+  PaymentIntentStatus,
+  PaymentMethodRecord,
+  RequestContext,
+} from '../types';
+import { createCharge, renderCharge, settleCharge } from './charges';
+import { openDispute } from './disputes';
+import { renderPaymentMethod, resolvePaymentMethod, templateOf, TEST_PAYMENT_METHODS } from './payment-methods';
+
+// Parameter names accepted by Stripe (from stripe-node v23's *Params types). `payment_method_types`
+// is the pre-2026-09 spelling of `allowed_payment_method_types`; both are accepted.
+const CREATE_PARAMS = [
+  'amount', 'currency', 'allowed_payment_method_types', 'payment_method_types', 'amount_details', 'application_fee_amount',
+  'automatic_payment_methods', 'capture_method', 'confirm', 'confirmation_method', 'confirmation_token', 'customer',
+  'customer_account', 'description', 'error_on_requires_action', 'excluded_payment_method_types', 'expand', 'hooks',
+  'mandate', 'mandate_data', 'metadata', 'off_session', 'on_behalf_of', 'payment_details', 'payment_method',
+  'payment_method_configuration', 'payment_method_data', 'payment_method_options', 'radar_options', 'receipt_email',
+  'return_url', 'setup_future_usage', 'shipping', 'statement_descriptor', 'statement_descriptor_suffix',
+  'transfer_data', 'transfer_group', 'use_stripe_sdk',
+] as const;
+const UPDATE_PARAMS = [
+  'allowed_payment_method_types', 'payment_method_types', 'amount', 'amount_details', 'application_fee_amount',
+  'capture_method', 'currency', 'customer', 'customer_account', 'description', 'excluded_payment_method_types', 'expand',
+  'hooks', 'metadata', 'payment_details', 'payment_method', 'payment_method_configuration', 'payment_method_data',
+  'payment_method_options', 'receipt_email', 'setup_future_usage', 'shipping', 'statement_descriptor',
+  'statement_descriptor_suffix', 'transfer_data', 'transfer_group',
+] as const;
+const CONFIRM_PARAMS = [
+  'allowed_payment_method_types', 'payment_method_types', 'amount_details', 'amount_to_confirm', 'capture_method',
+  'confirmation_token', 'error_on_requires_action', 'excluded_payment_method_types', 'expand', 'hooks', 'mandate',
+  'mandate_data', 'off_session', 'payment_details', 'payment_method', 'payment_method_data', 'payment_method_options',
+  'radar_options', 'receipt_email', 'return_url', 'setup_future_usage', 'shipping', 'use_stripe_sdk',
+] as const;
+const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
+const SUPPORTED_TYPES = ['card', 'us_bank_account', 'link'];
+
+const CONFIRMABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+// Stripe also cancels requires_capture intents; the stand-in has no manual capture.
+const CANCELABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const AMOUNT_UPDATABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation'];
+
+const AUTHENTICATION_FAILURE =
+  'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.';
+
+export function findPaymentIntent(engine: Engine, id: string, livemode: boolean | null, param?: string): PaymentIntentRecord {
+  return findRecord(engine.store.paymentIntents, id, 'payment_intent', livemode, param);
+}
+
+function renderLastPaymentError(engine: Engine, error: PaymentError | null): JsonObject | null {
+  if (!error) return null;
+  const pm = error.payment_method ? engine.store.paymentMethods.get(error.payment_method) : undefined;
+  const out: JsonObject = {
+    type: error.type,
+    code: error.code,
+    doc_url: `https://stripe.com/docs/error-codes/${error.code.replace(/_/g, '-')}`,
+    message: error.message,
+    payment_method: pm ? renderPaymentMethod(pm) : null,
+  };
+  if (error.decline_code) out.decline_code = error.decline_code;
+  if (error.charge) out.charge = error.charge;
+  if (error.advice_code) out.advice_code = error.advice_code;
+  return out;
+}
+
+export function renderPaymentIntent(engine: Engine, pi: PaymentIntentRecord): JsonObject {
+  const paymentMethodOptions: JsonObject = {};
+  if (pi.payment_method_types.includes('card')) {
+    paymentMethodOptions.card = { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' };
+  }
+  if (pi.payment_method_types.includes('us_bank_account')) {
+    paymentMethodOptions.us_bank_account = { mandate_options: {}, verification_method: 'automatic' };
+  }
+  return {
+    id: pi.id,
+    object: 'payment_intent',
+    allowed_payment_method_types: pi.automatic_payment_methods ? null : [...pi.payment_method_types],
+    amount: pi.amount,
+    amount_capturable: 0,
+    amount_details: { tip: {} },
+    amount_received: pi.amount_received,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: pi.automatic_payment_methods ? { allow_redirects: 'always', enabled: true } : null,
+    canceled_at: pi.canceled_at,
+    cancellation_reason: pi.cancellation_reason,
+    capture_method: pi.capture_method,
+    client_secret: pi.client_secret,
+    confirmation_method: 'automatic',
+    created: pi.created,
+    currency: pi.currency,
+    customer: pi.customer,
+    customer_account: null,
+    description: pi.description,
+    excluded_payment_method_types: null,
+    last_payment_error: renderLastPaymentError(engine, pi.last_payment_error),
+    latest_charge: pi.latest_charge,
+    livemode: pi.livemode,
+    managed_payments: { enabled: false },
+    metadata: { ...pi.metadata },
+    next_action: pi.next_action ? structuredClone(pi.next_action) : null,
+    on_behalf_of: null,
+    payment_method: pi.payment_method,
+    payment_method_configuration_details: pi.automatic_payment_methods
+      ? { id: `pmc_standin${hashBase62(pi.livemode ? 'live' : 'test', 12)}`, parent: null }
+      : null,
+    payment_method_options: paymentMethodOptions,
+    payment_method_types: [...pi.payment_method_types],
+    payment_record: null,
+    processing: null,
+    receipt_email: pi.receipt_email,
+    review: null,
+    setup_future_usage: pi.setup_future_usage,
+    shipping: pi.shipping ? structuredClone(pi.shipping) : null,
+    source: null,
+    statement_descriptor: pi.statement_descriptor,
+    statement_descriptor_suffix: pi.statement_descriptor_suffix,
+    status: pi.status,
+    transfer_data: null,
+    transfer_group: pi.transfer_group,
+  };
+}
+
+function validateEmail(value: string | null | undefined, param: string): void {
+  if (value && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
+    throw StripeApiError.invalidRequest(`Invalid email address: ${value}`, param, 'email_invalid');
+  }
+}
+
+function rejectUnsupported(reader: ParamReader, keys: readonly string[]): void {
+  for (const key of keys) {
+    if (reader.has(key)) {
+      // Accepted by Stripe, but the stand-in cannot model it; fail loudly rather than pretend.
+      throw StripeApiError.invalidRequest(
+        `The Stripe stand-in does not support \`${key}\`; use a test payment_method such as pm_card_visa.`,
+        key,
+        'parameter_unknown',
+      );
+    }
+  }
+}
+
+function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
+  const allowed = reader.stringArray('allowed_payment_method_types');
+  const legacy = reader.stringArray('payment_method_types');
+  if (allowed && legacy) {
+    throw StripeApiError.invalidRequest(
+      'You may only specify one of these parameters: allowed_payment_method_types, payment_method_types.',
+      'payment_method_types',
+      'parameters_exclusive',
+    );
+  }
+  const types = allowed ?? legacy;
+  const param = allowed ? 'allowed_payment_method_types' : 'payment_method_types';
+  for (const type of types ?? []) {
+    if (!SUPPORTED_TYPES.includes(type)) {
+      throw StripeApiError.invalidRequest(
+        `The payment method type "${type}" is invalid. Please ensure the provided type is activated in your dashboard (https://dashboard.stripe.com/account/payments/settings) and your account is enabled for any preview features that you are trying to use.`,
+        param,
+        'payment_intent_invalid_parameter',
+      );
+    }
+  }
+  if (types && types.length === 0) throw StripeApiError.invalidRequest('Invalid array', param, 'parameter_invalid_empty');
+  return types;
+}
+
+function assertPaymentMethodAllowed(pi: PaymentIntentRecord, pm: PaymentMethodRecord): void {
+  const type = templateOf(pm).type;
+  if (!pi.payment_method_types.includes(type)) {
+    throw StripeApiError.invalidRequest(
+      `The PaymentMethod provided (${type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${pi.payment_method_types.join(', ')}. Alternatively update the allowed payment_method_types for this PaymentIntent to include "${type}".`,
+      'payment_method',
+      'payment_intent_incompatible_payment_method',
+    );
+  }
+}
+
+export interface IntentInput {
+  amount: number;
+  currency: string;
+  metadata: Record<string, string>;
+  description: string | null;
+  receipt_email: string | null;
+  payment_method_types?: string[];
+  statement_descriptor?: string | null;
+  statement_descriptor_suffix?: string | null;
+  checkout_session?: string | null;
+}
+
+/** Creates the record and emits payment_intent.created (shared by the API and Checkout). */
+export function createIntentRecord(engine: Engine, input: IntentInput, ctx: RequestContext): PaymentIntentRecord {
+  const id = newId('pi');
+  const automatic = input.payment_method_types === undefined;
+  const pi: PaymentIntentRecord = {
+    id,
+    seq: engine.store.nextSeq(),
+    livemode: ctx.livemode,
+    created: nowSeconds(),
+    amount: input.amount,
+    currency: input.currency,
+    status: 'requires_payment_method',
+    metadata: { ...input.metadata },
+    description: input.description,
+    receipt_email: input.receipt_email,
+    customer: null,
+    payment_method: null,
+    // With automatic payment methods Stripe offers what the dashboard enables; for the stand-in
+    // that is cards everywhere plus ACH debits for USD.
+    payment_method_types: input.payment_method_types ?? (input.currency === 'usd' ? ['card', 'us_bank_account'] : ['card']),
+    automatic_payment_methods: automatic,
+    capture_method: 'automatic_async',
+    client_secret: `${id}_secret_${randomBase62(25)}`,
+    canceled_at: null,
+    cancellation_reason: null,
+    latest_charge: null,
+    amount_received: 0,
+    last_payment_error: null,
+    next_action: null,
+    return_url: null,
+    statement_descriptor: input.statement_descriptor ?? null,
+    statement_descriptor_suffix: input.statement_descriptor_suffix ?? null,
+    setup_future_usage: null,
+    transfer_group: null,
+    shipping: null,
+    pending_payment_method: null,
+    checkout_session: input.checkout_session ?? null,
+  };
+  engine.store.paymentIntents.set(pi.id, pi);
+  engine.store.created.payment_intents += 1;
+  engine.emit('payment_intent.created', renderPaymentIntent(engine, pi), ctx);
+  return pi;
+}
+
+export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(CREATE_PARAMS);
+  rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
+  const amount = reader.requiredInteger('amount');
+  const currency = normalizeCurrency(reader.requiredString('currency'));
+  validateAmount(amount, currency);
+  const captureMethod = reader.oneOf('capture_method', ['automatic', 'automatic_async', 'manual'] as const);
+  if (captureMethod === 'manual') {
+    throw StripeApiError.invalidRequest(
+      'The Stripe stand-in only supports automatic capture (capture_method=automatic or automatic_async).',
+      'capture_method',
+    );
+  }
+  const types = readPaymentMethodTypes(reader);
+  const automatic = reader.object('automatic_payment_methods');
+  if (automatic) automatic.assertKnown(['enabled', 'allow_redirects']);
+  if (types && automatic?.boolean('enabled') === true) {
+    throw StripeApiError.invalidRequest(
+      'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
+      'automatic_payment_methods',
+      'parameters_exclusive',
+    );
+  }
+  const receiptEmail = reader.nullableString('receipt_email') ?? null;
+  validateEmail(receiptEmail, 'receipt_email');
+  const confirm = reader.boolean('confirm') ?? false;
+  const returnUrl = reader.string('return_url');
+  if (returnUrl !== undefined && !confirm) {
+    throw StripeApiError.invalidRequest(
+      'The parameter `return_url` cannot be passed when creating a PaymentIntent unless `confirm` is set to true.',
+      'return_url',
+    );
+  }
+  const pmId = reader.string('payment_method');
+  const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : undefined;
+  const metadata = applyMetadata({}, reader.metadata());
+
+  const pi = createIntentRecord(
+    engine,
+    {
+      amount,
+      currency,
+      metadata,
+      description: reader.nullableString('description') ?? null,
+      receipt_email: receiptEmail,
+      payment_method_types: types,
+      statement_descriptor: reader.nullableString('statement_descriptor') ?? null,
+      statement_descriptor_suffix: reader.nullableString('statement_descriptor_suffix') ?? null,
+    },
+    ctx,
+  );
+  pi.customer = reader.nullableString('customer') ?? null;
+  pi.setup_future_usage = reader.nullableString('setup_future_usage') ?? null;
+  pi.transfer_group = reader.nullableString('transfer_group') ?? null;
+  pi.shipping = reader.json('shipping') ?? null;
+  if (captureMethod) pi.capture_method = captureMethod;
+  if (pm) {
+    assertPaymentMethodAllowed(pi, pm);
+    pi.payment_method = pm.id;
+    pi.status = 'requires_confirmation';
+  }
+  if (confirm) {
+    if (!pm) throw missingPaymentMethod(engine, pi);
+    return confirmIntent(engine, pi, pm, returnUrl ?? null, ctx);
+  }
+  return renderPaymentIntent(engine, pi);
+}
+
+export function retrievePaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['client_secret', 'expand']);
+  const pi = findPaymentIntent(engine, id, ctx.livemode);
+  const secret = reader.string('client_secret');
+  if (secret !== undefined && secret !== pi.client_secret) {
+    throw StripeApiError.invalidRequest(
+      'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
+      'client_secret',
+      'payment_intent_invalid_parameter',
+    );
+  }
+  return renderPaymentIntent(engine, pi);
+}
+
+export function updatePaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(UPDATE_PARAMS);
+  rejectUnsupported(reader, ['payment_method_data']);
+  const pi = findPaymentIntent(engine, id, ctx.livemode);
+  const amount = reader.integer('amount');
+  const currencyRaw = reader.string('currency');
+  for (const [param, present] of [
+    ['amount', amount !== undefined],
+    ['currency', currencyRaw !== undefined],
+  ] as const) {
+    if (present && !AMOUNT_UPDATABLE.includes(pi.status)) {
+      throw StripeApiError.unexpectedState(
+        `This PaymentIntent's ${param} could not be updated because it has a status of ${pi.status}. You may only update the ${param} of a PaymentIntent with one of the following statuses: ${AMOUNT_UPDATABLE.join(', ')}.`,
+        renderPaymentIntent(engine, pi),
+      );
+    }
+  }
+  const currency = currencyRaw !== undefined ? normalizeCurrency(currencyRaw) : pi.currency;
+  const nextAmount = amount ?? pi.amount;
+  if (amount !== undefined || currencyRaw !== undefined) validateAmount(nextAmount, currency);
+
+  const pmId = reader.string('payment_method');
+  let pm: PaymentMethodRecord | undefined;
+  if (pmId !== undefined && pmId !== '') {
+    if (!CONFIRMABLE.includes(pi.status)) {
+      throw StripeApiError.unexpectedState(
+        `You cannot update this PaymentIntent's payment_method because it has a status of ${pi.status}.`,
+        renderPaymentIntent(engine, pi),
+      );
+    }
+    pm = resolvePaymentMethod(engine, pmId, ctx.livemode);
+  }
+  const types = readPaymentMethodTypes(reader);
+  const receiptEmail = reader.nullableString('receipt_email');
+  validateEmail(receiptEmail, 'receipt_email');
+  const description = reader.nullableString('description');
+  const metadata = applyMetadata(pi.metadata, reader.metadata());
+
+  // All validation passed: apply.
+  pi.amount = nextAmount;
+  pi.currency = currency;
+  pi.metadata = metadata;
+  if (description !== undefined) pi.description = description;
+  if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;
+  if (types) {
+    pi.payment_method_types = types;
+    pi.automatic_payment_methods = false;
+  }
+  const shipping = reader.json('shipping');
+  if (shipping) pi.shipping = shipping;
+  const statementDescriptor = reader.nullableString('statement_descriptor');
+  if (statementDescriptor !== undefined) pi.statement_descriptor = statementDescriptor;
+  const suffix = reader.nullableString('statement_descriptor_suffix');
+  if (suffix !== undefined) pi.statement_descriptor_suffix = suffix;
+  const customer = reader.nullableString('customer');
+  if (customer !== undefined) pi.customer = customer;
+  if (pm) {
+    assertPaymentMethodAllowed(pi, pm);
+    pi.payment_method = pm.id;
+    pi.next_action = null;
+    pi.status = 'requires_confirmation';
+  }
+  // Stripe sends no webhook for plain updates (there is no payment_intent.updated event).
+  return renderPaymentIntent(engine, pi);
+}
+
+function missingPaymentMethod(engine: Engine, pi: PaymentIntentRecord): StripeApiError {
+  return new StripeApiError(400, {
+    type: 'invalid_request_error',
+    code: 'payment_intent_unexpected_state',
+    message:
+      "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent, specify a payment method along with the PaymentIntent ID.",
+    param: 'payment_method',
+    payment_intent: renderPaymentIntent(engine, pi),
+  });
+}
+
+export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(CONFIRM_PARAMS);
+  rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
+  const pi = findPaymentIntent(engine, id, ctx.livemode);
+  assertConfirmable(engine, pi);
+  const pmId = reader.string('payment_method');
+  const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : currentPaymentMethod(engine, pi);
+  if (!pm) throw missingPaymentMethod(engine, pi);
+  assertPaymentMethodAllowed(pi, pm);
+  const receiptEmail = reader.nullableString('receipt_email');
+  validateEmail(receiptEmail, 'receipt_email');
+  if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;
+  return confirmIntent(engine, pi, pm, reader.string('return_url') ?? null, ctx);
+}
+
+function currentPaymentMethod(engine: Engine, pi: PaymentIntentRecord): PaymentMethodRecord | undefined {
+  const id = pi.payment_method ?? pi.pending_payment_method;
+  return id ? engine.store.paymentMethods.get(id) : undefined;
+}
+
+function assertConfirmable(engine: Engine, pi: PaymentIntentRecord): void {
+  if (CONFIRMABLE.includes(pi.status)) return;
+  const message =
+    pi.status === 'succeeded'
+      ? 'You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.'
+      : `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`;
+  throw StripeApiError.unexpectedState(message, renderPaymentIntent(engine, pi));
+}
+
+function transition(engine: Engine, pi: PaymentIntentRecord, previous: PaymentIntentStatus, ctx: RequestContext): void {
+  engine.intentTransitioned(pi, previous, ctx);
+}
+
+/**
+ * Runs a confirmation with `pm`. Shared by create(confirm=true), confirm and Checkout.
+ * Declines update state and emit events first, then throw the 402 card_error Stripe returns.
+ */
+export function confirmIntent(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  returnUrl: string | null,
+  ctx: RequestContext,
+): JsonObject {
+  assertConfirmable(engine, pi);
+  const template = templateOf(pm);
+  const previous = pi.status;
+  pi.payment_method = pm.id;
+  pi.return_url = returnUrl ?? pi.return_url;
+  pi.last_payment_error = null;
+  pi.next_action = null;
+  pi.pending_payment_method = null;
+
+  if (ctx.livemode && TEST_PAYMENT_METHODS.has(pm.alias)) {
+    // Stripe refuses known test cards on live keys.
+    return decline(engine, pi, pm, previous, ctx, {
+      code: 'card_declined',
+      decline_code: 'test_mode_live_card',
+      message: 'Your card was declined. Your request was in live mode, but used a known test card.',
+    });
+  }
+
+  switch (template.behavior.kind) {
+    case 'succeed':
+      succeed(engine, pi, pm, previous, ctx, false);
+      return renderPaymentIntent(engine, pi);
+    case 'decline':
+      return decline(engine, pi, pm, previous, ctx, template.behavior);
+    case 'authenticate': {
+      pi.status = 'requires_action';
+      pi.pending_payment_method = pm.id;
+      const url = `${ctx.baseUrl}/_standin/3ds/${pi.id}`;
+      pi.next_action = pi.return_url
+        ? { type: 'redirect_to_url', redirect_to_url: { return_url: pi.return_url, url } }
+        : {
+            type: 'use_stripe_sdk',
+            use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newId('src') },
+          };
+      engine.emit('payment_intent.requires_action', renderPaymentIntent(engine, pi), ctx);
+      transition(engine, pi, previous, ctx);
+      return renderPaymentIntent(engine, pi);
+    }
+    case 'delayed': {
+      const charge = createCharge(engine, pi, pm, 'pending');
+      pi.status = 'processing';
+      pi.latest_charge = charge.id;
+      pi.pending_payment_method = pm.id;
+      engine.emit('charge.pending', renderCharge(engine, charge), ctx);
+      engine.emit('payment_intent.processing', renderPaymentIntent(engine, pi), ctx);
+      transition(engine, pi, previous, ctx);
+      const delay = engine.options.autoSettleDelayMs;
+      const outcome = template.behavior.outcome;
+      if (delay > 0) {
+        engine.scheduler.schedule(delay, () => {
+          const current = engine.store.paymentIntents.get(pi.id);
+          if (current?.status === 'processing') settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
+        });
+      }
+      return renderPaymentIntent(engine, pi);
+    }
+  }
+}
+
+function succeed(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  threeDSecure: boolean,
+): ChargeRecord {
+  const charge = createCharge(engine, pi, pm, 'succeeded', { threeDSecure });
+  pi.status = 'succeeded';
+  pi.latest_charge = charge.id;
+  pi.amount_received = pi.amount;
+  pi.next_action = null;
+  pi.pending_payment_method = null;
+  engine.emit('charge.succeeded', renderCharge(engine, charge), ctx);
+  engine.emit('payment_intent.succeeded', renderPaymentIntent(engine, pi), ctx);
+  transition(engine, pi, previous, ctx);
+  const template = templateOf(pm);
+  if (template.disputes && engine.options.autoDisputeDelayMs > 0) {
+    engine.scheduler.schedule(engine.options.autoDisputeDelayMs, () => {
+      const current = engine.store.charges.get(charge.id);
+      if (current && !current.disputed) openDispute(engine, current.id);
+    });
+  }
+  return charge;
+}
+
+function decline(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  failure: { code: string; decline_code: string; message: string },
+): never {
+  const charge = createCharge(engine, pi, pm, 'failed', { failure });
+  pi.status = 'requires_payment_method';
+  pi.latest_charge = charge.id;
+  pi.payment_method = null;
+  pi.last_payment_error = {
+    type: 'card_error',
+    code: failure.code,
+    decline_code: failure.decline_code,
+    message: failure.message,
+    payment_method: pm.id,
+    charge: charge.id,
+    advice_code: failure.decline_code === 'insufficient_funds' ? 'try_again_later' : null,
+  };
+  engine.emit('charge.failed', renderCharge(engine, charge), ctx);
+  const rendered = renderPaymentIntent(engine, pi);
+  engine.emit('payment_intent.payment_failed', rendered, ctx);
+  transition(engine, pi, previous, ctx);
+  throw new StripeApiError(402, {
+    type: 'card_error',
+    code: failure.code,
+    decline_code: failure.decline_code,
+    advice_code: pi.last_payment_error.advice_code ?? undefined,
+    message: failure.message,
+    charge: charge.id,
+    payment_intent: rendered,
+    payment_method: renderPaymentMethod(pm),
+  });
+}
+
+/** Finishes 3D Secure for a requires_action intent (control route / hosted 3DS page). */
+export function authenticateIntent(engine: Engine, id: string, outcome: 'succeed' | 'fail'): JsonObject {
+  const pi = findPaymentIntent(engine, id, null);
+  const ctx = engine.systemContext(pi.livemode);
+  if (pi.status !== 'requires_action') {
+    throw StripeApiError.unexpectedState(
+      `This PaymentIntent is not awaiting authentication; it has a status of ${pi.status}.`,
+      renderPaymentIntent(engine, pi),
+    );
+  }
+  const pm = currentPaymentMethod(engine, pi);
+  if (!pm) throw new Error(`stand-in bug: ${pi.id} requires_action without a payment method`);
+  const previous = pi.status;
+  if (outcome === 'succeed') {
+    succeed(engine, pi, pm, previous, ctx, true);
+  } else {
+    pi.status = 'requires_payment_method';
+    pi.next_action = null;
+    pi.payment_method = null;
+    pi.pending_payment_method = null;
+    pi.last_payment_error = {
+      type: 'invalid_request_error',
+      code: 'payment_intent_authentication_failure',
+      decline_code: null,
+      message: AUTHENTICATION_FAILURE,
+      payment_method: pm.id,
+      charge: null,
+      advice_code: null,
+    };
+    engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
+    transition(engine, pi, previous, ctx);
+  }
+  return renderPaymentIntent(engine, pi);
+}
+
+/** Settles a processing (delayed-method) intent: succeed -> succeeded, fail -> requires_payment_method. */
+export function settleIntent(engine: Engine, pi: PaymentIntentRecord, outcome: 'succeed' | 'fail', ctx: RequestContext): JsonObject {
+  if (pi.status !== 'processing') {
+    throw StripeApiError.unexpectedState(
+      `This PaymentIntent is not processing; it has a status of ${pi.status}.`,
+      renderPaymentIntent(engine, pi),
+    );
+  }
+  const charge = pi.latest_charge ? engine.store.charges.get(pi.latest_charge) : undefined;
+  const pm = currentPaymentMethod(engine, pi);
+  if (!charge || !pm) throw new Error(`stand-in bug: processing intent ${pi.id} has no charge or payment method`);
+  const previous = pi.status;
+  pi.pending_payment_method = null;
+  if (outcome === 'succeed') {
+    settleCharge(engine, charge);
+    pi.status = 'succeeded';
+    pi.amount_received = pi.amount;
+    engine.emit('charge.succeeded', renderCharge(engine, charge), ctx);
+    engine.emit('payment_intent.succeeded', renderPaymentIntent(engine, pi), ctx);
+  } else {
+    const failure = {
+      code: 'account_closed',
+      decline_code: null,
+      message: "The customer's bank account has been closed.",
+    };
+    settleCharge(engine, charge, failure);
+    pi.status = 'requires_payment_method';
+    pi.payment_method = null;
+    pi.last_payment_error = { type: 'card_error', ...failure, payment_method: pm.id, charge: charge.id, advice_code: null };
+    engine.emit('charge.failed', renderCharge(engine, charge), ctx);
+    engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
+  }
+  transition(engine, pi, previous, ctx);
+  return renderPaymentIntent(engine, pi);
+}
+
+export function settleIntentById(engine: Engine, id: string, outcome?: 'succeed' | 'fail'): JsonObject {
+  const pi = findPaymentIntent(engine, id, null);
+  const pm = currentPaymentMethod(engine, pi);
+  const behavior = pm ? templateOf(pm).behavior : undefined;
+  const resolved = outcome ?? (behavior?.kind === 'delayed' ? behavior.outcome : 'succeed');
+  return settleIntent(engine, pi, resolved, engine.systemContext(pi.livemode));
+}
+
+export function cancelPaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['cancellation_reason', 'expand']);
+  const reason = reader.oneOf('cancellation_reason', CANCELLATION_REASONS) ?? null;
+  const pi = findPaymentIntent(engine, id, ctx.livemode);
+  return cancelIntent(engine, pi, reason, ctx);
+}
+
+export function cancelIntent(engine: Engine, pi: PaymentIntentRecord, reason: string | null, ctx: RequestContext): JsonObject {
+  if (!CANCELABLE.includes(pi.status)) {
+    throw StripeApiError.unexpectedState(
+      `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+      renderPaymentIntent(engine, pi),
+    );
+  }
+  const previous = pi.status;
+  pi.status = 'canceled';
+  pi.canceled_at = nowSeconds();
+  pi.cancellation_reason = reason;
+  pi.next_action = null;
+  pi.pending_payment_method = null;
+  engine.emit('payment_intent.canceled', renderPaymentIntent(engine, pi), ctx);
+  transition(engine, pi, previous, ctx);
+  return renderPaymentIntent(engine, pi);
+}
+
+export function listPaymentIntents(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
+  const customer = reader.string('customer');
+  return listObjects(engine.store.paymentIntents.values(), reader, {
+    url: '/v1/payment_intents',
+    kind: 'payment_intent',
+    livemode: ctx.livemode,
+    filterParams: ['customer', 'customer_account'],
+    filter: (pi) => customer === undefined || pi.customer === customer,
+    render: (pi) => renderPaymentIntent(engine, pi),
+  });
+}
+
+/** A useful subset of Stripe's search query language (see search.ts). */
+export function searchPaymentIntents(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['query', 'limit', 'page', 'expand']);
+  const matches = compileSearch<PaymentIntentRecord>(reader.requiredString('query'), {
+    status: (pi) => pi.status,
+    currency: (pi) => pi.currency,
+    amount: (pi) => pi.amount,
+    customer: (pi) => pi.customer,
+    created: (pi) => pi.created,
+    metadata: (pi, key) => pi.metadata[key] ?? null,
+  });
+  const limit = readLimit(reader);
+  const page = Number(reader.string('page') ?? '0') || 0;
+  const all = [...engine.store.paymentIntents.values()]
+    .filter((pi) => pi.livemode === ctx.livemode && matches(pi))
+    .sort((a, b) => b.seq - a.seq);
+  const data = all.slice(page, page + limit);
+  const hasMore = page + limit < all.length;
+  return {
+    object: 'search_result',
+    data: data.map((pi) => renderPaymentIntent(engine, pi)),
+    has_more: hasMore,
+    next_page: hasMore ? String(page + limit) : null,
+    url: '/v1/payment_intents/search',
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Refunds: partial or full, never more than what is left on the charge. Card refunds succeed
+ * at once; refunds of pm_card_refundFail charges stay pending and then fail, as Stripe's test
+ * card does (funds return to the merchant balance and the charge is un-refunded).
+ */
+import { findRecord, type Engine } from '../engine';
+import { formatAmount } from '../currency';
+import { StripeApiError } from '../errors';
+import { applyMetadata, type ParamReader } from '../form';
+import { newId, nowSeconds, randomDigits } from '../ids';
+import { listObjects } from '../pagination';
+import type { ChargeRecord, JsonObject, RefundRecord, RequestContext } from '../types';
+import { createBalanceTransaction } from './account';
+import { assertRefundable, findCharge, renderCharge } from './charges';
+import { changedAttributes } from './events';
+import { findPaymentIntent } from './payment-intents';
+import { templateOf } from './payment-methods';
+import { renderRefund } from './refund-render';
+
+const CREATE_PARAMS = [
+  'amount', 'charge', 'currency', 'customer', 'expand', 'instructions_email', 'metadata', 'origin', 'payment_intent',
+  'reason', 'refund_application_fee', 'reverse_transfer',
+] as const;
+const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
+
+export function findRefund(engine: Engine, id: string, livemode: boolean | null): RefundRecord {
+  return findRecord(engine.store.refunds, id, 'refund', livemode);
+}
+
+function chargeToRefund(engine: Engine, reader: ParamReader, ctx: RequestContext): ChargeRecord {
+  const chargeId = reader.string('charge');
+  const piId = reader.string('payment_intent');
+  if (!chargeId && !piId) {
+    throw StripeApiError.invalidRequest(
+      'One of the following params should be provided for this request: payment_intent or charge.',
+      undefined,
+      'parameter_missing',
+    );
+  }
+  if (chargeId) {
+    const charge = findCharge(engine, chargeId, ctx.livemode, 'charge');
+    if (piId && charge.payment_intent !== piId) {
+      throw StripeApiError.invalidRequest(
+        `The charge ${chargeId} does not belong to the PaymentIntent ${piId}.`,
+        'payment_intent',
+      );
+    }
+    return charge;
+  }
+  const pi = findPaymentIntent(engine, piId ?? '', ctx.livemode, 'payment_intent');
+  const charge = pi.latest_charge ? engine.store.charges.get(pi.latest_charge) : undefined;
+  if (pi.status !== 'succeeded' || !charge) {
+    throw StripeApiError.invalidRequest(
+      `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+      'payment_intent',
+      'charge_not_refundable',
+    );
+  }
+  return charge;
+}
+
+export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(CREATE_PARAMS);
+  const charge = chargeToRefund(engine, reader, ctx);
+  assertRefundable(charge);
+  const openDispute = [...engine.store.disputes.values()].find(
+    (dispute) => dispute.charge === charge.id && (dispute.status === 'needs_response' || dispute.status === 'under_review'),
+  );
+  if (openDispute) {
+    throw StripeApiError.invalidRequest(
+      `Charge ${charge.id} has been charged back; cannot issue a refund.`,
+      undefined,
+      'charge_disputed',
+    );
+  }
+  const remaining = charge.amount - charge.amount_refunded;
+  if (remaining <= 0) {
+    throw StripeApiError.invalidRequest(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
+  }
+  const requested = reader.integer('amount');
+  if (requested !== undefined && requested <= 0) {
+    throw StripeApiError.invalidRequest('Invalid positive integer', 'amount', 'parameter_invalid_integer');
+  }
+  const amount = requested ?? remaining;
+  if (amount > remaining) {
+    throw StripeApiError.invalidRequest(
+      `Refund amount (${formatAmount(amount, charge.currency)}) is greater than unrefunded amount on charge (${formatAmount(remaining, charge.currency)})`,
+      'amount',
+    );
+  }
+  const metadata = applyMetadata({}, reader.metadata());
+  const reason = reader.oneOf('reason', REASONS) ?? null;
+  const pm = engine.store.paymentMethods.get(charge.payment_method);
+  const fails = pm ? templateOf(pm).refundFails === true : false;
+
+  const chargeBefore = renderCharge(engine, charge);
+  const refund: RefundRecord = {
+    id: newId('re'),
+    seq: engine.store.nextSeq(),
+    livemode: charge.livemode,
+    created: nowSeconds(),
+    amount,
+    currency: charge.currency,
+    charge: charge.id,
+    payment_intent: charge.payment_intent,
+    payment_method: charge.payment_method,
+    status: fails ? 'pending' : 'succeeded',
+    reason,
+    metadata,
+    balance_transaction: null,
+    failure_balance_transaction: null,
+    failure_reason: null,
+    reference: randomDigits(23), // an acquirer reference number (ARN)
+  };
+  refund.balance_transaction = createBalanceTransaction(engine, {
+    livemode: refund.livemode,
+    amount: -amount,
+    fee: 0,
+    currency: refund.currency,
+    type: 'refund',
+    reporting_category: 'refund',
+    source: refund.id,
+    description: 'REFUND FOR CHARGE',
+  }).id;
+  engine.store.refunds.set(refund.id, refund);
+  engine.store.created.refunds += 1;
+  // Pending refunds count as refunded until they fail (Stripe moves the money immediately).
+  charge.amount_refunded += amount;
+  charge.refunded = charge.amount_refunded >= charge.amount;
+
+  engine.emit('refund.created', renderRefund(refund), ctx);
+  const chargeAfter = renderCharge(engine, charge);
+  engine.emit('charge.refunded', chargeAfter, ctx, changedAttributes(chargeBefore, chargeAfter));
+
+  if (fails && engine.options.refundFailDelayMs > 0) {
+    engine.scheduler.schedule(engine.options.refundFailDelayMs, () => {
+      const current = engine.store.refunds.get(refund.id);
+      if (current?.status === 'pending') settleRefund(engine, current, 'fail', engine.systemContext(current.livemode));
+    });
+  }
+  return renderRefund(refund);
+}
+
+/** Moves a pending refund to succeeded or failed, with refund.updated / charge.refund.updated events. */
+export function settleRefund(engine: Engine, refund: RefundRecord, outcome: 'succeed' | 'fail', ctx: RequestContext): JsonObject {
+  if (refund.status !== 'pending') {
+    throw StripeApiError.invalidRequest(`Refund ${refund.id} is not pending; it has a status of ${refund.status}.`);
+  }
+  const before = renderRefund(refund);
+  const charge = engine.store.charges.get(refund.charge);
+  if (outcome === 'succeed') {
+    refund.status = 'succeeded';
+  } else {
+    refund.status = 'failed';
+    refund.failure_reason = 'expired_or_canceled_card';
+    refund.failure_balance_transaction = createBalanceTransaction(engine, {
+      livemode: refund.livemode,
+      amount: refund.amount,
+      fee: 0,
+      currency: refund.currency,
+      type: 'refund_failure',
+      reporting_category: 'refund_failure',
+      source: refund.id,
+      description: 'REFUND FAILURE',
+    }).id;
+    if (charge) {
+      charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
+      charge.refunded = charge.amount_refunded >= charge.amount;
+    }
+  }
+  const after = renderRefund(refund);
+  const previous = changedAttributes(before, after);
+  engine.emit('refund.updated', after, ctx, previous);
+  engine.emit('charge.refund.updated', after, ctx, previous);
+  if (outcome === 'fail') engine.emit('refund.failed', after, ctx);
+  return after;
+}
+
+export function settleRefundById(engine: Engine, id: string, outcome: 'succeed' | 'fail'): JsonObject {
+  const refund = findRefund(engine, id, null);
+  return settleRefund(engine, refund, outcome, engine.systemContext(refund.livemode));
+}
+
+export function retrieveRefund(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['expand']);
+  return renderRefund(findRefund(engine, id, ctx.livemode));
+}
+
+export function updateRefund(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['expand', 'metadata']);
+  const refund = findRefund(engine, id, ctx.livemode);
+  const before = renderRefund(refund);
+  refund.metadata = applyMetadata(refund.metadata, reader.metadata());
+  const after = renderRefund(refund);
+  const previous = changedAttributes(before, after);
+  if (Object.keys(previous).length > 0) {
+    engine.emit('refund.updated', after, ctx, previous);
+    engine.emit('charge.refund.updated', after, ctx, previous);
+  }
+  return after;
+}
+
+export function listRefunds(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
+  const charge = reader.string('charge');
+  const paymentIntent = reader.string('payment_intent');
+  return listObjects(engine.store.refunds.values(), reader, {
+    url: '/v1/refunds',
+    kind: 'refund',
+    livemode: ctx.livemode,
+    filterParams: ['charge', 'payment_intent'],
+    filter: (refund) =>
+      (charge === undefined || refund.charge === charge) &&
+      (paymentIntent === undefined || refund.payment_intent === paymentIntent),
+    render: renderRefund,
+  });
+}
