@@ -12,4 +12,6 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   } catch (error) {
     strapi.log.error(`[invoice-payments] stored Stripe secrets could not be decrypted: ${error instanceof Error ? error.message : 'unknown error'}`);
   }
+
+  getService(strapi, 'background').start();
 };

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from './utils/get-service';
 
-export default (_: { strapi: Core.Strapi }) => {
-  // Nothing to release yet; background workers register their own stop here.
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await getService(strapi, 'background').stop();
 };

@@ -12,12 +12,16 @@ export interface BootOptions {
   env?: Record<string, string | null>;
   /** Reuse a database from an earlier boot (to test restarts); it is then not dropped on close. */
   db?: TestDatabase;
+  /** Listen on a real port (for callers outside the process, e.g. the Stripe stand-in's webhooks). */
+  listen?: boolean;
 }
 
 export interface TestStrapi {
   strapi: Core.Strapi;
   db: TestDatabase;
   http: () => ReturnType<typeof request>;
+  /** http://127.0.0.1:<port> when booted with `listen: true`. */
+  url: string | null;
   /** Every line Strapi logged while it ran (all levels). */
   logs: string[];
   close(): Promise<void>;
@@ -75,11 +79,19 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
     throw error;
   }
   strapi.server.mount();
+  let url: string | null = null;
+  if (options.listen) {
+    const server = strapi.server.httpServer;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : null;
+  }
 
   return {
     strapi,
     db,
     logs,
+    url,
     http: () => request(strapi.server.httpServer),
     async close() {
       await new Promise<void>((resolve) => {

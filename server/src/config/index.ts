@@ -14,12 +14,18 @@ export interface PluginConfig {
   /** Public base URL of this Strapi (for webhook and pay links); defaults to server.url. */
   publicUrl: string | null;
   webhook: { toleranceSeconds: number };
+  /** Retry worker for webhook events whose processing failed or was interrupted. */
+  worker: { enabled: boolean; intervalMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number; lockMs: number };
+  /** Re-checks payments still pending after settings.reconcileAfterMinutes, every intervalMs. */
+  reconciliation: { enabled: boolean; intervalMs: number };
 }
 
 export const defaultConfig: PluginConfig = {
   stripe: { apiBase: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
   publicUrl: null,
   webhook: { toleranceSeconds: 300 },
+  worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000 },
+  reconciliation: { enabled: true, intervalMs: 300_000 },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -42,6 +48,15 @@ export default {
         if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
           throw new Error(`invoice-payments: config.stripe.${k} must be a non-negative integer.`);
         }
+      }
+    }
+    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs']], ['reconciliation', ['intervalMs']]] as const) {
+      const value = config[section];
+      if (value === undefined) continue;
+      if (!isRecord(value)) throw new Error(`invoice-payments: config.${section} must be an object.`);
+      for (const k of keys) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new Error(`invoice-payments: config.${section}.${k} must be a positive integer.`);
       }
     }
     if (config.publicUrl != null && typeof config.publicUrl !== 'string') {

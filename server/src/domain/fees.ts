@@ -109,3 +109,15 @@ export function splitRefundFee(input: RefundFeeInput): number {
   if (result <= 0n) return 0;
   return Number(result > BigInt(fee - alreadyFee) ? BigInt(fee - alreadyFee) : result);
 }
+
+/**
+ * Splits what the provider reports as refunded on a charge (portion + fee together) back into
+ * the invoice portion and the fee. Refunds eat the invoice portion first; only money beyond the
+ * portion is fee. That matches both policies: under 'refund_fee' the fee share rides on top of
+ * each portion refund, and a refund made in the provider's dashboard is booked against the invoice.
+ */
+export function splitChargeRefund(totalRefunded: number, portion: number, fee: number): { portion: number; fee: number } {
+  const refunded = Math.max(0, Math.min(totalRefunded, portion + fee));
+  const portionRefunded = Math.min(refunded, portion);
+  return { portion: portionRefunded, fee: refunded - portionRefunded };
+}

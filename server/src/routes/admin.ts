@@ -1,13 +1,28 @@
 import { actionUid, ACTIONS } from '../utils/permissions';
 
-const guard = (...actions: string[]) => [{ name: 'admin::hasPermissions', config: { actions: actions.map(actionUid) } }];
+const guard = (...actions: string[]) => ({ policies: [{ name: 'admin::hasPermissions', config: { actions: actions.map(actionUid) } }] });
 
 export default {
   type: 'admin',
   routes: [
-    { method: 'GET', path: '/settings', handler: 'settings.get', config: { policies: guard(ACTIONS.settingsRead) } },
-    { method: 'PUT', path: '/settings', handler: 'settings.update', config: { policies: guard(ACTIONS.settingsUpdate) } },
-    { method: 'POST', path: '/settings/test-connection', handler: 'settings.testConnection', config: { policies: guard(ACTIONS.settingsRead) } },
-    { method: 'POST', path: '/settings/disconnect', handler: 'settings.disconnect', config: { policies: guard(ACTIONS.settingsUpdate) } },
+    { method: 'GET', path: '/settings', handler: 'settings.get', config: guard(ACTIONS.settingsRead) },
+    { method: 'PUT', path: '/settings', handler: 'settings.update', config: guard(ACTIONS.settingsUpdate) },
+    { method: 'POST', path: '/settings/test-connection', handler: 'settings.testConnection', config: guard(ACTIONS.settingsRead) },
+    { method: 'POST', path: '/settings/disconnect', handler: 'settings.disconnect', config: guard(ACTIONS.settingsUpdate) },
+
+    { method: 'GET', path: '/invoices', handler: 'admin.listInvoices', config: guard(ACTIONS.paymentsRead) },
+    { method: 'GET', path: '/invoices/:id', handler: 'admin.getInvoice', config: guard(ACTIONS.paymentsRead) },
+    { method: 'POST', path: '/invoices/:id/manual-payments', handler: 'admin.recordManualPayment', config: guard(ACTIONS.paymentsManual) },
+    { method: 'POST', path: '/invoices/:id/resync', handler: 'admin.resync', config: guard(ACTIONS.paymentsRead) },
+    { method: 'POST', path: '/invoices/:id/send', handler: 'admin.send', config: guard(ACTIONS.invoicesSend) },
+    { method: 'POST', path: '/invoices/:id/pay-link', handler: 'admin.regeneratePayLink', config: guard(ACTIONS.invoicesSend) },
+    { method: 'POST', path: '/payments/:paymentId/void', handler: 'admin.voidManualPayment', config: guard(ACTIONS.paymentsManual) },
+    { method: 'POST', path: '/payments/:paymentId/refunds', handler: 'admin.refund', config: guard(ACTIONS.paymentsRefund) },
+
+    { method: 'GET', path: '/webhook-events', handler: 'admin.listEvents', config: guard(ACTIONS.webhooksRead) },
+    { method: 'GET', path: '/webhook-events/health', handler: 'admin.eventsHealth', config: guard(ACTIONS.webhooksRead) },
+    { method: 'POST', path: '/webhook-events/:id/replay', handler: 'admin.replayEvent', config: guard(ACTIONS.webhooksReplay) },
+
+    { method: 'GET', path: '/audit-entries', handler: 'admin.listAudit', config: guard(ACTIONS.auditRead) },
   ],
 };

@@ -1,9 +1,26 @@
+import adminPayments from './admin-payments';
 import audit from './audit';
+import background from './background';
 import invoices from './invoices';
+import notifications from './notifications';
+import payments from './payments';
 import settings from './settings';
+import settlement from './settlement';
 import stripe from './stripe';
+import webhookEvents from './webhook-events';
 
-const services = { audit, invoices, settings, stripe };
+const services = {
+  'admin-payments': adminPayments,
+  audit,
+  background,
+  invoices,
+  notifications,
+  payments,
+  settings,
+  settlement,
+  stripe,
+  'webhook-events': webhookEvents,
+};
 
 export type Services = typeof services;
 export default services;

@@ -100,7 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Everything derived on an invoice, from its line items and its ledger. Called by the invoice
    * lifecycles on every create/update, so whatever was typed in these fields is replaced.
    */
-  async function derive(merged: Record<string, unknown>, existing: InvoiceRow | null): Promise<Record<string, unknown>> {
+  async function derive(merged: Record<string, unknown>, existing: InvoiceRow | null, moneyEdited = true): Promise<Record<string, unknown>> {
     let currency: string;
     try {
       currency = normalizeCurrency(merged.currency ?? 'USD');
@@ -137,10 +137,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (requested === 'void' && money.summary.netPaid > 0) {
       throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['status'], message: 'Has payments.' }]);
     }
-    if (money.summary.netPaid > totals.total) {
+    if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
       throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
     }
-    const flagged = rows.filter((r) => r.mismatch);
+    // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
+    const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);
+    if (money.balanceDue < 0) reasons.push(`Overpaid by ${-money.balanceDue} (minor units of ${currency}): refund the difference.`);
     return {
       currency,
       lineItems: totals.lines,
@@ -152,8 +154,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       balanceDue: money.balanceDue,
       status: money.status,
       disputeOpen: money.summary.hasOpenDispute,
-      needsAttention: flagged.length > 0 || money.summary.mismatched.length > 0,
-      attentionReason: flagged.length > 0 ? flagged.map((r) => r.mismatch).join(' ') : null,
+      needsAttention: reasons.length > 0 || money.summary.mismatched.length > 0,
+      attentionReason: reasons.length > 0 ? reasons.join(' ') : null,
     };
   }
 
@@ -178,7 +180,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         delete data[key];
       }
       const merged = { ...existing, ...data };
-      const derived = await derive(merged, existing);
+      const moneyEdited = ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
+      const derived = await derive(merged, existing, moneyEdited);
       Object.assign(data, derived);
       if (derived.status === 'paid' && existing.status !== 'paid') data.paidAt = new Date();
       if (derived.status === 'sent' && existing.status === 'draft') data.sentAt = new Date();

@@ -25,6 +25,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     provider(secretKey: string): StripeProvider {
       return new StripeProvider(clientFor(secretKey));
     },
+    /** The provider for the saved key; 503 with a clear message when no key is configured. */
+    async currentProvider(): Promise<StripeProvider> {
+      const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();
+      if (!secret) throw serviceUnavailable('Online payments are not set up yet: no Stripe secret key is saved.');
+      return new StripeProvider(clientFor(secret));
+    },
     /** The client for the saved key; 503 with a clear message when no key is configured. */
     async client(): Promise<Stripe> {
       const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();

@@ -7,6 +7,15 @@ module.exports = ({ env }) => ({
     resolve: path.resolve(__dirname, '..', '..', '..'),
     config: {
       stripe: { apiBase: env('STRIPE_API_BASE', null), maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2), timeoutMs: env.int('STRIPE_TIMEOUT_MS', 20000) },
+      worker: {
+        enabled: env.bool('WORKER_ENABLED', true),
+        intervalMs: env.int('WORKER_INTERVAL_MS', 5000),
+        maxAttempts: env.int('WORKER_MAX_ATTEMPTS', 8),
+        backoffMs: env.int('WORKER_BACKOFF_MS', 10000),
+        maxBackoffMs: env.int('WORKER_MAX_BACKOFF_MS', 3600000),
+        lockMs: env.int('WORKER_LOCK_MS', 60000),
+      },
+      reconciliation: { enabled: env.bool('RECONCILE_ENABLED', true), intervalMs: env.int('RECONCILE_INTERVAL_MS', 300000) },
     },
   },
   email: {

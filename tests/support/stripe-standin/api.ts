@@ -55,33 +55,125 @@ export const apiRoutes: readonly Route[] = [
     handler: ({ engine, path, ctx }) => json(retrievePaymentMethod(engine, path.id, ctx.livemode)),
   },
 
-  { method: 'POST', pattern: '/v1/payment_intents', handler: ({ engine, params, ctx }) => json(createPaymentIntent(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/payment_intents', handler: ({ engine, params, ctx }) => json(listPaymentIntents(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/payment_intents/search', handler: ({ engine, params, ctx }) => json(searchPaymentIntents(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/payment_intents/:id', handler: ({ engine, path, params, ctx }) => json(retrievePaymentIntent(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/payment_intents/:id', handler: ({ engine, path, params, ctx }) => json(updatePaymentIntent(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/payment_intents/:id/confirm', handler: ({ engine, path, params, ctx }) => json(confirmPaymentIntent(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/payment_intents/:id/cancel', handler: ({ engine, path, params, ctx }) => json(cancelPaymentIntent(engine, path.id, params, ctx)) },
+  {
+    method: 'POST',
+    pattern: '/v1/payment_intents',
+    handler: ({ engine, params, ctx }) => json(createPaymentIntent(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_intents',
+    handler: ({ engine, params, ctx }) => json(listPaymentIntents(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_intents/search',
+    handler: ({ engine, params, ctx }) => json(searchPaymentIntents(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_intents/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrievePaymentIntent(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/payment_intents/:id',
+    handler: ({ engine, path, params, ctx }) => json(updatePaymentIntent(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/payment_intents/:id/confirm',
+    handler: ({ engine, path, params, ctx }) => json(confirmPaymentIntent(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/payment_intents/:id/cancel',
+    handler: ({ engine, path, params, ctx }) => json(cancelPaymentIntent(engine, path.id, params, ctx)),
+  },
 
-  { method: 'GET', pattern: '/v1/charges', handler: ({ engine, params, ctx }) => json(listCharges(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/charges/:id', handler: ({ engine, path, params, ctx }) => json(retrieveCharge(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/charges/:id', handler: ({ engine, path, params, ctx }) => json(updateCharge(engine, path.id, params, ctx)) },
+  {
+    method: 'GET',
+    pattern: '/v1/charges',
+    handler: ({ engine, params, ctx }) => json(listCharges(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/charges/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveCharge(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/charges/:id',
+    handler: ({ engine, path, params, ctx }) => json(updateCharge(engine, path.id, params, ctx)),
+  },
 
-  { method: 'POST', pattern: '/v1/refunds', handler: ({ engine, params, ctx }) => json(createRefund(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/refunds', handler: ({ engine, params, ctx }) => json(listRefunds(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/refunds/:id', handler: ({ engine, path, params, ctx }) => json(retrieveRefund(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/refunds/:id', handler: ({ engine, path, params, ctx }) => json(updateRefund(engine, path.id, params, ctx)) },
+  {
+    method: 'POST',
+    pattern: '/v1/refunds',
+    handler: ({ engine, params, ctx }) => json(createRefund(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/refunds',
+    handler: ({ engine, params, ctx }) => json(listRefunds(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/refunds/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveRefund(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/refunds/:id',
+    handler: ({ engine, path, params, ctx }) => json(updateRefund(engine, path.id, params, ctx)),
+  },
 
-  { method: 'GET', pattern: '/v1/disputes', handler: ({ engine, params, ctx }) => json(listDisputes(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/disputes/:id', handler: ({ engine, path, params, ctx }) => json(retrieveDispute(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/disputes/:id', handler: ({ engine, path, params, ctx }) => json(updateDispute(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/disputes/:id/close', handler: ({ engine, path, params, ctx }) => json(acceptDispute(engine, path.id, params, ctx)) },
+  {
+    method: 'GET',
+    pattern: '/v1/disputes',
+    handler: ({ engine, params, ctx }) => json(listDisputes(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/disputes/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveDispute(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/disputes/:id',
+    handler: ({ engine, path, params, ctx }) => json(updateDispute(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/disputes/:id/close',
+    handler: ({ engine, path, params, ctx }) => json(acceptDispute(engine, path.id, params, ctx)),
+  },
 
-  { method: 'POST', pattern: '/v1/checkout/sessions', handler: ({ engine, params, ctx }) => json(createSession(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/checkout/sessions', handler: ({ engine, params, ctx }) => json(listSessions(engine, params, ctx)) },
-  { method: 'GET', pattern: '/v1/checkout/sessions/:id', handler: ({ engine, path, params, ctx }) => json(retrieveSession(engine, path.id, params, ctx)) },
-  { method: 'GET', pattern: '/v1/checkout/sessions/:id/line_items', handler: ({ engine, path, params, ctx }) => json(listSessionLineItems(engine, path.id, params, ctx)) },
-  { method: 'POST', pattern: '/v1/checkout/sessions/:id/expire', handler: ({ engine, path, params, ctx }) => json(expireSession(engine, path.id, params, ctx)) },
+  {
+    method: 'POST',
+    pattern: '/v1/checkout/sessions',
+    handler: ({ engine, params, ctx }) => json(createSession(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/checkout/sessions',
+    handler: ({ engine, params, ctx }) => json(listSessions(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/checkout/sessions/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveSession(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/checkout/sessions/:id/line_items',
+    handler: ({ engine, path, params, ctx }) => json(listSessionLineItems(engine, path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/checkout/sessions/:id/expire',
+    handler: ({ engine, path, params, ctx }) => json(expireSession(engine, path.id, params, ctx)),
+  },
 
   {
     method: 'GET',

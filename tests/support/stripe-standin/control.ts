@@ -122,7 +122,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
     },
     deliveries: () => engine.webhooks.deliveries(),
     events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map(renderEvent),
-    deliverEvent(eventId, overrides) {
+    async deliverEvent(eventId, overrides) {
       if (!engine.store.events.has(eventId)) throw StripeApiError.resourceMissing('event', eventId);
       return engine.webhooks.deliverNow(eventId, overrides);
     },
@@ -152,7 +152,16 @@ function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
 }
 
 function readDelivery(params: ParamReader): DeliveryOptionsPatch {
-  params.assertKnown(['duplicates', 'concurrency', 'reverseOrder', 'shuffle', 'delayMs', 'retry', 'paused', 'timeoutMs']);
+  params.assertKnown([
+    'duplicates',
+    'concurrency',
+    'reverseOrder',
+    'shuffle',
+    'delayMs',
+    'retry',
+    'paused',
+    'timeoutMs',
+  ]);
   const patch: DeliveryOptionsPatch = {};
   const duplicates = params.integer('duplicates');
   if (duplicates !== undefined) patch.duplicates = duplicates;
@@ -227,23 +236,30 @@ export function controlRoutes(control: StandinControl): Route[] {
         return json(ok);
       },
     },
-    { method: 'POST', pattern: '/_standin/faults', handler: ({ params }) => json(toJson(control.addFault(readFault(params)))) },
+    {
+      method: 'POST',
+      pattern: '/_standin/faults',
+      handler: ({ params }) => json(toJson(control.addFault(readFault(params)))),
+    },
     { method: 'GET', pattern: '/_standin/faults', handler: () => json({ data: control.faults().map(toJson) }) },
     { method: 'DELETE', pattern: '/_standin/faults', handler: () => (control.clearFaults(), json(ok)) },
     {
       method: 'POST',
       pattern: '/_standin/payment_intents/:id/authenticate',
-      handler: ({ params, path }) => json(control.authenticate(path.id, outcomeOf(params, ['succeed', 'fail'] as const))),
+      handler: ({ params, path }) =>
+        json(control.authenticate(path.id, outcomeOf(params, ['succeed', 'fail'] as const))),
     },
     {
       method: 'POST',
       pattern: '/_standin/payment_intents/:id/settle',
-      handler: ({ params, path }) => json(control.settleDelayed(path.id, params.oneOf('outcome', ['succeed', 'fail'] as const))),
+      handler: ({ params, path }) =>
+        json(control.settleDelayed(path.id, params.oneOf('outcome', ['succeed', 'fail'] as const))),
     },
     {
       method: 'POST',
       pattern: '/_standin/refunds/:id/settle',
-      handler: ({ params, path }) => json(control.settleRefund(path.id, outcomeOf(params, ['succeed', 'fail'] as const, 'fail'))),
+      handler: ({ params, path }) =>
+        json(control.settleRefund(path.id, outcomeOf(params, ['succeed', 'fail'] as const, 'fail'))),
     },
     {
       method: 'POST',
@@ -326,7 +342,10 @@ export function controlRoutes(control: StandinControl): Route[] {
     {
       method: 'GET',
       pattern: '/_standin/3ds/:id',
-      handler: ({ engine, path }) => ({ kind: 'html', html: threeDSecurePage(findPaymentIntent(engine, path.id, null)) }),
+      handler: ({ engine, path }) => ({
+        kind: 'html',
+        html: threeDSecurePage(findPaymentIntent(engine, path.id, null)),
+      }),
     },
     {
       method: 'POST',
@@ -335,7 +354,8 @@ export function controlRoutes(control: StandinControl): Route[] {
         const outcome = outcomeOf(params, ['succeed', 'fail'] as const);
         const rendered = authenticateIntent(engine, path.id, outcome);
         const pi = findPaymentIntent(engine, path.id, null);
-        if (!pi.return_url) return { kind: 'html', html: messagePage('Authentication finished', `Status: ${String(rendered.status)}`) };
+        if (!pi.return_url)
+          return { kind: 'html', html: messagePage('Authentication finished', `Status: ${String(rendered.status)}`) };
         const target = new URL(pi.return_url);
         target.searchParams.set('payment_intent', pi.id);
         target.searchParams.set('payment_intent_client_secret', pi.client_secret);

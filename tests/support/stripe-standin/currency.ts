@@ -4,12 +4,14 @@
  */
 import { StripeApiError } from './errors';
 
+// prettier-ignore
 export const ZERO_DECIMAL = new Set([
   'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
 ]);
 export const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
 /** Minimum charge amounts in the currency's smallest unit (Stripe's published table, subset). */
+// prettier-ignore
 const MINIMUMS: Record<string, number> = {
   usd: 50, eur: 50, cad: 50, aud: 50, gbp: 30, jpy: 50, mxn: 1000, hkd: 400, dkk: 250, sek: 300, nok: 300,
 };
@@ -18,6 +20,7 @@ const DEFAULT_MINIMUM = 50;
 export const MAX_AMOUNT = 99_999_999;
 
 /** Currencies the stand-in accepts (Stripe's presentment currencies, lowercase). */
+// prettier-ignore
 export const SUPPORTED_CURRENCIES = new Set([
   'usd', 'aed', 'afn', 'all', 'amd', 'ang', 'aoa', 'ars', 'aud', 'awg', 'azn', 'bam', 'bbd', 'bdt', 'bgn', 'bhd',
   'bif', 'bmd', 'bnd', 'bob', 'brl', 'bsd', 'bwp', 'byn', 'bzd', 'cad', 'cdf', 'chf', 'clp', 'cny', 'cop', 'crc',
@@ -72,7 +75,11 @@ export function normalizeCurrency(raw: string, param = 'currency'): string {
 /** Validates a charge amount against Stripe's rules; throws the matching Stripe error. */
 export function validateAmount(amount: number, currency: string, param = 'amount'): void {
   if (!Number.isSafeInteger(amount) || amount < 0) {
-    throw StripeApiError.invalidRequest('This value must be greater than or equal to 1.', param, 'parameter_invalid_integer');
+    throw StripeApiError.invalidRequest(
+      'This value must be greater than or equal to 1.',
+      param,
+      'parameter_invalid_integer',
+    );
   }
   const minimum = minimumAmount(currency);
   if (amount < minimum) {

@@ -53,21 +53,25 @@ export class StripeApiError extends Error {
   }
 
   static parameterUnknown(param: string): StripeApiError {
-    return StripeApiError.invalidRequest(
-      `Received unknown parameter: ${param}`,
-      param,
-      'parameter_unknown',
-    );
+    return StripeApiError.invalidRequest(`Received unknown parameter: ${param}`, param, 'parameter_unknown');
   }
 
-  /** "No such payment_intent: 'pi_123'" — plus Stripe's hint when the object lives in the other mode. */
+  /**
+   * "No such payment_intent: 'pi_123'" — plus Stripe's hint when the object lives in the other mode.
+   * Ids in the URL path are 404s; ids passed as parameters (`param`) are 400s, as in Stripe.
+   */
   static resourceMissing(kind: string, id: string, param?: string, otherMode?: 'test' | 'live'): StripeApiError {
     let message = `No such ${kind}: '${id}'`;
     if (otherMode) {
       const keyMode = otherMode === 'test' ? 'live' : 'test';
       message += `; a similar object exists in ${otherMode} mode, but a ${keyMode} mode key was used to make this request.`;
     }
-    return new StripeApiError(404, { type: 'invalid_request_error', code: 'resource_missing', message, param });
+    return new StripeApiError(param ? 400 : 404, {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message,
+      param,
+    });
   }
 
   static unexpectedState(message: string, paymentIntent?: JsonObject): StripeApiError {
@@ -109,8 +113,7 @@ export class StripeApiError extends Error {
     return new StripeApiError(429, {
       type: 'rate_limit_error',
       code: 'rate_limit',
-      message:
-        'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+      message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
     });
   }
 }

@@ -62,7 +62,9 @@ export class FaultQueue {
 
   /** Consumes one use of the first fault matching the request. */
   take(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find((candidate) => (!candidate.method || candidate.method === method) && candidate.regex.test(path));
+    const fault = this.faults.find(
+      (candidate) => (!candidate.method || candidate.method === method) && candidate.regex.test(path),
+    );
     if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults = this.faults.filter((candidate) => candidate !== fault);

@@ -121,7 +121,11 @@ export class ParamReader {
     const value = this.raw(key);
     if (value === undefined) return undefined;
     if (typeof value !== 'string') {
-      throw StripeApiError.invalidRequest(`Invalid string: ${JSON.stringify(value)}`, this.name(key), 'parameter_invalid_string');
+      throw StripeApiError.invalidRequest(
+        `Invalid string: ${JSON.stringify(value)}`,
+        this.name(key),
+        'parameter_invalid_string',
+      );
     }
     return value;
   }
@@ -207,7 +211,11 @@ export class ParamReader {
     if (!items) throw StripeApiError.invalidRequest(`Invalid array`, this.name(key), 'parameter_invalid_array');
     return items.map((item, index) => {
       if (typeof item !== 'object' || Array.isArray(item)) {
-        throw StripeApiError.invalidRequest(`Invalid object`, `${this.name(key)}[${index}]`, 'parameter_invalid_object');
+        throw StripeApiError.invalidRequest(
+          `Invalid object`,
+          `${this.name(key)}[${index}]`,
+          'parameter_invalid_object',
+        );
       }
       return new ParamReader(item, `${this.name(key)}[${index}]`);
     });
@@ -223,7 +231,10 @@ export class ParamReader {
     const patch: MetadataPatch = { clear: false, set: {}, unset: [] };
     for (const [metaKey, metaValue] of Object.entries(value)) {
       if (typeof metaValue !== 'string') {
-        throw StripeApiError.invalidRequest(`Invalid string: ${JSON.stringify(metaValue)}`, `${this.name(key)}[${metaKey}]`);
+        throw StripeApiError.invalidRequest(
+          `Invalid string: ${JSON.stringify(metaValue)}`,
+          `${this.name(key)}[${metaKey}]`,
+        );
       }
       if (metaKey.length > METADATA_MAX_KEY_LENGTH) {
         throw StripeApiError.invalidRequest(

@@ -32,17 +32,16 @@ function canonical(value: unknown): string {
 }
 
 export function fingerprint(method: string, path: string, params: Params): string {
-  return createHash('sha256').update(`${method} ${path} ${canonical(params)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path} ${canonical(params)}`)
+    .digest('hex');
 }
 
 export function shouldStore(status: number): boolean {
   return (status >= 200 && status < 300) || status === 402;
 }
 
-export type Lookup =
-  | { kind: 'new' }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'mismatch' };
+export type Lookup = { kind: 'new' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' };
 
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();

@@ -26,7 +26,10 @@ ${body}
 
 export function checkoutPage(session: CheckoutSessionRecord, error?: string): string {
   const items = session.line_items
-    .map((item) => `<li>${escapeHtml(item.name)} × ${item.quantity} — ${escapeHtml(formatAmount(item.unit_amount * item.quantity, item.currency))}</li>`)
+    .map(
+      (item) =>
+        `<li>${escapeHtml(item.name)} × ${item.quantity} — ${escapeHtml(formatAmount(item.unit_amount * item.quantity, item.currency))}</li>`,
+    )
     .join('\n');
   const methods = [...TEST_PAYMENT_METHODS.keys()]
     .map((alias) => `<option value="${alias}"${alias === 'pm_card_visa' ? ' selected' : ''}>${alias}</option>`)

@@ -55,7 +55,11 @@ export function readLimit(reader: ParamReader): number {
   return limit;
 }
 
-export function listObjects<T extends Listable>(items: Iterable<T>, reader: ParamReader, options: ListOptions<T>): JsonObject {
+export function listObjects<T extends Listable>(
+  items: Iterable<T>,
+  reader: ParamReader,
+  options: ListOptions<T>,
+): JsonObject {
   reader.assertKnown([...COMMON_PARAMS, ...(options.filterParams ?? [])]);
   const limit = readLimit(reader);
   const inRange = createdFilter(reader);

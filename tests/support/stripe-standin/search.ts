@@ -49,7 +49,13 @@ function test<T>(clause: Clause, item: T, accessor: SearchAccessor<T>): boolean 
     const left = Number(actual);
     const right = Number(clause.value);
     result =
-      clause.operator === '>' ? left > right : clause.operator === '<' ? left < right : clause.operator === '>=' ? left >= right : left <= right;
+      clause.operator === '>'
+        ? left > right
+        : clause.operator === '<'
+          ? left < right
+          : clause.operator === '>='
+            ? left >= right
+            : left <= right;
   }
   return clause.negate ? !result : result;
 }
@@ -61,7 +67,8 @@ export function compileSearch<T>(query: string, fields: Record<string, SearchAcc
   const clauses = query.split(hasOr ? /\s+OR\s+/ : /\s+AND\s+/).map(parseClause);
   for (const clause of clauses) {
     if (!(clause.field in fields)) throw invalid(`field \`${clause.field}\` is not supported`);
-    if (clause.field === 'metadata' && clause.key === '') throw invalid('metadata needs a key, e.g. metadata[\'invoice\']');
+    if (clause.field === 'metadata' && clause.key === '')
+      throw invalid("metadata needs a key, e.g. metadata['invoice']");
   }
   return (item) => {
     const results = clauses.map((clause) => test(clause, item, fields[clause.field]));

@@ -76,7 +76,11 @@ function resultReply(result: RouteResult): Reply {
     case 'json':
       return jsonReply(result.status ?? 200, result.body);
     case 'html':
-      return { status: result.status ?? 200, body: result.html, headers: { 'Content-Type': 'text/html; charset=utf-8' } };
+      return {
+        status: result.status ?? 200,
+        body: result.html,
+        headers: { 'Content-Type': 'text/html; charset=utf-8' },
+      };
     case 'redirect':
       return { status: 303, body: '', headers: { Location: result.location } };
   }
@@ -139,11 +143,23 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     store.requestsByRoute[byRoute] = (store.requestsByRoute[byRoute] ?? 0) + 1;
   }
 
-  async function runRoute(match: RouteMatch, params: Params, ctx: RequestContext, apiKey: ApiKey | null): Promise<RouteResult> {
+  async function runRoute(
+    match: RouteMatch,
+    params: Params,
+    ctx: RequestContext,
+    apiKey: ApiKey | null,
+  ): Promise<RouteResult> {
     const reader = new ParamReader(params);
     const result = await match.route.handler({ engine, params: reader, path: match.path, ctx, apiKey });
     const expand = reader.has('expand') ? reader.stringArray('expand') : undefined;
-    if (expand && expand.length > 0 && result.kind === 'json' && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
+    if (
+      expand &&
+      expand.length > 0 &&
+      result.kind === 'json' &&
+      typeof result.body === 'object' &&
+      result.body !== null &&
+      !Array.isArray(result.body)
+    ) {
       return { ...result, body: applyExpansions(engine, result.body, expand) };
     }
     return result;
@@ -178,7 +194,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     if (fault) engine.store.faultsInjected += 1;
     if (fault && !fault.afterProcessing) {
       if (fault.timeoutMs !== undefined && !(await hang(fault.timeoutMs, res))) return; // client gave up: never processed
-      if (fault.status !== undefined || fault.timeoutMs === undefined) return send(res, errorReply(faultError(fault), requestId, livemode), common);
+      if (fault.status !== undefined || fault.timeoutMs === undefined)
+        return send(res, errorReply(faultError(fault), requestId, livemode), common);
     }
 
     const idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
@@ -186,7 +203,19 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     let print = '';
     if (idempotencyKey !== undefined) {
       if (idempotencyKey.length > 255) {
-        return send(res, errorReply(StripeApiError.invalidRequest('Idempotency keys can be at most 255 characters long.', undefined, 'idempotency_key_in_use'), requestId, livemode), common);
+        return send(
+          res,
+          errorReply(
+            StripeApiError.invalidRequest(
+              'Idempotency keys can be at most 255 characters long.',
+              undefined,
+              'idempotency_key_in_use',
+            ),
+            requestId,
+            livemode,
+          ),
+          common,
+        );
       }
       print = fingerprint(method, path, params);
       const found = deps.idempotency.lookup(apiKey.key, idempotencyKey, print);
@@ -197,7 +226,11 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         engine.store.idempotentReplays += 1;
         reply = {
           ...found.response,
-          headers: { ...found.response.headers, 'Idempotent-Replayed': 'true', 'Original-Request': found.response.requestId },
+          headers: {
+            ...found.response.headers,
+            'Idempotent-Replayed': 'true',
+            'Original-Request': found.response.requestId,
+          },
         };
         // The replay carries the original request's id, as Stripe's does.
         common['Request-Id'] = found.response.requestId;
@@ -230,7 +263,13 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     send(res, reply, common);
   }
 
-  async function handleControl(res: http.ServerResponse, method: string, path: string, params: Params, baseUrl: string): Promise<void> {
+  async function handleControl(
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    params: Params,
+    baseUrl: string,
+  ): Promise<void> {
     const match = deps.control.match(method, path);
     const requestId = newRequestId();
     const common = { 'Request-Id': requestId, 'Cache-Control': 'no-store' };
@@ -266,7 +305,11 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        send(res, jsonReply(500, { error: { type: 'api_error', message: `Stripe stand-in internal error: ${message}` } }), {});
+        send(
+          res,
+          jsonReply(500, { error: { type: 'api_error', message: `Stripe stand-in internal error: ${message}` } }),
+          {},
+        );
       });
   };
 }

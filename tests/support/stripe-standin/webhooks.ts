@@ -281,7 +281,13 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(eventId: string, url: string, copy: number, attempt: number, generation: number): Promise<void> {
+  private async attempt(
+    eventId: string,
+    url: string,
+    copy: number,
+    attempt: number,
+    generation: number,
+  ): Promise<void> {
     if (generation !== this.generation || this.closed) return;
     const record = await this.send(eventId, { url, attempt, copy, manual: false, overrides: {} });
     if (record.ok || attempt >= this.options.retry.attempts || generation !== this.generation || this.closed) return;

@@ -142,3 +142,17 @@ describe('splitRefundFee', () => {
     expectDomainError(() => splitRefundFee({ ...payment, refundAmount: -1, policy: 'refund_fee' }), 'refund_invalid');
   });
 });
+
+describe('splitChargeRefund', () => {
+  const { splitChargeRefund } = require('../../../server/src/domain') as typeof import('../../../server/src/domain');
+  it('books refunds against the invoice portion first', () => {
+    expect(splitChargeRefund(0, 10000, 330)).toEqual({ portion: 0, fee: 0 });
+    expect(splitChargeRefund(4000, 10000, 330)).toEqual({ portion: 4000, fee: 0 });
+    expect(splitChargeRefund(10000, 10000, 330)).toEqual({ portion: 10000, fee: 0 });
+    expect(splitChargeRefund(10330, 10000, 330)).toEqual({ portion: 10000, fee: 330 });
+  });
+  it('never books more than was charged', () => {
+    expect(splitChargeRefund(99999, 10000, 330)).toEqual({ portion: 10000, fee: 330 });
+    expect(splitChargeRefund(-5, 10000, 330)).toEqual({ portion: 0, fee: 0 });
+  });
+});

@@ -45,6 +45,9 @@ export default {
     mismatch: { type: 'text' },
     recordedBy: { type: 'string' },
     notifiedAt: { type: 'datetime' },
+    failureNotifiedAt: { type: 'datetime' },
+    disputeAlertedAt: { type: 'datetime' },
+    idempotencyKey: { type: 'string' },
   },
   indexes: [
     { name: 'invoice_payments_payments_pi_uq', columns: ['payment_intent_id'], type: 'unique' },

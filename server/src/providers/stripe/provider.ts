@@ -1,5 +1,20 @@
 import Stripe from 'stripe';
-import { ProviderConnectionError, type PaymentProvider, type ProviderAccount } from '../types';
+import {
+  ProviderConnectionError,
+  ProviderRequestError,
+  type CreateCheckoutInput,
+  type CreatePaymentInput,
+  type PaymentMetadata,
+  type PaymentProvider,
+  type ProviderAccount,
+  type ProviderCheckoutSession,
+  type ProviderEvent,
+  type ProviderPayment,
+  type ProviderRefund,
+} from '../types';
+import { mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata } from './mappers';
+
+const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe';
@@ -14,6 +29,156 @@ export class StripeProvider implements PaymentProvider {
       throw toConnectionError(error);
     }
   }
+
+  async createPayment(input: CreatePaymentInput): Promise<ProviderPayment> {
+    const pi = await this.call(() =>
+      this.stripe.paymentIntents.create(
+        {
+          amount: input.amount,
+          currency: input.currency.toLowerCase(),
+          automatic_payment_methods: { enabled: true },
+          description: input.description,
+          metadata: toStripeMetadata(input.metadata),
+          ...(input.receiptEmail ? { receipt_email: input.receiptEmail } : {}),
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return mapPayment(pi, null, [], null);
+  }
+
+  async retrievePayment(id: string): Promise<ProviderPayment> {
+    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
+    const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+    let refunds: ProviderRefund[] = [];
+    if (charge && charge.amount_refunded > 0) {
+      const list = await this.call(() => this.stripe.refunds.list({ payment_intent: pi.id, limit: 100 }));
+      refunds = list.data.map(mapRefund);
+    } else if (charge) {
+      // Pending refunds do not move amount_refunded yet; list them only when the charge says so.
+      const list = charge.refunds?.data;
+      if (list?.length) refunds = list.map(mapRefund);
+    }
+    let dispute = null;
+    if (charge?.disputed) {
+      const list = await this.call(() => this.stripe.disputes.list({ payment_intent: pi.id, limit: 1 }));
+      dispute = list.data[0] ? mapDispute(list.data[0]) : null;
+    }
+    return mapPayment(pi, charge, refunds, dispute);
+  }
+
+  async updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment> {
+    const pi = await this.call(() => this.stripe.paymentIntents.update(id, { amount, metadata: toStripeMetadata(metadata) }, { idempotencyKey }));
+    return mapPayment(pi, null, [], null);
+  }
+
+  async cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment> {
+    const pi = await this.call(() => this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
+    return mapPayment(pi, null, [], null);
+  }
+
+  async createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund> {
+    const refund = await this.call(() => this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }));
+    return mapRefund(refund);
+  }
+
+  async paymentIdForRefund(refundId: string): Promise<string | null> {
+    const refund = await this.call(() => this.stripe.refunds.retrieve(refundId));
+    if (refund.payment_intent) return idOf(refund.payment_intent);
+    return refund.charge ? this.paymentIdForCharge(idOf(refund.charge)!) : null;
+  }
+
+  async paymentIdForCharge(chargeId: string): Promise<string | null> {
+    const charge = await this.call(() => this.stripe.charges.retrieve(chargeId));
+    return idOf(charge.payment_intent);
+  }
+
+  async paymentIdForDispute(disputeId: string): Promise<string | null> {
+    const dispute = await this.call(() => this.stripe.disputes.retrieve(disputeId));
+    if (dispute.payment_intent) return idOf(dispute.payment_intent);
+    return this.paymentIdForCharge(idOf(dispute.charge)!);
+  }
+
+  async createCheckoutSession(input: CreateCheckoutInput): Promise<ProviderCheckoutSession> {
+    const metadata = toStripeMetadata(input.metadata);
+    const common = {
+      mode: 'payment' as const,
+      line_items: [{ quantity: 1, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amount, product_data: { name: input.productName } } }],
+      metadata,
+      payment_intent_data: { metadata },
+      client_reference_id: input.metadata.invoiceDocumentId,
+      ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+    };
+    const params: Stripe.Checkout.SessionCreateParams =
+      input.uiMode === 'embedded'
+        ? { ...common, ui_mode: 'embedded_page' as Stripe.Checkout.SessionCreateParams.UiMode, return_url: input.returnUrl }
+        : { ...common, success_url: input.successUrl, cancel_url: input.cancelUrl };
+    const session = await this.call(() => this.stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }));
+    return mapCheckoutSession(session);
+  }
+
+  async retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession> {
+    return mapCheckoutSession(await this.call(() => this.stripe.checkout.sessions.retrieve(id)));
+  }
+
+  verifyEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
+    return verifyStripeEvent(rawBody, signature, secret, toleranceSeconds);
+  }
+
+  dashboardUrl(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string, livemode: boolean): string {
+    const base = `https://dashboard.stripe.com${livemode ? '' : '/test'}`;
+    const path = { payment: 'payments', refund: 'refunds', dispute: 'disputes', checkout: 'checkout/sessions' }[kind];
+    return `${base}/${path}/${encodeURIComponent(id)}`;
+  }
+
+  /** Runs an SDK call, turning its errors into gateway-neutral ones with safe messages. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toRequestError(error);
+    }
+  }
+}
+
+export function verifyStripeEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
+  if (!signature) throw new ProviderRequestError('Missing Stripe-Signature header.', false, 'signature_missing');
+  let event: Stripe.Event;
+  try {
+    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
+  } catch (error) {
+    const stale = error instanceof Error && /tolerance/i.test(error.message);
+    throw new ProviderRequestError(stale ? 'The signature timestamp is outside the tolerance zone.' : 'The signature does not match the payload.', false, stale ? 'signature_stale' : 'signature_invalid');
+  }
+  const object = (event.data?.object ?? {}) as { id?: unknown; object?: unknown };
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    livemode: event.livemode,
+    apiVersion: event.api_version ?? null,
+    objectId: typeof object.id === 'string' ? object.id : null,
+    objectType: typeof object.object === 'string' ? object.object : null,
+    payload: event,
+  };
+}
+
+export function toRequestError(error: unknown): ProviderRequestError {
+  if (error instanceof ProviderRequestError) return error;
+  if (error instanceof Stripe.errors.StripeError) {
+    const retryable =
+      error instanceof Stripe.errors.StripeConnectionError ||
+      error instanceof Stripe.errors.StripeAPIError ||
+      error instanceof Stripe.errors.StripeRateLimitError ||
+      (error.statusCode ?? 0) >= 500;
+    const message = retryable
+      ? 'The payment provider is not answering right now. Please try again in a moment.'
+      : error.type === 'StripeIdempotencyError'
+        ? 'The payment request conflicted with an earlier one. Please reload and try again.'
+        : (error.message ?? 'The payment provider refused the request.');
+    return new ProviderRequestError(message, retryable, error.code ?? error.type ?? null, error.statusCode ?? null);
+  }
+  return new ProviderRequestError('The payment provider could not be reached.', true, 'network');
 }
 
 /** Maps SDK errors to a reason and a message a site admin can act on (never echoing the key). */

@@ -12,7 +12,14 @@ export function accountIdFor(apiKey: string): string {
   return `acct_standin${hashBase62(suffix, 8)}`;
 }
 
-const nullAddress = (): JsonObject => ({ city: null, country: null, line1: null, line2: null, postal_code: null, state: null });
+const nullAddress = (): JsonObject => ({
+  city: null,
+  country: null,
+  line1: null,
+  line2: null,
+  postal_code: null,
+  state: null,
+});
 
 const requirements = (): JsonObject => ({
   alternatives: [],
@@ -76,7 +83,11 @@ export function renderAccount(apiKey: string): JsonObject {
         statement_descriptor_prefix_kana: null,
         statement_descriptor_prefix_kanji: null,
       },
-      payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: 'daily' }, statement_descriptor: null },
+      payouts: {
+        debit_negative_balances: true,
+        schedule: { delay_days: 2, interval: 'daily' },
+        statement_descriptor: null,
+      },
       sepa_debit_payments: {},
     },
     tos_acceptance: { date: 1_700_000_000, ip: '127.0.0.1', user_agent: null },
@@ -114,7 +125,15 @@ export function renderBalanceTransaction(record: BalanceTransactionRecord): Json
   const feeDetails: JsonObject[] =
     record.fee === 0
       ? []
-      : [{ amount: record.fee, application: null, currency: record.currency, description: 'Stripe processing fees', type: 'stripe_fee' }];
+      : [
+          {
+            amount: record.fee,
+            application: null,
+            currency: record.currency,
+            description: 'Stripe processing fees',
+            type: 'stripe_fee',
+          },
+        ];
   return {
     id: record.id,
     object: 'balance_transaction',

@@ -7,7 +7,15 @@ import { StripeApiError } from '../errors';
 import { applyMetadata, type ParamReader } from '../form';
 import { newId, nowSeconds, randomBase62 } from '../ids';
 import { listObjects } from '../pagination';
-import type { ChargeRecord, ChargeStatus, JsonObject, PaymentIntentRecord, PaymentMethodRecord, RequestContext } from '../types';
+import { CHARGE_UPDATE } from '../params';
+import type {
+  ChargeRecord,
+  ChargeStatus,
+  JsonObject,
+  PaymentIntentRecord,
+  PaymentMethodRecord,
+  RequestContext,
+} from '../types';
 import { cardFee, createBalanceTransaction } from './account';
 import { fingerprintOf, templateOf } from './payment-methods';
 import { changedAttributes } from './events';
@@ -258,7 +266,7 @@ export function retrieveCharge(engine: Engine, id: string, reader: ParamReader, 
 }
 
 export function updateCharge(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(['customer', 'description', 'expand', 'fraud_details', 'metadata', 'receipt_email', 'shipping', 'transfer_group']);
+  reader.assertKnown(CHARGE_UPDATE);
   const charge = findCharge(engine, id, ctx.livemode);
   const before = renderCharge(engine, charge);
   charge.metadata = applyMetadata(charge.metadata, reader.metadata());

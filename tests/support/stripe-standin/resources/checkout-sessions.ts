@@ -9,6 +9,7 @@ import { StripeApiError } from '../errors';
 import { applyMetadata, type ParamReader } from '../form';
 import { newCheckoutSessionId, newId, nowSeconds, randomBase62 } from '../ids';
 import { listObjects } from '../pagination';
+import { CHECKOUT_PAYMENT_INTENT_DATA, CHECKOUT_SESSION_CREATE } from '../params';
 import type { CheckoutSessionRecord, JsonObject, LineItemRecord, RequestContext } from '../types';
 import {
   authenticateIntent,
@@ -18,19 +19,6 @@ import {
   findPaymentIntent,
 } from './payment-intents';
 import { resolvePaymentMethod, templateOf } from './payment-methods';
-
-const CREATE_PARAMS = [
-  'adaptive_pricing', 'after_expiration', 'allow_promotion_codes', 'allowed_payment_method_types', 'payment_method_types',
-  'automatic_tax', 'billing_address_collection', 'branding_settings', 'cancel_url', 'client_reference_id',
-  'consent_collection', 'currency', 'custom_fields', 'custom_text', 'customer', 'customer_account', 'customer_creation',
-  'customer_email', 'customer_update', 'discounts', 'excluded_payment_method_types', 'expand', 'expires_at',
-  'integration_identifier', 'invoice_creation', 'line_items', 'locale', 'managed_payments', 'metadata', 'mode',
-  'name_collection', 'optional_items', 'origin_context', 'payment_intent_data', 'payment_method_collection',
-  'payment_method_configuration', 'payment_method_data', 'payment_method_options', 'permissions',
-  'phone_number_collection', 'redirect_on_completion', 'return_url', 'saved_payment_method_options',
-  'setup_intent_data', 'shipping_address_collection', 'shipping_options', 'submit_type', 'subscription_data',
-  'success_url', 'tax_id_collection', 'ui_mode', 'wallet_options',
-] as const;
 
 /** Current names and the pre-2026 names (`hosted`, `embedded`) Stripe still accepts. */
 const HOSTED_MODES = ['hosted_page', 'hosted'];
@@ -47,7 +35,14 @@ export function substituteSessionId(url: string, id: string): string {
   return url.split('{CHECKOUT_SESSION_ID}').join(id);
 }
 
-const nullAddress = (): JsonObject => ({ city: null, country: null, line1: null, line2: null, postal_code: null, state: null });
+const nullAddress = (): JsonObject => ({
+  city: null,
+  country: null,
+  line1: null,
+  line2: null,
+  postal_code: null,
+  state: null,
+});
 
 export function renderSession(session: CheckoutSessionRecord): JsonObject {
   const open = session.status === 'open';
@@ -121,7 +116,11 @@ export function renderSession(session: CheckoutSessionRecord): JsonObject {
     permissions: { update_shipping_details: null },
     phone_number_collection: { enabled: false },
     recovered_from: null,
-    saved_payment_method_options: { allow_redisplay_filters: ['always'], payment_method_remove: null, payment_method_save: null },
+    saved_payment_method_options: {
+      allow_redisplay_filters: ['always'],
+      payment_method_remove: null,
+      payment_method_save: null,
+    },
     setup_intent: null,
     shipping_address_collection: null,
     shipping_cost: null,
@@ -145,16 +144,36 @@ export function renderSession(session: CheckoutSessionRecord): JsonObject {
 function readLineItems(reader: ParamReader): { items: LineItemRecord[]; currency: string } {
   const entries = reader.objectArray('line_items');
   if (!entries || entries.length === 0) {
-    throw StripeApiError.invalidRequest('You must provide at least one line item in `payment` mode.', 'line_items', 'parameter_missing');
+    throw StripeApiError.invalidRequest(
+      'You must provide at least one line item in `payment` mode.',
+      'line_items',
+      'parameter_missing',
+    );
   }
   const items: LineItemRecord[] = [];
   for (const entry of entries) {
-    entry.assertKnown(['adjustable_quantity', 'dynamic_tax_rates', 'metadata', 'price', 'price_data', 'quantity', 'tax_rates']);
+    entry.assertKnown([
+      'adjustable_quantity',
+      'dynamic_tax_rates',
+      'metadata',
+      'price',
+      'price_data',
+      'quantity',
+      'tax_rates',
+    ]);
     const priceId = entry.string('price');
     if (priceId !== undefined) throw StripeApiError.resourceMissing('price', priceId, entry.name('price'));
     const priceData = entry.object('price_data');
     if (!priceData) throw StripeApiError.parameterMissing(entry.name('price_data'));
-    priceData.assertKnown(['currency', 'product', 'product_data', 'recurring', 'tax_behavior', 'unit_amount', 'unit_amount_decimal']);
+    priceData.assertKnown([
+      'currency',
+      'product',
+      'product_data',
+      'recurring',
+      'tax_behavior',
+      'unit_amount',
+      'unit_amount_decimal',
+    ]);
     if (priceData.has('recurring')) {
       throw StripeApiError.invalidRequest(
         'You must be in `subscription` mode to use recurring prices.',
@@ -164,13 +183,17 @@ function readLineItems(reader: ParamReader): { items: LineItemRecord[]; currency
     const currency = normalizeCurrency(priceData.requiredString('currency'), priceData.name('currency'));
     const unitAmount = priceData.requiredInteger('unit_amount');
     if (unitAmount < 0) {
-      throw StripeApiError.invalidRequest('This value must be greater than or equal to 0.', priceData.name('unit_amount'));
+      throw StripeApiError.invalidRequest(
+        'This value must be greater than or equal to 0.',
+        priceData.name('unit_amount'),
+      );
     }
     const productData = priceData.object('product_data');
     if (!productData) throw StripeApiError.parameterMissing(priceData.name('product_data'));
     productData.assertKnown(['description', 'images', 'metadata', 'name', 'tax_code', 'tax_details', 'unit_label']);
     const quantity = entry.requiredInteger('quantity');
-    if (quantity < 1) throw StripeApiError.invalidRequest('This value must be greater than or equal to 1.', entry.name('quantity'));
+    if (quantity < 1)
+      throw StripeApiError.invalidRequest('This value must be greater than or equal to 1.', entry.name('quantity'));
     items.push({
       id: newId('li'),
       price: newId('price'),
@@ -189,7 +212,7 @@ function readLineItems(reader: ParamReader): { items: LineItemRecord[]; currency
 }
 
 export function createSession(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(CREATE_PARAMS);
+  reader.assertKnown(CHECKOUT_SESSION_CREATE);
   const mode = reader.requiredString('mode');
   if (mode !== 'payment') {
     throw StripeApiError.invalidRequest(
@@ -210,8 +233,13 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
   const returnUrl = reader.string('return_url');
   const redirectOnCompletion = reader.oneOf('redirect_on_completion', ['always', 'if_required', 'never'] as const);
   if (embedded) {
-    if (successUrl !== undefined) throw StripeApiError.invalidRequest(`success_url is not supported when ui_mode is \`${uiMode}\`. Use return_url instead.`, 'success_url');
-    if (cancelUrl !== undefined) throw StripeApiError.invalidRequest(`cancel_url is not supported when ui_mode is \`${uiMode}\`.`, 'cancel_url');
+    if (successUrl !== undefined)
+      throw StripeApiError.invalidRequest(
+        `success_url is not supported when ui_mode is \`${uiMode}\`. Use return_url instead.`,
+        'success_url',
+      );
+    if (cancelUrl !== undefined)
+      throw StripeApiError.invalidRequest(`cancel_url is not supported when ui_mode is \`${uiMode}\`.`, 'cancel_url');
     if (returnUrl === undefined && redirectOnCompletion !== 'never') {
       throw StripeApiError.invalidRequest(
         `return_url is required when ui_mode is \`${uiMode}\` unless redirect_on_completion is \`never\`.`,
@@ -220,12 +248,23 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
       );
     }
   } else {
-    if (returnUrl !== undefined) throw StripeApiError.invalidRequest(`return_url is only supported for embedded Checkout Sessions; use success_url.`, 'return_url');
+    if (returnUrl !== undefined)
+      throw StripeApiError.invalidRequest(
+        `return_url is only supported for embedded Checkout Sessions; use success_url.`,
+        'return_url',
+      );
     if (redirectOnCompletion !== undefined) {
-      throw StripeApiError.invalidRequest('redirect_on_completion is only supported for embedded Checkout Sessions.', 'redirect_on_completion');
+      throw StripeApiError.invalidRequest(
+        'redirect_on_completion is only supported for embedded Checkout Sessions.',
+        'redirect_on_completion',
+      );
     }
   }
-  for (const [param, url] of [['success_url', successUrl], ['cancel_url', cancelUrl], ['return_url', returnUrl]] as const) {
+  for (const [param, url] of [
+    ['success_url', successUrl],
+    ['cancel_url', cancelUrl],
+    ['return_url', returnUrl],
+  ] as const) {
     if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) {
       throw StripeApiError.invalidRequest('Not a valid URL', param, 'url_invalid');
     }
@@ -252,12 +291,12 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     throw StripeApiError.invalidRequest('client_reference_id can be up to 200 characters.', 'client_reference_id');
   }
   const pid = reader.object('payment_intent_data');
-  pid?.assertKnown([
-    'application_fee_amount', 'capture_method', 'description', 'metadata', 'on_behalf_of', 'receipt_email',
-    'setup_future_usage', 'shipping', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_data', 'transfer_group',
-  ]);
+  pid?.assertKnown(CHECKOUT_PAYMENT_INTENT_DATA);
   if (pid?.string('capture_method') === 'manual') {
-    throw StripeApiError.invalidRequest('The Stripe stand-in only supports automatic capture.', 'payment_intent_data[capture_method]');
+    throw StripeApiError.invalidRequest(
+      'The Stripe stand-in only supports automatic capture.',
+      'payment_intent_data[capture_method]',
+    );
   }
   const types = reader.stringArray('allowed_payment_method_types') ?? reader.stringArray('payment_method_types');
   const id = newCheckoutSessionId(ctx.livemode);
@@ -318,7 +357,15 @@ export function listSessions(engine: Engine, reader: ParamReader, ctx: RequestCo
     url: '/v1/checkout/sessions',
     kind: 'checkout.session',
     livemode: ctx.livemode,
-    filterParams: ['customer', 'customer_account', 'customer_details', 'payment_intent', 'payment_link', 'status', 'subscription'],
+    filterParams: [
+      'customer',
+      'customer_account',
+      'customer_details',
+      'payment_intent',
+      'payment_link',
+      'status',
+      'subscription',
+    ],
     filter: (session) =>
       (paymentIntent === undefined || session.payment_intent === paymentIntent) &&
       (status === undefined || session.status === status) &&
@@ -400,7 +447,12 @@ export interface CompleteOptions {
  * completes the session. Declines throw the 402 card_error and leave the session open, as the
  * hosted page would show the decline and let the customer retry.
  */
-export function completeSession(engine: Engine, id: string, options: CompleteOptions = {}, ctxIn?: RequestContext): JsonObject {
+export function completeSession(
+  engine: Engine,
+  id: string,
+  options: CompleteOptions = {},
+  ctxIn?: RequestContext,
+): JsonObject {
   const session = findSession(engine, id, null);
   const ctx = ctxIn ?? engine.systemContext(session.livemode);
   if (session.status !== 'open') {
@@ -409,7 +461,11 @@ export function completeSession(engine: Engine, id: string, options: CompleteOpt
   const outcome = options.outcome ?? 'paid';
   const alias =
     options.payment_method ??
-    (outcome === 'delayed_success' ? 'pm_usBankAccount_success' : outcome === 'delayed_failure' ? 'pm_usBankAccount_failure' : 'pm_card_visa');
+    (outcome === 'delayed_success'
+      ? 'pm_usBankAccount_success'
+      : outcome === 'delayed_failure'
+        ? 'pm_usBankAccount_failure'
+        : 'pm_card_visa');
   const pm = resolvePaymentMethod(engine, alias, session.livemode);
   const type = templateOf(pm).type;
   if (!session.payment_method_types.includes(type)) {

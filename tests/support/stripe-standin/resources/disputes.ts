@@ -8,6 +8,7 @@ import { StripeApiError } from '../errors';
 import { applyMetadata, type ParamReader } from '../form';
 import { newId, nowSeconds } from '../ids';
 import { listObjects } from '../pagination';
+import { DISPUTE_EVIDENCE } from '../params';
 import type { DisputeRecord, JsonObject, RequestContext } from '../types';
 import { createBalanceTransaction, renderBalanceTransaction } from './account';
 import { findCharge, renderCharge } from './charges';
@@ -17,15 +18,6 @@ import { templateOf } from './payment-methods';
 /** Stripe's dispute fee in the US. */
 const DISPUTE_FEE = 1500;
 
-const EVIDENCE_FIELDS = [
-  'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure',
-  'cancellation_rebuttal', 'customer_communication', 'customer_email_address', 'customer_name',
-  'customer_purchase_ip', 'customer_signature', 'duplicate_charge_documentation', 'duplicate_charge_explanation',
-  'duplicate_charge_id', 'product_description', 'receipt', 'refund_policy', 'refund_policy_disclosure',
-  'refund_refusal_explanation', 'service_date', 'service_documentation', 'shipping_address', 'shipping_carrier',
-  'shipping_date', 'shipping_documentation', 'shipping_tracking_number', 'uncategorized_file', 'uncategorized_text',
-] as const;
-
 const OPEN: readonly string[] = ['needs_response', 'under_review'];
 
 export function findDispute(engine: Engine, id: string, livemode: boolean | null): DisputeRecord {
@@ -34,7 +26,7 @@ export function findDispute(engine: Engine, id: string, livemode: boolean | null
 
 export function renderDispute(engine: Engine, dispute: DisputeRecord): JsonObject {
   const evidence: JsonObject = {};
-  for (const field of EVIDENCE_FIELDS) evidence[field] = dispute.evidence[field] ?? null;
+  for (const field of DISPUTE_EVIDENCE) evidence[field] = dispute.evidence[field] ?? null;
   evidence.enhanced_evidence = {};
   const charge = engine.store.charges.get(dispute.charge);
   const pm = charge ? engine.store.paymentMethods.get(charge.payment_method) : undefined;
@@ -78,11 +70,14 @@ export function openDispute(engine: Engine, chargeId: string, reason = 'fraudule
   const charge = findCharge(engine, chargeId, null);
   const ctx = engine.systemContext(charge.livemode);
   if (charge.status !== 'succeeded') {
-    throw StripeApiError.invalidRequest(`Charge ${charge.id} has status ${charge.status}; only succeeded charges can be disputed.`);
+    throw StripeApiError.invalidRequest(
+      `Charge ${charge.id} has status ${charge.status}; only succeeded charges can be disputed.`,
+    );
   }
   if (charge.disputed) throw StripeApiError.invalidRequest(`Charge ${charge.id} has already been disputed.`);
   const amount = charge.amount - charge.amount_refunded;
-  if (amount <= 0) throw StripeApiError.invalidRequest(`Charge ${charge.id} was fully refunded and cannot be disputed.`);
+  if (amount <= 0)
+    throw StripeApiError.invalidRequest(`Charge ${charge.id} was fully refunded and cannot be disputed.`);
   const created = nowSeconds();
   const dispute: DisputeRecord = {
     id: newId('dp'),
@@ -164,13 +159,15 @@ export function updateDispute(engine: Engine, id: string, reader: ParamReader, c
   reader.assertKnown(['evidence', 'expand', 'intended_submission_method', 'metadata', 'submit']);
   const dispute = findDispute(engine, id, ctx.livemode);
   if (!OPEN.includes(dispute.status)) {
-    throw StripeApiError.invalidRequest(`This dispute is already closed (status: ${dispute.status}); it can no longer be updated.`);
+    throw StripeApiError.invalidRequest(
+      `This dispute is already closed (status: ${dispute.status}); it can no longer be updated.`,
+    );
   }
   const before = renderDispute(engine, dispute);
   const evidence = reader.object('evidence');
   if (evidence) {
-    evidence.assertKnown([...EVIDENCE_FIELDS, 'enhanced_evidence']);
-    for (const field of EVIDENCE_FIELDS) {
+    evidence.assertKnown([...DISPUTE_EVIDENCE, 'enhanced_evidence']);
+    for (const field of DISPUTE_EVIDENCE) {
       const value = evidence.nullableString(field);
       if (value === null) delete dispute.evidence[field];
       else if (value !== undefined) dispute.evidence[field] = value;

@@ -87,7 +87,12 @@ export function retrieveEvent(store: Store, id: string, ctx: RequestContext): Js
 /** `payment_intent.*` style wildcards, as Stripe's `type` filter allows. */
 function typeMatcher(pattern: string): (type: string) => boolean {
   if (!pattern.includes('*')) return (type) => type === pattern;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return (type) => regex.test(type);
 }
 

@@ -13,6 +13,7 @@ import { normalizeCurrency, validateAmount } from '../currency';
 import { applyMetadata, type ParamReader } from '../form';
 import { hashBase62, newId, nowSeconds, randomBase62 } from '../ids';
 import { listObjects, readLimit } from '../pagination';
+import { PAYMENT_INTENT_CONFIRM, PAYMENT_INTENT_CREATE, PAYMENT_INTENT_UPDATE } from '../params';
 import { compileSearch } from '../search';
 import type {
   ChargeRecord,
@@ -27,42 +28,31 @@ import { createCharge, renderCharge, settleCharge } from './charges';
 import { openDispute } from './disputes';
 import { renderPaymentMethod, resolvePaymentMethod, templateOf, TEST_PAYMENT_METHODS } from './payment-methods';
 
-// Parameter names accepted by Stripe (from stripe-node v23's *Params types). `payment_method_types`
-// is the pre-2026-09 spelling of `allowed_payment_method_types`; both are accepted.
-const CREATE_PARAMS = [
-  'amount', 'currency', 'allowed_payment_method_types', 'payment_method_types', 'amount_details', 'application_fee_amount',
-  'automatic_payment_methods', 'capture_method', 'confirm', 'confirmation_method', 'confirmation_token', 'customer',
-  'customer_account', 'description', 'error_on_requires_action', 'excluded_payment_method_types', 'expand', 'hooks',
-  'mandate', 'mandate_data', 'metadata', 'off_session', 'on_behalf_of', 'payment_details', 'payment_method',
-  'payment_method_configuration', 'payment_method_data', 'payment_method_options', 'radar_options', 'receipt_email',
-  'return_url', 'setup_future_usage', 'shipping', 'statement_descriptor', 'statement_descriptor_suffix',
-  'transfer_data', 'transfer_group', 'use_stripe_sdk',
-] as const;
-const UPDATE_PARAMS = [
-  'allowed_payment_method_types', 'payment_method_types', 'amount', 'amount_details', 'application_fee_amount',
-  'capture_method', 'currency', 'customer', 'customer_account', 'description', 'excluded_payment_method_types', 'expand',
-  'hooks', 'metadata', 'payment_details', 'payment_method', 'payment_method_configuration', 'payment_method_data',
-  'payment_method_options', 'receipt_email', 'setup_future_usage', 'shipping', 'statement_descriptor',
-  'statement_descriptor_suffix', 'transfer_data', 'transfer_group',
-] as const;
-const CONFIRM_PARAMS = [
-  'allowed_payment_method_types', 'payment_method_types', 'amount_details', 'amount_to_confirm', 'capture_method',
-  'confirmation_token', 'error_on_requires_action', 'excluded_payment_method_types', 'expand', 'hooks', 'mandate',
-  'mandate_data', 'off_session', 'payment_details', 'payment_method', 'payment_method_data', 'payment_method_options',
-  'radar_options', 'receipt_email', 'return_url', 'setup_future_usage', 'shipping', 'use_stripe_sdk',
-] as const;
 const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
 const SUPPORTED_TYPES = ['card', 'us_bank_account', 'link'];
 
-const CONFIRMABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const CONFIRMABLE: readonly PaymentIntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 // Stripe also cancels requires_capture intents; the stand-in has no manual capture.
-const CANCELABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const CANCELABLE: readonly PaymentIntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 const AMOUNT_UPDATABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation'];
 
 const AUTHENTICATION_FAILURE =
   'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.';
 
-export function findPaymentIntent(engine: Engine, id: string, livemode: boolean | null, param?: string): PaymentIntentRecord {
+export function findPaymentIntent(
+  engine: Engine,
+  id: string,
+  livemode: boolean | null,
+  param?: string,
+): PaymentIntentRecord {
   return findRecord(engine.store.paymentIntents, id, 'payment_intent', livemode, param);
 }
 
@@ -85,7 +75,12 @@ function renderLastPaymentError(engine: Engine, error: PaymentError | null): Jso
 export function renderPaymentIntent(engine: Engine, pi: PaymentIntentRecord): JsonObject {
   const paymentMethodOptions: JsonObject = {};
   if (pi.payment_method_types.includes('card')) {
-    paymentMethodOptions.card = { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' };
+    paymentMethodOptions.card = {
+      installments: null,
+      mandate_options: null,
+      network: null,
+      request_three_d_secure: 'automatic',
+    };
   }
   if (pi.payment_method_types.includes('us_bank_account')) {
     paymentMethodOptions.us_bank_account = { mandate_options: {}, verification_method: 'automatic' };
@@ -180,15 +175,16 @@ function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
       );
     }
   }
-  if (types && types.length === 0) throw StripeApiError.invalidRequest('Invalid array', param, 'parameter_invalid_empty');
+  if (types && types.length === 0)
+    throw StripeApiError.invalidRequest('Invalid array', param, 'parameter_invalid_empty');
   return types;
 }
 
-function assertPaymentMethodAllowed(pi: PaymentIntentRecord, pm: PaymentMethodRecord): void {
+function assertPaymentMethodAllowed(types: readonly string[], pm: PaymentMethodRecord): void {
   const type = templateOf(pm).type;
-  if (!pi.payment_method_types.includes(type)) {
+  if (!types.includes(type)) {
     throw StripeApiError.invalidRequest(
-      `The PaymentMethod provided (${type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${pi.payment_method_types.join(', ')}. Alternatively update the allowed payment_method_types for this PaymentIntent to include "${type}".`,
+      `The PaymentMethod provided (${type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${types.join(', ')}. Alternatively update the allowed payment_method_types for this PaymentIntent to include "${type}".`,
       'payment_method',
       'payment_intent_incompatible_payment_method',
     );
@@ -205,12 +201,25 @@ export interface IntentInput {
   statement_descriptor?: string | null;
   statement_descriptor_suffix?: string | null;
   checkout_session?: string | null;
+  customer?: string | null;
+  setup_future_usage?: string | null;
+  transfer_group?: string | null;
+  shipping?: JsonObject | null;
+  capture_method?: string;
+  /** Attached at creation: the intent starts in requires_confirmation. */
+  payment_method?: PaymentMethodRecord;
+}
+
+/** With automatic payment methods Stripe offers what the dashboard enables: for the stand-in, cards plus ACH for USD. */
+function defaultTypes(currency: string): string[] {
+  return currency === 'usd' ? ['card', 'us_bank_account'] : ['card'];
 }
 
 /** Creates the record and emits payment_intent.created (shared by the API and Checkout). */
 export function createIntentRecord(engine: Engine, input: IntentInput, ctx: RequestContext): PaymentIntentRecord {
+  const types = input.payment_method_types ?? defaultTypes(input.currency);
+  if (input.payment_method) assertPaymentMethodAllowed(types, input.payment_method);
   const id = newId('pi');
-  const automatic = input.payment_method_types === undefined;
   const pi: PaymentIntentRecord = {
     id,
     seq: engine.store.nextSeq(),
@@ -218,17 +227,15 @@ export function createIntentRecord(engine: Engine, input: IntentInput, ctx: Requ
     created: nowSeconds(),
     amount: input.amount,
     currency: input.currency,
-    status: 'requires_payment_method',
+    status: input.payment_method ? 'requires_confirmation' : 'requires_payment_method',
     metadata: { ...input.metadata },
     description: input.description,
     receipt_email: input.receipt_email,
-    customer: null,
-    payment_method: null,
-    // With automatic payment methods Stripe offers what the dashboard enables; for the stand-in
-    // that is cards everywhere plus ACH debits for USD.
-    payment_method_types: input.payment_method_types ?? (input.currency === 'usd' ? ['card', 'us_bank_account'] : ['card']),
-    automatic_payment_methods: automatic,
-    capture_method: 'automatic_async',
+    customer: input.customer ?? null,
+    payment_method: input.payment_method?.id ?? null,
+    payment_method_types: types,
+    automatic_payment_methods: input.payment_method_types === undefined,
+    capture_method: input.capture_method ?? 'automatic_async',
     client_secret: `${id}_secret_${randomBase62(25)}`,
     canceled_at: null,
     cancellation_reason: null,
@@ -239,9 +246,9 @@ export function createIntentRecord(engine: Engine, input: IntentInput, ctx: Requ
     return_url: null,
     statement_descriptor: input.statement_descriptor ?? null,
     statement_descriptor_suffix: input.statement_descriptor_suffix ?? null,
-    setup_future_usage: null,
-    transfer_group: null,
-    shipping: null,
+    setup_future_usage: input.setup_future_usage ?? null,
+    transfer_group: input.transfer_group ?? null,
+    shipping: input.shipping ?? null,
     pending_payment_method: null,
     checkout_session: input.checkout_session ?? null,
   };
@@ -252,7 +259,7 @@ export function createIntentRecord(engine: Engine, input: IntentInput, ctx: Requ
 }
 
 export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(CREATE_PARAMS);
+  reader.assertKnown(PAYMENT_INTENT_CREATE);
   rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
   const amount = reader.requiredInteger('amount');
   const currency = normalizeCurrency(reader.requiredString('currency'));
@@ -285,6 +292,13 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
     );
   }
   const pmId = reader.string('payment_method');
+  if (confirm && !pmId) {
+    throw StripeApiError.invalidRequest(
+      "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent, specify a payment method.",
+      'payment_method',
+      'payment_intent_unexpected_state',
+    );
+  }
   const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : undefined;
   const metadata = applyMetadata({}, reader.metadata());
 
@@ -299,27 +313,24 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       payment_method_types: types,
       statement_descriptor: reader.nullableString('statement_descriptor') ?? null,
       statement_descriptor_suffix: reader.nullableString('statement_descriptor_suffix') ?? null,
+      customer: reader.nullableString('customer') ?? null,
+      setup_future_usage: reader.nullableString('setup_future_usage') ?? null,
+      transfer_group: reader.nullableString('transfer_group') ?? null,
+      shipping: reader.json('shipping') ?? null,
+      capture_method: captureMethod,
+      payment_method: pm,
     },
     ctx,
   );
-  pi.customer = reader.nullableString('customer') ?? null;
-  pi.setup_future_usage = reader.nullableString('setup_future_usage') ?? null;
-  pi.transfer_group = reader.nullableString('transfer_group') ?? null;
-  pi.shipping = reader.json('shipping') ?? null;
-  if (captureMethod) pi.capture_method = captureMethod;
-  if (pm) {
-    assertPaymentMethodAllowed(pi, pm);
-    pi.payment_method = pm.id;
-    pi.status = 'requires_confirmation';
-  }
-  if (confirm) {
-    if (!pm) throw missingPaymentMethod(engine, pi);
-    return confirmIntent(engine, pi, pm, returnUrl ?? null, ctx);
-  }
-  return renderPaymentIntent(engine, pi);
+  return confirm && pm ? confirmIntent(engine, pi, pm, returnUrl ?? null, ctx) : renderPaymentIntent(engine, pi);
 }
 
-export function retrievePaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+export function retrievePaymentIntent(
+  engine: Engine,
+  id: string,
+  reader: ParamReader,
+  ctx: RequestContext,
+): JsonObject {
   reader.assertKnown(['client_secret', 'expand']);
   const pi = findPaymentIntent(engine, id, ctx.livemode);
   const secret = reader.string('client_secret');
@@ -334,7 +345,7 @@ export function retrievePaymentIntent(engine: Engine, id: string, reader: ParamR
 }
 
 export function updatePaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(UPDATE_PARAMS);
+  reader.assertKnown(PAYMENT_INTENT_UPDATE);
   rejectUnsupported(reader, ['payment_method_data']);
   const pi = findPaymentIntent(engine, id, ctx.livemode);
   const amount = reader.integer('amount');
@@ -390,7 +401,6 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   const customer = reader.nullableString('customer');
   if (customer !== undefined) pi.customer = customer;
   if (pm) {
-    assertPaymentMethodAllowed(pi, pm);
     pi.payment_method = pm.id;
     pi.next_action = null;
     pi.status = 'requires_confirmation';
@@ -411,7 +421,7 @@ function missingPaymentMethod(engine: Engine, pi: PaymentIntentRecord): StripeAp
 }
 
 export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(CONFIRM_PARAMS);
+  reader.assertKnown(PAYMENT_INTENT_CONFIRM);
   rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
   const pi = findPaymentIntent(engine, id, ctx.livemode);
   assertConfirmable(engine, pi);
@@ -505,7 +515,8 @@ export function confirmIntent(
       if (delay > 0) {
         engine.scheduler.schedule(delay, () => {
           const current = engine.store.paymentIntents.get(pi.id);
-          if (current?.status === 'processing') settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
+          if (current?.status === 'processing')
+            settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
         });
       }
       return renderPaymentIntent(engine, pi);
@@ -613,7 +624,12 @@ export function authenticateIntent(engine: Engine, id: string, outcome: 'succeed
 }
 
 /** Settles a processing (delayed-method) intent: succeed -> succeeded, fail -> requires_payment_method. */
-export function settleIntent(engine: Engine, pi: PaymentIntentRecord, outcome: 'succeed' | 'fail', ctx: RequestContext): JsonObject {
+export function settleIntent(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  outcome: 'succeed' | 'fail',
+  ctx: RequestContext,
+): JsonObject {
   if (pi.status !== 'processing') {
     throw StripeApiError.unexpectedState(
       `This PaymentIntent is not processing; it has a status of ${pi.status}.`,
@@ -640,7 +656,13 @@ export function settleIntent(engine: Engine, pi: PaymentIntentRecord, outcome: '
     settleCharge(engine, charge, failure);
     pi.status = 'requires_payment_method';
     pi.payment_method = null;
-    pi.last_payment_error = { type: 'card_error', ...failure, payment_method: pm.id, charge: charge.id, advice_code: null };
+    pi.last_payment_error = {
+      type: 'card_error',
+      ...failure,
+      payment_method: pm.id,
+      charge: charge.id,
+      advice_code: null,
+    };
     engine.emit('charge.failed', renderCharge(engine, charge), ctx);
     engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
   }
@@ -663,7 +685,12 @@ export function cancelPaymentIntent(engine: Engine, id: string, reader: ParamRea
   return cancelIntent(engine, pi, reason, ctx);
 }
 
-export function cancelIntent(engine: Engine, pi: PaymentIntentRecord, reason: string | null, ctx: RequestContext): JsonObject {
+export function cancelIntent(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  reason: string | null,
+  ctx: RequestContext,
+): JsonObject {
   if (!CANCELABLE.includes(pi.status)) {
     throw StripeApiError.unexpectedState(
       `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,

@@ -3,7 +3,6 @@
  * PaymentMethod (`pm_1Nx...`) each time, as Stripe does; the alias decides the payment outcome.
  */
 import { findRecord, type Engine } from '../engine';
-import { StripeApiError } from '../errors';
 import { hashBase62, newId, nowSeconds } from '../ids';
 import type { JsonObject, PaymentMethodRecord } from '../types';
 
@@ -33,7 +32,13 @@ const decline = (code: string, declineCode: string, message: string): PaymentBeh
   message,
 });
 
-const card = (alias: string, brand: string, last4: string, behavior: PaymentBehavior, extra: Partial<TestPaymentMethod> = {}): TestPaymentMethod => ({
+const card = (
+  alias: string,
+  brand: string,
+  last4: string,
+  behavior: PaymentBehavior,
+  extra: Partial<TestPaymentMethod> = {},
+): TestPaymentMethod => ({
   alias,
   type: 'card',
   brand,
@@ -45,39 +50,75 @@ const card = (alias: string, brand: string, last4: string, behavior: PaymentBeha
 
 const SUCCEED: PaymentBehavior = { kind: 'succeed' };
 
+const CATALOGUE: TestPaymentMethod[] = [
+  card('pm_card_visa', 'visa', '4242', SUCCEED),
+  card('pm_card_visa_debit', 'visa', '5556', SUCCEED, { funding: 'debit' }),
+  card('pm_card_mastercard', 'mastercard', '4444', SUCCEED),
+  card('pm_card_amex', 'amex', '8431', SUCCEED),
+  card(
+    'pm_card_chargeDeclined',
+    'visa',
+    '0002',
+    decline('card_declined', 'generic_decline', 'Your card was declined.'),
+  ),
+  card(
+    'pm_card_chargeDeclinedInsufficientFunds',
+    'visa',
+    '9995',
+    decline('card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
+  ),
+  card(
+    'pm_card_chargeDeclinedFraudulent',
+    'visa',
+    '0019',
+    decline('card_declined', 'fraudulent', 'Your card was declined.'),
+  ),
+  card(
+    'pm_card_chargeDeclinedExpiredCard',
+    'visa',
+    '0069',
+    decline('expired_card', 'expired_card', 'Your card has expired.'),
+  ),
+  card(
+    'pm_card_chargeDeclinedIncorrectCvc',
+    'visa',
+    '0127',
+    decline('incorrect_cvc', 'incorrect_cvc', "Your card's security code is incorrect."),
+  ),
+  card(
+    'pm_card_chargeDeclinedProcessingError',
+    'visa',
+    '0119',
+    decline(
+      'processing_error',
+      'processing_error',
+      'An error occurred while processing your card. Try again in a little bit.',
+    ),
+  ),
+  card('pm_card_authenticationRequired', 'visa', '3184', { kind: 'authenticate' }),
+  card('pm_card_threeDSecure2Required', 'visa', '3220', { kind: 'authenticate' }),
+  card('pm_card_createDispute', 'visa', '0259', SUCCEED, { disputes: true }),
+  card('pm_card_refundFail', 'visa', '5126', SUCCEED, { refundFails: true }),
+  {
+    alias: 'pm_usBankAccount_success',
+    type: 'us_bank_account',
+    brand: 'STRIPE TEST BANK',
+    last4: '6789',
+    funding: 'checking',
+    behavior: { kind: 'delayed', outcome: 'succeed' },
+  },
+  {
+    alias: 'pm_usBankAccount_failure',
+    type: 'us_bank_account',
+    brand: 'STRIPE TEST BANK',
+    last4: '1116',
+    funding: 'checking',
+    behavior: { kind: 'delayed', outcome: 'fail' },
+  },
+];
+
 export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestPaymentMethod> = new Map(
-  [
-    card('pm_card_visa', 'visa', '4242', SUCCEED),
-    card('pm_card_visa_debit', 'visa', '5556', SUCCEED, { funding: 'debit' }),
-    card('pm_card_mastercard', 'mastercard', '4444', SUCCEED),
-    card('pm_card_amex', 'amex', '8431', SUCCEED),
-    card('pm_card_chargeDeclined', 'visa', '0002', decline('card_declined', 'generic_decline', 'Your card was declined.')),
-    card('pm_card_chargeDeclinedInsufficientFunds', 'visa', '9995', decline('card_declined', 'insufficient_funds', 'Your card has insufficient funds.')),
-    card('pm_card_chargeDeclinedFraudulent', 'visa', '0019', decline('card_declined', 'fraudulent', 'Your card was declined.')),
-    card('pm_card_chargeDeclinedExpiredCard', 'visa', '0069', decline('expired_card', 'expired_card', 'Your card has expired.')),
-    card('pm_card_chargeDeclinedIncorrectCvc', 'visa', '0127', decline('incorrect_cvc', 'incorrect_cvc', "Your card's security code is incorrect.")),
-    card('pm_card_chargeDeclinedProcessingError', 'visa', '0119', decline('processing_error', 'processing_error', 'An error occurred while processing your card. Try again in a little bit.')),
-    card('pm_card_authenticationRequired', 'visa', '3184', { kind: 'authenticate' }),
-    card('pm_card_threeDSecure2Required', 'visa', '3220', { kind: 'authenticate' }),
-    card('pm_card_createDispute', 'visa', '0259', SUCCEED, { disputes: true }),
-    card('pm_card_refundFail', 'visa', '5126', SUCCEED, { refundFails: true }),
-    {
-      alias: 'pm_usBankAccount_success',
-      type: 'us_bank_account',
-      brand: 'STRIPE TEST BANK',
-      last4: '6789',
-      funding: 'checking',
-      behavior: { kind: 'delayed', outcome: 'succeed' },
-    },
-    {
-      alias: 'pm_usBankAccount_failure',
-      type: 'us_bank_account',
-      brand: 'STRIPE TEST BANK',
-      last4: '1116',
-      funding: 'checking',
-      behavior: { kind: 'delayed', outcome: 'fail' },
-    },
-  ].map((pm): [string, TestPaymentMethod] => [pm.alias, pm]),
+  CATALOGUE.map((pm) => [pm.alias, pm]),
 );
 
 /** The catalogue entry behind a stored PaymentMethod. */
@@ -88,7 +129,12 @@ export function templateOf(record: PaymentMethodRecord): TestPaymentMethod {
 }
 
 /** Resolves `payment_method` params: a test alias creates a new PaymentMethod; ids are looked up. */
-export function resolvePaymentMethod(engine: Engine, id: string, livemode: boolean, param = 'payment_method'): PaymentMethodRecord {
+export function resolvePaymentMethod(
+  engine: Engine,
+  id: string,
+  livemode: boolean,
+  param = 'payment_method',
+): PaymentMethodRecord {
   if (TEST_PAYMENT_METHODS.has(id)) {
     const record: PaymentMethodRecord = {
       id: newId('pm'),
@@ -99,15 +145,6 @@ export function resolvePaymentMethod(engine: Engine, id: string, livemode: boole
     };
     engine.store.paymentMethods.set(record.id, record);
     return record;
-  }
-  const stored = engine.store.paymentMethods.get(id);
-  if (!stored) {
-    throw new StripeApiError(400, {
-      type: 'invalid_request_error',
-      code: 'resource_missing',
-      message: `No such PaymentMethod: '${id}'`,
-      param,
-    });
   }
   return findRecord(engine.store.paymentMethods, id, 'PaymentMethod', livemode, param);
 }

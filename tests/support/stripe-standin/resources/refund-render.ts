@@ -18,7 +18,8 @@ export function renderRefund(refund: RefundRecord): JsonObject {
     destination_details: {
       card: {
         reference: refund.status === 'succeeded' ? refund.reference : null,
-        reference_status: refund.status === 'succeeded' ? 'available' : refund.status === 'failed' ? 'unavailable' : 'pending',
+        reference_status:
+          refund.status === 'succeeded' ? 'available' : refund.status === 'failed' ? 'unavailable' : 'pending',
         reference_type: 'acquirer_reference_number',
         type: 'refund',
       },

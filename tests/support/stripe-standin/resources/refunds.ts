@@ -9,6 +9,7 @@ import { StripeApiError } from '../errors';
 import { applyMetadata, type ParamReader } from '../form';
 import { newId, nowSeconds, randomDigits } from '../ids';
 import { listObjects } from '../pagination';
+import { REFUND_CREATE } from '../params';
 import type { ChargeRecord, JsonObject, RefundRecord, RequestContext } from '../types';
 import { createBalanceTransaction } from './account';
 import { assertRefundable, findCharge, renderCharge } from './charges';
@@ -17,10 +18,6 @@ import { findPaymentIntent } from './payment-intents';
 import { templateOf } from './payment-methods';
 import { renderRefund } from './refund-render';
 
-const CREATE_PARAMS = [
-  'amount', 'charge', 'currency', 'customer', 'expand', 'instructions_email', 'metadata', 'origin', 'payment_intent',
-  'reason', 'refund_application_fee', 'reverse_transfer',
-] as const;
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
 
 export function findRefund(engine: Engine, id: string, livemode: boolean | null): RefundRecord {
@@ -60,11 +57,12 @@ function chargeToRefund(engine: Engine, reader: ParamReader, ctx: RequestContext
 }
 
 export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
-  reader.assertKnown(CREATE_PARAMS);
+  reader.assertKnown(REFUND_CREATE);
   const charge = chargeToRefund(engine, reader, ctx);
   assertRefundable(charge);
   const openDispute = [...engine.store.disputes.values()].find(
-    (dispute) => dispute.charge === charge.id && (dispute.status === 'needs_response' || dispute.status === 'under_review'),
+    (dispute) =>
+      dispute.charge === charge.id && (dispute.status === 'needs_response' || dispute.status === 'under_review'),
   );
   if (openDispute) {
     throw StripeApiError.invalidRequest(
@@ -75,7 +73,11 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
   }
   const remaining = charge.amount - charge.amount_refunded;
   if (remaining <= 0) {
-    throw StripeApiError.invalidRequest(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
+    throw StripeApiError.invalidRequest(
+      `Charge ${charge.id} has already been refunded.`,
+      undefined,
+      'charge_already_refunded',
+    );
   }
   const requested = reader.integer('amount');
   if (requested !== undefined && requested <= 0) {
@@ -142,7 +144,12 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
 }
 
 /** Moves a pending refund to succeeded or failed, with refund.updated / charge.refund.updated events. */
-export function settleRefund(engine: Engine, refund: RefundRecord, outcome: 'succeed' | 'fail', ctx: RequestContext): JsonObject {
+export function settleRefund(
+  engine: Engine,
+  refund: RefundRecord,
+  outcome: 'succeed' | 'fail',
+  ctx: RequestContext,
+): JsonObject {
   if (refund.status !== 'pending') {
     throw StripeApiError.invalidRequest(`Refund ${refund.id} is not pending; it has a status of ${refund.status}.`);
   }

@@ -1,0 +1,30 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { getService } from '../utils/get-service';
+import { respond } from '../utils/respond';
+import { clientInvoice } from '../utils/client';
+
+/** Client routes: the payer holds the pay-link token or is the invoice's customer. */
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  async paymentIntent(ctx: Context) {
+    await respond(ctx, async () => {
+      const { invoice, actor } = await clientInvoice(strapi, ctx);
+      const body = (ctx.request.body ?? {}) as { amount?: unknown };
+      return { data: await getService(strapi, 'payments').createIntent(invoice.documentId, body, actor) };
+    });
+  },
+  async confirmPayment(ctx: Context) {
+    await respond(ctx, async () => {
+      const { invoice, actor } = await clientInvoice(strapi, ctx);
+      const body = (ctx.request.body ?? {}) as { paymentIntentId?: unknown };
+      return { data: await getService(strapi, 'payments').confirm(invoice, body.paymentIntentId, actor) };
+    });
+  },
+  async checkoutSession(ctx: Context) {
+    await respond(ctx, async () => {
+      const { invoice, actor } = await clientInvoice(strapi, ctx);
+      const body = (ctx.request.body ?? {}) as { uiMode?: unknown };
+      return { data: await getService(strapi, 'payments').createCheckout(invoice.documentId, body.uiMode, actor) };
+    });
+  },
+});

@@ -1,0 +1,71 @@
+import type { Core } from '@strapi/strapi';
+import { UID, PLUGIN_ID } from '../utils/plugin-id';
+import { getService } from '../utils/get-service';
+import type { PluginConfig } from '../config';
+
+/**
+ * Background work on every instance: the retry worker (failed or stranded webhook events) and the
+ * reconciliation sweep (payments still pending after a while, in case a webhook never came).
+ * Both are safe to run on several instances at once: events are claimed through the database and
+ * settlement is idempotent under the invoice lock.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  const running = new Set<Promise<unknown>>();
+
+  function every(ms: number, task: () => Promise<unknown>) {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || stopping) return;
+      busy = true;
+      const run = task()
+        .catch((error) => strapi.log.warn(`[invoice-payments] background task failed: ${error instanceof Error ? error.message : 'unknown error'}`))
+        .finally(() => {
+          busy = false;
+          running.delete(run);
+        });
+      running.add(run);
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  }
+
+  async function sweep(olderThanMs?: number): Promise<number> {
+    const settings = await getService(strapi, 'settings').load();
+    if (!settings.secretKeySealed) return 0;
+    const cutoff = new Date(Date.now() - (olderThanMs ?? settings.reconcileAfterMinutes * 60_000));
+    const stale = (await strapi.db.query(UID.payment).findMany({
+      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['pending', 'requires_action', 'processing'] }, updatedAt: { $lte: cutoff }, voidedAt: null },
+      orderBy: { updatedAt: 'asc' },
+      limit: 100,
+    })) as Array<{ id: number; paymentIntentId: string | null; checkoutSessionId: string | null }>;
+    const settlement = getService(strapi, 'settlement');
+    const actor = { type: 'system' as const, label: 'reconciliation' };
+    for (const row of stale) {
+      try {
+        if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
+        else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, { actor });
+        // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
+        await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });
+      } catch (error) {
+        strapi.log.warn(`[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      }
+    }
+    return stale.length;
+  }
+
+  return {
+    sweep,
+    start() {
+      const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`);
+      if (c.worker.enabled) every(c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
+      if (c.reconciliation.enabled) every(c.reconciliation.intervalMs, () => sweep());
+    },
+    async stop() {
+      stopping = true;
+      for (const t of timers.splice(0)) clearInterval(t);
+      await Promise.allSettled([...running]);
+    },
+  };
+};

@@ -1,0 +1,206 @@
+import type { Core } from '@strapi/strapi';
+import { nextPaymentStatus, splitChargeRefund, type PaymentStatus } from '../domain';
+import type { ProviderCheckoutSession, ProviderPayment } from '../providers/types';
+import { UID } from '../utils/plugin-id';
+import { withInvoiceLock } from '../utils/lock';
+import { getService } from '../utils/get-service';
+import type { Actor } from './settings';
+import type { InvoiceRow } from './invoices';
+
+export interface PaymentRecord {
+  id: number;
+  documentId: string;
+  kind: 'card' | 'checkout' | 'manual';
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  fee: number;
+  amountRefunded: number;
+  feeRefunded: number;
+  paymentIntentId: string | null;
+  checkoutSessionId: string | null;
+  chargeId: string | null;
+  disputeId: string | null;
+  disputeStatus: string | null;
+  notifiedAt: string | null;
+  failureNotifiedAt: string | null;
+  disputeAlertedAt: string | null;
+  failureCode: string | null;
+  livemode: boolean;
+  mismatch: string | null;
+}
+
+export type SyncOutcome =
+  | { outcome: 'settled'; invoice: InvoiceRow; payment: PaymentRecord; changed: boolean }
+  | { outcome: 'ignored'; reason: string };
+
+export interface SyncContext {
+  actor: Actor;
+  eventId?: string | null;
+  /** A Checkout session whose ledger entry should carry this payment. */
+  checkoutSessionId?: string | null;
+}
+
+type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number };
+
+const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
+
+/** Amount/currency checks: what Stripe reports must match what the plugin asked for. */
+function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
+  const meta = p.metadata!;
+  if (p.currency !== invoice.currency) {
+    return `Payment ${p.id} is in ${p.currency} but invoice ${invoice.number} is in ${invoice.currency}; it was not booked.`;
+  }
+  if (!Number.isSafeInteger(meta.portion) || !Number.isSafeInteger(meta.fee) || meta.portion + meta.fee !== p.amount) {
+    return `Payment ${p.id} is for ${p.amount} but the plugin asked for ${meta.portion} + fee ${meta.fee}; it was not booked.`;
+  }
+  if (p.status !== 'pending' && p.status !== 'failed' && p.status !== 'canceled' && p.status !== 'requires_action' && p.status !== 'processing' && p.amountReceived !== 0 && p.amountReceived !== p.amount) {
+    return `Payment ${p.id} received ${p.amountReceived} instead of ${p.amount}; it was not booked.`;
+  }
+  return null;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const payments = () => strapi.db.query(UID.payment);
+
+  async function findPaymentRow(invoiceId: number, p: ProviderPayment, checkoutSessionId: string | null): Promise<PaymentRecord | null> {
+    const byIntent = (await payments().findOne({ where: { paymentIntentId: p.id } })) as PaymentRecord | null;
+    if (byIntent) return byIntent;
+    if (checkoutSessionId) {
+      return (await payments().findOne({ where: { checkoutSessionId, invoice: { id: invoiceId } } })) as PaymentRecord | null;
+    }
+    return null;
+  }
+
+  async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment) {
+    for (const r of p.refunds) {
+      const existing = await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: r.id } });
+      const data = { status: r.status, amount: r.amount, currency: r.currency, failureReason: r.failureReason, reason: r.reason };
+      if (existing) await strapi.db.query(UID.refund).update({ where: { id: existing.id }, data });
+      else await strapi.db.query(UID.refund).create({ data: { ...data, stripeRefundId: r.id, payment: paymentRowId, invoiceDocumentId, requestedBy: 'stripe' } });
+    }
+  }
+
+  /**
+   * Brings one payment's ledger entry and its invoice in line with what the provider reports now.
+   * Idempotent and order-independent: it reads current truth instead of trusting an event, and a
+   * status never moves backwards (a late "failed" after "succeeded" changes nothing).
+   */
+  async function applyPayment(p: ProviderPayment, ctx: SyncContext): Promise<SyncOutcome> {
+    if (!p.metadata) {
+      return { outcome: 'ignored', reason: `Payment ${p.id} was not created by invoice-payments (it has no invoice metadata).` };
+    }
+    const meta = p.metadata;
+    const notices: Notice[] = [];
+    const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
+      const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
+      const mismatch = mismatchOf(p, invoice);
+      const status = nextPaymentStatus(row?.status ?? null, p.status);
+      const split = splitChargeRefund(p.amountRefunded, Number.isSafeInteger(meta.portion) ? meta.portion : p.amount, Number.isSafeInteger(meta.fee) ? meta.fee : 0);
+      const dispute = p.dispute;
+      const data: Record<string, unknown> = {
+        status,
+        amount: Number.isSafeInteger(meta.portion) ? meta.portion : p.amount,
+        fee: Number.isSafeInteger(meta.fee) ? meta.fee : 0,
+        currency: p.currency,
+        paymentIntentId: p.id,
+        chargeId: p.chargeId,
+        method: p.method,
+        livemode: p.livemode,
+        amountRefunded: split.portion,
+        feeRefunded: split.fee,
+        failureCode: status === 'failed' ? p.failureCode : (row?.failureCode ?? null),
+        failureMessage: status === 'failed' ? p.failureMessage : undefined,
+        disputeId: dispute?.id ?? row?.disputeId ?? null,
+        disputeStatus: dispute?.status ?? row?.disputeStatus ?? null,
+        disputedAmount: dispute ? Math.min(dispute.amount, Number.isSafeInteger(meta.portion) ? meta.portion : dispute.amount) : 0,
+        mismatch,
+        ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
+        ...(status === 'succeeded' && row?.status !== 'succeeded' ? { paidAt: new Date() } : {}),
+      };
+      if (data.failureMessage === undefined) delete data.failureMessage;
+
+      const changed = !row || row.status !== status || row.amountRefunded !== split.portion || (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) || (row.mismatch ?? null) !== mismatch;
+      let saved: PaymentRecord;
+      if (row) {
+        saved = (await payments().update({ where: { id: row.id }, data })) as PaymentRecord;
+      } else {
+        saved = (await payments().create({
+          data: { ...data, invoice: invoice.id, kind: ctx.checkoutSessionId ? 'checkout' : 'card', provider: 'stripe', checkoutSessionId: ctx.checkoutSessionId ?? null },
+        })) as PaymentRecord;
+      }
+      await upsertRefunds(saved.id, invoice.documentId, p);
+
+      // Exactly one notice per outcome: the marker is written under the lock, mail goes after commit.
+      const marks: Record<string, Date> = {};
+      if (!mismatch && TERMINAL_FOR_NOTICE.includes(status) && !saved.notifiedAt) {
+        marks.notifiedAt = new Date();
+        notices.push({ kind: 'confirmation', paymentId: saved.id });
+      }
+      if (status === 'failed' && !saved.failureNotifiedAt) {
+        marks.failureNotifiedAt = new Date();
+        notices.push({ kind: 'failure', paymentId: saved.id });
+      }
+      if (dispute && !saved.disputeAlertedAt) {
+        marks.disputeAlertedAt = new Date();
+        notices.push({ kind: 'dispute', paymentId: saved.id });
+      }
+      if (Object.keys(marks).length) saved = (await payments().update({ where: { id: saved.id }, data: marks })) as PaymentRecord;
+
+      // Recompute the invoice from its ledger (the invoice lifecycle derives every money field).
+      const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+      if (changed) {
+        await getService(strapi, 'audit').log({
+          action: `payment.${status}`,
+          actor: ctx.actor,
+          invoice: { documentId: invoice.documentId, number: invoice.number },
+          outcome: mismatch ? 'flagged' : status,
+          details: { paymentIntentId: p.id, amount: p.amount, currency: p.currency, eventId: ctx.eventId ?? null, failureCode: status === 'failed' ? p.failureCode : null, mismatch },
+        });
+      }
+      return { outcome: 'settled' as const, invoice: updated, payment: saved, changed };
+    });
+    if (!result) return { outcome: 'ignored', reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.` };
+    for (const n of notices) await getService(strapi, 'notifications').paymentNotice(n.kind, n.paymentId);
+    return result;
+  }
+
+  async function provider() {
+    return getService(strapi, 'stripe').currentProvider();
+  }
+
+  return {
+    applyPayment,
+
+    /** Re-reads a payment from the provider and settles it. */
+    async syncPayment(paymentId: string, ctx: SyncContext): Promise<SyncOutcome> {
+      const p = await (await provider()).retrievePayment(paymentId);
+      return applyPayment(p, ctx);
+    },
+
+    /** Settles a Checkout session: links its payment, or closes the entry when it expired unpaid. */
+    async syncCheckoutSession(sessionId: string, ctx: SyncContext): Promise<SyncOutcome> {
+      const prov = await provider();
+      const session: ProviderCheckoutSession = await prov.retrieveCheckoutSession(sessionId);
+      if (!session.metadata) {
+        return { outcome: 'ignored', reason: `Checkout session ${sessionId} was not created by invoice-payments (it has no invoice metadata).` };
+      }
+      if (session.paymentId) {
+        const p = await prov.retrievePayment(session.paymentId);
+        return applyPayment(p.metadata ? p : { ...p, metadata: session.metadata }, { ...ctx, checkoutSessionId: sessionId });
+      }
+      const result = await withInvoiceLock(strapi, session.metadata.invoiceDocumentId, async (invoice) => {
+        const row = (await payments().findOne({ where: { checkoutSessionId: sessionId } })) as PaymentRecord | null;
+        if (!row) return { outcome: 'ignored' as const, reason: `No ledger entry for checkout session ${sessionId}.` };
+        if (session.status === 'expired') {
+          const status = nextPaymentStatus(row.status, 'canceled');
+          const saved = (await payments().update({ where: { id: row.id }, data: { status } })) as PaymentRecord;
+          const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+          return { outcome: 'settled' as const, invoice: updated, payment: saved, changed: row.status !== status };
+        }
+        return { outcome: 'settled' as const, invoice, payment: row, changed: false };
+      });
+      return result ?? { outcome: 'ignored', reason: `Invoice ${session.metadata.invoiceDocumentId} no longer exists.` };
+    },
+  };
+};

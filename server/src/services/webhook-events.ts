@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import type { ProviderEvent } from '../providers/types';
+import { UID, PLUGIN_ID } from '../utils/plugin-id';
+import { getService } from '../utils/get-service';
+import { isUniqueViolation } from '../utils/unique-violation';
+import { conflict, notFound } from '../utils/errors';
+import type { PluginConfig } from '../config';
+import type { Actor } from './settings';
+import type { SyncOutcome } from './settlement';
+
+export interface EventRow {
+  id: number;
+  documentId: string;
+  stripeEventId: string;
+  type: string;
+  objectId: string | null;
+  status: 'received' | 'processing' | 'processed' | 'failed' | 'dead_lettered' | 'ignored';
+  attempts: number;
+  lockedUntil: string | null;
+  nextAttemptAt: string | null;
+  livemode: boolean;
+}
+
+/** Event types that move money or state; any other type is stored and acknowledged, then ignored. */
+const PAYMENT_INTENT = new Set(['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.processing', 'payment_intent.canceled', 'payment_intent.requires_action']);
+const CHARGE = new Set(['charge.refunded', 'charge.succeeded', 'charge.failed']);
+const REFUND = new Set(['charge.refund.updated', 'refund.updated', 'refund.created', 'refund.failed']);
+const DISPUTE = new Set(['charge.dispute.created', 'charge.dispute.closed', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']);
+const CHECKOUT = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired']);
+
+export const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const events = () => strapi.db.query(UID.webhookEvent);
+  const config = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker;
+  const stripeActor: Actor = { type: 'stripe', label: 'Stripe webhook' };
+
+  function backoffMs(attempts: number): number {
+    const { backoffMs: base, maxBackoffMs } = config();
+    return Math.min(maxBackoffMs, base * 2 ** Math.max(0, attempts - 1));
+  }
+
+  /** Routes one event to the settlement of the object it is about, re-read from the provider. */
+  async function dispatch(row: EventRow): Promise<SyncOutcome> {
+    const settlement = getService(strapi, 'settlement');
+    const provider = await getService(strapi, 'stripe').currentProvider();
+    const ctx = { actor: stripeActor, eventId: row.stripeEventId };
+    const id = row.objectId;
+    if (!id) return { outcome: 'ignored', reason: 'The event carries no object id.' };
+    if (PAYMENT_INTENT.has(row.type)) return settlement.syncPayment(id, ctx);
+    if (CHECKOUT.has(row.type)) return settlement.syncCheckoutSession(id, ctx);
+    let paymentId: string | null = null;
+    if (CHARGE.has(row.type)) paymentId = await provider.paymentIdForCharge(id);
+    else if (REFUND.has(row.type)) paymentId = await provider.paymentIdForRefund(id);
+    else if (DISPUTE.has(row.type)) paymentId = await provider.paymentIdForDispute(id);
+    else return { outcome: 'ignored', reason: `Event type ${row.type} is not used by invoice-payments.` };
+    if (!paymentId) return { outcome: 'ignored', reason: `${id} is not attached to a payment.` };
+    return settlement.syncPayment(paymentId, ctx);
+  }
+
+  /**
+   * Claims an event through the database so that one instance (and one worker tick) processes it:
+   * the UPDATE only matches while the row is still claimable, and only one writer can match it.
+   */
+  async function claim(row: EventRow): Promise<boolean> {
+    const now = new Date();
+    const { count } = await events().updateMany({
+      where: {
+        id: row.id,
+        attempts: row.attempts,
+        $or: [{ status: { $in: ['received', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
+      },
+      data: { status: 'processing', attempts: row.attempts + 1, lockedBy: instanceId, lockedUntil: new Date(now.getTime() + config().lockMs) },
+    });
+    return count === 1;
+  }
+
+  async function process(row: EventRow): Promise<void> {
+    if (!(await claim(row))) return;
+    const attempts = row.attempts + 1;
+    try {
+      const result = await dispatch(row);
+      const data =
+        result.outcome === 'settled'
+          ? { status: 'processed', processedAt: new Date(), invoiceDocumentId: result.invoice.documentId, lastError: null }
+          : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
+      await events().update({ where: { id: row.id }, data: { ...data, lockedUntil: null, lockedBy: null } });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
+      const dead = attempts >= config().maxAttempts;
+      await events().update({
+        where: { id: row.id },
+        data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
+      });
+      strapi.log.warn(`[invoice-payments] event ${row.stripeEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
+      if (dead) {
+        await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.stripeEventId, type: row.type, attempts, lastError: message } });
+      }
+    }
+  }
+
+  return {
+    /**
+     * Stores a verified event under its unique Stripe id. A duplicate (redelivery, or a
+     * concurrent delivery to another instance) is reported as such and changes nothing.
+     */
+    async receive(event: ProviderEvent): Promise<{ duplicate: boolean; row: EventRow | null }> {
+      try {
+        const row = (await events().create({
+          data: {
+            stripeEventId: event.id,
+            type: event.type,
+            livemode: event.livemode,
+            apiVersion: event.apiVersion,
+            stripeCreated: event.created,
+            objectId: event.objectId,
+            payload: event.payload,
+            status: 'received',
+            attempts: 0,
+            deliveries: 1,
+            nextAttemptAt: new Date(),
+          },
+        })) as EventRow;
+        return { duplicate: false, row };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
+        await strapi.db.connection('invoice_payments_webhook_events').where({ stripe_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
+        return { duplicate: true, row: null };
+      }
+    },
+
+    process,
+
+    async processById(id: number): Promise<void> {
+      const row = (await events().findOne({ where: { id } })) as EventRow | null;
+      if (row) await process(row);
+    },
+
+    /** Events whose time has come: new, failed and due for retry, or stuck with an expired lock. */
+    async runDue(limit = 25): Promise<number> {
+      const now = new Date();
+      const due = (await events().findMany({
+        where: {
+          $or: [
+            { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+            { status: 'failed', nextAttemptAt: { $lte: now } },
+            { status: 'processing', lockedUntil: { $lt: now } },
+          ],
+        },
+        orderBy: { id: 'asc' },
+        limit,
+      })) as EventRow[];
+      for (const row of due) await process(row);
+      return due.length;
+    },
+
+    async replay(documentId: string, actor: Actor) {
+      const row = (await events().findOne({ where: { documentId } })) as EventRow | null;
+      if (!row) throw notFound('No such webhook event.');
+      if (!['dead_lettered', 'failed', 'ignored'].includes(row.status)) {
+        throw conflict(`Only failed, dead-lettered or ignored events can be replayed; this one is ${row.status}.`, 'NotReplayable');
+      }
+      await events().update({ where: { id: row.id }, data: { status: 'received', attempts: 0, nextAttemptAt: new Date(), lastError: null, ignoredReason: null } });
+      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.stripeEventId, type: row.type, previousStatus: row.status } });
+      await process({ ...row, status: 'received', attempts: 0 });
+      return events().findOne({ where: { id: row.id } });
+    },
+
+    async list(query: { status?: string; type?: string; page?: number; pageSize?: number }) {
+      const page = Math.max(1, query.page ?? 1);
+      const pageSize = Math.min(100, Math.max(1, query.pageSize ?? 25));
+      const where: Record<string, unknown> = {};
+      if (query.status) where.status = query.status;
+      if (query.type) where.type = { $startsWith: query.type };
+      const [results, total] = await Promise.all([
+        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'stripeEventId', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
+        events().count({ where }),
+      ]);
+      return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
+    },
+
+    /** What an admin needs to see at once whether Stripe reaches the site. */
+    async health() {
+      const since = new Date(Date.now() - 24 * 3600 * 1000);
+      const [last, failures, deadLettered, rejected] = await Promise.all([
+        events().findOne({ orderBy: { id: 'desc' }, select: ['createdAt', 'type'] }),
+        events().count({ where: { status: { $in: ['failed', 'dead_lettered'] }, updatedAt: { $gte: since } } }),
+        events().count({ where: { status: 'dead_lettered' } }),
+        strapi.db.query(UID.auditEntry).count({ where: { action: 'webhook.rejected', createdAt: { $gte: since } } }),
+      ]);
+      return { lastEventAt: last?.createdAt ?? null, lastEventType: last?.type ?? null, failuresLast24h: failures, deadLettered, rejectedLast24h: rejected };
+    },
+  };
+};

@@ -1,0 +1,28 @@
+import type { Core } from '@strapi/strapi';
+import { UID } from './plugin-id';
+import type { InvoiceRow } from '../services/invoices';
+
+/**
+ * Runs `work` in one transaction holding the invoice's row lock (FOR UPDATE on PostgreSQL and
+ * MariaDB; SQLite serializes transactions on its single connection). Every write that changes an
+ * invoice's money goes through here, so concurrent webhooks, confirm calls and admin actions
+ * apply one after the other and each sees the previous one's ledger.
+ */
+export async function withInvoiceLock<T>(
+  strapi: Core.Strapi,
+  documentId: string,
+  work: (invoice: InvoiceRow) => Promise<T>,
+): Promise<T | null> {
+  return strapi.db.transaction(async () => {
+    const locked = (await strapi.db
+      .queryBuilder(UID.invoice)
+      .select(['id'])
+      .where({ documentId })
+      .forUpdate()
+      .first()
+      .execute()) as { id: number } | null;
+    if (!locked) return null;
+    const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { id: locked.id } })) as InvoiceRow;
+    return work(invoice);
+  });
+}

@@ -1,0 +1,98 @@
+import Stripe from 'stripe';
+import { startStripeStandin, type StripeStandin, type StandinOptions } from './stripe-standin';
+import { bootStrapi, type TestStrapi } from './strapi';
+import { startSmtp } from './smtp';
+import { adminSession, type AdminSession } from './admin';
+import { createInvoice, type InvoiceInput } from './invoices';
+
+export const KEYS = {
+  publishableKey: 'pk_test_51TestPublishable000000000000',
+  secretKey: 'sk_test_51TestSecretKey0000000000000000',
+  webhookSecret: 'whsec_testSigningSecret000000000000000',
+};
+
+export interface PaymentsEnv {
+  app: TestStrapi;
+  standin: StripeStandin;
+  smtp: Awaited<ReturnType<typeof startSmtp>>;
+  admin: AdminSession;
+  /** The real SDK, pointed at the stand-in (to act as the client's browser or Stripe's dashboard). */
+  stripe: Stripe;
+  webhookUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Strapi listening on a port, the Stripe stand-in delivering signed webhooks to it, a local
+ * SMTP server capturing mail, and the plugin configured with test keys. One per test file.
+ */
+export async function bootPayments(opts: { env?: Record<string, string | null>; standin?: StandinOptions; settings?: Record<string, unknown> } = {}): Promise<PaymentsEnv> {
+  const standin = await startStripeStandin({ autoSettleDelayMs: 0, ...opts.standin });
+  const smtp = await startSmtp();
+  const app = await bootStrapi({
+    listen: true,
+    env: {
+      STRIPE_API_BASE: standin.url,
+      STRIPE_MAX_NETWORK_RETRIES: '2',
+      SMTP_PORT: String(smtp.port),
+      WORKER_INTERVAL_MS: '200',
+      WORKER_BACKOFF_MS: '100',
+      WORKER_MAX_BACKOFF_MS: '400',
+      RECONCILE_ENABLED: 'false',
+      ...opts.env,
+    },
+  });
+  const webhookUrl = `${app.url}/api/invoice-payments/webhooks/stripe`;
+  standin.control.setWebhook({ url: webhookUrl, secret: KEYS.webhookSecret, enabled: true });
+  await app.strapi.plugin('invoice-payments').service('settings').update({ ...KEYS, notificationEmail: 'billing-admin@example.test', sendFailureNotices: true, ...opts.settings }, { type: 'system' });
+  const admin = await adminSession(app.strapi);
+  const stripe = new Stripe(KEYS.secretKey, { host: '127.0.0.1', port: standin.port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+  return {
+    app,
+    standin,
+    smtp,
+    admin,
+    stripe,
+    webhookUrl,
+    async close() {
+      await app.close();
+      await standin.close();
+      await smtp.close();
+    },
+  };
+}
+
+export const INVOICE = 'plugin::invoice-payments.invoice';
+export const PAYMENT = 'plugin::invoice-payments.payment';
+
+export async function payableInvoice(env: PaymentsEnv, input: InvoiceInput = {}) {
+  const created = await createInvoice(env.app.strapi, { status: 'sent', ...input });
+  const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: created.documentId } });
+  return { documentId: created.documentId as string, token: row.payToken as string, row };
+}
+
+export async function readInvoice(env: PaymentsEnv, documentId: string) {
+  return env.app.strapi.db.query(INVOICE).findOne({ where: { documentId } });
+}
+
+/** Polls until `check` passes (webhooks settle asynchronously) or the time runs out. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() - started > timeoutMs) return value;
+    await new Promise((r) => setTimeout(r, 25));
+    value = await read();
+  }
+  return value;
+}
+
+/** Confirms an intent as the browser's Stripe.js would, with a test payment method. */
+export async function payWith(env: PaymentsEnv, paymentIntentId: string, paymentMethod: string) {
+  try {
+    return await env.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: paymentMethod, return_url: 'http://localhost/return' });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeCardError) return error;
+    throw error;
+  }
+}

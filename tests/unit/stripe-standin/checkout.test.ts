@@ -1,0 +1,215 @@
+import Stripe from 'stripe';
+import type { StripeStandin } from '../../support/stripe-standin';
+import { caught, control, startStandin } from './helpers';
+
+describe('Checkout Sessions', () => {
+  let standin: StripeStandin;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    ({ standin, stripe } = await startStandin());
+  });
+  afterAll(() => standin.close());
+  beforeEach(() => standin.control.reset());
+
+  const lineItems = (
+    unitAmount = 1500,
+    quantity = 2,
+    currency = 'usd',
+  ): Stripe.Checkout.SessionCreateParams.LineItem[] => [
+    { price_data: { currency, unit_amount: unitAmount, product_data: { name: 'Invoice INV-42' } }, quantity },
+  ];
+
+  const hosted = (extra: Partial<Stripe.Checkout.SessionCreateParams> = {}): Promise<Stripe.Checkout.Session> =>
+    stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: lineItems(),
+      success_url: 'https://merchant.test/paid?session={CHECKOUT_SESSION_ID}',
+      cancel_url: 'https://merchant.test/invoice/42',
+      client_reference_id: 'INV-42',
+      metadata: { invoice: 'INV-42' },
+      payment_intent_data: { metadata: { invoice: 'INV-42' } },
+      ...extra,
+    });
+
+  it('creates a hosted session pointing at the stand-in', async () => {
+    const session = await hosted();
+    expect(session.id).toMatch(/^cs_test_a1[0-9A-Za-z]{56}$/);
+    expect(session.object).toBe('checkout.session');
+    expect(session.status).toBe('open');
+    expect(session.payment_status).toBe('unpaid');
+    expect(session.amount_total).toBe(3000);
+    expect(session.currency).toBe('usd');
+    expect(session.ui_mode).toBe('hosted_page');
+    expect(session.url).toBe(`${standin.url}/_standin/checkout/${session.id}`);
+    expect(session.client_secret).toBeNull();
+    expect(session.payment_intent).toBeNull();
+    expect(session.client_reference_id).toBe('INV-42');
+    const items = await stripe.checkout.sessions.listLineItems(session.id);
+    expect(
+      items.data.map((item) => [item.description, item.quantity, item.amount_total, item.price?.unit_amount]),
+    ).toEqual([['Invoice INV-42', 2, 3000, 1500]]);
+  });
+
+  it('completes via control: PaymentIntent, charge and checkout.session.completed', async () => {
+    const session = await hosted();
+    const res = await control(standin, 'POST', `/_standin/checkout/sessions/${session.id}/complete`, {});
+    expect(res.status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['payment_intent'] });
+    expect(done.status).toBe('complete');
+    expect(done.payment_status).toBe('paid');
+    expect(done.url).toBeNull();
+    expect(done.customer_details?.email).toBe('customer@example.com');
+    const pi = done.payment_intent as Stripe.PaymentIntent;
+    expect(pi.status).toBe('succeeded');
+    expect(pi.amount).toBe(3000);
+    expect(pi.metadata).toEqual({ invoice: 'INV-42' });
+    expect(standin.control.events().map((event) => event.type)).toEqual([
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+      'checkout.session.completed',
+    ]);
+    const again = await control(standin, 'POST', `/_standin/checkout/sessions/${session.id}/complete`, {});
+    expect(again.status).toBe(400);
+  });
+
+  it('hosted page: Pay redirects to success_url with the session id; Cancel to cancel_url', async () => {
+    const session = await hosted();
+    const page = await fetch(String(session.url));
+    const html = await page.text();
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(html).toContain('Pay $30.00');
+    expect(html).toContain('id="pay"');
+
+    const cancel = await fetch(`${standin.url}/_standin/checkout/${session.id}/cancel`, {
+      method: 'POST',
+      redirect: 'manual',
+    });
+    expect(cancel.status).toBe(303);
+    expect(cancel.headers.get('location')).toBe('https://merchant.test/invoice/42');
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
+
+    const declined = await fetch(`${standin.url}/_standin/checkout/${session.id}/pay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_chargeDeclined',
+      redirect: 'manual',
+    });
+    expect(declined.status).toBe(402);
+    expect(await declined.text()).toContain('Your card was declined.');
+
+    const paid = await fetch(`${standin.url}/_standin/checkout/${session.id}/pay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_visa&email=payer%40example.com',
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`https://merchant.test/paid?session=${session.id}`);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done.status).toBe('complete');
+    expect(done.customer_details?.email).toBe('payer@example.com');
+    // The declined attempt and the successful one share one PaymentIntent, as in Stripe Checkout.
+    expect(standin.control.stats().created.payment_intents).toBe(1);
+    expect(standin.control.stats().created.charges).toBe(2);
+  });
+
+  it('embedded sessions need return_url and get a client_secret', async () => {
+    const missing = await caught(() =>
+      stripe.checkout.sessions.create({ mode: 'payment', ui_mode: 'embedded_page', line_items: lineItems() }),
+    );
+    expect(missing.param).toBe('return_url');
+    const withSuccess = await caught(() =>
+      stripe.checkout.sessions.create({
+        mode: 'payment',
+        ui_mode: 'embedded_page',
+        line_items: lineItems(),
+        return_url: 'https://merchant.test/return?cs={CHECKOUT_SESSION_ID}',
+        success_url: 'https://merchant.test/ok',
+      }),
+    );
+    expect(withSuccess.param).toBe('success_url');
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      ui_mode: 'embedded_page',
+      line_items: lineItems(),
+      return_url: 'https://merchant.test/return?cs={CHECKOUT_SESSION_ID}',
+    });
+    expect(session.ui_mode).toBe('embedded_page');
+    expect(session.url).toBeNull();
+    expect(session.client_secret).toMatch(new RegExp(`^${session.id}_secret_`));
+    expect(session.return_url).toBe('https://merchant.test/return?cs={CHECKOUT_SESSION_ID}');
+    const done = standin.control.completeCheckout(session.id, { payment_method: 'pm_card_mastercard' });
+    expect(done.status).toBe('complete');
+    expect(done.payment_status).toBe('paid');
+  });
+
+  it('accepts the older ui_mode names', async () => {
+    const legacy = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      ui_mode: 'embedded' as Stripe.Checkout.SessionCreateParams.UiMode,
+      line_items: lineItems(),
+      return_url: 'https://merchant.test/return',
+    });
+    expect(legacy.client_secret).not.toBeNull();
+  });
+
+  it('expires open sessions with checkout.session.expired', async () => {
+    const session = await hosted();
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired.status).toBe('expired');
+    expect(expired.url).toBeNull();
+    const events = await stripe.events.list({ type: 'checkout.session.expired' });
+    expect((events.data[0].data.object as Stripe.Checkout.Session).id).toBe(session.id);
+    const again = await caught(() => stripe.checkout.sessions.expire(session.id));
+    expect(again.statusCode).toBe(400);
+    const complete = await control(standin, 'POST', `/_standin/checkout/sessions/${session.id}/complete`, {});
+    expect(complete.status).toBe(400);
+  });
+
+  it('delayed success: complete + unpaid, then async_payment_succeeded', async () => {
+    const session = await hosted();
+    const done = standin.control.completeCheckout(session.id, { outcome: 'delayed_success' });
+    expect(done.status).toBe('complete');
+    expect(done.payment_status).toBe('unpaid');
+    const pi = await stripe.paymentIntents.retrieve(String(done.payment_intent));
+    expect(pi.status).toBe('processing');
+    standin.control.settleDelayed(pi.id);
+    const after = await stripe.checkout.sessions.retrieve(session.id);
+    expect(after.payment_status).toBe('paid');
+    expect(standin.control.events().map((event) => event.type)).toEqual([
+      'payment_intent.created',
+      'charge.pending',
+      'payment_intent.processing',
+      'checkout.session.completed',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+      'checkout.session.async_payment_succeeded',
+    ]);
+  });
+
+  it('delayed failure: async_payment_failed and the session stays unpaid', async () => {
+    const session = await hosted();
+    standin.control.completeCheckout(session.id, { outcome: 'delayed_failure' });
+    const pi = String((await stripe.checkout.sessions.retrieve(session.id)).payment_intent);
+    await control(standin, 'POST', `/_standin/payment_intents/${pi}/settle`, {});
+    const after = await stripe.checkout.sessions.retrieve(session.id);
+    expect(after.status).toBe('complete');
+    expect(after.payment_status).toBe('unpaid');
+    const failed = await stripe.events.list({ type: 'checkout.session.async_payment_failed' });
+    expect(failed.data).toHaveLength(1);
+    expect((await stripe.paymentIntents.retrieve(pi)).status).toBe('requires_payment_method');
+  });
+
+  it('validates line items and totals', async () => {
+    const tooSmall = await caught(() => hosted({ line_items: lineItems(10, 1) }));
+    expect(tooSmall.message).toBe('Amount must be at least $0.50 usd');
+    const noItems = await caught(() => hosted({ line_items: [] }));
+    expect(noItems.param).toBe('line_items');
+    const price = await caught(() => hosted({ line_items: [{ price: 'price_123', quantity: 1 }] }));
+    expect(price.message).toBe("No such price: 'price_123'");
+    const list = await stripe.checkout.sessions.list({ limit: 5 });
+    expect(list.data).toEqual([]);
+  });
+});
