@@ -151,7 +151,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
   ): Promise<RouteResult> {
     const reader = new ParamReader(params);
     const result = await match.route.handler({ engine, params: reader, path: match.path, ctx, apiKey });
-    const expand = reader.has('expand') ? reader.stringArray('expand') : undefined;
+    const expand = reader.stringArray('expand');
     if (
       expand &&
       expand.length > 0 &&
@@ -203,19 +203,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     let print = '';
     if (idempotencyKey !== undefined) {
       if (idempotencyKey.length > 255) {
-        return send(
-          res,
-          errorReply(
-            StripeApiError.invalidRequest(
-              'Idempotency keys can be at most 255 characters long.',
-              undefined,
-              'idempotency_key_in_use',
-            ),
-            requestId,
-            livemode,
-          ),
-          common,
-        );
+        const tooLong = StripeApiError.invalidRequest('Idempotency keys can be at most 255 characters long.');
+        return send(res, errorReply(tooLong, requestId, livemode), common);
       }
       print = fingerprint(method, path, params);
       const found = deps.idempotency.lookup(apiKey.key, idempotencyKey, print);

@@ -202,14 +202,22 @@ describe('Checkout Sessions', () => {
     expect((await stripe.paymentIntents.retrieve(pi)).status).toBe('requires_payment_method');
   });
 
-  it('validates line items and totals', async () => {
+  it('validates line items and totals; lists sessions', async () => {
     const tooSmall = await caught(() => hosted({ line_items: lineItems(10, 1) }));
     expect(tooSmall.message).toBe('Amount must be at least $0.50 usd');
     const noItems = await caught(() => hosted({ line_items: [] }));
     expect(noItems.param).toBe('line_items');
     const price = await caught(() => hosted({ line_items: [{ price: 'price_123', quantity: 1 }] }));
     expect(price.message).toBe("No such price: 'price_123'");
-    const list = await stripe.checkout.sessions.list({ limit: 5 });
-    expect(list.data).toEqual([]);
+    expect((await stripe.checkout.sessions.list({ limit: 5 })).data).toEqual([]);
+    const open = await hosted();
+    const paid = await hosted();
+    standin.control.completeCheckout(paid.id);
+    const all = await stripe.checkout.sessions.list();
+    expect(all.data.map((session) => session.id)).toEqual([paid.id, open.id]);
+    const complete = await stripe.checkout.sessions.list({ status: 'complete' });
+    expect(complete.data.map((session) => session.id)).toEqual([paid.id]);
+    const byIntent = await stripe.checkout.sessions.list({ payment_intent: String(complete.data[0].payment_intent) });
+    expect(byIntent.data.map((session) => session.id)).toEqual([paid.id]);
   });
 });

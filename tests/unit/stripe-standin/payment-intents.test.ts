@@ -118,6 +118,44 @@ describe('PaymentIntents through the real stripe SDK', () => {
       expect(all).toEqual([...ids].reverse());
     });
 
+    it('restricts payment method types (allowed_payment_method_types, or the older payment_method_types)', async () => {
+      const pi = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        allowed_payment_method_types: ['card'],
+      });
+      expect(pi.payment_method_types).toEqual(['card']);
+      expect(pi.allowed_payment_method_types).toEqual(['card']);
+      expect(pi.automatic_payment_methods).toBeNull();
+      const error = await caught(() =>
+        stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_usBankAccount_success' }),
+      );
+      expect(error.code).toBe('payment_intent_incompatible_payment_method');
+      expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('requires_payment_method');
+      const legacy = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        payment_method_types: ['card'],
+      } as Stripe.PaymentIntentCreateParams);
+      expect(legacy.payment_method_types).toEqual(['card']);
+      const automatic = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        automatic_payment_methods: { enabled: true },
+      });
+      expect(automatic.automatic_payment_methods?.enabled).toBe(true);
+      expect(automatic.payment_method_types).toEqual(['card', 'us_bank_account']);
+    });
+
+    it('payment_intent.created snapshots the intent as created (payment method attached)', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' });
+      expect(pi.status).toBe('requires_confirmation');
+      const [created] = (await stripe.events.list({ type: 'payment_intent.created' })).data;
+      const snapshot = created.data.object as Stripe.PaymentIntent;
+      expect(snapshot.status).toBe('requires_confirmation');
+      expect(snapshot.payment_method).toBe(pi.payment_method);
+    });
+
     it('searches by metadata and status', async () => {
       await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', metadata: { invoice: 'INV-A' } });
       const paid = await stripe.paymentIntents.create({
@@ -212,6 +250,11 @@ describe('PaymentIntents through the real stripe SDK', () => {
       const retried = await stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_visa' });
       expect(retried.status).toBe('succeeded');
       expect(retried.last_payment_error).toBeNull();
+      const charges = await stripe.charges.list({ payment_intent: created.id });
+      expect(charges.data.map((item) => [item.id, item.status])).toEqual([
+        [retried.latest_charge, 'succeeded'],
+        [raw.charge, 'failed'],
+      ]);
     });
 
     it('unknown payment method -> 400 resource_missing', async () => {

@@ -11,7 +11,7 @@ import { listObjects } from '../pagination';
 import { DISPUTE_EVIDENCE } from '../params';
 import type { DisputeRecord, JsonObject, RequestContext } from '../types';
 import { createBalanceTransaction, renderBalanceTransaction } from './account';
-import { findCharge, renderCharge } from './charges';
+import { findCharge } from './charges';
 import { changedAttributes } from './events';
 import { templateOf } from './payment-methods';
 
@@ -109,11 +109,8 @@ export function openDispute(engine: Engine, chargeId: string, reason = 'fraudule
   dispute.balance_transactions.push(withdrawal.id);
   engine.store.disputes.set(dispute.id, dispute);
   engine.store.created.disputes += 1;
-  const chargeBefore = renderCharge(engine, charge);
   charge.disputed = true;
-  const chargeAfter = renderCharge(engine, charge);
   engine.emit('charge.dispute.created', renderDispute(engine, dispute), ctx);
-  engine.emit('charge.updated', chargeAfter, ctx, changedAttributes(chargeBefore, chargeAfter));
   engine.emit('charge.dispute.funds_withdrawn', renderDispute(engine, dispute), ctx);
   return renderDispute(engine, dispute);
 }

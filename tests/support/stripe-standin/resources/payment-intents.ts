@@ -377,10 +377,15 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
     pm = resolvePaymentMethod(engine, pmId, ctx.livemode);
   }
   const types = readPaymentMethodTypes(reader);
+  if (pm) assertPaymentMethodAllowed(types ?? pi.payment_method_types, pm);
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   const description = reader.nullableString('description');
   const metadata = applyMetadata(pi.metadata, reader.metadata());
+  const shipping = reader.json('shipping');
+  const statementDescriptor = reader.nullableString('statement_descriptor');
+  const suffix = reader.nullableString('statement_descriptor_suffix');
+  const customer = reader.nullableString('customer');
 
   // All validation passed: apply.
   pi.amount = nextAmount;
@@ -392,13 +397,9 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
     pi.payment_method_types = types;
     pi.automatic_payment_methods = false;
   }
-  const shipping = reader.json('shipping');
   if (shipping) pi.shipping = shipping;
-  const statementDescriptor = reader.nullableString('statement_descriptor');
   if (statementDescriptor !== undefined) pi.statement_descriptor = statementDescriptor;
-  const suffix = reader.nullableString('statement_descriptor_suffix');
   if (suffix !== undefined) pi.statement_descriptor_suffix = suffix;
-  const customer = reader.nullableString('customer');
   if (customer !== undefined) pi.customer = customer;
   if (pm) {
     pi.payment_method = pm.id;
@@ -428,7 +429,7 @@ export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamRe
   const pmId = reader.string('payment_method');
   const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : currentPaymentMethod(engine, pi);
   if (!pm) throw missingPaymentMethod(engine, pi);
-  assertPaymentMethodAllowed(pi, pm);
+  assertPaymentMethodAllowed(pi.payment_method_types, pm);
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;

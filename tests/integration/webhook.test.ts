@@ -1,0 +1,235 @@
+import Stripe from 'stripe';
+import { bootPayments, eventually, payableInvoice, payWith, readInvoice, KEYS, PAYMENT, type PaymentsEnv } from '../support/payments';
+
+/** POST /api/invoice-payments/webhooks/stripe: verification, storage, settlement, retries. */
+let env: PaymentsEnv;
+const EVENT = 'plugin::invoice-payments.webhook-event';
+const AUDIT = 'plugin::invoice-payments.audit-entry';
+
+beforeAll(async () => {
+  env = await bootPayments({ env: { WORKER_MAX_ATTEMPTS: '3' } });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const post = (raw: string, signature?: string) => {
+  const req = env.app.http().post('/api/invoice-payments/webhooks/stripe').set('Content-Type', 'application/json');
+  if (signature !== undefined) req.set('Stripe-Signature', signature);
+  return req.send(raw);
+};
+const sign = (raw: string, secret = KEYS.webhookSecret, timestamp?: number) => Stripe.webhooks.generateTestHeaderString({ payload: raw, secret, timestamp });
+const eventRow = (stripeEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { stripeEventId } });
+const paymentsOf = (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+
+async function paidInvoice(opts: { pm?: string; webhook?: boolean } = {}) {
+  const inv = await payableInvoice(env, { billingEmail: `p${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.test` });
+  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const piId = res.body.data.paymentIntentId as string;
+  await payWith(env, piId, opts.pm ?? 'pm_card_visa');
+  return { ...inv, piId };
+}
+
+/** Every event Stripe made about one PaymentIntent, oldest first. */
+const eventsFor = (objectId: string, type?: string) =>
+  env.standin.control.events().filter((e) => ((e.data as { object: { id: string } }).object.id === objectId) && (!type || e.type === type));
+
+describe('signatures', () => {
+  const body = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'payment_intent.succeeded', created: 1, livemode: false, data: { object: { id: 'pi_x', object: 'payment_intent' } } });
+
+  it.each([
+    ['missing', undefined, /Missing Stripe-Signature/],
+    ['forged with another secret', sign(body, 'whsec_someoneElse000000000000'), /does not match/],
+    ['garbage', 't=1,v1=deadbeef', /does not match|tolerance/],
+    ['stale (10 minutes old)', sign(body, KEYS.webhookSecret, Math.floor(Date.now() / 1000) - 600), /tolerance/],
+  ])('%s: 400, nothing stored, an audit entry', async (_name, signature, message) => {
+    const audits = await env.app.strapi.db.query(AUDIT).count({ where: { action: 'webhook.rejected' } });
+    const res = await post(body, signature);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+    expect(await eventRow('evt_forged_1')).toBeNull();
+    expect(await env.app.strapi.db.query(AUDIT).count({ where: { action: 'webhook.rejected' } })).toBe(audits + 1);
+  });
+
+  it('a body changed by one byte after signing is refused', async () => {
+    const signature = sign(body);
+    const res = await post(body.replace('"livemode":false', '"livemode":true'), signature);
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('event types', () => {
+  it('payment_intent.succeeded settles the invoice within a second of delivery', async () => {
+    const { documentId, piId } = await paidInvoice();
+    const started = Date.now();
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid', 2000);
+    expect(inv.status).toBe('paid');
+    expect(Date.now() - started).toBeLessThan(1000);
+    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
+    expect((await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed')).status).toBe('processed');
+  });
+
+  it('payment_intent.payment_failed records the reason and leaves the invoice as it was', async () => {
+    const { documentId, piId } = await paidInvoice({ pm: 'pm_card_chargeDeclinedInsufficientFunds' });
+    const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === 'failed');
+    expect(p).toMatchObject({ status: 'failed', failureCode: 'insufficient_funds' });
+    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect(eventsFor(piId, 'payment_intent.payment_failed')).toHaveLength(1);
+    // Failure notice to the admin address, once.
+    const { number } = await readInvoice(env, documentId);
+    const notices = await eventually(async () => env.smtp.mails.filter((m) => m.subject.includes('Payment failed') && m.subject.includes(number)), (m) => m.length > 0);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('payment_intent.canceled closes the ledger entry', async () => {
+    const inv = await payableInvoice(env);
+    const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    await env.stripe.paymentIntents.cancel(res.body.data.paymentIntentId);
+    const [p] = await eventually(() => paymentsOf(inv.documentId), (ps) => ps[0]?.status === 'canceled');
+    expect(p.status).toBe('canceled');
+  });
+
+  it('an unknown event type is stored, acknowledged and ignored with a reason', async () => {
+    const raw = JSON.stringify({ id: `evt_unknown_${Date.now()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type: 'customer.created', data: { object: { id: 'cus_123', object: 'customer' } } });
+    const res = await post(raw, sign(raw));
+    expect(res.status).toBe(200);
+    const id = JSON.parse(raw).id;
+    const row = await eventually(() => eventRow(id), (r) => r?.status === 'ignored');
+    expect(row).toMatchObject({ status: 'ignored', type: 'customer.created' });
+    expect(row.ignoredReason).toMatch(/not used by invoice-payments/);
+  });
+
+  it('an intent this plugin did not create is stored and ignored, with the reason', async () => {
+    const foreign = await env.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, return_url: 'http://x' });
+    const [evt] = await eventually(async () => eventsFor(foreign.id, 'payment_intent.succeeded'), (e) => e.length > 0);
+    const row = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'ignored');
+    expect(row.ignoredReason).toMatch(/not created by invoice-payments/);
+  });
+});
+
+describe('duplicates, order and races', () => {
+  it('one event delivered 50 times concurrently: one payment, one email, the right balance', async () => {
+    env.standin.control.setWebhook({ enabled: false });
+    const { documentId, piId, row } = await paidInvoice();
+    const email = row.billingEmail as string;
+    env.standin.control.setWebhook({ enabled: true });
+    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
+    const raw = JSON.stringify(evt, null, 2);
+    const signature = sign(raw);
+    const responses = await Promise.all(Array.from({ length: 50 }, () => post(raw, signature)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    expect(inv).toMatchObject({ status: 'paid', balanceDue: 0, amountPaid: row.total });
+    expect(await paymentsOf(documentId)).toHaveLength(1);
+    expect(await env.app.strapi.db.query(EVENT).count({ where: { stripeEventId: evt!.id } })).toBe(1);
+    const stored = await eventRow(evt!.id as string);
+    expect(stored.deliveries).toBe(50);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(env.smtp.mails.filter((m) => m.to.includes(email))).toHaveLength(1);
+  });
+
+  it('a refund event arriving before the payment success event still books both, once', async () => {
+    env.standin.control.setWebhook({ enabled: false });
+    const { documentId, piId, row } = await paidInvoice();
+    const refund = await env.stripe.refunds.create({ payment_intent: piId, amount: 50000 });
+    env.standin.control.setWebhook({ enabled: true });
+    const refunded = env.standin.control.events().filter((e) => e.type === 'charge.refunded' && (e.data as { object: { payment_intent: string } }).object.payment_intent === piId);
+    const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
+    for (const evt of [...refunded, succeeded!]) {
+      const raw = JSON.stringify(evt);
+      expect((await post(raw, sign(raw))).status).toBe(200);
+    }
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.amountRefunded === 50000);
+    expect(inv).toMatchObject({ status: 'partially_paid', amountPaid: row.total, amountRefunded: 50000, balanceDue: 50000 });
+    const [p] = await paymentsOf(documentId);
+    expect(p.status).toBe('partially_refunded');
+    const refunds = await env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({ where: { stripeRefundId: refund.id } });
+    expect(refunds).toHaveLength(1);
+  });
+
+  it('a late payment_failed after success changes nothing', async () => {
+    const { documentId, piId } = await paidInvoice();
+    await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    const late = { id: `evt_late_${Date.now()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000) - 120, livemode: false, type: 'payment_intent.payment_failed', data: { object: { id: piId, object: 'payment_intent', status: 'requires_payment_method' } } };
+    const raw = JSON.stringify(late);
+    expect((await post(raw, sign(raw))).status).toBe(200);
+    await eventually(() => eventRow(late.id), (r) => r?.status === 'processed');
+    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    expect((await paymentsOf(documentId))[0].status).toBe('succeeded');
+  });
+
+  it('events delivered in reverse order and twice settle to the same result', async () => {
+    env.standin.control.setDelivery({ duplicates: 2, reverseOrder: true, concurrency: 2 });
+    try {
+      const { documentId } = await paidInvoice();
+      const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+      expect(inv.balanceDue).toBe(0);
+      await env.standin.control.idle();
+      expect(await paymentsOf(documentId)).toHaveLength(1);
+    } finally {
+      env.standin.control.setDelivery({ duplicates: 1, reverseOrder: false, concurrency: 1 });
+    }
+  });
+});
+
+describe('retries, dead letters, replays', () => {
+  it('a processing failure is retried by the worker and settles', async () => {
+    env.standin.control.setWebhook({ enabled: false });
+    const { documentId, piId } = await paidInvoice();
+    env.standin.control.setWebhook({ enabled: true });
+    // Stripe answers 500 to the plugin's re-read twice (SDK retries included), then recovers.
+    env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 3 });
+    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
+    await env.standin.control.deliverEvent(evt!.id as string);
+    const failed = await eventually(() => eventRow(evt!.id as string), (r) => r?.attempts >= 1 && r?.status !== 'processing');
+    expect(['failed', 'processed']).toContain(failed.status);
+    const row = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed', 8000);
+    expect(row.status).toBe('processed');
+    expect(row.attempts).toBeGreaterThanOrEqual(2);
+    expect((await readInvoice(env, documentId)).status).toBe('paid');
+  });
+
+  it('after N failed attempts the event is dead-lettered; a replay settles it', async () => {
+    env.standin.control.setWebhook({ enabled: false });
+    const { documentId, piId } = await paidInvoice();
+    env.standin.control.setWebhook({ enabled: true });
+    env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 1000 });
+    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
+    await env.standin.control.deliverEvent(evt!.id as string);
+    const dead = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'dead_lettered', 10000);
+    expect(dead).toMatchObject({ status: 'dead_lettered', attempts: 3 });
+    expect(dead.lastError).toMatch(/not answering/);
+    expect((await readInvoice(env, documentId)).status).toBe('sent');
+
+    const list = await env.app.http().get('/invoice-payments/webhook-events?status=dead_lettered').set(env.admin.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.results.map((r: { stripeEventId: string }) => r.stripeEventId)).toContain(evt!.id);
+
+    env.standin.control.clearFaults();
+    const replay = await env.app.http().post(`/invoice-payments/webhook-events/${dead.documentId}/replay`).set(env.admin.auth);
+    expect(replay.status).toBe(200);
+    expect(replay.body.data.status).toBe('processed');
+    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    const audit = await env.app.strapi.db.query(AUDIT).findOne({ where: { action: 'webhook.replayed' } });
+    expect(audit.actorType).toBe('admin');
+  });
+
+  it('a lost webhook is caught by the reconciliation sweep', async () => {
+    env.standin.control.setWebhook({ enabled: false });
+    const { documentId } = await paidInvoice();
+    env.standin.control.setWebhook({ enabled: true });
+    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    const checked = await env.app.strapi.plugin('invoice-payments').service('background').sweep(0);
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect((await readInvoice(env, documentId)).status).toBe('paid');
+  });
+
+  it('the health line shows the last event and recent failures', async () => {
+    const res = await env.app.http().get('/invoice-payments/webhook-events/health').set(env.admin.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.data.lastEventAt).not.toBeNull();
+    expect(res.body.data.failuresLast24h).toBeGreaterThanOrEqual(0);
+    expect(res.body.data.rejectedLast24h).toBeGreaterThanOrEqual(4);
+  });
+});
