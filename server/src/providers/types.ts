@@ -39,6 +39,8 @@ export interface PaymentMetadata {
   /** The invoice portion; the fee is on top. */
   portion: number;
   fee: number;
+  /** Set on payments made through a Checkout session. */
+  viaCheckout?: boolean;
 }
 
 export interface ProviderRefund {
@@ -142,6 +144,8 @@ export interface PaymentProvider {
   paymentIdForDispute(disputeId: string): Promise<string | null>;
   createCheckoutSession(input: CreateCheckoutInput): Promise<ProviderCheckoutSession>;
   retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession>;
+  /** The Checkout session a payment was made through, if any. */
+  checkoutSessionIdForPayment(paymentId: string): Promise<string | null>;
   listPendingPayments?(createdAfter: number): Promise<ProviderPayment[]>;
   /** Verifies a webhook signature over the raw body; throws on a missing, forged or stale one. */
   verifyEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent;

@@ -213,6 +213,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const provider = await getService(strapi, 'stripe').currentProvider();
       const outcome = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         const row = (await strapi.db.query(UID.payment).findOne({ where: { id: payment.id } })) as PaymentRecord;
+        if (row.status === 'refunded') throw conflict('This payment has been refunded in full already.', 'NotRefundable');
         if (!['succeeded', 'partially_refunded'].includes(row.status) || !row.paymentIntentId) {
           throw conflict(`This payment cannot be refunded: it is ${row.status.replace('_', ' ')}.`, 'NotRefundable');
         }

@@ -92,6 +92,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const meta = p.metadata;
     const notices: Notice[] = [];
+    if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { paymentIntentId: p.id } }))) {
+      // The intent's events came before checkout.session.completed: book it on the session's entry.
+      ctx = { ...ctx, checkoutSessionId: await (await provider()).checkoutSessionIdForPayment(p.id) };
+    }
     const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       const mismatch = mismatchOf(p, invoice);

@@ -8,10 +8,17 @@ export const META = {
   number: 'invoice_payments_number',
   portion: 'invoice_payments_portion',
   fee: 'invoice_payments_fee',
+  checkout: 'invoice_payments_checkout',
 } as const;
 
 export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
-  return { [META.invoice]: m.invoiceDocumentId, [META.number]: m.invoiceNumber, [META.portion]: String(m.portion), [META.fee]: String(m.fee) };
+  return {
+    [META.invoice]: m.invoiceDocumentId,
+    [META.number]: m.invoiceNumber,
+    [META.portion]: String(m.portion),
+    [META.fee]: String(m.fee),
+    ...(m.viaCheckout ? { [META.checkout]: 'true' } : {}),
+  };
 }
 
 /** Null when the object was not created by this plugin (no invoice metadata). */
@@ -25,6 +32,7 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
     invoiceNumber: metadata[META.number] ?? '',
     portion: Number.isSafeInteger(portion) ? portion : NaN,
     fee: Number.isSafeInteger(fee) ? fee : NaN,
+    viaCheckout: metadata[META.checkout] === 'true',
   };
 }
 

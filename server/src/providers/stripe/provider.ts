@@ -50,14 +50,11 @@ export class StripeProvider implements PaymentProvider {
   async retrievePayment(id: string): Promise<ProviderPayment> {
     const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
     const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+    // A refund (pending ones included) shows in amount_refunded, so list refunds only then.
     let refunds: ProviderRefund[] = [];
     if (charge && charge.amount_refunded > 0) {
       const list = await this.call(() => this.stripe.refunds.list({ payment_intent: pi.id, limit: 100 }));
       refunds = list.data.map(mapRefund);
-    } else if (charge) {
-      // Pending refunds do not move amount_refunded yet; list them only when the charge says so.
-      const list = charge.refunds?.data;
-      if (list?.length) refunds = list.map(mapRefund);
     }
     let dispute = null;
     if (charge?.disputed) {
@@ -105,7 +102,8 @@ export class StripeProvider implements PaymentProvider {
       mode: 'payment' as const,
       line_items: [{ quantity: 1, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amount, product_data: { name: input.productName } } }],
       metadata,
-      payment_intent_data: { metadata },
+      // The marker lets settlement find the session when the intent's events arrive first.
+      payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
       client_reference_id: input.metadata.invoiceDocumentId,
       ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
     };
@@ -119,6 +117,11 @@ export class StripeProvider implements PaymentProvider {
 
   async retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession> {
     return mapCheckoutSession(await this.call(() => this.stripe.checkout.sessions.retrieve(id)));
+  }
+
+  async checkoutSessionIdForPayment(paymentId: string): Promise<string | null> {
+    const list = await this.call(() => this.stripe.checkout.sessions.list({ payment_intent: paymentId, limit: 1 }));
+    return list.data[0]?.id ?? null;
   }
 
   verifyEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
