@@ -1,7 +1,8 @@
 /**
  * Two projects:
  *  - unit: plain TypeScript (domain, crypto, the Stripe stand-in); no Strapi, runs in parallel.
- *  - integration: boots the real test app in tests/app; one Strapi per file, run in band.
+ *  - integration: boots the real test app in tests/app; one Strapi per file.
+ *  - browser: Chromium (playwright-core) against the real app; `npm run test:browser`.
  */
 const transform = {
   '^.+\\.(t|j)sx?$': [
@@ -26,6 +27,15 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform,
       testTimeout: 60000,
+    },
+    {
+      // Real Chromium against the real app: run with `npm run test:browser` (needs the admin build).
+      displayName: 'browser',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/browser'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      testTimeout: 120000,
     },
   ],
 };

@@ -15,7 +15,7 @@ const appDir = path.join(root, 'tests', 'app');
 const strapiDir = path.dirname(require.resolve('@strapi/strapi/package.json', { paths: [root] }));
 
 function isStale() {
-  const built = path.join(appDir, 'dist', 'build', 'index.html');
+  const built = path.join(appDir, 'build', 'index.html');
   const pluginAdmin = path.join(root, 'dist', 'admin', 'index.mjs');
   if (!existsSync(built)) return true;
   return existsSync(pluginAdmin) && statSync(pluginAdmin).mtimeMs > statSync(built).mtimeMs;

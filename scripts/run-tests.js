@@ -23,7 +23,8 @@ buildIfStale();
 console.log(`[invoice-payments] running tests on ${env.DATABASE_CLIENT || 'sqlite'}`);
 const res = spawnSync(
   process.execPath,
-  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...jestArgs],
+  // Unit and integration by default; the browser project has its own command (npm run test:browser).
+  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...(jestArgs.some((a) => a === '--selectProjects') ? [] : ['--selectProjects', 'unit', 'integration']), ...jestArgs],
   { cwd: root, stdio: 'inherit', env },
 );
 process.exit(res.status ?? 1);

@@ -21,6 +21,7 @@ const fail = (ctx: Context, status: number, message: string) => {
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async stripe(ctx: Context) {
+    if (!ctx.is('application/json')) return fail(ctx, 400, 'Stripe webhooks are sent as application/json.');
     const body = ctx.request.body as Record<PropertyKey, unknown> | undefined;
     const raw = body?.[UNPARSED];
     if (typeof raw !== 'string') {
