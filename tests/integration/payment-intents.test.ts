@@ -194,7 +194,7 @@ describe('a partial manual payment makes the open intent stale', () => {
 });
 
 describe('when Stripe fails', () => {
-  it.each([
+  it.each<[{ status?: number; timeoutMs?: number; times: number }]>([
     [{ status: 500, times: 5 }],
     [{ status: 429, times: 5 }],
     [{ timeoutMs: 2500, times: 3 }],
