@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * First step of `npm test` and `npm run demo` on a fresh clone: installs the dependencies when
- * node_modules is missing or older than package-lock.json. Uses only Node built-ins.
+ * First step of `npm test` and `npm run demo` on a fresh clone: runs `npm ci` when a package the
+ * project declares is not installed. Uses only Node built-ins, so it works before any install.
  */
-const { existsSync, statSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const marker = path.join(root, 'node_modules', '.package-lock.json');
-const lock = path.join(root, 'package-lock.json');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const declared = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+const missing = declared.filter((name) => !existsSync(path.join(root, 'node_modules', name, 'package.json')));
 
-const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
-if (stale) {
-  console.log('[invoice-payments] installing dependencies (npm ci)...');
+if (missing.length > 0) {
+  console.log(`[invoice-payments] installing dependencies (npm ci); missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
   const res = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }

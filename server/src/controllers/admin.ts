@@ -11,6 +11,13 @@ const str = (v: unknown) => (typeof v === 'string' && v.length <= 100 ? v : unde
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const admin = () => getService(strapi, 'admin-payments');
   return {
+    /** What the plugin's home header needs (TEST MODE badge, connected or not), never a key. */
+    async status(ctx: Context) {
+      await respond(ctx, async () => {
+        const view = await getService(strapi, 'settings').get();
+        return { data: { mode: view.mode, connection: { status: view.connection.status, accountId: view.connection.accountId } } };
+      });
+    },
     async listInvoices(ctx: Context) {
       await respond(ctx, async () => admin().listInvoices(ctx.query));
     },

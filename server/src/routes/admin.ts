@@ -10,6 +10,8 @@ export default {
     { method: 'POST', path: '/settings/test-connection', handler: 'settings.testConnection', config: guard(ACTIONS.settingsRead) },
     { method: 'POST', path: '/settings/disconnect', handler: 'settings.disconnect', config: guard(ACTIONS.settingsUpdate) },
 
+    // Mode and connection for the plugin's home header (no secrets): roles without settings.read see it too.
+    { method: 'GET', path: '/status', handler: 'admin.status', config: guard(ACTIONS.paymentsRead) },
     { method: 'GET', path: '/invoices', handler: 'admin.listInvoices', config: guard(ACTIONS.paymentsRead) },
     { method: 'GET', path: '/invoices/:id', handler: 'admin.getInvoice', config: guard(ACTIONS.paymentsRead) },
     { method: 'POST', path: '/invoices/:id/manual-payments', handler: 'admin.recordManualPayment', config: guard(ACTIONS.paymentsManual) },

@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { formatMinor, refundKey, splitRefundFee, type InvoiceStatus } from '../domain';
+import { amountStep, currencyExponent, formatMinor, refundKey, splitRefundFee, type InvoiceStatus } from '../domain';
 import { ProviderRequestError } from '../providers/types';
+import { stripeDashboardUrl, type DashboardKind } from '../providers/stripe/provider';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
@@ -50,11 +51,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return invoice;
   }
 
-  function withLink(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string | null, livemode: boolean) {
-    if (!id) return null;
-    const base = `https://dashboard.stripe.com${livemode ? '' : '/test'}`;
-    const path = { payment: 'payments', refund: 'refunds', dispute: 'disputes', checkout: 'checkout/sessions' }[kind];
-    return `${base}/${path}/${encodeURIComponent(id)}`;
+  const withLink = (kind: DashboardKind, id: string | null, livemode: boolean) => (id ? stripeDashboardUrl(kind, id, livemode) : null);
+
+  /** What the refund dialog may offer; refund() re-checks under the lock, pending refunds included. */
+  function refundableOf(p: PaymentRecord): number {
+    return p.kind !== 'manual' && ['succeeded', 'partially_refunded'].includes(p.status) ? p.amount - p.amountRefunded : 0;
   }
 
   async function syncAfter(paymentIntentId: string | null, actor: Actor) {
@@ -104,12 +105,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...rest,
           totalFormatted: formatMinor(invoice.total, invoice.currency),
           balanceFormatted: formatMinor(invoice.balanceDue, invoice.currency),
+          // The admin screens show every total and convert typed amounts (major units) to minor units.
+          subtotalFormatted: formatMinor(Number(invoice.subtotal ?? 0), invoice.currency),
+          taxFormatted: formatMinor(Number(invoice.tax ?? 0), invoice.currency),
+          discountFormatted: formatMinor(Number(invoice.discountAmount ?? 0), invoice.currency),
+          amountPaidFormatted: formatMinor(Number(invoice.amountPaid ?? 0), invoice.currency),
+          amountRefundedFormatted: formatMinor(Number(invoice.amountRefunded ?? 0), invoice.currency),
+          currencyExponent: currencyExponent(invoice.currency),
+          amountStep: amountStep(invoice.currency),
           payLink: payToken ? getService(strapi, "notifications").payLink({ ...(invoice as unknown as Record<string, unknown>), payToken } as never) : null,
         },
         payments: payments.map((p) => ({
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
+          refundable: refundableOf(p),
+          refundableFormatted: formatMinor(refundableOf(p), p.currency),
           dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
           disputeUrl: withLink('dispute', p.disputeId, p.livemode),
           refunds: refunds

@@ -13,7 +13,7 @@ import {
   validateChargeAmount,
   type InvoiceStatus,
 } from '../domain';
-import { ProviderRequestError, type PaymentMetadata, type PaymentProvider, type ProviderPayment } from '../providers/types';
+import { ProviderRequestError, type PaymentMetadata, type ProviderPayment } from '../providers/types';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
@@ -243,7 +243,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         amountFormatted: formatMinor(outcome.portion + outcome.fee, outcome.invoice.currency),
       };
     },
-
-    providerFor: async (): Promise<PaymentProvider> => getService(strapi, 'stripe').currentProvider(),
   };
 };

@@ -52,7 +52,8 @@ export interface ConnectionState {
   checkedAt: string | null;
 }
 
-export const defaultSettings: StoredSettings = {
+/** Every key-related field cleared: the state after "Disconnect" and before the first save. */
+export const NO_KEYS = {
   publishableKey: null,
   secretKeySealed: null,
   secretKeyMask: null,
@@ -60,6 +61,10 @@ export const defaultSettings: StoredSettings = {
   webhookSecretSealed: null,
   webhookSecretMask: null,
   webhookSecretFingerprint: null,
+} satisfies Partial<StoredSettings>;
+
+export const defaultSettings: StoredSettings = {
+  ...NO_KEYS,
   defaultCurrency: 'USD',
   partialPayments: false,
   checkoutMode: 'payment_element',

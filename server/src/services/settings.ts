@@ -25,7 +25,7 @@ import {
   type KeyMode,
 } from '../utils/stripe-keys';
 import { isSupportedCurrency, normalizeCurrency } from '../domain';
-import { defaultSettings, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
+import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -254,17 +254,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Removes the keys; invoices, payments and settings switches stay. */
     async disconnect(actor: Actor): Promise<SettingsView> {
       const s = await load();
-      const next: StoredSettings = {
-        ...s,
-        publishableKey: null,
-        secretKeySealed: null,
-        secretKeyMask: null,
-        secretKeyFingerprint: null,
-        webhookSecretSealed: null,
-        webhookSecretMask: null,
-        webhookSecretFingerprint: null,
-        connection: { ...defaultSettings.connection },
-      };
+      const next: StoredSettings = { ...s, ...NO_KEYS, connection: { ...defaultSettings.connection } };
       await save(next);
       await audit('settings.disconnected', actor, { secretKeyFingerprint: s.secretKeyFingerprint, webhookSecretFingerprint: s.webhookSecretFingerprint });
       return view(next);

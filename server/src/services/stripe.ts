@@ -31,11 +31,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!secret) throw serviceUnavailable('Online payments are not set up yet: no Stripe secret key is saved.');
       return new StripeProvider(clientFor(secret));
     },
-    /** The client for the saved key; 503 with a clear message when no key is configured. */
-    async client(): Promise<Stripe> {
-      const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();
-      if (!secret) throw serviceUnavailable('Online payments are not set up yet: no Stripe secret key is saved.');
-      return clientFor(secret);
-    },
   };
 };

@@ -128,10 +128,8 @@ export class StripeProvider implements PaymentProvider {
     return verifyStripeEvent(rawBody, signature, secret, toleranceSeconds);
   }
 
-  dashboardUrl(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string, livemode: boolean): string {
-    const base = `https://dashboard.stripe.com${livemode ? '' : '/test'}`;
-    const path = { payment: 'payments', refund: 'refunds', dispute: 'disputes', checkout: 'checkout/sessions' }[kind];
-    return `${base}/${path}/${encodeURIComponent(id)}`;
+  dashboardUrl(kind: DashboardKind, id: string, livemode: boolean): string {
+    return stripeDashboardUrl(kind, id, livemode);
   }
 
   /** Runs an SDK call, turning its errors into gateway-neutral ones with safe messages. */
@@ -142,6 +140,15 @@ export class StripeProvider implements PaymentProvider {
       throw toRequestError(error);
     }
   }
+}
+
+export type DashboardKind = 'payment' | 'refund' | 'dispute' | 'checkout';
+
+/** Stripe Dashboard link for an object, in test or live mode. */
+export function stripeDashboardUrl(kind: DashboardKind, id: string, livemode: boolean): string {
+  const base = `https://dashboard.stripe.com${livemode ? '' : '/test'}`;
+  const path = { payment: 'payments', refund: 'refunds', dispute: 'disputes', checkout: 'checkout/sessions' }[kind];
+  return `${base}/${path}/${encodeURIComponent(id)}`;
 }
 
 export function verifyStripeEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {

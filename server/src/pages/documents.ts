@@ -1,0 +1,86 @@
+/**
+ * Whole HTML documents of the pay pages (server only). The invoice markup itself comes from
+ * render.ts, shared with the browser bundle. No inline script or style: the CSP forbids both.
+ */
+import { assetUrl } from './assets';
+import { badge, esc, renderInvoice } from './render';
+import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
+
+/** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
+function dataBlock(data: PageData): string {
+  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return `<script type="application/json" id="${PAGE_DATA_ID}">${json}</script>`;
+}
+
+function documentHtml(opts: { title: string; body: string; data?: PageData; mainClass?: string; labelledBy?: string }): string {
+  const script = opts.data ? `${dataBlock(opts.data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${esc(opts.title)}</title>
+<link rel="stylesheet" href="${esc(assetUrl('pay.css'))}">
+</head>
+<body>
+<main id="invoice" class="${esc(opts.mainClass ?? 'sheet')}"${opts.labelledBy ? ` aria-labelledby="${esc(opts.labelledBy)}"` : ''}>
+${opts.body}
+</main>
+${script}
+</body>
+</html>
+`;
+}
+
+export function invoiceDocument(view: InvoiceView, token: string): string {
+  return documentHtml({
+    title: `Invoice ${view.number}`,
+    body: renderInvoice(view),
+    data: { page: 'invoice', view, auth: { token } },
+    mainClass: 'sheet invoice',
+    labelledBy: 'invoice-title',
+  });
+}
+
+/** The logged-in client's page: rendered by the script from the JSON API with their JWT. */
+export function customerDocument(documentId: string): string {
+  return documentHtml({
+    title: 'Invoice',
+    body: `<p class="muted" id="customer-loading" role="status">Loading your invoice…</p>`,
+    data: { page: 'customer', documentId },
+    mainClass: 'sheet invoice',
+    labelledBy: 'invoice-title',
+  });
+}
+
+export function resultDocument(result: ResultView): string {
+  return documentHtml({
+    title: `${result.headline} — invoice ${result.number}`,
+    body: `<header class="inv-head">
+<div><p class="eyebrow">Invoice ${esc(result.number)}</p><h1 id="result-title">${esc(result.headline)}</h1></div>
+${badge(result.status, result.statusLabel, 'invoice-status')}
+</header>
+<p class="message message-${esc(result.tone)}">${esc(result.message)}</p>
+<p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
+    data: { page: 'result', documentId: result.documentId },
+    labelledBy: 'result-title',
+  });
+}
+
+/** A friendly page for unknown, replaced or malformed links: nothing about why, no stack. */
+export function notFoundDocument(message = 'This payment link is not valid. It may have expired, or a newer link may have been sent to you. Please use the link in your most recent invoice email, or contact the sender.'): string {
+  return documentHtml({
+    title: 'Link not found',
+    body: `<h1 id="nf-title">We couldn’t find this invoice</h1>\n<p>${esc(message)}</p>`,
+    labelledBy: 'nf-title',
+  });
+}
+
+export function errorDocument(): string {
+  return documentHtml({
+    title: 'Something went wrong',
+    body: `<h1 id="err-title">Something went wrong</h1>\n<p>We couldn’t show this page right now. Nothing was charged by opening it. Please try again in a moment.</p>`,
+    labelledBy: 'err-title',
+  });
+}

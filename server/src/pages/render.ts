@@ -1,0 +1,104 @@
+/**
+ * Invoice markup as strings, shared by the server (first render of the pay page) and the browser
+ * bundle (the logged-in client's page, and the refresh after a payment), so both always show the
+ * same thing. Every value goes through `esc`; nothing here touches the DOM or Node.
+ */
+import type { ClientInvoiceStatus, InvoiceView } from './view';
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** HTML-escapes text for element content and quoted attribute values. */
+export function esc(value: string | number | null | undefined): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+export const STATUS_LABELS: Record<ClientInvoiceStatus, string> = {
+  draft: 'Draft',
+  sent: 'Due',
+  viewed: 'Due',
+  partially_paid: 'Partially paid',
+  paid: 'Paid',
+  void: 'Void',
+};
+
+export function badge(status: ClientInvoiceStatus, label: string, id?: string): string {
+  return `<span class="badge badge-${esc(status)}"${id ? ` id="${esc(id)}"` : ''}><span class="sr-only">Status: </span>${esc(label)}</span>`;
+}
+
+function row(label: string, value: string | null, cls = ''): string {
+  return value === null ? '' : `<div class="${cls}"><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`;
+}
+
+export function payButtonLabel(amountFormatted: string): string {
+  return `Pay ${amountFormatted}`;
+}
+
+/** The invoice itself: header, parties, line items, totals, and the Pay button when payable. */
+export function renderInvoice(v: InvoiceView): string {
+  const lines = v.lines
+    .map(
+      (l) =>
+        `<tr><td data-label="Description">${esc(l.description)}</td><td class="num" data-label="Qty">${esc(l.quantity)}</td><td class="num" data-label="Unit price">${esc(l.unitAmount)}</td><td class="num" data-label="Amount">${esc(l.amount)}</td></tr>`,
+    )
+    .join('');
+  const billed = v.billingName || v.billingEmail
+    ? `<div><dt>Billed to</dt><dd>${esc(v.billingName)}${v.billingName && v.billingEmail ? '<br>' : ''}${v.billingEmail ? `<span class="muted">${esc(v.billingEmail)}</span>` : ''}</dd></div>`
+    : '';
+  const pay = v.pay
+    ? `<div class="pay-area">
+<button type="button" class="pay-button" id="pay-button" disabled>${esc(payButtonLabel(v.pay.amountFormatted))}</button>
+${v.pay.feeFormatted ? `<p class="fee-note" id="fee-note">Includes a card processing fee of ${esc(v.pay.feeFormatted)}.</p>` : ''}
+<noscript><p class="notice">Paying online needs JavaScript. Please enable it, or contact the sender.</p></noscript>
+<p class="message" id="page-message" role="alert" hidden></p>
+</div>
+<section id="checkout-embed" class="checkout-embed" aria-label="Secure checkout" hidden></section>`
+    : '';
+  return `<header class="inv-head">
+<div><p class="eyebrow">Invoice</p><h1 id="invoice-title" tabindex="-1">${esc(v.number)}</h1></div>
+${badge(v.status, v.statusLabel, 'invoice-status')}
+</header>
+<dl class="meta">${billed}${row('Issued', v.issueDate)}${row('Due date', v.dueDate)}</dl>
+<table class="lines">
+<caption class="sr-only">Line items</caption>
+<thead><tr><th scope="col">Description</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Unit price</th><th scope="col" class="num">Amount</th></tr></thead>
+<tbody>${lines}</tbody>
+</table>
+<dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Balance due', v.balanceDue, 'balance')}</dl>
+${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
+${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
+${pay}`;
+}
+
+/**
+ * The payment drawer (card payments): a modal dialog that slides in from the right. The Payment
+ * Element mounts in #payment-element; the amount field exists only with partial payments on.
+ */
+export function renderDrawer(v: InvoiceView): string {
+  const pay = v.pay!;
+  const major = pay.partial ? `<div class="field">
+<label for="pay-amount">Amount to pay (${esc(v.currency)})</label>
+<input id="pay-amount" name="amount" inputmode="decimal" autocomplete="off" aria-describedby="pay-amount-hint pay-amount-error" required>
+<p class="hint" id="pay-amount-hint">From ${esc(pay.partial.minFormatted)} up to the balance due, ${esc(v.balanceDue)}.</p>
+<p class="field-error" id="pay-amount-error" hidden></p>
+</div>` : '';
+  return `<div class="drawer-backdrop" id="drawer-backdrop" hidden></div>
+<div class="drawer" id="drawer" role="dialog" aria-modal="true" aria-labelledby="drawer-title" aria-describedby="drawer-amount-line" hidden>
+<header class="drawer-head">
+<div><h2 id="drawer-title">Invoice ${esc(v.number)}</h2>${v.billingName ? `<p class="muted">${esc(v.billingName)}</p>` : ''}</div>
+<button type="button" class="icon-button" id="drawer-close" aria-label="Close payment">&times;</button>
+</header>
+<p class="amount-due" id="drawer-amount-line"><span class="label">Amount due</span> <span class="big" id="drawer-amount">${esc(v.balanceDue)}</span></p>
+<form id="pay-form" novalidate>
+${major}
+<div class="field">
+<label for="pay-email">Email for the receipt</label>
+<input id="pay-email" name="email" type="email" autocomplete="email" value="${esc(v.billingEmail)}">
+</div>
+<p class="fee-line" id="fee-line" hidden></p>
+<div class="payment-element" id="payment-element" aria-busy="true"><p class="muted" id="payment-element-loading">Loading secure card form…</p></div>
+<p class="message" id="pay-message" role="alert" hidden></p>
+<button type="submit" class="pay-button wide" id="drawer-pay" disabled><span class="spinner" aria-hidden="true" hidden></span><span class="label" id="drawer-pay-label">${esc(payButtonLabel(pay.amountFormatted))}</span></button>
+<p class="sr-only" id="pay-status" role="status" aria-live="polite"></p>
+</form>
+</div>`;
+}

@@ -1,0 +1,61 @@
+import type { Context } from 'koa';
+
+/**
+ * Content-Security-Policy of the pay pages. Strapi's `strapi::security` (helmet) has already set
+ * its own CSP when our controller runs; setting the header again replaces it (helmet sets headers
+ * before calling the next middleware and never touches them afterwards).
+ *
+ * Every source is there for a reason:
+ * - default-src 'none': anything not listed below is refused.
+ * - script-src 'self' (our /invoice-payments/pay/assets/pay.js, no inline script at all) and
+ *   https://js.stripe.com https://*.js.stripe.com: Stripe.js, as Stripe's integration security
+ *   guide lists it.
+ * - style-src 'self' for our stylesheet, and 'unsafe-inline' on Stripe pages only: Stripe.js
+ *   puts inline styles on the iframes it inserts into our page. CSS cannot run script, and
+ *   img-src below limits where a style could load anything from.
+ * - img-src 'self' https://*.stripe.com: card-brand icons and Stripe's own images.
+ * - connect-src 'self' (this plugin's /api routes) https://api.stripe.com (Stripe.js confirms
+ *   the PaymentIntent from the browser with the publishable key).
+ * - frame-src https://js.stripe.com https://*.js.stripe.com (Payment Element and Embedded
+ *   Checkout iframes), https://hooks.stripe.com (3D Secure challenges),
+ *   https://checkout.stripe.com (Embedded Checkout).
+ * - base-uri 'none', form-action 'self', frame-ancestors 'none': no <base> injection, forms only
+ *   post here, and nobody can frame the pay page (clickjacking).
+ * Hosted Checkout is a top-level navigation, which CSP does not restrict.
+ */
+export const STRIPE_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self' https://js.stripe.com https://*.js.stripe.com",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' https://*.stripe.com",
+  "connect-src 'self' https://api.stripe.com",
+  'frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com https://checkout.stripe.com',
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Pages without Stripe (success, cancel, not found): our script and stylesheet, nothing else. */
+export const PLAIN_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Headers of every HTML page: its CSP; no Referer ever (a pay-link URL carries the token, and
+ * the page navigates to Stripe); never cached or indexed (it shows a client's invoice).
+ */
+export function setPageHeaders(ctx: Context, csp: string): void {
+  ctx.set('Content-Security-Policy', csp);
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Robots-Tag', 'noindex, nofollow');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.type = 'html';
+}

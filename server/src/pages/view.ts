@@ -1,0 +1,77 @@
+/**
+ * What a client may see of an invoice: the shape the pay pages render and the JSON endpoints
+ * return. Built from an allow-list of fields (services/pages.ts), so the pay-link token of an
+ * invoice, its internal ids, attention flags and every secret stay on the server.
+ *
+ * Shared with the browser bundle (public/src): plain types only, no runtime code.
+ */
+export type ClientInvoiceStatus = 'draft' | 'sent' | 'viewed' | 'partially_paid' | 'paid' | 'void';
+export type PayMode = 'payment_element' | 'hosted' | 'embedded';
+
+export interface InvoiceLineView {
+  description: string;
+  quantity: string;
+  unitAmount: string;
+  amount: string;
+}
+
+/** Present only when the client can pay online now: a balance, a payable status, Stripe set up. */
+export interface PayOptions {
+  mode: PayMode;
+  publishableKey: string;
+  /** What the Pay button charges for the full balance (card fee included), minor units. */
+  amount: number;
+  amountFormatted: string;
+  /** The card fee included in `amount`, when fee passthrough is on. */
+  feeFormatted: string | null;
+  /** Partial payments: the client may type any amount in [min, balance], a multiple of `step`. */
+  partial: { min: number; minFormatted: string; step: number } | null;
+}
+
+export interface InvoiceView {
+  documentId: string;
+  number: string;
+  status: ClientInvoiceStatus;
+  statusLabel: string;
+  currency: string;
+  /** Digits after the decimal point in this currency's minor unit (USD 2, JPY 0, KWD 3). */
+  exponent: number;
+  /** BCP 47 locale the amounts are formatted for. */
+  locale: string;
+  billingName: string | null;
+  billingEmail: string | null;
+  issueDate: string | null;
+  dueDate: string | null;
+  notes: string | null;
+  lines: InvoiceLineView[];
+  subtotal: string;
+  discount: string | null;
+  tax: string | null;
+  taxRate: string | null;
+  total: string;
+  amountPaid: string | null;
+  balanceDue: string;
+  balanceDueMinor: number;
+  /** Why there is no Pay button (draft, void, paid, online payment not set up), for the client. */
+  notice: string | null;
+  pay: PayOptions | null;
+}
+
+/** Success and cancel pages: the invoice number and status, nothing else. */
+export interface ResultView {
+  documentId: string;
+  number: string;
+  status: ClientInvoiceStatus;
+  statusLabel: string;
+  headline: string;
+  message: string;
+  tone: 'success' | 'info' | 'warning';
+}
+
+/** The JSON the server embeds in each page for its script (`<script type="application/json">`). */
+export type PageData =
+  | { page: 'invoice'; view: InvoiceView; auth: { token: string } }
+  | { page: 'customer'; documentId: string }
+  | { page: 'result'; documentId: string };
+
+export const PAGE_DATA_ID = 'ip-page-data';
