@@ -10,7 +10,7 @@ import { publicBaseUrl } from './settings';
  */
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-interface InvoiceForMail {
+export interface InvoiceForMail {
   documentId: string;
   number: string;
   currency: string;
