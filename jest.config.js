@@ -12,6 +12,9 @@ const transform = {
 };
 
 module.exports = {
+  // Jest 30 reads testTimeout only here, not per project. Booting Strapi on a loaded 2-core machine
+  // can take several seconds, far past jest's 5 s default for a hook.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -26,7 +29,6 @@ module.exports = {
       roots: ['<rootDir>/tests/integration'],
       testMatch: ['**/*.test.ts'],
       transform,
-      testTimeout: 60000,
     },
     {
       // Real Chromium against the real app: run with `npm run test:browser` (needs the admin build).
@@ -35,7 +37,6 @@ module.exports = {
       roots: ['<rootDir>/tests/browser'],
       testMatch: ['**/*.test.ts'],
       transform,
-      testTimeout: 120000,
     },
   ],
 };

@@ -107,6 +107,31 @@ describe('event types', () => {
   });
 });
 
+describe('amount and currency checks', () => {
+  it.each([
+    ['a wrong amount', { amount: 5000, currency: 'usd', portion: '182750' }, /asked for 182750/],
+    ['a wrong currency', { amount: 182750, currency: 'eur', portion: '182750' }, /in EUR but invoice .* is in USD/],
+  ])('%s is flagged for an admin and never booked', async (_name, pi, reason) => {
+    const inv = await payableInvoice(env);
+    const foreign = await env.stripe.paymentIntents.create({
+      amount: pi.amount,
+      currency: pi.currency,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      return_url: 'http://x',
+      metadata: { invoice_payments_invoice: inv.documentId, invoice_payments_number: inv.row.number, invoice_payments_portion: pi.portion, invoice_payments_fee: '0' },
+    });
+    const flagged = await eventually(() => readInvoice(env, inv.documentId), (i) => i.needsAttention === true);
+    expect(flagged).toMatchObject({ needsAttention: true, amountPaid: 0, balanceDue: 182750, status: 'sent' });
+    expect(flagged.attentionReason).toMatch(reason);
+    const [p] = await paymentsOf(inv.documentId);
+    expect(p.paymentIntentId).toBe(foreign.id);
+    expect(p.mismatch).toMatch(reason);
+    // No "payment received" email for money that was not booked.
+    expect(env.smtp.mails.filter((m) => m.to.includes(inv.row.billingEmail))).toHaveLength(0);
+  });
+});
+
 describe('duplicates, order and races', () => {
   it('one event delivered 50 times concurrently: one payment, one email, the right balance', async () => {
     env.standin.control.setWebhook({ enabled: false });
