@@ -7,8 +7,9 @@ import path from 'node:path';
 import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { asRecord, caught, startStandin } from './helpers';
+import { stripeFixturesPath } from '../../support/stripe-fixtures';
 
-const FIXTURE_PATH = path.join(__dirname, '..', '..', '..', '..', 'shared', 'stripe', 'fixtures3.json');
+const FIXTURE_PATH = stripeFixturesPath();
 
 /**
  * Where our value may be null although the fixture's example is non-null. Each of these is null in
