@@ -3,7 +3,6 @@
  * examples (openapi fixtures3.json, MIT, kept outside the repo in /work/shared/stripe).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { asRecord, caught, startStandin } from './helpers';
