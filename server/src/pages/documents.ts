@@ -33,37 +33,37 @@ ${script}
 `;
 }
 
-export function invoiceDocument(view: InvoiceView, token: string): string {
+export function invoiceDocument(view: InvoiceView, token: string, api: string): string {
   return documentHtml({
     title: `Invoice ${view.number}`,
     body: renderInvoice(view),
-    data: { page: 'invoice', view, auth: { token } },
+    data: { page: 'invoice', view, auth: { token }, api },
     mainClass: 'sheet invoice',
     labelledBy: 'invoice-title',
   });
 }
 
 /** The logged-in client's page: rendered by the script from the JSON API with their JWT. */
-export function customerDocument(documentId: string): string {
+export function customerDocument(documentId: string, api: string): string {
   return documentHtml({
     title: 'Invoice',
     body: `<p class="muted" id="customer-loading" role="status">Loading your invoice…</p>`,
-    data: { page: 'customer', documentId },
+    data: { page: 'customer', documentId, api },
     mainClass: 'sheet invoice',
     labelledBy: 'invoice-title',
   });
 }
 
-export function resultDocument(result: ResultView): string {
+export function resultDocument(result: ResultView, api: string): string {
   return documentHtml({
     title: `${result.headline} — invoice ${result.number}`,
     body: `<header class="inv-head">
-<div><p class="eyebrow">Invoice ${esc(result.number)}</p><h1 id="result-title">${esc(result.headline)}</h1></div>
+<div><p class="eyebrow">Invoice <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
 ${badge(result.status, result.statusLabel, 'invoice-status')}
 </header>
 <p class="message message-${esc(result.tone)}">${esc(result.message)}</p>
 <p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
-    data: { page: 'result', documentId: result.documentId },
+    data: { page: 'result', documentId: result.documentId, api },
     labelledBy: 'result-title',
   });
 }

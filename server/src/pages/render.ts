@@ -95,7 +95,8 @@ ${major}
 <input id="pay-email" name="email" type="email" autocomplete="email" value="${esc(v.billingEmail)}">
 </div>
 <p class="fee-line" id="fee-line" hidden></p>
-<div class="payment-element" id="payment-element" aria-busy="true"><p class="muted" id="payment-element-loading">Loading secure card form…</p></div>
+<p class="muted" id="payment-element-loading" role="status">Loading secure card form…</p>
+<div class="payment-element" id="payment-element"></div>
 <p class="message" id="pay-message" role="alert" hidden></p>
 <button type="submit" class="pay-button wide" id="drawer-pay" disabled><span class="spinner" aria-hidden="true" hidden></span><span class="label" id="drawer-pay-label">${esc(payButtonLabel(pay.amountFormatted))}</span></button>
 <p class="sr-only" id="pay-status" role="status" aria-live="polite"></p>

@@ -69,9 +69,13 @@ export interface ResultView {
 }
 
 /** The JSON the server embeds in each page for its script (`<script type="application/json">`). */
-export type PageData =
+export type PageData = (
   | { page: 'invoice'; view: InvoiceView; auth: { token: string } }
   | { page: 'customer'; documentId: string }
-  | { page: 'result'; documentId: string };
+  | { page: 'result'; documentId: string }
+) & {
+  /** This plugin's content-API base, e.g. /api/invoice-payments (the /api prefix is configurable). */
+  api: string;
+};
 
 export const PAGE_DATA_ID = 'ip-page-data';

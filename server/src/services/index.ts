@@ -3,6 +3,7 @@ import audit from './audit';
 import background from './background';
 import invoices from './invoices';
 import notifications from './notifications';
+import pages from './pages';
 import payments from './payments';
 import settings from './settings';
 import settlement from './settlement';
@@ -15,6 +16,7 @@ const services = {
   background,
   invoices,
   notifications,
+  pages,
   payments,
   settings,
   settlement,

@@ -13,7 +13,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /** The logged-in users-permissions user, if the request carries a valid JWT. */
-async function currentUserId(strapi: Core.Strapi, ctx: Context): Promise<number | null> {
+export async function currentUserId(strapi: Core.Strapi, ctx: Context): Promise<number | null> {
   if (!ctx.request.header.authorization) return null;
   try {
     const payload = (await strapi.plugin('users-permissions').service('jwt').getToken(ctx)) as { id?: number } | null;

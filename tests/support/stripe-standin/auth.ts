@@ -45,3 +45,44 @@ export function authenticate(header: string | undefined): ApiKey {
   }
   return { key, livemode: key.includes('_live_') };
 }
+
+/**
+ * Stripe.js calls the API from the browser with the publishable key as a `key` form parameter
+ * (no Authorization header, so no CORS preflight), and may only touch an intent whose
+ * `client_secret` it presents. The stand-in allows exactly what the Payment Element needs.
+ */
+export const PUBLISHABLE_ROUTES: readonly string[] = ['GET /v1/payment_intents/:id', 'POST /v1/payment_intents/:id/confirm'];
+
+const PUBLISHABLE_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
+
+export function isPublishableKey(value: unknown): value is string {
+  return typeof value === 'string' && PUBLISHABLE_PATTERN.test(value);
+}
+
+/**
+ * Checks a publishable-key call: an allowed route (`METHOD pattern`) and the intent's own client
+ * secret. Anything else gets Stripe's answers: the publishable-key refusal, or "No such
+ * payment_intent" (Stripe does not confirm that an intent exists to a caller without its secret).
+ */
+export function authenticatePublishable(
+  key: string,
+  route: string | undefined,
+  intentId: string | undefined,
+  clientSecret: unknown,
+  secretOf: (id: string, livemode: boolean) => string | undefined,
+): ApiKey {
+  if (!PUBLISHABLE_PATTERN.test(key) || key.includes('invalid')) {
+    throw StripeApiError.authentication(`Invalid API Key provided: ${maskKey(key)}`);
+  }
+  if (!route || !PUBLISHABLE_ROUTES.includes(route) || !intentId) {
+    throw StripeApiError.authentication(
+      'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+    );
+  }
+  const livemode = key.includes('_live_');
+  const expected = secretOf(intentId, livemode);
+  if (typeof clientSecret !== 'string' || expected === undefined || clientSecret !== expected) {
+    throw StripeApiError.resourceMissing('payment_intent', intentId);
+  }
+  return { key, livemode };
+}

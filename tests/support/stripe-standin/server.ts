@@ -4,7 +4,7 @@
  * (pretty JSON, Request-Id, Stripe-Should-Retry, Idempotent-Replayed).
  */
 import http from 'node:http';
-import { authenticate, type ApiKey } from './auth';
+import { authenticate, authenticatePublishable, isPublishableKey, type ApiKey } from './auth';
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
 import { applyExpansions } from './expand';
@@ -180,13 +180,24 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       'Access-Control-Allow-Origin': '*',
     };
     let apiKey: ApiKey;
+    const match = deps.api.match(method, path);
     try {
-      apiKey = authenticate(header(req, 'authorization'));
+      if (!header(req, 'authorization') && isPublishableKey(params.key)) {
+        // Stripe.js: the key and the intent's client secret travel as parameters.
+        apiKey = authenticatePublishable(params.key, match && `${method} ${match.route.pattern}`, match?.path.id, params.client_secret, (id, livemode) => {
+          const pi = engine.store.paymentIntents.get(id);
+          return pi && pi.livemode === livemode ? pi.client_secret : undefined;
+        });
+        params = { ...params };
+        delete params.key;
+        if (method === 'POST') delete params.client_secret; // checked above; confirm takes no such parameter
+      } else {
+        apiKey = authenticate(header(req, 'authorization'));
+      }
     } catch (error) {
       if (error instanceof StripeApiError) return send(res, errorReply(error, requestId, false), common);
       throw error;
     }
-    const match = deps.api.match(method, path);
     count(method, path, match);
     const livemode = apiKey.livemode;
 

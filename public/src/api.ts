@@ -1,0 +1,76 @@
+/**
+ * The plugin's client API, called from the pay pages. The caller proves who it is with the
+ * pay-link token (in the JSON body) or the customer's JWT (Authorization header).
+ */
+import type { InvoiceView } from '../../server/src/pages/view';
+
+export interface Auth {
+  body: Record<string, string>;
+  headers: Record<string, string>;
+  /** GET this for the invoice view (a token URL or the customer URL). */
+  viewPath: string;
+}
+
+export interface Intent {
+  paymentIntentId: string;
+  clientSecret: string;
+  publishableKey: string;
+  amount: number;
+  portion: number;
+  fee: number;
+  currency: string;
+}
+
+export interface Settled {
+  paymentStatus: string;
+  failureMessage: string | null;
+  invoice: { status: string; balanceDue: number; amountPaid: number; currency: string };
+}
+
+export interface CheckoutSession {
+  checkoutSessionId: string;
+  url: string | null;
+  clientSecret: string | null;
+}
+
+/** A refused call, with the server's message (written for the client). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: 'GET' | 'POST', url: string, auth: Auth, body?: Record<string, unknown>): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...auth.headers },
+      body: body ? JSON.stringify({ ...auth.body, ...body }) : undefined,
+    });
+  } catch {
+    throw new ApiError(0, 'We couldn’t reach the server. Check your connection and try again.');
+  }
+  const json = (await res.json().catch(() => null)) as { data?: T; error?: { message?: string; name?: string } } | null;
+  if (!res.ok || !json || json.data === undefined) {
+    throw new ApiError(res.status, json?.error?.message ?? 'Something went wrong. Please try again.', json?.error?.name ?? null);
+  }
+  return json.data;
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+export function createApi(base: string, documentId: string, auth: Auth) {
+  const invoice = `${base}/invoices/${encodeURIComponent(documentId)}`;
+  return {
+    view: () => call<InvoiceView>('GET', auth.viewPath, auth),
+    intent: (amount?: number) => call<Intent>('POST', `${invoice}/payment-intent`, auth, amount === undefined ? {} : { amount }),
+    confirm: (paymentIntentId: string) => call<Settled>('POST', `${invoice}/confirm-payment`, auth, { paymentIntentId }),
+    checkout: (uiMode: 'hosted' | 'embedded') => call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
+  };
+}

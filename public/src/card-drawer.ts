@@ -1,0 +1,218 @@
+/**
+ * The payment drawer: Stripe's Payment Element for the invoice's PaymentIntent, an optional
+ * amount (partial payments), the receipt email, and the Pay button. 3D Secure runs inside
+ * stripe.confirmPayment; afterwards the server is asked to settle (the same code the webhook runs).
+ */
+import type { PaymentIntentResult, Stripe, StripeElements } from '@stripe/stripe-js';
+import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
+import { payButtonLabel, renderDrawer } from '../../server/src/pages/render';
+import type { InvoiceView } from '../../server/src/pages/view';
+import { ApiError, type Api, type Intent, type Settled } from './api';
+import { openDialog, type DialogHandle } from './dialog';
+import { byId } from './dom';
+import { STRIPE_UNAVAILABLE, stripeFor } from './stripe';
+
+/** How long the success message stays before the drawer closes and the invoice refreshes. */
+export const CLOSE_AFTER_SUCCESS_MS = 3000;
+
+export interface DrawerContext {
+  api: Api;
+  view: () => InvoiceView;
+  background: HTMLElement;
+  /** Reload the invoice (after a payment, or when the drawer closes after one). */
+  refresh: () => Promise<void>;
+}
+
+function successText(settled: Settled | null, view: InvoiceView): string {
+  if (!settled) return 'Payment successful! Your invoice will update in a moment.';
+  if (settled.paymentStatus === 'processing') return 'Your payment is processing. You will receive an email when it completes.';
+  if (settled.invoice.status === 'paid') return 'Payment successful! Invoice marked as paid.';
+  const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
+  return `Payment successful! Remaining balance: ${balance}.`;
+}
+
+export function createCardDrawer(ctx: DrawerContext) {
+  /** The open drawer, if any (one at a time). */
+  let current: DialogHandle | null = null;
+
+  function open(): void {
+    const view = ctx.view();
+    const pay = view.pay;
+    if (!pay || current?.isOpen) return;
+    document.getElementById('drawer')?.remove();
+    document.getElementById('drawer-backdrop')?.remove();
+    document.body.insertAdjacentHTML('beforeend', renderDrawer(view));
+
+    const el = {
+      drawer: byId('drawer'),
+      backdrop: byId('drawer-backdrop'),
+      close: byId<HTMLButtonElement>('drawer-close'),
+      form: byId<HTMLFormElement>('pay-form'),
+      amount: document.getElementById('pay-amount') as HTMLInputElement | null,
+      amountError: document.getElementById('pay-amount-error'),
+      email: byId<HTMLInputElement>('pay-email'),
+      fee: byId('fee-line'),
+      element: byId('payment-element'),
+      loading: byId('payment-element-loading'),
+      message: byId('pay-message'),
+      button: byId<HTMLButtonElement>('drawer-pay'),
+      spinner: byId('drawer-pay').querySelector<HTMLElement>('.spinner')!,
+      label: byId('drawer-pay-label'),
+      status: byId('pay-status'),
+    };
+
+    let stripe: Stripe | null = null;
+    let elements: StripeElements | null = null;
+    let intent: Intent | null = null;
+    let ready = false;
+    let busy = false;
+    let amountValid = true;
+    /** An amount change still being applied to the intent; Pay waits for it. */
+    let syncing: Promise<void> = Promise.resolve();
+    /** Set once money moved, so closing the drawer (early or not) refreshes the invoice. */
+    let paid = false;
+
+    const money = (minor: number) => formatMinor(minor, view.currency, view.locale);
+
+    function say(text: string, tone: 'error' | 'success' | 'info'): void {
+      el.message.textContent = text;
+      el.message.className = `message message-${tone}`;
+      el.message.hidden = false;
+    }
+    function clearMessage(): void {
+      el.message.hidden = true;
+      el.message.textContent = '';
+    }
+    function updateButton(): void {
+      el.button.disabled = busy || !ready || !amountValid || paid;
+      el.spinner.hidden = !busy;
+      el.button.setAttribute('aria-busy', String(busy));
+    }
+    function showIntent(next: Intent): void {
+      intent = next;
+      el.label.textContent = payButtonLabel(money(next.amount));
+      el.fee.hidden = next.fee <= 0;
+      el.fee.textContent = next.fee > 0 ? `Includes a card processing fee of ${money(next.fee)}.` : '';
+    }
+    function fieldError(text: string | null): void {
+      if (!el.amount || !el.amountError) return;
+      amountValid = text === null;
+      el.amount.setAttribute('aria-invalid', String(!amountValid));
+      el.amountError.hidden = amountValid;
+      el.amountError.textContent = text ?? '';
+      updateButton();
+    }
+
+    async function mountPaymentElement(): Promise<void> {
+      try {
+        showIntent(await ctx.api.intent());
+      } catch (error) {
+        el.loading.hidden = true;
+        say(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.', 'error');
+        return;
+      }
+      try {
+        stripe = await stripeFor(pay!.publishableKey);
+      } catch {
+        el.loading.hidden = true;
+        say(STRIPE_UNAVAILABLE, 'error');
+        return;
+      }
+      elements = stripe.elements({ clientSecret: intent!.clientSecret, appearance: { theme: 'stripe' } });
+      const paymentElement = elements.create('payment', { layout: 'tabs' });
+      paymentElement.on('ready', () => {
+        el.loading.hidden = true;
+        ready = true;
+        updateButton();
+      });
+      paymentElement.mount(el.element);
+    }
+
+    /** Partial payments: the typed amount becomes the intent's amount (server-checked), fee included. */
+    function onAmountChange(): void {
+      if (!el.amount) return;
+      let minor: number;
+      try {
+        minor = parseMajorToMinor(el.amount.value.trim().replace(',', '.'), view.currency);
+      } catch (error) {
+        fieldError(error instanceof Error ? error.message : 'Enter an amount.');
+        return;
+      }
+      if (minor > view.balanceDueMinor) return fieldError(`The amount cannot be more than the balance due, ${view.balanceDue}.`);
+      if (pay!.partial && minor < pay!.partial.min) return fieldError(`The amount must be at least ${pay!.partial.minFormatted}.`);
+      fieldError(null);
+      el.button.disabled = true;
+      syncing = ctx.api
+        .intent(minor)
+        .then(async (next) => {
+          showIntent(next);
+          await elements?.fetchUpdates();
+        })
+        .catch((error: unknown) => fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'))
+        .finally(updateButton);
+    }
+
+    async function onSubmit(event: SubmitEvent): Promise<void> {
+      event.preventDefault();
+      if (busy || paid) return;
+      await syncing;
+      if (!stripe || !elements || !intent || !amountValid) return;
+      if (!el.email.checkValidity()) {
+        say('Enter a valid email address for the receipt, or leave it empty.', 'error');
+        el.email.focus();
+        return;
+      }
+      busy = true;
+      clearMessage();
+      el.status.textContent = 'Processing your payment…';
+      updateButton();
+      const email = el.email.value.trim();
+      const failed = (text: string) => {
+        busy = false;
+        el.status.textContent = '';
+        say(text, 'error');
+        updateButton();
+      };
+      let result: PaymentIntentResult;
+      try {
+        result = await stripe.confirmPayment({
+          elements,
+          confirmParams: { return_url: location.href, ...(email ? { receipt_email: email } : {}) },
+          redirect: 'if_required',
+        });
+      } catch {
+        // Retrying is safe: the same PaymentIntent can never be paid twice.
+        return failed('We couldn’t reach the payment service. Check your connection and try again.');
+      }
+      if (result.error) return failed(result.error.message ?? 'Your payment could not be completed. Please try again.');
+      paid = true;
+      const settled = await ctx.api.confirm(result.paymentIntent.id).catch(() => null);
+      busy = false;
+      el.status.textContent = '';
+      say(successText(settled, view), 'success');
+      updateButton();
+      el.button.hidden = true;
+      // Closed while Stripe was still working: show the new status now; else after a moment.
+      if (dialog.isOpen) setTimeout(() => dialog.close(), CLOSE_AFTER_SUCCESS_MS);
+      else void ctx.refresh();
+    }
+
+    const dialog = openDialog(el.drawer, el.backdrop, ctx.background, {
+      initialFocus: el.amount ?? el.email,
+      onClosed: () => {
+        if (paid) void ctx.refresh();
+      },
+    });
+    current = dialog;
+    el.close.addEventListener('click', () => dialog.close());
+    el.form.addEventListener('submit', (event) => void onSubmit(event));
+    if (el.amount) {
+      el.amount.value = minorToMajorString(view.balanceDueMinor, view.currency);
+      el.amount.addEventListener('change', onAmountChange);
+    }
+    updateButton();
+    void mountPaymentElement();
+  }
+
+  return { open };
+}

@@ -1,0 +1,137 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { getService } from '../utils/get-service';
+import { respond } from '../utils/respond';
+import { notFound } from '../utils/errors';
+import { currentUserId } from '../utils/client';
+import { isAssetName, loadAsset } from '../pages/assets';
+import { customerDocument, errorDocument, invoiceDocument, notFoundDocument, resultDocument } from '../pages/documents';
+import { PLAIN_PAGE_CSP, STRIPE_PAGE_CSP, setPageHeaders } from '../pages/security';
+import { pickLocale } from '../services/pages';
+import type { Actor } from '../services/settings';
+import { PLUGIN_ID } from '../utils/plugin-id';
+
+const NO_PAYMENT = 'We couldn’t find this payment. If you paid, you will receive a receipt by email; otherwise please use the link in your invoice email again.';
+
+/**
+ * Client pay pages (HTML, public: the pay-link token or the session id is the key) and their JSON
+ * twins for sites with their own front end. Pages never show a stack trace: anything unexpected
+ * is logged without the URL (it may hold a token) and answered with a friendly page.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const pages = () => getService(strapi, 'pages');
+  const api = () => `${strapi.config.get<string>('api.rest.prefix', '/api')}/${PLUGIN_ID}`;
+  const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
+  const actor = (ctx: Context, label: string, id?: number): Actor => ({ type: 'client', label, ip: ctx.request.ip, ...(id === undefined ? {} : { id }) });
+
+  function html(ctx: Context, status: number, body: string, csp = PLAIN_PAGE_CSP): void {
+    setPageHeaders(ctx, csp);
+    ctx.status = status;
+    ctx.body = body;
+  }
+
+  async function page(ctx: Context, name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      strapi.log.error(`[invoice-payments] the ${name} page failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      html(ctx, 500, errorDocument());
+    }
+  }
+
+  return {
+    /** GET /invoice-payments/pay/:token: the invoice behind a pay link. */
+    async payPage(ctx: Context) {
+      await page(ctx, 'pay link', async () => {
+        const token = String(ctx.params.token ?? '');
+        const found = await pages().findByToken(token);
+        if (!found) return html(ctx, 404, notFoundDocument());
+        const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
+        const view = await pages().buildView(invoice, locale(ctx));
+        // Stripe.js is allowed only where it can be used: pages with a Pay button.
+        html(ctx, 200, invoiceDocument(view, token, api()), view.pay ? STRIPE_PAGE_CSP : PLAIN_PAGE_CSP);
+      });
+    },
+
+    /** GET /invoice-payments/pay/invoice/:id: the logged-in client's page; its script loads the invoice with their JWT. */
+    async customerPage(ctx: Context) {
+      await page(ctx, 'customer invoice', async () => {
+        const documentId = String(ctx.params.id ?? '');
+        if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument());
+        html(ctx, 200, customerDocument(documentId, api()), STRIPE_PAGE_CSP);
+      });
+    },
+
+    /** GET /invoice-payments/pay/success?session_id=cs_...: asks Stripe, shows number and status only. */
+    async checkoutSuccess(ctx: Context) {
+      await page(ctx, 'checkout success', async () => {
+        const sessionId = typeof ctx.query.session_id === 'string' ? ctx.query.session_id : '';
+        const result = await pages().checkoutResult(sessionId, actor(ctx, 'checkout return'));
+        if (!result) return html(ctx, 404, notFoundDocument(NO_PAYMENT));
+        html(ctx, 200, resultDocument(result, api()));
+      });
+    },
+
+    /** GET /invoice-payments/pay/cancel?invoice=<documentId>: left Checkout without paying. */
+    async checkoutCancel(ctx: Context) {
+      await page(ctx, 'checkout cancel', async () => {
+        const documentId = typeof ctx.query.invoice === 'string' ? ctx.query.invoice : '';
+        const result = await pages().cancelResult(documentId);
+        if (!result) return html(ctx, 404, notFoundDocument());
+        html(ctx, 200, resultDocument(result, api()));
+      });
+    },
+
+    /** GET /invoice-payments/pay/assets/:file: the pages' script and stylesheet. */
+    async asset(ctx: Context) {
+      const name = String(ctx.params.file ?? '');
+      const asset = isAssetName(name) ? loadAsset(name) : null;
+      if (!asset) {
+        ctx.status = 404;
+        ctx.type = 'text/plain';
+        ctx.body = 'Not found';
+        return;
+      }
+      const etag = `"${asset.hash}"`;
+      // Versioned URLs (?v=<hash>, what the pages link) never change: cache them for a year.
+      ctx.set('Cache-Control', ctx.query.v === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
+      ctx.set('ETag', etag);
+      ctx.set('Vary', 'Accept-Encoding');
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.type = asset.type;
+      if (ctx.get('if-none-match') === etag) {
+        ctx.status = 304;
+        return;
+      }
+      if (asset.gzip && ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+        ctx.set('Content-Encoding', 'gzip');
+        ctx.body = asset.gzip;
+      } else {
+        ctx.body = asset.body;
+      }
+    },
+
+    /** GET /api/invoice-payments/pay/:token: the same view as the pay page, as JSON. */
+    async viewByToken(ctx: Context) {
+      await respond(ctx, async () => {
+        const found = await pages().findByToken(String(ctx.params.token ?? ''));
+        if (!found) throw notFound('Invoice not found.');
+        const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
+        ctx.set('Cache-Control', 'no-store');
+        return { data: await pages().buildView(invoice, locale(ctx)) };
+      });
+    },
+
+    /** GET /api/invoice-payments/invoices/:id with the customer's users-permissions JWT. */
+    async viewForCustomer(ctx: Context) {
+      await respond(ctx, async () => {
+        const userId = await currentUserId(strapi, ctx);
+        const found = userId === null ? null : await pages().findForCustomer(String(ctx.params.id ?? ''), userId);
+        if (!found || userId === null) throw notFound('Invoice not found.');
+        const invoice = await pages().markViewed(found, actor(ctx, 'customer', userId));
+        ctx.set('Cache-Control', 'no-store');
+        return { data: await pages().buildView(invoice, locale(ctx)) };
+      });
+    },
+  };
+};

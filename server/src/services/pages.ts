@@ -1,0 +1,245 @@
+import type { Core } from '@strapi/strapi';
+import {
+  amountStep,
+  currencyExponent,
+  feeSurcharge,
+  formatMinor,
+  minimumChargeMinor,
+  payabilityProblem,
+  type InvoiceStatus,
+} from '../domain';
+import { ProviderRequestError } from '../providers/types';
+import { STATUS_LABELS } from '../pages/render';
+import type { InvoiceView, PayOptions, ResultView } from '../pages/view';
+import { UID } from '../utils/plugin-id';
+import { getService } from '../utils/get-service';
+import { withInvoiceLock } from '../utils/lock';
+import type { InvoiceRow } from './invoices';
+import type { Actor } from './settings';
+import type { StoredSettings } from './settings-schema';
+
+/** An invoice row with the fields the client pages show. */
+export interface ClientInvoiceRow extends InvoiceRow {
+  subtotal: number;
+  tax: number;
+  amountRefunded: number;
+  issueDate: string | null;
+  dueDate: string | null;
+  billingName: string | null;
+  billingEmail: string | null;
+  notes: string | null;
+  customer?: { id: number } | null;
+}
+
+/** Pay-link tokens are 32 base64url characters (services/invoices newPayToken); allow some slack. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+const DOCUMENT_ID_PATTERN = /^[a-z0-9]{10,40}$/;
+const SESSION_PATTERN = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
+const DEFAULT_LOCALE = 'en-US';
+
+/**
+ * The locale amounts and dates are formatted for: the first language of Accept-Language that
+ * this Node's Intl knows, else en-US. The page text stays English; only numbers follow.
+ */
+export function pickLocale(acceptLanguage: string | undefined): string {
+  if (!acceptLanguage) return DEFAULT_LOCALE;
+  const tags = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
+      return { tag: tag.trim(), q: q ? Number(q[1]) : 1 };
+    })
+    .filter((t) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(t.tag) && t.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of tags.slice(0, 6)) {
+    try {
+      const [supported] = Intl.NumberFormat.supportedLocalesOf(tag);
+      if (supported) return supported;
+    } catch {
+      // A malformed tag: try the next one.
+    }
+  }
+  return DEFAULT_LOCALE;
+}
+
+/** What the client reads when there is no Pay button. */
+function noticeFor(status: InvoiceStatus, balance: number): string | null {
+  switch (status) {
+    case 'draft':
+      return 'This invoice is a draft and can’t be paid yet.';
+    case 'void':
+      return 'This invoice has been voided. There is nothing to pay.';
+    case 'paid':
+      return 'This invoice is paid in full. Thank you!';
+    default:
+      return balance > 0 ? null : 'There is nothing left to pay on this invoice.';
+  }
+}
+
+function formatDate(value: string | null, locale: string): string | null {
+  if (!value) return null;
+  const date = new Date(`${String(value).slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return null;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+}
+
+function lineItems(value: unknown): Array<{ description: string; quantity: number | string; unitAmount: number; lineTotal: number }> {
+  const items = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(items)) return [];
+  return (items as unknown[]).map((raw) => {
+    const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    return {
+    description: String(item.description ?? ''),
+    quantity: typeof item.quantity === 'number' || typeof item.quantity === 'string' ? item.quantity : 1,
+    unitAmount: Number(item.unitAmount ?? 0),
+    lineTotal: Number(item.lineTotal ?? 0),
+    };
+  });
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const invoices = () => strapi.db.query(UID.invoice);
+
+  /** Same surcharge as the charge itself (services/payments feeFor): fixed part only in the default currency. */
+  function feeFor(balance: number, currency: string, settings: StoredSettings): number {
+    const fixedMinor = currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
+    return feeSurcharge(balance, currency, { percentBps: settings.feePercentBps, fixedMinor });
+  }
+
+  function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
+    if (payabilityProblem(invoice.status, invoice.balanceDue) !== null) return null;
+    if (!settings.secretKeySealed || !settings.publishableKey) return null;
+    const fee = feeFor(invoice.balanceDue, invoice.currency, settings);
+    const min = minimumChargeMinor(invoice.currency);
+    return {
+      mode: settings.checkoutMode,
+      publishableKey: settings.publishableKey,
+      amount: invoice.balanceDue + fee,
+      amountFormatted: formatMinor(invoice.balanceDue + fee, invoice.currency, locale),
+      feeFormatted: fee > 0 ? formatMinor(fee, invoice.currency, locale) : null,
+      // Partial amounts only make sense where the balance leaves room above the minimum charge;
+      // Checkout always charges the balance (services/payments createCheckout).
+      partial:
+        settings.partialPayments && settings.checkoutMode === 'payment_element' && invoice.balanceDue > min
+          ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
+          : null,
+    };
+  }
+
+  async function buildView(invoice: ClientInvoiceRow, locale: string): Promise<InvoiceView> {
+    const settings = await getService(strapi, 'settings').load();
+    const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
+    const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
+    const netPaid = invoice.amountPaid - (invoice.amountRefunded ?? 0);
+    const discount = invoice.discountAmount ?? 0;
+    const pay = payOptions(invoice, settings, locale);
+    const notice = noticeFor(invoice.status, invoice.balanceDue) ?? (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+    return {
+      documentId: invoice.documentId,
+      number: invoice.number,
+      status: invoice.status,
+      statusLabel: STATUS_LABELS[invoice.status],
+      currency: invoice.currency,
+      exponent: currencyExponent(invoice.currency),
+      locale,
+      billingName: invoice.billingName ?? null,
+      billingEmail: invoice.billingEmail ?? null,
+      issueDate: formatDate(invoice.issueDate, locale),
+      dueDate: formatDate(invoice.dueDate, locale),
+      notes: invoice.notes ?? null,
+      lines: lineItems(invoice.lineItems).map((l) => ({
+        description: l.description,
+        quantity: quantity.format(Number(l.quantity)),
+        unitAmount: money(l.unitAmount),
+        amount: money(l.lineTotal),
+      })),
+      subtotal: money(invoice.subtotal ?? 0),
+      discount: discount > 0 ? `−${money(discount)}` : null,
+      tax: invoice.tax ? money(invoice.tax) : null,
+      taxRate: invoice.taxRateBps ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 3 }).format(invoice.taxRateBps / 10000) : null,
+      total: money(invoice.total),
+      amountPaid: netPaid > 0 ? money(netPaid) : null,
+      balanceDue: money(Math.max(0, invoice.balanceDue)),
+      balanceDueMinor: Math.max(0, invoice.balanceDue),
+      notice,
+      pay,
+    };
+  }
+
+  return {
+    buildView,
+
+    async findByToken(token: string): Promise<ClientInvoiceRow | null> {
+      if (!TOKEN_PATTERN.test(token)) return null;
+      return (await invoices().findOne({ where: { payToken: token } })) as ClientInvoiceRow | null;
+    },
+
+    /** The invoice if `userId` is its customer; null for anyone else (same answer as missing). */
+    async findForCustomer(documentId: string, userId: number): Promise<ClientInvoiceRow | null> {
+      if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
+      const invoice = (await invoices().findOne({ where: { documentId }, populate: ['customer'] })) as ClientInvoiceRow | null;
+      return invoice && invoice.customer?.id === userId ? invoice : null;
+    },
+
+    /**
+     * The client opened their invoice: `sent` becomes `viewed` (once, under the invoice lock so a
+     * concurrent payment or void is never overwritten) and the audit log says who and when.
+     */
+    async markViewed(invoice: ClientInvoiceRow, actor: Actor): Promise<ClientInvoiceRow> {
+      if (invoice.status !== 'sent') return invoice;
+      const updated = await withInvoiceLock(strapi, invoice.documentId, async (current) => {
+        if (current.status !== 'sent') return null;
+        return (await invoices().update({ where: { id: current.id }, data: { status: 'viewed', viewedAt: new Date() } })) as ClientInvoiceRow;
+      });
+      if (!updated) return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
+      await getService(strapi, 'audit').log({ action: 'invoice.viewed', actor, invoice: { documentId: invoice.documentId, number: invoice.number } });
+      return { ...invoice, ...updated };
+    },
+
+    /**
+     * Back from Checkout: the session id in the URL is only a question. The answer comes from
+     * Stripe (syncCheckoutSession re-reads the session and settles its payment), and only the
+     * invoice number and status are shown. Unknown or foreign sessions give null (a 404 page).
+     */
+    async checkoutResult(sessionId: string, actor: Actor): Promise<ResultView | null> {
+      if (!SESSION_PATTERN.test(sessionId)) return null;
+      const settings = await getService(strapi, 'settings').load();
+      if (!settings.secretKeySealed) return null;
+      let synced;
+      try {
+        synced = await getService(strapi, 'settlement').syncCheckoutSession(sessionId, { actor });
+      } catch (error) {
+        // No such session (another account, another mode, made up): the same 404 as a bad link.
+        if (error instanceof ProviderRequestError && (error.httpStatus === 404 || error.code === 'resource_missing')) return null;
+        throw error;
+      }
+      if (synced.outcome !== 'settled') return null;
+      const { invoice, payment } = synced;
+      const base = { documentId: invoice.documentId, number: invoice.number, status: invoice.status, statusLabel: STATUS_LABELS[invoice.status] };
+      if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
+        return { ...base, headline: 'Payment received', message: `Thank you! Your payment for invoice ${invoice.number} was received.`, tone: 'success' };
+      }
+      if (payment.status === 'processing') {
+        return { ...base, headline: 'Payment processing', message: 'Your payment is being processed. You will receive an email once it completes.', tone: 'info' };
+      }
+      return { ...base, headline: 'Payment not completed', message: 'This checkout was not completed, and nothing was charged.', tone: 'warning' };
+    },
+
+    /** Left Checkout without paying: the invoice number and its current status. */
+    async cancelResult(documentId: string): Promise<ResultView | null> {
+      if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
+      const invoice = (await invoices().findOne({ where: { documentId }, select: ['documentId', 'number', 'status'] })) as Pick<InvoiceRow, 'documentId' | 'number' | 'status'> | null;
+      if (!invoice) return null;
+      return {
+        documentId: invoice.documentId,
+        number: invoice.number,
+        status: invoice.status,
+        statusLabel: STATUS_LABELS[invoice.status],
+        headline: 'Payment canceled',
+        message: 'You left the checkout before paying. Nothing was charged.',
+        tone: 'info',
+      };
+    },
+  };
+};

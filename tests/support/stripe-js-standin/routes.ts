@@ -1,0 +1,70 @@
+/**
+ * Browser-test plumbing (test only): serves the Stripe.js stand-in for https://js.stripe.com/...,
+ * sends https://api.stripe.com/... to the Stripe stand-in, refuses every other off-machine
+ * request (the tests run offline and must not depend on the internet), and records Content
+ * Security Policy violations and page errors so a test can assert there were none.
+ *
+ * page.route() runs after the browser's own checks: a URL the page's CSP forbids is blocked before
+ * it gets here, so these routes prove the real CSP allows exactly what the pages use.
+ */
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+
+let compiled: string | null = null;
+
+/** The stand-in's browser script, compiled from stripe-js.ts once per test file. */
+export function stripeJsSource(): string {
+  compiled ??= buildSync({
+    entryPoints: [path.join(__dirname, 'stripe-js.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2020',
+    logLevel: 'silent',
+  }).outputFiles[0].text;
+  return compiled;
+}
+
+export interface BrowserWatch {
+  /** Requests to anything but this machine, other than the two Stripe origins: refused. */
+  blocked: string[];
+  /** Console messages about Content-Security-Policy violations. */
+  cspViolations: string[];
+  /** Uncaught page errors. */
+  pageErrors: string[];
+  /** Stripe API calls the page made (method and path), in order. */
+  stripeCalls: string[];
+}
+
+const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
+
+export async function routeStripe(context: BrowserContext, standinUrl: string): Promise<BrowserWatch> {
+  const watch: BrowserWatch = { blocked: [], cspViolations: [], pageErrors: [], stripeCalls: [] };
+  // Registered first, so it runs last: only what no other route handled.
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (LOCAL.test(url) || url.startsWith('data:')) return route.continue();
+    watch.blocked.push(url);
+    return route.abort('blockedbyclient');
+  });
+  await context.route('https://js.stripe.com/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: stripeJsSource() }),
+  );
+  await context.route('https://api.stripe.com/**', async (route) => {
+    const url = new URL(route.request().url());
+    watch.stripeCalls.push(`${route.request().method()} ${url.pathname}`);
+    const response = await route.fetch({ url: `${standinUrl}${url.pathname}${url.search}` });
+    // The stand-in's control routes (the "issuer" side of 3DS, Checkout completion) send no CORS header.
+    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
+  });
+  return watch;
+}
+
+/** Starts recording CSP violations and page errors of one page into `watch`. */
+export function watchPage(page: Page, watch: BrowserWatch): void {
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) watch.cspViolations.push(message.text());
+  });
+  page.on('pageerror', (error) => watch.pageErrors.push(error.message));
+}

@@ -1,0 +1,212 @@
+/**
+ * TEST-ONLY stand-in for Stripe.js (https://js.stripe.com/endive/stripe.js), served to the browser
+ * by the browser tests (routes.ts). Never shipped, never used by the plugin itself.
+ *
+ * It does what the real Stripe.js does for the pay pages, against the Stripe stand-in:
+ * - `Stripe(pk).elements({ clientSecret }).create('payment').mount(el)` renders a labeled card
+ *   number field (the real one is an iframe).
+ * - `confirmPayment({ elements, confirmParams, redirect: 'if_required' })` maps the typed test card
+ *   to a test PaymentMethod and confirms the intent at https://api.stripe.com with the publishable
+ *   key and the client secret, like Stripe.js; a 3D Secure challenge shows a modal with Complete /
+ *   Fail (the issuer's page in real life); it resolves `{ paymentIntent }` or `{ error }`.
+ * - `createEmbeddedCheckoutPage({ fetchClientSecret })` mounts a Pay button that completes the
+ *   session and navigates to its return_url, as Embedded Checkout does.
+ * The test routes https://api.stripe.com/* to the stand-in (its /_standin control routes included).
+ */
+export {};
+
+interface StripeErrorShape {
+  type: string;
+  code?: string;
+  decline_code?: string;
+  message: string;
+  payment_intent?: PaymentIntentShape;
+}
+interface PaymentIntentShape {
+  id: string;
+  status: string;
+  client_secret: string;
+  last_payment_error?: StripeErrorShape | null;
+}
+type Result = { paymentIntent: PaymentIntentShape } | { error: StripeErrorShape };
+
+const API = 'https://api.stripe.com';
+
+/** Stripe's test card numbers -> the test PaymentMethods the stand-in knows. */
+const CARDS: Record<string, string> = {
+  '4242424242424242': 'pm_card_visa',
+  '4000000000000002': 'pm_card_chargeDeclined',
+  '4000000000009995': 'pm_card_chargeDeclinedInsufficientFunds',
+  '4000002500003155': 'pm_card_authenticationRequired',
+};
+
+const AUTH_FAILED = 'We are unable to authenticate your payment method. Please choose a different payment method and try again.';
+
+function form(values: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) params.set(k, v);
+  return params.toString();
+}
+
+async function api(method: 'GET' | 'POST', path: string, values: Record<string, string | undefined>): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+  // Form-encoded and no custom headers, like Stripe.js: a "simple" CORS request, no preflight.
+  const res =
+    method === 'GET'
+      ? await fetch(`${API}${path}?${form(values)}`)
+      : await fetch(`${API}${path}`, { method, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(values) });
+  return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
+}
+
+const intentId = (clientSecret: string) => clientSecret.split('_secret_')[0];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+/** The issuer's 3D Secure challenge, as a modal over the page. Resolves with the button pressed. */
+function challenge(): Promise<'succeed' | 'fail'> {
+  return new Promise((resolve) => {
+    const complete = el('button', { type: 'button', textContent: 'Complete authentication' });
+    const fail = el('button', { type: 'button', textContent: 'Fail authentication' });
+    const box = el('div', {}, [el('h2', { id: 'standin-3ds-title', textContent: '3D Secure authentication' }), el('p', { textContent: 'Stripe.js stand-in (test only): authenticate this payment?' }), complete, fail]);
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-labelledby', 'standin-3ds-title');
+    Object.assign(box.style, { position: 'fixed', inset: '20% 10% auto 10%', zIndex: '2147483647', background: '#fff', padding: '24px', border: '2px solid #333', borderRadius: '8px' });
+    // Stripe's challenge runs in an iframe: keys pressed there never reach the page.
+    box.addEventListener('keydown', (event) => event.stopPropagation());
+    const done = (outcome: 'succeed' | 'fail') => {
+      box.remove();
+      resolve(outcome);
+    };
+    complete.addEventListener('click', () => done('succeed'));
+    fail.addEventListener('click', () => done('fail'));
+    document.body.append(box);
+    complete.focus();
+  });
+}
+
+function createPaymentElement() {
+  const handlers: Record<string, Array<(event: unknown) => void>> = {};
+  let input: HTMLInputElement | null = null;
+  return {
+    get cardNumber(): string {
+      return (input?.value ?? '').replace(/\s+/g, '');
+    },
+    mount(target: string | HTMLElement) {
+      const host = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
+      if (!host) throw new Error(`stripe-js stand-in: mount target ${String(target)} not found`);
+      input = el('input', { id: 'standin-card-number', name: 'cardnumber', autocomplete: 'cc-number', inputMode: 'numeric', placeholder: '1234 1234 1234 1234' });
+      Object.assign(input.style, { display: 'block', width: '100%', boxSizing: 'border-box', padding: '10px 12px', marginTop: '4px', font: 'inherit', border: '1px solid #c5cad3', borderRadius: '6px' });
+      const label = el('label', { htmlFor: 'standin-card-number', textContent: 'Card number' });
+      const note = el('p', { textContent: 'Stripe.js stand-in (test only)' });
+      Object.assign(note.style, { margin: '0 0 8px', fontSize: '12px', color: '#666' });
+      host.replaceChildren(el('div', { className: 'standin-payment-element' }, [note, label, input]));
+      input.addEventListener('input', () => handlers.change?.forEach((h) => h({ elementType: 'payment', complete: (input?.value ?? '').replace(/\s+/g, '').length >= 16, empty: !input?.value })));
+      setTimeout(() => handlers.ready?.forEach((h) => h({ elementType: 'payment' })), 0);
+    },
+    on(event: string, handler: (event: unknown) => void) {
+      (handlers[event] ??= []).push(handler);
+    },
+    unmount() {
+      input = null;
+    },
+    destroy() {
+      input = null;
+    },
+  };
+}
+
+type PaymentElementStandin = ReturnType<typeof createPaymentElement>;
+
+interface ElementsStandin {
+  clientSecret: string;
+  create(type: string): PaymentElementStandin;
+  readonly paymentElement: PaymentElementStandin | null;
+  fetchUpdates(): Promise<object>;
+}
+
+function StripeStandin(publishableKey: string) {
+  async function retrieve(clientSecret: string): Promise<PaymentIntentShape> {
+    const res = await api('GET', `/v1/payment_intents/${intentId(clientSecret)}`, { key: publishableKey, client_secret: clientSecret });
+    return res.body as unknown as PaymentIntentShape;
+  }
+
+  return {
+    elements(options: { clientSecret: string }): ElementsStandin {
+      let paymentElement: PaymentElementStandin | null = null;
+      return {
+        clientSecret: options.clientSecret,
+        create(type: string) {
+          if (type !== 'payment') throw new Error(`stripe-js stand-in: only the payment element is available, not ${type}`);
+          paymentElement = createPaymentElement();
+          return paymentElement;
+        },
+        get paymentElement() {
+          return paymentElement;
+        },
+        async fetchUpdates() {
+          await retrieve(options.clientSecret);
+          return {};
+        },
+      };
+    },
+
+    async confirmPayment(options: { elements: ElementsStandin; confirmParams?: { return_url?: string; receipt_email?: string }; redirect?: string }): Promise<Result> {
+      const { clientSecret } = options.elements;
+      const number = options.elements.paymentElement?.cardNumber ?? '';
+      if (!number) return { error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' } };
+      const paymentMethod = CARDS[number];
+      if (!paymentMethod) return { error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' } };
+      const confirmed = await api('POST', `/v1/payment_intents/${intentId(clientSecret)}/confirm`, {
+        key: publishableKey,
+        client_secret: clientSecret,
+        payment_method: paymentMethod,
+        receipt_email: options.confirmParams?.receipt_email,
+        return_url: options.confirmParams?.return_url,
+      });
+      if (!confirmed.ok) return { error: confirmed.body.error as StripeErrorShape };
+      let pi = confirmed.body as unknown as PaymentIntentShape;
+      if (pi.status === 'requires_action') {
+        const outcome = await challenge();
+        await fetch(`${API}/_standin/payment_intents/${pi.id}/authenticate`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form({ outcome }) });
+        pi = await retrieve(clientSecret);
+        if (pi.status === 'requires_payment_method') {
+          return { error: { type: 'invalid_request_error', code: 'payment_intent_authentication_failure', message: AUTH_FAILED, payment_intent: pi } };
+        }
+      }
+      return { paymentIntent: pi };
+    },
+
+    async createEmbeddedCheckoutPage(options: { fetchClientSecret: () => Promise<string> }) {
+      let host: HTMLElement | null = null;
+      return {
+        async mount(target: string | HTMLElement) {
+          host = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
+          if (!host) throw new Error('stripe-js stand-in: embedded checkout mount target not found');
+          const secret = await options.fetchClientSecret();
+          const sessionId = secret.split('_secret_')[0];
+          const pay = el('button', { type: 'button', textContent: 'Pay with test card' });
+          pay.addEventListener('click', async () => {
+            const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form({ payment_method: 'pm_card_visa' }) });
+            const session = (await res.json()) as { return_url?: string };
+            if (session.return_url) location.assign(session.return_url.replace('{CHECKOUT_SESSION_ID}', sessionId));
+          });
+          host.replaceChildren(el('div', { className: 'standin-embedded-checkout' }, [el('p', { textContent: 'Embedded Checkout (Stripe.js stand-in, test only)' }), pay]));
+        },
+        unmount() {
+          host?.replaceChildren();
+        },
+        destroy() {
+          host?.replaceChildren();
+        },
+      };
+    },
+  };
+}
+// @stripe/stripe-js compares this with the release train it expects.
+StripeStandin.version = 'endive';
+
+(window as unknown as { Stripe: typeof StripeStandin }).Stripe = StripeStandin;
