@@ -30,10 +30,11 @@ async function ensureStripeKeys(strapi) {
 }
 
 const SAMPLES = [
-  { number: 'INV-1001', currency: 'USD', status: 'sent', billingName: 'Acme Corporation', billingEmail: 'ap@acme.example', taxRateBps: 825, lineItems: [
+  // $1,500.00 + 12 × $20.00 + 2.5 h × $35.00 = $1,827.50
+  { number: 'INV-1001', currency: 'USD', status: 'sent', billingName: 'Acme Corporation', billingEmail: 'ap@acme.example', taxRateBps: 0, lineItems: [
     { description: 'Website redesign (fixed fee)', quantity: 1, unitAmount: 150000 },
-    { description: 'Hosting, 12 months', quantity: 12, unitAmount: 1000 },
-    { description: 'Support hours', quantity: '2.5', unitAmount: 1500 },
+    { description: 'Hosting, 12 months', quantity: 12, unitAmount: 2000 },
+    { description: 'Support hours', quantity: '2.5', unitAmount: 3500 },
   ] },
   { number: 'INV-1002', currency: 'JPY', status: 'sent', billingName: 'Tanaka Shoji K.K.', billingEmail: 'keiri@tanaka.example', taxRateBps: 1000, lineItems: [
     { description: 'Translation, 12 pages', quantity: 12, unitAmount: 4500 },

@@ -18,6 +18,7 @@ const dataDir = path.join(appDir, '.tmp');
 const port = Number(process.env.PORT || 1337);
 const standinPort = Number(process.env.STANDIN_PORT || 12111);
 const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
+const children = [];
 
 /** Per-checkout demo secrets, kept beside the demo database so restarts can decrypt what was saved. */
 function demoSecrets() {
@@ -66,7 +67,6 @@ async function main() {
     STRAPI_STARTUP_LOG: 'true',
   };
 
-  const children = [];
   const stopAll = (code) => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     process.exit(code);
@@ -88,7 +88,8 @@ async function main() {
   console.log(`  Stripe:        stand-in at http://127.0.0.1:${standinPort} (test keys; Stripe itself is never called)`);
   console.log('');
 
-  const strapiBin = require.resolve('@strapi/strapi/bin/strapi.js', { paths: [root] });
+  // bin/ is not in @strapi/strapi's exports map: resolve the package folder, then the file.
+  const strapiBin = path.join(path.dirname(require.resolve('@strapi/strapi/package.json', { paths: [root] })), 'bin', 'strapi.js');
   const strapi = spawn(process.execPath, [strapiBin, 'start'], { cwd: appDir, stdio: 'inherit', env });
   children.push(strapi);
   strapi.on('exit', (code) => stopAll(code ?? 0));
@@ -102,5 +103,6 @@ async function main() {
 
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   process.exit(1);
 });
