@@ -78,7 +78,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function process(row: EventRow): Promise<void> {
     if (!(await claim(row))) return;
-    const attempts = row.attempts + 1;
+    await execute(row, row.attempts + 1);
+  }
+
+  /** Settles one claimed event and records the outcome: processed, ignored, failed or dead-lettered. */
+  async function execute(row: EventRow, attempts: number): Promise<void> {
     try {
       const result = await dispatch(row);
       const data =
@@ -162,9 +166,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!['dead_lettered', 'failed', 'ignored'].includes(row.status)) {
         throw conflict(`Only failed, dead-lettered or ignored events can be replayed; this one is ${row.status}.`, 'NotReplayable');
       }
-      await events().update({ where: { id: row.id }, data: { status: 'received', attempts: 0, nextAttemptAt: new Date(), lastError: null, ignoredReason: null } });
+      // Claim it for this request in the same UPDATE that resets it, so the retry worker (which
+      // looks for `received` or `failed` rows) cannot take it in between.
+      const { count } = await events().updateMany({
+        where: { id: row.id, status: row.status, attempts: row.attempts },
+        data: { status: 'processing', attempts: 1, lockedBy: instanceId, lockedUntil: new Date(Date.now() + config().lockMs), nextAttemptAt: null, lastError: null, ignoredReason: null },
+      });
+      if (count !== 1) throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
       await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.stripeEventId, type: row.type, previousStatus: row.status } });
-      await process({ ...row, status: 'received', attempts: 0 });
+      await execute(row, 1);
       return events().findOne({ where: { id: row.id } });
     },
 
