@@ -23,8 +23,8 @@ buildIfStale();
 console.log(`[invoice-payments] running tests on ${env.DATABASE_CLIENT || 'sqlite'}`);
 const res = spawnSync(
   process.execPath,
-  // Unit and integration by default; the browser project has its own command (npm run test:browser).
-  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...(jestArgs.some((a) => a === '--selectProjects') ? [] : ['--selectProjects', 'unit', 'integration']), ...jestArgs],
+  // Unit, admin (jsdom) and integration by default; browser and faults have their own commands.
+  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...(jestArgs.some((a) => a === '--selectProjects') ? [] : ['--selectProjects', 'unit', 'admin', 'integration']), ...jestArgs],
   { cwd: root, stdio: 'inherit', env },
 );
 process.exit(res.status ?? 1);

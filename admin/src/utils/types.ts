@@ -1,4 +1,6 @@
-/** The admin settings API's response (server/src/services/settings.ts SettingsView). */
+/** Shapes of the plugin's admin API responses (server/src/services/*, server/src/controllers/admin.ts). */
+
+/** GET /settings (server/src/services/settings.ts SettingsView). */
 export interface SettingsView {
   publishableKey: string | null;
   secretKey: { set: boolean; masked: string | null; kind: 'secret' | 'restricted' | null };
@@ -20,6 +22,174 @@ export interface SettingsView {
   reconcileAfterMinutes: number;
 }
 
+/** GET /status: what every page header shows, readable with payments.read alone. */
+export interface PluginStatus {
+  mode: 'test' | 'live' | null;
+  connection: { status: SettingsView['connection']['status']; accountId: string | null };
+}
+
 export interface ApiErrorBody {
-  error?: { message?: string; details?: { errors?: Array<{ path: string[]; message: string }> } };
+  error?: { status?: number; name?: string; message?: string; details?: { errors?: Array<{ path: string[]; message: string }> } };
+}
+
+export interface Pagination {
+  page: number;
+  pageSize: number;
+  total: number;
+  pageCount: number;
+}
+
+export interface Paginated<T> {
+  results: T[];
+  pagination: Pagination;
+}
+
+export const INVOICE_STATUSES = ['draft', 'sent', 'viewed', 'partially_paid', 'paid', 'void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** A row of GET /invoices. */
+export interface InvoiceRow {
+  documentId: string;
+  number: string;
+  status: InvoiceStatus;
+  currency: string;
+  total: number;
+  balanceDue: number;
+  amountPaid: number;
+  dueDate: string | null;
+  issueDate: string | null;
+  billingName: string | null;
+  billingEmail: string | null;
+  needsAttention: boolean | null;
+  disputeOpen: boolean | null;
+  createdAt: string;
+  overdue: boolean;
+  totalFormatted: string;
+  balanceFormatted: string;
+}
+
+/** `invoice` of GET /invoices/:id. */
+export interface InvoiceDetail extends InvoiceRow {
+  subtotalFormatted: string;
+  taxFormatted: string;
+  discountFormatted: string;
+  amountPaidFormatted: string;
+  amountRefundedFormatted: string;
+  amountRefunded: number;
+  taxRateBps: number | null;
+  currencyExponent: number;
+  amountStep: number;
+  attentionReason: string | null;
+  sentAt: string | null;
+  viewedAt: string | null;
+  paidAt: string | null;
+  payLink: string | null;
+}
+
+export const MANUAL_METHODS = ['check', 'ach', 'wire', 'cash', 'other'] as const;
+export type ManualMethod = (typeof MANUAL_METHODS)[number];
+
+/** English names of payment methods (defaultMessage of `method.<code>`). */
+export const METHOD_LABELS: Record<string, string> = {
+  check: 'Check',
+  ach: 'ACH transfer',
+  wire: 'Wire transfer',
+  cash: 'Cash',
+  other: 'Other',
+  card: 'Card',
+  checkout: 'Stripe Checkout',
+};
+
+export type PaymentStatus = 'pending' | 'requires_action' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'refunded' | 'partially_refunded' | 'disputed';
+
+export interface RefundView {
+  id: string | null;
+  amount: number;
+  amountFormatted: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  reason: string | null;
+  createdAt: string;
+  dashboardUrl: string | null;
+}
+
+export interface PaymentView {
+  id: number;
+  documentId: string;
+  kind: 'card' | 'checkout' | 'manual';
+  provider: string;
+  method: string | null;
+  status: PaymentStatus;
+  amount: number;
+  amountFormatted: string;
+  fee: number | null;
+  feeFormatted: string | null;
+  currency: string;
+  amountRefunded: number;
+  refundable: number;
+  refundableFormatted: string;
+  paymentIntentId: string | null;
+  checkoutSessionId: string | null;
+  reference: string | null;
+  paidAt: string | null;
+  createdAt: string;
+  voidedAt: string | null;
+  voidReason: string | null;
+  disputeId: string | null;
+  disputeStatus: string | null;
+  disputeUrl: string | null;
+  dashboardUrl: string | null;
+  failureMessage: string | null;
+  recordedBy: string | null;
+  livemode: boolean;
+  refunds: RefundView[];
+}
+
+export type ActorType = 'admin' | 'client' | 'stripe' | 'system';
+
+export interface AuditEntry {
+  id: number;
+  documentId: string;
+  action: string;
+  actorType: ActorType;
+  actorId: string | null;
+  actorLabel: string | null;
+  invoiceDocumentId: string | null;
+  invoiceNumber: string | null;
+  outcome: string | null;
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** GET /invoices/:id (also returned by resync, send, pay-link and refunds). */
+export interface InvoiceDetailResponse {
+  invoice: InvoiceDetail;
+  payments: PaymentView[];
+  audit: AuditEntry[];
+}
+
+export const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'dead_lettered', 'ignored'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export interface WebhookEventRow {
+  documentId: string;
+  stripeEventId: string;
+  type: string;
+  status: EventStatus;
+  attempts: number;
+  deliveries: number;
+  lastError: string | null;
+  ignoredReason: string | null;
+  createdAt: string;
+  processedAt: string | null;
+  invoiceDocumentId: string | null;
+  livemode: boolean;
+  objectId: string | null;
+}
+
+export interface WebhookHealth {
+  lastEventAt: string | null;
+  lastEventType: string | null;
+  failuresLast24h: number;
+  deadLettered: number;
+  rejectedLast24h: number;
 }

@@ -237,19 +237,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           throw badRequest(`You can refund at most ${formatMinor(refundable, row.currency)} of this payment.`, [{ path: ['amount'], message: 'More than refundable.' }]);
         }
         const feePart = splitRefundFee({ refundAmount: amount, amount: row.amount, fee: row.fee, amountAlreadyRefunded: row.amountRefunded + pendingPortion, feeAlreadyRefunded: row.feeRefunded, policy: settings.refundFeePolicy, currency: row.currency });
-        const seq = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) + 1;
-        const key = input.idempotencyKey ? `ip-rf-${row.id}-${input.idempotencyKey}` : refundKey(String(row.id), seq);
+        // Without a key from the client: the n-th refund requested here, for this amount. Refunds
+        // the webhook booked (requestedBy 'stripe') do not count, so retrying a refund whose answer
+        // was lost (Stripe made it, the webhook booked it) reuses the key instead of refunding twice.
+        const seq = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id }, requestedBy: { $ne: 'stripe' } } })) + 1;
+        const key = input.idempotencyKey ? `ip-rf-${row.id}-${input.idempotencyKey}` : `${refundKey(String(row.id), seq)}-${amount}`;
         const refund = await provider.createRefund(row.paymentIntentId, amount + feePart, { invoice_payments_invoice: invoice.documentId, invoice_payments_payment: String(row.id) }, key);
-        if (!(await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: refund.id } }))) {
+        const booked = (await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: refund.id } })) as { id: number; requestedBy: string | null } | null;
+        if (!booked) {
           await strapi.db.query(UID.refund).create({
             data: { payment: row.id, invoiceDocumentId: invoice.documentId, stripeRefundId: refund.id, status: refund.status, amount: refund.amount, feeAmount: feePart, currency: row.currency, reason: input.reason ?? null, requestedBy: actor.label ?? 'admin' },
           });
+        } else if (booked.requestedBy === 'stripe') {
+          // The webhook booked it after an earlier try's answer was lost: it is this admin's refund.
+          await strapi.db.query(UID.refund).update({ where: { id: booked.id }, data: { feeAmount: feePart, reason: input.reason ?? null, requestedBy: actor.label ?? 'admin' } });
         }
         await audit().log({ action: 'refund.requested', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: refund.status, details: { refundId: refund.id, amount, fee: feePart, paymentIntentId: row.paymentIntentId } });
         return { refund, paymentIntentId: row.paymentIntentId };
       }).catch((error: unknown) => {
         if (error instanceof PluginError) throw error;
-        if (error instanceof ProviderRequestError) throw badGateway(error.retryable ? 'Stripe is not answering right now. Nothing was refunded; try again in a moment.' : error.message, { code: error.code });
+        if (error instanceof ProviderRequestError) throw badGateway(error.retryable ? 'Stripe did not confirm the refund: it is not answering right now. Try the same refund again in a moment; Stripe makes it only once.' : error.message, { code: error.code });
         throw error;
       });
       if (!outcome) throw notFound('No such invoice.');

@@ -1,59 +1,46 @@
-import { useEffect, useState } from 'react';
-import { Page, Layouts, useFetchClient } from '@strapi/strapi/admin';
-import { Box, Flex, LinkButton, Typography } from '@strapi/design-system';
-import { useIntl } from 'react-intl';
-import { PLUGIN_ID } from '../../pluginId';
+import { Page } from '@strapi/strapi/admin';
+import { Route, Routes, useResolvedPath } from 'react-router-dom';
 import { PERMISSIONS } from '../../permissions';
-import { getTranslation } from '../../utils/getTranslation';
-import { ModeBadge } from '../../components/ModeBadge';
-import type { SettingsView } from '../../utils/types';
+import { PluginProvider } from '../../components/PluginContext';
+import { InvoicesPage } from '../Invoices';
+import { InvoiceDetailPage } from '../InvoiceDetail';
+import { WebhooksPage } from '../Webhooks';
+import { AuditPage } from '../Audit';
 
-/** The plugin's home: mode, connection and the way to the invoices. Grows screens per issue 4. */
-const HomePage = () => {
-  const { formatMessage } = useIntl();
-  const { get } = useFetchClient();
-  const [settings, setSettings] = useState<SettingsView | null>(null);
-
-  useEffect(() => {
-    get<{ data: SettingsView }>(`/${PLUGIN_ID}/settings`)
-      .then((res) => setSettings(res.data.data))
-      .catch(() => setSettings(null));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
-
+/**
+ * The plugin's page (menu link "Invoice payments"): invoices, one invoice, webhook deliveries and
+ * the audit log, as routes below /plugins/invoice-payments. Each screen is guarded by its own
+ * permission; the API guards the same actions.
+ */
+const App = () => {
+  const base = useResolvedPath('.').pathname;
   return (
-    <Page.Main>
-      <Page.Title>{formatMessage({ id: getTranslation('app.title'), defaultMessage: 'Invoice payments' })}</Page.Title>
-      <Layouts.Header
-        title={formatMessage({ id: getTranslation('app.title'), defaultMessage: 'Invoice payments' })}
-        subtitle={formatMessage({ id: getTranslation('app.subtitle'), defaultMessage: 'Invoices, payments and Stripe deliveries' })}
-        secondaryAction={settings ? <ModeBadge mode={settings.mode} /> : undefined}
-      />
-      <Layouts.Content>
-        <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
-          <Flex gap={4}>
-            <LinkButton href={`/admin/content-manager/collection-types/plugin::${PLUGIN_ID}.invoice`} variant="default">
-              {formatMessage({ id: getTranslation('app.invoices'), defaultMessage: 'Open invoices in the Content Manager' })}
-            </LinkButton>
-            <LinkButton href={`/admin/settings/${PLUGIN_ID}/stripe`} variant="secondary">
-              {formatMessage({ id: getTranslation('app.settings'), defaultMessage: 'Stripe settings' })}
-            </LinkButton>
-          </Flex>
-          {settings?.connection.status === 'connected' && (
-            <Box paddingTop={4}>
-              <Typography>Stripe account {settings.connection.accountId}</Typography>
-            </Box>
-          )}
-        </Box>
-      </Layouts.Content>
-    </Page.Main>
+    <Page.Protect permissions={PERMISSIONS.paymentsRead}>
+      <PluginProvider base={base}>
+        <Routes>
+          <Route index element={<InvoicesPage />} />
+          <Route path="invoices/:id" element={<InvoiceDetailPage />} />
+          <Route
+            path="webhooks"
+            element={
+              <Page.Protect permissions={PERMISSIONS.webhooksRead}>
+                <WebhooksPage />
+              </Page.Protect>
+            }
+          />
+          <Route
+            path="audit"
+            element={
+              <Page.Protect permissions={PERMISSIONS.auditRead}>
+                <AuditPage />
+              </Page.Protect>
+            }
+          />
+          <Route path="*" element={<Page.NoData />} />
+        </Routes>
+      </PluginProvider>
+    </Page.Protect>
   );
 };
-
-const App = () => (
-  <Page.Protect permissions={PERMISSIONS.paymentsRead}>
-    <HomePage />
-  </Page.Protect>
-);
 
 export default App;

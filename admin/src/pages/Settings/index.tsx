@@ -1,31 +1,24 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Page, Layouts, useFetchClient, useNotification, useRBAC } from '@strapi/strapi/admin';
-import { Box, Button, Field, Flex, Grid, SingleSelect, SingleSelectOption, TextInput, Toggle, Typography } from '@strapi/design-system';
-import { Check, Duplicate, Cross } from '@strapi/icons';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { ConfirmDialog, Page, Layouts, useClipboard, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Box, Button, Dialog, Field, Flex, Grid, SingleSelect, SingleSelectOption, TextInput, Toggle, Typography } from '@strapi/design-system';
+import { ArrowClockwise, Check, Duplicate, Cross } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { PLUGIN_ID } from '../../pluginId';
 import { PERMISSIONS } from '../../permissions';
 import { getTranslation } from '../../utils/getTranslation';
+import { readApiError } from '../../utils/api';
+import { useCan } from '../../hooks/useCan';
 import { ModeBadge } from '../../components/ModeBadge';
 import { ConnectionStatus } from './ConnectionStatus';
-import type { ApiErrorBody, SettingsView } from '../../utils/types';
+import { SecretField } from './SecretField';
+import { maskMode, validateSettings, type SettingsForm } from './validation';
+import type { SettingsView } from '../../utils/types';
 
-type FieldErrors = Record<string, string>;
+export { validateSettings } from './validation';
 
-interface FormState {
-  publishableKey: string;
-  secretKey: string;
-  webhookSecret: string;
-  defaultCurrency: string;
-  partialPayments: boolean;
-  checkoutMode: SettingsView['checkoutMode'];
-  feePercent: string;
-  feeFixedAmount: string;
-  refundPolicy: SettingsView['refundPolicy'];
-  notificationEmail: string;
-}
+type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
 
-const toForm = (s: SettingsView): FormState => ({
+const toForm = (s: SettingsView): SettingsForm => ({
   publishableKey: s.publishableKey ?? '',
   secretKey: '',
   webhookSecret: '',
@@ -35,43 +28,26 @@ const toForm = (s: SettingsView): FormState => ({
   feePercent: (s.feePercentBps / 100).toString(),
   feeFixedAmount: String(s.feeFixedAmount),
   refundPolicy: s.refundPolicy,
+  refundFeePolicy: s.refundFeePolicy,
   notificationEmail: s.notificationEmail ?? '',
 });
 
-/** Client-side checks mirror the server's; the server's answer is still authoritative. */
-export function validateKeys(form: Pick<FormState, 'publishableKey' | 'secretKey' | 'webhookSecret'>): FieldErrors {
-  const errors: FieldErrors = {};
-  if (form.publishableKey && !/^pk_(test|live)_[A-Za-z0-9]{8,}$/.test(form.publishableKey)) {
-    errors.publishableKey = 'The publishable key must start with pk_test_ or pk_live_.';
-  }
-  if (form.secretKey && !/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/.test(form.secretKey)) {
-    errors.secretKey = form.secretKey.startsWith('pk_')
-      ? 'This is a publishable key. The secret key starts with sk_ or rk_.'
-      : 'The secret key must start with sk_test_, sk_live_, rk_test_ or rk_live_.';
-  }
-  const pkMode = /^pk_(test|live)_/.exec(form.publishableKey)?.[1];
-  const skMode = /^(?:sk|rk)_(test|live)_/.exec(form.secretKey)?.[1];
-  if (!errors.secretKey && pkMode && skMode && pkMode !== skMode) {
-    errors.secretKey = `The publishable key is a ${pkMode} key but the secret key is a ${skMode} key. Use keys from the same mode.`;
-  }
-  if (form.webhookSecret && !/^whsec_[A-Za-z0-9+/=]{8,}$/.test(form.webhookSecret)) {
-    errors.webhookSecret = 'The webhook signing secret starts with whsec_.';
-  }
-  return errors;
-}
+/** Server field names that differ from the form's. */
+const SERVER_FIELDS: Record<string, keyof SettingsForm> = { feePercentBps: 'feePercent' };
 
 const SettingsPage = () => {
   const { formatMessage } = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
-    formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { get, put, post } = useFetchClient();
   const { toggleNotification } = useNotification();
-  const { allowedActions, isLoading: rbacLoading } = useRBAC({ update: PERMISSIONS.settingsUpdate });
+  const { copy } = useClipboard();
+  const { allowed: canUpdate, isLoading: rbacLoading } = useCan(PERMISSIONS.settingsUpdate);
   const [settings, setSettings] = useState<SettingsView | null>(null);
-  const [form, setForm] = useState<FormState | null>(null);
+  const [form, setForm] = useState<SettingsForm | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [replacing, setReplacing] = useState({ secretKey: false, webhookSecret: false });
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'save' | 'check' | 'disconnect' | null>(null);
+  const [confirmDisconnect, setConfirmDisconnect] = useState(false);
   const [loadError, setLoadError] = useState(false);
 
   const apply = (view: SettingsView) => {
@@ -84,90 +60,78 @@ const SettingsPage = () => {
     get<{ data: SettingsView }>(`/${PLUGIN_ID}/settings`)
       .then((res) => apply(res.data.data))
       .catch(() => setLoadError(true));
+    // Loaded once; later changes come from the save, check and disconnect answers.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   if (loadError) return <Page.Error />;
   if (!settings || !form || rbacLoading) return <Page.Loading />;
-  const canUpdate = allowedActions.canUpdate;
 
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+  const set = <K extends keyof SettingsForm>(key: K, value: SettingsForm[K]) => {
     setForm({ ...form, [key]: value });
-    setErrors((e) => ({ ...e, [key]: '' }));
+    setErrors((e) => ({ ...e, [key]: undefined }));
   };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const clientErrors = validateKeys(form);
-    if (Object.keys(clientErrors).length) {
-      setErrors(clientErrors);
+    const problems = validateSettings(form, replacing.secretKey ? null : maskMode(settings.secretKey.masked));
+    if (Object.keys(problems).length) {
+      setErrors(Object.fromEntries(Object.entries(problems).map(([k, p]) => [k, formatMessage(p, p.values)])));
       return;
     }
     const body: Record<string, unknown> = {
       publishableKey: form.publishableKey,
-      defaultCurrency: form.defaultCurrency,
+      defaultCurrency: form.defaultCurrency.toUpperCase(),
       partialPayments: form.partialPayments,
       checkoutMode: form.checkoutMode,
       feePercentBps: Math.round(Number(form.feePercent || '0') * 100),
       feeFixedAmount: Number(form.feeFixedAmount || '0'),
       refundPolicy: form.refundPolicy,
+      refundFeePolicy: form.refundFeePolicy,
       notificationEmail: form.notificationEmail,
     };
+    // Omitted secrets are kept as saved; only a typed replacement is sent.
     if (form.secretKey) body.secretKey = form.secretKey;
     if (form.webhookSecret) body.webhookSecret = form.webhookSecret;
-    setBusy(true);
+    setBusy('save');
     try {
       const res = await put<{ data: SettingsView }>(`/${PLUGIN_ID}/settings`, body);
       apply(res.data.data);
       setErrors({});
       toggleNotification({ type: 'success', message: t('settings.saved', 'Settings saved') });
     } catch (error) {
-      const data = (error as { response?: { data?: ApiErrorBody } }).response?.data;
-      const fieldErrors: FieldErrors = {};
-      for (const e of data?.error?.details?.errors ?? []) fieldErrors[e.path[0] ?? 'form'] = e.message;
-      setErrors(fieldErrors);
-      toggleNotification({ type: 'danger', message: data?.error?.message ?? 'The settings could not be saved.' });
+      const problem = readApiError(error, t('settings.saveFailed', 'The settings could not be saved.'));
+      setErrors(Object.fromEntries(Object.entries(problem.fields).map(([k, v]) => [SERVER_FIELDS[k] ?? k, v])));
+      toggleNotification({ type: 'danger', message: problem.message });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
 
-  const disconnect = async () => {
-    setBusy(true);
+  const settingsAction = async (kind: 'check' | 'disconnect') => {
+    setBusy(kind);
     try {
-      const res = await post<{ data: SettingsView }>(`/${PLUGIN_ID}/settings/disconnect`, {});
+      const res = await post<{ data: SettingsView }>(`/${PLUGIN_ID}/settings/${kind === 'check' ? 'test-connection' : 'disconnect'}`, {});
       apply(res.data.data);
-      toggleNotification({ type: 'success', message: t('settings.disconnected', 'Stripe keys removed.') });
+      setErrors({});
+      if (kind === 'disconnect') toggleNotification({ type: 'success', message: t('settings.disconnected', 'Stripe keys removed. Invoices and payments are kept.') });
+    } catch (error) {
+      toggleNotification({ type: 'danger', message: readApiError(error, t('settings.actionFailed', 'That did not work. Try again.')).message });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
 
-  const secretField = (name: 'secretKey' | 'webhookSecret', label: string, hint: string) => {
-    const stored = settings[name];
-    const editing = !stored.set || replacing[name];
-    return (
-      <Field.Root name={name} error={errors[name]} hint={hint}>
-        <Field.Label>{label}</Field.Label>
-        {editing ? (
-          <TextInput type="password" autoComplete="off" value={form[name]} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set(name, e.target.value.trim())} />
-        ) : (
-          <Flex gap={2}>
-            <Box flex="1">
-              <TextInput value={stored.masked ?? ''} disabled aria-label={`${label} (saved)`} data-testid={`${name}-masked`} />
-            </Box>
-            {canUpdate && (
-              <Button variant="tertiary" onClick={() => setReplacing({ ...replacing, [name]: true })}>
-                {t('settings.replace', 'Replace')}
-              </Button>
-            )}
-          </Flex>
-        )}
-        <Field.Hint />
-        <Field.Error />
-      </Field.Root>
-    );
+  const copyWebhookUrl = async () => {
+    const copied = await copy(settings.webhookUrl);
+    toggleNotification({ type: copied ? 'success' : 'warning', message: copied ? t('settings.copied', 'Copied') : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.') });
   };
+
+  const column = (col: number, children: ReactNode, key?: string) => (
+    <Grid.Item key={key} col={col} s={12} direction="column" alignItems="stretch">
+      {children}
+    </Grid.Item>
+  );
 
   return (
     <Page.Main>
@@ -179,7 +143,7 @@ const SettingsPage = () => {
           secondaryAction={<ModeBadge mode={settings.mode} />}
           primaryAction={
             canUpdate ? (
-              <Button type="submit" startIcon={<Check />} loading={busy}>
+              <Button type="submit" startIcon={<Check />} loading={busy === 'save'}>
                 {t('settings.save', 'Save')}
               </Button>
             ) : undefined
@@ -189,107 +153,180 @@ const SettingsPage = () => {
           <Flex direction="column" alignItems="stretch" gap={6}>
             <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
               <Flex direction="column" alignItems="stretch" gap={4}>
-                <ConnectionStatus settings={settings} />
+                <Flex justifyContent="space-between" wrap="wrap" gap={2}>
+                  <ConnectionStatus settings={settings} />
+                  {settings.secretKey.set && (
+                    <Button variant="tertiary" size="S" startIcon={<ArrowClockwise />} loading={busy === 'check'} onClick={() => void settingsAction('check')}>
+                      {t('settings.check', 'Check connection')}
+                    </Button>
+                  )}
+                </Flex>
                 {!settings.encryptionKeyConfigured && (
-                  <Typography textColor="danger600">{t('settings.encryptionMissing', 'INVOICE_PAYMENTS_ENCRYPTION_KEY is not set.')}</Typography>
+                  <Typography textColor="danger600">{t('settings.encryptionMissing', 'INVOICE_PAYMENTS_ENCRYPTION_KEY is not set on the server: secret keys cannot be saved until it is.')}</Typography>
                 )}
                 <Grid.Root gap={4}>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+                  {column(
+                    6,
                     <Field.Root name="publishableKey" error={errors.publishableKey} hint={t('settings.publishableKey.hint', 'Starts with pk_test_ or pk_live_.')}>
                       <Field.Label>{t('settings.publishableKey', 'Publishable key')}</Field.Label>
                       <TextInput value={form.publishableKey} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('publishableKey', e.target.value.trim())} />
                       <Field.Hint />
                       <Field.Error />
-                    </Field.Root>
-                  </Grid.Item>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                    {secretField('secretKey', t('settings.secretKey', 'Secret key'), t('settings.secretKey.hint', 'Starts with sk_ or rk_.'))}
-                  </Grid.Item>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                    {secretField('webhookSecret', t('settings.webhookSecret', 'Webhook signing secret'), t('settings.webhookSecret.hint', 'Starts with whsec_.'))}
-                  </Grid.Item>
-                  <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
+                    </Field.Root>,
+                  )}
+                  {(['secretKey', 'webhookSecret'] as const).map((name) =>
+                    column(
+                      6,
+                      <SecretField
+                        name={name}
+                        label={name === 'secretKey' ? t('settings.secretKey', 'Secret key') : t('settings.webhookSecret', 'Webhook signing secret')}
+                        hint={
+                          name === 'secretKey'
+                            ? t('settings.secretKey.hint', 'Starts with sk_ or rk_ (restricted). Stored encrypted; never shown again after saving.')
+                            : t('settings.webhookSecret.hint', 'Starts with whsec_. From Stripe Dashboard → Developers → Webhooks → your endpoint.')
+                        }
+                        masked={settings[name].set ? settings[name].masked : null}
+                        value={form[name]}
+                        error={errors[name]}
+                        replacing={replacing[name]}
+                        canUpdate={canUpdate}
+                        onReplace={(on) => {
+                          setReplacing({ ...replacing, [name]: on });
+                          if (!on) set(name, '');
+                        }}
+                        onChange={(v) => set(name, v)}
+                      />,
+                      name,
+                    ),
+                  )}
+                  {column(
+                    6,
                     <Field.Root name="webhookUrl" hint={t('settings.webhookUrl.hint', 'Add this endpoint in the Stripe Dashboard.')}>
                       <Field.Label>{t('settings.webhookUrl', 'Webhook URL')}</Field.Label>
                       <Flex gap={2}>
                         <Box flex="1">
                           <TextInput value={settings.webhookUrl} readOnly data-testid="webhook-url" />
                         </Box>
-                        <Button variant="tertiary" startIcon={<Duplicate />} onClick={() => void navigator.clipboard?.writeText(settings.webhookUrl)}>
+                        <Button variant="tertiary" startIcon={<Duplicate />} onClick={() => void copyWebhookUrl()}>
                           {t('settings.copy', 'Copy')}
                         </Button>
                       </Flex>
                       <Field.Hint />
-                    </Field.Root>
-                  </Grid.Item>
+                    </Field.Root>,
+                  )}
                 </Grid.Root>
               </Flex>
             </Box>
             <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
               <Grid.Root gap={4}>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                {column(
+                  4,
                   <Field.Root name="defaultCurrency" error={errors.defaultCurrency}>
                     <Field.Label>{t('settings.defaultCurrency', 'Default currency')}</Field.Label>
                     <TextInput value={form.defaultCurrency} maxLength={3} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('defaultCurrency', e.target.value.toUpperCase())} />
                     <Field.Error />
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
                   <Field.Root name="checkoutMode">
                     <Field.Label>{t('settings.checkoutMode', 'Payment page')}</Field.Label>
-                    <SingleSelect value={form.checkoutMode} disabled={!canUpdate} onChange={(v: string | number) => set('checkoutMode', v as FormState['checkoutMode'])}>
-                      {(['payment_element', 'hosted', 'embedded'] as const).map((m) => (
-                        <SingleSelectOption key={m} value={m}>
-                          {t(`settings.checkoutMode.${m}`, m)}
+                    <SingleSelect value={form.checkoutMode} disabled={!canUpdate} onChange={(v: string | number) => set('checkoutMode', v as SettingsForm['checkoutMode'])}>
+                      {(
+                        [
+                          ['payment_element', 'Payment drawer on the invoice page'],
+                          ['hosted', 'Stripe hosted Checkout'],
+                          ['embedded', 'Embedded Checkout'],
+                        ] as const
+                      ).map(([value, label]) => (
+                        <SingleSelectOption key={value} value={value}>
+                          {t(`settings.checkoutMode.${value}`, label)}
                         </SingleSelectOption>
                       ))}
                     </SingleSelect>
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
                   <Field.Root name="partialPayments">
                     <Field.Label>{t('settings.partialPayments', 'Allow partial payments')}</Field.Label>
-                    <Toggle checked={form.partialPayments} disabled={!canUpdate} onLabel="On" offLabel="Off" onChange={(e: { target: { checked: boolean } }) => set('partialPayments', e.target.checked)} />
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
-                  <Field.Root name="feePercentBps" error={errors.feePercentBps}>
+                    <Toggle
+                      checked={form.partialPayments}
+                      disabled={!canUpdate}
+                      onLabel={t('common.on', 'On')}
+                      offLabel={t('common.off', 'Off')}
+                      onChange={(e: { target: { checked: boolean } }) => set('partialPayments', e.target.checked)}
+                    />
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
+                  <Field.Root name="feePercent" error={errors.feePercent} hint={t('settings.feePercent.hint', 'Added on top of each card payment (gross-up), e.g. 2.9.')}>
                     <Field.Label>{t('settings.feePercent', 'Fee passthrough (%)')}</Field.Label>
                     <TextInput inputMode="decimal" value={form.feePercent} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('feePercent', e.target.value)} />
+                    <Field.Hint />
                     <Field.Error />
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
                   <Field.Root name="feeFixedAmount" error={errors.feeFixedAmount}>
                     <Field.Label>{t('settings.feeFixed', 'Fixed fee passthrough (minor units)')}</Field.Label>
                     <TextInput inputMode="numeric" value={form.feeFixedAmount} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('feeFixedAmount', e.target.value)} />
                     <Field.Error />
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
                   <Field.Root name="refundPolicy">
                     <Field.Label>{t('settings.refundPolicy', 'After a full refund')}</Field.Label>
-                    <SingleSelect value={form.refundPolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundPolicy', v as FormState['refundPolicy'])}>
-                      {(['reopen', 'keep_paid'] as const).map((m) => (
-                        <SingleSelectOption key={m} value={m}>
-                          {t(`settings.refundPolicy.${m}`, m)}
+                    <SingleSelect value={form.refundPolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundPolicy', v as SettingsForm['refundPolicy'])}>
+                      {(
+                        [
+                          ['reopen', 'Reopen the invoice'],
+                          ['keep_paid', 'Keep it paid (refund noted)'],
+                        ] as const
+                      ).map(([value, label]) => (
+                        <SingleSelectOption key={value} value={value}>
+                          {t(`settings.refundPolicy.${value}`, label)}
                         </SingleSelectOption>
                       ))}
                     </SingleSelect>
-                  </Field.Root>
-                </Grid.Item>
-                <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-                  <Field.Root name="notificationEmail" error={errors.notificationEmail}>
+                  </Field.Root>,
+                )}
+                {column(
+                  6,
+                  <Field.Root name="refundFeePolicy" hint={t('settings.refundFeePolicy.hint', 'Only matters with fee passthrough on.')}>
+                    <Field.Label>{t('settings.refundFeePolicy', 'Passed-through fee on a refund')}</Field.Label>
+                    <SingleSelect value={form.refundFeePolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundFeePolicy', v as SettingsForm['refundFeePolicy'])}>
+                      {(
+                        [
+                          ['keep_fee', 'Keep it (refund the invoice amount only)'],
+                          ['refund_fee', 'Give it back in proportion'],
+                        ] as const
+                      ).map(([value, label]) => (
+                        <SingleSelectOption key={value} value={value}>
+                          {t(`settings.refundFeePolicy.${value}`, label)}
+                        </SingleSelectOption>
+                      ))}
+                    </SingleSelect>
+                    <Field.Hint />
+                  </Field.Root>,
+                )}
+                {column(
+                  6,
+                  <Field.Root name="notificationEmail" error={errors.notificationEmail} hint={t('settings.notificationEmail.hint', 'Dispute alerts and failure notices go here.')}>
                     <Field.Label>{t('settings.notificationEmail', 'Notification email')}</Field.Label>
                     <TextInput type="email" value={form.notificationEmail} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('notificationEmail', e.target.value)} />
+                    <Field.Hint />
                     <Field.Error />
-                  </Field.Root>
-                </Grid.Item>
+                  </Field.Root>,
+                )}
               </Grid.Root>
             </Box>
             {canUpdate && settings.secretKey.set && (
               <Box>
-                <Button variant="danger-light" startIcon={<Cross />} onClick={() => void disconnect()} disabled={busy}>
+                <Button variant="danger-light" startIcon={<Cross />} onClick={() => setConfirmDisconnect(true)} loading={busy === 'disconnect'}>
                   {t('settings.disconnect', 'Disconnect')}
                 </Button>
               </Box>
@@ -297,6 +334,11 @@ const SettingsPage = () => {
           </Flex>
         </Layouts.Content>
       </form>
+      <Dialog.Root open={confirmDisconnect} onOpenChange={setConfirmDisconnect}>
+        <ConfirmDialog title={t('settings.disconnectTitle', 'Disconnect Stripe?')} onConfirm={() => settingsAction('disconnect')}>
+          {t('settings.disconnectBody', 'The keys are removed and clients cannot pay by card until new keys are saved. Invoices and payments are kept.')}
+        </ConfirmDialog>
+      </Dialog.Root>
     </Page.Main>
   );
 };

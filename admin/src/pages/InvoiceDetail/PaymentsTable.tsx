@@ -1,0 +1,169 @@
+import { Fragment } from 'react';
+import { Button, EmptyStateLayout, Flex, Link, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { ExternalLink } from '@strapi/icons';
+import { useIntl } from 'react-intl';
+import { getTranslation } from '../../utils/getTranslation';
+import { formatDateTime, formatDay } from '../../utils/format';
+import { StatusBadge } from '../../components/StatusBadge';
+import { METHOD_LABELS, type PaymentView } from '../../utils/types';
+
+interface Props {
+  payments: PaymentView[];
+  canRefund: boolean;
+  canVoid: boolean;
+  onRefund: (payment: PaymentView) => void;
+  onVoid: (payment: PaymentView) => void;
+}
+
+/** Stripe's dispute statuses, in words (defaultMessage of `dispute.<status>`). */
+const DISPUTE_LABELS: Record<string, string> = {
+  warning_needs_response: 'Inquiry: needs response',
+  warning_under_review: 'Inquiry: under review',
+  warning_closed: 'Inquiry closed',
+  needs_response: 'Needs response',
+  under_review: 'Under review',
+  won: 'Won',
+  lost: 'Lost',
+  open: 'Open',
+};
+
+/** A Stripe id that opens the Stripe Dashboard in the payment's own mode (test or live). */
+const DashboardLink = ({ href, label }: { href: string | null; label: string | null }) =>
+  href && label ? (
+    <Link href={href} isExternal endIcon={<ExternalLink />}>
+      {label}
+    </Link>
+  ) : (
+    <Typography>{label ?? '—'}</Typography>
+  );
+
+/** Payment history: each ledger entry, then its refunds and dispute as indented rows. */
+export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }: Props) => {
+  const intl = useIntl();
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  if (payments.length === 0) return <EmptyStateLayout content={t('payments.empty', 'No payments yet.')} hasRadius shadow="tableShadow" />;
+  const method = (p: PaymentView) => {
+    const code = p.kind === 'manual' ? (p.method ?? 'other') : (p.method ?? 'card');
+    const label = t(`method.${code}`, METHOD_LABELS[code] ?? code);
+    return p.kind === 'checkout' ? `${label} (${t('method.checkout', METHOD_LABELS.checkout!)})` : label;
+  };
+  return (
+    <Table colCount={7} rowCount={payments.length + 1}>
+      <Thead>
+        <Tr>
+          {[
+            ['payments.date', 'Date'],
+            ['payments.method', 'Method'],
+            ['payments.amount', 'Amount'],
+            ['payments.fee', 'Fee'],
+            ['payments.status', 'Status'],
+            ['payments.reference', 'Reference'],
+            ['payments.actions', 'Actions'],
+          ].map(([id, label]) => (
+            <Th key={id}>
+              <Typography variant="sigma">{t(id!, label!)}</Typography>
+            </Th>
+          ))}
+        </Tr>
+      </Thead>
+      <Tbody>
+        {payments.map((p) => (
+          <Fragment key={p.documentId}>
+            <Tr data-testid="payment-row">
+              <Td>
+                {/* A manual payment has a day, not a time (the server stores it at noon UTC). */}
+                <Typography>{p.kind === 'manual' && p.paidAt ? formatDay(intl, p.paidAt) : formatDateTime(intl, p.paidAt ?? p.createdAt)}</Typography>
+              </Td>
+              <Td>
+                <Typography>{method(p)}</Typography>
+              </Td>
+              <Td>
+                <Typography fontWeight="semiBold" textDecoration={p.voidedAt ? 'line-through' : undefined}>
+                  {p.amountFormatted}
+                </Typography>
+              </Td>
+              <Td>
+                <Typography>{p.feeFormatted ?? '—'}</Typography>
+              </Td>
+              <Td>
+                <Flex gap={1} wrap="wrap">
+                  {p.voidedAt ? <StatusBadge kind="payment" status="canceled" /> : <StatusBadge kind="payment" status={p.status} />}
+                  {p.voidedAt && (
+                    <Typography variant="pi" textColor="neutral600">
+                      {t('payments.voided', 'Voided')}
+                      {p.voidReason ? `: ${p.voidReason}` : ''}
+                    </Typography>
+                  )}
+                </Flex>
+                {p.failureMessage && (
+                  <Typography variant="pi" textColor="danger600">
+                    {p.failureMessage}
+                  </Typography>
+                )}
+              </Td>
+              <Td>
+                {p.kind === 'manual' ? (
+                  <Typography>{p.reference ?? '—'}</Typography>
+                ) : (
+                  <DashboardLink href={p.dashboardUrl} label={p.paymentIntentId ?? p.checkoutSessionId} />
+                )}
+              </Td>
+              <Td>
+                <Flex gap={2}>
+                  {canRefund && p.refundable > 0 && (
+                    <Button size="S" variant="secondary" onClick={() => onRefund(p)}>
+                      {t('payments.refund', 'Refund')}
+                    </Button>
+                  )}
+                  {canVoid && p.kind === 'manual' && !p.voidedAt && (
+                    <Button size="S" variant="danger-light" onClick={() => onVoid(p)}>
+                      {t('payments.void', 'Void')}
+                    </Button>
+                  )}
+                </Flex>
+              </Td>
+            </Tr>
+            {p.refunds.map((r, i) => (
+              <Tr key={`${p.documentId}-refund-${r.id ?? i}`} data-testid="refund-row">
+                <Td>
+                  <Typography textColor="neutral600">{formatDateTime(intl, r.createdAt)}</Typography>
+                </Td>
+                <Td>
+                  <Typography textColor="neutral600">↳ {t('payments.refundEntry', 'Refund')}</Typography>
+                </Td>
+                <Td>
+                  <Typography textColor="neutral600">−{r.amountFormatted}</Typography>
+                </Td>
+                <Td />
+                <Td>
+                  <StatusBadge kind="refund" status={r.status} />
+                </Td>
+                <Td>
+                  <DashboardLink href={r.dashboardUrl} label={r.id} />
+                </Td>
+                <Td />
+              </Tr>
+            ))}
+            {p.disputeId && (
+              <Tr data-testid="dispute-row">
+                <Td />
+                <Td>
+                  <Typography textColor="danger600">↳ {t('payments.dispute', 'Dispute')}</Typography>
+                </Td>
+                <Td />
+                <Td />
+                <Td>
+                  <Typography textColor="danger600">{p.disputeStatus ? t(`dispute.${p.disputeStatus}`, DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus) : '—'}</Typography>
+                </Td>
+                <Td>
+                  <DashboardLink href={p.disputeUrl} label={p.disputeId} />
+                </Td>
+                <Td />
+              </Tr>
+            )}
+          </Fragment>
+        ))}
+      </Tbody>
+    </Table>
+  );
+};

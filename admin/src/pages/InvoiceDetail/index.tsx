@@ -1,0 +1,149 @@
+import { useState, type ReactNode } from 'react';
+import { ConfirmDialog, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Box, Button, Dialog, Flex, Link, LinkButton, Typography } from '@strapi/design-system';
+import { ArrowClockwise, ArrowLeft, Check, PaperPlane, Pencil } from '@strapi/icons';
+import { useIntl } from 'react-intl';
+import { Link as RouterLink, useParams } from 'react-router-dom';
+import { PLUGIN_ID } from '../../pluginId';
+import { PERMISSIONS } from '../../permissions';
+import { getTranslation } from '../../utils/getTranslation';
+import { readApiError } from '../../utils/api';
+import { useApiGet } from '../../hooks/useApiGet';
+import { useCan } from '../../hooks/useCan';
+import { PluginLayout } from '../../components/PluginLayout';
+import { pluginPath, usePlugin } from '../../components/PluginContext';
+import { AuditTable } from '../../components/AuditTable';
+import { Summary } from './Summary';
+import { PayLinkCard } from './PayLinkCard';
+import { PaymentsTable } from './PaymentsTable';
+import { MarkPaidModal } from './MarkPaidModal';
+import { RefundDialog } from './RefundDialog';
+import type { InvoiceDetailResponse, PaymentView } from '../../utils/types';
+
+const Section = ({ title, children }: { title: string; children: ReactNode }) => (
+  <Flex direction="column" alignItems="stretch" gap={3}>
+    <Typography variant="delta" tag="h2">
+      {title}
+    </Typography>
+    {children}
+  </Flex>
+);
+
+/** One invoice: totals, pay link, payment history with refunds and disputes, and its audit trail. */
+export const InvoiceDetailPage = () => {
+  const { id = '' } = useParams<{ id: string }>();
+  const { formatMessage } = useIntl();
+  const t = (key: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(key), defaultMessage }, values);
+  const { base } = usePlugin();
+  const { post } = useFetchClient();
+  const { toggleNotification } = useNotification();
+  const url = `/${PLUGIN_ID}/invoices/${encodeURIComponent(id)}`;
+  const { data, setData, error, reload } = useApiGet<{ data: InvoiceDetailResponse }>(url, t('detail.loadError', 'The invoice could not be loaded.'));
+  const manual = useCan(PERMISSIONS.paymentsManual);
+  const refund = useCan(PERMISSIONS.paymentsRefund);
+  const send = useCan(PERMISSIONS.invoicesSend);
+  const edit = useCan(PERMISSIONS.invoiceUpdate);
+  const [markPaidOpen, setMarkPaidOpen] = useState(false);
+  const [refunding, setRefunding] = useState<PaymentView | null>(null);
+  const [voiding, setVoiding] = useState<PaymentView | null>(null);
+  const [confirmSend, setConfirmSend] = useState(false);
+  const [busy, setBusy] = useState<'resync' | 'send' | null>(null);
+
+  const show = (detail: InvoiceDetailResponse) => setData({ data: detail });
+
+  /** Actions that answer with the whole invoice detail (resync, send). */
+  const act = async (kind: 'resync' | 'send', success: string, failure: string) => {
+    setBusy(kind);
+    try {
+      const res = await post<{ data: InvoiceDetailResponse }>(`${url}/${kind}`, {});
+      show(res.data.data);
+      toggleNotification({ type: 'success', message: success });
+    } catch (e) {
+      toggleNotification({ type: 'danger', message: readApiError(e, failure).message });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const voidPayment = async (payment: PaymentView) => {
+    try {
+      await post(`/${PLUGIN_ID}/payments/${encodeURIComponent(payment.documentId)}/void`, {});
+      toggleNotification({ type: 'success', message: t('payments.voidDone', 'Payment voided; the balance is due again.') });
+      reload();
+    } catch (e) {
+      toggleNotification({ type: 'danger', message: readApiError(e, t('payments.voidFailed', 'The payment could not be voided.')).message });
+    }
+  };
+
+  if (error && !data) return error.status === 404 ? <Page.NoData /> : <Page.Error />;
+  if (!data) return <Page.Loading />;
+  const { invoice, payments, audit } = data.data;
+  const payable = invoice.status !== 'void' && invoice.balanceDue > 0;
+
+  const back = (
+    <Link tag={RouterLink} to={pluginPath(base)} startIcon={<ArrowLeft />}>
+      {t('detail.back', 'Invoices')}
+    </Link>
+  );
+  const actions = (
+    <Flex gap={2}>
+      {edit.allowed && (
+        <LinkButton tag={RouterLink} to={`/content-manager/collection-types/plugin::${PLUGIN_ID}.invoice/${encodeURIComponent(invoice.documentId)}`} variant="tertiary" startIcon={<Pencil />}>
+          {t('detail.edit', 'Edit')}
+        </LinkButton>
+      )}
+      <Button variant="tertiary" startIcon={<ArrowClockwise />} loading={busy === 'resync'} onClick={() => void act('resync', t('detail.resynced', 'Payments re-read from Stripe.'), t('detail.resyncFailed', 'Stripe could not be reached.'))}>
+        {t('detail.resync', 'Resync from Stripe')}
+      </Button>
+      {send.allowed && invoice.status !== 'void' && (
+        <Button variant="secondary" startIcon={<PaperPlane />} loading={busy === 'send'} disabled={!invoice.billingEmail} onClick={() => setConfirmSend(true)}>
+          {t('detail.send', 'Send invoice')}
+        </Button>
+      )}
+      {manual.allowed && payable && (
+        <Button startIcon={<Check />} onClick={() => setMarkPaidOpen(true)}>
+          {t('detail.markPaid', 'Mark as paid')}
+        </Button>
+      )}
+    </Flex>
+  );
+
+  return (
+    <PluginLayout
+      title={t('detail.title', 'Invoice {number}', { number: invoice.number })}
+      subtitle={invoice.billingName ?? invoice.billingEmail ?? undefined}
+      navigationAction={back}
+      primaryAction={actions}
+      tabs={false}
+    >
+      <Flex direction="column" alignItems="stretch" gap={6}>
+        <Summary invoice={invoice} />
+        <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
+        <Section title={t('detail.payments', 'Payment history')}>
+          <PaymentsTable payments={payments} canRefund={refund.allowed} canVoid={manual.allowed} onRefund={setRefunding} onVoid={setVoiding} />
+        </Section>
+        <Section title={t('detail.audit', 'Audit trail')}>
+          {audit.length ? <AuditTable entries={audit} showInvoice={false} /> : <Typography textColor="neutral600">{t('audit.empty', 'No entries.')}</Typography>}
+        </Section>
+      </Flex>
+      <Box>
+        <MarkPaidModal invoice={invoice} open={markPaidOpen} onClose={() => setMarkPaidOpen(false)} onRecorded={reload} />
+        <RefundDialog invoice={invoice} payment={refunding} onClose={() => setRefunding(null)} onRefunded={show} />
+        <Dialog.Root open={confirmSend} onOpenChange={setConfirmSend}>
+          <ConfirmDialog
+            variant="default"
+            title={t('detail.sendTitle', 'Send invoice {number}?', { number: invoice.number })}
+            onConfirm={() => act('send', t('detail.sent', 'Invoice sent.'), t('detail.sendFailed', 'The invoice could not be sent.'))}
+          >
+            {t('detail.sendBody', 'An email with the invoice and a "Pay online" button goes to {email}.', { email: invoice.billingEmail ?? '' })}
+          </ConfirmDialog>
+        </Dialog.Root>
+        <Dialog.Root open={voiding !== null} onOpenChange={(open: boolean) => !open && setVoiding(null)}>
+          <ConfirmDialog title={t('payments.voidTitle', 'Void this manual payment?')} onConfirm={() => (voiding ? voidPayment(voiding) : undefined)}>
+            {t('payments.voidBody', 'Use this when a cheque bounced or a payment was recorded by mistake. The amount becomes due again.')}
+          </ConfirmDialog>
+        </Dialog.Root>
+      </Box>
+    </PluginLayout>
+  );
+};

@@ -1,0 +1,66 @@
+import type { MessageDescriptor } from 'react-intl';
+import { getTranslation } from '../../utils/getTranslation';
+
+export interface SettingsForm {
+  publishableKey: string;
+  secretKey: string;
+  webhookSecret: string;
+  defaultCurrency: string;
+  partialPayments: boolean;
+  checkoutMode: 'payment_element' | 'hosted' | 'embedded';
+  feePercent: string;
+  feeFixedAmount: string;
+  refundPolicy: 'reopen' | 'keep_paid';
+  refundFeePolicy: 'keep_fee' | 'refund_fee';
+  notificationEmail: string;
+}
+
+export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
+export type SettingsProblems = Partial<Record<keyof SettingsForm, SettingsProblem>>;
+
+const m = (id: string, defaultMessage: string, values?: Record<string, string>): SettingsProblem => ({ id: getTranslation(id), defaultMessage, values });
+
+/**
+ * Client-side checks mirroring server/src/utils/stripe-keys.ts and the settings schema, so a
+ * malformed or mismatched key is flagged under its field before anything is sent. The server
+ * checks again and its answer wins. `storedSecretMode` is the mode of the saved secret key when
+ * the admin is not replacing it (read from its mask, e.g. sk_test_••••4242).
+ */
+export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 'live' | null = null): SettingsProblems {
+  const problems: SettingsProblems = {};
+  const pk = form.publishableKey;
+  const sk = form.secretKey;
+  if (pk && !/^pk_(test|live)_[A-Za-z0-9]{8,247}$/.test(pk)) {
+    problems.publishableKey = /^(sk|rk)_/.test(pk)
+      ? m('validation.publishableIsSecret', 'This is a secret key. The publishable key starts with pk_test_ or pk_live_.')
+      : m('validation.publishableFormat', 'The publishable key must start with pk_test_ or pk_live_ (Stripe Dashboard → Developers → API keys).');
+  }
+  if (sk && !/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}$/.test(sk)) {
+    problems.secretKey = sk.startsWith('pk_')
+      ? m('validation.secretIsPublishable', 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')
+      : m('validation.secretFormat', 'The secret key must start with sk_test_ or sk_live_ (or rk_test_ / rk_live_ for a restricted key).');
+  }
+  const pkMode = /^pk_(test|live)_/.exec(pk)?.[1];
+  const skMode = sk ? /^(?:sk|rk)_(test|live)_/.exec(sk)?.[1] : storedSecretMode;
+  if (!problems.publishableKey && !problems.secretKey && pkMode && skMode && pkMode !== skMode) {
+    problems.secretKey = m(
+      'validation.modeMismatch',
+      'The keys are from different modes: the publishable key is a {pkMode} key but the secret key is a {skMode} key. Use both keys from the same mode (both test or both live).',
+      { pkMode, skMode },
+    );
+  }
+  if (form.webhookSecret && !/^whsec_[A-Za-z0-9+/=]{8,247}$/.test(form.webhookSecret)) {
+    problems.webhookSecret = m('validation.webhookFormat', 'The webhook signing secret starts with whsec_ (Stripe Dashboard → Developers → Webhooks → your endpoint → Signing secret).');
+  }
+  if (!/^[A-Za-z]{3}$/.test(form.defaultCurrency)) problems.defaultCurrency = m('validation.currency', 'Use a three-letter ISO currency code such as USD.');
+  const percent = Number(form.feePercent || '0');
+  if (!/^\d+(\.\d{1,2})?$/.test(form.feePercent || '0') || percent > 20) problems.feePercent = m('validation.feePercent', 'Enter a percentage between 0 and 20, with at most two decimals.');
+  if (!/^\d{1,6}$/.test(form.feeFixedAmount || '0') || Number(form.feeFixedAmount || '0') > 100000) {
+    problems.feeFixedAmount = m('validation.feeFixed', 'Enter a whole number of minor units between 0 and 100000 (250 = 2.50 USD).');
+  }
+  if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail)) problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
+  return problems;
+}
+
+/** Mode of a stored secret key, from its mask. */
+export const maskMode = (masked: string | null): 'test' | 'live' | null => (/^(?:sk|rk)_(test|live)_/.exec(masked ?? '')?.[1] as 'test' | 'live' | undefined) ?? null;

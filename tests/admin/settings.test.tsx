@@ -1,0 +1,146 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import SettingsPage from '../../admin/src/pages/Settings';
+import { validateSettings, type SettingsForm } from '../../admin/src/pages/Settings/validation';
+import { apiError, mockApi, ok } from './support/api';
+import { renderPage } from './support/render';
+import { connectedSettings, settingsView } from './support/fixtures';
+
+const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
+  publishableKey: '',
+  secretKey: '',
+  webhookSecret: '',
+  defaultCurrency: 'USD',
+  partialPayments: false,
+  checkoutMode: 'payment_element',
+  feePercent: '0',
+  feeFixedAmount: '0',
+  refundPolicy: 'reopen',
+  refundFeePolicy: 'keep_fee',
+  notificationEmail: '',
+  ...overrides,
+});
+
+const ids = (problems: ReturnType<typeof validateSettings>) => Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
+
+describe('validateSettings', () => {
+  it('accepts a test key pair and a signing secret', () => {
+    expect(validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_test_abcdefgh12', webhookSecret: 'whsec_abcdefgh12' }))).toEqual({});
+    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12', secretKey: 'rk_live_abcdefgh12' }))).toEqual({});
+  });
+
+  it('names the wrong key: swapped, malformed, mismatched modes (also against the saved secret)', () => {
+    expect(ids(validateSettings(form({ publishableKey: 'sk_test_abcdefgh12', secretKey: 'pk_test_abcdefgh12' })))).toEqual({
+      publishableKey: 'invoice-payments.validation.publishableIsSecret',
+      secretKey: 'invoice-payments.validation.secretIsPublishable',
+    });
+    expect(ids(validateSettings(form({ publishableKey: 'pk_abc', secretKey: 'secret', webhookSecret: 'sec_1' })))).toEqual({
+      publishableKey: 'invoice-payments.validation.publishableFormat',
+      secretKey: 'invoice-payments.validation.secretFormat',
+      webhookSecret: 'invoice-payments.validation.webhookFormat',
+    });
+    const mismatch = validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_live_abcdefgh12' }));
+    expect(mismatch.secretKey).toMatchObject({ id: 'invoice-payments.validation.modeMismatch', values: { pkMode: 'test', skMode: 'live' } });
+    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12' }), 'test').secretKey?.id).toBe('invoice-payments.validation.modeMismatch');
+  });
+
+  it('checks currency, fee and email', () => {
+    expect(ids(validateSettings(form({ defaultCurrency: 'US', feePercent: '25', feeFixedAmount: '-1', notificationEmail: 'nope' })))).toEqual({
+      defaultCurrency: 'invoice-payments.validation.currency',
+      feePercent: 'invoice-payments.validation.feePercent',
+      feeFixedAmount: 'invoice-payments.validation.feeFixed',
+      notificationEmail: 'invoice-payments.validation.email',
+    });
+  });
+});
+
+describe('Settings page', () => {
+  it('without keys: says so, validates field by field and sends nothing while a key is wrong', async () => {
+    const api = mockApi({ 'GET /invoice-payments/settings': () => ok({ data: settingsView() }) });
+    const { user } = renderPage(<SettingsPage />);
+    expect(await screen.findByText('No Stripe keys saved yet.')).toBeInTheDocument();
+    expect(screen.queryByTestId('mode-badge')).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Publishable key'), 'pk_test_abcdefgh12');
+    await user.type(screen.getByLabelText('Secret key'), 'sk_live_abcdefgh12');
+    await user.type(screen.getByLabelText('Webhook signing secret'), 'whsec');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText(/The keys are from different modes: the publishable key is a test key but the secret key is a live key/)).toBeInTheDocument();
+    expect(screen.getByText(/The webhook signing secret starts with whsec_/)).toBeInTheDocument();
+    expect(api.callsTo('PUT', '/invoice-payments/settings')).toHaveLength(0);
+    // Typing in a field clears its message.
+    await user.clear(screen.getByLabelText('Secret key'));
+    expect(screen.queryByText(/different modes/)).not.toBeInTheDocument();
+  });
+
+  it('shows the server\'s field message when Stripe or the server refuses the key', async () => {
+    mockApi({
+      'GET /invoice-payments/settings': () => ok({ data: settingsView() }),
+      'PUT /invoice-payments/settings': () => apiError(400, 'This is a publishable key.', [{ path: ['secretKey'], message: 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.' }]),
+    });
+    const { user } = renderPage(<SettingsPage />);
+    await screen.findByText('No Stripe keys saved yet.');
+    await user.type(screen.getByLabelText('Publishable key'), 'pk_test_abcdefgh12');
+    await user.type(screen.getByLabelText('Secret key'), 'sk_test_abcdefgh12');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')).toBeInTheDocument();
+  });
+
+  it('saves: Connected with the account id, TEST MODE, secrets masked with Replace (and Cancel)', async () => {
+    const api = mockApi({
+      'GET /invoice-payments/settings': () => ok({ data: settingsView() }),
+      'PUT /invoice-payments/settings': () => ok({ data: connectedSettings() }),
+    });
+    const { user } = renderPage(<SettingsPage />);
+    await screen.findByText('No Stripe keys saved yet.');
+    await user.type(screen.getByLabelText('Publishable key'), 'pk_test_51TestPublishable000000000000');
+    await user.type(screen.getByLabelText('Secret key'), 'sk_test_51TestSecretKey0000000000000000');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Connected to Stripe account acct_123TEST')).toBeInTheDocument();
+    expect(screen.getByTestId('mode-badge')).toHaveTextContent('TEST MODE');
+    const [put] = api.callsTo('PUT', '/invoice-payments/settings');
+    expect(put!.body).toMatchObject({ publishableKey: 'pk_test_51TestPublishable000000000000', secretKey: 'sk_test_51TestSecretKey0000000000000000' });
+    expect(put!.body).not.toHaveProperty('webhookSecret');
+    expect(screen.getByTestId('secretKey-masked')).toHaveValue('sk_test_••••0000');
+    await user.click(screen.getAllByRole('button', { name: 'Replace' })[0]!);
+    expect(screen.queryByTestId('secretKey-masked')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByTestId('secretKey-masked')).toBeInTheDocument();
+  });
+
+  it('says why it is not connected', async () => {
+    mockApi({ 'GET /invoice-payments/settings': () => ok({ data: { ...connectedSettings(), connection: { status: 'error', accountId: null, message: 'Invalid API Key provided: sk_test_****0000', checkedAt: null } } }) });
+    renderPage(<SettingsPage />);
+    expect(await screen.findByText(/Not connected: Invalid API Key provided/)).toBeInTheDocument();
+  });
+
+  it('disconnects after a confirmation', async () => {
+    const api = mockApi({
+      'GET /invoice-payments/settings': () => ok({ data: connectedSettings() }),
+      'POST /invoice-payments/settings/disconnect': () => ok({ data: settingsView() }),
+    });
+    const { user } = renderPage(<SettingsPage />);
+    await user.click(await screen.findByRole('button', { name: 'Disconnect' }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByText(/Invoices and payments are kept/)).toBeInTheDocument();
+    expect(api.callsTo('POST', '/invoice-payments/settings/disconnect')).toHaveLength(0);
+    await user.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByText('No Stripe keys saved yet.')).toBeInTheDocument();
+    expect(api.callsTo('POST', '/invoice-payments/settings/disconnect')).toHaveLength(1);
+  });
+
+  it('read-only role: no Save, Replace or Disconnect, inputs disabled', async () => {
+    mockApi({ 'GET /invoice-payments/settings': () => ok({ data: connectedSettings() }) });
+    renderPage(<SettingsPage />, { permissions: ['settings.read', 'payments.read'] });
+    await screen.findByText('Connected to Stripe account acct_123TEST');
+    expect(screen.queryByRole('button', { name: 'Save' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Replace' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Disconnect' })).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Publishable key')).toBeDisabled();
+  });
+
+  it('a role without settings.read gets the no-permission page and never calls the API', async () => {
+    const api = mockApi({ 'GET /invoice-payments/settings': () => ok({ data: connectedSettings() }) });
+    renderPage(<SettingsPage />, { permissions: ['payments.read'] });
+    expect(await screen.findByText(/don't have the permissions/)).toBeInTheDocument();
+    await waitFor(() => expect(api.callsTo('GET', '/invoice-payments/settings')).toHaveLength(0));
+  });
+});

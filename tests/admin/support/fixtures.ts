@@ -1,0 +1,110 @@
+import type { InvoiceDetailResponse, PaymentView, SettingsView } from '../../../admin/src/utils/types';
+
+export function settingsView(overrides: Partial<SettingsView> = {}): SettingsView {
+  return {
+    publishableKey: null,
+    secretKey: { set: false, masked: null, kind: null },
+    webhookSecret: { set: false, masked: null },
+    mode: null,
+    webhookUrl: 'https://shop.example/api/invoice-payments/webhooks/stripe',
+    encryptionKeyConfigured: true,
+    connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
+    defaultCurrency: 'USD',
+    partialPayments: false,
+    checkoutMode: 'payment_element',
+    feePercentBps: 0,
+    feeFixedAmount: 0,
+    refundPolicy: 'reopen',
+    refundFeePolicy: 'keep_fee',
+    notificationEmail: null,
+    sendFailureNotices: false,
+    sendDisputeAlerts: true,
+    reconcileAfterMinutes: 30,
+    ...overrides,
+  };
+}
+
+export const connectedSettings = () =>
+  settingsView({
+    publishableKey: 'pk_test_51TestPublishable000000000000',
+    secretKey: { set: true, masked: 'sk_test_••••0000', kind: 'secret' },
+    webhookSecret: { set: true, masked: 'whsec_••••0000' },
+    mode: 'test',
+    connection: { status: 'connected', accountId: 'acct_123TEST', message: null, checkedAt: '2026-11-22T10:00:00.000Z' },
+  });
+
+export function cardPayment(overrides: Partial<PaymentView> = {}): PaymentView {
+  return {
+    id: 7,
+    documentId: 'pay-card-1',
+    kind: 'card',
+    provider: 'stripe',
+    method: 'card',
+    status: 'succeeded',
+    amount: 10000,
+    amountFormatted: '$100.00',
+    fee: 0,
+    feeFormatted: null,
+    currency: 'USD',
+    amountRefunded: 0,
+    refundable: 10000,
+    refundableFormatted: '$100.00',
+    paymentIntentId: 'pi_123',
+    checkoutSessionId: null,
+    reference: null,
+    paidAt: '2026-11-20T09:30:00.000Z',
+    createdAt: '2026-11-20T09:29:00.000Z',
+    voidedAt: null,
+    voidReason: null,
+    disputeId: null,
+    disputeStatus: null,
+    disputeUrl: null,
+    dashboardUrl: 'https://dashboard.stripe.com/test/payments/pi_123',
+    failureMessage: null,
+    recordedBy: null,
+    livemode: false,
+    refunds: [],
+    ...overrides,
+  };
+}
+
+export function invoiceDetail(overrides: Partial<InvoiceDetailResponse['invoice']> = {}, payments: PaymentView[] = []): InvoiceDetailResponse {
+  return {
+    invoice: {
+      documentId: 'inv-1',
+      number: 'INV-1042',
+      status: 'sent',
+      currency: 'USD',
+      total: 182750,
+      balanceDue: 182750,
+      amountPaid: 0,
+      amountRefunded: 0,
+      dueDate: '2026-12-01',
+      issueDate: '2026-11-01',
+      billingName: 'Ada Lovelace',
+      billingEmail: 'ada@example.test',
+      needsAttention: false,
+      disputeOpen: false,
+      createdAt: '2026-11-01T08:00:00.000Z',
+      overdue: false,
+      totalFormatted: '$1,827.50',
+      balanceFormatted: '$1,827.50',
+      subtotalFormatted: '$1,827.50',
+      taxFormatted: '$0.00',
+      discountFormatted: '$0.00',
+      amountPaidFormatted: '$0.00',
+      amountRefundedFormatted: '$0.00',
+      taxRateBps: 0,
+      currencyExponent: 2,
+      amountStep: 1,
+      attentionReason: null,
+      sentAt: null,
+      viewedAt: null,
+      paidAt: null,
+      payLink: 'https://shop.example/invoice-payments/pay/tok_abc',
+      ...overrides,
+    },
+    payments,
+    audit: [],
+  };
+}

@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createIntl } from 'react-intl';
+import en from '../../admin/src/translations/en.json';
+import fr from '../../admin/src/translations/fr.json';
+
+/** Every string the admin shows is translated: same keys in every language, valid ICU messages. */
+const SRC = path.resolve(__dirname, '../../admin/src');
+const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : /\.tsx?$/.test(f) ? [path.join(dir, f)] : []));
+
+/** Static translation ids in the source: t('id', …), m('id', …), getTranslation('id'). */
+function idsInSource(): Set<string> {
+  const ids = new Set<string>();
+  for (const file of files(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\b(?:t|m|getTranslation)\(\s*'([a-zA-Z]+(?:\.[a-zA-Z_]+)+)'/g)) ids.add(m[1]!);
+    for (const m of text.matchAll(/\[\s*'((?:amount|payments|webhooks|audit)\.[a-zA-Z.]+)',\s*'/g)) ids.add(m[1]!);
+  }
+  return ids;
+}
+
+describe('translations', () => {
+  it('French has exactly the English keys, none empty', () => {
+    expect(Object.keys(fr).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, value] of Object.entries(fr)) expect([key, value.trim().length > 0]).toEqual([key, true]);
+  });
+
+  it('every id the source uses exists in English', () => {
+    const ids = idsInSource();
+    expect(ids.size).toBeGreaterThan(150);
+    const missing = [...ids].filter((id) => !(id in en));
+    expect(missing).toEqual([]);
+  });
+
+  it.each([
+    ['en', en],
+    ['fr', fr],
+  ])('%s messages are valid ICU and keep the English placeholders', (locale, messages) => {
+    const errors: string[] = [];
+    const intl = createIntl({ locale, messages, onError: (e) => errors.push(String(e)) });
+    const sample = { accountId: 'acct_1', number: 'INV-1', balance: '$1.00', amount: '$1.00', max: '$1.00', currency: 'USD', exponent: 2, count: 2, time: 'now', type: 't', status: 's', email: 'a@b.c', label: 'L', pkMode: 'test', skMode: 'live' };
+    for (const [id, message] of Object.entries(messages)) {
+      intl.formatMessage({ id }, sample);
+      // An argument is `{name}` or `{name, plural, …}`; plural branches (`{# items}`) are text.
+      const placeholders = (s: string) => [...new Set([...s.matchAll(/\{(\w+)(?=[,}])/g)].map((m) => m[1]))].sort();
+      expect([id, placeholders(message)]).toEqual([id, placeholders((en as Record<string, string>)[id]!)]);
+    }
+    expect(errors).toEqual([]);
+  });
+});
