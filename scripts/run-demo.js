@@ -60,6 +60,9 @@ async function main() {
     DATABASE_CLIENT: 'sqlite',
     DATABASE_FILENAME: path.join(dataDir, 'demo.db'),
     STRIPE_API_BASE: `http://127.0.0.1:${standinPort}`,
+    // The pay pages' card form: the stand-in's fake Stripe.js instead of https://js.stripe.com,
+    // which cannot load offline (the plugin warns about it at startup: demos and tests only).
+    STRIPE_JS_URL: `http://127.0.0.1:${standinPort}/_standin/stripe.js`,
     DEMO_SEED: 'true',
     DEMO_ADMIN_EMAIL: email,
     DEMO_ADMIN_PASSWORD: password,
@@ -86,6 +89,7 @@ async function main() {
   console.log(`  Admin panel:   ${publicUrl}/admin`);
   console.log(`  Admin login:   ${email} / ${password}   (DEMO_ADMIN_EMAIL / DEMO_ADMIN_PASSWORD)`);
   console.log(`  Stripe:        stand-in at http://127.0.0.1:${standinPort} (test keys; Stripe itself is never called)`);
+  console.log('  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure');
   console.log('');
 
   // bin/ is not in @strapi/strapi's exports map: resolve the package folder, then the file.

@@ -26,7 +26,15 @@ export interface PaymentsEnv {
  * A real Strapi listening on a port, the Stripe stand-in delivering signed webhooks to it, a local
  * SMTP server capturing mail, and the plugin configured with test keys. One per test file.
  */
-export async function bootPayments(opts: { env?: Record<string, string | null>; standin?: StandinOptions; settings?: Record<string, unknown> } = {}): Promise<PaymentsEnv> {
+export async function bootPayments(
+  opts: {
+    env?: Record<string, string | null>;
+    /** More env for Strapi that needs the stand-in's URL (its port is known only once it listens). */
+    envFromStandin?: (standinUrl: string) => Record<string, string | null>;
+    standin?: StandinOptions;
+    settings?: Record<string, unknown>;
+  } = {},
+): Promise<PaymentsEnv> {
   const standin = await startStripeStandin({ autoSettleDelayMs: 0, ...opts.standin });
   const smtp = await startSmtp();
   const app = await bootStrapi({
@@ -40,6 +48,7 @@ export async function bootPayments(opts: { env?: Record<string, string | null>; 
       WORKER_MAX_BACKOFF_MS: '400',
       RECONCILE_ENABLED: 'false',
       ...opts.env,
+      ...opts.envFromStandin?.(standin.url),
     },
   });
   const webhookUrl = `${app.url}/api/invoice-payments/webhooks/stripe`;

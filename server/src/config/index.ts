@@ -1,4 +1,5 @@
 import { parseApiBase } from '../providers/stripe/client';
+import { parseStripeJsUrl } from '../pages/stripe-js';
 
 /**
  * Plugin configuration (config/plugins.js → 'invoice-payments'.config). Everything a site admin
@@ -8,6 +9,8 @@ export interface PluginConfig {
   stripe: {
     /** Another server speaking Stripe's API, e.g. http://127.0.0.1:12111. Env: STRIPE_API_BASE. */
     apiBase: string | null;
+    /** Load Stripe.js on the pay pages from here, e.g. the stand-in's fake. Tests/demos only. Env: STRIPE_JS_URL. */
+    jsUrl: string | null;
     maxNetworkRetries: number;
     timeoutMs: number;
   };
@@ -21,7 +24,7 @@ export interface PluginConfig {
 }
 
 export const defaultConfig: PluginConfig = {
-  stripe: { apiBase: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
+  stripe: { apiBase: null, jsUrl: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
   publicUrl: null,
   webhook: { toleranceSeconds: 300 },
   worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000 },
@@ -42,6 +45,10 @@ export default {
       if (stripe.apiBase != null) {
         if (typeof stripe.apiBase !== 'string') throw new Error('invoice-payments: config.stripe.apiBase must be a string.');
         parseApiBase(stripe.apiBase);
+      }
+      if (stripe.jsUrl != null) {
+        if (typeof stripe.jsUrl !== 'string') throw new Error('invoice-payments: config.stripe.jsUrl must be a string.');
+        parseStripeJsUrl(stripe.jsUrl);
       }
       for (const k of ['maxNetworkRetries', 'timeoutMs'] as const) {
         const v = stripe[k];

@@ -6,7 +6,9 @@ import { notFound } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { isAssetName, loadAsset } from '../pages/assets';
 import { customerDocument, errorDocument, invoiceDocument, notFoundDocument, resultDocument } from '../pages/documents';
-import { PLAIN_PAGE_CSP, STRIPE_PAGE_CSP, setPageHeaders } from '../pages/security';
+import { PLAIN_PAGE_CSP, setPageHeaders, stripePageCsp } from '../pages/security';
+import { stripeJsUrl } from '../pages/stripe-js';
+import type { PluginConfig } from '../config';
 import { pickLocale } from '../services/pages';
 import type { Actor } from '../services/settings';
 import { PLUGIN_ID } from '../utils/plugin-id';
@@ -21,6 +23,8 @@ const NO_PAYMENT = 'We couldn’t find this payment. If you paid, you will recei
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const pages = () => getService(strapi, 'pages');
   const api = () => `${strapi.config.get<string>('api.rest.prefix', '/api')}/${PLUGIN_ID}`;
+  /** A replacement Stripe.js (stripe.jsUrl / STRIPE_JS_URL: tests and the offline demo), or null. */
+  const stripeJs = () => stripeJsUrl(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`));
   const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
   const actor = (ctx: Context, label: string, id?: number): Actor => ({ type: 'client', label, ip: ctx.request.ip, ...(id === undefined ? {} : { id }) });
 
@@ -49,7 +53,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         const view = await pages().buildView(invoice, locale(ctx));
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
-        html(ctx, 200, invoiceDocument(view, token, api()), view.pay ? STRIPE_PAGE_CSP : PLAIN_PAGE_CSP);
+        const js = stripeJs();
+        html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
       });
     },
 
@@ -58,7 +63,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await page(ctx, 'customer invoice', async () => {
         const documentId = String(ctx.params.id ?? '');
         if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument());
-        html(ctx, 200, customerDocument(documentId, api()), STRIPE_PAGE_CSP);
+        const js = stripeJs();
+        html(ctx, 200, customerDocument(documentId, api(), js), stripePageCsp(js));
       });
     },
 

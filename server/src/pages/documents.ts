@@ -33,22 +33,29 @@ ${script}
 `;
 }
 
-export function invoiceDocument(view: InvoiceView, token: string, api: string): string {
+/** `stripeJsUrl`: a replacement Stripe.js (stripe.jsUrl, tests and demos only), or null for Stripe's. */
+function stripeJs(stripeJsUrl: string | null): { stripeJsUrl?: string } {
+  return stripeJsUrl ? { stripeJsUrl } : {};
+}
+
+export function invoiceDocument(view: InvoiceView, token: string, api: string, stripeJsUrl: string | null = null): string {
   return documentHtml({
     title: `Invoice ${view.number}`,
     body: renderInvoice(view),
-    data: { page: 'invoice', view, auth: { token }, api },
+    // Stripe.js is only ever loaded where there is a Pay button.
+    data: { page: 'invoice', view, auth: { token }, api, ...stripeJs(view.pay ? stripeJsUrl : null) },
     mainClass: 'sheet invoice',
     labelledBy: 'invoice-title',
   });
 }
 
 /** The logged-in client's page: rendered by the script from the JSON API with their JWT. */
-export function customerDocument(documentId: string, api: string): string {
+export function customerDocument(documentId: string, api: string, stripeJsUrl: string | null = null): string {
   return documentHtml({
     title: 'Invoice',
     body: `<p class="muted" id="customer-loading" role="status">Loading your invoice…</p>`,
-    data: { page: 'customer', documentId, api },
+    // Whether it can pay is known only once the script has loaded the invoice.
+    data: { page: 'customer', documentId, api, ...stripeJs(stripeJsUrl) },
     mainClass: 'sheet invoice',
     labelledBy: 'invoice-title',
   });

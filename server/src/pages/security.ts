@@ -1,5 +1,27 @@
 import type { Context } from 'koa';
 
+/** The sources a page with Stripe.js needs beyond 'self', per directive. */
+interface StripeSources {
+  script: string;
+  img: string;
+  connect: string;
+  frame: string;
+}
+
+function stripeCsp(sources: StripeSources): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${sources.script}`,
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' ${sources.img}`,
+    `connect-src 'self' ${sources.connect}`,
+    `frame-src ${sources.frame}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /**
  * Content-Security-Policy of the pay pages. Strapi's `strapi::security` (helmet) has already set
  * its own CSP when our controller runs; setting the header again replaces it (helmet sets headers
@@ -23,17 +45,24 @@ import type { Context } from 'koa';
  *   post here, and nobody can frame the pay page (clickjacking).
  * Hosted Checkout is a top-level navigation, which CSP does not restrict.
  */
-export const STRIPE_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self' https://js.stripe.com https://*.js.stripe.com",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' https://*.stripe.com",
-  "connect-src 'self' https://api.stripe.com",
-  'frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com https://checkout.stripe.com',
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const STRIPE_PAGE_CSP = stripeCsp({
+  script: 'https://js.stripe.com https://*.js.stripe.com',
+  img: 'https://*.stripe.com',
+  connect: 'https://api.stripe.com',
+  frame: 'https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com https://checkout.stripe.com',
+});
+
+/**
+ * The CSP of a page with a Pay button. With a replacement Stripe.js (stripe.jsUrl: tests and the
+ * offline demo only, see stripe-js.ts) its origin takes the place of every Stripe origin: the
+ * stand-in serving it also answers its API calls and its control routes (3-D Secure, embedded
+ * Checkout), so that one origin is all the page needs, and Stripe's are not allowed at all.
+ */
+export function stripePageCsp(jsUrl: string | null): string {
+  if (!jsUrl) return STRIPE_PAGE_CSP;
+  const origin = new URL(jsUrl).origin;
+  return stripeCsp({ script: origin, img: origin, connect: origin, frame: origin });
+}
 
 /** Pages without Stripe (success, cancel, not found): our script and stylesheet, nothing else. */
 export const PLAIN_PAGE_CSP = [

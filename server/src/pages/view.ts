@@ -76,6 +76,11 @@ export type PageData = (
 ) & {
   /** This plugin's content-API base, e.g. /api/invoice-payments (the /api prefix is configurable). */
   api: string;
+  /**
+   * Only with stripe.jsUrl (tests and the offline demo), only on pages that may pay: load Stripe.js
+   * from here instead of js.stripe.com. The page's CSP allows this URL's origin and no Stripe one.
+   */
+  stripeJsUrl?: string;
 };
 
 export const PAGE_DATA_ID = 'ip-page-data';

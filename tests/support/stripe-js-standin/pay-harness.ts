@@ -6,7 +6,8 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser } from '../browser';
 import { bootPayments, type PaymentsEnv } from '../payments';
-import { routeStripe, watchPage, type BrowserWatch } from './routes';
+import { STRIPE_JS_STANDIN_PATH } from './paths';
+import { refuseOffMachine, routeStripe, watchPage, type BrowserWatch } from './routes';
 
 export const CARDS = {
   visa: '4242 4242 4242 4242',
@@ -31,8 +32,17 @@ export interface PayPage {
   watch: BrowserWatch;
 }
 
-export async function bootPayBrowser(): Promise<PayBrowser> {
-  const env = await bootPayments();
+/**
+ * `stripeJs`: where the pages get Stripe.js.
+ * - 'routed' (default): from https://js.stripe.com as in production; each browser context routes
+ *   js.stripe.com to the Stripe.js stand-in and api.stripe.com to the Stripe stand-in.
+ * - 'standin': from the Stripe stand-in itself through the plugin's stripe.jsUrl (STRIPE_JS_URL),
+ *   as in the offline demo; nothing is routed, off-machine requests are still refused, and
+ *   `watch.stripeCalls` records the page's requests to the stand-in.
+ */
+export async function bootPayBrowser(opts: { stripeJs?: 'routed' | 'standin' } = {}): Promise<PayBrowser> {
+  const standinMode = opts.stripeJs === 'standin';
+  const env = await bootPayments(standinMode ? { envFromStandin: (url) => ({ STRIPE_JS_URL: `${url}${STRIPE_JS_STANDIN_PATH}` }) } : {});
   const base = env.app.url!;
   // Checkout's success/cancel URLs and pay links use the public URL: this app's real port.
   env.app.strapi.config.set('plugin::invoice-payments.publicUrl', base);
@@ -49,7 +59,13 @@ export async function bootPayBrowser(): Promise<PayBrowser> {
         ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
       });
       contexts.push(context);
-      const watch = await routeStripe(context, env.standin.url);
+      const watch = standinMode ? await refuseOffMachine(context) : await routeStripe(context, env.standin.url);
+      if (standinMode) {
+        context.on('request', (request) => {
+          const url = new URL(request.url());
+          if (url.origin === env.standin.url) watch.stripeCalls.push(`${request.method()} ${url.pathname}`);
+        });
+      }
       const page = await context.newPage();
       watchPage(page, watch);
       await page.goto(pathOrUrl.startsWith('http') ? pathOrUrl : `${base}${pathOrUrl}`);

@@ -7,24 +7,8 @@
  * page.route() runs after the browser's own checks: a URL the page's CSP forbids is blocked before
  * it gets here, so these routes prove the real CSP allows exactly what the pages use.
  */
-import path from 'node:path';
-import { buildSync } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
-
-let compiled: string | null = null;
-
-/** The stand-in's browser script, compiled from stripe-js.ts once per test file. */
-export function stripeJsSource(): string {
-  compiled ??= buildSync({
-    entryPoints: [path.join(__dirname, 'stripe-js.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    target: 'es2020',
-    logLevel: 'silent',
-  }).outputFiles[0].text;
-  return compiled;
-}
+import { stripeJsStandinSource } from './build';
 
 export interface BrowserWatch {
   /** Requests to anything but this machine, other than the two Stripe origins: refused. */
@@ -39,7 +23,11 @@ export interface BrowserWatch {
 
 const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
 
-export async function routeStripe(context: BrowserContext, standinUrl: string): Promise<BrowserWatch> {
+/**
+ * Refuses every request to anything but this machine, recording it in `watch.blocked`. Alone, it
+ * is what the offline-demo test uses (Stripe.js and the API both come from the local stand-in).
+ */
+export async function refuseOffMachine(context: BrowserContext): Promise<BrowserWatch> {
   const watch: BrowserWatch = { blocked: [], cspViolations: [], pageErrors: [], stripeCalls: [] };
   // Registered first, so it runs last: only what no other route handled.
   await context.route('**/*', async (route) => {
@@ -48,8 +36,13 @@ export async function routeStripe(context: BrowserContext, standinUrl: string): 
     watch.blocked.push(url);
     return route.abort('blockedbyclient');
   });
+  return watch;
+}
+
+export async function routeStripe(context: BrowserContext, standinUrl: string): Promise<BrowserWatch> {
+  const watch = await refuseOffMachine(context);
   await context.route('https://js.stripe.com/**', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: stripeJsSource() }),
+    route.fulfill({ status: 200, contentType: 'application/javascript; charset=utf-8', body: stripeJsStandinSource() }),
   );
   await context.route('https://api.stripe.com/**', async (route) => {
     const url = new URL(route.request().url());

@@ -11,9 +11,15 @@
  *   Fail (the issuer's page in real life); it resolves `{ paymentIntent }` or `{ error }`.
  * - `createEmbeddedCheckoutPage({ fetchClientSecret })` mounts a Pay button that completes the
  *   session and navigates to its return_url, as Embedded Checkout does.
- * The test routes https://api.stripe.com/* to the stand-in (its /_standin control routes included).
+ *
+ * Two ways to load it (see apiBase below):
+ * - the pay-page browser tests serve it for https://js.stripe.com/... (routes.ts); it then calls
+ *   https://api.stripe.com like the real one, and the tests route that to the stand-in (its
+ *   /_standin control routes included);
+ * - the Stripe stand-in serves it itself at /_standin/stripe.js, for the plugin's stripe.jsUrl
+ *   (offline demo, tests/browser/demo-offline): it then calls the stand-in it came from directly.
  */
-export {};
+import { STRIPE_JS_STANDIN_PATH } from './paths';
 
 interface StripeErrorShape {
   type: string;
@@ -30,7 +36,21 @@ interface PaymentIntentShape {
 }
 type Result = { paymentIntent: PaymentIntentShape } | { error: StripeErrorShape };
 
-const API = 'https://api.stripe.com';
+/**
+ * Where the Stripe API is: the origin this script was downloaded from when that is the stand-in's
+ * own /_standin/stripe.js, else Stripe's (routed to the stand-in by the tests). Read while the
+ * script first runs: document.currentScript is this script only then.
+ */
+function apiBase(): string {
+  const script = document.currentScript;
+  if (script instanceof HTMLScriptElement && script.src) {
+    const url = new URL(script.src);
+    if (url.pathname === STRIPE_JS_STANDIN_PATH) return url.origin;
+  }
+  return 'https://api.stripe.com';
+}
+
+const API = apiBase();
 
 /** Stripe's test card numbers -> the test PaymentMethods the stand-in knows. */
 const CARDS: Record<string, string> = {

@@ -1,7 +1,7 @@
 /**
  * Test-control surface: the same operations as a programmatic object (StandinControl) and as
  * unauthenticated `/_standin/*` routes taking JSON bodies. Also serves the hosted Checkout and
- * 3D Secure pages.
+ * 3D Secure pages, and the Stripe.js stand-in (GET /_standin/stripe.js).
  */
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
@@ -22,6 +22,8 @@ import { renderEvent } from './resources/events';
 import { authenticateIntent, findPaymentIntent, settleIntentById } from './resources/payment-intents';
 import { settleRefundById } from './resources/refunds';
 import { json, type Route } from './router';
+import { stripeJsStandinSource } from '../stripe-js-standin/build';
+import { STRIPE_JS_STANDIN_PATH } from '../stripe-js-standin/paths';
 import type { CreatedCounts } from './store';
 import type { JsonObject } from './types';
 import {
@@ -246,6 +248,7 @@ export function controlRoutes(control: StandinControl): Route[] {
     {
       method: 'POST',
       pattern: '/_standin/payment_intents/:id/authenticate',
+      cors: true, // the Stripe.js stand-in's 3-D Secure modal
       handler: ({ params, path }) =>
         json(control.authenticate(path.id, outcomeOf(params, ['succeed', 'fail'] as const))),
     },
@@ -274,6 +277,7 @@ export function controlRoutes(control: StandinControl): Route[] {
     {
       method: 'POST',
       pattern: '/_standin/checkout/sessions/:id/complete',
+      cors: true, // the Stripe.js stand-in's embedded Checkout
       handler: ({ params, path }) => {
         params.assertKnown(['payment_method', 'outcome', 'email', 'name']);
         return json(
@@ -299,6 +303,9 @@ export function controlRoutes(control: StandinControl): Route[] {
         return json(toJson(record));
       },
     },
+
+    // The Stripe.js stand-in, for the plugin's stripe.jsUrl (offline demo): it calls this server.
+    { method: 'GET', pattern: STRIPE_JS_STANDIN_PATH, handler: () => ({ kind: 'script', js: stripeJsStandinSource() }) },
 
     // Hosted pages (HTML forms).
     {

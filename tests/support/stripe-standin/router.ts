@@ -1,6 +1,6 @@
 /**
  * A minimal router: `/v1/payment_intents/:id/confirm` style patterns, first match wins, and
- * handlers that return JSON, HTML or a redirect.
+ * handlers that return JSON, HTML, a script or a redirect.
  */
 import type { ApiKey } from './auth';
 import type { Engine } from './engine';
@@ -10,6 +10,7 @@ import type { Json, RequestContext } from './types';
 export type RouteResult =
   | { kind: 'json'; status?: number; body: Json }
   | { kind: 'html'; status?: number; html: string }
+  | { kind: 'script'; js: string }
   | { kind: 'redirect'; location: string };
 
 export interface RouteInput {
@@ -25,6 +26,11 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   pattern: string;
   handler: (input: RouteInput) => RouteResult | Promise<RouteResult>;
+  /**
+   * Called by the Stripe.js stand-in from a page on another origin (the offline demo's pay page):
+   * answers carry `Access-Control-Allow-Origin: *` so that page may read them, as /v1 answers do.
+   */
+  cors?: boolean;
 }
 
 interface CompiledRoute extends Route {

@@ -81,6 +81,8 @@ function resultReply(result: RouteResult): Reply {
         body: result.html,
         headers: { 'Content-Type': 'text/html; charset=utf-8' },
       };
+    case 'script':
+      return { status: 200, body: result.js, headers: { 'Content-Type': 'application/javascript; charset=utf-8' } };
     case 'redirect':
       return { status: 303, body: '', headers: { Location: result.location } };
   }
@@ -272,7 +274,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
   ): Promise<void> {
     const match = deps.control.match(method, path);
     const requestId = newRequestId();
-    const common = { 'Request-Id': requestId, 'Cache-Control': 'no-store' };
+    const common: Record<string, string> = { 'Request-Id': requestId, 'Cache-Control': 'no-store' };
+    if (match?.route.cors) common['Access-Control-Allow-Origin'] = '*';
     try {
       if (!match) throw StripeApiError.unrecognizedUrl(method, path);
       const ctx: RequestContext = { requestId: null, idempotencyKey: null, livemode: false, baseUrl };
