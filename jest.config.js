@@ -1,7 +1,8 @@
 /**
- * Two projects:
+ * Projects:
  *  - unit: plain TypeScript (domain, crypto, the Stripe stand-in); no Strapi, runs in parallel.
  *  - integration: boots the real test app in tests/app; one Strapi per file.
+ *  - faults: real Strapi processes on PostgreSQL, with faults injected; `npm run test:faults`.
  *  - browser: Chromium (playwright-core) against the real app; `npm run test:browser`.
  *  - admin: the admin panel's pages and forms in jsdom, rendered with Strapi's own test providers.
  */
@@ -30,6 +31,9 @@ module.exports = {
       roots: ['<rootDir>/tests/integration'],
       testMatch: ['**/*.test.ts'],
       transform,
+      // Secret scan of every log line and response of the run (tests/support/log-scan.ts).
+      globalSetup: '<rootDir>/tests/support/log-scan-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/log-scan-teardown.ts',
     },
     {
       // Admin pages and forms (admin/src) in jsdom with Strapi's test providers; the API is mocked.
@@ -69,6 +73,18 @@ module.exports = {
       roots: ['<rootDir>/tests/browser'],
       testMatch: ['**/*.test.ts'],
       transform,
+    },
+    {
+      // Real Strapi processes on one PostgreSQL database, killed and cut off mid-burst:
+      // `npm run test:faults` (scripts/run-faults.js). Files run one at a time (--runInBand).
+      displayName: 'faults',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/faults'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      // Secret scan of every log line and response of the run (tests/support/log-scan.ts).
+      globalSetup: '<rootDir>/tests/support/log-scan-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/log-scan-teardown.ts',
     },
   ],
 };

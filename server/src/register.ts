@@ -20,9 +20,32 @@ export function keepRawBody(middlewares: MiddlewareEntry[]): MiddlewareEntry[] {
   });
 }
 
+/** The plugin's public and admin paths (content API and pay pages). */
+const PLUGIN_PATH = /^\/(?:api\/)?invoice-payments(?:\/|$)/;
+
+/**
+ * A body koa-body cannot parse (a malformed multipart body, say) is the client's mistake, but
+ * formidable's errors carry no HTTP status, so Strapi answers 500. On the plugin's own paths the
+ * answer becomes the 4xx it should be; other routes, and an `onError` the app set, are untouched.
+ */
+export function answerUnparsableBodies(middlewares: MiddlewareEntry[]): MiddlewareEntry[] {
+  return middlewares.map((entry) => {
+    if (typeof entry !== 'object' || entry.name !== 'strapi::body' || typeof entry.config?.onError === 'function') return entry;
+    const onError = (error: Error & { status?: number; statusCode?: number; httpCode?: number; expose?: boolean }, ctx: { path?: string }) => {
+      if (PLUGIN_PATH.test(ctx.path ?? '') && !error.status && !error.statusCode) {
+        error.status = error.httpCode && error.httpCode >= 400 && error.httpCode < 500 ? error.httpCode : 400;
+        error.expose = false;
+        error.message = 'The request body could not be read.';
+      }
+      throw error;
+    };
+    return { ...entry, config: { ...(entry.config ?? {}), onError } };
+  });
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
-  if (Array.isArray(middlewares)) strapi.config.set('middlewares', keepRawBody(middlewares));
+  if (Array.isArray(middlewares)) strapi.config.set('middlewares', answerUnparsableBodies(keepRawBody(middlewares)));
 
   // Strapi's `unique` check is a SELECT before the INSERT, so two concurrent saves can both pass
   // it; the database index then refuses one. Turn that refusal into the same clear 400.

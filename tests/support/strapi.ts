@@ -4,6 +4,7 @@ import type { Core } from '@strapi/strapi';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from './database';
 import { strapiSecrets, TEST_ENCRYPTION_KEY } from './env';
+import { appendLine, captureFile, captureResponses } from './log-scan';
 
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
@@ -53,6 +54,8 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
   });
 
   const logs: string[] = [];
+  // Every log line and response also goes to the run's secret scan (tests/support/log-scan.ts).
+  const scanFile = captureFile('strapi');
 
   const { createStrapi } = await import('@strapi/strapi');
   const strapi = createStrapi({ appDir: APP_DIR, distDir: APP_DIR });
@@ -64,6 +67,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
       stream: new Writable({
         write(chunk, _enc, done) {
           logs.push(String(chunk));
+          appendLine(scanFile, String(chunk));
           done();
         },
       }),
@@ -79,6 +83,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
     throw error;
   }
   strapi.server.mount();
+  captureResponses(strapi.server.httpServer, scanFile);
   let url: string | null = null;
   if (options.listen) {
     const server = strapi.server.httpServer;

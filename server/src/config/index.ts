@@ -17,8 +17,11 @@ export interface PluginConfig {
   /** Public base URL of this Strapi (for webhook and pay links); defaults to server.url. */
   publicUrl: string | null;
   webhook: { toleranceSeconds: number };
-  /** Retry worker for webhook events whose processing failed or was interrupted. */
-  worker: { enabled: boolean; intervalMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number; lockMs: number };
+  /**
+   * Retry worker for webhook events whose processing failed or was interrupted. `concurrency`:
+   * how many just-received events one process settles at once (the rest wait their turn).
+   */
+  worker: { enabled: boolean; intervalMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number; lockMs: number; concurrency?: number };
   /** Re-checks payments still pending after settings.reconcileAfterMinutes, every intervalMs. */
   reconciliation: { enabled: boolean; intervalMs: number };
 }
@@ -27,7 +30,7 @@ export const defaultConfig: PluginConfig = {
   stripe: { apiBase: null, jsUrl: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
   publicUrl: null,
   webhook: { toleranceSeconds: 300 },
-  worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000 },
+  worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000, concurrency: 16 },
   reconciliation: { enabled: true, intervalMs: 300_000 },
 };
 
@@ -57,7 +60,7 @@ export default {
         }
       }
     }
-    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs']], ['reconciliation', ['intervalMs']]] as const) {
+    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']]] as const) {
       const value = config[section];
       if (value === undefined) continue;
       if (!isRecord(value)) throw new Error(`invoice-payments: config.${section} must be an object.`);

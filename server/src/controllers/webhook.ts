@@ -19,44 +19,48 @@ const fail = (ctx: Context, status: number, message: string) => {
  * process dies). A non-2xx answer makes Stripe deliver again, so we answer 5xx whenever the event
  * was not safely stored.
  */
+async function receive(strapi: Core.Strapi, ctx: Context): Promise<void> {
+  if (!ctx.is('application/json')) return fail(ctx, 400, 'Stripe webhooks are sent as application/json.');
+  const body = ctx.request.body as Record<PropertyKey, unknown> | undefined;
+  const raw = body?.[UNPARSED];
+  if (typeof raw !== 'string') {
+    strapi.log.error('[invoice-payments] webhook: the raw request body is not available; strapi::body must run with includeUnparsed: true (the plugin sets it at startup unless the middleware config was replaced).');
+    return fail(ctx, 500, 'The webhook cannot verify signatures: the raw request body is not available. See the plugin README, "Middleware".');
+  }
+  const secret = await getService(strapi, 'settings').webhookSecret();
+  if (!secret) return fail(ctx, 503, 'The webhook signing secret is not configured in Settings → Invoice payments.');
+
+  const tolerance = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).webhook.toleranceSeconds;
+  let event;
+  try {
+    event = verifyStripeEvent(raw, ctx.request.header['stripe-signature'] as string | undefined, secret, tolerance);
+  } catch (error) {
+    const reason = error instanceof ProviderRequestError ? error.message : 'The signature could not be verified.';
+    await getService(strapi, 'audit').log({ action: 'webhook.rejected', actor: { type: 'stripe', ip: ctx.request.ip }, outcome: 'rejected', details: { reason, code: error instanceof ProviderRequestError ? error.code : null } });
+    return fail(ctx, 400, reason);
+  }
+
+  let stored;
+  try {
+    stored = await getService(strapi, 'webhook-events').receive(event);
+  } catch (error) {
+    strapi.log.error(`[invoice-payments] webhook event ${event.id} could not be stored: ${error instanceof Error ? error.message : 'unknown error'}`);
+    return fail(ctx, 503, 'The event could not be stored; Stripe will deliver it again.');
+  }
+  ctx.status = 200;
+  ctx.body = { received: true, duplicate: stored.duplicate };
+  // Settled right away in this process, a few at a time (the retry worker picks it up otherwise).
+  if (stored.row) getService(strapi, 'webhook-events').enqueue(stored.row.id);
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async stripe(ctx: Context) {
-    if (!ctx.is('application/json')) return fail(ctx, 400, 'Stripe webhooks are sent as application/json.');
-    const body = ctx.request.body as Record<PropertyKey, unknown> | undefined;
-    const raw = body?.[UNPARSED];
-    if (typeof raw !== 'string') {
-      strapi.log.error('[invoice-payments] webhook: the raw request body is not available; strapi::body must run with includeUnparsed: true (the plugin sets it at startup unless the middleware config was replaced).');
-      return fail(ctx, 500, 'The webhook cannot verify signatures: the raw request body is not available. See the plugin README, "Middleware".');
-    }
-    const secret = await getService(strapi, 'settings').webhookSecret();
-    if (!secret) return fail(ctx, 503, 'The webhook signing secret is not configured in Settings → Invoice payments.');
-
-    const tolerance = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).webhook.toleranceSeconds;
-    let event;
+    // While deliveries are being answered, settlement in this process slows down (webhook-events).
+    const answered = getService(strapi, 'webhook-events').arriving();
     try {
-      event = verifyStripeEvent(raw, ctx.request.header['stripe-signature'] as string | undefined, secret, tolerance);
-    } catch (error) {
-      const reason = error instanceof ProviderRequestError ? error.message : 'The signature could not be verified.';
-      await getService(strapi, 'audit').log({ action: 'webhook.rejected', actor: { type: 'stripe', ip: ctx.request.ip }, outcome: 'rejected', details: { reason, code: error instanceof ProviderRequestError ? error.code : null } });
-      return fail(ctx, 400, reason);
-    }
-
-    let stored;
-    try {
-      stored = await getService(strapi, 'webhook-events').receive(event);
-    } catch (error) {
-      strapi.log.error(`[invoice-payments] webhook event ${event.id} could not be stored: ${error instanceof Error ? error.message : 'unknown error'}`);
-      return fail(ctx, 503, 'The event could not be stored; Stripe will deliver it again.');
-    }
-    ctx.status = 200;
-    ctx.body = { received: true, duplicate: stored.duplicate };
-    if (stored.row) {
-      const id = stored.row.id;
-      setImmediate(() => {
-        getService(strapi, 'webhook-events').processById(id).catch((error: unknown) => {
-          strapi.log.warn(`[invoice-payments] event ${event.id} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`);
-        });
-      });
+      await receive(strapi, ctx);
+    } finally {
+      answered();
     }
   },
 });

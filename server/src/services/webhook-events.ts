@@ -4,6 +4,7 @@ import type { ProviderEvent } from '../providers/types';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
+import { eventLoopLoad } from '../utils/event-loop-load';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
@@ -76,6 +77,62 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return count === 1;
   }
 
+  const queue: number[] = [];
+  const MAX_QUEUED = 10_000;
+  let active = 0;
+  /** Webhook deliveries this process is answering right now, and when the last one came in. */
+  let arriving = 0;
+  let lastArrivalAt = 0;
+  let lastStartAt = 0;
+  let wakeUp: NodeJS.Timeout | null = null;
+  const loopLoad = eventLoopLoad();
+
+  /**
+   * Answering Stripe comes first (Stripe's own advice: acknowledge, then do the work). While
+   * deliveries are coming in, settlement only takes what the event loop leaves over: one event at
+   * a time, started only when the loop was less than BUSY in the last 100 ms, and at least one per
+   * second so it never stops. Between bursts the full `worker.concurrency` applies.
+   */
+  const BUSY = 0.6;
+  const QUIET_MS = 200;
+  function underLoad(): boolean {
+    return arriving > 0 || Date.now() - lastArrivalAt < QUIET_MS;
+  }
+  function mayStart(): boolean {
+    return !underLoad() || loopLoad() < BUSY || Date.now() - lastStartAt >= 1000;
+  }
+
+  function pump(): void {
+    const configured = Math.max(1, config().concurrency ?? 16);
+    const limit = underLoad() ? 1 : configured;
+    while (active < limit && queue.length > 0 && mayStart()) {
+      const id = queue.shift()!;
+      active += 1;
+      lastStartAt = Date.now();
+      processOne(id).finally(() => {
+        active -= 1;
+        pump();
+      });
+    }
+    // Events are waiting for the load to drop: look again shortly.
+    if (queue.length > 0 && active < configured && !wakeUp) {
+      wakeUp = setTimeout(() => {
+        wakeUp = null;
+        pump();
+      }, 50);
+      wakeUp.unref();
+    }
+  }
+
+  async function processOne(id: number): Promise<void> {
+    try {
+      const row = (await events().findOne({ where: { id } })) as EventRow | null;
+      if (row) await process(row);
+    } catch (error) {
+      strapi.log.warn(`[invoice-payments] webhook event #${id} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
+  }
+
   async function process(row: EventRow): Promise<void> {
     if (!(await claim(row))) return;
     await execute(row, row.attempts + 1);
@@ -142,22 +199,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (row) await process(row);
     },
 
-    /** Events whose time has come: new, failed and due for retry, or stuck with an expired lock. */
-    async runDue(limit = 25): Promise<number> {
-      const now = new Date();
-      const due = (await events().findMany({
-        where: {
-          $or: [
-            { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
-            { status: 'failed', nextAttemptAt: { $lte: now } },
-            { status: 'processing', lockedUntil: { $lt: now } },
-          ],
-        },
-        orderBy: { id: 'asc' },
-        limit,
-      })) as EventRow[];
-      for (const row of due) await process(row);
-      return due.length;
+    /**
+     * Processes a just-stored event in this process, at most `worker.concurrency` at a time.
+     * Events wait here unclaimed, so a claim's lock only starts when its processing does: an
+     * unbounded burst would otherwise claim thousands at once, and locks could expire (letting
+     * another instance process the same event again) while they wait for a connection. Past
+     * MAX_QUEUED the event is left to the retry worker, which finds it `received`.
+     */
+    enqueue(id: number): void {
+      if (queue.length >= MAX_QUEUED) return;
+      queue.push(id);
+      pump();
+    },
+
+    /** Marks a delivery as being answered; call the returned function once it has been. */
+    arriving(): () => void {
+      arriving += 1;
+      lastArrivalAt = Date.now();
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        arriving -= 1;
+        lastArrivalAt = Date.now();
+      };
+    },
+
+    /**
+     * Events whose time has come: new, failed and due for retry, or stuck with an expired lock.
+     * Batch after batch until none is left (at most `maxBatches` per tick), so a restarted process
+     * catches up at settlement speed rather than one batch per tick.
+     */
+    async runDue(limit = 25, maxBatches = 40): Promise<number> {
+      let total = 0;
+      for (let batch = 0; batch < maxBatches; batch += 1) {
+        const now = new Date();
+        const due = (await events().findMany({
+          where: {
+            $or: [
+              { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+              { status: 'failed', nextAttemptAt: { $lte: now } },
+              { status: 'processing', lockedUntil: { $lt: now } },
+            ],
+          },
+          orderBy: { id: 'asc' },
+          limit,
+        })) as EventRow[];
+        for (const row of due) {
+          // Background work too: it waits while the loop is busy answering deliveries.
+          if (underLoad() && loopLoad() >= BUSY) return total;
+          await process(row);
+          total += 1;
+        }
+        if (due.length < limit) break;
+      }
+      return total;
     },
 
     async replay(documentId: string, actor: Actor) {

@@ -54,5 +54,7 @@ export default {
     { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },
     { name: 'invoice_payments_invoices_pay_token_uq', columns: ['pay_token'], type: 'unique' },
     { name: 'invoice_payments_invoices_status_idx', columns: ['status'] },
+    // The admin list's default order (newest first): a page is an index range, not a sort of every invoice.
+    { name: 'invoice_payments_invoices_created_idx', columns: ['created_at', 'id'] },
   ],
 };

@@ -160,15 +160,28 @@ export function verifyStripeEvent(rawBody: string, signature: string | undefined
     const stale = error instanceof Error && /tolerance/i.test(error.message);
     throw new ProviderRequestError(stale ? 'The signature timestamp is outside the tolerance zone.' : 'The signature does not match the payload.', false, stale ? 'signature_stale' : 'signature_invalid');
   }
-  const object = (event.data?.object ?? {}) as { id?: unknown; object?: unknown };
+  // Signed does not mean well-formed: refuse what could not be an event (a 400; never stored).
+  const shape = event as unknown as Record<string, unknown> | null;
+  const text = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 255;
+  if (
+    typeof shape !== 'object' || shape === null || Array.isArray(shape) ||
+    !text(shape.id) || !text(shape.type) ||
+    (shape.created !== undefined && !Number.isSafeInteger(shape.created)) ||
+    (shape.livemode !== undefined && typeof shape.livemode !== 'boolean') ||
+    (shape.api_version != null && !text(shape.api_version))
+  ) {
+    throw new ProviderRequestError('The event is malformed.', false, 'event_malformed');
+  }
+  const data = shape.data as { object?: unknown } | null | undefined;
+  const object = (data && typeof data === 'object' && data.object && typeof data.object === 'object' ? data.object : {}) as { id?: unknown; object?: unknown };
   return {
     id: event.id,
     type: event.type,
-    created: event.created,
-    livemode: event.livemode,
+    created: Number.isSafeInteger(event.created) ? event.created : Math.floor(Date.now() / 1000),
+    livemode: event.livemode === true,
     apiVersion: event.api_version ?? null,
-    objectId: typeof object.id === 'string' ? object.id : null,
-    objectType: typeof object.object === 'string' ? object.object : null,
+    objectId: text(object.id) ? (object.id as string) : null,
+    objectType: text(object.object) ? (object.object as string) : null,
     payload: event,
   };
 }

@@ -1,0 +1,87 @@
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import type { SeededInvoice } from './db';
+
+/**
+ * Stripe-side fixtures on the stand-in: one succeeded PaymentIntent per invoice, created the way
+ * the plugin creates them (its metadata keys), then the `payment_intent.succeeded` events Stripe
+ * would deliver, ready to be signed and replayed by the load generator.
+ */
+export const META = {
+  invoice: 'invoice_payments_invoice',
+  number: 'invoice_payments_number',
+  portion: 'invoice_payments_portion',
+  fee: 'invoice_payments_fee',
+} as const;
+
+export function standinClient(standinUrl: string, secretKey: string): Stripe {
+  const u = new URL(standinUrl);
+  return new Stripe(secretKey, { host: u.hostname, port: Number(u.port), protocol: 'http', telemetry: false, maxNetworkRetries: 2 });
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next;
+        next += 1;
+        await work(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** Creates and confirms (pm_card_visa) one intent per invoice; returns invoice documentId -> intent id. */
+export async function paidIntents(stripe: Stripe, invoices: readonly SeededInvoice[], concurrency = 16): Promise<Map<string, string>> {
+  const byInvoice = new Map<string, string>();
+  await pool(invoices, concurrency, async (inv) => {
+    const pi = await stripe.paymentIntents.create(
+      {
+        amount: inv.total,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        return_url: 'http://localhost/return',
+        description: `Invoice ${inv.number}`,
+        metadata: { [META.invoice]: inv.documentId, [META.number]: inv.number, [META.portion]: String(inv.total), [META.fee]: '0' },
+      },
+      { idempotencyKey: `bench-pi-${inv.documentId}` },
+    );
+    byInvoice.set(inv.documentId, pi.id);
+  });
+  return byInvoice;
+}
+
+export type StripeEvent = { id: string; type: string; data: { object: { id: string; metadata?: Record<string, string> } } } & Record<string, unknown>;
+
+/** All events of the stand-in (oldest first), optionally of one type. */
+export async function standinEvents(standinUrl: string, type?: string): Promise<StripeEvent[]> {
+  const res = await fetch(`${standinUrl}/_standin/events`);
+  const body = (await res.json()) as { data: StripeEvent[] };
+  return type ? body.data.filter((e) => e.type === type) : body.data;
+}
+
+/** The `payment_intent.succeeded` event of each given invoice, in the invoices' order. */
+export async function succeededEvents(standinUrl: string, invoices: readonly SeededInvoice[]): Promise<StripeEvent[]> {
+  const events = await standinEvents(standinUrl, 'payment_intent.succeeded');
+  const byInvoice = new Map(events.map((e) => [e.data.object.metadata?.[META.invoice], e]));
+  return invoices.map((inv) => {
+    const e = byInvoice.get(inv.documentId);
+    if (!e) throw new Error(`no payment_intent.succeeded event for invoice ${inv.number}`);
+    return e;
+  });
+}
+
+/** Stripe's wire format: pretty-printed JSON, signed `t=<unix>,v1=<hmac>` (one v1 per secret). */
+export function signedDelivery(event: StripeEvent | string, secrets: string | readonly string[], timestamp = Math.floor(Date.now() / 1000)) {
+  const body = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  const v1 = list.map((s) => `v1=${createHmac('sha256', s).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`).join(',');
+  return { body, signature: `t=${timestamp},${v1}` };
+}
+
+/** A template of a stored event payload (compact JSON) with `__EVT__` / `__OBJ__` placeholders. */
+export function eventTemplate(event: StripeEvent): string {
+  return JSON.stringify(event).split(event.id).join('__EVT__').split(event.data.object.id).join('__OBJ__');
+}

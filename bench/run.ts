@@ -1,0 +1,393 @@
+/**
+ * `npm run bench`: the plugin's numbers, side by side with a floor, on SQLite and PostgreSQL.
+ *
+ *   node scripts/run-bench.js [--db=sqlite,postgres] [--events=1000000] [--invoices=100000]
+ *                             [--rate=200] [--quick] [--no-docs]
+ *
+ * Per database: a fresh database, the Stripe stand-in and Strapi (the test app, `strapi start`)
+ * each in their own process, autocannon in this one. Phase A measures with a small history
+ * (1,000 stored events), phase B after bulk-seeding the full history (default 1,000,000 events and
+ * 100,000 invoices) and restarting Strapi. Results: bench/results/latest.json (+ a dated copy),
+ * a table on stdout, and the results section and charts of docs/performance.md.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../tests/support/database';
+import { appSecrets, registerAdmin, saveSettings, startStandinProcess, startStrapiProcess, type StandinProcess, type StrapiProcess } from '../tests/support/processes';
+import { startSmtpSink as startSmtp } from './lib/smtp-sink';
+import { openDb, pendingEvents, seedEvents, seedHistoryInvoices, seedOpenInvoices, TABLES, type BenchDb, type Client, type SeededInvoice } from './lib/db';
+import { eventTemplate, paidIntents, signedDelivery, standinClient, succeededEvents, type StripeEvent } from './lib/fixtures';
+import { runLoad, type LoadResult } from './lib/load';
+import { renderReport } from './lib/report';
+
+const ROOT = path.resolve(__dirname, '..');
+const BENCH_KEYS = {
+  publishableKey: 'pk_test_51BenchPublishable00000000000',
+  secretKey: 'sk_test_51BenchSecretKey000000000000000',
+  webhookSecret: 'whsec_benchSigningSecret0000000000000000',
+};
+
+interface Args {
+  dbs: Client[];
+  events: number;
+  invoices: number;
+  rate: number;
+  quick: boolean;
+  docs: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const quick = argv.includes('--quick');
+  const dbs = (get('db') ?? 'sqlite,postgres').split(',').map((s) => s.trim()) as Client[];
+  for (const d of dbs) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
+  return {
+    dbs,
+    events: Number(get('events') ?? (quick ? 20_000 : 1_000_000)),
+    invoices: Number(get('invoices') ?? (quick ? 5_000 : 100_000)),
+    rate: Number(get('rate') ?? 200),
+    quick,
+    docs: !argv.includes('--no-docs'),
+  };
+}
+
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number) => Math.round(ms / 100) / 10;
+
+/** Waits until every stored event reached a final state; returns when that happened. */
+async function drain(db: BenchDb, timeoutMs = 600_000): Promise<{ at: number; pending: number }> {
+  const started = Date.now();
+  for (;;) {
+    const pending = await pendingEvents(db);
+    if (pending === 0) return { at: Date.now(), pending };
+    if (Date.now() - started > timeoutMs) return { at: Date.now(), pending };
+    await sleep(100);
+  }
+}
+
+function webhookFeed(events: StripeEvent[]) {
+  let i = 0;
+  return () => {
+    const e = events[i % events.length]!;
+    i += 1;
+    const { body, signature } = signedDelivery(e, BENCH_KEYS.webhookSecret);
+    return { body, headers: { 'stripe-signature': signature } };
+  };
+}
+
+function floorFeed(sample: StripeEvent, tag: string) {
+  const template = JSON.stringify(sample, null, 2).split(sample.id).join('__ID__');
+  let i = 0;
+  return () => {
+    i += 1;
+    return { body: template.split('__ID__').join(`evt_floor_${tag}_${i}`) };
+  };
+}
+
+function intentFeed(invoices: SeededInvoice[]) {
+  let i = 0;
+  return () => {
+    const inv = invoices[i % invoices.length]!;
+    i += 1;
+    return { path: `/api/invoice-payments/invoices/${inv.documentId}/payment-intent`, body: JSON.stringify({ token: inv.token }) };
+  };
+}
+
+interface Scenario extends LoadResult {
+  settledPerS?: number;
+  settleSeconds?: number;
+  pendingAfter?: number;
+  emails?: number;
+}
+
+interface DbResult {
+  client: Client;
+  version: string;
+  seeding: Record<string, { rows: number; seconds: number }>;
+  counts: { small: Record<string, number>; large: Record<string, number> };
+  scenarios: Record<string, Scenario>;
+  /** Every round of the alternating growth comparison (the scenarios hold their medians). */
+  rounds: { small: Scenario[]; large: Scenario[]; floor: Scenario[] };
+  checks: Record<string, boolean | number | string>;
+  loadAverage: number[];
+}
+
+async function counts(db: BenchDb): Promise<Record<string, number>> {
+  return {
+    webhookEvents: await db.count(TABLES.events),
+    invoices: await db.count(TABLES.invoices),
+    payments: await db.count(TABLES.payments),
+    auditEntries: await db.count(TABLES.audit),
+  };
+}
+
+/** The run whose p99 is the median of the rounds, with the median p50 as well. */
+function median(runs: Scenario[], name: string): Scenario {
+  const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const byP99 = [...runs].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(runs.length / 2)]!;
+  return { ...byP99, name, latencyMs: { ...byP99.latencyMs, p50: mid(runs.map((r) => r.latencyMs.p50)), p99: byP99.latencyMs.p99 } };
+}
+
+interface Site {
+  name: 'small' | 'large';
+  database: TestDatabase;
+  db: BenchDb;
+  app: StrapiProcess | null;
+}
+
+async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
+  process.env.DATABASE_CLIENT = client;
+  const standin: StandinProcess = await startStandinProcess();
+  const smtp = await startSmtp();
+  const secrets = appSecrets();
+  const logDir = path.join(ROOT, 'bench', 'results', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const result: DbResult = { client, version: '', seeding: {}, counts: { small: {}, large: {} }, scenarios: {}, rounds: { small: [], large: [], floor: [] }, checks: {}, loadAverage: [] };
+  const stripe = standinClient(standin.url, BENCH_KEYS.secretKey);
+  const q = args.quick;
+  const sizes = {
+    warm: q ? 300 : 1000,
+    webhookMax: q ? 1000 : 3000,
+    rateSeconds: q ? 5 : 8,
+    rounds: q ? 1 : 3,
+    piMax: q ? 400 : 2000,
+    piRate: 50,
+    piRateS: q ? 5 : 10,
+  };
+  const rateEvents = args.rate * sizes.rateSeconds;
+  const sites: Site[] = [];
+  const start = (site: Site) => {
+    const logFile = path.join(logDir, `${client}-${site.name}.log`);
+    writeFileSync(logFile, '');
+    return startStrapiProcess({ name: `bench-${client}-${site.name}`, env: { ...site.database.env, STRIPE_API_BASE: standin.url, SMTP_PORT: String(smtp.port), BENCH_FLOOR: 'true', STRAPI_LOG_LEVEL: 'warn' }, secrets, logFile });
+  };
+  const site = async (name: 'small' | 'large'): Promise<Site> => {
+    const database = await createTestDatabase();
+    const s: Site = { name, database, db: null as unknown as BenchDb, app: null };
+    sites.push(s);
+    // Schema, first admin and Stripe keys, through the app itself; then stopped for seeding.
+    const t = Date.now();
+    s.app = await start(s);
+    log(`${client}/${name}: Strapi up in ${secs(Date.now() - t)} s`);
+    await saveSettings(s.app.url, await registerAdmin(s.app.url), { ...BENCH_KEYS });
+    await s.app.stop();
+    s.app = null;
+    s.db = await openDb(database.env);
+    return s;
+  };
+  const webhook = (url: string, name: string, events: StripeEvent[], extra: Partial<Parameters<typeof runLoad>[0]>) =>
+    runLoad({ name, url, path: '/api/invoice-payments/webhooks/stripe', next: webhookFeed(events), connections: 32, amount: events.length, ...extra });
+  const floor = (url: string, name: string, tag: string, sample: StripeEvent, extra: Partial<Parameters<typeof runLoad>[0]>) =>
+    runLoad({ name, url, path: '/api/bench-rows', next: floorFeed(sample, tag), connections: 32, ...extra });
+
+  try {
+    // ---------- two databases side by side: a small and a full history ----------
+    const small = await site('small');
+    const large = await site('large');
+    result.version = client === 'postgres' ? String((await small.db.query<{ v: string }>('SELECT version() AS v'))[0]!.v).split(' on ')[0]! : `SQLite ${String((await small.db.query<{ v: string }>('SELECT sqlite_version() AS v'))[0]!.v)}`;
+
+    let t = Date.now();
+    const openSmall = await seedOpenInvoices(small.db, sizes.warm + sizes.webhookMax + sizes.rounds * rateEvents + 100, 'WHA');
+    const piInvoices = await seedOpenInvoices(small.db, sizes.warm + sizes.piMax + sizes.piRate * sizes.piRateS + 100, 'PIA');
+    const openLarge = await seedOpenInvoices(large.db, sizes.warm + sizes.rounds * rateEvents + 100, 'WHB');
+    await paidIntents(stripe, [...openSmall, ...openLarge]);
+    const eventsSmall = await succeededEvents(standin.url, openSmall);
+    const eventsLarge = await succeededEvents(standin.url, openLarge);
+    log(`${client}: ${eventsSmall.length + eventsLarge.length} invoices paid at the stand-in, events collected, in ${secs(Date.now() - t)} s`);
+    const template = eventTemplate(eventsSmall[0]!);
+    const sample = eventsSmall[0]!;
+
+    // Small history: 1,000 stored events and 1,000 invoices (half paid).
+    const smallEvents = Math.min(1000, args.events);
+    t = Date.now();
+    await seedHistoryInvoices(small.db, Math.min(1000, args.invoices), 'HIST');
+    await seedEvents(small.db, smallEvents, 'hist', template);
+    result.seeding.smallHistory = { rows: smallEvents + Math.min(1000, args.invoices), seconds: secs(Date.now() - t) };
+    await small.db.analyze();
+
+    // Full history, bulk-inserted at database speed.
+    const historyInvoices = Math.max(0, args.invoices - openLarge.length);
+    log(`${client}: seeding ${args.events.toLocaleString('en')} events and ${historyInvoices.toLocaleString('en')} invoices`);
+    t = Date.now();
+    let lastReport = Date.now();
+    await seedEvents(large.db, args.events, 'hist', template, (done) => {
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        log(`${client}:   ${done.toLocaleString('en')} events (${secs(Date.now() - t)} s)`);
+      }
+    });
+    result.seeding.events = { rows: args.events, seconds: secs(Date.now() - t) };
+    t = Date.now();
+    await seedHistoryInvoices(large.db, historyInvoices, 'HISTB');
+    result.seeding.invoices = { rows: historyInvoices, seconds: secs(Date.now() - t) };
+    t = Date.now();
+    await large.db.analyze();
+    result.seeding.analyze = { rows: 0, seconds: secs(Date.now() - t) };
+    log(`${client}: seeded in ${secs((result.seeding.events.seconds + result.seeding.invoices.seconds) * 1000)} s (+ ANALYZE ${result.seeding.analyze.seconds} s)`);
+    result.counts.small = await counts(small.db);
+    result.counts.large = await counts(large.db);
+
+    small.app = await start(small);
+    large.app = await start(large);
+    const S = small.app.url;
+    const L = large.app.url;
+    const adminLarge = await registerAdmin(L);
+
+    log(`${client}: warm-up`);
+    let si = 0;
+    let li = 0;
+    const takeSmall = (n: number) => eventsSmall.slice(si, (si += n));
+    const takeLarge = (n: number) => eventsLarge.slice(li, (li += n));
+    await floor(S, 'warm', 'warmS', sample, { connections: 8, amount: sizes.warm });
+    await floor(L, 'warm', 'warmL', sample, { connections: 8, amount: sizes.warm });
+    // Both sites get the same warm-up (JIT, connection pools, caches) before they are compared.
+    await webhook(S, 'warm', takeSmall(sizes.warm), { connections: 16 });
+    await webhook(L, 'warm', takeLarge(sizes.warm), { connections: 16 });
+    await drain(small.db);
+    await drain(large.db);
+    await runLoad({ name: 'warm', url: S, path: '/', next: intentFeed(piInvoices.slice(0, sizes.warm)), connections: 4, amount: sizes.warm });
+    await sleep(1000);
+
+    log(`${client}: floor, max throughput`);
+    result.scenarios.floorMax = await floor(S, 'floor max', 'max', sample, { connections: 16, durationS: q ? 5 : 10 });
+    await sleep(1000);
+
+    // Growth: the same fixed-rate run on the small and the full history, alternating, so both
+    // see the same machine; the table shows the medians.
+    for (let round = 1; round <= sizes.rounds; round += 1) {
+      log(`${client}: round ${round}/${sizes.rounds} at ${args.rate}/s: floor, small history, full history`);
+      result.loadAverage.push(Math.round(os.loadavg()[0]! * 100) / 100);
+      result.rounds.floor.push(await floor(S, `floor ${args.rate}/s`, `rate${round}`, sample, { overallRate: args.rate, amount: rateEvents }));
+      await sleep(1000);
+      // Odd rounds start with the small history, even rounds with the full one.
+      const runs = [
+        async () => {
+          const ws = await webhook(S, `webhook ${args.rate}/s (1,000 events)`, takeSmall(rateEvents), { overallRate: args.rate });
+          result.rounds.small.push({ ...ws, pendingAfter: (await drain(small.db)).pending });
+        },
+        async () => {
+          const wl = await webhook(L, `webhook ${args.rate}/s (full history)`, takeLarge(rateEvents), { overallRate: args.rate });
+          result.rounds.large.push({ ...wl, pendingAfter: (await drain(large.db)).pending });
+        },
+      ];
+      for (const run of round % 2 === 1 ? runs : [...runs].reverse()) {
+        await run();
+        await sleep(2000);
+      }
+    }
+    result.scenarios.floorRate = median(result.rounds.floor, `floor ${args.rate}/s`);
+    result.scenarios.webhookRateSmall = median(result.rounds.small, `webhook ${args.rate}/s, small history`);
+    result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${args.rate}/s, full history`);
+
+    log(`${client}: webhook, max throughput (${sizes.webhookMax} distinct events)`);
+    const mailsBefore = smtp.count();
+    const started = Date.now();
+    const wmax = await webhook(S, 'webhook max', takeSmall(sizes.webhookMax), { connections: 16 });
+    const drained = await drain(small.db);
+    result.scenarios.webhookMax = {
+      ...wmax,
+      settleSeconds: secs(drained.at - started),
+      settledPerS: Math.round((wmax.ok / ((drained.at - started) / 1000)) * 10) / 10,
+      pendingAfter: drained.pending,
+      emails: smtp.count() - mailsBefore,
+    };
+    await sleep(1000);
+
+
+    log(`${client}: payment intent, max throughput and at ${sizes.piRate}/s`);
+    const piMaxInv = piInvoices.slice(sizes.warm, sizes.warm + sizes.piMax);
+    result.scenarios.intentMax = await runLoad({ name: 'payment-intent max', url: S, path: '/', next: intentFeed(piMaxInv), connections: 8, amount: piMaxInv.length });
+    await sleep(1000);
+    const piRateInv = piInvoices.slice(sizes.warm + sizes.piMax);
+    result.scenarios.intentRate = await runLoad({ name: `payment-intent ${sizes.piRate}/s`, url: S, path: '/', next: intentFeed(piRateInv), connections: 16, overallRate: sizes.piRate, amount: sizes.piRate * sizes.piRateS });
+    await sleep(1000);
+
+    const totalInvoices = await large.db.count(TABLES.invoices);
+    const deepPage = Math.max(1, Math.floor(totalInvoices / 25 / 2));
+    log(`${client}: admin invoice list (${totalInvoices.toLocaleString('en')} invoices)`);
+    const list = (query: string) => `/invoice-payments/invoices?${query}`;
+    const admin = (name: string, query: string, extra: Partial<Parameters<typeof runLoad>[0]>) => runLoad({ name, url: L, method: 'GET', path: list(query), headers: adminLarge, connections: 8, ...extra });
+    // An admin list is paged by people, not by load generators: the target applies at 10 pages/s;
+    // 50/s and the maximum show the headroom. The floor for admin routes is Strapi's own
+    // GET /admin/users/me (the same admin authentication and permission checks, one query).
+    const listRuns = q ? 100 : 300;
+    await admin('warm', 'page=1&pageSize=25', { connections: 4, amount: 200 });
+    result.scenarios.adminFloorRate = await runLoad({ name: 'GET /admin/users/me 10/s', url: L, method: 'GET', path: '/admin/users/me', headers: adminLarge, connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminListRate = await admin('admin list p1 10/s', 'page=1&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminListDeep = await admin(`admin list p${deepPage} 10/s`, `page=${deepPage}&pageSize=25`, { connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminListSearch = await admin('admin list search 10/s', 'q=HISTB-00042&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminListStatus = await admin('admin list status=paid 10/s', 'status=paid&page=3&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminList50 = await admin('admin list p1 50/s', 'page=1&pageSize=25', { overallRate: 50, amount: listRuns });
+    result.scenarios.adminFloorMax = await runLoad({ name: 'GET /admin/users/me max', url: L, method: 'GET', path: '/admin/users/me', headers: adminLarge, connections: 8, durationS: q ? 5 : 10 });
+    result.scenarios.adminListMax = await admin('admin list p1 max', 'page=1&pageSize=25', { durationS: q ? 5 : 10 });
+
+    // What was measured also has to be right: every stored event settled once, one email each.
+    const scenarioEvents = "stripe_event_id NOT LIKE 'evt_hist%'";
+    const both = async (f: (db: BenchDb) => Promise<number>) => (await f(small.db)) + (await f(large.db));
+    result.checks = {
+      storedEvents: await both((db) => db.count(TABLES.events, scenarioEvents)),
+      processedEvents: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status = 'processed'`)),
+      invoicesPaidByWebhook: await both((db) => db.count(TABLES.invoices, "(number LIKE 'WHA-%' OR number LIKE 'WHB-%') AND status = 'paid'")),
+      pendingEvents: await both((db) => pendingEvents(db)),
+      failedOrDeadLettered: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status IN ('failed', 'dead_lettered')`)),
+      confirmationEmails: smtp.count(),
+      '5xx': [...Object.values(result.scenarios), ...result.rounds.small, ...result.rounds.large, ...result.rounds.floor].reduce((n, r) => n + r.status5xx, 0),
+    };
+    return result;
+  } finally {
+    for (const s of sites) {
+      if (s.app) await s.app.stop().catch(() => undefined);
+      await s.db?.close().catch(() => undefined);
+      await s.database.drop().catch(() => undefined);
+    }
+    await standin.stop();
+    await smtp.close();
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const results: Record<string, DbResult> = {};
+  for (const client of args.dbs) {
+    const t = Date.now();
+    log(`=== ${client} ===`);
+    results[client] = await benchDatabase(client, args);
+    log(`${client}: done in ${secs(Date.now() - t)} s`);
+  }
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const output = {
+    meta: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      commit,
+      node: process.version,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      args,
+      tool: `autocannon ${require('autocannon/package.json').version}`,
+    },
+    results,
+  };
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(output, null, 2)}\n`;
+  writeFileSync(path.join(dir, 'latest.json'), json);
+  writeFileSync(path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`), json);
+  const { table } = renderReport(output, { writeDocs: args.docs && !args.quick, root: ROOT });
+  process.stdout.write(`\n${table}\n`);
+  log(`results: bench/results/latest.json${args.docs && !args.quick ? ', docs/performance.md, docs/bench-*.svg' : ''}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

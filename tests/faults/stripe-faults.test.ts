@@ -1,0 +1,184 @@
+import Stripe from 'stripe';
+import { seedOpenInvoices, TABLES, type SeededInvoice } from '../../bench/lib/db';
+import type { StripeEvent } from '../../bench/lib/fixtures';
+import { deliver, KEYS, recordResponse, SQL, startCluster, waitFor, type Cluster } from './support/cluster';
+
+/**
+ * Stripe misbehaves: 500s, 429s and calls that never answer, before or after Stripe did the work
+ * (the stand-in's faults; the plugin's Stripe client times out after 1.5 s and retries twice).
+ * Every retry (the SDK's own, and the client's or admin's next click) carries the same
+ * Idempotency-Key, so no PaymentIntent and no refund is ever made twice; when the plugin gives up,
+ * the caller gets a 502 saying what happened and that retrying is safe, never a stack trace.
+ */
+jest.setTimeout(240_000);
+let cluster: Cluster;
+let stripe: Stripe;
+let url: string;
+let n = 0;
+
+beforeAll(async () => {
+  cluster = await startCluster({ instances: 1, env: { STRIPE_TIMEOUT_MS: '1500', STRIPE_MAX_NETWORK_RETRIES: '2' } });
+  url = cluster.instances[0]!.url;
+  stripe = new Stripe(KEYS.secretKey, { host: '127.0.0.1', port: cluster.standin.port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+async function invoice(amount = 120_000): Promise<SeededInvoice> {
+  n += 1;
+  const [inv] = await seedOpenInvoices(cluster.db, 1, `SF${n}`, amount);
+  return inv!;
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const started = Date.now();
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  recordResponse('POST', path, res.status, text);
+  return { status: res.status, body: JSON.parse(text) as { data?: Record<string, unknown>; error?: { message: string; name: string } }, text, ms: Date.now() - started };
+}
+
+const requestIntent = (inv: SeededInvoice) => post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`, { token: inv.token });
+const intentsFor = (inv: SeededInvoice) => stripe.paymentIntents.search({ query: `metadata['invoice_payments_invoice']:'${inv.documentId}'` }).then((r) => r.data);
+const callsTo = (method: string, path: string, since: number) => cluster.stripeCalls.slice(since).filter((c) => c.method === method && c.path === path);
+const ledgerRows = (inv: SeededInvoice) =>
+  cluster.db.query<{ payment_intent_id: string; status: string; document_id: string }>(
+    `SELECT p.payment_intent_id, p.status, p.document_id FROM ${TABLES.payments} p JOIN ${TABLES.paymentInvoice} l ON l.payment_id = p.id JOIN ${TABLES.invoices} i ON i.id = l.invoice_id WHERE i.document_id = ?`,
+    [inv.documentId],
+  );
+const clean = (text: string) => expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|sk_test_|whsec_|Stripe-Should-Retry|api_error/);
+
+describe('creating the PaymentIntent', () => {
+  it.each([
+    ['500 once, before Stripe did anything', { status: 500, times: 1 }, 2],
+    ['500 once, after Stripe created the intent', { status: 500, times: 1, afterProcessing: true }, 2],
+    ['429 twice, after Stripe created the intent', { status: 429, times: 2, afterProcessing: true }, 3],
+    ['no answer once (timeout), after Stripe created the intent', { timeoutMs: 4000, times: 1, afterProcessing: true }, 2],
+  ])('%s: the SDK retries with the same key, one intent, the client gets it', async (_name, fault, calls) => {
+    const inv = await invoice();
+    const mark = cluster.stripeCalls.length;
+    cluster.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
+    const res = await requestIntent(inv);
+    expect(res.status).toBe(200);
+    const creates = callsTo('POST', '/v1/payment_intents', mark);
+    expect(creates).toHaveLength(calls);
+    expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(1);
+    expect(creates[0]!.idempotencyKey).toMatch(/^ip-/);
+    const intents = await intentsFor(inv);
+    expect(intents.map((i) => i.id)).toEqual([res.body.data!.paymentIntentId]);
+    expect((await ledgerRows(inv)).map((r) => r.payment_intent_id)).toEqual([res.body.data!.paymentIntentId]);
+  });
+
+  it.each([
+    ['500 on every try, after Stripe created the intent', { status: 500, times: 3, afterProcessing: true }, 1],
+    ['429 on every try, before Stripe did anything', { status: 429, times: 3 }, 0],
+    ['no answer on every try (timeouts), after Stripe created the intent', { timeoutMs: 4000, times: 3, afterProcessing: true }, 1],
+    ['no answer on every try (timeouts), before Stripe did anything', { timeoutMs: 4000, times: 3 }, 0],
+  ])('%s: a clear 502; the client retries later and gets exactly one intent', async (_name, fault, madeBeforeRetry) => {
+    const inv = await invoice();
+    const mark = cluster.stripeCalls.length;
+    cluster.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
+    const failed = await requestIntent(inv);
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toMatchObject({ name: 'PaymentProviderError', message: 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.' });
+    clean(failed.text);
+    expect(await intentsFor(inv)).toHaveLength(madeBeforeRetry);
+    expect(await ledgerRows(inv)).toHaveLength(0);
+
+    const retry = await requestIntent(inv);
+    expect(retry.status).toBe(200);
+    const creates = callsTo('POST', '/v1/payment_intents', mark);
+    expect(creates).toHaveLength(4);
+    expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(1);
+    const intents = await intentsFor(inv);
+    expect(intents.map((i) => i.id)).toEqual([retry.body.data!.paymentIntentId]);
+    expect((await ledgerRows(inv)).map((r) => r.payment_intent_id)).toEqual([retry.body.data!.paymentIntentId]);
+  });
+});
+
+describe('refunds', () => {
+  /** An invoice paid by card through the plugin (intent, Stripe.js confirm, confirm-payment). */
+  async function paidPayment(amount = 120_000) {
+    const inv = await invoice(amount);
+    const intent = await requestIntent(inv);
+    const piId = intent.body.data!.paymentIntentId as string;
+    await stripe.paymentIntents.confirm(piId, { payment_method: 'pm_card_visa', return_url: 'http://localhost/return' });
+    const confirmed = await post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`, { token: inv.token, paymentIntentId: piId });
+    expect(confirmed.body.data).toMatchObject({ paymentStatus: 'succeeded' });
+    const [row] = await ledgerRows(inv);
+    return { inv, piId, paymentDocumentId: row!.document_id };
+  }
+  const refund = (paymentDocumentId: string, body: Record<string, unknown>) => post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster.auth);
+  const stripeRefunds = (piId: string) => stripe.refunds.list({ payment_intent: piId, limit: 100 }).then((r) => r.data);
+  const localRefunds = (piId: string) =>
+    cluster.db.query<{ stripe_refund_id: string; amount: number; requested_by: string }>(
+      `SELECT r.stripe_refund_id, r.amount, r.requested_by FROM ${TABLES.refunds} r JOIN invoice_payments_refunds_payment_lnk l ON l.refund_id = r.id JOIN ${TABLES.payments} p ON p.id = l.payment_id WHERE p.payment_intent_id = ?`,
+      [piId],
+    );
+
+  it.each([
+    ['500 once, after Stripe made the refund', { status: 500, times: 1, afterProcessing: true }, 2],
+    ['429 once, before Stripe did anything', { status: 429, times: 1 }, 2],
+    ['no answer once (timeout), after Stripe made the refund', { timeoutMs: 4000, times: 1, afterProcessing: true }, 2],
+  ])('%s: the SDK retries with the same key; one refund', async (_name, fault, calls) => {
+    const { piId, paymentDocumentId } = await paidPayment();
+    const mark = cluster.stripeCalls.length;
+    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
+    const res = await refund(paymentDocumentId, { amount: 20_000 });
+    expect(res.status).toBe(200);
+    const creates = callsTo('POST', '/v1/refunds', mark);
+    expect(creates).toHaveLength(calls);
+    expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(1);
+    expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([20_000]);
+    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([20_000]);
+  });
+
+  it.each([
+    ['500 on every try, after Stripe made the refund', { status: 500, times: 3, afterProcessing: true }, 1],
+    ['429 on every try, before Stripe did anything', { status: 429, times: 3 }, 0],
+    ['no answer on every try, after Stripe made the refund', { timeoutMs: 4000, times: 3, afterProcessing: true }, 1],
+  ])('%s: a clear 502; the admin retries and there is still one refund', async (_name, fault, madeBeforeRetry) => {
+    const { piId, paymentDocumentId } = await paidPayment();
+    const mark = cluster.stripeCalls.length;
+    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
+    const failed = await refund(paymentDocumentId, { amount: 30_000 });
+    expect(failed.status).toBe(502);
+    expect(failed.body.error!.name).toBe('PaymentProviderError');
+    expect(failed.body.error!.message).toMatch(/did not confirm the refund.*only once/);
+    clean(failed.text);
+    expect(await stripeRefunds(piId)).toHaveLength(madeBeforeRetry);
+
+    const retry = await refund(paymentDocumentId, { amount: 30_000 });
+    expect(retry.status).toBe(200);
+    const creates = callsTo('POST', '/v1/refunds', mark);
+    expect(creates).toHaveLength(4);
+    expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(1);
+    expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
+    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
+  });
+
+  it.each([
+    ['without a key from the client', {}],
+    ['with the admin dialog\'s idempotency key', { idempotencyKey: 'dialog-4f1c2a9b' }],
+  ])('a lost answer, the webhook books the refund, then the admin retries (%s): still one refund', async (_name, extra) => {
+    const { piId, paymentDocumentId } = await paidPayment();
+    const mark = cluster.standin.control.events().length;
+    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 3, afterProcessing: true });
+    expect((await refund(paymentDocumentId, { amount: 25_000, ...extra })).status).toBe(502);
+    // Stripe's charge.refunded webhook arrives before the admin tries again.
+    const event = cluster.standin.control.events().slice(mark).find((e) => e.type === 'charge.refunded') as unknown as StripeEvent;
+    expect((await deliver(url, event)).status).toBe(200);
+    await waitFor(() => SQL.pending(cluster.db), (p) => p === 0, 30_000, 'the webhook processed');
+    expect((await localRefunds(piId)).map((r) => [r.amount, r.requested_by])).toEqual([[25_000, 'stripe']]);
+
+    const retry = await refund(paymentDocumentId, { amount: 25_000, ...extra });
+    expect(retry.status).toBe(200);
+    expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
+    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
+    // A second, deliberate refund of the same amount is still possible afterwards.
+    const second = await refund(paymentDocumentId, { amount: 25_000, ...('idempotencyKey' in extra ? { idempotencyKey: 'dialog-77aa01ff' } : {}) });
+    expect(second.status).toBe(200);
+    expect((await stripeRefunds(piId)).map((r) => r.amount).sort()).toEqual([25_000, 25_000]);
+  });
+});
