@@ -73,6 +73,9 @@ module.exports = {
       roots: ['<rootDir>/tests/browser'],
       testMatch: ['**/*.test.ts'],
       transform,
+      // Secret scan of every log line and response of the run (tests/support/log-scan.ts).
+      globalSetup: '<rootDir>/tests/support/log-scan-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/log-scan-teardown.ts',
     },
     {
       // Real Strapi processes on one PostgreSQL database, killed and cut off mid-burst:

@@ -19,23 +19,26 @@ export function standinClient(standinUrl: string, secretKey: string): Stripe {
   return new Stripe(secretKey, { host: u.hostname, port: Number(u.port), protocol: 'http', telemetry: false, maxNetworkRetries: 2 });
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+/** Runs `work` over `items` with at most `concurrency` in flight; results in input order. */
+export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
       while (next < items.length) {
         const i = next;
         next += 1;
-        await work(items[i]!, i);
+        results[i] = await work(items[i]!, i);
       }
     }),
   );
+  return results;
 }
 
 /** Creates and confirms (pm_card_visa) one intent per invoice; returns invoice documentId -> intent id. */
 export async function paidIntents(stripe: Stripe, invoices: readonly SeededInvoice[], concurrency = 16): Promise<Map<string, string>> {
   const byInvoice = new Map<string, string>();
-  await pool(invoices, concurrency, async (inv) => {
+  await inPool(invoices, concurrency, async (inv) => {
     const pi = await stripe.paymentIntents.create(
       {
         amount: inv.total,

@@ -1,27 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadResult } from './load';
+import type { BenchOutput, DbResult, Scenario } from './types';
+
+export type { BenchOutput } from './types';
 
 /**
  * Turns bench results into the table printed at the end of `npm run bench`, the generated block of
  * docs/performance.md (between the bench:results markers) and two hand-drawn SVG charts.
  */
-type Scenario = LoadResult & { settledPerS?: number; settleSeconds?: number; pendingAfter?: number; emails?: number };
-interface DbResult {
-  client: string;
-  version: string;
-  seeding: Record<string, { rows: number; seconds: number }>;
-  counts: { small: Record<string, number>; large: Record<string, number> };
-  scenarios: Record<string, Scenario>;
-  rounds: { small: Scenario[]; large: Scenario[]; floor: Scenario[] };
-  checks: Record<string, unknown>;
-  loadAverage: number[];
-}
-export interface BenchOutput {
-  meta: { startedAt: string; commit: string; node: string; cpus: string; memoryGiB: number; tool: string; args: { events: number; invoices: number; rate: number; quick: boolean } };
-  results: Record<string, DbResult>;
-}
-
 const LABEL: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 const n0 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toLocaleString('en'));
 const n2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));

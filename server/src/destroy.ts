@@ -3,4 +3,5 @@ import { getService } from './utils/get-service';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'background').stop();
+  await getService(strapi, 'webhook-events').stop();
 };

@@ -24,6 +24,12 @@ export interface PluginConfig {
   worker: { enabled: boolean; intervalMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number; lockMs: number; concurrency?: number };
   /** Re-checks payments still pending after settings.reconcileAfterMinutes, every intervalMs. */
   reconciliation: { enabled: boolean; intervalMs: number };
+  /**
+   * Payment emails (outbox): one the settling process did not get out (crash, SMTP down) is sent
+   * by the worker once `retryAfterMs` has passed, doubling after each failure; after
+   * `maxAttempts` it is given up and recorded in the audit log.
+   */
+  notifications: { retryAfterMs: number; maxAttempts: number };
 }
 
 export const defaultConfig: PluginConfig = {
@@ -32,6 +38,7 @@ export const defaultConfig: PluginConfig = {
   webhook: { toleranceSeconds: 300 },
   worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000, concurrency: 16 },
   reconciliation: { enabled: true, intervalMs: 300_000 },
+  notifications: { retryAfterMs: 300_000, maxAttempts: 10 },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -60,7 +67,7 @@ export default {
         }
       }
     }
-    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']]] as const) {
+    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']], ['notifications', ['retryAfterMs', 'maxAttempts']]] as const) {
       const value = config[section];
       if (value === undefined) continue;
       if (!isRecord(value)) throw new Error(`invoice-payments: config.${section} must be an object.`);

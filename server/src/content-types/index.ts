@@ -3,6 +3,7 @@ import payment from './payment';
 import refund from './refund';
 import webhookEvent from './webhook-event';
 import auditEntry from './audit-entry';
+import notice from './notice';
 
 export default {
   invoice,
@@ -10,4 +11,5 @@ export default {
   refund,
   'webhook-event': webhookEvent,
   'audit-entry': auditEntry,
+  notice,
 };

@@ -59,7 +59,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     sweep,
     start() {
       const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`);
-      if (c.worker.enabled) every(c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
+      if (c.worker.enabled) {
+        every(c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
+        // Payment emails a crash or an SMTP failure left in the outbox.
+        every(c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
+      }
       if (c.reconciliation.enabled) every(c.reconciliation.intervalMs, () => sweep());
     },
     async stop() {

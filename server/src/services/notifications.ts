@@ -3,11 +3,24 @@ import { formatMinor } from '../domain';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { publicBaseUrl } from './settings';
+import type { PluginConfig } from '../config';
 
 /**
- * Emails through Strapi's email plugin (any provider). Callers decide *whether* to send under the
- * invoice lock (a marker on the ledger entry), so each outcome is mailed exactly once.
+ * Emails through Strapi's email plugin (any provider). Settlement decides *whether* to send under
+ * the invoice lock (a marker on the ledger entry) and writes the email to the outbox (a `notice`
+ * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
+ * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
+export type NoticeKind = 'confirmation' | 'failure' | 'dispute';
+type Outcome = 'sent' | 'skipped' | 'error';
+interface NoticeRow {
+  id: number;
+  paymentId: number;
+  kind: NoticeKind;
+  status: 'due' | 'sent' | 'skipped' | 'failed';
+  attempts: number;
+}
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface InvoiceForMail {
@@ -23,14 +36,88 @@ export interface InvoiceForMail {
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
   async function send(to: string, subject: string, text: string, html: string): Promise<boolean> {
     try {
       await strapi.plugin('email').service('email').send({ to, subject, text, html });
       return true;
     } catch (error) {
-      strapi.log.warn(`[invoice-payments] email "${subject}" could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.warn(`[invoice-payments] email "${subject}" could not be sent: ${errorText(error)}`);
       return false;
     }
+  }
+
+  const notices = () => strapi.db.query(UID.notice);
+  const outbox = () => {
+    const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).notifications;
+    return { retryAfterMs: c?.retryAfterMs ?? 300_000, maxAttempts: c?.maxAttempts ?? 10 };
+  };
+
+  /** Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the provider fails. */
+  async function sendPaymentNotice(kind: NoticeKind, paymentId: number, noticeId: number): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
+    // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
+    // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
+    let host = 'localhost';
+    try {
+      host = new URL(publicBaseUrl(strapi)).hostname || host;
+    } catch {
+      // a malformed publicUrl: the id stays unique, with a generic host
+    }
+    const headers = { 'Message-ID': `<invoice-payments.${kind}.${paymentId}.${noticeId}@${host}>` };
+    const mail = (to: string, subject: string, text: string) => strapi.plugin('email').service('email').send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
+    const payment = await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] });
+    const invoice = payment?.invoice as InvoiceForMail | undefined;
+    if (!payment || !invoice) return { outcome: 'skipped' };
+    const settings = await getService(strapi, 'settings').load();
+    const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
+    if (kind === 'confirmation' && invoice.billingEmail) {
+      const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
+      const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
+      await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text);
+    } else if (kind === 'failure' && settings.sendFailureNotices && settings.notificationEmail) {
+      const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
+      await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
+    } else if (kind === 'dispute' && settings.sendDisputeAlerts && settings.notificationEmail) {
+      const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
+      await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
+    } else {
+      return { outcome: 'skipped' };
+    }
+    return { outcome: 'sent', invoice };
+  }
+
+  /** Sends a claimed outbox row and records the outcome (a failure is retried later, with backoff). */
+  async function deliver(row: NoticeRow, attempts: number): Promise<Outcome> {
+    let lastError = '';
+    let result: Awaited<ReturnType<typeof sendPaymentNotice>> | null = null;
+    try {
+      result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
+      // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
+      await notices().update({ where: { id: row.id }, data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null } });
+    } catch (error) {
+      lastError = errorText(error);
+      result = null;
+    }
+    if (result) {
+      const { invoice } = result;
+      if (invoice) {
+        await getService(strapi, 'audit')
+          .log({ action: `email.${row.kind}`, actor: { type: 'system' }, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: row.paymentId } })
+          .catch(() => undefined);
+      }
+      return result.outcome;
+    }
+    const { retryAfterMs, maxAttempts } = outbox();
+    const gaveUp = attempts >= maxAttempts;
+    await notices().update({
+      where: { id: row.id },
+      data: { status: gaveUp ? 'failed' : 'due', attempts, lastError, dueAt: gaveUp ? null : new Date(Date.now() + retryAfterMs * 2 ** Math.min(attempts - 1, 10)) },
+    });
+    if (gaveUp) {
+      await getService(strapi, 'audit').log({ action: 'email.failed', actor: { type: 'system' }, outcome: 'failed', details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError } });
+    }
+    strapi.log.warn(`[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`);
+    return 'error';
   }
 
   function payLink(invoice: InvoiceForMail): string {
@@ -40,28 +127,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     payLink,
 
-    async paymentNotice(kind: 'confirmation' | 'failure' | 'dispute', paymentId: number): Promise<void> {
-      const payment = await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] });
-      const invoice = payment?.invoice as InvoiceForMail | undefined;
-      if (!payment || !invoice) return;
-      const settings = await getService(strapi, 'settings').load();
-      const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
-      let sent = false;
-      if (kind === 'confirmation' && invoice.billingEmail) {
-        const subject = `Payment received for invoice ${invoice.number}`;
-        const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
-        const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
-        sent = await send(invoice.billingEmail, subject, text, `<p>${esc(text)}</p>`);
-      } else if (kind === 'failure' && settings.sendFailureNotices && settings.notificationEmail) {
-        const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
-        sent = await send(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text, `<p>${esc(text)}</p>`);
-      } else if (kind === 'dispute' && settings.sendDisputeAlerts && settings.notificationEmail) {
-        const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
-        sent = await send(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text, `<p>${esc(text)}</p>`);
+    /**
+     * Writes a payment email to the outbox. Call it inside the settlement's transaction, together
+     * with the marker that decided it; send it with `sendQueued` after the commit.
+     */
+    async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<number> {
+      const row = (await notices().create({
+        data: { paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+      })) as NoticeRow;
+      return row.id;
+    },
+
+    /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
+    async sendQueued(noticeId: number): Promise<void> {
+      try {
+        const row = (await notices().findOne({ where: { id: noticeId } })) as NoticeRow | null;
+        if (row && row.status === 'due') await deliver(row, row.attempts + 1);
+      } catch (error) {
+        // The payment is booked; the worker sends this email from the outbox later.
+        strapi.log.warn(`[invoice-payments] email ${noticeId} left to the worker: ${errorText(error)}`);
       }
-      if (sent) {
-        await getService(strapi, 'audit').log({ action: `email.${kind}`, actor: { type: 'system' }, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId } });
+    },
+
+    /**
+     * The worker's part: emails still due whose owner did not get them out in time (crash, SMTP
+     * down). Each is claimed by an atomic UPDATE first, so two instances never both send one.
+     */
+    async sendDue(limit = 25): Promise<number> {
+      const now = new Date();
+      const due = (await notices().findMany({ where: { status: 'due', dueAt: { $lte: now } }, orderBy: { id: 'asc' }, limit })) as NoticeRow[];
+      let sent = 0;
+      for (const row of due) {
+        const { count } = await notices().updateMany({
+          where: { id: row.id, status: 'due', attempts: row.attempts },
+          data: { attempts: row.attempts + 1, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+        });
+        if (count !== 1) continue;
+        if ((await deliver(row, row.attempts + 1)) === 'sent') sent += 1;
       }
+      return sent;
     },
 
     /** The invoice email with its "Pay online" button. */

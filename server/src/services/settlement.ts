@@ -41,7 +41,7 @@ export interface SyncContext {
   checkoutSessionId?: string | null;
 }
 
-type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number };
+type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; noticeId?: number };
 
 const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
@@ -135,7 +135,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       await upsertRefunds(saved.id, invoice.documentId, p);
 
-      // Exactly one notice per outcome: the marker is written under the lock, mail goes after commit.
+      // Exactly one notice per outcome: the marker is written under the lock.
       const marks: Record<string, Date> = {};
       if (!mismatch && TERMINAL_FOR_NOTICE.includes(status) && !saved.notifiedAt) {
         marks.notifiedAt = new Date();
@@ -150,6 +150,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         notices.push({ kind: 'dispute', paymentId: saved.id });
       }
       if (Object.keys(marks).length) saved = (await payments().update({ where: { id: saved.id }, data: marks })) as PaymentRecord;
+      // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
+      for (const n of notices) n.noticeId = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // Recompute the invoice from its ledger (the invoice lifecycle derives every money field).
       const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
@@ -165,7 +167,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { outcome: 'settled' as const, invoice: updated, payment: saved, changed };
     });
     if (!result) return { outcome: 'ignored', reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.` };
-    for (const n of notices) await getService(strapi, 'notifications').paymentNotice(n.kind, n.paymentId);
+    for (const n of notices) if (n.noticeId) await getService(strapi, 'notifications').sendQueued(n.noticeId);
     return result;
   }
 

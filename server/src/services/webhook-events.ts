@@ -212,6 +212,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       pump();
     },
 
+    /**
+     * Shutdown: settles nothing more from the in-process queue (the events stay `received`, and
+     * the retry worker of this or another instance takes them) and waits for the ones under way.
+     */
+    async stop(): Promise<void> {
+      queue.length = 0;
+      if (wakeUp) clearTimeout(wakeUp);
+      wakeUp = null;
+      // At most 10 s: an event cut off here is reclaimed by the worker once its lock expires.
+      const until = Date.now() + 10_000;
+      while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    },
+
     /** Marks a delivery as being answered; call the returned function once it has been. */
     arriving(): () => void {
       arriving += 1;

@@ -6,4 +6,5 @@ export const UID = {
   refund: 'plugin::invoice-payments.refund',
   webhookEvent: 'plugin::invoice-payments.webhook-event',
   auditEntry: 'plugin::invoice-payments.audit-entry',
+  notice: 'plugin::invoice-payments.notice',
 } as const;

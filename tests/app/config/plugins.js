@@ -16,6 +16,7 @@ module.exports = ({ env }) => ({
         lockMs: env.int('WORKER_LOCK_MS', 60000),
       },
       reconciliation: { enabled: env.bool('RECONCILE_ENABLED', true), intervalMs: env.int('RECONCILE_INTERVAL_MS', 300000) },
+      notifications: { retryAfterMs: env.int('NOTICE_RETRY_AFTER_MS', 300000), maxAttempts: env.int('NOTICE_MAX_ATTEMPTS', 10) },
     },
   },
   email: {

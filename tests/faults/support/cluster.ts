@@ -4,7 +4,9 @@ import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { appSecrets, registerAdmin, saveSettings, startStrapiProcess, type StrapiProcess } from '../../support/processes';
 import { startStripeStandin, type StripeStandin } from '../../support/stripe-standin';
 import { openDb, seedOpenInvoices, TABLES, type BenchDb, type SeededInvoice } from '../../../bench/lib/db';
-import { paidIntents, signedDelivery, standinClient, type StripeEvent } from '../../../bench/lib/fixtures';
+import { inPool, paidIntents, signedDelivery, standinClient, type StripeEvent } from '../../../bench/lib/fixtures';
+
+export { inPool };
 import { startSmtpSink } from '../../../bench/lib/smtp-sink';
 import { appendLine, captureFile } from '../../support/log-scan';
 
@@ -101,6 +103,8 @@ export async function startCluster(options: { instances: number; env?: Record<st
     WORKER_BACKOFF_MS: '200',
     WORKER_MAX_BACKOFF_MS: '1000',
     WORKER_LOCK_MS: '4000',
+    // Emails a killed process did not send are sent by the worker after this long (the outbox).
+    NOTICE_RETRY_AFTER_MS: '10000',
     ...(options.env ?? {}),
   };
   const instances: StrapiProcess[] = [];
@@ -190,22 +194,6 @@ export async function deliver(url: string, event: StripeEvent, secrets: string |
   } catch (error) {
     return { eventId: event.id, status: null, error: error instanceof Error ? error.message : String(error), body: '' };
   }
-}
-
-/** Runs `work` over `items` with at most `concurrency` in flight; results in input order. */
-export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next;
-        next += 1;
-        results[i] = await work(items[i]!, i);
-      }
-    }),
-  );
-  return results;
 }
 
 /** Redelivers (as Stripe retries) until every event got a 2xx; returns the number of extra attempts. */

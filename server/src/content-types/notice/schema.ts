@@ -1,0 +1,29 @@
+/**
+ * The email outbox: one row per email a settlement decided to send (a payment's confirmation,
+ * failure notice or dispute alert). Written in the same transaction as the decision, so a crash
+ * between commit and SMTP hand-off leaves a row that the worker sends later: at least once.
+ */
+export default {
+  kind: 'collectionType',
+  collectionName: 'invoice_payments_notices',
+  info: { singularName: 'notice', pluralName: 'notices', displayName: 'Email notice', description: 'Outbox of payment emails' },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: false },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    paymentId: { type: 'integer', required: true },
+    kind: { type: 'enumeration', enum: ['confirmation', 'failure', 'dispute'], required: true },
+    status: { type: 'enumeration', enum: ['due', 'sent', 'skipped', 'failed'], default: 'due', required: true },
+    attempts: { type: 'integer', default: 0 },
+    /** When the worker may (re)try it: the settling process owns it until then. */
+    dueAt: { type: 'datetime' },
+    sentAt: { type: 'datetime' },
+    lastError: { type: 'text' },
+  },
+  indexes: [
+    { name: 'invoice_payments_notices_payment_kind_uq', columns: ['payment_id', 'kind'], type: 'unique' },
+    { name: 'invoice_payments_notices_due_idx', columns: ['status', 'due_at'] },
+  ],
+};
