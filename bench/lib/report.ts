@@ -85,8 +85,9 @@ interface Group {
 }
 
 function barChart(title: string, unit: string, groups: Group[], opts: { target?: { value: number; label: string }; width?: number } = {}): string {
-  const width = opts.width ?? 760;
-  const left = 250;
+  // Room for the longest label at 13 px (about 7.4 px a character), then the plot.
+  const left = Math.max(160, Math.ceil(Math.max(0, ...groups.map((g) => g.label.length)) * 7.4) + 24);
+  const width = opts.width ?? left + 520;
   const right = 70;
   const barH = 18;
   const gap = 4;
