@@ -56,7 +56,10 @@ it('mail server down while the payment settles: the invoice is paid, the email g
   expect(sent.attempts).toBeGreaterThanOrEqual(2);
   await new Promise((r) => setTimeout(r, 1500));
   expect(mailsTo('outbox-later@example.test')).toHaveLength(1);
-  const audits = await env.app.strapi.db.query(AUDIT).findMany({ where: { action: 'email.confirmation' } });
+  const audits = await eventually(
+    () => env.app.strapi.db.query(AUDIT).findMany({ where: { action: 'email.confirmation' } }),
+    (all) => all.some((a: { details: { paymentId: number } }) => a.details.paymentId === sent.paymentId),
+  );
   expect(audits.filter((a: { details: { paymentId: number } }) => a.details.paymentId === sent.paymentId)).toHaveLength(1);
 });
 
@@ -66,8 +69,10 @@ it('a mail server that never recovers: given up after maxAttempts, recorded in t
     await pay('outbox-never@example.test');
     const [gaveUp] = await eventually(() => noticesFor('outbox-never@example.test'), (n) => n.length === 1 && n[0].status === 'failed', 15_000);
     expect(gaveUp.attempts).toBe(3);
-    const audits = await env.app.strapi.db.query(AUDIT).findMany({ where: { action: 'email.failed' } });
-    expect(audits.some((a: { details: { paymentId: number } }) => a.details.paymentId === gaveUp.paymentId)).toBe(true);
+    // The audit entry is written right after the row is closed: wait for it rather than race it.
+    const mine = (audits: Array<{ details: { paymentId: number } }>) => audits.filter((a) => a.details.paymentId === gaveUp.paymentId);
+    const audits = await eventually(() => env.app.strapi.db.query(AUDIT).findMany({ where: { action: 'email.failed' } }), (all) => mine(all).length > 0);
+    expect(mine(audits)).toHaveLength(1);
   } finally {
     env.smtp.failing(false);
   }
