@@ -197,4 +197,18 @@ describe('pay pages: /invoice-payments/pay/* and /api/invoice-payments/{pay/:tok
         { ...FAST_CHECK, numRuns: 30 },
       ),
     ));
+
+  // Found by the property above on MariaDB, whose default collation compares case-insensitively.
+  it('a pay link with its letters swapped to the other case is not found, on every database', async () => {
+    const swapped = open.token.replace(/[a-zA-Z]/g, (ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()));
+    expect(swapped).not.toBe(open.token);
+    for (const token of [swapped, open.token.toLowerCase(), open.token.toUpperCase()].filter((t) => t !== open.token)) {
+      for (const path of [`/invoice-payments/pay/${token}`, `/api/invoice-payments/pay/${token}`]) {
+        expect(assertSafe(await send('GET', path), path).status).toBe(404);
+      }
+      const res = await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token } });
+      expect(res.status).toBe(404);
+    }
+    expect((await send('GET', `/api/invoice-payments/pay/${open.token}`)).status).toBe(200);
+  });
 });

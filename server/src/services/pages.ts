@@ -14,6 +14,7 @@ import type { InvoiceView, PayOptions, ResultView } from '../pages/view';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { withInvoiceLock } from '../utils/lock';
+import { sameToken } from '../utils/client';
 import type { InvoiceRow } from './invoices';
 import type { Actor } from './settings';
 import type { StoredSettings } from './settings-schema';
@@ -172,7 +173,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async findByToken(token: string): Promise<ClientInvoiceRow | null> {
       if (!TOKEN_PATTERN.test(token)) return null;
-      return (await invoices().findOne({ where: { payToken: token } })) as ClientInvoiceRow | null;
+      const row = (await invoices().findOne({ where: { payToken: token } })) as ClientInvoiceRow | null;
+      // The database may compare case-insensitively (MySQL/MariaDB collations): the token must match exactly.
+      return row?.payToken && sameToken(row.payToken, token) ? row : null;
     },
 
     /** The invoice if `userId` is its customer; null for anyone else (same answer as missing). */

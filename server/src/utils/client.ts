@@ -6,7 +6,8 @@ import { notFound } from './errors';
 import type { InvoiceRow } from '../services/invoices';
 import type { Actor } from '../services/settings';
 
-function sameToken(a: string, b: string): boolean {
+/** Exact, constant-time comparison (MySQL/MariaDB's default collation matches tokens case-insensitively). */
+export function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
