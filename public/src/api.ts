@@ -1,3 +1,4 @@
+import type { NextStep } from '../../server/src/pages/render';
 /**
  * The plugin's client API, called from the pay pages. The caller proves who it is with the
  * pay-link token (in the JSON body) or the customer's JWT (Authorization header).
@@ -19,11 +20,14 @@ export interface Intent {
   portion: number;
   fee: number;
   currency: string;
+  status?: string;
+  nextAction?: NextStep | null;
 }
 
 export interface Settled {
   paymentStatus: string;
   failureMessage: string | null;
+  nextAction?: NextStep | null;
   invoice: { status: string; balanceDue: number; amountPaid: number; currency: string };
 }
 

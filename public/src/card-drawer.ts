@@ -5,7 +5,7 @@
  */
 import type { PaymentIntentResult, Stripe, StripeElements } from '@stripe/stripe-js';
 import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
-import { payButtonLabel, renderDrawer } from '../../server/src/pages/render';
+import { nextStepText, payButtonLabel, renderDrawer } from '../../server/src/pages/render';
 import type { InvoiceView } from '../../server/src/pages/view';
 import { ApiError, type Api, type Intent, type Settled } from './api';
 import { openDialog, type DialogHandle } from './dialog';
@@ -23,7 +23,8 @@ export interface DrawerContext {
   refresh: () => Promise<void>;
 }
 
-function successText(settled: Settled | null, view: InvoiceView): string {
+function successText(settled: Settled | null, view: InvoiceView, amount: string): string {
+  if (settled?.paymentStatus === 'requires_action' && settled.nextAction) return nextStepText(settled.nextAction, amount);
   if (!settled) return 'Payment successful! Your invoice will update in a moment.';
   if (settled.paymentStatus === 'processing') return 'Your payment is processing. You will receive an email when it completes.';
   if (settled.invoice.status === 'paid') return 'Payment successful! Invoice marked as paid.';
@@ -189,7 +190,21 @@ export function createCardDrawer(ctx: DrawerContext) {
       const settled = await ctx.api.confirm(result.paymentIntent.id).catch(() => null);
       busy = false;
       el.status.textContent = '';
-      say(successText(settled, view), 'success');
+      // A voucher, bank transfer or account verification is not a successful payment yet.
+      const waiting = result.paymentIntent.status === 'requires_action' || settled?.paymentStatus === 'requires_action';
+      const text = waiting && !settled?.nextAction
+        ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
+        : successText(settled, view, money(intent.amount));
+      say(text, waiting ? 'info' : 'success');
+      if (waiting && settled?.nextAction?.url) {
+        const link = document.createElement('a');
+        link.href = settled.nextAction.url;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        link.className = 'next-step-link';
+        link.textContent = settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions';
+        el.message.append(' ', link);
+      }
       updateButton();
       el.button.hidden = true;
       // Closed while Stripe was still working: show the new status now; else after a moment.

@@ -1,4 +1,4 @@
-import { normalizeCurrency } from './currency-table';
+import { createHash } from 'node:crypto';
 import { DomainError } from './errors';
 
 /**
@@ -41,41 +41,38 @@ function build(op: string, parts: Array<[string | number, string]>): string {
   return key;
 }
 
-/** `ip-pi-<invoice>-<amount>-<currency>-<attempt>`: one PaymentIntent per invoice, amount and attempt. */
-export function paymentIntentCreateKey(
-  invoiceDocumentId: string,
-  amount: number,
-  currency: string,
-  attempt: number,
-): string {
-  return build('pi', [
-    [invoiceDocumentId, 'the invoice id'],
-    [counter(amount, 'amount', 1), 'the amount'],
-    [normalizeCurrency(currency).toLowerCase(), 'the currency'],
-    [counter(attempt, 'attempt', 0), 'the attempt'],
-  ]);
+/**
+ * Canonical JSON: object keys sorted, so the same parameters always digest the same way whatever
+ * order they were built in. `undefined` members are dropped, as they are never sent.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
 }
 
-/** `ip-piu-<paymentIntentId>-<amount>-<revision>`: updating an open intent's amount. */
-export function paymentIntentUpdateKey(paymentIntentId: string, amount: number, revision: number): string {
-  return build('piu', [
-    [paymentIntentId, 'the payment intent id'],
-    [counter(amount, 'amount', 1), 'the amount'],
-    [counter(revision, 'revision', 0), 'the revision'],
-  ]);
-}
-
-/** `ip-pic-<paymentIntentId>`: canceling an intent is a one-off. */
-export function paymentIntentCancelKey(paymentIntentId: string): string {
-  return build('pic', [[paymentIntentId, 'the payment intent id']]);
-}
-
-/** `ip-cs-<invoice>-<amount>-<attempt>`: one Checkout Session per invoice, amount and attempt. */
-export function checkoutSessionKey(invoiceDocumentId: string, amount: number, attempt: number): string {
-  return build('cs', [
-    [invoiceDocumentId, 'the invoice id'],
-    [counter(amount, 'amount', 1), 'the amount'],
-    [counter(attempt, 'attempt', 0), 'the attempt'],
+/**
+ * `ip-<op>-<scope>-<digest>-<generation>`: the key of one exact request. The digest covers the
+ * operation, its scope and every parameter sent, so one key never stands for two different
+ * requests (Stripe would replay the first one's answer for 24 h, whatever changed since:
+ * https://docs.stripe.com/api/idempotent_requests), and retrying the same request reuses it.
+ * Parameters that must make a request distinct although the payload is the same (an attempt
+ * token, an update revision) belong in `params` too. `generation` moves on only after the
+ * provider was asked what exists and the earlier try is known not to have happened: Stripe also
+ * replays a saved 500 under its key.
+ */
+export function requestKey(op: string, scope: string, params: unknown, generation = 0): string {
+  if (!/^[a-z]{1,8}$/.test(op)) throw new DomainError('idempotency_key_invalid', 'The operation must be 1-8 lowercase letters.', { part: 'op' });
+  const digest = createHash('sha256').update(canonicalJson({ op, scope, params })).digest('base64url').slice(0, 22);
+  return build(op, [
+    [scope, 'the scope'],
+    [digest, 'the request digest'],
+    [counter(generation, 'generation', 0), 'the generation'],
   ]);
 }
 

@@ -14,3 +14,4 @@ export * from './payment-status';
 export * from './ledger';
 export * from './fees';
 export * from './idempotency';
+export * from './attempts';

@@ -33,6 +33,31 @@ export function payButtonLabel(amountFormatted: string): string {
   return `Pay ${amountFormatted}`;
 }
 
+/** What a customer still has to do, from the provider-neutral next action (pay page and drawer). */
+export interface NextStep {
+  kind: 'authentication' | 'qr_code' | 'voucher' | 'bank_transfer' | 'verify_microdeposits' | 'other';
+  url: string | null;
+  expiresAt: number | null;
+}
+
+/** The sentence shown instead of "Payment successful" while a payment waits on the customer. */
+export function nextStepText(step: NextStep, amountFormatted: string): string {
+  const until = step.expiresAt ? ` before ${new Date(step.expiresAt * 1000).toISOString().slice(0, 10)}` : '';
+  switch (step.kind) {
+    case 'voucher':
+      return `Your voucher for ${amountFormatted} is ready. Pay it${until} at one of the listed stores or banks; the invoice is marked paid once the payment arrives.`;
+    case 'bank_transfer':
+      return `To finish, transfer ${amountFormatted} to the bank account in the instructions${until}. The invoice is marked paid once the transfer arrives.`;
+    case 'verify_microdeposits':
+      return 'Check your email to verify your bank account: two small deposits will arrive in 1–2 business days. Your payment continues once the account is verified.';
+    case 'authentication':
+    case 'qr_code':
+      return 'Your payment still needs your confirmation. Follow the prompt from your bank or app to finish it.';
+    default:
+      return `Your payment of ${amountFormatted} is waiting for one more step on your side. Follow the instructions you received to finish it.`;
+  }
+}
+
 /** The invoice itself: header, parties, line items, totals, and the Pay button when payable. */
 export function renderInvoice(v: InvoiceView): string {
   const lines = v.lines

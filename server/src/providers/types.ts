@@ -2,7 +2,7 @@
  * What the plugin needs from a payment gateway, in the plugin's own terms. Stripe is the only
  * implementation today; settlement and routes only see these shapes, so another gateway can slot in.
  */
-import type { PaymentStatus } from '../domain';
+import type { NextAction, PaymentStatus } from '../domain';
 
 export interface ProviderAccount {
   accountId: string;
@@ -27,6 +27,13 @@ export class ProviderRequestError extends Error {
     readonly retryable: boolean,
     readonly code: string | null = null,
     readonly httpStatus: number | null = null,
+    /**
+     * The gateway may have carried the request out although it answered with an error (a 5xx, a
+     * timeout, a dropped connection). Stripe replays a saved 500 under the same idempotency key for
+     * 24 h (https://docs.stripe.com/api/idempotent_requests), so the caller must look at what
+     * exists before trying again under a new key.
+     */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
   }
@@ -41,6 +48,11 @@ export interface PaymentMetadata {
   fee: number;
   /** Set on payments made through a Checkout session. */
   viaCheckout?: boolean;
+  /**
+   * The plugin's own id for the request that made this object: after an unknown outcome (a 500,
+   * a timeout) the object is looked up by it before anything is created again.
+   */
+  attemptId?: string;
 }
 
 export interface ProviderRefund {
@@ -80,6 +92,8 @@ export interface ProviderPayment {
   refunds: ProviderRefund[];
   dispute: ProviderDispute | null;
   created: number;
+  /** What the customer still has to do while the status is `requires_action`. */
+  nextAction: NextAction | null;
 }
 
 export interface ProviderCheckoutSession {
@@ -93,6 +107,10 @@ export interface ProviderCheckoutSession {
   currency: string;
   metadata: PaymentMetadata | null;
   livemode: boolean;
+  ui: 'hosted' | 'embedded' | null;
+  /** Unix seconds at which the gateway expires it by itself. */
+  expiresAt: number | null;
+  created: number;
 }
 
 export interface CreatePaymentInput {
@@ -136,7 +154,10 @@ export interface PaymentProvider {
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
   retrievePayment(id: string): Promise<ProviderPayment>;
   updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Ends a payment that has not succeeded; refused by the gateway once money moved. */
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Payments created since `createdAfter` (unix seconds) whose metadata carries this attempt id. */
+  findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null>;
   createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund>;
   /** Which payment a refund, charge or dispute belongs to. */
   paymentIdForRefund(refundId: string): Promise<string | null>;
@@ -144,6 +165,9 @@ export interface PaymentProvider {
   paymentIdForDispute(disputeId: string): Promise<string | null>;
   createCheckoutSession(input: CreateCheckoutInput): Promise<ProviderCheckoutSession>;
   retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession>;
+  /** Ends an open Checkout session so it can no longer be paid. */
+  expireCheckoutSession(id: string, idempotencyKey: string): Promise<ProviderCheckoutSession>;
+  findCheckoutSessionByAttempt(attemptId: string, createdAfter: number): Promise<ProviderCheckoutSession | null>;
   /** The Checkout session a payment was made through, if any. */
   checkoutSessionIdForPayment(paymentId: string): Promise<string | null>;
   listPendingPayments?(createdAfter: number): Promise<ProviderPayment[]>;

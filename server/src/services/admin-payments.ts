@@ -173,28 +173,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { payment, invoice: updated };
       });
       if (!result) throw notFound('No such invoice.');
-      await this.refreshOpenIntent(result.invoice);
+      // The balance changed outside the provider: no older attempt may charge the old amount.
+      await getService(strapi, 'attempts').endOthers(documentId, null, actor);
       return result;
-    },
-
-    /**
-     * After the balance changed outside Stripe, an open intent would charge the old amount: cancel
-     * it when nothing is left to pay. (An amount still due is corrected on the client's next visit.)
-     */
-    async refreshOpenIntent(invoice: InvoiceRow) {
-      if (invoice.balanceDue > 0) return;
-      const open = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoice.id }, kind: 'card', status: 'pending' } })) as PaymentRecord[];
-      if (!open.length) return;
-      try {
-        const provider = await getService(strapi, 'stripe').currentProvider();
-        for (const row of open) {
-          if (!row.paymentIntentId) continue;
-          await provider.cancelPayment(row.paymentIntentId, `ip-pi-cancel-${row.paymentIntentId}`);
-          await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { status: 'canceled' } });
-        }
-      } catch (error) {
-        strapi.log.warn(`[invoice-payments] could not cancel an open intent: ${error instanceof Error ? error.message : 'unknown error'}`);
-      }
     },
 
     async voidManualPayment(paymentDocumentId: string, body: { reason?: unknown } | undefined, actor: Actor) {

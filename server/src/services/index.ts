@@ -1,4 +1,5 @@
 import adminPayments from './admin-payments';
+import attempts from './attempts';
 import audit from './audit';
 import background from './background';
 import invoices from './invoices';
@@ -12,6 +13,7 @@ import webhookEvents from './webhook-events';
 
 const services = {
   'admin-payments': adminPayments,
+  attempts,
   audit,
   background,
   invoices,

@@ -13,7 +13,7 @@ import type { PluginConfig } from '../config';
  */
 export type NoticeKind = 'confirmation' | 'failure' | 'dispute';
 type Outcome = 'sent' | 'skipped' | 'error';
-interface NoticeRow {
+export interface NoticeRow {
   id: number;
   paymentId: number;
   kind: NoticeKind;
@@ -131,21 +131,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Writes a payment email to the outbox. Call it inside the settlement's transaction, together
      * with the marker that decided it; send it with `sendQueued` after the commit.
      */
-    async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<number> {
-      const row = (await notices().create({
+    async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<NoticeRow> {
+      return (await notices().create({
         data: { paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
       })) as NoticeRow;
-      return row.id;
     },
 
     /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
-    async sendQueued(noticeId: number): Promise<void> {
+    async sendQueued(row: NoticeRow): Promise<void> {
       try {
-        const row = (await notices().findOne({ where: { id: noticeId } })) as NoticeRow | null;
-        if (row && row.status === 'due') await deliver(row, row.attempts + 1);
+        await deliver(row, row.attempts + 1);
       } catch (error) {
         // The payment is booked; the worker sends this email from the outbox later.
-        strapi.log.warn(`[invoice-payments] email ${noticeId} left to the worker: ${errorText(error)}`);
+        strapi.log.warn(`[invoice-payments] email ${row.id} left to the worker: ${errorText(error)}`);
       }
     },
 

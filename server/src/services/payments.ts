@@ -1,30 +1,21 @@
 import type { Core } from '@strapi/strapi';
 import {
   amountStep,
-  checkoutSessionKey,
   feeSurcharge,
   formatMinor,
   isDomainError,
   minimumChargeMinor,
-  paymentIntentCancelKey,
-  paymentIntentCreateKey,
-  paymentIntentUpdateKey,
   payabilityProblem,
   validateChargeAmount,
   type InvoiceStatus,
+  type NextAction,
 } from '../domain';
-import { ProviderRequestError, type PaymentMetadata, type ProviderPayment } from '../providers/types';
-import { UID, PLUGIN_ID } from '../utils/plugin-id';
-import { withInvoiceLock } from '../utils/lock';
+import { ProviderRequestError, type ProviderPayment } from '../providers/types';
+import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, PluginError, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
-import type { PaymentRecord } from './settlement';
-import { publicBaseUrl } from './settings';
-
-/** Intents still open for a (new) payment method: never confirmed, or declined and back to the client. */
-const UNCONFIRMED = new Set(['pending', 'failed']);
 
 export interface IntentResponse {
   paymentIntentId: string;
@@ -37,6 +28,9 @@ export interface IntentResponse {
   amountFormatted: string;
   feeFormatted: string | null;
   reused: boolean;
+  /** The payment's status now: `requires_action` with `nextAction` while the customer has a step to take. */
+  status: string;
+  nextAction: NextAction | null;
 }
 
 function providerFailure(error: unknown): never {
@@ -95,91 +89,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       amountFormatted: formatMinor(portion + fee, p.currency),
       feeFormatted: fee > 0 ? formatMinor(fee, p.currency) : null,
       reused,
+      status: p.status,
+      nextAction: p.nextAction,
     };
   }
 
-  async function cardRows(invoiceId: number): Promise<PaymentRecord[]> {
-    return (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoiceId }, kind: 'card' }, orderBy: { id: 'asc' } })) as PaymentRecord[];
+  function chargeable(invoice: InvoiceRow, portion: number, fee: number) {
+    try {
+      validateChargeAmount(portion + fee, invoice.currency);
+    } catch (error) {
+      if (isDomainError(error)) throw badRequest(error.message, [{ path: ['amount'], message: error.message }]);
+      throw error;
+    }
   }
 
   return {
     /**
-     * One live PaymentIntent per invoice: an open one for the same amount is reused, one whose
-     * amount went stale is updated (or canceled and replaced once confirmed-but-abandoned), and a
-     * new one gets an idempotency key derived from the invoice and attempt, so a retried request
-     * can never create a second intent.
+     * The client's card/wallet payment for the balance (or a partial amount): one live attempt per
+     * invoice, reused, updated or made new by the attempts service (never two payable at once).
      */
     async createIntent(invoiceDocumentId: string, body: { amount?: unknown }, actor: Actor): Promise<IntentResponse> {
-      const { settings, provider } = await ready();
-      const outcome = await withInvoiceLock(strapi, invoiceDocumentId, async (invoice) => {
-        checkPayable(invoice);
-        const portion = portionFor(invoice, body.amount, settings.partialPayments);
-        const fee = feeFor(portion, invoice.currency, settings);
-        try {
-          validateChargeAmount(portion + fee, invoice.currency);
-        } catch (error) {
-          if (isDomainError(error)) throw badRequest(error.message, [{ path: ['amount'], message: error.message }]);
-          throw error;
-        }
-        const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion, fee };
-        const rows = await cardRows(invoice.id);
-        const live = rows.filter((r) => r.paymentIntentId && ['pending', 'failed', 'requires_action', 'processing'].includes(r.status));
-
-        let reusable: { row: PaymentRecord; p: ProviderPayment } | null = null;
-        for (const row of live) {
-          const p = await provider.retrievePayment(row.paymentIntentId!);
-          if (p.status === 'processing') {
-            throw conflict('A payment for this invoice is already being processed. You will be notified when it completes.', 'PaymentProcessing');
-          }
-          if (p.status === 'succeeded') {
-            throw conflict('A payment for this invoice has just succeeded. Reload the invoice to see its balance.', 'PaymentSucceeded');
-          }
-          if (!reusable && UNCONFIRMED.has(p.status)) {
-            reusable = { row, p };
-            continue;
-          }
-          // Any other open intent (3D Secure abandoned, or a second one) is canceled: one live intent.
-          if (p.status !== 'canceled') await provider.cancelPayment(p.id, paymentIntentCancelKey(p.id));
-          await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { status: 'canceled' } });
-        }
-
-        if (reusable) {
-          const { row, p } = reusable;
-          if (p.amount === portion + fee && row.amount === portion && row.fee === fee) {
-            return { p, portion, fee, reused: true };
-          }
-          const revision = rows.length;
-          const updated = await provider.updatePaymentAmount(p.id, portion + fee, metadata, paymentIntentUpdateKey(p.id, portion + fee, revision));
-          await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { amount: portion, fee } });
-          return { p: updated, portion, fee, reused: true };
-        }
-
-        const key = paymentIntentCreateKey(invoice.documentId, portion + fee, invoice.currency, rows.length);
-        const created = await provider.createPayment({
-          amount: portion + fee,
-          currency: invoice.currency,
-          metadata,
-          description: `Invoice ${invoice.number}`,
-          receiptEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null,
-          idempotencyKey: key,
-        });
-        const existing = await strapi.db.query(UID.payment).findOne({ where: { paymentIntentId: created.id } });
-        if (!existing) {
-          await strapi.db.query(UID.payment).create({
-            data: { invoice: invoice.id, kind: 'card', provider: 'stripe', status: 'pending', amount: portion, fee, currency: invoice.currency, paymentIntentId: created.id, livemode: created.livemode, idempotencyKey: key },
-          });
-        }
-        return { p: created, portion, fee, reused: false };
-      }).catch(providerFailure);
-      if (!outcome) throw notFound('Invoice not found.');
-      await getService(strapi, 'audit').log({
-        action: 'payment.attempt',
-        actor,
-        invoice: { documentId: invoiceDocumentId, number: outcome.p.metadata?.invoiceNumber ?? null },
-        outcome: outcome.reused ? 'reused' : 'created',
-        details: { paymentIntentId: outcome.p.id, amount: outcome.portion + outcome.fee, currency: outcome.p.currency },
-      });
-      return response(outcome.p, outcome.portion, outcome.fee, settings.publishableKey!, outcome.reused);
+      const { settings } = await ready();
+      const opened = await getService(strapi, 'attempts')
+        .open(
+          invoiceDocumentId,
+          (invoice) => {
+            checkPayable(invoice);
+            const portion = portionFor(invoice, body.amount, settings.partialPayments);
+            const fee = feeFor(portion, invoice.currency, settings);
+            chargeable(invoice, portion, fee);
+            return { mode: 'element', portion, fee };
+          },
+          actor,
+        )
+        .catch(providerFailure);
+      return response(opened.payment!, opened.portion, opened.fee, settings.publishableKey!, opened.reused);
     },
 
     /** The client says it paid: ask the provider and settle through the same path as the webhook. */
@@ -195,52 +139,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return {
         paymentStatus: result.payment.status,
         failureCode: result.payment.failureCode,
-        failureMessage: (result.payment as unknown as { failureMessage?: string | null }).failureMessage ?? null,
+        failureMessage: result.payment.status === 'failed' ? ((result.payment as unknown as { failureMessage?: string | null }).failureMessage ?? null) : null,
+        nextAction: result.nextAction ?? null,
         invoice: { status: result.invoice.status, balanceDue: result.invoice.balanceDue, amountPaid: result.invoice.amountPaid, currency: result.invoice.currency },
       };
     },
 
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
     async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor) {
-      const { settings, provider } = await ready();
-      const uiMode = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : settings.checkoutMode === 'embedded' ? 'embedded' : 'hosted';
-      const base = `${publicBaseUrl(strapi)}/${PLUGIN_ID}/pay`;
-      const outcome = await withInvoiceLock(strapi, invoiceDocumentId, async (invoice) => {
-        checkPayable(invoice);
-        const portion = invoice.balanceDue;
-        const fee = feeFor(portion, invoice.currency, settings);
-        const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion, fee };
-        const attempt = await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id }, kind: 'checkout' } });
-        const session = await provider.createCheckoutSession({
-          amount: portion + fee,
-          currency: invoice.currency,
-          metadata,
-          productName: `Invoice ${invoice.number}`,
-          customerEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null,
-          uiMode,
-          successUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
-          cancelUrl: `${base}/cancel?invoice=${invoice.documentId}`,
-          returnUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
-          idempotencyKey: `${checkoutSessionKey(invoice.documentId, portion + fee, attempt)}-${uiMode}`,
-        });
-        if (!(await strapi.db.query(UID.payment).findOne({ where: { checkoutSessionId: session.id } }))) {
-          await strapi.db.query(UID.payment).create({
-            data: { invoice: invoice.id, kind: 'checkout', provider: 'stripe', status: 'pending', amount: portion, fee, currency: invoice.currency, checkoutSessionId: session.id, livemode: session.livemode },
-          });
-        }
-        return { session, portion, fee, invoice };
-      }).catch(providerFailure);
-      if (!outcome) throw notFound('Invoice not found.');
-      await getService(strapi, 'audit').log({ action: 'payment.checkout', actor, invoice: { documentId: invoiceDocumentId, number: outcome.invoice.number }, outcome: 'created', details: { checkoutSessionId: outcome.session.id, uiMode } });
+      const { settings } = await ready();
+      const ui = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : settings.checkoutMode === 'embedded' ? 'embedded' : 'hosted';
+      const opened = await getService(strapi, 'attempts')
+        .open(
+          invoiceDocumentId,
+          (invoice) => {
+            checkPayable(invoice);
+            const portion = invoice.balanceDue;
+            const fee = feeFor(portion, invoice.currency, settings);
+            chargeable(invoice, portion, fee);
+            return { mode: 'checkout', portion, fee, ui };
+          },
+          actor,
+        )
+        .catch(providerFailure);
+      const session = opened.session!;
       return {
-        checkoutSessionId: outcome.session.id,
-        uiMode,
-        url: outcome.session.url,
-        clientSecret: outcome.session.clientSecret,
+        checkoutSessionId: session.id,
+        uiMode: ui,
+        url: session.url,
+        clientSecret: session.clientSecret,
         publishableKey: settings.publishableKey,
-        amount: outcome.portion + outcome.fee,
-        currency: outcome.invoice.currency,
-        amountFormatted: formatMinor(outcome.portion + outcome.fee, outcome.invoice.currency),
+        amount: opened.portion + opened.fee,
+        currency: opened.invoice.currency,
+        amountFormatted: formatMinor(opened.portion + opened.fee, opened.invoice.currency),
+        reused: opened.reused,
       };
     },
   };

@@ -17,6 +17,8 @@ export const settingsInputSchema = z
     sendFailureNotices: z.boolean().optional(),
     sendDisputeAlerts: z.boolean().optional(),
     reconcileAfterMinutes: z.number().int().min(1).max(10080).optional(),
+    refundOverpayments: z.boolean().optional(),
+    abandonedAuthenticationMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1440 minutes (a day).').optional(),
   })
   .strict();
 
@@ -42,6 +44,10 @@ export interface StoredSettings {
   sendFailureNotices: boolean;
   sendDisputeAlerts: boolean;
   reconcileAfterMinutes: number;
+  /** Money paid on top of the balance (two tabs, an older session) is refunded at once. */
+  refundOverpayments: boolean;
+  /** A card authentication (3-D Secure) older than this counts as abandoned and may be ended. */
+  abandonedAuthenticationMinutes: number;
   connection: ConnectionState;
 }
 
@@ -76,5 +82,7 @@ export const defaultSettings: StoredSettings = {
   sendFailureNotices: false,
   sendDisputeAlerts: true,
   reconcileAfterMinutes: 30,
+  refundOverpayments: true,
+  abandonedAuthenticationMinutes: 10,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

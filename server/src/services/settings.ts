@@ -54,6 +54,8 @@ export interface SettingsView {
   sendFailureNotices: boolean;
   sendDisputeAlerts: boolean;
   reconcileAfterMinutes: number;
+  refundOverpayments: boolean;
+  abandonedAuthenticationMinutes: number;
 }
 
 const STORE_KEY = 'settings';
@@ -108,6 +110,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       sendFailureNotices: s.sendFailureNotices,
       sendDisputeAlerts: s.sendDisputeAlerts,
       reconcileAfterMinutes: s.reconcileAfterMinutes,
+      refundOverpayments: s.refundOverpayments,
+      abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
     };
   }
 
@@ -228,7 +232,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
       if (data.notificationEmail !== undefined) next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
-      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes'] as const) {
+      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes', 'refundOverpayments', 'abandonedAuthenticationMinutes'] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }
       const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret'].includes(k));

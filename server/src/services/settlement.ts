@@ -1,10 +1,11 @@
 import type { Core } from '@strapi/strapi';
-import { nextPaymentStatus, splitChargeRefund, type PaymentStatus } from '../domain';
+import { formatMinor, isCollectedPaymentStatus, nextPaymentStatus, overpaymentOf, splitChargeRefund, type NextAction, type PaymentStatus } from '../domain';
 import type { ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import type { Actor } from './settings';
+import type { NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
 
 export interface PaymentRecord {
@@ -31,7 +32,7 @@ export interface PaymentRecord {
 }
 
 export type SyncOutcome =
-  | { outcome: 'settled'; invoice: InvoiceRow; payment: PaymentRecord; changed: boolean }
+  | { outcome: 'settled'; invoice: InvoiceRow; payment: PaymentRecord; changed: boolean; nextAction?: NextAction | null }
   | { outcome: 'ignored'; reason: string };
 
 export interface SyncContext {
@@ -39,9 +40,11 @@ export interface SyncContext {
   eventId?: string | null;
   /** A Checkout session whose ledger entry should carry this payment. */
   checkoutSessionId?: string | null;
+  /** The caller holds the invoice's attempt lease (services/attempts): do not wait for it. */
+  heldLease?: string;
 }
 
-type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; noticeId?: number };
+type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; notice?: NoticeRow };
 
 const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
@@ -92,6 +95,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const meta = p.metadata;
     const notices: Notice[] = [];
+    let overpaid = 0;
     if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { paymentIntentId: p.id } }))) {
       // The intent's events came before checkout.session.completed: book it on the session's entry.
       ctx = { ...ctx, checkoutSessionId: await (await provider()).checkoutSessionIdForPayment(p.id) };
@@ -124,6 +128,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
       if (data.failureMessage === undefined) delete data.failureMessage;
 
+      // Money started to move on this attempt just now: every other attempt of the invoice must end.
+      const wasMoving = row ? isCollectedPaymentStatus(row.status) || row.status === 'processing' : false;
+      const startedMoving = !wasMoving && !mismatch && (isCollectedPaymentStatus(status) || status === 'processing');
+      if (status === 'requires_action' && !(row as { actionSince?: unknown } | null)?.actionSince) data.actionSince = new Date();
       const changed = !row || row.status !== status || row.amountRefunded !== split.portion || (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) || (row.mismatch ?? null) !== mismatch;
       let saved: PaymentRecord;
       if (row) {
@@ -151,10 +159,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (Object.keys(marks).length) saved = (await payments().update({ where: { id: saved.id }, data: marks })) as PaymentRecord;
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
-      for (const n of notices) n.noticeId = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
+      for (const n of notices) n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // Recompute the invoice from its ledger (the invoice lifecycle derives every money field).
       const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+      // Paid on top of what was owed (two tabs, an older session): the excess of this payment.
+      const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
+      overpaid = collectedNow ? overpaymentOf(updated.balanceDue, saved.amount - saved.amountRefunded) : 0;
       if (changed) {
         await getService(strapi, 'audit').log({
           action: `payment.${status}`,
@@ -164,11 +175,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           details: { paymentIntentId: p.id, amount: p.amount, currency: p.currency, eventId: ctx.eventId ?? null, failureCode: status === 'failed' ? p.failureCode : null, mismatch },
         });
       }
-      return { outcome: 'settled' as const, invoice: updated, payment: saved, changed };
+      return { outcome: 'settled' as const, invoice: updated, payment: saved, changed, nextAction: p.nextAction, startedMoving };
     });
     if (!result) return { outcome: 'ignored', reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.` };
-    for (const n of notices) if (n.noticeId) await getService(strapi, 'notifications').sendQueued(n.noticeId);
-    return result;
+    for (const n of notices) if (n.notice) await getService(strapi, 'notifications').sendQueued(n.notice);
+    // After the commit, outside any transaction: provider calls.
+    if (result.startedMoving) await getService(strapi, 'attempts').endOthers(result.invoice.documentId, result.payment.id, ctx.actor, ctx.heldLease);
+    if (overpaid > 0) await handleOverpayment(result.invoice, result.payment, overpaid, ctx.actor);
+    const { startedMoving: _moved, ...outcome } = result;
+    return outcome;
+  }
+
+  /**
+   * A payment arrived on top of what the invoice owed. With "Refund overpayments" on (default) the
+   * excess goes back to the client at once, under an idempotency key of its own, so a replayed
+   * event never refunds twice; otherwise the invoice stays flagged with the amount to refund.
+   */
+  async function handleOverpayment(invoice: InvoiceRow, payment: PaymentRecord, excess: number, actor: Actor) {
+    const settings = await getService(strapi, 'settings').load();
+    const audit = getService(strapi, 'audit');
+    const amount = formatMinor(excess, payment.currency);
+    await audit.log({ action: 'payment.overpaid', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: settings.refundOverpayments ? 'refunding' : 'flagged', details: { paymentIntentId: payment.paymentIntentId, amount: excess, amountFormatted: amount, currency: payment.currency } });
+    if (!settings.refundOverpayments) return;
+    try {
+      await getService(strapi, 'admin-payments').refund(payment.documentId, { amount: excess, reason: 'duplicate', idempotencyKey: `overpayment-${payment.documentId}` }, { type: 'system', label: 'overpayment refund' });
+    } catch (error) {
+      // The invoice stays flagged as overpaid; an admin can refund from the invoice page.
+      strapi.log.warn(`[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
   }
 
   async function provider() {

@@ -194,11 +194,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     process,
 
-    async processById(id: number): Promise<void> {
-      const row = (await events().findOne({ where: { id } })) as EventRow | null;
-      if (row) await process(row);
-    },
-
     /**
      * Processes a just-stored event in this process, at most `worker.concurrency` at a time.
      * Events wait here unclaimed, so a claim's lock only starts when its processing does: an

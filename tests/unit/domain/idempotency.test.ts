@@ -1,47 +1,44 @@
-import {
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-  checkoutSessionKey,
-  customerCreateKey,
-  paymentIntentCancelKey,
-  paymentIntentCreateKey,
-  paymentIntentUpdateKey,
-  refundKey,
-} from '../../../server/src/domain';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, customerCreateKey, refundKey, requestKey } from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
 
 describe('idempotency keys', () => {
-  it('are deterministic and readable', () => {
-    expect(paymentIntentCreateKey('abc123', 182750, 'USD', 0)).toBe('ip-pi-abc123-182750-usd-0');
-    expect(paymentIntentCreateKey('abc123', 182750, 'usd', 0)).toBe(paymentIntentCreateKey('abc123', 182750, 'USD', 0));
-    expect(checkoutSessionKey('abc123', 5000, 2)).toBe('ip-cs-abc123-5000-2');
-    expect(refundKey('pay_42', 1)).toBe('ip-re-pay_42-1');
-    expect(paymentIntentUpdateKey('pi_123', 5000, 1)).toBe('ip-piu-pi_123-5000-1');
-    expect(paymentIntentCancelKey('pi_123')).toBe('ip-pic-pi_123');
-    expect(customerCreateKey('client9')).toBe('ip-cus-client9');
+  it('are deterministic for the same request, whatever the order params were built in', () => {
+    const a = requestKey('pi', 'inv1', { amount: 182750, currency: 'USD', metadata: { a: '1', b: '2' } });
+    const b = requestKey('pi', 'inv1', { metadata: { b: '2', a: '1' }, currency: 'USD', amount: 182750 });
+    expect(a).toBe(b);
+    expect(a).toMatch(/^ip-pi-inv1-[A-Za-z0-9_]{22}-0$/);
   });
 
-  it('change when the operation changes', () => {
-    const base = paymentIntentCreateKey('inv', 1000, 'USD', 0);
-    expect(paymentIntentCreateKey('inv', 1001, 'USD', 0)).not.toBe(base);
-    expect(paymentIntentCreateKey('inv', 1000, 'EUR', 0)).not.toBe(base);
-    expect(paymentIntentCreateKey('inv', 1000, 'USD', 1)).not.toBe(base);
-    expect(refundKey('p', 1)).not.toBe(refundKey('p', 2));
+  it('never stand for two different requests: every parameter, the scope and the generation count', () => {
+    const base = requestKey('piu', 'pi_1', { amount: 30000, revision: 1 });
+    expect(requestKey('piu', 'pi_1', { amount: 10000, revision: 1 })).not.toBe(base);
+    expect(requestKey('piu', 'pi_1', { amount: 30000, revision: 2 })).not.toBe(base);
+    expect(requestKey('piu', 'pi_2', { amount: 30000, revision: 1 })).not.toBe(base);
+    expect(requestKey('pi', 'pi_1', { amount: 30000, revision: 1 })).not.toBe(base);
+    expect(requestKey('piu', 'pi_1', { amount: 30000, revision: 1 }, 1)).not.toBe(base);
+    // Defect 2 of issue 10: 30000 -> 10000 -> 30000 -> 10000 on one intent used to reuse keys.
+    const keys = [30000, 10000, 30000, 10000].map((amount, i) => requestKey('piu', 'pi_1', { amount, revision: i + 1 }));
+    expect(new Set(keys).size).toBe(4);
+  });
+
+  it('canonical JSON sorts keys and drops undefined members', () => {
+    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: null }] })).toBe('{"a":[1,{"c":null}],"b":1}');
   });
 
   it('cannot collide through the separator', () => {
     expect(refundKey('a-1', 2)).toBe('ip-re-a%2D1-2');
-    expect(checkoutSessionKey('a-1', 2, 3)).not.toBe(checkoutSessionKey('a', 12, 3));
+    expect(requestKey('pi', 'a-1', {})).not.toBe(requestKey('pi', 'a', {}));
     expect(customerCreateKey('x y/ü')).toBe('ip-cus-x%20y%2F%C3%BC');
   });
 
   it('refuse bad parts and over-long keys', () => {
-    expectDomainError(() => paymentIntentCreateKey('', 1000, 'USD', 0), 'idempotency_key_invalid');
-    expectDomainError(() => paymentIntentCreateKey('inv', 0, 'USD', 0), 'idempotency_key_invalid');
-    expectDomainError(() => paymentIntentCreateKey('inv', 10.5, 'USD', 0), 'idempotency_key_invalid');
-    expectDomainError(() => paymentIntentCreateKey('inv', 1000, 'USD', -1), 'idempotency_key_invalid');
-    expectDomainError(() => paymentIntentCreateKey('inv', 1000, 'XYZ', 0), 'unsupported_currency');
+    expectDomainError(() => requestKey('', 'inv', {}), 'idempotency_key_invalid');
+    expectDomainError(() => requestKey('pi', '', {}), 'idempotency_key_invalid');
+    expectDomainError(() => requestKey('pi', 'inv', {}, -1), 'idempotency_key_invalid');
+    expectDomainError(() => requestKey('pi', 'x'.repeat(250), {}), 'idempotency_key_too_long');
     expectDomainError(() => refundKey('p', 0), 'idempotency_key_invalid');
     expectDomainError(() => customerCreateKey('x'.repeat(250)), 'idempotency_key_too_long');
     expect(customerCreateKey('x'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH - 7))).toHaveLength(MAX_IDEMPOTENCY_KEY_LENGTH);
+    expect(requestKey('pi', 'x'.repeat(200), {}).length).toBeLessThanOrEqual(MAX_IDEMPOTENCY_KEY_LENGTH);
   });
 });

@@ -49,6 +49,12 @@ export default {
     viewedAt: { type: 'datetime', writable: false },
     paidAt: { type: 'datetime', writable: false },
     payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice' },
+    /**
+     * The attempt lease (services/attempts): while held, one request plans this invoice's payment
+     * attempts. Internal, never input or output.
+     */
+    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false },
+    attemptLockUntil: { type: 'datetime', private: true, configurable: false, writable: false },
   },
   indexes: [
     { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { PaymentStatus } from '../../domain';
+import type { NextAction, NextActionKind, PaymentStatus } from '../../domain';
 import type { PaymentMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
 
 /** Metadata keys on every Stripe object the plugin creates. */
@@ -9,6 +9,7 @@ export const META = {
   portion: 'invoice_payments_portion',
   fee: 'invoice_payments_fee',
   checkout: 'invoice_payments_checkout',
+  attempt: 'invoice_payments_attempt',
 } as const;
 
 export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
@@ -18,6 +19,7 @@ export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
     [META.portion]: String(m.portion),
     [META.fee]: String(m.fee),
     ...(m.viaCheckout ? { [META.checkout]: 'true' } : {}),
+    ...(m.attemptId ? { [META.attempt]: m.attemptId } : {}),
   };
 }
 
@@ -33,6 +35,7 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
     portion: Number.isSafeInteger(portion) ? portion : NaN,
     fee: Number.isSafeInteger(fee) ? fee : NaN,
     viaCheckout: metadata[META.checkout] === 'true',
+    ...(metadata[META.attempt] ? { attemptId: metadata[META.attempt] } : {}),
   };
 }
 
@@ -74,6 +77,49 @@ export function paymentStatus(pi: Stripe.PaymentIntent, amountRefunded: number, 
   return 'succeeded';
 }
 
+/**
+ * `PaymentIntent.next_action.type` (SDK 23.1.0 `PaymentIntent.NextAction`) -> what the customer is
+ * doing. `requires_action` is not only 3-D Secure: with automatic payment methods it also means a
+ * voucher to pay at a store, bank transfer instructions or microdeposits to verify
+ * (https://docs.stripe.com/payments/paymentintents/lifecycle). Unknown types count as a payment in
+ * progress, which is never ended by the plugin.
+ */
+const NEXT_ACTION_KINDS: Record<string, NextActionKind> = {
+  use_stripe_sdk: 'authentication',
+  redirect_to_url: 'authentication',
+  alipay_handle_redirect: 'authentication',
+  blik_authorize: 'authentication',
+  card_await_notification: 'authentication',
+  wechat_pay_redirect_to_android_app: 'authentication',
+  wechat_pay_redirect_to_ios_app: 'authentication',
+  cashapp_handle_redirect_or_display_qr_code: 'qr_code',
+  swish_handle_redirect_or_display_qr_code: 'qr_code',
+  upi_handle_redirect_or_display_qr_code: 'qr_code',
+  klarna_display_qr_code: 'qr_code',
+  paynow_display_qr_code: 'qr_code',
+  pix_display_qr_code: 'qr_code',
+  promptpay_display_qr_code: 'qr_code',
+  wechat_pay_display_qr_code: 'qr_code',
+  oxxo_display_details: 'voucher',
+  boleto_display_details: 'voucher',
+  konbini_display_details: 'voucher',
+  multibanco_display_details: 'voucher',
+  display_bank_transfer_instructions: 'bank_transfer',
+  verify_with_microdeposits: 'verify_microdeposits',
+};
+
+export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | undefined): NextAction | null {
+  if (!next) return null;
+  const type = typeof next.type === 'string' ? next.type : 'unknown';
+  const kind = NEXT_ACTION_KINDS[type] ?? 'other';
+  const details = (next as unknown as Record<string, unknown>)[type] as Record<string, unknown> | undefined;
+  const str = (v: unknown) => (typeof v === 'string' && /^https:\/\//.test(v) ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const url = details ? (str(details.hosted_voucher_url) ?? str(details.hosted_instructions_url) ?? str(details.hosted_verification_url)) : null;
+  const expiresAt = details ? (num(details.expires_at) ?? (num(details.expires_after) ?? null)) : null;
+  return { kind, providerType: type, url, expiresAt };
+}
+
 export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null): ProviderPayment {
   const amountRefunded = charge?.amount_refunded ?? 0;
   const err = pi.last_payment_error;
@@ -94,6 +140,7 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     refunds,
     dispute,
     created: pi.created,
+    nextAction: pi.status === 'requires_action' ? mapNextAction(pi.next_action) : null,
   };
 }
 
@@ -110,5 +157,8 @@ export function mapCheckoutSession(s: Stripe.Checkout.Session): ProviderCheckout
     currency: (s.currency ?? '').toUpperCase(),
     metadata: fromStripeMetadata(s.metadata),
     livemode: s.livemode,
+    ui: s.ui_mode === 'embedded_page' || (s.ui_mode as string) === 'embedded' ? 'embedded' : s.ui_mode ? 'hosted' : null,
+    expiresAt: typeof s.expires_at === 'number' ? s.expires_at : null,
+    created: s.created,
   };
 }

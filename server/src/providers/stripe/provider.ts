@@ -12,7 +12,7 @@ import {
   type ProviderPayment,
   type ProviderRefund,
 } from '../types';
-import { mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata } from './mappers';
+import { META, mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata } from './mappers';
 
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
@@ -74,6 +74,27 @@ export class StripeProvider implements PaymentProvider {
     return mapPayment(pi, null, [], null);
   }
 
+  async findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null> {
+    // A list, not a search: search is eventually consistent and not for read-after-write
+    // (https://docs.stripe.com/search#data-freshness); list sees an object as soon as it exists.
+    const found = await this.scan(this.stripe.paymentIntents.list({ created: { gte: createdAfter }, limit: 100 }), attemptId);
+    return found ? this.retrievePayment(found.id) : null;
+  }
+
+  /** The first object of a list page stream whose metadata carries the attempt id (newest first, bounded). */
+  private async scan<T extends { metadata?: Stripe.Metadata | null }>(list: AsyncIterable<T>, attemptId: string, max = 1000): Promise<T | null> {
+    try {
+      let seen = 0;
+      for await (const item of list) {
+        if (item.metadata?.[META.attempt] === attemptId) return item;
+        if (++seen >= max) break;
+      }
+      return null;
+    } catch (error) {
+      throw toRequestError(error);
+    }
+  }
+
   async createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund> {
     const refund = await this.call(() => this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }));
     return mapRefund(refund);
@@ -109,14 +130,24 @@ export class StripeProvider implements PaymentProvider {
     };
     const params: Stripe.Checkout.SessionCreateParams =
       input.uiMode === 'embedded'
-        ? { ...common, ui_mode: 'embedded_page' as Stripe.Checkout.SessionCreateParams.UiMode, return_url: input.returnUrl }
-        : { ...common, success_url: input.successUrl, cancel_url: input.cancelUrl };
+        ? { ...common, ui_mode: 'embedded_page', return_url: input.returnUrl }
+        : { ...common, ui_mode: 'hosted_page', success_url: input.successUrl, cancel_url: input.cancelUrl };
     const session = await this.call(() => this.stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }));
     return mapCheckoutSession(session);
   }
 
   async retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession> {
     return mapCheckoutSession(await this.call(() => this.stripe.checkout.sessions.retrieve(id)));
+  }
+
+  async expireCheckoutSession(id: string, idempotencyKey: string): Promise<ProviderCheckoutSession> {
+    // Only an `open` session can be expired (https://docs.stripe.com/api/checkout/sessions/expire).
+    return mapCheckoutSession(await this.call(() => this.stripe.checkout.sessions.expire(id, {}, { idempotencyKey })));
+  }
+
+  async findCheckoutSessionByAttempt(attemptId: string, createdAfter: number): Promise<ProviderCheckoutSession | null> {
+    const found = await this.scan(this.stripe.checkout.sessions.list({ created: { gte: createdAfter }, limit: 100 }), attemptId);
+    return found ? mapCheckoutSession(found) : null;
   }
 
   async checkoutSessionIdForPayment(paymentId: string): Promise<string | null> {
@@ -199,9 +230,10 @@ export function toRequestError(error: unknown): ProviderRequestError {
       : error.type === 'StripeIdempotencyError'
         ? 'The payment request conflicted with an earlier one. Please reload and try again.'
         : (error.message ?? 'The payment provider refused the request.');
-    return new ProviderRequestError(message, retryable, error.code ?? error.type ?? null, error.statusCode ?? null);
+    const outcomeUnknown = error instanceof Stripe.errors.StripeConnectionError || (error.statusCode ?? 0) >= 500;
+    return new ProviderRequestError(message, retryable, error.code ?? error.type ?? null, error.statusCode ?? null, outcomeUnknown);
   }
-  return new ProviderRequestError('The payment provider could not be reached.', true, 'network');
+  return new ProviderRequestError('The payment provider could not be reached.', true, 'network', null, true);
 }
 
 /** Maps SDK errors to a reason and a message a site admin can act on (never echoing the key). */

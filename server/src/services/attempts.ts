@@ -1,0 +1,416 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import {
+  endAfterSettlement,
+  formatMinor,
+  isCollectedPaymentStatus,
+  planAttempts,
+  requestKey,
+  type AttemptDecision,
+  type AttemptState,
+  type AttemptTarget,
+  type CheckoutUi,
+  type LiveAttempt,
+} from '../domain';
+import { ProviderRequestError, type PaymentMetadata, type PaymentProvider, type ProviderCheckoutSession, type ProviderPayment } from '../providers/types';
+import { withInvoiceLock } from '../utils/lock';
+import { getService } from '../utils/get-service';
+import { badGateway, conflict, notFound } from '../utils/errors';
+import { publicBaseUrl, type Actor } from './settings';
+import type { InvoiceRow } from './invoices';
+import type { PaymentRecord } from './settlement';
+import type { PluginConfig } from '../config';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+
+/**
+ * One live payment attempt per invoice, across the Payment Element and Checkout.
+ *
+ * Opening an attempt runs in three steps so that no provider call ever happens inside a database
+ * transaction (on SQLite, one slow provider answer would hold the only connection and stall the
+ * whole site): (1) claim the invoice's attempt lease, a short conditional UPDATE, so two requests
+ * for one invoice never plan at the same time; (2) outside any transaction, read every live
+ * attempt from the provider, end what must end, then reuse, update or create one; (3) record the
+ * outcome under the invoice's row lock, re-checking that the balance did not change meanwhile.
+ */
+
+/** Ledger statuses of an attempt that may still take money. */
+export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processing'] as const;
+
+export interface AttemptRow extends PaymentRecord {
+  attemptRevision: number | null;
+  actionSince: string | Date | null;
+  createdAt: string | Date;
+}
+
+export interface OpenedAttempt {
+  invoice: InvoiceRow;
+  portion: number;
+  fee: number;
+  reused: boolean;
+  payment?: ProviderPayment;
+  session?: ProviderCheckoutSession;
+  ui: CheckoutUi | null;
+}
+
+export type OpenRequest = { mode: 'element'; portion: number; fee: number } | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi };
+
+interface Observed {
+  row: AttemptRow;
+  live: LiveAttempt;
+  payment?: ProviderPayment;
+  session?: ProviderCheckoutSession;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why a new attempt cannot start, in words a client can act on. */
+function blockedMessage(decision: Extract<AttemptDecision, { action: 'block' }>, amount: string, minutes: number): string {
+  if (decision.reason === 'processing') return 'A payment for this invoice is already being processed. You will be notified when it completes.';
+  if (decision.reason === 'authentication') {
+    return `A payment of ${amount} for this invoice is waiting for you to confirm it (for example with your bank). Finish it in the window where you started it, or try again in ${minutes} minutes.`;
+  }
+  const what = { voucher: 'a voucher', bank_transfer: 'a bank transfer', verify_microdeposits: 'a bank account being verified', qr_code: 'a code to scan', authentication: 'a confirmation', other: 'a payment method' }[decision.nextAction?.kind ?? 'other'];
+  return `A payment of ${amount} by ${what} is already under way for this invoice. Complete it (see the instructions you received), or wait until it expires, before paying another way.`;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const payments = () => strapi.db.query(UID.payment);
+  const stripeConfig = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
+
+  /** Long enough for every provider call one planning round makes, each retried by the SDK. */
+  function leaseMs(): number {
+    const c = stripeConfig();
+    return Math.max(30_000, c.timeoutMs * (c.maxNetworkRetries + 1) * 3);
+  }
+
+  /** Claims the invoice's attempt lease: null while someone else holds it. */
+  async function acquire(invoiceDocumentId: string): Promise<string | null> {
+    const token = randomBytes(12).toString('base64url');
+    const now = new Date();
+    const { count } = await strapi.db.query(UID.invoice).updateMany({
+      where: { documentId: invoiceDocumentId, $or: [{ attemptLockUntil: null }, { attemptLockUntil: { $lt: now } }] },
+      data: { attemptLockToken: token, attemptLockUntil: new Date(now.getTime() + leaseMs()) },
+    });
+    if (count === 1) return token;
+    const exists = await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] });
+    if (!exists) throw notFound('Invoice not found.');
+    return null;
+  }
+
+  async function release(invoiceDocumentId: string, token: string): Promise<void> {
+    await strapi.db.query(UID.invoice).updateMany({ where: { documentId: invoiceDocumentId, attemptLockToken: token }, data: { attemptLockToken: null, attemptLockUntil: null } });
+  }
+
+  /** Runs `work` holding the invoice's attempt lease, waiting up to `waitMs` for it. */
+  async function withLease<T>(invoiceDocumentId: string, waitMs: number, work: (token: string) => Promise<T>): Promise<T | null> {
+    const started = Date.now();
+    for (;;) {
+      const token = await acquire(invoiceDocumentId);
+      if (token) {
+        try {
+          return await work(token);
+        } finally {
+          await release(invoiceDocumentId, token);
+        }
+      }
+      if (Date.now() - started >= waitMs) return null;
+      await sleep(100);
+    }
+  }
+
+  async function liveRows(invoiceId: number): Promise<AttemptRow[]> {
+    return (await payments().findMany({
+      where: {
+        invoice: { id: invoiceId },
+        kind: { $in: ['card', 'checkout'] },
+        status: { $in: [...LIVE_STATUSES] },
+        $or: [{ paymentIntentId: { $notNull: true } }, { checkoutSessionId: { $notNull: true } }],
+      },
+      orderBy: { id: 'desc' },
+    })) as AttemptRow[];
+  }
+
+  function stateOfPayment(p: ProviderPayment, row: AttemptRow | null, nowMs: number): AttemptState {
+    if (isCollectedPaymentStatus(p.status)) return { state: 'succeeded' };
+    if (p.status === 'processing') return { state: 'processing' };
+    if (p.status === 'canceled') return { state: 'ended' };
+    if (p.status === 'requires_action') {
+      const since = row?.actionSince ? new Date(row.actionSince).getTime() : nowMs;
+      return { state: 'action', nextAction: p.nextAction ?? { kind: 'other', providerType: 'unknown', url: null, expiresAt: null }, sinceMs: since };
+    }
+    return { state: 'open' };
+  }
+
+  /** Reads what the provider says about every live attempt now. */
+  async function observe(provider: PaymentProvider, rows: AttemptRow[], nowMs: number): Promise<Observed[]> {
+    const out: Observed[] = [];
+    for (const row of rows) {
+      if (row.kind === 'checkout' && row.checkoutSessionId) {
+        // A session stays open (and payable) through failed tries; its payment counts once it completes.
+        const s = await provider.retrieveCheckoutSession(row.checkoutSessionId);
+        let current: AttemptState = { state: 'open' };
+        let p: ProviderPayment | undefined;
+        if (s.status === 'expired') current = { state: 'ended' };
+        else if (s.status === 'complete') {
+          p = s.paymentId ? await provider.retrievePayment(s.paymentId) : undefined;
+          current = s.paymentStatus === 'paid' || (p && isCollectedPaymentStatus(p.status)) ? { state: 'succeeded' } : { state: 'processing' };
+        }
+        out.push({ row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
+      } else if (row.paymentIntentId) {
+        const p = await provider.retrievePayment(row.paymentIntentId);
+        const current = stateOfPayment(p, row, nowMs);
+        if (current.state === 'action' && !row.actionSince) {
+          // First seen waiting now: the abandonment clock starts here, never earlier.
+          await payments().update({ where: { id: row.id }, data: { actionSince: new Date(nowMs) } });
+        }
+        out.push({ row, payment: p, live: { mode: 'element', amount: p.amount, ui: null, expiresAtMs: null, current } });
+      }
+    }
+    return out;
+  }
+
+  /** Brings a ledger entry in line with the provider (the webhook path), holding our lease. */
+  async function settle(o: Observed, actor: Actor, lease: string) {
+    const settlement = getService(strapi, 'settlement');
+    if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await settlement.syncCheckoutSession(o.row.checkoutSessionId, { actor, heldLease: lease });
+    else if (o.row.paymentIntentId) await settlement.syncPayment(o.row.paymentIntentId, { actor, heldLease: lease });
+  }
+
+  /** Marks a ledger entry ended, unless settlement moved it on meanwhile. */
+  async function markEnded(rowId: number) {
+    await payments().updateMany({ where: { id: rowId, status: { $in: [...LIVE_STATUSES] } }, data: { status: 'canceled' } });
+  }
+
+  /**
+   * Ends one attempt at the provider. Returns false when it could not be ended because money
+   * moved meanwhile (it succeeded or is processing): the caller settles and plans again.
+   */
+  async function end(provider: PaymentProvider, o: Observed, lease: string): Promise<boolean> {
+    for (let generation = 0; generation < 2; generation++) {
+      try {
+        if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await provider.expireCheckoutSession(o.row.checkoutSessionId, requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation));
+        else if (o.row.paymentIntentId) await provider.cancelPayment(o.row.paymentIntentId, requestKey('pic', o.row.paymentIntentId, { by: lease }, generation));
+        await markEnded(o.row.id);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ProviderRequestError)) throw error;
+        // Refused (already over, or money moved) or unknown outcome: look before doing anything else.
+        const [now] = await observe(provider, [o.row], Date.now());
+        if (!now || now.live.current.state === 'ended') {
+          await markEnded(o.row.id);
+          return true;
+        }
+        if (now.live.current.state === 'succeeded' || now.live.current.state === 'processing') return false;
+        if (!error.outcomeUnknown) throw error;
+      }
+    }
+    throw badGateway('The payment provider is not answering right now. Nothing was charged; please try again in a moment.');
+  }
+
+  /**
+   * Creates an attempt at the provider. After an unknown outcome (a 500, a timeout) it first looks
+   * for what the failed call may have created, by the attempt id in the metadata, and only then
+   * tries again under a new key.
+   */
+  async function create<T>(
+    run: (key: string) => Promise<T>,
+    find: () => Promise<T | null>,
+    key: (generation: number) => string,
+  ): Promise<T> {
+    for (let generation = 0; ; generation++) {
+      try {
+        return await run(key(generation));
+      } catch (error) {
+        if (!(error instanceof ProviderRequestError) || !error.outcomeUnknown || generation >= 1) throw error;
+        const found = await find();
+        if (found) return found;
+      }
+    }
+  }
+
+  async function open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor, lease: string): Promise<OpenedAttempt | 'again'> {
+    const settings = await getService(strapi, 'settings').load();
+    const provider = await getService(strapi, 'stripe').currentProvider();
+    const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
+    if (!invoice) throw notFound('Invoice not found.');
+    const request = check(invoice);
+    const amount = request.portion + request.fee;
+    const target: AttemptTarget = { mode: request.mode, amount, ui: request.mode === 'checkout' ? request.ui : null };
+    const nowMs = Date.now();
+    const observed = await observe(provider, await liveRows(invoice.id), nowMs);
+    const abandonMinutes = settings.abandonedAuthenticationMinutes;
+    const decisions = planAttempts(
+      observed.map((o) => o.live),
+      target,
+      { nowMs, abandonAuthenticationAfterMs: abandonMinutes * 60_000, minCheckoutLifetimeMs: 10 * 60_000 },
+    );
+
+    // Money that arrived comes first: settle it, then plan again on the new balance.
+    const arrived = observed.filter((_, i) => decisions[i]!.action === 'settle' || decisions[i]!.action === 'gone');
+    for (const o of arrived) await settle(o, actor, lease);
+    if (observed.some((_, i) => decisions[i]!.action === 'settle')) return 'again';
+    const blocked = decisions.find((d): d is Extract<AttemptDecision, { action: 'block' }> => d.action === 'block');
+    if (blocked) throw conflict(blockedMessage(blocked, formatMinor(observed[decisions.indexOf(blocked)]!.live.amount, invoice.currency), abandonMinutes), blocked.reason === 'processing' ? 'PaymentProcessing' : 'PaymentInProgress', blocked.nextAction ? { nextAction: blocked.nextAction } : {});
+
+    const ended: string[] = [];
+    for (const [i, o] of observed.entries()) {
+      if (decisions[i]!.action !== 'end') continue;
+      if (!(await end(provider, o, lease))) {
+        await settle(o, actor, lease);
+        return 'again';
+      }
+      ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? String(o.row.id));
+    }
+
+    const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion: request.portion, fee: request.fee, attemptId: lease };
+    const chosenIndex = decisions.findIndex((d) => d.action === 'reuse' || d.action === 'update');
+    const chosen = chosenIndex >= 0 ? observed[chosenIndex]! : null;
+    const since = Math.floor(nowMs / 1000) - 60;
+    let payment: ProviderPayment | undefined;
+    let session: ProviderCheckoutSession | undefined;
+    let outcome: 'created' | 'reused' | 'updated';
+
+    if (chosen && decisions[chosenIndex]!.action === 'reuse') {
+      outcome = 'reused';
+      payment = chosen.payment;
+      session = chosen.session;
+    } else if (chosen) {
+      // A new revision for every amount change, saved before the call: two updates never share a
+      // key, so Stripe never replays an older amount (30000 -> 10000 -> 30000 -> 10000).
+      outcome = 'updated';
+      const pi = chosen.row.paymentIntentId!;
+      const revision = (chosen.row.attemptRevision ?? 0) + 1;
+      await payments().update({ where: { id: chosen.row.id }, data: { attemptRevision: revision } });
+      const stripeMeta = { ...metadata, attemptId: chosen.payment?.metadata?.attemptId ?? lease };
+      try {
+        payment = await provider.updatePaymentAmount(pi, amount, stripeMeta, requestKey('piu', pi, { amount, metadata: stripeMeta, revision }));
+      } catch (error) {
+        if (!(error instanceof ProviderRequestError) || !error.outcomeUnknown) throw error;
+        const now = await provider.retrievePayment(pi);
+        if (now.amount !== amount) throw error;
+        payment = now;
+      }
+    } else if (request.mode === 'element') {
+      outcome = 'created';
+      const params = { amount, currency: invoice.currency, metadata, description: `Invoice ${invoice.number}`, receiptEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null };
+      payment = await create(
+        (idempotencyKey) => provider.createPayment({ ...params, idempotencyKey }),
+        () => provider.findPaymentByAttempt(lease, since),
+        (generation) => requestKey('pi', invoice.documentId, params, generation),
+      );
+    } else {
+      outcome = 'created';
+      const base = `${publicBaseUrl(strapi)}/${PLUGIN_ID}/pay`;
+      const params = {
+        amount,
+        currency: invoice.currency,
+        metadata,
+        productName: `Invoice ${invoice.number}`,
+        customerEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null,
+        uiMode: request.ui,
+        successUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
+        cancelUrl: `${base}/cancel?invoice=${invoice.documentId}`,
+        returnUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
+      };
+      session = await create(
+        (idempotencyKey) => provider.createCheckoutSession({ ...params, idempotencyKey }),
+        () => provider.findCheckoutSessionByAttempt(lease, since),
+        (generation) => requestKey('cs', invoice.documentId, params, generation),
+      );
+    }
+
+    // Record it, unless the invoice moved on meanwhile (a webhook settled a payment, an admin
+    // recorded one): then the attempt just made is for a stale amount and is ended again.
+    const recorded = await withInvoiceLock(strapi, invoice.documentId, async (now) => {
+      if (now.balanceDue !== invoice.balanceDue || now.status === 'void' || now.status === 'paid') return null;
+      if (payment && (outcome !== 'reused' || !chosen)) {
+        const row = await payments().findOne({ where: { paymentIntentId: payment.id } });
+        if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
+        else {
+          await payments().create({
+            data: { invoice: now.id, kind: 'card', provider: provider.name, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
+          });
+        }
+      }
+      if (session && outcome === 'created' && !(await payments().findOne({ where: { checkoutSessionId: session.id } }))) {
+        await payments().create({
+          data: { invoice: now.id, kind: 'checkout', provider: provider.name, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
+        });
+      }
+      return now;
+    });
+    if (!recorded) {
+      if (outcome !== 'reused') {
+        const row = (payment
+          ? await payments().findOne({ where: { paymentIntentId: payment.id } })
+          : await payments().findOne({ where: { checkoutSessionId: session!.id } })) as AttemptRow | null;
+        const stray: Observed = { row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
+        if (!(await end(provider, stray, lease)) && row) await settle(stray, actor, lease);
+      }
+      return 'again';
+    }
+
+    await getService(strapi, 'audit').log({
+      action: request.mode === 'element' ? 'payment.attempt' : 'payment.checkout',
+      actor,
+      invoice: { documentId: invoice.documentId, number: invoice.number },
+      outcome,
+      details: { paymentIntentId: payment?.id ?? null, checkoutSessionId: session?.id ?? null, amount, currency: invoice.currency, ui: target.ui, ended },
+    });
+    return { invoice: recorded, portion: request.portion, fee: request.fee, reused: outcome !== 'created', payment, session, ui: target.ui };
+  }
+
+  return {
+    /**
+     * Hands the client one attempt for what it asked: the live one if it matches, otherwise a new
+     * (or updated) one after every other attempt that is safe to end was ended. `check` validates
+     * the request against the invoice as it is when planning starts.
+     */
+    async open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor): Promise<OpenedAttempt> {
+      const started = Date.now();
+      for (let round = 0; round < 4; round++) {
+        const result = await withLease(invoiceDocumentId, Math.max(0, 15_000 - (Date.now() - started)), (lease) => open(invoiceDocumentId, check, actor, lease));
+        if (result === null) throw conflict('Another payment for this invoice is being set up right now. Please try again in a moment.', 'AttemptBusy');
+        if (result !== 'again') return result;
+      }
+      throw conflict('This invoice changed while the payment was being set up. Reload the page and try again.', 'InvoiceChanged');
+    },
+
+    /**
+     * After money arrived (or a manual payment was recorded): ends the invoice's other attempts
+     * that could still take money, so an older session or payment cannot be paid on top. Runs
+     * outside any transaction. `heldLease`: the caller already holds the attempt lease.
+     */
+    async endOthers(invoiceDocumentId: string, keepRowId: number | null, actor: Actor, heldLease?: string): Promise<void> {
+      const work = async (lease: string) => {
+        const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
+        if (!invoice) return;
+        const provider = await getService(strapi, 'stripe').currentProvider();
+        const rows = (await liveRows(invoice.id)).filter((r) => r.id !== keepRowId);
+        if (!rows.length) return;
+        const observed = await observe(provider, rows, Date.now());
+        const ended: string[] = [];
+        for (const o of observed) {
+          if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
+            await settle(o, actor, lease);
+          } else if (endAfterSettlement(o.live.current, invoice.balanceDue)) {
+            if (await end(provider, o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
+            else await settle(o, actor, lease);
+          }
+        }
+        if (ended.length) {
+          await getService(strapi, 'audit').log({ action: 'payment.attempts_ended', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { ended, balanceDue: invoice.balanceDue } });
+        }
+      };
+      try {
+        if (heldLease) await work(heldLease);
+        else if ((await withLease(invoiceDocumentId, leaseMs(), async (lease) => (await work(lease), true))) === null) {
+          strapi.log.warn(`[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: busy.`);
+        }
+      } catch (error) {
+        // Not fatal: a second payment would still be caught as an overpayment and refunded.
+        strapi.log.warn(`[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: ${error instanceof Error ? error.message : 'unknown error'}`);
+      }
+    },
+  };
+};

@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { endAfterSettlement, overpaymentOf, planAttempts, type AttemptState, type LiveAttempt, type NextActionKind } from '../../../server/src/domain';
+
+const NOW = 1_800_000_000_000;
+const rules = { nowMs: NOW, abandonAuthenticationAfterMs: 10 * 60_000, minCheckoutLifetimeMs: 10 * 60_000 };
+const action = (kind: NextActionKind, ageMs: number): AttemptState => ({ state: 'action', nextAction: { kind, providerType: kind, url: null, expiresAt: null }, sinceMs: NOW - ageMs });
+const element = (amount: number, current: AttemptState = { state: 'open' }): LiveAttempt => ({ mode: 'element', amount, ui: null, expiresAtMs: null, current });
+const session = (amount: number, ui: 'hosted' | 'embedded' = 'hosted', expiresInMs = 23 * 3600_000): LiveAttempt => ({ mode: 'checkout', amount, ui, expiresAtMs: NOW + expiresInMs, current: { state: 'open' } });
+
+describe('planAttempts: one live attempt per invoice', () => {
+  it('reuses an open payment of the same amount, updates one of another amount', () => {
+    expect(planAttempts([element(3000)], { mode: 'element', amount: 3000, ui: null }, rules)).toEqual([{ action: 'reuse' }]);
+    expect(planAttempts([element(3000)], { mode: 'element', amount: 1000, ui: null }, rules)).toEqual([{ action: 'update' }]);
+  });
+
+  it('ends every open attempt of the other mode, and a second open one of the same mode', () => {
+    expect(planAttempts([session(3000), element(3000), element(3000)], { mode: 'element', amount: 3000, ui: null }, rules).map((d) => d.action)).toEqual(['end', 'reuse', 'end']);
+    expect(planAttempts([element(3000), session(3000)], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules).map((d) => d.action)).toEqual(['end', 'reuse']);
+  });
+
+  it('reuses a Checkout session only for the same amount and page type, and not when it expires soon', () => {
+    expect(planAttempts([session(3000, 'embedded')], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([session(2000)], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([session(3000, 'hosted', 5 * 60_000)], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
+  });
+
+  it('ends a card authentication only once it is abandoned; a fresh one blocks anything else', () => {
+    expect(planAttempts([element(3000, action('authentication', 11 * 60_000))], { mode: 'element', amount: 3000, ui: null }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([element(3000, action('authentication', 60_000))], { mode: 'element', amount: 3000, ui: null }, rules)[0]!.action).toBe('reuse');
+    expect(planAttempts([element(3000, action('authentication', 60_000))], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules)[0]).toMatchObject({ action: 'block', reason: 'authentication' });
+  });
+
+  it('never ends a voucher, a bank transfer, a microdeposit verification or an unknown next action, however old', () => {
+    for (const kind of ['voucher', 'bank_transfer', 'verify_microdeposits', 'other'] as const) {
+      const old = element(3000, action(kind, 30 * 24 * 3600_000));
+      expect(planAttempts([old], { mode: 'element', amount: 3000, ui: null }, rules)[0]!.action).toBe('reuse');
+      expect(planAttempts([old], { mode: 'element', amount: 1000, ui: null }, rules)[0]).toMatchObject({ action: 'block', reason: 'waiting' });
+      expect(planAttempts([old], { mode: 'checkout', amount: 3000, ui: 'hosted' }, rules)[0]).toMatchObject({ action: 'block', reason: 'waiting' });
+    }
+  });
+
+  it('settles money that arrived and blocks while a payment is processing', () => {
+    expect(planAttempts([element(3000, { state: 'succeeded' })], { mode: 'element', amount: 3000, ui: null }, rules)[0]!.action).toBe('settle');
+    expect(planAttempts([element(3000, { state: 'processing' })], { mode: 'element', amount: 3000, ui: null }, rules)[0]).toMatchObject({ action: 'block', reason: 'processing' });
+    expect(planAttempts([element(3000, { state: 'ended' })], { mode: 'element', amount: 3000, ui: null }, rules)[0]!.action).toBe('gone');
+  });
+
+  it('property: at most one attempt is handed out, and nothing payable is left beside it', () => {
+    const state = fc.oneof(
+      fc.constant<AttemptState>({ state: 'open' }),
+      fc.constant<AttemptState>({ state: 'ended' }),
+      fc.tuple(fc.constantFrom<NextActionKind>('authentication', 'qr_code', 'voucher', 'bank_transfer', 'verify_microdeposits', 'other'), fc.integer({ min: 0, max: 3600_000 })).map(([k, age]) => action(k, age)),
+    );
+    const attempt = fc.record({ mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'), amount: fc.constantFrom(1000, 3000), ui: fc.constantFrom<'hosted' | 'embedded' | null>('hosted', 'embedded'), expiresAtMs: fc.constant(NOW + 3600_000), current: state });
+    fc.assert(
+      fc.property(fc.array(attempt, { maxLength: 6 }), fc.record({ mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'), amount: fc.constantFrom(1000, 3000), ui: fc.constantFrom<'hosted' | 'embedded'>('hosted', 'embedded') }), (live, t) => {
+        const target = { ...t, ui: t.mode === 'checkout' ? t.ui : null };
+        const decisions = planAttempts(live, target, rules);
+        const handed = decisions.filter((d) => d.action === 'reuse' || d.action === 'update').length;
+        expect(handed).toBeLessThanOrEqual(1);
+        // Whatever is still open after the plan is the one handed out, or something blocks the request.
+        const blocked = decisions.some((d) => d.action === 'block');
+        live.forEach((a, i) => {
+          if (a.current.state === 'open' && !blocked) expect(['reuse', 'update', 'end']).toContain(decisions[i]!.action);
+        });
+      }),
+      { seed: 4242, numRuns: 300 },
+    );
+  });
+});
+
+describe('after a payment settles', () => {
+  it('ends open attempts and abandonable actions, and vouchers only once nothing is owed', () => {
+    expect(endAfterSettlement({ state: 'open' }, 500)).toBe(true);
+    expect(endAfterSettlement(action('authentication', 0), 500)).toBe(true);
+    expect(endAfterSettlement(action('voucher', 0), 500)).toBe(false);
+    expect(endAfterSettlement(action('voucher', 0), 0)).toBe(true);
+    expect(endAfterSettlement({ state: 'processing' }, 0)).toBe(false);
+  });
+
+  it('measures an overpayment as the excess of this payment, never more than it', () => {
+    expect(overpaymentOf(0, 3000)).toBe(0);
+    expect(overpaymentOf(-3000, 3000)).toBe(3000);
+    expect(overpaymentOf(-5000, 3000)).toBe(3000);
+    expect(overpaymentOf(-1000, 3000)).toBe(1000);
+  });
+});
