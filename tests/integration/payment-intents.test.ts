@@ -194,38 +194,50 @@ describe('a partial manual payment makes the open intent stale', () => {
 });
 
 describe('when Stripe fails', () => {
-  it.each<[{ status?: number; timeoutMs?: number; times: number }]>([
-    [{ status: 500, times: 5 }],
-    [{ status: 429, times: 5 }],
-    [{ timeoutMs: 2500, times: 3 }],
-  ])('answers a clear 502 for %j, and the retry reuses the idempotency key: one intent', async (fault) => {
-    const { documentId, token } = await payableInvoice(env);
-    const requestsBefore = env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0;
-    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
-    const res = await intent(documentId, { token });
-    expect(res.status).toBe(502);
-    expect(res.body.error.message).toMatch(/not answering right now.*Nothing was charged/);
-    expect(JSON.stringify(res.body)).not.toMatch(/stack|sk_test/);
-    // The SDK retried (maxNetworkRetries: 2) with the same key before giving up.
-    expect((env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0) - requestsBefore).toBe(3);
-    await new Promise((r) => setTimeout(r, fault.timeoutMs ? fault.timeoutMs + 200 : 0));
-    env.standin.control.clearFaults();
-    const retry = await intent(documentId, { token });
-    expect(retry.status).toBe(200);
-    expect(await paymentsOf(documentId)).toHaveLength(1);
-    const all = await env.stripe.paymentIntents.list({ limit: 100 });
-    expect(all.data.filter((p) => p.metadata.invoice_payments_invoice === documentId)).toHaveLength(1);
-  }, 30000);
+  const ours = async (documentId: string) => (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
 
-  it('a 500 after Stripe created the intent: the retry gets the same intent back', async () => {
+  it.each<[{ status?: number; timeoutMs?: number }]>([[{ status: 500 }], [{ status: 429 }], [{ timeoutMs: 2500 }]])(
+    'answers a clear 502 while Stripe keeps failing (%j), and the next request makes exactly one intent',
+    async (fault) => {
+      const { documentId, token } = await payableInvoice(env);
+      env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault, times: 1000 });
+      const res = await intent(documentId, { token });
+      expect(res.status).toBe(502);
+      expect(res.body.error.message).toMatch(/not answering right now.*Nothing was charged/);
+      expect(JSON.stringify(res.body)).not.toMatch(/stack|sk_test/);
+      // Models time passing: a timed-out request may still be running at the stand-in.
+      await new Promise((r) => setTimeout(r, fault.timeoutMs ? fault.timeoutMs + 200 : 0));
+      env.standin.control.clearFaults();
+      const retry = await intent(documentId, { token });
+      expect(retry.status).toBe(200);
+      const rows = await paymentsOf(documentId);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].paymentIntentId).toBe(retry.body.data.paymentIntentId);
+      if (!fault.timeoutMs) expect((await ours(documentId)).map((p) => p.id)).toEqual([retry.body.data.paymentIntentId]);
+    },
+    30000,
+  );
+
+  it('a 500 with nothing created: the same request looks at Stripe, then retries under a new key (a saved 500 would be replayed under the old one)', async () => {
+    const { documentId, token } = await payableInvoice(env);
+    const before = env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0;
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 3 });
+    const res = await intent(documentId, { token });
+    expect(res.status).toBe(200);
+    // Three tries under the first key (the SDK's own retries), then one under the next.
+    expect((env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0) - before).toBe(4);
+    expect((await ours(documentId)).map((p) => p.id)).toEqual([res.body.data.paymentIntentId]);
+  });
+
+  it('a 500 after Stripe created the intent: the same request finds it by its attempt id and hands it out; no second intent', async () => {
     const { documentId, token } = await payableInvoice(env);
     env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 3, afterProcessing: true });
     const res = await intent(documentId, { token });
     env.standin.control.clearFaults();
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(200);
+    const all = await ours(documentId);
+    expect(all.map((p) => p.id)).toEqual([res.body.data.paymentIntentId]);
     const retry = await intent(documentId, { token });
-    expect(retry.status).toBe(200);
-    const all = await env.stripe.paymentIntents.list({ limit: 100 });
-    expect(all.data.filter((p) => p.metadata.invoice_payments_invoice === documentId)).toHaveLength(1);
+    expect(retry.body.data.paymentIntentId).toBe(res.body.data.paymentIntentId);
   });
 });

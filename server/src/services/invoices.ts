@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import {
   canTransitionInvoice,
   computeInvoiceTotals,
+  formatMinor,
   isDomainError,
   isInvoiceStatus,
   normalizeCurrency,
@@ -142,7 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
     const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);
-    if (money.balanceDue < 0) reasons.push(`Overpaid by ${-money.balanceDue} (minor units of ${currency}): refund the difference.`);
+    if (money.balanceDue < 0) reasons.push(`Overpaid by ${formatMinor(-money.balanceDue, currency)}: refund the difference from the payment history (or turn on "Refund overpayments").`);
     return {
       currency,
       lineItems: totals.lines,

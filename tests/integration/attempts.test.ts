@@ -1,0 +1,200 @@
+/**
+ * One live payment attempt per invoice (issue 10, defects 1, 2, 4 and 8), against the real booted
+ * app and the Stripe stand-in. Each test here failed on the code before the attempts service.
+ */
+import { bootPayments, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+
+let env: PaymentsEnv;
+beforeAll(async () => {
+  env = await bootPayments({ settings: { partialPayments: true } });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const http = () => env.app.http();
+const intent = (id: string, token: string, amount?: number) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount ? { amount } : {}) });
+const checkout = (id: string, token: string, uiMode: 'hosted' | 'embedded' = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
+const confirm = (id: string, token: string, paymentIntentId: string) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, paymentIntentId });
+const rowsOf = async (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const ours = async (documentId: string) => (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
+const sessionsOf = async (documentId: string) => (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
+const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
+
+describe('defect 1: a paid invoice cannot be charged again', () => {
+  it('a second Checkout request hands back the same open session instead of making another', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const first = await checkout(documentId, token);
+    const second = await checkout(documentId, token);
+    expect(first.status).toBe(200);
+    expect(second.body.data.checkoutSessionId).toBe(first.body.data.checkoutSessionId);
+    expect(second.body.data.reused).toBe(true);
+    expect((await sessionsOf(documentId)).filter((s) => s.status === 'open')).toHaveLength(1);
+  });
+
+  it('a new Checkout page type expires the open session; a card payment expires every session', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const hosted = await checkout(documentId, token, 'hosted');
+    const embedded = await checkout(documentId, token, 'embedded');
+    expect(embedded.body.data.checkoutSessionId).not.toBe(hosted.body.data.checkoutSessionId);
+    expect((await env.stripe.checkout.sessions.retrieve(hosted.body.data.checkoutSessionId)).status).toBe('expired');
+    const card = await intent(documentId, token);
+    expect(card.status).toBe(200);
+    expect((await env.stripe.checkout.sessions.retrieve(embedded.body.data.checkoutSessionId)).status).toBe('expired');
+    // Paying the expired session is refused by Stripe: nothing can be booked on top.
+    expect(() => env.standin.control.completeCheckout(hosted.body.data.checkoutSessionId)).toThrow();
+  });
+
+  it('Checkout cancels the open card payment, so confirming the old intent afterwards fails and books nothing', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    const session = await checkout(documentId, token);
+    expect(session.status).toBe(200);
+    expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
+    env.standin.control.completeCheckout(session.body.data.checkoutSessionId);
+    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    expect(paid.status).toBe('paid');
+    await expect(payWith(env, card.body.data.paymentIntentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
+    await env.standin.control.idle();
+    const after = await readInvoice(env, documentId);
+    expect([after.amountPaid, after.balanceDue]).toEqual([3000, 0]);
+    // And a paid invoice refuses every new attempt.
+    expect((await intent(documentId, token)).status).toBe(409);
+    expect((await checkout(documentId, token)).status).toBe(409);
+  });
+
+  it('a payment settling ends every other open attempt of the invoice', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    // An intent made elsewhere for this invoice (an old tab of an earlier version, the Dashboard).
+    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    await payWith(env, other.id, 'pm_card_visa');
+    await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId), (p) => p.status === 'canceled');
+    expect(ended.status).toBe('canceled');
+  });
+});
+
+describe('overpayment: money that still arrives twice is refunded, or flagged', () => {
+  async function payTwiceBeforeWebhooks(documentId: string, token: string) {
+    env.standin.control.setDelivery({ paused: true });
+    const card = await intent(documentId, token);
+    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, other.id, 'pm_card_visa');
+    env.standin.control.setDelivery({ paused: false });
+    await env.standin.control.flush();
+  }
+
+  it('refunds the excess automatically (the default), so the balance never goes negative', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    await payTwiceBeforeWebhooks(documentId, token);
+    const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid === 6000 && i.amountRefunded === 3000);
+    expect([invoice.amountPaid, invoice.amountRefunded, invoice.balanceDue, invoice.status]).toEqual([6000, 3000, 0, 'paid']);
+    const refunds = (await env.stripe.refunds.list({ limit: 100 })).data.filter((r) => r.amount === 3000);
+    const ids = (await ours(documentId)).map((p) => p.id);
+    expect(refunds.filter((r) => ids.includes(r.payment_intent as string))).toHaveLength(1);
+    const audit = await env.app.strapi.db.query('plugin::invoice-payments.audit-entry').findMany({ where: { action: 'payment.overpaid', invoiceDocumentId: documentId } });
+    expect(audit).toHaveLength(1);
+  });
+
+  it('with automatic refunds off, flags the invoice with the amount to refund', async () => {
+    await env.app.strapi.plugin('invoice-payments').service('settings').update({ refundOverpayments: false }, { type: 'system' });
+    try {
+      const { documentId, token } = await payableInvoice(env, oneLine(3000));
+      await payTwiceBeforeWebhooks(documentId, token);
+      const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid === 6000);
+      expect(invoice.balanceDue).toBe(-3000);
+      expect(invoice.needsAttention).toBe(true);
+      expect(invoice.attentionReason).toMatch(/Overpaid by \$30\.00/);
+      expect(invoice.amountRefunded).toBe(0);
+    } finally {
+      await env.app.strapi.plugin('invoice-payments').service('settings').update({ refundOverpayments: true }, { type: 'system' });
+    }
+  });
+});
+
+describe('defect 2: the amount charged is the amount shown', () => {
+  it('30000, 10000, 30000, 10000 on one invoice: Stripe holds the last amount asked, and that is what is booked', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(50000));
+    let last: { body: { data: { paymentIntentId: string; amount: number } } } | null = null;
+    for (const amount of [30000, 10000, 30000, 10000]) {
+      last = await intent(documentId, token, amount);
+      expect(last.body.data.amount).toBe(amount);
+      expect((await env.stripe.paymentIntents.retrieve(last.body.data.paymentIntentId)).amount).toBe(amount);
+    }
+    await payWith(env, last!.body.data.paymentIntentId, 'pm_card_visa');
+    const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
+    expect([invoice.amountPaid, invoice.balanceDue]).toEqual([10000, 40000]);
+    expect(await ours(documentId)).toHaveLength(1);
+  });
+});
+
+describe('defect 4: requires_action is not "abandoned 3-D Secure"', () => {
+  it('a fresh card authentication is handed back, not cancelled; other ways to pay wait; once abandoned it is ended', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    const pi = card.body.data.paymentIntentId;
+    await payWith(env, pi, 'pm_card_authenticationRequired');
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+
+    const confirmed = await confirm(documentId, token, pi);
+    expect(confirmed.body.data.paymentStatus).toBe('requires_action');
+    expect(confirmed.body.data.nextAction).toMatchObject({ kind: 'authentication' });
+
+    const again = await intent(documentId, token);
+    expect(again.body.data.paymentIntentId).toBe(pi);
+    expect(again.body.data.status).toBe('requires_action');
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+
+    const other = await checkout(documentId, token);
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toMatch(/waiting for you to confirm it/);
+
+    // Ten minutes later (the default "abandoned" time) it may be ended.
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    const later = await checkout(documentId, token);
+    expect(later.status).toBe(200);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('canceled');
+  });
+});
+
+describe('defect 8: a slow Stripe call never holds the database', () => {
+  it('while one payment-intent call takes 8 s, other invoices, the webhook and the admin list answer in under 1 s', async () => {
+    const slow = await payableInvoice(env, oneLine(3000));
+    const other = await payableInvoice(env, oneLine(4000));
+    const paidMeanwhile = await payableInvoice(env, oneLine(5000));
+    const prepared = await intent(paidMeanwhile.documentId, paidMeanwhile.token);
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', timeoutMs: 8000, times: 1 });
+    const started = Date.now();
+    const slowCall = intent(slow.documentId, slow.token);
+    await new Promise((r) => setTimeout(r, 300)); // the slow call is now waiting on Stripe
+    const timed = async (run: () => PromiseLike<{ status: number }>) => {
+      const t0 = Date.now();
+      const res = await run();
+      return { status: res.status, ms: Date.now() - t0 };
+    };
+    const page = await timed(() => http().get(`/invoice-payments/pay/${other.token}`));
+    const list = await timed(() => http().get('/invoice-payments/invoices').set(env.admin.auth));
+    const pay = await timed(() => payWith(env, prepared.body.data.paymentIntentId, 'pm_card_visa').then(() => env.standin.control.flush()).then(() => ({ status: 200 })));
+    const settled = await eventually(() => readInvoice(env, paidMeanwhile.documentId), (i) => i.status === 'paid', 3000);
+    expect(page).toMatchObject({ status: 200 });
+    expect(list).toMatchObject({ status: 200 });
+    expect(page.ms).toBeLessThan(1000);
+    expect(list.ms).toBeLessThan(1000);
+    expect(pay.ms).toBeLessThan(1000);
+    // The webhook was acknowledged and settled while the slow call was still waiting.
+    expect(settled.status).toBe('paid');
+    expect(Date.now() - started).toBeLessThan(8000);
+    const res = await slowCall;
+    expect(res.status).toBe(200);
+  }, 30000);
+});
+
+it('the invoice schema keeps the attempt lease out of every API', async () => {
+  const { documentId } = await payableInvoice(env, oneLine(3000));
+  const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId } });
+  expect(row).toHaveProperty('attemptLockToken');
+  const res = await http().get(`/api/invoice-payments/pay/${row.payToken}`);
+  expect(JSON.stringify(res.body)).not.toMatch(/attemptLock/);
+});
