@@ -17,12 +17,21 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   refundPolicy: 'reopen',
   refundFeePolicy: 'keep_fee',
   notificationEmail: '',
+  refundOverpayments: true,
+  abandonedAuthenticationMinutes: '10',
   ...overrides,
 });
 
 const ids = (problems: ReturnType<typeof validateSettings>) => Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
 
 describe('validateSettings', () => {
+  it('takes 1 to 1440 whole minutes for an unfinished card confirmation', () => {
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '0' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '2.5' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '1441' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
+    expect(validateSettings(form({ abandonedAuthenticationMinutes: '1440' }))).toEqual({});
+  });
+
   it('accepts a test key pair and a signing secret', () => {
     expect(validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_test_abcdefgh12', webhookSecret: 'whsec' + '_abcdefgh12' }))).toEqual({});
     expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12', secretKey: 'rk_live_abcdefgh12' }))).toEqual({});

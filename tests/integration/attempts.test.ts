@@ -16,7 +16,6 @@ const http = () => env.app.http();
 const intent = (id: string, token: string, amount?: number) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount ? { amount } : {}) });
 const checkout = (id: string, token: string, uiMode: 'hosted' | 'embedded' = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
 const confirm = (id: string, token: string, paymentIntentId: string) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, paymentIntentId });
-const rowsOf = async (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
 const ours = async (documentId: string) => (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
 const sessionsOf = async (documentId: string) => (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
 const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });

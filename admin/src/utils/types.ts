@@ -20,6 +20,8 @@ export interface SettingsView {
   sendFailureNotices: boolean;
   sendDisputeAlerts: boolean;
   reconcileAfterMinutes: number;
+  refundOverpayments: boolean;
+  abandonedAuthenticationMinutes: number;
 }
 
 /** GET /status: what every page header shows, readable with payments.read alone. */

@@ -20,6 +20,8 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     sendFailureNotices: false,
     sendDisputeAlerts: true,
     reconcileAfterMinutes: 30,
+    refundOverpayments: true,
+    abandonedAuthenticationMinutes: 10,
     ...overrides,
   };
 }

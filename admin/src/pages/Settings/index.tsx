@@ -30,6 +30,8 @@ const toForm = (s: SettingsView): SettingsForm => ({
   refundPolicy: s.refundPolicy,
   refundFeePolicy: s.refundFeePolicy,
   notificationEmail: s.notificationEmail ?? '',
+  refundOverpayments: s.refundOverpayments,
+  abandonedAuthenticationMinutes: String(s.abandonedAuthenticationMinutes),
 });
 
 /** Server field names that differ from the form's. */
@@ -89,6 +91,8 @@ const SettingsPage = () => {
       refundPolicy: form.refundPolicy,
       refundFeePolicy: form.refundFeePolicy,
       notificationEmail: form.notificationEmail,
+      refundOverpayments: form.refundOverpayments,
+      abandonedAuthenticationMinutes: Number(form.abandonedAuthenticationMinutes),
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
     if (form.secretKey) body.secretKey = form.secretKey;
@@ -257,6 +261,29 @@ const SettingsPage = () => {
                       offLabel={t('common.off', 'Off')}
                       onChange={(e: { target: { checked: boolean } }) => set('partialPayments', e.target.checked)}
                     />
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
+                  <Field.Root name="refundOverpayments" hint={t('settings.refundOverpayments.hint', 'When a client pays twice (two tabs, an old link), the extra payment is refunded at once. Off: the invoice is flagged with the amount to refund.')}>
+                    <Field.Label>{t('settings.refundOverpayments', 'Refund overpayments automatically')}</Field.Label>
+                    <Toggle
+                      checked={form.refundOverpayments}
+                      disabled={!canUpdate}
+                      onLabel={t('common.on', 'On')}
+                      offLabel={t('common.off', 'Off')}
+                      onChange={(e: { target: { checked: boolean } }) => set('refundOverpayments', e.target.checked)}
+                    />
+                    <Field.Hint />
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
+                  <Field.Root name="abandonedAuthenticationMinutes" error={errors.abandonedAuthenticationMinutes} hint={t('settings.abandonedAuthenticationMinutes.hint', 'A card confirmation (3-D Secure) left unfinished this long may be cancelled when the client starts another payment. Vouchers and bank transfers are never cancelled.')}>
+                    <Field.Label>{t('settings.abandonedAuthenticationMinutes', 'Unfinished card confirmation expires after (minutes)')}</Field.Label>
+                    <TextInput inputMode="numeric" value={form.abandonedAuthenticationMinutes} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('abandonedAuthenticationMinutes', e.target.value)} />
+                    <Field.Hint />
+                    <Field.Error />
                   </Field.Root>,
                 )}
                 {column(

@@ -13,6 +13,8 @@ export interface SettingsForm {
   refundPolicy: 'reopen' | 'keep_paid';
   refundFeePolicy: 'keep_fee' | 'refund_fee';
   notificationEmail: string;
+  refundOverpayments: boolean;
+  abandonedAuthenticationMinutes: string;
 }
 
 export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
@@ -55,6 +57,10 @@ export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 
   if (!/^[A-Za-z]{3}$/.test(form.defaultCurrency)) problems.defaultCurrency = m('validation.currency', 'Use a three-letter ISO currency code such as USD.');
   const percent = Number(form.feePercent || '0');
   if (!/^\d+(\.\d{1,2})?$/.test(form.feePercent || '0') || percent > 20) problems.feePercent = m('validation.feePercent', 'Enter a percentage between 0 and 20, with at most two decimals.');
+  const minutes = Number(form.abandonedAuthenticationMinutes);
+  if (!/^\d{1,4}$/.test(form.abandonedAuthenticationMinutes) || minutes < 1 || minutes > 1440) {
+    problems.abandonedAuthenticationMinutes = m('validation.abandonedMinutes', 'Enter a whole number of minutes between 1 and 1440.');
+  }
   if (!/^\d{1,6}$/.test(form.feeFixedAmount || '0') || Number(form.feeFixedAmount || '0') > 100000) {
     problems.feeFixedAmount = m('validation.feeFixed', 'Enter a whole number of minor units between 0 and 100000 (250 = 2.50 USD).');
   }
