@@ -4,6 +4,7 @@ import background from './background';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
+import refunds from './refunds';
 import payments from './payments';
 import settings from './settings';
 import settlement from './settlement';
@@ -18,6 +19,7 @@ const services = {
   notifications,
   pages,
   payments,
+  refunds,
   settings,
   settlement,
   stripe,

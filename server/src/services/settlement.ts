@@ -73,12 +73,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment) {
-    for (const r of p.refunds) {
-      const existing = await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: r.id } });
-      const data = { status: r.status, amount: r.amount, currency: r.currency, failureReason: r.failureReason, reason: r.reason };
-      if (existing) await strapi.db.query(UID.refund).update({ where: { id: existing.id }, data });
-      else await strapi.db.query(UID.refund).create({ data: { ...data, stripeRefundId: r.id, payment: paymentRowId, invoiceDocumentId, requestedBy: 'stripe' } });
-    }
+    // Refund rows, their lifecycle (a failed refund is refundable again) and the payment's refunded
+    // amount derived from them: services/refunds.ts.
+    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, { actor: { type: 'stripe', label: 'Stripe' } });
   }
 
   /**

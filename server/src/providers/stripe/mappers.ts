@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { PaymentStatus } from '../../domain';
-import type { PaymentMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
+import type { PaymentMetadata, RefundMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
 
 /** Metadata keys on every Stripe object the plugin creates. */
 export const META = {
@@ -9,6 +9,9 @@ export const META = {
   portion: 'invoice_payments_portion',
   fee: 'invoice_payments_fee',
   checkout: 'invoice_payments_checkout',
+  /** On refunds: the ledger entry refunded, and the refund row that reserved the refund. */
+  payment: 'invoice_payments_payment',
+  refund: 'invoice_payments_refund',
 } as const;
 
 export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
@@ -36,9 +39,28 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
   };
 }
 
+export function toStripeRefundMetadata(m: RefundMetadata): Record<string, string> {
+  return { [META.invoice]: m.invoiceDocumentId, [META.payment]: m.paymentRowId, [META.refund]: m.refundId };
+}
+
+/**
+ * https://docs.stripe.com/api/refunds/object: `status` is `pending`, `requires_action`,
+ * `succeeded`, `failed` or `canceled` (SDK 23.1.0 types it as a string); anything else is read
+ * as pending, i.e. still holding the money, never as returned to the merchant.
+ */
 export function mapRefund(r: Stripe.Refund): ProviderRefund {
-  const status = r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' ? r.status : 'pending';
-  return { id: r.id, amount: r.amount, currency: r.currency.toUpperCase(), status, failureReason: r.failure_reason ?? null, reason: r.reason ?? null };
+  const status = r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' || r.status === 'requires_action' ? r.status : 'pending';
+  const pi = r.payment_intent;
+  return {
+    id: r.id,
+    amount: r.amount,
+    currency: r.currency.toUpperCase(),
+    status,
+    failureReason: r.failure_reason ?? null,
+    reason: r.reason ?? null,
+    localId: r.metadata?.[META.refund] ?? null,
+    paymentId: pi == null ? null : typeof pi === 'string' ? pi : pi.id,
+  };
 }
 
 export function mapDispute(d: Stripe.Dispute): ProviderDispute {
@@ -74,7 +96,7 @@ export function paymentStatus(pi: Stripe.PaymentIntent, amountRefunded: number, 
   return 'succeeded';
 }
 
-export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null): ProviderPayment {
+export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null, refundsListed = false): ProviderPayment {
   const amountRefunded = charge?.amount_refunded ?? 0;
   const err = pi.last_payment_error;
   return {
@@ -92,6 +114,7 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     metadata: fromStripeMetadata(pi.metadata),
     amountRefunded,
     refunds,
+    refundsListed,
     dispute,
     created: pi.created,
   };
