@@ -99,4 +99,60 @@ describe('refund dialog', () => {
     const { row } = await openRefund(undefined, ['payments.read', 'payments.manual']);
     expect(within(row).queryByRole('button', { name: 'Refund' })).not.toBeInTheDocument();
   });
+
+  it('a failed refund shows its reason in words and does not block a new refund', async () => {
+    const failed = invoiceDetail({ status: 'paid', balanceDue: 0, balanceFormatted: '$0.00' }, [
+      cardPayment({
+        status: 'succeeded',
+        refundable: 10000,
+        refundableFormatted: '$100.00',
+        refunds: [{ id: 're_f1', amount: 10000, amountFormatted: '$100.00', status: 'failed', reason: null, failureReason: 'expired_or_canceled_card', failureText: 'the card has expired or was canceled', createdAt: '2026-11-22T10:00:00.000Z', dashboardUrl: 'https://dashboard.stripe.com/test/refunds/re_f1' }],
+      }),
+    ]);
+    mockApi({
+      'GET /invoice-payments/status': () => ok({ data: { mode: 'test', connection: { status: 'connected', accountId: 'acct_1' } } }),
+      [`GET ${DETAIL}`]: () => ok({ data: failed }),
+    });
+    const { user } = renderPage(<App />, { path: '/invoices/inv-1' });
+    const refundRow = await screen.findByTestId('refund-row');
+    expect(within(refundRow).getByTestId('refund-status')).toHaveTextContent('Failed');
+    expect(within(refundRow).getByTestId('refund-failure')).toHaveTextContent('The card has expired or was canceled. The money is back in your Stripe balance; you can refund again.');
+    const row = screen.getAllByTestId('payment-row')[0]!;
+    await user.click(within(row).getByRole('button', { name: 'Refund' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('Refundable: $100.00')).toBeInTheDocument();
+    expect(within(dialog).queryByTestId('refund-pending-note')).not.toBeInTheDocument();
+  });
+
+  it('the dialog offers what is left after pending and unconfirmed refunds, and says so', async () => {
+    const pending = invoiceDetail({ status: 'partially_paid', balanceDue: 4000, balanceFormatted: '$40.00' }, [
+      cardPayment({
+        status: 'partially_refunded',
+        refundable: 6000,
+        refundableFormatted: '$60.00',
+        refunds: [
+          { id: 're_p1', amount: 3000, amountFormatted: '$30.00', status: 'pending', reason: null, createdAt: '2026-11-22T10:00:00.000Z', dashboardUrl: null },
+          { id: null, amount: 1000, amountFormatted: '$10.00', status: 'unknown', reason: null, createdAt: '2026-11-22T10:01:00.000Z', dashboardUrl: null },
+          { id: 're_f2', amount: 2500, amountFormatted: '$25.00', status: 'failed', reason: null, failureReason: 'declined', createdAt: '2026-11-22T09:00:00.000Z', dashboardUrl: null },
+        ],
+      }),
+    ]);
+    mockApi({
+      'GET /invoice-payments/status': () => ok({ data: { mode: 'test', connection: { status: 'connected', accountId: 'acct_1' } } }),
+      [`GET ${DETAIL}`]: () => ok({ data: pending }),
+    });
+    const { user } = renderPage(<App />, { path: '/invoices/inv-1' });
+    const rows = await screen.findAllByTestId('refund-row');
+    expect(within(rows[1]!).getByTestId('refund-status')).toHaveTextContent('Unconfirmed');
+    expect(within(rows[1]!).getByTestId('refund-unconfirmed')).toHaveTextContent(/never made twice/);
+    expect(within(rows[2]!).getByTestId('refund-failure')).toHaveTextContent('The card issuer declined it.');
+    await user.click(within(screen.getAllByTestId('payment-row')[0]!).getByRole('button', { name: 'Refund' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('Refundable: $60.00')).toBeInTheDocument();
+    expect(within(dialog).getByTestId('refund-pending-note')).toHaveTextContent('Refunds still pending ($40.00) are already taken off.');
+    await user.click(within(dialog).getByText('Partial refund'));
+    await user.type(within(dialog).getByLabelText(/^Amount to refund/), '60.01');
+    await user.click(within(dialog).getByRole('button', { name: 'Continue' }));
+    expect(await within(dialog).findByText('You can refund at most $60.00 of this payment.')).toBeInTheDocument();
+  });
 });

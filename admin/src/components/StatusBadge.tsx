@@ -18,7 +18,7 @@ const TONES: Record<'invoice' | 'payment' | 'refund' | 'event', Record<string, T
     partially_refunded: 'warning',
     disputed: 'danger',
   },
-  refund: { pending: 'warning', succeeded: 'success', failed: 'danger', canceled: 'neutral' },
+  refund: { pending: 'warning', requires_action: 'warning', unknown: 'warning', succeeded: 'success', failed: 'danger', canceled: 'neutral' },
   event: { received: 'neutral', processing: 'warning', processed: 'success', failed: 'danger', dead_lettered: 'danger', ignored: 'neutral' },
 };
 
@@ -43,6 +43,7 @@ const LABELS: Record<string, string> = {
   processed: 'Processed',
   dead_lettered: 'Dead-lettered',
   ignored: 'Ignored',
+  unknown: 'Unconfirmed',
 };
 
 /** A status in words, in the admin's language ("Partially paid", "Dead-lettered"). */

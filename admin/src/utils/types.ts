@@ -105,11 +105,17 @@ export const METHOD_LABELS: Record<string, string> = {
 export type PaymentStatus = 'pending' | 'requires_action' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'refunded' | 'partially_refunded' | 'disputed';
 
 export interface RefundView {
+  /** Stripe's refund id; null while the refund is reserved or its outcome is unknown. */
   id: string | null;
+  documentId?: string;
   amount: number;
   amountFormatted: string;
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  /** requires_action counts as pending; unknown = Stripe did not confirm it (checked before any retry). */
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
   reason: string | null;
+  /** Stripe's failure_reason code (or the plugin's not_created / provider_refused), and the server's words for it. */
+  failureReason?: string | null;
+  failureText?: string | null;
   createdAt: string;
   dashboardUrl: string | null;
 }

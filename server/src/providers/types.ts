@@ -59,9 +59,35 @@ export interface ProviderRefund {
   id: string;
   amount: number;
   currency: string;
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  /**
+   * https://docs.stripe.com/api/refunds/object (`status`): `requires_action` is a refund waiting on
+   * the customer (payment methods without native refunds); it still holds the money, like pending.
+   */
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
   failureReason: string | null;
   reason: string | null;
+  /** The plugin's refund row (documentId) this refund was made for, from its metadata; null when made elsewhere. */
+  localId?: string | null;
+  /** The payment (Stripe: PaymentIntent) refunded. */
+  paymentId?: string | null;
+}
+
+/** Neutral metadata of a refund the plugin asks for. */
+export interface RefundMetadata {
+  invoiceDocumentId: string;
+  /** The ledger entry (payment row id) refunded. */
+  paymentRowId: string;
+  /** The refund row (documentId) reserving this refund: how a lost answer is found again. */
+  refundId: string;
+}
+
+export interface CreateRefundInput {
+  paymentId: string;
+  /** Total to give back (invoice portion + fee part), minor units. */
+  amount: number;
+  reason: 'duplicate' | 'fraudulent' | 'requested_by_customer' | null;
+  metadata: RefundMetadata;
+  idempotencyKey: string;
 }
 
 export interface ProviderDispute {
@@ -90,6 +116,8 @@ export interface ProviderPayment {
   /** Refunds on the charge, and the amount refunded in total. */
   amountRefunded: number;
   refunds: ProviderRefund[];
+  /** True when `refunds` is the provider's full list (not skipped because nothing looked refunded). */
+  refundsListed?: boolean;
   dispute: ProviderDispute | null;
   created: number;
   /** What the customer still has to do while the status is `requires_action`. */
@@ -152,13 +180,18 @@ export interface PaymentProvider {
   /** A real call to the gateway proving the credentials work. */
   verifyCredentials(): Promise<ProviderAccount>;
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
-  retrievePayment(id: string): Promise<ProviderPayment>;
+  /** `withRefunds`: list the payment's refunds even when none looks refunded now (a failed refund un-refunds the charge). */
+  retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<ProviderPayment>;
   updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment>;
   /** Ends a payment that has not succeeded; refused by the gateway once money moved. */
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Payments created since `createdAfter` (unix seconds) whose metadata carries this attempt id. */
   findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null>;
   createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund>;
+  /** Creates a refund carrying the plugin's neutral metadata (so it can be found again by `refundId`). */
+  requestRefund(input: CreateRefundInput): Promise<ProviderRefund>;
+  /** Every refund of a payment, newest first. */
+  listRefunds(paymentId: string): Promise<ProviderRefund[]>;
   /** Which payment a refund, charge or dispute belongs to. */
   paymentIdForRefund(refundId: string): Promise<string | null>;
   paymentIdForCharge(chargeId: string): Promise<string | null>;

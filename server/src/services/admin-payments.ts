@@ -1,17 +1,18 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { amountStep, currencyExponent, formatMinor, refundKey, splitRefundFee, type InvoiceStatus } from '../domain';
+import { amountStep, currencyExponent, formatMinor, type InvoiceStatus } from '../domain';
 import { ProviderRequestError } from '../providers/types';
 import { stripeDashboardUrl, type DashboardKind } from '../providers/stripe/provider';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, PluginError } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound } from '../utils/errors';
 import { fromZod } from '../utils/respond';
 import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 import { newPayToken } from './invoices';
 import type { PaymentRecord } from './settlement';
+import { viewOf as refundView, type RefundRow } from './refunds';
 
 const manualSchema = z
   .object({
@@ -53,21 +54,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const withLink = (kind: DashboardKind, id: string | null, livemode: boolean) => (id ? stripeDashboardUrl(kind, id, livemode) : null);
 
-  /** What the refund dialog may offer; refund() re-checks under the lock, pending refunds included. */
-  function refundableOf(p: PaymentRecord): number {
-    return p.kind !== 'manual' && ['succeeded', 'partially_refunded'].includes(p.status) ? p.amount - p.amountRefunded : 0;
-  }
-
-  async function syncAfter(paymentIntentId: string | null, actor: Actor) {
-    if (!paymentIntentId) return;
-    try {
-      await getService(strapi, 'settlement').syncPayment(paymentIntentId, { actor });
-    } catch (error) {
-      // The webhook or the reconciliation sweep will settle it; the refund itself is recorded.
-      strapi.log.warn(`[invoice-payments] sync after refund failed: ${error instanceof Error ? error.message : 'unknown error'}`);
-    }
-  }
-
   return {
     async listInvoices(query: unknown) {
       const parsed = listSchema.safeParse(query);
@@ -97,7 +83,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async getInvoice(documentId: string) {
       const invoice = await invoiceOr404(documentId);
       const payments = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoice.id } }, orderBy: { id: 'asc' } })) as Array<PaymentRecord & Record<string, unknown>>;
-      const refunds = await strapi.db.query(UID.refund).findMany({ where: { payment: { id: { $in: payments.map((p) => p.id) } } }, populate: ['payment'], orderBy: { id: 'asc' } });
+      const refunds = (await strapi.db.query(UID.refund).findMany({ where: { payment: { id: { $in: payments.map((p) => p.id) } } }, populate: ['payment'], orderBy: { id: 'asc' } })) as RefundRow[];
+      // Refundable counts pending and in-flight refunds; failed and canceled ones give it back.
+      const refundable = await getService(strapi, 'refunds').refundableMap(payments);
       const auditTrail = await audit().list({ invoice: documentId, pageSize: 100 });
       const { payToken, ...rest } = invoice;
       return {
@@ -119,18 +107,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
-          refundable: refundableOf(p),
-          refundableFormatted: formatMinor(refundableOf(p), p.currency),
+          refundable: refundable.get(p.id) ?? 0,
+          refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
           dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
           disputeUrl: withLink('dispute', p.disputeId, p.livemode),
           refunds: refunds
-            .filter((r: { payment?: { id: number } }) => r.payment?.id === p.id)
-            .map((r: { stripeRefundId: string | null; amount: number; currency: string; status: string; createdAt: string; reason: string | null }) => ({
-              id: r.stripeRefundId,
-              amount: r.amount,
+            .filter((r) => r.payment?.id === p.id)
+            .map((r) => ({
+              ...refundView(r),
               amountFormatted: formatMinor(r.amount, r.currency),
-              status: r.status,
-              reason: r.reason,
               createdAt: r.createdAt,
               dashboardUrl: withLink('refund', r.stripeRefundId, p.livemode),
             })),
@@ -193,56 +178,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { invoice: result };
     },
 
-    /** Refunds (part of) a card payment through the provider, with a deterministic idempotency key. */
+    /**
+     * Refunds (part of) a card payment: reserved under the invoice lock, made at the provider
+     * outside it, finished under it (services/refunds.ts). The dialog's key makes a retry safe.
+     */
     async refund(paymentDocumentId: string, body: unknown, actor: Actor) {
       const parsed = refundSchema.safeParse(body ?? {});
       if (!parsed.success) throw fromZod(parsed.error);
       const input = parsed.data;
-      const payment = await strapi.db.query(UID.payment).findOne({ where: { documentId: paymentDocumentId }, populate: ['invoice'] });
-      if (!payment || !payment.invoice) throw notFound('No such payment.');
-      if (payment.kind === 'manual') throw conflict('Manual payments are refunded outside Stripe; void the entry instead.', 'NotRefundable');
-      const settings = await getService(strapi, 'settings').load();
-      const provider = await getService(strapi, 'stripe').currentProvider();
-      const outcome = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
-        const row = (await strapi.db.query(UID.payment).findOne({ where: { id: payment.id } })) as PaymentRecord;
-        if (row.status === 'refunded') throw conflict('This payment has been refunded in full already.', 'NotRefundable');
-        if (!['succeeded', 'partially_refunded'].includes(row.status) || !row.paymentIntentId) {
-          throw conflict(`This payment cannot be refunded: it is ${row.status.replace('_', ' ')}.`, 'NotRefundable');
-        }
-        const pendingRefunds = await strapi.db.query(UID.refund).findMany({ where: { payment: { id: row.id }, status: 'pending' } });
-        const pendingPortion = pendingRefunds.reduce((s: number, r: { amount: number; feeAmount: number | null }) => s + r.amount - (r.feeAmount ?? 0), 0);
-        const refundable = row.amount - row.amountRefunded - pendingPortion;
-        const amount = input.amount ?? refundable;
-        if (refundable <= 0) throw conflict('This payment has been refunded in full already.', 'NotRefundable');
-        if (amount > refundable) {
-          throw badRequest(`You can refund at most ${formatMinor(refundable, row.currency)} of this payment.`, [{ path: ['amount'], message: 'More than refundable.' }]);
-        }
-        const feePart = splitRefundFee({ refundAmount: amount, amount: row.amount, fee: row.fee, amountAlreadyRefunded: row.amountRefunded + pendingPortion, feeAlreadyRefunded: row.feeRefunded, policy: settings.refundFeePolicy, currency: row.currency });
-        // Without a key from the client: the n-th refund requested here, for this amount. Refunds
-        // the webhook booked (requestedBy 'stripe') do not count, so retrying a refund whose answer
-        // was lost (Stripe made it, the webhook booked it) reuses the key instead of refunding twice.
-        const seq = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id }, requestedBy: { $ne: 'stripe' } } })) + 1;
-        const key = input.idempotencyKey ? `ip-rf-${row.id}-${input.idempotencyKey}` : `${refundKey(String(row.id), seq)}-${amount}`;
-        const refund = await provider.createRefund(row.paymentIntentId, amount + feePart, { invoice_payments_invoice: invoice.documentId, invoice_payments_payment: String(row.id) }, key);
-        const booked = (await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: refund.id } })) as { id: number; requestedBy: string | null } | null;
-        if (!booked) {
-          await strapi.db.query(UID.refund).create({
-            data: { payment: row.id, invoiceDocumentId: invoice.documentId, stripeRefundId: refund.id, status: refund.status, amount: refund.amount, feeAmount: feePart, currency: row.currency, reason: input.reason ?? null, requestedBy: actor.label ?? 'admin' },
-          });
-        } else if (booked.requestedBy === 'stripe') {
-          // The webhook booked it after an earlier try's answer was lost: it is this admin's refund.
-          await strapi.db.query(UID.refund).update({ where: { id: booked.id }, data: { feeAmount: feePart, reason: input.reason ?? null, requestedBy: actor.label ?? 'admin' } });
-        }
-        await audit().log({ action: 'refund.requested', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: refund.status, details: { refundId: refund.id, amount, fee: feePart, paymentIntentId: row.paymentIntentId } });
-        return { refund, paymentIntentId: row.paymentIntentId };
-      }).catch((error: unknown) => {
-        if (error instanceof PluginError) throw error;
-        if (error instanceof ProviderRequestError) throw badGateway(error.retryable ? 'Stripe did not confirm the refund: it is not answering right now. Try the same refund again in a moment; Stripe makes it only once.' : error.message, { code: error.code });
-        throw error;
+      const outcome = await getService(strapi, 'refunds').requestRefund({
+        paymentDocumentId,
+        amount: input.amount,
+        reason: input.reason ?? null,
+        actor,
+        purpose: 'admin',
+        clientKey: input.idempotencyKey ?? null,
       });
-      if (!outcome) throw notFound('No such invoice.');
-      await syncAfter(outcome.paymentIntentId, actor);
-      return { refund: outcome.refund, ...(await this.getInvoice(payment.invoice.documentId)) };
+      return { refund: outcome.refund, replayed: outcome.replayed, ...(await this.getInvoice(outcome.invoiceDocumentId)) };
     },
 
     /** Re-reads every provider payment of the invoice and settles it. */
@@ -250,9 +202,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const invoice = await invoiceOr404(documentId);
       const rows = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoice.id }, kind: { $in: ['card', 'checkout'] } } })) as PaymentRecord[];
       const settlement = getService(strapi, 'settlement');
+      const refundsService = getService(strapi, 'refunds');
       try {
         for (const row of rows) {
-          if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
+          // Refunds left unconfirmed (a 500, a timeout) are looked up at Stripe and finished first.
+          await refundsService.resolveOutstanding(row.id, actor);
+          const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
+          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, { actor });
+          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, { actor });
         }
       } catch (error) {
@@ -263,16 +220,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return this.getInvoice(documentId);
     },
 
-    /** Sends the invoice email with its pay link; a draft becomes "sent". */
+    /**
+     * Sends the invoice email with its pay link; a draft becomes "sent" only once the email
+     * provider accepted it. A failure changes nothing, is audited, and answers 502.
+     */
     async send(documentId: string, actor: Actor) {
-      let invoice = await invoiceOr404(documentId);
+      const invoice = await invoiceOr404(documentId);
       if (!invoice.billingEmail) throw badRequest('Add a billing email to the invoice before sending it.', [{ path: ['billingEmail'], message: 'Required.' }]);
       if (invoice.status === 'void') throw conflict('A voided invoice cannot be sent.', 'InvoiceNotSendable');
-      if ((invoice.status as InvoiceStatus) === 'draft') {
-        invoice = await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: { status: 'sent' } });
+      const result = await getService(strapi, 'notifications').trySendInvoice(invoice as never);
+      if (!result.ok) {
+        await audit().log({ action: 'invoice.send_failed', actor, outcome: 'failed', invoice: { documentId, number: invoice.number }, details: { to: invoice.billingEmail, reason: result.reason } });
+        throw badGateway(`The invoice email could not be sent (${result.reason}); the invoice was not marked as sent. Check the email provider in Settings → Email (host, port, sender, credentials), then send it again.`, { reason: result.reason });
       }
-      const sent = await getService(strapi, 'notifications').sendInvoice(invoice as never);
-      if (!sent) throw badGateway('The email could not be sent. Check the email provider settings.');
+      if ((invoice.status as InvoiceStatus) === 'draft') {
+        await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: { status: 'sent' } });
+      }
       await audit().log({ action: 'invoice.sent', actor, invoice: { documentId, number: invoice.number }, details: { to: invoice.billingEmail } });
       return this.getInvoice(documentId);
     },

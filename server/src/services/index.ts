@@ -5,6 +5,7 @@ import background from './background';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
+import refunds from './refunds';
 import payments from './payments';
 import settings from './settings';
 import settlement from './settlement';
@@ -20,6 +21,7 @@ const services = {
   notifications,
   pages,
   payments,
+  refunds,
   settings,
   settlement,
   stripe,

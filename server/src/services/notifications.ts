@@ -3,6 +3,7 @@ import { formatMinor } from '../domain';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { publicBaseUrl } from './settings';
+import { refundFailureText } from './refunds';
 import type { PluginConfig } from '../config';
 
 /**
@@ -11,7 +12,7 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'dispute';
+export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed';
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
@@ -80,6 +81,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } else if (kind === 'dispute' && settings.sendDisputeAlerts && settings.notificationEmail) {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
       await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
+    } else if (kind === 'refund_failed' && settings.sendFailureNotices && settings.notificationEmail) {
+      const [refund] = await strapi.db.query(UID.refund).findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
+      if (!refund) return { outcome: 'skipped' };
+      const why = refundFailureText(refund.failureReason ?? 'unknown');
+      const text = `A refund of ${formatMinor(refund.amount, refund.currency)} on invoice ${invoice.number} failed (${why}). The money is back in your Stripe balance and the invoice shows it as paid again: issue the refund again from the invoice page, or return the money another way.`;
+      await mail(settings.notificationEmail, `Refund failed on invoice ${invoice.number}`, text);
     } else {
       return { outcome: 'skipped' };
     }
@@ -137,13 +144,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })) as NoticeRow;
     },
 
-    /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
-    async sendQueued(row: NoticeRow): Promise<void> {
+    /**
+     * The "refund failed" email to the notification address, in the outbox like the payment emails.
+     * One per payment (the outbox is unique per payment and kind): a second failure on the same
+     * payment is in the audit log and on the invoice page. Null when one was queued already.
+     */
+    async queueRefundFailedNotice(paymentId: number): Promise<number | null> {
+      if (await notices().findOne({ where: { paymentId, kind: 'refund_failed' } })) return null;
+      const row = (await notices().create({
+        data: { paymentId, kind: 'refund_failed', status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+      })) as NoticeRow;
+      return row.id;
+    },
+
+    /**
+     * The invoice email, reporting why it failed in words without secrets (the SMTP error's code
+     * and response code only; its text may echo a user name or a host).
+     */
+    async trySendInvoice(invoice: InvoiceForMail): Promise<{ ok: true } | { ok: false; reason: string }> {
+      if (!invoice.billingEmail) return { ok: false, reason: 'no billing email' };
+      const amount = formatMinor(invoice.balanceDue, invoice.currency);
+      const link = payLink(invoice);
+      const due = invoice.dueDate ? ` Due ${invoice.dueDate}.` : '';
+      const text = `Invoice ${invoice.number}: ${amount} due.${due} Pay online: ${link}`;
+      const html = `<p>Invoice <strong>${esc(invoice.number)}</strong>: ${esc(amount)} due.${esc(due)}</p><p><a href="${esc(link)}" style="display:inline-block;padding:12px 20px;background:#16a34a;color:#fff;border-radius:6px;text-decoration:none">Pay online ${esc(amount)}</a></p>`;
       try {
-        await deliver(row, row.attempts + 1);
+        await strapi.plugin('email').service('email').send({ to: invoice.billingEmail, subject: `Invoice ${invoice.number} — ${amount} due`, text, html });
+        return { ok: true };
+      } catch (error) {
+        strapi.log.warn(`[invoice-payments] invoice email for ${invoice.number} could not be sent: ${errorText(error)}`);
+        const e = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+        const parts = [typeof e.code === 'string' && /^[A-Z_]{2,20}$/.test(e.code) ? e.code : null, typeof e.responseCode === 'number' ? `SMTP ${e.responseCode}` : null].filter(Boolean);
+        return { ok: false, reason: parts.length ? `email provider refused: ${parts.join(', ')}` : 'email provider error' };
+      }
+    },
+
+    /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
+    async sendQueued(queued: NoticeRow | number): Promise<void> {
+      try {
+        const row = typeof queued === 'number' ? ((await notices().findOne({ where: { id: queued } })) as NoticeRow | null) : queued;
+        if (row && row.status === 'due') await deliver(row, row.attempts + 1);
       } catch (error) {
         // The payment is booked; the worker sends this email from the outbox later.
-        strapi.log.warn(`[invoice-payments] email ${row.id} left to the worker: ${errorText(error)}`);
+        strapi.log.warn(`[invoice-payments] email ${typeof queued === 'number' ? queued : queued.id} left to the worker: ${errorText(error)}`);
       }
     },
 

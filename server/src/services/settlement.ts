@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { formatMinor, isCollectedPaymentStatus, nextPaymentStatus, overpaymentOf, splitChargeRefund, type NextAction, type PaymentStatus } from '../domain';
+import { formatMinor, isCollectedPaymentStatus, nextPaymentStatus, overpaymentOf, splitChargeRefund, splitRefundFee, type NextAction, type PaymentStatus } from '../domain';
 import type { ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
@@ -76,12 +76,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment) {
-    for (const r of p.refunds) {
-      const existing = await strapi.db.query(UID.refund).findOne({ where: { stripeRefundId: r.id } });
-      const data = { status: r.status, amount: r.amount, currency: r.currency, failureReason: r.failureReason, reason: r.reason };
-      if (existing) await strapi.db.query(UID.refund).update({ where: { id: existing.id }, data });
-      else await strapi.db.query(UID.refund).create({ data: { ...data, stripeRefundId: r.id, payment: paymentRowId, invoiceDocumentId, requestedBy: 'stripe' } });
-    }
+    // Refund rows, their lifecycle (a failed refund is refundable again) and the payment's refunded
+    // amount derived from them: services/refunds.ts.
+    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, { actor: { type: 'stripe', label: 'Stripe' } });
   }
 
   /**
@@ -197,8 +194,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const amount = formatMinor(excess, payment.currency);
     await audit.log({ action: 'payment.overpaid', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: settings.refundOverpayments ? 'refunding' : 'flagged', details: { paymentIntentId: payment.paymentIntentId, amount: excess, amountFormatted: amount, currency: payment.currency } });
     if (!settings.refundOverpayments) return;
+    // The client's surcharge on the excess goes back too: the whole charge when all of it was
+    // surplus, its share otherwise. One refund per payment: the request key makes a replayed
+    // event, a resync or a concurrent settlement find the same refund instead of a second one.
+    const feePart = splitRefundFee({ refundAmount: excess, amount: payment.amount, fee: payment.fee, amountAlreadyRefunded: payment.amountRefunded, feeAlreadyRefunded: payment.feeRefunded, policy: 'refund_fee', currency: payment.currency });
     try {
-      await getService(strapi, 'admin-payments').refund(payment.documentId, { amount: excess, reason: 'duplicate', idempotencyKey: `overpayment-${payment.documentId}` }, { type: 'system', label: 'overpayment refund' });
+      await getService(strapi, 'refunds').requestRefund({ paymentRowId: payment.id, amount: excess, feePart, reason: 'duplicate', actor: { type: 'system', label: 'overpayment refund' }, purpose: 'overpayment', clientKey: `overpayment-${payment.documentId}` });
     } catch (error) {
       // The invoice stays flagged as overpaid; an admin can refund from the invoice page.
       strapi.log.warn(`[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`);

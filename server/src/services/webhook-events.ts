@@ -53,8 +53,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (CHECKOUT.has(row.type)) return settlement.syncCheckoutSession(id, ctx);
     let paymentId: string | null = null;
     if (CHARGE.has(row.type)) paymentId = await provider.paymentIdForCharge(id);
-    else if (REFUND.has(row.type)) paymentId = await provider.paymentIdForRefund(id);
-    else if (DISPUTE.has(row.type)) paymentId = await provider.paymentIdForDispute(id);
+    else if (REFUND.has(row.type)) {
+      // A failed refund leaves the charge looking unrefunded: re-read the refund list whatever it says.
+      paymentId = await provider.paymentIdForRefund(id);
+      if (paymentId) return getService(strapi, 'refunds').syncPaymentRefunds(paymentId, ctx);
+    } else if (DISPUTE.has(row.type)) paymentId = await provider.paymentIdForDispute(id);
     else return { outcome: 'ignored', reason: `Event type ${row.type} is not used by invoice-payments.` };
     if (!paymentId) return { outcome: 'ignored', reason: `${id} is not attached to a payment.` };
     return settlement.syncPayment(paymentId, ctx);

@@ -27,6 +27,23 @@ const DISPUTE_LABELS: Record<string, string> = {
   open: 'Open',
 };
 
+/**
+ * Why a refund failed, in words (defaultMessage of `refund.failure.<reason>`): Stripe's
+ * `failure_reason` values (https://docs.stripe.com/api/refunds/object), and the plugin's own
+ * `not_created` (checked at Stripe after an error: never made) and `provider_refused`.
+ */
+export const REFUND_FAILURE_LABELS: Record<string, string> = {
+  lost_or_stolen_card: 'the card was reported lost or stolen',
+  expired_or_canceled_card: 'the card has expired or was canceled',
+  charge_for_pending_refund_disputed: 'the payment was disputed while the refund was pending',
+  insufficient_funds: 'the Stripe balance could not cover it',
+  declined: 'the card issuer declined it',
+  merchant_request: 'it was canceled on request',
+  not_created: 'Stripe never made it (checked after an error)',
+  provider_refused: 'Stripe refused it',
+  unknown: 'the bank gave no reason',
+};
+
 /** A Stripe id that opens the Stripe Dashboard in the payment's own mode (test or live). */
 const DashboardLink = ({ href, label }: { href: string | null; label: string | null }) =>
   href && label ? (
@@ -42,6 +59,10 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
   const intl = useIntl();
   const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   if (payments.length === 0) return <EmptyStateLayout content={t('payments.empty', 'No payments yet.')} hasRadius shadow="tableShadow" />;
+  const failureWords = (reason: string, serverText: string | null) => {
+    const words = t(`refund.failure.${reason}`, REFUND_FAILURE_LABELS[reason] ?? serverText ?? reason.replace(/_/g, ' '));
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  };
   const method = (p: PaymentView) => {
     const code = p.kind === 'manual' ? (p.method ?? 'other') : (p.method ?? 'card');
     const label = t(`method.${code}`, METHOD_LABELS[code] ?? code);
@@ -137,6 +158,18 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Td />
                 <Td>
                   <StatusBadge kind="refund" status={r.status} />
+                  {(r.status === 'failed' || r.status === 'canceled') && (
+                    <Typography variant="pi" textColor="danger600" tag="p" data-testid="refund-failure">
+                      {t('payments.refundFailed', '{label}. The money is back in your Stripe balance; you can refund again.', {
+                        label: failureWords(r.failureReason ?? 'unknown', r.failureText ?? null),
+                      })}
+                    </Typography>
+                  )}
+                  {r.status === 'unknown' && (
+                    <Typography variant="pi" textColor="warning600" tag="p" data-testid="refund-unconfirmed">
+                      {t('payments.refundUnconfirmed', 'Stripe has not confirmed this refund yet. Resync or refund again: Stripe is checked first, so it is never made twice.')}
+                    </Typography>
+                  )}
                 </Td>
                 <Td>
                   <DashboardLink href={r.dashboardUrl} label={r.id} />

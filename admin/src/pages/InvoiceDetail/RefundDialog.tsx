@@ -73,6 +73,8 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
   }, [open, payment?.documentId]);
 
   if (!payment) return null;
+  // The server's refundable figure already counts these; shown so the admin knows why it is lower.
+  const pendingMinor = payment.refunds.filter((r) => r.status === 'pending' || r.status === 'requires_action' || r.status === 'unknown').reduce((s, r) => s + r.amount, 0);
   const { minor } = validateRefund(intl, form, payment, invoice);
   const amountText = minor !== null ? formatMajor(minor, invoice.currency, invoice.currencyExponent, intl.locale) : '';
 
@@ -118,6 +120,13 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
             <Modal.Body>
               <Flex direction="column" alignItems="stretch" gap={4}>
                 <Typography textColor="neutral600">{t('refund.refundable', 'Refundable: {amount}', { amount: payment.refundableFormatted })}</Typography>
+                {pendingMinor > 0 && (
+                  <Typography variant="pi" textColor="neutral600" data-testid="refund-pending-note">
+                    {t('refund.pendingCounted', 'Refunds still pending ({amount}) are already taken off. A failed refund gives its amount back.', {
+                      amount: formatMajor(pendingMinor, invoice.currency, invoice.currencyExponent, intl.locale),
+                    })}
+                  </Typography>
+                )}
                 <Radio.Group
                   aria-label={t('refund.scope', 'How much')}
                   value={form.scope}

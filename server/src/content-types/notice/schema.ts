@@ -14,7 +14,7 @@ export default {
   },
   attributes: {
     paymentId: { type: 'integer', required: true },
-    kind: { type: 'enumeration', enum: ['confirmation', 'failure', 'dispute'], required: true },
+    kind: { type: 'enumeration', enum: ['confirmation', 'failure', 'dispute', 'refund_failed'], required: true },
     status: { type: 'enumeration', enum: ['due', 'sent', 'skipped', 'failed'], default: 'due', required: true },
     attempts: { type: 'integer', default: 0 },
     /** When the worker may (re)try it: the settling process owns it until then. */

@@ -1,4 +1,8 @@
-/** A refund of a ledger entry, keyed by Stripe's refund id so one refund is never booked twice. */
+/**
+ * A refund of a ledger entry, keyed by Stripe's refund id so one refund is never booked twice.
+ * A row is written (status `pending`, no provider id) before the provider is asked: it reserves the
+ * amount under the invoice lock, so concurrent requests count it. See services/refunds.ts.
+ */
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_refunds',
@@ -12,13 +16,28 @@ export default {
     payment: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.payment' },
     invoiceDocumentId: { type: 'string' },
     stripeRefundId: { type: 'string' },
-    status: { type: 'enumeration', enum: ['pending', 'succeeded', 'failed', 'canceled'], default: 'pending', required: true },
+    // requires_action: Stripe waits on the customer (counts as pending). unknown: the provider call
+    // ended in a 500 or a timeout; the next attempt looks at the provider first.
+    status: { type: 'enumeration', enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', 'unknown'], default: 'pending', required: true },
     amount: { type: 'integer', required: true },
     feeAmount: { type: 'integer', default: 0 },
     currency: { type: 'string', required: true },
     reason: { type: 'string' },
     failureReason: { type: 'string' },
     requestedBy: { type: 'string' },
+    /** The provider payment refunded (Stripe: PaymentIntent id), to look the refund up again. */
+    paymentIntentId: { type: 'string' },
+    /** Why it was made: an admin's request, or the automatic refund of an overpayment. */
+    purpose: { type: 'string' },
+    /** The admin dialog's key: a retry of the same request finds this row. */
+    clientKey: { type: 'string' },
+    /** The provider idempotency key last used, and its generation (moves on only after checking the provider). */
+    idempotencyKey: { type: 'string' },
+    generation: { type: 'integer', default: 0 },
+    /** The last provider error for this refund (no secrets: the provider's safe message). */
+    lastError: { type: 'text' },
+    /** Set when the failure was written to the audit log and the notice queued: once per refund. */
+    failureRecordedAt: { type: 'datetime' },
   },
   indexes: [{ name: 'invoice_payments_refunds_stripe_uq', columns: ['stripe_refund_id'], type: 'unique' }],
 };

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { NextAction, NextActionKind, PaymentStatus } from '../../domain';
-import type { PaymentMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
+import type { PaymentMetadata, RefundMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
 
 /** Metadata keys on every Stripe object the plugin creates. */
 export const META = {
@@ -10,6 +10,9 @@ export const META = {
   fee: 'invoice_payments_fee',
   checkout: 'invoice_payments_checkout',
   attempt: 'invoice_payments_attempt',
+  /** On refunds: the ledger entry refunded, and the refund row that reserved the refund. */
+  payment: 'invoice_payments_payment',
+  refund: 'invoice_payments_refund',
 } as const;
 
 export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
@@ -39,9 +42,28 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
   };
 }
 
+export function toStripeRefundMetadata(m: RefundMetadata): Record<string, string> {
+  return { [META.invoice]: m.invoiceDocumentId, [META.payment]: m.paymentRowId, [META.refund]: m.refundId };
+}
+
+/**
+ * https://docs.stripe.com/api/refunds/object: `status` is `pending`, `requires_action`,
+ * `succeeded`, `failed` or `canceled` (SDK 23.1.0 types it as a string); anything else is read
+ * as pending, i.e. still holding the money, never as returned to the merchant.
+ */
 export function mapRefund(r: Stripe.Refund): ProviderRefund {
-  const status = r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' ? r.status : 'pending';
-  return { id: r.id, amount: r.amount, currency: r.currency.toUpperCase(), status, failureReason: r.failure_reason ?? null, reason: r.reason ?? null };
+  const status = r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' || r.status === 'requires_action' ? r.status : 'pending';
+  const pi = r.payment_intent;
+  return {
+    id: r.id,
+    amount: r.amount,
+    currency: r.currency.toUpperCase(),
+    status,
+    failureReason: r.failure_reason ?? null,
+    reason: r.reason ?? null,
+    localId: r.metadata?.[META.refund] ?? null,
+    paymentId: pi == null ? null : typeof pi === 'string' ? pi : pi.id,
+  };
 }
 
 export function mapDispute(d: Stripe.Dispute): ProviderDispute {
@@ -120,7 +142,7 @@ export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | und
   return { kind, providerType: type, url, expiresAt };
 }
 
-export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null): ProviderPayment {
+export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null, refundsListed = false): ProviderPayment {
   const amountRefunded = charge?.amount_refunded ?? 0;
   const err = pi.last_payment_error;
   return {
@@ -138,6 +160,7 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     metadata: fromStripeMetadata(pi.metadata),
     amountRefunded,
     refunds,
+    refundsListed,
     dispute,
     created: pi.created,
     nextAction: pi.status === 'requires_action' ? mapNextAction(pi.next_action) : null,

@@ -4,6 +4,7 @@ import {
   ProviderRequestError,
   type CreateCheckoutInput,
   type CreatePaymentInput,
+  type CreateRefundInput,
   type PaymentMetadata,
   type PaymentProvider,
   type ProviderAccount,
@@ -12,7 +13,7 @@ import {
   type ProviderPayment,
   type ProviderRefund,
 } from '../types';
-import { META, mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata } from './mappers';
+import { META, mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata, toStripeRefundMetadata } from './mappers';
 
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
@@ -47,21 +48,24 @@ export class StripeProvider implements PaymentProvider {
     return mapPayment(pi, null, [], null);
   }
 
-  async retrievePayment(id: string): Promise<ProviderPayment> {
+  async retrievePayment(id: string, opts: { withRefunds?: boolean } = {}): Promise<ProviderPayment> {
     const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
     const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-    // A refund (pending ones included) shows in amount_refunded, so list refunds only then.
+    // A refund (pending ones included) shows in amount_refunded, so list refunds then. A failed
+    // refund goes back out of amount_refunded, so refund events and refund syncs ask for the list
+    // whatever it says (https://docs.stripe.com/refunds#failed-refunds).
     let refunds: ProviderRefund[] = [];
-    if (charge && charge.amount_refunded > 0) {
-      const list = await this.call(() => this.stripe.refunds.list({ payment_intent: pi.id, limit: 100 }));
-      refunds = list.data.map(mapRefund);
+    let listed = false;
+    if (charge && (charge.amount_refunded > 0 || opts.withRefunds)) {
+      refunds = await this.listRefunds(pi.id);
+      listed = true;
     }
     let dispute = null;
     if (charge?.disputed) {
       const list = await this.call(() => this.stripe.disputes.list({ payment_intent: pi.id, limit: 1 }));
       dispute = list.data[0] ? mapDispute(list.data[0]) : null;
     }
-    return mapPayment(pi, charge, refunds, dispute);
+    return mapPayment(pi, charge, refunds, dispute, listed);
   }
 
   async updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment> {
@@ -98,6 +102,25 @@ export class StripeProvider implements PaymentProvider {
   async createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund> {
     const refund = await this.call(() => this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }));
     return mapRefund(refund);
+  }
+
+  async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {
+    // https://docs.stripe.com/api/refunds/create: payment_intent + amount; metadata lets a lost
+    // answer be found again with refunds.list (https://docs.stripe.com/api/refunds/list).
+    const refund = await this.call(() =>
+      this.stripe.refunds.create(
+        { payment_intent: input.paymentId, amount: input.amount, metadata: toStripeRefundMetadata(input.metadata), ...(input.reason ? { reason: input.reason } : {}) },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return mapRefund(refund);
+  }
+
+  async listRefunds(paymentId: string): Promise<ProviderRefund[]> {
+    // Newest first; 100 is the page maximum. A payment with more refunds than that is not a case
+    // the plugin makes (each refund is a deliberate admin action), so one page is read.
+    const list = await this.call(() => this.stripe.refunds.list({ payment_intent: paymentId, limit: 100 }));
+    return list.data.map(mapRefund);
   }
 
   async paymentIdForRefund(refundId: string): Promise<string | null> {
