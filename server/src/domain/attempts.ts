@@ -33,6 +33,11 @@ export interface NextAction {
   url: string | null;
   /** Unix seconds after which the voucher or instructions expire, if known. */
   expiresAt: number | null;
+  /**
+   * Changes when the customer is asked again (a new 3-D Secure challenge after a failed one): the
+   * abandonment clock restarts then, so a fresh confirmation is never taken for an old one.
+   */
+  fingerprint: string;
 }
 
 /** Kinds during which the customer is at the screen: ending them after a while is safe. */
@@ -60,6 +65,8 @@ export interface LiveAttempt {
   mode: AttemptMode;
   /** Total to charge (invoice portion + fee), minor units. */
   amount: number;
+  /** Of it, the invoice portion (the rest is the passed-through fee); null when unknown. */
+  portion: number | null;
   ui: CheckoutUi | null;
   /** Checkout sessions: when the provider ends it on its own (ms). */
   expiresAtMs: number | null;
@@ -69,6 +76,7 @@ export interface LiveAttempt {
 export interface AttemptTarget {
   mode: AttemptMode;
   amount: number;
+  portion: number;
   ui: CheckoutUi | null;
 }
 
@@ -110,20 +118,22 @@ export function planAttempts(live: readonly LiveAttempt[], target: AttemptTarget
       if (abandoned) return { action: 'end' };
       // The customer is paying with it right now (or over the next days): the same request gets
       // it back, with its next step; anything else waits for it.
-      if (!chosen && a.mode === 'element' && target.mode === 'element' && a.amount === target.amount) {
+      if (!chosen && a.mode === 'element' && target.mode === 'element' && a.amount === target.amount && a.portion === target.portion) {
         chosen = true;
         return { action: 'reuse' };
       }
       return { action: 'block', reason: isAbandonable(c.nextAction.kind) ? 'authentication' : 'waiting', nextAction: c.nextAction };
     }
-    // Open: reusable if it is what the client asks for, otherwise ended.
+    // Open: reusable if it is what the client asks for, otherwise ended. The same total split
+    // differently (the fee setting changed) is not the same request: the split is what is booked.
     if (chosen || a.mode !== target.mode) return { action: 'end' };
+    const same = a.amount === target.amount && a.portion === target.portion;
     if (a.mode === 'element') {
       chosen = true;
-      return a.amount === target.amount ? { action: 'reuse' } : { action: 'update' };
+      return same ? { action: 'reuse' } : { action: 'update' };
     }
     const longEnough = a.expiresAtMs === null || a.expiresAtMs - rules.nowMs >= rules.minCheckoutLifetimeMs;
-    if (a.amount === target.amount && a.ui === target.ui && longEnough) {
+    if (same && a.ui === target.ui && longEnough) {
       chosen = true;
       return { action: 'reuse' };
     }

@@ -11,6 +11,7 @@ import {
   type AttemptTarget,
   type CheckoutUi,
   type LiveAttempt,
+  type NextAction,
 } from '../domain';
 import { ProviderRequestError, type PaymentMetadata, type PaymentProvider, type ProviderCheckoutSession, type ProviderPayment } from '../providers/types';
 import { withInvoiceLock } from '../utils/lock';
@@ -39,6 +40,7 @@ export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processin
 export interface AttemptRow extends PaymentRecord {
   attemptRevision: number | null;
   actionSince: string | Date | null;
+  nextActionKey: string | null;
   createdAt: string | Date;
 }
 
@@ -63,6 +65,13 @@ interface Observed {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The ledger columns that remember what a waiting payment waits for, and since when. */
+export function actionFields(next: NextAction | null, nowMs: number) {
+  return next
+    ? { actionSince: new Date(nowMs), nextActionKey: next.fingerprint, nextActionType: next.providerType, nextActionUrl: next.url }
+    : { actionSince: null, nextActionKey: null, nextActionType: null, nextActionUrl: null };
+}
+
 /** Why a new attempt cannot start, in words a client can act on. */
 function blockedMessage(decision: Extract<AttemptDecision, { action: 'block' }>, amount: string, minutes: number): string {
   if (decision.reason === 'processing') return 'A payment for this invoice is already being processed. You will be notified when it completes.';
@@ -77,10 +86,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const payments = () => strapi.db.query(UID.payment);
   const stripeConfig = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
 
-  /** Long enough for every provider call one planning round makes, each retried by the SDK. */
+  /**
+   * Long enough for a planning round's slowest provider call with the SDK's retries, and short
+   * enough that a process killed while holding it blocks the invoice's Pay button only briefly
+   * (clients get a clear 409 meanwhile). A round that outlives it is still safe: its result is
+   * recorded only if the invoice did not change, and money arriving twice is refunded.
+   */
   function leaseMs(): number {
     const c = stripeConfig();
-    return Math.max(30_000, c.timeoutMs * (c.maxNetworkRetries + 1) * 3);
+    return c.timeoutMs * (c.maxNetworkRetries + 1) + 15_000;
   }
 
   /** Claims the invoice's attempt lease: null while someone else holds it. */
@@ -136,7 +150,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (p.status === 'canceled') return { state: 'ended' };
     if (p.status === 'requires_action') {
       const since = row?.actionSince ? new Date(row.actionSince).getTime() : nowMs;
-      return { state: 'action', nextAction: p.nextAction ?? { kind: 'other', providerType: 'unknown', url: null, expiresAt: null }, sinceMs: since };
+      const next = p.nextAction ?? { kind: 'other' as const, providerType: 'unknown', url: null, expiresAt: null, fingerprint: 'unknown' };
+      // Another challenge than the one the clock was started for: it starts again now.
+      const sameChallenge = row?.nextActionKey === next.fingerprint;
+      return { state: 'action', nextAction: next, sinceMs: sameChallenge ? since : nowMs };
     }
     return { state: 'open' };
   }
@@ -155,15 +172,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           p = s.paymentId ? await provider.retrievePayment(s.paymentId) : undefined;
           current = s.paymentStatus === 'paid' || (p && isCollectedPaymentStatus(p.status)) ? { state: 'succeeded' } : { state: 'processing' };
         }
-        out.push({ row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
+        out.push({ row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
       } else if (row.paymentIntentId) {
         const p = await provider.retrievePayment(row.paymentIntentId);
         const current = stateOfPayment(p, row, nowMs);
-        if (current.state === 'action' && !row.actionSince) {
-          // First seen waiting now: the abandonment clock starts here, never earlier.
-          await payments().update({ where: { id: row.id }, data: { actionSince: new Date(nowMs) } });
+        if (current.state === 'action' && (!row.actionSince || row.nextActionKey !== current.nextAction.fingerprint)) {
+          // First seen waiting (on this challenge) now: the abandonment clock starts here, never earlier.
+          await payments().update({ where: { id: row.id }, data: actionFields(current.nextAction, nowMs) });
+        } else if (current.state !== 'action' && row.actionSince) {
+          await payments().update({ where: { id: row.id }, data: actionFields(null, nowMs) });
         }
-        out.push({ row, payment: p, live: { mode: 'element', amount: p.amount, ui: null, expiresAtMs: null, current } });
+        out.push({ row, payment: p, live: { mode: 'element', amount: p.amount, portion: p.metadata?.portion ?? null, ui: null, expiresAtMs: null, current } });
       }
     }
     return out;
@@ -235,7 +254,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!invoice) throw notFound('Invoice not found.');
     const request = check(invoice);
     const amount = request.portion + request.fee;
-    const target: AttemptTarget = { mode: request.mode, amount, ui: request.mode === 'checkout' ? request.ui : null };
+    const target: AttemptTarget = { mode: request.mode, amount, portion: request.portion, ui: request.mode === 'checkout' ? request.ui : null };
     const nowMs = Date.now();
     const observed = await observe(provider, await liveRows(invoice.id), nowMs);
     const abandonMinutes = settings.abandonedAuthenticationMinutes;
@@ -344,7 +363,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const row = (payment
           ? await payments().findOne({ where: { paymentIntentId: payment.id } })
           : await payments().findOne({ where: { checkoutSessionId: session!.id } })) as AttemptRow | null;
-        const stray: Observed = { row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
+        const stray: Observed = { row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
         if (!(await end(provider, stray, lease)) && row) await settle(stray, actor, lease);
       }
       return 'again';
@@ -404,8 +423,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
       try {
         if (heldLease) await work(heldLease);
-        else if ((await withLease(invoiceDocumentId, leaseMs(), async (lease) => (await work(lease), true))) === null) {
-          strapi.log.warn(`[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: busy.`);
+        else if ((await withLease(invoiceDocumentId, 2_000, async (lease) => (await work(lease), true))) === null) {
+          // A client's request is planning right now (or its process died holding the lease).
+          // Never wait on it: a webhook or an admin action must not stall. Ending is safe without
+          // the lease; the planner re-checks the balance before it records anything.
+          await work(`end-${randomBytes(6).toString('base64url')}`);
         }
       } catch (error) {
         // Not fatal: a second payment would still be caught as an overpayment and refunded.

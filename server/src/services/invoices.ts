@@ -135,7 +135,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const ledger = toLedgerEntries(rows);
     const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger, await refundPolicy());
-    if (requested === 'void' && money.summary.netPaid > 0) {
+    if (requested === 'void' && existing?.status !== 'void' && money.summary.netPaid > 0) {
       throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['status'], message: 'Has payments.' }]);
     }
     if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
@@ -143,6 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
     const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);
+    if (requested === 'void' && money.summary.netPaid > 0) reasons.push(`Paid ${formatMinor(money.summary.netPaid, currency)} after it was voided: refund it from the payment history.`);
     if (money.balanceDue < 0) reasons.push(`Overpaid by ${formatMinor(-money.balanceDue, currency)}: refund the difference from the payment history (or turn on "Refund overpayments").`);
     return {
       currency,
@@ -185,6 +186,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const derived = await derive(merged, existing, moneyEdited);
       Object.assign(data, derived);
       if (derived.status === 'paid' && existing.status !== 'paid') data.paidAt = new Date();
+      // Voided, or its total changed: an open payment attempt would charge an amount no longer
+      // owed. It is ended once this change is committed (never a provider call inside it).
+      if ((derived.status === 'void' && existing.status !== 'void') || derived.total !== existing.total) {
+        const documentId = existing.documentId;
+        await strapi.db.transaction(async ({ onCommit }) => {
+          onCommit(() => void strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: derived.status === 'void' ? 'invoice voided' : 'invoice total changed' }));
+        });
+      }
       if (derived.status === 'sent' && existing.status === 'draft') data.sentAt = new Date();
     },
   };

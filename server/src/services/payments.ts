@@ -148,6 +148,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
     async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor) {
       const { settings } = await ready();
+      if (uiModeRequested !== undefined && uiModeRequested !== null && uiModeRequested !== 'hosted' && uiModeRequested !== 'embedded') {
+        throw badRequest('uiMode must be "hosted" (Stripe\'s page) or "embedded" (on this page), or left out for the site\'s setting.', [{ path: ['uiMode'], message: 'Must be hosted or embedded.' }]);
+      }
       const ui = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : settings.checkoutMode === 'embedded' ? 'embedded' : 'hosted';
       const opened = await getService(strapi, 'attempts')
         .open(

@@ -5,6 +5,7 @@ import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import type { Actor } from './settings';
+import { actionFields } from './attempts';
 import type { NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
 
@@ -128,7 +129,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Money started to move on this attempt just now: every other attempt of the invoice must end.
       const wasMoving = row ? isCollectedPaymentStatus(row.status) || row.status === 'processing' : false;
       const startedMoving = !wasMoving && !mismatch && (isCollectedPaymentStatus(status) || status === 'processing');
-      if (status === 'requires_action' && !(row as { actionSince?: unknown } | null)?.actionSince) data.actionSince = new Date();
+      // The abandonment clock of a waiting payment (services/attempts): started for each new
+      // challenge, cleared once the payment stops waiting.
+      const waitingRow = row as (PaymentRecord & { actionSince?: unknown; nextActionKey?: string | null }) | null;
+      if (status === 'requires_action' && p.nextAction && (!waitingRow?.actionSince || waitingRow.nextActionKey !== p.nextAction.fingerprint)) Object.assign(data, actionFields(p.nextAction, Date.now()));
+      else if (status !== 'requires_action' && waitingRow?.actionSince) Object.assign(data, actionFields(null, Date.now()));
       const changed = !row || row.status !== status || row.amountRefunded !== split.portion || (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) || (row.mismatch ?? null) !== mismatch;
       let saved: PaymentRecord;
       if (row) {
@@ -162,7 +167,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
       // Paid on top of what was owed (two tabs, an older session): the excess of this payment.
       const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
-      overpaid = collectedNow ? overpaymentOf(updated.balanceDue, saved.amount - saved.amountRefunded) : 0;
+      // On a voided invoice nothing is owed: all of it is surplus.
+      const net = saved.amount - saved.amountRefunded;
+      overpaid = collectedNow ? (updated.status === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
       if (changed) {
         await getService(strapi, 'audit').log({
           action: `payment.${status}`,

@@ -53,6 +53,8 @@ export default {
     /** When the plugin first saw it waiting on the customer (requires_action): abandonment is timed from here. */
     actionSince: { type: 'datetime' },
     nextActionType: { type: 'string' },
+    /** Fingerprint of the challenge the clock was started for: a new one restarts it. */
+    nextActionKey: { type: 'string' },
     nextActionUrl: { type: 'text' },
   },
   indexes: [

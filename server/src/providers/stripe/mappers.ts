@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { NextAction, NextActionKind, PaymentStatus } from '../../domain';
 import type { PaymentMetadata, RefundMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
@@ -139,7 +140,9 @@ export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | und
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const url = details ? (str(details.hosted_voucher_url) ?? str(details.hosted_instructions_url) ?? str(details.hosted_verification_url)) : null;
   const expiresAt = details ? (num(details.expires_at) ?? (num(details.expires_after) ?? null)) : null;
-  return { kind, providerType: type, url, expiresAt };
+  // A new challenge (another 3-D Secure try, a new voucher) carries new details: a new fingerprint.
+  const fingerprint = `${type}:${createHash('sha256').update(JSON.stringify(details ?? null)).digest('hex').slice(0, 16)}`;
+  return { kind, providerType: type, url, expiresAt, fingerprint };
 }
 
 export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null, refundsListed = false): ProviderPayment {
