@@ -1,0 +1,34 @@
+/**
+ * Attack tests (independent review of issue 10): the attempt lease when its holder crashed.
+ * A process killed mid-planning (deploy, OOM) leaves attemptLockUntil in the future.
+ */
+import { bootPayments, INVOICE, payableInvoice, readInvoice, type PaymentsEnv } from '../support/payments';
+
+let env: PaymentsEnv;
+beforeAll(async () => {
+  env = await bootPayments({ settings: { partialPayments: true } });
+}, 120_000);
+afterAll(async () => {
+  await env?.close();
+});
+
+const http = () => env.app.http();
+const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
+const timed = async <T>(run: () => PromiseLike<T>) => {
+  const t0 = Date.now();
+  const res = await run();
+  return { res, ms: Date.now() - t0 };
+};
+
+it('LEASE-1 a crashed lease holder: the client waits 15 s for a 409, and recording a manual payment hangs until the lease expires', async () => {
+  const { documentId, token } = await payableInvoice(env, oneLine(3000));
+  // What a process killed while planning leaves behind (the default lease is 3 minutes with the
+  // default 20 s SDK timeout and 2 retries; 25 s here to keep the test short).
+  await env.app.strapi.db.query(INVOICE).updateMany({ where: { documentId }, data: { attemptLockToken: 'crashed-holder', attemptLockUntil: new Date(Date.now() + 25_000) } });
+  const client = await timed(() => http().post(`/api/invoice-payments/invoices/${documentId}/payment-intent`).send({ token }));
+  const admin = await timed(() => http().post(`/invoice-payments/invoices/${documentId}/manual-payments`).set(env.admin.auth).send({ amount: 1000, method: 'check' }));
+  const invoice = await readInvoice(env, documentId);
+  expect(invoice.balanceDue).toBe(2000);
+  // Expected: a client gets an answer fast, and an admin action never waits on a client's lease.
+  expect({ clientStatus: client.res.status, clientFast: client.ms < 3000, adminOk: [200, 201].includes(admin.res.status), clientMs: client.ms < 3000 ? 'fast' : `${client.ms} ms`, adminMs: admin.ms < 3000 ? 'fast' : `${admin.ms} ms` }).toEqual({ clientStatus: 409, adminOk: true, clientMs: 'fast', adminMs: 'fast' });
+}, 60_000);

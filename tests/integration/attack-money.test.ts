@@ -1,0 +1,331 @@
+/**
+ * Attack tests (independent review of issue 10): try to charge a client twice, more than the
+ * balance, or a stale amount, against the real booted app and the Stripe stand-in.
+ * A failing test here is a finding; see the report for the Stripe references.
+ */
+import { bootPayments, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+
+let env: PaymentsEnv;
+beforeAll(async () => {
+  env = await bootPayments({ env: { STRIPE_TIMEOUT_MS: '6000' }, settings: { partialPayments: true } });
+}, 120_000);
+afterAll(async () => {
+  await env?.close();
+});
+
+const http = () => env.app.http();
+const intent = (id: string, token: string, amount?: unknown) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount !== undefined ? { amount } : {}) });
+const checkout = (id: string, token: string, uiMode: unknown = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
+const confirm = (id: string, token: string, paymentIntentId: unknown) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, paymentIntentId });
+const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
+const settings = () => env.app.strapi.plugin('invoice-payments').service('settings');
+
+/** What Stripe really holds for an invoice: collected minus refunded, over every intent of it. */
+async function netAtStripe(documentId: string) {
+  const pis = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
+  let received = 0;
+  let refunded = 0;
+  for (const p of pis) {
+    received += p.amount_received ?? 0;
+    const refunds = (await env.stripe.refunds.list({ payment_intent: p.id, limit: 100 })).data;
+    refunded += refunds.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((s, r) => s + r.amount, 0);
+  }
+  return { received, refunded, net: received - refunded, intents: pis };
+}
+
+async function liveAtStripe(documentId: string) {
+  const pis = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+    (p) => p.metadata.invoice_payments_invoice === documentId && !p.metadata.invoice_payments_checkout && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(p.status),
+  );
+  const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId && s.status === 'open');
+  return [...pis.map((p) => p.id), ...sessions.map((s) => s.id)];
+}
+
+async function settleAll() {
+  await env.standin.control.flush();
+  await env.standin.control.idle();
+  // Idle means: no event waiting or being settled in the app either (polled, throws on timeout).
+  const started = Date.now();
+  for (;;) {
+    const busy = await env.app.strapi.db.query('plugin::invoice-payments.webhook-event').count({ where: { status: { $in: ['received', 'processing'] } } });
+    if (busy === 0) break;
+    if (Date.now() - started > 20_000) throw new Error(`${busy} webhook events still unsettled`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('attack: voiding an invoice', () => {
+  it('VOID-1 an open Payment Element intent is still payable after the invoice is voided, and the money is kept', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    expect(card.status).toBe(200);
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
+    expect((await readInvoice(env, documentId)).status).toBe('void');
+    // The client still has the page open and pays.
+    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa').catch(() => null);
+    await settleAll();
+    const stripe = await netAtStripe(documentId);
+    const invoice = await readInvoice(env, documentId);
+    // Expected: voiding ends every open attempt (Stripe then refuses the confirm), or the money is
+    // refunded / at least flagged. Nothing may be kept silently on a void invoice.
+    expect({ net: stripe.net, flagged: invoice.needsAttention || stripe.net === 0 }).toEqual({ net: 0, flagged: true });
+  });
+
+  it('VOID-2 an open Checkout session is still payable after the invoice is voided', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const cs = await checkout(documentId, token);
+    expect(cs.status).toBe(200);
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
+    let completed = true;
+    try {
+      env.standin.control.completeCheckout(cs.body.data.checkoutSessionId);
+    } catch {
+      completed = false;
+    }
+    await settleAll();
+    const stripe = await netAtStripe(documentId);
+    expect({ completed, net: stripe.net }).toEqual({ completed: false, net: 0 });
+  });
+});
+
+describe('attack: stale amounts', () => {
+  it('STALE-1 the admin lowers the total while an intent is open: the old intent still charges the old amount', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { lineItems: [{ description: 'Work', quantity: 1, unitAmount: 2000 }] } as never });
+    expect((await readInvoice(env, documentId)).balanceDue).toBe(2000);
+    const paid = await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa').catch((e) => e);
+    await settleAll();
+    const pi = await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId);
+    // Expected: the intent was ended or updated when the balance changed; it must never take 3000.
+    expect({ charged: pi.amount_received, status: pi.status }).not.toMatchObject({ charged: 3000 });
+    expect(paid).toBeDefined();
+  });
+
+  it('FEE-1 same total, different split: a reused intent books the old portion, not the one shown', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(10000));
+    await settings().update({ feePercentBps: 300 }, { type: 'system' });
+    try {
+      const first = await intent(documentId, token, 5000);
+      expect(first.body.data).toMatchObject({ portion: 5000, fee: 155, amount: 5155 });
+      await settings().update({ feePercentBps: 0 }, { type: 'system' });
+      // The client now asks to put 51.55 towards the invoice, no fee.
+      const second = await intent(documentId, token, 5155);
+      expect(second.status).toBe(200);
+      expect(second.body.data).toMatchObject({ portion: 5155, fee: 0, amount: 5155 });
+      await payWith(env, second.body.data.paymentIntentId, 'pm_card_visa');
+      await settleAll();
+      const invoice = await readInvoice(env, documentId);
+      // Told: 51.55 paid towards the invoice, no fee. Expected balance: 10000 - 5155.
+      expect(invoice.balanceDue).toBe(10000 - 5155);
+    } finally {
+      await settings().update({ feePercentBps: 0 }, { type: 'system' });
+    }
+  });
+});
+
+describe('attack: many tabs at once', () => {
+  it('RACE-1 eight concurrent intent/checkout requests with mixed amounts leave at most one live attempt, and paying everything handed out collects at most the balance', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const reqs = [
+      () => intent(documentId, token),
+      () => checkout(documentId, token, 'hosted'),
+      () => intent(documentId, token, 1000),
+      () => checkout(documentId, token, 'embedded'),
+      () => intent(documentId, token, 2000),
+      () => intent(documentId, token),
+      () => checkout(documentId, token, 'hosted'),
+      () => intent(documentId, token, 1000),
+    ];
+    const results = await Promise.all(reqs.map((r) => r()));
+    for (const r of results) expect([200, 409]).toContain(r.status);
+    expect((await liveAtStripe(documentId)).length).toBeLessThanOrEqual(1);
+    // A malicious client pays every attempt it was ever given.
+    for (const r of results) {
+      if (r.status !== 200) continue;
+      if (r.body.data.paymentIntentId) await payWith(env, r.body.data.paymentIntentId, 'pm_card_visa').catch(() => null);
+      if (r.body.data.checkoutSessionId) {
+        try {
+          env.standin.control.completeCheckout(r.body.data.checkoutSessionId);
+        } catch {
+          /* refused: expired */
+        }
+      }
+    }
+    await settleAll();
+    await new Promise((r) => setTimeout(r, 500));
+    await settleAll();
+    const stripe = await netAtStripe(documentId);
+    const invoice = await readInvoice(env, documentId);
+    expect(stripe.net).toBeLessThanOrEqual(3000);
+    expect(invoice.balanceDue).toBeGreaterThanOrEqual(0);
+    expect(invoice.amountPaid - invoice.amountRefunded).toBe(stripe.net);
+  }, 60_000);
+
+  it('RACE-2 a Checkout session completing while its expiry is in flight: nothing new is created, booked once', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const cs = await checkout(documentId, token);
+    env.standin.control.addFault({ method: 'POST', path: '/v1/checkout/sessions/:id/expire', timeoutMs: 1500, times: 1 });
+    const pending = intent(documentId, token);
+    await new Promise((r) => setTimeout(r, 500));
+    env.standin.control.completeCheckout(cs.body.data.checkoutSessionId);
+    const res = await pending;
+    await settleAll();
+    const stripe = await netAtStripe(documentId);
+    expect(stripe.net).toBe(3000);
+    expect(res.status).toBe(409);
+    expect(await liveAtStripe(documentId)).toEqual([]);
+  }, 30_000);
+});
+
+describe('attack: idempotency after faults', () => {
+  it('IDEM-1 a 500 after Stripe created the intent (replayed under the key by the SDK retries) creates exactly one intent', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, afterProcessing: true, times: 1 });
+    const res = await intent(documentId, token);
+    const again = await intent(documentId, token);
+    const pis = (await netAtStripe(documentId)).intents;
+    expect(pis).toHaveLength(1);
+    expect([res.status, again.status]).toEqual([200, 200]);
+    expect(again.body.data.paymentIntentId).toBe(pis[0]!.id);
+  });
+
+  it('IDEM-2 a 500 after Stripe created the Checkout session creates exactly one session', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    env.standin.control.addFault({ method: 'POST', path: '/v1/checkout/sessions', status: 500, afterProcessing: true, times: 3 });
+    const res = await checkout(documentId, token);
+    const again = await checkout(documentId, token);
+    const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
+    expect(sessions.filter((s) => s.status === 'open')).toHaveLength(1);
+    expect(res.status).toBe(200);
+    expect(again.body.data.checkoutSessionId).toBe(res.body.data.checkoutSessionId);
+  });
+
+  it('IDEM-3 a 500 on the amount update: the amount at Stripe is the one shown or the request fails; never an older one', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(50000));
+    const a = await intent(documentId, token, 30000);
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents/:id', status: 500, times: 3 });
+    const b = await intent(documentId, token, 10000);
+    expect(b.status).toBe(502);
+    const c = await intent(documentId, token, 10000);
+    expect(c.status).toBe(200);
+    expect((await env.stripe.paymentIntents.retrieve(a.body.data.paymentIntentId)).amount).toBe(10000);
+    const d = await intent(documentId, token, 30000);
+    expect((await env.stripe.paymentIntents.retrieve(d.body.data.paymentIntentId)).amount).toBe(30000);
+  });
+});
+
+describe('attack: overpayment refunds', () => {
+  it('OVER-1 replayed webhooks, resync and confirm racing never refund the overpayment twice', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    env.standin.control.setDelivery({ paused: true });
+    const card = await intent(documentId, token);
+    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, other.id, 'pm_card_visa');
+    env.standin.control.setDelivery({ paused: false });
+    const events = env.standin.control.events().filter((e) => JSON.stringify(e).includes(card.body.data.paymentIntentId) || JSON.stringify(e).includes(other.id));
+    await Promise.all([
+      env.standin.control.flush(),
+      ...events.map((e) => env.standin.control.deliverEvent(e.id as string)),
+      http().post(`/invoice-payments/invoices/${documentId}/resync`).set(env.admin.auth),
+      confirm(documentId, token, card.body.data.paymentIntentId),
+      http().post(`/invoice-payments/invoices/${documentId}/resync`).set(env.admin.auth),
+    ]);
+    await settleAll();
+    const stripe = await netAtStripe(documentId);
+    expect(stripe.refunded).toBe(3000);
+    expect(stripe.net).toBe(3000);
+    const invoice = await readInvoice(env, documentId);
+    expect([invoice.balanceDue, invoice.status]).toEqual([0, 'paid']);
+  }, 30_000);
+
+  it('OVER-2 the automatic overpayment refund never calls Stripe while holding the database (SQLite: other pages stall)', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const other = await payableInvoice(env, oneLine(1234));
+    env.standin.control.setDelivery({ paused: true });
+    const card = await intent(documentId, token);
+    const dash = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, dash.id, 'pm_card_visa');
+    env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', timeoutMs: 4000, times: 1 });
+    const before = env.standin.control.stats().requests['POST /v1/refunds'] ?? 0;
+    env.standin.control.setDelivery({ paused: false });
+    const flushing = env.standin.control.flush();
+    const t0 = Date.now();
+    while ((env.standin.control.stats().requests['POST /v1/refunds'] ?? 0) === before && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    const s = Date.now();
+    const page = await http().get(`/invoice-payments/pay/${other.token}`);
+    const ms = Date.now() - s;
+    await flushing;
+    await settleAll();
+    expect(page.status).toBe(200);
+    expect(ms).toBeLessThan(1000);
+  }, 30_000);
+});
+
+describe('attack: requires_action', () => {
+  it('3DS-1 a second, fresh authentication on an intent that failed 3-D Secure long ago is cancelled by a reload', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    const pi = card.body.data.paymentIntentId;
+    await payWith(env, pi, 'pm_card_authenticationRequired');
+    await confirm(documentId, token, pi);
+    env.standin.control.authenticate(pi, 'fail');
+    await settleAll();
+    // The client came back after lunch: the first authentication started 11 minutes ago.
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    // Now it tries again, and its bank asks to authenticate (seconds ago).
+    await payWith(env, pi, 'pm_card_authenticationRequired');
+    await settleAll();
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+    // The page reloads (or a second tab opens) asking for the same payment.
+    const again = await intent(documentId, token);
+    expect(again.status).toBe(200);
+    expect(again.body.data.paymentIntentId).toBe(pi);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+  });
+});
+
+describe('attack: bad input', () => {
+  it.each([
+    ['negative', -100],
+    ['zero', 0],
+    ['fraction', 10.5],
+    ['huge', 1e20],
+    ['string', '3000'],
+    ['word', 'abc'],
+    ['bool', true],
+    ['object', { amount: 3000 }],
+    ['array', [3000]],
+    ['above balance', 3001],
+  ])('INPUT amount %s gives a 4xx and creates nothing', async (_name, amount) => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const before = env.standin.control.stats().created;
+    const res = await intent(documentId, token, amount);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(typeof res.body.error?.message).toBe('string');
+    expect(env.standin.control.stats().created).toEqual(before);
+  });
+
+  it.each([['bogus'], [123], ['hosted_page'], [{ a: 1 }]])('INPUT uiMode %p is refused with a 4xx', async (uiMode) => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const res = await checkout(documentId, token, uiMode);
+    expect(res.status).toBe(400);
+  });
+
+  it('INPUT confirm with the payment intent of another invoice (same client link) is a 404 and changes nothing', async () => {
+    const a = await payableInvoice(env, oneLine(3000));
+    const b = await payableInvoice(env, oneLine(3000));
+    const ia = await intent(a.documentId, a.token);
+    await payWith(env, ia.body.data.paymentIntentId, 'pm_card_visa');
+    const res = await confirm(b.documentId, b.token, ia.body.data.paymentIntentId);
+    expect(res.status).toBe(404);
+    const res2 = await confirm(b.documentId, a.token, ia.body.data.paymentIntentId);
+    expect(res2.status).toBe(404);
+    expect((await readInvoice(env, b.documentId)).balanceDue).toBe(3000);
+  });
+});
