@@ -24,6 +24,7 @@ import {
 import { retrievePaymentMethod } from './resources/payment-methods';
 import { createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
 import { StripeApiError } from './errors';
+import { SETUP_INTENT_CREATE, SETUP_INTENT_UPDATE } from './params';
 
 export const apiRoutes: readonly Route[] = [
   {
@@ -175,6 +176,24 @@ export const apiRoutes: readonly Route[] = [
     handler: ({ engine, path, params, ctx }) => json(expireSession(engine, path.id, params, ctx)),
   },
 
+  {
+    // SetupIntents are not modelled; the route exists so the removed payment_method_types is refused
+    // as the pinned API does (SDK 23.1.0 SetupIntentCreateParams has only allowed_payment_method_types).
+    method: 'POST',
+    pattern: '/v1/setup_intents',
+    handler: ({ params }) => {
+      params.assertKnown(SETUP_INTENT_CREATE);
+      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/setup_intents/:id',
+    handler: ({ params }) => {
+      params.assertKnown(SETUP_INTENT_UPDATE);
+      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+    },
+  },
   {
     method: 'GET',
     pattern: '/v1/events',

@@ -33,6 +33,7 @@ import {
   type DeliveryOptionsPatch,
   type DeliveryRecord,
   type WebhookEndpoint,
+  API_VERSION,
 } from './webhooks';
 
 export interface StandinStats {
@@ -86,7 +87,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       engine.reset();
       faults.clear();
       idempotency.reset();
-      engine.webhooks.configure({ url: null, secret: '', enabled: false, ...initial.endpoint });
+      engine.webhooks.configure({ url: null, secret: '', enabled: false, apiVersion: API_VERSION, ...initial.endpoint });
       engine.webhooks.setOptions({
         ...structuredClone(DEFAULT_DELIVERY),
         ...initial.delivery,
@@ -123,7 +124,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       };
     },
     deliveries: () => engine.webhooks.deliveries(),
-    events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map(renderEvent),
+    events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map((event) => renderEvent(event)),
     async deliverEvent(eventId, overrides) {
       if (!engine.store.events.has(eventId)) throw StripeApiError.resourceMissing('event', eventId);
       return engine.webhooks.deliverNow(eventId, overrides);
@@ -142,7 +143,8 @@ function outcomeOf<T extends string>(params: ParamReader, values: readonly T[], 
 }
 
 function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
-  params.assertKnown(['url', 'secret', 'enabled']);
+  params.assertKnown(['url', 'secret', 'enabled', 'apiVersion']);
+  const apiVersion = params.string('apiVersion');
   const patch: Partial<WebhookEndpoint> = {};
   const url = params.nullableString('url');
   if (url !== undefined) patch.url = url;
@@ -150,6 +152,7 @@ function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
   if (secret !== undefined) patch.secret = secret;
   const enabled = params.boolean('enabled');
   if (enabled !== undefined) patch.enabled = enabled;
+  if (apiVersion !== undefined) patch.apiVersion = apiVersion;
   return patch;
 }
 
@@ -192,7 +195,7 @@ function readDelivery(params: ParamReader): DeliveryOptionsPatch {
 }
 
 function readFault(params: ParamReader): FaultSpec {
-  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry']);
+  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry', 'beforeExecution']);
   return {
     method: params.string('method'),
     path: params.requiredString('path'),
@@ -202,6 +205,7 @@ function readFault(params: ParamReader): FaultSpec {
     afterProcessing: params.boolean('afterProcessing'),
     message: params.string('message'),
     shouldRetry: params.boolean('shouldRetry'),
+    beforeExecution: params.boolean('beforeExecution'),
   };
 }
 

@@ -43,14 +43,18 @@ describe('refunds and disputes', () => {
       charge = await stripe.charges.retrieve(String(pi.latest_charge));
       expect(charge.amount_refunded).toBe(10000);
       expect(charge.refunded).toBe(true);
-      expect(charge.refunds?.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      // Charge.refunds is expandable only (SDK 23.1.0 Charges.d.ts `refunds?:`).
+      expect(charge.refunds).toBeUndefined();
+      const expanded = await stripe.charges.retrieve(charge.id, { expand: ['refunds'] });
+      expect(expanded.refunds?.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      expect((await stripe.refunds.retrieve(partial.id)).metadata).toEqual({ reason: 'discount' });
 
       const again = await caught(() => stripe.refunds.create({ payment_intent: pi.id }));
       expect(again.code).toBe('charge_already_refunded');
       expect(again.message).toBe(`Charge ${charge.id} has already been refunded.`);
 
-      const listed = await stripe.refunds.list({ payment_intent: pi.id });
-      expect(listed.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      const byIntent = await stripe.refunds.list({ payment_intent: pi.id });
+      expect(byIntent.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
       expect((await stripe.refunds.retrieve(partial.id)).amount).toBe(2500);
     });
 

@@ -192,10 +192,13 @@ function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject 
   };
 }
 
+/**
+ * The Charge object. `refunds` is absent unless expanded: SDK 23.1.0 types it
+ * `refunds?: ApiList<Refund> | null` (node_modules/stripe/cjs/resources/Charges.d.ts) and
+ * https://docs.stripe.com/api/charges/object lists it as expandable; use refunds.list or
+ * `expand[]=refunds` (see chargeRefundList / expand.ts).
+ */
 export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
-  const refunds = [...engine.store.refunds.values()]
-    .filter((refund) => refund.charge === charge.id)
-    .sort((a, b) => b.seq - a.seq);
   return {
     id: charge.id,
     object: 'charge',
@@ -237,13 +240,6 @@ export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
     receipt_number: null,
     receipt_url: `https://pay.stripe.com/receipts/payment/${charge.receipt_token}`,
     refunded: charge.refunded,
-    refunds: {
-      object: 'list',
-      data: refunds.map(renderRefund),
-      has_more: false,
-      total_count: refunds.length,
-      url: `/v1/charges/${charge.id}/refunds`,
-    },
     review: null,
     shipping: null,
     source: null,
@@ -253,6 +249,20 @@ export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
     status: charge.status,
     transfer_data: null,
     transfer_group: null,
+  };
+}
+
+/** The charge's refunds as the expanded `refunds` list (newest first). */
+export function chargeRefundList(engine: Engine, chargeId: string): JsonObject {
+  const refunds = [...engine.store.refunds.values()]
+    .filter((refund) => refund.charge === chargeId)
+    .sort((a, b) => b.seq - a.seq);
+  return {
+    object: 'list',
+    data: refunds.map(renderRefund),
+    has_more: false,
+    total_count: refunds.length,
+    url: `/v1/charges/${chargeId}/refunds`,
   };
 }
 

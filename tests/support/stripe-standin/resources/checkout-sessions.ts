@@ -20,9 +20,16 @@ import {
 } from './payment-intents';
 import { resolvePaymentMethod, templateOf } from './payment-methods';
 
-/** Current names and the pre-2026 names (`hosted`, `embedded`) Stripe still accepts. */
-const HOSTED_MODES = ['hosted_page', 'hosted'];
-const EMBEDDED_MODES = ['embedded_page', 'embedded'];
+/**
+ * `ui_mode` values of the pinned API (SDK 23.1.0 `Checkout.SessionCreateParams.UiMode`:
+ * 'elements' | 'embedded_page' | 'form' | 'hosted_page'; added in stripe-node 21.0.0 for
+ * 2026-03-25.dahlia, https://docs.stripe.com/changelog/dahlia). The older `hosted`, `embedded` and
+ * `custom` are refused since then. `elements` and `form` sessions have a client_secret and no url,
+ * like embedded ones (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-ui_mode).
+ */
+const HOSTED_MODES = ['hosted_page'];
+const EMBEDDED_MODES = ['embedded_page', 'elements', 'form'];
+const RENAMED_MODES: Readonly<Record<string, string>> = { hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
 
 export type CheckoutOutcome = 'paid' | 'delayed_success' | 'delayed_failure';
 
@@ -223,8 +230,10 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
   const uiMode = reader.string('ui_mode') ?? 'hosted_page';
   const embedded = EMBEDDED_MODES.includes(uiMode);
   if (!embedded && !HOSTED_MODES.includes(uiMode)) {
+    const renamed = RENAMED_MODES[uiMode];
     throw StripeApiError.invalidRequest(
-      `The Stripe stand-in supports ui_mode ${[...HOSTED_MODES, ...EMBEDDED_MODES].join(', ')} (got ${uiMode}).`,
+      `Invalid ui_mode: must be one of ${[...HOSTED_MODES, ...EMBEDDED_MODES].join(', ')}` +
+        (renamed ? ` (\`${uiMode}\` was renamed \`${renamed}\` in API version 2026-03-25.dahlia).` : '.'),
       'ui_mode',
     );
   }
@@ -298,7 +307,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
       'payment_intent_data[capture_method]',
     );
   }
-  const types = reader.stringArray('allowed_payment_method_types') ?? reader.stringArray('payment_method_types');
+  const types = reader.stringArray('allowed_payment_method_types');
   const id = newCheckoutSessionId(ctx.livemode);
   const session: CheckoutSessionRecord = {
     id,

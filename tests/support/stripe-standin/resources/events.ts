@@ -9,8 +9,10 @@ import { listObjects } from '../pagination';
 import type { Store } from '../store';
 import type { EventRecord, Json, JsonObject, RequestContext } from '../types';
 
-/** The API version pinned by stripe-node v23 (events are rendered at the account's version). */
-export const API_VERSION = '2026-10-28.endive';
+import { API_VERSION } from '../webhooks';
+
+/** The API version pinned by stripe-node 23.1.0; the account's default here (events read through the API use it). */
+export { API_VERSION };
 
 export function createEvent(
   store: Store,
@@ -36,13 +38,14 @@ export function createEvent(
   return event;
 }
 
-export function renderEvent(event: EventRecord): JsonObject {
+/** `apiVersion`: the webhook endpoint's version for deliveries, else the account default (webhooks.ts). */
+export function renderEvent(event: EventRecord, apiVersion: string = API_VERSION): JsonObject {
   const data: JsonObject = { object: structuredClone(event.object) };
   if (event.previous_attributes) data.previous_attributes = structuredClone(event.previous_attributes);
   return {
     id: event.id,
     object: 'event',
-    api_version: API_VERSION,
+    api_version: apiVersion,
     created: event.created,
     data,
     livemode: event.livemode,
@@ -112,6 +115,6 @@ export function listEvents(store: Store, reader: ParamReader, ctx: RequestContex
     filter: (event) =>
       (matchers.length === 0 || matchers.some((match) => match(event.type))) &&
       (deliverySuccess === undefined || (event.pending_webhooks === 0) === deliverySuccess),
-    render: renderEvent,
+    render: (event) => renderEvent(event),
   });
 }

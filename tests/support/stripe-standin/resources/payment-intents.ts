@@ -154,18 +154,13 @@ function rejectUnsupported(reader: ParamReader, keys: readonly string[]): void {
   }
 }
 
+/**
+ * `allowed_payment_method_types` (SDK 23.1.0 PaymentIntentCreateParams/UpdateParams/ConfirmParams);
+ * the removed `payment_method_types` never gets here (refused by assertKnown, params.ts).
+ */
 function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
-  const allowed = reader.stringArray('allowed_payment_method_types');
-  const legacy = reader.stringArray('payment_method_types');
-  if (allowed && legacy) {
-    throw StripeApiError.invalidRequest(
-      'You may only specify one of these parameters: allowed_payment_method_types, payment_method_types.',
-      'payment_method_types',
-      'parameters_exclusive',
-    );
-  }
-  const types = allowed ?? legacy;
-  const param = allowed ? 'allowed_payment_method_types' : 'payment_method_types';
+  const param = 'allowed_payment_method_types';
+  const types = reader.stringArray(param);
   for (const type of types ?? []) {
     if (!SUPPORTED_TYPES.includes(type)) {
       throw StripeApiError.invalidRequest(
@@ -276,7 +271,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
   if (automatic) automatic.assertKnown(['enabled', 'allow_redirects']);
   if (types && automatic?.boolean('enabled') === true) {
     throw StripeApiError.invalidRequest(
-      'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
+      'You may only specify one of these parameters: automatic_payment_methods, allowed_payment_method_types.',
       'automatic_payment_methods',
       'parameters_exclusive',
     );
