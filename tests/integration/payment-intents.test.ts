@@ -208,6 +208,8 @@ describe('when Stripe fails', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/stack|sk_test/);
     // The SDK retried (maxNetworkRetries: 2) with the same key before giving up.
     expect((env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0) - requestsBefore).toBe(3);
+    // Models time passing, not waiting for work: a hanging fault holds the stand-in's answer for
+    // timeoutMs; let that window close before the next request so it meets a normal stand-in.
     await new Promise((r) => setTimeout(r, fault.timeoutMs ? fault.timeoutMs + 200 : 0));
     env.standin.control.clearFaults();
     const retry = await intent(documentId, { token });
