@@ -20,9 +20,10 @@ import {
   retrievePaymentIntent,
   searchPaymentIntents,
   updatePaymentIntent,
+  verifyMicrodeposits,
 } from './resources/payment-intents';
 import { retrievePaymentMethod } from './resources/payment-methods';
-import { createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
+import { cancelRefund, createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
 import { StripeApiError } from './errors';
 import { SETUP_INTENT_CREATE, SETUP_INTENT_UPDATE } from './params';
 
@@ -93,6 +94,12 @@ export const apiRoutes: readonly Route[] = [
   },
 
   {
+    method: 'POST',
+    pattern: '/v1/payment_intents/:id/verify_microdeposits',
+    handler: ({ engine, path, params, ctx }) => json(verifyMicrodeposits(engine, path.id, params, ctx)),
+  },
+
+  {
     method: 'GET',
     pattern: '/v1/charges',
     handler: ({ engine, params, ctx }) => json(listCharges(engine, params, ctx)),
@@ -127,6 +134,12 @@ export const apiRoutes: readonly Route[] = [
     method: 'POST',
     pattern: '/v1/refunds/:id',
     handler: ({ engine, path, params, ctx }) => json(updateRefund(engine, path.id, params, ctx)),
+  },
+
+  {
+    method: 'POST',
+    pattern: '/v1/refunds/:id/cancel',
+    handler: ({ engine, path, params, ctx }) => json(cancelRefund(engine, path.id, params, ctx)),
   },
 
   {

@@ -152,7 +152,8 @@ describe('PaymentIntents through the real stripe SDK', () => {
         automatic_payment_methods: { enabled: true },
       });
       expect(automatic.automatic_payment_methods?.enabled).toBe(true);
-      expect(automatic.payment_method_types).toEqual(['card', 'us_bank_account']);
+      // Dynamic payment methods for USD on the stand-in's account: cards, ACH, bank transfers.
+      expect(automatic.payment_method_types).toEqual(['card', 'us_bank_account', 'customer_balance']);
     });
 
     it('payment_intent.created snapshots the intent as created (payment method attached)', async () => {

@@ -93,12 +93,14 @@ describe('refunds and disputes', () => {
       expect((created.data[0].data.object as Stripe.Refund).id).toBe(refund.id);
     });
 
-    it('pm_card_refundFail: pending, then failed (control)', async () => {
+    it('pm_card_refundFail (4000000000005126): succeeded, then failed (control failRefund)', async () => {
+      // https://docs.stripe.com/testing#refunds: "its status begins as succeeded. Some time later,
+      // its status transitions to failed".
       const pi = await pay(4000, 'pm_card_refundFail');
-      const refund = await stripe.refunds.create({ payment_intent: pi.id });
-      expect(refund.status).toBe('pending');
+      const refund = await stripe.refunds.create({ payment_intent: pi.id, metadata: { ledger: 'r-1' } });
+      expect(refund.status).toBe('succeeded');
       expect((await stripe.charges.retrieve(String(pi.latest_charge))).refunded).toBe(true);
-      const failed = standin.control.settleRefund(refund.id, 'fail');
+      const failed = standin.control.failRefund(refund.id);
       expect(failed.status).toBe('failed');
       const after = await stripe.refunds.retrieve(refund.id);
       expect(after.status).toBe('failed');
@@ -116,7 +118,14 @@ describe('refunds and disputes', () => {
         'refund.failed',
       ]);
       const updated = await stripe.events.list({ type: 'refund.updated' });
-      expect(updated.data[0].data.previous_attributes).toMatchObject({ status: 'pending' });
+      expect(updated.data[0].data.previous_attributes).toMatchObject({ status: 'succeeded' });
+      expect(after.metadata).toEqual({ ledger: 'r-1' });
+      const txn = await stripe.balanceTransactions.retrieve(String(after.failure_balance_transaction));
+      expect(txn.amount).toBe(4000);
+      // The refundable amount is back: a new refund goes through.
+      const again = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+      expect(again.status).toBe('succeeded');
+      expect((await stripe.refunds.list({ payment_intent: pi.id })).data.map((item) => item.status)).toEqual(['succeeded', 'failed']);
     });
 
     it('pm_card_refundFail refunds fail on their own after the delay', async () => {

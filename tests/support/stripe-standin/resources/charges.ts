@@ -136,6 +136,10 @@ function outcomeOf(charge: ChargeRecord): JsonObject {
 function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject {
   const pm = engine.store.paymentMethods.get(charge.payment_method);
   const template = pm ? templateOf(pm) : undefined;
+  if (template && template.type !== 'card' && template.type !== 'us_bank_account') {
+    // Vouchers and bank transfers: SDK 23.1.0 Charge.PaymentMethodDetails.<type> (minimal).
+    return { type: template.type, [template.type]: template.type === 'customer_balance' ? {} : { number: null } };
+  }
   if (template?.type === 'us_bank_account') {
     return {
       type: 'us_bank_account',

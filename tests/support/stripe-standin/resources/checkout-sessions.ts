@@ -12,6 +12,8 @@ import { listObjects } from '../pagination';
 import { CHECKOUT_PAYMENT_INTENT_DATA, CHECKOUT_SESSION_CREATE } from '../params';
 import type { CheckoutSessionRecord, JsonObject, LineItemRecord, RequestContext } from '../types';
 import {
+  AUTHENTICATION_ACTIONS,
+  defaultTypes,
   authenticateIntent,
   cancelIntent,
   confirmIntent,
@@ -338,7 +340,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     amount_subtotal: total,
     amount_total: total,
     payment_intent: null,
-    payment_method_types: types ?? (currency === 'usd' ? ['card', 'us_bank_account'] : ['card']),
+    payment_method_types: types ?? defaultTypes(currency),
     payment_intent_data: {
       metadata: applyMetadata({}, pid?.metadata(), 'payment_intent_data[metadata]'),
       description: pid?.nullableString('description') ?? null,
@@ -505,8 +507,10 @@ export function completeSession(
   pi.customer = session.customer;
   session.payment_intent = pi.id;
   confirmIntent(engine, pi, pm, null, ctx); // throws the card error on declines
-  if (pi.status === 'requires_action') {
+  if (pi.status === 'requires_action' && AUTHENTICATION_ACTIONS.includes(String(pi.next_action?.type))) {
     // Checkout runs the 3DS challenge itself; the stand-in's customer always passes it here.
+    // Vouchers and bank transfers stay requires_action: the session completes unpaid and
+    // async_payment_succeeded/failed follow (https://docs.stripe.com/payments/checkout/how-checkout-works#lifecycle).
     authenticateIntent(engine, pi.id, 'succeed');
   }
   const current = findPaymentIntent(engine, pi.id, null);
@@ -530,7 +534,8 @@ export function completionRedirect(session: CheckoutSessionRecord): string | nul
 /** Keeps sessions in step with their delayed-method intents (async_payment_* events). */
 export function registerCheckoutHooks(engine: Engine): void {
   engine.onIntentTransition((pi, previous, ctx) => {
-    if (!pi.checkout_session || previous !== 'processing') return;
+    // Delayed methods (processing) and payments finished outside Checkout (vouchers, bank transfers).
+    if (!pi.checkout_session || (previous !== 'processing' && previous !== 'requires_action')) return;
     const session = engine.store.checkoutSessions.get(pi.checkout_session);
     if (!session || session.status !== 'complete') return;
     if (pi.status === 'succeeded') {
