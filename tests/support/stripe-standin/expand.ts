@@ -1,6 +1,8 @@
 /**
  * `expand[]` support: replaces id strings with the full objects, following dotted paths
  * (`latest_charge.balance_transaction`) and `data.` for lists, like Stripe does.
+ *
+ * Follows https://docs.stripe.com/api/expanding_objects (dotted paths, at most 4 levels).
  */
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';

@@ -9,6 +9,8 @@
  * e.g. charge.succeeded + payment_intent.succeeded from one confirm call. Batches go out one after
  * another; within a batch each event's first attempt goes out in (possibly reordered) sequence,
  * and retries run in the background, as Stripe's do.
+ *
+ * Signatures: https://docs.stripe.com/webhooks#verify-manually; delivery behaviour (retries, order, duplicates): https://docs.stripe.com/webhooks#handle-duplicate-events, https://docs.stripe.com/webhooks#event-ordering.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';

@@ -1,6 +1,8 @@
 /**
  * Charges: created by PaymentIntents (never directly), one per payment attempt. Successful and
  * pending charges get a balance transaction; refunds and disputes update them.
+ *
+ * Follows https://docs.stripe.com/api/charges/object and SDK 23.1.0 Charges.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';

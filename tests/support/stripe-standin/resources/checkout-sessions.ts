@@ -2,6 +2,8 @@
  * Checkout Sessions (mode=payment). Hosted sessions get a `url` on the stand-in itself serving a
  * tiny Pay/Cancel page; embedded sessions get a `client_secret` and need `return_url`. As in
  * current Stripe API versions, the PaymentIntent is created when the customer pays, not before.
+ *
+ * Follows https://docs.stripe.com/api/checkout/sessions and SDK 23.1.0 Checkout/Sessions.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { normalizeCurrency, validateAmount } from '../currency';

@@ -1,6 +1,8 @@
 /**
  * Events: every state change is recorded as a full Event whose data.object is a deep snapshot of
  * the object at that moment (later changes never leak into earlier events).
+ *
+ * Follows https://docs.stripe.com/api/events (data.object snapshot, data.previous_attributes, request).
  */
 import { StripeApiError } from '../errors';
 import type { ParamReader } from '../form';

@@ -6,6 +6,8 @@
  *     requires_payment_method + last_payment_error (decline; HTTP 402 card_error)
  *
  * The outcome is decided by the test payment method (see payment-methods.ts).
+ *
+ * State machine: https://docs.stripe.com/payments/paymentintents/lifecycle; object: SDK 23.1.0 PaymentIntents.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
