@@ -51,7 +51,7 @@ const clean = (text: string) => expect(text).not.toMatch(/\bat .+:\d+:\d+|node_m
 
 describe('creating the PaymentIntent', () => {
   it.each([
-    ['500 once, before Stripe did anything', { status: 500, times: 1 }, 2],
+    ['500 once, before Stripe did anything', { status: 500, times: 1, beforeExecution: true }, 2],
     ['500 once, after Stripe created the intent', { status: 500, times: 1, afterProcessing: true }, 2],
     ['429 twice, after Stripe created the intent', { status: 429, times: 2, afterProcessing: true }, 3],
     ['no answer once (timeout), after Stripe created the intent', { timeoutMs: 4000, times: 1, afterProcessing: true }, 2],

@@ -1,4 +1,5 @@
 import { bootPayments, eventually, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import { waitForIdle } from '../support/idle';
 
 /**
  * Payment emails go through an outbox (`notice` rows written with the settlement): the settling
@@ -54,7 +55,7 @@ it('mail server down while the payment settles: the invoice is paid, the email g
   await eventually(async () => mailsTo('outbox-later@example.test'), (m) => m.length === 1, 10_000);
   const [sent] = await eventually(() => noticesFor('outbox-later@example.test'), (n) => n[0].status === 'sent');
   expect(sent.attempts).toBeGreaterThanOrEqual(2);
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
   expect(mailsTo('outbox-later@example.test')).toHaveLength(1);
   const audits = await eventually(
     () => env.app.strapi.db.query(AUDIT).findMany({ where: { action: 'email.confirmation' } }),
@@ -76,7 +77,7 @@ it('a mail server that never recovers: given up after maxAttempts, recorded in t
   } finally {
     env.smtp.failing(false);
   }
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
   expect(mailsTo('outbox-never@example.test')).toHaveLength(0);
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { bootPayments, payableInvoice, payWith, type PaymentsEnv } from '../support/payments';
 import { anyJson, assertSafe, contentType, FAST_CHECK, headerValue, hostileAmount, hostileId, hostileString, overflowingJson, stateOf, type Answer } from '../support/hostile';
+import { waitForIdle } from '../support/idle';
 
 /**
  * Hostile input on every public route except the webhook (hostile-webhook.test.ts): the three
@@ -23,8 +24,7 @@ beforeAll(async () => {
   await payWith(env, piId, 'pm_card_visa');
   await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/confirm-payment`, { json: { token: paid.token, paymentIntentId: piId } });
   await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token: open.token } });
-  await env.standin.control.idle();
-  await new Promise((r) => setTimeout(r, 300));
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
   baseline = await stateOf(env);
   expect(baseline.invoices.find((i: { documentId: string }) => i.documentId === paid.documentId).status).toBe('paid');
 }, 120_000);

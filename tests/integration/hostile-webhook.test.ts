@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 import { bootPayments, KEYS, payableInvoice, type PaymentsEnv } from '../support/payments';
 import { anyJson, assertSafe, contentType, FAST_CHECK, headerValue, hostileString, stateOf, type Answer } from '../support/hostile';
 import { scanDir } from '../support/log-scan';
+import { waitForIdle } from '../support/idle';
 
 /**
  * Hostile input on POST /api/invoice-payments/webhooks/stripe. Unsigned or badly signed requests
@@ -116,8 +117,8 @@ describe('correctly signed but malformed', () => {
       }),
       FAST_CHECK,
     );
-    // Give in-process settlement a moment, then: the money is untouched.
-    await new Promise((r) => setTimeout(r, 500));
+    // Once in-process settlement and the retry worker are idle: the money is untouched.
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
     const after = await stateOf(env);
     expect({ ...after, events: 0 }).toEqual({ ...baseline, events: 0 });
   });

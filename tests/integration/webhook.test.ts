@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { bootPayments, eventually, payableInvoice, payWith, readInvoice, KEYS, PAYMENT, type PaymentsEnv } from '../support/payments';
+import { waitForIdle } from '../support/idle';
 
 /** POST /api/invoice-payments/webhooks/stripe: verification, storage, settlement, retries. */
 let env: PaymentsEnv;
@@ -150,7 +151,7 @@ describe('duplicates, order and races', () => {
     expect(await env.app.strapi.db.query(EVENT).count({ where: { stripeEventId: evt!.id } })).toBe(1);
     const stored = await eventRow(evt!.id as string);
     expect(stored.deliveries).toBe(50);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
     expect(env.smtp.mails.filter((m) => m.to.includes(email))).toHaveLength(1);
   });
 

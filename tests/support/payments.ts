@@ -84,12 +84,29 @@ export async function readInvoice(env: PaymentsEnv, documentId: string) {
   return env.app.strapi.db.query(INVOICE).findOne({ where: { documentId } });
 }
 
-/** Polls until `check` passes (webhooks settle asynchronously) or the time runs out. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+/** JSON of `value`, cut to `max` characters, for timeout messages. */
+export function truncatedJson(value: unknown, max = 600): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+/**
+ * Polls until `check` passes (webhooks settle asynchronously) and returns the value that passed.
+ * Throws when the time runs out, naming what was awaited and the last value read, so a test can
+ * never pass on a value that did not satisfy its check.
+ */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000, what = check.toString()): Promise<T> {
   const started = Date.now();
   let value = await read();
   while (!check(value)) {
-    if (Date.now() - started > timeoutMs) return value;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`eventually(): timed out after ${timeoutMs} ms waiting for ${what.replace(/\s+/g, ' ').slice(0, 300)}; last value: ${truncatedJson(value)}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
     value = await read();
   }

@@ -2,21 +2,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Stripe's published example objects (shared/stripe/fixtures3.json) live beside the repository,
- * not in it. Looks in STRIPE_FIXTURES, then `shared/` beside the repository or any folder above
- * it, then the workspace's /work/shared; fails loudly when none has it (a skipped check proves nothing).
+ * Stripe's published example objects (fixtures3.json from stripe/openapi, MIT), kept in the
+ * repository under tests/support/stripe-fixtures/ with Stripe's licence, so a fresh clone with
+ * nothing beside it runs the shape checks. Fails loudly if the file is missing (a skipped check
+ * proves nothing).
  */
+export const STRIPE_FIXTURES_DIR = path.join(__dirname, 'stripe-fixtures');
+
 export function stripeFixturesPath(): string {
-  const candidates: string[] = [];
-  if (process.env.STRIPE_FIXTURES) candidates.push(process.env.STRIPE_FIXTURES);
-  let dir = path.resolve(__dirname, '..', '..');
-  for (;;) {
-    candidates.push(path.join(path.dirname(dir), 'shared', 'stripe', 'fixtures3.json'));
-    if (path.dirname(dir) === dir) break;
-    dir = path.dirname(dir);
-  }
-  candidates.push('/work/shared/stripe/fixtures3.json');
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`Stripe's fixtures3.json was not found; set STRIPE_FIXTURES. Looked in: ${candidates.join(', ')}`);
-  return found;
+  const file = path.join(STRIPE_FIXTURES_DIR, 'fixtures3.json');
+  if (!existsSync(file)) throw new Error(`Stripe's fixtures3.json is missing from ${STRIPE_FIXTURES_DIR} (see the README there).`);
+  return file;
 }

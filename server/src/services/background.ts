@@ -55,8 +55,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return stale.length;
   }
 
+  /**
+   * Whether this process has nothing left to do right now: no webhook delivery being answered,
+   * no event queued or settling in memory, no background tick running, no webhook event in the
+   * database that a worker could claim or is processing (new, failed awaiting retry, processing),
+   * and no outbox notice due. Tests assert "nothing happened" once this is true, never after a
+   * fixed sleep. Lists what is still busy, for the caller's timeout message.
+   */
+  async function idle(): Promise<{ idle: boolean; busy: string[] }> {
+    const busy: string[] = [];
+    const mem = getService(strapi, 'webhook-events').inProcess();
+    if (mem.arriving > 0) busy.push(`${mem.arriving} webhook deliveries being answered`);
+    if (mem.queued > 0) busy.push(`${mem.queued} events queued in memory`);
+    if (mem.active > 0) busy.push(`${mem.active} events settling`);
+    if (running.size > 0) busy.push(`${running.size} background ticks running`);
+    const now = new Date();
+    const [events, notices] = await Promise.all([
+      strapi.db.query(UID.webhookEvent).count({ where: { status: { $in: ['received', 'processing', 'failed'] } } }),
+      strapi.db.query(UID.notice).count({ where: { status: 'due', dueAt: { $lte: now } } }),
+    ]);
+    if (events > 0) busy.push(`${events} webhook events received, processing or awaiting retry`);
+    if (notices > 0) busy.push(`${notices} outbox notices due`);
+    return { idle: busy.length === 0, busy };
+  }
+
   return {
     sweep,
+    idle,
     start() {
       const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`);
       if (c.worker.enabled) {

@@ -223,6 +223,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     },
 
+    /** What this process holds in memory right now (for the idle probe in background.ts). */
+    inProcess(): { queued: number; active: number; arriving: number } {
+      return { queued: queue.length, active, arriving };
+    },
+
     /** Marks a delivery as being answered; call the returned function once it has been. */
     arriving(): () => void {
       arriving += 1;

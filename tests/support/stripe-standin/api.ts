@@ -20,10 +20,12 @@ import {
   retrievePaymentIntent,
   searchPaymentIntents,
   updatePaymentIntent,
+  verifyMicrodeposits,
 } from './resources/payment-intents';
 import { retrievePaymentMethod } from './resources/payment-methods';
-import { createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
+import { cancelRefund, createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
 import { StripeApiError } from './errors';
+import { SETUP_INTENT_CREATE, SETUP_INTENT_UPDATE } from './params';
 
 export const apiRoutes: readonly Route[] = [
   {
@@ -92,6 +94,12 @@ export const apiRoutes: readonly Route[] = [
   },
 
   {
+    method: 'POST',
+    pattern: '/v1/payment_intents/:id/verify_microdeposits',
+    handler: ({ engine, path, params, ctx }) => json(verifyMicrodeposits(engine, path.id, params, ctx)),
+  },
+
+  {
     method: 'GET',
     pattern: '/v1/charges',
     handler: ({ engine, params, ctx }) => json(listCharges(engine, params, ctx)),
@@ -126,6 +134,12 @@ export const apiRoutes: readonly Route[] = [
     method: 'POST',
     pattern: '/v1/refunds/:id',
     handler: ({ engine, path, params, ctx }) => json(updateRefund(engine, path.id, params, ctx)),
+  },
+
+  {
+    method: 'POST',
+    pattern: '/v1/refunds/:id/cancel',
+    handler: ({ engine, path, params, ctx }) => json(cancelRefund(engine, path.id, params, ctx)),
   },
 
   {
@@ -175,6 +189,24 @@ export const apiRoutes: readonly Route[] = [
     handler: ({ engine, path, params, ctx }) => json(expireSession(engine, path.id, params, ctx)),
   },
 
+  {
+    // SetupIntents are not modelled; the route exists so the removed payment_method_types is refused
+    // as the pinned API does (SDK 23.1.0 SetupIntentCreateParams has only allowed_payment_method_types).
+    method: 'POST',
+    pattern: '/v1/setup_intents',
+    handler: ({ params }) => {
+      params.assertKnown(SETUP_INTENT_CREATE);
+      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/setup_intents/:id',
+    handler: ({ params }) => {
+      params.assertKnown(SETUP_INTENT_UPDATE);
+      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+    },
+  },
   {
     method: 'GET',
     pattern: '/v1/events',

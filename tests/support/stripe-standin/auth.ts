@@ -2,6 +2,8 @@
  * API key authentication as Stripe does it: `Authorization: Bearer <key>` (or HTTP Basic with the
  * key as user name). Any well-formed secret/restricted key works; livemode follows its prefix.
  * Keys containing "invalid" are rejected, so tests can exercise the 401 path.
+ *
+ * Follows https://docs.stripe.com/api/authentication and https://docs.stripe.com/keys.
  */
 import { StripeApiError } from './errors';
 

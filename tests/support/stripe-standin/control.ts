@@ -19,8 +19,16 @@ import {
 } from './resources/checkout-sessions';
 import { closeDispute, openDispute } from './resources/disputes';
 import { renderEvent } from './resources/events';
-import { authenticateIntent, findPaymentIntent, settleIntentById } from './resources/payment-intents';
-import { settleRefundById } from './resources/refunds';
+import {
+  authenticateIntent,
+  expireVoucher,
+  findPaymentIntent,
+  fundBankTransfer,
+  payVoucher,
+  settleIntentById,
+  verifyMicrodeposits,
+} from './resources/payment-intents';
+import { failRefundById, isFailureReason, settleRefundById, type RefundFailureReason } from './resources/refunds';
 import { json, type Route } from './router';
 import { stripeJsStandinSource } from '../stripe-js-standin/build';
 import { STRIPE_JS_STANDIN_PATH } from '../stripe-js-standin/paths';
@@ -33,6 +41,7 @@ import {
   type DeliveryOptionsPatch,
   type DeliveryRecord,
   type WebhookEndpoint,
+  API_VERSION,
 } from './webhooks';
 
 export interface StandinStats {
@@ -61,8 +70,21 @@ export interface StandinControl {
   completeCheckout(sessionId: string, options?: CompleteOptions): JsonObject;
   /** Settles a processing intent; the outcome defaults to what its payment method does. */
   settleDelayed(paymentIntentId: string, outcome?: 'succeed' | 'fail'): JsonObject;
-  /** Settles a pending refund (pm_card_refundFail); default outcome is fail. */
+  /** Settles a pending or requires_action refund; default outcome is fail. */
   settleRefund(refundId: string, outcome?: 'succeed' | 'fail'): JsonObject;
+  /**
+   * Fails a refund that started (pending, requires_action or succeeded), as Stripe's refund_fail
+   * card does later on its own: failure_reason, failure_balance_transaction, refund.failed.
+   */
+  failRefund(refundId: string, failureReason?: RefundFailureReason): JsonObject;
+  /** The customer pays a voucher (oxxo/boleto/konbini/multibanco): requires_action -> succeeded. */
+  payVoucher(paymentIntentId: string): JsonObject;
+  /** A voucher expires unpaid: requires_action -> requires_payment_method (payment_intent.payment_failed). */
+  expireVoucher(paymentIntentId: string): JsonObject;
+  /** Funds arrive for a bank transfer; less than remains is a partial funding. Default: all that remains. */
+  fundBankTransfer(paymentIntentId: string, amount?: number): JsonObject;
+  /** The customer verifies the microdeposits (correct amounts): requires_action -> processing. */
+  verifyMicrodeposits(paymentIntentId: string): JsonObject;
   stats(): StandinStats;
   deliveries(): DeliveryRecord[];
   /** All events, oldest first. */
@@ -86,7 +108,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       engine.reset();
       faults.clear();
       idempotency.reset();
-      engine.webhooks.configure({ url: null, secret: '', enabled: false, ...initial.endpoint });
+      engine.webhooks.configure({ url: null, secret: '', enabled: false, apiVersion: API_VERSION, ...initial.endpoint });
       engine.webhooks.setOptions({
         ...structuredClone(DEFAULT_DELIVERY),
         ...initial.delivery,
@@ -105,6 +127,12 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
     completeCheckout: (sessionId, options) => completeSession(engine, sessionId, options),
     settleDelayed: (paymentIntentId, outcome) => settleIntentById(engine, paymentIntentId, outcome),
     settleRefund: (refundId, outcome = 'fail') => settleRefundById(engine, refundId, outcome),
+    failRefund: (refundId, failureReason) => failRefundById(engine, refundId, failureReason),
+    payVoucher: (paymentIntentId) => payVoucher(engine, paymentIntentId),
+    expireVoucher: (paymentIntentId) => expireVoucher(engine, paymentIntentId),
+    fundBankTransfer: (paymentIntentId, amount) => fundBankTransfer(engine, paymentIntentId, amount),
+    verifyMicrodeposits: (paymentIntentId) =>
+      verifyMicrodeposits(engine, paymentIntentId, null, engine.systemContext(false)),
     stats() {
       const { store } = engine;
       const records = engine.webhooks.deliveries();
@@ -123,7 +151,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       };
     },
     deliveries: () => engine.webhooks.deliveries(),
-    events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map(renderEvent),
+    events: () => [...engine.store.events.values()].sort((a, b) => a.seq - b.seq).map((event) => renderEvent(event)),
     async deliverEvent(eventId, overrides) {
       if (!engine.store.events.has(eventId)) throw StripeApiError.resourceMissing('event', eventId);
       return engine.webhooks.deliverNow(eventId, overrides);
@@ -142,7 +170,8 @@ function outcomeOf<T extends string>(params: ParamReader, values: readonly T[], 
 }
 
 function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
-  params.assertKnown(['url', 'secret', 'enabled']);
+  params.assertKnown(['url', 'secret', 'enabled', 'apiVersion']);
+  const apiVersion = params.string('apiVersion');
   const patch: Partial<WebhookEndpoint> = {};
   const url = params.nullableString('url');
   if (url !== undefined) patch.url = url;
@@ -150,6 +179,7 @@ function readWebhook(params: ParamReader): Partial<WebhookEndpoint> {
   if (secret !== undefined) patch.secret = secret;
   const enabled = params.boolean('enabled');
   if (enabled !== undefined) patch.enabled = enabled;
+  if (apiVersion !== undefined) patch.apiVersion = apiVersion;
   return patch;
 }
 
@@ -192,7 +222,7 @@ function readDelivery(params: ParamReader): DeliveryOptionsPatch {
 }
 
 function readFault(params: ParamReader): FaultSpec {
-  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry']);
+  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry', 'beforeExecution']);
   return {
     method: params.string('method'),
     path: params.requiredString('path'),
@@ -202,6 +232,7 @@ function readFault(params: ParamReader): FaultSpec {
     afterProcessing: params.boolean('afterProcessing'),
     message: params.string('message'),
     shouldRetry: params.boolean('shouldRetry'),
+    beforeExecution: params.boolean('beforeExecution'),
   };
 }
 
@@ -263,6 +294,38 @@ export function controlRoutes(control: StandinControl): Route[] {
       pattern: '/_standin/refunds/:id/settle',
       handler: ({ params, path }) =>
         json(control.settleRefund(path.id, outcomeOf(params, ['succeed', 'fail'] as const, 'fail'))),
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/refunds/:id/fail',
+      handler: ({ params, path }) => {
+        params.assertKnown(['failure_reason']);
+        const reason = params.string('failure_reason');
+        if (reason !== undefined && !isFailureReason(reason))
+          throw StripeApiError.invalidRequest(`Unknown failure_reason ${reason}`, 'failure_reason');
+        return json(control.failRefund(path.id, reason));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/payment_intents/:id/voucher',
+      handler: ({ params, path }) => {
+        const outcome = outcomeOf(params, ['pay', 'expire'] as const);
+        return json(outcome === 'pay' ? control.payVoucher(path.id) : control.expireVoucher(path.id));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/payment_intents/:id/fund',
+      handler: ({ params, path }) => {
+        params.assertKnown(['amount']);
+        return json(control.fundBankTransfer(path.id, params.integer('amount')));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/payment_intents/:id/verify_microdeposits',
+      handler: ({ path }) => json(control.verifyMicrodeposits(path.id)),
     },
     {
       method: 'POST',

@@ -1,6 +1,8 @@
 /**
  * Currency rules Stripe applies to amounts: decimals, minimum and maximum charge amounts,
  * and the human formatting used inside Stripe's error messages ("$0.50", "¥50").
+ *
+ * Follows https://docs.stripe.com/currencies (zero- and three-decimal currencies, minimum and maximum charge amounts).
  */
 import { StripeApiError } from './errors';
 

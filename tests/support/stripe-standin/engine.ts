@@ -30,9 +30,9 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {
     this.webhooks = new WebhookDispatcher({
-      eventJson: (id) => {
+      eventJson: (id, apiVersion) => {
         const event = this.store.events.get(id);
-        return event ? renderEvent(event) : undefined;
+        return event ? renderEvent(event, apiVersion) : undefined;
       },
       delivered: (id) => {
         const event = this.store.events.get(id);

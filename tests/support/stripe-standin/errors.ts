@@ -1,6 +1,8 @@
 /**
  * Stripe-shaped API errors: `{ error: { type, code, message, param, ... } }` with Stripe's HTTP
  * status per error type. Handlers throw StripeApiError; the server turns it into a response.
+ *
+ * Follows https://docs.stripe.com/api/errors (types, HTTP statuses, code/param/doc_url) and SDK 23.1.0 Error.d.ts.
  */
 import type { JsonObject } from './types';
 

@@ -1,11 +1,13 @@
 /**
  * `expand[]` support: replaces id strings with the full objects, following dotted paths
  * (`latest_charge.balance_transaction`) and `data.` for lists, like Stripe does.
+ *
+ * Follows https://docs.stripe.com/api/expanding_objects (dotted paths, at most 4 levels).
  */
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
 import { renderBalanceTransaction } from './resources/account';
-import { renderCharge } from './resources/charges';
+import { chargeRefundList, renderCharge } from './resources/charges';
 import { renderSession } from './resources/checkout-sessions';
 import { renderDispute } from './resources/disputes';
 import { renderPaymentIntent } from './resources/payment-intents';
@@ -69,6 +71,13 @@ function expandPath(engine: Engine, target: JsonObject, segments: string[], full
   const value = target[head];
   if (head === 'data' && Array.isArray(value)) {
     for (const item of value) if (isObject(item) && rest.length > 0) expandPath(engine, item, rest, fullPath);
+    return;
+  }
+  if (head === 'refunds' && target.object === 'charge' && typeof target.id === 'string') {
+    // Charge.refunds is only present when expanded (SDK 23.1.0 Charges.d.ts: `refunds?:`).
+    target.refunds = chargeRefundList(engine, target.id);
+    const list = target.refunds;
+    if (rest.length > 0 && isObject(list)) expandPath(engine, list, rest, fullPath);
     return;
   }
   if (!EXPANDABLE.has(head) || !(head in target)) {

@@ -3,6 +3,7 @@
  * `expand[0]=latest_charge`, `line_items[0][price_data][currency]=usd`); qs decodes it into nested
  * values, and ParamReader turns those into typed values with Stripe's validation errors.
  */
+import { REMOVED_PARAMS } from './params';
 import qs from 'qs';
 import { StripeApiError } from './errors';
 import type { Json, JsonObject, Metadata } from './types';
@@ -109,7 +110,11 @@ export class ParamReader {
   /** Stripe rejects parameters it does not know: "Received unknown parameter: foo". */
   assertKnown(allowed: readonly string[]): void {
     for (const key of this.keys()) {
-      if (!allowed.includes(key)) throw StripeApiError.parameterUnknown(this.name(key));
+      if (allowed.includes(key)) continue;
+      const removed = REMOVED_PARAMS[key];
+      // Stripe's "Received unknown parameter" (400, invalid_request_error, param), with the reason.
+      if (removed) throw StripeApiError.invalidRequest(`Received unknown parameter: ${this.name(key)}. ${removed}`, this.name(key), 'parameter_unknown');
+      throw StripeApiError.parameterUnknown(this.name(key));
     }
   }
 

@@ -3,8 +3,13 @@
  * with a key stores its response; a repeat with the same method, path and decoded params replays
  * it (with `Idempotent-Replayed: true`); a repeat with different params is an idempotency_error.
  *
- * What gets stored follows Stripe: responses from requests that started executing (2xx and card
- * errors), not validation errors or injected faults.
+ * What gets stored follows https://docs.stripe.com/api/idempotent_requests: "the resulting status
+ * code and body of the first request made for any given idempotency key, regardless of whether it
+ * succeeds or fails ... including 500 errors"; nothing when "incoming parameters failed validation,
+ * or the request conflicted with another that was executing concurrently". So 2xx, card errors
+ * (402) and 5xx are stored (injected 5xx faults too, unless marked beforeExecution: faults.ts);
+ * 400s (validation) and 429s (rate limited before executing) are not. Keys are kept for 24 h
+ * at least; the stand-in keeps them until reset().
  */
 import { createHash } from 'node:crypto';
 import type { Params } from './form';
@@ -38,7 +43,7 @@ export function fingerprint(method: string, path: string, params: Params): strin
 }
 
 export function shouldStore(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 402;
+  return (status >= 200 && status < 300) || status === 402 || status >= 500;
 }
 
 export type Lookup = { kind: 'new' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' };

@@ -37,7 +37,7 @@ export interface StandinOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  webhook?: { url: string; secret: string };
+  webhook?: { url: string; secret: string; apiVersion?: string };
   delivery?: Partial<DeliveryOptions>;
   /** Delayed payment methods settle after this many ms (default 2000; 0 = only via control). */
   autoSettleDelayMs?: number;

@@ -2,6 +2,8 @@
  * Stripe list semantics shared by every list endpoint: newest first, `limit` (1-100, default 10),
  * `starting_after` / `ending_before` cursors, `created` filters, and the list envelope
  * `{ object: 'list', data, has_more, url }`.
+ *
+ * Follows https://docs.stripe.com/api/pagination (cursors, limit 1-100) and the `created` RangeQueryParam of SDK 23.1.0 list params.
  */
 import { StripeApiError } from './errors';
 import type { ParamReader } from './form';

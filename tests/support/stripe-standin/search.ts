@@ -2,6 +2,8 @@
  * A subset of Stripe's Search Query Language, enough for "find the intent for invoice X":
  *   status:'succeeded' AND metadata['invoice']:'INV-1'   amount>1000   -currency:'eur'   description~'rent'
  * Clauses are joined by AND or OR (not mixed, as Stripe requires).
+ *
+ * Follows https://docs.stripe.com/search#search-query-language (SDK 23.1.0 PaymentIntentSearchParams: query, limit, page).
  */
 import { StripeApiError } from './errors';
 

@@ -8,7 +8,7 @@ import { authenticate, authenticatePublishable, isPublishableKey, type ApiKey } 
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
 import { applyExpansions } from './expand';
-import type { Fault, FaultQueue } from './faults';
+import { savedUnderKey, strikesBeforeExecution, type Fault, type FaultQueue } from './faults';
 import { decodeForm, jsonToParams, ParamReader, parseJsonObject, type Params } from './form';
 import { fingerprint, shouldStore, type IdempotencyStore } from './idempotency';
 import { newRequestId } from './ids';
@@ -203,12 +203,14 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     count(method, path, match);
     const livemode = apiKey.livemode;
 
-    const fault = deps.faults.take(method, path);
-    if (fault) engine.store.faultsInjected += 1;
-    if (fault && !fault.afterProcessing) {
-      if (fault.timeoutMs !== undefined && !(await hang(fault.timeoutMs, res))) return; // client gave up: never processed
-      if (fault.status !== undefined || fault.timeoutMs === undefined)
-        return send(res, errorReply(faultError(fault), requestId, livemode), common);
+    // Faults that strike before the endpoint executes: nothing is saved under the key.
+    const early = deps.faults.take(method, path, strikesBeforeExecution);
+    if (early) {
+      engine.store.faultsInjected += 1;
+      if (early.timeoutMs !== undefined && !(await hang(early.timeoutMs, res))) return; // client gave up: never processed
+      if (early.status !== undefined || early.timeoutMs === undefined)
+        return send(res, errorReply(faultError(early), requestId, livemode), common);
+      // A pure delay: go on and process the request.
     }
 
     const idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
@@ -225,6 +227,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         return send(res, errorReply(StripeApiError.idempotencyMismatch(idempotencyKey), requestId, livemode), common);
       }
       if (found.kind === 'replay') {
+        // https://docs.stripe.com/api/idempotent_requests: the saved status and body, 500s included.
         engine.store.idempotentReplays += 1;
         reply = {
           ...found.response,
@@ -236,32 +239,45 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         };
         // The replay carries the original request's id, as Stripe's does.
         common['Request-Id'] = found.response.requestId;
+        return send(res, reply, common);
       }
     }
 
-    if (!reply) {
-      const ctx: RequestContext = { requestId, idempotencyKey: idempotencyKey ?? null, livemode, baseUrl };
-      try {
-        if (!match) throw StripeApiError.unrecognizedUrl(method, path);
-        reply = resultReply(await runRoute(match, params, ctx, apiKey));
-      } catch (error) {
-        if (!(error instanceof StripeApiError)) {
-          console.error('[stripe-standin] internal error:', error);
-          throw error;
-        }
-        reply = errorReply(error, requestId, livemode);
+    // Faults while executing: a 5xx answer is saved under the key like Stripe saves its 500s.
+    const fault = deps.faults.take(method, path, (candidate) => !strikesBeforeExecution(candidate));
+    if (fault) engine.store.faultsInjected += 1;
+    const save = (answer: Reply): void => {
+      if (idempotencyKey !== undefined) deps.idempotency.save(apiKey.key, idempotencyKey, print, { ...answer, requestId });
+    };
+    if (fault && !fault.afterProcessing) {
+      const failed = errorReply(faultError(fault), requestId, livemode);
+      if (savedUnderKey(fault)) save(failed);
+      return send(res, failed, common);
+    }
+
+    const ctx: RequestContext = { requestId, idempotencyKey: idempotencyKey ?? null, livemode, baseUrl };
+    try {
+      if (!match) throw StripeApiError.unrecognizedUrl(method, path);
+      reply = resultReply(await runRoute(match, params, ctx, apiKey));
+    } catch (error) {
+      if (!(error instanceof StripeApiError)) {
+        console.error('[stripe-standin] internal error:', error);
+        throw error;
       }
-      if (idempotencyKey !== undefined && shouldStore(reply.status)) {
-        deps.idempotency.save(apiKey.key, idempotencyKey, print, { ...reply, requestId });
-      }
+      reply = errorReply(error, requestId, livemode);
     }
 
     if (fault?.afterProcessing) {
+      // Processed, then failed: the failure is what Stripe saved (a hang alone keeps the result).
+      const failed = savedUnderKey(fault) ? errorReply(faultError(fault), requestId, livemode) : undefined;
+      if (failed) save(failed);
+      else if (shouldStore(reply.status)) save(reply);
       if (fault.timeoutMs !== undefined && !(await hang(fault.timeoutMs, res))) return;
-      if (fault.status !== undefined || fault.timeoutMs === undefined) {
-        return send(res, errorReply(faultError(fault), requestId, livemode), common);
-      }
+      if (failed) return send(res, failed, common);
+      if (fault.status !== undefined) return send(res, errorReply(faultError(fault), requestId, livemode), common);
+      return send(res, reply, common);
     }
+    if (shouldStore(reply.status)) save(reply);
     send(res, reply, common);
   }
 

@@ -84,7 +84,17 @@ export interface PaymentMethodRecord {
   created: number;
   /** The test alias it was created from; decides the payment outcome. */
   alias: string;
+  /**
+   * Vouchers made from `payment_method_data` carry what Stripe's test emails ask for
+   * (https://docs.stripe.com/payments/oxxo/accept-a-payment?payment-ui=direct-api#test-integration).
+   */
+  voucherOutcome?: VoucherOutcome;
+  billing_email?: string | null;
+  billing_name?: string | null;
 }
+
+/** pay_later: paid after autoSettleDelayMs (or via control); never: only via control. */
+export type VoucherOutcome = 'pay_later' | 'pay_now' | 'expire_now' | 'never';
 
 export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
 
@@ -117,7 +127,8 @@ export interface ChargeRecord {
   receipt_token: string;
 }
 
-export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
+/** SDK 23.1.0 Refund.status: pending, requires_action, succeeded, failed, canceled. */
+export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
 
 export interface RefundRecord {
   id: string;
@@ -136,6 +147,8 @@ export interface RefundRecord {
   failure_balance_transaction: string | null;
   failure_reason: string | null;
   reference: string;
+  /** Refunds of vouchers wait for the customer's bank details (Refund.NextAction.display_details). */
+  next_action: JsonObject | null;
 }
 
 export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost';

@@ -9,16 +9,28 @@
  * e.g. charge.succeeded + payment_intent.succeeded from one confirm call. Batches go out one after
  * another; within a batch each event's first attempt goes out in (possibly reordered) sequence,
  * and retries run in the background, as Stripe's do.
+ *
+ * Signatures: https://docs.stripe.com/webhooks#verify-manually; delivery behaviour (retries, order, duplicates): https://docs.stripe.com/webhooks#handle-duplicate-events, https://docs.stripe.com/webhooks#event-ordering.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { JsonObject } from './types';
 
+/** The API version stripe-node 23.1.0 pins (node_modules/stripe/cjs/apiVersion.d.ts). */
+export const API_VERSION = '2026-10-28.endive';
+
 export interface WebhookEndpoint {
   url: string | null;
   secret: string;
   enabled: boolean;
+  /**
+   * The endpoint's API version: each delivered event carries it as `api_version`. Stripe renders
+   * webhook events at the endpoint's version, or the account's default when it has none
+   * (https://docs.stripe.com/webhooks/versioning, https://docs.stripe.com/api/events/object#event_object-api_version).
+   * Default: the pinned 2026-10-28.endive. The stand-in only labels the version; object shapes do not change.
+   */
+  apiVersion: string;
 }
 
 export interface RetryOptions {
@@ -84,7 +96,7 @@ export interface DeliverOverrides {
 }
 
 export interface EventSource {
-  eventJson(id: string): JsonObject | undefined;
+  eventJson(id: string, apiVersion: string): JsonObject | undefined;
   delivered(id: string): void;
 }
 
@@ -128,7 +140,7 @@ function shuffleInPlace<T>(items: T[]): void {
 }
 
 export class WebhookDispatcher {
-  private endpoint: WebhookEndpoint = { url: null, secret: '', enabled: false };
+  private endpoint: WebhookEndpoint = { url: null, secret: '', enabled: false, apiVersion: API_VERSION };
   private options: DeliveryOptions = structuredClone(DEFAULT_DELIVERY);
   private queue: string[] = [];
   private batchTimer: NodeJS.Timeout | null = null;
@@ -309,7 +321,7 @@ export class WebhookDispatcher {
     eventId: string,
     how: { url: string; attempt: number; copy: number; manual: boolean; overrides: DeliverOverrides },
   ): Promise<DeliveryRecord> {
-    const event = this.source.eventJson(eventId);
+    const event = this.source.eventJson(eventId, this.endpoint.apiVersion);
     if (!event) throw new Error(`No such event: '${eventId}'`);
     const body = JSON.stringify(event, null, 2);
     const timestamp = how.overrides.timestamp ?? Math.floor(Date.now() / 1000);

@@ -145,14 +145,40 @@ describe('Checkout Sessions', () => {
     expect(done.payment_status).toBe('paid');
   });
 
-  it('accepts the older ui_mode names', async () => {
-    const legacy = await stripe.checkout.sessions.create({
+  it('refuses the ui_mode names renamed in 2026-03-25.dahlia, and payment_method_types', async () => {
+    // SDK 23.1.0 Checkout.SessionCreateParams.UiMode: 'elements' | 'embedded_page' | 'form' | 'hosted_page'.
+    for (const old of ['hosted', 'embedded', 'custom']) {
+      const error = await caught(() =>
+        stripe.checkout.sessions.create({
+          mode: 'payment',
+          ui_mode: old as Stripe.Checkout.SessionCreateParams.UiMode,
+          line_items: lineItems(),
+          return_url: 'https://merchant.test/return',
+        }),
+      );
+      expect(error.statusCode).toBe(400);
+      expect(error.rawType).toBe('invalid_request_error');
+      expect(error.param).toBe('ui_mode');
+    }
+    const elements = await stripe.checkout.sessions.create({
       mode: 'payment',
-      ui_mode: 'embedded' as Stripe.Checkout.SessionCreateParams.UiMode,
+      ui_mode: 'elements',
       line_items: lineItems(),
       return_url: 'https://merchant.test/return',
     });
-    expect(legacy.client_secret).not.toBeNull();
+    expect(elements.ui_mode).toBe('elements');
+    expect(elements.client_secret).not.toBeNull();
+    expect(elements.url).toBeNull();
+    const types = await caught(() =>
+      stripe.checkout.sessions.create({
+        mode: 'payment',
+        line_items: lineItems(),
+        success_url: 'https://merchant.test/ok',
+        payment_method_types: ['card'],
+      } as Stripe.Checkout.SessionCreateParams),
+    );
+    expect(types.statusCode).toBe(400);
+    expect(types.param).toBe('payment_method_types');
   });
 
   it('expires open sessions with checkout.session.expired', async () => {

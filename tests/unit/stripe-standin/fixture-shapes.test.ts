@@ -1,6 +1,6 @@
 /**
  * Objects returned by the stand-in must have the keys and value types of Stripe's published
- * examples (openapi fixtures3.json, MIT, kept outside the repo in /work/shared/stripe).
+ * examples (openapi fixtures3.json, MIT, in tests/support/stripe-fixtures/ with its licence).
  */
 import fs from 'node:fs';
 import type Stripe from 'stripe';
@@ -196,7 +196,7 @@ describe('object shapes match Stripe fixtures3.json', () => {
       metadata: { invoice: 'INV-SHAPE' },
     });
     const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 500 });
-    const charge = await stripe.charges.retrieve(String(pi.latest_charge));
+    const charge = await stripe.charges.retrieve(String(pi.latest_charge), { expand: ['refunds'] });
     const disputeObject = standin.control.openDispute(charge.id);
     const dispute = await stripe.disputes.retrieve(String(disputeObject.id));
     const events = await stripe.events.list({ type: 'payment_intent.succeeded', limit: 1 });

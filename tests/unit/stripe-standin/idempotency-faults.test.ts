@@ -83,8 +83,33 @@ describe('idempotency and fault injection', () => {
   });
 
   describe('faults', () => {
-    it('500 twice, SDK retries with the same key: exactly one intent', async () => {
-      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 2 });
+    it('a 500 while executing is saved under the key: SDK retries with that key get the same 500', async () => {
+      // https://docs.stripe.com/api/idempotent_requests: "Subsequent requests with the same key
+      // return the same result, including 500 errors."
+      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 1 });
+      const client = retryingClient(standin);
+      const error = await caught(() => client.paymentIntents.create({ amount: 1500, currency: 'usd' }));
+      expect(error.statusCode).toBe(500);
+      const stats = standin.control.stats();
+      expect(stats.requests['POST /v1/payment_intents']).toBe(3);
+      expect(stats.faultsInjected).toBe(1);
+      expect(stats.idempotentReplays).toBe(2);
+      expect(stats.created.payment_intents).toBe(0);
+      // The same key keeps answering 500 once the fault is gone; a new key executes.
+      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500 });
+      await caught(() => stripe.paymentIntents.create({ amount: 1500, currency: 'usd' }, { idempotencyKey: 'k-500b' }));
+      expect(standin.control.faults()).toHaveLength(0);
+      const again = await caught(() =>
+        stripe.paymentIntents.create({ amount: 1500, currency: 'usd' }, { idempotencyKey: 'k-500b' }),
+      );
+      expect(again.statusCode).toBe(500);
+      expect(again.headers?.['idempotent-replayed']).toBe('true');
+      const fresh = await stripe.paymentIntents.create({ amount: 1500, currency: 'usd' }, { idempotencyKey: 'k-500c' });
+      expect(fresh.amount).toBe(1500);
+    });
+
+    it('a 500 before execution (beforeExecution) is not saved: SDK retries with the same key: one intent', async () => {
+      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 2, beforeExecution: true });
       const client = retryingClient(standin);
       const pi = await client.paymentIntents.create({ amount: 1500, currency: 'usd' });
       expect(pi.status).toBe('requires_payment_method');
@@ -119,24 +144,31 @@ describe('idempotency and fault injection', () => {
       expect(standin.control.stats().created.payment_intents).toBe(1);
     });
 
-    it('afterProcessing: the intent exists although the client saw a 500; a retry replays it', async () => {
+    it('afterProcessing: the intent exists although the client saw a 500; the key replays the 500; search finds it', async () => {
       standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', afterProcessing: true });
       const error = await caught(() =>
-        stripe.paymentIntents.create({ amount: 1500, currency: 'usd' }, { idempotencyKey: 'create-INV-1' }),
+        stripe.paymentIntents.create(
+          { amount: 1500, currency: 'usd', metadata: { invoice: 'INV-1' } },
+          { idempotencyKey: 'create-INV-1' },
+        ),
       );
       expect(error.statusCode).toBe(500);
-      expect((await stripe.paymentIntents.list()).data).toHaveLength(1);
-      const retried = await stripe.paymentIntents.create(
-        { amount: 1500, currency: 'usd' },
-        { idempotencyKey: 'create-INV-1' },
+      const created = (await stripe.paymentIntents.list()).data;
+      expect(created).toHaveLength(1);
+      const retried = await caught(() =>
+        stripe.paymentIntents.create(
+          { amount: 1500, currency: 'usd', metadata: { invoice: 'INV-1' } },
+          { idempotencyKey: 'create-INV-1' },
+        ),
       );
-      expect(retried.lastResponse.headers['idempotent-replayed']).toBe('true');
-      expect((await stripe.paymentIntents.list()).data.map((pi) => pi.id)).toEqual([retried.id]);
-
-      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', afterProcessing: true, times: 2 });
-      const viaSdk = await retryingClient(standin).paymentIntents.create({ amount: 1600, currency: 'usd' });
-      expect(viaSdk.amount).toBe(1600);
-      expect(standin.control.stats().created.payment_intents).toBe(2);
+      expect(retried.statusCode).toBe(500);
+      expect(retried.headers?.['idempotent-replayed']).toBe('true');
+      // What a client must do after a 500: look at Stripe before retrying under a new key.
+      const found = await stripe.paymentIntents.search({ query: "metadata['invoice']:'INV-1'" });
+      expect(found.data.map((pi) => pi.id)).toEqual([created[0].id]);
+      const since = await stripe.paymentIntents.list({ created: { gte: created[0].created } });
+      expect(since.data.map((pi) => pi.id)).toEqual([created[0].id]);
+      expect(standin.control.stats().created.payment_intents).toBe(1);
     });
 
     it('timeout before processing: the SDK times out, retries, one intent', async () => {

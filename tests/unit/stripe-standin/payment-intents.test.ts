@@ -118,7 +118,7 @@ describe('PaymentIntents through the real stripe SDK', () => {
       expect(all).toEqual([...ids].reverse());
     });
 
-    it('restricts payment method types (allowed_payment_method_types, or the older payment_method_types)', async () => {
+    it('restricts payment method types with allowed_payment_method_types; refuses the removed payment_method_types', async () => {
       const pi = await stripe.paymentIntents.create({
         amount: 1000,
         currency: 'usd',
@@ -132,19 +132,28 @@ describe('PaymentIntents through the real stripe SDK', () => {
       );
       expect(error.code).toBe('payment_intent_incompatible_payment_method');
       expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('requires_payment_method');
-      const legacy = await stripe.paymentIntents.create({
-        amount: 1000,
-        currency: 'usd',
-        payment_method_types: ['card'],
-      } as Stripe.PaymentIntentCreateParams);
-      expect(legacy.payment_method_types).toEqual(['card']);
+      // Removed in API 2026-09-30.endive (stripe-node 23.0.0 CHANGELOG); the SDK type has no such field.
+      const legacyParams = { amount: 1000, currency: 'usd', payment_method_types: ['card'] };
+      for (const attempt of [
+        () => stripe.paymentIntents.create(legacyParams as Stripe.PaymentIntentCreateParams),
+        () => stripe.paymentIntents.update(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentUpdateParams),
+        () => stripe.paymentIntents.confirm(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentConfirmParams),
+        () => stripe.setupIntents.create({ payment_method_types: ['card'] } as Stripe.SetupIntentCreateParams),
+      ]) {
+        const refused = await caught(attempt);
+        expect(refused.statusCode).toBe(400);
+        expect(refused.type).toBe('StripeInvalidRequestError');
+        expect(refused.param).toBe('payment_method_types');
+        expect(refused.message).toMatch(/^Received unknown parameter: payment_method_types/);
+      }
       const automatic = await stripe.paymentIntents.create({
         amount: 1000,
         currency: 'usd',
         automatic_payment_methods: { enabled: true },
       });
       expect(automatic.automatic_payment_methods?.enabled).toBe(true);
-      expect(automatic.payment_method_types).toEqual(['card', 'us_bank_account']);
+      // Dynamic payment methods for USD on the stand-in's account: cards, ACH, bank transfers.
+      expect(automatic.payment_method_types).toEqual(['card', 'us_bank_account', 'customer_balance']);
     });
 
     it('payment_intent.created snapshots the intent as created (payment method attached)', async () => {

@@ -43,14 +43,18 @@ describe('refunds and disputes', () => {
       charge = await stripe.charges.retrieve(String(pi.latest_charge));
       expect(charge.amount_refunded).toBe(10000);
       expect(charge.refunded).toBe(true);
-      expect(charge.refunds?.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      // Charge.refunds is expandable only (SDK 23.1.0 Charges.d.ts `refunds?:`).
+      expect(charge.refunds).toBeUndefined();
+      const expanded = await stripe.charges.retrieve(charge.id, { expand: ['refunds'] });
+      expect(expanded.refunds?.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      expect((await stripe.refunds.retrieve(partial.id)).metadata).toEqual({ reason: 'discount' });
 
       const again = await caught(() => stripe.refunds.create({ payment_intent: pi.id }));
       expect(again.code).toBe('charge_already_refunded');
       expect(again.message).toBe(`Charge ${charge.id} has already been refunded.`);
 
-      const listed = await stripe.refunds.list({ payment_intent: pi.id });
-      expect(listed.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
+      const byIntent = await stripe.refunds.list({ payment_intent: pi.id });
+      expect(byIntent.data.map((refund) => refund.id)).toEqual([rest.id, partial.id]);
       expect((await stripe.refunds.retrieve(partial.id)).amount).toBe(2500);
     });
 
@@ -89,12 +93,14 @@ describe('refunds and disputes', () => {
       expect((created.data[0].data.object as Stripe.Refund).id).toBe(refund.id);
     });
 
-    it('pm_card_refundFail: pending, then failed (control)', async () => {
+    it('pm_card_refundFail (4000000000005126): succeeded, then failed (control failRefund)', async () => {
+      // https://docs.stripe.com/testing#refunds: "its status begins as succeeded. Some time later,
+      // its status transitions to failed".
       const pi = await pay(4000, 'pm_card_refundFail');
-      const refund = await stripe.refunds.create({ payment_intent: pi.id });
-      expect(refund.status).toBe('pending');
+      const refund = await stripe.refunds.create({ payment_intent: pi.id, metadata: { ledger: 'r-1' } });
+      expect(refund.status).toBe('succeeded');
       expect((await stripe.charges.retrieve(String(pi.latest_charge))).refunded).toBe(true);
-      const failed = standin.control.settleRefund(refund.id, 'fail');
+      const failed = standin.control.failRefund(refund.id);
       expect(failed.status).toBe('failed');
       const after = await stripe.refunds.retrieve(refund.id);
       expect(after.status).toBe('failed');
@@ -112,7 +118,14 @@ describe('refunds and disputes', () => {
         'refund.failed',
       ]);
       const updated = await stripe.events.list({ type: 'refund.updated' });
-      expect(updated.data[0].data.previous_attributes).toMatchObject({ status: 'pending' });
+      expect(updated.data[0].data.previous_attributes).toMatchObject({ status: 'succeeded' });
+      expect(after.metadata).toEqual({ ledger: 'r-1' });
+      const txn = await stripe.balanceTransactions.retrieve(String(after.failure_balance_transaction));
+      expect(txn.amount).toBe(4000);
+      // The refundable amount is back: a new refund goes through.
+      const again = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+      expect(again.status).toBe('succeeded');
+      expect((await stripe.refunds.list({ payment_intent: pi.id })).data.map((item) => item.status)).toEqual(['succeeded', 'failed']);
     });
 
     it('pm_card_refundFail refunds fail on their own after the delay', async () => {

@@ -1,6 +1,8 @@
 /**
  * Charges: created by PaymentIntents (never directly), one per payment attempt. Successful and
  * pending charges get a balance transaction; refunds and disputes update them.
+ *
+ * Follows https://docs.stripe.com/api/charges/object and SDK 23.1.0 Charges.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
@@ -136,6 +138,10 @@ function outcomeOf(charge: ChargeRecord): JsonObject {
 function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject {
   const pm = engine.store.paymentMethods.get(charge.payment_method);
   const template = pm ? templateOf(pm) : undefined;
+  if (template && template.type !== 'card' && template.type !== 'us_bank_account') {
+    // Vouchers and bank transfers: SDK 23.1.0 Charge.PaymentMethodDetails.<type> (minimal).
+    return { type: template.type, [template.type]: template.type === 'customer_balance' ? {} : { number: null } };
+  }
   if (template?.type === 'us_bank_account') {
     return {
       type: 'us_bank_account',
@@ -192,10 +198,13 @@ function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject 
   };
 }
 
+/**
+ * The Charge object. `refunds` is absent unless expanded: SDK 23.1.0 types it
+ * `refunds?: ApiList<Refund> | null` (node_modules/stripe/cjs/resources/Charges.d.ts) and
+ * https://docs.stripe.com/api/charges/object lists it as expandable; use refunds.list or
+ * `expand[]=refunds` (see chargeRefundList / expand.ts).
+ */
 export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
-  const refunds = [...engine.store.refunds.values()]
-    .filter((refund) => refund.charge === charge.id)
-    .sort((a, b) => b.seq - a.seq);
   return {
     id: charge.id,
     object: 'charge',
@@ -237,13 +246,6 @@ export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
     receipt_number: null,
     receipt_url: `https://pay.stripe.com/receipts/payment/${charge.receipt_token}`,
     refunded: charge.refunded,
-    refunds: {
-      object: 'list',
-      data: refunds.map(renderRefund),
-      has_more: false,
-      total_count: refunds.length,
-      url: `/v1/charges/${charge.id}/refunds`,
-    },
     review: null,
     shipping: null,
     source: null,
@@ -253,6 +255,20 @@ export function renderCharge(engine: Engine, charge: ChargeRecord): JsonObject {
     status: charge.status,
     transfer_data: null,
     transfer_group: null,
+  };
+}
+
+/** The charge's refunds as the expanded `refunds` list (newest first). */
+export function chargeRefundList(engine: Engine, chargeId: string): JsonObject {
+  const refunds = [...engine.store.refunds.values()]
+    .filter((refund) => refund.charge === chargeId)
+    .sort((a, b) => b.seq - a.seq);
+  return {
+    object: 'list',
+    data: refunds.map(renderRefund),
+    has_more: false,
+    total_count: refunds.length,
+    url: `/v1/charges/${chargeId}/refunds`,
   };
 }
 

@@ -2,6 +2,8 @@
  * Checkout Sessions (mode=payment). Hosted sessions get a `url` on the stand-in itself serving a
  * tiny Pay/Cancel page; embedded sessions get a `client_secret` and need `return_url`. As in
  * current Stripe API versions, the PaymentIntent is created when the customer pays, not before.
+ *
+ * Follows https://docs.stripe.com/api/checkout/sessions and SDK 23.1.0 Checkout/Sessions.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { normalizeCurrency, validateAmount } from '../currency';
@@ -12,6 +14,8 @@ import { listObjects } from '../pagination';
 import { CHECKOUT_PAYMENT_INTENT_DATA, CHECKOUT_SESSION_CREATE } from '../params';
 import type { CheckoutSessionRecord, JsonObject, LineItemRecord, RequestContext } from '../types';
 import {
+  AUTHENTICATION_ACTIONS,
+  defaultTypes,
   authenticateIntent,
   cancelIntent,
   confirmIntent,
@@ -20,9 +24,16 @@ import {
 } from './payment-intents';
 import { resolvePaymentMethod, templateOf } from './payment-methods';
 
-/** Current names and the pre-2026 names (`hosted`, `embedded`) Stripe still accepts. */
-const HOSTED_MODES = ['hosted_page', 'hosted'];
-const EMBEDDED_MODES = ['embedded_page', 'embedded'];
+/**
+ * `ui_mode` values of the pinned API (SDK 23.1.0 `Checkout.SessionCreateParams.UiMode`:
+ * 'elements' | 'embedded_page' | 'form' | 'hosted_page'; added in stripe-node 21.0.0 for
+ * 2026-03-25.dahlia, https://docs.stripe.com/changelog/dahlia). The older `hosted`, `embedded` and
+ * `custom` are refused since then. `elements` and `form` sessions have a client_secret and no url,
+ * like embedded ones (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-ui_mode).
+ */
+const HOSTED_MODES = ['hosted_page'];
+const EMBEDDED_MODES = ['embedded_page', 'elements', 'form'];
+const RENAMED_MODES: Readonly<Record<string, string>> = { hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
 
 export type CheckoutOutcome = 'paid' | 'delayed_success' | 'delayed_failure';
 
@@ -223,8 +234,10 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
   const uiMode = reader.string('ui_mode') ?? 'hosted_page';
   const embedded = EMBEDDED_MODES.includes(uiMode);
   if (!embedded && !HOSTED_MODES.includes(uiMode)) {
+    const renamed = RENAMED_MODES[uiMode];
     throw StripeApiError.invalidRequest(
-      `The Stripe stand-in supports ui_mode ${[...HOSTED_MODES, ...EMBEDDED_MODES].join(', ')} (got ${uiMode}).`,
+      `Invalid ui_mode: must be one of ${[...HOSTED_MODES, ...EMBEDDED_MODES].join(', ')}` +
+        (renamed ? ` (\`${uiMode}\` was renamed \`${renamed}\` in API version 2026-03-25.dahlia).` : '.'),
       'ui_mode',
     );
   }
@@ -298,7 +311,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
       'payment_intent_data[capture_method]',
     );
   }
-  const types = reader.stringArray('allowed_payment_method_types') ?? reader.stringArray('payment_method_types');
+  const types = reader.stringArray('allowed_payment_method_types');
   const id = newCheckoutSessionId(ctx.livemode);
   const session: CheckoutSessionRecord = {
     id,
@@ -329,7 +342,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     amount_subtotal: total,
     amount_total: total,
     payment_intent: null,
-    payment_method_types: types ?? (currency === 'usd' ? ['card', 'us_bank_account'] : ['card']),
+    payment_method_types: types ?? defaultTypes(currency),
     payment_intent_data: {
       metadata: applyMetadata({}, pid?.metadata(), 'payment_intent_data[metadata]'),
       description: pid?.nullableString('description') ?? null,
@@ -496,8 +509,10 @@ export function completeSession(
   pi.customer = session.customer;
   session.payment_intent = pi.id;
   confirmIntent(engine, pi, pm, null, ctx); // throws the card error on declines
-  if (pi.status === 'requires_action') {
+  if (pi.status === 'requires_action' && AUTHENTICATION_ACTIONS.includes(String(pi.next_action?.type))) {
     // Checkout runs the 3DS challenge itself; the stand-in's customer always passes it here.
+    // Vouchers and bank transfers stay requires_action: the session completes unpaid and
+    // async_payment_succeeded/failed follow (https://docs.stripe.com/payments/checkout/how-checkout-works#lifecycle).
     authenticateIntent(engine, pi.id, 'succeed');
   }
   const current = findPaymentIntent(engine, pi.id, null);
@@ -521,7 +536,8 @@ export function completionRedirect(session: CheckoutSessionRecord): string | nul
 /** Keeps sessions in step with their delayed-method intents (async_payment_* events). */
 export function registerCheckoutHooks(engine: Engine): void {
   engine.onIntentTransition((pi, previous, ctx) => {
-    if (!pi.checkout_session || previous !== 'processing') return;
+    // Delayed methods (processing) and payments finished outside Checkout (vouchers, bank transfers).
+    if (!pi.checkout_session || (previous !== 'processing' && previous !== 'requires_action')) return;
     const session = engine.store.checkoutSessions.get(pi.checkout_session);
     if (!session || session.status !== 'complete') return;
     if (pi.status === 'succeeded') {

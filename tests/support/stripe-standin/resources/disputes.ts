@@ -2,6 +2,8 @@
  * Disputes (chargebacks). Opened by the control route (or shortly after a pm_card_createDispute
  * payment), answered with evidence through the API, closed won/lost by the control route or
  * accepted (lost) via POST /v1/disputes/:id/close.
+ *
+ * Follows https://docs.stripe.com/api/disputes and https://docs.stripe.com/testing#disputes.
  */
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';

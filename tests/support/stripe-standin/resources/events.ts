@@ -1,6 +1,8 @@
 /**
  * Events: every state change is recorded as a full Event whose data.object is a deep snapshot of
  * the object at that moment (later changes never leak into earlier events).
+ *
+ * Follows https://docs.stripe.com/api/events (data.object snapshot, data.previous_attributes, request).
  */
 import { StripeApiError } from '../errors';
 import type { ParamReader } from '../form';
@@ -9,8 +11,10 @@ import { listObjects } from '../pagination';
 import type { Store } from '../store';
 import type { EventRecord, Json, JsonObject, RequestContext } from '../types';
 
-/** The API version pinned by stripe-node v23 (events are rendered at the account's version). */
-export const API_VERSION = '2026-10-28.endive';
+import { API_VERSION } from '../webhooks';
+
+/** The API version pinned by stripe-node 23.1.0; the account's default here (events read through the API use it). */
+export { API_VERSION };
 
 export function createEvent(
   store: Store,
@@ -36,13 +40,14 @@ export function createEvent(
   return event;
 }
 
-export function renderEvent(event: EventRecord): JsonObject {
+/** `apiVersion`: the webhook endpoint's version for deliveries, else the account default (webhooks.ts). */
+export function renderEvent(event: EventRecord, apiVersion: string = API_VERSION): JsonObject {
   const data: JsonObject = { object: structuredClone(event.object) };
   if (event.previous_attributes) data.previous_attributes = structuredClone(event.previous_attributes);
   return {
     id: event.id,
     object: 'event',
-    api_version: API_VERSION,
+    api_version: apiVersion,
     created: event.created,
     data,
     livemode: event.livemode,
@@ -112,6 +117,6 @@ export function listEvents(store: Store, reader: ParamReader, ctx: RequestContex
     filter: (event) =>
       (matchers.length === 0 || matchers.some((match) => match(event.type))) &&
       (deliverySuccess === undefined || (event.pending_webhooks === 0) === deliverySuccess),
-    render: renderEvent,
+    render: (event) => renderEvent(event),
   });
 }

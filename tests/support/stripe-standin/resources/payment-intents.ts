@@ -6,12 +6,14 @@
  *     requires_payment_method + last_payment_error (decline; HTTP 402 card_error)
  *
  * The outcome is decided by the test payment method (see payment-methods.ts).
+ *
+ * State machine: https://docs.stripe.com/payments/paymentintents/lifecycle; object: SDK 23.1.0 PaymentIntents.d.ts.
  */
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
 import { normalizeCurrency, validateAmount } from '../currency';
 import { applyMetadata, type ParamReader } from '../form';
-import { hashBase62, newId, nowSeconds, randomBase62 } from '../ids';
+import { hashBase62, newId, nowSeconds, randomBase62, randomDigits } from '../ids';
 import { listObjects, readLimit } from '../pagination';
 import { PAYMENT_INTENT_CONFIRM, PAYMENT_INTENT_CREATE, PAYMENT_INTENT_UPDATE } from '../params';
 import { compileSearch } from '../search';
@@ -26,10 +28,24 @@ import type {
 } from '../types';
 import { createCharge, renderCharge, settleCharge } from './charges';
 import { openDispute } from './disputes';
-import { renderPaymentMethod, resolvePaymentMethod, templateOf, TEST_PAYMENT_METHODS } from './payment-methods';
+import {
+  paymentMethodFromData,
+  renderPaymentMethod,
+  resolvePaymentMethod,
+  templateOf,
+  TEST_PAYMENT_METHODS,
+  TYPE_CURRENCIES,
+  type VoucherType,
+} from './payment-methods';
 
 const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
-const SUPPORTED_TYPES = ['card', 'us_bank_account', 'link'];
+const SUPPORTED_TYPES = ['card', 'us_bank_account', 'link', 'oxxo', 'boleto', 'konbini', 'multibanco', 'customer_balance'];
+
+/** How long a voucher stays payable (Stripe's defaults: OXXO 3 days, Boleto 3, Konbini 3, Multibanco 7). */
+const VOUCHER_DAYS: Readonly<Record<VoucherType, number>> = { oxxo: 3, boleto: 3, konbini: 3, multibanco: 7 };
+
+/** next_action types that are card authentication (3-D Secure), as opposed to a payment still on its way. */
+export const AUTHENTICATION_ACTIONS: readonly string[] = ['use_stripe_sdk', 'redirect_to_url'];
 
 const CONFIRMABLE: readonly PaymentIntentStatus[] = [
   'requires_payment_method',
@@ -154,18 +170,13 @@ function rejectUnsupported(reader: ParamReader, keys: readonly string[]): void {
   }
 }
 
+/**
+ * `allowed_payment_method_types` (SDK 23.1.0 PaymentIntentCreateParams/UpdateParams/ConfirmParams);
+ * the removed `payment_method_types` never gets here (refused by assertKnown, params.ts).
+ */
 function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
-  const allowed = reader.stringArray('allowed_payment_method_types');
-  const legacy = reader.stringArray('payment_method_types');
-  if (allowed && legacy) {
-    throw StripeApiError.invalidRequest(
-      'You may only specify one of these parameters: allowed_payment_method_types, payment_method_types.',
-      'payment_method_types',
-      'parameters_exclusive',
-    );
-  }
-  const types = allowed ?? legacy;
-  const param = allowed ? 'allowed_payment_method_types' : 'payment_method_types';
+  const param = 'allowed_payment_method_types';
+  const types = reader.stringArray(param);
   for (const type of types ?? []) {
     if (!SUPPORTED_TYPES.includes(type)) {
       throw StripeApiError.invalidRequest(
@@ -180,8 +191,24 @@ function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
   return types;
 }
 
-function assertPaymentMethodAllowed(types: readonly string[], pm: PaymentMethodRecord): void {
+function assertPaymentMethodAllowed(types: readonly string[], pm: PaymentMethodRecord, currency?: string, customer?: string | null): void {
   const type = templateOf(pm).type;
+  const currencies = TYPE_CURRENCIES[type];
+  if (currency !== undefined && currencies && !currencies.includes(currency)) {
+    throw StripeApiError.invalidRequest(
+      `The currency provided (${currency}) is invalid for the payment method type ${type}. Payments with ${type} support: ${currencies.join(', ')}.`,
+      'payment_method',
+      'payment_intent_invalid_parameter',
+    );
+  }
+  if (type === 'customer_balance' && customer === null) {
+    // Bank transfers fund the customer's cash balance: https://docs.stripe.com/payments/bank-transfers/accept-a-payment
+    throw StripeApiError.invalidRequest(
+      'A customer is required to use the customer_balance payment method. Set `customer` on the PaymentIntent.',
+      'customer',
+      'payment_intent_invalid_parameter',
+    );
+  }
   if (!types.includes(type)) {
     throw StripeApiError.invalidRequest(
       `The PaymentMethod provided (${type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${types.join(', ')}. Alternatively update the allowed payment_method_types for this PaymentIntent to include "${type}".`,
@@ -210,15 +237,23 @@ export interface IntentInput {
   payment_method?: PaymentMethodRecord;
 }
 
-/** With automatic payment methods Stripe offers what the dashboard enables: for the stand-in, cards plus ACH for USD. */
-function defaultTypes(currency: string): string[] {
-  return currency === 'usd' ? ['card', 'us_bank_account'] : ['card'];
+/**
+ * With dynamic payment methods (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods)
+ * Stripe offers what the account enables and the currency allows. The stand-in's account enables
+ * cards, ACH, bank transfers and the vouchers, each in its currencies (TYPE_CURRENCIES).
+ */
+export function defaultTypes(currency: string): string[] {
+  const types = ['card'];
+  for (const type of ['us_bank_account', 'oxxo', 'boleto', 'konbini', 'multibanco', 'customer_balance'] as const) {
+    if (TYPE_CURRENCIES[type]?.includes(currency)) types.push(type);
+  }
+  return types;
 }
 
 /** Creates the record and emits payment_intent.created (shared by the API and Checkout). */
 export function createIntentRecord(engine: Engine, input: IntentInput, ctx: RequestContext): PaymentIntentRecord {
   const types = input.payment_method_types ?? defaultTypes(input.currency);
-  if (input.payment_method) assertPaymentMethodAllowed(types, input.payment_method);
+  if (input.payment_method) assertPaymentMethodAllowed(types, input.payment_method, input.currency, input.customer ?? null);
   const id = newId('pi');
   const pi: PaymentIntentRecord = {
     id,
@@ -260,7 +295,7 @@ export function createIntentRecord(engine: Engine, input: IntentInput, ctx: Requ
 
 export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
   reader.assertKnown(PAYMENT_INTENT_CREATE);
-  rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
+  rejectUnsupported(reader, ['confirmation_token']);
   const amount = reader.requiredInteger('amount');
   const currency = normalizeCurrency(reader.requiredString('currency'));
   validateAmount(amount, currency);
@@ -276,7 +311,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
   if (automatic) automatic.assertKnown(['enabled', 'allow_redirects']);
   if (types && automatic?.boolean('enabled') === true) {
     throw StripeApiError.invalidRequest(
-      'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
+      'You may only specify one of these parameters: automatic_payment_methods, allowed_payment_method_types.',
       'automatic_payment_methods',
       'parameters_exclusive',
     );
@@ -292,14 +327,19 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
     );
   }
   const pmId = reader.string('payment_method');
-  if (confirm && !pmId) {
+  const pmData = reader.object('payment_method_data');
+  if (confirm && !pmId && !pmData) {
     throw StripeApiError.invalidRequest(
       "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent, specify a payment method.",
       'payment_method',
       'payment_intent_unexpected_state',
     );
   }
-  const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : undefined;
+  const pm = pmId
+    ? resolvePaymentMethod(engine, pmId, ctx.livemode)
+    : pmData
+      ? paymentMethodFromData(engine, pmData, ctx.livemode)
+      : undefined;
   const metadata = applyMetadata({}, reader.metadata());
 
   const pi = createIntentRecord(
@@ -377,7 +417,7 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
     pm = resolvePaymentMethod(engine, pmId, ctx.livemode);
   }
   const types = readPaymentMethodTypes(reader);
-  if (pm) assertPaymentMethodAllowed(types ?? pi.payment_method_types, pm);
+  if (pm) assertPaymentMethodAllowed(types ?? pi.payment_method_types, pm, pi.currency);
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   const description = reader.nullableString('description');
@@ -423,13 +463,18 @@ function missingPaymentMethod(engine: Engine, pi: PaymentIntentRecord): StripeAp
 
 export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
   reader.assertKnown(PAYMENT_INTENT_CONFIRM);
-  rejectUnsupported(reader, ['payment_method_data', 'confirmation_token']);
+  rejectUnsupported(reader, ['confirmation_token']);
   const pi = findPaymentIntent(engine, id, ctx.livemode);
   assertConfirmable(engine, pi);
   const pmId = reader.string('payment_method');
-  const pm = pmId ? resolvePaymentMethod(engine, pmId, ctx.livemode) : currentPaymentMethod(engine, pi);
+  const pmData = reader.object('payment_method_data');
+  const pm = pmId
+    ? resolvePaymentMethod(engine, pmId, ctx.livemode)
+    : pmData
+      ? paymentMethodFromData(engine, pmData, ctx.livemode)
+      : currentPaymentMethod(engine, pi);
   if (!pm) throw missingPaymentMethod(engine, pi);
-  assertPaymentMethodAllowed(pi.payment_method_types, pm);
+  assertPaymentMethodAllowed(pi.payment_method_types, pm, pi.currency, pi.customer);
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;
@@ -503,26 +548,294 @@ export function confirmIntent(
       transition(engine, pi, previous, ctx);
       return renderPaymentIntent(engine, pi);
     }
-    case 'delayed': {
-      const charge = createCharge(engine, pi, pm, 'pending');
-      pi.status = 'processing';
-      pi.latest_charge = charge.id;
-      pi.pending_payment_method = pm.id;
-      engine.emit('charge.pending', renderCharge(engine, charge), ctx);
-      engine.emit('payment_intent.processing', renderPaymentIntent(engine, pi), ctx);
-      transition(engine, pi, previous, ctx);
-      const delay = engine.options.autoSettleDelayMs;
-      const outcome = template.behavior.outcome;
-      if (delay > 0) {
-        engine.scheduler.schedule(delay, () => {
-          const current = engine.store.paymentIntents.get(pi.id);
-          if (current?.status === 'processing')
-            settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
-        });
-      }
+    case 'delayed':
+      startProcessing(engine, pi, pm, previous, ctx, template.behavior.outcome);
+      return renderPaymentIntent(engine, pi);
+    case 'voucher':
+      return awaitVoucher(engine, pi, pm, previous, ctx, template.behavior.voucher);
+    case 'bank_transfer':
+      awaitAction(engine, pi, pm, previous, ctx, bankTransferInstructions(pi, ctx));
+      return renderPaymentIntent(engine, pi);
+    case 'microdeposits': {
+      // https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#web-verify-with-microdeposits:
+      // the deposits arrive in 1-2 business days; until verified the intent waits in requires_action.
+      const action: JsonObject = {
+        type: 'verify_with_microdeposits',
+        verify_with_microdeposits: {
+          arrival_date: nowSeconds() + 2 * 86_400,
+          hosted_verification_url: `${ctx.baseUrl}/_standin/microdeposits/${pi.id}`,
+          microdeposit_type: 'amounts',
+        },
+      };
+      awaitAction(engine, pi, pm, previous, ctx, action);
       return renderPaymentIntent(engine, pi);
     }
   }
+}
+
+/** ACH-style settlement: a pending charge, `processing`, then succeeded/failed (timer or control). */
+function startProcessing(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  outcome: 'succeed' | 'fail',
+): void {
+  const charge = createCharge(engine, pi, pm, 'pending');
+  pi.status = 'processing';
+  pi.next_action = null;
+  pi.latest_charge = charge.id;
+  pi.pending_payment_method = pm.id;
+  engine.emit('charge.pending', renderCharge(engine, charge), ctx);
+  engine.emit('payment_intent.processing', renderPaymentIntent(engine, pi), ctx);
+  transition(engine, pi, previous, ctx);
+  const delay = engine.options.autoSettleDelayMs;
+  if (delay > 0) {
+    engine.scheduler.schedule(delay, () => {
+      const current = engine.store.paymentIntents.get(pi.id);
+      if (current?.status === 'processing') settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
+    });
+  }
+}
+
+/** requires_action with a next action the customer completes elsewhere (payment_intent.requires_action). */
+function awaitAction(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  action: JsonObject,
+): void {
+  pi.status = 'requires_action';
+  pi.pending_payment_method = pm.id;
+  pi.next_action = action;
+  engine.emit('payment_intent.requires_action', renderPaymentIntent(engine, pi), ctx);
+  transition(engine, pi, previous, ctx);
+}
+
+/**
+ * Vouchers (SDK 23.1.0 PaymentIntent.NextAction.OxxoDisplayDetails, BoletoDisplayDetails,
+ * KonbiniDisplayDetails, MultibancoDisplayDetails). The intent stays `requires_action` until the
+ * customer pays (succeeded) or the voucher expires (requires_payment_method with
+ * payment_intent.payment_failed): https://docs.stripe.com/payments/oxxo/accept-a-payment?payment-ui=direct-api,
+ * https://docs.stripe.com/payments/boleto/accept-a-payment, https://docs.stripe.com/payments/konbini/accept-a-payment,
+ * https://docs.stripe.com/payments/multibanco/accept-a-payment. Paid after autoSettleDelayMs unless
+ * the payment method says otherwise (Stripe's test emails), or through control payVoucher/expireVoucher.
+ */
+function awaitVoucher(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  voucher: VoucherType,
+): JsonObject {
+  const expiresAt = nowSeconds() + VOUCHER_DAYS[voucher] * 86_400;
+  const url = `${ctx.baseUrl}/_standin/vouchers/${pi.id}`;
+  const number = randomDigits(voucher === 'boleto' ? 47 : 18);
+  const details: Record<VoucherType, JsonObject> = {
+    oxxo: { expires_after: expiresAt, hosted_voucher_url: url, number },
+    boleto: { expires_at: expiresAt, hosted_voucher_url: url, number, pdf: `${url}/pdf` },
+    konbini: {
+      expires_at: expiresAt,
+      hosted_voucher_url: url,
+      stores: Object.fromEntries(
+        ['familymart', 'lawson', 'ministop', 'seicomart'].map((store) => [
+          store,
+          { confirmation_number: randomDigits(11), payment_code: randomDigits(6) },
+        ]),
+      ),
+    },
+    multibanco: { entity: '12345', expires_at: expiresAt, hosted_voucher_url: url, reference: randomDigits(9) },
+  };
+  const type = `${voucher}_display_details`;
+  awaitAction(engine, pi, pm, previous, ctx, { type, [type]: details[voucher] });
+  const outcome = pm.voucherOutcome ?? 'pay_later';
+  if (outcome === 'pay_now') payVoucherIntent(engine, pi, ctx);
+  else if (outcome === 'expire_now') expireVoucherIntent(engine, pi, ctx);
+  else if (outcome === 'pay_later' && engine.options.autoSettleDelayMs > 0) {
+    engine.scheduler.schedule(engine.options.autoSettleDelayMs, () => {
+      const current = engine.store.paymentIntents.get(pi.id);
+      if (current && voucherTypeOf(current)) payVoucherIntent(engine, current, engine.systemContext(current.livemode));
+    });
+  }
+  return renderPaymentIntent(engine, pi);
+}
+
+function voucherTypeOf(pi: PaymentIntentRecord): VoucherType | null {
+  if (pi.status !== 'requires_action' || !pi.next_action) return null;
+  const match = /^(oxxo|boleto|konbini|multibanco)_display_details$/.exec(String(pi.next_action.type));
+  return match ? (match[1] as VoucherType) : null; // the regex admits only VoucherType values
+}
+
+function pendingMethod(engine: Engine, pi: PaymentIntentRecord): PaymentMethodRecord {
+  const pm = currentPaymentMethod(engine, pi);
+  if (!pm) throw new Error(`stand-in bug: ${pi.id} requires_action without a payment method`);
+  return pm;
+}
+
+function notAwaiting(engine: Engine, pi: PaymentIntentRecord, what: string): StripeApiError {
+  return StripeApiError.unexpectedState(
+    `This PaymentIntent is not awaiting ${what}; it has a status of ${pi.status}${pi.next_action ? ` and next_action ${String(pi.next_action.type)}` : ''}.`,
+    renderPaymentIntent(engine, pi),
+  );
+}
+
+/** The customer paid the voucher: a succeeded charge, payment_intent.succeeded. */
+function payVoucherIntent(engine: Engine, pi: PaymentIntentRecord, ctx: RequestContext): JsonObject {
+  if (!voucherTypeOf(pi)) throw notAwaiting(engine, pi, 'a voucher payment');
+  succeed(engine, pi, pendingMethod(engine, pi), pi.status, ctx, false);
+  return renderPaymentIntent(engine, pi);
+}
+
+/** The voucher expired unpaid: back to requires_payment_method with payment_intent.payment_failed. */
+function expireVoucherIntent(engine: Engine, pi: PaymentIntentRecord, ctx: RequestContext): JsonObject {
+  const voucher = voucherTypeOf(pi);
+  if (!voucher) throw notAwaiting(engine, pi, 'a voucher payment');
+  const pm = pendingMethod(engine, pi);
+  const previous = pi.status;
+  pi.status = 'requires_payment_method';
+  pi.next_action = null;
+  pi.payment_method = null;
+  pi.pending_payment_method = null;
+  pi.last_payment_error = {
+    type: 'invalid_request_error',
+    code: 'payment_intent_payment_attempt_expired',
+    decline_code: null,
+    message: `The ${voucher} voucher expired before the customer paid it.`,
+    payment_method: pm.id,
+    charge: null,
+    advice_code: null,
+  };
+  engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
+  transition(engine, pi, previous, ctx);
+  return renderPaymentIntent(engine, pi);
+}
+
+export function payVoucher(engine: Engine, id: string): JsonObject {
+  const pi = findPaymentIntent(engine, id, null);
+  return payVoucherIntent(engine, pi, engine.systemContext(pi.livemode));
+}
+
+export function expireVoucher(engine: Engine, id: string): JsonObject {
+  const pi = findPaymentIntent(engine, id, null);
+  return expireVoucherIntent(engine, pi, engine.systemContext(pi.livemode));
+}
+
+/**
+ * Bank transfer instructions (SDK 23.1.0 PaymentIntent.NextAction.DisplayBankTransferInstructions):
+ * the virtual account for the currency, `amount_remaining` going down as funds arrive
+ * (https://docs.stripe.com/payments/bank-transfers/accept-a-payment).
+ */
+function bankTransferInstructions(pi: PaymentIntentRecord, ctx: RequestContext): JsonObject {
+  const address = {
+    city: 'San Francisco',
+    country: 'US',
+    line1: '354 Oyster Point Blvd',
+    line2: null,
+    postal_code: '94080',
+    state: 'CA',
+  };
+  const holder = { account_holder_address: address, account_holder_name: 'Stripe Stand-in', bank_address: address };
+  const byCurrency: Record<string, { type: string; financial: JsonObject }> = {
+    usd: {
+      type: 'us_bank_transfer',
+      financial: { type: 'aba', supported_networks: ['ach', 'domestic_wire_us'], aba: { ...holder, account_number: randomDigits(12), account_type: 'checking', bank_name: 'STRIPE TEST BANK', routing_number: '110000000' } },
+    },
+    eur: {
+      type: 'eu_bank_transfer',
+      financial: { type: 'iban', supported_networks: ['sepa'], iban: { ...holder, bic: 'STRPDEFFXXX', country: 'DE', iban: `DE00${randomDigits(18)}` } },
+    },
+    gbp: {
+      type: 'gb_bank_transfer',
+      financial: { type: 'sort_code', supported_networks: ['bacs', 'fps'], sort_code: { ...holder, account_number: randomDigits(8), sort_code: '000000' } },
+    },
+    jpy: {
+      type: 'jp_bank_transfer',
+      financial: { type: 'zengin', supported_networks: ['zengin'], zengin: { ...holder, account_number: randomDigits(7), account_type: 'futsu', bank_code: '0000', bank_name: 'STRIPE TEST BANK', branch_code: '000', branch_name: 'TEST' } },
+    },
+    mxn: {
+      type: 'mx_bank_transfer',
+      financial: { type: 'spei', supported_networks: ['spei'], spei: { ...holder, bank_code: '002', bank_name: 'STRIPE TEST BANK', clabe: randomDigits(18) } },
+    },
+  };
+  const chosen = byCurrency[pi.currency];
+  return {
+    type: 'display_bank_transfer_instructions',
+    display_bank_transfer_instructions: {
+      amount_remaining: pi.amount,
+      currency: pi.currency,
+      financial_addresses: [chosen.financial],
+      hosted_instructions_url: `${ctx.baseUrl}/_standin/bank_transfers/${pi.id}`,
+      reference: randomBase62(10).toUpperCase(),
+      type: chosen.type,
+    },
+  };
+}
+
+/**
+ * Funds arrive for a bank transfer (Stripe's test helper does this with
+ * `POST /v1/test_helpers/customers/:id/fund_cash_balance`): less than what remains leaves the intent
+ * in requires_action with a lower amount_remaining (payment_intent.partially_funded); the rest
+ * succeeds it. https://docs.stripe.com/payments/bank-transfers/accept-a-payment#test-your-integration
+ */
+export function fundBankTransfer(engine: Engine, id: string, amount?: number): JsonObject {
+  const pi = findPaymentIntent(engine, id, null);
+  const ctx = engine.systemContext(pi.livemode);
+  const action = pi.next_action;
+  if (pi.status !== 'requires_action' || action?.type !== 'display_bank_transfer_instructions') {
+    throw notAwaiting(engine, pi, 'a bank transfer');
+  }
+  const instructions = action.display_bank_transfer_instructions as JsonObject; // set by bankTransferInstructions
+  const remaining = Number(instructions.amount_remaining);
+  const paid = amount ?? remaining;
+  if (!Number.isInteger(paid) || paid <= 0) throw StripeApiError.invalidRequest('amount must be a positive integer', 'amount');
+  if (paid < remaining) {
+    instructions.amount_remaining = remaining - paid;
+    engine.emit('payment_intent.partially_funded', renderPaymentIntent(engine, pi), ctx);
+    return renderPaymentIntent(engine, pi);
+  }
+  succeed(engine, pi, pendingMethod(engine, pi), pi.status, ctx, false);
+  return renderPaymentIntent(engine, pi);
+}
+
+/**
+ * `POST /v1/payment_intents/:id/verify_microdeposits` (SDK 23.1.0 PaymentIntentVerifyMicrodepositsParams:
+ * `amounts` or `descriptor_code`). Stripe's test values: amounts 32 and 45, or descriptor code SM11AA
+ * (https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#test-account-numbers). Verified,
+ * the payment goes on like ACH: processing, then succeeded.
+ */
+export function verifyMicrodeposits(engine: Engine, id: string, reader: ParamReader | null, ctx: RequestContext): JsonObject {
+  reader?.assertKnown(['amounts', 'client_secret', 'descriptor_code', 'expand']);
+  const pi = findPaymentIntent(engine, id, reader ? ctx.livemode : null);
+  if (pi.status !== 'requires_action' || pi.next_action?.type !== 'verify_with_microdeposits') {
+    throw notAwaiting(engine, pi, 'microdeposit verification');
+  }
+  if (reader) {
+    const amounts = reader.stringArray('amounts');
+    const code = reader.string('descriptor_code');
+    if (!amounts && code === undefined) throw StripeApiError.parameterMissing('amounts');
+    if (amounts && (amounts.length !== 2 || amounts[0] !== '32' || amounts[1] !== '45')) {
+      throw StripeApiError.invalidRequest(
+        'The amounts provided do not match the amounts that were sent to the bank account.',
+        'amounts',
+        'payment_method_microdeposit_verification_amounts_mismatch',
+      );
+    }
+    if (code !== undefined && code !== 'SM11AA') {
+      throw StripeApiError.invalidRequest(
+        'The verification code provided does not match the one sent to the bank account.',
+        'descriptor_code',
+        'payment_method_microdeposit_verification_descriptor_code_mismatch',
+      );
+    }
+  }
+  const pm = pendingMethod(engine, pi);
+  const behavior = templateOf(pm).behavior;
+  startProcessing(engine, pi, pm, pi.status, ctx, behavior.kind === 'microdeposits' ? behavior.outcome : 'succeed');
+  return renderPaymentIntent(engine, pi);
 }
 
 function succeed(
@@ -593,11 +906,8 @@ function decline(
 export function authenticateIntent(engine: Engine, id: string, outcome: 'succeed' | 'fail'): JsonObject {
   const pi = findPaymentIntent(engine, id, null);
   const ctx = engine.systemContext(pi.livemode);
-  if (pi.status !== 'requires_action') {
-    throw StripeApiError.unexpectedState(
-      `This PaymentIntent is not awaiting authentication; it has a status of ${pi.status}.`,
-      renderPaymentIntent(engine, pi),
-    );
+  if (pi.status !== 'requires_action' || !AUTHENTICATION_ACTIONS.includes(String(pi.next_action?.type))) {
+    throw notAwaiting(engine, pi, 'authentication');
   }
   const pm = currentPaymentMethod(engine, pi);
   if (!pm) throw new Error(`stand-in bug: ${pi.id} requires_action without a payment method`);

@@ -35,7 +35,8 @@ export function renderRefund(refund: RefundRecord): JsonObject {
     transfer_reversal: null,
   };
   if (refund.status === 'pending') object.pending_reason = 'processing';
-  if (refund.status === 'failed') {
+  if (refund.next_action) object.next_action = structuredClone(refund.next_action);
+  if (refund.status === 'failed' || refund.status === 'canceled') {
     object.failure_reason = refund.failure_reason;
     object.failure_balance_transaction = refund.failure_balance_transaction;
   }

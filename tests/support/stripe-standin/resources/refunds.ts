@@ -1,7 +1,18 @@
 /**
- * Refunds: partial or full, never more than what is left on the charge. Card refunds succeed
- * at once; refunds of pm_card_refundFail charges stay pending and then fail, as Stripe's test
- * card does (funds return to the merchant balance and the charge is un-refunded).
+ * Refunds (https://docs.stripe.com/api/refunds, SDK 23.1.0 Refund): partial or full, never more
+ * than what is left on the charge; pending and succeeded refunds count against it.
+ *
+ * - Card refunds succeed at once.
+ * - pm_card_refundFail (card 4000000000005126): "the refund's status begins as succeeded; some time
+ *   later it transitions to failed" with refund.failed / refund.updated / charge.refund.updated
+ *   (https://docs.stripe.com/testing#refunds, https://docs.stripe.com/refunds#failed-refunds): a
+ *   `failure_reason`, a `failure_balance_transaction` that gives the money back to the balance, and
+ *   the charge's amount_refunded goes back down. After refundFailDelayMs, or control failRefund.
+ * - Voucher payments (OXXO, Konbini, Boleto, Multibanco) have no way back to the customer, so the
+ *   refund waits in `requires_action` for the customer's bank details (next_action display_details,
+ *   e.g. https://docs.stripe.com/payments/oxxo#refunds); such a refund can be canceled
+ *   (POST /v1/refunds/:id/cancel: "Cancels a refund with a status of requires_action", SDK
+ *   Refunds.d.ts) or completed through control settleRefund.
  */
 import { findRecord, type Engine } from '../engine';
 import { formatAmount } from '../currency';
@@ -93,7 +104,10 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
   const metadata = applyMetadata({}, reader.metadata());
   const reason = reader.oneOf('reason', REASONS) ?? null;
   const pm = engine.store.paymentMethods.get(charge.payment_method);
-  const fails = pm ? templateOf(pm).refundFails === true : false;
+  const template = pm ? templateOf(pm) : undefined;
+  const fails = template?.refundFails === true;
+  const needsAction = template?.behavior.kind === 'voucher';
+  const instructionsEmail = reader.string('instructions_email');
 
   const chargeBefore = renderCharge(engine, charge);
   const refund: RefundRecord = {
@@ -106,13 +120,22 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
     charge: charge.id,
     payment_intent: charge.payment_intent,
     payment_method: charge.payment_method,
-    status: fails ? 'pending' : 'succeeded',
+    status: needsAction ? 'requires_action' : template?.refundPending ? 'pending' : 'succeeded',
     reason,
     metadata,
     balance_transaction: null,
     failure_balance_transaction: null,
     failure_reason: null,
     reference: randomDigits(23), // an acquirer reference number (ARN)
+    next_action: needsAction
+      ? {
+          type: 'display_details',
+          display_details: {
+            email_sent: { email_sent_at: nowSeconds(), email_sent_to: instructionsEmail ?? pm?.billing_email ?? 'customer@example.com' },
+            expires_at: nowSeconds() + 45 * 86_400,
+          },
+        }
+      : null,
   };
   refund.balance_transaction = createBalanceTransaction(engine, {
     livemode: refund.livemode,
@@ -137,49 +160,118 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
   if (fails && engine.options.refundFailDelayMs > 0) {
     engine.scheduler.schedule(engine.options.refundFailDelayMs, () => {
       const current = engine.store.refunds.get(refund.id);
-      if (current?.status === 'pending') settleRefund(engine, current, 'fail', engine.systemContext(current.livemode));
+      if (current?.status === 'succeeded' || current?.status === 'pending')
+        failRefundRecord(engine, current, 'expired_or_canceled_card', engine.systemContext(current.livemode));
+    });
+  }
+  if (template?.refundPending && engine.options.refundFailDelayMs > 0) {
+    engine.scheduler.schedule(engine.options.refundFailDelayMs, () => {
+      const current = engine.store.refunds.get(refund.id);
+      if (current?.status === 'pending') settleRefund(engine, current, 'succeed', engine.systemContext(current.livemode));
     });
   }
   return renderRefund(refund);
 }
 
-/** Moves a pending refund to succeeded or failed, with refund.updated / charge.refund.updated events. */
+/** Refund.failure_reason values (SDK 23.1.0 Refunds.d.ts). */
+const FAILURE_REASONS = ['lost_or_stolen_card', 'expired_or_canceled_card', 'charge_for_pending_refund_disputed', 'insufficient_funds', 'declined', 'merchant_request', 'unknown'] as const;
+export type RefundFailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Gives a failed or canceled refund's money back: balance transaction and the charge's amount_refunded. */
+function restoreCharge(engine: Engine, refund: RefundRecord, type: 'refund_failure'): string {
+  const charge = engine.store.charges.get(refund.charge);
+  if (charge) {
+    charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
+    charge.refunded = charge.amount_refunded >= charge.amount;
+  }
+  return createBalanceTransaction(engine, {
+    livemode: refund.livemode,
+    amount: refund.amount,
+    fee: 0,
+    currency: refund.currency,
+    type,
+    reporting_category: 'refund_failure',
+    source: refund.id,
+    description: 'REFUND FAILURE',
+  }).id;
+}
+
+/**
+ * A refund fails after it started (https://docs.stripe.com/refunds#failed-refunds): status failed,
+ * failure_reason, failure_balance_transaction; events refund.updated, charge.refund.updated,
+ * refund.failed. Allowed from pending, requires_action and succeeded (refund_fail test card).
+ */
+export function failRefundRecord(
+  engine: Engine,
+  refund: RefundRecord,
+  reason: RefundFailureReason,
+  ctx: RequestContext,
+): JsonObject {
+  if (!['pending', 'requires_action', 'succeeded'].includes(refund.status)) {
+    throw StripeApiError.invalidRequest(`Refund ${refund.id} cannot fail; it has a status of ${refund.status}.`);
+  }
+  const before = renderRefund(refund);
+  refund.status = 'failed';
+  refund.failure_reason = reason;
+  refund.next_action = null;
+  refund.failure_balance_transaction = restoreCharge(engine, refund, 'refund_failure');
+  const after = renderRefund(refund);
+  const previous = changedAttributes(before, after);
+  engine.emit('refund.updated', after, ctx, previous);
+  engine.emit('charge.refund.updated', after, ctx, previous);
+  engine.emit('refund.failed', after, ctx);
+  return after;
+}
+
+export function failRefundById(engine: Engine, id: string, reason: RefundFailureReason = 'expired_or_canceled_card'): JsonObject {
+  const refund = findRefund(engine, id, null);
+  return failRefundRecord(engine, refund, reason, engine.systemContext(refund.livemode));
+}
+
+export function isFailureReason(value: string): value is RefundFailureReason {
+  return (FAILURE_REASONS as readonly string[]).includes(value);
+}
+
+/** POST /v1/refunds/:id/cancel: only refunds in requires_action (SDK 23.1.0 Refunds.d.ts `cancel`). */
+export function cancelRefund(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
+  reader.assertKnown(['expand']);
+  const refund = findRefund(engine, id, ctx.livemode);
+  if (refund.status !== 'requires_action') {
+    throw StripeApiError.invalidRequest(
+      `You can only cancel a refund with a status of requires_action. This refund has a status of ${refund.status}.`,
+      undefined,
+      'refund_unexpected_state',
+    );
+  }
+  const before = renderRefund(refund);
+  refund.status = 'canceled';
+  refund.next_action = null;
+  refund.failure_balance_transaction = restoreCharge(engine, refund, 'refund_failure');
+  const after = renderRefund(refund);
+  const previous = changedAttributes(before, after);
+  engine.emit('refund.updated', after, ctx, previous);
+  engine.emit('charge.refund.updated', after, ctx, previous);
+  return after;
+}
+
+/** Moves a pending or requires_action refund to succeeded or failed, with refund.updated / charge.refund.updated events. */
 export function settleRefund(
   engine: Engine,
   refund: RefundRecord,
   outcome: 'succeed' | 'fail',
   ctx: RequestContext,
 ): JsonObject {
-  if (refund.status !== 'pending') {
+  if (refund.status !== 'pending' && refund.status !== 'requires_action') {
     throw StripeApiError.invalidRequest(`Refund ${refund.id} is not pending; it has a status of ${refund.status}.`);
   }
+  if (outcome === 'fail') return failRefundRecord(engine, refund, 'expired_or_canceled_card', ctx);
   const before = renderRefund(refund);
-  const charge = engine.store.charges.get(refund.charge);
-  if (outcome === 'succeed') {
-    refund.status = 'succeeded';
-  } else {
-    refund.status = 'failed';
-    refund.failure_reason = 'expired_or_canceled_card';
-    refund.failure_balance_transaction = createBalanceTransaction(engine, {
-      livemode: refund.livemode,
-      amount: refund.amount,
-      fee: 0,
-      currency: refund.currency,
-      type: 'refund_failure',
-      reporting_category: 'refund_failure',
-      source: refund.id,
-      description: 'REFUND FAILURE',
-    }).id;
-    if (charge) {
-      charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
-      charge.refunded = charge.amount_refunded >= charge.amount;
-    }
-  }
+  refund.status = 'succeeded';
+  refund.next_action = null;
   const after = renderRefund(refund);
   const previous = changedAttributes(before, after);
   engine.emit('refund.updated', after, ctx, previous);
   engine.emit('charge.refund.updated', after, ctx, previous);
-  if (outcome === 'fail') engine.emit('refund.failed', after, ctx);
   return after;
 }
 
