@@ -22,6 +22,7 @@ import { eventTemplate, paidIntents, signedDelivery, standinClient, succeededEve
 import { runLoad } from './lib/load';
 import type { DbResult, Scenario } from './lib/types';
 import { renderReport } from './lib/report';
+import { callsBetween, paymentCeiling, serverCalls } from './lib/stripe-calls';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH_KEYS = {
@@ -29,6 +30,12 @@ const BENCH_KEYS = {
   secretKey: 'sk_test' + '_51BenchSecretKey000000000000000',
   webhookSecret: 'whsec' + '_benchSigningSecret0000000000000000',
 };
+/**
+ * The bench's own key for the stand-in (paying invoices, as the customer's side would): the
+ * stand-in counts requests per key, so the server's Stripe calls are told apart from the bench's.
+ * The stand-in shares objects across keys, as one Stripe account does across its keys.
+ */
+const DRIVER_KEY = 'sk_test' + '_51BenchDriverKey00000000000000Drvr';
 
 interface Args {
   dbs: Client[];
@@ -127,8 +134,10 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   const secrets = appSecrets();
   const logDir = path.join(ROOT, 'bench', 'results', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const result: DbResult = { client, version: '', seeding: {}, counts: { small: {}, large: {} }, scenarios: {}, rounds: { small: [], large: [], floor: [] }, checks: {}, loadAverage: [] };
-  const stripe = standinClient(standin.url, BENCH_KEYS.secretKey);
+  const stripeCalls: NonNullable<DbResult['stripeCalls']> = {};
+  const result: DbResult = { client, version: '', seeding: {}, counts: { small: {}, large: {} }, scenarios: {}, rounds: { small: [], large: [], floor: [] }, stripeCalls, checks: {}, loadAverage: [] };
+  const stripe = standinClient(standin.url, DRIVER_KEY);
+  const calls = () => serverCalls(standin.url, BENCH_KEYS.secretKey);
   const q = args.quick;
   const sizes = {
     warm: q ? 300 : 1000,
@@ -169,6 +178,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     // ---------- two databases side by side: a small and a full history ----------
     const small = await site('small');
     const large = await site('large');
+    const paidByWebhook = async () => (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND status = 'paid'")) + (await large.db.count(TABLES.invoices, "number LIKE 'WHB-%' AND status = 'paid'"));
     result.version = client === 'postgres' ? String((await small.db.query<{ v: string }>('SELECT version() AS v'))[0]!.v).split(' on ')[0]! : `SQLite ${String((await small.db.query<{ v: string }>('SELECT sqlite_version() AS v'))[0]!.v)}`;
 
     let t = Date.now();
@@ -239,6 +249,9 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
 
     // Growth: the same fixed-rate run on the small and the full history, alternating, so both
     // see the same machine; the table shows the medians.
+    // Stripe calls by the server while settling the rounds' events (read after each drain).
+    const roundsCallsBefore = await calls();
+    const roundsPaidBefore = await paidByWebhook();
     for (let round = 1; round <= sizes.rounds; round += 1) {
       log(`${client}: round ${round}/${sizes.rounds} at ${args.rate}/s: floor, small history, full history`);
       result.loadAverage.push(Math.round(os.loadavg()[0]! * 100) / 100);
@@ -260,15 +273,20 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
         await sleep(2000);
       }
     }
+    stripeCalls.settleAtRate = callsBetween(roundsCallsBefore, await calls(), (await paidByWebhook()) - roundsPaidBefore, 'paid invoice');
     result.scenarios.floorRate = median(result.rounds.floor, `floor ${args.rate}/s`);
     result.scenarios.webhookRateSmall = median(result.rounds.small, `webhook ${args.rate}/s, small history`);
     result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${args.rate}/s, full history`);
 
     log(`${client}: webhook, max throughput (${sizes.webhookMax} distinct events)`);
     const mailsBefore = smtp.count();
+    const settleCallsBefore = await calls();
+    const settlePaidBefore = await paidByWebhook();
     const started = Date.now();
     const wmax = await webhook(S, 'webhook max', takeSmall(sizes.webhookMax), { connections: 16 });
     const drained = await drain(small.db);
+    // Settlement is over once the events are drained, so every call it made is counted.
+    stripeCalls.settleMax = callsBetween(settleCallsBefore, await calls(), (await paidByWebhook()) - settlePaidBefore, 'paid invoice');
     result.scenarios.webhookMax = {
       ...wmax,
       settleSeconds: secs(drained.at - started),
@@ -281,10 +299,16 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
 
     log(`${client}: payment intent, max throughput and at ${sizes.piRate}/s`);
     const piMaxInv = piInvoices.slice(sizes.warm, sizes.warm + sizes.piMax);
+    let before = await calls();
     result.scenarios.intentMax = await runLoad({ name: 'payment-intent max', url: S, path: '/', next: intentFeed(piMaxInv), connections: 8, amount: piMaxInv.length });
+    // Each request is a different open invoice: one payment intent per invoice that will be paid.
+    stripeCalls.intentMax = callsBetween(before, await calls(), result.scenarios.intentMax.ok, 'payment-intent request');
     await sleep(1000);
     const piRateInv = piInvoices.slice(sizes.warm + sizes.piMax);
+    before = await calls();
     result.scenarios.intentRate = await runLoad({ name: `payment-intent ${sizes.piRate}/s`, url: S, path: '/', next: intentFeed(piRateInv), connections: 16, overallRate: sizes.piRate, amount: sizes.piRate * sizes.piRateS });
+    stripeCalls.intentRate = callsBetween(before, await calls(), result.scenarios.intentRate.ok, 'payment-intent request');
+    stripeCalls.ceiling = paymentCeiling(stripeCalls.intentMax, stripeCalls.settleMax);
     await sleep(1000);
 
     const totalInvoices = await large.db.count(TABLES.invoices);

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { describeCalls, STRIPE_LIMITS } from './stripe-calls';
 import type { BenchOutput, DbResult, Scenario } from './types';
 
 export type { BenchOutput } from './types';
@@ -56,6 +57,19 @@ export function markdownTable(out: BenchOutput): string {
     row('Growth (full ÷ small history): p50 / p99', (_r, d) => `${n2(d.growthP50)} / ${n2(d.growthP99)}${pass(d.growthP50 < 1.2 && d.growthP99 < 1.2)}`, '< 1.2'),
     row(`… each round (small → full history), p99 ms`, (r) => r.rounds.small.map((sm, i) => `${ms(sm.latencyMs.p99)}→${ms(r.rounds.large[i]?.latencyMs.p99)}`).join(', ')),
     row('Machine load average (1 min) at each round', (r) => r.loadAverage.map((l) => l.toFixed(1)).join(', ')),
+    // Stripe calls by the server, from the stand-in's per-key counters; the ceilings are Stripe's
+    // documented limits divided by them (https://docs.stripe.com/rate-limits).
+    row('Stripe API calls by the server per paid invoice: settling (webhook max run), by endpoint', (r) => describeCalls(r.stripeCalls?.settleMax)),
+    row(`… settling at ${rate}/s (all rounds)`, (r) => describeCalls(r.stripeCalls?.settleAtRate)),
+    row('… creating the payment intent, per payment-intent request (max run)', (r) => describeCalls(r.stripeCalls?.intentMax)),
+    row('… both: calls per paid invoice (busiest endpoint)', (r) => {
+      const c = r.stripeCalls?.ceiling;
+      return c ? `${c.total.toFixed(2)} (${c.busiestEndpoint} ${c.busiestPerInvoice.toFixed(2)})` : '–';
+    }),
+    row(`Settlement ceiling from Stripe's limits, payments/s: ${STRIPE_LIMITS.perEndpoint}/s per endpoint ÷ busiest endpoint; ${STRIPE_LIMITS.liveGlobal}/s live, ${STRIPE_LIMITS.sandboxGlobal}/s sandbox ÷ all calls`, (r) => {
+      const c = r.stripeCalls?.ceiling;
+      return c ? `${c.endpointCeiling}; ${c.liveCeiling} live, ${c.sandboxCeiling} sandbox` : '–';
+    }),
     row('Payment intent: max throughput, req/s (p99 ms)', (r) => `${n0(r.scenarios.intentMax?.rps)} (${ms(r.scenarios.intentMax?.latencyMs.p99)})`),
     row('Payment intent ÷ floor', (_r, d) => n2(d.intentRatio)),
     row('Payment intent at 50/s: p50 / p99, ms', (r) => lat(r.scenarios.intentRate)),

@@ -1,5 +1,6 @@
 import type { Client } from './db';
 import type { LoadResult } from './load';
+import type { PaymentCeiling, StripeCalls } from './stripe-calls';
 
 /** The shape of bench/results/*.json, written by bench/run.ts and read by bench/lib/report.ts. */
 
@@ -18,6 +19,12 @@ export interface DbResult {
   scenarios: Record<string, Scenario>;
   /** Every round of the alternating growth comparison (the scenarios hold their medians). */
   rounds: { small: Scenario[]; large: Scenario[]; floor: Scenario[] };
+  /**
+   * Stripe API calls by the server (its key only): settling the webhook max run and the rate
+   * rounds (per paid invoice), creating intents (per request), and the rate-limit ceiling they
+   * imply. Absent in results from before it was measured.
+   */
+  stripeCalls?: { settleMax?: StripeCalls; settleAtRate?: StripeCalls; intentMax?: StripeCalls; intentRate?: StripeCalls; ceiling?: PaymentCeiling };
   checks: Record<string, boolean | number | string>;
   loadAverage: number[];
 }

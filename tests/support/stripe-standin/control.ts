@@ -50,6 +50,8 @@ export interface StandinStats {
   requests: Record<string, number>;
   /** Same, with ids folded: "POST /v1/payment_intents/:id/confirm". */
   requestsByRoute: Record<string, number>;
+  /** Same, per API key (masked: prefix and last 4 characters), e.g. { "sk_test_****0000": { ... } }. */
+  requestsByKey: Record<string, Record<string, number>>;
   idempotentReplays: number;
   faultsInjected: number;
   webhooks: { queued: number; attempts: number; succeeded: number; failed: number };
@@ -140,6 +142,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
         created: { ...store.created },
         requests: { ...store.requests },
         requestsByRoute: { ...store.requestsByRoute },
+        requestsByKey: structuredClone(store.requestsByKey),
         idempotentReplays: store.idempotentReplays,
         faultsInjected: store.faultsInjected,
         webhooks: {

@@ -4,7 +4,7 @@
  * (pretty JSON, Request-Id, Stripe-Should-Retry, Idempotent-Replayed).
  */
 import http from 'node:http';
-import { authenticate, authenticatePublishable, isPublishableKey, type ApiKey } from './auth';
+import { authenticate, authenticatePublishable, isPublishableKey, maskKey, type ApiKey } from './auth';
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
 import { applyExpansions } from './expand';
@@ -137,12 +137,14 @@ function decodeParams(req: http.IncomingMessage, method: string, query: string, 
 export function createRequestListener(deps: ServerDeps): http.RequestListener {
   const { engine } = deps;
 
-  function count(method: string, path: string, match: RouteMatch | undefined): void {
+  function count(method: string, path: string, match: RouteMatch | undefined, apiKey: ApiKey): void {
     const { store } = engine;
     const byPath = `${method} ${path}`;
     store.requests[byPath] = (store.requests[byPath] ?? 0) + 1;
     const byRoute = `${method} ${match ? match.route.pattern : path}`;
     store.requestsByRoute[byRoute] = (store.requestsByRoute[byRoute] ?? 0) + 1;
+    const perKey = (store.requestsByKey[maskKey(apiKey.key)] ??= {});
+    perKey[byRoute] = (perKey[byRoute] ?? 0) + 1;
   }
 
   async function runRoute(
@@ -200,7 +202,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       if (error instanceof StripeApiError) return send(res, errorReply(error, requestId, false), common);
       throw error;
     }
-    count(method, path, match);
+    count(method, path, match, apiKey);
     const livemode = apiKey.livemode;
 
     // Faults that strike before the endpoint executes: nothing is saved under the key.

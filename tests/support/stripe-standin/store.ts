@@ -49,6 +49,11 @@ export class Store {
   /** Requests seen, keyed "METHOD /path" and "METHOD /route/:id". */
   requests: Record<string, number> = {};
   requestsByRoute: Record<string, number> = {};
+  /**
+   * Requests by route per API key (masked, as Stripe shows keys), so a caller sharing the stand-in
+   * with a test driver (the bench) can count only the calls made with its own key.
+   */
+  requestsByKey: Record<string, Record<string, number>> = {};
   idempotentReplays = 0;
   faultsInjected = 0;
   private sequence = 0;
@@ -71,6 +76,7 @@ export class Store {
     this.created = zeroCounts();
     this.requests = {};
     this.requestsByRoute = {};
+    this.requestsByKey = {};
     this.idempotentReplays = 0;
     this.faultsInjected = 0;
   }
