@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { UID } from './utils/plugin-id';
+import { PLUGIN_ID, UID } from './utils/plugin-id';
 import { isUniqueViolation } from './utils/unique-violation';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
@@ -49,6 +49,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   // Strapi's `unique` check is a SELECT before the INSERT, so two concurrent saves can both pass
   // it; the database index then refuses one. Turn that refusal into the same clear 400.
+  // An invoice voided, or whose total changed, in the Content Manager or through the document
+  // service: an open payment attempt would charge an amount no longer owed. Ended right after the
+  // change is committed (the document service wraps each action in its own transaction, so this
+  // runs outside it: never a provider call inside a transaction), before the editor gets the answer.
+  strapi.documents.use(async (context, next) => {
+    if (context.uid !== UID.invoice || context.action !== 'update') return next();
+    const documentId = (context.params as { documentId?: string }).documentId;
+    const before = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['status', 'total'] })) as { status: string; total: number } | null) : null;
+    const result = await next();
+    if (!before || !documentId) return result;
+    const after = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['status', 'total'] })) as { status: string; total: number } | null;
+    if (after && ((after.status === 'void' && before.status !== 'void') || after.total !== before.total)) {
+      const end = () => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.status === 'void' ? 'invoice voided' : 'invoice total changed' });
+      // Inside someone else's transaction (a caller's own), wait for its commit instead.
+      if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
+      else await end();
+    }
+    return result;
+  });
+
   strapi.documents.use(async (context, next) => {
     try {
       return await next();

@@ -49,14 +49,15 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
     const { documentId, payment, piId } = await cardPaid(10000, 'pm_card_refundFail');
     const first = await adminPost(`/payments/${payment.documentId}/refunds`, { idempotencyKey: 'fail-dialog-1' });
     expect(first.status).toBe(200);
-    expect(first.body.data.refund).toMatchObject({ amount: 10000, status: 'pending' });
-    // Pending money is gone from the balance: the invoice is reopened.
+    // This test card's refund starts `succeeded` and fails later (https://docs.stripe.com/testing#refunds).
+    expect(first.body.data.refund).toMatchObject({ amount: 10000, status: 'succeeded' });
+    // Refunded money is gone from the balance: the invoice is reopened.
     expect(first.body.data.invoice).toMatchObject({ status: 'sent', balanceDue: 10000, amountRefunded: 10000 });
     expect(first.body.data.payments[0].refundable).toBe(0);
     const refundId = first.body.data.refund.id as string;
     await env.standin.control.idle();
 
-    env.standin.control.settleRefund(refundId, 'fail');
+    env.standin.control.failRefund(refundId);
     const [failed] = await waitFor(() => refundRows(documentId), (rows) => rows[0]?.status === 'failed', 'the refund row to fail');
     expect(failed).toMatchObject({ stripeRefundId: refundId, failureReason: 'expired_or_canceled_card' });
     const inv = await waitFor(() => readInvoice(env, documentId), (i) => i.status === 'paid', 'the invoice to be paid again');
@@ -146,7 +147,8 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
 
   it('not made at Stripe: 502, then resync looks at Stripe and makes it once under the next key generation', async () => {
     const { payment, piId, documentId } = await cardPaid(10000);
-    env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 3 });
+    // A 500 before Stripe began executing: not saved under the key, nothing made.
+    env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 3, beforeExecution: true });
     const res = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1000 });
     expect(res.status).toBe(502);
     const [row] = await refundRows(documentId);

@@ -298,16 +298,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // key, so Stripe never replays an older amount (30000 -> 10000 -> 30000 -> 10000).
       outcome = 'updated';
       const pi = chosen.row.paymentIntentId!;
-      const revision = (chosen.row.attemptRevision ?? 0) + 1;
-      await payments().update({ where: { id: chosen.row.id }, data: { attemptRevision: revision } });
       const stripeMeta = { ...metadata, attemptId: chosen.payment?.metadata?.attemptId ?? lease };
-      try {
-        payment = await provider.updatePaymentAmount(pi, amount, stripeMeta, requestKey('piu', pi, { amount, metadata: stripeMeta, revision }));
-      } catch (error) {
-        if (!(error instanceof ProviderRequestError) || !error.outcomeUnknown) throw error;
-        const now = await provider.retrievePayment(pi);
-        if (now.amount !== amount) throw error;
-        payment = now;
+      let revision = chosen.row.attemptRevision ?? 0;
+      for (let tries = 0; !payment; tries++) {
+        // A new revision for every try, saved before the call: two updates never share a key, so
+        // Stripe never replays an older amount (30000 -> 10000 -> 30000 -> 10000), nor a saved 500.
+        revision += 1;
+        await payments().update({ where: { id: chosen.row.id }, data: { attemptRevision: revision } });
+        try {
+          payment = await provider.updatePaymentAmount(pi, amount, stripeMeta, requestKey('piu', pi, { amount, metadata: stripeMeta, revision }));
+        } catch (error) {
+          if (!(error instanceof ProviderRequestError) || !error.outcomeUnknown) throw error;
+          // Look before trying again: the update may have gone through.
+          const now = await provider.retrievePayment(pi);
+          if (now.amount === amount && now.metadata?.portion === request.portion && now.metadata?.fee === request.fee) payment = now;
+          else if (tries >= 1) throw error;
+        }
       }
     } else if (request.mode === 'element') {
       outcome = 'created';
@@ -388,7 +394,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor): Promise<OpenedAttempt> {
       const started = Date.now();
       for (let round = 0; round < 4; round++) {
-        const result = await withLease(invoiceDocumentId, Math.max(0, 15_000 - (Date.now() - started)), (lease) => open(invoiceDocumentId, check, actor, lease));
+        // A planning round takes well under a second unless Stripe is slow; a second tab waits
+        // that long for the first, and no longer for a holder that died (its lease runs out).
+        const result = await withLease(invoiceDocumentId, Math.max(0, 5_000 - (Date.now() - started)), (lease) => open(invoiceDocumentId, check, actor, lease));
         if (result === null) throw conflict('Another payment for this invoice is being set up right now. Please try again in a moment.', 'AttemptBusy');
         if (result !== 'again') return result;
       }

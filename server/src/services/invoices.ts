@@ -186,14 +186,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const derived = await derive(merged, existing, moneyEdited);
       Object.assign(data, derived);
       if (derived.status === 'paid' && existing.status !== 'paid') data.paidAt = new Date();
-      // Voided, or its total changed: an open payment attempt would charge an amount no longer
-      // owed. It is ended once this change is committed (never a provider call inside it).
-      if ((derived.status === 'void' && existing.status !== 'void') || derived.total !== existing.total) {
-        const documentId = existing.documentId;
-        await strapi.db.transaction(async ({ onCommit }) => {
-          onCommit(() => void strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: derived.status === 'void' ? 'invoice voided' : 'invoice total changed' }));
-        });
-      }
       if (derived.status === 'sent' && existing.status === 'draft') data.sentAt = new Date();
     },
   };
