@@ -4,6 +4,7 @@ import {
   canTransitionInvoice,
   computeInvoiceTotals,
   isDomainError,
+  isDisputeStatus,
   isInvoiceStatus,
   normalizeCurrency,
   recomputeInvoice,
@@ -39,6 +40,9 @@ export interface PaymentRow {
   amountRefunded: number | null;
   feeRefunded: number | null;
   disputeStatus: string | null;
+  disputeProviderStatus?: string | null;
+  disputeId?: string | null;
+  paymentIntentId?: string | null;
   disputedAmount: number | null;
   voidedAt: string | Date | null;
   mismatch: string | null;
@@ -59,7 +63,7 @@ export function toLedgerEntries(rows: readonly PaymentRow[]): LedgerEntry[] {
       fee: r.fee ?? 0,
       amountRefunded: r.amountRefunded ?? 0,
       feeRefunded: r.feeRefunded ?? 0,
-      disputeStatus: r.disputeStatus === 'open' || r.disputeStatus === 'won' || r.disputeStatus === 'lost' ? r.disputeStatus : null,
+      disputeStatus: isDisputeStatus(r.disputeStatus) ? r.disputeStatus : null,
       disputedAmount: r.disputedAmount ?? 0,
       voided: r.voidedAt != null,
     }));
@@ -142,6 +146,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
     const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);
+    for (const r of rows) {
+      if (r.disputeStatus === 'unknown' && !r.voidedAt) {
+        reasons.push(
+          `Payment ${r.paymentIntentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the Stripe Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
+        );
+      }
+    }
     if (money.balanceDue < 0) reasons.push(`Overpaid by ${-money.balanceDue} (minor units of ${currency}): refund the difference.`);
     return {
       currency,
