@@ -153,7 +153,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   const start = (site: Site) => {
     const logFile = path.join(logDir, `${client}-${site.name}.log`);
     writeFileSync(logFile, '');
-    return startStrapiProcess({ name: `bench-${client}-${site.name}`, env: { ...site.database.env, STRIPE_API_BASE: standin.url, SMTP_PORT: String(smtp.port), BENCH_FLOOR: 'true', STRAPI_LOG_LEVEL: 'warn' }, secrets, logFile });
+    return startStrapiProcess({ name: `bench-${client}-${site.name}`, env: { ...site.database.env, STRIPE_API_BASE: standin.url, INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true', SMTP_PORT: String(smtp.port), BENCH_FLOOR: 'true', STRAPI_LOG_LEVEL: 'warn' }, secrets, logFile });
   };
   const site = async (name: 'small' | 'large'): Promise<Site> => {
     const database = await createTestDatabase();

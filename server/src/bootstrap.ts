@@ -3,6 +3,7 @@ import { ACTION_DEFINITIONS } from './utils/permissions';
 import { getService } from './utils/get-service';
 import { PLUGIN_ID } from './utils/plugin-id';
 import { stripeJsUrl } from './pages/stripe-js';
+import { livePublishableKeyProblem, liveSecretKeyProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
@@ -21,6 +22,27 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   const jsUrl = stripeJsUrl(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`));
   if (jsUrl) {
     strapi.log.warn(`[invoice-payments] the pay pages load Stripe.js from ${jsUrl} (stripe.jsUrl / STRIPE_JS_URL), not from js.stripe.com. For tests and demos only: never set this in production.`);
+  }
+
+  // Keys saved before a stand-in variable appeared: nothing live is sent to it (the client factory
+  // and the pay pages refuse), and production does not start with them.
+  try {
+    const overrides = stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
+    if (overrides.apiBase || jsUrl) {
+      const settings = getService(strapi, 'settings');
+      const problems = [liveSecretKeyProblem(overrides.apiBase, await settings.secretKey()), livePublishableKeyProblem(jsUrl, (await settings.load()).publishableKey)].filter((p): p is string => p !== null);
+      if (problems.length > 0) {
+        const message = `the saved Stripe keys are live: ${problems.join(' ')}`;
+        if (process.env.NODE_ENV === 'production') throw new Error(`invoice-payments will not start: ${message}`);
+        strapi.log.error(`[invoice-payments] ${message} Live Stripe calls are refused until then.`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('invoice-payments will not start')) {
+      strapi.log.error(`[invoice-payments] ${error.message}`);
+      throw error;
+    }
+    // Keys that cannot be decrypted were reported above; the client refuses live keys anyway.
   }
 
   getService(strapi, 'background').start();

@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { PLUGIN_ID, UID } from './utils/plugin-id';
 import { isUniqueViolation } from './utils/unique-violation';
+import { productionOverrideProblem, stripeOverrides } from './utils/stripe-overrides';
+import type { PluginConfig } from './config';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
 
@@ -44,6 +46,13 @@ export function answerUnparsableBodies(middlewares: MiddlewareEntry[]): Middlewa
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  // A stand-in in production only on purpose: refuse to start, saying why and how (stripe-overrides.ts).
+  const standinProblem = productionOverrideProblem(stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe), process.env.NODE_ENV);
+  if (standinProblem) {
+    strapi.log.error(`[invoice-payments] ${standinProblem}`);
+    throw new Error(standinProblem);
+  }
+
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
   if (Array.isArray(middlewares)) strapi.config.set('middlewares', answerUnparsableBodies(keepRawBody(middlewares)));
 

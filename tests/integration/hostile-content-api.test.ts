@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { bootPayments, payableInvoice, payWith, type PaymentsEnv } from '../support/payments';
 import { anyJson, assertSafe, contentType, FAST_CHECK, headerValue, hostileAmount, hostileId, hostileString, overflowingJson, stateOf, type Answer } from '../support/hostile';
 import { waitForIdle } from '../support/idle';
+import { PROPERTY } from '../support/property';
 
 /**
  * Hostile input on every public route except the webhook (hostile-webhook.test.ts): the three
@@ -90,7 +91,7 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
           const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { body: `{"token":"${open.token}","amount":${raw}}`, headers: { 'content-type': 'application/json' } }), raw);
           expect(res.status).toBe(400);
         }),
-        { ...FAST_CHECK, numRuns: 20 },
+        { ...FAST_CHECK, numRuns: PROPERTY.runs(20) },
       ),
     ));
 
@@ -194,7 +195,7 @@ describe('pay pages: /invoice-payments/pay/* and /api/invoice-payments/{pay/:tok
             expect(assertSafe(await send('GET', path), path).status).toBe(404);
           }
         }),
-        { ...FAST_CHECK, numRuns: 30 },
+        { ...FAST_CHECK, numRuns: PROPERTY.runs(30) },
       ),
     ));
 

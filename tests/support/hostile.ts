@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { TEST_ENCRYPTION_KEY } from './env';
 import { KEYS, type PaymentsEnv } from './payments';
+import { PROPERTY } from './property';
 
 /**
  * Shared by tests/integration/hostile-*.test.ts: what a response must never be (a 5xx, a secret, a stack
  * trace), the state that hostile input must never change, and generators of hostile input.
  * (Not a test file: jest only runs *.test.ts.)
  */
-export const FAST_CHECK = { numRuns: Number(process.env.HOSTILE_RUNS ?? 60), seed: process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : undefined };
+/** Fixed seed in `npm test` and CI, random in `npm run test:explore` (tests/support/property.ts). */
+export const FAST_CHECK = { numRuns: PROPERTY.runs(Number(process.env.HOSTILE_RUNS ?? 60)), seed: PROPERTY.seed };
 
 const SECRETS = [KEYS.secretKey, KEYS.webhookSecret, TEST_ENCRYPTION_KEY];
 const STACK = /\bat (?:async )?[\w$.<>]+ \(|\bat .*\.(?:js|ts|mjs|cjs):\d+:\d+|node_modules\//;

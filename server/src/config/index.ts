@@ -11,6 +11,12 @@ export interface PluginConfig {
     apiBase: string | null;
     /** Load Stripe.js on the pay pages from here, e.g. the stand-in's fake. Tests/demos only. Env: STRIPE_JS_URL. */
     jsUrl: string | null;
+    /**
+     * apiBase / jsUrl are refused in production (NODE_ENV=production) unless this is true (env
+     * INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN=true): benchmarks and fault tests against the stand-in.
+     * Live keys are refused with them either way (utils/stripe-overrides.ts).
+     */
+    allowStandinInProduction?: boolean;
     maxNetworkRetries: number;
     timeoutMs: number;
   };
@@ -33,7 +39,7 @@ export interface PluginConfig {
 }
 
 export const defaultConfig: PluginConfig = {
-  stripe: { apiBase: null, jsUrl: null, maxNetworkRetries: 2, timeoutMs: 20_000 },
+  stripe: { apiBase: null, jsUrl: null, allowStandinInProduction: false, maxNetworkRetries: 2, timeoutMs: 20_000 },
   publicUrl: null,
   webhook: { toleranceSeconds: 300 },
   worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000, concurrency: 16 },
@@ -59,6 +65,9 @@ export default {
       if (stripe.jsUrl != null) {
         if (typeof stripe.jsUrl !== 'string') throw new Error('invoice-payments: config.stripe.jsUrl must be a string.');
         parseStripeJsUrl(stripe.jsUrl);
+      }
+      if (stripe.allowStandinInProduction != null && typeof stripe.allowStandinInProduction !== 'boolean') {
+        throw new Error('invoice-payments: config.stripe.allowStandinInProduction must be true or false.');
       }
       for (const k of ['maxNetworkRetries', 'timeoutMs'] as const) {
         const v = stripe[k];

@@ -12,6 +12,7 @@ import type { PluginConfig } from '../config';
 import { pickLocale } from '../services/pages';
 import type { Actor } from '../services/settings';
 import { PLUGIN_ID } from '../utils/plugin-id';
+import { livePublishableKeyProblem } from '../utils/stripe-overrides';
 
 const NO_PAYMENT = 'We couldn’t find this payment. If you paid, you will receive a receipt by email; otherwise please use the link in your invoice email again.';
 
@@ -23,8 +24,20 @@ const NO_PAYMENT = 'We couldn’t find this payment. If you paid, you will recei
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const pages = () => getService(strapi, 'pages');
   const api = () => `${strapi.config.get<string>('api.rest.prefix', '/api')}/${PLUGIN_ID}`;
-  /** A replacement Stripe.js (stripe.jsUrl / STRIPE_JS_URL: tests and the offline demo), or null. */
-  const stripeJs = () => stripeJsUrl(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`));
+  let warnedLiveJs = false;
+  /**
+   * A replacement Stripe.js (stripe.jsUrl / STRIPE_JS_URL: tests and the offline demo), or null.
+   * Never with a live publishable key: then the page loads Stripe's own Stripe.js under the
+   * production CSP, whatever the configuration says (utils/stripe-overrides.ts).
+   */
+  const stripeJs = (publishableKey: string | null | undefined): string | null => {
+    const url = stripeJsUrl(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`));
+    const problem = livePublishableKeyProblem(url, publishableKey);
+    if (!problem) return url;
+    if (!warnedLiveJs) strapi.log.error(`[invoice-payments] ${problem} The pay pages use js.stripe.com.`);
+    warnedLiveJs = true;
+    return null;
+  };
   const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
   const actor = (ctx: Context, label: string, id?: number): Actor => ({ type: 'client', label, ip: ctx.request.ip, ...(id === undefined ? {} : { id }) });
 
@@ -53,7 +66,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         const view = await pages().buildView(invoice, locale(ctx));
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
-        const js = stripeJs();
+        const js = stripeJs(view.pay?.publishableKey);
         html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
       });
     },
@@ -63,7 +76,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await page(ctx, 'customer invoice', async () => {
         const documentId = String(ctx.params.id ?? '');
         if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument());
-        const js = stripeJs();
+        const js = stripeJs((await getService(strapi, 'settings').load()).publishableKey);
         html(ctx, 200, customerDocument(documentId, api(), js), stripePageCsp(js));
       });
     },

@@ -48,7 +48,8 @@ async function receive(strapi: Core.Strapi, ctx: Context): Promise<void> {
     return fail(ctx, 503, 'The event could not be stored; Stripe will deliver it again.');
   }
   ctx.status = 200;
-  ctx.body = { received: true, duplicate: stored.duplicate };
+  // An event that cannot be Stripe's is acknowledged too (a non-2xx would be retried for days).
+  ctx.body = { received: true, duplicate: stored.duplicate, ...(stored.ignoredReason ? { ignored: stored.ignoredReason } : {}) };
   // Settled right away in this process, a few at a time (the retry worker picks it up otherwise).
   if (stored.row) getService(strapi, 'webhook-events').enqueue(stored.row.id);
 }

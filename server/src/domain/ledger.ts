@@ -19,7 +19,15 @@ import type { PaymentStatus } from './payment-status';
  */
 
 export type LedgerEntryKind = 'card' | 'checkout' | 'manual';
-export type DisputeStatus = 'open' | 'won' | 'lost';
+/**
+ * Where a dispute stands, for the books: `open` (an inquiry or a chargeback, appeal included, still
+ * running), `won`, `lost`, `closed` (ended without a chargeback decision and without losing the
+ * money: an inquiry closed, a dispute prevented), or `unknown` (a status this code does not know:
+ * the money is left as it was and the invoice is flagged for a person to look at).
+ */
+export type DisputeStatus = 'open' | 'won' | 'lost' | 'closed' | 'unknown';
+export const DISPUTE_STATUSES: readonly DisputeStatus[] = ['open', 'won', 'lost', 'closed', 'unknown'];
+export const isDisputeStatus = (value: unknown): value is DisputeStatus => typeof value === 'string' && (DISPUTE_STATUSES as readonly string[]).includes(value);
 
 export interface LedgerEntry {
   kind: LedgerEntryKind;

@@ -29,15 +29,20 @@ function stripeCsp(sources: StripeSources): string {
  *
  * Every source is there for a reason:
  * - default-src 'none': anything not listed below is refused.
- * - script-src 'self' (our /invoice-payments/pay/assets/pay.js, no inline script at all) and
- *   https://js.stripe.com https://*.js.stripe.com: Stripe.js, as Stripe's integration security
- *   guide lists it.
+ * Stripe's sources are those of the CSP table of Stripe's integration security guide
+ * (https://docs.stripe.com/security/guide#content-security-policy), for Stripe.js and for Checkout
+ * (the pay pages use both: the Payment Element, and embedded Checkout); the integration test
+ * tests/integration/pay-page-csp.test.ts checks the served header against a copy of that table.
+ * - script-src 'self' (our /invoice-payments/pay/assets/pay.js, no inline script at all),
+ *   https://js.stripe.com https://*.js.stripe.com (Stripe.js) and https://checkout.stripe.com
+ *   (Checkout).
  * - style-src 'self' for our stylesheet, and 'unsafe-inline' on Stripe pages only: Stripe.js
  *   puts inline styles on the iframes it inserts into our page. CSS cannot run script, and
  *   img-src below limits where a style could load anything from.
  * - img-src 'self' https://*.stripe.com: card-brand icons and Stripe's own images.
- * - connect-src 'self' (this plugin's /api routes) https://api.stripe.com (Stripe.js confirms
- *   the PaymentIntent from the browser with the publishable key).
+ * - connect-src 'self' (this plugin's /api routes), https://api.stripe.com (Stripe.js confirms
+ *   the PaymentIntent from the browser with the publishable key), https://checkout.stripe.com
+ *   (embedded Checkout).
  * - frame-src https://js.stripe.com https://*.js.stripe.com (Payment Element and Embedded
  *   Checkout iframes), https://hooks.stripe.com (3D Secure challenges),
  *   https://checkout.stripe.com (Embedded Checkout).
@@ -46,9 +51,9 @@ function stripeCsp(sources: StripeSources): string {
  * Hosted Checkout is a top-level navigation, which CSP does not restrict.
  */
 export const STRIPE_PAGE_CSP = stripeCsp({
-  script: 'https://js.stripe.com https://*.js.stripe.com',
+  script: 'https://js.stripe.com https://*.js.stripe.com https://checkout.stripe.com',
   img: 'https://*.stripe.com',
-  connect: 'https://api.stripe.com',
+  connect: 'https://api.stripe.com https://checkout.stripe.com',
   frame: 'https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com https://checkout.stripe.com',
 });
 

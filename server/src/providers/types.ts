@@ -2,7 +2,7 @@
  * What the plugin needs from a payment gateway, in the plugin's own terms. Stripe is the only
  * implementation today; settlement and routes only see these shapes, so another gateway can slot in.
  */
-import type { NextAction, PaymentStatus } from '../domain';
+import type { DisputeStatus, NextAction, PaymentStatus } from '../domain';
 
 export interface ProviderAccount {
   accountId: string;
@@ -94,7 +94,10 @@ export interface ProviderDispute {
   id: string;
   amount: number;
   currency: string;
-  status: 'open' | 'won' | 'lost';
+  /** What the dispute means for the money (see DisputeStatus). */
+  status: DisputeStatus;
+  /** The gateway's own status word, kept for people and for statuses the plugin does not know. */
+  providerStatus: string;
   reason: string | null;
 }
 

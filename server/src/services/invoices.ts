@@ -5,6 +5,7 @@ import {
   computeInvoiceTotals,
   formatMinor,
   isDomainError,
+  isDisputeStatus,
   isInvoiceStatus,
   normalizeCurrency,
   recomputeInvoice,
@@ -40,6 +41,9 @@ export interface PaymentRow {
   amountRefunded: number | null;
   feeRefunded: number | null;
   disputeStatus: string | null;
+  disputeProviderStatus?: string | null;
+  disputeId?: string | null;
+  paymentIntentId?: string | null;
   disputedAmount: number | null;
   voidedAt: string | Date | null;
   mismatch: string | null;
@@ -60,7 +64,7 @@ export function toLedgerEntries(rows: readonly PaymentRow[]): LedgerEntry[] {
       fee: r.fee ?? 0,
       amountRefunded: r.amountRefunded ?? 0,
       feeRefunded: r.feeRefunded ?? 0,
-      disputeStatus: r.disputeStatus === 'open' || r.disputeStatus === 'won' || r.disputeStatus === 'lost' ? r.disputeStatus : null,
+      disputeStatus: isDisputeStatus(r.disputeStatus) ? r.disputeStatus : null,
       disputedAmount: r.disputedAmount ?? 0,
       voided: r.voidedAt != null,
     }));
@@ -143,6 +147,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
     const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);
+    for (const r of rows) {
+      if (r.disputeStatus === 'unknown' && !r.voidedAt) {
+        reasons.push(
+          `Payment ${r.paymentIntentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the Stripe Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
+        );
+      }
+    }
     if (requested === 'void' && money.summary.netPaid > 0) reasons.push(`Paid ${formatMinor(money.summary.netPaid, currency)} after it was voided: refund it from the payment history.`);
     if (money.balanceDue < 0) reasons.push(`Overpaid by ${formatMinor(-money.balanceDue, currency)}: refund the difference from the payment history (or turn on "Refund overpayments").`);
     return {

@@ -25,6 +25,8 @@ import {
   type KeyMode,
 } from '../utils/stripe-keys';
 import { isSupportedCurrency, normalizeCurrency } from '../domain';
+import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
+import type { PluginConfig } from '../config';
 import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
 
 export interface Actor {
@@ -187,6 +189,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (problems.length === 0 && nextPublishable && nextSecretMode) {
         const mismatch = checkModesMatch(nextPublishable, nextSecretMode);
         if (mismatch) problems.push({ path: [mismatch.field], message: mismatch.message });
+      }
+      // Live keys never go to a stand-in (stripe.apiBase) or meet a replacement Stripe.js (stripe.jsUrl).
+      if (problems.length === 0) {
+        const overrides = stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
+        if (overrides.apiBase && nextSecretMode === 'live') problems.push({ path: ['secretKey'], message: liveSecretMessage(overrides.apiBase) });
+        const jsProblem = livePublishableKeyProblem(overrides.jsUrl, nextPublishable);
+        if (jsProblem) problems.push({ path: ['publishableKey'], message: jsProblem });
       }
       if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
 

@@ -101,7 +101,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       const mismatch = mismatchOf(p, invoice);
-      const status = nextPaymentStatus(row?.status ?? null, p.status);
+      // A dispute status the plugin does not know is not a reason to move the money either way.
+      const status = p.dispute?.status === 'unknown' && row?.status === 'disputed' ? row.status : nextPaymentStatus(row?.status ?? null, p.status);
       const split = splitChargeRefund(p.amountRefunded, Number.isSafeInteger(meta.portion) ? meta.portion : p.amount, Number.isSafeInteger(meta.fee) ? meta.fee : 0);
       const dispute = p.dispute;
       const data: Record<string, unknown> = {
@@ -119,6 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         failureMessage: status === 'failed' ? p.failureMessage : undefined,
         disputeId: dispute?.id ?? row?.disputeId ?? null,
         disputeStatus: dispute?.status ?? row?.disputeStatus ?? null,
+        ...(dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
         disputedAmount: dispute ? Math.min(dispute.amount, Number.isSafeInteger(meta.portion) ? meta.portion : dispute.amount) : 0,
         mismatch,
         ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
@@ -155,7 +157,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         marks.failureNotifiedAt = new Date();
         notices.push({ kind: 'failure', paymentId: saved.id });
       }
-      if (dispute && !saved.disputeAlertedAt) {
+      // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
+      // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
+      if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !saved.disputeAlertedAt) {
         marks.disputeAlertedAt = new Date();
         notices.push({ kind: 'dispute', paymentId: saved.id });
       }

@@ -5,13 +5,14 @@ import { StripeProvider } from '../providers/stripe/provider';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { serviceUnavailable } from '../utils/errors';
 import type { PluginConfig } from '../config';
+import { stripeOverrides } from '../utils/stripe-overrides';
 
 /** Builds Stripe clients from the saved (encrypted) key and the plugin's API base setting. */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const config = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`);
 
   function apiBase(): string | null {
-    return config().stripe.apiBase ?? process.env.STRIPE_API_BASE ?? null;
+    return stripeOverrides(config().stripe).apiBase;
   }
 
   function clientFor(secretKey: string): Stripe {

@@ -5,6 +5,7 @@ import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
 import { eventLoopLoad } from '../utils/event-loop-load';
+import { storableEvent } from '../utils/storable-event';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
@@ -167,9 +168,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /**
      * Stores a verified event under its unique Stripe id. A duplicate (redelivery, or a
-     * concurrent delivery to another instance) is reported as such and changes nothing.
+     * concurrent delivery to another instance) is reported as such and changes nothing. Any
+     * verified body is storable on every database (utils/storable-event.ts); one that cannot be a
+     * Stripe event is stored as `ignored` with the reason (`row` is then null: nothing to settle).
      */
-    async receive(event: ProviderEvent): Promise<{ duplicate: boolean; row: EventRow | null }> {
+    async receive(verified: ProviderEvent): Promise<{ duplicate: boolean; row: EventRow | null; ignoredReason?: string }> {
+      const { event, ignoredReason } = storableEvent(verified);
       try {
         const row = (await events().create({
           data: {
@@ -180,12 +184,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             stripeCreated: event.created,
             objectId: event.objectId,
             payload: event.payload,
-            status: 'received',
             attempts: 0,
             deliveries: 1,
-            nextAttemptAt: new Date(),
+            ...(ignoredReason
+              ? { status: 'ignored', ignoredReason, processedAt: new Date(), nextAttemptAt: null }
+              : { status: 'received', nextAttemptAt: new Date() }),
           },
         })) as EventRow;
+        if (ignoredReason) {
+          strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
+          return { duplicate: false, row: null, ignoredReason };
+        }
         return { duplicate: false, row };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;

@@ -97,6 +97,8 @@ export async function startCluster(options: { instances: number; env?: Record<st
   const env: Record<string, string> = {
     ...database.env,
     STRIPE_API_BASE: proxy.url,
+    // The processes run with NODE_ENV=production: the stand-in is there on purpose (test keys only).
+    INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true',
     SMTP_PORT: String(smtp.port),
     STRAPI_LOG_LEVEL: 'info',
     WORKER_INTERVAL_MS: '250',

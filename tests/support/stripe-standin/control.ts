@@ -17,7 +17,7 @@ import {
   type CheckoutOutcome,
   type CompleteOptions,
 } from './resources/checkout-sessions';
-import { closeDispute, openDispute } from './resources/disputes';
+import { closeDispute, openDispute, setDisputeStatus } from './resources/disputes';
 import { renderEvent } from './resources/events';
 import {
   authenticateIntent,
@@ -33,7 +33,7 @@ import { json, type Route } from './router';
 import { stripeJsStandinSource } from '../stripe-js-standin/build';
 import { STRIPE_JS_STANDIN_PATH } from '../stripe-js-standin/paths';
 import type { CreatedCounts } from './store';
-import type { JsonObject } from './types';
+import type { DisputeStatus, JsonObject } from './types';
 import {
   DEFAULT_DELIVERY,
   type DeliverOverrides,
@@ -66,8 +66,11 @@ export interface StandinControl {
   addFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   faults(): Fault[];
-  openDispute(chargeId: string, reason?: string): JsonObject;
+  /** `status` opens an inquiry (warning_*) or a prevented dispute instead of a chargeback. */
+  openDispute(chargeId: string, reason?: string, status?: DisputeStatus): JsonObject;
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): JsonObject;
+  /** Moves a dispute to any status, an unknown future one included. */
+  setDisputeStatus(disputeId: string, status: DisputeStatus): JsonObject;
   authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): JsonObject;
   completeCheckout(sessionId: string, options?: CompleteOptions): JsonObject;
   /** Settles a processing intent; the outcome defaults to what its payment method does. */
@@ -123,8 +126,9 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     faults: () => faults.list(),
-    openDispute: (chargeId, reason) => openDispute(engine, chargeId, reason),
+    openDispute: (chargeId, reason, status) => openDispute(engine, chargeId, reason, status),
     closeDispute: (disputeId, outcome) => closeDispute(engine, disputeId, outcome),
+    setDisputeStatus: (disputeId, status) => setDisputeStatus(engine, disputeId, status),
     authenticate: (paymentIntentId, outcome) => authenticateIntent(engine, paymentIntentId, outcome),
     completeCheckout: (sessionId, options) => completeSession(engine, sessionId, options),
     settleDelayed: (paymentIntentId, outcome) => settleIntentById(engine, paymentIntentId, outcome),

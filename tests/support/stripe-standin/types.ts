@@ -151,7 +151,22 @@ export interface RefundRecord {
   next_action: JsonObject | null;
 }
 
-export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost';
+/**
+ * Dispute.Status of stripe 23.1.0 (node_modules/stripe/cjs/resources/Disputes.d.ts), plus any other
+ * string: the SDK types it as open-ended, and tests use that to model a status added later.
+ */
+export type DisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'appeal_needs_response'
+  | 'appeal_under_review'
+  | 'won'
+  | 'lost'
+  | 'prevented'
+  | (string & Record<never, never>);
 
 export interface DisputeRecord {
   id: string;

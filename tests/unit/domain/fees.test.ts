@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import { amountStep, feeSurcharge, splitRefundFee } from '../../../server/src/domain';
 import type { FeePassthrough } from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
+import { PROPERTY } from '../../support/property';
 
 const stripeUs: FeePassthrough = { percentBps: 290, fixedMinor: 30 };
 
@@ -60,7 +61,7 @@ describe('feeSurcharge', () => {
           }
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: PROPERTY.runs(2000), seed: PROPERTY.seed },
     );
   });
 });
@@ -125,7 +126,7 @@ describe('splitRefundFee', () => {
           expect(feeRefunded).toBe(fee);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: PROPERTY.runs(500), seed: PROPERTY.seed },
     );
   });
 

@@ -25,6 +25,8 @@ const DISPUTE_LABELS: Record<string, string> = {
   won: 'Won',
   lost: 'Lost',
   open: 'Open',
+  closed: 'Closed, money kept',
+  unknown: 'Unknown status: check Stripe',
 };
 
 /**

@@ -39,7 +39,10 @@ export default {
     voidedAt: { type: 'datetime' },
     voidReason: { type: 'text' },
     disputeId: { type: 'string' },
+    /** open | won | lost | closed | unknown (server/src/domain/ledger.ts DisputeStatus). */
     disputeStatus: { type: 'string' },
+    /** The gateway's own word for the dispute's status (Stripe's Dispute.status), shown to admins. */
+    disputeProviderStatus: { type: 'string' },
     disputedAmount: { type: 'integer', default: 0 },
     livemode: { type: 'boolean', default: false },
     mismatch: { type: 'text' },

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { liveSecretKeyProblem } from '../../utils/stripe-overrides';
 
 /**
  * The one place that builds the official Stripe SDK client. `apiBase` points it at another
@@ -33,7 +34,12 @@ export function parseApiBase(value: string): ApiBase {
 
 const cache = new Map<string, Stripe>();
 
+/** A live key pointed at another API base: refused before any client (or request) exists. */
+export class LiveKeyOverrideError extends Error {}
+
 export function createStripeClient(opts: StripeClientOptions): Stripe {
+  const refusal = liveSecretKeyProblem(opts.apiBase ?? null, opts.secretKey);
+  if (refusal) throw new LiveKeyOverrideError(refusal);
   const cacheKey = JSON.stringify([opts.secretKey, opts.apiBase ?? '', opts.maxNetworkRetries, opts.timeoutMs]);
   const cached = cache.get(cacheKey);
   if (cached) return cached;

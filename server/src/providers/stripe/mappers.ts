@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
-import type { NextAction, NextActionKind, PaymentStatus } from '../../domain';
+import type { DisputeStatus, NextAction, NextActionKind, PaymentStatus } from '../../domain';
 import type { PaymentMetadata, RefundMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
 
 /** Metadata keys on every Stripe object the plugin creates. */
@@ -67,9 +67,44 @@ export function mapRefund(r: Stripe.Refund): ProviderRefund {
   };
 }
 
+/** The literal members of a Stripe enum type, without the SDK's open-ended `OtherString`. */
+type KnownValues<T> = T extends string ? (string extends T ? never : T) : never;
+export type KnownStripeDisputeStatus = KnownValues<Stripe.Dispute.Status>;
+
+/**
+ * Every `Dispute.Status` of the pinned SDK (23.1.0), and what it means for the money. Typed as a
+ * complete Record so that an SDK upgrade adding a status fails the typecheck until it is mapped here.
+ * Sources: https://docs.stripe.com/api/disputes/object (status), https://docs.stripe.com/disputes/how-disputes-work
+ * (inquiries, chargebacks, appeals), https://docs.stripe.com/disputes/prevention-preview and
+ * https://docs.stripe.com/changelog/basil/2025-08-27/add-preventions-to-dispute (`prevented`).
+ */
+export const STRIPE_DISPUTE_STATUS: Record<KnownStripeDisputeStatus, Exclude<DisputeStatus, 'unknown'>> = {
+  // An inquiry (a "warning"): the issuer asks questions before any chargeback; answering it in time
+  // can keep it from escalating, so it is open and the admin is alerted.
+  warning_needs_response: 'open',
+  warning_under_review: 'open',
+  // The inquiry closed without becoming a chargeback: no money moved, nothing is disputed any more.
+  warning_closed: 'closed',
+  // A formal chargeback: the money was withdrawn until the network decides.
+  needs_response: 'open',
+  under_review: 'open',
+  // A second round after a decision (an appeal / pre-arbitration): still undecided, still open.
+  appeal_needs_response: 'open',
+  appeal_under_review: 'open',
+  won: 'won',
+  lost: 'lost',
+  // Blocked or resolved by a prevention service before it became a chargeback: the merchant keeps
+  // the money and pays no dispute fee, so it is neither open nor lost.
+  prevented: 'closed',
+};
+
+/** The money meaning of a Stripe dispute status; `unknown` for a status this SDK does not list. */
+export function disputeStatusOf(status: string): DisputeStatus {
+  return Object.prototype.hasOwnProperty.call(STRIPE_DISPUTE_STATUS, status) ? STRIPE_DISPUTE_STATUS[status as KnownStripeDisputeStatus] : 'unknown';
+}
+
 export function mapDispute(d: Stripe.Dispute): ProviderDispute {
-  const status = d.status === 'won' || d.status === 'warning_closed' ? 'won' : d.status === 'lost' ? 'lost' : 'open';
-  return { id: d.id, amount: d.amount, currency: d.currency.toUpperCase(), status, reason: d.reason ?? null };
+  return { id: d.id, amount: d.amount, currency: d.currency.toUpperCase(), status: disputeStatusOf(d.status), providerStatus: d.status, reason: d.reason ?? null };
 }
 
 function baseStatus(pi: Stripe.PaymentIntent): PaymentStatus {
@@ -94,7 +129,9 @@ function baseStatus(pi: Stripe.PaymentIntent): PaymentStatus {
 export function paymentStatus(pi: Stripe.PaymentIntent, amountRefunded: number, dispute: ProviderDispute | null): PaymentStatus {
   const base = baseStatus(pi);
   if (base !== 'succeeded') return base;
-  if (dispute && dispute.status !== 'won') return 'disputed';
+  // Open or lost: the money is (or may be) gone. Won, closed or prevented: kept. Unknown: the status
+  // from the charge alone; settlement keeps an earlier `disputed` and flags the invoice.
+  if (dispute && (dispute.status === 'open' || dispute.status === 'lost')) return 'disputed';
   if (amountRefunded >= pi.amount_received && pi.amount_received > 0) return 'refunded';
   if (amountRefunded > 0) return 'partially_refunded';
   return 'succeeded';

@@ -11,7 +11,7 @@ import { applyMetadata, type ParamReader } from '../form';
 import { newId, nowSeconds } from '../ids';
 import { listObjects } from '../pagination';
 import { DISPUTE_EVIDENCE } from '../params';
-import type { DisputeRecord, JsonObject, RequestContext } from '../types';
+import type { DisputeRecord, DisputeStatus, JsonObject, RequestContext } from '../types';
 import { createBalanceTransaction, renderBalanceTransaction } from './account';
 import { findCharge } from './charges';
 import { changedAttributes } from './events';
@@ -67,8 +67,17 @@ export function renderDispute(engine: Engine, dispute: DisputeRecord): JsonObjec
   };
 }
 
-/** Opens a dispute on a succeeded charge (control route / pm_card_createDispute). */
-export function openDispute(engine: Engine, chargeId: string, reason = 'fraudulent'): JsonObject {
+/**
+ * Statuses in which no money has left the balance: an inquiry (https://docs.stripe.com/disputes/how-disputes-work#inquiries,
+ * "funds aren't withdrawn") and a prevented dispute (https://docs.stripe.com/disputes/prevention-preview).
+ */
+const NO_WITHDRAWAL: readonly string[] = ['warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented'];
+
+/**
+ * Opens a dispute on a succeeded charge (control route / pm_card_createDispute), by default a
+ * chargeback (`needs_response`); `status` opens an inquiry or a prevented dispute instead.
+ */
+export function openDispute(engine: Engine, chargeId: string, reason = 'fraudulent', status: DisputeStatus = 'needs_response'): JsonObject {
   const charge = findCharge(engine, chargeId, null);
   const ctx = engine.systemContext(charge.livemode);
   if (charge.status !== 'succeeded') {
@@ -90,7 +99,7 @@ export function openDispute(engine: Engine, chargeId: string, reason = 'fraudule
     currency: charge.currency,
     charge: charge.id,
     payment_intent: charge.payment_intent,
-    status: 'needs_response',
+    status,
     reason,
     metadata: {},
     evidence: {},
@@ -98,23 +107,43 @@ export function openDispute(engine: Engine, chargeId: string, reason = 'fraudule
     balance_transactions: [],
     due_by: created + 7 * 86_400,
   };
-  const withdrawal = createBalanceTransaction(engine, {
-    livemode: dispute.livemode,
-    amount: -amount,
-    fee: DISPUTE_FEE,
-    currency: dispute.currency,
-    type: 'adjustment',
-    reporting_category: 'dispute',
-    source: dispute.id,
-    description: `Chargeback withdrawal for ${charge.id}`,
-  });
-  dispute.balance_transactions.push(withdrawal.id);
+  const withdrawn = !NO_WITHDRAWAL.includes(status);
+  if (withdrawn) {
+    const withdrawal = createBalanceTransaction(engine, {
+      livemode: dispute.livemode,
+      amount: -amount,
+      fee: DISPUTE_FEE,
+      currency: dispute.currency,
+      type: 'adjustment',
+      reporting_category: 'dispute',
+      source: dispute.id,
+      description: `Chargeback withdrawal for ${charge.id}`,
+    });
+    dispute.balance_transactions.push(withdrawal.id);
+  }
   engine.store.disputes.set(dispute.id, dispute);
   engine.store.created.disputes += 1;
   charge.disputed = true;
   engine.emit('charge.dispute.created', renderDispute(engine, dispute), ctx);
-  engine.emit('charge.dispute.funds_withdrawn', renderDispute(engine, dispute), ctx);
+  if (withdrawn) engine.emit('charge.dispute.funds_withdrawn', renderDispute(engine, dispute), ctx);
   return renderDispute(engine, dispute);
+}
+
+/**
+ * Control hook: the network or Stripe moves a dispute to `status` (any Dispute.Status, or an unknown
+ * string standing for one a later API version adds). Money movements are not modelled here; the
+ * event is `charge.dispute.closed` for the statuses Stripe closes a dispute with ("status changes to
+ * lost, warning_closed, or won", https://docs.stripe.com/api/events/types#event_types-charge.dispute.closed;
+ * prevented is final too), `charge.dispute.updated` otherwise.
+ */
+export function setDisputeStatus(engine: Engine, id: string, status: DisputeStatus): JsonObject {
+  const dispute = findDispute(engine, id, null);
+  const before = renderDispute(engine, dispute);
+  dispute.status = status;
+  const after = renderDispute(engine, dispute);
+  const closed = ['won', 'lost', 'warning_closed', 'prevented'].includes(status);
+  engine.emit(closed ? 'charge.dispute.closed' : 'charge.dispute.updated', after, engine.systemContext(dispute.livemode), changedAttributes(before, after));
+  return after;
 }
 
 function close(engine: Engine, dispute: DisputeRecord, outcome: 'won' | 'lost', ctx: RequestContext): JsonObject {
