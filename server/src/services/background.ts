@@ -52,7 +52,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         strapi.log.warn(`[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
       }
     }
-    return stale.length;
+    // Refunds whose outcome Stripe left unknown (a 500, a timeout) or whose call never finished
+    // (a crash): looked up at Stripe, booked or made under the next key (services/refunds).
+    let refunds = 0;
+    try {
+      refunds = await getService(strapi, 'refunds').reconcile();
+    } catch (error) {
+      strapi.log.warn(`[invoice-payments] reconciliation of refunds failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
+    return stale.length + refunds;
   }
 
   /**
