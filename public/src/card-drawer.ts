@@ -104,9 +104,34 @@ export function createCardDrawer(ctx: DrawerContext) {
       updateButton();
     }
 
+    /** A voucher, bank transfer or account verification already under way: show its next step, not a new form. */
+    function showNextStep(next: Intent): boolean {
+      const step = next.status === 'requires_action' ? next.nextAction : null;
+      if (!step || step.kind === 'authentication' || step.kind === 'qr_code') return false;
+      el.loading.hidden = true;
+      paid = true;
+      el.button.hidden = true;
+      if (el.amount) el.amount.disabled = true;
+      say(nextStepText(step, money(next.amount)), 'info');
+      if (step.url) appendLink(step.url, step.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions');
+      return true;
+    }
+
+    function appendLink(url: string, text: string): void {
+      const link = document.createElement('a');
+      link.href = url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.className = 'next-step-link';
+      link.textContent = text;
+      el.message.append(' ', link);
+    }
+
     async function mountPaymentElement(): Promise<void> {
       try {
-        showIntent(await ctx.api.intent());
+        const next = await ctx.api.intent();
+        if (showNextStep(next)) return;
+        showIntent(next);
       } catch (error) {
         el.loading.hidden = true;
         say(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.', 'error');
@@ -196,15 +221,7 @@ export function createCardDrawer(ctx: DrawerContext) {
         ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
         : successText(settled, view, money(intent.amount));
       say(text, waiting ? 'info' : 'success');
-      if (waiting && settled?.nextAction?.url) {
-        const link = document.createElement('a');
-        link.href = settled.nextAction.url;
-        link.target = '_blank';
-        link.rel = 'noopener';
-        link.className = 'next-step-link';
-        link.textContent = settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions';
-        el.message.append(' ', link);
-      }
+      if (waiting && settled?.nextAction?.url) appendLink(settled.nextAction.url, settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions');
       updateButton();
       el.button.hidden = true;
       // Closed while Stripe was still working: show the new status now; else after a moment.

@@ -276,4 +276,27 @@ describe('keyboard, screen readers and small screens', () => {
     expect((await readInvoice(pb.env, inv.documentId)).status).toBe('paid');
     expectCleanRun(watch);
   });
+
+  it('a voucher already under way: the drawer shows how to pay it instead of a new form, and nothing is cancelled', async () => {
+    const inv = await payableInvoice(pb.env, { currency: 'MXN', lineItems: [{ description: 'Consulting', quantity: 1, unitAmount: 50000 }] });
+    // The client chose OXXO earlier: Stripe is waiting for the voucher to be paid at a store.
+    const first = await pb.env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const pi = first.body.data.paymentIntentId as string;
+    await pb.env.stripe.paymentIntents.confirm(pi, { payment_method: 'pm_oxxo', return_url: 'http://localhost/return' });
+
+    const { page, watch } = await pb.open(payUrl(inv.token));
+    const pay = page.getByRole('button', { name: /^Pay / });
+    await until(() => pay.isEnabled(), Boolean, 'the Pay button to be ready');
+    await pay.click();
+    const drawer = page.getByRole('dialog', { name: `Invoice ${inv.row.number}` });
+    await expectText(drawer.getByRole('alert'), 'Your voucher for MX$500.00 is ready.');
+    expect(await drawer.getByRole('link', { name: 'Open the instructions' }).getAttribute('href')).toMatch(/^https:\/\//);
+    expect(await drawer.getByLabel('Card number').count()).toBe(0);
+    expect(await drawer.getByRole('button', { name: /^Pay / }).isVisible()).toBe(false);
+    await screenshot(page, 'pay', 'voucher-next-step');
+    expect((await pb.env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+    const rows = await paymentsOf(inv.documentId);
+    expect(rows.map((r: { paymentIntentId: string }) => r.paymentIntentId)).toEqual([pi]);
+    expectCleanRun(watch);
+  });
 });

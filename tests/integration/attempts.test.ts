@@ -197,3 +197,42 @@ it('the invoice schema keeps the attempt lease out of every API', async () => {
   const res = await http().get(`/api/invoice-payments/pay/${row.payToken}`);
   expect(JSON.stringify(res.body)).not.toMatch(/attemptLock/);
 });
+
+describe('defect 4: vouchers, bank transfers and microdeposits are payments in progress, never cancelled', () => {
+  it('an OXXO voucher waiting to be paid is handed back with its next step; other amounts and Checkout wait; paying it settles the invoice', async () => {
+    const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
+    const card = await intent(documentId, token);
+    const pi = card.body.data.paymentIntentId;
+    await payWith(env, pi, 'pm_oxxo');
+    expect((await env.stripe.paymentIntents.retrieve(pi)).next_action?.type).toBe('oxxo_display_details');
+
+    const confirmed = await confirm(documentId, token, pi);
+    expect(confirmed.body.data).toMatchObject({ paymentStatus: 'requires_action', nextAction: { kind: 'voucher', providerType: 'oxxo_display_details' } });
+    expect(confirmed.body.data.nextAction.url).toMatch(/^https:\/\//);
+
+    // Weeks later (far past the card-confirmation time), still not cancelled.
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 30 * 24 * 3600_000) } });
+    const again = await intent(documentId, token);
+    expect(again.body.data).toMatchObject({ paymentIntentId: pi, status: 'requires_action', nextAction: { kind: 'voucher' } });
+    const partial = await intent(documentId, token, 20000);
+    expect(partial.status).toBe(409);
+    expect(partial.body.error.message).toMatch(/by a voucher is already under way/);
+    expect((await checkout(documentId, token)).status).toBe(409);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+
+    env.standin.control.payVoucher(pi);
+    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    expect([paid.amountPaid, paid.balanceDue]).toEqual([50000, 0]);
+  });
+
+  it('ACH microdeposits: the client is told to verify the bank account, and the attempt stays live', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    const card = await intent(documentId, token);
+    const pi = card.body.data.paymentIntentId;
+    await payWith(env, pi, 'pm_usBankAccount_microdeposits');
+    const confirmed = await confirm(documentId, token, pi);
+    expect(confirmed.body.data).toMatchObject({ paymentStatus: 'requires_action', nextAction: { kind: 'verify_microdeposits', providerType: 'verify_with_microdeposits' } });
+    expect((await checkout(documentId, token)).status).toBe(409);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+  });
+});

@@ -563,7 +563,7 @@ export function confirmIntent(
         type: 'verify_with_microdeposits',
         verify_with_microdeposits: {
           arrival_date: nowSeconds() + 2 * 86_400,
-          hosted_verification_url: `${ctx.baseUrl}/_standin/microdeposits/${pi.id}`,
+          hosted_verification_url: `https://payments.stripe.com/microdeposit/pacs_test_${pi.id}`,
           microdeposit_type: 'amounts',
         },
       };
@@ -633,7 +633,9 @@ function awaitVoucher(
   voucher: VoucherType,
 ): JsonObject {
   const expiresAt = nowSeconds() + VOUCHER_DAYS[voucher] * 86_400;
-  const url = `${ctx.baseUrl}/_standin/vouchers/${pi.id}`;
+  // Stripe hosts these pages itself, always over https (payments.stripe.com); the stand-in serves
+  // no page there, it only returns an address of the same form.
+  const url = `https://payments.stripe.com/${voucher}/voucher/test_${pi.id}`;
   const number = randomDigits(voucher === 'boleto' ? 47 : 18);
   const details: Record<VoucherType, JsonObject> = {
     oxxo: { expires_after: expiresAt, hosted_voucher_url: url, number },
@@ -768,7 +770,7 @@ function bankTransferInstructions(pi: PaymentIntentRecord, ctx: RequestContext):
       amount_remaining: pi.amount,
       currency: pi.currency,
       financial_addresses: [chosen.financial],
-      hosted_instructions_url: `${ctx.baseUrl}/_standin/bank_transfers/${pi.id}`,
+      hosted_instructions_url: `https://payments.stripe.com/bank_transfers/instructions/test_${pi.id}`,
       reference: randomBase62(10).toUpperCase(),
       type: chosen.type,
     },
