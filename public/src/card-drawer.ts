@@ -3,7 +3,7 @@
  * amount (partial payments), the receipt email, and the Pay button. 3D Secure runs inside
  * stripe.confirmPayment; afterwards the server is asked to settle (the same code the webhook runs).
  */
-import type { PaymentIntentResult, Stripe, StripeElements } from '@stripe/stripe-js';
+import type { PaymentIntentResult, Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
 import { nextStepText, payButtonLabel, renderDrawer } from '../../server/src/pages/render';
 import type { InvoiceView } from '../../server/src/pages/view';
@@ -144,14 +144,24 @@ export function createCardDrawer(ctx: DrawerContext) {
         say(STRIPE_UNAVAILABLE, 'error');
         return;
       }
-      elements = stripe.elements({ clientSecret: intent!.clientSecret, appearance: { theme: 'stripe' } });
-      const paymentElement = elements.create('payment', { layout: 'tabs' });
-      paymentElement.on('ready', () => {
+      mountElements(intent!.clientSecret);
+    }
+
+    let paymentElement: StripePaymentElement | null = null;
+    /** (Re)builds the Payment Element for an intent: a new amount is a new intent (the old one is cancelled). */
+    function mountElements(clientSecret: string): void {
+      paymentElement?.destroy();
+      ready = false;
+      el.loading.hidden = false;
+      elements = stripe!.elements({ clientSecret, appearance: { theme: 'stripe' } });
+      const created = elements.create('payment', { layout: 'tabs' });
+      created.on('ready', () => {
         el.loading.hidden = true;
         ready = true;
         updateButton();
       });
-      paymentElement.mount(el.element);
+      created.mount(el.element);
+      paymentElement = created;
     }
 
     /** Partial payments: the typed amount becomes the intent's amount (server-checked), fee included. */
@@ -171,8 +181,10 @@ export function createCardDrawer(ctx: DrawerContext) {
       syncing = ctx.api
         .intent(minor)
         .then(async (next) => {
+          const previous = intent?.paymentIntentId;
           showIntent(next);
-          await elements?.fetchUpdates();
+          if (stripe && next.paymentIntentId !== previous) mountElements(next.clientSecret);
+          else await elements?.fetchUpdates();
         })
         .catch((error: unknown) => fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'))
         .finally(updateButton);

@@ -63,7 +63,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   // change is committed (the document service wraps each action in its own transaction, so this
   // runs outside it: never a provider call inside a transaction), before the editor gets the answer.
   strapi.documents.use(async (context, next) => {
-    if (context.uid !== UID.invoice || context.action !== 'update') return next();
+    if (context.uid !== UID.invoice || (context.action !== 'update' && context.action !== 'delete')) return next();
+    if (context.action === 'delete') {
+      // Money could still arrive for a deleted invoice (an open Checkout page, a voucher being
+      // paid) and would have nothing to be booked on: an invoice with any payment is voided instead.
+      const documentId = (context.params as { documentId?: string }).documentId;
+      const invoice = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['id'] })) as { id: number } | null) : null;
+      if (invoice && (await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0) {
+        throw new errors.ValidationError('This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (set its status to void): open payment pages are closed and its history is kept.');
+      }
+      return next();
+    }
     const documentId = (context.params as { documentId?: string }).documentId;
     const before = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['status', 'total'] })) as { status: string; total: number } | null) : null;
     const result = await next();

@@ -202,18 +202,22 @@ describe('attack: idempotency after faults', () => {
     expect(again.body.data.checkoutSessionId).toBe(res.body.data.checkoutSessionId);
   });
 
-  it('IDEM-3 a 500 on the amount update: the amount at Stripe is the one shown or the request fails; never an older one', async () => {
+  it('IDEM-3 a 500 while changing the amount: the live intent at Stripe is always for the amount shown; never an older one', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(50000));
     const a = await intent(documentId, token, 30000);
-    // Stripe saves the 500 under the key (the SDK's retries replay it); the server looks, then tries once more under a new revision.
-    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents/:id', status: 500, times: 2 });
+    // Stripe saves the 500 under the key (the SDK's retries replay it); the server looks at Stripe, then tries once more under a new key.
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents/:id/cancel', status: 500, times: 2 });
     const b = await intent(documentId, token, 10000);
     expect(b.status).toBe(502);
+    env.standin.control.clearFaults();
     const c = await intent(documentId, token, 10000);
     expect(c.status).toBe(200);
-    expect((await env.stripe.paymentIntents.retrieve(a.body.data.paymentIntentId)).amount).toBe(10000);
+    expect((await env.stripe.paymentIntents.retrieve(c.body.data.paymentIntentId)).amount).toBe(10000);
+    expect((await env.stripe.paymentIntents.retrieve(a.body.data.paymentIntentId)).status).toBe('canceled');
     const d = await intent(documentId, token, 30000);
     expect((await env.stripe.paymentIntents.retrieve(d.body.data.paymentIntentId)).amount).toBe(30000);
+    const live = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId && p.status !== 'canceled');
+    expect(live.map((p) => p.id)).toEqual([d.body.data.paymentIntentId]);
   });
 });
 

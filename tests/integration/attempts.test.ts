@@ -114,18 +114,76 @@ describe('overpayment: money that still arrives twice is refunded, or flagged', 
 });
 
 describe('defect 2: the amount charged is the amount shown', () => {
-  it('30000, 10000, 30000, 10000 on one invoice: Stripe holds the last amount asked, and that is what is booked', async () => {
+  it('30000, 10000, 30000, 10000 on one invoice: each amount is its own intent, the older ones are cancelled, and the last is what is booked', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(50000));
-    let last: { body: { data: { paymentIntentId: string; amount: number } } } | null = null;
+    const seen: string[] = [];
     for (const amount of [30000, 10000, 30000, 10000]) {
-      last = await intent(documentId, token, amount);
-      expect(last.body.data.amount).toBe(amount);
-      expect((await env.stripe.paymentIntents.retrieve(last.body.data.paymentIntentId)).amount).toBe(amount);
+      const res = await intent(documentId, token, amount);
+      expect(res.body.data.amount).toBe(amount);
+      expect((await env.stripe.paymentIntents.retrieve(res.body.data.paymentIntentId)).amount).toBe(amount);
+      seen.push(res.body.data.paymentIntentId);
     }
-    await payWith(env, last!.body.data.paymentIntentId, 'pm_card_visa');
+    const last = seen[seen.length - 1]!;
+    // A tab still showing an older amount cannot pay it: its intent was cancelled.
+    for (const old of seen.slice(0, -1)) {
+      expect((await env.stripe.paymentIntents.retrieve(old)).status).toBe('canceled');
+      await expect(payWith(env, old, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
+    }
+    await payWith(env, last, 'pm_card_visa');
     const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
     expect([invoice.amountPaid, invoice.balanceDue]).toEqual([10000, 40000]);
-    expect(await ours(documentId)).toHaveLength(1);
+    expect((await ours(documentId)).filter((p) => p.status !== 'canceled').map((p) => p.id)).toEqual([last]);
+  });
+
+  it('the same total split differently (the fee setting changed) is a new intent, so the split booked is the one shown', async () => {
+    const settings = env.app.strapi.plugin('invoice-payments').service('settings');
+    await settings.update({ feePercentBps: 300 }, { type: 'system' });
+    try {
+      const { documentId, token } = await payableInvoice(env, oneLine(20000));
+      const withFee = await intent(documentId, token, 5000);
+      await settings.update({ feePercentBps: 0 }, { type: 'system' });
+      const same = await intent(documentId, token, withFee.body.data.amount);
+      expect(same.body.data).toMatchObject({ amount: withFee.body.data.amount, fee: 0, portion: withFee.body.data.amount });
+      expect(same.body.data.paymentIntentId).not.toBe(withFee.body.data.paymentIntentId);
+      await payWith(env, same.body.data.paymentIntentId, 'pm_card_visa');
+      const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
+      expect(invoice.balanceDue).toBe(20000 - withFee.body.data.amount);
+    } finally {
+      await settings.update({ feePercentBps: 0 }, { type: 'system' });
+    }
+  });
+});
+
+describe('independent review: attempts that end, and invoices that go away', () => {
+  it('a Checkout session whose delayed payment failed never blocks the invoice: the client can pay again', async () => {
+    const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
+    const cs = await checkout(documentId, token);
+    env.standin.control.completeCheckout(cs.body.data.checkoutSessionId, { payment_method: 'pm_oxxo' });
+    const session = await env.stripe.checkout.sessions.retrieve(cs.body.data.checkoutSessionId);
+    expect([session.status, session.payment_status]).toEqual(['complete', 'unpaid']);
+    env.standin.control.expireVoucher(session.payment_intent as string);
+    await env.standin.control.flush();
+    const again = await intent(documentId, token);
+    expect(again.status).toBe(200);
+    expect(again.body.data.paymentIntentId).not.toBe(session.payment_intent);
+  });
+
+  it('voiding an invoice also ends a voucher under way (nothing is owed any more)', async () => {
+    const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
+    const card = await intent(documentId, token);
+    await payWith(env, card.body.data.paymentIntentId, 'pm_oxxo');
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
+    expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
+  });
+
+  it('an invoice with payments or attempts cannot be deleted (money could still arrive for it); one without can', async () => {
+    const { documentId, token } = await payableInvoice(env, oneLine(3000));
+    await intent(documentId, token);
+    await expect(env.app.strapi.documents(INVOICE).delete({ documentId })).rejects.toThrow(/cannot be deleted\. Void it instead/);
+    expect(await readInvoice(env, documentId)).toBeTruthy();
+    const untouched = await payableInvoice(env, oneLine(3000));
+    await env.app.strapi.documents(INVOICE).delete({ documentId: untouched.documentId });
+    expect(await readInvoice(env, untouched.documentId)).toBeNull();
   });
 });
 

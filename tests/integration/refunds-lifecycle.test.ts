@@ -150,10 +150,23 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     expect((await readInvoice(env, documentId)).amountRefunded).toBe(2500);
   });
 
-  it('not made at Stripe: 502, then resync looks at Stripe and makes it once under the next key generation', async () => {
+  it('a 500 before Stripe began executing (not saved): resync asks again under the same key, which Stripe then carries out once', async () => {
     const { payment, piId, documentId } = await cardPaid(10000);
-    // A 500 before Stripe began executing: not saved under the key, nothing made.
     env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 3, beforeExecution: true });
+    const res = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1000 });
+    expect(res.status).toBe(502);
+    expect((await refundRows(documentId))[0]).toMatchObject({ status: 'unknown', generation: 0 });
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(0);
+    expect((await adminPost(`/invoices/${documentId}/resync`)).status).toBe(200);
+    const [after] = await refundRows(documentId);
+    expect(after).toMatchObject({ status: 'succeeded', generation: 0 });
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data.map((r) => r.id)).toEqual([after.stripeRefundId]);
+  });
+
+  it('not made at Stripe, its 500 saved under the key: 502, then resync looks at Stripe, hears the saved 500 again, and makes it once under the next key generation', async () => {
+    const { payment, piId, documentId } = await cardPaid(10000);
+    // Stripe failed while executing and saved the 500: every retry under that key gets it again.
+    env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 1 });
     const res = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1000 });
     expect(res.status).toBe(502);
     const [row] = await refundRows(documentId);

@@ -91,8 +91,6 @@ export interface AttemptRules {
 export type AttemptDecision =
   /** Hand this attempt to the client again. */
   | { action: 'reuse' }
-  /** Reuse it with a new amount (only an open card payment can change its amount). */
-  | { action: 'update' }
   /** End it (cancel the payment / expire the session) before anything new is handed out. */
   | { action: 'end' }
   /** Leave it alone and tell the client why nothing new can start now. */
@@ -104,7 +102,7 @@ export type AttemptDecision =
 
 /**
  * What to do with each live attempt of an invoice when a client asks to pay `target`. At most one
- * attempt gets `reuse` or `update`; everything else that can take money is ended or blocks.
+ * attempt gets `reuse`; everything else that can take money is ended or blocks.
  */
 export function planAttempts(live: readonly LiveAttempt[], target: AttemptTarget, rules: AttemptRules): AttemptDecision[] {
   let chosen = false;
@@ -129,8 +127,11 @@ export function planAttempts(live: readonly LiveAttempt[], target: AttemptTarget
     if (chosen || a.mode !== target.mode) return { action: 'end' };
     const same = a.amount === target.amount && a.portion === target.portion;
     if (a.mode === 'element') {
+      // Another amount is another payment: the old one is ended and a new one made, never
+      // changed in place, since a tab still showing the old amount could confirm it at the new one.
+      if (!same) return { action: 'end' };
       chosen = true;
-      return same ? { action: 'reuse' } : { action: 'update' };
+      return { action: 'reuse' };
     }
     const longEnough = a.expiresAtMs === null || a.expiresAtMs - rules.nowMs >= rules.minCheckoutLifetimeMs;
     if (same && a.ui === target.ui && longEnough) {

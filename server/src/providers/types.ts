@@ -185,7 +185,6 @@ export interface PaymentProvider {
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
   /** `withRefunds`: list the payment's refunds even when none looks refunded now (a failed refund un-refunds the charge). */
   retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<ProviderPayment>;
-  updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment>;
   /** Ends a payment that has not succeeded; refused by the gateway once money moved. */
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Payments created since `createdAfter` (unix seconds) whose metadata carries this attempt id. */

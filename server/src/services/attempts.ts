@@ -38,7 +38,6 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processing'] as const;
 
 export interface AttemptRow extends PaymentRecord {
-  attemptRevision: number | null;
   actionSince: string | Date | null;
   nextActionKey: string | null;
   createdAt: string | Date;
@@ -169,8 +168,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         let p: ProviderPayment | undefined;
         if (s.status === 'expired') current = { state: 'ended' };
         else if (s.status === 'complete') {
+          // A completed session never takes a payment again: what counts is its payment. A delayed
+          // method that failed (a bank debit, an expired voucher) leaves it over, not processing.
           p = s.paymentId ? await provider.retrievePayment(s.paymentId) : undefined;
-          current = s.paymentStatus === 'paid' || (p && isCollectedPaymentStatus(p.status)) ? { state: 'succeeded' } : { state: 'processing' };
+          if (s.paymentStatus === 'paid' || (p && isCollectedPaymentStatus(p.status))) current = { state: 'succeeded' };
+          else if (p?.status === 'processing') current = { state: 'processing' };
+          else if (p?.status === 'requires_action') current = stateOfPayment(p, row, nowMs);
+          else if (p) current = { state: 'ended' };
+          else current = { state: 'processing' };
         }
         out.push({ row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
       } else if (row.paymentIntentId) {
@@ -266,7 +271,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     // Money that arrived comes first: settle it, then plan again on the new balance.
     const arrived = observed.filter((_, i) => decisions[i]!.action === 'settle' || decisions[i]!.action === 'gone');
-    for (const o of arrived) await settle(o, actor, lease);
+    for (const o of arrived) {
+      await settle(o, actor, lease);
+      // Over for good (a completed session whose delayed payment failed): off the live list.
+      if (o.live.current.state === 'ended') await markEnded(o.row.id);
+    }
     if (observed.some((_, i) => decisions[i]!.action === 'settle')) return 'again';
     const blocked = decisions.find((d): d is Extract<AttemptDecision, { action: 'block' }> => d.action === 'block');
     if (blocked) throw conflict(blockedMessage(blocked, formatMinor(observed[decisions.indexOf(blocked)]!.live.amount, invoice.currency), abandonMinutes), blocked.reason === 'processing' ? 'PaymentProcessing' : 'PaymentInProgress', blocked.nextAction ? { nextAction: blocked.nextAction } : {});
@@ -282,39 +291,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
 
     const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion: request.portion, fee: request.fee, attemptId: lease };
-    const chosenIndex = decisions.findIndex((d) => d.action === 'reuse' || d.action === 'update');
+    const chosenIndex = decisions.findIndex((d) => d.action === 'reuse');
     const chosen = chosenIndex >= 0 ? observed[chosenIndex]! : null;
     const since = Math.floor(nowMs / 1000) - 60;
     let payment: ProviderPayment | undefined;
     let session: ProviderCheckoutSession | undefined;
-    let outcome: 'created' | 'reused' | 'updated';
+    let outcome: 'created' | 'reused';
 
-    if (chosen && decisions[chosenIndex]!.action === 'reuse') {
+    if (chosen) {
       outcome = 'reused';
       payment = chosen.payment;
       session = chosen.session;
-    } else if (chosen) {
-      // A new revision for every amount change, saved before the call: two updates never share a
-      // key, so Stripe never replays an older amount (30000 -> 10000 -> 30000 -> 10000).
-      outcome = 'updated';
-      const pi = chosen.row.paymentIntentId!;
-      const stripeMeta = { ...metadata, attemptId: chosen.payment?.metadata?.attemptId ?? lease };
-      let revision = chosen.row.attemptRevision ?? 0;
-      for (let tries = 0; !payment; tries++) {
-        // A new revision for every try, saved before the call: two updates never share a key, so
-        // Stripe never replays an older amount (30000 -> 10000 -> 30000 -> 10000), nor a saved 500.
-        revision += 1;
-        await payments().update({ where: { id: chosen.row.id }, data: { attemptRevision: revision } });
-        try {
-          payment = await provider.updatePaymentAmount(pi, amount, stripeMeta, requestKey('piu', pi, { amount, metadata: stripeMeta, revision }));
-        } catch (error) {
-          if (!(error instanceof ProviderRequestError) || !error.outcomeUnknown) throw error;
-          // Look before trying again: the update may have gone through.
-          const now = await provider.retrievePayment(pi);
-          if (now.amount === amount && now.metadata?.portion === request.portion && now.metadata?.fee === request.fee) payment = now;
-          else if (tries >= 1) throw error;
-        }
-      }
     } else if (request.mode === 'element') {
       outcome = 'created';
       const params = { amount, currency: invoice.currency, metadata, description: `Invoice ${invoice.number}`, receiptEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null };
@@ -347,8 +334,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // Record it, unless the invoice moved on meanwhile (a webhook settled a payment, an admin
     // recorded one): then the attempt just made is for a stale amount and is ended again.
     const recorded = await withInvoiceLock(strapi, invoice.documentId, async (now) => {
-      if (now.balanceDue !== invoice.balanceDue || now.status === 'void' || now.status === 'paid') return null;
-      if (payment && (outcome !== 'reused' || !chosen)) {
+      // The lease ran out meanwhile (a very slow provider): another round may be planning too.
+      const stillOurs = (now as InvoiceRow & { attemptLockToken?: string | null }).attemptLockToken === lease;
+      if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.status === 'void' || now.status === 'paid') return null;
+      if (payment && outcome === 'created') {
         const row = await payments().findOne({ where: { paymentIntentId: payment.id } });
         if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
         else {
@@ -420,7 +409,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         for (const o of observed) {
           if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
             await settle(o, actor, lease);
-          } else if (endAfterSettlement(o.live.current, invoice.balanceDue)) {
+          } else if (endAfterSettlement(o.live.current, invoice.status === 'void' ? 0 : invoice.balanceDue)) {
             if (await end(provider, o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
             else await settle(o, actor, lease);
           }

@@ -12,7 +12,8 @@ import {
   type RefundStatus,
 } from '../domain/refunds';
 import { ProviderRequestError, type CreateRefundInput, type ProviderPayment, type ProviderRefund } from '../providers/types';
-import { UID } from '../utils/plugin-id';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { PluginConfig } from '../config';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, PluginError } from '../utils/errors';
@@ -102,8 +103,10 @@ export interface RefundOutcome {
 
 type ProviderAnswer = { ok: true; refund: ProviderRefund } | { ok: false; error: ProviderRequestError };
 
-/** A reservation whose provider call may still be running: after this, a crash is assumed. */
-const STALE_RESERVATION_MS = 3 * 60_000;
+/** Past the slowest a provider call can take (timeout × tries) plus a margin, a crash is assumed. */
+function staleReservationMs(stripe: { timeoutMs: number; maxNetworkRetries: number }): number {
+  return Math.max(3 * 60_000, stripe.timeoutMs * (stripe.maxNetworkRetries + 1) + 60_000);
+}
 
 /**
  * Stripe's `failure_reason` values (https://docs.stripe.com/api/refunds/object, SDK 23.1.0
@@ -230,6 +233,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const r of p.refunds) {
       let row: RefundRow | null = null;
       if (r.localId) row = (await refunds().findOne({ where: { documentId: r.localId }, populate: ['payment'] })) as RefundRow | null;
+      // Two refunds carrying one reservation's id (made twice despite everything): the second gets a
+      // row of its own, so the ledger counts what Stripe really refunded.
+      if (row?.stripeRefundId && row.stripeRefundId !== r.id) row = null;
       if (!row) row = (await refunds().findOne({ where: { stripeRefundId: r.id }, populate: ['payment'] })) as RefundRow | null;
       if (row) {
         await applyOne(row, r, ctx.actor, ctx.eventId ?? null);
@@ -327,7 +333,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * generation. Outside any lock; each row is claimed under the lock before it is retried.
    */
   async function resolveOutstanding(paymentRowId: number, actor: Actor): Promise<RefundRow[]> {
-    const staleBefore = Date.now() - STALE_RESERVATION_MS;
+    const staleBefore = Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
     const open = (await rowsOf(paymentRowId)).filter((r) => r.status === 'unknown' || (r.status === 'pending' && !r.stripeRefundId && new Date(r.updatedAt).getTime() < staleBefore));
     if (!open.length) return [];
     const piId = open[0]!.paymentIntentId;
@@ -347,7 +353,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         resolved.push(await finish(row, invoiceDocumentId, { ok: true, refund: found }, actor));
         continue;
       }
-      // Not made: claim the row for one retry under the next generation (never the same key).
+      // Not listed yet does not prove "not made": the first request may still be running (a
+      // timeout, or the SDK's retry refused with a 409 while it ran). Ask again under the SAME key
+      // first: Stripe answers with what it saved (a refund: made; a 5xx: that request finished,
+      // and the list above would show what it made), or refuses while it still runs
+      // (https://docs.stripe.com/api/idempotent_requests). Only a finished request that made
+      // nothing moves on to the next key.
+      const probe = await callProvider(row, piId, invoiceDocumentId, paymentRowId, row.generation ?? 0);
+      if (probe.ok) {
+        resolved.push(await finish(row, invoiceDocumentId, probe, actor));
+        continue;
+      }
+      const finished = (probe.error.httpStatus ?? 0) >= 500;
+      if (!finished) {
+        // Still running, or Stripe unreachable (or a refusal, which finish() records as such).
+        resolved.push(await finish(row, invoiceDocumentId, probe, actor));
+        continue;
+      }
       const generation = (row.generation ?? 0) + 1;
       const claimed = await withInvoiceLock(strapi, invoiceDocumentId, async () => {
         const { count } = await refunds().updateMany({ where: { id: row.id, status: row.status, generation: row.generation ?? 0 }, data: { status: 'pending', generation, lastError: null } });
@@ -477,7 +499,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * a crash). Returns how many rows were looked at.
      */
     async reconcile(limit = 50): Promise<number> {
-      const staleBefore = new Date(Date.now() - STALE_RESERVATION_MS);
+      const staleBefore = new Date(Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe));
       const open = (await refunds().findMany({
         where: { $or: [{ status: 'unknown' }, { status: 'pending', stripeRefundId: null, updatedAt: { $lt: staleBefore } }] },
         populate: ['payment'],

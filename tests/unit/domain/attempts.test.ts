@@ -8,13 +8,14 @@ const element = (amount: number, current: AttemptState = { state: 'open' }, port
 const session = (amount: number, ui: 'hosted' | 'embedded' = 'hosted', expiresInMs = 23 * 3600_000, portion = amount): LiveAttempt => ({ mode: 'checkout', amount, portion, ui, expiresAtMs: NOW + expiresInMs, current: { state: 'open' } });
 
 describe('planAttempts: one live attempt per invoice', () => {
-  it('reuses an open payment of the same amount, updates one of another amount', () => {
+  it('reuses an open payment of the same amount; one of another amount is ended, never changed in place', () => {
     expect(planAttempts([element(3000)], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)).toEqual([{ action: 'reuse' }]);
-    expect(planAttempts([element(3000)], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)).toEqual([{ action: 'update' }]);
+    // A tab still showing $30.00 could otherwise confirm the same intent at the new amount.
+    expect(planAttempts([element(3000)], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)).toEqual([{ action: 'end' }]);
   });
 
   it('treats the same total split differently (the fee setting changed) as another request', () => {
-    expect(planAttempts([element(5155, { state: 'open' }, 5000)], { mode: 'element', amount: 5155, portion: 5155, ui: null }, rules)).toEqual([{ action: 'update' }]);
+    expect(planAttempts([element(5155, { state: 'open' }, 5000)], { mode: 'element', amount: 5155, portion: 5155, ui: null }, rules)).toEqual([{ action: 'end' }]);
     expect(planAttempts([session(5155, 'hosted', 23 * 3600_000, 5000)], { mode: 'checkout', amount: 5155, portion: 5155, ui: 'hosted' }, rules)).toEqual([{ action: 'end' }]);
   });
 
@@ -61,12 +62,12 @@ describe('planAttempts: one live attempt per invoice', () => {
       fc.property(fc.array(attempt, { maxLength: 6 }), fc.record({ mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'), amount: fc.constantFrom(1000, 3000), ui: fc.constantFrom<'hosted' | 'embedded'>('hosted', 'embedded') }), (live, t) => {
         const target = { ...t, portion: t.amount, ui: t.mode === 'checkout' ? t.ui : null };
         const decisions = planAttempts(live, target, rules);
-        const handed = decisions.filter((d) => d.action === 'reuse' || d.action === 'update').length;
+        const handed = decisions.filter((d) => d.action === 'reuse').length;
         expect(handed).toBeLessThanOrEqual(1);
         // Whatever is still open after the plan is the one handed out, or something blocks the request.
         const blocked = decisions.some((d) => d.action === 'block');
         live.forEach((a, i) => {
-          if (a.current.state === 'open' && !blocked) expect(['reuse', 'update', 'end']).toContain(decisions[i]!.action);
+          if (a.current.state === 'open' && !blocked) expect(['reuse', 'end']).toContain(decisions[i]!.action);
         });
       }),
       { seed: 4242, numRuns: 300 },

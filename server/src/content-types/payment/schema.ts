@@ -51,8 +51,6 @@ export default {
     failureNotifiedAt: { type: 'datetime' },
     disputeAlertedAt: { type: 'datetime' },
     idempotencyKey: { type: 'string' },
-    /** Amount updates made on this attempt: each update's idempotency key has its own revision. */
-    attemptRevision: { type: 'integer', default: 0 },
     /** When the plugin first saw it waiting on the customer (requires_action): abandonment is timed from here. */
     actionSince: { type: 'datetime' },
     nextActionType: { type: 'string' },

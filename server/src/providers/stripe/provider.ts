@@ -5,7 +5,6 @@ import {
   type CreateCheckoutInput,
   type CreatePaymentInput,
   type CreateRefundInput,
-  type PaymentMetadata,
   type PaymentProvider,
   type ProviderAccount,
   type ProviderCheckoutSession,
@@ -66,11 +65,6 @@ export class StripeProvider implements PaymentProvider {
       dispute = list.data[0] ? mapDispute(list.data[0]) : null;
     }
     return mapPayment(pi, charge, refunds, dispute, listed);
-  }
-
-  async updatePaymentAmount(id: string, amount: number, metadata: PaymentMetadata, idempotencyKey: string): Promise<ProviderPayment> {
-    const pi = await this.call(() => this.stripe.paymentIntents.update(id, { amount, metadata: toStripeMetadata(metadata) }, { idempotencyKey }));
-    return mapPayment(pi, null, [], null);
   }
 
   async cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment> {

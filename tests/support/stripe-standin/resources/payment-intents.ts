@@ -554,7 +554,7 @@ export function confirmIntent(
     case 'voucher':
       return awaitVoucher(engine, pi, pm, previous, ctx, template.behavior.voucher);
     case 'bank_transfer':
-      awaitAction(engine, pi, pm, previous, ctx, bankTransferInstructions(pi, ctx));
+      awaitAction(engine, pi, pm, previous, ctx, bankTransferInstructions(pi));
       return renderPaymentIntent(engine, pi);
     case 'microdeposits': {
       // https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#web-verify-with-microdeposits:
@@ -731,7 +731,7 @@ export function expireVoucher(engine: Engine, id: string): JsonObject {
  * the virtual account for the currency, `amount_remaining` going down as funds arrive
  * (https://docs.stripe.com/payments/bank-transfers/accept-a-payment).
  */
-function bankTransferInstructions(pi: PaymentIntentRecord, ctx: RequestContext): JsonObject {
+function bankTransferInstructions(pi: PaymentIntentRecord): JsonObject {
   const address = {
     city: 'San Francisco',
     country: 'US',
