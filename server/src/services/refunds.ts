@@ -75,6 +75,7 @@ export interface RefundRow {
   idempotencyKey: string | null;
   generation: number | null;
   lastError: string | null;
+  unanswered: boolean | null;
   failureRecordedAt: string | Date | null;
   createdAt: string | Date;
   updatedAt: string | Date;
@@ -310,7 +311,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       } else if (answer.error.retryable) {
         // A 500, a timeout or no answer: Stripe may have made it. Look before trying again.
-        saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message }, populate: ['payment'] })) as RefundRow;
+        saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message, unanswered: true }, populate: ['payment'] })) as RefundRow;
         await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
       } else {
         // Stripe refused it (a 4xx): nothing was made, the amount is free again.
@@ -395,10 +396,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     // 1. Earlier attempts whose outcome is unknown: settle them first; a retry of this very request gets its refund.
     const resolved = await resolveOutstanding(payment.id, req.actor);
+    // A request without a key, identical to one whose answer was lost (a 502) and that Stripe made
+    // meanwhile (the webhook booked it): the same request tried again, so it gets that refund,
+    // once. The next identical request is a new refund.
+    if (!req.clientKey) {
+      const lost = (await rowsOf(payment.id)).find((r) => r.unanswered && r.stripeRefundId && matches(r, req) && !resolved.some((x) => x.id === r.id));
+      if (lost) {
+        await refunds().update({ where: { id: lost.id }, data: { unanswered: false } });
+        if (isFinalRefundStatus(lost.status) && lost.status !== 'succeeded') {
+          // It failed or was canceled meanwhile: nothing was refunded, so this one is made anew below.
+        } else return { refund: viewOf(lost), invoiceDocumentId, replayed: true };
+      }
+    }
     const mine = resolved.find((r) => matches(r, req));
     if (mine) {
       if (mine.status === 'failed' && mine.failureReason === 'provider_refused') throw badGateway(`Stripe refused the refund: ${mine.lastError ?? 'no reason given'}`, { refund: mine.documentId });
       if (mine.status === 'unknown') throw badGateway('Stripe still did not confirm the refund. It is recorded as unconfirmed and will not be made twice: try again in a moment, or use "Resync with Stripe".', { refund: mine.documentId });
+      if (mine.unanswered) await refunds().update({ where: { id: mine.id }, data: { unanswered: false } });
       return { refund: viewOf(mine), invoiceDocumentId, replayed: true };
     }
 

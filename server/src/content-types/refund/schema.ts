@@ -35,6 +35,8 @@ export default {
     idempotencyKey: { type: 'string' },
     generation: { type: 'integer', default: 0 },
     /** The last provider error for this refund (no secrets: the provider's safe message). */
+    /** The requester was answered with an unknown outcome (a 502) and has not been told the result yet. */
+    unanswered: { type: 'boolean', default: false },
     lastError: { type: 'text' },
     /** Set when the failure was written to the audit log and the notice queued: once per refund. */
     failureRecordedAt: { type: 'datetime' },
