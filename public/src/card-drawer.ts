@@ -111,7 +111,10 @@ export function createCardDrawer(ctx: DrawerContext) {
       el.loading.hidden = true;
       paid = true;
       el.button.hidden = true;
-      if (el.amount) el.amount.disabled = true;
+      // Nothing to type: the payment exists, only its next step is shown.
+      for (const node of [el.email, document.querySelector('label[for="pay-email"]'), el.element, el.amount, document.querySelector('label[for="pay-amount"]')]) {
+        if (node instanceof HTMLElement) node.hidden = true;
+      }
       say(nextStepText(step, money(next.amount)), 'info');
       if (step.url) appendLink(step.url, step.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions');
       return true;

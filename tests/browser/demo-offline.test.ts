@@ -152,7 +152,8 @@ describe('stripe.jsUrl not set (production)', () => {
       const inv = await payableInvoice(pb.env);
       const res = await pb.env.app.http().get(payUrl(inv.token));
       expect(res.headers['content-security-policy']).toBe(STRIPE_PAGE_CSP);
-      expect(directives(STRIPE_PAGE_CSP).get('script-src')).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com']);
+      // Stripe's security guide: Stripe.js, plus checkout.stripe.com for Checkout (issue 10, defect 6).
+      expect(directives(STRIPE_PAGE_CSP).get('script-src')).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com', 'https://checkout.stripe.com']);
       expect(STRIPE_PAGE_CSP).not.toContain(standin);
       expect(pageData(res.text)).not.toHaveProperty('stripeJsUrl');
     } finally {

@@ -168,6 +168,8 @@ describe('amounts', () => {
 
     await amount.fill('500');
     await amount.press('Tab');
+    // A new amount is a new payment (the old one is cancelled): the card form reloads for it first.
+    await until(() => drawer.getByRole('button', { name: 'Pay $500.00' }).isEnabled(), Boolean, 'the card form to reload for $500.00');
     await payIn(drawer, CARDS.visa, 'Pay $500.00');
     await expectText(drawer.getByRole('alert'), 'Payment successful! Remaining balance: $1,327.50.');
     await drawer.waitFor({ state: 'hidden', timeout: 8000 });
@@ -289,7 +291,7 @@ describe('keyboard, screen readers and small screens', () => {
     await until(() => pay.isEnabled(), Boolean, 'the Pay button to be ready');
     await pay.click();
     const drawer = page.getByRole('dialog', { name: `Invoice ${inv.row.number}` });
-    await expectText(drawer.getByRole('alert'), 'Your voucher for MX$500.00 is ready.');
+    await expectText(drawer.getByRole('alert'), /^Your voucher for MX\$500\.00 is ready\. Pay it before \d{4}-\d{2}-\d{2} at one of the listed stores or banks/);
     expect(await drawer.getByRole('link', { name: 'Open the instructions' }).getAttribute('href')).toMatch(/^https:\/\//);
     expect(await drawer.getByLabel('Card number').count()).toBe(0);
     expect(await drawer.getByRole('button', { name: /^Pay / }).isVisible()).toBe(false);
