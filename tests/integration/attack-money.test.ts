@@ -3,7 +3,7 @@
  * balance, or a stale amount, against the real booted app and the Stripe stand-in.
  * A failing test here is a finding; see the report for the Stripe references.
  */
-import { bootPayments, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import { bootPayments, intentMadeElsewhere, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
 
 let env: PaymentsEnv;
@@ -219,7 +219,7 @@ describe('attack: overpayment refunds', () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
-    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
     await payWith(env, other.id, 'pm_card_visa');
     env.standin.control.setDelivery({ paused: false });
@@ -244,7 +244,7 @@ describe('attack: overpayment refunds', () => {
     const other = await payableInvoice(env, oneLine(1234));
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
-    const dash = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    const dash = await intentMadeElsewhere(env, documentId);
     await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
     await payWith(env, dash.id, 'pm_card_visa');
     env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', timeoutMs: 4000, times: 1 });

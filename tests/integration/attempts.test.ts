@@ -2,7 +2,7 @@
  * One live payment attempt per invoice (issue 10, defects 1, 2, 4 and 8), against the real booted
  * app and the Stripe stand-in. Each test here failed on the code before the attempts service.
  */
-import { bootPayments, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import { bootPayments, intentMadeElsewhere, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 
 let env: PaymentsEnv;
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
     // An intent made elsewhere for this invoice (an old tab of an earlier version, the Dashboard).
-    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, other.id, 'pm_card_visa');
     await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
     const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId), (p) => p.status === 'canceled');
@@ -78,7 +78,7 @@ describe('overpayment: money that still arrives twice is refunded, or flagged', 
   async function payTwiceBeforeWebhooks(documentId: string, token: string) {
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
-    const other = await env.stripe.paymentIntents.create({ amount: 3000, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: '3000', invoice_payments_fee: '0' } });
+    const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
     await payWith(env, other.id, 'pm_card_visa');
     env.standin.control.setDelivery({ paused: false });

@@ -113,6 +113,14 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
   return value;
 }
 
+/**
+ * A PaymentIntent for this invoice made outside the plugin's attempt rules (an old tab of an earlier
+ * version, the Stripe Dashboard), carrying the plugin's metadata so settlement books it.
+ */
+export function intentMadeElsewhere(env: PaymentsEnv, documentId: string, amount = 3000) {
+  return env.stripe.paymentIntents.create({ amount, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: String(amount), invoice_payments_fee: '0' } });
+}
+
 /** Confirms an intent as the browser's Stripe.js would, with a test payment method. */
 export async function payWith(env: PaymentsEnv, paymentIntentId: string, paymentMethod: string) {
   try {

@@ -698,22 +698,23 @@ function expireVoucherIntent(engine: Engine, pi: PaymentIntentRecord, ctx: Reque
   if (!voucher) throw notAwaiting(engine, pi, 'a voucher payment');
   const pm = pendingMethod(engine, pi);
   const previous = pi.status;
+  attemptFailed(engine, pi, pm, previous, ctx, 'payment_intent_payment_attempt_expired', `The ${voucher} voucher expired before the customer paid it.`);
+  return renderPaymentIntent(engine, pi);
+}
+
+/**
+ * The customer's attempt ended without money (authentication failed, a voucher expired): the
+ * intent goes back to requires_payment_method with last_payment_error and emits
+ * payment_intent.payment_failed (https://docs.stripe.com/payments/paymentintents/lifecycle).
+ */
+function attemptFailed(engine: Engine, pi: PaymentIntentRecord, pm: PaymentMethodRecord, previous: PaymentIntentStatus, ctx: RequestContext, code: string, message: string): void {
   pi.status = 'requires_payment_method';
   pi.next_action = null;
   pi.payment_method = null;
   pi.pending_payment_method = null;
-  pi.last_payment_error = {
-    type: 'invalid_request_error',
-    code: 'payment_intent_payment_attempt_expired',
-    decline_code: null,
-    message: `The ${voucher} voucher expired before the customer paid it.`,
-    payment_method: pm.id,
-    charge: null,
-    advice_code: null,
-  };
+  pi.last_payment_error = { type: 'invalid_request_error', code, decline_code: null, message, payment_method: pm.id, charge: null, advice_code: null };
   engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);
-  return renderPaymentIntent(engine, pi);
 }
 
 export function payVoucher(engine: Engine, id: string): JsonObject {
@@ -917,21 +918,7 @@ export function authenticateIntent(engine: Engine, id: string, outcome: 'succeed
   if (outcome === 'succeed') {
     succeed(engine, pi, pm, previous, ctx, true);
   } else {
-    pi.status = 'requires_payment_method';
-    pi.next_action = null;
-    pi.payment_method = null;
-    pi.pending_payment_method = null;
-    pi.last_payment_error = {
-      type: 'invalid_request_error',
-      code: 'payment_intent_authentication_failure',
-      decline_code: null,
-      message: AUTHENTICATION_FAILURE,
-      payment_method: pm.id,
-      charge: null,
-      advice_code: null,
-    };
-    engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
-    transition(engine, pi, previous, ctx);
+    attemptFailed(engine, pi, pm, previous, ctx, 'payment_intent_authentication_failure', AUTHENTICATION_FAILURE);
   }
   return renderPaymentIntent(engine, pi);
 }
