@@ -53,7 +53,7 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 export interface InvoiceRow {
   documentId: string;
   number: string;
-  status: InvoiceStatus;
+  state: InvoiceStatus;
   currency: string;
   total: number;
   balanceDue: number;

@@ -173,7 +173,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
       // On a voided invoice nothing is owed: all of it is surplus.
       const net = saved.amount - saved.amountRefunded;
-      overpaid = collectedNow ? (updated.status === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
+      overpaid = collectedNow ? (updated.state === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
       if (changed) {
         await getService(strapi, 'audit').log({
           action: `payment.${status}`,

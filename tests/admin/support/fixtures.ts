@@ -75,7 +75,7 @@ export function invoiceDetail(overrides: Partial<InvoiceDetailResponse['invoice'
     invoice: {
       documentId: 'inv-1',
       number: 'INV-1042',
-      status: 'sent',
+      state: 'sent',
       currency: 'USD',
       total: 182750,
       balanceDue: 182750,
