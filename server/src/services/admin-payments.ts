@@ -27,6 +27,8 @@ const refundSchema = z
   .object({
     amount: z.number().int('The amount must be whole minor units.').positive('The amount must be above zero.').optional(),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+    // What the refund means for the invoice; omitted = the "Refunds" setting's default.
+    invoiceEffect: z.enum(['reopen', 'keep_paid'], { message: 'Choose whether the refund reopens the balance ("reopen") or keeps the invoice paid ("keep_paid").' }).optional(),
     idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
   })
   .strict();
@@ -107,6 +109,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
+          // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
+          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
           dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
@@ -190,6 +194,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         paymentDocumentId,
         amount: input.amount,
         reason: input.reason ?? null,
+        invoiceEffect: input.invoiceEffect,
         actor,
         purpose: 'admin',
         clientKey: input.idempotencyKey ?? null,
