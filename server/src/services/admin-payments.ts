@@ -103,6 +103,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           amountRefundedFormatted: formatMinor(Number(invoice.amountRefunded ?? 0), invoice.currency),
           currencyExponent: currencyExponent(invoice.currency),
           amountStep: amountStep(invoice.currency),
+          // What the refund dialog proposes for "what does this refund mean for the invoice".
+          refundDefault: (await getService(strapi, 'settings').load()).refundPolicy,
           payLink: payToken ? getService(strapi, "notifications").payLink({ ...(invoice as unknown as Record<string, unknown>), payToken } as never) : null,
         },
         payments: payments.map((p) => ({
@@ -158,7 +160,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
-        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
+        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, currency: invoice.currency, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
         return { payment, invoice: updated };
       });
       if (!result) throw notFound('No such invoice.');
@@ -176,7 +178,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
         const updated = await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} });
-        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, reason } });
+        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason } });
         return updated;
       });
       return { invoice: result };

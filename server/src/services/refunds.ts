@@ -329,7 +329,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } else if (answer.error.retryable) {
         // A 500, a timeout or no answer: Stripe may have made it. Look before trying again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message, unanswered: true }, populate: ['payment'] })) as RefundRow;
-        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
+        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, currency: row.currency, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
       } else {
         // Stripe refused it (a 4xx): nothing was made, the amount is free again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'failed', failureReason: 'provider_refused', lastError: answer.error.message }, populate: ['payment'] })) as RefundRow;
