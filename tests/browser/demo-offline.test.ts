@@ -92,6 +92,8 @@ describe('stripe.jsUrl set (the offline demo)', () => {
     const inv = await payableInvoice(pb.env, { billingEmail: 'demo@example.test' });
     const { page, watch } = await pb.open(payUrl(inv.token));
     await expectText(page.locator('#invoice-status'), 'Status: Due');
+    // What a browser asks for on its own with every page: the demo app answered it with a 500.
+    expect(await page.evaluate(async () => (await fetch('/favicon.ico')).status)).toBeLessThan(500);
 
     const drawer = await openDrawer(page, inv.row.number);
     await expectText(drawer.locator('.standin-payment-element p'), 'Stripe.js stand-in (test only)');
@@ -108,6 +110,8 @@ describe('stripe.jsUrl set (the offline demo)', () => {
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
     expectCleanRun(watch);
+    // No request of the whole pay-page load (page, assets, favicon, API) answered with a 5xx.
+    expect(watch.serverErrors).toEqual([]);
   });
 
   it('runs the 3-D Secure challenge against the stand-in’s control route', async () => {

@@ -27,6 +27,8 @@ const refundSchema = z
   .object({
     amount: z.number().int('The amount must be whole minor units.').positive('The amount must be above zero.').optional(),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+    // What the refund means for the invoice; omitted = the "Refunds" setting's default.
+    invoiceEffect: z.enum(['reopen', 'keep_paid'], { message: 'Choose whether the refund reopens the balance ("reopen") or keeps the invoice paid ("keep_paid").' }).optional(),
     idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
   })
   .strict();
@@ -103,12 +105,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           amountRefundedFormatted: formatMinor(Number(invoice.amountRefunded ?? 0), invoice.currency),
           currencyExponent: currencyExponent(invoice.currency),
           amountStep: amountStep(invoice.currency),
+          // What the refund dialog proposes for "what does this refund mean for the invoice".
+          refundDefault: (await getService(strapi, 'settings').load()).refundPolicy,
           payLink: payToken ? getService(strapi, "notifications").payLink({ ...(invoice as unknown as Record<string, unknown>), payToken } as never) : null,
         },
         payments: payments.map((p) => ({
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
+          // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
+          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
           dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
@@ -156,7 +162,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
-        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
+        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, currency: invoice.currency, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
         return { payment, invoice: updated };
       });
       if (!result) throw notFound('No such invoice.');
@@ -174,7 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
         const updated = await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} });
-        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, reason } });
+        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason } });
         return updated;
       });
       return { invoice: result };
@@ -192,6 +198,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         paymentDocumentId,
         amount: input.amount,
         reason: input.reason ?? null,
+        invoiceEffect: input.invoiceEffect,
         actor,
         purpose: 'admin',
         clientKey: input.idempotencyKey ?? null,

@@ -13,7 +13,7 @@ import {
   type LedgerEntry,
   type LineItemInput,
 } from '../domain';
-import { UID, PLUGIN_ID } from '../utils/plugin-id';
+import { UID } from '../utils/plugin-id';
 import { badRequest } from '../utils/errors';
 
 export interface InvoiceRow {
@@ -39,6 +39,7 @@ export interface PaymentRow {
   currency: string;
   fee: number | null;
   amountRefunded: number | null;
+  amountRefundedKeptPaid?: number | null;
   feeRefunded: number | null;
   disputeStatus: string | null;
   disputeProviderStatus?: string | null;
@@ -63,6 +64,7 @@ export function toLedgerEntries(rows: readonly PaymentRow[]): LedgerEntry[] {
       currency: r.currency,
       fee: r.fee ?? 0,
       amountRefunded: r.amountRefunded ?? 0,
+      refundedKeptPaid: r.amountRefundedKeptPaid ?? 0,
       feeRefunded: r.feeRefunded ?? 0,
       disputeStatus: isDisputeStatus(r.disputeStatus) ? r.disputeStatus : null,
       disputedAmount: r.disputedAmount ?? 0,
@@ -95,10 +97,6 @@ function parseLineItems(value: unknown): LineItemInput[] {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function ledgerRows(invoiceId: number): Promise<PaymentRow[]> {
     return (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoiceId } } })) as PaymentRow[];
-  }
-
-  async function refundPolicy() {
-    return (await strapi.plugin(PLUGIN_ID).service('settings').load()).refundPolicy as 'reopen' | 'keep_paid';
   }
 
   /**
@@ -138,7 +136,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
     }
     const ledger = toLedgerEntries(rows);
-    const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger, await refundPolicy());
+    const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger);
     if (requested === 'void' && existing?.state !== 'void' && money.summary.netPaid > 0) {
       throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['state'], message: 'Has payments.' }]);
     }
