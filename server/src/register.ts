@@ -54,6 +54,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     throw new Error(standinProblem);
   }
 
+  // An invoice's line items in the Content Manager: the same JSON, edited with prices in major
+  // units (admin/src/components/LineItemsInput.tsx). Registered before Strapi resolves the schema's type.
+  strapi.customFields.register({ name: 'line-items', plugin: PLUGIN_ID, type: 'json' });
+
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
   if (Array.isArray(middlewares)) strapi.config.set('middlewares', answerUnparsableBodies(keepRawBody(middlewares)));
 

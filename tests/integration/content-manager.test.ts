@@ -1,4 +1,4 @@
-import { adminSession, adminSessionWithRole, type AdminSession } from '../support/admin';
+import { adminSessionWithRole, type AdminSession } from '../support/admin';
 import { invoiceNumber } from '../support/invoices';
 import { waitForIdle } from '../support/idle';
 import { bootPayments, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';

@@ -28,7 +28,8 @@ export default withContentManagerConfig({
       required: true,
     },
     currency: { type: 'string', required: true, minLength: 3, maxLength: 3, default: 'USD' },
-    lineItems: { type: 'json', required: true },
+    /** JSON lines (unitAmount in minor units); the custom field only changes how the Content Manager edits them. */
+    lineItems: { type: 'customField', customField: 'plugin::invoice-payments.line-items', required: true },
     taxRateBps: { type: 'integer', min: 0, max: 10000, default: 0 },
     discountAmount: { type: 'integer', min: 0, default: 0 },
     subtotal: { type: 'integer', default: 0, writable: false },
