@@ -72,7 +72,7 @@ export const InvoicesPage = () => {
   const canCreate = useCan(PERMISSIONS.invoiceCreate).allowed;
   const canSeeSettings = useCan(PERMISSIONS.settingsRead).allowed;
   const list = useListQuery();
-  const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, status: list.filters.status, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined });
+  const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined });
   const { data, error, isLoading } = useApiGet<Paginated<InvoiceRow>>(url, t('invoices.loadError', 'The invoices could not be loaded.'));
 
   if (error && !data) return <Page.Error />;
@@ -109,9 +109,9 @@ export const InvoicesPage = () => {
         <FilterSelect
           label={t('invoices.statusFilter', 'Status')}
           placeholder={t('invoices.allStatuses', 'All statuses')}
-          value={list.filters.status}
+          value={list.filters.state}
           options={INVOICE_STATUSES.map((s) => ({ value: s, label: statusLabel(intl, 'invoice', s) }))}
-          onChange={(status) => list.setFilters({ status })}
+          onChange={(state) => list.setFilters({ state })}
         />
         <Checkbox checked={list.filters.overdue === 'true'} onCheckedChange={(checked: boolean | 'indeterminate') => list.setFilters({ overdue: checked === true ? 'true' : '' })}>
           {t('invoices.overdueOnly', 'Overdue only')}
@@ -171,7 +171,7 @@ export const InvoicesPage = () => {
                   </Td>
                   <Td>
                     <Flex gap={1} wrap="wrap">
-                      <StatusBadge kind="invoice" status={row.status} />
+                      <StatusBadge kind="invoice" status={row.state} />
                       {row.overdue && <OverdueBadge />}
                       {row.disputeOpen && <StatusBadge kind="payment" status="disputed" />}
                     </Flex>
