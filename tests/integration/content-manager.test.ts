@@ -19,7 +19,7 @@ let open: { documentId: string; token: string };
 
 const CM = `/content-manager/collection-types/${INVOICE}`;
 const CM_PAYMENT = `/content-manager/collection-types/${PAYMENT}`;
-const MONEY = ['subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'sentAt', 'viewedAt', 'paidAt', 'payToken'];
+const MONEY = ['subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'sentAt', 'viewedAt', 'paidAt', 'voidReason', 'voidedAt', 'payToken'];
 const stateField = () => (('state' in env.app.strapi.getModel(INVOICE).attributes) ? 'state' : 'status');
 
 /** Every answer of this file, to search for pay tokens at the end. */
@@ -144,6 +144,8 @@ describe.each([
       sentAt: '2020-01-01T00:00:00.000Z',
       viewedAt: '2020-01-01T00:00:00.000Z',
       paidAt: '2020-01-01T00:00:00.000Z',
+      voidReason: 'typed by hand',
+      voidedAt: '2020-01-01T00:00:00.000Z',
       payToken: 'chosen-by-the-editor',
     });
     expect([200, 400, 403]).toContain(res.status);

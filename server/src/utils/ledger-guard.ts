@@ -50,6 +50,13 @@ export function invoiceInput(data: unknown): Data | undefined {
   return kept;
 }
 
+/**
+ * The plugin's own admin routes (its invoice editor: create, edit, send, void) write invoices
+ * through the document service with fields no one else may set (state changes, void reason...),
+ * after their own validation and permission checks. Every other caller gets the guard.
+ */
+const PLUGIN_ADMIN_PATH = /^\/invoice-payments(?:\/|$)/;
+
 /** The admin user's ability when the current request comes from the admin panel. */
 function adminAbility(strapi: Core.Strapi): unknown {
   const ctx = strapi.requestContext.get() as { state?: { userAbility?: unknown; auth?: { strategy?: { name?: string } } } } | undefined;
@@ -68,6 +75,12 @@ export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.M
     if (context.uid !== UID.invoice || !['create', 'update', 'clone'].includes(context.action)) return next();
 
     const params = (context.params ?? {}) as { data?: unknown; documentId?: string };
+    const path = (strapi.requestContext.get() as { path?: string } | undefined)?.path ?? '';
+    if (context.action !== 'clone' && PLUGIN_ADMIN_PATH.test(path)) {
+      // Still never a ledger link, whoever asks.
+      if (isRecord(params.data) && changesLinks(params.data.payments)) throw new errors.ForbiddenError(LINKS_MESSAGE);
+      return next();
+    }
     const data = invoiceInput(params.data) ?? {};
     if (context.action === 'clone') {
       // Strapi's clone copies every relation of the source, and the Content Manager checks only

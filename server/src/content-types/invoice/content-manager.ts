@@ -29,6 +29,8 @@ export const CM_READ_ONLY_ATTRIBUTES = [
   'sentAt',
   'viewedAt',
   'paidAt',
+  'voidReason',
+  'voidedAt',
 ] as const;
 
 const LABELS: Record<string, string> = {
@@ -57,6 +59,8 @@ const LABELS: Record<string, string> = {
   sentAt: 'Sent at',
   viewedAt: 'Viewed by the client at',
   paidAt: 'Paid at',
+  voidReason: 'Why it was voided',
+  voidedAt: 'Voided at',
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -77,6 +81,8 @@ const EDIT_LAYOUT: Row[] = [
   [{ name: 'taxRateBps', size: 6 }, { name: 'discountAmount', size: 6 }],
   [{ name: 'notes', size: 12 }],
   [{ name: 'sentAt', size: 4 }, { name: 'viewedAt', size: 4 }, { name: 'paidAt', size: 4 }],
+  [{ name: 'voidedAt', size: 6 }],
+  [{ name: 'voidReason', size: 12 }],
   [{ name: 'attentionReason', size: 12 }],
 ];
 

@@ -53,6 +53,9 @@ export default withContentManagerConfig({
     sentAt: { type: 'datetime', writable: false },
     viewedAt: { type: 'datetime', writable: false },
     paidAt: { type: 'datetime', writable: false },
+    /** Why an admin voided the invoice (Invoices → Void); set only by the plugin. */
+    voidReason: { type: 'text', writable: false },
+    voidedAt: { type: 'datetime', writable: false },
     /** Ledger links: written only by the plugin's services (strapi.db.query), never through the Content Manager. */
     payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice', visible: false },
     /**
