@@ -38,7 +38,7 @@ describe('translations', () => {
   ])('%s messages are valid ICU and keep the English placeholders', (locale, messages) => {
     const errors: string[] = [];
     const intl = createIntl({ locale, messages, onError: (e) => errors.push(String(e)) });
-    const sample = { accountId: 'acct_1', number: 'INV-1', balance: '$1.00', amount: '$1.00', max: '$1.00', currency: 'USD', exponent: 2, count: 2, time: 'now', type: 't', status: 's', email: 'a@b.c', label: 'L', pkMode: 'test', skMode: 'live' };
+    const sample = { accountId: 'acct_1', number: 'INV-1', balance: '$1.00', amount: '$1.00', max: '$1.00', currency: 'USD', exponent: 2, count: 2, time: 'now', type: 't', status: 's', email: 'a@b.c', label: 'L', pkMode: 'test', skMode: 'live', collected: '$1.00', refunded: '$1.00' };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);
       // An argument is `{name}` or `{name, plural, …}`; plural branches (`{# items}`) are text.

@@ -165,7 +165,7 @@ describe('Settings → Invoice payments → Stripe', () => {
 
 describe('Invoices', () => {
   it('lists invoices with TEST MODE in the header and finds one by number', async () => {
-    await page.goto(`${base}/admin/plugins/invoice-payments`);
+    await page.goto(`${base}/admin/plugins/invoice-payments/invoices`);
     await page.getByRole('tab', { name: 'Invoices' }).waitFor();
     await page.getByText('TEST MODE').first().waitFor();
     await page.getByTestId('invoice-row').first().waitFor();
@@ -291,7 +291,7 @@ describe('a role without the settings permission', () => {
     for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'New link']) {
       expect(await limitedPage.getByRole('button', { name, exact: true }).count()).toBe(0);
     }
-    await limitedPage.goto(`${base}/admin/plugins/invoice-payments`);
+    await limitedPage.goto(`${base}/admin/plugins/invoice-payments/invoices`);
     await limitedPage.getByTestId('invoice-row').first().waitFor();
     expect(await limitedPage.getByRole('tab', { name: 'Webhook deliveries' }).count()).toBe(0);
     expect(await limitedPage.getByRole('tab', { name: 'Audit log' }).count()).toBe(0);
