@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
@@ -83,7 +83,9 @@ async function closeToasts(p: Page) {
 
 beforeAll(async () => {
   // Screenshots of this run only: a stale one from an earlier run would be misleading.
-  rmSync(path.join(ARTIFACTS, GROUP), { recursive: true, force: true });
+  // Only this file's own (numbered) ones: other suites keep committed screenshots in the same folder.
+  const dir = path.join(ARTIFACTS, GROUP);
+  if (existsSync(dir)) for (const f of readdirSync(dir)) if (/^(\d\d-|failed-)/.test(f)) rmSync(path.join(dir, f), { force: true });
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true', WORKER_MAX_ATTEMPTS: '2' } });
   base = env.app.url!;
   const cheque = await payableInvoice(env, { billingName: 'Ada Lovelace', billingEmail: 'ada@example.test' });
