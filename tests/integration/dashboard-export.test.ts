@@ -61,7 +61,7 @@ async function cardInvoiceOpen() {
 
 beforeAll(async () => {
   env = await bootPayments();
-  const remember = async (key: string, p: Promise<{ documentId: string; row: { number: string } }>) => {
+  const remember = async <T extends { documentId: string; row: { number: string } }>(key: string, p: Promise<T>) => {
     const inv = await p;
     ids[key] = { documentId: inv.documentId, number: inv.row.number };
     return inv;
