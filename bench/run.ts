@@ -325,7 +325,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     result.scenarios.adminListRate = await admin('admin list p1 10/s', 'page=1&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
     result.scenarios.adminListDeep = await admin(`admin list p${deepPage} 10/s`, `page=${deepPage}&pageSize=25`, { connections: 4, overallRate: 10, amount: listRuns });
     result.scenarios.adminListSearch = await admin('admin list search 10/s', 'q=HISTB-00042&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminListStatus = await admin('admin list status=paid 10/s', 'status=paid&page=3&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
+    result.scenarios.adminListStatus = await admin('admin list state=paid 10/s', 'state=paid&page=3&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
     result.scenarios.adminList50 = await admin('admin list p1 50/s', 'page=1&pageSize=25', { overallRate: 50, amount: listRuns });
     result.scenarios.adminFloorMax = await runLoad({ name: 'GET /admin/users/me max', url: L, method: 'GET', path: '/admin/users/me', headers: adminLarge, connections: 8, durationS: q ? 5 : 10 });
     result.scenarios.adminListMax = await admin('admin list p1 max', 'page=1&pageSize=25', { durationS: q ? 5 : 10 });

@@ -31,21 +31,21 @@ async function ensureStripeKeys(strapi) {
 
 const SAMPLES = [
   // $1,500.00 + 12 × $20.00 + 2.5 h × $35.00 = $1,827.50
-  { number: 'INV-1001', currency: 'USD', status: 'sent', billingName: 'Acme Corporation', billingEmail: 'ap@acme.example', taxRateBps: 0, lineItems: [
+  { number: 'INV-1001', currency: 'USD', state: 'sent', billingName: 'Acme Corporation', billingEmail: 'ap@acme.example', taxRateBps: 0, lineItems: [
     { description: 'Website redesign (fixed fee)', quantity: 1, unitAmount: 150000 },
     { description: 'Hosting, 12 months', quantity: 12, unitAmount: 2000 },
     { description: 'Support hours', quantity: '2.5', unitAmount: 3500 },
   ] },
-  { number: 'INV-1002', currency: 'JPY', status: 'sent', billingName: 'Tanaka Shoji K.K.', billingEmail: 'keiri@tanaka.example', taxRateBps: 1000, lineItems: [
+  { number: 'INV-1002', currency: 'JPY', state: 'sent', billingName: 'Tanaka Shoji K.K.', billingEmail: 'keiri@tanaka.example', taxRateBps: 1000, lineItems: [
     { description: 'Translation, 12 pages', quantity: 12, unitAmount: 4500 },
   ] },
-  { number: 'INV-1003', currency: 'KWD', status: 'sent', billingName: 'Gulf Trading W.L.L.', billingEmail: 'finance@gulf.example', taxRateBps: 0, lineItems: [
+  { number: 'INV-1003', currency: 'KWD', state: 'sent', billingName: 'Gulf Trading W.L.L.', billingEmail: 'finance@gulf.example', taxRateBps: 0, lineItems: [
     { description: 'Audit services', quantity: 1, unitAmount: 375250 },
   ] },
-  { number: 'INV-1004', currency: 'EUR', status: 'viewed', billingName: 'Société Exemple SARL', billingEmail: 'compta@exemple.example', taxRateBps: 2000, lineItems: [
+  { number: 'INV-1004', currency: 'EUR', state: 'viewed', billingName: 'Société Exemple SARL', billingEmail: 'compta@exemple.example', taxRateBps: 2000, lineItems: [
     { description: 'Licence annuelle', quantity: 1, unitAmount: 49900 },
   ] },
-  { number: 'INV-1005', currency: 'GBP', status: 'draft', billingName: 'Example Ltd', billingEmail: 'accounts@example.co.uk', taxRateBps: 2000, lineItems: [
+  { number: 'INV-1005', currency: 'GBP', state: 'draft', billingName: 'Example Ltd', billingEmail: 'accounts@example.co.uk', taxRateBps: 2000, lineItems: [
     { description: 'Workshop day', quantity: 2, unitAmount: 85000 },
   ] },
 ];

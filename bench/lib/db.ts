@@ -136,7 +136,7 @@ export async function seedOpenInvoices(db: BenchDb, count: number, prefix: strin
     rows.push({
       document_id: inv.documentId,
       number: inv.number,
-      status: 'sent',
+      state: 'sent',
       currency: 'USD',
       line_items: LINE(amount),
       tax_rate_bps: 0,
@@ -175,7 +175,7 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
     for (let from = 1; from <= count; from += chunk) {
       const to = Math.min(count, from + chunk - 1);
       await db.query(
-        `INSERT INTO ${TABLES.invoices} (document_id, number, status, currency, line_items, tax_rate_bps, discount_amount, subtotal, tax, total, amount_paid, amount_refunded, balance_due, issue_date, due_date, billing_name, billing_email, pay_token, needs_attention, dispute_open, sent_at, paid_at, created_at, updated_at, published_at)
+        `INSERT INTO ${TABLES.invoices} (document_id, number, state, currency, line_items, tax_rate_bps, discount_amount, subtotal, tax, total, amount_paid, amount_refunded, balance_due, issue_date, due_date, billing_name, billing_email, pay_token, needs_attention, dispute_open, sent_at, paid_at, created_at, updated_at, published_at)
          SELECT substr(md5(random()::text || g::text), 1, 24), ? || '-' || lpad(g::text, 7, '0'), CASE WHEN g % 2 = 0 THEN 'paid' ELSE 'sent' END, 'USD',
                 jsonb_build_array(jsonb_build_object('description', 'Consulting', 'quantity', 1, 'unitAmount', 10000 + g % 90000, 'lineTotal', 10000 + g % 90000)),
                 0, 0, 10000 + g % 90000, 0, 10000 + g % 90000, CASE WHEN g % 2 = 0 THEN 10000 + g % 90000 ELSE 0 END, 0, CASE WHEN g % 2 = 0 THEN 0 ELSE 10000 + g % 90000 END,
@@ -189,7 +189,7 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
       // Payments and their invoice links in one statement (a join on the new payments would be
       // planned from stale statistics and crawl).
       await db.query(
-        `WITH inv AS (SELECT id, total, paid_at, created_at FROM ${TABLES.invoices} WHERE number BETWEEN ? AND ? AND status = 'paid'),
+        `WITH inv AS (SELECT id, total, paid_at, created_at FROM ${TABLES.invoices} WHERE number BETWEEN ? AND ? AND state = 'paid'),
               pay AS (
                 INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, payment_intent_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
                 SELECT substr(md5(random()::text || inv.id::text), 1, 24), 'card', 'stripe', 'card', 'succeeded', inv.total, 'USD', 0, 0, 0, 'pi_seed_' || inv.id, 'ch_seed_' || inv.id, inv.paid_at, false, inv.paid_at, 0, inv.created_at, inv.created_at, inv.created_at
@@ -203,7 +203,7 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
   }
   const native = (db as unknown as { native: SqliteDb }).native;
   const inv = native.prepare(
-    `INSERT INTO ${TABLES.invoices} (document_id, number, status, currency, line_items, tax_rate_bps, discount_amount, subtotal, tax, total, amount_paid, amount_refunded, balance_due, issue_date, due_date, billing_name, billing_email, pay_token, needs_attention, dispute_open, sent_at, paid_at, created_at, updated_at, published_at)
+    `INSERT INTO ${TABLES.invoices} (document_id, number, state, currency, line_items, tax_rate_bps, discount_amount, subtotal, tax, total, amount_paid, amount_refunded, balance_due, issue_date, due_date, billing_name, billing_email, pay_token, needs_attention, dispute_open, sent_at, paid_at, created_at, updated_at, published_at)
      VALUES (?, ?, ?, 'USD', ?, 0, 0, ?, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)`,
   );
   const pay = native.prepare(

@@ -77,7 +77,7 @@ export function markdownTable(out: BenchOutput): string {
     row(`Admin invoice list, page 1 at 10/s (${invoices} invoices): p50 / p99, ms`, (r) => `${lat(r.scenarios.adminListRate)}${pass(r.scenarios.adminListRate ? r.scenarios.adminListRate.latencyMs.p99 < 100 : undefined)}`, 'p99 < 100'),
     row('Admin list, a page in the middle at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListDeep)),
     row('Admin list, search by number at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListSearch)),
-    row('Admin list, status=paid at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListStatus)),
+    row('Admin list, state=paid at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListStatus)),
     row('Admin list, page 1 at 50/s: p50 / p99, ms', (r) => lat(r.scenarios.adminList50)),
     row('Admin list page 1 / GET /admin/users/me: max throughput, req/s', (r) => `${n0(r.scenarios.adminListMax?.rps)} / ${n0(r.scenarios.adminFloorMax?.rps)}`),
     row('Rows in the full-history database (events / invoices / payments)', (r) => `${n0(r.counts.large.webhookEvents)} / ${n0(r.counts.large.invoices)} / ${n0(r.counts.large.payments)}`),

@@ -28,7 +28,7 @@ export interface Settled {
   paymentStatus: string;
   failureMessage: string | null;
   nextAction?: NextStep | null;
-  invoice: { status: string; balanceDue: number; amountPaid: number; currency: string };
+  invoice: { state: string; balanceDue: number; amountPaid: number; currency: string };
 }
 
 export interface CheckoutSession {

@@ -27,7 +27,7 @@ function successText(settled: Settled | null, view: InvoiceView, amount: string)
   if (settled?.paymentStatus === 'requires_action' && settled.nextAction) return nextStepText(settled.nextAction, amount);
   if (!settled) return 'Payment successful! Your invoice will update in a moment.';
   if (settled.paymentStatus === 'processing') return 'Your payment is processing. You will receive an email when it completes.';
-  if (settled.invoice.status === 'paid') return 'Payment successful! Invoice marked as paid.';
+  if (settled.invoice.state === 'paid') return 'Payment successful! Invoice marked as paid.';
   const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
   return `Payment successful! Remaining balance: ${balance}.`;
 }

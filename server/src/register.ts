@@ -4,6 +4,7 @@ import { PLUGIN_ID, UID } from './utils/plugin-id';
 import { isUniqueViolation } from './utils/unique-violation';
 import { productionOverrideProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
+import { registerMigrations } from './migrations';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
 
@@ -53,6 +54,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     throw new Error(standinProblem);
   }
 
+  registerMigrations(strapi);
+
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
   if (Array.isArray(middlewares)) strapi.config.set('middlewares', answerUnparsableBodies(keepRawBody(middlewares)));
 
@@ -70,17 +73,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const documentId = (context.params as { documentId?: string }).documentId;
       const invoice = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['id'] })) as { id: number } | null) : null;
       if (invoice && (await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0) {
-        throw new errors.ValidationError('This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (set its status to void): open payment pages are closed and its history is kept.');
+        throw new errors.ValidationError('This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (Invoices → the invoice → Void): open payment pages are closed and its history is kept.');
       }
       return next();
     }
     const documentId = (context.params as { documentId?: string }).documentId;
-    const before = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['status', 'total'] })) as { status: string; total: number } | null) : null;
+    const before = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null) : null;
     const result = await next();
     if (!before || !documentId) return result;
-    const after = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['status', 'total'] })) as { status: string; total: number } | null;
-    if (after && ((after.status === 'void' && before.status !== 'void') || after.total !== before.total)) {
-      const end = () => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.status === 'void' ? 'invoice voided' : 'invoice total changed' });
+    const after = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null;
+    if (after && ((after.state === 'void' && before.state !== 'void') || after.total !== before.total)) {
+      const end = () => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.state === 'void' ? 'invoice voided' : 'invoice total changed' });
       // Inside someone else's transaction (a caller's own), wait for its commit instead.
       if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
       else await end();

@@ -57,10 +57,10 @@ describe('dashboard', () => {
     // jsdom has no object URLs: the button hands the Blob to URL.createObjectURL.
     const created: unknown[] = [];
     Object.assign(URL, { createObjectURL: (b: unknown) => (created.push(b), 'blob:x'), revokeObjectURL: () => undefined });
-    const { user } = renderPage(<App />, { path: '/invoices?page=2&filters[status]=sent&filters[overdue]=true&_q=Ada' });
+    const { user } = renderPage(<App />, { path: '/invoices?page=2&filters[state]=sent&filters[overdue]=true&_q=Ada' });
     await user.click(await screen.findByRole('button', { name: 'Export invoices (CSV)' }));
     await waitFor(() => expect(api.callsTo('GET', '/invoice-payments/exports/invoices.csv')).toHaveLength(1));
-    expect(Object.fromEntries(api.callsTo('GET', '/invoice-payments/exports/invoices.csv')[0]!.query)).toEqual({ status: 'sent', overdue: 'true', q: 'Ada' });
+    expect(Object.fromEntries(api.callsTo('GET', '/invoice-payments/exports/invoices.csv')[0]!.query)).toEqual({ state: 'sent', overdue: 'true', q: 'Ada' });
     await waitFor(() => expect(created).toHaveLength(1));
   });
 });

@@ -14,7 +14,7 @@ const page = <T,>(results: T[], total = results.length) => ok({ results, paginat
 const invoice = (overrides: Partial<InvoiceRow> = {}): InvoiceRow => ({
   documentId: 'inv-1',
   number: 'INV-1042',
-  status: 'sent',
+  state: 'sent',
   currency: 'USD',
   total: 182750,
   balanceDue: 182750,
@@ -34,7 +34,7 @@ const invoice = (overrides: Partial<InvoiceRow> = {}): InvoiceRow => ({
 
 describe('invoices list', () => {
   it('shows number, client, total, balance, status, due date and the overdue marker; TEST MODE in the header', async () => {
-    mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice(), invoice({ documentId: 'inv-2', number: 'INV-1043', status: 'paid', balanceDue: 0, balanceFormatted: '$0.00', overdue: false })], 60) });
+    mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice(), invoice({ documentId: 'inv-2', number: 'INV-1043', state: 'paid', balanceDue: 0, balanceFormatted: '$0.00', overdue: false })], 60) });
     renderPage(<App />, { path: '/invoices' });
     const rows = await screen.findAllByTestId('invoice-row');
     expect(rows[0]).toHaveTextContent(/INV-1042.*Ada Lovelace.*\$1,827\.50.*\$1,827\.50.*Sent.*Overdue.*Jan 15, 2026/);
@@ -54,11 +54,11 @@ describe('invoices list', () => {
     expect(api.calls.at(-1)!.query.get('page')).toBe('1');
     await user.click(screen.getByRole('combobox', { name: 'Status' }));
     await user.click(await screen.findByRole('option', { name: 'Partially paid' }));
-    await waitFor(() => expect(api.calls.at(-1)!.query.get('status')).toBe('partially_paid'));
+    await waitFor(() => expect(api.calls.at(-1)!.query.get('state')).toBe('partially_paid'));
     await user.click(screen.getByRole('checkbox', { name: 'Overdue only' }));
     await waitFor(() => expect(api.calls.at(-1)!.query.get('overdue')).toBe('true'));
     const last = api.calls.at(-1)!;
-    expect(Object.fromEntries(last.query)).toMatchObject({ q: 'Ada & Co', status: 'partially_paid', overdue: 'true', page: '1' });
+    expect(Object.fromEntries(last.query)).toMatchObject({ q: 'Ada & Co', state: 'partially_paid', overdue: 'true', page: '1' });
   });
 
   it('warns when Stripe is not connected and hides what the role cannot open', async () => {

@@ -6,9 +6,9 @@ import { cardPayment, invoiceDetail } from './support/fixtures';
 
 const DETAIL = '/invoice-payments/invoices/inv-1';
 const REFUNDS = '/invoice-payments/payments/pay-card-1/refunds';
-const paid = () => invoiceDetail({ status: 'paid', balanceDue: 0, balanceFormatted: '$0.00', amountPaidFormatted: '$100.00', totalFormatted: '$100.00' }, [cardPayment()]);
+const paid = () => invoiceDetail({ state: 'paid', balanceDue: 0, balanceFormatted: '$0.00', amountPaidFormatted: '$100.00', totalFormatted: '$100.00' }, [cardPayment()]);
 const afterRefund = () =>
-  invoiceDetail({ status: 'partially_paid', balanceDue: 3000, balanceFormatted: '$30.00', amountRefundedFormatted: '$30.00' }, [
+  invoiceDetail({ state: 'partially_paid', balanceDue: 3000, balanceFormatted: '$30.00', amountRefundedFormatted: '$30.00' }, [
     cardPayment({ status: 'partially_refunded', amountRefunded: 3000, refundable: 7000, refundableFormatted: '$70.00', refunds: [{ id: 're_1', amount: 3000, amountFormatted: '$30.00', status: 'succeeded', reason: null, createdAt: '2026-11-22T10:00:00.000Z', dashboardUrl: 'https://dashboard.stripe.com/test/refunds/re_1' }] }),
   ]);
 
@@ -101,7 +101,7 @@ describe('refund dialog', () => {
   });
 
   it('a failed refund shows its reason in words and does not block a new refund', async () => {
-    const failed = invoiceDetail({ status: 'paid', balanceDue: 0, balanceFormatted: '$0.00' }, [
+    const failed = invoiceDetail({ state: 'paid', balanceDue: 0, balanceFormatted: '$0.00' }, [
       cardPayment({
         status: 'succeeded',
         refundable: 10000,
@@ -125,7 +125,7 @@ describe('refund dialog', () => {
   });
 
   it('the dialog offers what is left after pending and unconfirmed refunds, and says so', async () => {
-    const pending = invoiceDetail({ status: 'partially_paid', balanceDue: 4000, balanceFormatted: '$40.00' }, [
+    const pending = invoiceDetail({ state: 'partially_paid', balanceDue: 4000, balanceFormatted: '$40.00' }, [
       cardPayment({
         status: 'partially_refunded',
         refundable: 6000,

@@ -94,7 +94,7 @@ beforeAll(async () => {
   data.cheque = { documentId: cheque.documentId, number: cheque.row.number as string };
   const card = await cardPaidInvoice(10000);
   await env.app.strapi.db.query(INVOICE).update({ where: { documentId: card.documentId }, data: { issueDate: day(-5), dueDate: day(25) } });
-  await eventually(() => readInvoice(env, card.documentId), (i) => i.status === 'paid');
+  await eventually(() => readInvoice(env, card.documentId), (i) => i.state === 'paid');
   data.card = { documentId: card.documentId, number: card.row.number as string };
   data.dead = await deadLetteredEvent();
   browser = await launchBrowser();
@@ -208,7 +208,7 @@ describe('Invoices', () => {
     expect(await page.getByTestId('invoice-balance').innerText()).toBe('$0.00');
     await closeToasts(page);
     await screenshot(page, GROUP, '06-invoice-paid-by-cheque');
-    expect(await readInvoice(env, data.cheque!.documentId)).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(await readInvoice(env, data.cheque!.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
   });
 
   it('refunds part of a card payment after a confirmation step, and the balance reopens', async () => {
@@ -231,7 +231,7 @@ describe('Invoices', () => {
     expect(await page.getByTestId('refund-row').first().innerText()).toMatch(/−\$30\.00/);
     await closeToasts(page);
     await screenshot(page, GROUP, '08-invoice-partially-refunded');
-    expect(await readInvoice(env, data.card!.documentId)).toMatchObject({ status: 'partially_paid', balanceDue: 3000, amountRefunded: 3000 });
+    expect(await readInvoice(env, data.card!.documentId)).toMatchObject({ state: 'partially_paid', balanceDue: 3000, amountRefunded: 3000 });
   });
 });
 
@@ -251,7 +251,7 @@ describe('Webhook deliveries', () => {
     expect(await settle(() => row.innerText(), (v) => /Processed/i.test(v))).toMatch(/Processed/i);
     await closeToasts(page);
     await screenshot(page, GROUP, '10-webhooks-replayed');
-    expect((await readInvoice(env, data.dead!.documentId)).status).toBe('paid');
+    expect((await readInvoice(env, data.dead!.documentId)).state).toBe('paid');
   });
 });
 

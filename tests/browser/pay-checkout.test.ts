@@ -38,7 +38,7 @@ describe('hosted Checkout', () => {
     expect(text).toContain(inv.row.number);
     for (const secret of ['Grace', 'grace@example.test', '1,827.50', inv.token]) expect(text).not.toContain(secret);
     await screenshot(page, 'pay', 'checkout-success');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
     expect((await checkoutRows(inv.documentId))[0]).toMatchObject({ status: 'succeeded' });
 
     // Back to the invoice (the link is remembered in this tab only, never put in a URL).
@@ -89,7 +89,7 @@ describe('embedded Checkout', () => {
     await page.waitForURL((url) => url.pathname === '/invoice-payments/pay/success');
     await expectText(page.getByRole('heading', { level: 1 }), 'Payment received');
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
     expectCleanRun(watch);
   });
 });

@@ -62,7 +62,7 @@ describe('paying in the drawer', () => {
     expect(await page.getByRole('button', { name: /^Pay / }).count()).toBe(0);
 
     const row = await readInvoice(pb.env, inv.documentId);
-    expect(row).toMatchObject({ status: 'paid', balanceDue: 0, amountPaid: 182750 });
+    expect(row).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: 182750 });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ status: 'succeeded', amount: 182750 });
     expect((await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId)).receipt_email).toBe('ada-full@example.test');
@@ -91,7 +91,7 @@ describe('paying in the drawer', () => {
 
     await payIn(drawer, CARDS.visa, 'Pay $1,827.50');
     await expectText(alert, 'Payment successful! Invoice marked as paid.');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
     // One PaymentIntent all along: the declines left it open for the retry.
     const payments = await paymentsOf(inv.documentId);
     expect(payments).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('paying in the drawer', () => {
     await screenshot(page, 'pay', '3ds-challenge');
     await challenge.getByRole('button', { name: 'Complete authentication' }).click();
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
-    expect((await readInvoice(pb.env, inv.documentId)).status).toBe('paid');
+    expect((await readInvoice(pb.env, inv.documentId)).state).toBe('paid');
     expectCleanRun(watch);
   });
 
@@ -126,7 +126,7 @@ describe('paying in the drawer', () => {
     await drawer.waitFor({ state: 'hidden' });
     await challenge.getByRole('button', { name: 'Complete authentication' }).click();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
-    expect((await readInvoice(pb.env, inv.documentId)).status).toBe('paid');
+    expect((await readInvoice(pb.env, inv.documentId)).state).toBe('paid');
     expectCleanRun(watch);
   });
 
@@ -176,7 +176,7 @@ describe('amounts', () => {
     await expectText(page.locator('#invoice-status'), 'Status: Partially paid');
     await page.getByRole('button', { name: 'Pay $1,327.50' }).waitFor();
 
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'partially_paid', amountPaid: 50000, balanceDue: 132750 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'partially_paid', amountPaid: 50000, balanceDue: 132750 });
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Partially paid');
     await page.getByRole('button', { name: 'Pay $1,327.50' }).waitFor();
@@ -195,7 +195,7 @@ describe('amounts', () => {
     await expectText(drawer.locator('#fee-line'), `Includes a card processing fee of ${feeText}.`);
     await payIn(drawer, CARDS.visa, `Pay ${total}`);
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'paid', amountPaid: 182750, balanceDue: 0 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 182750, balanceDue: 0 });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ amount: 182750, fee });
     expect((await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId)).amount).toBe(182750 + fee);
@@ -209,7 +209,7 @@ describe('amounts', () => {
     const drawer = await openDrawer(page, inv.row.number, 'Pay ¥4,500');
     await payIn(drawer, CARDS.visa, 'Pay ¥4,500');
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ status: 'paid', amountPaid: 4500, balanceDue: 0, currency: 'JPY' });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 4500, balanceDue: 0, currency: 'JPY' });
     const [payment] = await paymentsOf(inv.documentId);
     const pi = await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId);
     expect({ amount: pi.amount, currency: pi.currency }).toEqual({ amount: 4500, currency: 'jpy' });
@@ -275,7 +275,7 @@ describe('keyboard, screen readers and small screens', () => {
     await payIn(drawer, CARDS.visa, 'Pay $1,827.48');
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
     await screenshot(page, 'pay', 'mobile-success');
-    expect((await readInvoice(pb.env, inv.documentId)).status).toBe('paid');
+    expect((await readInvoice(pb.env, inv.documentId)).state).toBe('paid');
     expectCleanRun(watch);
   });
 

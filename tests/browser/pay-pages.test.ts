@@ -46,7 +46,7 @@ describe('headers', () => {
   });
 
   it('gives pages without Stripe a CSP without Stripe', async () => {
-    const draft = await payableInvoice(pb.env, { status: 'draft' });
+    const draft = await payableInvoice(pb.env, { state: 'draft' });
     const res = await http().get(`/invoice-payments/pay/${draft.token}`);
     expect(res.headers['content-security-policy']).toBe(PLAIN_PAGE_CSP);
     expect((await http().get('/invoice-payments/pay/cancel?invoice=nope')).headers['content-security-policy']).toBe(PLAIN_PAGE_CSP);
@@ -114,11 +114,11 @@ describe('what the client sees', () => {
 
   it('marks a sent invoice viewed on its first view, once', async () => {
     const inv = await payableInvoice(pb.env);
-    expect(inv.row.status).toBe('sent');
+    expect(inv.row.state).toBe('sent');
     await http().get(`/invoice-payments/pay/${inv.token}`).expect(200);
     await http().get(`/invoice-payments/pay/${inv.token}`).expect(200);
     const row = await readInvoice(pb.env, inv.documentId);
-    expect(row.status).toBe('viewed');
+    expect(row.state).toBe('viewed');
     expect(row.viewedAt).toBeTruthy();
     expect(await pb.env.app.strapi.db.query(AUDIT).count({ where: { action: 'invoice.viewed', invoiceDocumentId: inv.documentId } })).toBe(1);
   });
@@ -127,12 +127,12 @@ describe('what the client sees', () => {
     ['draft', 'This invoice is a draft and can’t be paid yet.', 'Draft'],
     ['void', 'This invoice has been voided. There is nothing to pay.', 'Void'],
   ])('shows a %s invoice without a Pay button', async (status, notice, label) => {
-    const inv = await payableInvoice(pb.env, { status });
+    const inv = await payableInvoice(pb.env, { state: status });
     const { page, watch } = await pb.open(`/invoice-payments/pay/${inv.token}`);
     await expectText(page.locator('#invoice-status'), `Status: ${label}`);
     await expectText(page.locator('#invoice-notice'), notice);
     expect(await page.getByRole('button').count()).toBe(0);
-    expect((await readInvoice(pb.env, inv.documentId)).status).toBe(status);
+    expect((await readInvoice(pb.env, inv.documentId)).state).toBe(status);
     expectCleanRun(watch);
   });
 });
@@ -142,7 +142,7 @@ describe('JSON API for sites with their own front end', () => {
     const inv = await payableInvoice(pb.env);
     const res = await http().get(`/api/invoice-payments/pay/${inv.token}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ documentId: inv.documentId, number: inv.row.number, status: 'viewed', currency: 'USD', balanceDueMinor: 182750, pay: { mode: 'payment_element', publishableKey: KEYS.publishableKey, amount: 182750, amountFormatted: '$1,827.50' } });
+    expect(res.body.data).toMatchObject({ documentId: inv.documentId, number: inv.row.number, state: 'viewed', currency: 'USD', balanceDueMinor: 182750, pay: { mode: 'payment_element', publishableKey: KEYS.publishableKey, amount: 182750, amountFormatted: '$1,827.50' } });
     const text = JSON.stringify(res.body);
     for (const secret of [inv.token, KEYS.secretKey, KEYS.webhookSecret, 'payToken', 'needsAttention', '"id"']) expect(text).not.toContain(secret);
   });
@@ -176,7 +176,7 @@ describe('JSON API for sites with their own front end', () => {
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
     await drawer.waitFor({ state: 'hidden', timeout: 8000 });
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
-    expect((await readInvoice(pb.env, created.documentId)).status).toBe('paid');
+    expect((await readInvoice(pb.env, created.documentId)).state).toBe('paid');
     // Reloading works from this tab's session (the JWT is no longer in the URL).
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');

@@ -72,7 +72,7 @@ it('connections killed three times mid-burst: nothing acknowledged is lost, noth
   await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 120_000, 'every stored event processed');
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
   const rows = await ledger(cluster.db, 'PGK');
-  expect(rows.filter((r) => r.status !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
+  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
   // The process is still up and answering.
   expect((await fetch(`${app.url}/_health`)).status).toBe(204);
   process.stdout.write(

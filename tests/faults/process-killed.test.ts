@@ -58,7 +58,7 @@ it('SIGKILL mid-burst, restart: every stored event is processed, each invoice se
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
 
   const rows = await ledger(cluster.db, 'KILL');
-  expect(rows.filter((r) => r.status !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
+  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
   // No confirmation email lost: one the killed process had decided on but not sent is in the
   // outbox, and the restarted worker sends it (NOTICE_RETRY_AFTER_MS).
   const emailsAt = Date.now();
@@ -94,7 +94,7 @@ it('SIGKILL while settling (after the burst): events being processed are reclaim
   await cluster.start('a3');
   await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 90_000, 'every event processed after the restart');
   const rows = await ledger(cluster.db, 'KILLS');
-  expect(rows.filter((r) => r.status !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
+  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
   await waitFor(async () => invoices.filter((inv) => !cluster.smtp.recipients.get(inv.email)).length, (n) => n === 0, 60_000, 'every confirmation email');
   await new Promise((r) => setTimeout(r, 1000));
   // At least once: an email handed to SMTP just before the kill, but not yet marked sent, goes out

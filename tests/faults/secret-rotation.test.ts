@@ -67,7 +67,7 @@ it('old-secret deliveries are refused right after the change, and succeed when r
   await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 60_000, 'all processed');
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
   const rows = await ledger(cluster.db, 'ROT');
-  expect(rows.filter((r) => r.status !== 'paid' || r.payments !== 1)).toEqual([]);
+  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1)).toEqual([]);
   // The rotation is in the audit trail, by fingerprint, never in the clear.
   const audit = await cluster.db.query<{ details: Record<string, unknown> }>(`SELECT details FROM invoice_payments_audit_entries WHERE action = 'settings.webhook_secret.rotated'`);
   expect(audit).toHaveLength(1);

@@ -47,7 +47,7 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
   // Every invoice paid, by exactly one card payment of exactly its amount.
   const rows = await ledger(cluster.db, 'TWO');
   expect(rows).toHaveLength(N);
-  const wrong = rows.filter((r) => r.status !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total || r.amount_paid !== r.total || r.balance_due !== 0);
+  const wrong = rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total || r.amount_paid !== r.total || r.balance_due !== 0);
   expect(wrong).toEqual([]);
   const paid = events.reduce((s, e) => s + (e.data.object as unknown as { amount: number }).amount, 0);
   const [{ sum }] = await cluster.db.query<{ sum: number }>(`SELECT SUM(amount)::bigint AS sum FROM ${TABLES.payments} WHERE status = 'succeeded'`);
@@ -100,7 +100,7 @@ it('transient Stripe failures while settling: the workers on both instances retr
   expect(retried).toBeGreaterThan(0);
   expect(await cluster.db.count(TABLES.events, `${ours} AND status = 'processed'`, ids)).toBe(events.length);
   const rows = await ledger(cluster.db, 'TWOF');
-  expect(rows.filter((r) => r.status !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
+  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
   await waitFor(async () => invoices.filter((inv) => cluster.smtp.recipients.get(inv.email) === 1).length, (n) => n === invoices.length, 10_000, 'emails');
   expect(invoices.filter((inv) => cluster.smtp.recipients.get(inv.email) !== 1)).toEqual([]);
   // Retries were logged as warnings, never as errors.

@@ -53,8 +53,8 @@ describe('attack: voiding an invoice', () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
     expect(card.status).toBe(200);
-    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
-    expect((await readInvoice(env, documentId)).status).toBe('void');
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { state: 'void' } as never });
+    expect((await readInvoice(env, documentId)).state).toBe('void');
     // The client still has the page open and pays.
     await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa').catch(() => null);
     await settleAll();
@@ -69,7 +69,7 @@ describe('attack: voiding an invoice', () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const cs = await checkout(documentId, token);
     expect(cs.status).toBe(200);
-    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { state: 'void' } as never });
     let completed = true;
     try {
       env.standin.control.completeCheckout(cs.body.data.checkoutSessionId);
@@ -236,7 +236,7 @@ describe('attack: overpayment refunds', () => {
     expect(stripe.refunded).toBe(3000);
     expect(stripe.net).toBe(3000);
     const invoice = await readInvoice(env, documentId);
-    expect([invoice.balanceDue, invoice.status]).toEqual([0, 'paid']);
+    expect([invoice.balanceDue, invoice.state]).toEqual([0, 'paid']);
   }, 30_000);
 
   it('OVER-2 the automatic overpayment refund never calls Stripe while holding the database (SQLite: other pages stall)', async () => {

@@ -51,8 +51,8 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     expect(session.status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
     env.standin.control.completeCheckout(session.body.data.checkoutSessionId);
-    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
-    expect(paid.status).toBe('paid');
+    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    expect(paid.state).toBe('paid');
     await expect(payWith(env, card.body.data.paymentIntentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
     await env.standin.control.idle();
     const after = await readInvoice(env, documentId);
@@ -68,7 +68,7 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     // An intent made elsewhere for this invoice (an old tab of an earlier version, the Dashboard).
     const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, other.id, 'pm_card_visa');
-    await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId), (p) => p.status === 'canceled');
     expect(ended.status).toBe('canceled');
   });
@@ -89,7 +89,7 @@ describe('overpayment: money that still arrives twice is refunded, or flagged', 
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     await payTwiceBeforeWebhooks(documentId, token);
     const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid === 6000 && i.amountRefunded === 3000);
-    expect([invoice.amountPaid, invoice.amountRefunded, invoice.balanceDue, invoice.status]).toEqual([6000, 3000, 0, 'paid']);
+    expect([invoice.amountPaid, invoice.amountRefunded, invoice.balanceDue, invoice.state]).toEqual([6000, 3000, 0, 'paid']);
     const refunds = (await env.stripe.refunds.list({ limit: 100 })).data.filter((r) => r.amount === 3000);
     const ids = (await ours(documentId)).map((p) => p.id);
     expect(refunds.filter((r) => ids.includes(r.payment_intent as string))).toHaveLength(1);
@@ -172,7 +172,7 @@ describe('independent review: attempts that end, and invoices that go away', () 
     const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
     const card = await intent(documentId, token);
     await payWith(env, card.body.data.paymentIntentId, 'pm_oxxo');
-    await env.app.strapi.documents(INVOICE).update({ documentId, data: { status: 'void' } as never });
+    await env.app.strapi.documents(INVOICE).update({ documentId, data: { state: 'void' } as never });
     expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
   });
 
@@ -234,14 +234,14 @@ describe('defect 8: a slow Stripe call never holds the database', () => {
     const page = await timed(() => http().get(`/invoice-payments/pay/${other.token}`));
     const list = await timed(() => http().get('/invoice-payments/invoices').set(env.admin.auth));
     const pay = await timed(() => payWith(env, prepared.body.data.paymentIntentId, 'pm_card_visa').then(() => env.standin.control.flush()).then(() => ({ status: 200 })));
-    const settled = await eventually(() => readInvoice(env, paidMeanwhile.documentId), (i) => i.status === 'paid', 3000);
+    const settled = await eventually(() => readInvoice(env, paidMeanwhile.documentId), (i) => i.state === 'paid', 3000);
     expect(page).toMatchObject({ status: 200 });
     expect(list).toMatchObject({ status: 200 });
     expect(page.ms).toBeLessThan(1000);
     expect(list.ms).toBeLessThan(1000);
     expect(pay.ms).toBeLessThan(1000);
     // The webhook was acknowledged and settled while the slow call was still waiting.
-    expect(settled.status).toBe('paid');
+    expect(settled.state).toBe('paid');
     expect(Date.now() - started).toBeLessThan(8000);
     const res = await slowCall;
     expect(res.status).toBe(200);
@@ -279,7 +279,7 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
 
     env.standin.control.payVoucher(pi);
-    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect([paid.amountPaid, paid.balanceDue]).toEqual([50000, 0]);
   });
 

@@ -47,7 +47,7 @@ async function paidByCard(amount = 10000) {
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   expect(res.status).toBe(200);
   await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
-  const invoice = await waitFor(() => readInvoice(env, inv.documentId), (i) => i.status === 'paid', 'the invoice to be paid');
+  const invoice = await waitFor(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid', 'the invoice to be paid');
   await waitFor(() => paymentOf(inv.documentId), (p) => Boolean(p?.chargeId && p?.notifiedAt), 'the payment to be settled');
   return { documentId: inv.documentId, number: invoice.number as string, payment: await paymentOf(inv.documentId) };
 }
@@ -61,7 +61,7 @@ describe('dispute statuses through webhooks', () => {
     const dispute = env.standin.control.openDispute(payment.chargeId, 'fraudulent', status);
     await settled(dispute.id as string);
     expect(await paymentOf(documentId)).toMatchObject({ status: 'succeeded', disputeStatus: 'closed', disputeProviderStatus: status, disputeAlertedAt: null });
-    expect(await readInvoice(env, documentId)).toMatchObject({ status: 'paid', balanceDue: 0, disputeOpen: false, needsAttention: false });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', balanceDue: 0, disputeOpen: false, needsAttention: false });
     expect(await disputeNotices(payment.id)).toHaveLength(0);
     expect(disputeAlerts(number)).toHaveLength(0);
   });
@@ -75,7 +75,7 @@ describe('dispute statuses through webhooks', () => {
     env.standin.control.setDisputeStatus(dispute.id as string, 'warning_closed');
     await settled(dispute.id as string);
     expect(await paymentOf(documentId)).toMatchObject({ status: 'succeeded', disputeStatus: 'closed' });
-    expect(await readInvoice(env, documentId)).toMatchObject({ status: 'paid', disputeOpen: false });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', disputeOpen: false });
   });
 
   it.each(['appeal_needs_response', 'appeal_under_review'])('a dispute in %s is still open, then won', async (status) => {
@@ -88,7 +88,7 @@ describe('dispute statuses through webhooks', () => {
     env.standin.control.setDisputeStatus(dispute.id as string, 'won');
     await settled(dispute.id as string);
     expect(await paymentOf(documentId)).toMatchObject({ status: 'succeeded', disputeStatus: 'won' });
-    expect(await readInvoice(env, documentId)).toMatchObject({ status: 'paid', disputeOpen: false, balanceDue: 0 });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', disputeOpen: false, balanceDue: 0 });
   });
 
   it('an unknown status flags the invoice with a readable reason, sends no alert and moves no money', async () => {
@@ -97,7 +97,7 @@ describe('dispute statuses through webhooks', () => {
     await settled(dispute.id as string);
     expect(await paymentOf(documentId)).toMatchObject({ status: 'succeeded', disputeStatus: 'unknown', disputeProviderStatus: 'pre_arbitration_pending', mismatch: null });
     const invoice = await readInvoice(env, documentId);
-    expect(invoice).toMatchObject({ status: 'paid', balanceDue: 0, disputeOpen: false, needsAttention: true });
+    expect(invoice).toMatchObject({ state: 'paid', balanceDue: 0, disputeOpen: false, needsAttention: true });
     expect(invoice.attentionReason).toContain(`dispute ${dispute.id as string} in status "pre_arbitration_pending", which this plugin does not know`);
     expect(await disputeNotices(payment.id)).toHaveLength(0);
     expect(disputeAlerts(number)).toHaveLength(0);

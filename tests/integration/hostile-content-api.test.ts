@@ -27,7 +27,7 @@ beforeAll(async () => {
   await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token: open.token } });
   await waitForIdle(env.app.strapi, 10_000, env.standin);
   baseline = await stateOf(env);
-  expect(baseline.invoices.find((i: { documentId: string }) => i.documentId === paid.documentId).status).toBe('paid');
+  expect(baseline.invoices.find((i: { documentId: string }) => i.documentId === paid.documentId).state).toBe('paid');
 }, 120_000);
 
 afterAll(async () => {

@@ -89,7 +89,7 @@ describe('totals are computed in minor units of the invoice currency', () => {
     [{ lineItems: [{ description: 'x', quantity: 1, unitAmount: 10.5 }] }, /unit/i],
     [{ lineItems: [{ description: 'x', quantity: 0, unitAmount: 100 }] }, /quantity/i],
     [{ currency: 'ABC', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }] }, /currency/i],
-    [{ status: 'paid', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }] }, /./],
+    [{ state: 'paid', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }] }, /./],
   ])('refuses %j with a 400 and stores nothing', async (data, message) => {
     const number = invoiceNumber();
     const res = await createViaCM({ number, currency: 'USD', ...data });
@@ -123,7 +123,7 @@ describe('invoice numbers are unique', () => {
   it('is enforced by the database itself: raw concurrent inserts below Strapi keep one row', async () => {
     const number = invoiceNumber();
     const knex = app.strapi.db.connection;
-    const row = (i: number) => ({ document_id: `raw${i}${Date.now()}`, number, status: 'draft', currency: 'USD', line_items: '[]', pay_token: `tok-${number}-${i}` });
+    const row = (i: number) => ({ document_id: `raw${i}${Date.now()}`, number, state: 'draft', currency: 'USD', line_items: '[]', pay_token: `tok-${number}-${i}` });
     const results = await Promise.allSettled([0, 1, 2, 3].map((i) => knex('invoice_payments_invoices').insert(row(i))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const [{ n }] = await knex('invoice_payments_invoices').where({ number }).count({ n: '*' });

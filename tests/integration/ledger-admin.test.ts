@@ -18,7 +18,7 @@ async function cardPaid(amount = 10000) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `c${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
-  await eventually(() => readInvoice(env, inv.documentId), (i) => i.status === 'paid');
+  await eventually(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid');
   const [payment] = await paymentsOf(inv.documentId);
   return { ...inv, piId: res.body.data.paymentIntentId as string, payment };
 }
@@ -28,7 +28,7 @@ describe('manual payments ("mark as paid")', () => {
     const { documentId } = await payableInvoice(env);
     const res = await adminPost(`/invoices/${documentId}/manual-payments`, { method: 'check', reference: 'CHK-1042' });
     expect(res.status).toBe(201);
-    expect(res.body.data.invoice).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(res.body.data.invoice).toMatchObject({ state: 'paid', balanceDue: 0 });
     expect(res.body.data.payment).toMatchObject({ kind: 'manual', method: 'check', reference: 'CHK-1042', status: 'succeeded', amount: 182750 });
     const entry = await env.app.strapi.db.query(AUDIT).findOne({ where: { action: 'payment.manual', invoiceDocumentId: documentId } });
     expect(entry).toMatchObject({ actorType: 'admin', actorLabel: env.admin.email });
@@ -37,7 +37,7 @@ describe('manual payments ("mark as paid")', () => {
   it('a partial payment reduces the balance; more than the balance is refused and changes nothing', async () => {
     const { documentId } = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const part = await adminPost(`/invoices/${documentId}/manual-payments`, { amount: 2500, method: 'wire', date: '2026-01-15' });
-    expect(part.body.data.invoice).toMatchObject({ status: 'partially_paid', balanceDue: 7500, amountPaid: 2500 });
+    expect(part.body.data.invoice).toMatchObject({ state: 'partially_paid', balanceDue: 7500, amountPaid: 2500 });
     const over = await adminPost(`/invoices/${documentId}/manual-payments`, { amount: 7501, method: 'cash' });
     expect(over.status).toBe(400);
     expect(over.body.error.message).toMatch(/more than the balance due \(\$75\.00\)/);
@@ -63,7 +63,7 @@ describe('manual payments ("mark as paid")', () => {
     const res = await adminPost(`/invoices/${documentId}/manual-payments`, { method: 'ach' });
     const voided = await adminPost(`/payments/${res.body.data.payment.documentId}/void`, { reason: 'Cheque bounced' });
     expect(voided.status).toBe(200);
-    expect(await readInvoice(env, documentId)).toMatchObject({ status: 'sent', balanceDue: 182750, amountPaid: 0 });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'sent', balanceDue: 182750, amountPaid: 0 });
   });
 
   it('is refused to a role without payments.manual', async () => {
@@ -81,13 +81,13 @@ describe('refunds', () => {
     const part = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 3000, idempotencyKey: 'dialog-0001' });
     expect(part.status).toBe(200);
     expect(part.body.data.refund).toMatchObject({ amount: 3000, status: 'succeeded' });
-    expect(part.body.data.invoice).toMatchObject({ status: 'partially_paid', balanceDue: 3000, amountRefunded: 3000 });
+    expect(part.body.data.invoice).toMatchObject({ state: 'partially_paid', balanceDue: 3000, amountRefunded: 3000 });
     // A double click (same dialog key) refunds once.
     const again = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 3000, idempotencyKey: 'dialog-0001' });
     expect(again.body.data.invoice.amountRefunded).toBe(3000);
     const rest = await adminPost(`/payments/${payment.documentId}/refunds`, {});
     expect(rest.body.data.refund.amount).toBe(7000);
-    expect(rest.body.data.invoice).toMatchObject({ status: 'sent', balanceDue: 10000, amountRefunded: 10000 });
+    expect(rest.body.data.invoice).toMatchObject({ state: 'sent', balanceDue: 10000, amountRefunded: 10000 });
     expect(rest.body.data.payments[0].status).toBe('refunded');
     expect(rest.body.data.payments[0].refunds).toHaveLength(2);
     const over = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1 });
@@ -99,7 +99,7 @@ describe('refunds', () => {
     const { documentId, piId } = await cardPaid(10000);
     await env.stripe.refunds.create({ payment_intent: piId, amount: 2500 });
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.amountRefunded === 2500);
-    expect(inv).toMatchObject({ amountRefunded: 2500, balanceDue: 2500, status: 'partially_paid' });
+    expect(inv).toMatchObject({ amountRefunded: 2500, balanceDue: 2500, state: 'partially_paid' });
     await env.standin.control.idle();
     expect(await env.app.strapi.db.query('plugin::invoice-payments.refund').count({ where: { invoiceDocumentId: documentId } })).toBe(1);
   });
@@ -122,7 +122,7 @@ describe('refunds', () => {
     try {
       const { documentId, payment } = await cardPaid(10000);
       await adminPost(`/payments/${payment.documentId}/refunds`, {});
-      expect(await readInvoice(env, documentId)).toMatchObject({ status: 'paid', amountRefunded: 10000 });
+      expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountRefunded: 10000 });
     } finally {
       await env.app.strapi.plugin('invoice-payments').service('settings').update({ refundPolicy: 'reopen' }, { type: 'system' });
     }
@@ -141,7 +141,7 @@ describe('disputes', () => {
     expect(alerts[0]!.to).toEqual(['billing-admin@example.test']);
     env.standin.control.closeDispute(dispute.id as string, 'lost');
     const lost = await eventually(() => readInvoice(env, documentId), (i) => i.balanceDue === 10000);
-    expect(lost).toMatchObject({ disputeOpen: false, balanceDue: 10000, status: 'sent' });
+    expect(lost).toMatchObject({ disputeOpen: false, balanceDue: 10000, state: 'sent' });
   });
 
   it('a won dispute returns the payment to succeeded', async () => {
@@ -150,7 +150,7 @@ describe('disputes', () => {
     await eventually(() => readInvoice(env, documentId), (i) => i.disputeOpen === true);
     env.standin.control.closeDispute(dispute.id as string, 'won');
     const won = await eventually(() => readInvoice(env, documentId), (i) => i.disputeOpen === false);
-    expect(won).toMatchObject({ status: 'paid', balanceDue: 0 });
+    expect(won).toMatchObject({ state: 'paid', balanceDue: 0 });
   });
 });
 
@@ -163,7 +163,7 @@ describe('Checkout', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/_standin\/checkout\//);
     env.standin.control.completeCheckout(res.body.data.checkoutSessionId);
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect(inv.balanceDue).toBe(0);
     const [p] = await paymentsOf(documentId);
     expect(p).toMatchObject({ kind: 'checkout', status: 'succeeded', checkoutSessionId: res.body.data.checkoutSessionId });
@@ -180,8 +180,8 @@ describe('Checkout', () => {
     const [pending] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === 'processing');
     expect(pending).toMatchObject({ kind: 'checkout', status: 'processing' });
     env.standin.control.settleDelayed(session.payment_intent as string, 'succeed');
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid', 5000);
-    expect(inv.status).toBe('paid');
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid', 5000);
+    expect(inv.state).toBe('paid');
   });
 
   it('delayed failure leaves the invoice payable', async () => {
@@ -192,7 +192,7 @@ describe('Checkout', () => {
     env.standin.control.settleDelayed(session.payment_intent as string, 'fail');
     const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === 'failed', 5000);
     expect(p.status).toBe('failed');
-    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect((await readInvoice(env, documentId)).state).toBe('sent');
   });
 
   it('an expired session closes its ledger entry', async () => {
@@ -207,16 +207,21 @@ describe('Checkout', () => {
 describe('admin reads', () => {
   it('lists invoices with filters and pagination, and reads one with its ledger and audit trail', async () => {
     const { documentId } = await cardPaid(10000);
-    const list = await env.app.http().get('/invoice-payments/invoices?status=paid&pageSize=2').set(env.admin.auth);
+    const list = await env.app.http().get('/invoice-payments/invoices?state=paid&pageSize=2').set(env.admin.auth);
     expect(list.status).toBe(200);
     expect(list.body.pagination.pageSize).toBe(2);
-    expect(list.body.results.every((r: { status: string }) => r.status === 'paid')).toBe(true);
+    expect(list.body.results.every((r: { state: string }) => r.state === 'paid')).toBe(true);
     const one = await env.app.http().get(`/invoice-payments/invoices/${documentId}`).set(env.admin.auth);
     expect(one.body.data.invoice.payLink).toMatch(/\/invoice-payments\/pay\/[A-Za-z0-9_-]{32}$/);
     expect(one.body.data.payments[0].dashboardUrl).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/payments\/pi_/);
     expect(one.body.data.audit.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['payment.attempt', 'payment.succeeded']));
-    const bad = await env.app.http().get('/invoice-payments/invoices?status=bogus').set(env.admin.auth);
+    const bad = await env.app.http().get('/invoice-payments/invoices?state=bogus').set(env.admin.auth);
     expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/Unknown invoice state/);
+    // The filter's old name is refused, not silently ignored (which would list every invoice).
+    const renamed = await env.app.http().get('/invoice-payments/invoices?status=paid').set(env.admin.auth);
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error.message).toMatch(/status/);
   });
 
   it('filters the audit log by invoice, actor and action', async () => {
@@ -229,10 +234,10 @@ describe('admin reads', () => {
   });
 
   it('sends the invoice email with a "Pay online" link and marks a draft as sent', async () => {
-    const { documentId } = await payableInvoice(env, { status: 'draft', billingEmail: 'send-me@example.test' });
+    const { documentId } = await payableInvoice(env, { state: 'draft', billingEmail: 'send-me@example.test' });
     const res = await adminPost(`/invoices/${documentId}/send`);
     expect(res.status).toBe(200);
-    expect(res.body.data.invoice.status).toBe('sent');
+    expect(res.body.data.invoice.state).toBe('sent');
     const mail = await eventually(async () => env.smtp.mails.filter((m) => m.to.includes('send-me@example.test')), (m) => m.length > 0);
     expect(mail[0]!.raw).toMatch(/Pay online/);
     expect(mail[0]!.raw.replace(/=\r?\n/g, '')).toContain('/invoice-payments/pay/');

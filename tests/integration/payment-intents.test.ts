@@ -81,7 +81,7 @@ describe('who may pay', () => {
     ['draft', /draft/],
     ['void', /voided/],
   ])('answers 409 for a %s invoice, creating nothing', async (status, message) => {
-    const { documentId, token } = await payableInvoice(env, { status });
+    const { documentId, token } = await payableInvoice(env, { state: status });
     const res = await intent(documentId, { token });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(message);
@@ -102,8 +102,8 @@ describe('paying', () => {
     const res = await intent(documentId, { token });
     const pi = await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
     expect('status' in pi && pi.status).toBe('succeeded');
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
-    expect(inv).toMatchObject({ status: 'paid', amountPaid: row.total, balanceDue: 0 });
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    expect(inv).toMatchObject({ state: 'paid', amountPaid: row.total, balanceDue: 0 });
     const [payment] = await paymentsOf(documentId);
     expect(payment).toMatchObject({ status: 'succeeded', amount: row.total, paymentIntentId: res.body.data.paymentIntentId });
     expect(payment.chargeId).toMatch(/^ch_/);
@@ -119,7 +119,7 @@ describe('paying', () => {
     try {
       await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
       const results = await Promise.all([1, 2, 3].map(() => confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId })));
-      for (const r of results) expect(r.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { status: 'paid', balanceDue: 0 } });
+      for (const r of results) expect(r.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { state: 'paid', balanceDue: 0 } });
       expect(await paymentsOf(documentId)).toHaveLength(1);
     } finally {
       env.standin.control.setWebhook({ enabled: true });
@@ -134,14 +134,14 @@ describe('paying', () => {
     const res = await intent(documentId, { token });
     await payWith(env, res.body.data.paymentIntentId, pm);
     const failed = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
-    expect(failed.body.data).toMatchObject({ paymentStatus: 'failed', failureCode: code, invoice: { status: 'sent' } });
+    expect(failed.body.data).toMatchObject({ paymentStatus: 'failed', failureCode: code, invoice: { state: 'sent' } });
     expect(failed.body.data.failureMessage).toMatch(message);
     // The same intent is retried with a good card, as Stripe.js does after a decline.
     const again = await intent(documentId, { token });
     expect(again.body.data.paymentIntentId).toBe(res.body.data.paymentIntentId);
     await payWith(env, again.body.data.paymentIntentId, 'pm_card_visa');
     const ok = await confirm(documentId, { token, paymentIntentId: again.body.data.paymentIntentId });
-    expect(ok.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { status: 'paid' } });
+    expect(ok.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { state: 'paid' } });
   });
 
   it.each([
@@ -156,7 +156,7 @@ describe('paying', () => {
     expect(pending.body.data.paymentStatus).toBe('requires_action');
     env.standin.control.authenticate(res.body.data.paymentIntentId, outcome as 'succeed' | 'fail');
     const done = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
-    expect(done.body.data).toMatchObject({ paymentStatus, invoice: { status: invoiceStatus } });
+    expect(done.body.data).toMatchObject({ paymentStatus, invoice: { state: invoiceStatus } });
   });
 
   it.each([
@@ -171,8 +171,8 @@ describe('paying', () => {
     const busy = await intent(documentId, { token });
     expect(busy.status).toBe(409);
     env.standin.control.settleDelayed(res.body.data.paymentIntentId, outcome as 'succeed' | 'fail');
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === invoiceStatus && (outcome === 'fail' ? true : i.balanceDue === 0));
-    expect(inv.status).toBe(invoiceStatus);
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === invoiceStatus && (outcome === 'fail' ? true : i.balanceDue === 0));
+    expect(inv.state).toBe(invoiceStatus);
     const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === paymentStatus);
     expect(p.status).toBe(paymentStatus);
   });

@@ -41,7 +41,7 @@ async function cardPaid(amount = 10000, paymentMethod = 'pm_card_visa') {
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   expect(res.status).toBe(200);
   await payWith(env, res.body.data.paymentIntentId, paymentMethod);
-  await waitFor(() => readInvoice(env, inv.documentId), (i) => i.status === 'paid', 'the invoice to be paid');
+  await waitFor(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid', 'the invoice to be paid');
   const [payment] = await paymentsOf(inv.documentId);
   return { ...inv, piId: res.body.data.paymentIntentId as string, payment };
 }
@@ -54,7 +54,7 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
     // This test card's refund starts `succeeded` and fails later (https://docs.stripe.com/testing#refunds).
     expect(first.body.data.refund).toMatchObject({ amount: 10000, status: 'succeeded' });
     // Refunded money is gone from the balance: the invoice is reopened.
-    expect(first.body.data.invoice).toMatchObject({ status: 'sent', balanceDue: 10000, amountRefunded: 10000 });
+    expect(first.body.data.invoice).toMatchObject({ state: 'sent', balanceDue: 10000, amountRefunded: 10000 });
     expect(first.body.data.payments[0].refundable).toBe(0);
     const refundId = first.body.data.refund.id as string;
     await env.standin.control.idle();
@@ -62,7 +62,7 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
     env.standin.control.failRefund(refundId);
     const [failed] = await waitFor(() => refundRows(documentId), (rows) => rows[0]?.status === 'failed', 'the refund row to fail');
     expect(failed).toMatchObject({ stripeRefundId: refundId, failureReason: 'expired_or_canceled_card' });
-    const inv = await waitFor(() => readInvoice(env, documentId), (i) => i.status === 'paid', 'the invoice to be paid again');
+    const inv = await waitFor(() => readInvoice(env, documentId), (i) => i.state === 'paid', 'the invoice to be paid again');
     expect(inv).toMatchObject({ amountRefunded: 0, balanceDue: 0, amountPaid: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
 
@@ -85,7 +85,7 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
     // It starts `succeeded` like the first one; this time nothing fails it.
     await waitFor(() => refundRows(documentId), (rows) => rows[1]?.status === 'succeeded', 'the second refund to succeed');
     const done = await waitFor(() => readInvoice(env, documentId), (i) => i.amountRefunded === 10000, 'the second refund to be booked');
-    expect(done).toMatchObject({ status: 'sent', balanceDue: 10000 });
+    expect(done).toMatchObject({ state: 'sent', balanceDue: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'refunded', amountRefunded: 10000 });
     const atStripe = await env.stripe.refunds.list({ payment_intent: piId });
     expect(atStripe.data.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
@@ -225,13 +225,13 @@ describe('a slow Stripe refund call holds no lock (defect 8)', () => {
 
 describe('sending an invoice when the email fails (defect 9)', () => {
   it('leaves the status unchanged, writes invoice.send_failed without secrets, answers 502 with what to do', async () => {
-    const { documentId } = await payableInvoice(env, { status: 'draft', billingEmail: 'refused@example.test' });
+    const { documentId } = await payableInvoice(env, { state: 'draft', billingEmail: 'refused@example.test' });
     env.smtp.failing(true);
     try {
       const res = await adminPost(`/invoices/${documentId}/send`);
       expect(res.status).toBe(502);
       expect(res.body.error.message).toMatch(/not marked as sent.*Settings → Email/);
-      expect((await readInvoice(env, documentId)).status).toBe('draft');
+      expect((await readInvoice(env, documentId)).state).toBe('draft');
       const entry = await env.app.strapi.db.query(AUDIT).findOne({ where: { action: 'invoice.send_failed', invoiceDocumentId: documentId } });
       expect(entry).toMatchObject({ outcome: 'failed', actorType: 'admin' });
       expect(entry.details).toMatchObject({ to: 'refused@example.test' });
@@ -243,6 +243,6 @@ describe('sending an invoice when the email fails (defect 9)', () => {
     }
     const ok = await adminPost(`/invoices/${documentId}/send`);
     expect(ok.status).toBe(200);
-    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect((await readInvoice(env, documentId)).state).toBe('sent');
   });
 });

@@ -63,8 +63,8 @@ describe('event types', () => {
   it('payment_intent.succeeded settles the invoice within a second of delivery', async () => {
     const { documentId, piId } = await paidInvoice();
     const started = Date.now();
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid', 2000);
-    expect(inv.status).toBe('paid');
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid', 2000);
+    expect(inv.state).toBe('paid');
     expect(Date.now() - started).toBeLessThan(1000);
     const [evt] = eventsFor(piId, 'payment_intent.succeeded');
     expect((await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed')).status).toBe('processed');
@@ -74,7 +74,7 @@ describe('event types', () => {
     const { documentId, piId } = await paidInvoice({ pm: 'pm_card_chargeDeclinedInsufficientFunds' });
     const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === 'failed');
     expect(p).toMatchObject({ status: 'failed', failureCode: 'insufficient_funds' });
-    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect((await readInvoice(env, documentId)).state).toBe('sent');
     expect(eventsFor(piId, 'payment_intent.payment_failed')).toHaveLength(1);
     // Failure notice to the admin address, once.
     const { number } = await readInvoice(env, documentId);
@@ -123,7 +123,7 @@ describe('amount and currency checks', () => {
       metadata: { invoice_payments_invoice: inv.documentId, invoice_payments_number: inv.row.number, invoice_payments_portion: pi.portion, invoice_payments_fee: '0' },
     });
     const flagged = await eventually(() => readInvoice(env, inv.documentId), (i) => i.needsAttention === true);
-    expect(flagged).toMatchObject({ needsAttention: true, amountPaid: 0, balanceDue: 182750, status: 'sent' });
+    expect(flagged).toMatchObject({ needsAttention: true, amountPaid: 0, balanceDue: 182750, state: 'sent' });
     expect(flagged.attentionReason).toMatch(reason);
     const [p] = await paymentsOf(inv.documentId);
     expect(p.paymentIntentId).toBe(foreign.id);
@@ -145,8 +145,8 @@ describe('duplicates, order and races', () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => post(raw, signature)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
-    expect(inv).toMatchObject({ status: 'paid', balanceDue: 0, amountPaid: row.total });
+    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    expect(inv).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: row.total });
     expect(await paymentsOf(documentId)).toHaveLength(1);
     expect(await env.app.strapi.db.query(EVENT).count({ where: { stripeEventId: evt!.id } })).toBe(1);
     const stored = await eventRow(evt!.id as string);
@@ -167,7 +167,7 @@ describe('duplicates, order and races', () => {
       expect((await post(raw, sign(raw))).status).toBe(200);
     }
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.amountRefunded === 50000);
-    expect(inv).toMatchObject({ status: 'partially_paid', amountPaid: row.total, amountRefunded: 50000, balanceDue: 50000 });
+    expect(inv).toMatchObject({ state: 'partially_paid', amountPaid: row.total, amountRefunded: 50000, balanceDue: 50000 });
     const [p] = await paymentsOf(documentId);
     expect(p.status).toBe('partially_refunded');
     const refunds = await env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({ where: { stripeRefundId: refund.id } });
@@ -176,12 +176,12 @@ describe('duplicates, order and races', () => {
 
   it('a late payment_failed after success changes nothing', async () => {
     const { documentId, piId } = await paidInvoice();
-    await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     const late = { id: `evt_late_${Date.now()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000) - 120, livemode: false, type: 'payment_intent.payment_failed', data: { object: { id: piId, object: 'payment_intent', status: 'requires_payment_method' } } };
     const raw = JSON.stringify(late);
     expect((await post(raw, sign(raw))).status).toBe(200);
     await eventually(() => eventRow(late.id), (r) => r?.status === 'processed');
-    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    expect((await readInvoice(env, documentId)).state).toBe('paid');
     expect((await paymentsOf(documentId))[0].status).toBe('succeeded');
   });
 
@@ -189,7 +189,7 @@ describe('duplicates, order and races', () => {
     env.standin.control.setDelivery({ duplicates: 2, reverseOrder: true, concurrency: 2 });
     try {
       const { documentId } = await paidInvoice();
-      const inv = await eventually(() => readInvoice(env, documentId), (i) => i.status === 'paid');
+      const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
       expect(inv.balanceDue).toBe(0);
       await env.standin.control.idle();
       expect(await paymentsOf(documentId)).toHaveLength(1);
@@ -213,7 +213,7 @@ describe('retries, dead letters, replays', () => {
     const row = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed', 8000);
     expect(row.status).toBe('processed');
     expect(row.attempts).toBeGreaterThanOrEqual(2);
-    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    expect((await readInvoice(env, documentId)).state).toBe('paid');
   });
 
   it('after N failed attempts the event is dead-lettered; a replay settles it', async () => {
@@ -226,7 +226,7 @@ describe('retries, dead letters, replays', () => {
     const dead = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'dead_lettered', 10000);
     expect(dead).toMatchObject({ status: 'dead_lettered', attempts: 3 });
     expect(dead.lastError).toMatch(/not answering/);
-    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect((await readInvoice(env, documentId)).state).toBe('sent');
 
     const list = await env.app.http().get('/invoice-payments/webhook-events?status=dead_lettered').set(env.admin.auth);
     expect(list.status).toBe(200);
@@ -236,7 +236,7 @@ describe('retries, dead letters, replays', () => {
     const replay = await env.app.http().post(`/invoice-payments/webhook-events/${dead.documentId}/replay`).set(env.admin.auth);
     expect(replay.status).toBe(200);
     expect(replay.body.data.status).toBe('processed');
-    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    expect((await readInvoice(env, documentId)).state).toBe('paid');
     const audit = await env.app.strapi.db.query(AUDIT).findOne({ where: { action: 'webhook.replayed' } });
     expect(audit.actorType).toBe('admin');
   });
@@ -245,10 +245,10 @@ describe('retries, dead letters, replays', () => {
     env.standin.control.setWebhook({ enabled: false });
     const { documentId } = await paidInvoice();
     env.standin.control.setWebhook({ enabled: true });
-    expect((await readInvoice(env, documentId)).status).toBe('sent');
+    expect((await readInvoice(env, documentId)).state).toBe('sent');
     const checked = await env.app.strapi.plugin('invoice-payments').service('background').sweep(0);
     expect(checked).toBeGreaterThanOrEqual(1);
-    expect((await readInvoice(env, documentId)).status).toBe('paid');
+    expect((await readInvoice(env, documentId)).state).toBe('paid');
   });
 
   it('the health line shows the last event and recent failures', async () => {

@@ -33,14 +33,14 @@ const REFUND = 'plugin::invoice-payments.refund';
 const EVENT = 'plugin::invoice-payments.webhook-event';
 
 /**
- * Everything a request could change: invoices (money, status, token, views), the ledger, refunds,
+ * Everything a request could change: invoices (money, state, token, views), the ledger, refunds,
  * stored webhook events, and what was created at Stripe. (Audit entries are a log: rejected
  * webhooks are recorded there on purpose.)
  */
 export async function stateOf(env: PaymentsEnv) {
   const q = (uid: string) => env.app.strapi.db.query(uid as never);
   return {
-    invoices: await q(INVOICE).findMany({ select: ['documentId', 'status', 'amountPaid', 'balanceDue', 'amountRefunded', 'payToken', 'viewedAt', 'needsAttention'], orderBy: { id: 'asc' } }),
+    invoices: await q(INVOICE).findMany({ select: ['documentId', 'state', 'amountPaid', 'balanceDue', 'amountRefunded', 'payToken', 'viewedAt', 'needsAttention'], orderBy: { id: 'asc' } }),
     payments: await q(PAYMENT).findMany({ select: ['id', 'status', 'amount', 'amountRefunded', 'paymentIntentId', 'checkoutSessionId'], orderBy: { id: 'asc' } }),
     refunds: await q(REFUND).count(),
     events: await q(EVENT).count(),

@@ -11,7 +11,7 @@ export function invoiceNumber(prefix = 'INV'): string {
 export interface InvoiceInput {
   number?: string;
   currency?: string;
-  status?: string;
+  state?: string;
   lineItems?: Array<{ description: string; quantity: number | string; unitAmount: number }>;
   taxRateBps?: number;
   billingName?: string;
@@ -25,7 +25,7 @@ export async function createInvoice(strapi: Core.Strapi, input: InvoiceInput = {
     data: {
       number: input.number ?? invoiceNumber(),
       currency: input.currency ?? 'USD',
-      status: input.status ?? 'sent',
+      state: input.state ?? 'sent',
       lineItems: input.lineItems ?? [{ description: 'Consulting', quantity: 1, unitAmount: 182750 }],
       taxRateBps: input.taxRateBps ?? 0,
       billingName: input.billingName ?? 'Ada Lovelace',

@@ -75,7 +75,7 @@ export const INVOICE = 'plugin::invoice-payments.invoice';
 export const PAYMENT = 'plugin::invoice-payments.payment';
 
 export async function payableInvoice(env: PaymentsEnv, input: InvoiceInput = {}) {
-  const created = await createInvoice(env.app.strapi, { status: 'sent', ...input });
+  const created = await createInvoice(env.app.strapi, { state: 'sent', ...input });
   const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: created.documentId } });
   return { documentId: created.documentId as string, token: row.payToken as string, row };
 }

@@ -1,21 +1,15 @@
-import { Badge, Flex, Link, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Fragment, useState } from 'react';
+import { Badge, Box, Button, Flex, Link, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { useIntl } from 'react-intl';
 import { Link as RouterLink } from 'react-router-dom';
 import { getTranslation } from '../utils/getTranslation';
 import { formatDateTime } from '../utils/format';
+import { auditSentence } from '../utils/auditSentence';
 import { pluginPath, usePlugin } from './PluginContext';
 import type { AuditEntry } from '../utils/types';
 
 const ACTOR_LABELS: Record<string, string> = { admin: 'Admin', client: 'Client', stripe: 'Stripe', system: 'System' };
 
-/** Details are small JSON objects (ids, amounts, fingerprints): shown as key: value pairs. */
-function detailsText(details: AuditEntry['details']): string {
-  if (!details || typeof details !== 'object') return '';
-  return Object.entries(details)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' · ');
-}
 
 export const ActorBadge = ({ type }: { type: string }) => {
   const { formatMessage } = useIntl();
@@ -28,6 +22,15 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
   const { base } = usePlugin();
   const t = (id: string, defaultMessage: string) => intl.formatMessage({ id: getTranslation(id), defaultMessage });
   const columns = showInvoice ? 6 : 5;
+  // Entries whose raw details (the JSON the server stored) are shown under the sentence.
+  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (id: number) =>
+    setOpen((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   return (
     <Table colCount={columns} rowCount={entries.length + 1}>
       <Thead>
@@ -56,7 +59,8 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
       </Thead>
       <Tbody>
         {entries.map((entry) => (
-          <Tr key={entry.id} data-testid="audit-row">
+          <Fragment key={entry.id}>
+          <Tr data-testid="audit-row">
             <Td>
               <Typography>{formatDateTime(intl, entry.createdAt)}</Typography>
             </Td>
@@ -70,8 +74,13 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
                 )}
               </Flex>
             </Td>
-            <Td>
-              <Typography fontWeight="semiBold">{entry.action}</Typography>
+            <Td style={{ maxWidth: '32rem', whiteSpace: 'normal' }}>
+              <Typography fontWeight="semiBold" tag="p" data-testid="audit-sentence">
+                {auditSentence(intl, entry)}
+              </Typography>
+              <Typography variant="pi" textColor="neutral500">
+                {entry.action}
+              </Typography>
             </Td>
             {showInvoice && (
               <Td>
@@ -87,12 +96,26 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
             <Td>
               <Typography>{entry.outcome ?? '—'}</Typography>
             </Td>
-            <Td style={{ maxWidth: '28rem', whiteSpace: 'normal', wordBreak: 'break-word' }}>
-              <Typography variant="pi" textColor="neutral700">
-                {detailsText(entry.details)}
-              </Typography>
+            <Td>
+              {entry.details && Object.keys(entry.details).length > 0 ? (
+                <Button size="S" variant="tertiary" aria-expanded={open.has(entry.id)} onClick={() => toggle(entry.id)}>
+                  {open.has(entry.id) ? t('audit.hideDetails', 'Hide details') : t('audit.showDetails', 'Show details')}
+                </Button>
+              ) : (
+                <Typography textColor="neutral500">—</Typography>
+              )}
             </Td>
           </Tr>
+          {open.has(entry.id) && (
+            <Tr data-testid="audit-details">
+              <Td colSpan={columns}>
+                <Box background="neutral100" padding={3} hasRadius>
+                  <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontSize: '1.2rem' }}>{JSON.stringify(entry.details, null, 2)}</pre>
+                </Box>
+              </Td>
+            </Tr>
+          )}
+          </Fragment>
         ))}
       </Tbody>
     </Table>

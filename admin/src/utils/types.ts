@@ -53,7 +53,7 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 export interface InvoiceRow {
   documentId: string;
   number: string;
-  status: InvoiceStatus;
+  state: InvoiceStatus;
   currency: string;
   total: number;
   balanceDue: number;
@@ -86,6 +86,8 @@ export interface InvoiceDetail extends InvoiceRow {
   viewedAt: string | null;
   paidAt: string | null;
   payLink: string | null;
+  /** The refund dialog's default for what a refund means for the invoice (the "Refunds" setting). */
+  refundDefault?: 'reopen' | 'keep_paid';
 }
 
 export const MANUAL_METHODS = ['check', 'ach', 'wire', 'cash', 'other'] as const;
@@ -116,6 +118,8 @@ export interface RefundView {
   /** Stripe's failure_reason code (or the plugin's not_created / provider_refused), and the server's words for it. */
   failureReason?: string | null;
   failureText?: string | null;
+  /** What the refund means for the invoice: the balance reopened, or the invoice kept paid. */
+  invoiceEffect?: 'reopen' | 'keep_paid' | null;
   createdAt: string;
   dashboardUrl: string | null;
 }
@@ -137,6 +141,11 @@ export interface PaymentView {
   refundableFormatted: string;
   paymentIntentId: string | null;
   checkoutSessionId: string | null;
+  /** Stripe's charge (the PaymentIntent's latest_charge). */
+  chargeId: string | null;
+  /** Stripe's processing fee from the charge's balance transaction; null until Stripe has it. */
+  stripeFee: number | null;
+  stripeFeeFormatted: string | null;
   reference: string | null;
   paidAt: string | null;
   createdAt: string;

@@ -7,8 +7,14 @@
 export const INVOICE_STATUSES = ['draft', 'sent', 'viewed', 'partially_paid', 'paid', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** What happens to a paid invoice when all its money goes back to the client. */
+/**
+ * What a refund means for its invoice, chosen per refund (the setting is only the default):
+ * `reopen` gives the money back and the client owes it again; `keep_paid` gives it back as a
+ * concession, and the invoice stays settled for that amount.
+ */
 export type RefundPolicy = 'reopen' | 'keep_paid';
+export const REFUND_POLICIES: readonly RefundPolicy[] = ['reopen', 'keep_paid'];
+export const isRefundPolicy = (value: unknown): value is RefundPolicy => typeof value === 'string' && (REFUND_POLICIES as readonly string[]).includes(value);
 
 export function isInvoiceStatus(value: unknown): value is InvoiceStatus {
   return typeof value === 'string' && (INVOICE_STATUSES as readonly string[]).includes(value);
@@ -27,31 +33,36 @@ export function computeBalance(input: { total: number; amountPaid: number; amoun
   return input.total - netPaid(input);
 }
 
+/**
+ * Refunds made with "keep the invoice paid" still count as settling the invoice, but only for what
+ * would otherwise be owed again: a refund of surplus money (an overpayment) never makes the
+ * invoice look overpaid, and never credits more than the total.
+ */
+export function keptPaidCredit(input: { total: number; netPaid: number; refundedKeptPaid: number }): number {
+  return Math.max(0, Math.min(input.refundedKeptPaid, input.total - input.netPaid));
+}
+
 export interface DeriveStatusInput {
   current: InvoiceStatus;
   total: number;
   netPaid: number;
-  refundPolicy: RefundPolicy;
-  /** Every payment was refunded (by refunds, not lost disputes). */
-  fullyRefunded: boolean;
+  /** Refunds the admin chose to keep the invoice paid for (keptPaidCredit), minor units. */
+  keptPaid?: number;
 }
 
 export function deriveInvoiceStatus(input: DeriveStatusInput): InvoiceStatus {
-  const { current, total, refundPolicy, fullyRefunded } = input;
+  const { current, total } = input;
   // Voiding is an explicit admin decision; late payment events must not undo it.
   if (current === 'void') return 'void';
-  if (input.netPaid > 0) {
-    if (total > 0 && input.netPaid >= total) return 'paid';
-    if (input.netPaid < total) return 'partially_paid';
+  const settled = input.netPaid + (input.keptPaid ?? 0);
+  if (settled > 0) {
+    if (total > 0 && settled >= total) return 'paid';
+    if (settled < total) return 'partially_paid';
     // total <= 0 with money in: nothing is owed, keep whatever the admin set.
     return current;
   }
-  // Nothing (left) paid.
-  if (current === 'paid' || current === 'partially_paid') {
-    // Money went back. Reopen so it can be paid again, unless the merchant's
-    // policy says a full refund settles the invoice (e.g. a goodwill refund).
-    return refundPolicy === 'keep_paid' && fullyRefunded ? 'paid' : 'sent';
-  }
+  // Nothing (left) paid: money went back and the refunds reopened the balance.
+  if (current === 'paid' || current === 'partially_paid') return 'sent';
   return current;
 }
 

@@ -1,7 +1,7 @@
 import { normalizeCurrency } from './currency-table';
 import { DomainError } from './errors';
-import { computeBalance, deriveInvoiceStatus } from './invoice-status';
-import type { InvoiceStatus, RefundPolicy } from './invoice-status';
+import { computeBalance, deriveInvoiceStatus, keptPaidCredit } from './invoice-status';
+import type { InvoiceStatus } from './invoice-status';
 import { isCollectedPaymentStatus } from './payment-status';
 import type { PaymentStatus } from './payment-status';
 
@@ -36,6 +36,8 @@ export interface LedgerEntry {
   currency: string;
   fee: number;
   amountRefunded: number;
+  /** Of amountRefunded, refunds made with "keep the invoice paid" (a concession, not owed again). */
+  refundedKeptPaid?: number;
   feeRefunded?: number;
   disputeStatus?: DisputeStatus | null;
   disputedAmount?: number;
@@ -56,6 +58,8 @@ export interface LedgerSummary {
   amountRefunded: number;
   /** Of amountRefunded, the part lost in disputes. */
   amountLostInDisputes: number;
+  /** Of amountRefunded, refunds the admin chose to keep the invoice paid for. */
+  refundedKeptPaid: number;
   netPaid: number;
   /** Surcharges kept (fee minus fee refunded). */
   feesCollected: number;
@@ -81,6 +85,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], invoiceCurrency
   const currency = normalizeCurrency(invoiceCurrency);
   let amountPaid = 0;
   let refunded = 0;
+  let keptPaid = 0;
   let lost = 0;
   let feesCollected = 0;
   let hasOpenDispute = false;
@@ -111,6 +116,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], invoiceCurrency
 
     amountPaid += amount;
     refunded += refundedHere;
+    keptPaid += Math.min(checkMinor(entry.refundedKeptPaid ?? 0, 'refundedKeptPaid', index), refundedHere);
     lost += lostHere;
     feesCollected += fee - feeRefunded;
   });
@@ -121,6 +127,7 @@ export function summarizeLedger(entries: readonly LedgerEntry[], invoiceCurrency
     amountPaid,
     amountRefunded,
     amountLostInDisputes: lost,
+    refundedKeptPaid: keptPaid,
     netPaid: amountPaid - amountRefunded,
     feesCollected,
     hasOpenDispute,
@@ -140,24 +147,25 @@ export interface InvoiceMoney {
 export function recomputeInvoice(
   invoice: { status: InvoiceStatus; total: number; currency: string },
   entries: readonly LedgerEntry[],
-  refundPolicy: RefundPolicy,
 ): InvoiceMoney {
   const summary = summarizeLedger(entries, invoice.currency);
+  // Each refund says what it means for the invoice (reopen the balance or keep it paid).
+  const keptPaid = keptPaidCredit({ total: invoice.total, netPaid: summary.netPaid, refundedKeptPaid: summary.refundedKeptPaid });
   const status = deriveInvoiceStatus({
     current: invoice.status,
     total: invoice.total,
     netPaid: summary.netPaid,
-    refundPolicy,
-    fullyRefunded: summary.fullyRefunded,
+    keptPaid,
   });
   return {
     amountPaid: summary.amountPaid,
     amountRefunded: summary.amountRefunded,
-    balanceDue: computeBalance({
-      total: invoice.total,
-      amountPaid: summary.amountPaid,
-      amountRefunded: summary.amountRefunded,
-    }),
+    balanceDue:
+      computeBalance({
+        total: invoice.total,
+        amountPaid: summary.amountPaid,
+        amountRefunded: summary.amountRefunded,
+      }) - keptPaid,
     status,
     summary,
   };

@@ -66,7 +66,7 @@ export function resultDocument(result: ResultView, api: string): string {
     title: `${result.headline} — invoice ${result.number}`,
     body: `<header class="inv-head">
 <div><p class="eyebrow">Invoice <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
-${badge(result.status, result.statusLabel, 'invoice-status')}
+${badge(result.state, result.stateLabel, 'invoice-status')}
 </header>
 <p class="message message-${esc(result.tone)}">${esc(result.message)}</p>
 <p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,

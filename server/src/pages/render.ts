@@ -80,7 +80,7 @@ ${v.pay.feeFormatted ? `<p class="fee-note" id="fee-note">Includes a card proces
     : '';
   return `<header class="inv-head">
 <div><p class="eyebrow">Invoice</p><h1 id="invoice-title" tabindex="-1">${esc(v.number)}</h1></div>
-${badge(v.status, v.statusLabel, 'invoice-status')}
+${badge(v.state, v.stateLabel, 'invoice-status')}
 </header>
 <dl class="meta">${billed}${row('Issued', v.issueDate)}${row('Due date', v.dueDate)}</dl>
 <table class="lines">

@@ -31,8 +31,8 @@ export interface PayOptions {
 export interface InvoiceView {
   documentId: string;
   number: string;
-  status: ClientInvoiceStatus;
-  statusLabel: string;
+  state: ClientInvoiceStatus;
+  stateLabel: string;
   currency: string;
   /** Digits after the decimal point in this currency's minor unit (USD 2, JPY 0, KWD 3). */
   exponent: number;
@@ -61,8 +61,8 @@ export interface InvoiceView {
 export interface ResultView {
   documentId: string;
   number: string;
-  status: ClientInvoiceStatus;
-  statusLabel: string;
+  state: ClientInvoiceStatus;
+  stateLabel: string;
   headline: string;
   message: string;
   tone: 'success' | 'info' | 'warning';

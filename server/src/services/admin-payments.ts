@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { amountStep, currencyExponent, formatMinor, type InvoiceStatus } from '../domain';
+import { amountStep, currencyExponent, formatMinor, INVOICE_STATUSES, type InvoiceStatus } from '../domain';
 import { ProviderRequestError } from '../providers/types';
 import { stripeDashboardUrl, type DashboardKind } from '../providers/stripe/provider';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
@@ -27,37 +27,41 @@ const refundSchema = z
   .object({
     amount: z.number().int('The amount must be whole minor units.').positive('The amount must be above zero.').optional(),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+    // What the refund means for the invoice; omitted = the "Refunds" setting's default.
+    invoiceEffect: z.enum(['reopen', 'keep_paid'], { message: 'Choose whether the refund reopens the balance ("reopen") or keeps the invoice paid ("keep_paid").' }).optional(),
     idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
   })
   .strict();
 
 const listSchema = z.object({
-  status: z.enum(['draft', 'sent', 'viewed', 'partially_paid', 'paid', 'void']).optional(),
+  state: z.enum(INVOICE_STATUSES, { message: `Unknown invoice state. Use one of: ${INVOICE_STATUSES.join(', ')}.` }).optional(),
   q: z.string().trim().max(100).optional(),
   overdue: z.enum(['true', 'false']).optional(),
   page: z.coerce.number().int().min(1).max(100000).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).optional(),
   sort: z.enum(['createdAt:desc', 'createdAt:asc', 'dueDate:asc', 'dueDate:desc', 'number:asc', 'number:desc', 'balanceDue:desc']).optional(),
-});
+})
+  // An unknown filter (say the old `status`) would otherwise be ignored and list every invoice.
+  .strict();
 
 export type InvoiceListQuery = z.infer<typeof listSchema>;
 
 /**
- * The admin invoice list's filters (status, search, overdue) as a query-engine `where`: the list,
+ * The admin invoice list's filters (state, search, overdue) as a query-engine `where`: the list,
  * the dashboard and the CSV exports read the same parameters the same way. Bad values: a 400.
  */
 export function parseInvoiceFilters(query: unknown, today: string): { parsed: InvoiceListQuery; where: Record<string, unknown> } {
   const result = listSchema.safeParse(query ?? {});
   if (!result.success) throw fromZod(result.error);
-  const { status, q, overdue } = result.data;
+  const { state, q, overdue } = result.data;
   const where: Record<string, unknown> = {};
-  if (status) where.status = status;
+  if (state) where.state = state;
   if (q) where.$or = [{ number: { $startsWith: q } }, { billingName: { $containsi: q } }, { billingEmail: { $startsWith: q.toLowerCase() } }];
-  if (overdue === 'true') Object.assign(where, { dueDate: { $lt: today }, status: { $in: ['sent', 'viewed', 'partially_paid'] } });
+  if (overdue === 'true') Object.assign(where, { dueDate: { $lt: today }, state: { $in: ['sent', 'viewed', 'partially_paid'] } });
   return { parsed: result.data, where };
 }
 
-const LIST_FIELDS = ['documentId', 'number', 'status', 'currency', 'total', 'balanceDue', 'amountPaid', 'dueDate', 'issueDate', 'billingName', 'billingEmail', 'needsAttention', 'disputeOpen', 'createdAt'];
+const LIST_FIELDS = ['documentId', 'number', 'state', 'currency', 'total', 'balanceDue', 'amountPaid', 'dueDate', 'issueDate', 'billingName', 'billingEmail', 'needsAttention', 'disputeOpen', 'createdAt'];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const audit = () => getService(strapi, 'audit');
@@ -84,7 +88,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return {
         results: results.map((r: Record<string, unknown>) => ({
           ...r,
-          overdue: typeof r.dueDate === 'string' && r.dueDate < now && ['sent', 'viewed', 'partially_paid'].includes(r.status as string),
+          overdue: typeof r.dueDate === 'string' && r.dueDate < now && ['sent', 'viewed', 'partially_paid'].includes(r.state as string),
           totalFormatted: formatMinor(r.total as number, r.currency as string),
           balanceFormatted: formatMinor(r.balanceDue as number, r.currency as string),
         })),
@@ -113,12 +117,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           amountRefundedFormatted: formatMinor(Number(invoice.amountRefunded ?? 0), invoice.currency),
           currencyExponent: currencyExponent(invoice.currency),
           amountStep: amountStep(invoice.currency),
+          // What the refund dialog proposes for "what does this refund mean for the invoice".
+          refundDefault: (await getService(strapi, 'settings').load()).refundPolicy,
           payLink: payToken ? getService(strapi, "notifications").payLink({ ...(invoice as unknown as Record<string, unknown>), payToken } as never) : null,
         },
         payments: payments.map((p) => ({
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
+          // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
+          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
           dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
@@ -143,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parsed.data;
       if (input.date && input.date > today()) throw badRequest('The payment date cannot be in the future.', [{ path: ['date'], message: 'In the future.' }]);
       const result = await withInvoiceLock(strapi, documentId, async (invoice) => {
-        if (invoice.status === 'void') throw conflict('This invoice has been voided.', 'InvoiceNotPayable');
+        if (invoice.state === 'void') throw conflict('This invoice has been voided.', 'InvoiceNotPayable');
         if (invoice.balanceDue <= 0) throw conflict('This invoice has nothing left to pay.', 'InvoiceNotPayable');
         const amount = input.amount ?? invoice.balanceDue;
         if (amount > invoice.balanceDue) {
@@ -166,7 +174,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
-        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
+        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, currency: invoice.currency, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
         return { payment, invoice: updated };
       });
       if (!result) throw notFound('No such invoice.');
@@ -184,7 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
         const updated = await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} });
-        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, reason } });
+        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason } });
         return updated;
       });
       return { invoice: result };
@@ -202,6 +210,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         paymentDocumentId,
         amount: input.amount,
         reason: input.reason ?? null,
+        invoiceEffect: input.invoiceEffect,
         actor,
         purpose: 'admin',
         clientKey: input.idempotencyKey ?? null,
@@ -239,14 +248,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async send(documentId: string, actor: Actor) {
       const invoice = await invoiceOr404(documentId);
       if (!invoice.billingEmail) throw badRequest('Add a billing email to the invoice before sending it.', [{ path: ['billingEmail'], message: 'Required.' }]);
-      if (invoice.status === 'void') throw conflict('A voided invoice cannot be sent.', 'InvoiceNotSendable');
+      if (invoice.state === 'void') throw conflict('A voided invoice cannot be sent.', 'InvoiceNotSendable');
       const result = await getService(strapi, 'notifications').trySendInvoice(invoice as never);
       if (!result.ok) {
         await audit().log({ action: 'invoice.send_failed', actor, outcome: 'failed', invoice: { documentId, number: invoice.number }, details: { to: invoice.billingEmail, reason: result.reason } });
         throw badGateway(`The invoice email could not be sent (${result.reason}); the invoice was not marked as sent. Check the email provider in Settings → Email (host, port, sender, credentials), then send it again.`, { reason: result.reason });
       }
-      if ((invoice.status as InvoiceStatus) === 'draft') {
-        await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: { status: 'sent' } });
+      if ((invoice.state as InvoiceStatus) === 'draft') {
+        await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: { state: 'sent' } });
       }
       await audit().log({ action: 'invoice.sent', actor, invoice: { documentId, number: invoice.number }, details: { to: invoice.billingEmail } });
       return this.getInvoice(documentId);

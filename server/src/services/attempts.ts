@@ -336,7 +336,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const recorded = await withInvoiceLock(strapi, invoice.documentId, async (now) => {
       // The lease ran out meanwhile (a very slow provider): another round may be planning too.
       const stillOurs = (now as InvoiceRow & { attemptLockToken?: string | null }).attemptLockToken === lease;
-      if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.status === 'void' || now.status === 'paid') return null;
+      if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.state === 'void' || now.state === 'paid') return null;
       if (payment && outcome === 'created') {
         const row = await payments().findOne({ where: { paymentIntentId: payment.id } });
         if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
@@ -409,7 +409,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         for (const o of observed) {
           if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
             await settle(o, actor, lease);
-          } else if (endAfterSettlement(o.live.current, invoice.status === 'void' ? 0 : invoice.balanceDue)) {
+          } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
             if (await end(provider, o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
             else await settle(o, actor, lease);
           }

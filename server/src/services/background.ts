@@ -52,6 +52,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         strapi.log.warn(`[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
       }
     }
+    // Stripe's fee comes from the charge's balance transaction, which Stripe may make a little
+    // after the payment succeeded: collected payments of the last week still without it are read
+    // again (outside any lock; settlement writes it). charge.updated usually fills it first.
+    const feeless = (await strapi.db.query(UID.payment).findMany({
+      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] }, stripeFee: null, paymentIntentId: { $notNull: true }, paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) } },
+      orderBy: { paidAt: 'asc' },
+      limit: 25,
+    })) as Array<{ id: number; paymentIntentId: string }>;
+    for (const row of feeless) {
+      try {
+        await settlement.syncPayment(row.paymentIntentId, { actor });
+      } catch (error) {
+        strapi.log.warn(`[invoice-payments] reading Stripe's fee for payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      }
+    }
     // Refunds whose outcome Stripe left unknown (a 500, a timeout) or whose call never finished
     // (a crash): looked up at Stripe, booked or made under the next key (services/refunds).
     let refunds = 0;

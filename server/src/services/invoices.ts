@@ -13,14 +13,14 @@ import {
   type LedgerEntry,
   type LineItemInput,
 } from '../domain';
-import { UID, PLUGIN_ID } from '../utils/plugin-id';
+import { UID } from '../utils/plugin-id';
 import { badRequest } from '../utils/errors';
 
 export interface InvoiceRow {
   id: number;
   documentId: string;
   number: string;
-  status: InvoiceStatus;
+  state: InvoiceStatus;
   currency: string;
   lineItems: unknown;
   taxRateBps: number | null;
@@ -39,6 +39,7 @@ export interface PaymentRow {
   currency: string;
   fee: number | null;
   amountRefunded: number | null;
+  amountRefundedKeptPaid?: number | null;
   feeRefunded: number | null;
   disputeStatus: string | null;
   disputeProviderStatus?: string | null;
@@ -63,6 +64,7 @@ export function toLedgerEntries(rows: readonly PaymentRow[]): LedgerEntry[] {
       currency: r.currency,
       fee: r.fee ?? 0,
       amountRefunded: r.amountRefunded ?? 0,
+      refundedKeptPaid: r.amountRefundedKeptPaid ?? 0,
       feeRefunded: r.feeRefunded ?? 0,
       disputeStatus: isDisputeStatus(r.disputeStatus) ? r.disputeStatus : null,
       disputedAmount: r.disputedAmount ?? 0,
@@ -97,10 +99,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoiceId } } })) as PaymentRow[];
   }
 
-  async function refundPolicy() {
-    return (await strapi.plugin(PLUGIN_ID).service('settings').load()).refundPolicy as 'reopen' | 'keep_paid';
-  }
-
   /**
    * Everything derived on an invoice, from its line items and its ledger. Called by the invoice
    * lifecycles on every create/update, so whatever was typed in these fields is replaced.
@@ -124,23 +122,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toDomainProblem(error);
     }
     const rows = existing ? await ledgerRows(existing.id) : [];
-    const requested = merged.status ?? existing?.status ?? 'draft';
+    const requested = merged.state ?? existing?.state ?? 'draft';
     if (!isInvoiceStatus(requested)) {
-      throw badRequest(`Unknown status "${String(requested)}".`, [{ path: ['status'], message: 'Unknown status.' }]);
+      throw badRequest(`Unknown invoice state "${String(requested)}". Use one of: draft, sent, viewed, void.`, [{ path: ['state'], message: 'Unknown state.' }]);
     }
-    if (existing && requested !== existing.status && (requested === 'paid' || requested === 'partially_paid')) {
-      throw badRequest('An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.', [{ path: ['status'], message: 'Set by payments.' }]);
+    if (requested !== existing?.state && (requested === 'paid' || requested === 'partially_paid')) {
+      throw badRequest('An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.', [{ path: ['state'], message: 'Set by payments.' }]);
     }
-    if (existing && requested !== existing.status && !canTransitionInvoice(existing.status, requested)) {
-      throw badRequest(`An invoice cannot go from ${existing.status} to ${requested}.`, [{ path: ['status'], message: 'Not allowed.' }]);
+    if (existing && requested !== existing.state && !canTransitionInvoice(existing.state, requested)) {
+      throw badRequest(`An invoice cannot go from ${existing.state} to ${requested}.`, [{ path: ['state'], message: 'Not allowed.' }]);
     }
     if (existing && currency !== existing.currency && rows.length > 0) {
       throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
     }
     const ledger = toLedgerEntries(rows);
-    const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger, await refundPolicy());
-    if (requested === 'void' && existing?.status !== 'void' && money.summary.netPaid > 0) {
-      throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['status'], message: 'Has payments.' }]);
+    const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger);
+    if (requested === 'void' && existing?.state !== 'void' && money.summary.netPaid > 0) {
+      throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['state'], message: 'Has payments.' }]);
     }
     if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
       throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
@@ -165,7 +163,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       amountPaid: money.amountPaid,
       amountRefunded: money.amountRefunded,
       balanceDue: money.balanceDue,
-      status: money.status,
+      state: money.status,
       disputeOpen: money.summary.hasOpenDispute,
       needsAttention: reasons.length > 0 || money.summary.mismatched.length > 0,
       attentionReason: reasons.length > 0 ? reasons.join(' ') : null,
@@ -181,11 +179,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       Object.assign(data, derived);
       // Never taken from input: only the plugin issues pay-link tokens.
       data.payToken = newPayToken();
-      if (data.status === 'sent' && !data.sentAt) data.sentAt = new Date();
+      if (data.state === 'sent' && !data.sentAt) data.sentAt = new Date();
     },
 
     async beforeUpdate(where: Record<string, unknown>, data: Record<string, unknown>) {
-      const existing = (await strapi.db.query(UID.invoice).findOne({ where, select: ['id', 'documentId', 'number', 'status', 'currency', 'lineItems', 'taxRateBps', 'discountAmount', 'total', 'amountPaid', 'balanceDue', 'payToken'] })) as InvoiceRow | null;
+      const existing = (await strapi.db.query(UID.invoice).findOne({ where, select: ['id', 'documentId', 'number', 'state', 'currency', 'lineItems', 'taxRateBps', 'discountAmount', 'total', 'amountPaid', 'balanceDue', 'payToken'] })) as InvoiceRow | null;
       if (!existing) return;
       // Derived or secret fields: whatever came in is dropped; derive() recomputes the money.
       // The pay token is only replaced through regeneratePayToken(), which bypasses lifecycles.
@@ -196,8 +194,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const moneyEdited = ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
       const derived = await derive(merged, existing, moneyEdited);
       Object.assign(data, derived);
-      if (derived.status === 'paid' && existing.status !== 'paid') data.paidAt = new Date();
-      if (derived.status === 'sent' && existing.status === 'draft') data.sentAt = new Date();
+      if (derived.state === 'paid' && existing.state !== 'paid') data.paidAt = new Date();
+      if (derived.state === 'sent' && existing.state === 'draft') data.sentAt = new Date();
     },
   };
 };

@@ -109,7 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
-    if (payabilityProblem(invoice.status, invoice.balanceDue) !== null) return null;
+    if (payabilityProblem(invoice.state, invoice.balanceDue) !== null) return null;
     if (!settings.secretKeySealed || !settings.publishableKey) return null;
     const fee = feeFor(invoice.balanceDue, invoice.currency, settings);
     const min = minimumChargeMinor(invoice.currency);
@@ -135,12 +135,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const netPaid = invoice.amountPaid - (invoice.amountRefunded ?? 0);
     const discount = invoice.discountAmount ?? 0;
     const pay = payOptions(invoice, settings, locale);
-    const notice = noticeFor(invoice.status, invoice.balanceDue) ?? (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+    const notice = noticeFor(invoice.state, invoice.balanceDue) ?? (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
     return {
       documentId: invoice.documentId,
       number: invoice.number,
-      status: invoice.status,
-      statusLabel: STATUS_LABELS[invoice.status],
+      state: invoice.state,
+      stateLabel: STATUS_LABELS[invoice.state],
       currency: invoice.currency,
       exponent: currencyExponent(invoice.currency),
       locale,
@@ -190,10 +190,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * concurrent payment or void is never overwritten) and the audit log says who and when.
      */
     async markViewed(invoice: ClientInvoiceRow, actor: Actor): Promise<ClientInvoiceRow> {
-      if (invoice.status !== 'sent') return invoice;
+      if (invoice.state !== 'sent') return invoice;
       const updated = await withInvoiceLock(strapi, invoice.documentId, async (current) => {
-        if (current.status !== 'sent') return null;
-        return (await invoices().update({ where: { id: current.id }, data: { status: 'viewed', viewedAt: new Date() } })) as ClientInvoiceRow;
+        if (current.state !== 'sent') return null;
+        return (await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } })) as ClientInvoiceRow;
       });
       if (!updated) return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
       await getService(strapi, 'audit').log({ action: 'invoice.viewed', actor, invoice: { documentId: invoice.documentId, number: invoice.number } });
@@ -219,7 +219,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (synced.outcome !== 'settled') return null;
       const { invoice, payment } = synced;
-      const base = { documentId: invoice.documentId, number: invoice.number, status: invoice.status, statusLabel: STATUS_LABELS[invoice.status] };
+      const base = { documentId: invoice.documentId, number: invoice.number, state: invoice.state, stateLabel: STATUS_LABELS[invoice.state] };
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
         return { ...base, headline: 'Payment received', message: `Thank you! Your payment for invoice ${invoice.number} was received.`, tone: 'success' };
       }
@@ -232,13 +232,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Left Checkout without paying: the invoice number and its current status. */
     async cancelResult(documentId: string): Promise<ResultView | null> {
       if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
-      const invoice = (await invoices().findOne({ where: { documentId }, select: ['documentId', 'number', 'status'] })) as Pick<InvoiceRow, 'documentId' | 'number' | 'status'> | null;
+      const invoice = (await invoices().findOne({ where: { documentId }, select: ['documentId', 'number', 'state'] })) as Pick<InvoiceRow, 'documentId' | 'number' | 'state'> | null;
       if (!invoice) return null;
       return {
         documentId: invoice.documentId,
         number: invoice.number,
-        status: invoice.status,
-        statusLabel: STATUS_LABELS[invoice.status],
+        state: invoice.state,
+        stateLabel: STATUS_LABELS[invoice.state],
         headline: 'Payment canceled',
         message: 'You left the checkout before paying. Nothing was charged.',
         tone: 'info',

@@ -53,8 +53,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   function checkPayable(invoice: InvoiceRow) {
-    const problem = payabilityProblem(invoice.status as InvoiceStatus, invoice.balanceDue);
-    if (problem) throw conflict(problem, 'InvoiceNotPayable', { status: invoice.status });
+    const problem = payabilityProblem(invoice.state as InvoiceStatus, invoice.balanceDue);
+    if (problem) throw conflict(problem, 'InvoiceNotPayable', { state: invoice.state });
   }
 
   /** The invoice portion to charge now: the balance, or a partial amount if allowed. */
@@ -141,7 +141,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         failureCode: result.payment.failureCode,
         failureMessage: result.payment.status === 'failed' ? ((result.payment as unknown as { failureMessage?: string | null }).failureMessage ?? null) : null,
         nextAction: result.nextAction ?? null,
-        invoice: { status: result.invoice.status, balanceDue: result.invoice.balanceDue, amountPaid: result.invoice.amountPaid, currency: result.invoice.currency },
+        invoice: { state: result.invoice.state, balanceDue: result.invoice.balanceDue, amountPaid: result.invoice.amountPaid, currency: result.invoice.currency },
       };
     },
 

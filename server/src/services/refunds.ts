@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { formatMinor, splitRefundFee } from '../domain';
+import { formatMinor, isRefundPolicy, splitRefundFee, type RefundPolicy } from '../domain';
 import {
   holdsRefundable,
   isBookedRefund,
@@ -55,6 +55,11 @@ export interface RefundRequest {
   purpose: RefundPurpose;
   /** A client's key for this request (the admin dialog's): a retry with it gets the same refund. */
   clientKey?: string | null;
+  /**
+   * What the refund means for the invoice (reopen the balance or keep it paid). Default: keep paid
+   * for an overpayment refund (it gives back surplus), else the "Refunds" setting.
+   */
+  invoiceEffect?: RefundPolicy;
 }
 
 export interface RefundRow {
@@ -71,6 +76,7 @@ export interface RefundRow {
   failureReason: string | null;
   requestedBy: string | null;
   purpose: string | null;
+  invoiceEffect: RefundPolicy | null;
   clientKey: string | null;
   idempotencyKey: string | null;
   generation: number | null;
@@ -93,6 +99,7 @@ export interface RefundView {
   reason: string | null;
   failureReason: string | null;
   failureText: string | null;
+  invoiceEffect: RefundPolicy | null;
 }
 
 export interface RefundOutcome {
@@ -143,6 +150,7 @@ export function viewOf(r: RefundRow): RefundView {
     reason: r.reason,
     failureReason: r.failureReason,
     failureText: r.status === 'failed' || r.status === 'canceled' ? refundFailureText(r.failureReason ?? 'unknown') : null,
+    invoiceEffect: isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : null,
   };
 }
 
@@ -181,11 +189,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function rebookPayment(paymentRowId: number): Promise<PaymentRecord> {
     const payment = (await payments().findOne({ where: { id: paymentRowId }, populate: ['invoice'] })) as PaymentRecord & { invoice?: { id: number } | null };
     const rows = await rowsOf(paymentRowId);
-    const booked = sumRefunds(rows.map(lineOf).filter(isBookedRefund), payment.amount, payment.fee ?? 0);
+    const bookedRows = rows.filter((r) => isBookedRefund(lineOf(r)));
+    const booked = sumRefunds(bookedRows.map(lineOf), payment.amount, payment.fee ?? 0);
+    // Refunds without a recorded choice (made before there was one) follow the setting.
+    const fallback = bookedRows.some((r) => !isRefundPolicy(r.invoiceEffect)) ? (await getService(strapi, 'settings').load()).refundPolicy : 'reopen';
+    const keptRows = bookedRows.filter((r) => (isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : fallback) === 'keep_paid');
+    const keptPaid = Math.min(sumRefunds(keptRows.map(lineOf), payment.amount, payment.fee ?? 0).portion, booked.portion);
     const status = statusAfterRefunds(payment.status, payment.amount, booked.portion);
     let saved: PaymentRecord = payment;
-    if (payment.amountRefunded !== booked.portion || (payment.feeRefunded ?? 0) !== booked.fee || payment.status !== status) {
-      saved = (await payments().update({ where: { id: paymentRowId }, data: { amountRefunded: booked.portion, feeRefunded: booked.fee, status } })) as PaymentRecord;
+    if (payment.amountRefunded !== booked.portion || (payment.feeRefunded ?? 0) !== booked.fee || payment.status !== status || (payment.amountRefundedKeptPaid ?? 0) !== keptPaid) {
+      saved = (await payments().update({ where: { id: paymentRowId }, data: { amountRefunded: booked.portion, amountRefundedKeptPaid: keptPaid, feeRefunded: booked.fee, status } })) as PaymentRecord;
       // The invoice lifecycle derives amountRefunded, balance and status from the ledger.
       if (payment.invoice) await strapi.db.query(UID.invoice).update({ where: { id: payment.invoice.id }, data: {} });
     }
@@ -231,6 +244,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * the provider id; then rebook the payment from the rows if the list was complete.
    */
   async function applyProviderRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment, ctx: Pick<SyncContext, 'actor' | 'eventId'>): Promise<void> {
+    let externalEffect: RefundPolicy | null = null;
     for (const r of p.refunds) {
       let row: RefundRow | null = null;
       if (r.localId) row = (await refunds().findOne({ where: { documentId: r.localId }, populate: ['payment'] })) as RefundRow | null;
@@ -242,8 +256,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await applyOne(row, r, ctx.actor, ctx.eventId ?? null);
         continue;
       }
+      // Made in the Stripe Dashboard (or elsewhere): nobody chose, so the setting's default applies.
+      externalEffect ??= (await getService(strapi, 'settings').load()).refundPolicy;
       const created = (await refunds().create({
         data: {
+          invoiceEffect: externalEffect,
           stripeRefundId: r.id,
           status: normalizeRefundStatus(r.status),
           amount: r.amount,
@@ -307,12 +324,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
           outcome: saved.status,
-          details: { refundId: answer.refund.id, refund: row.documentId, amount: row.amount, fee: row.feeAmount ?? 0, paymentIntentId: row.paymentIntentId, purpose: row.purpose, generation: row.generation ?? 0 },
+          details: { refundId: answer.refund.id, refund: row.documentId, amount: row.amount, currency: row.currency, fee: row.feeAmount ?? 0, paymentIntentId: row.paymentIntentId, purpose: row.purpose, invoiceEffect: row.invoiceEffect ?? null, generation: row.generation ?? 0 },
         });
       } else if (answer.error.retryable) {
         // A 500, a timeout or no answer: Stripe may have made it. Look before trying again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message, unanswered: true }, populate: ['payment'] })) as RefundRow;
-        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
+        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, currency: row.currency, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
       } else {
         // Stripe refused it (a 4xx): nothing was made, the amount is free again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'failed', failureReason: 'provider_refused', lastError: answer.error.message }, populate: ['payment'] })) as RefundRow;
@@ -463,6 +480,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reason: req.reason ?? null,
           requestedBy: req.actor.label ?? (req.actor.id != null ? String(req.actor.id) : req.actor.type),
           purpose: req.purpose,
+          invoiceEffect: req.invoiceEffect ?? (req.purpose === 'overpayment' ? 'keep_paid' : settings.refundPolicy),
           clientKey: req.clientKey ?? null,
           generation: 0,
         },

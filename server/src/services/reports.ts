@@ -22,11 +22,8 @@ import { parseInvoiceFilters } from './admin-payments';
  * exports read one page at a time by id (keyset), so their memory does not grow with the table.
  */
 
-/**
- * The invoice's own state attribute and its column. Kept in one place: the attribute is being
- * renamed from `status` (which collides with Strapi's draft/publish status) to `state`.
- */
-export const INVOICE_STATE = { attribute: 'status', column: 'status' } as const;
+/** The invoice's own state attribute and its column (not Strapi's draft/publish `status`). */
+export const INVOICE_STATE = { attribute: 'state', column: 'state' } as const;
 
 /** Invoices that still expect money: their balance is "outstanding". */
 const OPEN_STATES = ['sent', 'viewed', 'partially_paid'];

@@ -61,6 +61,13 @@ export interface SettingsView {
 }
 
 const STORE_KEY = 'settings';
+/**
+ * The last connection check, under a key of its own: "Test connection" calls Stripe and then
+ * writes only this, so it never writes back a copy of the settings read before the call (which
+ * reverted anything saved meanwhile). Tagged with the secret key's fingerprint it was made for.
+ */
+const CONNECTION_KEY = 'connection';
+type StoredConnection = ConnectionState & { fingerprint: string | null };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
@@ -68,7 +75,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function load(): Promise<StoredSettings> {
     const raw = (await store().get({ key: STORE_KEY })) as Partial<StoredSettings> | null;
-    return { ...defaultSettings, ...(raw ?? {}) };
+    const settings: StoredSettings = { ...defaultSettings, ...(raw ?? {}) };
+    const checked = (await store().get({ key: CONNECTION_KEY })) as StoredConnection | null;
+    // A check made for another key (rotated or removed since) says nothing about this one.
+    if (checked && settings.secretKeyFingerprint && checked.fingerprint === settings.secretKeyFingerprint) {
+      const { fingerprint: _fp, ...connection } = checked;
+      settings.connection = connection;
+    }
+    return settings;
+  }
+
+  /** Writes one connection result and nothing else (called after the Stripe call, never inside a lock). */
+  async function saveConnection(connection: ConnectionState, fingerprint: string | null): Promise<void> {
+    await store().set({ key: CONNECTION_KEY, value: { ...connection, fingerprint } satisfies StoredConnection });
   }
 
   async function save(settings: StoredSettings): Promise<void> {
@@ -252,16 +271,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       if (data.secretKey !== undefined && !blank(data.secretKey)) {
         next.connection = await checkConnection(next);
-        await save(next);
+        await saveConnection(next.connection, next.secretKeyFingerprint);
+        // Whatever was saved while Stripe answered is shown, not this request's copy.
+        return view(await load());
       }
       return view(next);
     },
 
     async testConnection(): Promise<SettingsView> {
       const s = await load();
-      s.connection = await checkConnection(s);
-      await save(s);
-      return view(s);
+      const connection = await checkConnection(s);
+      await saveConnection(connection, s.secretKeyFingerprint);
+      // Re-read: settings saved while Stripe answered stay as they were saved.
+      return view(await load());
     },
 
     /** Removes the keys; invoices, payments and settings switches stay. */

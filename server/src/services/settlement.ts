@@ -22,6 +22,9 @@ export interface PaymentRecord {
   paymentIntentId: string | null;
   checkoutSessionId: string | null;
   chargeId: string | null;
+  stripeFee?: number | null;
+  stripeFeeCurrency?: string | null;
+  amountRefundedKeptPaid?: number | null;
   disputeId: string | null;
   disputeStatus: string | null;
   notifiedAt: string | null;
@@ -48,6 +51,9 @@ export interface SyncContext {
 type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; notice?: NoticeRow };
 
 const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
+
+/** Statuses after which a stored decline message no longer describes the payment. */
+const clearsFailure = (status: PaymentStatus) => status === 'processing' || isCollectedPaymentStatus(status);
 
 /** Amount/currency checks: what Stripe reports must match what the plugin asked for. */
 function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
@@ -111,13 +117,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         fee: Number.isSafeInteger(meta.fee) ? meta.fee : 0,
         currency: p.currency,
         paymentIntentId: p.id,
-        chargeId: p.chargeId,
+        chargeId: p.chargeId ?? row?.chargeId ?? null,
         method: p.method,
         livemode: p.livemode,
         amountRefunded: split.portion,
         feeRefunded: split.fee,
-        failureCode: status === 'failed' ? p.failureCode : (row?.failureCode ?? null),
-        failureMessage: status === 'failed' ? p.failureMessage : undefined,
+        // Money moved: an earlier decline on this intent is history, not this payment's state.
+        failureCode: status === 'failed' ? p.failureCode : clearsFailure(status) ? null : (row?.failureCode ?? null),
+        failureMessage: status === 'failed' ? p.failureMessage : clearsFailure(status) ? null : undefined,
+        ...(p.stripeFee ? { stripeFee: p.stripeFee.amount, stripeFeeCurrency: p.stripeFee.currency } : {}),
         disputeId: dispute?.id ?? row?.disputeId ?? null,
         disputeStatus: dispute?.status ?? row?.disputeStatus ?? null,
         ...(dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
@@ -173,7 +181,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
       // On a voided invoice nothing is owed: all of it is surplus.
       const net = saved.amount - saved.amountRefunded;
-      overpaid = collectedNow ? (updated.status === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
+      overpaid = collectedNow ? (updated.state === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
       if (changed) {
         await getService(strapi, 'audit').log({
           action: `payment.${status}`,

@@ -53,6 +53,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (PAYMENT_INTENT.has(row.type)) return settlement.syncPayment(id, ctx);
     if (CHECKOUT.has(row.type)) return settlement.syncCheckoutSession(id, ctx);
     let paymentId: string | null = null;
+    if (row.type === 'charge.updated') {
+      // Sent for any change to a charge; the one that matters here is its balance transaction
+      // (Stripe's fee) being set after the payment settled. Anything else is not worth a read.
+      const local = (await strapi.db.query(UID.payment).findOne({ where: { chargeId: id }, select: ['id', 'stripeFee', 'paymentIntentId'] })) as { stripeFee: number | null; paymentIntentId: string | null } | null;
+      if (!local?.paymentIntentId || local.stripeFee != null) return { outcome: 'ignored', reason: `Nothing to update from charge ${id}.` };
+      return settlement.syncPayment(local.paymentIntentId, ctx);
+    }
     if (CHARGE.has(row.type)) paymentId = await provider.paymentIdForCharge(id);
     else if (REFUND.has(row.type)) {
       // A failed refund leaves the charge looking unrefunded: re-read the refund list whatever it says.

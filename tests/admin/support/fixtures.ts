@@ -42,6 +42,9 @@ export function cardPayment(overrides: Partial<PaymentView> = {}): PaymentView {
     kind: 'card',
     provider: 'stripe',
     method: 'card',
+    chargeId: 'ch_3TestCharge0001',
+    stripeFee: 5330,
+    stripeFeeFormatted: '$53.30',
     status: 'succeeded',
     amount: 10000,
     amountFormatted: '$100.00',
@@ -75,7 +78,7 @@ export function invoiceDetail(overrides: Partial<InvoiceDetailResponse['invoice'
     invoice: {
       documentId: 'inv-1',
       number: 'INV-1042',
-      status: 'sent',
+      state: 'sent',
       currency: 'USD',
       total: 182750,
       balanceDue: 182750,

@@ -231,12 +231,12 @@ export const SQL = {
 };
 
 /**
- * The ledger's view of the given invoices: status, amount paid, card payments booked, and the
+ * The ledger's view of the given invoices: state, amount paid, card payments booked, and the
  * sum of succeeded payments (what Stripe says was paid must equal what the ledger holds).
  */
 export async function ledger(db: BenchDb, prefix: string) {
-  const invoices = await db.query<{ number: string; status: string; total: number; amount_paid: number; balance_due: number; payments: number; paid_sum: number | null }>(
-    `SELECT i.number, i.status, i.total, i.amount_paid, i.balance_due,
+  const invoices = await db.query<{ number: string; state: string; total: number; amount_paid: number; balance_due: number; payments: number; paid_sum: number | null }>(
+    `SELECT i.number, i.state, i.total, i.amount_paid, i.balance_due,
             COUNT(p.id)::int AS payments, SUM(CASE WHEN p.status = 'succeeded' THEN p.amount ELSE 0 END)::int AS paid_sum
      FROM ${TABLES.invoices} i
      LEFT JOIN ${TABLES.paymentInvoice} l ON l.invoice_id = i.id

@@ -19,6 +19,8 @@ export interface BrowserWatch {
   pageErrors: string[];
   /** Stripe API calls the page made (method and path), in order. */
   stripeCalls: string[];
+  /** Responses with a 5xx status the page received (method, URL, status). */
+  serverErrors: string[];
 }
 
 const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
@@ -28,7 +30,7 @@ const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
  * is what the offline-demo test uses (Stripe.js and the API both come from the local stand-in).
  */
 export async function refuseOffMachine(context: BrowserContext): Promise<BrowserWatch> {
-  const watch: BrowserWatch = { blocked: [], cspViolations: [], pageErrors: [], stripeCalls: [] };
+  const watch: BrowserWatch = { blocked: [], cspViolations: [], pageErrors: [], stripeCalls: [], serverErrors: [] };
   // Registered first, so it runs last: only what no other route handled.
   await context.route('**/*', async (route) => {
     const url = route.request().url();
@@ -60,4 +62,7 @@ export function watchPage(page: Page, watch: BrowserWatch): void {
     if (/Content Security Policy/i.test(message.text())) watch.cspViolations.push(message.text());
   });
   page.on('pageerror', (error) => watch.pageErrors.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 500) watch.serverErrors.push(`${response.request().method()} ${response.url()} ${response.status()}`);
+  });
 }

@@ -5,6 +5,7 @@ import {
   deriveInvoiceStatus,
   isInvoiceStatus,
   isPayable,
+  keptPaidCredit,
   netPaid,
   payabilityProblem,
 } from '../../../server/src/domain';
@@ -28,8 +29,6 @@ describe('deriveInvoiceStatus', () => {
       current: 'sent',
       total: 10000,
       netPaid: 0,
-      refundPolicy: 'reopen',
-      fullyRefunded: false,
       ...overrides,
     });
 
@@ -62,16 +61,22 @@ describe('deriveInvoiceStatus', () => {
     expect(derive({ current: 'viewed' })).toBe('viewed');
   });
 
-  it('everything refunded: reopen policy sends it back to sent', () => {
-    expect(derive({ current: 'paid', fullyRefunded: true })).toBe('sent');
-    expect(derive({ current: 'partially_paid', fullyRefunded: true })).toBe('sent');
+  it('everything refunded with "reopen": back to sent', () => {
+    expect(derive({ current: 'paid' })).toBe('sent');
+    expect(derive({ current: 'partially_paid' })).toBe('sent');
   });
 
-  it('everything refunded: keep_paid policy keeps it paid only for real refunds', () => {
-    expect(derive({ current: 'paid', refundPolicy: 'keep_paid', fullyRefunded: true })).toBe('paid');
-    expect(derive({ current: 'partially_paid', refundPolicy: 'keep_paid', fullyRefunded: true })).toBe('paid');
-    // Money taken back by a lost dispute is not a refund: reopen.
-    expect(derive({ current: 'paid', refundPolicy: 'keep_paid', fullyRefunded: false })).toBe('sent');
+  it('refunds kept paid still settle the invoice', () => {
+    expect(derive({ current: 'paid', keptPaid: 10000 })).toBe('paid');
+    expect(derive({ current: 'paid', netPaid: 7000, keptPaid: 3000 })).toBe('paid');
+    expect(derive({ current: 'paid', netPaid: 5000, keptPaid: 3000 })).toBe('partially_paid');
+  });
+
+  it('the credit of a kept-paid refund covers only what would be owed again', () => {
+    expect(keptPaidCredit({ total: 10000, netPaid: 7000, refundedKeptPaid: 3000 })).toBe(3000);
+    expect(keptPaidCredit({ total: 10000, netPaid: 10000, refundedKeptPaid: 3000 })).toBe(0);
+    expect(keptPaidCredit({ total: 10000, netPaid: 12000, refundedKeptPaid: 3000 })).toBe(0);
+    expect(keptPaidCredit({ total: 10000, netPaid: 9000, refundedKeptPaid: 3000 })).toBe(1000);
   });
 
   it('a zero total is never flipped to paid by the ledger', () => {

@@ -85,6 +85,7 @@ describe('summarizeLedger', () => {
       feesCollected: 0,
       hasOpenDispute: false,
       fullyRefunded: false,
+      refundedKeptPaid: 0,
       mismatched: [],
     });
   });
@@ -100,7 +101,7 @@ describe('recomputeInvoice', () => {
   const invoice = { status: 'sent' as const, total: 20000, currency: 'USD' };
 
   it('partially paid, with fees outside the invoice total', () => {
-    const result = recomputeInvoice(invoice, [entry({ amount: 15000, fee: 465 })], 'reopen');
+    const result = recomputeInvoice(invoice, [entry({ amount: 15000, fee: 465 })]);
     expect(result.amountPaid).toBe(15000);
     expect(result.balanceDue).toBe(5000);
     expect(result.status).toBe('partially_paid');
@@ -110,8 +111,7 @@ describe('recomputeInvoice', () => {
   it('paid across card and manual payments', () => {
     const result = recomputeInvoice(
       { ...invoice, status: 'partially_paid' },
-      [entry({ amount: 15000, fee: 465 }), entry({ kind: 'manual', amount: 5000 })],
-      'reopen',
+      [entry({ amount: 15000, fee: 465 }), entry({ kind: 'manual', amount: 5000 })]
     );
     expect(result.balanceDue).toBe(0);
     expect(result.status).toBe('paid');
@@ -120,38 +120,59 @@ describe('recomputeInvoice', () => {
   it('a voided manual payment reopens the balance', () => {
     const result = recomputeInvoice(
       { ...invoice, status: 'paid' },
-      [entry({ amount: 15000 }), entry({ kind: 'manual', amount: 5000, voided: true })],
-      'reopen',
+      [entry({ amount: 15000 }), entry({ kind: 'manual', amount: 5000, voided: true })]
     );
     expect(result.balanceDue).toBe(5000);
     expect(result.status).toBe('partially_paid');
   });
 
-  it('a full refund reopens or stays paid depending on the policy', () => {
+  it('a full refund reopens or stays paid depending on what each refund was made for', () => {
     const refunded = [entry({ status: 'refunded', amount: 20000, amountRefunded: 20000 })];
-    const reopen = recomputeInvoice({ ...invoice, status: 'paid' }, refunded, 'reopen');
+    const reopen = recomputeInvoice({ ...invoice, status: 'paid' }, refunded);
     expect(reopen.status).toBe('sent');
     expect(reopen.amountPaid).toBe(20000);
     expect(reopen.amountRefunded).toBe(20000);
     expect(reopen.balanceDue).toBe(20000);
-    expect(recomputeInvoice({ ...invoice, status: 'paid' }, refunded, 'keep_paid').status).toBe('paid');
+    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 })]);
+    expect(kept.status).toBe('paid');
+    expect(kept.balanceDue).toBe(0);
+    expect(kept.amountRefunded).toBe(20000);
   });
 
-  it('a lost dispute reopens even under keep_paid', () => {
+  it('a partial refund kept paid leaves the invoice paid; a reopening one makes it due again', () => {
+    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000, refundedKeptPaid: 5000 })]);
+    expect(kept.status).toBe('paid');
+    expect(kept.balanceDue).toBe(0);
+    const reopened = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000 })]);
+    expect(reopened.status).toBe('partially_paid');
+    expect(reopened.balanceDue).toBe(5000);
+    // Both kinds on one payment: only the reopening part is owed again.
+    const mixed = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 8000, refundedKeptPaid: 3000 })]);
+    expect(mixed.balanceDue).toBe(5000);
+    expect(mixed.status).toBe('partially_paid');
+  });
+
+  it('refunding an overpayment kept paid neither reopens nor leaves the invoice overpaid', () => {
+    const result = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ amount: 20000 }), entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 })]);
+    expect(result.balanceDue).toBe(0);
+    expect(result.status).toBe('paid');
+  });
+
+  it('a lost dispute reopens even when refunds were kept paid', () => {
     const lost = [entry({ status: 'disputed', amount: 20000, disputeStatus: 'lost', disputedAmount: 20000 })];
-    const result = recomputeInvoice({ ...invoice, status: 'paid' }, lost, 'keep_paid');
+    const result = recomputeInvoice({ ...invoice, status: 'paid' }, lost);
     expect(result.status).toBe('sent');
     expect(result.balanceDue).toBe(20000);
   });
 
   it('a voided invoice stays void even if money arrives', () => {
-    const result = recomputeInvoice({ ...invoice, status: 'void' }, [entry({ amount: 20000 })], 'reopen');
+    const result = recomputeInvoice({ ...invoice, status: 'void' }, [entry({ amount: 20000 })]);
     expect(result.status).toBe('void');
     expect(result.balanceDue).toBe(0);
   });
 
   it('a payment in the wrong currency is not booked', () => {
-    const result = recomputeInvoice(invoice, [entry({ currency: 'EUR', amount: 20000 })], 'reopen');
+    const result = recomputeInvoice(invoice, [entry({ currency: 'EUR', amount: 20000 })]);
     expect(result.status).toBe('sent');
     expect(result.balanceDue).toBe(20000);
     expect(result.summary.mismatched).toHaveLength(1);

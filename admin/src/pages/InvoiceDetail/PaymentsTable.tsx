@@ -1,5 +1,5 @@
 import { Fragment } from 'react';
-import { Button, EmptyStateLayout, Flex, Link, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Box, Button, EmptyStateLayout, Flex, Link, Table, Tbody, Td, Th, Thead, Tooltip, Tr, Typography } from '@strapi/design-system';
 import { ExternalLink } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { getTranslation } from '../../utils/getTranslation';
@@ -71,7 +71,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
     return p.kind === 'checkout' ? `${label} (${t('method.checkout', METHOD_LABELS.checkout!)})` : label;
   };
   return (
-    <Table colCount={7} rowCount={payments.length + 1}>
+    <Table colCount={8} rowCount={payments.length + 1}>
       <Thead>
         <Tr>
           {[
@@ -79,6 +79,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             ['payments.method', 'Method'],
             ['payments.amount', 'Amount'],
             ['payments.fee', 'Fee'],
+            ['payments.stripeFee', 'Stripe fee'],
             ['payments.status', 'Status'],
             ['payments.reference', 'Reference'],
             ['payments.actions', 'Actions'],
@@ -109,6 +110,9 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Typography>{p.feeFormatted ?? '—'}</Typography>
               </Td>
               <Td>
+                <Typography data-testid="stripe-fee">{p.stripeFeeFormatted ?? '—'}</Typography>
+              </Td>
+              <Td>
                 <Flex gap={1} wrap="wrap">
                   {p.voidedAt ? <StatusBadge kind="payment" status="canceled" /> : <StatusBadge kind="payment" status={p.status} />}
                   {p.voidedAt && (
@@ -118,17 +122,32 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     </Typography>
                   )}
                 </Flex>
-                {p.failureMessage && (
-                  <Typography variant="pi" textColor="danger600">
-                    {p.failureMessage}
-                  </Typography>
+                {/* Only a failed payment has a failure: an earlier decline of a payment that then went through is history. */}
+                {p.status === 'failed' && p.failureMessage && (
+                  <Tooltip label={p.failureMessage}>
+                    <Box maxWidth="22rem">
+                      <Typography variant="pi" textColor="danger600" ellipsis tag="p" data-testid="payment-failure">
+                        {p.failureMessage}
+                      </Typography>
+                    </Box>
+                  </Tooltip>
                 )}
               </Td>
               <Td>
                 {p.kind === 'manual' ? (
                   <Typography>{p.reference ?? '—'}</Typography>
                 ) : (
-                  <DashboardLink href={p.dashboardUrl} label={p.paymentIntentId ?? p.checkoutSessionId} />
+                  <Flex direction="column" alignItems="flex-start" gap={0}>
+                    {/* The charge is what Stripe's receipts and bank statements name; the intent stays one hover away. */}
+                    <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.paymentIntentId ?? p.checkoutSessionId} />
+                    {p.chargeId && p.paymentIntentId && (
+                      <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.paymentIntentId })}>
+                        <Typography variant="pi" textColor="neutral600" data-testid="payment-intent-id">
+                          {p.paymentIntentId}
+                        </Typography>
+                      </Tooltip>
+                    )}
+                  </Flex>
                 )}
               </Td>
               <Td>
@@ -158,8 +177,14 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                   <Typography textColor="neutral600">−{r.amountFormatted}</Typography>
                 </Td>
                 <Td />
+                <Td />
                 <Td>
                   <StatusBadge kind="refund" status={r.status} />
+                  {r.invoiceEffect && (
+                    <Typography variant="pi" textColor="neutral600" tag="p" data-testid="refund-effect">
+                      {r.invoiceEffect === 'keep_paid' ? t('payments.refundKeptPaid', 'Invoice kept paid') : t('payments.refundReopened', 'Balance reopened')}
+                    </Typography>
+                  )}
                   {(r.status === 'failed' || r.status === 'canceled') && (
                     <Typography variant="pi" textColor="danger600" tag="p" data-testid="refund-failure">
                       {t('payments.refundFailed', '{label}. The money is back in your Stripe balance; you can refund again.', {
@@ -185,6 +210,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Td>
                   <Typography textColor="danger600">↳ {t('payments.dispute', 'Dispute')}</Typography>
                 </Td>
+                <Td />
                 <Td />
                 <Td />
                 <Td>

@@ -12,10 +12,14 @@ import type { InvoiceDetail, InvoiceDetailResponse, PaymentView } from '../../ut
 export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
 type Reason = (typeof REFUND_REASONS)[number] | '';
 
+export type InvoiceEffect = 'reopen' | 'keep_paid';
+
 export interface RefundForm {
   scope: 'full' | 'partial';
   amount: string;
   reason: Reason;
+  /** What the refund means for the invoice: the client owes it again, or the invoice stays paid. */
+  effect: InvoiceEffect;
 }
 
 /** A partial refund must be above zero and at most what the payment can still give back. */
@@ -53,7 +57,8 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
   const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
-  const [form, setForm] = useState<RefundForm>({ scope: 'full', amount: '', reason: '' });
+  const defaultEffect: InvoiceEffect = invoice.refundDefault === 'keep_paid' ? 'keep_paid' : 'reopen';
+  const [form, setForm] = useState<RefundForm>({ scope: 'full', amount: '', reason: '', effect: defaultEffect });
   const [step, setStep] = useState<'form' | 'confirm'>('form');
   const [error, setError] = useState<string | null>(null);
   const [serverError, setServerError] = useState<string | null>(null);
@@ -65,7 +70,7 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
 
   useEffect(() => {
     if (!open) return;
-    setForm({ scope: 'full', amount: '', reason: '' });
+    setForm({ scope: 'full', amount: '', reason: '', effect: defaultEffect });
     setStep('form');
     setError(null);
     setServerError(null);
@@ -89,7 +94,7 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
     if (busy || minor === null) return;
     setBusy(true);
     setServerError(null);
-    const params = `${form.scope}|${minor}|${form.reason}`;
+    const params = `${form.scope}|${minor}|${form.reason}|${form.effect}`;
     if (key.current.sentFor && key.current.sentFor !== params) key.current.value = newIdempotencyKey();
     key.current.sentFor = params;
     try {
@@ -97,6 +102,7 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
         // A full refund sends no amount: the server refunds what is left, pending refunds included.
         ...(form.scope === 'partial' ? { amount: minor } : {}),
         ...(form.reason ? { reason: form.reason } : {}),
+        invoiceEffect: form.effect,
         idempotencyKey: key.current.value,
       });
       toggleNotification({ type: 'success', message: t('refund.done', 'Refund of {amount} requested.', { amount: amountText }) });
@@ -154,6 +160,17 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
                     <Field.Error />
                   </Field.Root>
                 )}
+                <Field.Root name="invoiceEffect">
+                  <Field.Label>{t('refund.effect', 'What does this refund mean for the invoice?')}</Field.Label>
+                  <Radio.Group
+                    aria-label={t('refund.effect', 'What does this refund mean for the invoice?')}
+                    value={form.effect}
+                    onValueChange={(v: string) => setForm((f) => ({ ...f, effect: v === 'keep_paid' ? 'keep_paid' : 'reopen' }))}
+                  >
+                    <Radio.Item value="reopen">{t('refund.effect.reopen', 'Reopen the balance (client owes it again)')}</Radio.Item>
+                    <Radio.Item value="keep_paid">{t('refund.effect.keep_paid', 'Keep the invoice paid')}</Radio.Item>
+                  </Radio.Group>
+                </Field.Root>
                 <Field.Root name="reason">
                   <Field.Label>{t('refund.reason', 'Reason (optional)')}</Field.Label>
                   <SingleSelect
@@ -185,6 +202,11 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
               <Flex direction="column" alignItems="stretch" gap={4} data-testid="refund-confirmation">
                 <Typography>
                   {t('refund.confirm', 'Refund {amount} to the card used for this payment? Stripe sends the money back; this cannot be undone.', { amount: amountText })}
+                </Typography>
+                <Typography fontWeight="semiBold" data-testid="refund-effect-confirmation">
+                  {form.effect === 'keep_paid'
+                    ? t('refund.confirmKeepPaid', 'Invoice {number} stays paid: the client will not be asked to pay {amount} again.', { number: invoice.number, amount: amountText })
+                    : t('refund.confirmReopen', 'Invoice {number} reopens: {amount} will be due again and the client can pay it from the pay link.', { number: invoice.number, amount: amountText })}
                 </Typography>
                 {serverError && (
                   <Alert variant="danger" closeLabel={t('common.close', 'Close')} title={t('common.error', 'Error')}>

@@ -24,7 +24,7 @@ export const Summary = ({ invoice }: { invoice: InvoiceDetail }) => {
     <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
       <Flex direction="column" alignItems="stretch" gap={5}>
         <Flex gap={2} wrap="wrap">
-          <StatusBadge kind="invoice" status={invoice.status} />
+          <StatusBadge kind="invoice" status={invoice.state} />
           {invoice.overdue && <OverdueBadge />}
           {invoice.disputeOpen && <StatusBadge kind="payment" status="disputed" />}
         </Flex>

@@ -78,7 +78,7 @@ export const InvoiceDetailPage = () => {
   if (error && !data) return error.status === 404 ? <Page.NoData /> : <Page.Error />;
   if (!data) return <Page.Loading />;
   const { invoice, payments, audit } = data.data;
-  const payable = invoice.status !== 'void' && invoice.balanceDue > 0;
+  const payable = invoice.state !== 'void' && invoice.balanceDue > 0;
 
   const back = (
     <Link tag={RouterLink} to={pluginPath(base, 'invoices')} startIcon={<ArrowLeft />}>
@@ -95,7 +95,7 @@ export const InvoiceDetailPage = () => {
       <Button variant="tertiary" startIcon={<ArrowClockwise />} loading={busy === 'resync'} onClick={() => void act('resync', t('detail.resynced', 'Payments re-read from Stripe.'), t('detail.resyncFailed', 'Stripe could not be reached.'))}>
         {t('detail.resync', 'Resync from Stripe')}
       </Button>
-      {send.allowed && invoice.status !== 'void' && (
+      {send.allowed && invoice.state !== 'void' && (
         <Button variant="secondary" startIcon={<PaperPlane />} loading={busy === 'send'} disabled={!invoice.billingEmail} onClick={() => setConfirmSend(true)}>
           {t('detail.send', 'Send invoice')}
         </Button>

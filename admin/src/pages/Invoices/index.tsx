@@ -74,7 +74,7 @@ export const InvoicesPage = () => {
   const canSeeSettings = useCan(PERMISSIONS.settingsRead).allowed;
   const list = useListQuery();
   // The exports take the same filters as the list (not the page): what you see, all pages of it.
-  const filters = { status: list.filters.status, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined };
+  const filters = { state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined };
   const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, ...filters });
   const { data, error, isLoading } = useApiGet<Paginated<InvoiceRow>>(url, t('invoices.loadError', 'The invoices could not be loaded.'));
 
@@ -112,9 +112,9 @@ export const InvoicesPage = () => {
         <FilterSelect
           label={t('invoices.statusFilter', 'Status')}
           placeholder={t('invoices.allStatuses', 'All statuses')}
-          value={list.filters.status}
+          value={list.filters.state}
           options={INVOICE_STATUSES.map((s) => ({ value: s, label: statusLabel(intl, 'invoice', s) }))}
-          onChange={(status) => list.setFilters({ status })}
+          onChange={(state) => list.setFilters({ state })}
         />
         <Checkbox checked={list.filters.overdue === 'true'} onCheckedChange={(checked: boolean | 'indeterminate') => list.setFilters({ overdue: checked === true ? 'true' : '' })}>
           {t('invoices.overdueOnly', 'Overdue only')}
@@ -178,7 +178,7 @@ export const InvoicesPage = () => {
                   </Td>
                   <Td>
                     <Flex gap={1} wrap="wrap">
-                      <StatusBadge kind="invoice" status={row.status} />
+                      <StatusBadge kind="invoice" status={row.state} />
                       {row.overdue && <OverdueBadge />}
                       {row.disputeOpen && <StatusBadge kind="payment" status="disputed" />}
                     </Flex>

@@ -306,12 +306,12 @@ const SettingsPage = () => {
                 {column(
                   4,
                   <Field.Root name="refundPolicy">
-                    <Field.Label>{t('settings.refundPolicy', 'After a full refund')}</Field.Label>
+                    <Field.Label>{t('settings.refundPolicy', 'After a refund, full or partial (default of the refund dialog)')}</Field.Label>
                     <SingleSelect value={form.refundPolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundPolicy', v as SettingsForm['refundPolicy'])}>
                       {(
                         [
-                          ['reopen', 'Reopen the invoice'],
-                          ['keep_paid', 'Keep it paid (refund noted)'],
+                          ['reopen', 'Reopen the balance (client owes it again)'],
+                          ['keep_paid', 'Keep the invoice paid (refund noted)'],
                         ] as const
                       ).map(([value, label]) => (
                         <SingleSelectOption key={value} value={value}>

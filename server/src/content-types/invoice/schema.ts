@@ -19,7 +19,7 @@ export default {
   },
   attributes: {
     number: { type: 'string', required: true, unique: true, maxLength: 64 },
-    status: {
+    state: {
       type: 'enumeration',
       enum: ['draft', 'sent', 'viewed', 'partially_paid', 'paid', 'void'],
       default: 'draft',
@@ -59,7 +59,7 @@ export default {
   indexes: [
     { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },
     { name: 'invoice_payments_invoices_pay_token_uq', columns: ['pay_token'], type: 'unique' },
-    { name: 'invoice_payments_invoices_status_idx', columns: ['status'] },
+    { name: 'invoice_payments_invoices_state_idx', columns: ['state'] },
     // The admin list's default order (newest first): a page is an index range, not a sort of every invoice.
     { name: 'invoice_payments_invoices_created_idx', columns: ['created_at', 'id'] },
   ],

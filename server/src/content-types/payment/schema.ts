@@ -26,10 +26,19 @@ export default {
     currency: { type: 'string', required: true },
     fee: { type: 'integer', default: 0 },
     amountRefunded: { type: 'integer', default: 0 },
+    /** Of amountRefunded, refunds made with "keep the invoice paid" (from the refund rows). */
+    amountRefundedKeptPaid: { type: 'integer', default: 0 },
     feeRefunded: { type: 'integer', default: 0 },
     paymentIntentId: { type: 'string' },
     checkoutSessionId: { type: 'string' },
     chargeId: { type: 'string' },
+    /**
+     * Stripe's own processing fee on the charge, minor units, from its balance transaction
+     * (`balance_transaction.fee`); null until Stripe has made the balance transaction.
+     */
+    stripeFee: { type: 'integer' },
+    /** The balance transaction's currency (the Stripe account's settlement currency). */
+    stripeFeeCurrency: { type: 'string' },
     lastEventId: { type: 'string' },
     lastEventCreated: { type: 'biginteger' },
     failureCode: { type: 'string' },

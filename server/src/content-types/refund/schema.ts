@@ -27,6 +27,12 @@ export default {
     requestedBy: { type: 'string' },
     /** The provider payment refunded (Stripe: PaymentIntent id), to look the refund up again. */
     paymentIntentId: { type: 'string' },
+    /**
+     * What the refund means for the invoice: `reopen` (the client owes it again) or `keep_paid`
+     * (given back as a concession, the invoice stays settled). Chosen in the refund dialog; the
+     * setting's default for refunds made in the Stripe Dashboard; keep_paid for overpayment refunds.
+     */
+    invoiceEffect: { type: 'enumeration', enum: ['reopen', 'keep_paid'] },
     /** Why it was made: an admin's request, or the automatic refund of an overpayment. */
     purpose: { type: 'string' },
     /** The admin dialog's key: a retry of the same request finds this row. */

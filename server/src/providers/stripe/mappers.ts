@@ -185,6 +185,8 @@ export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | und
 export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null, refundsListed = false): ProviderPayment {
   const amountRefunded = charge?.amount_refunded ?? 0;
   const err = pi.last_payment_error;
+  // Expanded (retrievePayment) or an id/null (elsewhere): only an object tells the fee.
+  const txn = charge?.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
   return {
     id: pi.id,
     status: paymentStatus(pi, amountRefunded, dispute),
@@ -192,7 +194,9 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     amountReceived: pi.amount_received ?? 0,
     currency: pi.currency.toUpperCase(),
     livemode: pi.livemode,
-    chargeId: charge?.id ?? null,
+    chargeId: charge?.id ?? (typeof pi.latest_charge === 'string' ? pi.latest_charge : null),
+    // In the balance transaction's currency (the account's settlement currency), not always the charge's.
+    stripeFee: txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
     method: charge?.payment_method_details?.type ?? pi.payment_method_types?.[0] ?? null,
     clientSecret: pi.client_secret ?? null,
     failureCode: err ? (err.decline_code ?? err.code ?? 'payment_failed') : null,

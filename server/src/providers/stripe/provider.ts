@@ -48,7 +48,11 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async retrievePayment(id: string, opts: { withRefunds?: boolean } = {}): Promise<ProviderPayment> {
-    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }));
+    // The charge's balance transaction carries Stripe's fee (https://docs.stripe.com/expand/use-cases,
+    // "Stripe fee for a payment"); expanding it costs no extra request. It can still be null right
+    // after the charge: charge.updated says when it is set (webhook-events), and the background
+    // step fills in fees still missing (settlement.fillStripeFees).
+    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge.balance_transaction'] }));
     const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
     // A refund (pending ones included) shows in amount_refunded, so list refunds then. A failed
     // refund goes back out of amount_refunded, so refund events and refund syncs ask for the list

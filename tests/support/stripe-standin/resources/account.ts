@@ -95,7 +95,13 @@ export function renderAccount(apiKey: string): JsonObject {
   };
 }
 
-/** Stripe's US card pricing (2.9% + 30c) so balance transactions carry a realistic fee. */
+/**
+ * Stripe's US card pricing (2.9% + 30c, https://stripe.com/pricing) so balance transactions carry a
+ * realistic fee. Stripe reports it on the charge's balance transaction (`fee`, `fee_details` with
+ * type `stripe_fee`: https://docs.stripe.com/api/balance_transactions/object), read with
+ * `expand[]=latest_charge.balance_transaction` on the PaymentIntent
+ * (https://docs.stripe.com/expand/use-cases). The plugin reads it from there, never from here.
+ */
 export function cardFee(amount: number): number {
   return Math.round(amount * 0.029) + 30;
 }

@@ -1,0 +1,97 @@
+import type { IntlShape } from 'react-intl';
+import { getTranslation } from './getTranslation';
+import { METHOD_LABELS, type AuditEntry } from './types';
+
+/**
+ * One audit entry as a sentence a person reads ("Manual payment of $1,827.50 by cheque, ref 1042,
+ * recorded by Ada"). Details hold minor units and a currency: formatted with Intl, which knows each
+ * currency's decimals (JPY 0, KWD 3). The raw details stay one click away in the table.
+ */
+const ACTOR_LABELS: Record<string, string> = { admin: 'an admin', client: 'the client', stripe: 'Stripe', system: 'the plugin' };
+
+/** Default (English) sentence of each action the server writes; `{…}` are filled from the details. */
+export const AUDIT_SENTENCES: Record<string, string> = {
+  'payment.manual': 'Manual payment of {amount} by {method}, recorded by {actor}',
+  'payment.manual.ref': 'Manual payment of {amount} by {method}, ref {reference}, recorded by {actor}',
+  'payment.manual_voided': 'Manual payment of {amount} voided by {actor}: {reason}',
+  'payment.succeeded': 'Card payment of {amount} succeeded',
+  'payment.failed': 'Card payment of {amount} failed ({failureCode})',
+  'payment.processing': 'Payment of {amount} is processing',
+  'payment.requires_action': 'Payment of {amount} waits for the client (authentication or voucher)',
+  'payment.canceled': 'Payment attempt of {amount} canceled',
+  'payment.refunded': 'Payment of {amount} refunded in full',
+  'payment.partially_refunded': 'Payment of {amount} partly refunded',
+  'payment.disputed': 'Payment of {amount} disputed',
+  'payment.pending': 'Payment of {amount} started',
+  'payment.other': 'Payment of {amount} is now {status}',
+  'payment.overpaid': '{amount} paid more than the invoice owed; {next}',
+  'payment.overpaid.refunding': 'refunding it to the client',
+  'payment.overpaid.flagged': 'flagged for a refund',
+  'payment.attempts_ended': 'Other open payment attempts ended ({ended})',
+  'refund.requested': 'Refund of {amount} made by {actor}; {effect}',
+  'refund.effect.keep_paid': 'the invoice stays paid',
+  'refund.effect.reopen': 'the balance is due again',
+  'refund.effect.none': 'the invoice was recomputed',
+  'refund.failed': 'Refund of {amount} failed: {failureReason}',
+  'refund.canceled': 'Refund of {amount} canceled',
+  'refund.unconfirmed': 'Refund of {amount} not confirmed by Stripe yet',
+  'invoice.sent': 'Invoice sent to {to} by {actor}',
+  'invoice.send_failed': 'Sending the invoice to {to} failed: {reason}',
+  'invoice.viewed': 'The client opened the invoice',
+  'invoice.pay_link_regenerated': 'New pay link made by {actor}; the old one no longer works',
+  'invoice.resynced': 'Resynced with Stripe by {actor} ({payments} payments checked)',
+  'email.failed': 'The {kind} email could not be sent after {attempts} attempts',
+  'email.sent': 'The {kind} email was sent',
+  'webhook.replayed': 'Stripe event {type} ({eventId}) replayed by {actor}',
+  'webhook.rejected': 'A webhook call was refused: {reason}',
+  'webhook.dead_lettered': 'Stripe event {type} ({eventId}) given up after {attempts} attempts',
+  'settings.updated': 'Settings changed by {actor}: {fields}',
+  'settings.secret_key.saved': 'Stripe secret key saved by {actor}',
+  'settings.secret_key.rotated': 'Stripe secret key replaced by {actor}',
+  'settings.secret_key.removed': 'Stripe secret key removed by {actor}',
+  'settings.webhook_secret.saved': 'Webhook signing secret saved by {actor}',
+  'settings.webhook_secret.rotated': 'Webhook signing secret replaced by {actor}',
+  'settings.webhook_secret.removed': 'Webhook signing secret removed by {actor}',
+  'settings.publishable_key.changed': 'Stripe publishable key changed by {actor}',
+  'settings.disconnected': 'Stripe disconnected by {actor}',
+  'settings.secrets.reencrypted': '{count} stored secrets re-encrypted with the current key',
+  generic: '{action} by {actor}',
+};
+
+const str = (v: unknown): string => (v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** Minor units in the currency's own decimals, as the locale writes money. */
+export function formatAuditAmount(minor: unknown, currency: unknown, locale: string): string {
+  if (typeof minor !== 'number' || !Number.isFinite(minor)) return '—';
+  if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) return String(minor);
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
+  const exponent = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(minor / 10 ** exponent);
+}
+
+export function auditSentence(intl: IntlShape, entry: Pick<AuditEntry, 'action' | 'actorType' | 'actorLabel' | 'outcome' | 'details'>): string {
+  const d = entry.details ?? {};
+  const say = (key: string, values: Record<string, string> = {}) =>
+    intl.formatMessage({ id: getTranslation(`audit.sentence.${key}`), defaultMessage: AUDIT_SENTENCES[key] ?? AUDIT_SENTENCES.generic! }, values);
+  const actor = entry.actorLabel || intl.formatMessage({ id: getTranslation(`audit.sentence.actor.${entry.actorType}`), defaultMessage: ACTOR_LABELS[entry.actorType] ?? entry.actorType });
+  const amount = formatAuditAmount(d.amount, d.currency, intl.locale);
+  const values: Record<string, string> = { actor, amount, action: entry.action };
+  for (const [k, v] of Object.entries(d)) if (!(k in values)) values[k] = str(v);
+  const [group, ...rest] = entry.action.split('.');
+  const name = rest.join('.');
+
+  if (entry.action === 'payment.manual') {
+    const method = typeof d.method === 'string' ? intl.formatMessage({ id: getTranslation(`method.${d.method}`), defaultMessage: METHOD_LABELS[d.method] ?? d.method }).toLowerCase() : '—';
+    return say(d.reference ? 'payment.manual.ref' : 'payment.manual', { ...values, method });
+  }
+  if (entry.action === 'payment.overpaid') return say('payment.overpaid', { ...values, next: say(entry.outcome === 'refunding' ? 'payment.overpaid.refunding' : 'payment.overpaid.flagged') });
+  if (entry.action === 'refund.requested') {
+    const effect = d.invoiceEffect === 'keep_paid' || d.invoiceEffect === 'reopen' ? d.invoiceEffect : 'none';
+    return say('refund.requested', { ...values, effect: say(`refund.effect.${effect}`) });
+  }
+  if (entry.action === 'settings.updated' && Array.isArray(d.fields)) return say('settings.updated', { ...values, fields: d.fields.join(', ') });
+  if (AUDIT_SENTENCES[entry.action]) return say(entry.action, values);
+  if (group === 'payment') return say('payment.other', { ...values, status: name.replace(/_/g, ' ') });
+  if (group === 'email') return say('email.sent', { ...values, kind: name.replace(/_/g, ' ') });
+  return say('generic', values);
+}
