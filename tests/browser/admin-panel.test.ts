@@ -178,7 +178,7 @@ describe('Invoices', () => {
     // Filter by status (server side): only paid invoices.
     await page.getByRole('combobox', { name: 'Status' }).click();
     await page.getByRole('option', { name: 'Paid', exact: true }).click();
-    await page.waitForURL(/status(\]|%5D)=paid/);
+    await page.waitForURL(/state(\]|%5D)=paid/);
     expect(await settle(() => page.getByTestId('invoice-row').filter({ hasText: data.cheque!.number }).count(), (n) => n === 0)).toBe(0);
     await page.getByTestId('invoice-row').filter({ hasText: data.card!.number }).waitFor();
     await page.getByRole('button', { name: 'Clear' }).first().click();
