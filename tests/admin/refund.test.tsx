@@ -26,7 +26,8 @@ async function openRefund(refundReply: (req: ApiRequest) => ReturnType<typeof ok
 describe('refund dialog', () => {
   it('links the payment to the Stripe Dashboard in its mode', async () => {
     const { row } = await openRefund();
-    expect(within(row).getByRole('link', { name: /pi_123/ })).toHaveAttribute('href', 'https://dashboard.stripe.com/test/payments/pi_123');
+    // The reference is the charge id (what Stripe's receipts and payouts show), linked to the payment.
+    expect(within(row).getByRole('link', { name: /ch_3TestCharge0001/ })).toHaveAttribute('href', 'https://dashboard.stripe.com/test/payments/pi_123');
   });
 
   it('asks for confirmation before refunding; Back returns to the form', async () => {

@@ -5,6 +5,7 @@ import { PluginProvider } from '../../components/PluginContext';
 import { DashboardPage } from '../Dashboard';
 import { InvoicesPage } from '../Invoices';
 import { InvoiceDetailPage } from '../InvoiceDetail';
+import { InvoiceEditorPage } from '../InvoiceEditor';
 import { WebhooksPage } from '../Webhooks';
 import { AuditPage } from '../Audit';
 
@@ -21,6 +22,22 @@ const App = () => {
         <Routes>
           <Route index element={<DashboardPage />} />
           <Route path="invoices" element={<InvoicesPage />} />
+          <Route
+            path="invoices/new"
+            element={
+              <Page.Protect permissions={PERMISSIONS.invoicesEdit}>
+                <InvoiceEditorPage />
+              </Page.Protect>
+            }
+          />
+          <Route
+            path="invoices/:id/edit"
+            element={
+              <Page.Protect permissions={PERMISSIONS.invoicesEdit}>
+                <InvoiceEditorPage />
+              </Page.Protect>
+            }
+          />
           <Route path="invoices/:id" element={<InvoiceDetailPage />} />
           <Route
             path="webhooks"
