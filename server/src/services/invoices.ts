@@ -142,14 +142,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (requested === 'void' && existing?.state !== 'void' && money.summary.netPaid > 0) {
       throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['state'], message: 'Has payments.' }]);
     }
+    const inFlight = rows
+      .filter((r) => !r.voidedAt && !r.mismatch && (r.status === 'processing' || (r.status === 'requires_action' && !!r.nextActionType && r.nextActionType !== 'authentication')))
+      .reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
+      throw badRequest(`${formatMinor(inFlight, currency)} is still on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`, [{ path: ['state'], message: 'Money on its way.' }]);
+    }
     if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
       throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
     }
     // Money on its way (a debit Stripe is processing, a voucher or transfer the client may still
     // complete) cannot be cancelled: a lower total would turn it into an overpayment to refund.
-    const inFlight = rows
-      .filter((r) => !r.voidedAt && !r.mismatch && (r.status === 'processing' || (r.status === 'requires_action' && !!r.nextActionType && r.nextActionType !== 'authentication')))
-      .reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
     if (moneyEdited && existing && inFlight > 0 && totals.total < money.summary.netPaid + inFlight) {
       throw badRequest(
         `${formatMinor(inFlight, currency)} is on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet), so the total cannot go below ${formatMinor(money.summary.netPaid + inFlight, currency)} until it has arrived or failed.`,

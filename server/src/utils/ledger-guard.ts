@@ -64,8 +64,6 @@ function adminAbility(strapi: Core.Strapi): unknown {
 }
 
 export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.Middleware {
-  const statusField = () => ('state' in strapi.getModel(UID.invoice).attributes ? 'state' : 'status');
-
   return async (context, next) => {
     if (LEDGER_UIDS.includes(context.uid) && WRITES.has(context.action)) {
       throw new errors.ForbiddenError(
@@ -82,6 +80,15 @@ export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.M
       return next();
     }
     const data = invoiceInput(params.data) ?? {};
+    // Voiding asks for a reason and is audited: in the Content Manager it is refused with where to do it.
+    if (/^\/content-manager(?:\/|$)/.test(path) && data.state === 'void' && context.action === 'update') {
+      const current = params.documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId: params.documentId }, select: ['state'] })) as { state: string } | null) : null;
+      if (current && current.state !== 'void') {
+        throw new errors.ValidationError('Void an invoice from Invoice payments → the invoice → More → Void invoice: it asks for the reason, keeps it in the audit log and refuses while money is on its way.', {
+          errors: [{ path: ['state'], message: 'Use Void invoice in Invoice payments.', name: 'ValidationError' }],
+        });
+      }
+    }
     if (context.action === 'clone') {
       // Strapi's clone copies every relation of the source, and the Content Manager checks only
       // `create` before cloning: a copy must be readable by whoever asks, and start as a new draft
@@ -98,7 +105,7 @@ export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.M
       }
       Object.assign(data, {
         payments: { set: [] },
-        [statusField()]: 'draft',
+        state: 'draft',
         sentAt: null,
         viewedAt: null,
         paidAt: null,

@@ -46,7 +46,8 @@ export default withContentManagerConfig({
     customer: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' },
     // visible: false keeps it out of admin role permissions and Content Manager layouts;
     // config.attributes.hidden (content-manager.ts) removes it from every Content Manager answer, super admins' too.
-    payToken: { type: 'string', private: true, configurable: false, writable: false, visible: false },
+    // Never searchable: the Content Manager's `_q` search (LIKE %q%) would otherwise reveal it a character at a time.
+    payToken: { type: 'string', private: true, configurable: false, writable: false, visible: false, searchable: false },
     needsAttention: { type: 'boolean', default: false, writable: false },
     attentionReason: { type: 'text', writable: false },
     disputeOpen: { type: 'boolean', default: false, writable: false },
@@ -62,7 +63,7 @@ export default withContentManagerConfig({
      * The attempt lease (services/attempts): while held, one request plans this invoice's payment
      * attempts. Internal, never input or output.
      */
-    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false, visible: false },
+    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false, visible: false, searchable: false },
     attemptLockUntil: { type: 'datetime', private: true, configurable: false, writable: false, visible: false },
   },
   indexes: [
