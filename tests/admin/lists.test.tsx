@@ -172,11 +172,11 @@ describe('audit log', () => {
     const api = mockApi({
       'GET /invoice-payments/status': () => status(),
       'GET /invoice-payments/audit-entries': () =>
-        page([{ id: 1, documentId: 'a1', action: 'payment.manual', actorType: 'admin', actorId: '1', actorLabel: 'ada@example.test', invoiceDocumentId: 'inv-1', invoiceNumber: 'INV-1042', outcome: 'ok', details: { amount: 182750, method: 'check', reference: 'CHK-1042' }, createdAt: '2026-11-22T10:00:00.000Z' }]),
+        page([{ id: 1, documentId: 'a1', action: 'payment.manual', actorType: 'admin', actorId: '1', actorLabel: 'ada@example.test', invoiceDocumentId: 'inv-1', invoiceNumber: 'INV-1042', outcome: 'ok', details: { amount: 182750, currency: 'USD', method: 'check', reference: 'CHK-1042' }, createdAt: '2026-11-22T10:00:00.000Z' }]),
     });
     const { user } = renderPage(<App />, { path: '/audit' });
     const [row] = await screen.findAllByTestId('audit-row');
-    expect(row).toHaveTextContent(/Admin.*ada@example\.test.*payment\.manual.*INV-1042.*reference: CHK-1042/);
+    expect(row).toHaveTextContent(/Admin.*ada@example\.test.*Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by ada@example\.test.*payment\.manual.*INV-1042/);
     await user.type(screen.getByLabelText('Invoice number'), 'INV-1042');
     await user.click(screen.getByRole('combobox', { name: 'Actor' }));
     await user.click(await screen.findByRole('option', { name: 'Stripe' }));

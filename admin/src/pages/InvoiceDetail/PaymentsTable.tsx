@@ -78,7 +78,8 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             ['payments.date', 'Date'],
             ['payments.method', 'Method'],
             ['payments.amount', 'Amount'],
-            ['payments.fee', 'Fee'],
+            // The card fee added to the client's amount (settings), not Stripe's fee to you.
+            ['payments.fee', 'Client fee'],
             ['payments.stripeFee', 'Stripe fee'],
             ['payments.status', 'Status'],
             ['payments.reference', 'Reference'],
