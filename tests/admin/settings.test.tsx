@@ -19,6 +19,7 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   notificationEmail: '',
   refundOverpayments: true,
   abandonedAuthenticationMinutes: '10',
+  paymentTermDays: '14',
   ...overrides,
 });
 
@@ -28,6 +29,8 @@ describe('validateSettings', () => {
   it('takes 1 to 1440 whole minutes for an unfinished card confirmation', () => {
     expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '0' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
     expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '2.5' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
+    expect(ids(validateSettings(form({ paymentTermDays: '400' })))).toEqual({ paymentTermDays: 'invoice-payments.validation.paymentTermDays' });
+    expect(ids(validateSettings(form({ paymentTermDays: '0' })))).toEqual({});
     expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '1441' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
     expect(validateSettings(form({ abandonedAuthenticationMinutes: '1440' }))).toEqual({});
   });

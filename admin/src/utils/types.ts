@@ -22,6 +22,7 @@ export interface SettingsView {
   reconcileAfterMinutes: number;
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
+  paymentTermDays: number;
 }
 
 /** GET /status: what every page header shows, readable with payments.read alone. */

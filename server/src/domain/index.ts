@@ -9,6 +9,7 @@ export * from './decimal';
 export * from './currency';
 export * from './money';
 export * from './invoice-totals';
+export * from './invoice-form';
 export * from './invoice-status';
 export * from './payment-status';
 export * from './ledger';

@@ -91,7 +91,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Refundable counts pending and in-flight refunds; failed and canceled ones give it back.
       const refundable = await getService(strapi, 'refunds').refundableMap(payments);
       const auditTrail = await audit().list({ invoice: documentId, pageSize: 100 });
-      const { payToken, ...rest } = invoice;
+      // The pay token goes out only inside payLink; the attempt lease is internal.
+      const { payToken, attemptLockToken: _lease, attemptLockUntil: _leaseUntil, ...rest } = invoice;
       return {
         invoice: {
           ...rest,

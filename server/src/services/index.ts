@@ -2,6 +2,7 @@ import adminPayments from './admin-payments';
 import attempts from './attempts';
 import audit from './audit';
 import background from './background';
+import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
@@ -17,6 +18,7 @@ const services = {
   attempts,
   audit,
   background,
+  'invoice-editor': invoiceEditor,
   invoices,
   notifications,
   pages,

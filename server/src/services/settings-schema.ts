@@ -19,6 +19,7 @@ export const settingsInputSchema = z
     reconcileAfterMinutes: z.number().int().min(1).max(10080).optional(),
     refundOverpayments: z.boolean().optional(),
     abandonedAuthenticationMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1440 minutes (a day).').optional(),
+    paymentTermDays: z.number().int().min(0, 'At least 0 days (due on receipt).').max(365, 'At most 365 days.').optional(),
   })
   .strict();
 
@@ -48,6 +49,8 @@ export interface StoredSettings {
   refundOverpayments: boolean;
   /** A card authentication (3-D Secure) older than this counts as abandoned and may be ended. */
   abandonedAuthenticationMinutes: number;
+  /** A new invoice is due this many days after its issue date (the editor's default). */
+  paymentTermDays: number;
   connection: ConnectionState;
 }
 
@@ -84,5 +87,6 @@ export const defaultSettings: StoredSettings = {
   reconcileAfterMinutes: 30,
   refundOverpayments: true,
   abandonedAuthenticationMinutes: 10,
+  paymentTermDays: 14,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

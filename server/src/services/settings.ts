@@ -58,6 +58,7 @@ export interface SettingsView {
   reconcileAfterMinutes: number;
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
+  paymentTermDays: number;
 }
 
 const STORE_KEY = 'settings';
@@ -133,6 +134,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       reconcileAfterMinutes: s.reconcileAfterMinutes,
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
+      paymentTermDays: s.paymentTermDays,
     };
   }
 
@@ -260,7 +262,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
       if (data.notificationEmail !== undefined) next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
-      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes', 'refundOverpayments', 'abandonedAuthenticationMinutes'] as const) {
+      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes', 'refundOverpayments', 'abandonedAuthenticationMinutes', 'paymentTermDays'] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }
       const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret'].includes(k));

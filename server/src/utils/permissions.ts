@@ -11,6 +11,8 @@ export const ACTIONS = {
   webhooksReplay: 'webhooks.replay',
   auditRead: 'audit.read',
   invoicesSend: 'invoices.send',
+  invoicesEdit: 'invoices.edit',
+  invoicesVoid: 'invoices.void',
 } as const;
 
 export const actionUid = (action: string) => `plugin::${PLUGIN_ID}.${action}`;
@@ -22,6 +24,8 @@ export const ACTION_DEFINITIONS = [
   { uid: ACTIONS.paymentsManual, displayName: 'Record and void manual payments', subCategory: 'payments' },
   { uid: ACTIONS.paymentsRefund, displayName: 'Refund payments', subCategory: 'payments' },
   { uid: ACTIONS.invoicesSend, displayName: 'Send invoices and pay links', subCategory: 'payments' },
+  { uid: ACTIONS.invoicesEdit, displayName: 'Create, edit and duplicate invoices', subCategory: 'invoices' },
+  { uid: ACTIONS.invoicesVoid, displayName: 'Void invoices', subCategory: 'invoices' },
   { uid: ACTIONS.webhooksRead, displayName: 'See webhook deliveries', subCategory: 'webhooks' },
   { uid: ACTIONS.webhooksReplay, displayName: 'Replay webhook events', subCategory: 'webhooks' },
   { uid: ACTIONS.auditRead, displayName: 'See the audit log', subCategory: 'audit' },

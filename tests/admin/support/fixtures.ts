@@ -22,6 +22,7 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     reconcileAfterMinutes: 30,
     refundOverpayments: true,
     abandonedAuthenticationMinutes: 10,
+    paymentTermDays: 14,
     ...overrides,
   };
 }

@@ -32,6 +32,7 @@ const toForm = (s: SettingsView): SettingsForm => ({
   notificationEmail: s.notificationEmail ?? '',
   refundOverpayments: s.refundOverpayments,
   abandonedAuthenticationMinutes: String(s.abandonedAuthenticationMinutes),
+  paymentTermDays: String(s.paymentTermDays),
 });
 
 /** Server field names that differ from the form's. */
@@ -93,6 +94,7 @@ const SettingsPage = () => {
       notificationEmail: form.notificationEmail,
       refundOverpayments: form.refundOverpayments,
       abandonedAuthenticationMinutes: Number(form.abandonedAuthenticationMinutes),
+      paymentTermDays: Number(form.paymentTermDays),
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
     if (form.secretKey) body.secretKey = form.secretKey;
@@ -248,6 +250,15 @@ const SettingsPage = () => {
                         </SingleSelectOption>
                       ))}
                     </SingleSelect>
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
+                  <Field.Root name="paymentTermDays" error={errors.paymentTermDays} hint={t('settings.paymentTermDays.hint', 'New invoices are due this many days after their issue date. 0: due on receipt.')}>
+                    <Field.Label>{t('settings.paymentTermDays', 'Payment term (days)')}</Field.Label>
+                    <TextInput inputMode="numeric" value={form.paymentTermDays} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('paymentTermDays', e.target.value)} />
+                    <Field.Hint />
+                    <Field.Error />
                   </Field.Root>,
                 )}
                 {column(

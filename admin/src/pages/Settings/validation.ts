@@ -15,6 +15,7 @@ export interface SettingsForm {
   notificationEmail: string;
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: string;
+  paymentTermDays: string;
 }
 
 export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
@@ -57,6 +58,9 @@ export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 
   if (!/^[A-Za-z]{3}$/.test(form.defaultCurrency)) problems.defaultCurrency = m('validation.currency', 'Use a three-letter ISO currency code such as USD.');
   const percent = Number(form.feePercent || '0');
   if (!/^\d+(\.\d{1,2})?$/.test(form.feePercent || '0') || percent > 20) problems.feePercent = m('validation.feePercent', 'Enter a percentage between 0 and 20, with at most two decimals.');
+  if (!/^\d{1,3}$/.test(form.paymentTermDays) || Number(form.paymentTermDays) > 365) {
+    problems.paymentTermDays = m('validation.paymentTermDays', 'Enter a whole number of days between 0 and 365.');
+  }
   const minutes = Number(form.abandonedAuthenticationMinutes);
   if (!/^\d{1,4}$/.test(form.abandonedAuthenticationMinutes) || minutes < 1 || minutes > 1440) {
     problems.abandonedAuthenticationMinutes = m('validation.abandonedMinutes', 'Enter a whole number of minutes between 1 and 1440.');

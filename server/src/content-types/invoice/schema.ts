@@ -48,6 +48,9 @@ export default {
     sentAt: { type: 'datetime', writable: false },
     viewedAt: { type: 'datetime', writable: false },
     paidAt: { type: 'datetime', writable: false },
+    /** Why an admin voided the invoice (Invoices → Void); set only by the plugin. */
+    voidReason: { type: 'text', writable: false },
+    voidedAt: { type: 'datetime', writable: false },
     payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice' },
     /**
      * The attempt lease (services/attempts): while held, one request plans this invoice's payment
