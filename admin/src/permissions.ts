@@ -13,7 +13,6 @@ export const PERMISSIONS = {
   webhooksRead: action('webhooks.read'),
   webhooksReplay: action('webhooks.replay'),
   auditRead: action('audit.read'),
-  /** Invoices themselves are created and edited in the Content Manager, under its own permissions. */
-  invoiceCreate: [{ action: 'plugin::content-manager.explorer.create', subject: `plugin::${PLUGIN_ID}.invoice` }],
-  invoiceUpdate: [{ action: 'plugin::content-manager.explorer.update', subject: `plugin::${PLUGIN_ID}.invoice` }],
+  invoicesEdit: action('invoices.edit'),
+  invoicesVoid: action('invoices.void'),
 };

@@ -40,7 +40,9 @@ describe('translations', () => {
     const intl = createIntl({ locale, messages, onError: (e) => errors.push(String(e)) });
     const sample = { accountId: 'acct_1', number: 'INV-1', balance: '$1.00', amount: '$1.00', max: '$1.00', currency: 'USD', exponent: 2, count: 2, time: 'now', type: 't', status: 's', email: 'a@b.c', label: 'L', pkMode: 'test', skMode: 'live',
       // Audit sentences (admin/src/utils/auditSentence.ts) and the payment history.
-      actor: 'Ada', method: 'cheque', reference: '1042', reason: 'r', failureCode: 'card_declined', next: 'n', ended: '1', effect: 'e', failureReason: 'f', to: 'a@b.c', payments: '1', kind: 'k', attempts: '3', eventId: 'evt_1', fields: 'x', action: 'a.b', id: 'pi_1' };
+      actor: 'Ada', method: 'cheque', reference: '1042', reason: 'r', failureCode: 'card_declined', next: 'n', ended: '1', effect: 'e', failureReason: 'f', to: 'a@b.c', payments: '1', kind: 'k', attempts: '3', eventId: 'evt_1', fields: 'x', action: 'a.b', id: 'pi_1',
+      // The invoice editor and void dialog.
+      days: '14', paid: '$1.00', n: '1' };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);
       // An argument is `{name}` or `{name, plural, …}`; plural branches (`{# items}`) are text.

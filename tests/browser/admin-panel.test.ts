@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
@@ -103,8 +103,10 @@ async function closeToasts(p: Page) {
 }
 
 beforeAll(async () => {
-  // Screenshots of this run only: a stale one from an earlier run would be misleading.
-  rmSync(path.join(ARTIFACTS, GROUP), { recursive: true, force: true });
+  // Every run rewrites its screenshots; a failure screenshot of an earlier run would be misleading.
+  // The folder is shared with admin-invoice-job.test.ts and kept in git, so only those go.
+  const dir = path.join(ARTIFACTS, GROUP);
+  for (const name of readdirSync(dir, { withFileTypes: true })) if (name.isFile() && name.name.startsWith('failed-')) rmSync(path.join(dir, name.name));
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true', WORKER_MAX_ATTEMPTS: '2' } });
   base = env.app.url!;
   const cheque = await payableInvoice(env, { billingName: 'Ada Lovelace', billingEmail: 'ada@example.test' });

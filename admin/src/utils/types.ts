@@ -85,6 +85,8 @@ export interface InvoiceDetail extends InvoiceRow {
   attentionReason: string | null;
   sentAt: string | null;
   viewedAt: string | null;
+  voidReason?: string | null;
+  voidedAt?: string | null;
   paidAt: string | null;
   payLink: string | null;
   /** The refund dialog's default for what a refund means for the invoice (the "Refunds" setting). */

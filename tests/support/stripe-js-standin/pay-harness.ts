@@ -40,9 +40,9 @@ export interface PayPage {
  *   as in the offline demo; nothing is routed, off-machine requests are still refused, and
  *   `watch.stripeCalls` records the page's requests to the stand-in.
  */
-export async function bootPayBrowser(opts: { stripeJs?: 'routed' | 'standin' } = {}): Promise<PayBrowser> {
+export async function bootPayBrowser(opts: { stripeJs?: 'routed' | 'standin'; env?: Record<string, string> } = {}): Promise<PayBrowser> {
   const standinMode = opts.stripeJs === 'standin';
-  const env = await bootPayments(standinMode ? { envFromStandin: (url) => ({ STRIPE_JS_URL: `${url}${STRIPE_JS_STANDIN_PATH}` }) } : {});
+  const env = await bootPayments({ ...(opts.env ? { env: opts.env } : {}), ...(standinMode ? { envFromStandin: (url: string) => ({ STRIPE_JS_URL: `${url}${STRIPE_JS_STANDIN_PATH}` }) } : {}) });
   const base = env.app.url!;
   // Checkout's success/cancel URLs and pay links use the public URL: this app's real port.
   env.app.strapi.config.set('plugin::invoice-payments.publicUrl', base);

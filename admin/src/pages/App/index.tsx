@@ -4,6 +4,7 @@ import { PERMISSIONS } from '../../permissions';
 import { PluginProvider } from '../../components/PluginContext';
 import { InvoicesPage } from '../Invoices';
 import { InvoiceDetailPage } from '../InvoiceDetail';
+import { InvoiceEditorPage } from '../InvoiceEditor';
 import { WebhooksPage } from '../Webhooks';
 import { AuditPage } from '../Audit';
 
@@ -19,6 +20,22 @@ const App = () => {
       <PluginProvider base={base}>
         <Routes>
           <Route index element={<InvoicesPage />} />
+          <Route
+            path="invoices/new"
+            element={
+              <Page.Protect permissions={PERMISSIONS.invoicesEdit}>
+                <InvoiceEditorPage />
+              </Page.Protect>
+            }
+          />
+          <Route
+            path="invoices/:id/edit"
+            element={
+              <Page.Protect permissions={PERMISSIONS.invoicesEdit}>
+                <InvoiceEditorPage />
+              </Page.Protect>
+            }
+          />
           <Route path="invoices/:id" element={<InvoiceDetailPage />} />
           <Route
             path="webhooks"

@@ -40,6 +40,8 @@ export const PayLinkCard = ({ invoice, canManageLink, onChanged }: Props) => {
   const copyLink = async () => {
     if (!invoice.payLink) return;
     const copied = await copy(invoice.payLink);
+    // Who took the link is audited (it lets anyone pay); a failed audit call does not undo the copy.
+    if (copied) void post(`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/pay-link/copied`, {}).catch(() => undefined);
     toggleNotification({ type: copied ? 'success' : 'warning', message: copied ? t('payLink.copied', 'Pay link copied.') : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.') });
   };
 

@@ -28,6 +28,11 @@ export const Summary = ({ invoice }: { invoice: InvoiceDetail }) => {
           {invoice.overdue && <OverdueBadge />}
           {invoice.disputeOpen && <StatusBadge kind="payment" status="disputed" />}
         </Flex>
+        {invoice.state === 'void' && invoice.voidReason && (
+          <Typography textColor="neutral700" data-testid="void-reason">
+            {intl.formatMessage({ id: getTranslation('detail.voidedBecause'), defaultMessage: 'Voided: {reason}' }, { reason: invoice.voidReason })}
+          </Typography>
+        )}
         {invoice.needsAttention && invoice.attentionReason && <Typography textColor="danger600">{invoice.attentionReason}</Typography>}
         <Grid.Root gap={4}>
           <Grid.Item col={3} s={6} xs={12}>

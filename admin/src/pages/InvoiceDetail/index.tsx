@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { ConfirmDialog, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { Box, Button, Dialog, Flex, Link, LinkButton, Typography } from '@strapi/design-system';
+import { Box, Button, Dialog, Flex, Link, LinkButton, SimpleMenu, MenuItem, Typography } from '@strapi/design-system';
 import { ArrowClockwise, ArrowLeft, Check, PaperPlane, Pencil } from '@strapi/icons';
+import { useNavigate } from 'react-router-dom';
 import { useIntl } from 'react-intl';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { PLUGIN_ID } from '../../pluginId';
@@ -18,6 +19,7 @@ import { PayLinkCard } from './PayLinkCard';
 import { PaymentsTable } from './PaymentsTable';
 import { MarkPaidModal } from './MarkPaidModal';
 import { RefundDialog } from './RefundDialog';
+import { VoidDialog } from './VoidDialog';
 import type { InvoiceDetailResponse, PaymentView } from '../../utils/types';
 
 const Section = ({ title, children }: { title: string; children: ReactNode }) => (
@@ -42,12 +44,15 @@ export const InvoiceDetailPage = () => {
   const manual = useCan(PERMISSIONS.paymentsManual);
   const refund = useCan(PERMISSIONS.paymentsRefund);
   const send = useCan(PERMISSIONS.invoicesSend);
-  const edit = useCan(PERMISSIONS.invoiceUpdate);
+  const edit = useCan(PERMISSIONS.invoicesEdit);
+  const voidable = useCan(PERMISSIONS.invoicesVoid);
+  const navigate = useNavigate();
+  const [voidOpen, setVoidOpen] = useState(false);
   const [markPaidOpen, setMarkPaidOpen] = useState(false);
   const [refunding, setRefunding] = useState<PaymentView | null>(null);
   const [voiding, setVoiding] = useState<PaymentView | null>(null);
   const [confirmSend, setConfirmSend] = useState(false);
-  const [busy, setBusy] = useState<'resync' | 'send' | null>(null);
+  const [busy, setBusy] = useState<'resync' | 'send' | 'more' | null>(null);
 
   const show = (detail: InvoiceDetailResponse) => setData({ data: detail });
 
@@ -60,6 +65,25 @@ export const InvoiceDetailPage = () => {
       toggleNotification({ type: 'success', message: success });
     } catch (e) {
       toggleNotification({ type: 'danger', message: readApiError(e, failure).message });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  /** Mark as sent and Duplicate: answer with a document id; Duplicate opens the copy in the editor. */
+  const invoiceAction = async (kind: 'mark-sent' | 'duplicate') => {
+    setBusy('more');
+    try {
+      const res = await post<{ data: { documentId: string } }>(`${url}/${kind}`, {});
+      if (kind === 'duplicate') {
+        toggleNotification({ type: 'success', message: t('detail.duplicated', 'Copy created as a draft: check it, then save.') });
+        navigate(`${pluginPath(base)}/invoices/${encodeURIComponent(res.data.data.documentId)}/edit`);
+      } else {
+        toggleNotification({ type: 'success', message: t('detail.markedSent', 'Marked as sent. No email was sent.') });
+        reload();
+      }
+    } catch (e) {
+      toggleNotification({ type: 'danger', message: readApiError(e, t('detail.actionFailed', 'That did not work.')).message });
     } finally {
       setBusy(null);
     }
@@ -87,8 +111,8 @@ export const InvoiceDetailPage = () => {
   );
   const actions = (
     <Flex gap={2}>
-      {edit.allowed && (
-        <LinkButton tag={RouterLink} to={`/content-manager/collection-types/plugin::${PLUGIN_ID}.invoice/${encodeURIComponent(invoice.documentId)}`} variant="tertiary" startIcon={<Pencil />}>
+      {edit.allowed && invoice.state !== 'void' && (
+        <LinkButton tag={RouterLink} to={`${pluginPath(base)}/invoices/${encodeURIComponent(invoice.documentId)}/edit`} variant="tertiary" startIcon={<Pencil />}>
           {t('detail.edit', 'Edit')}
         </LinkButton>
       )}
@@ -104,6 +128,17 @@ export const InvoiceDetailPage = () => {
         <Button startIcon={<Check />} onClick={() => setMarkPaidOpen(true)}>
           {t('detail.markPaid', 'Mark as paid')}
         </Button>
+      )}
+      {(edit.allowed || voidable.allowed || send.allowed) && (
+        <SimpleMenu label={t('detail.more', 'More')} variant="tertiary" disabled={busy === 'more'}>
+          {send.allowed && invoice.state === 'draft' && <MenuItem onSelect={() => void invoiceAction('mark-sent')}>{t('detail.markSent', 'Mark as sent (no email)')}</MenuItem>}
+          {edit.allowed && <MenuItem onSelect={() => void invoiceAction('duplicate')}>{t('detail.duplicate', 'Duplicate')}</MenuItem>}
+          {voidable.allowed && invoice.state !== 'void' && (
+            <MenuItem variant="danger" onSelect={() => setVoidOpen(true)}>
+              {t('detail.void', 'Void invoice…')}
+            </MenuItem>
+          )}
+        </SimpleMenu>
       )}
     </Flex>
   );
@@ -129,6 +164,7 @@ export const InvoiceDetailPage = () => {
       <Box>
         <MarkPaidModal invoice={invoice} open={markPaidOpen} onClose={() => setMarkPaidOpen(false)} onRecorded={reload} />
         <RefundDialog invoice={invoice} payment={refunding} onClose={() => setRefunding(null)} onRefunded={show} />
+        <VoidDialog invoice={invoice} open={voidOpen} onClose={() => setVoidOpen(false)} onVoided={reload} />
         <Dialog.Root open={confirmSend} onOpenChange={setConfirmSend}>
           <ConfirmDialog
             variant="default"

@@ -69,7 +69,7 @@ export const InvoicesPage = () => {
   const t = (id: string, defaultMessage: string) => formatMessage({ id: getTranslation(id), defaultMessage });
   const { base, status } = usePlugin();
   const navigate = useNavigate();
-  const canCreate = useCan(PERMISSIONS.invoiceCreate).allowed;
+  const canCreate = useCan(PERMISSIONS.invoicesEdit).allowed;
   const canSeeSettings = useCan(PERMISSIONS.settingsRead).allowed;
   const list = useListQuery();
   const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined });
@@ -90,7 +90,7 @@ export const InvoicesPage = () => {
             </LinkButton>
           )}
           {canCreate && (
-            <LinkButton tag={RouterLink} to={`/content-manager/collection-types/plugin::${PLUGIN_ID}.invoice/create`} startIcon={<Plus />}>
+            <LinkButton tag={RouterLink} to={`${pluginPath(base)}/invoices/new`} startIcon={<Plus />}>
               {t('invoices.create', 'Create invoice')}
             </LinkButton>
           )}
