@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
@@ -106,6 +106,7 @@ beforeAll(async () => {
   // Every run rewrites its screenshots; a failure screenshot of an earlier run would be misleading.
   // The folder is shared with admin-invoice-job.test.ts and kept in git, so only those go.
   const dir = path.join(ARTIFACTS, GROUP);
+  mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(dir, { withFileTypes: true })) if (name.isFile() && name.name.startsWith('failed-')) rmSync(path.join(dir, name.name));
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true', WORKER_MAX_ATTEMPTS: '2' } });
   base = env.app.url!;
