@@ -7,6 +7,7 @@ interface AdminApp {
   addMenuLink(link: Record<string, unknown>): void;
   createSettingSection(section: Record<string, unknown>, links: Array<Record<string, unknown>>): void;
   registerPlugin(plugin: Record<string, unknown>): void;
+  customFields: { register(field: Record<string, unknown>): void };
 }
 
 export default {
@@ -30,6 +31,16 @@ export default {
         },
       ],
     );
+    // The Content Manager's input for an invoice's line items (server/src/register.ts registers the
+    // server side): prices in major units of the invoice's currency instead of a JSON editor.
+    app.customFields.register({
+      name: 'line-items',
+      pluginId: PLUGIN_ID,
+      type: 'json',
+      intlLabel: { id: getTranslation('lineItems.fieldName'), defaultMessage: 'Invoice line items' },
+      intlDescription: { id: getTranslation('lineItems.fieldDescription'), defaultMessage: "Invoice lines with prices in the invoice's currency" },
+      components: { Input: () => import('./components/LineItemsInput') },
+    });
     app.registerPlugin({ id: PLUGIN_ID, name: PLUGIN_ID });
   },
 

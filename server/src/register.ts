@@ -4,6 +4,7 @@ import { PLUGIN_ID, UID } from './utils/plugin-id';
 import { isUniqueViolation } from './utils/unique-violation';
 import { productionOverrideProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
+import { ledgerGuard } from './utils/ledger-guard';
 import { registerMigrations } from './migrations';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
@@ -54,10 +55,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     throw new Error(standinProblem);
   }
 
+  // An invoice's line items in the Content Manager: the same JSON, edited with prices in major
+  // units (admin/src/components/LineItemsInput.tsx). Registered before Strapi resolves the schema's type.
+  strapi.customFields.register({ name: 'line-items', plugin: PLUGIN_ID, type: 'json' });
+
   registerMigrations(strapi);
 
   const middlewares = strapi.config.get<MiddlewareEntry[] | undefined>('middlewares');
   if (Array.isArray(middlewares)) strapi.config.set('middlewares', answerUnparsableBodies(keepRawBody(middlewares)));
+
+  // Ledger links, the payment ledger and computed fields are never input through the document
+  // service (Content Manager, content APIs): first, so the middlewares below see only what is kept.
+  strapi.documents.use(ledgerGuard(strapi));
 
   // Strapi's `unique` check is a SELECT before the INSERT, so two concurrent saves can both pass
   // it; the database index then refuses one. Turn that refusal into the same clear 400.

@@ -54,6 +54,18 @@ describe('auditSentence', () => {
     expect(auditSentence(intlEn, entry({ action: 'something.new', actorLabel: null, actorType: 'system' }))).toBe('something.new by the plugin');
   });
 
+  it('reads the invoice editor and invoice actions, with totals in the currency', () => {
+    expect(auditSentence(intlEn, entry({ action: 'invoice.updated', details: { total: 283614, previousTotal: 182750, currency: 'USD' } }))).toBe('Invoice edited by Ada: total $1,827.50 → $2,836.14');
+    expect(auditSentence(intlEn, entry({ action: 'invoice.created', details: { total: 3000, currency: 'JPY', lines: 1 } }))).toBe('Invoice created by Ada for ¥3,000 (1 lines)');
+    expect(auditSentence(intlEn, entry({ action: 'invoice.voided', details: { reason: 'Ordered twice', total: 3000, currency: 'JPY' } }))).toBe('Invoice voided by Ada: Ordered twice');
+    expect(auditSentence(intlEn, entry({ action: 'invoice.duplicated', details: { from: 'INV-1001' } }))).toBe('Created by Ada as a copy of INV-1001');
+    expect(auditSentence(intlEn, entry({ action: 'invoice.link_copied' }))).toBe('Pay link copied by Ada');
+  });
+
+  it('ISK is sent to Stripe with two decimals but shown without: 12300 is ISK 123', () => {
+    expect(auditSentence(intlEn, entry({ action: 'payment.succeeded', details: { amount: 12300, currency: 'ISK' } }))).toMatch(/^Card payment of ISK\s123 succeeded$/);
+  });
+
   it('speaks French too', () => {
     expect(auditSentence(intlFr, entry({ details: { amount: 182750, currency: 'EUR', method: 'check', reference: '1042' } }))).toMatch(/^Paiement manuel de 1\s827,50\s€ par .+, réf\. 1042, enregistré par Ada$/);
   });

@@ -35,3 +35,17 @@ export async function adminSession(strapi: Core.Strapi, permissions?: string[]):
   const token = res.body.data.token as string;
   return { email, password, token, auth: { Authorization: `Bearer ${token}` } };
 }
+
+/** An admin user with one of Strapi's default roles ('strapi-editor', 'strapi-author'), logged in. */
+export async function adminSessionWithRole(strapi: Core.Strapi, code: 'strapi-editor' | 'strapi-author'): Promise<AdminSession> {
+  await strapi.service('admin::role').createRolesIfNoneExist();
+  const role = (await strapi.db.query('admin::role').findOne({ where: { code } })) as { id: number } | null;
+  if (!role) throw new Error(`no admin role with code ${code}`);
+  const email = `${code}-${randomBytes(4).toString('hex')}@example.test`;
+  const password = `Test-${randomBytes(6).toString('hex')}-1a`;
+  await strapi.service('admin::user').create({ email, firstname: 'Test', lastname: code, password, isActive: true, roles: [role.id] });
+  const res = await request(strapi.server.httpServer).post('/admin/login').send({ email, password });
+  if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const token = res.body.data.token as string;
+  return { email, password, token, auth: { Authorization: `Bearer ${token}` } };
+}

@@ -1,6 +1,8 @@
 import type { IntlShape } from 'react-intl';
 import { getTranslation } from './getTranslation';
 import { METHOD_LABELS, type AuditEntry } from './types';
+// The server's own formatting: it knows each currency's Stripe decimals (ISK is sent with two, shown with none).
+import { formatMinor } from '../../../server/src/domain/money';
 
 /**
  * One audit entry as a sentence a person reads ("Manual payment of $1,827.50 by cheque, ref 1042,
@@ -40,6 +42,12 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   'invoice.viewed': 'The client opened the invoice',
   'invoice.pay_link_regenerated': 'New pay link made by {actor}; the old one no longer works',
   'invoice.resynced': 'Resynced with Stripe by {actor} ({payments} payments checked)',
+  'invoice.created': 'Invoice created by {actor} for {total} ({lines} lines)',
+  'invoice.updated': 'Invoice edited by {actor}: total {previousTotal} → {total}',
+  'invoice.marked_sent': 'Marked as sent by {actor} (no email)',
+  'invoice.voided': 'Invoice voided by {actor}: {reason}',
+  'invoice.duplicated': 'Created by {actor} as a copy of {from}',
+  'invoice.link_copied': 'Pay link copied by {actor}',
   'email.failed': 'The {kind} email could not be sent after {attempts} attempts',
   'email.sent': 'The {kind} email was sent',
   'webhook.replayed': 'Stripe event {type} ({eventId}) replayed by {actor}',
@@ -64,9 +72,12 @@ const str = (v: unknown): string => (v === null || v === undefined || v === '' ?
 export function formatAuditAmount(minor: unknown, currency: unknown, locale: string): string {
   if (typeof minor !== 'number' || !Number.isFinite(minor)) return '—';
   if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) return String(minor);
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
-  const exponent = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** exponent);
+  try {
+    return formatMinor(minor, currency, locale);
+  } catch {
+    // A currency the plugin no longer supports: the number and the code, never a wrong amount.
+    return `${minor} ${currency.toUpperCase()} (minor units)`;
+  }
 }
 
 export function auditSentence(intl: IntlShape, entry: Pick<AuditEntry, 'action' | 'actorType' | 'actorLabel' | 'outcome' | 'details'>): string {
@@ -77,6 +88,8 @@ export function auditSentence(intl: IntlShape, entry: Pick<AuditEntry, 'action' 
   const amount = formatAuditAmount(d.amount, d.currency, intl.locale);
   const values: Record<string, string> = { actor, amount, action: entry.action };
   for (const [k, v] of Object.entries(d)) if (!(k in values)) values[k] = str(v);
+  // Invoice totals in the details are minor units too.
+  for (const k of ['total', 'previousTotal']) if (typeof d[k] === 'number') values[k] = formatAuditAmount(d[k], d.currency, intl.locale);
   const [group, ...rest] = entry.action.split('.');
   const name = rest.join('.');
 

@@ -179,6 +179,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       Object.assign(data, derived);
       // Never taken from input: only the plugin issues pay-link tokens.
       data.payToken = newPayToken();
+      // An invoice is issued today unless it says otherwise (the Content Manager leaves it empty).
+      if (data.issueDate == null || data.issueDate === '') data.issueDate = new Date().toISOString().slice(0, 10);
       if (data.state === 'sent' && !data.sentAt) data.sentAt = new Date();
     },
 

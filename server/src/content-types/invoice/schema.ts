@@ -1,9 +1,11 @@
+import { withContentManagerConfig } from './content-manager';
+
 /**
  * An invoice. Money fields are integer minor units of `currency` (cents, yen, fils...).
  * subtotal/tax/total are computed from lineItems; amountPaid/amountRefunded/balanceDue/status from
  * the payment ledger (services/invoice-calculator). Whatever a client or admin types there is replaced.
  */
-export default {
+export default withContentManagerConfig({
   kind: 'collectionType',
   collectionName: 'invoice_payments_invoices',
   info: {
@@ -26,7 +28,8 @@ export default {
       required: true,
     },
     currency: { type: 'string', required: true, minLength: 3, maxLength: 3, default: 'USD' },
-    lineItems: { type: 'json', required: true },
+    /** JSON lines (unitAmount in minor units); the custom field only changes how the Content Manager edits them. */
+    lineItems: { type: 'customField', customField: 'plugin::invoice-payments.line-items', required: true },
     taxRateBps: { type: 'integer', min: 0, max: 10000, default: 0 },
     discountAmount: { type: 'integer', min: 0, default: 0 },
     subtotal: { type: 'integer', default: 0, writable: false },
@@ -41,7 +44,9 @@ export default {
     billingEmail: { type: 'email' },
     notes: { type: 'text' },
     customer: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' },
-    payToken: { type: 'string', private: true, configurable: false, writable: false },
+    // visible: false keeps it out of admin role permissions and Content Manager layouts;
+    // config.attributes.hidden (content-manager.ts) removes it from every Content Manager answer, super admins' too.
+    payToken: { type: 'string', private: true, configurable: false, writable: false, visible: false },
     needsAttention: { type: 'boolean', default: false, writable: false },
     attentionReason: { type: 'text', writable: false },
     disputeOpen: { type: 'boolean', default: false, writable: false },
@@ -51,13 +56,14 @@ export default {
     /** Why an admin voided the invoice (Invoices → Void); set only by the plugin. */
     voidReason: { type: 'text', writable: false },
     voidedAt: { type: 'datetime', writable: false },
-    payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice' },
+    /** Ledger links: written only by the plugin's services (strapi.db.query), never through the Content Manager. */
+    payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice', visible: false },
     /**
      * The attempt lease (services/attempts): while held, one request plans this invoice's payment
      * attempts. Internal, never input or output.
      */
-    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false },
-    attemptLockUntil: { type: 'datetime', private: true, configurable: false, writable: false },
+    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false, visible: false },
+    attemptLockUntil: { type: 'datetime', private: true, configurable: false, writable: false, visible: false },
   },
   indexes: [
     { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },
@@ -66,4 +72,4 @@ export default {
     // The admin list's default order (newest first): a page is an index range, not a sort of every invoice.
     { name: 'invoice_payments_invoices_created_idx', columns: ['created_at', 'id'] },
   ],
-};
+});

@@ -12,7 +12,8 @@ export default {
     'content-type-builder': { visible: false },
   },
   attributes: {
-    invoice: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.invoice', inversedBy: 'payments' },
+    /** Set only by the plugin's settlement code (strapi.db.query); hidden from the Content Manager. */
+    invoice: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.invoice', inversedBy: 'payments', visible: false },
     kind: { type: 'enumeration', enum: ['card', 'checkout', 'manual'], required: true },
     provider: { type: 'string', required: true },
     method: { type: 'string' },
@@ -67,6 +68,8 @@ export default {
     nextActionKey: { type: 'string' },
     nextActionUrl: { type: 'text' },
   },
+  // Strapi's admin sanitizer drops `hidden` attributes from Content Manager input and output for every role.
+  config: { attributes: { invoice: { hidden: true } } },
   indexes: [
     { name: 'invoice_payments_payments_pi_uq', columns: ['payment_intent_id'], type: 'unique' },
     { name: 'invoice_payments_payments_cs_uq', columns: ['checkout_session_id'], type: 'unique' },

@@ -1,0 +1,50 @@
+import { bootStrapi, type TestStrapi } from '../support/strapi';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createInvoice, INVOICE_UID } from '../support/invoices';
+
+/**
+ * Review of the status → state migration: a database where both columns exist (a half-finished
+ * upgrade, or an earlier build that synced `state` before the migration existed), and re-running.
+ */
+const TABLE = 'invoice_payments_invoices';
+const MIGRATION = 'invoice-payments-0.2.0-01-invoice-status-to-state';
+let db: TestDatabase;
+let app: TestStrapi | undefined;
+const states = ['sent', 'viewed', 'void'] as const;
+const created: Record<string, string> = {};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const first = await bootStrapi({ db });
+  for (const state of states) created[state] = (await createInvoice(first.strapi, { state })).documentId as string;
+  const knex = first.strapi.db.connection;
+  // The old column with the real states, and a `state` column that a schema sync added empty.
+  await knex.schema.alterTable(TABLE, (t) => t.string('status'));
+  for (const state of states) await knex(TABLE).where({ document_id: created[state] }).update({ status: state, state: null });
+  await knex('strapi_migrations_internal').where({ name: MIGRATION }).del();
+  await first.close();
+  app = await bootStrapi({ db });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+describe('status → state migration, both columns present', () => {
+  it('DEFECT: keeps the states held in `status` instead of letting the schema sync drop them', async () => {
+    const got: Record<string, unknown> = {};
+    for (const state of states) got[state] = (await app!.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: created[state] } }))?.state;
+    expect(got).toEqual({ sent: 'sent', viewed: 'viewed', void: 'void' });
+  });
+
+  it('held: re-running the migration on an already migrated database changes nothing', async () => {
+    const knex = app!.strapi.db.connection;
+    const before = await knex(TABLE).select('document_id', 'state').orderBy('id');
+    await knex('strapi_migrations_internal').where({ name: MIGRATION }).del();
+    await app!.close();
+    app = await bootStrapi({ db });
+    const after = await app.strapi.db.connection(TABLE).select('document_id', 'state').orderBy('id');
+    expect(after).toEqual(before);
+  });
+});
