@@ -104,7 +104,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       return await next();
     } catch (error) {
-      if (context.uid === UID.invoice && isUniqueViolation(error)) {
+      // The database index (a race) or Strapi's own unique check (no race) both say the same thing.
+      const strapiUnique = error instanceof errors.ValidationError && /must be unique/i.test(error.message);
+      if (context.uid === UID.invoice && (isUniqueViolation(error) || strapiUnique)) {
         throw new errors.ValidationError('An invoice with this number already exists. Invoice numbers must be unique.', {
           errors: [{ path: ['number'], message: 'This number is already used.', name: 'ValidationError' }],
         });

@@ -35,7 +35,7 @@ const invoice = (overrides: Partial<InvoiceRow> = {}): InvoiceRow => ({
 describe('invoices list', () => {
   it('shows number, client, total, balance, status, due date and the overdue marker; TEST MODE in the header', async () => {
     mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice(), invoice({ documentId: 'inv-2', number: 'INV-1043', state: 'paid', balanceDue: 0, balanceFormatted: '$0.00', overdue: false })], 60) });
-    renderPage(<App />);
+    renderPage(<App />, { path: '/invoices' });
     const rows = await screen.findAllByTestId('invoice-row');
     expect(rows[0]).toHaveTextContent(/INV-1042.*Ada Lovelace.*\$1,827\.50.*\$1,827\.50.*Sent.*Overdue.*Jan 15, 2026/);
     expect(rows[1]).toHaveTextContent(/INV-1043.*Paid/);
@@ -47,7 +47,7 @@ describe('invoices list', () => {
 
   it('searches and filters on the server (debounced search, status, overdue), back to page 1; "&" in a search survives', async () => {
     const api = mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice()]) });
-    const { user } = renderPage(<App />, { path: '/?page=3' });
+    const { user } = renderPage(<App />, { path: '/invoices?page=3' });
     await screen.findAllByTestId('invoice-row');
     await user.type(screen.getByPlaceholderText('Search by number or client'), 'Ada & Co');
     await waitFor(() => expect(api.calls.at(-1)!.query.get('q')).toBe('Ada & Co'), { timeout: 2000 });
@@ -63,7 +63,7 @@ describe('invoices list', () => {
 
   it('warns when Stripe is not connected and hides what the role cannot open', async () => {
     mockApi({ 'GET /invoice-payments/status': () => status(null, false), 'GET /invoice-payments/invoices': () => page([]) });
-    renderPage(<App />, { permissions: ['payments.read'] });
+    renderPage(<App />, { path: '/invoices', permissions: ['payments.read'] });
     expect(await screen.findByText('Stripe is not connected.')).toBeInTheDocument();
     expect(await screen.findByText('No invoices match these filters.')).toBeInTheDocument();
     expect(screen.getByRole('tab', { name: 'Invoices' })).toBeInTheDocument();
@@ -87,6 +87,7 @@ describe('invoices list', () => {
       <IntlProvider locale="fr" messages={data}>
         <App />
       </IntlProvider>,
+      { path: '/invoices' },
     );
     expect(await screen.findByText('MODE TEST')).toBeInTheDocument();
     expect(screen.getByRole('tab', { name: 'Factures' })).toBeInTheDocument();

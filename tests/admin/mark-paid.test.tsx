@@ -17,6 +17,8 @@ describe('amounts typed in major units', () => {
     ['1500', 0, 1500],
     ['12.340', 3, 12340],
     ['0.05', 2, 5],
+    ['1,500', 0, 1500],
+    ['1,500', 2, 150000],
   ])('%s with exponent %i is %i minor units', (text, exponent, minor) => {
     expect(parseAmount(text, exponent)).toEqual({ ok: true, minor });
   });
@@ -25,7 +27,11 @@ describe('amounts typed in major units', () => {
     ['', 2, 'required'],
     ['abc', 2, 'format'],
     ['-5', 2, 'format'],
-    ['10.505', 2, 'decimals'],
+    ['10.5051', 2, 'decimals'],
+    ['10.505', 2, 'ambiguous'],
+    ['1.500', 2, 'ambiguous'],
+    ['1.50', 0, 'decimals'],
+    ['1,5,0', 2, 'format'],
     ['1500.5', 0, 'decimals'],
     ['0', 2, 'zero'],
     ['12.345', 3, 'step'],

@@ -42,7 +42,9 @@ describe('translations', () => {
       // Audit sentences (admin/src/utils/auditSentence.ts) and the payment history.
       actor: 'Ada', method: 'cheque', reference: '1042', reason: 'r', failureCode: 'card_declined', next: 'n', ended: '1', effect: 'e', failureReason: 'f', to: 'a@b.c', payments: '1', kind: 'k', attempts: '3', eventId: 'evt_1', fields: 'x', action: 'a.b', id: 'pi_1',
       // The invoice editor and void dialog.
-      days: '14', paid: '$1.00', n: '1', total: '$1.00', previousTotal: '$1.00', lines: '3', from: 'INV-1' };
+      days: '14', paid: '$1.00', n: '1', total: '$1.00', previousTotal: '$1.00', lines: '3', from: 'INV-1',
+      // The dashboard.
+      collected: '$1.00', refunded: '$1.00' };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);
       // An argument is `{name}` or `{name, plural, …}`; plural branches (`{# items}`) are text.

@@ -50,7 +50,7 @@ let usdId = '';
 
 describe('Invoices → Create invoice', () => {
   it('builds a USD invoice from three lines typed in dollars, with live totals; bad lines are refused on the field and nothing is saved', async () => {
-    await admin.goto(`${pb.base}/admin/plugins/invoice-payments`);
+    await admin.goto(`${pb.base}/admin/plugins/invoice-payments/invoices`);
     await admin.getByRole('link', { name: 'Create invoice' }).click();
     await expectText(admin.getByRole('heading', { level: 1 }), 'New invoice');
     // Today and the default 14-day term are filled in.

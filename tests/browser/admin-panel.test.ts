@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
@@ -103,11 +103,10 @@ async function closeToasts(p: Page) {
 }
 
 beforeAll(async () => {
-  // Every run rewrites its screenshots; a failure screenshot of an earlier run would be misleading.
-  // The folder is shared with admin-invoice-job.test.ts and kept in git, so only those go.
+  // Screenshots of this run only: a stale one from an earlier run would be misleading.
+  // Only this file's own (numbered) ones: other suites keep committed screenshots in the same folder.
   const dir = path.join(ARTIFACTS, GROUP);
-  mkdirSync(dir, { recursive: true });
-  for (const name of readdirSync(dir, { withFileTypes: true })) if (name.isFile() && name.name.startsWith('failed-')) rmSync(path.join(dir, name.name));
+  if (existsSync(dir)) for (const f of readdirSync(dir)) if (/^(\d\d-|failed-)/.test(f)) rmSync(path.join(dir, f), { force: true });
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true', WORKER_MAX_ATTEMPTS: '2' } });
   base = env.app.url!;
   const cheque = await payableInvoice(env, { billingName: 'Ada Lovelace', billingEmail: 'ada@example.test' });
@@ -191,7 +190,7 @@ describe('Settings → Invoice payments → Stripe', () => {
 
 describe('Invoices', () => {
   it('lists invoices with TEST MODE in the header and finds one by number', async () => {
-    await page.goto(`${base}/admin/plugins/invoice-payments`);
+    await page.goto(`${base}/admin/plugins/invoice-payments/invoices`);
     await page.getByRole('tab', { name: 'Invoices' }).waitFor();
     await page.getByText('TEST MODE').first().waitFor();
     await page.getByTestId('invoice-row').first().waitFor();
@@ -445,7 +444,7 @@ describe('a role without the settings permission', () => {
     for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'New link']) {
       expect(await limitedPage.getByRole('button', { name, exact: true }).count()).toBe(0);
     }
-    await limitedPage.goto(`${base}/admin/plugins/invoice-payments`);
+    await limitedPage.goto(`${base}/admin/plugins/invoice-payments/invoices`);
     await limitedPage.getByTestId('invoice-row').first().waitFor();
     expect(await limitedPage.getByRole('tab', { name: 'Webhook deliveries' }).count()).toBe(0);
     expect(await limitedPage.getByRole('tab', { name: 'Audit log' }).count()).toBe(0);

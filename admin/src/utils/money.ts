@@ -3,32 +3,24 @@
  * takes integer minor units. The conversion is done on the digits, never through floating point,
  * using the invoice's currency exponent as the API reports it (0 for JPY, 2 for USD, 3 for KWD).
  */
+import { readTypedDecimal } from '../../../server/src/domain/invoice-form';
 
-export type AmountProblem = 'required' | 'format' | 'decimals' | 'zero' | 'tooLarge' | 'step';
+export type AmountProblem = 'required' | 'format' | 'ambiguous' | 'decimals' | 'zero' | 'tooLarge' | 'step';
 
 export type ParsedAmount = { ok: true; minor: number } | { ok: false; problem: AmountProblem };
 
 /**
- * Accepts "1827.5", "1 827,50", "1,827.50" and "1.827,50": whichever of `.` or `,` comes last is
- * the decimal separator when both appear; a lone `,` is a decimal separator (French keyboards).
+ * Reads an amount as people write it ("1827.5", "1 827,50", "1,827.50", "1.827,50", "1,500" yen)
+ * with the server's own rules (domain/invoice-form readTypedDecimal): separators in groups of
+ * three, and "1.500" dollars refused as ambiguous rather than booked as 1.50 or 1500.
  */
 export function parseAmount(input: string, exponent: number, step = 1): ParsedAmount {
-  let text = input.replace(/[\s\u00a0\u202f']/g, '');
-  if (!text) return { ok: false, problem: 'required' };
-  const lastDot = text.lastIndexOf('.');
-  const lastComma = text.lastIndexOf(',');
-  if (lastDot >= 0 && lastComma >= 0) {
-    const decimal = lastDot > lastComma ? '.' : ',';
-    const grouping = decimal === '.' ? ',' : '.';
-    text = text.split(grouping).join('').replace(decimal, '.');
-  } else if (lastComma >= 0) {
-    // One comma: a decimal separator. Several commas: thousands grouping ("1,000,000").
-    text = text.split(',').length > 2 ? text.split(',').join('') : text.replace(',', '.');
-  }
-  const m = /^(\d+)(?:\.(\d*))?$/.exec(text);
-  if (!m) return { ok: false, problem: 'format' };
-  const whole = m[1]!;
-  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  if (!input.trim()) return { ok: false, problem: 'required' };
+  const plain = readTypedDecimal(input, exponent);
+  if (plain === 'ambiguous') return { ok: false, problem: 'ambiguous' };
+  if (plain === null) return { ok: false, problem: 'format' };
+  const [whole = '', fraction = ''] = plain.split('.');
+  // Decimals beyond the currency's, even zeros, are refused: a sign of a misread amount.
   if (fraction.length > exponent) return { ok: false, problem: 'decimals' };
   const digits = `${whole}${fraction.padEnd(exponent, '0')}`.replace(/^0+(?=\d)/, '');
   if (digits.length > 15) return { ok: false, problem: 'tooLarge' };

@@ -213,3 +213,30 @@ export interface WebhookHealth {
   deadLettered: number;
   rejectedLast24h: number;
 }
+
+/** GET /dashboard (server/src/services/reports.ts): minor units, summed by the database. */
+export interface DashboardCurrency {
+  currency: string;
+  exponent: number;
+  outstanding: number;
+  overdue: number;
+  collectedThisMonth: number;
+  refundedThisMonth: number;
+  netThisMonth: number;
+  outstandingCount: number;
+  overdueCount: number;
+}
+
+export interface DashboardSeries {
+  currency: string;
+  points: Array<{ month: string; collected: number; refunded: number; net: number }>;
+}
+
+export interface DashboardData {
+  today: string;
+  month: string;
+  timeZone: string;
+  months: string[];
+  currencies: DashboardCurrency[];
+  series: DashboardSeries[];
+}

@@ -36,6 +36,8 @@ export interface PluginConfig {
    * `maxAttempts` it is given up and recorded in the audit log.
    */
   notifications: { retryAfterMs: number; maxAttempts: number };
+  /** CSV exports read this many rows per database query (memory stays flat whatever the table size). */
+  export: { pageSize: number };
 }
 
 export const defaultConfig: PluginConfig = {
@@ -45,6 +47,7 @@ export const defaultConfig: PluginConfig = {
   worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000, concurrency: 16 },
   reconciliation: { enabled: true, intervalMs: 300_000 },
   notifications: { retryAfterMs: 300_000, maxAttempts: 10 },
+  export: { pageSize: 500 },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -76,7 +79,7 @@ export default {
         }
       }
     }
-    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']], ['notifications', ['retryAfterMs', 'maxAttempts']]] as const) {
+    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']], ['notifications', ['retryAfterMs', 'maxAttempts']], ['export', ['pageSize']]] as const) {
       const value = config[section];
       if (value === undefined) continue;
       if (!isRecord(value)) throw new Error(`invoice-payments: config.${section} must be an object.`);

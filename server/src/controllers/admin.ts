@@ -7,6 +7,15 @@ import { adminActor } from '../utils/actor';
 const int = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
 const str = (v: unknown) => (typeof v === 'string' && v.length <= 100 ? v : undefined);
 
+/** A CSV download: streamed as it is read, never cached (it holds client names and amounts). */
+function sendCsv(ctx: Context, csv: { filename: string; stream: NodeJS.ReadableStream }): undefined {
+  ctx.set('Content-Disposition', `attachment; filename="${csv.filename}"`);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/csv; charset=utf-8';
+  ctx.body = csv.stream;
+  return undefined;
+}
+
 /** Admin routes for invoices, payments, webhook deliveries and the audit log (RBAC in routes/admin). */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const admin = () => getService(strapi, 'admin-payments');
@@ -17,6 +26,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const view = await getService(strapi, 'settings').get();
         return { data: { mode: view.mode, connection: { status: view.connection.status, accountId: view.connection.accountId } } };
       });
+    },
+    async dashboard(ctx: Context) {
+      await respond(ctx, async () => ({ data: await getService(strapi, 'reports').dashboard() }));
+    },
+    async exportInvoices(ctx: Context) {
+      await respond(ctx, async () => sendCsv(ctx, getService(strapi, 'reports').exportInvoices(ctx.query)));
+    },
+    async exportPayments(ctx: Context) {
+      await respond(ctx, async () => sendCsv(ctx, getService(strapi, 'reports').exportPayments(ctx.query)));
     },
     async listInvoices(ctx: Context) {
       await respond(ctx, async () => admin().listInvoices(ctx.query));

@@ -16,3 +16,4 @@ export * from './ledger';
 export * from './fees';
 export * from './idempotency';
 export * from './attempts';
+export * from './reporting';

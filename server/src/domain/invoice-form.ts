@@ -102,32 +102,67 @@ const shape = z.object({
  * A decimal as people type it, reduced to plain digits and one dot, or null. Whichever of `.` or
  * `,` comes last is the decimal separator when both appear ("1,827.50", "1.827,50"); a lone comma
  * is a decimal separator ("12,5"), several are grouping ("1,000,000"); spaces and apostrophes
- * group thousands ("1 827,50", "1'827.50"). A lone comma before exactly three digits groups
- * thousands when the amount cannot have three decimals ("1,500" yen or dollars is 1500; in KWD it
- * is 1.500). A lone dot is always a decimal point, so "1.500" dollars is refused, never 1500.
- * Signs and exponents are refused.
+ * group thousands ("1 827,50", "1'827.50"), in groups of three ("1,5,0" is refused). A lone
+ * separator before exactly three digits is ambiguous ("1,500" and "1.500" are 1500 in one country
+ * and 1.5 in another): a comma there groups thousands when the amount cannot have three decimals
+ * ("1,500" yen or dollars is 1500); every other case is refused as 'ambiguous' rather than guessed,
+ * since a wrong guess books a thousand times too much or too little. Signs and exponents are refused.
  */
-export function readTypedDecimal(input: string, maxDecimals = 3): string | null {
-  let t = input.replace(/[\s\u00a0\u202f']/g, '');
-  if (!t) return null;
+export function readTypedDecimal(input: string, maxDecimals = 3): string | 'ambiguous' | null {
+  const trimmed = input.trim();
+  if (!trimmed) return null;
+  // Spaces and apostrophes only ever group thousands.
+  const spaced = trimmed.split(/[\s\u00a0\u202f']/);
+  if (spaced.length > 1 && (!/^\d{1,3}$/.test(spaced[0]!) || !spaced.slice(1).every((g) => /^\d{3}(?:[.,]\d*)?$/.test(g)))) return null;
+  let t = spaced.join('');
   const lastDot = t.lastIndexOf('.');
   const lastComma = t.lastIndexOf(',');
+  const grouped = (whole: string, sep: string) => {
+    const groups = whole.split(sep);
+    return groups.length === 1 || (/^\d{1,3}$/.test(groups[0]!) && groups.slice(1).every((g) => /^\d{3}$/.test(g)));
+  };
   if (lastDot >= 0 && lastComma >= 0) {
     const decimal = lastDot > lastComma ? '.' : ',';
-    t = t.split(decimal === '.' ? ',' : '.').join('').replace(decimal, '.');
-  } else if (lastComma >= 0) {
-    const thousands = t.split(',').length > 2 || (maxDecimals < 3 && /^\d{1,3},\d{3}$/.test(t));
-    t = thousands ? t.split(',').join('') : t.replace(',', '.');
+    const grouping = decimal === '.' ? ',' : '.';
+    const [whole = '', fraction = ''] = [t.slice(0, t.lastIndexOf(decimal)), t.slice(t.lastIndexOf(decimal) + 1)];
+    if (!grouped(whole, grouping) || fraction.includes(grouping)) return null;
+    t = `${whole.split(grouping).join('')}.${fraction}`;
+  } else {
+    const sep = lastComma >= 0 ? ',' : lastDot >= 0 ? '.' : null;
+    if (sep) {
+      const parts = t.split(sep);
+      if (parts.length > 2) {
+        if (!grouped(t, sep)) return null;
+        t = parts.join('');
+      } else if (/^\d{1,3}$/.test(parts[0]!) && /^\d{3}$/.test(parts[1]!)) {
+        if (sep === ',' && maxDecimals < 3) t = parts.join('');
+        else if (maxDecimals < 3 || sep === ',') return 'ambiguous';
+        else t = parts.join('.');
+      } else {
+        t = parts.join('.');
+      }
+    }
   }
   return /^\d+(?:\.\d*)?$/.test(t) ? t.replace(/\.$/, '') : null;
 }
 
-function money(typed: string, currency: string, what: string): { minor: number } | { problem: string } {
-  if (typed.trim() === '') return { minor: 0 };
+/** "1.500" → 'could mean 1500 or 1.5: write 1500, or 1.5.' */
+export function ambiguity(typed: string): string {
+  const [a = '', b = ''] = typed.trim().split(/[.,]/);
+  const small = `${a}.${b}`.replace(/\.?0+$/, '');
+  return `"${typed.trim()}" could mean ${a}${b} or ${small}: write ${a}${b}, or ${small}.`;
+}
+
+function money(typed: string, currency: string, what: string, required: boolean): { minor: number } | { problem: string } {
+  if (typed.trim() === '') return required ? { problem: `Give ${what.toLowerCase()} (0 for a free line).` } : { minor: 0 };
   if (/^\s*-/.test(typed)) return { problem: `${what} cannot be negative.` };
   const exponent = currencyExponent(currency);
   const plain = readTypedDecimal(typed, exponent);
-  if (plain === null) return { problem: `${what} must be an amount such as ${exponent ? `1,827.${'5'.padEnd(exponent, '0')}` : '1,500'}.` };
+  const example = exponent ? `1,827.${'5'.padEnd(exponent, '0')}` : '1,500';
+  if (plain === 'ambiguous') return { problem: ambiguity(typed) };
+  if (plain === null) return { problem: `${what} must be an amount such as ${example}.` };
+  // Decimals beyond the currency's, even zeros ("1.500" dollars), are refused: they are a sign of a misread amount.
+  if ((plain.split('.')[1] ?? '').length > exponent) return { problem: exponent === 0 ? `${currency} amounts have no decimals.` : `${currency} amounts have at most ${exponent} decimals.` };
   const parsed = parseScaledDecimal(plain, exponent);
   if (!parsed.ok) return { problem: exponent === 0 ? `${currency} amounts have no decimals.` : `${currency} amounts have at most ${exponent} decimals.` };
   if (parsed.value > BigInt(MAX_AMOUNT_MINOR)) return { problem: `${what} cannot be more than ${formatMinor(MAX_AMOUNT_MINOR, currency)}.` };
@@ -166,23 +201,26 @@ export function parseInvoiceForm(input: unknown): InvoiceFormResult {
   if (v.dueDate !== '' && v.dueDate < v.issueDate) problem(['dueDate'], 'The due date cannot be before the issue date.');
 
   const lineItems = v.lines.map((line, i) => {
-    const quantity = readTypedDecimal(line.quantity);
-    const q = quantity === null ? null : parseScaledDecimal(quantity, 3);
-    if (/^\s*-/.test(line.quantity) || q === null || !q.ok || q.value <= 0n) {
+    const typedQuantity = readTypedDecimal(line.quantity, 3);
+    // A quantity is never grouped in thousands by a comma: "1,500" is refused as ambiguous below.
+    const quantity = typedQuantity === 'ambiguous' || (typedQuantity !== null && /^\s*\d{1,3},\d{3}\s*$/.test(line.quantity)) ? 'ambiguous' : typedQuantity;
+    const q = quantity === null || quantity === 'ambiguous' ? null : parseScaledDecimal(quantity, 3);
+    if (quantity === 'ambiguous') problem(['lines', String(i), 'quantity'], ambiguity(line.quantity));
+    else if (/^\s*-/.test(line.quantity) || q === null || !q.ok || q.value <= 0n) {
       problem(['lines', String(i), 'quantity'], q?.ok === false && q.reason === 'precision' ? 'At most 3 decimals.' : 'Give a quantity above zero.');
     }
-    const unit = money(line.unitPrice, currency, 'The unit price');
+    const unit = money(line.unitPrice, currency, 'The unit price', true);
     if ('problem' in unit) problem(['lines', String(i), 'unitPrice'], unit.problem);
-    return { description: line.description, quantity: quantity ?? '0', unitAmount: 'minor' in unit ? unit.minor : 0 };
+    return { description: line.description, quantity: quantity === null || quantity === 'ambiguous' ? '0' : quantity, unitAmount: 'minor' in unit ? unit.minor : 0 };
   });
 
   let taxRateBps = 0;
   const rate = v.taxRate.trim() === '' ? '0' : readTypedDecimal(v.taxRate, 2);
-  const r = rate === null ? null : parseScaledDecimal(rate, 2);
+  const r = rate === null || rate === 'ambiguous' ? null : parseScaledDecimal(rate, 2);
   if (r === null || !r.ok || r.value > BigInt(MAX_TAX_RATE_BPS)) problem(['taxRate'], 'The tax rate is a percentage from 0 to 100, with at most 2 decimals.');
   else taxRateBps = Number(r.value);
 
-  const discount = money(v.discount, currency, 'The discount');
+  const discount = money(v.discount, currency, 'The discount', false);
   if ('problem' in discount) problem(['discount'], discount.problem);
   const discountAmount = 'minor' in discount ? discount.minor : 0;
 

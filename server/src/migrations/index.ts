@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 
 /** A knex instance, narrowed to what the migrations use (Strapi passes the transaction's knex). */
 interface SchemaKnex {
+  (table: string): { whereNull(column: string): { update(values: Record<string, unknown>): Promise<number> } };
+  ref(column: string): unknown;
   schema: {
     hasTable(table: string): Promise<boolean>;
     hasColumn(table: string, column: string): Promise<boolean>;
@@ -27,7 +29,13 @@ export const invoiceStatusToState: PluginMigration = {
   name: 'invoice-payments-0.2.0-01-invoice-status-to-state',
   async up(knex) {
     if (!(await knex.schema.hasTable(INVOICES))) return;
-    if (!(await knex.schema.hasColumn(INVOICES, 'status')) || (await knex.schema.hasColumn(INVOICES, 'state'))) return;
+    if (!(await knex.schema.hasColumn(INVOICES, 'status'))) return;
+    if (await knex.schema.hasColumn(INVOICES, 'state')) {
+      // Both columns (a half-finished upgrade): keep every state already set, fill the rest from
+      // `status`; the schema sync then drops `status`.
+      await knex(INVOICES).whereNull('state').update({ state: knex.ref('status') });
+      return;
+    }
     await knex.schema.alterTable(INVOICES, (t) => t.renameColumn('status', 'state'));
   },
   async down(knex) {

@@ -12,6 +12,11 @@ export default {
 
     // Mode and connection for the plugin's home header (no secrets): roles without settings.read see it too.
     { method: 'GET', path: '/status', handler: 'admin.status', config: guard(ACTIONS.paymentsRead) },
+    // The plugin's home: totals per currency and 12 months of collections.
+    { method: 'GET', path: '/dashboard', handler: 'admin.dashboard', config: guard(ACTIONS.paymentsRead) },
+    // CSV downloads for the invoice list's current filters (same query parameters as GET /invoices).
+    { method: 'GET', path: '/exports/invoices.csv', handler: 'admin.exportInvoices', config: guard(ACTIONS.paymentsRead) },
+    { method: 'GET', path: '/exports/payments.csv', handler: 'admin.exportPayments', config: guard(ACTIONS.paymentsRead) },
     { method: 'GET', path: '/invoices', handler: 'admin.listInvoices', config: guard(ACTIONS.paymentsRead) },
     { method: 'GET', path: '/invoices/:id', handler: 'admin.getInvoice', config: guard(ACTIONS.paymentsRead) },
     // The plugin's invoice editor and invoice actions (services/invoice-editor).

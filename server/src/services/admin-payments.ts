@@ -44,6 +44,23 @@ const listSchema = z.object({
   // An unknown filter (say the old `status`) would otherwise be ignored and list every invoice.
   .strict();
 
+export type InvoiceListQuery = z.infer<typeof listSchema>;
+
+/**
+ * The admin invoice list's filters (state, search, overdue) as a query-engine `where`: the list,
+ * the dashboard and the CSV exports read the same parameters the same way. Bad values: a 400.
+ */
+export function parseInvoiceFilters(query: unknown, today: string): { parsed: InvoiceListQuery; where: Record<string, unknown> } {
+  const result = listSchema.safeParse(query ?? {});
+  if (!result.success) throw fromZod(result.error);
+  const { state, q, overdue } = result.data;
+  const where: Record<string, unknown> = {};
+  if (state) where.state = state;
+  if (q) where.$or = [{ number: { $startsWith: q } }, { billingName: { $containsi: q } }, { billingEmail: { $startsWith: q.toLowerCase() } }];
+  if (overdue === 'true') Object.assign(where, { dueDate: { $lt: today }, state: { $in: ['sent', 'viewed', 'partially_paid'] } });
+  return { parsed: result.data, where };
+}
+
 const LIST_FIELDS = ['documentId', 'number', 'state', 'currency', 'total', 'balanceDue', 'amountPaid', 'dueDate', 'issueDate', 'billingName', 'billingEmail', 'needsAttention', 'disputeOpen', 'createdAt'];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -60,13 +77,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     async listInvoices(query: unknown) {
-      const parsed = listSchema.safeParse(query);
-      if (!parsed.success) throw fromZod(parsed.error);
-      const { state, q, overdue, page = 1, pageSize = 25, sort = 'createdAt:desc' } = parsed.data;
-      const where: Record<string, unknown> = {};
-      if (state) where.state = state;
-      if (q) where.$or = [{ number: { $startsWith: q } }, { billingName: { $containsi: q } }, { billingEmail: { $startsWith: q.toLowerCase() } }];
-      if (overdue === 'true') Object.assign(where, { dueDate: { $lt: today() }, state: { $in: ['sent', 'viewed', 'partially_paid'] } });
+      const { parsed, where } = parseInvoiceFilters(query, today());
+      const { page = 1, pageSize = 25, sort = 'createdAt:desc' } = parsed;
       const [field, dir] = sort.split(':') as [string, 'asc' | 'desc'];
       const [results, total] = await Promise.all([
         strapi.db.query(UID.invoice).findMany({ where, select: LIST_FIELDS, orderBy: [{ [field]: dir }, { id: dir }], offset: (page - 1) * pageSize, limit: pageSize }),

@@ -7,6 +7,7 @@ import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
 import refunds from './refunds';
+import reports from './reports';
 import payments from './payments';
 import settings from './settings';
 import settlement from './settlement';
@@ -24,6 +25,7 @@ const services = {
   pages,
   payments,
   refunds,
+  reports,
   settings,
   settlement,
   stripe,

@@ -48,6 +48,8 @@ export interface PaymentRow {
   disputedAmount: number | null;
   voidedAt: string | Date | null;
   mismatch: string | null;
+  /** Set while the client has a step to take: authentication, a voucher, a bank transfer… */
+  nextActionType?: string | null;
 }
 
 /** A pay-link token: 192 random bits, URL-safe. */
@@ -142,6 +144,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
       throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
+    }
+    // Money on its way (a debit Stripe is processing, a voucher or transfer the client may still
+    // complete) cannot be cancelled: a lower total would turn it into an overpayment to refund.
+    const inFlight = rows
+      .filter((r) => !r.voidedAt && !r.mismatch && (r.status === 'processing' || (r.status === 'requires_action' && !!r.nextActionType && r.nextActionType !== 'authentication')))
+      .reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    if (moneyEdited && existing && inFlight > 0 && totals.total < money.summary.netPaid + inFlight) {
+      throw badRequest(
+        `${formatMinor(inFlight, currency)} is on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet), so the total cannot go below ${formatMinor(money.summary.netPaid + inFlight, currency)} until it has arrived or failed.`,
+        [{ path: ['lineItems'], message: 'Below money on its way.' }],
+      );
     }
     // Attention flags: entries not booked (amount/currency mismatch), or more paid than owed.
     const reasons = rows.filter((r) => r.mismatch).map((r) => r.mismatch as string);

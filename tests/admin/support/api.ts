@@ -59,5 +59,7 @@ function response(status: number, body: unknown) {
     headers: new Map<string, string>([['content-type', 'application/json']]),
     json: async () => body,
     text: async () => JSON.stringify(body),
+    // Downloads (responseType 'blob'): a string body is the file's text.
+    blob: async () => new Blob([typeof body === 'string' ? body : JSON.stringify(body)]),
   };
 }

@@ -2,6 +2,7 @@ import { Page } from '@strapi/strapi/admin';
 import { Route, Routes, useResolvedPath } from 'react-router-dom';
 import { PERMISSIONS } from '../../permissions';
 import { PluginProvider } from '../../components/PluginContext';
+import { DashboardPage } from '../Dashboard';
 import { InvoicesPage } from '../Invoices';
 import { InvoiceDetailPage } from '../InvoiceDetail';
 import { InvoiceEditorPage } from '../InvoiceEditor';
@@ -9,7 +10,7 @@ import { WebhooksPage } from '../Webhooks';
 import { AuditPage } from '../Audit';
 
 /**
- * The plugin's page (menu link "Invoice payments"): invoices, one invoice, webhook deliveries and
+ * The plugin's page (menu link "Invoice payments"): the dashboard (home), invoices, one invoice, webhook deliveries and
  * the audit log, as routes below /plugins/invoice-payments. Each screen is guarded by its own
  * permission; the API guards the same actions.
  */
@@ -19,7 +20,8 @@ const App = () => {
     <Page.Protect permissions={PERMISSIONS.paymentsRead}>
       <PluginProvider base={base}>
         <Routes>
-          <Route index element={<InvoicesPage />} />
+          <Route index element={<DashboardPage />} />
+          <Route path="invoices" element={<InvoicesPage />} />
           <Route
             path="invoices/new"
             element={

@@ -105,7 +105,7 @@ export const InvoiceDetailPage = () => {
   const payable = invoice.state !== 'void' && invoice.balanceDue > 0;
 
   const back = (
-    <Link tag={RouterLink} to={pluginPath(base)} startIcon={<ArrowLeft />}>
+    <Link tag={RouterLink} to={pluginPath(base, 'invoices')} startIcon={<ArrowLeft />}>
       {t('detail.back', 'Invoices')}
     </Link>
   );

@@ -109,7 +109,7 @@ export const InvoiceEditorPage = () => {
   };
 
   const back = (
-    <Link tag={RouterLink} to={id ? `${pluginPath(base)}/invoices/${encodeURIComponent(id)}` : pluginPath(base)} startIcon={<ArrowLeft />}>
+    <Link tag={RouterLink} to={id ? `${pluginPath(base)}/invoices/${encodeURIComponent(id)}` : pluginPath(base, 'invoices')} startIcon={<ArrowLeft />}>
       {id ? t('editor.backToInvoice', 'Invoice') : t('detail.back', 'Invoices')}
     </Link>
   );

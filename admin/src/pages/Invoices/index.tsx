@@ -31,6 +31,7 @@ import { useApiGet } from '../../hooks/useApiGet';
 import { PluginLayout } from '../../components/PluginLayout';
 import { pluginPath, usePlugin } from '../../components/PluginContext';
 import { ListFooter } from '../../components/ListFooter';
+import { ExportButton } from '../../components/ExportButton';
 import { FilterSelect } from '../../components/FilterSelect';
 import { OverdueBadge, StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { INVOICE_STATUSES, type InvoiceRow, type Paginated } from '../../utils/types';
@@ -72,7 +73,9 @@ export const InvoicesPage = () => {
   const canCreate = useCan(PERMISSIONS.invoicesEdit).allowed;
   const canSeeSettings = useCan(PERMISSIONS.settingsRead).allowed;
   const list = useListQuery();
-  const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined });
+  // The exports take the same filters as the list (not the page): what you see, all pages of it.
+  const filters = { state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined };
+  const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, ...filters });
   const { data, error, isLoading } = useApiGet<Paginated<InvoiceRow>>(url, t('invoices.loadError', 'The invoices could not be loaded.'));
 
   if (error && !data) return <Page.Error />;
@@ -116,6 +119,10 @@ export const InvoicesPage = () => {
         <Checkbox checked={list.filters.overdue === 'true'} onCheckedChange={(checked: boolean | 'indeterminate') => list.setFilters({ overdue: checked === true ? 'true' : '' })}>
           {t('invoices.overdueOnly', 'Overdue only')}
         </Checkbox>
+        <Flex gap={2} marginLeft="auto">
+          <ExportButton url={withQuery(`/${PLUGIN_ID}/exports/invoices.csv`, filters)} label={t('export.invoices', 'Export invoices (CSV)')} fallbackName="invoices.csv" />
+          <ExportButton url={withQuery(`/${PLUGIN_ID}/exports/payments.csv`, filters)} label={t('export.payments', 'Export payments (CSV)')} fallbackName="payments.csv" variant="tertiary" />
+        </Flex>
       </Flex>
       {!isLoading && rows.length === 0 ? (
         <EmptyStateLayout content={t('invoices.empty', 'No invoices match these filters.')} hasRadius shadow="tableShadow" />
