@@ -79,7 +79,7 @@ describe('invoice detail: Mark as paid', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Record payment' }));
     expect(await within(dialog).findByText('That is more than the balance due ($1,827.50).')).toBeInTheDocument();
     await user.clear(amount);
-    await user.type(amount, '12.345');
+    await user.type(amount, '12.3456');
     await user.click(within(dialog).getByRole('button', { name: 'Record payment' }));
     expect(await within(dialog).findByText('Use at most 2 decimals.')).toBeInTheDocument();
     expect(api.callsTo('POST', `${DETAIL}/manual-payments`)).toHaveLength(0);
