@@ -177,7 +177,7 @@ describe('audit log', () => {
     });
     const { user } = renderPage(<App />, { path: '/audit' });
     const [row] = await screen.findAllByTestId('audit-row');
-    expect(row).toHaveTextContent(/Admin.*ada@example\.test.*Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by ada@example\.test.*INV-1042/);
+    expect(row).toHaveTextContent(/Admin.*ada@example\.test.*Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by ada@example\.test.*payment\.manual.*INV-1042/);
     await user.type(screen.getByLabelText('Invoice number'), 'INV-1042');
     await user.click(screen.getByRole('combobox', { name: 'Actor' }));
     await user.click(await screen.findByRole('option', { name: 'Stripe' }));

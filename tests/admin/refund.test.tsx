@@ -26,8 +26,9 @@ async function openRefund(refundReply: (req: ApiRequest) => ReturnType<typeof ok
 describe('refund dialog', () => {
   it('links the payment to the Stripe Dashboard in its mode', async () => {
     const { row } = await openRefund();
-    // The reference is the charge id (what Stripe's receipts and payouts show), linked to the payment.
+    // Named by its charge (what receipts and bank statements show); the intent id stays under it.
     expect(within(row).getByRole('link', { name: /ch_3TestCharge0001/ })).toHaveAttribute('href', 'https://dashboard.stripe.com/test/payments/pi_123');
+    expect(within(row).getByTestId('payment-intent-id')).toHaveTextContent('pi_123');
   });
 
   it('asks for confirmation before refunding; Back returns to the form', async () => {

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
-import { bootPayments, eventually, INVOICE, KEYS, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import { bootPayments, eventually, INVOICE, KEYS, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import { cardFee } from '../support/stripe-standin/resources/account';
 
 /**
  * The plugin's admin screens in Debian's Chromium, against the built admin panel of the test app
@@ -25,6 +26,8 @@ const data: {
   cheque?: { documentId: string; number: string };
   card?: { documentId: string; number: string };
   dead?: { documentId: string; eventId: string };
+  /** Paid by card after a first try with a declined card (same PaymentIntent). */
+  history?: { documentId: string; number: string; chargeId: string; token: string };
 } = {};
 
 async function cardPaidInvoice(amount: number) {
@@ -33,6 +36,24 @@ async function cardPaidInvoice(amount: number) {
   const piId = res.body.data.paymentIntentId as string;
   await payWith(env, piId, 'pm_card_visa');
   return { ...inv, piId };
+}
+
+/**
+ * An invoice the client paid by card on the second try: the first card was declined, the next one
+ * went through on the same PaymentIntent. Waits until Stripe's fee (read from the charge's balance
+ * transaction) is stored, so the history shows it on first load.
+ */
+async function cardPaidAfterDecline(amount: number) {
+  const inv = await payableInvoice(env, { lineItems: [{ description: 'Annual maintenance', quantity: 1, unitAmount: amount }], billingName: 'Katherine Johnson', billingEmail: `katherine${Date.now()}@example.test` });
+  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const piId = res.body.data.paymentIntentId as string;
+  const byInvoice = { where: { invoice: { documentId: inv.documentId } } };
+  await payWith(env, piId, 'pm_card_chargeDeclined');
+  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => typeof p?.failureMessage === 'string', 10000, 'the decline to be recorded');
+  await payWith(env, piId, 'pm_card_visa');
+  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => p?.status === 'succeeded' && p?.stripeFee != null, 10000, 'the payment and its Stripe fee to be stored');
+  const pi = await env.stripe.paymentIntents.retrieve(piId);
+  return { documentId: inv.documentId, number: inv.row.number as string, chargeId: pi.latest_charge as string, token: inv.token };
 }
 
 /** A payment_intent.succeeded event that fails every attempt (Stripe answers 500) until dead-lettered. */
@@ -97,6 +118,8 @@ beforeAll(async () => {
   await eventually(() => readInvoice(env, card.documentId), (i) => i.state === 'paid');
   data.card = { documentId: card.documentId, number: card.row.number as string };
   data.dead = await deadLetteredEvent();
+  data.history = await cardPaidAfterDecline(182750);
+  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: data.history.documentId }, data: { issueDate: day(-3), dueDate: day(11) } });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
@@ -235,6 +258,132 @@ describe('Invoices', () => {
   });
 });
 
+/** What a site admin sees at a common laptop size (issue 11: the history must fit at 1280 px). */
+const LAPTOP = { width: 1280, height: 800 };
+const DESKTOP = { width: 1440, height: 1000 };
+
+/** Nothing wider than the window: no horizontal scroll of the page, nor of any table's own scroller. */
+async function horizontalOverflow(p: Page) {
+  return p.evaluate(() => {
+    const doc = document.scrollingElement!;
+    const tables = Array.from(document.querySelectorAll('table')).map((t) => t.parentElement!).filter((box) => box.scrollWidth > box.clientWidth);
+    return { page: doc.scrollWidth - doc.clientWidth, tables: tables.map((box) => box.scrollWidth - box.clientWidth) };
+  });
+}
+
+describe('Payment history, refund choice and audit sentences at 1280 px (issue 11)', () => {
+  const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+
+  beforeAll(async () => {
+    await page.setViewportSize(LAPTOP);
+  });
+  afterAll(async () => {
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('shows the charge id and Stripe’s fee, no stale decline, and the Refund button on screen', async () => {
+    const h = data.history!;
+    await page.goto(`${base}/admin/plugins/invoice-payments/invoices/${h.documentId}`);
+    await page.getByRole('heading', { name: `Invoice ${h.number}` }).waitFor();
+    const rows = page.getByTestId('payment-row');
+    await rows.first().waitFor();
+    // One attempt: declined, then paid on the same PaymentIntent, so one row.
+    expect(await rows.count()).toBe(1);
+    const row = rows.first();
+    const text = await row.innerText();
+    expect(h.chargeId).toMatch(/^ch_/);
+    expect(text).toContain(h.chargeId);
+    expect(text).toMatch(/\$1,827\.50[\s\S]*Succeeded/i);
+    expect(await row.getByTestId('stripe-fee').innerText()).toBe(usd(cardFee(182750)));
+    // The earlier decline is history: not shown on the payment that went through.
+    expect(await row.getByTestId('payment-failure').count()).toBe(0);
+    expect(text).not.toMatch(/declined/i);
+    // The columns fit: the Refund button is inside the window, and nothing scrolls sideways.
+    const refund = row.getByRole('button', { name: 'Refund' });
+    const box = await refund.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(LAPTOP.width);
+    expect(await horizontalOverflow(page)).toEqual({ page: 0, tables: [] });
+    await screenshot(page, GROUP, 'payment-history');
+  });
+
+  it('refunds part with "Keep the invoice paid": the confirmation says so, the invoice stays Paid, the pay page asks nothing', async () => {
+    const h = data.history!;
+    const policy = (await env.app.strapi.plugin('invoice-payments').service('settings').load()).refundPolicy as string;
+    const defaultLabel = policy === 'keep_paid' ? 'Keep the invoice paid' : 'Reopen the balance (client owes it again)';
+    await page.getByTestId('payment-row').first().getByRole('button', { name: 'Refund' }).click();
+    const dialog = page.getByRole('dialog');
+    const effect = dialog.getByRole('radiogroup', { name: 'What does this refund mean for the invoice?' });
+    await effect.waitFor();
+    expect(await effect.getByRole('radio').count()).toBe(2);
+    for (const name of ['Reopen the balance (client owes it again)', 'Keep the invoice paid']) expect(await effect.getByRole('radio', { name, exact: true }).count()).toBe(1);
+    // The default comes from Settings → Refunds.
+    expect(await effect.getByRole('radio', { name: defaultLabel, exact: true }).getAttribute('aria-checked')).toBe('true');
+    await dialog.getByText('Partial refund').click();
+    await dialog.getByLabel('Amount to refund').fill('500');
+    await effect.getByRole('radio', { name: 'Keep the invoice paid', exact: true }).click();
+    expect(await effect.getByRole('radio', { name: 'Keep the invoice paid', exact: true }).getAttribute('aria-checked')).toBe('true');
+    await screenshot(page, GROUP, 'refund-dialog');
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    const said = dialog.getByTestId('refund-effect-confirmation');
+    await said.waitFor();
+    expect(await said.innerText()).toBe(`Invoice ${h.number} stays paid: the client will not be asked to pay $500.00 again.`);
+    await screenshot(page, GROUP, 'refund-dialog-confirmation');
+    await dialog.getByRole('button', { name: 'Refund $500.00' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const refundRow = page.getByTestId('refund-row').first();
+    await refundRow.waitFor();
+    expect(await refundRow.innerText()).toMatch(/−\$500\.00[\s\S]*Invoice kept paid/);
+    expect(await page.getByTestId('invoice-refunded').innerText()).toBe('$500.00');
+    expect(await page.getByTestId('invoice-status').first().innerText()).toMatch(/^paid$/i);
+    expect(await page.getByTestId('invoice-balance').innerText()).toBe('$0.00');
+    await closeToasts(page);
+    expect(await horizontalOverflow(page)).toEqual({ page: 0, tables: [] });
+    await page.getByTestId('refund-row').first().scrollIntoViewIfNeeded();
+    await screenshot(page, GROUP, 'payment-history-refunded');
+    expect(await readInvoice(env, h.documentId)).toMatchObject({ state: 'paid', balanceDue: 0, amountRefunded: 50000 });
+
+    // The client's pay link, as the client opens it: Paid, nothing to pay.
+    const link = new URL(await page.getByTestId('pay-link').inputValue());
+    expect(link.pathname).toBe(`/invoice-payments/pay/${h.token}`);
+    const client = await context.newPage();
+    try {
+      // The link's host is the app's public URL (PUBLIC_URL); the test app listens on a random port.
+      await client.goto(`${base}${link.pathname}`, { waitUntil: 'networkidle' });
+      expect(await client.locator('#invoice-status').innerText()).toMatch(/Paid$/);
+      expect(await client.locator('.balance dd').innerText()).toBe('$0.00');
+      expect(await client.locator('#pay-button').count()).toBe(0);
+      expect(await client.getByRole('button', { name: /^Pay\b/ }).count()).toBe(0);
+      await screenshot(client, GROUP, 'refund-kept-paid-pay-page');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('audit entries read as sentences with formatted amounts, raw details one click away', async () => {
+    await page.goto(`${base}/admin/plugins/invoice-payments/audit`);
+    const rows = page.getByTestId('audit-row');
+    await rows.first().waitFor();
+    const manual = rows.filter({ hasText: data.cheque!.number }).filter({ hasText: 'payment.manual' });
+    expect(await manual.getByTestId('audit-sentence').innerText()).toMatch(/^Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by \S/);
+    const refund = rows.filter({ hasText: data.history!.number }).filter({ hasText: 'refund.requested' });
+    expect(await refund.getByTestId('audit-sentence').innerText()).toMatch(/^Refund of \$500\.00 made by \S.*; the invoice stays paid$/);
+    // No minor units in any sentence.
+    for (const sentence of await page.getByTestId('audit-sentence').allInnerTexts()) expect(sentence).not.toMatch(/\b(182750|50000)\b/);
+    expect(await page.getByTestId('audit-details').count()).toBe(0);
+    await refund.getByRole('button', { name: 'Show details' }).click();
+    const details = page.getByTestId('audit-details');
+    await details.waitFor();
+    const json = JSON.parse(await details.innerText()) as Record<string, unknown>;
+    expect(json).toMatchObject({ amount: 50000, currency: 'USD', invoiceEffect: 'keep_paid' });
+    expect(await refund.getByRole('button', { name: 'Hide details' }).getAttribute('aria-expanded')).toBe('true');
+    expect(await horizontalOverflow(page)).toEqual({ page: 0, tables: [] });
+    await screenshot(page, GROUP, 'audit-log');
+  });
+});
+
 describe('Webhook deliveries', () => {
   it('shows the health line and replays a dead-lettered event', async () => {
     await page.goto(`${base}/admin/plugins/invoice-payments/webhooks`);
@@ -263,7 +412,9 @@ describe('Audit log', () => {
     await page.getByLabel('Action starts with').fill('payment.manual');
     await page.getByRole('button', { name: 'Filter' }).click();
     expect(await settle(() => page.getByTestId('audit-row').count(), (v) => v === 1)).toBe(1);
-    expect(await page.getByTestId('audit-row').first().innerText()).toMatch(/payment\.manual[\s\S]*CHK-1042/);
+    const only = page.getByTestId('audit-row').first();
+    expect(await only.getByTestId('audit-sentence').innerText()).toMatch(/CHK-1042/);
+    expect(await only.innerText()).toMatch(/payment\.manual/);
     await screenshot(page, GROUP, '11-audit-log-filtered');
   });
 });

@@ -64,18 +64,20 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
             <Td>
               <Typography>{formatDateTime(intl, entry.createdAt)}</Typography>
             </Td>
-            <Td>
-              <Flex gap={2}>
+            {/* Badge above the name, and long names and sentences may break anywhere: at 1280 px the
+                table fits without scrolling sideways (an admin's email is often the longest word). */}
+            <Td style={{ maxWidth: '18rem', whiteSpace: 'normal' }}>
+              <Flex direction="column" alignItems="flex-start" gap={1}>
                 <ActorBadge type={entry.actorType} />
                 {entry.actorLabel && (
-                  <Typography variant="pi" textColor="neutral600">
+                  <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
                     {entry.actorLabel}
                   </Typography>
                 )}
               </Flex>
             </Td>
             <Td style={{ maxWidth: '32rem', whiteSpace: 'normal' }}>
-              <Typography fontWeight="semiBold" tag="p" data-testid="audit-sentence">
+              <Typography fontWeight="semiBold" tag="p" data-testid="audit-sentence" style={{ overflowWrap: 'anywhere' }}>
                 {auditSentence(intl, entry)}
               </Typography>
               <Typography variant="pi" textColor="neutral500">

@@ -46,14 +46,21 @@ export const REFUND_FAILURE_LABELS: Record<string, string> = {
   unknown: 'the bank gave no reason',
 };
 
+/**
+ * Cells whose text may wrap when the table is short of room (dates at their spaces, Stripe ids
+ * anywhere): at 1280 px, a refunded payment's row would otherwise push Refund out of view.
+ */
+const WRAP = { whiteSpace: 'normal' } as const;
+const BREAK_ANYWHERE = { overflowWrap: 'anywhere' } as const;
+
 /** A Stripe id that opens the Stripe Dashboard in the payment's own mode (test or live). */
 const DashboardLink = ({ href, label }: { href: string | null; label: string | null }) =>
   href && label ? (
-    <Link href={href} isExternal endIcon={<ExternalLink />}>
+    <Link href={href} isExternal endIcon={<ExternalLink />} style={BREAK_ANYWHERE}>
       {label}
     </Link>
   ) : (
-    <Typography>{label ?? '—'}</Typography>
+    <Typography style={BREAK_ANYWHERE}>{label ?? '—'}</Typography>
   );
 
 /** Payment history: each ledger entry, then its refunds and dispute as indented rows. */
@@ -78,7 +85,8 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             ['payments.date', 'Date'],
             ['payments.method', 'Method'],
             ['payments.amount', 'Amount'],
-            ['payments.fee', 'Fee'],
+            // The card fee added to the client's amount (settings), not Stripe's fee to you.
+            ['payments.fee', 'Client fee'],
             ['payments.stripeFee', 'Stripe fee'],
             ['payments.status', 'Status'],
             ['payments.reference', 'Reference'],
@@ -94,7 +102,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
         {payments.map((p) => (
           <Fragment key={p.documentId}>
             <Tr data-testid="payment-row">
-              <Td>
+              <Td style={WRAP}>
                 {/* A manual payment has a day, not a time (the server stores it at noon UTC). */}
                 <Typography>{p.kind === 'manual' && p.paidAt ? formatDay(intl, p.paidAt) : formatDateTime(intl, p.paidAt ?? p.createdAt)}</Typography>
               </Td>
@@ -133,7 +141,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                   </Tooltip>
                 )}
               </Td>
-              <Td>
+              <Td style={WRAP}>
                 {p.kind === 'manual' ? (
                   <Typography>{p.reference ?? '—'}</Typography>
                 ) : (
@@ -142,7 +150,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.paymentIntentId ?? p.checkoutSessionId} />
                     {p.chargeId && p.paymentIntentId && (
                       <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.paymentIntentId })}>
-                        <Typography variant="pi" textColor="neutral600" data-testid="payment-intent-id">
+                        <Typography variant="pi" textColor="neutral600" data-testid="payment-intent-id" style={BREAK_ANYWHERE}>
                           {p.paymentIntentId}
                         </Typography>
                       </Tooltip>
@@ -167,7 +175,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             </Tr>
             {p.refunds.map((r, i) => (
               <Tr key={`${p.documentId}-refund-${r.id ?? i}`} data-testid="refund-row">
-                <Td>
+                <Td style={WRAP}>
                   <Typography textColor="neutral600">{formatDateTime(intl, r.createdAt)}</Typography>
                 </Td>
                 <Td>
@@ -198,7 +206,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     </Typography>
                   )}
                 </Td>
-                <Td>
+                <Td style={WRAP}>
                   <DashboardLink href={r.dashboardUrl} label={r.id} />
                 </Td>
                 <Td />
@@ -216,7 +224,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Td>
                   <Typography textColor="danger600">{p.disputeStatus ? t(`dispute.${p.disputeStatus}`, DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus) : '—'}</Typography>
                 </Td>
-                <Td>
+                <Td style={WRAP}>
                   <DashboardLink href={p.disputeUrl} label={p.disputeId} />
                 </Td>
                 <Td />
