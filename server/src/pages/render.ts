@@ -88,7 +88,7 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 <thead><tr><th scope="col">Description</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Unit price</th><th scope="col" class="num">Amount</th></tr></thead>
 <tbody>${lines}</tbody>
 </table>
-<dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Balance due', v.balanceDue, 'balance')}</dl>
+<dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Refunded', v.amountRefunded)}${row('Balance due', v.balanceDue, 'balance')}</dl>
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
 ${pay}`;

@@ -50,6 +50,7 @@ export interface InvoiceView {
   taxRate: string | null;
   total: string;
   amountPaid: string | null;
+  amountRefunded: string | null;
   balanceDue: string;
   balanceDueMinor: number;
   /** Why there is no Pay button (draft, void, paid, online payment not set up), for the client. */

@@ -132,7 +132,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const settings = await getService(strapi, 'settings').load();
     const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
-    const netPaid = invoice.amountPaid - (invoice.amountRefunded ?? 0);
     const discount = invoice.discountAmount ?? 0;
     const pay = payOptions(invoice, settings, locale);
     const notice = noticeFor(invoice.state, invoice.balanceDue) ?? (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
@@ -160,7 +159,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       tax: invoice.tax ? money(invoice.tax) : null,
       taxRate: invoice.taxRateBps ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 3 }).format(invoice.taxRateBps / 10000) : null,
       total: money(invoice.total),
-      amountPaid: netPaid > 0 ? money(netPaid) : null,
+      // What came in and what went back, each on its own line: after a refund the client sees both.
+      amountPaid: invoice.amountPaid > 0 ? money(invoice.amountPaid) : null,
+      amountRefunded: (invoice.amountRefunded ?? 0) > 0 ? `−${money(invoice.amountRefunded ?? 0)}` : null,
       balanceDue: money(Math.max(0, invoice.balanceDue)),
       balanceDueMinor: Math.max(0, invoice.balanceDue),
       notice,
