@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, loginAdmin } from '../support/browser';
 import { bootPayments, eventually, INVOICE, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 
 /**
@@ -35,14 +35,6 @@ const manual = async (documentId: string, amount: number, date?: string) => {
   if (res.status !== 201) throw new Error(`manual payment: ${res.status} ${JSON.stringify(res.body)}`);
 };
 
-async function login(p: Page) {
-  await p.goto(`${base}/admin/auth/login`);
-  await p.locator('input[name="email"]').fill(env.admin.email);
-  await p.locator('input[name="password"]').fill(env.admin.password);
-  await p.getByRole('button', { name: 'Login' }).click();
-  await p.waitForURL((url) => !url.pathname.includes('/auth/'), { timeout: 30000 });
-}
-
 beforeAll(async () => {
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true' } });
   base = env.app.url!;
@@ -50,7 +42,7 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US', acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(20000);
-  await login(page);
+  await loginAdmin(page, base, env.admin);
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { screenshot } from '../support/browser';
+import { loginAdmin, screenshot } from '../support/browser';
 import { INVOICE, readInvoice } from '../support/payments';
 import { bootPayBrowser, CARDS, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
 
@@ -18,10 +18,7 @@ beforeAll(async () => {
   pb = await bootPayBrowser({ env: { SERVE_ADMIN_PANEL: 'true' } });
   ({ page: admin } = await pb.open('/admin/auth/login', { viewport: { width: 1280, height: 900 } }));
   admin.setDefaultTimeout(20_000);
-  await admin.locator('input[name="email"]').fill(pb.env.admin.email);
-  await admin.locator('input[name="password"]').fill(pb.env.admin.password);
-  await admin.getByRole('button', { name: 'Login' }).click();
-  await admin.waitForURL((url) => !url.pathname.includes('/auth/'), { timeout: 30_000 });
+  await loginAdmin(admin, pb.base, pb.env.admin);
 }, 180_000);
 afterAll(async () => {
   await pb?.close();

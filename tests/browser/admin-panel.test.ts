@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, launchBrowser, screenshot } from '../support/browser';
+import { ARTIFACTS, launchBrowser, screenshot, loginAdmin } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
 import { bootPayments, eventually, INVOICE, KEYS, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 import { cardFee } from '../support/stripe-standin/resources/account';
@@ -74,13 +74,7 @@ async function deadLetteredEvent() {
   return { documentId: inv.documentId, eventId: evt.id as string };
 }
 
-async function login(p: Page, session: Pick<AdminSession, 'email' | 'password'>) {
-  await p.goto(`${base}/admin/auth/login`);
-  await p.locator('input[name="email"]').fill(session.email);
-  await p.locator('input[name="password"]').fill(session.password);
-  await p.getByRole('button', { name: 'Login' }).click();
-  await p.waitForURL((url) => !url.pathname.includes('/auth/'), { timeout: 30000 });
-}
+const login = (p: Page, session: Pick<AdminSession, 'email' | 'password'>) => loginAdmin(p, base, session);
 
 /** A calendar date `offset` days from today, as invoices store it (YYYY-MM-DD). */
 const day = (offset: number) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, loginAdmin } from '../support/browser';
 import { createInvoice } from '../support/invoices';
 import { bootPayments, INVOICE, readInvoice, type PaymentsEnv } from '../support/payments';
 
@@ -31,11 +31,7 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
   page.setDefaultTimeout(20000);
-  await page.goto(`${base}/admin/auth/login`);
-  await page.locator('input[name="email"]').fill(env.admin.email);
-  await page.locator('input[name="password"]').fill(env.admin.password);
-  await page.getByRole('button', { name: 'Login' }).click();
-  await page.waitForURL((url) => !url.pathname.includes('/auth/'), { timeout: 30000 });
+  await loginAdmin(page, base, env.admin);
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { bootPayments, eventually, payableInvoice, payWith, readInvoice, INVOICE, PAYMENT, type PaymentsEnv } from '../support/payments';
 import { adminSession } from '../support/admin';
+import { editorApi, editorForm } from '../support/editor';
 import { waitForIdle } from '../support/idle';
 
 /**
@@ -16,25 +17,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-const api = (method: 'get' | 'post' | 'put', path: string, body?: unknown, auth = env.admin.auth) => {
-  const req = env.app.http()[method](`/invoice-payments${path}`).set(auth);
-  return body === undefined ? req : req.send(body as object);
-};
-let seq = 0;
-const form = (over: Record<string, unknown> = {}) => ({
-  number: `AT-${Date.now()}-${(seq += 1)}`,
-  currency: 'USD',
-  customer: null,
-  billingName: 'Ada Lovelace',
-  billingEmail: 'ada@example.test',
-  issueDate: '2026-11-30',
-  dueDate: '2026-12-14',
-  lines: [{ description: 'Work', quantity: '1', unitPrice: '100.00' }],
-  taxRate: '',
-  discount: '',
-  notes: '',
-  ...over,
-});
+const api = editorApi(() => env);
+const form = editorForm('AT', { lines: [{ description: 'Work', quantity: '1', unitPrice: '100.00' }] });
 const line = (quantity: string, unitPrice: string) => [{ description: 'Work', quantity, unitPrice }];
 const countInvoices = () => env.app.strapi.db.query(INVOICE).count({});
 const noLeak = (res: { status: number; text: string }) => {

@@ -1,5 +1,6 @@
 import { bootPayments, eventually, payableInvoice, payWith, readInvoice, INVOICE, PAYMENT, type PaymentsEnv } from '../support/payments';
 import { adminSession } from '../support/admin';
+import { editorApi, editorForm } from '../support/editor';
 
 /**
  * The plugin's invoice editor (Invoices → Create / Edit) and invoice actions, through the admin
@@ -16,19 +17,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-const api = (method: 'get' | 'post' | 'put', path: string, body?: unknown, auth = env.admin.auth) => {
-  const req = env.app.http()[method](`/invoice-payments${path}`).set(auth);
-  return body === undefined ? req : req.send(body as object);
-};
-let seq = 0;
-const form = (over: Record<string, unknown> = {}) => ({
-  number: `ED-${Date.now()}-${(seq += 1)}`,
-  currency: 'USD',
-  customer: null,
-  billingName: 'Ada Lovelace',
-  billingEmail: 'ada@example.test',
-  issueDate: '2026-11-30',
-  dueDate: '2026-12-14',
+const api = editorApi(() => env);
+const form = editorForm('ED', {
   lines: [
     { description: 'Design', quantity: '3', unitPrice: '450.00' },
     { description: 'Hosting', quantity: '1,5', unitPrice: '19.99' },
@@ -37,7 +27,6 @@ const form = (over: Record<string, unknown> = {}) => ({
   taxRate: '8.25',
   discount: '10',
   notes: 'Thank you',
-  ...over,
 });
 const auditOf = (documentId: string, action: string) => env.app.strapi.db.query(AUDIT).findMany({ where: { invoiceDocumentId: documentId, action } });
 const countInvoices = () => env.app.strapi.db.query(INVOICE).count({});

@@ -22,3 +22,12 @@ export async function screenshot(page: Page, group: string, name: string): Promi
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Logs an admin in through Strapi's real login form and waits to leave the auth pages. */
+export async function loginAdmin(page: Page, base: string, session: { email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/admin/auth/login`);
+  await page.locator('input[name="email"]').fill(session.email);
+  await page.locator('input[name="password"]').fill(session.password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL((url) => !url.pathname.includes('/auth/'), { timeout: 30000 });
+}
