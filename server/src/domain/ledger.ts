@@ -170,3 +170,13 @@ export function recomputeInvoice(
     summary,
   };
 }
+
+/**
+ * Money that may still arrive and cannot be stopped: a payment the provider is processing (a bank
+ * debit), or one waiting on a step only the client can finish outside our page (a voucher, a bank
+ * transfer, microdeposits). A card waiting for 3-D Secure is not: it is simply cancelled.
+ */
+export function isMoneyOnItsWay(p: { status: string; nextActionType?: string | null; voidedAt?: unknown; mismatch?: string | null }): boolean {
+  if (p.voidedAt || p.mismatch) return false;
+  return p.status === 'processing' || (p.status === 'requires_action' && !!p.nextActionType && p.nextActionType !== 'authentication');
+}

@@ -4,6 +4,7 @@ import {
   addDays,
   formatMinor,
   invoiceToForm,
+  isMoneyOnItsWay,
   parseInvoiceForm,
   SUPPORTED_CURRENCIES,
   currencyExponent,
@@ -193,9 +194,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (netPaid > 0) {
         throw conflict(`${formatMinor(netPaid, row.currency)} has been paid on this invoice. Refund it from the payment history first, then void the invoice.`, 'InvoiceHasMoney', { held: netPaid });
       }
-      const payments = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: row.id }, voidedAt: null }, select: ['status', 'amount', 'currency', 'nextActionType'] })) as Array<{ status: string; amount: number; currency: string; nextActionType?: string | null }>;
-      // A card waiting for 3-D Secure is simply cancelled; a voucher or a transfer may still be paid.
-      const moving = payments.find((p) => p.status === 'processing' || (p.status === 'requires_action' && !!p.nextActionType && p.nextActionType !== 'authentication'));
+      const payments = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: row.id }, voidedAt: null }, select: ['status', 'amount', 'currency', 'nextActionType', 'mismatch'] })) as Array<{ status: string; amount: number; currency: string; nextActionType?: string | null; mismatch?: string | null }>;
+      const moving = payments.find(isMoneyOnItsWay);
       if (moving) {
         throw conflict(
           `A payment of ${formatMinor(moving.amount, moving.currency)} is still on its way (${moving.status === 'processing' ? 'Stripe is processing it' : 'the client has a voucher or transfer to complete'}). Void the invoice once it has failed or been refunded.`,

@@ -7,6 +7,7 @@ import {
   isDomainError,
   isDisputeStatus,
   isInvoiceStatus,
+  isMoneyOnItsWay,
   normalizeCurrency,
   recomputeInvoice,
   type InvoiceStatus,
@@ -143,7 +144,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['state'], message: 'Has payments.' }]);
     }
     const inFlight = rows
-      .filter((r) => !r.voidedAt && !r.mismatch && (r.status === 'processing' || (r.status === 'requires_action' && !!r.nextActionType && r.nextActionType !== 'authentication')))
+      .filter(isMoneyOnItsWay)
       .reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
     if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
       throw badRequest(`${formatMinor(inFlight, currency)} is still on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`, [{ path: ['state'], message: 'Money on its way.' }]);

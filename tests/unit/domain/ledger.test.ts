@@ -1,4 +1,4 @@
-import { recomputeInvoice, summarizeLedger } from '../../../server/src/domain';
+import { isMoneyOnItsWay, recomputeInvoice, summarizeLedger } from '../../../server/src/domain';
 import type { LedgerEntry } from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
 
@@ -176,5 +176,18 @@ describe('recomputeInvoice', () => {
     expect(result.status).toBe('sent');
     expect(result.balanceDue).toBe(20000);
     expect(result.summary.mismatched).toHaveLength(1);
+  });
+});
+
+describe('isMoneyOnItsWay', () => {
+  it('a processing payment, a voucher or a transfer may still arrive; a 3-D Secure wait, a void or a flagged row may not', () => {
+    expect(isMoneyOnItsWay({ status: 'processing' })).toBe(true);
+    expect(isMoneyOnItsWay({ status: 'requires_action', nextActionType: 'voucher' })).toBe(true);
+    expect(isMoneyOnItsWay({ status: 'requires_action', nextActionType: 'bank_transfer' })).toBe(true);
+    expect(isMoneyOnItsWay({ status: 'requires_action', nextActionType: 'authentication' })).toBe(false);
+    expect(isMoneyOnItsWay({ status: 'requires_action', nextActionType: null })).toBe(false);
+    expect(isMoneyOnItsWay({ status: 'processing', voidedAt: new Date() })).toBe(false);
+    expect(isMoneyOnItsWay({ status: 'processing', mismatch: 'amount differs' })).toBe(false);
+    expect(isMoneyOnItsWay({ status: 'succeeded' })).toBe(false);
   });
 });
