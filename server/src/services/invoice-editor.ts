@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { errors } from '@strapi/utils';
 import {
   addDays,
   formatMinor,
@@ -42,6 +43,10 @@ const voidSchema = z.object({ reason: z.string({ message: 'Say why the invoice i
 const clientQuery = z.object({ q: z.string().trim().max(100).optional().default('') });
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** The unique-number refusal (register.ts turns both the index's and Strapi's own into this). */
+const isNumberTaken = (error: unknown) =>
+  error instanceof errors.ValidationError && (error.details as { errors?: Array<{ path?: string[] }> } | undefined)?.errors?.some((e) => e.path?.[0] === 'number') === true;
 
 /**
  * The plugin's own invoice editor and invoice actions (create, edit, mark as sent, void,
@@ -212,9 +217,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await load(documentId);
       const settings = await getService(strapi, 'settings').load();
       const issueDate = today();
-      const values = { ...invoiceToForm(row), number: await nextNumber(), issueDate, dueDate: addDays(issueDate, settings.paymentTermDays) };
-      const d = checked(values);
-      const created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as { documentId: string; number: string };
+      // The admin did not choose the number: when another invoice takes it meanwhile (two duplicates
+      // at once), the next free one is taken instead of reporting a clash.
+      let created: { documentId: string; number: string } | null = null;
+      for (let attempt = 1; !created; attempt += 1) {
+        const d = checked({ ...invoiceToForm(row), number: await nextNumber(), issueDate, dueDate: addDays(issueDate, settings.paymentTermDays) });
+        try {
+          created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as { documentId: string; number: string };
+        } catch (error) {
+          if (attempt >= 5 || !isNumberTaken(error)) throw error;
+        }
+      }
       await audit().log({ action: 'invoice.duplicated', actor, invoice: { documentId: created.documentId, number: created.number }, details: { from: row.number, fromDocumentId: documentId } });
       return { documentId: created.documentId };
     },
