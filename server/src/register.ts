@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { PLUGIN_ID, UID } from './utils/plugin-id';
-import { isUniqueViolation } from './utils/unique-violation';
+import { isUniqueViolation, retryAfterDeadlock } from './utils/unique-violation';
 import { productionOverrideProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
 import { ledgerGuard } from './utils/ledger-guard';
@@ -92,7 +92,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!before || !documentId) return result;
     const after = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null;
     if (after && ((after.state === 'void' && before.state !== 'void') || after.total !== before.total)) {
-      const end = () => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.state === 'void' ? 'invoice voided' : 'invoice total changed' });
+      // Racing a client's payment on the same invoice row, it can be a deadlock victim: it is run again.
+      const end = () => retryAfterDeadlock(() => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.state === 'void' ? 'invoice voided' : 'invoice total changed' }));
       // Inside someone else's transaction (a caller's own), wait for its commit instead.
       if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
       else await end();

@@ -15,6 +15,8 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { badRequest, conflict, notFound } from '../utils/errors';
 import { fromZod } from '../utils/respond';
+// An edit racing a client's payment (both lock the invoice row) can be a deadlock victim on MariaDB or PostgreSQL.
+import { retryAfterDeadlock } from '../utils/unique-violation';
 import type { Actor } from './settings';
 
 interface InvoiceRecord {
@@ -166,7 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       await customerExists(d.customer);
       // The lifecycle refuses a total below what was paid (refund first), with a field message.
-      const updated = (await documents().update({ documentId, data: data(d) as never })) as unknown as { total: number; currency: string };
+      const updated = (await retryAfterDeadlock(() => documents().update({ documentId, data: data(d) as never }))) as unknown as { total: number; currency: string };
       await audit().log({
         action: 'invoice.updated',
         actor,
