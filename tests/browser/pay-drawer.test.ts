@@ -141,7 +141,7 @@ describe('paying in the drawer', () => {
     expect(await drawer.getByRole('button', { name: 'Pay $1,827.50' }).isEnabled()).toBe(true);
     const row = await readInvoice(pb.env, inv.documentId);
     expect(row.balanceDue).toBe(182750);
-    expect(['sent', 'viewed']).toContain(row.status);
+    expect(['sent', 'viewed']).toContain(row.state);
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Due');
     expectCleanRun(watch);
