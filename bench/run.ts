@@ -178,7 +178,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     // ---------- two databases side by side: a small and a full history ----------
     const small = await site('small');
     const large = await site('large');
-    const paidByWebhook = async () => (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND status = 'paid'")) + (await large.db.count(TABLES.invoices, "number LIKE 'WHB-%' AND status = 'paid'"));
+    const paidByWebhook = async () => (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND state = 'paid'")) + (await large.db.count(TABLES.invoices, "number LIKE 'WHB-%' AND state = 'paid'"));
     result.version = client === 'postgres' ? String((await small.db.query<{ v: string }>('SELECT version() AS v'))[0]!.v).split(' on ')[0]! : `SQLite ${String((await small.db.query<{ v: string }>('SELECT sqlite_version() AS v'))[0]!.v)}`;
 
     let t = Date.now();
@@ -338,7 +338,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     result.checks = {
       storedEvents: await both((db) => db.count(TABLES.events, scenarioEvents)),
       processedEvents: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status = 'processed'`)),
-      invoicesPaidByWebhook: await both((db) => db.count(TABLES.invoices, "(number LIKE 'WHA-%' OR number LIKE 'WHB-%') AND status = 'paid'")),
+      invoicesPaidByWebhook: await both((db) => db.count(TABLES.invoices, "(number LIKE 'WHA-%' OR number LIKE 'WHB-%') AND state = 'paid'")),
       pendingEvents: await both((db) => pendingEvents(db)),
       failedOrDeadLettered: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status IN ('failed', 'dead_lettered')`)),
       confirmationEmails: smtp.count(),
