@@ -65,7 +65,7 @@ describe('live keys with STRIPE_API_BASE set', () => {
       const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
       expect(res.status).toBeGreaterThanOrEqual(500);
       expect(JSON.stringify(res.body)).not.toContain(LIVE_SK);
-      await expect(env.app.strapi.plugin('invoice-payments').service('stripe').currentProvider()).rejects.toThrow(/A live Stripe secret key cannot be used while stripe\.apiBase/);
+      await expect(env.app.strapi.plugin('invoice-payments').service('providers').forNewPayments()).rejects.toThrow(/A live Stripe secret key cannot be used while stripe\.apiBase/);
       await env.standin.control.idle();
       expect(requestsSeen()).toBe(seen);
       expect(env.app.logs.join('\n')).not.toContain(LIVE_SK);

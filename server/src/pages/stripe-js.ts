@@ -28,7 +28,7 @@ export function parseStripeJsUrl(value: string): URL {
 
 /**
  * The configured replacement Stripe.js, or null for Stripe's own. Plugin config first, then the
- * environment, exactly as the API base is resolved (services/stripe.ts); an empty variable counts
+ * environment, exactly as the API base is resolved (providers/stripe/index.ts); an empty variable counts
  * as unset. Throws on a malformed URL (bootstrap calls this, so that fails at startup).
  */
 export function stripeJsUrl(config: PluginConfig): string | null {

@@ -1,6 +1,7 @@
 /**
- * What the plugin needs from a payment gateway, in the plugin's own terms. Stripe is the only
- * implementation today; settlement and routes only see these shapes, so another gateway can slot in.
+ * What the plugin needs from a payment gateway, in the plugin's own terms. Settlement, the worker,
+ * the admin and the pay pages only see these shapes; each gateway lives in providers/<id>/ and is
+ * listed in providers/registry.ts.
  */
 import type { DisputeStatus, NextAction, PaymentStatus } from '../domain';
 
@@ -180,8 +181,54 @@ export interface ProviderEvent {
   payload: unknown;
 }
 
+/**
+ * One webhook delivery as it reached the plugin. Gateways sign differently or not at all: Stripe
+ * signs the raw JSON body (Stripe-Signature header), Mollie posts an unsigned form `id=tr_...`
+ * and the provider fetches the object itself. `rawBody` is the byte-exact text when Strapi kept it.
+ */
+export interface WebhookRequest {
+  rawBody: string | null;
+  /** The body as Strapi parsed it (JSON object, form fields). */
+  body: unknown;
+  /** Lower-case header names, as Node gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The media type without parameters (`application/json`), or null when none was sent. */
+  contentType: string | null;
+}
+
+/**
+ * What a webhook event means for the plugin, whatever the gateway called it (Medusa's
+ * getWebhookActionAndData model). Settlement re-reads the payment in every case; the action only
+ * says which one, and how:
+ * - `payment`: the payment's state may have changed (succeeded, failed, processing, canceled...);
+ * - `checkout`: a hosted checkout changed (completed, expired); `providerPaymentId` when it has one;
+ * - `refund`: a refund changed; re-read the payment with its full refund list (a failed refund
+ *   un-refunds it);
+ * - `dispute`: a dispute was opened, changed or closed;
+ * - `fee`: the gateway's processing fee became known (only worth a read while ours is unknown);
+ * - `not_supported`: nothing the plugin acts on (stored and acknowledged, then ignored).
+ * `providerPaymentId` is null when the event does not say which payment: the provider then finds
+ * it (`paymentIdFor`).
+ */
+export type WebhookAction =
+  | { kind: 'payment' | 'refund' | 'dispute' | 'fee'; providerPaymentId: string | null; objectId: string; eventId: string }
+  | { kind: 'checkout'; providerPaymentId: string | null; objectId: string; eventId: string }
+  | { kind: 'not_supported'; objectId: string | null; eventId: string; reason: string };
+
+/** What is known about a provider without its credentials: links and id shapes. */
+export type ProviderTraits = Pick<PaymentProvider, 'id' | 'label' | 'dashboardUrl' | 'looksLikePaymentId' | 'looksLikeCheckoutId'>;
+
+/** The webhook half of a provider: what the webhook route needs (no API credentials for Stripe). */
+export type WebhookParser = Pick<PaymentProvider, 'id' | 'label' | 'parseWebhook' | 'webhookAction'>;
+
+/** Dashboard link kinds. */
+export type DashboardKind = 'payment' | 'refund' | 'dispute' | 'checkout';
+
 export interface PaymentProvider {
-  readonly name: string;
+  /** The registry id stored on payment rows and webhook events (`stripe`). */
+  readonly id: string;
+  /** The gateway's name for people (audit entries, messages). */
+  readonly label: string;
   /** A real call to the gateway proving the credentials work. */
   verifyCredentials(): Promise<ProviderAccount>;
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
@@ -196,10 +243,8 @@ export interface PaymentProvider {
   requestRefund(input: CreateRefundInput): Promise<ProviderRefund>;
   /** Every refund of a payment, newest first. */
   listRefunds(paymentId: string): Promise<ProviderRefund[]>;
-  /** Which payment a refund, charge or dispute belongs to. */
-  paymentIdForRefund(refundId: string): Promise<string | null>;
-  paymentIdForCharge(chargeId: string): Promise<string | null>;
-  paymentIdForDispute(disputeId: string): Promise<string | null>;
+  /** The payment a webhook action is about when its event did not say (an API read). */
+  paymentIdFor(action: WebhookAction): Promise<string | null>;
   createCheckoutSession(input: CreateCheckoutInput): Promise<ProviderCheckoutSession>;
   retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession>;
   /** Ends an open Checkout session so it can no longer be paid. */
@@ -208,8 +253,18 @@ export interface PaymentProvider {
   /** The Checkout session a payment was made through, if any. */
   checkoutSessionIdForPayment(paymentId: string): Promise<string | null>;
   listPendingPayments?(createdAfter: number): Promise<ProviderPayment[]>;
-  /** Verifies a webhook signature over the raw body; throws on a missing, forged or stale one. */
-  verifyEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent;
+  /**
+   * Verifies one webhook delivery and reads it as an event; throws a ProviderRequestError (answered
+   * 400, never stored) on a missing, forged, stale or malformed one. `secret` is the signing secret
+   * saved for this gateway (null when it signs nothing).
+   */
+  parseWebhook(request: WebhookRequest, secret: string | null, opts: { toleranceSeconds: number }): Promise<ProviderEvent>;
+  /** What a verified event means (see WebhookAction); pure, no API call. */
+  webhookAction(event: ProviderEvent): WebhookAction;
   /** Link to the gateway's dashboard for an object, in the right mode. */
-  dashboardUrl(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string, livemode: boolean): string;
+  dashboardUrl(kind: DashboardKind, id: string, livemode: boolean): string;
+  /** Whether `id` has the shape of one of this gateway's payment ids (checked before any API call). */
+  looksLikePaymentId(id: string): boolean;
+  /** Whether `id` has the shape of one of this gateway's hosted checkout ids. */
+  looksLikeCheckoutId(id: string): boolean;
 }

@@ -10,6 +10,8 @@ export default {
     { method: 'POST', path: '/invoices/:id/payment-intent', handler: 'pay.paymentIntent', config: open },
     { method: 'POST', path: '/invoices/:id/confirm-payment', handler: 'pay.confirmPayment', config: open },
     { method: 'POST', path: '/invoices/:id/checkout-session', handler: 'pay.checkoutSession', config: open },
-    { method: 'POST', path: '/webhooks/stripe', handler: 'webhook.stripe', config: open },
+    // One route per provider (providers/registry.ts); /webhooks/stripe, the URL sites registered
+    // with Stripe before there were other providers, is this route for `stripe`.
+    { method: 'POST', path: '/webhooks/:provider', handler: 'webhook.receive', config: open },
   ],
 };

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { amountStep, currencyExponent, formatMinor, INVOICE_STATUSES, type InvoiceStatus } from '../domain';
 import { ProviderRequestError } from '../providers/types';
-import { stripeDashboardUrl, type DashboardKind } from '../providers/stripe/provider';
+import type { DashboardKind } from '../providers/types';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
@@ -73,7 +73,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return invoice;
   }
 
-  const withLink = (kind: DashboardKind, id: string | null, livemode: boolean) => (id ? stripeDashboardUrl(kind, id, livemode) : null);
+  /** A link into the dashboard of the provider holding the payment (none for manual entries). */
+  const withLink = (provider: string | null | undefined, kind: DashboardKind, id: string | null, livemode: boolean) =>
+    id ? (getService(strapi, 'providers').traits(provider)?.dashboardUrl(kind, id, livemode) ?? null) : null;
 
   return {
     async listInvoices(query: unknown) {
@@ -130,15 +132,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
-          dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
-          disputeUrl: withLink('dispute', p.disputeId, p.livemode),
+          dashboardUrl: withLink(p.provider, p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
+          disputeUrl: withLink(p.provider, 'dispute', p.disputeId, p.livemode),
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)
             .map((r) => ({
               ...refundView(r),
               amountFormatted: formatMinor(r.amount, r.currency),
               createdAt: r.createdAt,
-              dashboardUrl: withLink('refund', r.stripeRefundId, p.livemode),
+              dashboardUrl: withLink(p.provider, 'refund', r.stripeRefundId, p.livemode),
             })),
         })),
         audit: auditTrail.results,
@@ -227,15 +229,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const refundsService = getService(strapi, 'refunds');
       try {
         for (const row of rows) {
-          // Refunds left unconfirmed (a 500, a timeout) are looked up at Stripe and finished first.
+          // Refunds left unconfirmed (a 500, a timeout) are looked up at the provider and finished first.
           await refundsService.resolveOutstanding(row.id, actor);
+          const ctx = { provider: await getService(strapi, 'providers').forRow(row), actor };
           const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
-          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, { actor });
-          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
-          else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, { actor });
+          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, ctx);
+          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, ctx);
+          else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         }
       } catch (error) {
-        if (error instanceof ProviderRequestError) throw badGateway('Stripe could not be reached; nothing changed. Try again in a moment.');
+        if (error instanceof ProviderRequestError) throw badGateway('The payment provider could not be reached; nothing changed. Try again in a moment.');
         throw error;
       }
       await audit().log({ action: 'invoice.resynced', actor, invoice: { documentId, number: invoice.number }, details: { payments: rows.length } });

@@ -56,6 +56,8 @@ export interface OpenedAttempt {
 export type OpenRequest = { mode: 'element'; portion: number; fee: number } | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi };
 
 interface Observed {
+  /** The provider holding this attempt (the row's own, whichever new pay links use now). */
+  provider: PaymentProvider;
   row: AttemptRow;
   live: LiveAttempt;
   payment?: ProviderPayment;
@@ -157,10 +159,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { state: 'open' };
   }
 
-  /** Reads what the provider says about every live attempt now. */
-  async function observe(provider: PaymentProvider, rows: AttemptRow[], nowMs: number): Promise<Observed[]> {
+  /** Reads what its provider says about every live attempt now. */
+  async function observe(rows: AttemptRow[], nowMs: number): Promise<Observed[]> {
     const out: Observed[] = [];
+    const providers = getService(strapi, 'providers');
     for (const row of rows) {
+      const provider = await providers.forRow(row);
       if (row.kind === 'checkout' && row.checkoutSessionId) {
         // A session stays open (and payable) through failed tries; its payment counts once it completes.
         const s = await provider.retrieveCheckoutSession(row.checkoutSessionId);
@@ -177,7 +181,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           else if (p) current = { state: 'ended' };
           else current = { state: 'processing' };
         }
-        out.push({ row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
+        out.push({ provider, row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
       } else if (row.paymentIntentId) {
         const p = await provider.retrievePayment(row.paymentIntentId);
         const current = stateOfPayment(p, row, nowMs);
@@ -187,7 +191,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         } else if (current.state !== 'action' && row.actionSince) {
           await payments().update({ where: { id: row.id }, data: actionFields(null, nowMs) });
         }
-        out.push({ row, payment: p, live: { mode: 'element', amount: p.amount, portion: p.metadata?.portion ?? null, ui: null, expiresAtMs: null, current } });
+        out.push({ provider, row, payment: p, live: { mode: 'element', amount: p.amount, portion: p.metadata?.portion ?? null, ui: null, expiresAtMs: null, current } });
       }
     }
     return out;
@@ -196,8 +200,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Brings a ledger entry in line with the provider (the webhook path), holding our lease. */
   async function settle(o: Observed, actor: Actor, lease: string) {
     const settlement = getService(strapi, 'settlement');
-    if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await settlement.syncCheckoutSession(o.row.checkoutSessionId, { actor, heldLease: lease });
-    else if (o.row.paymentIntentId) await settlement.syncPayment(o.row.paymentIntentId, { actor, heldLease: lease });
+    const ctx = { provider: o.provider, actor, heldLease: lease };
+    if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await settlement.syncCheckoutSession(o.row.checkoutSessionId, ctx);
+    else if (o.row.paymentIntentId) await settlement.syncPayment(o.row.paymentIntentId, ctx);
   }
 
   /** Marks a ledger entry ended, unless settlement moved it on meanwhile. */
@@ -209,7 +214,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Ends one attempt at the provider. Returns false when it could not be ended because money
    * moved meanwhile (it succeeded or is processing): the caller settles and plans again.
    */
-  async function end(provider: PaymentProvider, o: Observed, lease: string): Promise<boolean> {
+  async function end(o: Observed, lease: string): Promise<boolean> {
+    const provider = o.provider;
     for (let generation = 0; generation < 2; generation++) {
       try {
         if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await provider.expireCheckoutSession(o.row.checkoutSessionId, requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation));
@@ -219,7 +225,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         if (!(error instanceof ProviderRequestError)) throw error;
         // Refused (already over, or money moved) or unknown outcome: look before doing anything else.
-        const [now] = await observe(provider, [o.row], Date.now());
+        const [now] = await observe([o.row], Date.now());
         if (!now || now.live.current.state === 'ended') {
           await markEnded(o.row.id);
           return true;
@@ -254,20 +260,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor, lease: string): Promise<OpenedAttempt | 'again'> {
     const settings = await getService(strapi, 'settings').load();
-    const provider = await getService(strapi, 'stripe').currentProvider();
+    const provider = await getService(strapi, 'providers').forNewPayments();
     const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
     if (!invoice) throw notFound('Invoice not found.');
     const request = check(invoice);
     const amount = request.portion + request.fee;
     const target: AttemptTarget = { mode: request.mode, amount, portion: request.portion, ui: request.mode === 'checkout' ? request.ui : null };
     const nowMs = Date.now();
-    const observed = await observe(provider, await liveRows(invoice.id), nowMs);
+    const observed = await observe(await liveRows(invoice.id), nowMs);
     const abandonMinutes = settings.abandonedAuthenticationMinutes;
+    // An open attempt at another provider than new pay links use is ended, not handed out again.
     const decisions = planAttempts(
       observed.map((o) => o.live),
       target,
       { nowMs, abandonAuthenticationAfterMs: abandonMinutes * 60_000, minCheckoutLifetimeMs: 10 * 60_000 },
-    );
+    ).map((d, i): AttemptDecision => (d.action === 'reuse' && observed[i]!.provider.id !== provider.id ? { action: 'end' } : d));
 
     // Money that arrived comes first: settle it, then plan again on the new balance.
     const arrived = observed.filter((_, i) => decisions[i]!.action === 'settle' || decisions[i]!.action === 'gone');
@@ -283,7 +290,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const ended: string[] = [];
     for (const [i, o] of observed.entries()) {
       if (decisions[i]!.action !== 'end') continue;
-      if (!(await end(provider, o, lease))) {
+      if (!(await end(o, lease))) {
         await settle(o, actor, lease);
         return 'again';
       }
@@ -342,13 +349,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
         else {
           await payments().create({
-            data: { invoice: now.id, kind: 'card', provider: provider.name, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
+            data: { invoice: now.id, kind: 'card', provider: provider.id, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
           });
         }
       }
       if (session && outcome === 'created' && !(await payments().findOne({ where: { checkoutSessionId: session.id } }))) {
         await payments().create({
-          data: { invoice: now.id, kind: 'checkout', provider: provider.name, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
+          data: { invoice: now.id, kind: 'checkout', provider: provider.id, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
         });
       }
       return now;
@@ -358,8 +365,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const row = (payment
           ? await payments().findOne({ where: { paymentIntentId: payment.id } })
           : await payments().findOne({ where: { checkoutSessionId: session!.id } })) as AttemptRow | null;
-        const stray: Observed = { row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
-        if (!(await end(provider, stray, lease)) && row) await settle(stray, actor, lease);
+        const stray: Observed = { provider, row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
+        if (!(await end(stray, lease)) && row) await settle(stray, actor, lease);
       }
       return 'again';
     }
@@ -383,7 +390,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor): Promise<OpenedAttempt> {
       const started = Date.now();
       for (let round = 0; round < 4; round++) {
-        // A planning round takes well under a second unless Stripe is slow; a second tab waits
+        // A planning round takes well under a second unless the provider is slow; a second tab waits
         // that long for the first, and no longer for a holder that died (its lease runs out).
         const result = await withLease(invoiceDocumentId, Math.max(0, 5_000 - (Date.now() - started)), (lease) => open(invoiceDocumentId, check, actor, lease));
         if (result === null) throw conflict('Another payment for this invoice is being set up right now. Please try again in a moment.', 'AttemptBusy');
@@ -401,16 +408,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const work = async (lease: string) => {
         const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
         if (!invoice) return;
-        const provider = await getService(strapi, 'stripe').currentProvider();
         const rows = (await liveRows(invoice.id)).filter((r) => r.id !== keepRowId);
         if (!rows.length) return;
-        const observed = await observe(provider, rows, Date.now());
+        const observed = await observe(rows, Date.now());
         const ended: string[] = [];
         for (const o of observed) {
           if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
             await settle(o, actor, lease);
           } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
-            if (await end(provider, o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
+            if (await end(o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
             else await settle(o, actor, lease);
           }
         }

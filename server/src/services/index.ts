@@ -9,9 +9,9 @@ import pages from './pages';
 import refunds from './refunds';
 import reports from './reports';
 import payments from './payments';
+import providers from './providers';
 import settings from './settings';
 import settlement from './settlement';
-import stripe from './stripe';
 import webhookEvents from './webhook-events';
 
 const services = {
@@ -24,11 +24,11 @@ const services = {
   notifications,
   pages,
   payments,
+  providers,
   refunds,
   reports,
   settings,
   settlement,
-  stripe,
   'webhook-events': webhookEvents,
 };
 

@@ -35,7 +35,6 @@ export interface ClientInvoiceRow extends InvoiceRow {
 /** Pay-link tokens are 32 base64url characters (services/invoices newPayToken); allow some slack. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const DOCUMENT_ID_PATTERN = /^[a-z0-9]{10,40}$/;
-const SESSION_PATTERN = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
 const DEFAULT_LOCALE = 'en-US';
 
 /**
@@ -203,16 +202,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Back from Checkout: the session id in the URL is only a question. The answer comes from
-     * Stripe (syncCheckoutSession re-reads the session and settles its payment), and only the
+     * the provider (syncCheckoutSession re-reads the session and settles its payment), and only the
      * invoice number and status are shown. Unknown or foreign sessions give null (a 404 page).
      */
     async checkoutResult(sessionId: string, actor: Actor): Promise<ResultView | null> {
-      if (!SESSION_PATTERN.test(sessionId)) return null;
+      // The provider of the session's ledger entry; before it is recorded, the one whose ids look like it.
+      const providers = getService(strapi, 'providers');
+      const local = (await strapi.db.query(UID.payment).findOne({ where: { checkoutSessionId: sessionId }, select: ['id', 'provider'] })) as { provider: string | null } | null;
+      const providerId = local?.provider ?? providers.ids().find((id) => providers.traits(id)?.looksLikeCheckoutId(sessionId));
+      if (!providerId || !providers.traits(providerId)?.looksLikeCheckoutId(sessionId)) return null;
       const settings = await getService(strapi, 'settings').load();
       if (!settings.secretKeySealed) return null;
       let synced;
       try {
-        synced = await getService(strapi, 'settlement').syncCheckoutSession(sessionId, { actor });
+        const provider = await providers.forId(providerId);
+        synced = await getService(strapi, 'settlement').syncCheckoutSession(sessionId, { provider, actor });
       } catch (error) {
         // No such session (another account, another mode, made up): the same 404 as a bad link.
         if (error instanceof ProviderRequestError && (error.httpStatus === 404 || error.code === 'resource_missing')) return null;

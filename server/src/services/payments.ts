@@ -49,7 +49,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!settings.secretKeySealed || !settings.publishableKey) {
       throw serviceUnavailable('Online payment is not available for this invoice yet. Please contact the sender.');
     }
-    return { settings, provider: await getService(strapi, 'stripe').currentProvider() };
+    return { settings, provider: await getService(strapi, 'providers').forNewPayments() };
   }
 
   function checkPayable(invoice: InvoiceRow) {
@@ -128,13 +128,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The client says it paid: ask the provider and settle through the same path as the webhook. */
     async confirm(invoice: InvoiceRow, paymentIntentId: unknown, actor: Actor) {
-      if (typeof paymentIntentId !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(paymentIntentId)) {
-        throw badRequest('paymentIntentId is required (the id of the PaymentIntent that was confirmed).', [{ path: ['paymentIntentId'], message: 'Required.' }]);
+      // The shape is checked against every provider's ids before the database is asked.
+      const providers = getService(strapi, 'providers');
+      if (typeof paymentIntentId !== 'string' || !providers.ids().some((id) => providers.traits(id)?.looksLikePaymentId(paymentIntentId))) {
+        throw badRequest('paymentIntentId is required (the id of the payment that was confirmed).', [{ path: ['paymentIntentId'], message: 'Required.' }]);
       }
-      const row = await strapi.db.query(UID.payment).findOne({ where: { paymentIntentId, invoice: { id: invoice.id } } });
+      const row = (await strapi.db.query(UID.payment).findOne({ where: { paymentIntentId, invoice: { id: invoice.id } } })) as { provider: string | null } | null;
       if (!row) throw notFound('No such payment on this invoice.');
       await ready();
-      const result = await getService(strapi, 'settlement').syncPayment(paymentIntentId, { actor }).catch(providerFailure);
+      const provider = await providers.forRow(row);
+      const result = await getService(strapi, 'settlement').syncPayment(paymentIntentId, { provider, actor }).catch(providerFailure);
       if (result.outcome !== 'settled') throw conflict(result.reason, 'PaymentNotSettled');
       return {
         paymentStatus: result.payment.status,

@@ -158,7 +158,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const refunds = () => strapi.db.query(UID.refund);
   const payments = () => strapi.db.query(UID.payment);
   const audit = () => getService(strapi, 'audit');
-  const provider = () => getService(strapi, 'stripe').currentProvider();
+  /** The provider holding a payment row's money (the row records it). */
+  const providerOf = async (paymentRowId: number) => {
+    const payment = (await payments().findOne({ where: { id: paymentRowId }, select: ['id', 'provider'] })) as { provider: string | null } | null;
+    return getService(strapi, 'providers').forRow(payment ?? {});
+  };
   const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
 
   /** Runs `fn` once the surrounding transaction commits (Strapi's onCommit; at once outside one). */
@@ -284,7 +288,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Re-reads a payment with its full refund list (refund events, resync) and settles it. */
   async function syncPaymentRefunds(paymentIntentId: string, ctx: SyncContext) {
-    const p = await (await provider()).retrievePayment(paymentIntentId, { withRefunds: true });
+    const p = await ctx.provider.retrievePayment(paymentIntentId, { withRefunds: true });
     return getService(strapi, 'settlement').applyPayment(p, ctx);
   }
 
@@ -302,7 +306,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const input: CreateRefundInput = { paymentId: paymentIntentId, amount: row.amount, reason: (row.reason as RefundReason | null) ?? null, metadata, idempotencyKey };
     await refunds().update({ where: { id: row.id }, data: { idempotencyKey } });
     try {
-      return { ok: true, refund: await (await provider()).requestRefund(input) };
+      return { ok: true, refund: await (await providerOf(paymentRowId)).requestRefund(input) };
     } catch (error) {
       return { ok: false, error: error instanceof ProviderRequestError ? error : new ProviderRequestError('The payment provider could not be reached.', true, 'network') };
     }
@@ -359,7 +363,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!piId || !invoiceDocumentId) return [];
     let atProvider: ProviderRefund[];
     try {
-      atProvider = await (await provider()).listRefunds(piId);
+      atProvider = await (await providerOf(paymentRowId)).listRefunds(piId);
     } catch (error) {
       if (error instanceof ProviderRequestError) throw badGateway('Stripe could not be reached to check an earlier refund; nothing changed. Try again in a moment.');
       throw error;

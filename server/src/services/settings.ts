@@ -25,6 +25,7 @@ import {
   type KeyMode,
 } from '../utils/stripe-keys';
 import { isSupportedCurrency, normalizeCurrency } from '../domain';
+import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
 import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
@@ -151,7 +152,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const checkedAt = new Date().toISOString();
     if (!secret) return { status: 'not_configured', accountId: null, message: null, checkedAt };
     try {
-      const account = await strapi.plugin(PLUGIN_ID).service('stripe').provider(secret).verifyCredentials();
+      const account = await stripeProviderFor(strapi, secret).verifyCredentials();
       return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
     } catch (error) {
       const message = error instanceof Error ? error.message : 'The connection to Stripe could not be checked.';

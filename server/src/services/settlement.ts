@@ -1,9 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import { formatMinor, isCollectedPaymentStatus, nextPaymentStatus, overpaymentOf, splitChargeRefund, splitRefundFee, type NextAction, type PaymentStatus } from '../domain';
-import type { ProviderCheckoutSession, ProviderPayment } from '../providers/types';
+import type { PaymentProvider, ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
+import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
 import { actionFields } from './attempts';
 import type { NoticeRow } from './notifications';
@@ -20,6 +21,8 @@ export interface PaymentRecord {
   amountRefunded: number;
   feeRefunded: number;
   paymentIntentId: string | null;
+  /** The provider that holds this payment (providers/registry.ts); `manual` for manual entries. */
+  provider?: string | null;
   checkoutSessionId: string | null;
   chargeId: string | null;
   stripeFee?: number | null;
@@ -40,6 +43,8 @@ export type SyncOutcome =
   | { outcome: 'ignored'; reason: string };
 
 export interface SyncContext {
+  /** The provider of the payment being settled (the row's, or the webhook event's). */
+  provider: PaymentProvider;
   actor: Actor;
   eventId?: string | null;
   /** A Checkout session whose ledger entry should carry this payment. */
@@ -55,7 +60,7 @@ const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded',
 /** Statuses after which a stored decline message no longer describes the payment. */
 const clearsFailure = (status: PaymentStatus) => status === 'processing' || isCollectedPaymentStatus(status);
 
-/** Amount/currency checks: what Stripe reports must match what the plugin asked for. */
+/** Amount/currency checks: what the provider reports must match what the plugin asked for. */
 function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
   const meta = p.metadata!;
   if (p.currency !== invoice.currency) {
@@ -82,10 +87,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return null;
   }
 
-  async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment) {
+  async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment, provider: PaymentProvider) {
     // Refund rows, their lifecycle (a failed refund is refundable again) and the payment's refunded
     // amount derived from them: services/refunds.ts.
-    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, { actor: { type: 'stripe', label: 'Stripe' } });
+    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, { actor: providerActor(provider) });
   }
 
   /**
@@ -102,7 +107,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     let overpaid = 0;
     if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { paymentIntentId: p.id } }))) {
       // The intent's events came before checkout.session.completed: book it on the session's entry.
-      ctx = { ...ctx, checkoutSessionId: await (await provider()).checkoutSessionIdForPayment(p.id) };
+      ctx = { ...ctx, checkoutSessionId: await ctx.provider.checkoutSessionIdForPayment(p.id) };
     }
     const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
@@ -150,10 +155,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         saved = (await payments().update({ where: { id: row.id }, data })) as PaymentRecord;
       } else {
         saved = (await payments().create({
-          data: { ...data, invoice: invoice.id, kind: ctx.checkoutSessionId ? 'checkout' : 'card', provider: 'stripe', checkoutSessionId: ctx.checkoutSessionId ?? null },
+          data: { ...data, invoice: invoice.id, kind: ctx.checkoutSessionId ? 'checkout' : 'card', provider: ctx.provider.id, checkoutSessionId: ctx.checkoutSessionId ?? null },
         })) as PaymentRecord;
       }
-      await upsertRefunds(saved.id, invoice.documentId, p);
+      await upsertRefunds(saved.id, invoice.documentId, p, ctx.provider);
 
       // Exactly one notice per outcome: the marker is written under the lock.
       const marks: Record<string, Date> = {};
@@ -225,22 +230,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  async function provider() {
-    return getService(strapi, 'stripe').currentProvider();
-  }
-
-  return {
+  const api = {
     applyPayment,
 
     /** Re-reads a payment from the provider and settles it. */
-    async syncPayment(paymentId: string, ctx: SyncContext): Promise<SyncOutcome> {
-      const p = await (await provider()).retrievePayment(paymentId);
+    async syncPayment(paymentId: string, ctx: SyncContext, opts: { withRefunds?: boolean } = {}): Promise<SyncOutcome> {
+      const p = await ctx.provider.retrievePayment(paymentId, opts);
       return applyPayment(p, ctx);
+    },
+
+    /**
+     * A Checkout session's payment, when the (verified) event already said which one: one read of
+     * the payment instead of the session and then the payment. Without the plugin's metadata on
+     * the payment the session is read after all (it carries the same metadata).
+     */
+    async syncCheckoutPayment(sessionId: string, paymentId: string, ctx: SyncContext, opts: { withRefunds?: boolean } = {}): Promise<SyncOutcome> {
+      const p = await ctx.provider.retrievePayment(paymentId, opts);
+      if (!p.metadata) return api.syncCheckoutSession(sessionId, ctx);
+      return applyPayment(p, { ...ctx, checkoutSessionId: sessionId });
     },
 
     /** Settles a Checkout session: links its payment, or closes the entry when it expired unpaid. */
     async syncCheckoutSession(sessionId: string, ctx: SyncContext): Promise<SyncOutcome> {
-      const prov = await provider();
+      const prov = ctx.provider;
       const session: ProviderCheckoutSession = await prov.retrieveCheckoutSession(sessionId);
       if (!session.metadata) {
         return { outcome: 'ignored', reason: `Checkout session ${sessionId} was not created by invoice-payments (it has no invoice metadata).` };
@@ -263,4 +275,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return result ?? { outcome: 'ignored', reason: `Invoice ${session.metadata.invoiceDocumentId} no longer exists.` };
     },
   };
+  return api;
 };

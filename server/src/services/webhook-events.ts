@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import type { ProviderEvent } from '../providers/types';
+import type { PaymentProvider, ProviderEvent, WebhookAction, WebhookParser } from '../providers/types';
+import { providerActor } from '../utils/actor';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
@@ -9,66 +10,102 @@ import { storableEvent } from '../utils/storable-event';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
-import type { SyncOutcome } from './settlement';
+import type { SyncContext, SyncOutcome } from './settlement';
 
 export interface EventRow {
   id: number;
   documentId: string;
   stripeEventId: string;
+  /** The provider that sent it (providers/registry.ts); null on rows stored before the column. */
+  provider: string | null;
   type: string;
   objectId: string | null;
+  livemode: boolean;
+  apiVersion?: string | null;
+  stripeCreated?: number | string | null;
+  payload?: unknown;
   status: 'received' | 'processing' | 'processed' | 'failed' | 'dead_lettered' | 'ignored';
   attempts: number;
   lockedUntil: string | null;
   nextAttemptAt: string | null;
-  livemode: boolean;
 }
 
-/** Event types that move money or state; any other type is stored and acknowledged, then ignored. */
-const PAYMENT_INTENT = new Set(['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.processing', 'payment_intent.canceled', 'payment_intent.requires_action']);
-const CHARGE = new Set(['charge.refunded', 'charge.succeeded', 'charge.failed']);
-const REFUND = new Set(['charge.refund.updated', 'refund.updated', 'refund.created', 'refund.failed']);
-const DISPUTE = new Set(['charge.dispute.created', 'charge.dispute.closed', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']);
-const CHECKOUT = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired']);
+/** The stored event, as its provider's parser reads it. */
+function eventOf(row: EventRow): ProviderEvent {
+  return {
+    id: row.stripeEventId,
+    type: row.type,
+    created: Number(row.stripeCreated ?? 0),
+    livemode: row.livemode,
+    apiVersion: row.apiVersion ?? null,
+    objectId: row.objectId,
+    objectType: null,
+    payload: row.payload ?? null,
+  };
+}
+
+/**
+ * Events about the same payment share a key: queued together, they are settled with one read of
+ * the payment (each was stored before that read starts, so the read sees what each reported).
+ */
+function coalesceKey(providerId: string, action: WebhookAction): string | null {
+  if (action.kind === 'not_supported' || action.kind === 'fee' || !action.providerPaymentId) return null;
+  return `${providerId}:${action.providerPaymentId}`;
+}
+
+type Ignored = { outcome: 'ignored'; reason: string };
+const ignored = (reason: string): Ignored => ({ outcome: 'ignored', reason });
 
 export const instanceId = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const events = () => strapi.db.query(UID.webhookEvent);
   const config = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker;
-  const stripeActor: Actor = { type: 'stripe', label: 'Stripe webhook' };
 
   function backoffMs(attempts: number): number {
     const { backoffMs: base, maxBackoffMs } = config();
     return Math.min(maxBackoffMs, base * 2 ** Math.max(0, attempts - 1));
   }
 
-  /** Routes one event to the settlement of the object it is about, re-read from the provider. */
-  async function dispatch(row: EventRow): Promise<SyncOutcome> {
+  /**
+   * Settles what one or more events about the same payment report: the provider turns each into
+   * a neutral action, and the payment is re-read once and applied (services/settlement.ts).
+   */
+  async function dispatch(rows: EventRow[]): Promise<SyncOutcome> {
+    const last = rows[rows.length - 1]!;
+    const provider = await getService(strapi, 'providers').forRow(last);
+    const ctx = { provider, actor: providerActor(provider, `${provider.label} webhook`), eventId: last.stripeEventId };
+    const actions = rows.map((row) => provider.webhookAction(eventOf(row)));
+    if (actions.length === 1) return settleOne(provider, actions[0]!, ctx);
+    // Coalesced: every action names the same payment (coalesceKey).
+    const paymentId = (actions[0] as { providerPaymentId: string }).providerPaymentId;
+    const checkout = [...actions].reverse().find((a) => a.kind === 'checkout');
+    const withRefunds = actions.some((a) => a.kind === 'refund');
     const settlement = getService(strapi, 'settlement');
-    const provider = await getService(strapi, 'stripe').currentProvider();
-    const ctx = { actor: stripeActor, eventId: row.stripeEventId };
-    const id = row.objectId;
-    if (!id) return { outcome: 'ignored', reason: 'The event carries no object id.' };
-    if (PAYMENT_INTENT.has(row.type)) return settlement.syncPayment(id, ctx);
-    if (CHECKOUT.has(row.type)) return settlement.syncCheckoutSession(id, ctx);
-    let paymentId: string | null = null;
-    if (row.type === 'charge.updated') {
-      // Sent for any change to a charge; the one that matters here is its balance transaction
-      // (Stripe's fee) being set after the payment settled. Anything else is not worth a read.
-      const local = (await strapi.db.query(UID.payment).findOne({ where: { chargeId: id }, select: ['id', 'stripeFee', 'paymentIntentId'] })) as { stripeFee: number | null; paymentIntentId: string | null } | null;
-      if (!local?.paymentIntentId || local.stripeFee != null) return { outcome: 'ignored', reason: `Nothing to update from charge ${id}.` };
-      return settlement.syncPayment(local.paymentIntentId, ctx);
+    return checkout ? settlement.syncCheckoutPayment(checkout.objectId!, paymentId, ctx, { withRefunds }) : settlement.syncPayment(paymentId, ctx, { withRefunds });
+  }
+
+  async function settleOne(provider: PaymentProvider, action: WebhookAction, ctx: SyncContext): Promise<SyncOutcome> {
+    const settlement = getService(strapi, 'settlement');
+    switch (action.kind) {
+      case 'not_supported':
+        return ignored(action.reason);
+      case 'checkout':
+        return action.providerPaymentId ? settlement.syncCheckoutPayment(action.objectId, action.providerPaymentId, ctx) : settlement.syncCheckoutSession(action.objectId, ctx);
+      case 'fee': {
+        // The provider's fee became known: worth a read only while the ledger lacks it.
+        const where = action.providerPaymentId ? { paymentIntentId: action.providerPaymentId } : { chargeId: action.objectId };
+        const local = (await strapi.db.query(UID.payment).findOne({ where, select: ['id', 'stripeFee', 'paymentIntentId'] })) as { stripeFee: number | null; paymentIntentId: string | null } | null;
+        if (!local?.paymentIntentId || local.stripeFee != null) return ignored(`Nothing to update from ${action.objectId}.`);
+        return settlement.syncPayment(local.paymentIntentId, ctx);
+      }
+      default: {
+        const paymentId = await provider.paymentIdFor(action);
+        if (!paymentId) return ignored(`${action.objectId} is not attached to a payment.`);
+        // A failed refund leaves the payment looking unrefunded: read the refund list whatever it says.
+        return settlement.syncPayment(paymentId, ctx, { withRefunds: action.kind === 'refund' });
+      }
     }
-    if (CHARGE.has(row.type)) paymentId = await provider.paymentIdForCharge(id);
-    else if (REFUND.has(row.type)) {
-      // A failed refund leaves the charge looking unrefunded: re-read the refund list whatever it says.
-      paymentId = await provider.paymentIdForRefund(id);
-      if (paymentId) return getService(strapi, 'refunds').syncPaymentRefunds(paymentId, ctx);
-    } else if (DISPUTE.has(row.type)) paymentId = await provider.paymentIdForDispute(id);
-    else return { outcome: 'ignored', reason: `Event type ${row.type} is not used by invoice-payments.` };
-    if (!paymentId) return { outcome: 'ignored', reason: `${id} is not attached to a payment.` };
-    return settlement.syncPayment(paymentId, ctx);
   }
 
   /**
@@ -88,7 +125,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return count === 1;
   }
 
-  const queue: number[] = [];
+  /**
+   * Events waiting in this process, oldest first, and the waiting ones per coalescing key: taking
+   * one takes every other queued event about the same payment (they share one read).
+   */
+  interface Queued {
+    id: number;
+    key: string | null;
+    taken: boolean;
+  }
+  const queue: Queued[] = [];
+  const byKey = new Map<string, Queued[]>();
+  let waiting = 0;
   const MAX_QUEUED = 10_000;
   let active = 0;
   /** Webhook deliveries this process is answering right now, and when the last one came in. */
@@ -98,8 +146,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let wakeUp: NodeJS.Timeout | null = null;
   const loopLoad = eventLoopLoad();
 
+  /** The next waiting event and the queued events sharing its key. */
+  function takeNext(): number[] | null {
+    while (queue.length > 0) {
+      const first = queue.shift()!;
+      if (first.taken) continue;
+      const group = first.key ? (byKey.get(first.key) ?? [first]) : [first];
+      if (first.key) byKey.delete(first.key);
+      for (const q of group) q.taken = true;
+      waiting -= group.length;
+      return group.map((q) => q.id);
+    }
+    return null;
+  }
+
   /**
-   * Answering Stripe comes first (Stripe's own advice: acknowledge, then do the work). While
+   * Answering the provider comes first (Stripe's own advice: acknowledge, then do the work). While
    * deliveries are coming in, settlement only takes what the event loop leaves over: one event at
    * a time, started only when the loop was less than BUSY in the last 100 ms, and at least one per
    * second so it never stops. Between bursts the full `worker.concurrency` applies.
@@ -116,17 +178,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   function pump(): void {
     const configured = Math.max(1, config().concurrency ?? 16);
     const limit = underLoad() ? 1 : configured;
-    while (active < limit && queue.length > 0 && mayStart()) {
-      const id = queue.shift()!;
+    while (active < limit && waiting > 0 && mayStart()) {
+      const ids = takeNext();
+      if (!ids) break;
       active += 1;
       lastStartAt = Date.now();
-      processOne(id).finally(() => {
+      processQueued(ids).finally(() => {
         active -= 1;
         pump();
       });
     }
     // Events are waiting for the load to drop: look again shortly.
-    if (queue.length > 0 && active < configured && !wakeUp) {
+    if (waiting > 0 && active < configured && !wakeUp) {
       wakeUp = setTimeout(() => {
         wakeUp = null;
         pump();
@@ -135,56 +198,62 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  async function processOne(id: number): Promise<void> {
+  /** Claims the queued events (each on its own: another instance may hold some) and settles them together. */
+  async function processQueued(ids: number[]): Promise<void> {
     try {
-      const row = (await events().findOne({ where: { id } })) as EventRow | null;
-      if (row) await process(row);
+      const rows = (await events().findMany({ where: { id: { $in: ids } }, orderBy: { id: 'asc' } })) as EventRow[];
+      const claimed: Array<{ row: EventRow; attempts: number }> = [];
+      for (const row of rows) if (await claim(row)) claimed.push({ row, attempts: row.attempts + 1 });
+      if (claimed.length) await execute(claimed);
     } catch (error) {
-      strapi.log.warn(`[invoice-payments] webhook event #${id} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.warn(`[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`);
     }
   }
 
   async function process(row: EventRow): Promise<void> {
     if (!(await claim(row))) return;
-    await execute(row, row.attempts + 1);
+    await execute([{ row, attempts: row.attempts + 1 }]);
   }
 
-  /** Settles one claimed event and records the outcome: processed, ignored, failed or dead-lettered. */
-  async function execute(row: EventRow, attempts: number): Promise<void> {
+  /** Settles claimed events and records each outcome: processed, ignored, failed or dead-lettered. */
+  async function execute(claimed: Array<{ row: EventRow; attempts: number }>): Promise<void> {
     try {
-      const result = await dispatch(row);
+      const result = await dispatch(claimed.map((c) => c.row));
       const data =
         result.outcome === 'settled'
           ? { status: 'processed', processedAt: new Date(), invoiceDocumentId: result.invoice.documentId, lastError: null }
           : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
-      await events().update({ where: { id: row.id }, data: { ...data, lockedUntil: null, lockedBy: null } });
+      for (const { row } of claimed) await events().update({ where: { id: row.id }, data: { ...data, lockedUntil: null, lockedBy: null } });
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
-      const dead = attempts >= config().maxAttempts;
-      await events().update({
-        where: { id: row.id },
-        data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
-      });
-      strapi.log.warn(`[invoice-payments] event ${row.stripeEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
-      if (dead) {
-        await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.stripeEventId, type: row.type, attempts, lastError: message } });
+      for (const { row, attempts } of claimed) {
+        const dead = attempts >= config().maxAttempts;
+        await events().update({
+          where: { id: row.id },
+          data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
+        });
+        strapi.log.warn(`[invoice-payments] event ${row.stripeEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
+        if (dead) {
+          await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.stripeEventId, type: row.type, attempts, lastError: message } });
+        }
       }
     }
   }
 
   return {
     /**
-     * Stores a verified event under its unique Stripe id. A duplicate (redelivery, or a
+     * Stores a verified event under its unique id, with the provider that sent it. A duplicate (redelivery, or a
      * concurrent delivery to another instance) is reported as such and changes nothing. Any
      * verified body is storable on every database (utils/storable-event.ts); one that cannot be a
      * Stripe event is stored as `ignored` with the reason (`row` is then null: nothing to settle).
      */
-    async receive(verified: ProviderEvent): Promise<{ duplicate: boolean; row: EventRow | null; ignoredReason?: string }> {
+    async receive(verified: ProviderEvent, parser: WebhookParser): Promise<{ duplicate: boolean; row: EventRow | null; key: string | null; ignoredReason?: string }> {
       const { event, ignoredReason } = storableEvent(verified);
       try {
         const row = (await events().create({
           data: {
             stripeEventId: event.id,
+            provider: parser.id,
             type: event.type,
             livemode: event.livemode,
             apiVersion: event.apiVersion,
@@ -200,14 +269,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         })) as EventRow;
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
-          return { duplicate: false, row: null, ignoredReason };
+          return { duplicate: false, row: null, key: null, ignoredReason };
         }
-        return { duplicate: false, row };
+        return { duplicate: false, row, key: coalesceKey(parser.id, parser.webhookAction(event)) };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
         await strapi.db.connection('invoice_payments_webhook_events').where({ stripe_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
-        return { duplicate: true, row: null };
+        return { duplicate: true, row: null, key: null };
       }
     },
 
@@ -220,9 +289,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * another instance process the same event again) while they wait for a connection. Past
      * MAX_QUEUED the event is left to the retry worker, which finds it `received`.
      */
-    enqueue(id: number): void {
-      if (queue.length >= MAX_QUEUED) return;
-      queue.push(id);
+    enqueue(id: number, key: string | null = null): void {
+      if (waiting >= MAX_QUEUED) return;
+      const entry: Queued = { id, key, taken: false };
+      queue.push(entry);
+      if (key) {
+        const same = byKey.get(key);
+        if (same) same.push(entry);
+        else byKey.set(key, [entry]);
+      }
+      waiting += 1;
       pump();
     },
 
@@ -232,6 +308,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async stop(): Promise<void> {
       queue.length = 0;
+      byKey.clear();
+      waiting = 0;
       if (wakeUp) clearTimeout(wakeUp);
       wakeUp = null;
       // At most 10 s: an event cut off here is reclaimed by the worker once its lock expires.
@@ -241,7 +319,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** What this process holds in memory right now (for the idle probe in background.ts). */
     inProcess(): { queued: number; active: number; arriving: number } {
-      return { queued: queue.length, active, arriving };
+      return { queued: waiting, active, arriving };
     },
 
     /** Marks a delivery as being answered; call the returned function once it has been. */
@@ -302,7 +380,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       if (count !== 1) throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
       await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.stripeEventId, type: row.type, previousStatus: row.status } });
-      await execute(row, 1);
+      await execute([{ row, attempts: 1 }]);
       return events().findOne({ where: { id: row.id } });
     },
 
@@ -313,13 +391,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (query.status) where.status = query.status;
       if (query.type) where.type = { $startsWith: query.type };
       const [results, total] = await Promise.all([
-        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'stripeEventId', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
+        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'stripeEventId', 'provider', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
         events().count({ where }),
       ]);
       return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
     },
 
-    /** What an admin needs to see at once whether Stripe reaches the site. */
+    /** What an admin needs to see at once whether the payment provider reaches the site. */
     async health() {
       const since = new Date(Date.now() - 24 * 3600 * 1000);
       const [last, failures, deadLettered, rejected] = await Promise.all([

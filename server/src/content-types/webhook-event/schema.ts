@@ -1,8 +1,8 @@
-/** A Stripe event as received, stored once under its Stripe id before it is acknowledged. */
+/** A payment provider's event as received, stored once under its id before it is acknowledged. */
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_webhook_events',
-  info: { singularName: 'webhook-event', pluralName: 'webhook-events', displayName: 'Webhook event', description: 'Stripe webhook delivery' },
+  info: { singularName: 'webhook-event', pluralName: 'webhook-events', displayName: 'Webhook event', description: 'Payment provider webhook delivery' },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },
@@ -10,6 +10,8 @@ export default {
   },
   attributes: {
     stripeEventId: { type: 'string', required: true },
+    /** The provider that sent it (providers/registry.ts); rows stored before this column were Stripe's. */
+    provider: { type: 'string', default: 'stripe' },
     type: { type: 'string', required: true },
     livemode: { type: 'boolean', default: false },
     apiVersion: { type: 'string' },

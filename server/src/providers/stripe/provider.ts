@@ -8,16 +8,22 @@ import {
   type PaymentProvider,
   type ProviderAccount,
   type ProviderCheckoutSession,
-  type ProviderEvent,
+  type DashboardKind,
   type ProviderPayment,
   type ProviderRefund,
+  type ProviderTraits,
+  type WebhookAction,
 } from '../types';
+import { stripeWebhooks } from './webhook';
 import { META, mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata, toStripeRefundMetadata } from './mappers';
 
 const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
 
 export class StripeProvider implements PaymentProvider {
-  readonly name = 'stripe';
+  readonly id = stripeTraits.id;
+  readonly label = stripeTraits.label;
+  readonly parseWebhook = stripeWebhooks.parseWebhook;
+  readonly webhookAction = stripeWebhooks.webhookAction;
 
   constructor(private readonly stripe: Stripe) {}
 
@@ -121,21 +127,29 @@ export class StripeProvider implements PaymentProvider {
     return list.data.map(mapRefund);
   }
 
-  async paymentIdForRefund(refundId: string): Promise<string | null> {
-    const refund = await this.call(() => this.stripe.refunds.retrieve(refundId));
-    if (refund.payment_intent) return idOf(refund.payment_intent);
-    return refund.charge ? this.paymentIdForCharge(idOf(refund.charge)!) : null;
+  async paymentIdFor(action: WebhookAction): Promise<string | null> {
+    if (action.kind === 'not_supported') return null;
+    if (action.providerPaymentId) return action.providerPaymentId;
+    // The event did not name the intent (a charge made without one, an older API version's payload).
+    const id = action.objectId;
+    if (id.startsWith('re_') || id.startsWith('pyr_')) {
+      const refund = await this.call(() => this.stripe.refunds.retrieve(id));
+      if (refund.payment_intent) return idOf(refund.payment_intent);
+      return refund.charge ? this.paymentIdForCharge(idOf(refund.charge)!) : null;
+    }
+    if (id.startsWith('dp_') || id.startsWith('du_')) {
+      const dispute = await this.call(() => this.stripe.disputes.retrieve(id));
+      if (dispute.payment_intent) return idOf(dispute.payment_intent);
+      return this.paymentIdForCharge(idOf(dispute.charge)!);
+    }
+    if (id.startsWith('cs_')) return (await this.retrieveCheckoutSession(id)).paymentId;
+    if (id.startsWith('ch_') || id.startsWith('py_')) return this.paymentIdForCharge(id);
+    return null;
   }
 
-  async paymentIdForCharge(chargeId: string): Promise<string | null> {
+  private async paymentIdForCharge(chargeId: string): Promise<string | null> {
     const charge = await this.call(() => this.stripe.charges.retrieve(chargeId));
     return idOf(charge.payment_intent);
-  }
-
-  async paymentIdForDispute(disputeId: string): Promise<string | null> {
-    const dispute = await this.call(() => this.stripe.disputes.retrieve(disputeId));
-    if (dispute.payment_intent) return idOf(dispute.payment_intent);
-    return this.paymentIdForCharge(idOf(dispute.charge)!);
   }
 
   async createCheckoutSession(input: CreateCheckoutInput): Promise<ProviderCheckoutSession> {
@@ -176,13 +190,9 @@ export class StripeProvider implements PaymentProvider {
     return list.data[0]?.id ?? null;
   }
 
-  verifyEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
-    return verifyStripeEvent(rawBody, signature, secret, toleranceSeconds);
-  }
-
-  dashboardUrl(kind: DashboardKind, id: string, livemode: boolean): string {
-    return stripeDashboardUrl(kind, id, livemode);
-  }
+  readonly dashboardUrl = stripeTraits.dashboardUrl;
+  readonly looksLikePaymentId = stripeTraits.looksLikePaymentId;
+  readonly looksLikeCheckoutId = stripeTraits.looksLikeCheckoutId;
 
   /** Runs an SDK call, turning its errors into gateway-neutral ones with safe messages. */
   private async call<T>(run: () => Promise<T>): Promise<T> {
@@ -194,7 +204,9 @@ export class StripeProvider implements PaymentProvider {
   }
 }
 
-export type DashboardKind = 'payment' | 'refund' | 'dispute' | 'checkout';
+/** PaymentIntent ids (`pi_...`) and Checkout session ids (`cs_test_...` / `cs_live_...`), as Stripe makes them. */
+const PAYMENT_ID = /^pi_[A-Za-z0-9_]+$/;
+const CHECKOUT_ID = /^cs_(test|live)_[A-Za-z0-9]{10,200}$/;
 
 /** Stripe Dashboard link for an object, in test or live mode. */
 export function stripeDashboardUrl(kind: DashboardKind, id: string, livemode: boolean): string {
@@ -203,40 +215,14 @@ export function stripeDashboardUrl(kind: DashboardKind, id: string, livemode: bo
   return `${base}/${path}/${encodeURIComponent(id)}`;
 }
 
-export function verifyStripeEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
-  if (!signature) throw new ProviderRequestError('Missing Stripe-Signature header.', false, 'signature_missing');
-  let event: Stripe.Event;
-  try {
-    event = Stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
-  } catch (error) {
-    const stale = error instanceof Error && /tolerance/i.test(error.message);
-    throw new ProviderRequestError(stale ? 'The signature timestamp is outside the tolerance zone.' : 'The signature does not match the payload.', false, stale ? 'signature_stale' : 'signature_invalid');
-  }
-  // Signed does not mean well-formed: refuse what could not be an event (a 400; never stored).
-  const shape = event as unknown as Record<string, unknown> | null;
-  const text = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 255;
-  if (
-    typeof shape !== 'object' || shape === null || Array.isArray(shape) ||
-    !text(shape.id) || !text(shape.type) ||
-    (shape.created !== undefined && !Number.isSafeInteger(shape.created)) ||
-    (shape.livemode !== undefined && typeof shape.livemode !== 'boolean') ||
-    (shape.api_version != null && !text(shape.api_version))
-  ) {
-    throw new ProviderRequestError('The event is malformed.', false, 'event_malformed');
-  }
-  const data = shape.data as { object?: unknown } | null | undefined;
-  const object = (data && typeof data === 'object' && data.object && typeof data.object === 'object' ? data.object : {}) as { id?: unknown; object?: unknown };
-  return {
-    id: event.id,
-    type: event.type,
-    created: Number.isSafeInteger(event.created) ? event.created : Math.floor(Date.now() / 1000),
-    livemode: event.livemode === true,
-    apiVersion: event.api_version ?? null,
-    objectId: text(object.id) ? (object.id as string) : null,
-    objectType: text(object.object) ? (object.object as string) : null,
-    payload: event,
-  };
-}
+/** Stripe's links and id shapes (no key needed). */
+export const stripeTraits: ProviderTraits = {
+  id: 'stripe',
+  label: 'Stripe',
+  dashboardUrl: stripeDashboardUrl,
+  looksLikePaymentId: (id) => PAYMENT_ID.test(id),
+  looksLikeCheckoutId: (id) => CHECKOUT_ID.test(id),
+};
 
 export function toRequestError(error: unknown): ProviderRequestError {
   if (error instanceof ProviderRequestError) return error;

@@ -1,0 +1,37 @@
+/**
+ * The payment gateways the plugin knows, by the id stored on payment rows and webhook events.
+ * Adding a gateway: write providers/<id>/, add one entry here, a settings section, and docs.
+ * Nothing in settlement, the worker, the admin or the pay pages changes.
+ */
+import type { Core } from '@strapi/strapi';
+import type { PaymentProvider, ProviderTraits, WebhookParser } from './types';
+import { stripeEntry } from './stripe';
+
+export interface ProviderEntry {
+  readonly id: string;
+  readonly label: string;
+  /** Links and id shapes, known without credentials (admin screens, pay pages). */
+  readonly traits: ProviderTraits;
+  /** Answered (503) when something needs the gateway before it is set up. */
+  readonly notSetUp: string;
+  /** The provider built from the saved settings; null when it is not set up (no key saved). */
+  create(strapi: Core.Strapi): Promise<PaymentProvider | null>;
+  /** What verifies and reads this gateway's webhooks; null when it cannot yet (not set up). */
+  webhookParser(strapi: Core.Strapi): Promise<WebhookParser | null>;
+  /** The saved signing secret for this gateway's webhooks; null when none is saved or needed. */
+  webhookSecret(strapi: Core.Strapi): Promise<string | null>;
+}
+
+export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
+  stripe: stripeEntry,
+};
+
+/**
+ * The provider of rows stored before rows recorded one (webhook events made before the
+ * `provider` column existed: all Stripe's, the only gateway then).
+ */
+export const LEGACY_PROVIDER_ID = 'stripe';
+
+export function providerEntry(id: string): ProviderEntry | null {
+  return Object.prototype.hasOwnProperty.call(PROVIDERS, id) ? PROVIDERS[id]! : null;
+}

@@ -1,0 +1,33 @@
+import type { Core } from '@strapi/strapi';
+import { createStripeClient } from './client';
+import { StripeProvider, stripeTraits } from './provider';
+import { stripeWebhooks } from './webhook';
+import { PLUGIN_ID } from '../../utils/plugin-id';
+import type { PluginConfig } from '../../config';
+import { stripeOverrides } from '../../utils/stripe-overrides';
+import type { ProviderEntry } from '../registry';
+
+/** Builds a Stripe provider for a secret key, with the plugin's API base and network settings. */
+export function stripeProviderFor(strapi: Core.Strapi, secretKey: string): StripeProvider {
+  const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
+  return new StripeProvider(createStripeClient({ secretKey, apiBase: stripeOverrides(c).apiBase, maxNetworkRetries: c.maxNetworkRetries, timeoutMs: c.timeoutMs }));
+}
+
+/** Stripe in the provider registry: the saved (encrypted) secret key and webhook signing secret. */
+export const stripeEntry: ProviderEntry = {
+  id: stripeTraits.id,
+  label: stripeTraits.label,
+  traits: stripeTraits,
+  notSetUp: 'Online payments are not set up yet: no Stripe secret key is saved.',
+  async create(strapi) {
+    const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();
+    return secret ? stripeProviderFor(strapi, secret) : null;
+  },
+  // Verification needs only the signing secret: events are stored even before an API key is saved.
+  async webhookParser() {
+    return stripeWebhooks;
+  },
+  async webhookSecret(strapi) {
+    return strapi.plugin(PLUGIN_ID).service('settings').webhookSecret();
+  },
+};
