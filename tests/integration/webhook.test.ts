@@ -96,8 +96,25 @@ describe('event types', () => {
     expect(res.status).toBe(200);
     const id = JSON.parse(raw).id;
     const row = await eventually(() => eventRow(id), (r) => r?.status === 'ignored');
-    expect(row).toMatchObject({ status: 'ignored', type: 'customer.created' });
+    expect(row).toMatchObject({ status: 'ignored', type: 'customer.created', provider: 'stripe' });
     expect(row.ignoredReason).toMatch(/not used by invoice-payments/);
+  });
+
+  it('the route is per provider: /webhooks/stripe is Stripe\'s, an unknown provider is a 404 and stores nothing', async () => {
+    const raw = JSON.stringify({ id: `evt_route_${Date.now()}`, object: 'event', created: Math.floor(Date.now() / 1000), livemode: false, type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } });
+    const res = await env.app.http().post('/api/invoice-payments/webhooks/paypal').set('Content-Type', 'application/json').set('Stripe-Signature', sign(raw)).send(raw);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toMatch(/No such payment provider/);
+    await waitForIdle(env.app.strapi);
+    expect(await eventRow(JSON.parse(raw).id)).toBeNull();
+  });
+
+  it('charge.succeeded of an intent is acknowledged and left to the intent\'s own event (no second read)', async () => {
+    const { documentId, piId } = await paidInvoice();
+    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    const [charge] = await eventually(async () => env.standin.control.events().filter((e) => e.type === 'charge.succeeded' && (e.data as { object: { payment_intent: string } }).object.payment_intent === piId), (e) => e.length > 0);
+    const row = await eventually(() => eventRow(charge!.id as string), (r) => r?.status === 'ignored');
+    expect(row.ignoredReason).toMatch(new RegExp(`${piId}'s own payment_intent event`));
   });
 
   it('an intent this plugin did not create is stored and ignored, with the reason', async () => {

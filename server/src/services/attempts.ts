@@ -349,13 +349,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
         else {
           await payments().create({
-            data: { invoice: now.id, kind: 'card', provider: provider.id, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
+            data: { invoice: now.id, kind: 'card', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
           });
         }
       }
       if (session && outcome === 'created' && !(await payments().findOne({ where: { checkoutSessionId: session.id } }))) {
         await payments().create({
-          data: { invoice: now.id, kind: 'checkout', provider: provider.id, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
+          data: { invoice: now.id, kind: 'checkout', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
         });
       }
       return now;

@@ -365,7 +365,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       atProvider = await (await providerOf(paymentRowId)).listRefunds(piId);
     } catch (error) {
-      if (error instanceof ProviderRequestError) throw badGateway('Stripe could not be reached to check an earlier refund; nothing changed. Try again in a moment.');
+      if (error instanceof ProviderRequestError) throw badGateway('The payment provider could not be reached to check an earlier refund; nothing changed. Try again in a moment.');
       throw error;
     }
     const resolved: RefundRow[] = [];
@@ -412,8 +412,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function requestRefund(req: RefundRequest): Promise<RefundOutcome> {
     if (req.amount !== undefined && (!Number.isSafeInteger(req.amount) || req.amount <= 0)) throw badRequest('The amount must be whole minor units above zero.', [{ path: ['amount'], message: 'Invalid.' }]);
     const payment = await loadPayment(req);
-    if (payment.kind === 'manual') throw conflict('Manual payments are refunded outside Stripe; void the entry instead.', 'NotRefundable');
+    if (payment.kind === 'manual') throw conflict('Manual payments are refunded outside the payment provider; void the entry instead.', 'NotRefundable');
     const invoiceDocumentId = payment.invoice.documentId;
+    const gateway = getService(strapi, 'providers').label(payment.provider);
 
     // 1. Earlier attempts whose outcome is unknown: settle them first; a retry of this very request gets its refund.
     const resolved = await resolveOutstanding(payment.id, req.actor);
@@ -431,8 +432,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const mine = resolved.find((r) => matches(r, req));
     if (mine) {
-      if (mine.status === 'failed' && mine.failureReason === 'provider_refused') throw badGateway(`Stripe refused the refund: ${mine.lastError ?? 'no reason given'}`, { refund: mine.documentId });
-      if (mine.status === 'unknown') throw badGateway('Stripe still did not confirm the refund. It is recorded as unconfirmed and will not be made twice: try again in a moment, or use "Resync with Stripe".', { refund: mine.documentId });
+      if (mine.status === 'failed' && mine.failureReason === 'provider_refused') throw badGateway(`${gateway} refused the refund: ${mine.lastError ?? 'no reason given'}`, { refund: mine.documentId });
+      if (mine.status === 'unknown') throw badGateway(`${gateway} still did not confirm the refund. It is recorded as unconfirmed and will not be made twice: try again in a moment, or use "Resync from ${gateway}".`, { refund: mine.documentId });
       if (mine.unanswered) await refunds().update({ where: { id: mine.id }, data: { unanswered: false } });
       return { refund: viewOf(mine), invoiceDocumentId, replayed: true };
     }
@@ -500,9 +501,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const saved = await finish(reserved.created, invoiceDocumentId, answer, req.actor);
     if (!answer.ok) {
       if (answer.error.retryable) {
-        throw badGateway('Stripe did not confirm the refund (it is not answering right now). It is recorded as unconfirmed: try again in a moment — the plugin checks Stripe first, so it is never made twice.', { code: answer.error.code, refund: saved.documentId });
+        throw badGateway(`${gateway} did not confirm the refund (it is not answering right now). It is recorded as unconfirmed: try again in a moment — the plugin checks ${gateway} first, so it is never made twice.`, { code: answer.error.code, refund: saved.documentId });
       }
-      throw badGateway(`Stripe refused the refund: ${answer.error.message}`, { code: answer.error.code, refund: saved.documentId });
+      throw badGateway(`${gateway} refused the refund: ${answer.error.message}`, { code: answer.error.code, refund: saved.documentId });
     }
     return { refund: viewOf(saved), invoiceDocumentId, replayed: false };
   }

@@ -106,8 +106,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const notices: Notice[] = [];
     let overpaid = 0;
     if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { paymentIntentId: p.id } }))) {
-      // The intent's events came before checkout.session.completed: book it on the session's entry.
-      ctx = { ...ctx, checkoutSessionId: await ctx.provider.checkoutSessionIdForPayment(p.id) };
+      // The intent's events came before checkout.session.completed: book it on the session's entry,
+      // found by the attempt that made the session (in the payment's metadata too), else by asking.
+      const made = meta.attemptId
+        ? ((await payments().findOne({ where: { attemptId: meta.attemptId, kind: 'checkout', provider: ctx.provider.id }, select: ['id', 'checkoutSessionId'] })) as { checkoutSessionId: string | null } | null)
+        : null;
+      ctx = { ...ctx, checkoutSessionId: made?.checkoutSessionId ?? (await ctx.provider.checkoutSessionIdForPayment(p.id)) };
     }
     const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);

@@ -32,6 +32,11 @@ export default {
     feeRefunded: { type: 'integer', default: 0 },
     paymentIntentId: { type: 'string' },
     checkoutSessionId: { type: 'string' },
+    /**
+     * The attempt (lease) that created this entry, also in the provider object's metadata: finds
+     * a Checkout session's entry from its payment without asking the provider (services/settlement).
+     */
+    attemptId: { type: 'string' },
     chargeId: { type: 'string' },
     /**
      * Stripe's own processing fee on the charge, minor units, from its balance transaction
