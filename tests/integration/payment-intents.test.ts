@@ -118,7 +118,10 @@ describe('paying', () => {
     env.standin.control.setWebhook({ enabled: false });
     try {
       await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
-      const results = await Promise.all([1, 2, 3].map(() => confirm(documentId, { token, providerPaymentId: res.body.data.providerPaymentId })));
+      const id = res.body.data.providerPaymentId;
+      // The third call uses the field's name from before the provider-neutral rename, still accepted.
+      const bodies = [{ token, providerPaymentId: id }, { token, providerPaymentId: id }, { token, paymentIntentId: id }];
+      const results = await Promise.all(bodies.map((body) => confirm(documentId, body)));
       for (const r of results) expect(r.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { state: 'paid', balanceDue: 0 } });
       expect(await paymentsOf(documentId)).toHaveLength(1);
     } finally {
