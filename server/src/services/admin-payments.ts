@@ -174,7 +174,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             notifiedAt: new Date(),
           },
         });
-        const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+        const updated = await getService(strapi, 'invoices').recompute(invoice.id);
         await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, currency: invoice.currency, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
         return { payment, invoice: updated };
       });
@@ -192,7 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : null;
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
-        const updated = await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} });
+        const updated = await getService(strapi, 'invoices').recompute(invoice.id);
         await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason } });
         return updated;
       });
@@ -256,7 +256,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw badGateway(`The invoice email could not be sent (${result.reason}); the invoice was not marked as sent. Check the email provider in Settings → Email (host, port, sender, credentials), then send it again.`, { reason: result.reason });
       }
       if ((invoice.state as InvoiceStatus) === 'draft') {
-        await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: { state: 'sent' } });
+        // Under the lock: a payment booked meanwhile is not overwritten, and the state is derived again.
+        await withInvoiceLock(strapi, documentId, async (current) => {
+          if (current.state !== 'draft') return;
+          await strapi.db.query(UID.invoice).update({ where: { id: current.id }, data: { state: 'sent', sentAt: new Date() } });
+          await getService(strapi, 'invoices').recompute(current.id);
+        });
       }
       await audit().log({ action: 'invoice.sent', actor, invoice: { documentId, number: invoice.number }, details: { to: invoice.billingEmail } });
       return this.getInvoice(documentId);

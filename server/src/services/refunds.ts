@@ -199,8 +199,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     let saved: PaymentRecord = payment;
     if (payment.amountRefunded !== booked.portion || (payment.feeRefunded ?? 0) !== booked.fee || payment.status !== status || (payment.amountRefundedKeptPaid ?? 0) !== keptPaid) {
       saved = (await payments().update({ where: { id: paymentRowId }, data: { amountRefunded: booked.portion, amountRefundedKeptPaid: keptPaid, feeRefunded: booked.fee, status } })) as PaymentRecord;
-      // The invoice lifecycle derives amountRefunded, balance and status from the ledger.
-      if (payment.invoice) await strapi.db.query(UID.invoice).update({ where: { id: payment.invoice.id }, data: {} });
+      // amountRefunded, balance and status of the invoice follow from the ledger (we hold its lock).
+      if (payment.invoice) await getService(strapi, 'invoices').recompute(payment.invoice.id);
     }
     return saved;
   }
