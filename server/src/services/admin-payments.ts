@@ -33,6 +33,9 @@ const refundSchema = z
   })
   .strict();
 
+/** Voiding a manual payment: the reason is optional (kept up to 500 characters); anything else is no reason. */
+const voidPaymentSchema = z.object({ reason: z.string().transform((r) => r.slice(0, 500)).nullable().optional().catch(null) });
+
 const listSchema = z.object({
   state: z.enum(INVOICE_STATUSES, { message: `Unknown invoice state. Use one of: ${INVOICE_STATUSES.join(', ')}.` }).optional(),
   q: z.string().trim().max(100).optional(),
@@ -189,7 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!payment || !payment.invoice) throw notFound('No such payment.');
       if (payment.kind !== 'manual') throw conflict('Only manual payments can be voided. Refund card payments instead.', 'NotVoidable');
       if (payment.voidedAt) throw conflict('This payment is already voided.', 'NotVoidable');
-      const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 500) : null;
+      const reason = voidPaymentSchema.parse(body ?? {}).reason ?? null;
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
         await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
         const updated = await getService(strapi, 'invoices').recompute(invoice.id);
