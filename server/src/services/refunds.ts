@@ -16,7 +16,7 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { PluginConfig } from '../config';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, PluginError } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound, isAnswerable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { PaymentRecord, SyncContext } from './settlement';
 
@@ -542,7 +542,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           await resolveOutstanding(id, { type: 'system', label: 'refund reconciliation' });
         } catch (error) {
-          strapi.log.warn(`[invoice-payments] refunds of payment ${id} could not be reconciled: ${error instanceof PluginError ? error.message : errorText(error)}`);
+          strapi.log.warn(`[invoice-payments] refunds of payment ${id} could not be reconciled: ${isAnswerable(error) ? error.message : errorText(error)}`);
         }
       }
       return open.length;
