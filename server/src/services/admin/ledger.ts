@@ -124,8 +124,8 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
           // Refunds left unconfirmed (a 500, a timeout) are looked up at Stripe and finished first.
           await refundsService.resolveOutstanding(row.id, actor);
           const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
-          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, { actor });
-          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
+          if (row.providerPaymentId && hasRefunds) await refundsService.syncPaymentRefunds(row.providerPaymentId, { actor });
+          else if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, { actor });
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, { actor });
         }
       } catch (error) {

@@ -107,10 +107,10 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
           // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
-          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
+          providerFeeFormatted: p.providerFee != null ? formatMinor(p.providerFee, p.providerFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
-          dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
+          dashboardUrl: withLink(p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment', p.providerPaymentId ?? p.checkoutSessionId, p.livemode),
           disputeUrl: withLink('dispute', p.disputeId, p.livemode),
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)
@@ -118,7 +118,7 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
               ...refundView(r),
               amountFormatted: formatMinor(r.amount, r.currency),
               createdAt: r.createdAt,
-              dashboardUrl: withLink('refund', r.stripeRefundId, p.livemode),
+              dashboardUrl: withLink('refund', r.providerRefundId, p.livemode),
             })),
         })),
         audit: auditTrail.results,
