@@ -168,7 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
       }
       await customerExists(d.customer);
-      // The lifecycle refuses a total below what was paid (refund first), with a field message.
+      // The document middleware (utils/invoice-writes.ts) refuses a total below what was paid (refund first), with a field message.
       const updated = (await retryAfterDeadlock(() => documents().update({ documentId, data: data(d) as never }))) as unknown as { total: number; currency: string };
       await audit().log({
         action: 'invoice.updated',

@@ -42,7 +42,7 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
     /** Issues a new pay link; the old one stops working at once. */
     async regeneratePayLink(documentId: string, actor: Actor) {
       const invoice = await invoiceOr404(documentId);
-      // Straight to the column: the invoice lifecycle refuses pay tokens from any input.
+      // Straight to the column: no write through the document service may set a pay token (utils/invoice-writes.ts).
       await strapi.db.connection('invoice_payments_invoices').where({ id: invoice.id }).update({ pay_token: newPayToken() });
       await audit().log({ action: 'invoice.pay_link_regenerated', actor, invoice: { documentId, number: invoice.number } });
       return view.getInvoice(documentId);
