@@ -136,11 +136,17 @@ describe('checkout and status mapping', () => {
     expect(await p.findCheckoutSessionByAttempt('nobody', Math.floor(Date.now() / 1000) - 5)).toBeNull();
   });
 
-  it('leaves an open payment that Mollie will not cancel open', async () => {
+  it('never reports an open payment that Mollie will not cancel as ended (it can still be paid)', async () => {
     const p = provider();
     const s = await p.createCheckoutSession(checkout());
-    expect((await p.expireCheckoutSession(s.id, 'exp-1')).status).toBe('open');
+    await expect(p.expireCheckoutSession(s.id, 'exp-1')).rejects.toMatchObject({ code: 'not_cancelable', retryable: false, outcomeUnknown: false });
     await expect(p.cancelPayment(s.id, 'c-1')).rejects.toMatchObject({ retryable: false, httpStatus: 422 });
+    expect((await p.retrieveCheckoutSession(s.id)).status).toBe('open');
+    // A bank transfer still waiting can be canceled (isCancelable), and then it is over.
+    const t = await p.createCheckoutSession(checkout());
+    await standin.control.setStatus(t.id, 'open', 'banktransfer');
+    expect((await p.expireCheckoutSession(t.id, 'exp-2')).status).toBe('expired');
+    expect((await p.retrievePayment(t.id)).status).toBe('canceled');
   });
 });
 

@@ -207,10 +207,14 @@ export class MollieProvider implements PaymentProvider {
 
   async expireCheckoutSession(id: string, idempotencyKey: string): Promise<ProviderCheckoutSession> {
     // An open payment without a chosen method is usually not cancelable: Mollie expires it by itself
-    // (https://docs.mollie.com/docs/status-change, "When does a payment expire?"). Then this
-    // answers with the payment as it is, still open, and the caller treats it as not ended.
+    // (https://docs.mollie.com/docs/status-change, "When does a payment expire?"). It can still be
+    // paid until then, so it is never reported as ended: the caller gets a refusal and keeps it.
     const current = await this.call(() => this.mollie.payments.get(id));
-    if (!current.isCancelable) return mapPaymentAsCheckout(current as unknown as MolliePaymentLike);
+    const session = mapPaymentAsCheckout(current as unknown as MolliePaymentLike);
+    if (session.status !== 'open') return session;
+    if (!current.isCancelable) {
+      throw new ProviderRequestError('This Mollie payment is still open and Mollie does not let it be canceled; it expires by itself (usually within minutes). Please finish or leave it first.', false, 'not_cancelable', 409);
+    }
     const p = await this.call(() => this.mollie.payments.cancel(id, { idempotencyKey }));
     return mapPaymentAsCheckout(p as unknown as MolliePaymentLike);
   }
