@@ -127,10 +127,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
           // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
-          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
+          providerFeeFormatted: p.providerFee != null ? formatMinor(p.providerFee, p.providerFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
-          dashboardUrl: withLink(p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
+          dashboardUrl: withLink(p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment', p.providerPaymentId ?? p.checkoutSessionId, p.livemode),
           disputeUrl: withLink('dispute', p.disputeId, p.livemode),
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)
@@ -138,7 +138,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               ...refundView(r),
               amountFormatted: formatMinor(r.amount, r.currency),
               createdAt: r.createdAt,
-              dashboardUrl: withLink('refund', r.stripeRefundId, p.livemode),
+              dashboardUrl: withLink('refund', r.providerRefundId, p.livemode),
             })),
         })),
         audit: auditTrail.results,
@@ -230,8 +230,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           // Refunds left unconfirmed (a 500, a timeout) are looked up at Stripe and finished first.
           await refundsService.resolveOutstanding(row.id, actor);
           const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
-          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, { actor });
-          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, { actor });
+          if (row.providerPaymentId && hasRefunds) await refundsService.syncPaymentRefunds(row.providerPaymentId, { actor });
+          else if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, { actor });
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, { actor });
         }
       } catch (error) {

@@ -18,7 +18,7 @@ import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 
 export interface IntentResponse {
-  paymentIntentId: string;
+  providerPaymentId: string;
   clientSecret: string;
   publishableKey: string;
   amount: number;
@@ -79,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function response(p: ProviderPayment, portion: number, fee: number, publishableKey: string, reused: boolean): IntentResponse {
     return {
-      paymentIntentId: p.id,
+      providerPaymentId: p.id,
       clientSecret: p.clientSecret ?? '',
       publishableKey,
       amount: portion + fee,
@@ -127,14 +127,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The client says it paid: ask the provider and settle through the same path as the webhook. */
-    async confirm(invoice: InvoiceRow, paymentIntentId: unknown, actor: Actor) {
-      if (typeof paymentIntentId !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(paymentIntentId)) {
-        throw badRequest('paymentIntentId is required (the id of the PaymentIntent that was confirmed).', [{ path: ['paymentIntentId'], message: 'Required.' }]);
+    async confirm(invoice: InvoiceRow, providerPaymentId: unknown, actor: Actor) {
+      if (typeof providerPaymentId !== 'string' || !/^pi_[A-Za-z0-9_]+$/.test(providerPaymentId)) {
+        throw badRequest('providerPaymentId is required (the id of the PaymentIntent that was confirmed).', [{ path: ['providerPaymentId'], message: 'Required.' }]);
       }
-      const row = await strapi.db.query(UID.payment).findOne({ where: { paymentIntentId, invoice: { id: invoice.id } } });
+      const row = await strapi.db.query(UID.payment).findOne({ where: { providerPaymentId, invoice: { id: invoice.id } } });
       if (!row) throw notFound('No such payment on this invoice.');
       await ready();
-      const result = await getService(strapi, 'settlement').syncPayment(paymentIntentId, { actor }).catch(providerFailure);
+      const result = await getService(strapi, 'settlement').syncPayment(providerPaymentId, { actor }).catch(providerFailure);
       if (result.outcome !== 'settled') throw conflict(result.reason, 'PaymentNotSettled');
       return {
         paymentStatus: result.payment.status,

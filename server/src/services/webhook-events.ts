@@ -14,7 +14,7 @@ import type { SyncOutcome } from './settlement';
 export interface EventRow {
   id: number;
   documentId: string;
-  stripeEventId: string;
+  providerEventId: string;
   type: string;
   objectId: string | null;
   status: 'received' | 'processing' | 'processed' | 'failed' | 'dead_lettered' | 'ignored';
@@ -47,7 +47,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function dispatch(row: EventRow): Promise<SyncOutcome> {
     const settlement = getService(strapi, 'settlement');
     const provider = await getService(strapi, 'stripe').currentProvider();
-    const ctx = { actor: stripeActor, eventId: row.stripeEventId };
+    const ctx = { actor: stripeActor, eventId: row.providerEventId };
     const id = row.objectId;
     if (!id) return { outcome: 'ignored', reason: 'The event carries no object id.' };
     if (PAYMENT_INTENT.has(row.type)) return settlement.syncPayment(id, ctx);
@@ -56,9 +56,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (row.type === 'charge.updated') {
       // Sent for any change to a charge; the one that matters here is its balance transaction
       // (Stripe's fee) being set after the payment settled. Anything else is not worth a read.
-      const local = (await strapi.db.query(UID.payment).findOne({ where: { chargeId: id }, select: ['id', 'stripeFee', 'paymentIntentId'] })) as { stripeFee: number | null; paymentIntentId: string | null } | null;
-      if (!local?.paymentIntentId || local.stripeFee != null) return { outcome: 'ignored', reason: `Nothing to update from charge ${id}.` };
-      return settlement.syncPayment(local.paymentIntentId, ctx);
+      const local = (await strapi.db.query(UID.payment).findOne({ where: { chargeId: id }, select: ['id', 'providerFee', 'providerPaymentId'] })) as { providerFee: number | null; providerPaymentId: string | null } | null;
+      if (!local?.providerPaymentId || local.providerFee != null) return { outcome: 'ignored', reason: `Nothing to update from charge ${id}.` };
+      return settlement.syncPayment(local.providerPaymentId, ctx);
     }
     if (CHARGE.has(row.type)) paymentId = await provider.paymentIdForCharge(id);
     else if (REFUND.has(row.type)) {
@@ -165,9 +165,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         where: { id: row.id },
         data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
       });
-      strapi.log.warn(`[invoice-payments] event ${row.stripeEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
+      strapi.log.warn(`[invoice-payments] event ${row.providerEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
       if (dead) {
-        await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.stripeEventId, type: row.type, attempts, lastError: message } });
+        await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.providerEventId, type: row.type, attempts, lastError: message } });
       }
     }
   }
@@ -184,11 +184,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       try {
         const row = (await events().create({
           data: {
-            stripeEventId: event.id,
+            providerEventId: event.id,
             type: event.type,
             livemode: event.livemode,
             apiVersion: event.apiVersion,
-            stripeCreated: event.created,
+            providerCreated: event.created,
             objectId: event.objectId,
             payload: event.payload,
             attempts: 0,
@@ -206,7 +206,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
-        await strapi.db.connection('invoice_payments_webhook_events').where({ stripe_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
+        await strapi.db.connection('invoice_payments_webhook_events').where({ provider_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
         return { duplicate: true, row: null };
       }
     },
@@ -301,7 +301,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: { status: 'processing', attempts: 1, lockedBy: instanceId, lockedUntil: new Date(Date.now() + config().lockMs), nextAttemptAt: null, lastError: null, ignoredReason: null },
       });
       if (count !== 1) throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
-      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.stripeEventId, type: row.type, previousStatus: row.status } });
+      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.providerEventId, type: row.type, previousStatus: row.status } });
       await execute(row, 1);
       return events().findOne({ where: { id: row.id } });
     },
@@ -313,7 +313,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (query.status) where.status = query.status;
       if (query.type) where.type = { $startsWith: query.type };
       const [results, total] = await Promise.all([
-        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'stripeEventId', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
+        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'providerEventId', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
         events().count({ where }),
       ]);
       return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };

@@ -9,11 +9,11 @@ export default {
     'content-type-builder': { visible: false },
   },
   attributes: {
-    stripeEventId: { type: 'string', required: true },
+    providerEventId: { type: 'string', required: true },
     type: { type: 'string', required: true },
     livemode: { type: 'boolean', default: false },
     apiVersion: { type: 'string' },
-    stripeCreated: { type: 'biginteger' },
+    providerCreated: { type: 'biginteger' },
     objectId: { type: 'string' },
     payload: { type: 'json' },
     status: {
@@ -33,7 +33,7 @@ export default {
     invoiceDocumentId: { type: 'string' },
   },
   indexes: [
-    { name: 'invoice_payments_webhook_events_evt_uq', columns: ['stripe_event_id'], type: 'unique' },
+    { name: 'invoice_payments_webhook_events_provider_uq', columns: ['provider_event_id'], type: 'unique' },
     { name: 'invoice_payments_webhook_events_due_idx', columns: ['status', 'next_attempt_at'] },
   ],
 };
