@@ -192,7 +192,7 @@ export function mapPayment(p: MolliePaymentLike, opts: { refundsListed?: boolean
     livemode: p.mode === 'live',
     // Mollie has no separate charge object: the payment is the charge.
     chargeId: base === 'succeeded' ? p.id : null,
-    stripeFee: null,
+    providerFee: null,
     method: p.method ?? null,
     clientSecret: null,
     failureCode: failed ? (typeof details?.failureReason === 'string' ? details.failureReason : 'payment_failed') : null,
