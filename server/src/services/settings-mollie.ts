@@ -74,7 +74,9 @@ export function mollieProblems(
     }
   }
   const willHaveKey = key === undefined ? current.mollieKeySealed !== null : Boolean(key);
-  const provider = input.payLinkProvider ?? current.payLinkProvider;
+  // Removing the key without naming a provider sends pay links back to Stripe (settings.update).
+  const removing = key === null || key === '';
+  const provider = input.payLinkProvider ?? (removing ? 'stripe' : current.payLinkProvider);
   if (provider === 'mollie' && !willHaveKey) {
     problems.push({ path: ['payLinkProvider'], message: 'Save a Mollie API key before choosing Mollie for pay links (or choose Stripe).' });
   }
