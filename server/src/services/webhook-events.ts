@@ -120,7 +120,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const id = queue.shift()!;
       active += 1;
       lastStartAt = Date.now();
-      processOne(id).finally(() => {
+      // processOne catches and logs its own errors, so this chain never rejects.
+      void processOne(id).finally(() => {
         active -= 1;
         pump();
       });
