@@ -1,3 +1,4 @@
+import type { PluginRouter } from './types';
 /**
  * Public routes. `auth: false` because payers hold a pay-link token rather than a Strapi role;
  * the controller authorizes each call (token or the invoice's own customer) and answers 404 otherwise.
@@ -12,4 +13,4 @@ export default {
     { method: 'POST', path: '/invoices/:id/checkout-session', handler: 'pay.checkoutSession', config: open },
     { method: 'POST', path: '/webhooks/stripe', handler: 'webhook.stripe', config: open },
   ],
-};
+} satisfies PluginRouter;

@@ -194,7 +194,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (invoice.state !== 'sent') return invoice;
       const updated = await withInvoiceLock(strapi, invoice.documentId, async (current) => {
         if (current.state !== 'sent') return null;
-        return (await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } })) as ClientInvoiceRow;
+        await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } });
+        return (await getService(strapi, 'invoices').recompute(current.id)) as unknown as ClientInvoiceRow;
       });
       if (!updated) return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
       await getService(strapi, 'audit').log({ action: 'invoice.viewed', actor, invoice: { documentId: invoice.documentId, number: invoice.number } });

@@ -13,7 +13,7 @@ import {
 import { ProviderRequestError, type ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, PluginError, serviceUnavailable } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 
@@ -34,7 +34,7 @@ export interface IntentResponse {
 }
 
 function providerFailure(error: unknown): never {
-  if (error instanceof PluginError) throw error;
+  if (isAnswerable(error)) throw error;
   if (error instanceof ProviderRequestError) {
     throw badGateway(error.retryable ? 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.' : error.message, { code: error.code });
   }
