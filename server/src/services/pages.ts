@@ -109,19 +109,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
     if (payabilityProblem(invoice.state, invoice.balanceDue) !== null) return null;
-    if (!settings.secretKeySealed || !settings.publishableKey) return null;
+    const link = getService(strapi, 'providers').payLink(settings);
+    if (!link) return null;
     const fee = feeFor(invoice.balanceDue, invoice.currency, settings);
     const min = minimumChargeMinor(invoice.currency);
     return {
-      mode: settings.checkoutMode,
-      publishableKey: settings.publishableKey,
+      mode: link.mode,
+      publishableKey: link.publishableKey,
       amount: invoice.balanceDue + fee,
       amountFormatted: formatMinor(invoice.balanceDue + fee, invoice.currency, locale),
       feeFormatted: fee > 0 ? formatMinor(fee, invoice.currency, locale) : null,
       // Partial amounts only make sense where the balance leaves room above the minimum charge;
       // Checkout always charges the balance (services/payments createCheckout).
       partial:
-        settings.partialPayments && settings.checkoutMode === 'payment_element' && invoice.balanceDue > min
+        settings.partialPayments && link.mode === 'payment_element' && invoice.balanceDue > min
           ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
           : null,
     };

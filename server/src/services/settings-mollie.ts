@@ -4,8 +4,7 @@
  * invoice's pay link uses. Kept apart from settings.ts so that file only wires it in.
  */
 import type { Core } from '@strapi/strapi';
-import { checkMollieApiKey, createMollie, maskedMollieKeyMode, mollieEndpointProblem, mollieKeyMode, mollieOverrides, MollieProvider, type MollieKeyMode } from '../providers/mollie';
-import { PLUGIN_ID } from '../utils/plugin-id';
+import { checkMollieApiKey, maskedMollieKeyMode, mollieEndpointProblem, mollieKeyMode, mollieOverridesOf, type MollieKeyMode } from '../providers/mollie';
 import type { ConnectionState } from './settings-schema';
 
 export const PAY_LINK_PROVIDERS = ['stripe', 'mollie'] as const;
@@ -33,20 +32,6 @@ export interface MollieSettingsView {
 export const MOLLIE_CONNECTION_KEY = 'connection.mollie';
 
 export const notConfigured = (): ConnectionState => ({ status: 'not_configured', accountId: null, message: null, checkedAt: null });
-
-/** Mollie's overrides: config `mollie.apiEndpoint` (if a deployment sets it) or MOLLIE_API_ENDPOINT. */
-export function mollieOverridesOf(strapi: Core.Strapi) {
-  const c = strapi.config.get<{ apiEndpoint?: string | null; allowStandinInProduction?: boolean } | undefined>(`plugin::${PLUGIN_ID}.mollie`, undefined);
-  return mollieOverrides(c ?? {});
-}
-
-export function mollieWebhookUrl(base: string, prefix: string): string {
-  return `${base}${prefix}/${PLUGIN_ID}/webhooks/mollie`;
-}
-
-export function mollieProvider(strapi: Core.Strapi, apiKey: string, webhookUrl: string): MollieProvider {
-  return new MollieProvider(createMollie({ apiKey, overrides: mollieOverridesOf(strapi) }), { apiKey, webhookUrl });
-}
 
 export function mollieView(s: StoredMollieSettings, webhookUrl: string, connection: ConnectionState): MollieSettingsView {
   return {

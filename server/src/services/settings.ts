@@ -30,7 +30,9 @@ import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '.
 import type { PluginConfig } from '../config';
 import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
 import { maskMollieKey } from '../providers/mollie';
-import { MOLLIE_CONNECTION_KEY, mollieKeyMode, mollieProblems, mollieProvider, mollieView, mollieWebhookUrl, NO_MOLLIE_KEY, notConfigured, type MollieSettingsView, type PayLinkProvider } from './settings-mollie';
+import { MOLLIE_CONNECTION_KEY, mollieKeyMode, mollieProblems, mollieView, NO_MOLLIE_KEY, notConfigured, type MollieSettingsView, type PayLinkProvider } from './settings-mollie';
+import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
+import { publicBaseUrl } from '../utils/public-url';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -101,16 +103,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return connection;
   }
 
-  function apiPrefix(): string {
-    return strapi.config.get<string>('api.rest.prefix', '/api');
-  }
-
   async function checkMollie(s: StoredSettings): Promise<ConnectionState> {
     const key = decrypt(s.mollieKeySealed);
     const checkedAt = new Date().toISOString();
     if (!key) return { ...notConfigured(), checkedAt };
     try {
-      const account = await mollieProvider(strapi, key, mollieWebhookUrl(publicBaseUrl(strapi), apiPrefix())).verifyCredentials();
+      const account = await mollieProviderFor(strapi, key).verifyCredentials();
       return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
     } catch (error) {
       return { status: 'error', accountId: null, message: error instanceof Error ? error.message : 'The connection to Mollie could not be checked.', checkedAt };
@@ -166,7 +164,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
-      mollie: mollieView(s, mollieWebhookUrl(publicBaseUrl(strapi), apiPrefix()), mollieConnection),
+      mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
     };
   }
@@ -387,8 +385,4 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
-export function publicBaseUrl(strapi: Core.Strapi): string {
-  const configured = strapi.config.get<string | null>(`plugin::${PLUGIN_ID}.publicUrl`, null);
-  const base = configured || strapi.config.get<string>('server.absoluteUrl', '') || 'http://localhost:1337';
-  return base.replace(/\/+$/, '');
-}
+export { publicBaseUrl } from '../utils/public-url';

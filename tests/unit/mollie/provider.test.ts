@@ -173,7 +173,7 @@ describe('refunds and chargebacks', () => {
     await p.requestRefund({ paymentId: id, amount: 700, reason: null, metadata: { invoiceDocumentId: 'inv1', paymentRowId: '7', refundId: 'rf-2' }, idempotencyKey: 'r2' });
     payment = await p.retrievePayment(id);
     expect(payment).toMatchObject({ status: 'refunded', amountRefunded: 1000 });
-    expect(await p.paymentIdForRefund(r1.id)).toBe(id);
+    expect(await p.paymentIdFor({ kind: 'refund', providerPaymentId: null, objectId: r1.id, eventId: 'e' })).toBe(id);
   });
 
   it('refuses a refund over what remains', async () => {
@@ -201,7 +201,7 @@ describe('refunds and chargebacks', () => {
     let payment = await p.retrievePayment(id);
     expect(payment.status).toBe('disputed');
     expect(payment.dispute).toMatchObject({ id: chb, amount: 1000, currency: 'EUR', status: 'open', providerStatus: 'charged_back' });
-    expect(await p.paymentIdForDispute(chb)).toBe(id);
+    expect(await p.paymentIdFor({ kind: 'dispute', providerPaymentId: null, objectId: chb, eventId: 'e' })).toBe(id);
     await standin.control.reverseChargeback(chb);
     payment = await p.retrievePayment(id);
     expect(payment.status).toBe('succeeded');
@@ -226,8 +226,22 @@ describe('credentials, webhook body and guards', () => {
     for (const bad of ['', 'id=', 'id=re_abcdef', 'id=tr_1&id=tr_2', 'id=tr_<script>', `id=tr_${'a'.repeat(2000)}`]) {
       expect(() => parseMollieWebhookBody(bad)).toThrow(ProviderRequestError);
     }
-    const event = provider().verifyEvent('id=tr_abcdef12', undefined, '', 0);
-    expect(event).toMatchObject({ objectId: 'tr_abcdef12', objectType: 'payment', livemode: false });
+  });
+
+  it('reads a webhook by fetching the payment: same state, same event id; unknown ids refused', async () => {
+    const p = provider();
+    const s = await p.createCheckoutSession(checkout());
+    const form = (body: string, contentType = 'application/x-www-form-urlencoded') => ({ rawBody: body, body: Object.fromEntries(new URLSearchParams(body)), headers: {}, contentType });
+    const open = await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 });
+    expect(open).toMatchObject({ objectId: s.id, objectType: 'payment', livemode: false });
+    expect((await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 })).id).toBe(open.id);
+    await standin.control.setStatus(s.id, 'paid');
+    const paid = await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 });
+    expect(paid.id).not.toBe(open.id);
+    expect(p.webhookAction(paid)).toEqual({ kind: 'checkout', providerPaymentId: s.id, objectId: s.id, eventId: paid.id });
+    await expect(p.parseWebhook(form('id=tr_unknown000'), null, { toleranceSeconds: 300 })).rejects.toMatchObject({ code: 'object_unknown', retryable: false });
+    await expect(p.parseWebhook(form(`{"id":"${s.id}"}`, 'application/json'), null, { toleranceSeconds: 300 })).rejects.toMatchObject({ code: 'content_type' });
+    expect(p.webhookAction({ ...paid, payload: { id: s.id, ours: false } })).toMatchObject({ kind: 'not_supported' });
   });
 
   it('never sends a live key to a stand-in, nor uses one in production without the opt-in', () => {

@@ -4,3 +4,5 @@ export { mollieOverrides, mollieEndpointProblem, type MollieOverrides } from './
 export { checkMollieApiKey, maskMollieKey, maskedMollieKeyMode, mollieKeyMode, type MollieKeyMode } from './keys';
 export { toMollieAmount, fromMollieAmount, MOLLIE_CURRENCY_DECIMALS } from './amounts';
 export { parseMollieWebhookBody, isMolliePaymentId } from './webhook';
+export { mollieEntry, mollieProviderFor, mollieWebhookUrl, mollieOverridesOf } from './entry';
+export { mollieTraits } from './provider';

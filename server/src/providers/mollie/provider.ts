@@ -14,17 +14,21 @@ import {
   type CreateCheckoutInput,
   type CreatePaymentInput,
   type CreateRefundInput,
+  type DashboardKind,
   type PaymentProvider,
   type ProviderAccount,
   type ProviderCheckoutSession,
   type ProviderEvent,
   type ProviderPayment,
   type ProviderRefund,
+  type ProviderTraits,
+  type WebhookAction,
+  type WebhookRequest,
 } from '../types';
 import { toMollieAmount } from './amounts';
 import { mollieKeyMode } from './keys';
 import { fromMollieMetadata, mapPayment, mapPaymentAsCheckout, mapRefund, toMollieMetadata, toMollieRefundMetadata, type MolliePaymentLike } from './mappers';
-import { parseMollieWebhookBody } from './webhook';
+import { isMolliePaymentId, parseMollieWebhookBody } from './webhook';
 
 export interface MollieProviderOptions {
   /** Where Mollie posts status changes (our webhook route for Mollie); absolute https URL in live mode. */
@@ -44,9 +48,22 @@ const STRIPE_PLACEHOLDER = '{CHECKOUT_SESSION_ID}';
 /** What stands in for it at Mollie until the id is known (URL-safe, so Mollie keeps it as sent). */
 const PLACEHOLDER = 'mollie-payment-id-pending';
 
+/** Mollie's links and id shapes (no key needed). A payment (`tr_…`) is also its own hosted checkout. */
+export const mollieTraits: ProviderTraits = {
+  id: 'mollie',
+  label: 'Mollie',
+  dashboardUrl: (kind, id) => mollieDashboardUrl(kind, id),
+  looksLikePaymentId: isMolliePaymentId,
+  looksLikeCheckoutId: isMolliePaymentId,
+};
+
 export class MollieProvider implements PaymentProvider {
-  readonly name = 'mollie';
+  readonly id = mollieTraits.id;
+  readonly label = mollieTraits.label;
   readonly capabilities = MOLLIE_CAPABILITIES;
+  readonly dashboardUrl = mollieTraits.dashboardUrl;
+  readonly looksLikePaymentId = mollieTraits.looksLikePaymentId;
+  readonly looksLikeCheckoutId = mollieTraits.looksLikeCheckoutId;
   private readonly livemode: boolean;
 
   constructor(
@@ -138,20 +155,16 @@ export class MollieProvider implements PaymentProvider {
     return page.map((r) => mapRefund(r as unknown as Parameters<typeof mapRefund>[0]));
   }
 
-  async paymentIdForRefund(refundId: string): Promise<string | null> {
-    // Mollie's webhook names the payment, never the refund; this serves look-ups by refund id
-    // through the account-wide list (https://docs.mollie.com/reference/list-all-refunds).
-    return this.findIn(this.mollie.refunds.iterate(), refundId);
-  }
-
-  async paymentIdForCharge(chargeId: string): Promise<string | null> {
-    // No separate charge object: a payment is its own charge.
-    return /^tr_/.test(chargeId) ? chargeId : null;
-  }
-
-  async paymentIdForDispute(disputeId: string): Promise<string | null> {
-    // https://docs.mollie.com/reference/list-all-chargebacks
-    return this.findIn(this.mollie.chargebacks.iterate(), disputeId);
+  async paymentIdFor(action: WebhookAction): Promise<string | null> {
+    if (action.kind === 'not_supported') return null;
+    if (action.providerPaymentId) return action.providerPaymentId;
+    const id = action.objectId;
+    if (id.startsWith('tr_')) return isMolliePaymentId(id) ? id : null;
+    // Mollie's webhook always names the payment; these serve an id met elsewhere, through the
+    // account-wide lists (https://docs.mollie.com/reference/list-all-refunds, /list-all-chargebacks).
+    if (id.startsWith('re_')) return this.findIn(this.mollie.refunds.iterate(), id);
+    if (id.startsWith('chb_')) return this.findIn(this.mollie.chargebacks.iterate(), id);
+    return null;
   }
 
   private async findIn(list: AsyncIterable<{ id: string; paymentId: string }>, id: string): Promise<string | null> {
@@ -229,29 +242,52 @@ export class MollieProvider implements PaymentProvider {
   }
 
   /**
-   * Mollie signs nothing (https://docs.mollie.com/reference/webhooks): "verifying" is reading the id
-   * out of the form body; the payment is then fetched. Each delivery is its own event (the body says
-   * nothing about what changed), so its id is the payment id plus a digest of the delivery time and
-   * body; re-reading makes a duplicate harmless.
+   * Mollie signs nothing (https://docs.mollie.com/reference/webhooks): a delivery is only `id=tr_…`,
+   * so it is checked by fetching that payment. An id Mollie does not know is refused (a 400, never
+   * stored), which also keeps forged posts out of the event store. The event id is the payment id
+   * plus a digest of what the payment looks like now: the same call repeated (Mollie retries, a
+   * duplicate) is the same event, and a new change (paid, a refund, a chargeback) a new one.
    */
-  verifyEvent(rawBody: string, _signature: string | undefined, _secret: string, _toleranceSeconds: number): ProviderEvent {
-    const paymentId = parseMollieWebhookBody(rawBody);
-    const now = Date.now();
-    const digest = createHash('sha256').update(`${paymentId}:${now}:${Math.random()}`).digest('hex').slice(0, 16);
+  async parseWebhook(request: WebhookRequest, _secret: string | null, _opts: { toleranceSeconds: number }): Promise<ProviderEvent> {
+    if (request.contentType !== 'application/x-www-form-urlencoded') {
+      throw new ProviderRequestError('Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).', false, 'content_type', 400);
+    }
+    const form = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+    const paymentId = parseMollieWebhookBody(request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''));
+    let payment: ProviderPayment;
+    try {
+      payment = await this.retrievePayment(paymentId);
+    } catch (error) {
+      if (error instanceof ProviderRequestError && error.httpStatus === 404) {
+        throw new ProviderRequestError('Mollie has no payment with this id.', false, 'object_unknown', 400);
+      }
+      throw error;
+    }
+    const state = [payment.status, payment.amountRefunded, ...payment.refunds.map((r) => `${r.id}:${r.status}`), payment.dispute ? `${payment.dispute.id}:${payment.dispute.providerStatus}` : ''].join('|');
+    const digest = createHash('sha256').update(state).digest('hex').slice(0, 24);
     return {
       id: `${paymentId}:${digest}`,
       type: 'payment.changed',
-      created: Math.floor(now / 1000),
-      livemode: this.livemode,
+      created: Math.floor(Date.now() / 1000),
+      livemode: payment.livemode,
       apiVersion: 'v2',
       objectId: paymentId,
       objectType: 'payment',
-      payload: { id: paymentId },
+      // What was seen, for people reading the event; settlement reads the payment again.
+      payload: { id: paymentId, status: payment.status, ours: payment.metadata !== null },
     };
   }
 
-  dashboardUrl(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string, _livemode: boolean): string {
-    return mollieDashboardUrl(kind, id);
+  /**
+   * Every Mollie webhook is about a payment, which is its own hosted checkout: settle it as one.
+   * A payment this plugin did not make (no invoice metadata) is acknowledged and ignored.
+   */
+  webhookAction(event: ProviderEvent): WebhookAction {
+    const objectId = event.objectId;
+    if (!objectId || !isMolliePaymentId(objectId)) return { kind: 'not_supported', objectId: objectId ?? null, eventId: event.id, reason: 'The event names no Mollie payment.' };
+    const payload = event.payload as { ours?: unknown } | null;
+    if (payload && payload.ours === false) return { kind: 'not_supported', objectId, eventId: event.id, reason: `Mollie payment ${objectId} was not made by invoice-payments.` };
+    return { kind: 'checkout', providerPaymentId: objectId, objectId, eventId: event.id };
   }
 
   private async call<T>(run: () => Promise<T>): Promise<T> {
@@ -267,7 +303,7 @@ export class MollieProvider implements PaymentProvider {
  * Link to the Mollie Dashboard. Refunds and chargebacks show on their payment's page, so only
  * payment ids make a link of their own; the dashboard picks the organisation and mode.
  */
-export function mollieDashboardUrl(kind: 'payment' | 'refund' | 'dispute' | 'checkout', id: string): string {
+export function mollieDashboardUrl(kind: DashboardKind, id: string): string {
   if ((kind === 'payment' || kind === 'checkout') && /^tr_/.test(id)) return `https://my.mollie.com/dashboard/payments/${encodeURIComponent(id)}`;
   return 'https://my.mollie.com/dashboard/payments';
 }
