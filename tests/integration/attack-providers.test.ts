@@ -1,0 +1,460 @@
+/**
+ * Attacks on the provider-neutral core and the Mollie provider (issue 14), on one booted Strapi with
+ * the Stripe and Mollie stand-ins. Each test asserts the safe behaviour: it fails if the hole exists.
+ * Mollie's webhook is unsigned (https://docs.mollie.com/reference/webhooks): only what the provider
+ * fetches with our key counts, so forged, replayed and foreign posts must change nothing.
+ */
+import { bootPayments, payableInvoice, readInvoice, PAYMENT, eventually, type PaymentsEnv } from '../support/payments';
+import { startMollieStandin, type MollieStandin } from '../support/mollie-standin';
+import { waitForIdle } from '../support/idle';
+
+const MOLLIE_KEY = 'test_attackProvidersMollieKey0000000';
+const EVENT = 'plugin::invoice-payments.webhook-event';
+
+let env: PaymentsEnv;
+let mollie: MollieStandin;
+
+beforeAll(async () => {
+  mollie = await startMollieStandin();
+  env = await bootPayments({
+    env: { MOLLIE_API_ENDPOINT: mollie.apiEndpoint },
+    settings: { mollieApiKey: MOLLIE_KEY, payLinkProvider: 'mollie', defaultCurrency: 'EUR' },
+  });
+  env.app.strapi.config.set('plugin::invoice-payments.publicUrl', env.app.url);
+});
+afterAll(async () => {
+  await env?.close();
+  await mollie?.close();
+});
+
+const webhookPath = '/api/invoice-payments/webhooks/mollie';
+const paymentsOf = (documentId: string) =>
+  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const adminPost = (path: string, body: Record<string, unknown> = {}) =>
+  env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
+const eventCount = () => env.app.strapi.db.query(EVENT).count();
+const settings = () => env.app.strapi.plugin('invoice-payments').service('settings');
+
+async function settle() {
+  await mollie.control.idle();
+  await waitForIdle(env.app.strapi);
+  await mollie.control.idle();
+  await waitForIdle(env.app.strapi);
+}
+
+async function checkout(amount = 10000, currency = 'EUR') {
+  const inv = await payableInvoice(env, {
+    currency,
+    lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }],
+    billingEmail: `a${Date.now()}${Math.random()}@example.test`,
+  });
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
+    .send({ token: inv.token });
+  return { ...inv, res, id: res.body?.data?.checkoutSessionId as string };
+}
+
+async function pay(id: string, status: 'paid' | 'failed' | 'canceled' | 'expired' = 'paid') {
+  const res = await fetch(`${mollie.url}/checkout/${id}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ status, method: 'ideal' }).toString(),
+  });
+  expect(res.status).toBe(303);
+  await settle();
+}
+
+/** Acts as someone holding the Mollie API key elsewhere (another integration, the dashboard). */
+async function mollieApi(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}${path.replace(/^\//, '')}`, {
+    method,
+    headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('routing', () => {
+  it('unknown providers and prototype names are 404, nothing stored', async () => {
+    const before = await eventCount();
+    for (const p of ['paypal', '__proto__', 'constructor', 'toString', 'MOLLIE', 'hasOwnProperty']) {
+      const res = await env.app.http().post(`/api/invoice-payments/webhooks/${p}`).type('form').send('id=tr_abcdef');
+      expect([p, res.status]).toEqual([p, 404]);
+    }
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('the Stripe route refuses a Mollie body; the Mollie route refuses a Stripe event', async () => {
+    const { id } = await checkout(1500);
+    const before = await eventCount();
+    const stripeRoute = await env.app
+      .http()
+      .post('/api/invoice-payments/webhooks/stripe')
+      .type('form')
+      .send(`id=${id}`);
+    expect(stripeRoute.status).toBe(400);
+    const stripeShaped = {
+      id: 'evt_1',
+      type: 'payment_intent.succeeded',
+      data: { object: { id, object: 'payment_intent' } },
+    };
+    const mollieRoute = await env.app.http().post(webhookPath).set('Stripe-Signature', 't=1,v1=00').send(stripeShaped);
+    expect(mollieRoute.status).toBe(400);
+    expect(await eventCount()).toBe(before);
+  });
+});
+
+describe('Mollie webhook input', () => {
+  it('refund, chargeback, order, customer ids, duplicate and empty ids are 400 without a Mollie call', async () => {
+    const before = await eventCount();
+    const calls = JSON.stringify(mollie.control.stats().requests);
+    for (const body of [
+      'id=re_abcdefgh',
+      'id=chb_abcdefgh',
+      'id=ord_abcdefgh',
+      'id=cst_abcdefgh',
+      'id=tr_aaaa&id=tr_bbbb',
+      'id=',
+      '',
+      'id=tr_%00abcd',
+      'id=tr_../../v2/profiles/me',
+      `id=tr_${'a'.repeat(2000)}`,
+    ]) {
+      const res = await env.app.http().post(webhookPath).type('form').send(body);
+      expect([body.slice(0, 40), res.status]).toEqual([body.slice(0, 40), 400]);
+    }
+    expect(JSON.stringify(mollie.control.stats().requests)).toBe(calls);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('a JSON or text body naming a real paid payment is refused and books nothing new', async () => {
+    const { documentId, id } = await checkout(2000);
+    const before = await eventCount();
+    expect((await env.app.http().post(webhookPath).send({ id })).status).toBe(400);
+    expect((await env.app.http().post(webhookPath).set('Content-Type', 'text/plain').send(`id=${id}`)).status).toBe(
+      400,
+    );
+    expect(await eventCount()).toBe(before);
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'sent', amountPaid: 0 });
+  });
+
+  it('a huge body is refused with a 4xx and stores nothing', async () => {
+    const before = await eventCount();
+    const res = await env.app
+      .http()
+      .post(webhookPath)
+      .type('form')
+      .send(`id=tr_abcdefgh&pad=${'x'.repeat(3_000_000)}`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('posting the id of a still-open payment stores at most one event per state and books nothing', async () => {
+    const { documentId, id } = await checkout(3000);
+    const before = await eventCount();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => env.app.http().post(webhookPath).type('form').send(`id=${id}`)),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    await settle();
+    expect((await eventCount()) - before).toBeLessThanOrEqual(1);
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 3000 });
+  });
+
+  it('a flood of unknown payment ids stores no events and is answered 400', async () => {
+    const before = await eventCount();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => env.app.http().post(webhookPath).type('form').send(`id=tr_flood${i}x`)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(400));
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('concurrent duplicate deliveries of a paid payment book it once', async () => {
+    const { documentId, id } = await checkout(4321);
+    await mollie.control.setStatus(id, 'paid', 'ideal');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => env.app.http().post(webhookPath).type('form').send(`id=${id}`)),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    await settle();
+    const rows = await paymentsOf(documentId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'succeeded', amount: 4321, provider: 'mollie' });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 4321, balanceDue: 0 });
+  });
+});
+
+describe('money', () => {
+  it('JPY round-trips without decimals', async () => {
+    const { documentId, id, res } = await checkout(12345, 'JPY');
+    expect(res.status).toBe(200);
+    expect(mollie.control.payment(id)!.amount).toEqual({ currency: 'JPY', value: '12345' });
+    await pay(id);
+    expect(
+      await eventually(
+        () => readInvoice(env, documentId),
+        (i) => i.state === 'paid',
+      ),
+    ).toMatchObject({ amountPaid: 12345, balanceDue: 0 });
+  });
+
+  it('ISK: whole krónur go to Mollie without decimals; a fractional ISK line is rounded on the invoice and charged as such', async () => {
+    const ok = await checkout(150000, 'ISK');
+    expect(ok.res.status).toBe(200);
+    expect(mollie.control.payment(ok.id)!.amount).toEqual({ currency: 'ISK', value: '1500' });
+    await pay(ok.id);
+    expect(
+      await eventually(
+        () => readInvoice(env, ok.documentId),
+        (i) => i.state === 'paid',
+      ),
+    ).toMatchObject({ amountPaid: 150000, balanceDue: 0 });
+    // 1500.50 ISK: the invoice keeps whole krónur (step 100), and Mollie is asked for exactly that balance.
+    const odd = await checkout(150050, 'ISK');
+    expect(odd.res.status).toBe(200);
+    const inv = await readInvoice(env, odd.documentId);
+    expect(inv.balanceDue % 100).toBe(0);
+    expect(mollie.control.payment(odd.id)!.amount).toEqual({ currency: 'ISK', value: String(inv.balanceDue / 100) });
+    await pay(odd.id);
+    expect(
+      await eventually(
+        () => readInvoice(env, odd.documentId),
+        (i) => i.state === 'paid',
+      ),
+    ).toMatchObject({ amountPaid: inv.balanceDue, balanceDue: 0 });
+  });
+
+  it('KWD (three decimals, not taken by Mollie) gets a clear 4xx and no Mollie payment', async () => {
+    const created = mollie.control.stats().created.payments;
+    const bad = await checkout(12345, 'KWD');
+    expect(bad.res.status).toBe(409);
+    expect(JSON.stringify(bad.res.body)).toMatch(/KWD/);
+    expect(mollie.control.stats().created.payments).toBe(created);
+  });
+
+  it('odd partial refunds add up; refunding more than remains is refused without a Mollie refund', async () => {
+    const { documentId, id } = await checkout(10001);
+    await pay(id);
+    const [payment] = await eventually(
+      () => paymentsOf(documentId),
+      (rows) => rows[0]?.status === 'succeeded',
+    );
+    for (const [i, amount] of [3333, 3333, 3333].entries()) {
+      const res = await adminPost(`/payments/${payment.documentId}/refunds`, {
+        amount,
+        invoiceEffect: 'reopen',
+        idempotencyKey: `odd-${documentId}-${i}`,
+      });
+      expect(res.status).toBe(200);
+    }
+    const refundsBefore = mollie.control.stats().created.refunds;
+    const over = await adminPost(`/payments/${payment.documentId}/refunds`, {
+      amount: 3,
+      invoiceEffect: 'reopen',
+      idempotencyKey: `odd-${documentId}-over`,
+    });
+    expect(over.status).toBeGreaterThanOrEqual(400);
+    expect(over.status).toBeLessThan(500);
+    expect(mollie.control.stats().created.refunds).toBe(refundsBefore);
+    const refunds = (mollie.control.payment(id)!._embedded as { refunds: Array<{ amount: { value: string } }> })
+      .refunds;
+    expect(refunds.map((r) => r.amount.value)).toEqual(['33.33', '33.33', '33.33']);
+    await settle();
+    const inv = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.amountRefunded === 9999,
+    );
+    expect(inv).toMatchObject({ amountPaid: 10001 });
+    expect((await paymentsOf(documentId))[0]).toMatchObject({ amountRefunded: 9999, status: 'partially_refunded' });
+  });
+
+  it('paid, charged back, reversed, redelivered out of order: settles paid once, dispute won', async () => {
+    const { documentId, id } = await checkout(7000);
+    await pay(id);
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    const chb = await mollie.control.chargeback(id, 2500);
+    await settle();
+    expect(
+      (
+        await eventually(
+          () => paymentsOf(documentId),
+          (r) => r[0]?.status === 'disputed',
+        )
+      )[0],
+    ).toMatchObject({ disputedAmount: 2500, disputeStatus: 'open' });
+    await mollie.control.reverseChargeback(chb);
+    await settle();
+    await mollie.control.redeliver(id);
+    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await settle();
+    const rows = await eventually(
+      () => paymentsOf(documentId),
+      (r) => r[0]?.status === 'succeeded',
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ disputeStatus: 'won', amount: 7000, amountRefunded: 0 });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 7000, balanceDue: 0 });
+  });
+});
+
+describe('flows Mollie lacks', () => {
+  it('an embedded card payment asked for on a Mollie invoice is a 4xx and creates nothing at Mollie', async () => {
+    const inv = await payableInvoice(env, {
+      currency: 'EUR',
+      lineItems: [{ description: 'Work', quantity: 1, unitAmount: 2500 }],
+    });
+    const created = mollie.control.stats().created.payments;
+    const embedded = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
+      .send({ token: inv.token, uiMode: 'embedded' });
+    expect(embedded.status).toBe(400);
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
+    expect([intent.status, intent.body?.error?.name]).toEqual([400, expect.any(String)]);
+    expect(mollie.control.stats().created.payments).toBe(created);
+    expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent', balanceDue: 2500 });
+  });
+});
+
+describe('what Mollie reports about a payment the plugin did not make', () => {
+  it('a payment made elsewhere in the account with our metadata mark in another currency is flagged, not booked', async () => {
+    const inv = await payableInvoice(env, {
+      currency: 'EUR',
+      lineItems: [{ description: 'Work', quantity: 1, unitAmount: 5000 }],
+    });
+    const made = await mollieApi('POST', 'payments', {
+      amount: { currency: 'USD', value: '50.00' },
+      description: 'x',
+      redirectUrl: 'https://example.test/',
+      metadata: {
+        invoicePayments: 1,
+        invoiceDocumentId: inv.documentId,
+        invoiceNumber: 'X',
+        portion: 5000,
+        fee: 0,
+        viaCheckout: true,
+      },
+    });
+    expect(made.status).toBe(201);
+    const id = made.body.id as string;
+    await mollie.control.setStatus(id, 'paid', 'creditcard');
+    expect((await env.app.http().post(webhookPath).type('form').send(`id=${id}`)).status).toBe(200);
+    await settle();
+    expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 5000 });
+  });
+
+  it('metadata re-pointed at another invoice after checkout does not pay that other invoice', async () => {
+    const a = await checkout(6000);
+    const b = await payableInvoice(env, {
+      currency: 'EUR',
+      lineItems: [{ description: 'Other', quantity: 1, unitAmount: 6000 }],
+    });
+    const meta = mollie.control.payment(a.id)!.metadata as Record<string, unknown>;
+    const patched = await mollieApi('PATCH', `payments/${a.id}`, {
+      metadata: { ...meta, invoiceDocumentId: b.documentId },
+    });
+    expect(patched.status).toBe(200);
+    await pay(a.id);
+    expect(await readInvoice(env, b.documentId)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 6000 });
+    expect(await paymentsOf(b.documentId)).toHaveLength(0);
+    // The money was paid on A's checkout: A's ledger and A's totals must agree (no stale totals).
+    const rowsA = await paymentsOf(a.documentId);
+    const invA = await readInvoice(env, a.documentId);
+    // The provider's metadata no longer matches the entry made at checkout: flagged for a person, not lost.
+    expect(rowsA).toHaveLength(1);
+    expect(rowsA[0].mismatch).toMatch(/metadata/);
+    expect(invA.needsAttention).toBe(true);
+    const collected = rowsA
+      .filter((r: { status: string; mismatch: string | null }) => r.status === 'succeeded' && !r.mismatch)
+      .reduce((n: number, r: { amount: number }) => n + r.amount, 0);
+    expect(invA.amountPaid).toBe(collected);
+  });
+});
+
+describe('settings and pay-link provider', () => {
+  it('the Mollie key never appears in the settings response or the stored settings', async () => {
+    const res = await env.app.http().get('/invoice-payments/settings').set(env.admin.auth);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(MOLLIE_KEY);
+    expect(JSON.stringify(res.body)).not.toContain(MOLLIE_KEY.slice(5, 25));
+    const row = await env.app.strapi.db
+      .connection('strapi_core_store_settings')
+      .where({ key: 'plugin_invoice-payments_settings' })
+      .first();
+    expect(String(row.value)).not.toContain(MOLLIE_KEY.slice(5));
+  });
+
+  it('a live Mollie key is refused while the stand-in endpoint is set', async () => {
+    const res = await env.app
+      .http()
+      .put('/invoice-payments/settings')
+      .set(env.admin.auth)
+      .send({ mollie: { apiKey: 'live_attackLiveKey00000000000000000000' } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await settings().mollieApiKey()).toBe(MOLLIE_KEY);
+  });
+
+  it('switching the pay link to Stripe while a Mollie checkout is open cannot collect twice', async () => {
+    const { documentId, id, token } = await checkout(8000);
+    await settings().update({ payLinkProvider: 'stripe' }, { type: 'system' });
+    try {
+      const again = await env.app
+        .http()
+        .post(`/api/invoice-payments/invoices/${documentId}/checkout-session`)
+        .send({ token });
+      // Either refused while the Mollie payment can still be paid, or the Mollie payment was ended first.
+      if (again.status === 200) {
+        expect(again.body.data.checkoutSessionId).not.toBe(id);
+        expect(['canceled', 'expired']).toContain(mollie.control.payment(id)!.status);
+      } else {
+        expect(again.status).toBe(409);
+        expect(again.body.error.message).toMatch(/still open/);
+        expect(mollie.control.payment(id)!.status).toBe('open');
+      }
+    } finally {
+      await settings().update({ payLinkProvider: 'mollie' }, { type: 'system' });
+    }
+  });
+});
+
+describe('database', () => {
+  it('provider ids stay unique at the database level', async () => {
+    const knex = env.app.strapi.db.connection;
+    const [row] = await knex('invoice_payments_webhook_events')
+      .select('provider_event_id')
+      .whereNotNull('provider_event_id')
+      .limit(1);
+    expect(row).toBeDefined();
+    await expect(
+      knex('invoice_payments_webhook_events').insert({
+        provider_event_id: row.provider_event_id,
+        type: 'x',
+        status: 'processed',
+      }),
+    ).rejects.toThrow();
+    const [pay] = await knex('invoice_payments_payments')
+      .select('provider_payment_id')
+      .whereNotNull('provider_payment_id')
+      .limit(1);
+    expect(pay).toBeDefined();
+    await expect(
+      knex('invoice_payments_payments').insert({
+        provider_payment_id: pay.provider_payment_id,
+        status: 'pending',
+        amount: 1,
+        currency: 'EUR',
+      }),
+    ).rejects.toThrow();
+  });
+});
