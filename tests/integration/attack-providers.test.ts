@@ -304,6 +304,154 @@ describe('money', () => {
   });
 });
 
+describe('refunds and chargebacks racing', () => {
+  it('two concurrent refunds of most of a payment: Mollie never refunds more than was paid', async () => {
+    const { documentId, id } = await checkout(10000);
+    await pay(id);
+    const [payment] = await eventually(
+      () => paymentsOf(documentId),
+      (rows) => rows[0]?.status === 'succeeded',
+    );
+    const results = await Promise.all(
+      [0, 1].map((i) =>
+        adminPost(`/payments/${payment.documentId}/refunds`, {
+          amount: 6000,
+          invoiceEffect: 'reopen',
+          idempotencyKey: `race-${documentId}-${i}`,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const refunds =
+      (mollie.control.payment(id)!._embedded as { refunds?: Array<{ amount: { value: string } }> }).refunds ?? [];
+    expect(refunds.map((r) => r.amount.value)).toEqual(['60.00']);
+    await settle();
+    expect(await readInvoice(env, documentId)).toMatchObject({ amountRefunded: 6000, amountPaid: 10000 });
+  });
+
+  it('two partial chargebacks on one payment: the disputed amount is their sum', async () => {
+    const { documentId, id } = await checkout(10000);
+    await pay(id);
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    await mollie.control.chargeback(id, 2500);
+    await settle();
+    await mollie.control.chargeback(id, 2000);
+    await settle();
+    expect((mollie.control.payment(id)!.amountChargedBack as { value: string }).value).toBe('45.00');
+    const [payment] = await eventually(
+      () => paymentsOf(documentId),
+      (rows) => rows[0]?.status === 'disputed',
+    );
+    expect(payment).toMatchObject({ disputeStatus: 'open', disputedAmount: 4500 });
+  });
+
+  it('a fully charged-back payment cannot also be refunded', async () => {
+    const { documentId, id } = await checkout(9000);
+    await pay(id);
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    await mollie.control.chargeback(id);
+    await settle();
+    const [payment] = await eventually(
+      () => paymentsOf(documentId),
+      (rows) => rows[0]?.status === 'disputed',
+    );
+    const before = mollie.control.stats().created.refunds;
+    const res = await adminPost(`/payments/${payment.documentId}/refunds`, {
+      amount: 9000,
+      invoiceEffect: 'reopen',
+      idempotencyKey: `chb-refund-${documentId}`,
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(mollie.control.stats().created.refunds).toBe(before);
+  });
+
+  it('a refund made in the Mollie Dashboard is booked once from the webhook', async () => {
+    const { documentId, id } = await checkout(5001);
+    await pay(id);
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    const made = await mollieApi('POST', `payments/${id}/refunds`, { amount: { currency: 'EUR', value: '12.34' } });
+    expect(made.status).toBe(201);
+    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await settle();
+    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await settle();
+    expect(
+      await eventually(
+        () => readInvoice(env, documentId),
+        (i) => i.amountRefunded === 1234,
+      ),
+    ).toMatchObject({ amountPaid: 5001 });
+    expect((await paymentsOf(documentId))[0]).toMatchObject({ amountRefunded: 1234, status: 'partially_refunded' });
+  });
+
+  it('the webhook and the customer returning to the success page at once book the payment once', async () => {
+    const { documentId, id, token } = await checkout(3100);
+    await mollie.control.setStatus(id, 'paid', 'ideal');
+    await Promise.all([
+      env.app.http().post(webhookPath).type('form').send(`id=${id}`),
+      env.app
+        .http()
+        .post(`/api/invoice-payments/invoices/${documentId}/confirm-payment`)
+        .send({ token, providerPaymentId: id }),
+      env.app.http().post(webhookPath).type('form').send(`id=${id}`),
+    ]);
+    await settle();
+    const rows = await paymentsOf(documentId);
+    expect(rows).toHaveLength(1);
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 3100, balanceDue: 0 });
+  });
+});
+
+describe('an open Mollie checkout when the invoice changes', () => {
+  it('voiding while a Mollie payment is open: refused, or the late payment is refunded in full exactly once', async () => {
+    const { documentId, id } = await checkout(4400);
+    const voided = await adminPost(`/invoices/${documentId}/void`, { reason: 'Issued in error' });
+    if (voided.status !== 200) {
+      expect(voided.status).toBe(409);
+      expect(mollie.control.payment(id)!.status).toBe('open');
+      return;
+    }
+    // Mollie does not let an open payment without a chosen method be canceled: the customer can
+    // still pay it after the void (https://docs.mollie.com/reference/cancel-payment, `isCancelable`).
+    expect(mollie.control.payment(id)!.status).toBe('open');
+    await pay(id);
+    await mollie.control.redeliver(id);
+    await settle();
+    const refunds = await eventually(
+      async () =>
+        (mollie.control.payment(id)!._embedded as { refunds?: Array<{ amount: { value: string } }> }).refunds ?? [],
+      (r) => r.length > 0,
+    );
+    expect(refunds.map((r) => r.amount.value)).toEqual(['44.00']);
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'void' });
+  });
+
+  it('a Document Service edit of the lines while a Mollie payment is open: the old amount paid later is booked, the rest stays due', async () => {
+    const { documentId, id } = await checkout(5000);
+    await env.app.strapi
+      .documents('plugin::invoice-payments.invoice')
+      .update({ documentId, data: { lineItems: [{ description: 'Work', quantity: 1, unitAmount: 8000 }] } as never });
+    const edited = await readInvoice(env, documentId);
+    expect(edited).toMatchObject({ total: 8000, balanceDue: 8000 });
+    await pay(id);
+    const inv = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.amountPaid === 5000,
+    );
+    expect(inv).toMatchObject({ total: 8000, balanceDue: 3000, state: expect.stringMatching(/sent|partially_paid/) });
+  });
+});
+
 describe('flows Mollie lacks', () => {
   it('an embedded card payment asked for on a Mollie invoice is a 4xx and creates nothing at Mollie', async () => {
     const inv = await payableInvoice(env, {
