@@ -348,6 +348,45 @@ describe('refunds and chargebacks racing', () => {
     expect(payment).toMatchObject({ disputeStatus: 'open', disputedAmount: 4500 });
   });
 
+  it('a partly charged-back payment cannot be refunded beyond what Mollie still holds', async () => {
+    const { documentId, id } = await checkout(10000);
+    await pay(id);
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    await mollie.control.chargeback(id, 4000);
+    await settle();
+    const [payment] = await eventually(
+      () => paymentsOf(documentId),
+      (rows) => rows[0]?.status === 'disputed',
+    );
+    const before = mollie.control.stats().created.refunds;
+    const res = await adminPost(`/payments/${payment.documentId}/refunds`, {
+      amount: 7000,
+      invoiceEffect: 'reopen',
+      idempotencyKey: `chb-partial-${documentId}`,
+    });
+    expect([res.status >= 400 && res.status < 500, res.body?.error?.message]).toEqual([true, expect.any(String)]);
+    expect(mollie.control.stats().created.refunds).toBe(before);
+  });
+
+  it("confirm-payment with another invoice's Mollie payment id is a 404 and changes nothing", async () => {
+    const a = await checkout(2200);
+    await mollie.control.setStatus(a.id, 'paid', 'ideal');
+    const b = await payableInvoice(env, {
+      currency: 'EUR',
+      lineItems: [{ description: 'Other', quantity: 1, unitAmount: 2200 }],
+    });
+    const res = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${b.documentId}/confirm-payment`)
+      .send({ token: b.token, providerPaymentId: a.id });
+    expect(res.status).toBe(404);
+    expect(await readInvoice(env, b.documentId)).toMatchObject({ state: 'sent', amountPaid: 0 });
+    await settle();
+  });
+
   it('a fully charged-back payment cannot also be refunded', async () => {
     const { documentId, id } = await checkout(9000);
     await pay(id);
@@ -551,6 +590,29 @@ describe('settings and pay-link provider', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(await settings().mollieApiKey()).toBe(MOLLIE_KEY);
+  });
+
+  it('switching the pay link to Mollie while a Stripe checkout is open ends the Stripe session first', async () => {
+    await settings().update({ payLinkProvider: 'stripe' }, { type: 'system' });
+    let documentId = '';
+    let stripeSession = '';
+    let token = '';
+    try {
+      const first = await checkout(6600);
+      expect(first.res.status).toBe(200);
+      ({ documentId, token } = first);
+      stripeSession = first.id;
+      expect(stripeSession).toMatch(/^cs_/);
+    } finally {
+      await settings().update({ payLinkProvider: 'mollie' }, { type: 'system' });
+    }
+    const again = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${documentId}/checkout-session`)
+      .send({ token });
+    expect(again.status).toBe(200);
+    expect(again.body.data.checkoutSessionId).toMatch(/^tr_/);
+    expect((await env.stripe.checkout.sessions.retrieve(stripeSession)).status).toBe('expired');
   });
 
   it('switching the pay link to Stripe while a Mollie checkout is open cannot collect twice', async () => {
