@@ -4,7 +4,15 @@
  * Mollie's webhook is unsigned (https://docs.mollie.com/reference/webhooks): only what the provider
  * fetches with our key counts, so forged, replayed and foreign posts must change nothing.
  */
-import { bootPayments, payableInvoice, readInvoice, PAYMENT, eventually, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  payableInvoice,
+  readInvoice,
+  KEYS,
+  PAYMENT,
+  eventually,
+  type PaymentsEnv,
+} from '../support/payments';
 import { startMollieStandin, type MollieStandin } from '../support/mollie-standin';
 import { waitForIdle } from '../support/idle';
 
@@ -634,6 +642,31 @@ describe('settings and pay-link provider', () => {
       }
     } finally {
       await settings().update({ payLinkProvider: 'mollie' }, { type: 'system' });
+    }
+  });
+});
+
+describe('a site on Mollie only (no Stripe key)', () => {
+  it('the success page and the reconciliation sweep still work for Mollie payments', async () => {
+    const stripeKeys = { secretKey: KEYS.secretKey, publishableKey: KEYS.publishableKey };
+    await settings().update({ secretKey: '', publishableKey: '' }, { type: 'system' });
+    // Mollie's webhook cannot reach this site (a wrong public URL): only the sweep can book it.
+    env.app.strapi.config.set('plugin::invoice-payments.publicUrl', 'http://127.0.0.1:9');
+    try {
+      const { documentId, id } = await checkout(2700);
+      expect(id).toMatch(/^tr_/);
+      await mollie.control.setStatus(id, 'paid', 'ideal');
+      await mollie.control.idle().catch(() => undefined);
+      expect(await readInvoice(env, documentId)).toMatchObject({ state: 'sent' });
+      const swept = await env.app.strapi.plugin('invoice-payments').service('background').sweep(0);
+      expect(swept).toBeGreaterThan(0);
+      expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 2700 });
+      const page = await env.app.http().get(`/invoice-payments/pay/success?session_id=${id}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Payment received');
+    } finally {
+      env.app.strapi.config.set('plugin::invoice-payments.publicUrl', env.app.url);
+      await settings().update(stripeKeys, { type: 'system' });
     }
   });
 });

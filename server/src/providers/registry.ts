@@ -30,6 +30,8 @@ export interface ProviderEntry {
   webhookSecret(strapi: Core.Strapi): Promise<string | null>;
   /** How its pay links work under these settings; null when it is not set up (no key saved). */
   payLink(settings: StoredSettings): PayLink | null;
+  /** Whether its API key is saved, so the server can ask it about payments (sweep, return page). */
+  canRead(settings: StoredSettings): boolean;
 }
 
 export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
