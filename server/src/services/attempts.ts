@@ -425,6 +425,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       };
       try {
+        if (!heldLease) {
+          // Usually there is nothing to end (one attempt per invoice): look first, without the lease,
+          // and skip its two writes (two commits on SQLite) when nothing else is live. Safe for the
+          // same reason as ending without the lease below: a planner recording an attempt after this
+          // read re-checks the balance under the invoice lock, which this payment has already changed.
+          const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] })) as { id: number } | null;
+          if (!invoice || !(await liveRows(invoice.id)).some((r) => r.id !== keepRowId)) return;
+        }
         if (heldLease) await work(heldLease);
         else if ((await withLease(invoiceDocumentId, 2_000, async (lease) => (await work(lease), true))) === null) {
           // A client's request is planning right now (or its process died holding the lease).

@@ -100,7 +100,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
       // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
-      await notices().update({ where: { id: row.id }, data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null } });
+      // updateMany: one statement, without update()'s read before and after the write.
+      await notices().updateMany({ where: { id: row.id }, data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null } });
     } catch (error) {
       lastError = errorText(error);
       result = null;

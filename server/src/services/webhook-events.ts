@@ -223,7 +223,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         result.outcome === 'settled'
           ? { status: 'processed', processedAt: new Date(), invoiceDocumentId: result.invoice.documentId, lastError: null }
           : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
-      for (const { row } of claimed) await events().update({ where: { id: row.id }, data: { ...data, lockedUntil: null, lockedBy: null } });
+      // One UPDATE for the whole group, without update()'s read before and after (and its
+      // transaction): nothing here needs the row back.
+      await events().updateMany({ where: { id: { $in: claimed.map((c) => c.row.id) } }, data: { ...data, lockedUntil: null, lockedBy: null } });
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
       for (const { row, attempts } of claimed) {
