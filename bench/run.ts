@@ -333,7 +333,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     // What was measured also has to be right: every stored event settled once, one email each.
     // Seeded history ids are evt_hist_<n>; Stripe's (the stand-in's) are evt_<24 base62>, no
     // underscore. (Not LIKE: SQLite's is case-insensitive, and evt_HiSt… happens.)
-    const scenarioEvents = "substr(stripe_event_id, 1, 9) <> 'evt_hist_'";
+    const scenarioEvents = "substr(provider_event_id, 1, 9) <> 'evt_hist_'";
     const both = async (f: (db: BenchDb) => Promise<number>) => (await f(small.db)) + (await f(large.db));
     result.checks = {
       storedEvents: await both((db) => db.count(TABLES.events, scenarioEvents)),

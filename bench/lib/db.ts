@@ -191,10 +191,10 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
       await db.query(
         `WITH inv AS (SELECT id, total, paid_at, created_at FROM ${TABLES.invoices} WHERE number BETWEEN ? AND ? AND state = 'paid'),
               pay AS (
-                INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, payment_intent_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
+                INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
                 SELECT substr(md5(random()::text || inv.id::text), 1, 24), 'card', 'stripe', 'card', 'succeeded', inv.total, 'USD', 0, 0, 0, 'pi_seed_' || inv.id, 'ch_seed_' || inv.id, inv.paid_at, false, inv.paid_at, 0, inv.created_at, inv.created_at, inv.created_at
-                FROM inv RETURNING id, payment_intent_id)
-         INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) SELECT pay.id, substr(pay.payment_intent_id, 9)::int, 1 FROM pay`,
+                FROM inv RETURNING id, provider_payment_id)
+         INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) SELECT pay.id, substr(pay.provider_payment_id, 9)::int, 1 FROM pay`,
         [`${prefix}-${String(from).padStart(7, '0')}`, `${prefix}-${String(to).padStart(7, '0')}`],
       );
       onProgress?.(to);
@@ -207,7 +207,7 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
      VALUES (?, ?, ?, 'USD', ?, 0, 0, ?, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)`,
   );
   const pay = native.prepare(
-    `INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, payment_intent_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
+    `INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
      VALUES (?, 'card', 'stripe', 'card', 'succeeded', ?, 'USD', 0, 0, 0, ?, ?, ?, 0, ?, 0, ?, ?, ?)`,
   );
   const link = native.prepare(`INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) VALUES (?, ?, 1)`);
@@ -246,7 +246,7 @@ export async function seedEvents(db: BenchDb, count: number, prefix: string, tem
     for (let from = 1; from <= count; from += chunk) {
       const to = Math.min(count, from + chunk - 1);
       await db.query(
-        `INSERT INTO ${TABLES.events} (document_id, stripe_event_id, type, livemode, api_version, stripe_created, object_id, payload, status, attempts, deliveries, ignored_reason, next_attempt_at, processed_at, created_at, updated_at, published_at)
+        `INSERT INTO ${TABLES.events} (document_id, provider_event_id, type, livemode, api_version, provider_created, object_id, payload, status, attempts, deliveries, ignored_reason, next_attempt_at, processed_at, created_at, updated_at, published_at)
          SELECT substr(md5(random()::text || g::text), 1, 24), 'evt_' || ? || '_' || g,
                 CASE WHEN g % 10 < 7 THEN 'payment_intent.succeeded' WHEN g % 10 < 9 THEN 'charge.succeeded' ELSE 'customer.created' END,
                 false, '2026-10-28.endive', extract(epoch from now())::bigint - g, 'pi_' || ? || '_' || g,
@@ -263,7 +263,7 @@ export async function seedEvents(db: BenchDb, count: number, prefix: string, tem
   }
   const native = (db as unknown as { native: SqliteDb }).native;
   const stmt = native.prepare(
-    `INSERT INTO ${TABLES.events} (document_id, stripe_event_id, type, livemode, api_version, stripe_created, object_id, payload, status, attempts, deliveries, ignored_reason, next_attempt_at, processed_at, created_at, updated_at, published_at)
+    `INSERT INTO ${TABLES.events} (document_id, provider_event_id, type, livemode, api_version, provider_created, object_id, payload, status, attempts, deliveries, ignored_reason, next_attempt_at, processed_at, created_at, updated_at, published_at)
      VALUES (?, ?, ?, 0, '2026-10-28.endive', ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?)`,
   );
   const now = Date.now();

@@ -13,7 +13,7 @@ export interface Auth {
 }
 
 export interface Intent {
-  paymentIntentId: string;
+  providerPaymentId: string;
   clientSecret: string;
   publishableKey: string;
   amount: number;
@@ -74,7 +74,7 @@ export function createApi(base: string, documentId: string, auth: Auth) {
   return {
     view: () => call<InvoiceView>('GET', auth.viewPath, auth),
     intent: (amount?: number) => call<Intent>('POST', `${invoice}/payment-intent`, auth, amount === undefined ? {} : { amount }),
-    confirm: (paymentIntentId: string) => call<Settled>('POST', `${invoice}/confirm-payment`, auth, { paymentIntentId }),
+    confirm: (providerPaymentId: string) => call<Settled>('POST', `${invoice}/confirm-payment`, auth, { providerPaymentId }),
     checkout: (uiMode: 'hosted' | 'embedded') => call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
   };
 }

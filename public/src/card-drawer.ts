@@ -184,9 +184,9 @@ export function createCardDrawer(ctx: DrawerContext) {
       syncing = ctx.api
         .intent(minor)
         .then(async (next) => {
-          const previous = intent?.paymentIntentId;
+          const previous = intent?.providerPaymentId;
           showIntent(next);
-          if (stripe && next.paymentIntentId !== previous) mountElements(next.clientSecret);
+          if (stripe && next.providerPaymentId !== previous) mountElements(next.clientSecret);
           else await elements?.fetchUpdates();
         })
         .catch((error: unknown) => fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'))

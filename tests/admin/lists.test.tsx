@@ -99,7 +99,7 @@ describe('invoices list', () => {
 describe('webhook deliveries', () => {
   const event = (overrides: Partial<WebhookEventRow> = {}): WebhookEventRow => ({
     documentId: 'evt-doc-1',
-    stripeEventId: 'evt_dead_1',
+    providerEventId: 'evt_dead_1',
     type: 'payment_intent.succeeded',
     status: 'dead_lettered',
     attempts: 8,
@@ -122,8 +122,8 @@ describe('webhook deliveries', () => {
       'GET /invoice-payments/webhook-events': () =>
         page([
           event({ status: replayed ? 'processed' : 'dead_lettered' }),
-          event({ documentId: 'evt-doc-2', stripeEventId: 'evt_ign', type: 'customer.created', status: 'ignored', attempts: 1, lastError: null, ignoredReason: 'Event type customer.created is not used by invoice-payments.' }),
-          event({ documentId: 'evt-doc-3', stripeEventId: 'evt_ok', status: 'processed', attempts: 1, lastError: null, deliveries: 3 }),
+          event({ documentId: 'evt-doc-2', providerEventId: 'evt_ign', type: 'customer.created', status: 'ignored', attempts: 1, lastError: null, ignoredReason: 'Event type customer.created is not used by invoice-payments.' }),
+          event({ documentId: 'evt-doc-3', providerEventId: 'evt_ok', status: 'processed', attempts: 1, lastError: null, deliveries: 3 }),
         ]),
       'GET /invoice-payments/webhook-events/health': () => ok({ data: replayed ? { ...health, deadLettered: 0 } : health }),
       'POST /invoice-payments/webhook-events/:id/replay': (req: ApiRequest) => {

@@ -135,7 +135,7 @@ describe('invoice detail: Mark as paid', () => {
   it('a read-only role sees the invoice without Mark as paid, Send, Refund, Void or New link', async () => {
     mockApi({
       'GET /invoice-payments/status': () => ok(status),
-      [`GET ${DETAIL}`]: () => ok({ data: invoiceDetail({}, [cardPayment(), cardPayment({ documentId: 'pay-manual', kind: 'manual', method: 'check', reference: 'CHK-1', paymentIntentId: null, dashboardUrl: null, refundable: 0 })]) }),
+      [`GET ${DETAIL}`]: () => ok({ data: invoiceDetail({}, [cardPayment(), cardPayment({ documentId: 'pay-manual', kind: 'manual', method: 'check', reference: 'CHK-1', providerPaymentId: null, dashboardUrl: null, refundable: 0 })]) }),
     });
     renderPage(<App />, { path: '/invoices/inv-1', permissions: ['payments.read'] });
     await screen.findByRole('heading', { name: 'Invoice INV-1042' });

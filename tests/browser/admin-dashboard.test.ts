@@ -73,7 +73,7 @@ describe('dashboard', () => {
     await invoice('usdLate', { currency: 'USD', amount: 100000, due: day(-10), name: '=HYPERLINK("http://evil.test","Ada")' });
     const card = await invoice('usdCard', { currency: 'USD', amount: 25000, due: day(20), name: 'Grace Hopper' });
     const pi = await env.app.http().post(`/api/invoice-payments/invoices/${card.documentId}/payment-intent`).send({ token: card.token });
-    await payWith(env, pi.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, pi.body.data.providerPaymentId, 'pm_card_visa');
     await eventually(() => readInvoice(env, card.documentId), (i) => i.balanceDue === 0);
     const jpy = await invoice('jpy', { currency: 'JPY', amount: 15000, due: day(-3), name: 'Tanaka Kogyo' });
     await manual(jpy.documentId, 5000);

@@ -33,7 +33,7 @@ const data: {
 async function cardPaidInvoice(amount: number) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'Design work', quantity: 1, unitAmount: amount }], billingName: 'Grace Hopper', billingEmail: `grace${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  const piId = res.body.data.paymentIntentId as string;
+  const piId = res.body.data.providerPaymentId as string;
   await payWith(env, piId, 'pm_card_visa');
   return { ...inv, piId };
 }
@@ -46,12 +46,12 @@ async function cardPaidInvoice(amount: number) {
 async function cardPaidAfterDecline(amount: number) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'Annual maintenance', quantity: 1, unitAmount: amount }], billingName: 'Katherine Johnson', billingEmail: `katherine${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  const piId = res.body.data.paymentIntentId as string;
+  const piId = res.body.data.providerPaymentId as string;
   const byInvoice = { where: { invoice: { documentId: inv.documentId } } };
   await payWith(env, piId, 'pm_card_chargeDeclined');
   await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => typeof p?.failureMessage === 'string', 10000, 'the decline to be recorded');
   await payWith(env, piId, 'pm_card_visa');
-  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => p?.status === 'succeeded' && p?.stripeFee != null, 10000, 'the payment and its Stripe fee to be stored');
+  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => p?.status === 'succeeded' && p?.providerFee != null, 10000, 'the payment and its Stripe fee to be stored');
   const pi = await env.stripe.paymentIntents.retrieve(piId);
   return { documentId: inv.documentId, number: inv.row.number as string, chargeId: pi.latest_charge as string, token: inv.token };
 }
@@ -66,7 +66,7 @@ async function deadLetteredEvent() {
   if (!evt) throw new Error('no payment_intent.succeeded event');
   await env.standin.control.deliverEvent(evt.id as string);
   const row = await eventually(
-    () => env.app.strapi.db.query(EVENT).findOne({ where: { stripeEventId: evt.id } }),
+    () => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId: evt.id } }),
     (r) => r?.status === 'dead_lettered',
     15000,
   );

@@ -65,7 +65,7 @@ describe('paying in the drawer', () => {
     expect(row).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: 182750 });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ status: 'succeeded', amount: 182750 });
-    expect((await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId)).receipt_email).toBe('ada-full@example.test');
+    expect((await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId)).receipt_email).toBe('ada-full@example.test');
 
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
@@ -198,7 +198,7 @@ describe('amounts', () => {
     expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 182750, balanceDue: 0 });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ amount: 182750, fee });
-    expect((await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId)).amount).toBe(182750 + fee);
+    expect((await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId)).amount).toBe(182750 + fee);
     expectCleanRun(watch);
   });
 
@@ -211,7 +211,7 @@ describe('amounts', () => {
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
     expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 4500, balanceDue: 0, currency: 'JPY' });
     const [payment] = await paymentsOf(inv.documentId);
-    const pi = await pb.env.stripe.paymentIntents.retrieve(payment.paymentIntentId);
+    const pi = await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId);
     expect({ amount: pi.amount, currency: pi.currency }).toEqual({ amount: 4500, currency: 'jpy' });
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
@@ -253,7 +253,7 @@ describe('keyboard, screen readers and small screens', () => {
     await page.getByRole('button', { name: 'Close payment' }).click();
     await drawer.waitFor({ state: 'hidden' });
     const after = await paymentsOf(inv.documentId);
-    expect(after.map((p: { paymentIntentId: string; status: string }) => [p.paymentIntentId, p.status])).toEqual(before.map((p: { paymentIntentId: string; status: string }) => [p.paymentIntentId, p.status]));
+    expect(after.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status])).toEqual(before.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status]));
     expect(after).toHaveLength(1);
     expectCleanRun(watch);
   });
@@ -283,7 +283,7 @@ describe('keyboard, screen readers and small screens', () => {
     const inv = await payableInvoice(pb.env, { currency: 'MXN', lineItems: [{ description: 'Consulting', quantity: 1, unitAmount: 50000 }] });
     // The client chose OXXO earlier: Stripe is waiting for the voucher to be paid at a store.
     const first = await pb.env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    const pi = first.body.data.paymentIntentId as string;
+    const pi = first.body.data.providerPaymentId as string;
     await pb.env.stripe.paymentIntents.confirm(pi, { payment_method: 'pm_oxxo', return_url: 'http://localhost/return' });
 
     const { page, watch } = await pb.open(payUrl(inv.token));
@@ -298,7 +298,7 @@ describe('keyboard, screen readers and small screens', () => {
     await screenshot(page, 'pay', 'voucher-next-step');
     expect((await pb.env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
     const rows = await paymentsOf(inv.documentId);
-    expect(rows.map((r: { paymentIntentId: string }) => r.paymentIntentId)).toEqual([pi]);
+    expect(rows.map((r: { providerPaymentId: string }) => r.providerPaymentId)).toEqual([pi]);
     expectCleanRun(watch);
   });
 });

@@ -84,7 +84,7 @@ it('SIGKILL while settling (after the burst): events being processed are reclaim
   const results = await inPool(events, 16, (e) => deliver(app.url, e));
   expect(results.filter((r) => r.status !== 200)).toEqual([]);
   const ids = events.map((e) => e.id);
-  const ours = `stripe_event_id IN (${ids.map(() => '?').join(', ')})`;
+  const ours = `provider_event_id IN (${ids.map(() => '?').join(', ')})`;
   // Settlement runs at full concurrency once the burst is over: kill it a third of the way in.
   await waitFor(() => cluster.db.count(TABLES.events, `${ours} AND status = 'processed'`, ids), (n) => n >= N / 3, 60_000, 'settlement under way');
   await app.kill();

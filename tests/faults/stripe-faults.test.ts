@@ -48,8 +48,8 @@ const requestIntent = (inv: SeededInvoice) => post(`/api/invoice-payments/invoic
 const intentsFor = (inv: SeededInvoice) => stripe.paymentIntents.search({ query: `metadata['invoice_payments_invoice']:'${inv.documentId}'` }).then((r) => r.data);
 const callsTo = (method: string, path: string, since: number) => cluster.stripeCalls.slice(since).filter((c) => c.method === method && c.path === path);
 const ledgerRows = (inv: SeededInvoice) =>
-  cluster.db.query<{ payment_intent_id: string; status: string; document_id: string }>(
-    `SELECT p.payment_intent_id, p.status, p.document_id FROM ${TABLES.payments} p JOIN ${TABLES.paymentInvoice} l ON l.payment_id = p.id JOIN ${TABLES.invoices} i ON i.id = l.invoice_id WHERE i.document_id = ?`,
+  cluster.db.query<{ provider_payment_id: string; status: string; document_id: string }>(
+    `SELECT p.provider_payment_id, p.status, p.document_id FROM ${TABLES.payments} p JOIN ${TABLES.paymentInvoice} l ON l.payment_id = p.id JOIN ${TABLES.invoices} i ON i.id = l.invoice_id WHERE i.document_id = ?`,
     [inv.documentId],
   );
 const clean = (text: string) => expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|sk_test_|whsec_|Stripe-Should-Retry|api_error/);
@@ -76,8 +76,8 @@ describe('creating the PaymentIntent', () => {
     expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(keys);
     expect(creates.every((c) => /^ip-pi-/.test(c.idempotencyKey ?? ''))).toBe(true);
     const intents = await intentsFor(inv);
-    expect(intents.map((i) => i.id)).toEqual([res.body.data!.paymentIntentId]);
-    expect((await ledgerRows(inv)).map((r) => r.payment_intent_id)).toEqual([res.body.data!.paymentIntentId]);
+    expect(intents.map((i) => i.id)).toEqual([res.body.data!.providerPaymentId]);
+    expect((await ledgerRows(inv)).map((r) => r.provider_payment_id)).toEqual([res.body.data!.providerPaymentId]);
     await pastHang(fault);
   });
 
@@ -100,8 +100,8 @@ describe('creating the PaymentIntent', () => {
     const retry = await requestIntent(inv);
     expect(retry.status).toBe(200);
     const intents = await intentsFor(inv);
-    expect(intents.map((i) => i.id)).toEqual([retry.body.data!.paymentIntentId]);
-    expect((await ledgerRows(inv)).map((r) => r.payment_intent_id)).toEqual([retry.body.data!.paymentIntentId]);
+    expect(intents.map((i) => i.id)).toEqual([retry.body.data!.providerPaymentId]);
+    expect((await ledgerRows(inv)).map((r) => r.provider_payment_id)).toEqual([retry.body.data!.providerPaymentId]);
   });
 });
 
@@ -110,9 +110,9 @@ describe('refunds', () => {
   async function paidPayment(amount = 120_000) {
     const inv = await invoice(amount);
     const intent = await requestIntent(inv);
-    const piId = intent.body.data!.paymentIntentId as string;
+    const piId = intent.body.data!.providerPaymentId as string;
     await stripe.paymentIntents.confirm(piId, { payment_method: 'pm_card_visa', return_url: 'http://localhost/return' });
-    const confirmed = await post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`, { token: inv.token, paymentIntentId: piId });
+    const confirmed = await post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`, { token: inv.token, providerPaymentId: piId });
     expect(confirmed.body.data).toMatchObject({ paymentStatus: 'succeeded' });
     const [row] = await ledgerRows(inv);
     return { inv, piId, paymentDocumentId: row!.document_id };
@@ -120,8 +120,8 @@ describe('refunds', () => {
   const refund = (paymentDocumentId: string, body: Record<string, unknown>) => post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster.auth);
   const stripeRefunds = (piId: string) => stripe.refunds.list({ payment_intent: piId, limit: 100 }).then((r) => r.data);
   const localRefunds = (piId: string) =>
-    cluster.db.query<{ stripe_refund_id: string; amount: number; requested_by: string }>(
-      `SELECT r.stripe_refund_id, r.amount, r.requested_by FROM ${TABLES.refunds} r JOIN invoice_payments_refunds_payment_lnk l ON l.refund_id = r.id JOIN ${TABLES.payments} p ON p.id = l.payment_id WHERE p.payment_intent_id = ?`,
+    cluster.db.query<{ provider_refund_id: string; amount: number; requested_by: string }>(
+      `SELECT r.provider_refund_id, r.amount, r.requested_by FROM ${TABLES.refunds} r JOIN invoice_payments_refunds_payment_lnk l ON l.refund_id = r.id JOIN ${TABLES.payments} p ON p.id = l.payment_id WHERE p.provider_payment_id = ?`,
       [piId],
     );
 

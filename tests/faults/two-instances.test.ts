@@ -57,7 +57,7 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
   // read from Stripe exactly once across both instances (a second processing would re-read it).
   const [{ max }] = await cluster.db.query<{ max: number }>(`SELECT MAX(attempts)::int AS max FROM ${TABLES.events}`);
   if (max !== 1) {
-    console.log(await cluster.db.query(`SELECT stripe_event_id, status, attempts, last_error, created_at, processed_at, updated_at FROM ${TABLES.events} WHERE attempts > 1`));
+    console.log(await cluster.db.query(`SELECT provider_event_id, status, attempts, last_error, created_at, processed_at, updated_at FROM ${TABLES.events} WHERE attempts > 1`));
     console.log(cluster.instances.map((p) => p.logs.filter((l) => !/internal migration|discard-drafts/.test(l)).slice(-30)));
   }
   expect(max).toBe(1);
@@ -94,7 +94,7 @@ it('transient Stripe failures while settling: the workers on both instances retr
   await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 120_000, 'every event processed after retries');
   cluster.standin.control.clearFaults();
 
-  const ours = `stripe_event_id IN (${events.map(() => '?').join(', ')})`;
+  const ours = `provider_event_id IN (${events.map(() => '?').join(', ')})`;
   const ids = events.map((e) => e.id);
   const retried = await cluster.db.count(TABLES.events, `${ours} AND attempts > 1`, ids);
   expect(retried).toBeGreaterThan(0);

@@ -102,7 +102,7 @@ describe('voiding through the Content Manager (state: void) keeps the plugin Voi
     const inv = await payableInvoice(env);
     const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: inv.documentId } });
     await env.app.strapi.db.query(PAYMENT).create({
-      data: { invoice: row.id, kind: 'card', provider: 'stripe', status: 'processing', amount: row.total, currency: row.currency, paymentIntentId: 'pi_attack_processing' },
+      data: { invoice: row.id, kind: 'card', provider: 'stripe', status: 'processing', amount: row.total, currency: row.currency, providerPaymentId: 'pi_attack_processing' },
     });
     // The plugin's own Void action says no (money on its way)...
     const own = await env.app.http().post(`/invoice-payments/invoices/${inv.documentId}/void`).set(root.auth).send({ reason: 'client cancelled' });

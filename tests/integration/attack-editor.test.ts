@@ -262,11 +262,11 @@ describe('edits and voids while money is moving', () => {
     expect(intent.status).toBe(200);
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     expect((await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '80') })).status).toBe(200);
-    expect((await env.stripe.paymentIntents.retrieve(intent.body.data.paymentIntentId)).status).toBe('canceled');
-    await expect(payWith(env, intent.body.data.paymentIntentId, 'pm_card_visa')).rejects.toThrow(/canceled/);
+    expect((await env.stripe.paymentIntents.retrieve(intent.body.data.providerPaymentId)).status).toBe('canceled');
+    await expect(payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/canceled/);
     const fresh = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
     expect(fresh.status).toBe(200);
-    expect((await env.stripe.paymentIntents.retrieve(fresh.body.data.paymentIntentId)).amount).toBe(8000);
+    expect((await env.stripe.paymentIntents.retrieve(fresh.body.data.providerPaymentId)).amount).toBe(8000);
   });
 
   it('race: an edit of the total at the same moment a client opens the pay form leaves no open intent for the old amount', async () => {
@@ -281,7 +281,7 @@ describe('edits and voids while money is moving', () => {
       expect(edit.status).toBe(200);
       await waitForIdle(env.app.strapi, 10_000, env.standin);
       if (intent.status !== 200) continue;
-      const pi = await env.stripe.paymentIntents.retrieve(intent.body.data.paymentIntentId);
+      const pi = await env.stripe.paymentIntents.retrieve(intent.body.data.providerPaymentId);
       if (pi.status !== 'canceled' && pi.amount !== 6000) stale.push(`${pi.id} ${pi.status} ${pi.amount}`);
     }
     expect(stale).toEqual([]);
@@ -290,8 +290,8 @@ describe('edits and voids while money is moving', () => {
   it('fixed: the total cannot be lowered below a voucher the client may still pay (money on its way)', async () => {
     const inv = await payableInvoice(env, { currency: 'MXN', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100000 }] });
     const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, intent.body.data.paymentIntentId, 'pm_oxxo');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { paymentIntentId: intent.body.data.paymentIntentId } }), (p) => p?.status === 'requires_action');
+    await payWith(env, intent.body.data.providerPaymentId, 'pm_oxxo');
+    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'requires_action');
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     const res = await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '500') });
     // Void refuses in this situation ("still on its way"); lowering the total must too, or the voucher overpays.
@@ -303,13 +303,13 @@ describe('edits and voids while money is moving', () => {
   it('fixed: the total cannot be lowered below a bank debit Stripe is processing', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, intent.body.data.paymentIntentId, 'pm_usBankAccount_success');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { paymentIntentId: intent.body.data.paymentIntentId } }), (p) => p?.status === 'processing');
+    await payWith(env, intent.body.data.providerPaymentId, 'pm_usBankAccount_success');
+    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'processing');
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     const res = await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '40') });
     const accepted = res.status === 200;
     // What follows if it is accepted: the debit lands and the client has overpaid an invoice the admin just lowered.
-    env.standin.control.settleDelayed(intent.body.data.paymentIntentId, 'succeed');
+    env.standin.control.settleDelayed(intent.body.data.providerPaymentId, 'succeed');
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     const after = await readInvoice(env, inv.documentId);
     // As reviewed: accepted, the debit of $100 lands on a $40 invoice and $60 is refunded (fees lost), or flagged overpaid.
@@ -329,8 +329,8 @@ describe('edits and voids while money is moving', () => {
   it('held: void is refused while a bank debit is processing', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, intent.body.data.paymentIntentId, 'pm_usBankAccount_success');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { paymentIntentId: intent.body.data.paymentIntentId } }), (p) => p?.status === 'processing');
+    await payWith(env, intent.body.data.providerPaymentId, 'pm_usBankAccount_success');
+    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'processing');
     const res = await api('post', `/invoices/${inv.documentId}/void`, { reason: 'Client cancelled' });
     expect(res.status).toBe(409);
     expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent' });

@@ -1,6 +1,7 @@
-import { bootStrapi, type TestStrapi } from '../support/strapi';
+import type { TestStrapi } from '../support/strapi';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createInvoice, INVOICE_UID } from '../support/invoices';
+import { bootAfterUpgrade, restart } from '../support/migrations';
 
 /**
  * Review of the status → state migration: a database where both columns exist (a half-finished
@@ -15,15 +16,13 @@ const created: Record<string, string> = {};
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const first = await bootStrapi({ db });
-  for (const state of states) created[state] = (await createInvoice(first.strapi, { state })).documentId as string;
-  const knex = first.strapi.db.connection;
-  // The old column with the real states, and a `state` column that a schema sync added empty.
-  await knex.schema.alterTable(TABLE, (t) => t.string('status'));
-  for (const state of states) await knex(TABLE).where({ document_id: created[state] }).update({ status: state, state: null });
-  await knex('strapi_migrations_internal').where({ name: MIGRATION }).del();
-  await first.close();
-  app = await bootStrapi({ db });
+  app = await bootAfterUpgrade(db, MIGRATION, async (strapi) => {
+    for (const state of states) created[state] = (await createInvoice(strapi, { state })).documentId as string;
+    const knex = strapi.db.connection;
+    // The old column with the real states, and a `state` column that a schema sync added empty.
+    await knex.schema.alterTable(TABLE, (t) => t.string('status'));
+    for (const state of states) await knex(TABLE).where({ document_id: created[state] }).update({ status: state, state: null });
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -41,9 +40,7 @@ describe('status → state migration, both columns present', () => {
   it('held: re-running the migration on an already migrated database changes nothing', async () => {
     const knex = app!.strapi.db.connection;
     const before = await knex(TABLE).select('document_id', 'state').orderBy('id');
-    await knex('strapi_migrations_internal').where({ name: MIGRATION }).del();
-    await app!.close();
-    app = await bootStrapi({ db });
+    app = await restart(app!, MIGRATION);
     const after = await app.strapi.db.connection(TABLE).select('document_id', 'state').orderBy('id');
     expect(after).toEqual(before);
   });

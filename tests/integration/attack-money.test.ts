@@ -17,7 +17,7 @@ afterAll(async () => {
 const http = () => env.app.http();
 const intent = (id: string, token: string, amount?: unknown) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount !== undefined ? { amount } : {}) });
 const checkout = (id: string, token: string, uiMode: unknown = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
-const confirm = (id: string, token: string, paymentIntentId: unknown) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, paymentIntentId });
+const confirm = (id: string, token: string, providerPaymentId: unknown) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
 const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
 const settings = () => env.app.strapi.plugin('invoice-payments').service('settings');
 
@@ -56,7 +56,7 @@ describe('attack: voiding an invoice', () => {
     await env.app.strapi.documents(INVOICE).update({ documentId, data: { state: 'void' } as never });
     expect((await readInvoice(env, documentId)).state).toBe('void');
     // The client still has the page open and pays.
-    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa').catch(() => null);
+    await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa').catch(() => null);
     await settleAll();
     const stripe = await netAtStripe(documentId);
     const invoice = await readInvoice(env, documentId);
@@ -88,9 +88,9 @@ describe('attack: stale amounts', () => {
     const card = await intent(documentId, token);
     await env.app.strapi.documents(INVOICE).update({ documentId, data: { lineItems: [{ description: 'Work', quantity: 1, unitAmount: 2000 }] } as never });
     expect((await readInvoice(env, documentId)).balanceDue).toBe(2000);
-    const paid = await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa').catch((e) => e);
+    const paid = await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa').catch((e) => e);
     await settleAll();
-    const pi = await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId);
+    const pi = await env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId);
     // Expected: the intent was ended or updated when the balance changed; it must never take 3000.
     expect({ charged: pi.amount_received, status: pi.status }).not.toMatchObject({ charged: 3000 });
     expect(paid).toBeDefined();
@@ -107,7 +107,7 @@ describe('attack: stale amounts', () => {
       const second = await intent(documentId, token, 5155);
       expect(second.status).toBe(200);
       expect(second.body.data).toMatchObject({ portion: 5155, fee: 0, amount: 5155 });
-      await payWith(env, second.body.data.paymentIntentId, 'pm_card_visa');
+      await payWith(env, second.body.data.providerPaymentId, 'pm_card_visa');
       await settleAll();
       const invoice = await readInvoice(env, documentId);
       // Told: 51.55 paid towards the invoice, no fee. Expected balance: 10000 - 5155.
@@ -137,7 +137,7 @@ describe('attack: many tabs at once', () => {
     // A malicious client pays every attempt it was ever given.
     for (const r of results) {
       if (r.status !== 200) continue;
-      if (r.body.data.paymentIntentId) await payWith(env, r.body.data.paymentIntentId, 'pm_card_visa').catch(() => null);
+      if (r.body.data.providerPaymentId) await payWith(env, r.body.data.providerPaymentId, 'pm_card_visa').catch(() => null);
       if (r.body.data.checkoutSessionId) {
         try {
           env.standin.control.completeCheckout(r.body.data.checkoutSessionId);
@@ -181,7 +181,7 @@ describe('attack: idempotency after faults', () => {
     const pis = (await netAtStripe(documentId)).intents;
     expect(pis).toHaveLength(1);
     expect([res.status, again.status]).toEqual([200, 200]);
-    expect(again.body.data.paymentIntentId).toBe(pis[0]!.id);
+    expect(again.body.data.providerPaymentId).toBe(pis[0]!.id);
   });
 
   it('IDEM-2 a 500 after Stripe created the Checkout session creates exactly one session', async () => {
@@ -205,12 +205,12 @@ describe('attack: idempotency after faults', () => {
     env.standin.control.clearFaults();
     const c = await intent(documentId, token, 10000);
     expect(c.status).toBe(200);
-    expect((await env.stripe.paymentIntents.retrieve(c.body.data.paymentIntentId)).amount).toBe(10000);
-    expect((await env.stripe.paymentIntents.retrieve(a.body.data.paymentIntentId)).status).toBe('canceled');
+    expect((await env.stripe.paymentIntents.retrieve(c.body.data.providerPaymentId)).amount).toBe(10000);
+    expect((await env.stripe.paymentIntents.retrieve(a.body.data.providerPaymentId)).status).toBe('canceled');
     const d = await intent(documentId, token, 30000);
-    expect((await env.stripe.paymentIntents.retrieve(d.body.data.paymentIntentId)).amount).toBe(30000);
+    expect((await env.stripe.paymentIntents.retrieve(d.body.data.providerPaymentId)).amount).toBe(30000);
     const live = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId && p.status !== 'canceled');
-    expect(live.map((p) => p.id)).toEqual([d.body.data.paymentIntentId]);
+    expect(live.map((p) => p.id)).toEqual([d.body.data.providerPaymentId]);
   });
 });
 
@@ -220,15 +220,15 @@ describe('attack: overpayment refunds', () => {
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
     const other = await intentMadeElsewhere(env, documentId);
-    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa');
     await payWith(env, other.id, 'pm_card_visa');
     env.standin.control.setDelivery({ paused: false });
-    const events = env.standin.control.events().filter((e) => JSON.stringify(e).includes(card.body.data.paymentIntentId) || JSON.stringify(e).includes(other.id));
+    const events = env.standin.control.events().filter((e) => JSON.stringify(e).includes(card.body.data.providerPaymentId) || JSON.stringify(e).includes(other.id));
     await Promise.all([
       env.standin.control.flush(),
       ...events.map((e) => env.standin.control.deliverEvent(e.id as string)),
       http().post(`/invoice-payments/invoices/${documentId}/resync`).set(env.admin.auth),
-      confirm(documentId, token, card.body.data.paymentIntentId),
+      confirm(documentId, token, card.body.data.providerPaymentId),
       http().post(`/invoice-payments/invoices/${documentId}/resync`).set(env.admin.auth),
     ]);
     await settleAll();
@@ -245,7 +245,7 @@ describe('attack: overpayment refunds', () => {
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
     const dash = await intentMadeElsewhere(env, documentId);
-    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa');
     await payWith(env, dash.id, 'pm_card_visa');
     env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', timeoutMs: 4000, times: 1 });
     const before = env.standin.control.stats().requests['POST /v1/refunds'] ?? 0;
@@ -268,13 +268,13 @@ describe('attack: requires_action', () => {
   it('3DS-1 a second, fresh authentication on an intent that failed 3-D Secure long ago is cancelled by a reload', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
-    const pi = card.body.data.paymentIntentId;
+    const pi = card.body.data.providerPaymentId;
     await payWith(env, pi, 'pm_card_authenticationRequired');
     await confirm(documentId, token, pi);
     env.standin.control.authenticate(pi, 'fail');
     await settleAll();
     // The client came back after lunch: the first authentication started 11 minutes ago.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
     // Now it tries again, and its bank asks to authenticate (seconds ago).
     await payWith(env, pi, 'pm_card_authenticationRequired');
     await settleAll();
@@ -282,7 +282,7 @@ describe('attack: requires_action', () => {
     // The page reloads (or a second tab opens) asking for the same payment.
     const again = await intent(documentId, token);
     expect(again.status).toBe(200);
-    expect(again.body.data.paymentIntentId).toBe(pi);
+    expect(again.body.data.providerPaymentId).toBe(pi);
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
   });
 });
@@ -319,10 +319,10 @@ describe('attack: bad input', () => {
     const a = await payableInvoice(env, oneLine(3000));
     const b = await payableInvoice(env, oneLine(3000));
     const ia = await intent(a.documentId, a.token);
-    await payWith(env, ia.body.data.paymentIntentId, 'pm_card_visa');
-    const res = await confirm(b.documentId, b.token, ia.body.data.paymentIntentId);
+    await payWith(env, ia.body.data.providerPaymentId, 'pm_card_visa');
+    const res = await confirm(b.documentId, b.token, ia.body.data.providerPaymentId);
     expect(res.status).toBe(404);
-    const res2 = await confirm(b.documentId, a.token, ia.body.data.paymentIntentId);
+    const res2 = await confirm(b.documentId, a.token, ia.body.data.providerPaymentId);
     expect(res2.status).toBe(404);
     expect((await readInvoice(env, b.documentId)).balanceDue).toBe(3000);
   });

@@ -15,7 +15,7 @@ afterAll(async () => {
 const http = () => env.app.http();
 const intent = (id: string, token: string, amount?: number) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount ? { amount } : {}) });
 const checkout = (id: string, token: string, uiMode: 'hosted' | 'embedded' = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
-const confirm = (id: string, token: string, paymentIntentId: string) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, paymentIntentId });
+const confirm = (id: string, token: string, providerPaymentId: string) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
 const ours = async (documentId: string) => (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
 const sessionsOf = async (documentId: string) => (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
 const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
@@ -49,11 +49,11 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     const card = await intent(documentId, token);
     const session = await checkout(documentId, token);
     expect(session.status).toBe(200);
-    expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
+    expect((await env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId)).status).toBe('canceled');
     env.standin.control.completeCheckout(session.body.data.checkoutSessionId);
     const paid = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect(paid.state).toBe('paid');
-    await expect(payWith(env, card.body.data.paymentIntentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
+    await expect(payWith(env, card.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
     await env.standin.control.idle();
     const after = await readInvoice(env, documentId);
     expect([after.amountPaid, after.balanceDue]).toEqual([3000, 0]);
@@ -69,7 +69,7 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, other.id, 'pm_card_visa');
     await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
-    const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId), (p) => p.status === 'canceled');
+    const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId), (p) => p.status === 'canceled');
     expect(ended.status).toBe('canceled');
   });
 });
@@ -79,7 +79,7 @@ describe('overpayment: money that still arrives twice is refunded, or flagged', 
     env.standin.control.setDelivery({ paused: true });
     const card = await intent(documentId, token);
     const other = await intentMadeElsewhere(env, documentId);
-    await payWith(env, card.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa');
     await payWith(env, other.id, 'pm_card_visa');
     env.standin.control.setDelivery({ paused: false });
     await env.standin.control.flush();
@@ -120,8 +120,8 @@ describe('defect 2: the amount charged is the amount shown', () => {
     for (const amount of [30000, 10000, 30000, 10000]) {
       const res = await intent(documentId, token, amount);
       expect(res.body.data.amount).toBe(amount);
-      expect((await env.stripe.paymentIntents.retrieve(res.body.data.paymentIntentId)).amount).toBe(amount);
-      seen.push(res.body.data.paymentIntentId);
+      expect((await env.stripe.paymentIntents.retrieve(res.body.data.providerPaymentId)).amount).toBe(amount);
+      seen.push(res.body.data.providerPaymentId);
     }
     const last = seen[seen.length - 1]!;
     // A tab still showing an older amount cannot pay it: its intent was cancelled.
@@ -144,8 +144,8 @@ describe('defect 2: the amount charged is the amount shown', () => {
       await settings.update({ feePercentBps: 0 }, { type: 'system' });
       const same = await intent(documentId, token, withFee.body.data.amount);
       expect(same.body.data).toMatchObject({ amount: withFee.body.data.amount, fee: 0, portion: withFee.body.data.amount });
-      expect(same.body.data.paymentIntentId).not.toBe(withFee.body.data.paymentIntentId);
-      await payWith(env, same.body.data.paymentIntentId, 'pm_card_visa');
+      expect(same.body.data.providerPaymentId).not.toBe(withFee.body.data.providerPaymentId);
+      await payWith(env, same.body.data.providerPaymentId, 'pm_card_visa');
       const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
       expect(invoice.balanceDue).toBe(20000 - withFee.body.data.amount);
     } finally {
@@ -165,15 +165,15 @@ describe('independent review: attempts that end, and invoices that go away', () 
     await env.standin.control.flush();
     const again = await intent(documentId, token);
     expect(again.status).toBe(200);
-    expect(again.body.data.paymentIntentId).not.toBe(session.payment_intent);
+    expect(again.body.data.providerPaymentId).not.toBe(session.payment_intent);
   });
 
   it('voiding an invoice also ends a voucher under way (nothing is owed any more)', async () => {
     const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
     const card = await intent(documentId, token);
-    await payWith(env, card.body.data.paymentIntentId, 'pm_oxxo');
+    await payWith(env, card.body.data.providerPaymentId, 'pm_oxxo');
     await env.app.strapi.documents(INVOICE).update({ documentId, data: { state: 'void' } as never });
-    expect((await env.stripe.paymentIntents.retrieve(card.body.data.paymentIntentId)).status).toBe('canceled');
+    expect((await env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId)).status).toBe('canceled');
   });
 
   it('an invoice with payments or attempts cannot be deleted (money could still arrive for it); one without can', async () => {
@@ -191,7 +191,7 @@ describe('defect 4: requires_action is not "abandoned 3-D Secure"', () => {
   it('a fresh card authentication is handed back, not cancelled; other ways to pay wait; once abandoned it is ended', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
-    const pi = card.body.data.paymentIntentId;
+    const pi = card.body.data.providerPaymentId;
     await payWith(env, pi, 'pm_card_authenticationRequired');
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
 
@@ -200,7 +200,7 @@ describe('defect 4: requires_action is not "abandoned 3-D Secure"', () => {
     expect(confirmed.body.data.nextAction).toMatchObject({ kind: 'authentication' });
 
     const again = await intent(documentId, token);
-    expect(again.body.data.paymentIntentId).toBe(pi);
+    expect(again.body.data.providerPaymentId).toBe(pi);
     expect(again.body.data.status).toBe('requires_action');
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
 
@@ -209,7 +209,7 @@ describe('defect 4: requires_action is not "abandoned 3-D Secure"', () => {
     expect(other.body.error.message).toMatch(/waiting for you to confirm it/);
 
     // Ten minutes later (the default "abandoned" time) it may be ended.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
     const later = await checkout(documentId, token);
     expect(later.status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('canceled');
@@ -233,7 +233,7 @@ describe('defect 8: a slow Stripe call never holds the database', () => {
     };
     const page = await timed(() => http().get(`/invoice-payments/pay/${other.token}`));
     const list = await timed(() => http().get('/invoice-payments/invoices').set(env.admin.auth));
-    const pay = await timed(() => payWith(env, prepared.body.data.paymentIntentId, 'pm_card_visa').then(() => env.standin.control.flush()).then(() => ({ status: 200 })));
+    const pay = await timed(() => payWith(env, prepared.body.data.providerPaymentId, 'pm_card_visa').then(() => env.standin.control.flush()).then(() => ({ status: 200 })));
     const settled = await eventually(() => readInvoice(env, paidMeanwhile.documentId), (i) => i.state === 'paid', 3000);
     expect(page).toMatchObject({ status: 200 });
     expect(list).toMatchObject({ status: 200 });
@@ -260,7 +260,7 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
   it('an OXXO voucher waiting to be paid is handed back with its next step; other amounts and Checkout wait; paying it settles the invoice', async () => {
     const { documentId, token } = await payableInvoice(env, { currency: 'MXN', ...oneLine(50000) });
     const card = await intent(documentId, token);
-    const pi = card.body.data.paymentIntentId;
+    const pi = card.body.data.providerPaymentId;
     await payWith(env, pi, 'pm_oxxo');
     expect((await env.stripe.paymentIntents.retrieve(pi)).next_action?.type).toBe('oxxo_display_details');
 
@@ -269,9 +269,9 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
     expect(confirmed.body.data.nextAction.url).toMatch(/^https:\/\//);
 
     // Weeks later (far past the card-confirmation time), still not cancelled.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { paymentIntentId: pi }, data: { actionSince: new Date(Date.now() - 30 * 24 * 3600_000) } });
+    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 30 * 24 * 3600_000) } });
     const again = await intent(documentId, token);
-    expect(again.body.data).toMatchObject({ paymentIntentId: pi, status: 'requires_action', nextAction: { kind: 'voucher' } });
+    expect(again.body.data).toMatchObject({ providerPaymentId: pi, status: 'requires_action', nextAction: { kind: 'voucher' } });
     const partial = await intent(documentId, token, 20000);
     expect(partial.status).toBe(409);
     expect(partial.body.error.message).toMatch(/by a voucher is already under way/);
@@ -286,7 +286,7 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
   it('ACH microdeposits: the client is told to verify the bank account, and the attempt stays live', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
-    const pi = card.body.data.paymentIntentId;
+    const pi = card.body.data.providerPaymentId;
     await payWith(env, pi, 'pm_usBankAccount_microdeposits');
     const confirmed = await confirm(documentId, token, pi);
     expect(confirmed.body.data).toMatchObject({ paymentStatus: 'requires_action', nextAction: { kind: 'verify_microdeposits', providerType: 'verify_with_microdeposits' } });

@@ -52,7 +52,7 @@ beforeAll(async () => {
   author = await adminSessionWithRole(env.app.strapi, 'strapi-author');
   const p = await payableInvoice(env, { lineItems: [{ description: 'Audit', quantity: 1, unitAmount: 50000 }] });
   const intent = await env.app.http().post(`/api/invoice-payments/invoices/${p.documentId}/payment-intent`).send({ token: p.token });
-  await payWith(env, intent.body.data.paymentIntentId, 'pm_card_visa');
+  await payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa');
   await eventually(() => readInvoice(env, p.documentId), (i) => i[stateField()] === 'paid');
   const [payment] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId: p.documentId } } });
   paid = { documentId: p.documentId, token: p.token, paymentDocumentId: payment.documentId };

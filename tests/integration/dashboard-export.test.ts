@@ -73,7 +73,7 @@ beforeAll(async () => {
   // business: the expectations read the invoice's state back).
   const card = await remember('usdCard', invoice({ currency: 'USD', amount: 25000, due: nextMonth, name: '+Mallory' }));
   const pi = await env.app.http().post(`/api/invoice-payments/invoices/${card.documentId}/payment-intent`).send({ token: card.token });
-  await payWith(env, pi.body.data.paymentIntentId, 'pm_card_visa');
+  await payWith(env, pi.body.data.providerPaymentId, 'pm_card_visa');
   await eventually(() => readInvoice(env, card.documentId), (i) => i.state === 'paid');
   const [cardPayment] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId: card.documentId } } });
   const refund = await post(`/payments/${cardPayment.documentId}/refunds`, { amount: 5000, idempotencyKey: 'dash-refund-1' });

@@ -36,7 +36,7 @@ async function settled(disputeId: string) {
   const ids = env.standin.control.events().filter((e) => (e.data as { object: { id: string } }).object.id === disputeId).map((e) => e.id as string);
   expect(ids.length).toBeGreaterThan(0);
   await waitFor(
-    () => env.app.strapi.db.query(EVENT).findMany({ where: { stripeEventId: { $in: ids } } }),
+    () => env.app.strapi.db.query(EVENT).findMany({ where: { providerEventId: { $in: ids } } }),
     (rows: Array<{ status: string }>) => rows.length === ids.length && rows.every((r) => r.status === 'processed' || r.status === 'ignored'),
     `the events of ${disputeId} to be processed`,
   );
@@ -46,7 +46,7 @@ async function paidByCard(amount = 10000) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `d${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   expect(res.status).toBe(200);
-  await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
+  await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
   const invoice = await waitFor(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid', 'the invoice to be paid');
   await waitFor(() => paymentOf(inv.documentId), (p) => Boolean(p?.chargeId && p?.notifiedAt), 'the payment to be settled');
   return { documentId: inv.documentId, number: invoice.number as string, payment: await paymentOf(inv.documentId) };

@@ -20,7 +20,7 @@ afterAll(async () => {
 async function pay(email: string) {
   const inv = await payableInvoice(env, { billingEmail: email });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  await payWith(env, res.body.data.paymentIntentId as string, 'pm_card_visa');
+  await payWith(env, res.body.data.providerPaymentId as string, 'pm_card_visa');
   await eventually(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid');
   return inv;
 }
@@ -85,7 +85,7 @@ it('a payment with no billing address: the outbox row is closed as skipped, neve
   const inv = await payableInvoice(env);
   await env.app.strapi.db.query('plugin::invoice-payments.invoice').update({ where: { documentId: inv.documentId }, data: { billingEmail: null } });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  await payWith(env, res.body.data.paymentIntentId as string, 'pm_card_visa');
+  await payWith(env, res.body.data.providerPaymentId as string, 'pm_card_visa');
   await eventually(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid');
   const payment = await env.app.strapi.db.query('plugin::invoice-payments.payment').findOne({ where: { invoice: { documentId: inv.documentId } } });
   const notices = await eventually(() => env.app.strapi.db.query(NOTICE).findMany({ where: { paymentId: payment.id } }), (n) => n.length === 1 && n[0].status !== 'due');

@@ -18,7 +18,7 @@ describe('fee passthrough', () => {
     const res = await intent(documentId, { token });
     // ceil((10000 + 30) / 0.971) = 10330 → fee 330
     expect(res.body.data).toMatchObject({ portion: 10000, fee: 330, amount: 10330, amountFormatted: '$103.30', feeFormatted: '$3.30' });
-    await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect(inv).toMatchObject({ amountPaid: 10000, balanceDue: 0 });
     const [p] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } });
@@ -32,7 +32,7 @@ describe('fee passthrough', () => {
     await settings().update({ refundFeePolicy: policy }, { type: 'system' });
     const { documentId, token } = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const res = await intent(documentId, { token });
-    await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
     await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     const [p] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } });
     const refund = await env.app.http().post(`/invoice-payments/payments/${p.documentId}/refunds`).set(env.admin.auth).send({});
@@ -54,13 +54,13 @@ describe('partial payments', () => {
     const { documentId, token } = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const part = await intent(documentId, { token, amount: 4000 });
     expect(part.body.data.amount).toBe(4000);
-    await payWith(env, part.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, part.body.data.providerPaymentId, 'pm_card_visa');
     const after = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'partially_paid');
     expect(after).toMatchObject({ state: 'partially_paid', balanceDue: 6000 });
     const rest = await intent(documentId, { token });
     expect(rest.body.data.amount).toBe(6000);
-    expect(rest.body.data.paymentIntentId).not.toBe(part.body.data.paymentIntentId);
-    await payWith(env, rest.body.data.paymentIntentId, 'pm_card_visa');
+    expect(rest.body.data.providerPaymentId).not.toBe(part.body.data.providerPaymentId);
+    await payWith(env, rest.body.data.providerPaymentId, 'pm_card_visa');
     expect((await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid')).balanceDue).toBe(0);
   });
 

@@ -40,7 +40,7 @@ async function cardPaid(amount = 10000, declineFirst = false) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `c${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   expect(res.status).toBe(200);
-  const piId = res.body.data.paymentIntentId as string;
+  const piId = res.body.data.providerPaymentId as string;
   if (declineFirst) {
     await payWith(env, piId, 'pm_card_chargeDeclined');
     await waitFor(() => paymentsOf(inv.documentId), (rows) => rows[0]?.failureMessage != null, 'the decline to be recorded');
@@ -60,21 +60,21 @@ describe('payment history', () => {
     // The stand-in's fee is Stripe's US card price; the plugin reads it, never computes it.
     expect(charge.balance_transaction.fee).toBe(cardFee(182750));
 
-    const row = await waitFor(async () => (await paymentsOf(documentId))[0], (p) => p?.stripeFee != null, 'the fee to be stored');
-    expect(row).toMatchObject({ status: 'succeeded', failureCode: null, failureMessage: null, chargeId: charge.id, stripeFee: cardFee(182750), stripeFeeCurrency: 'USD' });
+    const row = await waitFor(async () => (await paymentsOf(documentId))[0], (p) => p?.providerFee != null, 'the fee to be stored');
+    expect(row).toMatchObject({ status: 'succeeded', failureCode: null, failureMessage: null, chargeId: charge.id, providerFee: cardFee(182750), providerFeeCurrency: 'USD' });
 
     const detail = await adminGet(`/invoices/${documentId}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.data.payments[0]).toMatchObject({ chargeId: charge.id, paymentIntentId: piId, stripeFee: 5330, stripeFeeFormatted: '$53.30', failureMessage: null });
+    expect(detail.body.data.payments[0]).toMatchObject({ chargeId: charge.id, providerPaymentId: piId, providerFee: 5330, providerFeeFormatted: '$53.30', failureMessage: null });
   });
 
   it('a payment that failed keeps its failure message', async () => {
     const inv = await payableInvoice(env, { billingEmail: `f${Date.now()}@example.test` });
     const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, res.body.data.paymentIntentId, 'pm_card_chargeDeclined');
+    await payWith(env, res.body.data.providerPaymentId, 'pm_card_chargeDeclined');
     const [row] = await waitFor(() => paymentsOf(inv.documentId), (rows) => rows[0]?.failureMessage != null, 'the decline');
     expect(row.failureMessage).toMatch(/declined/i);
-    expect(row.stripeFee).toBeNull();
+    expect(row.providerFee).toBeNull();
   });
 });
 

@@ -21,9 +21,9 @@ beforeAll(async () => {
   // A paid invoice, and an open intent on the open one: the fuzzing must change neither.
   paid = await payableInvoice(env);
   const intent = await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/payment-intent`, { json: { token: paid.token } });
-  const piId = JSON.parse(intent.text).data.paymentIntentId as string;
+  const piId = JSON.parse(intent.text).data.providerPaymentId as string;
   await payWith(env, piId, 'pm_card_visa');
-  await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/confirm-payment`, { json: { token: paid.token, paymentIntentId: piId } });
+  await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/confirm-payment`, { json: { token: paid.token, providerPaymentId: piId } });
   await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token: open.token } });
   await waitForIdle(env.app.strapi, 10_000, env.standin);
   baseline = await stateOf(env);
@@ -98,8 +98,8 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
   it('confirm-payment with random PaymentIntent ids, and checkout on a paid invoice, change nothing', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.oneof(hostileString, fc.stringMatching(/^pi_[A-Za-z0-9_]{1,40}$/), anyJson), fc.oneof(hostileString, anyJson), async (paymentIntentId, uiMode) => {
-          const c = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/confirm-payment`, { json: { token: open.token, paymentIntentId } }), 'confirm');
+        fc.asyncProperty(fc.oneof(hostileString, fc.stringMatching(/^pi_[A-Za-z0-9_]{1,40}$/), anyJson), fc.oneof(hostileString, anyJson), async (providerPaymentId, uiMode) => {
+          const c = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/confirm-payment`, { json: { token: open.token, providerPaymentId } }), 'confirm');
           expect([400, 404]).toContain(c.status);
           const k = assertSafe(await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/checkout-session`, { json: { token: paid.token, uiMode } }), 'checkout');
           // A uiMode other than hosted/embedded is refused as bad input first; a valid one finds the invoice paid.

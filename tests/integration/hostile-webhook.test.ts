@@ -126,21 +126,21 @@ describe('counterexamples, replayed on every database', () => {
     const first = await postSigned(body);
     expect(first.status).toBe(200);
     expect(JSON.parse(first.text)).toMatchObject({ received: true, duplicate: false, ignored: expect.stringContaining("The event's type is not what Stripe sends") });
-    const row = await rowOf({ stripeEventId: 'evt_0' });
+    const row = await rowOf({ providerEventId: 'evt_0' });
     expect(row).toMatchObject({ status: 'ignored', type: '\\u0000', attempts: 0 });
     expect(row.ignoredReason).toContain('stored for inspection, not processed');
     expect(row.payload).toMatchObject({ id: 'evt_0', type: '\\u0000' });
     const again = await postSigned(body);
     expect(again.status).toBe(200);
     expect(JSON.parse(again.text)).toMatchObject({ received: true, duplicate: true });
-    expect(await env.app.strapi.db.query(EVENT).count({ where: { stripeEventId: 'evt_0' } })).toBe(1);
+    expect(await env.app.strapi.db.query(EVENT).count({ where: { providerEventId: 'evt_0' } })).toBe(1);
   });
 
   it('NUL in the id: stored under a digest of it, ignored, and recognised when delivered again', async () => {
     const body = '{"id":"evt_nul\\u0000id","type":"payment_intent.succeeded"}';
     const first = await postSigned(body);
     expect(first.status).toBe(200);
-    const rows = await env.app.strapi.db.query(EVENT).findMany({ where: { stripeEventId: { $startsWith: 'evt_invalid_' } } });
+    const rows = await env.app.strapi.db.query(EVENT).findMany({ where: { providerEventId: { $startsWith: 'evt_invalid_' } } });
     const row = rows.find((r: { payload: { id?: string } }) => r.payload?.id === 'evt_nul\\u0000id');
     expect(row).toMatchObject({ status: 'ignored', type: 'payment_intent.succeeded' });
     expect(row.ignoredReason).toContain("The event's id is not what Stripe sends");
@@ -160,7 +160,7 @@ describe('counterexamples, replayed on every database', () => {
   async function eventuallyRow(id: string, done: (row: { status: string } | null) => boolean) {
     const until = Date.now() + 10_000;
     for (;;) {
-      const row = await rowOf({ stripeEventId: id });
+      const row = await rowOf({ providerEventId: id });
       if (done(row)) return row;
       if (Date.now() > until) throw new Error(`event ${id} did not settle: ${JSON.stringify(row)}`);
       await new Promise((r) => setTimeout(r, 25));

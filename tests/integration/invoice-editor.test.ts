@@ -143,8 +143,8 @@ describe('actions', () => {
     expect([res.status, res.body.error?.message]).toEqual([200, undefined]);
     expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'void', voidReason: 'Sent to the wrong client' });
     // The client can no longer pay what was open: Stripe reports the intent canceled.
-    expect((await env.stripe.paymentIntents.retrieve(intent.body.data.paymentIntentId)).status).toBe('canceled');
-    await expect(payWith(env, intent.body.data.paymentIntentId, 'pm_card_visa')).rejects.toThrow(/canceled/);
+    expect((await env.stripe.paymentIntents.retrieve(intent.body.data.providerPaymentId)).status).toBe('canceled');
+    await expect(payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/canceled/);
     const again = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
     expect(again.status).toBe(409);
     const [entry] = await auditOf(inv.documentId, 'invoice.voided');
@@ -155,7 +155,7 @@ describe('actions', () => {
   it('Void is refused while money is held, with what to do; nothing changes', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
     const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, intent.body.data.paymentIntentId, 'pm_card_visa');
+    await payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa');
     await eventually(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid');
     const res = await api('post', `/invoices/${inv.documentId}/void`, { reason: 'Client cancelled' });
     expect(res.status).toBe(409);
@@ -168,8 +168,8 @@ describe('actions', () => {
     // OXXO vouchers are MXN only (https://docs.stripe.com/payments/oxxo).
     const inv = await payableInvoice(env, { currency: 'MXN', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100000 }] });
     const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await payWith(env, intent.body.data.paymentIntentId, 'pm_oxxo');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { paymentIntentId: intent.body.data.paymentIntentId } }), (p) => p?.status === 'requires_action');
+    await payWith(env, intent.body.data.providerPaymentId, 'pm_oxxo');
+    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'requires_action');
     const res = await api('post', `/invoices/${inv.documentId}/void`, { reason: 'Client cancelled' });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/still on its way/);

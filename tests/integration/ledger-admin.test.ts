@@ -17,10 +17,10 @@ const paymentsOf = (documentId: string) => env.app.strapi.db.query(PAYMENT).find
 async function cardPaid(amount = 10000) {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `c${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
+  await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
   await eventually(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid');
   const [payment] = await paymentsOf(inv.documentId);
-  return { ...inv, piId: res.body.data.paymentIntentId as string, payment };
+  return { ...inv, piId: res.body.data.providerPaymentId as string, payment };
 }
 
 describe('manual payments ("mark as paid")', () => {
@@ -113,7 +113,7 @@ describe('refunds', () => {
     env.standin.control.clearFaults();
     const retry = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1000 });
     expect(retry.body.data.invoice.amountRefunded).toBe(1000);
-    const stripeRefunds = await env.stripe.refunds.list({ payment_intent: payment.paymentIntentId });
+    const stripeRefunds = await env.stripe.refunds.list({ payment_intent: payment.providerPaymentId });
     expect(stripeRefunds.data).toHaveLength(1);
   });
 
@@ -167,7 +167,7 @@ describe('Checkout', () => {
     expect(inv.balanceDue).toBe(0);
     const [p] = await paymentsOf(documentId);
     expect(p).toMatchObject({ kind: 'checkout', status: 'succeeded', checkoutSessionId: res.body.data.checkoutSessionId });
-    expect(p.paymentIntentId).toMatch(/^pi_/);
+    expect(p.providerPaymentId).toMatch(/^pi_/);
   });
 
   it('embedded: a client secret; delayed success then settles', async () => {

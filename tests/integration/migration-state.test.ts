@@ -1,7 +1,8 @@
-import { bootStrapi, type TestStrapi } from '../support/strapi';
+import type { TestStrapi } from '../support/strapi';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { adminSession } from '../support/admin';
 import { createInvoice, INVOICE_UID } from '../support/invoices';
+import { bootAfterUpgrade, MIGRATIONS_TABLE } from '../support/migrations';
 
 /**
  * Upgrading from a version whose invoice attribute was `status` (it collided with Strapi 5's own
@@ -17,16 +18,13 @@ const created: Record<string, string> = {};
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  // 1. A database as the old version left it: the column is `status`, the migration never ran.
-  const first = await bootStrapi({ db });
-  for (const state of states) created[state] = (await createInvoice(first.strapi, { state })).documentId as string;
-  const knex = first.strapi.db.connection;
-  await knex.schema.alterTable(TABLE, (t) => t.renameColumn('state', 'status'));
-  await knex('strapi_migrations_internal').where({ name: MIGRATION }).del();
-  expect(await knex.schema.hasColumn(TABLE, 'state')).toBe(false);
-  await first.close();
-  // 2. The new version starts on it.
-  app = await bootStrapi({ db });
+  // A database as the old version left it: the column is `status`, the migration never ran.
+  app = await bootAfterUpgrade(db, MIGRATION, async (strapi) => {
+    for (const state of states) created[state] = (await createInvoice(strapi, { state })).documentId as string;
+    const knex = strapi.db.connection;
+    await knex.schema.alterTable(TABLE, (t) => t.renameColumn('state', 'status'));
+    expect(await knex.schema.hasColumn(TABLE, 'state')).toBe(false);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -42,7 +40,7 @@ describe('invoice status → state migration', () => {
       const row = await app!.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: created[state] } });
       expect([state, row.state]).toEqual([state, state]);
     }
-    const ran = await knex('strapi_migrations_internal').where({ name: MIGRATION });
+    const ran = await knex(MIGRATIONS_TABLE).where({ name: MIGRATION });
     expect(ran).toHaveLength(1);
   });
 

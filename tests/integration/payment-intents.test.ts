@@ -22,7 +22,7 @@ describe('creating the PaymentIntent', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ amount: 182750, currency: 'USD', amountFormatted: '$1,827.50', publishableKey: KEYS.publishableKey, reused: false });
     expect(res.body.data.clientSecret).toMatch(/^pi_.+_secret_/);
-    const pi = await env.stripe.paymentIntents.retrieve(res.body.data.paymentIntentId);
+    const pi = await env.stripe.paymentIntents.retrieve(res.body.data.providerPaymentId);
     expect(pi.amount).toBe(182750);
     expect(pi.currency).toBe('usd');
     expect(pi.metadata.invoice_payments_invoice).toBe(documentId);
@@ -33,7 +33,7 @@ describe('creating the PaymentIntent', () => {
     const { documentId, token } = await payableInvoice(env);
     const first = await intent(documentId, { token });
     const second = await intent(documentId, { token });
-    expect(second.body.data.paymentIntentId).toBe(first.body.data.paymentIntentId);
+    expect(second.body.data.providerPaymentId).toBe(first.body.data.providerPaymentId);
     expect(second.body.data.reused).toBe(true);
     expect(await paymentsOf(documentId)).toHaveLength(1);
   });
@@ -46,8 +46,8 @@ describe('creating the PaymentIntent', () => {
     expect(a.body.data).toMatchObject({ amount: 4500, currency: 'JPY', amountFormatted: '¥4,500' });
     expect(b.body.data).toMatchObject({ amount: 12340, currency: 'KWD' });
     expect(b.body.data.amountFormatted).toContain('12.340');
-    expect((await env.stripe.paymentIntents.retrieve(a.body.data.paymentIntentId)).amount).toBe(4500);
-    expect((await env.stripe.paymentIntents.retrieve(b.body.data.paymentIntentId)).amount).toBe(12340);
+    expect((await env.stripe.paymentIntents.retrieve(a.body.data.providerPaymentId)).amount).toBe(4500);
+    expect((await env.stripe.paymentIntents.retrieve(b.body.data.providerPaymentId)).amount).toBe(12340);
   });
 });
 
@@ -100,12 +100,12 @@ describe('paying', () => {
   it('succeeds with the visa test card: the webhook marks the invoice paid, one email goes out', async () => {
     const { documentId, token, row } = await payableInvoice(env, { billingEmail: 'payer-ok@example.test' });
     const res = await intent(documentId, { token });
-    const pi = await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
+    const pi = await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
     expect('status' in pi && pi.status).toBe('succeeded');
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect(inv).toMatchObject({ state: 'paid', amountPaid: row.total, balanceDue: 0 });
     const [payment] = await paymentsOf(documentId);
-    expect(payment).toMatchObject({ status: 'succeeded', amount: row.total, paymentIntentId: res.body.data.paymentIntentId });
+    expect(payment).toMatchObject({ status: 'succeeded', amount: row.total, providerPaymentId: res.body.data.providerPaymentId });
     expect(payment.chargeId).toMatch(/^ch_/);
     await env.standin.control.idle();
     await eventually(async () => env.smtp.mails.filter((m) => m.to.includes('payer-ok@example.test')), (m) => m.length >= 1);
@@ -117,8 +117,11 @@ describe('paying', () => {
     const res = await intent(documentId, { token });
     env.standin.control.setWebhook({ enabled: false });
     try {
-      await payWith(env, res.body.data.paymentIntentId, 'pm_card_visa');
-      const results = await Promise.all([1, 2, 3].map(() => confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId })));
+      await payWith(env, res.body.data.providerPaymentId, 'pm_card_visa');
+      const id = res.body.data.providerPaymentId;
+      // The third call uses the field's name from before the provider-neutral rename, still accepted.
+      const bodies = [{ token, providerPaymentId: id }, { token, providerPaymentId: id }, { token, paymentIntentId: id }];
+      const results = await Promise.all(bodies.map((body) => confirm(documentId, body)));
       for (const r of results) expect(r.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { state: 'paid', balanceDue: 0 } });
       expect(await paymentsOf(documentId)).toHaveLength(1);
     } finally {
@@ -132,15 +135,15 @@ describe('paying', () => {
   ])('%s: the payment fails with the reason, the invoice stays payable, a retry with visa succeeds', async (pm, code, message) => {
     const { documentId, token } = await payableInvoice(env);
     const res = await intent(documentId, { token });
-    await payWith(env, res.body.data.paymentIntentId, pm);
-    const failed = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
+    await payWith(env, res.body.data.providerPaymentId, pm);
+    const failed = await confirm(documentId, { token, providerPaymentId: res.body.data.providerPaymentId });
     expect(failed.body.data).toMatchObject({ paymentStatus: 'failed', failureCode: code, invoice: { state: 'sent' } });
     expect(failed.body.data.failureMessage).toMatch(message);
     // The same intent is retried with a good card, as Stripe.js does after a decline.
     const again = await intent(documentId, { token });
-    expect(again.body.data.paymentIntentId).toBe(res.body.data.paymentIntentId);
-    await payWith(env, again.body.data.paymentIntentId, 'pm_card_visa');
-    const ok = await confirm(documentId, { token, paymentIntentId: again.body.data.paymentIntentId });
+    expect(again.body.data.providerPaymentId).toBe(res.body.data.providerPaymentId);
+    await payWith(env, again.body.data.providerPaymentId, 'pm_card_visa');
+    const ok = await confirm(documentId, { token, providerPaymentId: again.body.data.providerPaymentId });
     expect(ok.body.data).toMatchObject({ paymentStatus: 'succeeded', invoice: { state: 'paid' } });
   });
 
@@ -150,12 +153,12 @@ describe('paying', () => {
   ])('3D Secure %s', async (outcome, paymentStatus, invoiceStatus) => {
     const { documentId, token } = await payableInvoice(env);
     const res = await intent(documentId, { token });
-    const pi = await payWith(env, res.body.data.paymentIntentId, 'pm_card_authenticationRequired');
+    const pi = await payWith(env, res.body.data.providerPaymentId, 'pm_card_authenticationRequired');
     expect('status' in pi && pi.status).toBe('requires_action');
-    const pending = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
+    const pending = await confirm(documentId, { token, providerPaymentId: res.body.data.providerPaymentId });
     expect(pending.body.data.paymentStatus).toBe('requires_action');
-    env.standin.control.authenticate(res.body.data.paymentIntentId, outcome as 'succeed' | 'fail');
-    const done = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
+    env.standin.control.authenticate(res.body.data.providerPaymentId, outcome as 'succeed' | 'fail');
+    const done = await confirm(documentId, { token, providerPaymentId: res.body.data.providerPaymentId });
     expect(done.body.data).toMatchObject({ paymentStatus, invoice: { state: invoiceStatus } });
   });
 
@@ -165,12 +168,12 @@ describe('paying', () => {
   ])('delayed method %s: processing, then %s', async (pm, outcome, paymentStatus, invoiceStatus) => {
     const { documentId, token } = await payableInvoice(env);
     const res = await intent(documentId, { token });
-    await payWith(env, res.body.data.paymentIntentId, pm);
-    const processing = await confirm(documentId, { token, paymentIntentId: res.body.data.paymentIntentId });
+    await payWith(env, res.body.data.providerPaymentId, pm);
+    const processing = await confirm(documentId, { token, providerPaymentId: res.body.data.providerPaymentId });
     expect(processing.body.data.paymentStatus).toBe('processing');
     const busy = await intent(documentId, { token });
     expect(busy.status).toBe(409);
-    env.standin.control.settleDelayed(res.body.data.paymentIntentId, outcome as 'succeed' | 'fail');
+    env.standin.control.settleDelayed(res.body.data.providerPaymentId, outcome as 'succeed' | 'fail');
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === invoiceStatus && (outcome === 'fail' ? true : i.balanceDue === 0));
     expect(inv.state).toBe(invoiceStatus);
     const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === paymentStatus);
@@ -189,7 +192,7 @@ describe('a partial manual payment makes the open intent stale', () => {
     expect(second.body.data.amount).toBe(6000);
     const live = (await paymentsOf(documentId)).filter((p: { kind: string; status: string }) => p.kind === 'card' && p.status === 'pending');
     expect(live).toHaveLength(1);
-    expect((await env.stripe.paymentIntents.retrieve(second.body.data.paymentIntentId)).amount).toBe(6000);
+    expect((await env.stripe.paymentIntents.retrieve(second.body.data.providerPaymentId)).amount).toBe(6000);
   });
 });
 
@@ -212,8 +215,8 @@ describe('when Stripe fails', () => {
       expect(retry.status).toBe(200);
       const rows = await paymentsOf(documentId);
       expect(rows).toHaveLength(1);
-      expect(rows[0].paymentIntentId).toBe(retry.body.data.paymentIntentId);
-      if (!fault.timeoutMs) expect((await ours(documentId)).map((p) => p.id)).toEqual([retry.body.data.paymentIntentId]);
+      expect(rows[0].providerPaymentId).toBe(retry.body.data.providerPaymentId);
+      if (!fault.timeoutMs) expect((await ours(documentId)).map((p) => p.id)).toEqual([retry.body.data.providerPaymentId]);
     },
     30000,
   );
@@ -226,7 +229,7 @@ describe('when Stripe fails', () => {
     expect(res.status).toBe(200);
     // Three tries under the first key (the SDK's own retries, each answered with the saved 500), then one under the next.
     expect((env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0) - before).toBe(4);
-    expect((await ours(documentId)).map((p) => p.id)).toEqual([res.body.data.paymentIntentId]);
+    expect((await ours(documentId)).map((p) => p.id)).toEqual([res.body.data.providerPaymentId]);
   });
 
   it('a 500 after Stripe created the intent: the same request finds it by its attempt id and hands it out; no second intent', async () => {
@@ -236,8 +239,8 @@ describe('when Stripe fails', () => {
     env.standin.control.clearFaults();
     expect(res.status).toBe(200);
     const all = await ours(documentId);
-    expect(all.map((p) => p.id)).toEqual([res.body.data.paymentIntentId]);
+    expect(all.map((p) => p.id)).toEqual([res.body.data.providerPaymentId]);
     const retry = await intent(documentId, { token });
-    expect(retry.body.data.paymentIntentId).toBe(res.body.data.paymentIntentId);
+    expect(retry.body.data.providerPaymentId).toBe(res.body.data.providerPaymentId);
   });
 });

@@ -30,10 +30,10 @@ it('pays an invoice by card (Payment Element) with at most 3 server-side Stripe 
   const opened = await env.app.http().post(`/api/invoice-payments/invoices/${documentId}/payment-intent`).send({ token });
   expect(opened.status).toBe(200);
   // The browser confirms the intent (Stripe.js): a client call, subtracted below.
-  const paid = await payWith(env, opened.body.data.paymentIntentId, 'pm_card_visa');
+  const paid = await payWith(env, opened.body.data.providerPaymentId, 'pm_card_visa');
   expect((paid as { status?: string }).status).toBe('succeeded');
   // The pay page then tells the server (the same settle path as the webhook).
-  const confirmed = await env.app.http().post(`/api/invoice-payments/invoices/${documentId}/confirm-payment`).send({ token, paymentIntentId: opened.body.data.paymentIntentId });
+  const confirmed = await env.app.http().post(`/api/invoice-payments/invoices/${documentId}/confirm-payment`).send({ token, providerPaymentId: opened.body.data.providerPaymentId });
   expect(confirmed.status).toBe(200);
   await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid', 10_000, 'the invoice to be paid');
   await waitForIdle(env.app.strapi, 10_000, env.standin);

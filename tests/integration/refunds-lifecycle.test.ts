@@ -40,10 +40,10 @@ async function cardPaid(amount = 10000, paymentMethod = 'pm_card_visa') {
   const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `c${Date.now()}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
   expect(res.status).toBe(200);
-  await payWith(env, res.body.data.paymentIntentId, paymentMethod);
+  await payWith(env, res.body.data.providerPaymentId, paymentMethod);
   await waitFor(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid', 'the invoice to be paid');
   const [payment] = await paymentsOf(inv.documentId);
-  return { ...inv, piId: res.body.data.paymentIntentId as string, payment };
+  return { ...inv, piId: res.body.data.providerPaymentId as string, payment };
 }
 
 describe('a refund that fails at the bank (test card 4000000000005126, pm_card_refundFail)', () => {
@@ -61,7 +61,7 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
 
     env.standin.control.failRefund(refundId);
     const [failed] = await waitFor(() => refundRows(documentId), (rows) => rows[0]?.status === 'failed', 'the refund row to fail');
-    expect(failed).toMatchObject({ stripeRefundId: refundId, failureReason: 'expired_or_canceled_card' });
+    expect(failed).toMatchObject({ providerRefundId: refundId, failureReason: 'expired_or_canceled_card' });
     const inv = await waitFor(() => readInvoice(env, documentId), (i) => i.state === 'paid', 'the invoice to be paid again');
     expect(inv).toMatchObject({ amountRefunded: 0, balanceDue: 0, amountPaid: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
@@ -131,7 +131,7 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
       expect(madeAtStripe).toHaveLength(1);
       // Unknown until looked up, unless the refund's own webhook already told the plugin.
       const [reserved] = await refundRows(documentId);
-      expect([null, madeAtStripe[0]!.id]).toContain(reserved.stripeRefundId);
+      expect([null, madeAtStripe[0]!.id]).toContain(reserved.providerRefundId);
       expect((await readInvoice(env, documentId)).amountRefunded).toBe(0);
 
       const retry = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 2500, idempotencyKey: 'unknown-dialog-1' });
@@ -160,7 +160,7 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     expect((await adminPost(`/invoices/${documentId}/resync`)).status).toBe(200);
     const [after] = await refundRows(documentId);
     expect(after).toMatchObject({ status: 'succeeded', generation: 0 });
-    expect((await env.stripe.refunds.list({ payment_intent: piId })).data.map((r) => r.id)).toEqual([after.stripeRefundId]);
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data.map((r) => r.id)).toEqual([after.providerRefundId]);
   });
 
   it('not made at Stripe, its 500 saved under the key: 502, then resync looks at Stripe, hears the saved 500 again, and makes it once under the next key generation', async () => {
@@ -184,9 +184,9 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     expect(after.idempotencyKey).toMatch(/-1$/);
     const atStripe = await env.stripe.refunds.list({ payment_intent: piId });
     expect(atStripe.data).toHaveLength(1);
-    expect(atStripe.data[0]!.id).toBe(after.stripeRefundId);
+    expect(atStripe.data[0]!.id).toBe(after.providerRefundId);
     // Stripe recorded the new key (a saved 500 under the old key would be replayed for 24 h).
-    const created = env.standin.control.events().find((e) => e.type === 'refund.created' && (e.data as { object: { id: string } }).object.id === after.stripeRefundId);
+    const created = env.standin.control.events().find((e) => e.type === 'refund.created' && (e.data as { object: { id: string } }).object.id === after.providerRefundId);
     expect((created?.request as { idempotency_key: string | null }).idempotency_key).toBe(after.idempotencyKey);
     // Again: nothing more to do, nothing made twice.
     await adminPost(`/invoices/${documentId}/resync`);

@@ -20,13 +20,13 @@ const post = (raw: string, signature?: string) => {
   return req.send(raw);
 };
 const sign = (raw: string, secret = KEYS.webhookSecret, timestamp?: number) => Stripe.webhooks.generateTestHeaderString({ payload: raw, secret, timestamp });
-const eventRow = (stripeEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { stripeEventId } });
+const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
 const paymentsOf = (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
 
 async function paidInvoice(opts: { pm?: string; webhook?: boolean } = {}) {
   const inv = await payableInvoice(env, { billingEmail: `p${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.test` });
   const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-  const piId = res.body.data.paymentIntentId as string;
+  const piId = res.body.data.providerPaymentId as string;
   await payWith(env, piId, opts.pm ?? 'pm_card_visa');
   return { ...inv, piId };
 }
@@ -85,7 +85,7 @@ describe('event types', () => {
   it('payment_intent.canceled closes the ledger entry', async () => {
     const inv = await payableInvoice(env);
     const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
-    await env.stripe.paymentIntents.cancel(res.body.data.paymentIntentId);
+    await env.stripe.paymentIntents.cancel(res.body.data.providerPaymentId);
     const [p] = await eventually(() => paymentsOf(inv.documentId), (ps) => ps[0]?.status === 'canceled');
     expect(p.status).toBe('canceled');
   });
@@ -143,7 +143,7 @@ describe('amount and currency checks', () => {
     expect(flagged).toMatchObject({ needsAttention: true, amountPaid: 0, balanceDue: 182750, state: 'sent' });
     expect(flagged.attentionReason).toMatch(reason);
     const [p] = await paymentsOf(inv.documentId);
-    expect(p.paymentIntentId).toBe(foreign.id);
+    expect(p.providerPaymentId).toBe(foreign.id);
     expect(p.mismatch).toMatch(reason);
     // No "payment received" email for money that was not booked.
     expect(env.smtp.mails.filter((m) => m.to.includes(inv.row.billingEmail))).toHaveLength(0);
@@ -165,7 +165,7 @@ describe('duplicates, order and races', () => {
     const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
     expect(inv).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: row.total });
     expect(await paymentsOf(documentId)).toHaveLength(1);
-    expect(await env.app.strapi.db.query(EVENT).count({ where: { stripeEventId: evt!.id } })).toBe(1);
+    expect(await env.app.strapi.db.query(EVENT).count({ where: { providerEventId: evt!.id } })).toBe(1);
     const stored = await eventRow(evt!.id as string);
     expect(stored.deliveries).toBe(50);
     await waitForIdle(env.app.strapi, 10_000, env.standin);
@@ -187,7 +187,7 @@ describe('duplicates, order and races', () => {
     expect(inv).toMatchObject({ state: 'partially_paid', amountPaid: row.total, amountRefunded: 50000, balanceDue: 50000 });
     const [p] = await paymentsOf(documentId);
     expect(p.status).toBe('partially_refunded');
-    const refunds = await env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({ where: { stripeRefundId: refund.id } });
+    const refunds = await env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({ where: { providerRefundId: refund.id } });
     expect(refunds).toHaveLength(1);
   });
 
@@ -247,7 +247,7 @@ describe('retries, dead letters, replays', () => {
 
     const list = await env.app.http().get('/invoice-payments/webhook-events?status=dead_lettered').set(env.admin.auth);
     expect(list.status).toBe(200);
-    expect(list.body.results.map((r: { stripeEventId: string }) => r.stripeEventId)).toContain(evt!.id);
+    expect(list.body.results.map((r: { providerEventId: string }) => r.providerEventId)).toContain(evt!.id);
 
     env.standin.control.clearFaults();
     const replay = await env.app.http().post(`/invoice-payments/webhook-events/${dead.documentId}/replay`).set(env.admin.auth);

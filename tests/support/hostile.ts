@@ -41,7 +41,7 @@ export async function stateOf(env: PaymentsEnv) {
   const q = (uid: string) => env.app.strapi.db.query(uid as never);
   return {
     invoices: await q(INVOICE).findMany({ select: ['documentId', 'state', 'amountPaid', 'balanceDue', 'amountRefunded', 'payToken', 'viewedAt', 'needsAttention'], orderBy: { id: 'asc' } }),
-    payments: await q(PAYMENT).findMany({ select: ['id', 'status', 'amount', 'amountRefunded', 'paymentIntentId', 'checkoutSessionId'], orderBy: { id: 'asc' } }),
+    payments: await q(PAYMENT).findMany({ select: ['id', 'status', 'amount', 'amountRefunded', 'providerPaymentId', 'checkoutSessionId'], orderBy: { id: 'asc' } }),
     refunds: await q(REFUND).count(),
     events: await q(EVENT).count(),
     stripe: env.standin.control.stats().created,

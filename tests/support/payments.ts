@@ -122,9 +122,9 @@ export function intentMadeElsewhere(env: PaymentsEnv, documentId: string, amount
 }
 
 /** Confirms an intent as the browser's Stripe.js would, with a test payment method. */
-export async function payWith(env: PaymentsEnv, paymentIntentId: string, paymentMethod: string) {
+export async function payWith(env: PaymentsEnv, providerPaymentId: string, paymentMethod: string) {
   try {
-    return await env.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: paymentMethod, return_url: 'http://localhost/return' });
+    return await env.stripe.paymentIntents.confirm(providerPaymentId, { payment_method: paymentMethod, return_url: 'http://localhost/return' });
   } catch (error) {
     if (error instanceof Stripe.errors.StripeCardError) return error;
     throw error;

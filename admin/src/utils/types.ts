@@ -142,13 +142,13 @@ export interface PaymentView {
   amountRefunded: number;
   refundable: number;
   refundableFormatted: string;
-  paymentIntentId: string | null;
+  providerPaymentId: string | null;
   checkoutSessionId: string | null;
   /** Stripe's charge (the PaymentIntent's latest_charge). */
   chargeId: string | null;
   /** Stripe's processing fee from the charge's balance transaction; null until Stripe has it. */
-  stripeFee: number | null;
-  stripeFeeFormatted: string | null;
+  providerFee: number | null;
+  providerFeeFormatted: string | null;
   reference: string | null;
   paidAt: string | null;
   createdAt: string;
@@ -192,7 +192,7 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 export interface WebhookEventRow {
   documentId: string;
-  stripeEventId: string;
+  providerEventId: string;
   type: string;
   status: EventStatus;
   attempts: number;

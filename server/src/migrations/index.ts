@@ -4,6 +4,8 @@ import type { Core } from '@strapi/strapi';
 interface SchemaKnex {
   (table: string): { whereNull(column: string): { update(values: Record<string, unknown>): Promise<number> } };
   ref(column: string): unknown;
+  raw(sql: string, bindings?: readonly unknown[]): Promise<unknown>;
+  client: { dialect: string };
   schema: {
     hasTable(table: string): Promise<boolean>;
     hasColumn(table: string, column: string): Promise<boolean>;
@@ -45,13 +47,144 @@ export const invoiceStatusToState: PluginMigration = {
   },
 };
 
+type Dialect = 'sqlite' | 'postgres' | 'mysql';
+
+function dialectOf(knex: SchemaKnex): Dialect {
+  const d = knex.client.dialect;
+  if (/sqlite/i.test(d)) return 'sqlite';
+  if (/postgres|^pg$/i.test(d)) return 'postgres';
+  if (/mysql|maria/i.test(d)) return 'mysql';
+  throw new Error(`invoice-payments migration: unsupported database dialect "${d}".`);
+}
+
+/** Rows of a raw query, whatever shape the driver returns them in. */
+function rowsOf(result: unknown): unknown[] {
+  if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result; // sqlite: rows; mysql2: [rows, fields]
+  return ((result as { rows?: unknown[] }).rows ?? []); // pg
+}
+
+async function hasIndex(knex: SchemaKnex, dialect: Dialect, table: string, name: string): Promise<boolean> {
+  const sql = {
+    sqlite: `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?`,
+    postgres: `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? AND indexname = ?`,
+    mysql: `SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?`,
+  }[dialect];
+  return rowsOf(await knex.raw(sql, [table, name])).length > 0;
+}
+
+/** Drops a unique index; on PostgreSQL Strapi (through knex) made it as a table constraint. */
+async function dropUniqueIndex(knex: SchemaKnex, dialect: Dialect, table: string, name: string): Promise<void> {
+  if (dialect === 'postgres') {
+    await knex.raw('ALTER TABLE ?? DROP CONSTRAINT IF EXISTS ??', [table, name]);
+    await knex.raw('DROP INDEX IF EXISTS ??', [name]);
+  } else if (dialect === 'mysql') {
+    await knex.raw('ALTER TABLE ?? DROP INDEX ??', [table, name]);
+  } else {
+    await knex.raw('DROP INDEX IF EXISTS ??', [name]);
+  }
+}
+
+/** Renames a unique index that already covers the (renamed) column, keeping it enforced throughout. */
+async function renameUniqueIndex(knex: SchemaKnex, dialect: Dialect, table: string, from: string, to: string, column: string): Promise<void> {
+  if (dialect === 'postgres') {
+    // Renaming the index renames the constraint that owns it too (PostgreSQL's ALTER INDEX docs).
+    await knex.raw('ALTER INDEX ?? RENAME TO ??', [from, to]);
+  } else if (dialect === 'mysql') {
+    await knex.raw('ALTER TABLE ?? RENAME INDEX ?? TO ??', [table, from, to]);
+  } else {
+    // SQLite cannot rename an index; inside the migration's transaction nothing sees the gap.
+    await knex.raw('DROP INDEX ??', [from]);
+    await knex.raw('CREATE UNIQUE INDEX ?? ON ?? (??)', [to, table, column]);
+  }
+}
+
+interface NeutralTable {
+  table: string;
+  /** [old column, new column] */
+  columns: Array<[string, string]>;
+  /** The unique index on one of those columns: old name, new name, and its (new) column. */
+  unique: { from: string; to: string; column: string };
+}
+
+/** The tables, columns and unique indexes that named Stripe before the provider-neutral rename (issue 14). */
+export const NEUTRAL_RENAMES: readonly NeutralTable[] = [
+  {
+    table: 'invoice_payments_payments',
+    columns: [['payment_intent_id', 'provider_payment_id'], ['stripe_fee', 'provider_fee'], ['stripe_fee_currency', 'provider_fee_currency']],
+    unique: { from: 'invoice_payments_payments_pi_uq', to: 'invoice_payments_payments_provider_payment_uq', column: 'provider_payment_id' },
+  },
+  {
+    table: 'invoice_payments_refunds',
+    columns: [['stripe_refund_id', 'provider_refund_id'], ['payment_intent_id', 'provider_payment_id']],
+    unique: { from: 'invoice_payments_refunds_stripe_uq', to: 'invoice_payments_refunds_provider_uq', column: 'provider_refund_id' },
+  },
+  {
+    table: 'invoice_payments_webhook_events',
+    columns: [['stripe_event_id', 'provider_event_id'], ['stripe_created', 'provider_created']],
+    unique: { from: 'invoice_payments_webhook_events_evt_uq', to: 'invoice_payments_webhook_events_provider_uq', column: 'provider_event_id' },
+  },
+];
+
+/**
+ * Stripe-named columns become provider-neutral (`payment_intent_id` → `provider_payment_id`, …),
+ * renamed in place so every row keeps its values, before Strapi's schema sync (which would add the
+ * new columns empty). The unique indexes are renamed too: the sync never drops an index by itself
+ * (only with `forceMigration`), so an old-named one would stay beside the new one.
+ *
+ * A half-finished upgrade (both columns exist, e.g. a build with the new names started without
+ * this migration) keeps every value already in the new column, fills the rest from the old one,
+ * then drops the old index and column.
+ */
+export const providerNeutralColumns: PluginMigration = {
+  name: 'invoice-payments-0.3.0-01-provider-neutral-columns',
+  async up(knex) {
+    const dialect = dialectOf(knex);
+    for (const { table, columns, unique } of NEUTRAL_RENAMES) {
+      if (!(await knex.schema.hasTable(table))) continue;
+      const leftovers: string[] = [];
+      for (const [from, to] of columns) {
+        if (!(await knex.schema.hasColumn(table, from))) continue;
+        if (await knex.schema.hasColumn(table, to)) {
+          await knex(table).whereNull(to).update({ [to]: knex.ref(from) });
+          leftovers.push(from);
+        } else {
+          await knex.schema.alterTable(table, (t) => t.renameColumn(from, to));
+        }
+      }
+      if (await hasIndex(knex, dialect, table, unique.from)) {
+        if (leftovers.length > 0 || (await hasIndex(knex, dialect, table, unique.to))) {
+          // The old index still covers an old column (or the new one exists): the schema sync adds the new one.
+          await dropUniqueIndex(knex, dialect, table, unique.from);
+        } else {
+          await renameUniqueIndex(knex, dialect, table, unique.from, unique.to, unique.column);
+        }
+      }
+      for (const column of leftovers) await knex.raw('ALTER TABLE ?? DROP COLUMN ??', [table, column]);
+    }
+  },
+  async down(knex) {
+    const dialect = dialectOf(knex);
+    for (const { table, columns, unique } of NEUTRAL_RENAMES) {
+      if (!(await knex.schema.hasTable(table))) continue;
+      for (const [from, to] of columns) {
+        if (!(await knex.schema.hasColumn(table, to)) || (await knex.schema.hasColumn(table, from))) continue;
+        await knex.schema.alterTable(table, (t) => t.renameColumn(to, from));
+      }
+      const column = columns.find(([, to]) => to === unique.column)![0];
+      if ((await hasIndex(knex, dialect, table, unique.to)) && !(await hasIndex(knex, dialect, table, unique.from))) {
+        await renameUniqueIndex(knex, dialect, table, unique.to, unique.from, column);
+      }
+    }
+  },
+};
+
 /**
  * Registered with Strapi's internal migration runner (as Strapi's own content-releases plugin
  * does): it runs once per database, in a transaction, before the schema sync, and is recorded in
  * `strapi_migrations_internal`.
  */
 export function registerMigrations(strapi: Core.Strapi): void {
-  for (const migration of [invoiceStatusToState]) {
+  for (const migration of [invoiceStatusToState, providerNeutralColumns]) {
     // The runner's type wants Strapi's full Knex; ours narrows it to the calls above.
     strapi.db.migrations.providers.internal.register(migration as unknown as Parameters<typeof strapi.db.migrations.providers.internal.register>[0]);
   }

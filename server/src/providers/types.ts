@@ -113,7 +113,7 @@ export interface ProviderPayment {
   livemode: boolean;
   chargeId: string | null;
   /** The gateway's own processing fee on the charge (Stripe: balance_transaction.fee); null until known. */
-  stripeFee?: { amount: number; currency: string } | null;
+  providerFee?: { amount: number; currency: string } | null;
   method: string | null;
   clientSecret: string | null;
   failureCode: string | null;

@@ -129,10 +129,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
           // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
-          stripeFeeFormatted: p.stripeFee != null ? formatMinor(p.stripeFee, p.stripeFeeCurrency ?? p.currency) : null,
+          providerFeeFormatted: p.providerFee != null ? formatMinor(p.providerFee, p.providerFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
-          dashboardUrl: withLink(p.provider, p.kind === 'checkout' && !p.paymentIntentId ? 'checkout' : 'payment', p.paymentIntentId ?? p.checkoutSessionId, p.livemode),
+          dashboardUrl: withLink(p.provider, p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment', p.providerPaymentId ?? p.checkoutSessionId, p.livemode),
           disputeUrl: withLink(p.provider, 'dispute', p.disputeId, p.livemode),
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)
@@ -140,7 +140,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               ...refundView(r),
               amountFormatted: formatMinor(r.amount, r.currency),
               createdAt: r.createdAt,
-              dashboardUrl: withLink(p.provider, 'refund', r.stripeRefundId, p.livemode),
+              dashboardUrl: withLink(p.provider, 'refund', r.providerRefundId, p.livemode),
             })),
         })),
         audit: auditTrail.results,
@@ -233,8 +233,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await refundsService.resolveOutstanding(row.id, actor);
           const ctx = { provider: await getService(strapi, 'providers').forRow(row), actor };
           const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
-          if (row.paymentIntentId && hasRefunds) await refundsService.syncPaymentRefunds(row.paymentIntentId, ctx);
-          else if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, ctx);
+          if (row.providerPaymentId && hasRefunds) await refundsService.syncPaymentRefunds(row.providerPaymentId, ctx);
+          else if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, ctx);
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         }
       } catch (error) {

@@ -139,7 +139,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         invoice: { id: invoiceId },
         kind: { $in: ['card', 'checkout'] },
         status: { $in: [...LIVE_STATUSES] },
-        $or: [{ paymentIntentId: { $notNull: true } }, { checkoutSessionId: { $notNull: true } }],
+        $or: [{ providerPaymentId: { $notNull: true } }, { checkoutSessionId: { $notNull: true } }],
       },
       orderBy: { id: 'desc' },
     })) as AttemptRow[];
@@ -182,8 +182,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           else current = { state: 'processing' };
         }
         out.push({ provider, row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
-      } else if (row.paymentIntentId) {
-        const p = await provider.retrievePayment(row.paymentIntentId);
+      } else if (row.providerPaymentId) {
+        const p = await provider.retrievePayment(row.providerPaymentId);
         const current = stateOfPayment(p, row, nowMs);
         if (current.state === 'action' && (!row.actionSince || row.nextActionKey !== current.nextAction.fingerprint)) {
           // First seen waiting (on this challenge) now: the abandonment clock starts here, never earlier.
@@ -202,7 +202,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const settlement = getService(strapi, 'settlement');
     const ctx = { provider: o.provider, actor, heldLease: lease };
     if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await settlement.syncCheckoutSession(o.row.checkoutSessionId, ctx);
-    else if (o.row.paymentIntentId) await settlement.syncPayment(o.row.paymentIntentId, ctx);
+    else if (o.row.providerPaymentId) await settlement.syncPayment(o.row.providerPaymentId, ctx);
   }
 
   /** Marks a ledger entry ended, unless settlement moved it on meanwhile. */
@@ -219,7 +219,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (let generation = 0; generation < 2; generation++) {
       try {
         if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await provider.expireCheckoutSession(o.row.checkoutSessionId, requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation));
-        else if (o.row.paymentIntentId) await provider.cancelPayment(o.row.paymentIntentId, requestKey('pic', o.row.paymentIntentId, { by: lease }, generation));
+        else if (o.row.providerPaymentId) await provider.cancelPayment(o.row.providerPaymentId, requestKey('pic', o.row.providerPaymentId, { by: lease }, generation));
         await markEnded(o.row.id);
         return true;
       } catch (error) {
@@ -294,7 +294,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await settle(o, actor, lease);
         return 'again';
       }
-      ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? String(o.row.id));
+      ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? String(o.row.id));
     }
 
     const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion: request.portion, fee: request.fee, attemptId: lease };
@@ -345,11 +345,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const stillOurs = (now as InvoiceRow & { attemptLockToken?: string | null }).attemptLockToken === lease;
       if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.state === 'void' || now.state === 'paid') return null;
       if (payment && outcome === 'created') {
-        const row = await payments().findOne({ where: { paymentIntentId: payment.id } });
+        const row = await payments().findOne({ where: { providerPaymentId: payment.id } });
         if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
         else {
           await payments().create({
-            data: { invoice: now.id, kind: 'card', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, paymentIntentId: payment.id, livemode: payment.livemode },
+            data: { invoice: now.id, kind: 'card', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, providerPaymentId: payment.id, livemode: payment.livemode },
           });
         }
       }
@@ -363,9 +363,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!recorded) {
       if (outcome !== 'reused') {
         const row = (payment
-          ? await payments().findOne({ where: { paymentIntentId: payment.id } })
+          ? await payments().findOne({ where: { providerPaymentId: payment.id } })
           : await payments().findOne({ where: { checkoutSessionId: session!.id } })) as AttemptRow | null;
-        const stray: Observed = { provider, row: row ?? ({ id: -1, paymentIntentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
+        const stray: Observed = { provider, row: row ?? ({ id: -1, providerPaymentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
         if (!(await end(stray, lease)) && row) await settle(stray, actor, lease);
       }
       return 'again';
@@ -376,7 +376,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       actor,
       invoice: { documentId: invoice.documentId, number: invoice.number },
       outcome,
-      details: { paymentIntentId: payment?.id ?? null, checkoutSessionId: session?.id ?? null, amount, currency: invoice.currency, ui: target.ui, ended },
+      details: { providerPaymentId: payment?.id ?? null, checkoutSessionId: session?.id ?? null, amount, currency: invoice.currency, ui: target.ui, ended },
     });
     return { invoice: recorded, portion: request.portion, fee: request.fee, reused: outcome !== 'created', payment, session, ui: target.ui };
   }
@@ -416,7 +416,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
             await settle(o, actor, lease);
           } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
-            if (await end(o, lease)) ended.push(o.row.paymentIntentId ?? o.row.checkoutSessionId ?? '');
+            if (await end(o, lease)) ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? '');
             else await settle(o, actor, lease);
           }
         }

@@ -39,13 +39,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['pending', 'requires_action', 'processing'] }, updatedAt: { $lte: cutoff }, voidedAt: null },
       orderBy: { updatedAt: 'asc' },
       limit: 100,
-    })) as Array<{ id: number; provider: string | null; paymentIntentId: string | null; checkoutSessionId: string | null }>;
+    })) as Array<{ id: number; provider: string | null; providerPaymentId: string | null; checkoutSessionId: string | null }>;
     const settlement = getService(strapi, 'settlement');
     const actor = { type: 'system' as const, label: 'reconciliation' };
     for (const row of stale) {
       try {
         const ctx = { provider: await getService(strapi, 'providers').forRow(row), actor };
-        if (row.paymentIntentId) await settlement.syncPayment(row.paymentIntentId, ctx);
+        if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, ctx);
         else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
         await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });
@@ -57,13 +57,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // after the payment succeeded: collected payments of the last week still without it are read
     // again (outside any lock; settlement writes it). charge.updated usually fills it first.
     const feeless = (await strapi.db.query(UID.payment).findMany({
-      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] }, stripeFee: null, paymentIntentId: { $notNull: true }, paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) } },
+      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] }, providerFee: null, providerPaymentId: { $notNull: true }, paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) } },
       orderBy: { paidAt: 'asc' },
       limit: 25,
-    })) as Array<{ id: number; provider: string | null; paymentIntentId: string }>;
+    })) as Array<{ id: number; provider: string | null; providerPaymentId: string }>;
     for (const row of feeless) {
       try {
-        await settlement.syncPayment(row.paymentIntentId, { provider: await getService(strapi, 'providers').forRow(row), actor });
+        await settlement.syncPayment(row.providerPaymentId, { provider: await getService(strapi, 'providers').forRow(row), actor });
       } catch (error) {
         strapi.log.warn(`[invoice-payments] reading the provider's fee for payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
       }

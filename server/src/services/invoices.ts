@@ -45,7 +45,7 @@ export interface PaymentRow {
   disputeStatus: string | null;
   disputeProviderStatus?: string | null;
   disputeId?: string | null;
-  paymentIntentId?: string | null;
+  providerPaymentId?: string | null;
   disputedAmount: number | null;
   voidedAt: string | Date | null;
   mismatch: string | null;
@@ -165,7 +165,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const r of rows) {
       if (r.disputeStatus === 'unknown' && !r.voidedAt) {
         reasons.push(
-          `Payment ${r.paymentIntentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the Stripe Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
+          `Payment ${r.providerPaymentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the Stripe Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
         );
       }
     }

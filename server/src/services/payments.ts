@@ -18,7 +18,7 @@ import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 
 export interface IntentResponse {
-  paymentIntentId: string;
+  providerPaymentId: string;
   clientSecret: string;
   publishableKey: string;
   amount: number;
@@ -79,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function response(p: ProviderPayment, portion: number, fee: number, publishableKey: string, reused: boolean): IntentResponse {
     return {
-      paymentIntentId: p.id,
+      providerPaymentId: p.id,
       clientSecret: p.clientSecret ?? '',
       publishableKey,
       amount: portion + fee,
@@ -127,17 +127,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The client says it paid: ask the provider and settle through the same path as the webhook. */
-    async confirm(invoice: InvoiceRow, paymentIntentId: unknown, actor: Actor) {
+    async confirm(invoice: InvoiceRow, providerPaymentId: unknown, actor: Actor) {
       // The shape is checked against every provider's ids before the database is asked.
       const providers = getService(strapi, 'providers');
-      if (typeof paymentIntentId !== 'string' || !providers.ids().some((id) => providers.traits(id)?.looksLikePaymentId(paymentIntentId))) {
-        throw badRequest('paymentIntentId is required (the id of the payment that was confirmed).', [{ path: ['paymentIntentId'], message: 'Required.' }]);
+      if (typeof providerPaymentId !== 'string' || !providers.ids().some((id) => providers.traits(id)?.looksLikePaymentId(providerPaymentId))) {
+        throw badRequest('providerPaymentId is required (the id of the payment that was confirmed).', [{ path: ['providerPaymentId'], message: 'Required.' }]);
       }
-      const row = (await strapi.db.query(UID.payment).findOne({ where: { paymentIntentId, invoice: { id: invoice.id } } })) as { provider: string | null } | null;
+      const row = (await strapi.db.query(UID.payment).findOne({ where: { providerPaymentId, invoice: { id: invoice.id } } })) as { provider: string | null } | null;
       if (!row) throw notFound('No such payment on this invoice.');
       await ready();
       const provider = await providers.forRow(row);
-      const result = await getService(strapi, 'settlement').syncPayment(paymentIntentId, { provider, actor }).catch(providerFailure);
+      const result = await getService(strapi, 'settlement').syncPayment(providerPaymentId, { provider, actor }).catch(providerFailure);
       if (result.outcome !== 'settled') throw conflict(result.reason, 'PaymentNotSettled');
       return {
         paymentStatus: result.payment.status,

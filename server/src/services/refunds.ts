@@ -65,8 +65,8 @@ export interface RefundRequest {
 export interface RefundRow {
   id: number;
   documentId: string;
-  stripeRefundId: string | null;
-  paymentIntentId: string | null;
+  providerRefundId: string | null;
+  providerPaymentId: string | null;
   invoiceDocumentId: string | null;
   status: RefundStatus;
   amount: number;
@@ -137,11 +137,11 @@ export function refundFailureText(reason: string | null | undefined): string | n
   return FAILURE_TEXT[reason] ?? reason.replace(/_/g, ' ');
 }
 
-const lineOf = (r: RefundRow): RefundLine => ({ status: r.status, amount: r.amount, feeAmount: r.feeAmount, providerRefundId: r.stripeRefundId });
+const lineOf = (r: RefundRow): RefundLine => ({ status: r.status, amount: r.amount, feeAmount: r.feeAmount, providerRefundId: r.providerRefundId });
 
 export function viewOf(r: RefundRow): RefundView {
   return {
-    id: r.stripeRefundId,
+    id: r.providerRefundId,
     documentId: r.documentId,
     amount: r.amount,
     feeAmount: r.feeAmount ?? 0,
@@ -222,7 +222,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       actor,
       outcome: row.status,
       invoice: invoice ? { documentId: invoice.documentId, number: invoice.number } : null,
-      details: { refundId: row.stripeRefundId, refund: row.documentId, amount: row.amount, currency: row.currency, failureReason: row.failureReason, eventId },
+      details: { refundId: row.providerRefundId, refund: row.documentId, amount: row.amount, currency: row.currency, failureReason: row.failureReason, eventId },
     });
     // A refusal at request time is answered to the admin there; the email is for later failures.
     if (row.status !== 'failed' || !row.payment || row.failureReason === 'provider_refused') return;
@@ -234,9 +234,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function applyOne(row: RefundRow, r: ProviderRefund, actor: Actor, eventId: string | null): Promise<RefundRow> {
     const status = normalizeRefundStatus(r.status);
     // Final states never move back (events come in any order); a later read is still applied.
-    const next = isFinalRefundStatus(row.status) && row.stripeRefundId === r.id && !isFinalRefundStatus(status) ? row.status : status;
-    const data: Record<string, unknown> = { stripeRefundId: r.id, status: next, amount: r.amount, currency: r.currency, failureReason: r.failureReason ?? row.failureReason, lastError: null };
-    if (r.paymentId) data.paymentIntentId = r.paymentId;
+    const next = isFinalRefundStatus(row.status) && row.providerRefundId === r.id && !isFinalRefundStatus(status) ? row.status : status;
+    const data: Record<string, unknown> = { providerRefundId: r.id, status: next, amount: r.amount, currency: r.currency, failureReason: r.failureReason ?? row.failureReason, lastError: null };
+    if (r.paymentId) data.providerPaymentId = r.paymentId;
     const saved = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
     await recordFailure(saved, actor, eventId);
     return saved;
@@ -254,8 +254,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (r.localId) row = (await refunds().findOne({ where: { documentId: r.localId }, populate: ['payment'] })) as RefundRow | null;
       // Two refunds carrying one reservation's id (made twice despite everything): the second gets a
       // row of its own, so the ledger counts what Stripe really refunded.
-      if (row?.stripeRefundId && row.stripeRefundId !== r.id) row = null;
-      if (!row) row = (await refunds().findOne({ where: { stripeRefundId: r.id }, populate: ['payment'] })) as RefundRow | null;
+      if (row?.providerRefundId && row.providerRefundId !== r.id) row = null;
+      if (!row) row = (await refunds().findOne({ where: { providerRefundId: r.id }, populate: ['payment'] })) as RefundRow | null;
       if (row) {
         await applyOne(row, r, ctx.actor, ctx.eventId ?? null);
         continue;
@@ -265,7 +265,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const created = (await refunds().create({
         data: {
           invoiceEffect: externalEffect,
-          stripeRefundId: r.id,
+          providerRefundId: r.id,
           status: normalizeRefundStatus(r.status),
           amount: r.amount,
           feeAmount: 0,
@@ -273,7 +273,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reason: r.reason,
           failureReason: r.failureReason,
           payment: paymentRowId,
-          paymentIntentId: p.id,
+          providerPaymentId: p.id,
           invoiceDocumentId,
           requestedBy: 'stripe',
           purpose: 'external',
@@ -287,8 +287,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** Re-reads a payment with its full refund list (refund events, resync) and settles it. */
-  async function syncPaymentRefunds(paymentIntentId: string, ctx: SyncContext) {
-    const p = await ctx.provider.retrievePayment(paymentIntentId, { withRefunds: true });
+  async function syncPaymentRefunds(providerPaymentId: string, ctx: SyncContext) {
+    const p = await ctx.provider.retrievePayment(providerPaymentId, { withRefunds: true });
     return getService(strapi, 'settlement').applyPayment(p, ctx);
   }
 
@@ -300,10 +300,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The provider call for a reserved row: outside any transaction. Returns the refund or the error. */
-  async function callProvider(row: RefundRow, paymentIntentId: string, invoiceDocumentId: string, paymentRowId: number, generation: number): Promise<ProviderAnswer> {
+  async function callProvider(row: RefundRow, providerPaymentId: string, invoiceDocumentId: string, paymentRowId: number, generation: number): Promise<ProviderAnswer> {
     const metadata = { invoiceDocumentId, paymentRowId: String(paymentRowId), refundId: row.documentId };
-    const idempotencyKey = refundRequestKey(row.documentId, { paymentId: paymentIntentId, amount: row.amount, metadata: { ...metadata } }, generation);
-    const input: CreateRefundInput = { paymentId: paymentIntentId, amount: row.amount, reason: (row.reason as RefundReason | null) ?? null, metadata, idempotencyKey };
+    const idempotencyKey = refundRequestKey(row.documentId, { paymentId: providerPaymentId, amount: row.amount, metadata: { ...metadata } }, generation);
+    const input: CreateRefundInput = { paymentId: providerPaymentId, amount: row.amount, reason: (row.reason as RefundReason | null) ?? null, metadata, idempotencyKey };
     await refunds().update({ where: { id: row.id }, data: { idempotencyKey } });
     try {
       return { ok: true, refund: await (await providerOf(paymentRowId)).requestRefund(input) };
@@ -319,21 +319,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let saved: RefundRow;
       if (answer.ok) {
         // The webhook may have booked the same refund under its id before our answer came back.
-        const twin = (await refunds().findOne({ where: { stripeRefundId: answer.refund.id, id: { $ne: row.id } } })) as RefundRow | null;
+        const twin = (await refunds().findOne({ where: { providerRefundId: answer.refund.id, id: { $ne: row.id } } })) as RefundRow | null;
         if (twin) await refunds().delete({ where: { id: twin.id } });
-        const already = current.stripeRefundId === answer.refund.id;
+        const already = current.providerRefundId === answer.refund.id;
         saved = await applyOne(current, answer.refund, actor, null);
         if (!already) await audit().log({
           action: 'refund.requested',
           actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
           outcome: saved.status,
-          details: { refundId: answer.refund.id, refund: row.documentId, amount: row.amount, currency: row.currency, fee: row.feeAmount ?? 0, paymentIntentId: row.paymentIntentId, purpose: row.purpose, invoiceEffect: row.invoiceEffect ?? null, generation: row.generation ?? 0 },
+          details: { refundId: answer.refund.id, refund: row.documentId, amount: row.amount, currency: row.currency, fee: row.feeAmount ?? 0, providerPaymentId: row.providerPaymentId, purpose: row.purpose, invoiceEffect: row.invoiceEffect ?? null, generation: row.generation ?? 0 },
         });
       } else if (answer.error.retryable) {
         // A 500, a timeout or no answer: Stripe may have made it. Look before trying again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message, unanswered: true }, populate: ['payment'] })) as RefundRow;
-        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, currency: row.currency, paymentIntentId: row.paymentIntentId, code: answer.error.code } });
+        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, currency: row.currency, providerPaymentId: row.providerPaymentId, code: answer.error.code } });
       } else {
         // Stripe refused it (a 4xx): nothing was made, the amount is free again.
         saved = (await refunds().update({ where: { id: row.id }, data: { status: 'failed', failureReason: 'provider_refused', lastError: answer.error.message }, populate: ['payment'] })) as RefundRow;
@@ -356,9 +356,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    */
   async function resolveOutstanding(paymentRowId: number, actor: Actor): Promise<RefundRow[]> {
     const staleBefore = Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
-    const open = (await rowsOf(paymentRowId)).filter((r) => r.status === 'unknown' || (r.status === 'pending' && !r.stripeRefundId && new Date(r.updatedAt).getTime() < staleBefore));
+    const open = (await rowsOf(paymentRowId)).filter((r) => r.status === 'unknown' || (r.status === 'pending' && !r.providerRefundId && new Date(r.updatedAt).getTime() < staleBefore));
     if (!open.length) return [];
-    const piId = open[0]!.paymentIntentId;
+    const piId = open[0]!.providerPaymentId;
     const invoiceDocumentId = open[0]!.invoiceDocumentId;
     if (!piId || !invoiceDocumentId) return [];
     let atProvider: ProviderRefund[];
@@ -422,7 +422,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // meanwhile (the webhook booked it): the same request tried again, so it gets that refund,
     // once. The next identical request is a new refund.
     if (!req.clientKey) {
-      const lost = (await rowsOf(payment.id)).find((r) => r.unanswered && r.stripeRefundId && matches(r, req) && !resolved.some((x) => x.id === r.id));
+      const lost = (await rowsOf(payment.id)).find((r) => r.unanswered && r.providerRefundId && matches(r, req) && !resolved.some((x) => x.id === r.id));
       if (lost) {
         await refunds().update({ where: { id: lost.id }, data: { unanswered: false } });
         if (isFinalRefundStatus(lost.status) && lost.status !== 'succeeded') {
@@ -448,15 +448,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (same) {
           const wanted = req.amount === undefined || same.amount - (same.feeAmount ?? 0) === req.amount;
           if (!wanted) throw conflict('This request key was used for a different refund. Reload the page and try again.', 'RefundKeyReused');
-          if (same.stripeRefundId || isFinalRefundStatus(same.status)) return { replay: same } as const;
+          if (same.providerRefundId || isFinalRefundStatus(same.status)) return { replay: same } as const;
           throw conflict('This refund is being made right now. Reload the page in a moment to see it.', 'RefundInProgress', { refund: same.documentId });
         }
       }
-      if (!['succeeded', 'partially_refunded', 'refunded'].includes(row.status) || !row.paymentIntentId) {
+      if (!['succeeded', 'partially_refunded', 'refunded'].includes(row.status) || !row.providerPaymentId) {
         throw conflict(`This payment cannot be refunded: it is ${row.status.replace('_', ' ')}.`, 'NotRefundable');
       }
       const { refundable, heldPortion, heldFee } = refundableFrom(row, rows);
-      const inFlight = rows.filter((r) => !r.stripeRefundId && (r.status === 'pending' || r.status === 'unknown'));
+      const inFlight = rows.filter((r) => !r.providerRefundId && (r.status === 'pending' || r.status === 'unknown'));
       if (refundable <= 0) {
         if (inFlight.length) {
           const amount = formatMinor(inFlight.reduce((s, r) => s + r.amount - (r.feeAmount ?? 0), 0), row.currency);
@@ -477,7 +477,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: {
           payment: row.id,
           invoiceDocumentId: invoice.documentId,
-          paymentIntentId: row.paymentIntentId,
+          providerPaymentId: row.providerPaymentId,
           status: 'pending',
           amount: amount + feePart,
           feeAmount: feePart,
@@ -491,13 +491,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
         populate: ['payment'],
       })) as RefundRow;
-      return { created, paymentIntentId: row.paymentIntentId } as const;
+      return { created, providerPaymentId: row.providerPaymentId } as const;
     });
     if (!reserved) throw notFound('No such invoice.');
     if ('replay' in reserved && reserved.replay) return { refund: viewOf(reserved.replay), invoiceDocumentId, replayed: true };
 
     // 3. The provider, outside any transaction; 4. finish under the lock.
-    const answer = await callProvider(reserved.created, reserved.paymentIntentId, invoiceDocumentId, payment.id, 0);
+    const answer = await callProvider(reserved.created, reserved.providerPaymentId, invoiceDocumentId, payment.id, 0);
     const saved = await finish(reserved.created, invoiceDocumentId, answer, req.actor);
     if (!answer.ok) {
       if (answer.error.retryable) {
@@ -538,7 +538,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async reconcile(limit = 50): Promise<number> {
       const staleBefore = new Date(Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe));
       const open = (await refunds().findMany({
-        where: { $or: [{ status: 'unknown' }, { status: 'pending', stripeRefundId: null, updatedAt: { $lt: staleBefore } }] },
+        where: { $or: [{ status: 'unknown' }, { status: 'pending', providerRefundId: null, updatedAt: { $lt: staleBefore } }] },
         populate: ['payment'],
         limit,
       })) as RefundRow[];

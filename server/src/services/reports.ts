@@ -87,7 +87,7 @@ export const PAYMENT_COLUMNS: CsvColumn[] = [
   { key: 'paidAt', header: 'Paid at', value: (r) => iso(r.paidAt) },
   { key: 'reference', header: 'Reference', text: true, value: (r) => str(r.reference) },
   { key: 'chargeId', header: 'Stripe charge', value: (r) => str(r.chargeId) },
-  { key: 'paymentIntentId', header: 'Stripe payment', value: (r) => str(r.paymentIntentId) },
+  { key: 'providerPaymentId', header: 'Stripe payment', value: (r) => str(r.providerPaymentId) },
   { key: 'disputeStatus', header: 'Dispute', value: (r) => str(r.disputeStatus) },
   { key: 'recordedBy', header: 'Recorded by', text: true, value: (r) => str(r.recordedBy) },
   { key: 'voidReason', header: 'Void reason', text: true, value: (r) => str(r.voidReason) },
@@ -95,7 +95,7 @@ export const PAYMENT_COLUMNS: CsvColumn[] = [
   { key: 'createdAt', header: 'Created at', value: (r) => iso(r.createdAt) },
   { key: 'documentId', header: 'Payment id', value: (r) => str(r.documentId) },
 ];
-const PAYMENT_SELECT = ['id', 'documentId', 'kind', 'method', 'status', 'currency', 'amount', 'fee', 'amountRefunded', 'paidAt', 'reference', 'chargeId', 'paymentIntentId', 'disputeStatus', 'recordedBy', 'voidedAt', 'voidReason', 'livemode', 'createdAt'];
+const PAYMENT_SELECT = ['id', 'documentId', 'kind', 'method', 'status', 'currency', 'amount', 'fee', 'amountRefunded', 'paidAt', 'reference', 'chargeId', 'providerPaymentId', 'disputeStatus', 'recordedBy', 'voidedAt', 'voidReason', 'livemode', 'createdAt'];
 
 /** One CSV record; client-typed text cannot become a spreadsheet formula. */
 export function csvRecord(columns: readonly CsvColumn[], row: Row): Record<string, string | number | boolean | null> {

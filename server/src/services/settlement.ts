@@ -20,13 +20,13 @@ export interface PaymentRecord {
   fee: number;
   amountRefunded: number;
   feeRefunded: number;
-  paymentIntentId: string | null;
+  providerPaymentId: string | null;
   /** The provider that holds this payment (providers/registry.ts); `manual` for manual entries. */
   provider?: string | null;
   checkoutSessionId: string | null;
   chargeId: string | null;
-  stripeFee?: number | null;
-  stripeFeeCurrency?: string | null;
+  providerFee?: number | null;
+  providerFeeCurrency?: string | null;
   amountRefundedKeptPaid?: number | null;
   disputeId: string | null;
   disputeStatus: string | null;
@@ -79,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const payments = () => strapi.db.query(UID.payment);
 
   async function findPaymentRow(invoiceId: number, p: ProviderPayment, checkoutSessionId: string | null): Promise<PaymentRecord | null> {
-    const byIntent = (await payments().findOne({ where: { paymentIntentId: p.id } })) as PaymentRecord | null;
+    const byIntent = (await payments().findOne({ where: { providerPaymentId: p.id } })) as PaymentRecord | null;
     if (byIntent) return byIntent;
     if (checkoutSessionId) {
       return (await payments().findOne({ where: { checkoutSessionId, invoice: { id: invoiceId } } })) as PaymentRecord | null;
@@ -105,7 +105,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const meta = p.metadata;
     const notices: Notice[] = [];
     let overpaid = 0;
-    if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { paymentIntentId: p.id } }))) {
+    if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { providerPaymentId: p.id } }))) {
       // The intent's events came before checkout.session.completed: book it on the session's entry,
       // found by the attempt that made the session (in the payment's metadata too), else by asking.
       const made = meta.attemptId
@@ -125,7 +125,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         amount: Number.isSafeInteger(meta.portion) ? meta.portion : p.amount,
         fee: Number.isSafeInteger(meta.fee) ? meta.fee : 0,
         currency: p.currency,
-        paymentIntentId: p.id,
+        providerPaymentId: p.id,
         chargeId: p.chargeId ?? row?.chargeId ?? null,
         method: p.method,
         livemode: p.livemode,
@@ -134,7 +134,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Money moved: an earlier decline on this intent is history, not this payment's state.
         failureCode: status === 'failed' ? p.failureCode : clearsFailure(status) ? null : (row?.failureCode ?? null),
         failureMessage: status === 'failed' ? p.failureMessage : clearsFailure(status) ? null : undefined,
-        ...(p.stripeFee ? { stripeFee: p.stripeFee.amount, stripeFeeCurrency: p.stripeFee.currency } : {}),
+        ...(p.providerFee ? { providerFee: p.providerFee.amount, providerFeeCurrency: p.providerFee.currency } : {}),
         disputeId: dispute?.id ?? row?.disputeId ?? null,
         disputeStatus: dispute?.status ?? row?.disputeStatus ?? null,
         ...(dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
@@ -200,7 +200,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           actor: ctx.actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
           outcome: mismatch ? 'flagged' : status,
-          details: { paymentIntentId: p.id, amount: p.amount, currency: p.currency, eventId: ctx.eventId ?? null, failureCode: status === 'failed' ? p.failureCode : null, mismatch },
+          details: { providerPaymentId: p.id, amount: p.amount, currency: p.currency, eventId: ctx.eventId ?? null, failureCode: status === 'failed' ? p.failureCode : null, mismatch },
         });
       }
       return { outcome: 'settled' as const, invoice: updated, payment: saved, changed, nextAction: p.nextAction, startedMoving };
@@ -223,7 +223,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const settings = await getService(strapi, 'settings').load();
     const audit = getService(strapi, 'audit');
     const amount = formatMinor(excess, payment.currency);
-    await audit.log({ action: 'payment.overpaid', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: settings.refundOverpayments ? 'refunding' : 'flagged', details: { paymentIntentId: payment.paymentIntentId, amount: excess, amountFormatted: amount, currency: payment.currency } });
+    await audit.log({ action: 'payment.overpaid', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: settings.refundOverpayments ? 'refunding' : 'flagged', details: { providerPaymentId: payment.providerPaymentId, amount: excess, amountFormatted: amount, currency: payment.currency } });
     if (!settings.refundOverpayments) return;
     // The client's surcharge on the excess goes back too: the whole charge when all of it was
     // surplus, its share otherwise. One refund per payment: the request key makes a replayed

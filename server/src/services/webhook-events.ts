@@ -15,14 +15,14 @@ import type { SyncContext, SyncOutcome } from './settlement';
 export interface EventRow {
   id: number;
   documentId: string;
-  stripeEventId: string;
+  providerEventId: string;
   /** The provider that sent it (providers/registry.ts); null on rows stored before the column. */
   provider: string | null;
   type: string;
   objectId: string | null;
   livemode: boolean;
   apiVersion?: string | null;
-  stripeCreated?: number | string | null;
+  providerCreated?: number | string | null;
   payload?: unknown;
   status: 'received' | 'processing' | 'processed' | 'failed' | 'dead_lettered' | 'ignored';
   attempts: number;
@@ -33,9 +33,9 @@ export interface EventRow {
 /** The stored event, as its provider's parser reads it. */
 function eventOf(row: EventRow): ProviderEvent {
   return {
-    id: row.stripeEventId,
+    id: row.providerEventId,
     type: row.type,
-    created: Number(row.stripeCreated ?? 0),
+    created: Number(row.providerCreated ?? 0),
     livemode: row.livemode,
     apiVersion: row.apiVersion ?? null,
     objectId: row.objectId,
@@ -74,7 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function dispatch(rows: EventRow[]): Promise<SyncOutcome> {
     const last = rows[rows.length - 1]!;
     const provider = await getService(strapi, 'providers').forRow(last);
-    const ctx = { provider, actor: providerActor(provider, `${provider.label} webhook`), eventId: last.stripeEventId };
+    const ctx = { provider, actor: providerActor(provider, `${provider.label} webhook`), eventId: last.providerEventId };
     const actions = rows.map((row) => provider.webhookAction(eventOf(row)));
     if (actions.length === 1) return settleOne(provider, actions[0]!, ctx);
     // Coalesced: every action names the same payment (coalesceKey).
@@ -94,10 +94,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return action.providerPaymentId ? settlement.syncCheckoutPayment(action.objectId, action.providerPaymentId, ctx) : settlement.syncCheckoutSession(action.objectId, ctx);
       case 'fee': {
         // The provider's fee became known: worth a read only while the ledger lacks it.
-        const where = action.providerPaymentId ? { paymentIntentId: action.providerPaymentId } : { chargeId: action.objectId };
-        const local = (await strapi.db.query(UID.payment).findOne({ where, select: ['id', 'stripeFee', 'paymentIntentId'] })) as { stripeFee: number | null; paymentIntentId: string | null } | null;
-        if (!local?.paymentIntentId || local.stripeFee != null) return ignored(`Nothing to update from ${action.objectId}.`);
-        return settlement.syncPayment(local.paymentIntentId, ctx);
+        const where = action.providerPaymentId ? { providerPaymentId: action.providerPaymentId } : { chargeId: action.objectId };
+        const local = (await strapi.db.query(UID.payment).findOne({ where, select: ['id', 'providerFee', 'providerPaymentId'] })) as { providerFee: number | null; providerPaymentId: string | null } | null;
+        if (!local?.providerPaymentId || local.providerFee != null) return ignored(`Nothing to update from ${action.objectId}.`);
+        return settlement.syncPayment(local.providerPaymentId, ctx);
       }
       default: {
         const paymentId = await provider.paymentIdFor(action);
@@ -234,9 +234,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           where: { id: row.id },
           data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
         });
-        strapi.log.warn(`[invoice-payments] event ${row.stripeEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
+        strapi.log.warn(`[invoice-payments] event ${row.providerEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
         if (dead) {
-          await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.stripeEventId, type: row.type, attempts, lastError: message } });
+          await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.providerEventId, type: row.type, attempts, lastError: message } });
         }
       }
     }
@@ -254,12 +254,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       try {
         const row = (await events().create({
           data: {
-            stripeEventId: event.id,
+            providerEventId: event.id,
             provider: parser.id,
             type: event.type,
             livemode: event.livemode,
             apiVersion: event.apiVersion,
-            stripeCreated: event.created,
+            providerCreated: event.created,
             objectId: event.objectId,
             payload: event.payload,
             attempts: 0,
@@ -277,7 +277,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
-        await strapi.db.connection('invoice_payments_webhook_events').where({ stripe_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
+        await strapi.db.connection('invoice_payments_webhook_events').where({ provider_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
         return { duplicate: true, row: null, key: null };
       }
     },
@@ -381,7 +381,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: { status: 'processing', attempts: 1, lockedBy: instanceId, lockedUntil: new Date(Date.now() + config().lockMs), nextAttemptAt: null, lastError: null, ignoredReason: null },
       });
       if (count !== 1) throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
-      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.stripeEventId, type: row.type, previousStatus: row.status } });
+      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.providerEventId, type: row.type, previousStatus: row.status } });
       await execute([{ row, attempts: 1 }]);
       return events().findOne({ where: { id: row.id } });
     },
@@ -393,7 +393,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (query.status) where.status = query.status;
       if (query.type) where.type = { $startsWith: query.type };
       const [results, total] = await Promise.all([
-        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'stripeEventId', 'provider', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
+        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'providerEventId', 'provider', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
         events().count({ where }),
       ]);
       return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };

@@ -226,7 +226,7 @@ export async function waitFor<T>(read: () => Promise<T>, check: (v: T) => boolea
 
 export const SQL = {
   eventStatus: (db: BenchDb) => db.query<{ status: string; n: number }>(`SELECT status, COUNT(*)::int AS n FROM ${TABLES.events} GROUP BY status ORDER BY status`),
-  storedEventIds: async (db: BenchDb) => new Set((await db.query<{ id: string }>(`SELECT stripe_event_id AS id FROM ${TABLES.events}`)).map((r) => r.id)),
+  storedEventIds: async (db: BenchDb) => new Set((await db.query<{ id: string }>(`SELECT provider_event_id AS id FROM ${TABLES.events}`)).map((r) => r.id)),
   pending: (db: BenchDb) => db.count(TABLES.events, "status IN ('received', 'processing', 'failed')"),
 };
 

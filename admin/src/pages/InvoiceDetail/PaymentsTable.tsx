@@ -87,7 +87,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             ['payments.amount', 'Amount'],
             // The card fee added to the client's amount (settings), not Stripe's fee to you.
             ['payments.fee', 'Client fee'],
-            ['payments.stripeFee', 'Stripe fee'],
+            ['payments.providerFee', 'Stripe fee'],
             ['payments.status', 'Status'],
             ['payments.reference', 'Reference'],
             ['payments.actions', 'Actions'],
@@ -118,7 +118,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Typography>{p.feeFormatted ?? '—'}</Typography>
               </Td>
               <Td>
-                <Typography data-testid="stripe-fee">{p.stripeFeeFormatted ?? '—'}</Typography>
+                <Typography data-testid="stripe-fee">{p.providerFeeFormatted ?? '—'}</Typography>
               </Td>
               <Td>
                 <Flex gap={1} wrap="wrap">
@@ -147,11 +147,11 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 ) : (
                   <Flex direction="column" alignItems="flex-start" gap={0}>
                     {/* The charge is what Stripe's receipts and bank statements name; the intent stays one hover away. */}
-                    <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.paymentIntentId ?? p.checkoutSessionId} />
-                    {p.chargeId && p.paymentIntentId && (
-                      <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.paymentIntentId })}>
+                    <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.providerPaymentId ?? p.checkoutSessionId} />
+                    {p.chargeId && p.providerPaymentId && (
+                      <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.providerPaymentId })}>
                         <Typography variant="pi" textColor="neutral600" data-testid="payment-intent-id" style={BREAK_ANYWHERE}>
-                          {p.paymentIntentId}
+                          {p.providerPaymentId}
                         </Typography>
                       </Tooltip>
                     )}

@@ -122,7 +122,7 @@ export const WebhooksPage = () => {
                   <Flex direction="column" alignItems="flex-start">
                     <Typography fontWeight="semiBold">{row.type}</Typography>
                     <Typography variant="pi" textColor="neutral600">
-                      {row.stripeEventId}
+                      {row.providerEventId}
                     </Typography>
                     {row.invoiceDocumentId && (
                       <Link tag={RouterLink} to={pluginPath(base, 'invoices', row.invoiceDocumentId)}>

@@ -30,7 +30,7 @@ export default {
     /** Of amountRefunded, refunds made with "keep the invoice paid" (from the refund rows). */
     amountRefundedKeptPaid: { type: 'integer', default: 0 },
     feeRefunded: { type: 'integer', default: 0 },
-    paymentIntentId: { type: 'string' },
+    providerPaymentId: { type: 'string' },
     checkoutSessionId: { type: 'string' },
     /**
      * The attempt (lease) that created this entry, also in the provider object's metadata: finds
@@ -42,9 +42,9 @@ export default {
      * Stripe's own processing fee on the charge, minor units, from its balance transaction
      * (`balance_transaction.fee`); null until Stripe has made the balance transaction.
      */
-    stripeFee: { type: 'integer' },
+    providerFee: { type: 'integer' },
     /** The balance transaction's currency (the Stripe account's settlement currency). */
-    stripeFeeCurrency: { type: 'string' },
+    providerFeeCurrency: { type: 'string' },
     lastEventId: { type: 'string' },
     lastEventCreated: { type: 'biginteger' },
     failureCode: { type: 'string' },
@@ -76,7 +76,7 @@ export default {
   // Strapi's admin sanitizer drops `hidden` attributes from Content Manager input and output for every role.
   config: { attributes: { invoice: { hidden: true } } },
   indexes: [
-    { name: 'invoice_payments_payments_pi_uq', columns: ['payment_intent_id'], type: 'unique' },
+    { name: 'invoice_payments_payments_provider_payment_uq', columns: ['provider_payment_id'], type: 'unique' },
     { name: 'invoice_payments_payments_cs_uq', columns: ['checkout_session_id'], type: 'unique' },
     { name: 'invoice_payments_payments_charge_idx', columns: ['charge_id'] },
     { name: 'invoice_payments_payments_status_idx', columns: ['status', 'updated_at'] },

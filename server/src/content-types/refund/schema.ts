@@ -15,7 +15,7 @@ export default {
   attributes: {
     payment: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.payment' },
     invoiceDocumentId: { type: 'string' },
-    stripeRefundId: { type: 'string' },
+    providerRefundId: { type: 'string' },
     // requires_action: Stripe waits on the customer (counts as pending). unknown: the provider call
     // ended in a 500 or a timeout; the next attempt looks at the provider first.
     status: { type: 'enumeration', enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', 'unknown'], default: 'pending', required: true },
@@ -26,7 +26,7 @@ export default {
     failureReason: { type: 'string' },
     requestedBy: { type: 'string' },
     /** The provider payment refunded (Stripe: PaymentIntent id), to look the refund up again. */
-    paymentIntentId: { type: 'string' },
+    providerPaymentId: { type: 'string' },
     /**
      * What the refund means for the invoice: `reopen` (the client owes it again) or `keep_paid`
      * (given back as a concession, the invoice stays settled). Chosen in the refund dialog; the
@@ -47,5 +47,5 @@ export default {
     /** Set when the failure was written to the audit log and the notice queued: once per refund. */
     failureRecordedAt: { type: 'datetime' },
   },
-  indexes: [{ name: 'invoice_payments_refunds_stripe_uq', columns: ['stripe_refund_id'], type: 'unique' }],
+  indexes: [{ name: 'invoice_payments_refunds_provider_uq', columns: ['provider_refund_id'], type: 'unique' }],
 };

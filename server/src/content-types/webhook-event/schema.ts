@@ -9,13 +9,13 @@ export default {
     'content-type-builder': { visible: false },
   },
   attributes: {
-    stripeEventId: { type: 'string', required: true },
+    providerEventId: { type: 'string', required: true },
     /** The provider that sent it (providers/registry.ts); rows stored before this column were Stripe's. */
     provider: { type: 'string', default: 'stripe' },
     type: { type: 'string', required: true },
     livemode: { type: 'boolean', default: false },
     apiVersion: { type: 'string' },
-    stripeCreated: { type: 'biginteger' },
+    providerCreated: { type: 'biginteger' },
     objectId: { type: 'string' },
     payload: { type: 'json' },
     status: {
@@ -35,7 +35,7 @@ export default {
     invoiceDocumentId: { type: 'string' },
   },
   indexes: [
-    { name: 'invoice_payments_webhook_events_evt_uq', columns: ['stripe_event_id'], type: 'unique' },
+    { name: 'invoice_payments_webhook_events_provider_uq', columns: ['provider_event_id'], type: 'unique' },
     { name: 'invoice_payments_webhook_events_due_idx', columns: ['status', 'next_attempt_at'] },
   ],
 };

@@ -196,7 +196,7 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     livemode: pi.livemode,
     chargeId: charge?.id ?? (typeof pi.latest_charge === 'string' ? pi.latest_charge : null),
     // In the balance transaction's currency (the account's settlement currency), not always the charge's.
-    stripeFee: txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
+    providerFee: txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
     method: charge?.payment_method_details?.type ?? pi.payment_method_types?.[0] ?? null,
     clientSecret: pi.client_secret ?? null,
     failureCode: err ? (err.decline_code ?? err.code ?? 'payment_failed') : null,
