@@ -10,6 +10,7 @@
  * 100,000 invoices) and restarting Strapi. Results: bench/results/latest.json (+ a dated copy),
  * a table on stdout, and the results section and charts of docs/performance.md.
  */
+import { version as autocannonVersion } from 'autocannon/package.json';
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -381,7 +382,7 @@ async function main() {
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       args,
-      tool: `autocannon ${require('autocannon/package.json').version}`,
+      tool: `autocannon ${autocannonVersion}`,
     },
     results,
   };

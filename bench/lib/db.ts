@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Knex } from 'knex';
 
 /**
@@ -7,7 +8,7 @@ import type { Knex } from 'knex';
  * in the exact shape Strapi writes rows. Benchmarks and fault tests use it; the plugin never does.
  */
 export type Client = 'sqlite' | 'postgres';
-type SqliteDb = InstanceType<typeof import('better-sqlite3').default>;
+type SqliteDb = InstanceType<typeof BetterSqlite3>;
 
 export interface BenchDb {
   client: Client;

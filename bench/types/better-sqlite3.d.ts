@@ -1,4 +1,7 @@
-/** The few better-sqlite3 APIs the bench seeding uses (the package ships no types; @types/better-sqlite3 is not installed). */
+/**
+ * The few better-sqlite3 APIs the bench seeding uses (the package ships no types; @types/better-sqlite3
+ * is not installed).
+ */
 declare module 'better-sqlite3' {
   namespace Database {
     interface RunResult {

@@ -96,7 +96,7 @@ describe('money as typed: a wrong amount is never booked', () => {
   it('held: JSON numbers are read exactly (0.1 + 0.2 refused, 1e21 refused), never through float rounding', async () => {
     for (const unitPrice of [0.1 + 0.2, 1e21, -0, 1e-7]) {
       const res = await api('post', '/invoices', form({ lines: [{ description: 'x', quantity: 1, unitPrice }] }));
-      if (unitPrice === -0) {
+      if (Object.is(unitPrice, -0)) {
         // -0 serialises as 0: a free line, not an error.
         expect(res.status).toBe(201);
       } else {
@@ -312,7 +312,8 @@ describe('edits and voids while money is moving', () => {
     env.standin.control.settleDelayed(intent.body.data.providerPaymentId, 'succeed');
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     const after = await readInvoice(env, inv.documentId);
-    // As reviewed: accepted, the debit of $100 lands on a $40 invoice and $60 is refunded (fees lost), or flagged overpaid.
+    // As reviewed: accepted, the debit of $100 lands on a $40 invoice and $60 is refunded (fees lost), or
+    // flagged overpaid.
     expect({ accepted, balanceDue: after.balanceDue }).toEqual({ accepted: false, balanceDue: 0 });
   });
 

@@ -198,7 +198,8 @@ describe('attack: idempotency after faults', () => {
   it('IDEM-3 a 500 while changing the amount: the live intent at Stripe is always for the amount shown; never an older one', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(50000));
     const a = await intent(documentId, token, 30000);
-    // Stripe saves the 500 under the key (the SDK's retries replay it); the server looks at Stripe, then tries once more under a new key.
+    // Stripe saves the 500 under the key (the SDK's retries replay it); the server looks at Stripe, then tries
+    // once more under a new key.
     env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents/:id/cancel', status: 500, times: 2 });
     const b = await intent(documentId, token, 10000);
     expect(b.status).toBe(502);

@@ -227,7 +227,8 @@ describe('when Stripe fails', () => {
     env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 1 });
     const res = await intent(documentId, { token });
     expect(res.status).toBe(200);
-    // Three tries under the first key (the SDK's own retries, each answered with the saved 500), then one under the next.
+    // Three tries under the first key (the SDK's own retries, each answered with the saved 500), then one under
+    // the next.
     expect((env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0) - before).toBe(4);
     expect((await ours(documentId)).map((p) => p.id)).toEqual([res.body.data.providerPaymentId]);
   });

@@ -13,7 +13,8 @@ const REFUND = 'plugin::invoice-payments.refund';
 beforeAll(async () => {
   env = await bootPayments();
 });
-// A fault a test armed but Stripe's replays never reached (a saved 500 is replayed, not re-run) must not leak into the next test.
+// A fault a test armed but Stripe's replays never reached (a saved 500 is replayed, not re-run) must not leak
+// into the next test.
 afterEach(() => env.standin.control.clearFaults());
 afterAll(async () => {
   await env?.close();

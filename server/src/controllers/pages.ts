@@ -71,7 +71,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** GET /invoice-payments/pay/invoice/:id: the logged-in client's page; its script loads the invoice with their JWT. */
+    /**
+     * GET /invoice-payments/pay/invoice/:id: the logged-in client's page; its script loads the invoice with
+     * their JWT.
+     */
     async customerPage(ctx: Context) {
       await page(ctx, 'customer invoice', async () => {
         const documentId = String(ctx.params.id ?? '');

@@ -232,7 +232,10 @@ export interface PaymentProvider {
   /** A real call to the gateway proving the credentials work. */
   verifyCredentials(): Promise<ProviderAccount>;
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
-  /** `withRefunds`: list the payment's refunds even when none looks refunded now (a failed refund un-refunds the charge). */
+  /**
+   * `withRefunds`: list the payment's refunds even when none looks refunded now (a failed refund un-refunds
+   * the charge).
+   */
   retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<ProviderPayment>;
   /** Ends a payment that has not succeeded; refused by the gateway once money moved. */
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;

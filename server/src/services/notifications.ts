@@ -54,7 +54,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { retryAfterMs: c?.retryAfterMs ?? 300_000, maxAttempts: c?.maxAttempts ?? 10 };
   };
 
-  /** Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the provider fails. */
+  /**
+   * Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the
+   * provider fails.
+   */
   async function sendPaymentNotice(kind: NoticeKind, paymentId: number, noticeId: number): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.

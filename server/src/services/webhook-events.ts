@@ -183,7 +183,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!ids) break;
       active += 1;
       lastStartAt = Date.now();
-      processQueued(ids).finally(() => {
+      // processQueued catches and logs its own errors, so this chain never rejects.
+      void processQueued(ids).finally(() => {
         active -= 1;
         pump();
       });

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderEvent } from '../providers/types';
 
 /** NUL, or a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- NUL is the control character this pattern exists to find.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 

@@ -209,7 +209,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     const early = deps.faults.take(method, path, strikesBeforeExecution);
     if (early) {
       engine.store.faultsInjected += 1;
-      if (early.timeoutMs !== undefined && !(await hang(early.timeoutMs, res))) return; // client gave up: never processed
+      // The client gave up: never processed.
+      if (early.timeoutMs !== undefined && !(await hang(early.timeoutMs, res))) return;
       if (early.status !== undefined || early.timeoutMs === undefined)
         return send(res, errorReply(faultError(early), requestId, livemode), common);
       // A pure delay: go on and process the request.

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { amountStep, feeSurcharge, splitRefundFee } from '../../../server/src/domain';
+import { amountStep, feeSurcharge, splitChargeRefund, splitRefundFee } from '../../../server/src/domain';
 import type { FeePassthrough } from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
 import { PROPERTY } from '../../support/property';
@@ -145,7 +145,6 @@ describe('splitRefundFee', () => {
 });
 
 describe('splitChargeRefund', () => {
-  const { splitChargeRefund } = require('../../../server/src/domain') as typeof import('../../../server/src/domain');
   it('books refunds against the invoice portion first', () => {
     expect(splitChargeRefund(0, 10000, 330)).toEqual({ portion: 0, fee: 0 });
     expect(splitChargeRefund(4000, 10000, 330)).toEqual({ portion: 4000, fee: 0 });

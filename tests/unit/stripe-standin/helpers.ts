@@ -80,7 +80,7 @@ export async function startReceiver(): Promise<Receiver> {
         at: Date.now(),
       };
       receiver.received.push(item);
-      Promise.resolve(receiver.respond(item)).then((status) => {
+      void Promise.resolve(receiver.respond(item)).then((status) => {
         res.writeHead(status, { 'Content-Type': 'application/json' });
         res.end('{"received":true}');
       });

@@ -130,7 +130,8 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     </Typography>
                   )}
                 </Flex>
-                {/* Only a failed payment has a failure: an earlier decline of a payment that then went through is history. */}
+                {/* Only a failed payment has a failure: an earlier decline of a payment that then went through
+                    is history. */}
                 {p.status === 'failed' && p.failureMessage && (
                   <Tooltip label={p.failureMessage}>
                     <Box maxWidth="22rem">
@@ -146,7 +147,8 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                   <Typography>{p.reference ?? '—'}</Typography>
                 ) : (
                   <Flex direction="column" alignItems="flex-start" gap={0}>
-                    {/* The charge is what Stripe's receipts and bank statements name; the intent stays one hover away. */}
+                    {/* The charge is what Stripe's receipts and bank statements name; the intent stays one hover
+                        away. */}
                     <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.providerPaymentId ?? p.checkoutSessionId} />
                     {p.chargeId && p.providerPaymentId && (
                       <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.providerPaymentId })}>

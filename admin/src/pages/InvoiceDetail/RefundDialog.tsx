@@ -75,6 +75,8 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
     setError(null);
     setServerError(null);
     key.current = { value: newIdempotencyKey(), sentFor: '' };
+    // Reset when the dialog opens for a payment only: a settings change while it is open must not wipe the form.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- defaultEffect is read at opening on purpose.
   }, [open, payment?.documentId]);
 
   if (!payment) return null;

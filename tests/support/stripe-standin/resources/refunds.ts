@@ -254,7 +254,10 @@ export function cancelRefund(engine: Engine, id: string, reader: ParamReader, ct
   return after;
 }
 
-/** Moves a pending or requires_action refund to succeeded or failed, with refund.updated / charge.refund.updated events. */
+/**
+ * Moves a pending or requires_action refund to succeeded or failed, with refund.updated /
+ * charge.refund.updated events.
+ */
 export function settleRefund(
   engine: Engine,
   refund: RefundRecord,

@@ -11,7 +11,7 @@ module.exports = ({ strapi }) => ({
     if (!key) return ctx.badRequest('id is required');
     try {
       await strapi.db.query(UID).create({ data: { key, type: typeof body.type === 'string' ? body.type.slice(0, 255) : null, payload: body } });
-    } catch (error) {
+    } catch {
       ctx.status = 503;
       ctx.body = { error: 'not stored' };
       return;
