@@ -24,6 +24,9 @@ async function ensureStripeKeys(strapi) {
       secretKey: 'sk_test_demoSecretKey0000000000000000',
       webhookSecret: process.env.DEMO_WEBHOOK_SECRET,
       defaultCurrency: 'USD',
+      // The Mollie stand-in (MOLLIE_API_ENDPOINT) takes any test_ key; pay links stay on Stripe
+      // until the admin picks Mollie in Settings.
+      ...(process.env.MOLLIE_API_ENDPOINT ? { mollieApiKey: 'test_demoMollieKey00000000000000000' } : {}),
     },
     { type: 'system', label: 'demo seed' },
   );

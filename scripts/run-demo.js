@@ -17,6 +17,7 @@ const appDir = path.join(root, 'tests', 'app');
 const dataDir = path.join(appDir, '.tmp');
 const port = Number(process.env.PORT || 1337);
 const standinPort = Number(process.env.STANDIN_PORT || 12111);
+const mollieStandinPort = Number(process.env.MOLLIE_STANDIN_PORT || 12112);
 const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
 const children = [];
 
@@ -63,6 +64,8 @@ async function main() {
     // The pay pages' card form: the stand-in's fake Stripe.js instead of https://js.stripe.com,
     // which cannot load offline (the plugin warns about it at startup: demos and tests only).
     STRIPE_JS_URL: `http://127.0.0.1:${standinPort}/_standin/stripe.js`,
+    // Mollie's API: the Mollie stand-in (test keys only; refused with live keys and in production).
+    MOLLIE_API_ENDPOINT: `http://127.0.0.1:${mollieStandinPort}/v2/`,
     DEMO_SEED: 'true',
     DEMO_ADMIN_EMAIL: email,
     DEMO_ADMIN_PASSWORD: password,
@@ -83,12 +86,19 @@ async function main() {
     { cwd: root, stdio: 'inherit', env: { ...env, STANDIN_PORT: String(standinPort), STANDIN_WEBHOOK_URL: webhookUrl, STANDIN_WEBHOOK_SECRET: secrets.DEMO_WEBHOOK_SECRET } },
   );
   children.push(standin);
+  const mollieStandin = spawn(
+    process.execPath,
+    [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'tests', 'support', 'mollie-standin', 'cli.ts'), '--port', String(mollieStandinPort)],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  children.push(mollieStandin);
 
   console.log('');
   console.log('  Invoice payments demo (offline; development only)');
   console.log(`  Admin panel:   ${publicUrl}/admin`);
   console.log(`  Admin login:   ${email} / ${password}   (DEMO_ADMIN_EMAIL / DEMO_ADMIN_PASSWORD)`);
   console.log(`  Stripe:        stand-in at http://127.0.0.1:${standinPort} (test keys; Stripe itself is never called)`);
+  console.log(`  Mollie:        stand-in at http://127.0.0.1:${mollieStandinPort} (Settings → Mollie; pick Mollie for pay links to try it)`);
   console.log('  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure');
   console.log('');
 
@@ -100,6 +110,12 @@ async function main() {
   standin.on('exit', (code) => {
     if (code) {
       console.error('[demo] the Stripe stand-in stopped; stopping the demo.');
+      stopAll(code);
+    }
+  });
+  mollieStandin.on('exit', (code) => {
+    if (code) {
+      console.error('[demo] the Mollie stand-in stopped; stopping the demo.');
       stopAll(code);
     }
   });

@@ -5,6 +5,7 @@ import { isUniqueViolation, retryAfterDeadlock } from './utils/unique-violation'
 import { productionOverrideProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
 import { ledgerGuard } from './utils/ledger-guard';
+import { invoiceWrites } from './utils/invoice-writes';
 import { registerMigrations } from './migrations';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
@@ -115,4 +116,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw error;
     }
   });
+
+  // Innermost: checks an invoice write, writes it and recomputes its totals under the invoice lock.
+  strapi.documents.use(invoiceWrites(strapi));
 };

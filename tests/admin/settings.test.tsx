@@ -20,6 +20,8 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   refundOverpayments: true,
   abandonedAuthenticationMinutes: '10',
   paymentTermDays: '14',
+  mollieApiKey: '',
+  payLinkProvider: 'stripe',
   ...overrides,
 });
 
@@ -53,6 +55,11 @@ describe('validateSettings', () => {
     const mismatch = validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_live' + '_abcdefgh12' }));
     expect(mismatch.secretKey).toMatchObject({ id: 'invoice-payments.validation.modeMismatch', values: { pkMode: 'test', skMode: 'live' } });
     expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12' }), 'test').secretKey?.id).toBe('invoice-payments.validation.modeMismatch');
+  });
+
+  it('names a value that is not a Mollie API key', () => {
+    expect(ids(validateSettings(form({ mollieApiKey: 'sk_test_abcdefgh12' })))).toEqual({ mollieApiKey: 'invoice-payments.validation.mollieKey' });
+    expect(validateSettings(form({ mollieApiKey: 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM' }))).toEqual({});
   });
 
   it('checks currency, fee and email', () => {
@@ -116,6 +123,39 @@ describe('Settings page', () => {
     expect(screen.queryByTestId('secretKey-masked')).not.toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(screen.getByTestId('secretKey-masked')).toBeInTheDocument();
+  });
+
+  it('Mollie: saves the API key and the pay-link provider, then shows the key masked and the profile', async () => {
+    const saved = settingsView({
+      ...connectedSettings(),
+      payLinkProvider: 'mollie',
+      mollie: {
+        apiKey: { set: true, masked: 'test_••••XsM0' },
+        mode: 'test',
+        webhookUrl: 'https://shop.example/api/invoice-payments/webhooks/mollie',
+        connection: { status: 'connected', accountId: 'pfl_standin', message: null, checkedAt: '2026-11-22T10:00:00.000Z' },
+      },
+    });
+    const api = mockApi({
+      'GET /invoice-payments/settings': () => ok({ data: connectedSettings() }),
+      'PUT /invoice-payments/settings': () => ok({ data: saved }),
+    });
+    const { user } = renderPage(<SettingsPage />);
+    expect(await screen.findByText('No Mollie API key saved yet.')).toBeInTheDocument();
+    expect(screen.getByTestId('mollie-webhook-url')).toHaveValue('https://shop.example/api/invoice-payments/webhooks/mollie');
+    await user.type(screen.getByLabelText('Mollie API key'), 'live');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText(/The Mollie API key must start with test_ or live_/)).toBeInTheDocument();
+    expect(api.callsTo('PUT', '/invoice-payments/settings')).toHaveLength(0);
+    await user.clear(screen.getByLabelText('Mollie API key'));
+    await user.type(screen.getByLabelText('Mollie API key'), 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM0');
+    await user.click(screen.getByRole('combobox', { name: 'Pay links of new invoices use' }));
+    await user.click(await screen.findByRole('option', { name: 'Mollie' }));
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Connected to Mollie profile pfl_standin')).toBeInTheDocument();
+    const [put] = api.callsTo('PUT', '/invoice-payments/settings');
+    expect(put!.body).toMatchObject({ mollieApiKey: 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM0', payLinkProvider: 'mollie' });
+    expect(screen.getByTestId('mollieApiKey-masked')).toHaveValue('test_••••XsM0');
   });
 
   it('says why it is not connected', async () => {

@@ -1,4 +1,7 @@
 import { bootPayments, eventually, payableInvoice, payWith, readInvoice, PAYMENT, type PaymentsEnv } from '../support/payments';
+import { waitForIdle } from '../support/idle';
+import { computeInvoiceTotals, recomputeInvoice } from '../../server/src/domain';
+import { toLedgerEntries, type PaymentRow } from '../../server/src/services/invoices';
 
 /** Admin payment actions and the money events that follow them: manual payments, refunds, disputes, Checkout. */
 let env: PaymentsEnv;
@@ -72,6 +75,53 @@ describe('manual payments ("mark as paid")', () => {
     const { documentId } = await payableInvoice(env);
     expect((await adminPost(`/invoices/${documentId}/manual-payments`, { method: 'check' }, reader.auth)).status).toBe(403);
     expect((await env.app.http().get(`/invoice-payments/invoices/${documentId}`).set(reader.auth)).status).toBe(200);
+  });
+});
+
+/**
+ * What the domain computes from the stored line items and the stored ledger, next to what the
+ * invoice row says: equal after every money change (services/invoices.ts recompute).
+ */
+async function storedAndComputed(documentId: string) {
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
+  const row = await readInvoice(env, documentId);
+  const ledger = (await paymentsOf(documentId)) as PaymentRow[];
+  const lineItems = (row.lineItems as Array<{ description: string; quantity: number | string; unitAmount: number }>).map(({ description, quantity, unitAmount }) => ({ description, quantity, unitAmount }));
+  const totals = computeInvoiceTotals({ currency: row.currency, lineItems, taxRateBps: row.taxRateBps ?? 0, discountAmount: row.discountAmount ?? 0 });
+  const money = recomputeInvoice({ status: row.state, total: totals.total, currency: row.currency }, toLedgerEntries(ledger));
+  return {
+    stored: { subtotal: row.subtotal, tax: row.tax, total: row.total, amountPaid: row.amountPaid, amountRefunded: row.amountRefunded, balanceDue: row.balanceDue, state: row.state },
+    computed: { subtotal: totals.subtotal, tax: totals.tax, total: totals.total, amountPaid: money.amountPaid, amountRefunded: money.amountRefunded, balanceDue: money.balanceDue, state: money.status },
+  };
+}
+
+describe('stored totals equal what the domain computes from the ledger', () => {
+  it('after a card payment', async () => {
+    const { documentId } = await cardPaid(10000);
+    const { stored, computed } = await storedAndComputed(documentId);
+    expect(stored).toEqual(computed);
+    expect(stored).toMatchObject({ total: 10000, amountPaid: 10000, balanceDue: 0, state: 'paid' });
+  });
+
+  it('after a refund', async () => {
+    const { documentId, payment } = await cardPaid(10000);
+    expect((await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 4000, idempotencyKey: 'totals-refund-1' })).status).toBe(200);
+    const { stored, computed } = await storedAndComputed(documentId);
+    expect(stored).toEqual(computed);
+    expect(stored).toMatchObject({ amountPaid: 10000, amountRefunded: 4000, balanceDue: 4000, state: 'partially_paid' });
+  });
+
+  it('after a manual payment and its void', async () => {
+    const { documentId } = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 3, unitAmount: 2500 }], taxRateBps: 1000 });
+    const paid = await adminPost(`/invoices/${documentId}/manual-payments`, { amount: 5000, method: 'wire' });
+    expect(paid.status).toBe(201);
+    const afterPayment = await storedAndComputed(documentId);
+    expect(afterPayment.stored).toEqual(afterPayment.computed);
+    expect(afterPayment.stored).toMatchObject({ subtotal: 7500, tax: 750, total: 8250, amountPaid: 5000, balanceDue: 3250, state: 'partially_paid' });
+    expect((await adminPost(`/payments/${paid.body.data.payment.documentId}/void`, { reason: 'Wire recalled' })).status).toBe(200);
+    const afterVoid = await storedAndComputed(documentId);
+    expect(afterVoid.stored).toEqual(afterVoid.computed);
+    expect(afterVoid.stored).toMatchObject({ amountPaid: 0, balanceDue: 8250, state: 'sent' });
   });
 });
 

@@ -78,10 +78,12 @@ export const SECRET_PATTERNS: Array<{ what: string; re: RegExp }> = [
   { what: 'Stripe secret key', re: /\bsk_(?:test|live)_[A-Za-z0-9]{8,}/ },
   { what: 'Stripe restricted key', re: /\brk_(?:test|live)_[A-Za-z0-9]{8,}/ },
   { what: 'webhook signing secret', re: /\bwhsec_[A-Za-z0-9]{8,}/ },
+  // https://docs.mollie.com/reference/authentication: test_/live_ + 30 characters (Stripe ids such as cs_test_… do not match: no word boundary after `_`).
+  { what: 'Mollie API key', re: /\b(?:test|live)_[A-Za-z0-9]{30,}/ },
   { what: 'encryption key (INVOICE_PAYMENTS_ENCRYPTION_KEY)', re: new RegExp(TEST_ENCRYPTION_KEY.replace(/[+/=]/g, (c) => `\\${c}`)) },
 ];
 
-const mask = (s: string) => s.replace(/(sk|rk)_(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, '$1_$2_$3…').replace(/whsec_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, 'whsec_$1…');
+const mask = (s: string) => s.replace(/(sk|rk)_(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, '$1_$2_$3…').replace(/whsec_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, 'whsec_$1…').replace(/\b(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]{26,}/g, '$1_$2…');
 
 export function scanDir(dir: string): { files: number; lines: number; findings: Finding[] } {
   const findings: Finding[] = [];

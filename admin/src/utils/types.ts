@@ -23,6 +23,13 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  mollie: {
+    apiKey: { set: boolean; masked: string | null };
+    mode: 'test' | 'live' | null;
+    webhookUrl: string;
+    connection: SettingsView['connection'];
+  };
+  payLinkProvider: 'stripe' | 'mollie';
 }
 
 /** GET /status: what every page header shows, readable with payments.read alone. */

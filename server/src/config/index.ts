@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { parseApiBase } from '../providers/stripe/client';
 import { parseStripeJsUrl } from '../pages/stripe-js';
 
@@ -50,46 +51,61 @@ export const defaultConfig: PluginConfig = {
   export: { pageSize: 500 },
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A zod refinement from a parser that throws an Error saying what is wrong (and what to write instead). */
+const parsedBy = (parse: (value: string) => unknown) => (value: string, ctx: z.RefinementCtx) => {
+  try {
+    parse(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+  }
+};
+
+const positive = z.number({ error: 'must be a whole number above zero (milliseconds or a count)' }).int({ error: 'must be a whole number above zero' }).min(1, { error: 'must be a whole number above zero' });
+const nonNegative = z.number({ error: 'must be a whole number, 0 or more' }).int({ error: 'must be a whole number, 0 or more' }).min(0, { error: 'must be a whole number, 0 or more' });
+const section = <T extends z.ZodRawShape>(shape: T, name: string) =>
+  z.object(shape, { error: `must be an object, e.g. ${name}: { ... }` }).partial().optional();
+
+/**
+ * What config/plugins.js may set for the plugin. Every key is optional (defaults above); a key
+ * that is set must have the right type. Unknown keys are ignored, as Strapi does.
+ */
+export const configSchema = z.object(
+  {
+    stripe: section(
+      {
+        apiBase: z.string({ error: 'must be a URL string, e.g. "http://127.0.0.1:12111"' }).superRefine(parsedBy(parseApiBase)).nullable(),
+        jsUrl: z.string({ error: 'must be a URL string' }).superRefine(parsedBy(parseStripeJsUrl)).nullable(),
+        allowStandinInProduction: z.boolean({ error: 'must be true or false' }).nullable(),
+        maxNetworkRetries: nonNegative,
+        timeoutMs: nonNegative,
+      },
+      'stripe',
+    ),
+    publicUrl: z.string({ error: 'must be a URL string, e.g. "https://cms.example.com"' }).nullable().optional(),
+    webhook: section({ toleranceSeconds: positive }, 'webhook'),
+    worker: section({ enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive, maxAttempts: positive, backoffMs: positive, maxBackoffMs: positive, lockMs: positive, concurrency: positive }, 'worker'),
+    reconciliation: section({ enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive }, 'reconciliation'),
+    notifications: section({ retryAfterMs: positive, maxAttempts: positive }, 'notifications'),
+    export: section({ pageSize: positive }, 'export'),
+  },
+  { error: 'must be an object (config/plugins.js → "invoice-payments": { config: { ... } })' },
+);
+
+/** One line per problem, each naming the key in config/plugins.js and what it takes. */
+export function configProblems(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const at = issue.path.length ? `config.${issue.path.map(String).join('.')}` : 'config';
+      return `invoice-payments: ${at} ${issue.message.replace(/^(stripe\.\w+) /, '')}.`.replace(/\.\.$/, '.');
+    })
+    .join('\n');
 }
 
 export default {
   default: defaultConfig,
+  /** Strapi calls this at startup with the merged config; a problem stops the start, saying what to fix. */
   validator(config: unknown): void {
-    if (!isRecord(config)) throw new Error('invoice-payments: config must be an object.');
-    const stripe = config.stripe;
-    if (stripe !== undefined) {
-      if (!isRecord(stripe)) throw new Error('invoice-payments: config.stripe must be an object.');
-      if (stripe.apiBase != null) {
-        if (typeof stripe.apiBase !== 'string') throw new Error('invoice-payments: config.stripe.apiBase must be a string.');
-        parseApiBase(stripe.apiBase);
-      }
-      if (stripe.jsUrl != null) {
-        if (typeof stripe.jsUrl !== 'string') throw new Error('invoice-payments: config.stripe.jsUrl must be a string.');
-        parseStripeJsUrl(stripe.jsUrl);
-      }
-      if (stripe.allowStandinInProduction != null && typeof stripe.allowStandinInProduction !== 'boolean') {
-        throw new Error('invoice-payments: config.stripe.allowStandinInProduction must be true or false.');
-      }
-      for (const k of ['maxNetworkRetries', 'timeoutMs'] as const) {
-        const v = stripe[k];
-        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-          throw new Error(`invoice-payments: config.stripe.${k} must be a non-negative integer.`);
-        }
-      }
-    }
-    for (const [section, keys] of [['worker', ['intervalMs', 'maxAttempts', 'backoffMs', 'maxBackoffMs', 'lockMs', 'concurrency']], ['reconciliation', ['intervalMs']], ['notifications', ['retryAfterMs', 'maxAttempts']], ['export', ['pageSize']]] as const) {
-      const value = config[section];
-      if (value === undefined) continue;
-      if (!isRecord(value)) throw new Error(`invoice-payments: config.${section} must be an object.`);
-      for (const k of keys) {
-        const v = (value as Record<string, unknown>)[k];
-        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new Error(`invoice-payments: config.${section}.${k} must be a positive integer.`);
-      }
-    }
-    if (config.publicUrl != null && typeof config.publicUrl !== 'string') {
-      throw new Error('invoice-payments: config.publicUrl must be a string.');
-    }
+    const result = configSchema.safeParse(config);
+    if (!result.success) throw new Error(configProblems(result.error));
   },
 };

@@ -1,11 +1,16 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { getService } from '../utils/get-service';
 import { respond } from '../utils/respond';
 import { adminActor } from '../utils/actor';
 
-const int = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : undefined);
-const str = (v: unknown) => (typeof v === 'string' && v.length <= 100 ? v : undefined);
+// List filters: a value of the wrong shape (an array, a long string, "abc" for a page) is ignored, as
+// an unknown filter is, so a hand-edited URL still lists something.
+const filter = z.string().max(100).optional().catch(undefined);
+const count = z.string().regex(/^\d{1,6}$/).transform(Number).optional().catch(undefined);
+const eventsQuery = z.object({ status: filter, type: filter, page: count, pageSize: count });
+const auditQuery = z.object({ invoice: filter, actorType: filter, action: filter, page: count, pageSize: count });
 
 /** A CSV download: streamed as it is read, never cached (it holds client names and amounts). */
 function sendCsv(ctx: Context, csv: { filename: string; stream: NodeJS.ReadableStream }): undefined {
@@ -64,7 +69,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await respond(ctx, async () => ({ data: await admin().regeneratePayLink(ctx.params.id, adminActor(ctx)) }));
     },
     async listEvents(ctx: Context) {
-      await respond(ctx, async () => getService(strapi, 'webhook-events').list({ status: str(ctx.query.status), type: str(ctx.query.type), page: int(ctx.query.page), pageSize: int(ctx.query.pageSize) }));
+      await respond(ctx, async () => getService(strapi, 'webhook-events').list(eventsQuery.parse(ctx.query)));
     },
     async eventsHealth(ctx: Context) {
       await respond(ctx, async () => ({ data: await getService(strapi, 'webhook-events').health() }));
@@ -74,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
     async listAudit(ctx: Context) {
       await respond(ctx, async () =>
-        getService(strapi, 'audit').list({ invoice: str(ctx.query.invoice), actorType: str(ctx.query.actorType), action: str(ctx.query.action), page: int(ctx.query.page), pageSize: int(ctx.query.pageSize) }),
+        getService(strapi, 'audit').list(auditQuery.parse(ctx.query)),
       );
     },
   };

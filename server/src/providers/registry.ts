@@ -5,7 +5,15 @@
  */
 import type { Core } from '@strapi/strapi';
 import type { PaymentProvider, ProviderTraits, WebhookParser } from './types';
+import type { StoredSettings } from '../services/settings-schema';
 import { stripeEntry } from './stripe';
+import { mollieEntry } from './mollie/entry';
+
+/** How the pay page takes a payment through a provider: its flow, and Stripe.js's key when it needs one. */
+export interface PayLink {
+  mode: StoredSettings['checkoutMode'];
+  publishableKey: string;
+}
 
 export interface ProviderEntry {
   readonly id: string;
@@ -20,10 +28,13 @@ export interface ProviderEntry {
   webhookParser(strapi: Core.Strapi): Promise<WebhookParser | null>;
   /** The saved signing secret for this gateway's webhooks; null when none is saved or needed. */
   webhookSecret(strapi: Core.Strapi): Promise<string | null>;
+  /** How its pay links work under these settings; null when it is not set up (no key saved). */
+  payLink(settings: StoredSettings): PayLink | null;
 }
 
 export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
   stripe: stripeEntry,
+  mollie: mollieEntry,
 };
 
 /**

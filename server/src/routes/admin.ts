@@ -1,4 +1,5 @@
 import { actionUid, ACTIONS } from '../utils/permissions';
+import type { PluginRouter } from './types';
 
 const guard = (...actions: string[]) => ({ policies: [{ name: 'admin::hasPermissions', config: { actions: actions.map(actionUid) } }] });
 
@@ -42,4 +43,4 @@ export default {
 
     { method: 'GET', path: '/audit-entries', handler: 'admin.listAudit', config: guard(ACTIONS.auditRead) },
   ],
-};
+} satisfies PluginRouter;

@@ -1,3 +1,4 @@
+import type { PluginRouter } from './types';
 /**
  * Public routes. `auth: false` because payers hold a pay-link token rather than a Strapi role;
  * the controller authorizes each call (token or the invoice's own customer) and answers 404 otherwise.
@@ -14,4 +15,4 @@ export default {
     // with Stripe before there were other providers, is this route for `stripe`.
     { method: 'POST', path: '/webhooks/:provider', handler: 'webhook.receive', config: open },
   ],
-};
+} satisfies PluginRouter;

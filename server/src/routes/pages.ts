@@ -1,3 +1,4 @@
+import type { PluginRouter } from './types';
 /**
  * Client pay pages. Admin-type routes mount at /invoice-payments/... (no /api prefix); `auth: false`
  * because a payer holds a pay-link token (or a Checkout session id), not an admin session. The
@@ -15,7 +16,7 @@ export const pages = {
     // Not /invoices/:id: that path is the admin API's (routes/admin.ts).
     { method: 'GET', path: '/pay/invoice/:id', handler: 'pages.customerPage', config: open },
   ],
-};
+} satisfies PluginRouter;
 
 /** The same invoice view as JSON, for sites with their own front end (content API: /api/invoice-payments/...). */
 export const pagesApi = {
@@ -24,4 +25,4 @@ export const pagesApi = {
     { method: 'GET', path: '/pay/:token', handler: 'pages.viewByToken', config: open },
     { method: 'GET', path: '/invoices/:id', handler: 'pages.viewForCustomer', config: open },
   ],
-};
+} satisfies PluginRouter;

@@ -7,28 +7,54 @@ import type { PluginConfig } from '../config';
  * Background work on every instance: the retry worker (failed or stranded webhook events) and the
  * reconciliation sweep (payments still pending after a while, in case a webhook never came).
  * Both are safe to run on several instances at once: events are claimed through the database and
- * settlement is idempotent under the invoice lock.
+ * settlement is idempotent under the invoice lock. They run as jobs of Strapi's own cron
+ * (strapi.cron), which Strapi starts after bootstrap and stops on destroy; stop() removes them
+ * earlier and waits for a tick still running.
  */
+/**
+ * A cron rule (Strapi's cron: croner, with a seconds field) firing about every `ms`. Cron has no
+ * "every N ms": below a minute it steps seconds (at least 1 s, cron's finest unit), below an
+ * hour minutes, else hours. A step that does not divide 60 (or 24) restarts at the next unit,
+ * so a run comes at most `ms` after the previous one, never later.
+ */
+export function intervalRule(ms: number): string {
+  // Rounded down: a run is never later than asked.
+  const seconds = Math.max(1, Math.floor(ms / 1000));
+  if (seconds < 60) return `*/${seconds} * * * * *`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `0 */${minutes} * * * *`;
+  const hours = Math.min(23, Math.floor(minutes / 60));
+  return `0 0 */${hours} * * *`;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const timers: NodeJS.Timeout[] = [];
+  /** Cron job names (unique in the app's strapi.cron), removed again on stop. */
+  const jobs: string[] = [];
   let stopping = false;
   const running = new Set<Promise<unknown>>();
 
-  function every(ms: number, task: () => Promise<unknown>) {
+  /** A named job in Strapi's cron; a tick still running when the next fires is skipped, not doubled. */
+  function every(name: string, ms: number, task: () => Promise<unknown>) {
     let busy = false;
-    const timer = setInterval(() => {
-      if (busy || stopping) return;
-      busy = true;
-      const run = task()
-        .catch((error) => strapi.log.warn(`[invoice-payments] background task failed: ${error instanceof Error ? error.message : 'unknown error'}`))
-        .finally(() => {
-          busy = false;
-          running.delete(run);
-        });
-      running.add(run);
-    }, ms);
-    timer.unref();
-    timers.push(timer);
+    const jobName = `${PLUGIN_ID}.${name}`;
+    strapi.cron.add({
+      [jobName]: {
+        // Returns at once: the tick is tracked in `running` (idle() and stop() wait on it).
+        task: async () => {
+          if (busy || stopping) return;
+          busy = true;
+          const run = task()
+            .catch((error) => strapi.log.warn(`[invoice-payments] background task ${name} failed: ${error instanceof Error ? error.message : 'unknown error'}`))
+            .finally(() => {
+              busy = false;
+              running.delete(run);
+            });
+          running.add(run);
+        },
+        options: { rule: intervalRule(ms) },
+      },
+    });
+    jobs.push(jobName);
   }
 
   async function sweep(olderThanMs?: number): Promise<number> {
@@ -109,15 +135,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     start() {
       const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`);
       if (c.worker.enabled) {
-        every(c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
+        every('worker', c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
         // Payment emails a crash or an SMTP failure left in the outbox.
-        every(c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
+        every('outbox', c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
       }
-      if (c.reconciliation.enabled) every(c.reconciliation.intervalMs, () => sweep());
+      if (c.reconciliation.enabled) every('sweep', c.reconciliation.intervalMs, () => sweep());
     },
     async stop() {
       stopping = true;
-      for (const t of timers.splice(0)) clearInterval(t);
+      for (const name of jobs.splice(0)) strapi.cron.remove(name);
       await Promise.allSettled([...running]);
     },
   };

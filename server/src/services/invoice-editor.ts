@@ -53,8 +53,9 @@ const isNumberTaken = (error: unknown) =>
 /**
  * The plugin's own invoice editor and invoice actions (create, edit, mark as sent, void,
  * duplicate). Input is checked by the same rules the admin form uses (domain/invoice-form);
- * invoices are written through the document service, so the invoice lifecycles recompute the
- * money and the document middlewares end open payment attempts after a void or a new total.
+ * invoices are written through the document service, whose middlewares check the change and
+ * recompute the money under the invoice lock (utils/invoice-writes.ts), then end open payment
+ * attempts after a void or a new total (register.ts).
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const audit = () => getService(strapi, 'audit');
@@ -167,7 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
       }
       await customerExists(d.customer);
-      // The lifecycle refuses a total below what was paid (refund first), with a field message.
+      // The document middleware (utils/invoice-writes.ts) refuses a total below what was paid (refund first), with a field message.
       const updated = (await retryAfterDeadlock(() => documents().update({ documentId, data: data(d) as never }))) as unknown as { total: number; currency: string };
       await audit().log({
         action: 'invoice.updated',

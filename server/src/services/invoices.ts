@@ -103,8 +103,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * Everything derived on an invoice, from its line items and its ledger. Called by the invoice
-   * lifecycles on every create/update, so whatever was typed in these fields is replaced.
+   * Everything derived on an invoice, from its line items and its ledger, with the checks a
+   * requested change must pass. Pure of writes: `recompute` and `checkWrite` use it.
    */
   async function derive(merged: Record<string, unknown>, existing: InvoiceRow | null, moneyEdited = true): Promise<Record<string, unknown>> {
     let currency: string;
@@ -187,34 +187,54 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
-  return {
-    derive,
-    ledgerRows,
+  /** Fields only `recompute` writes: whatever a caller sends in them is dropped. */
+  const DERIVED_FIELDS = ['subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'attentionReason'] as const;
 
-    async beforeCreate(data: Record<string, unknown>) {
-      const derived = await derive(data, null);
-      Object.assign(data, derived);
+  /**
+   * The one place an invoice's totals, balance, status and attention flags are written: derived
+   * from its stored line items and its ledger by the domain functions. Call it inside the
+   * invoice lock (utils/lock.ts withInvoiceLock) after any change to either.
+   */
+  async function recompute(invoiceId: number): Promise<InvoiceRow> {
+    const row = (await strapi.db.query(UID.invoice).findOne({ where: { id: invoiceId } })) as (InvoiceRow & Record<string, unknown>) | null;
+    if (!row) throw new Error(`recompute: invoice ${invoiceId} does not exist.`);
+    // The stored state is the request: only money moves it (to paid, partially paid, back).
+    const derived = await derive(row, row, false);
+    // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
+    const { lineItems: _lines, currency: _currency, ...data } = derived as Record<string, unknown>;
+    if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = new Date();
+    return (await strapi.db.query(UID.invoice).update({ where: { id: invoiceId }, data })) as InvoiceRow;
+  }
+
+  /**
+   * Checks an invoice write that came through the document service (the Content Manager, the
+   * plugin's editor, any content API) before it is written: the line items, currency and state it
+   * asks for, against the stored invoice and its ledger. Derived fields are dropped from `data`
+   * (recompute writes them after the write); line items and currency are stored normalized.
+   */
+  async function checkWrite(data: Record<string, unknown>, existing: InvoiceRow | null): Promise<void> {
+    for (const key of ['payToken', ...DERIVED_FIELDS]) delete data[key];
+    const merged = existing ? { ...existing, ...data } : data;
+    const moneyEdited = !existing || ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
+    const derived = await derive(merged, existing, moneyEdited);
+    if (!existing || data.currency !== undefined) data.currency = derived.currency;
+    if (!existing || data.lineItems !== undefined) data.lineItems = derived.lineItems;
+    if (!existing) {
       // Never taken from input: only the plugin issues pay-link tokens.
       data.payToken = newPayToken();
       // An invoice is issued today unless it says otherwise (the Content Manager leaves it empty).
       if (data.issueDate == null || data.issueDate === '') data.issueDate = new Date().toISOString().slice(0, 10);
       if (data.state === 'sent' && !data.sentAt) data.sentAt = new Date();
-    },
+    } else if (data.state === 'sent' && existing.state === 'draft' && !data.sentAt) {
+      data.sentAt = new Date();
+    }
+  }
 
-    async beforeUpdate(where: Record<string, unknown>, data: Record<string, unknown>) {
-      const existing = (await strapi.db.query(UID.invoice).findOne({ where, select: ['id', 'documentId', 'number', 'state', 'currency', 'lineItems', 'taxRateBps', 'discountAmount', 'total', 'amountPaid', 'balanceDue', 'payToken'] })) as InvoiceRow | null;
-      if (!existing) return;
-      // Derived or secret fields: whatever came in is dropped; derive() recomputes the money.
-      // The pay token is only replaced through regeneratePayToken(), which bypasses lifecycles.
-      for (const key of ['payToken', 'subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'attentionReason']) {
-        delete data[key];
-      }
-      const merged = { ...existing, ...data };
-      const moneyEdited = ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
-      const derived = await derive(merged, existing, moneyEdited);
-      Object.assign(data, derived);
-      if (derived.state === 'paid' && existing.state !== 'paid') data.paidAt = new Date();
-      if (derived.state === 'sent' && existing.state === 'draft') data.sentAt = new Date();
-    },
+  return {
+    derive,
+    ledgerRows,
+    recompute,
+    checkWrite,
+    DERIVED_FIELDS,
   };
 };

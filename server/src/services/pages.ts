@@ -109,19 +109,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
     if (payabilityProblem(invoice.state, invoice.balanceDue) !== null) return null;
-    if (!settings.secretKeySealed || !settings.publishableKey) return null;
+    const link = getService(strapi, 'providers').payLink(settings);
+    if (!link) return null;
     const fee = feeFor(invoice.balanceDue, invoice.currency, settings);
     const min = minimumChargeMinor(invoice.currency);
     return {
-      mode: settings.checkoutMode,
-      publishableKey: settings.publishableKey,
+      mode: link.mode,
+      publishableKey: link.publishableKey,
       amount: invoice.balanceDue + fee,
       amountFormatted: formatMinor(invoice.balanceDue + fee, invoice.currency, locale),
       feeFormatted: fee > 0 ? formatMinor(fee, invoice.currency, locale) : null,
       // Partial amounts only make sense where the balance leaves room above the minimum charge;
       // Checkout always charges the balance (services/payments createCheckout).
       partial:
-        settings.partialPayments && settings.checkoutMode === 'payment_element' && invoice.balanceDue > min
+        settings.partialPayments && link.mode === 'payment_element' && invoice.balanceDue > min
           ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
           : null,
     };
@@ -193,7 +194,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (invoice.state !== 'sent') return invoice;
       const updated = await withInvoiceLock(strapi, invoice.documentId, async (current) => {
         if (current.state !== 'sent') return null;
-        return (await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } })) as ClientInvoiceRow;
+        await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } });
+        return (await getService(strapi, 'invoices').recompute(current.id)) as unknown as ClientInvoiceRow;
       });
       if (!updated) return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
       await getService(strapi, 'audit').log({ action: 'invoice.viewed', actor, invoice: { documentId: invoice.documentId, number: invoice.number } });

@@ -13,7 +13,7 @@ import {
 import { ProviderRequestError, type ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, PluginError, serviceUnavailable } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 
@@ -34,7 +34,7 @@ export interface IntentResponse {
 }
 
 function providerFailure(error: unknown): never {
-  if (error instanceof PluginError) throw error;
+  if (isAnswerable(error)) throw error;
   if (error instanceof ProviderRequestError) {
     throw badGateway(error.retryable ? 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.' : error.message, { code: error.code });
   }
@@ -46,10 +46,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function ready() {
     const settings = await settingsService().load();
-    if (!settings.secretKeySealed || !settings.publishableKey) {
-      throw serviceUnavailable('Online payment is not available for this invoice yet. Please contact the sender.');
-    }
-    return { settings, provider: await getService(strapi, 'providers').forNewPayments() };
+    const link = getService(strapi, 'providers').payLink(settings);
+    if (!link) throw serviceUnavailable('Online payment is not available for this invoice yet. Please contact the sender.');
+    return { settings, link, provider: await getService(strapi, 'providers').forNewPayments() };
   }
 
   function checkPayable(invoice: InvoiceRow) {
@@ -150,11 +149,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
     async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor) {
-      const { settings } = await ready();
+      const { settings, link } = await ready();
       if (uiModeRequested !== undefined && uiModeRequested !== null && uiModeRequested !== 'hosted' && uiModeRequested !== 'embedded') {
         throw badRequest('uiMode must be "hosted" (Stripe\'s page) or "embedded" (on this page), or left out for the site\'s setting.', [{ path: ['uiMode'], message: 'Must be hosted or embedded.' }]);
       }
-      const ui = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : settings.checkoutMode === 'embedded' ? 'embedded' : 'hosted';
+      const ui = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : link.mode === 'embedded' ? 'embedded' : 'hosted';
       const opened = await getService(strapi, 'attempts')
         .open(
           invoiceDocumentId,

@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
-import { LEGACY_PROVIDER_ID, PROVIDERS, providerEntry } from '../providers/registry';
+import { LEGACY_PROVIDER_ID, PROVIDERS, providerEntry, type PayLink } from '../providers/registry';
+import type { StoredSettings } from './settings-schema';
+import { PLUGIN_ID } from '../utils/plugin-id';
 import type { PaymentProvider } from '../providers/types';
 import { serviceUnavailable } from '../utils/errors';
 
@@ -22,9 +24,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     forId,
 
-    /** The provider new pay links use. Stripe is the only one today. */
+    /** The provider new pay links use: the admin's choice in the settings (Stripe until one is made). */
     async forNewPayments(): Promise<PaymentProvider> {
-      return forId(LEGACY_PROVIDER_ID);
+      const settings = (await strapi.plugin(PLUGIN_ID).service('settings').load()) as StoredSettings;
+      return forId(settings.payLinkProvider);
+    },
+
+    /** How the pay page takes a payment under these settings; null when the chosen provider is not set up. */
+    payLink(settings: StoredSettings): PayLink | null {
+      return providerEntry(settings.payLinkProvider || LEGACY_PROVIDER_ID)?.payLink(settings) ?? null;
     },
 
     /** The provider of a stored row (payment, refund's payment, webhook event). */

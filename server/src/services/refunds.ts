@@ -16,7 +16,7 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { PluginConfig } from '../config';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, PluginError } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound, isAnswerable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { PaymentRecord, SyncContext } from './settlement';
 
@@ -203,8 +203,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     let saved: PaymentRecord = payment;
     if (payment.amountRefunded !== booked.portion || (payment.feeRefunded ?? 0) !== booked.fee || payment.status !== status || (payment.amountRefundedKeptPaid ?? 0) !== keptPaid) {
       saved = (await payments().update({ where: { id: paymentRowId }, data: { amountRefunded: booked.portion, amountRefundedKeptPaid: keptPaid, feeRefunded: booked.fee, status } })) as PaymentRecord;
-      // The invoice lifecycle derives amountRefunded, balance and status from the ledger.
-      if (payment.invoice) await strapi.db.query(UID.invoice).update({ where: { id: payment.invoice.id }, data: {} });
+      // amountRefunded, balance and status of the invoice follow from the ledger (we hold its lock).
+      if (payment.invoice) await getService(strapi, 'invoices').recompute(payment.invoice.id);
     }
     return saved;
   }
@@ -547,7 +547,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           await resolveOutstanding(id, { type: 'system', label: 'refund reconciliation' });
         } catch (error) {
-          strapi.log.warn(`[invoice-payments] refunds of payment ${id} could not be reconciled: ${error instanceof PluginError ? error.message : errorText(error)}`);
+          strapi.log.warn(`[invoice-payments] refunds of payment ${id} could not be reconciled: ${isAnswerable(error) ? error.message : errorText(error)}`);
         }
       }
       return open.length;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
 
 /** What an admin may send to PUT /settings. Secrets: omitted = keep, null or '' = remove. */
 export const settingsInputSchema = z
@@ -20,13 +21,15 @@ export const settingsInputSchema = z
     refundOverpayments: z.boolean().optional(),
     abandonedAuthenticationMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1440 minutes (a day).').optional(),
     paymentTermDays: z.number().int().min(0, 'At least 0 days (due on receipt).').max(365, 'At most 365 days.').optional(),
+    mollieApiKey: z.string().trim().max(255).nullable().optional(),
+    payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
   })
   .strict();
 
 export type SettingsInput = z.infer<typeof settingsInputSchema>;
 
 /** What is stored in the plugin store. Secrets only ever as ciphertext. */
-export interface StoredSettings {
+export interface StoredSettings extends StoredMollieSettings {
   publishableKey: string | null;
   secretKeySealed: string | null;
   secretKeyMask: string | null;
@@ -74,6 +77,7 @@ export const NO_KEYS = {
 
 export const defaultSettings: StoredSettings = {
   ...NO_KEYS,
+  ...defaultMollieSettings,
   defaultCurrency: 'USD',
   partialPayments: false,
   checkoutMode: 'payment_element',

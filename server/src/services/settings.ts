@@ -29,6 +29,10 @@ import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
 import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
+import { maskMollieKey } from '../providers/mollie';
+import { MOLLIE_CONNECTION_KEY, mollieKeyMode, mollieProblems, mollieView, NO_MOLLIE_KEY, notConfigured, type MollieSettingsView, type PayLinkProvider } from './settings-mollie';
+import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
+import { publicBaseUrl } from '../utils/public-url';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -60,6 +64,10 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  /** Mollie: its key (masked), mode, webhook URL and last connection check. */
+  mollie: MollieSettingsView;
+  /** Which provider the pay link of a new invoice uses. */
+  payLinkProvider: PayLinkProvider;
 }
 
 const STORE_KEY = 'settings';
@@ -87,6 +95,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return settings;
   }
 
+  /** The last Mollie check, if it was made for the Mollie key saved now. */
+  async function loadMollieConnection(s: StoredSettings): Promise<ConnectionState> {
+    const checked = (await store().get({ key: MOLLIE_CONNECTION_KEY })) as StoredConnection | null;
+    if (!checked || !s.mollieKeyFingerprint || checked.fingerprint !== s.mollieKeyFingerprint) return notConfigured();
+    const { fingerprint: _fp, ...connection } = checked;
+    return connection;
+  }
+
+  async function checkMollie(s: StoredSettings): Promise<ConnectionState> {
+    const key = decrypt(s.mollieKeySealed);
+    const checkedAt = new Date().toISOString();
+    if (!key) return { ...notConfigured(), checkedAt };
+    try {
+      const account = await mollieProviderFor(strapi, key).verifyCredentials();
+      return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
+    } catch (error) {
+      return { status: 'error', accountId: null, message: error instanceof Error ? error.message : 'The connection to Mollie could not be checked.', checkedAt };
+    }
+  }
+
   /** Writes one connection result and nothing else (called after the Stripe call, never inside a lock). */
   async function saveConnection(connection: ConnectionState, fingerprint: string | null): Promise<void> {
     await store().set({ key: CONNECTION_KEY, value: { ...connection, fingerprint } satisfies StoredConnection });
@@ -102,7 +130,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return `${base}${prefix}/${PLUGIN_ID}/webhooks/stripe`;
   }
 
-  function view(s: StoredSettings): SettingsView {
+  function view(s: StoredSettings, mollieConnection: ConnectionState = notConfigured()): SettingsView {
     let encryptionKeyConfigured = false;
     try {
       encryptionKeyConfigured = ring().current !== null;
@@ -136,7 +164,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
+      mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
+      payLinkProvider: s.payLinkProvider,
     };
+  }
+
+  /** The view with both connection checks as stored now. */
+  async function fullView(s?: StoredSettings): Promise<SettingsView> {
+    const settings = s ?? (await load());
+    return view(settings, await loadMollieConnection(settings));
   }
 
   function decrypt(sealed: string | null): string | null {
@@ -165,7 +201,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     view,
 
     async get(): Promise<SettingsView> {
-      return view(await load());
+      return fullView();
+    },
+
+    /** The decrypted Mollie API key, for the Mollie client only. Never put it in a response or log. */
+    async mollieApiKey(): Promise<string | null> {
+      return decrypt((await load()).mollieKeySealed);
     },
 
     /** The decrypted secret key, for the Stripe client only. Never put it in a response or log. */
@@ -219,9 +260,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const jsProblem = livePublishableKeyProblem(overrides.jsUrl, nextPublishable);
         if (jsProblem) problems.push({ path: ['publishableKey'], message: jsProblem });
       }
+      if (problems.length === 0) problems.push(...mollieProblems(strapi, data, current));
       if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
 
-      const needsKey = (data.secretKey && !blank(data.secretKey)) || (data.webhookSecret && !blank(data.webhookSecret));
+      const needsKey = (data.secretKey && !blank(data.secretKey)) || (data.webhookSecret && !blank(data.webhookSecret)) || (data.mollieApiKey && !blank(data.mollieApiKey));
       let key: Buffer | null = null;
       if (needsKey) {
         try {
@@ -258,6 +300,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           audits.push([current.webhookSecretSealed ? 'settings.webhook_secret.rotated' : 'settings.webhook_secret.saved', { fingerprint: fp, previousFingerprint: current.webhookSecretFingerprint }]);
         }
       }
+      if (data.mollieApiKey !== undefined) {
+        if (blank(data.mollieApiKey)) {
+          if (current.mollieKeySealed) audits.push(['settings.mollie_key.removed', { fingerprint: current.mollieKeyFingerprint }]);
+          Object.assign(next, NO_MOLLIE_KEY);
+          if (next.payLinkProvider === 'mollie') next.payLinkProvider = 'stripe';
+        } else {
+          const apiKey = data.mollieApiKey!;
+          const fp = fingerprint(apiKey);
+          Object.assign(next, { mollieKeySealed: seal(apiKey, key!), mollieKeyMask: maskMollieKey(apiKey), mollieKeyFingerprint: fp });
+          audits.push([current.mollieKeySealed ? 'settings.mollie_key.rotated' : 'settings.mollie_key.saved', { fingerprint: fp, previousFingerprint: current.mollieKeyFingerprint, mode: mollieKeyMode(apiKey) }]);
+        }
+      }
+      if (data.payLinkProvider !== undefined && (data.mollieApiKey === undefined || !blank(data.mollieApiKey))) next.payLinkProvider = data.payLinkProvider;
       if (data.publishableKey !== undefined && nextPublishable !== current.publishableKey) {
         audits.push(['settings.publishable_key.changed', { publishableKey: nextPublishable ? maskKey(nextPublishable) : null }]);
       }
@@ -266,27 +321,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes', 'refundOverpayments', 'abandonedAuthenticationMinutes', 'paymentTermDays'] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }
-      const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret'].includes(k));
+      const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret', 'mollieApiKey'].includes(k));
       if (changedSwitches.length) audits.push(['settings.updated', { fields: changedSwitches }]);
 
       await save(next);
       for (const [action, details] of audits) await audit(action, actor, details);
 
+      let checked = false;
+      if (data.mollieApiKey !== undefined && !blank(data.mollieApiKey)) {
+        await store().set({ key: MOLLIE_CONNECTION_KEY, value: { ...(await checkMollie(next)), fingerprint: next.mollieKeyFingerprint } satisfies StoredConnection });
+        checked = true;
+      }
       if (data.secretKey !== undefined && !blank(data.secretKey)) {
         next.connection = await checkConnection(next);
         await saveConnection(next.connection, next.secretKeyFingerprint);
-        // Whatever was saved while Stripe answered is shown, not this request's copy.
-        return view(await load());
+        checked = true;
       }
-      return view(next);
+      // After a provider call: whatever was saved while it answered is shown, not this request's copy.
+      return checked ? fullView() : fullView(next);
     },
 
     async testConnection(): Promise<SettingsView> {
       const s = await load();
       const connection = await checkConnection(s);
       await saveConnection(connection, s.secretKeyFingerprint);
-      // Re-read: settings saved while Stripe answered stay as they were saved.
-      return view(await load());
+      if (s.mollieKeySealed) await store().set({ key: MOLLIE_CONNECTION_KEY, value: { ...(await checkMollie(s)), fingerprint: s.mollieKeyFingerprint } satisfies StoredConnection });
+      // Re-read: settings saved while the providers answered stay as they were saved.
+      return fullView();
     },
 
     /** Removes the keys; invoices, payments and settings switches stay. */
@@ -295,7 +356,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const next: StoredSettings = { ...s, ...NO_KEYS, connection: { ...defaultSettings.connection } };
       await save(next);
       await audit('settings.disconnected', actor, { secretKeyFingerprint: s.secretKeyFingerprint, webhookSecretFingerprint: s.webhookSecretFingerprint });
-      return view(next);
+      return fullView(next);
     },
 
     /**
@@ -308,7 +369,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const currentId = keyId(r.current);
       const s = await load();
       let count = 0;
-      for (const field of ['secretKeySealed', 'webhookSecretSealed'] as const) {
+      for (const field of ['secretKeySealed', 'webhookSecretSealed', 'mollieKeySealed'] as const) {
         const sealed = s[field];
         if (sealed && sealedKeyId(sealed) !== currentId) {
           s[field] = seal(open(sealed, r), r.current);
@@ -324,8 +385,4 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
-export function publicBaseUrl(strapi: Core.Strapi): string {
-  const configured = strapi.config.get<string | null>(`plugin::${PLUGIN_ID}.publicUrl`, null);
-  const base = configured || strapi.config.get<string>('server.absoluteUrl', '') || 'http://localhost:1337';
-  return base.replace(/\/+$/, '');
-}
+export { publicBaseUrl } from '../utils/public-url';

@@ -187,8 +187,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices) n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
-      // Recompute the invoice from its ledger (the invoice lifecycle derives every money field).
-      const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+      // The invoice's totals, balance and state from its ledger, under the lock we hold.
+      const updated = await getService(strapi, 'invoices').recompute(invoice.id);
       // Paid on top of what was owed (two tabs, an older session): the excess of this payment.
       const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
       // On a voided invoice nothing is owed: all of it is surplus.
@@ -274,7 +274,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (session.status === 'expired') {
           const status = nextPaymentStatus(row.status, 'canceled');
           const saved = (await payments().update({ where: { id: row.id }, data: { status } })) as PaymentRecord;
-          const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoice.id }, data: {} })) as InvoiceRow;
+          const updated = await getService(strapi, 'invoices').recompute(invoice.id);
           return { outcome: 'settled' as const, invoice: updated, payment: saved, changed: row.status !== status };
         }
         return { outcome: 'settled' as const, invoice, payment: row, changed: false };

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { ZodError } from 'zod';
-import { PluginError, badRequest } from './errors';
+import { badRequest, isAnswerable, statusOf } from './errors';
 
 /** zod issues → Strapi-style field problems with a message per field. */
-export function fromZod(error: ZodError): PluginError {
+export function fromZod(error: ZodError) {
   const message = error.issues
     .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join(' ');
@@ -20,9 +20,10 @@ export async function respond(ctx: Context, run: () => Promise<unknown>): Promis
     if (body !== undefined) ctx.body = body;
   } catch (error) {
     const known = error instanceof ZodError ? fromZod(error) : error;
-    if (known instanceof PluginError) {
-      ctx.status = known.status;
-      ctx.body = { data: null, error: { status: known.status, name: known.code, message: known.message, details: known.details } };
+    if (isAnswerable(known)) {
+      const status = statusOf(known);
+      ctx.status = status;
+      ctx.body = { data: null, error: { status, name: known.name, message: known.message, details: known.details ?? {} } };
       return;
     }
     throw error;

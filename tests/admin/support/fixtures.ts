@@ -23,6 +23,13 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     refundOverpayments: true,
     abandonedAuthenticationMinutes: 10,
     paymentTermDays: 14,
+    mollie: {
+      apiKey: { set: false, masked: null },
+      mode: null,
+      webhookUrl: 'https://shop.example/api/invoice-payments/webhooks/mollie',
+      connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
+    },
+    payLinkProvider: 'stripe',
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import { useIntl } from 'react-intl';
 import { getTranslation } from '../../utils/getTranslation';
 
 interface Props {
-  name: 'secretKey' | 'webhookSecret';
+  name: 'secretKey' | 'webhookSecret' | 'mollieApiKey';
   label: string;
   hint: string;
   /** The saved value's mask (sk_test_••••4242), or null when none is saved. */

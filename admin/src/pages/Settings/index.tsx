@@ -11,6 +11,7 @@ import { useCan } from '../../hooks/useCan';
 import { ModeBadge } from '../../components/ModeBadge';
 import { ConnectionStatus } from './ConnectionStatus';
 import { SecretField } from './SecretField';
+import { MollieSection } from './MollieSection';
 import { maskMode, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
 
@@ -33,6 +34,8 @@ const toForm = (s: SettingsView): SettingsForm => ({
   refundOverpayments: s.refundOverpayments,
   abandonedAuthenticationMinutes: String(s.abandonedAuthenticationMinutes),
   paymentTermDays: String(s.paymentTermDays),
+  mollieApiKey: '',
+  payLinkProvider: s.payLinkProvider,
 });
 
 /** Server field names that differ from the form's. */
@@ -48,7 +51,7 @@ const SettingsPage = () => {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [form, setForm] = useState<SettingsForm | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [replacing, setReplacing] = useState({ secretKey: false, webhookSecret: false });
+  const [replacing, setReplacing] = useState({ secretKey: false, webhookSecret: false, mollieApiKey: false });
   const [busy, setBusy] = useState<'save' | 'check' | 'disconnect' | null>(null);
   const [confirmDisconnect, setConfirmDisconnect] = useState(false);
   const [loadError, setLoadError] = useState(false);
@@ -56,7 +59,7 @@ const SettingsPage = () => {
   const apply = (view: SettingsView) => {
     setSettings(view);
     setForm(toForm(view));
-    setReplacing({ secretKey: false, webhookSecret: false });
+    setReplacing({ secretKey: false, webhookSecret: false, mollieApiKey: false });
   };
 
   useEffect(() => {
@@ -95,10 +98,12 @@ const SettingsPage = () => {
       refundOverpayments: form.refundOverpayments,
       abandonedAuthenticationMinutes: Number(form.abandonedAuthenticationMinutes),
       paymentTermDays: Number(form.paymentTermDays),
+      payLinkProvider: form.payLinkProvider,
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
     if (form.secretKey) body.secretKey = form.secretKey;
     if (form.webhookSecret) body.webhookSecret = form.webhookSecret;
+    if (form.mollieApiKey) body.mollieApiKey = form.mollieApiKey;
     setBusy('save');
     try {
       const res = await put<{ data: SettingsView }>(`/${PLUGIN_ID}/settings`, body);
@@ -161,7 +166,7 @@ const SettingsPage = () => {
               <Flex direction="column" alignItems="stretch" gap={4}>
                 <Flex justifyContent="space-between" wrap="wrap" gap={2}>
                   <ConnectionStatus settings={settings} />
-                  {settings.secretKey.set && (
+                  {(settings.secretKey.set || settings.mollie.apiKey.set) && (
                     <Button variant="tertiary" size="S" startIcon={<ArrowClockwise />} loading={busy === 'check'} onClick={() => void settingsAction('check')}>
                       {t('settings.check', 'Check connection')}
                     </Button>
@@ -223,6 +228,16 @@ const SettingsPage = () => {
                 </Grid.Root>
               </Flex>
             </Box>
+            <MollieSection
+              settings={settings}
+              form={form}
+              error={errors.mollieApiKey}
+              providerError={errors.payLinkProvider}
+              replacing={replacing.mollieApiKey}
+              canUpdate={canUpdate}
+              onReplace={(on) => setReplacing({ ...replacing, mollieApiKey: on })}
+              set={set}
+            />
             <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
               <Grid.Root gap={4}>
                 {column(

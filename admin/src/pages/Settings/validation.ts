@@ -16,6 +16,9 @@ export interface SettingsForm {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: string;
   paymentTermDays: string;
+  /** A typed replacement for the Mollie API key ('' = keep the saved one). */
+  mollieApiKey: string;
+  payLinkProvider: 'stripe' | 'mollie';
 }
 
 export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
@@ -67,6 +70,10 @@ export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 
   }
   if (!/^\d{1,6}$/.test(form.feeFixedAmount || '0') || Number(form.feeFixedAmount || '0') > 100000) {
     problems.feeFixedAmount = m('validation.feeFixed', 'Enter a whole number of minor units between 0 and 100000 (250 = 2.50 USD).');
+  }
+  // Mirrors server/src/providers/mollie/keys.ts (https://docs.mollie.com/reference/authentication).
+  if (form.mollieApiKey && !/^(test|live)_[A-Za-z0-9]{20,64}$/.test(form.mollieApiKey)) {
+    problems.mollieApiKey = m('validation.mollieKey', 'The Mollie API key must start with test_ or live_ (Mollie Dashboard → Developers → API keys).');
   }
   if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail)) problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
   return problems;

@@ -1,4 +1,4 @@
 import schema from './schema';
-import lifecycles from './lifecycles';
 
-export default { schema, lifecycles };
+// No lifecycles: totals are written only by services/invoices.ts recompute (utils/invoice-writes.ts for document-service writes).
+export default { schema };

@@ -30,4 +30,6 @@ export const stripeEntry: ProviderEntry = {
   async webhookSecret(strapi) {
     return strapi.plugin(PLUGIN_ID).service('settings').webhookSecret();
   },
+  // The drawer and Checkout need both keys: Stripe.js runs with the publishable one.
+  payLink: (s) => (s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null),
 };
