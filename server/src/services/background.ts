@@ -44,7 +44,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (busy || stopping) return;
           busy = true;
           const run = task()
-            .catch((error) => strapi.log.warn(`[invoice-payments] background task ${name} failed: ${error instanceof Error ? error.message : 'unknown error'}`))
+            .catch((error) =>
+              strapi.log.warn(
+                `[invoice-payments] background task ${name} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+              ),
+            )
             .finally(() => {
               busy = false;
               running.delete(run);
@@ -62,10 +66,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!settings.secretKeySealed) return 0;
     const cutoff = new Date(Date.now() - (olderThanMs ?? settings.reconcileAfterMinutes * 60_000));
     const stale = (await strapi.db.query(UID.payment).findMany({
-      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['pending', 'requires_action', 'processing'] }, updatedAt: { $lte: cutoff }, voidedAt: null },
+      where: {
+        kind: { $in: ['card', 'checkout'] },
+        status: { $in: ['pending', 'requires_action', 'processing'] },
+        updatedAt: { $lte: cutoff },
+        voidedAt: null,
+      },
       orderBy: { updatedAt: 'asc' },
       limit: 100,
-    })) as Array<{ id: number; provider: string | null; providerPaymentId: string | null; checkoutSessionId: string | null }>;
+    })) as Array<{
+      id: number;
+      provider: string | null;
+      providerPaymentId: string | null;
+      checkoutSessionId: string | null;
+    }>;
     const settlement = getService(strapi, 'settlement');
     const actor = { type: 'system' as const, label: 'reconciliation' };
     for (const row of stale) {
@@ -76,22 +90,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
         await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });
       } catch (error) {
-        strapi.log.warn(`[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+        strapi.log.warn(
+          `[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
       }
     }
     // Stripe's fee comes from the charge's balance transaction, which Stripe may make a little
     // after the payment succeeded: collected payments of the last week still without it are read
     // again (outside any lock; settlement writes it). charge.updated usually fills it first.
     const feeless = (await strapi.db.query(UID.payment).findMany({
-      where: { kind: { $in: ['card', 'checkout'] }, status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] }, providerFee: null, providerPaymentId: { $notNull: true }, paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) } },
+      where: {
+        kind: { $in: ['card', 'checkout'] },
+        status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] },
+        providerFee: null,
+        providerPaymentId: { $notNull: true },
+        paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) },
+      },
       orderBy: { paidAt: 'asc' },
       limit: 25,
     })) as Array<{ id: number; provider: string | null; providerPaymentId: string }>;
     for (const row of feeless) {
       try {
-        await settlement.syncPayment(row.providerPaymentId, { provider: await getService(strapi, 'providers').forRow(row), actor });
+        await settlement.syncPayment(row.providerPaymentId, {
+          provider: await getService(strapi, 'providers').forRow(row),
+          actor,
+        });
       } catch (error) {
-        strapi.log.warn(`[invoice-payments] reading the provider's fee for payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+        strapi.log.warn(
+          `[invoice-payments] reading the provider's fee for payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
       }
     }
     // Refunds whose outcome Stripe left unknown (a 500, a timeout) or whose call never finished
@@ -100,7 +127,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       refunds = await getService(strapi, 'refunds').reconcile();
     } catch (error) {
-      strapi.log.warn(`[invoice-payments] reconciliation of refunds failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.warn(
+        `[invoice-payments] reconciliation of refunds failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
     }
     return stale.length + refunds;
   }

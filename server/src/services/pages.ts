@@ -84,16 +84,18 @@ function formatDate(value: string | null, locale: string): string | null {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
 }
 
-function lineItems(value: unknown): Array<{ description: string; quantity: number | string; unitAmount: number; lineTotal: number }> {
+function lineItems(
+  value: unknown,
+): Array<{ description: string; quantity: number | string; unitAmount: number; lineTotal: number }> {
   const items = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
   if (!Array.isArray(items)) return [];
   return (items as unknown[]).map((raw) => {
     const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     return {
-    description: String(item.description ?? ''),
-    quantity: typeof item.quantity === 'number' || typeof item.quantity === 'string' ? item.quantity : 1,
-    unitAmount: Number(item.unitAmount ?? 0),
-    lineTotal: Number(item.lineTotal ?? 0),
+      description: String(item.description ?? ''),
+      quantity: typeof item.quantity === 'number' || typeof item.quantity === 'string' ? item.quantity : 1,
+      unitAmount: Number(item.unitAmount ?? 0),
+      lineTotal: Number(item.lineTotal ?? 0),
     };
   });
 }
@@ -134,7 +136,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
     const discount = invoice.discountAmount ?? 0;
     const pay = payOptions(invoice, settings, locale);
-    const notice = noticeFor(invoice.state, invoice.balanceDue) ?? (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+    const notice =
+      noticeFor(invoice.state, invoice.balanceDue) ??
+      (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
     return {
       documentId: invoice.documentId,
       number: invoice.number,
@@ -157,7 +161,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       subtotal: money(invoice.subtotal ?? 0),
       discount: discount > 0 ? `−${money(discount)}` : null,
       tax: invoice.tax ? money(invoice.tax) : null,
-      taxRate: invoice.taxRateBps ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 3 }).format(invoice.taxRateBps / 10000) : null,
+      taxRate: invoice.taxRateBps
+        ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 3 }).format(
+            invoice.taxRateBps / 10000,
+          )
+        : null,
       total: money(invoice.total),
       // What came in and what went back, each on its own line: after a refund the client sees both.
       amountPaid: invoice.amountPaid > 0 ? money(invoice.amountPaid) : null,
@@ -182,7 +190,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** The invoice if `userId` is its customer; null for anyone else (same answer as missing). */
     async findForCustomer(documentId: string, userId: number): Promise<ClientInvoiceRow | null> {
       if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
-      const invoice = (await invoices().findOne({ where: { documentId }, populate: ['customer'] })) as ClientInvoiceRow | null;
+      const invoice = (await invoices().findOne({
+        where: { documentId },
+        populate: ['customer'],
+      })) as ClientInvoiceRow | null;
       return invoice && invoice.customer?.id === userId ? invoice : null;
     },
 
@@ -197,8 +208,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } });
         return (await getService(strapi, 'invoices').recompute(current.id)) as unknown as ClientInvoiceRow;
       });
-      if (!updated) return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
-      await getService(strapi, 'audit').log({ action: 'invoice.viewed', actor, invoice: { documentId: invoice.documentId, number: invoice.number } });
+      if (!updated)
+        return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
+      await getService(strapi, 'audit').log({
+        action: 'invoice.viewed',
+        actor,
+        invoice: { documentId: invoice.documentId, number: invoice.number },
+      });
       return { ...invoice, ...updated };
     },
 
@@ -210,8 +226,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async checkoutResult(sessionId: string, actor: Actor): Promise<ResultView | null> {
       // The provider of the session's ledger entry; before it is recorded, the one whose ids look like it.
       const providers = getService(strapi, 'providers');
-      const local = (await strapi.db.query(UID.payment).findOne({ where: { checkoutSessionId: sessionId }, select: ['id', 'provider'] })) as { provider: string | null } | null;
-      const providerId = local?.provider ?? providers.ids().find((id) => providers.traits(id)?.looksLikeCheckoutId(sessionId));
+      const local = (await strapi.db
+        .query(UID.payment)
+        .findOne({ where: { checkoutSessionId: sessionId }, select: ['id', 'provider'] })) as {
+        provider: string | null;
+      } | null;
+      const providerId =
+        local?.provider ?? providers.ids().find((id) => providers.traits(id)?.looksLikeCheckoutId(sessionId));
       if (!providerId || !providers.traits(providerId)?.looksLikeCheckoutId(sessionId)) return null;
       const settings = await getService(strapi, 'settings').load();
       if (!settings.secretKeySealed) return null;
@@ -221,25 +242,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         synced = await getService(strapi, 'settlement').syncCheckoutSession(sessionId, { provider, actor });
       } catch (error) {
         // No such session (another account, another mode, made up): the same 404 as a bad link.
-        if (error instanceof ProviderRequestError && (error.httpStatus === 404 || error.code === 'resource_missing')) return null;
+        if (error instanceof ProviderRequestError && (error.httpStatus === 404 || error.code === 'resource_missing'))
+          return null;
         throw error;
       }
       if (synced.outcome !== 'settled') return null;
       const { invoice, payment } = synced;
-      const base = { documentId: invoice.documentId, number: invoice.number, state: invoice.state, stateLabel: STATUS_LABELS[invoice.state] };
+      const base = {
+        documentId: invoice.documentId,
+        number: invoice.number,
+        state: invoice.state,
+        stateLabel: STATUS_LABELS[invoice.state],
+      };
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
-        return { ...base, headline: 'Payment received', message: `Thank you! Your payment for invoice ${invoice.number} was received.`, tone: 'success' };
+        return {
+          ...base,
+          headline: 'Payment received',
+          message: `Thank you! Your payment for invoice ${invoice.number} was received.`,
+          tone: 'success',
+        };
       }
       if (payment.status === 'processing') {
-        return { ...base, headline: 'Payment processing', message: 'Your payment is being processed. You will receive an email once it completes.', tone: 'info' };
+        return {
+          ...base,
+          headline: 'Payment processing',
+          message: 'Your payment is being processed. You will receive an email once it completes.',
+          tone: 'info',
+        };
       }
-      return { ...base, headline: 'Payment not completed', message: 'This checkout was not completed, and nothing was charged.', tone: 'warning' };
+      return {
+        ...base,
+        headline: 'Payment not completed',
+        message: 'This checkout was not completed, and nothing was charged.',
+        tone: 'warning',
+      };
     },
 
     /** Left Checkout without paying: the invoice number and its current status. */
     async cancelResult(documentId: string): Promise<ResultView | null> {
       if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
-      const invoice = (await invoices().findOne({ where: { documentId }, select: ['documentId', 'number', 'state'] })) as Pick<InvoiceRow, 'documentId' | 'number' | 'state'> | null;
+      const invoice = (await invoices().findOne({
+        where: { documentId },
+        select: ['documentId', 'number', 'state'],
+      })) as Pick<InvoiceRow, 'documentId' | 'number' | 'state'> | null;
       if (!invoice) return null;
       return {
         documentId: invoice.documentId,

@@ -36,7 +36,12 @@ export interface IntentResponse {
 function providerFailure(error: unknown): never {
   if (isAnswerable(error)) throw error;
   if (error instanceof ProviderRequestError) {
-    throw badGateway(error.retryable ? 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.' : error.message, { code: error.code });
+    throw badGateway(
+      error.retryable
+        ? 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.'
+        : error.message,
+      { code: error.code },
+    );
   }
   throw error;
 }
@@ -47,7 +52,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function ready() {
     const settings = await settingsService().load();
     const link = getService(strapi, 'providers').payLink(settings);
-    if (!link) throw serviceUnavailable('Online payment is not available for this invoice yet. Please contact the sender.');
+    if (!link)
+      throw serviceUnavailable('Online payment is not available for this invoice yet. Please contact the sender.');
     return { settings, link, provider: await getService(strapi, 'providers').forNewPayments() };
   }
 
@@ -59,24 +65,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The invoice portion to charge now: the balance, or a partial amount if allowed. */
   function portionFor(invoice: InvoiceRow, requested: unknown, partialAllowed: boolean): number {
     if (requested === undefined || requested === null || requested === invoice.balanceDue) return invoice.balanceDue;
-    if (!partialAllowed) throw badRequest('Partial payments are not enabled: pay the full balance.', [{ path: ['amount'], message: 'Not allowed.' }]);
+    if (!partialAllowed)
+      throw badRequest('Partial payments are not enabled: pay the full balance.', [
+        { path: ['amount'], message: 'Not allowed.' },
+      ]);
     if (typeof requested !== 'number' || !Number.isSafeInteger(requested)) {
-      throw badRequest('The amount must be a whole number of minor units (for example 1050 for 10.50).', [{ path: ['amount'], message: 'Not an integer.' }]);
+      throw badRequest('The amount must be a whole number of minor units (for example 1050 for 10.50).', [
+        { path: ['amount'], message: 'Not an integer.' },
+      ]);
     }
     const min = minimumChargeMinor(invoice.currency);
-    if (requested < min) throw badRequest(`The amount must be at least ${formatMinor(min, invoice.currency)}.`, [{ path: ['amount'], message: 'Below minimum.' }]);
-    if (requested > invoice.balanceDue) throw badRequest(`The amount cannot be more than the balance due, ${formatMinor(invoice.balanceDue, invoice.currency)}.`, [{ path: ['amount'], message: 'Above balance.' }]);
-    if (requested % amountStep(invoice.currency) !== 0) throw badRequest(`${invoice.currency} amounts must be a multiple of ${amountStep(invoice.currency)}.`, [{ path: ['amount'], message: 'Bad step.' }]);
+    if (requested < min)
+      throw badRequest(`The amount must be at least ${formatMinor(min, invoice.currency)}.`, [
+        { path: ['amount'], message: 'Below minimum.' },
+      ]);
+    if (requested > invoice.balanceDue)
+      throw badRequest(
+        `The amount cannot be more than the balance due, ${formatMinor(invoice.balanceDue, invoice.currency)}.`,
+        [{ path: ['amount'], message: 'Above balance.' }],
+      );
+    if (requested % amountStep(invoice.currency) !== 0)
+      throw badRequest(`${invoice.currency} amounts must be a multiple of ${amountStep(invoice.currency)}.`, [
+        { path: ['amount'], message: 'Bad step.' },
+      ]);
     return requested;
   }
 
-  function feeFor(portion: number, currency: string, settings: { feePercentBps: number; feeFixedAmount: number; defaultCurrency: string }) {
+  function feeFor(
+    portion: number,
+    currency: string,
+    settings: { feePercentBps: number; feeFixedAmount: number; defaultCurrency: string },
+  ) {
     // The fixed fee is in the default currency's minor units; other currencies get the percentage only.
     const fixedMinor = currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
     return feeSurcharge(portion, currency, { percentBps: settings.feePercentBps, fixedMinor });
   }
 
-  function response(p: ProviderPayment, portion: number, fee: number, publishableKey: string, reused: boolean): IntentResponse {
+  function response(
+    p: ProviderPayment,
+    portion: number,
+    fee: number,
+    publishableKey: string,
+    reused: boolean,
+  ): IntentResponse {
     return {
       providerPaymentId: p.id,
       clientSecret: p.clientSecret ?? '',
@@ -129,31 +160,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async confirm(invoice: InvoiceRow, providerPaymentId: unknown, actor: Actor) {
       // The shape is checked against every provider's ids before the database is asked.
       const providers = getService(strapi, 'providers');
-      if (typeof providerPaymentId !== 'string' || !providers.ids().some((id) => providers.traits(id)?.looksLikePaymentId(providerPaymentId))) {
-        throw badRequest('providerPaymentId is required (the id of the payment that was confirmed).', [{ path: ['providerPaymentId'], message: 'Required.' }]);
+      if (
+        typeof providerPaymentId !== 'string' ||
+        !providers.ids().some((id) => providers.traits(id)?.looksLikePaymentId(providerPaymentId))
+      ) {
+        throw badRequest('providerPaymentId is required (the id of the payment that was confirmed).', [
+          { path: ['providerPaymentId'], message: 'Required.' },
+        ]);
       }
-      const row = (await strapi.db.query(UID.payment).findOne({ where: { providerPaymentId, invoice: { id: invoice.id } } })) as { provider: string | null } | null;
+      const row = (await strapi.db
+        .query(UID.payment)
+        .findOne({ where: { providerPaymentId, invoice: { id: invoice.id } } })) as { provider: string | null } | null;
       if (!row) throw notFound('No such payment on this invoice.');
       await ready();
       const provider = await providers.forRow(row);
-      const result = await getService(strapi, 'settlement').syncPayment(providerPaymentId, { provider, actor }).catch(providerFailure);
+      const result = await getService(strapi, 'settlement')
+        .syncPayment(providerPaymentId, { provider, actor })
+        .catch(providerFailure);
       if (result.outcome !== 'settled') throw conflict(result.reason, 'PaymentNotSettled');
       return {
         paymentStatus: result.payment.status,
         failureCode: result.payment.failureCode,
-        failureMessage: result.payment.status === 'failed' ? ((result.payment as unknown as { failureMessage?: string | null }).failureMessage ?? null) : null,
+        failureMessage:
+          result.payment.status === 'failed'
+            ? ((result.payment as unknown as { failureMessage?: string | null }).failureMessage ?? null)
+            : null,
         nextAction: result.nextAction ?? null,
-        invoice: { state: result.invoice.state, balanceDue: result.invoice.balanceDue, amountPaid: result.invoice.amountPaid, currency: result.invoice.currency },
+        invoice: {
+          state: result.invoice.state,
+          balanceDue: result.invoice.balanceDue,
+          amountPaid: result.invoice.amountPaid,
+          currency: result.invoice.currency,
+        },
       };
     },
 
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
     async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor) {
       const { settings, link } = await ready();
-      if (uiModeRequested !== undefined && uiModeRequested !== null && uiModeRequested !== 'hosted' && uiModeRequested !== 'embedded') {
-        throw badRequest('uiMode must be "hosted" (Stripe\'s page) or "embedded" (on this page), or left out for the site\'s setting.', [{ path: ['uiMode'], message: 'Must be hosted or embedded.' }]);
+      if (
+        uiModeRequested !== undefined &&
+        uiModeRequested !== null &&
+        uiModeRequested !== 'hosted' &&
+        uiModeRequested !== 'embedded'
+      ) {
+        throw badRequest(
+          'uiMode must be "hosted" (Stripe\'s page) or "embedded" (on this page), or left out for the site\'s setting.',
+          [{ path: ['uiMode'], message: 'Must be hosted or embedded.' }],
+        );
       }
-      const ui = uiModeRequested === 'embedded' || uiModeRequested === 'hosted' ? uiModeRequested : link.mode === 'embedded' ? 'embedded' : 'hosted';
+      const ui =
+        uiModeRequested === 'embedded' || uiModeRequested === 'hosted'
+          ? uiModeRequested
+          : link.mode === 'embedded'
+            ? 'embedded'
+            : 'hosted';
       const opened = await getService(strapi, 'attempts')
         .open(
           invoiceDocumentId,

@@ -1,5 +1,14 @@
 import type { Core } from '@strapi/strapi';
-import { formatMinor, isCollectedPaymentStatus, nextPaymentStatus, overpaymentOf, splitChargeRefund, splitRefundFee, type NextAction, type PaymentStatus } from '../domain';
+import {
+  formatMinor,
+  isCollectedPaymentStatus,
+  nextPaymentStatus,
+  overpaymentOf,
+  splitChargeRefund,
+  splitRefundFee,
+  type NextAction,
+  type PaymentStatus,
+} from '../domain';
 import type { PaymentProvider, ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
@@ -39,7 +48,13 @@ export interface PaymentRecord {
 }
 
 export type SyncOutcome =
-  | { outcome: 'settled'; invoice: InvoiceRow; payment: PaymentRecord; changed: boolean; nextAction?: NextAction | null }
+  | {
+      outcome: 'settled';
+      invoice: InvoiceRow;
+      payment: PaymentRecord;
+      changed: boolean;
+      nextAction?: NextAction | null;
+    }
   | { outcome: 'ignored'; reason: string };
 
 export interface SyncContext {
@@ -69,7 +84,15 @@ function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
   if (!Number.isSafeInteger(meta.portion) || !Number.isSafeInteger(meta.fee) || meta.portion + meta.fee !== p.amount) {
     return `Payment ${p.id} is for ${p.amount} but the plugin asked for ${meta.portion} + fee ${meta.fee}; it was not booked.`;
   }
-  if (p.status !== 'pending' && p.status !== 'failed' && p.status !== 'canceled' && p.status !== 'requires_action' && p.status !== 'processing' && p.amountReceived !== 0 && p.amountReceived !== p.amount) {
+  if (
+    p.status !== 'pending' &&
+    p.status !== 'failed' &&
+    p.status !== 'canceled' &&
+    p.status !== 'requires_action' &&
+    p.status !== 'processing' &&
+    p.amountReceived !== 0 &&
+    p.amountReceived !== p.amount
+  ) {
     return `Payment ${p.id} received ${p.amountReceived} instead of ${p.amount}; it was not booked.`;
   }
   return null;
@@ -78,19 +101,32 @@ function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const payments = () => strapi.db.query(UID.payment);
 
-  async function findPaymentRow(invoiceId: number, p: ProviderPayment, checkoutSessionId: string | null): Promise<PaymentRecord | null> {
+  async function findPaymentRow(
+    invoiceId: number,
+    p: ProviderPayment,
+    checkoutSessionId: string | null,
+  ): Promise<PaymentRecord | null> {
     const byIntent = (await payments().findOne({ where: { providerPaymentId: p.id } })) as PaymentRecord | null;
     if (byIntent) return byIntent;
     if (checkoutSessionId) {
-      return (await payments().findOne({ where: { checkoutSessionId, invoice: { id: invoiceId } } })) as PaymentRecord | null;
+      return (await payments().findOne({
+        where: { checkoutSessionId, invoice: { id: invoiceId } },
+      })) as PaymentRecord | null;
     }
     return null;
   }
 
-  async function upsertRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment, provider: PaymentProvider) {
+  async function upsertRefunds(
+    paymentRowId: number,
+    invoiceDocumentId: string,
+    p: ProviderPayment,
+    provider: PaymentProvider,
+  ) {
     // Refund rows, their lifecycle (a failed refund is refundable again) and the payment's refunded
     // amount derived from them: services/refunds.ts.
-    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, { actor: providerActor(provider) });
+    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, {
+      actor: providerActor(provider),
+    });
   }
 
   /**
@@ -100,25 +136,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    */
   async function applyPayment(p: ProviderPayment, ctx: SyncContext): Promise<SyncOutcome> {
     if (!p.metadata) {
-      return { outcome: 'ignored', reason: `Payment ${p.id} was not created by invoice-payments (it has no invoice metadata).` };
+      return {
+        outcome: 'ignored',
+        reason: `Payment ${p.id} was not created by invoice-payments (it has no invoice metadata).`,
+      };
     }
     const meta = p.metadata;
     const notices: Notice[] = [];
     let overpaid = 0;
-    if (meta.viaCheckout && !ctx.checkoutSessionId && !(await payments().findOne({ where: { providerPaymentId: p.id } }))) {
+    if (
+      meta.viaCheckout &&
+      !ctx.checkoutSessionId &&
+      !(await payments().findOne({ where: { providerPaymentId: p.id } }))
+    ) {
       // The intent's events came before checkout.session.completed: book it on the session's entry,
       // found by the attempt that made the session (in the payment's metadata too), else by asking.
       const made = meta.attemptId
-        ? ((await payments().findOne({ where: { attemptId: meta.attemptId, kind: 'checkout', provider: ctx.provider.id }, select: ['id', 'checkoutSessionId'] })) as { checkoutSessionId: string | null } | null)
+        ? ((await payments().findOne({
+            where: { attemptId: meta.attemptId, kind: 'checkout', provider: ctx.provider.id },
+            select: ['id', 'checkoutSessionId'],
+          })) as { checkoutSessionId: string | null } | null)
         : null;
-      ctx = { ...ctx, checkoutSessionId: made?.checkoutSessionId ?? (await ctx.provider.checkoutSessionIdForPayment(p.id)) };
+      ctx = {
+        ...ctx,
+        checkoutSessionId: made?.checkoutSessionId ?? (await ctx.provider.checkoutSessionIdForPayment(p.id)),
+      };
     }
     const result = await withInvoiceLock(strapi, meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       const mismatch = mismatchOf(p, invoice);
       // A dispute status the plugin does not know is not a reason to move the money either way.
-      const status = p.dispute?.status === 'unknown' && row?.status === 'disputed' ? row.status : nextPaymentStatus(row?.status ?? null, p.status);
-      const split = splitChargeRefund(p.amountRefunded, Number.isSafeInteger(meta.portion) ? meta.portion : p.amount, Number.isSafeInteger(meta.fee) ? meta.fee : 0);
+      const status =
+        p.dispute?.status === 'unknown' && row?.status === 'disputed'
+          ? row.status
+          : nextPaymentStatus(row?.status ?? null, p.status);
+      const split = splitChargeRefund(
+        p.amountRefunded,
+        Number.isSafeInteger(meta.portion) ? meta.portion : p.amount,
+        Number.isSafeInteger(meta.fee) ? meta.fee : 0,
+      );
       const dispute = p.dispute;
       const data: Record<string, unknown> = {
         status,
@@ -138,7 +194,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         disputeId: dispute?.id ?? row?.disputeId ?? null,
         disputeStatus: dispute?.status ?? row?.disputeStatus ?? null,
         ...(dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
-        disputedAmount: dispute ? Math.min(dispute.amount, Number.isSafeInteger(meta.portion) ? meta.portion : dispute.amount) : 0,
+        disputedAmount: dispute
+          ? Math.min(dispute.amount, Number.isSafeInteger(meta.portion) ? meta.portion : dispute.amount)
+          : 0,
         mismatch,
         ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
         ...(status === 'succeeded' && row?.status !== 'succeeded' ? { paidAt: new Date() } : {}),
@@ -151,9 +209,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The abandonment clock of a waiting payment (services/attempts): started for each new
       // challenge, cleared once the payment stops waiting.
       const waitingRow = row as (PaymentRecord & { actionSince?: unknown; nextActionKey?: string | null }) | null;
-      if (status === 'requires_action' && p.nextAction && (!waitingRow?.actionSince || waitingRow.nextActionKey !== p.nextAction.fingerprint)) Object.assign(data, actionFields(p.nextAction, Date.now()));
-      else if (status !== 'requires_action' && waitingRow?.actionSince) Object.assign(data, actionFields(null, Date.now()));
-      const changed = !row || row.status !== status || row.amountRefunded !== split.portion || (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) || (row.mismatch ?? null) !== mismatch;
+      if (
+        status === 'requires_action' &&
+        p.nextAction &&
+        (!waitingRow?.actionSince || waitingRow.nextActionKey !== p.nextAction.fingerprint)
+      )
+        Object.assign(data, actionFields(p.nextAction, Date.now()));
+      else if (status !== 'requires_action' && waitingRow?.actionSince)
+        Object.assign(data, actionFields(null, Date.now()));
+      const changed =
+        !row ||
+        row.status !== status ||
+        row.amountRefunded !== split.portion ||
+        (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) ||
+        (row.mismatch ?? null) !== mismatch;
       // Exactly one notice per outcome: the marker is written under the lock, in the same write as
       // the ledger entry (one UPDATE, not two; the markers are only ever set under this lock, so the
       // row read above is what a second read would see).
@@ -177,38 +246,75 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         saved = (await payments().update({ where: { id: row.id }, data })) as PaymentRecord;
       } else {
         saved = (await payments().create({
-          data: { ...data, invoice: invoice.id, kind: ctx.checkoutSessionId ? 'checkout' : 'card', provider: ctx.provider.id, checkoutSessionId: ctx.checkoutSessionId ?? null },
+          data: {
+            ...data,
+            invoice: invoice.id,
+            kind: ctx.checkoutSessionId ? 'checkout' : 'card',
+            provider: ctx.provider.id,
+            checkoutSessionId: ctx.checkoutSessionId ?? null,
+          },
         })) as PaymentRecord;
       }
       await upsertRefunds(saved.id, invoice.documentId, p, ctx.provider);
       // Refunds rebook the entry's refunded amounts: read it again only when there were any.
-      if (p.refunds.length > 0 || p.refundsListed) saved = ((await payments().findOne({ where: { id: saved.id } })) as PaymentRecord | null) ?? saved;
+      if (p.refunds.length > 0 || p.refundsListed)
+        saved = ((await payments().findOne({ where: { id: saved.id } })) as PaymentRecord | null) ?? saved;
       for (const kind of kinds) notices.push({ kind, paymentId: saved.id });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
-      for (const n of notices) n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
+      for (const n of notices)
+        n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
       const updated = await getService(strapi, 'invoices').recompute(invoice.id);
       // Paid on top of what was owed (two tabs, an older session): the excess of this payment.
-      const collectedNow = !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
+      const collectedNow =
+        !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
       // On a voided invoice nothing is owed: all of it is surplus.
       const net = saved.amount - saved.amountRefunded;
-      overpaid = collectedNow ? (updated.state === 'void' ? Math.max(0, net) : overpaymentOf(updated.balanceDue, net)) : 0;
+      overpaid = collectedNow
+        ? updated.state === 'void'
+          ? Math.max(0, net)
+          : overpaymentOf(updated.balanceDue, net)
+        : 0;
       if (changed) {
         await getService(strapi, 'audit').log({
           action: `payment.${status}`,
           actor: ctx.actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
           outcome: mismatch ? 'flagged' : status,
-          details: { providerPaymentId: p.id, amount: p.amount, currency: p.currency, eventId: ctx.eventId ?? null, failureCode: status === 'failed' ? p.failureCode : null, mismatch },
+          details: {
+            providerPaymentId: p.id,
+            amount: p.amount,
+            currency: p.currency,
+            eventId: ctx.eventId ?? null,
+            failureCode: status === 'failed' ? p.failureCode : null,
+            mismatch,
+          },
         });
       }
-      return { outcome: 'settled' as const, invoice: updated, payment: saved, changed, nextAction: p.nextAction, startedMoving };
+      return {
+        outcome: 'settled' as const,
+        invoice: updated,
+        payment: saved,
+        changed,
+        nextAction: p.nextAction,
+        startedMoving,
+      };
     });
-    if (!result) return { outcome: 'ignored', reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.` };
+    if (!result)
+      return {
+        outcome: 'ignored',
+        reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.`,
+      };
     for (const n of notices) if (n.notice) await getService(strapi, 'notifications').sendQueued(n.notice);
     // After the commit, outside any transaction: provider calls.
-    if (result.startedMoving) await getService(strapi, 'attempts').endOthers(result.invoice.documentId, result.payment.id, ctx.actor, ctx.heldLease);
+    if (result.startedMoving)
+      await getService(strapi, 'attempts').endOthers(
+        result.invoice.documentId,
+        result.payment.id,
+        ctx.actor,
+        ctx.heldLease,
+      );
     if (overpaid > 0) await handleOverpayment(result.invoice, result.payment, overpaid, ctx.actor);
     const { startedMoving: _moved, ...outcome } = result;
     return outcome;
@@ -223,17 +329,46 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const settings = await getService(strapi, 'settings').load();
     const audit = getService(strapi, 'audit');
     const amount = formatMinor(excess, payment.currency);
-    await audit.log({ action: 'payment.overpaid', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: settings.refundOverpayments ? 'refunding' : 'flagged', details: { providerPaymentId: payment.providerPaymentId, amount: excess, amountFormatted: amount, currency: payment.currency } });
+    await audit.log({
+      action: 'payment.overpaid',
+      actor,
+      invoice: { documentId: invoice.documentId, number: invoice.number },
+      outcome: settings.refundOverpayments ? 'refunding' : 'flagged',
+      details: {
+        providerPaymentId: payment.providerPaymentId,
+        amount: excess,
+        amountFormatted: amount,
+        currency: payment.currency,
+      },
+    });
     if (!settings.refundOverpayments) return;
     // The client's surcharge on the excess goes back too: the whole charge when all of it was
     // surplus, its share otherwise. One refund per payment: the request key makes a replayed
     // event, a resync or a concurrent settlement find the same refund instead of a second one.
-    const feePart = splitRefundFee({ refundAmount: excess, amount: payment.amount, fee: payment.fee, amountAlreadyRefunded: payment.amountRefunded, feeAlreadyRefunded: payment.feeRefunded, policy: 'refund_fee', currency: payment.currency });
+    const feePart = splitRefundFee({
+      refundAmount: excess,
+      amount: payment.amount,
+      fee: payment.fee,
+      amountAlreadyRefunded: payment.amountRefunded,
+      feeAlreadyRefunded: payment.feeRefunded,
+      policy: 'refund_fee',
+      currency: payment.currency,
+    });
     try {
-      await getService(strapi, 'refunds').requestRefund({ paymentRowId: payment.id, amount: excess, feePart, reason: 'duplicate', actor: { type: 'system', label: 'overpayment refund' }, purpose: 'overpayment', clientKey: `overpayment-${payment.documentId}` });
+      await getService(strapi, 'refunds').requestRefund({
+        paymentRowId: payment.id,
+        amount: excess,
+        feePart,
+        reason: 'duplicate',
+        actor: { type: 'system', label: 'overpayment refund' },
+        purpose: 'overpayment',
+        clientKey: `overpayment-${payment.documentId}`,
+      });
     } catch (error) {
       // The invoice stays flagged as overpaid; an admin can refund from the invoice page.
-      strapi.log.warn(`[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.warn(
+        `[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
     }
   }
 
@@ -251,7 +386,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the payment instead of the session and then the payment. Without the plugin's metadata on
      * the payment the session is read after all (it carries the same metadata).
      */
-    async syncCheckoutPayment(sessionId: string, paymentId: string, ctx: SyncContext, opts: { withRefunds?: boolean } = {}): Promise<SyncOutcome> {
+    async syncCheckoutPayment(
+      sessionId: string,
+      paymentId: string,
+      ctx: SyncContext,
+      opts: { withRefunds?: boolean } = {},
+    ): Promise<SyncOutcome> {
       const p = await ctx.provider.retrievePayment(paymentId, opts);
       if (!p.metadata) return api.syncCheckoutSession(sessionId, ctx);
       return applyPayment(p, { ...ctx, checkoutSessionId: sessionId });
@@ -262,11 +402,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const prov = ctx.provider;
       const session: ProviderCheckoutSession = await prov.retrieveCheckoutSession(sessionId);
       if (!session.metadata) {
-        return { outcome: 'ignored', reason: `Checkout session ${sessionId} was not created by invoice-payments (it has no invoice metadata).` };
+        return {
+          outcome: 'ignored',
+          reason: `Checkout session ${sessionId} was not created by invoice-payments (it has no invoice metadata).`,
+        };
       }
       if (session.paymentId) {
         const p = await prov.retrievePayment(session.paymentId);
-        return applyPayment(p.metadata ? p : { ...p, metadata: session.metadata }, { ...ctx, checkoutSessionId: sessionId });
+        return applyPayment(p.metadata ? p : { ...p, metadata: session.metadata }, {
+          ...ctx,
+          checkoutSessionId: sessionId,
+        });
       }
       const result = await withInvoiceLock(strapi, session.metadata.invoiceDocumentId, async (invoice) => {
         const row = (await payments().findOne({ where: { checkoutSessionId: sessionId } })) as PaymentRecord | null;
@@ -279,7 +425,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         return { outcome: 'settled' as const, invoice, payment: row, changed: false };
       });
-      return result ?? { outcome: 'ignored', reason: `Invoice ${session.metadata.invoiceDocumentId} no longer exists.` };
+      return (
+        result ?? { outcome: 'ignored', reason: `Invoice ${session.metadata.invoiceDocumentId} no longer exists.` }
+      );
     },
   };
   return api;

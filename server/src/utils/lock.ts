@@ -15,7 +15,12 @@ export async function withInvoiceLock<T>(
 ): Promise<T | null> {
   return strapi.db.transaction(async () => {
     // The locking read returns the whole row (what findOne would): one query instead of two.
-    const invoice = (await strapi.db.queryBuilder(UID.invoice).where({ documentId }).forUpdate().first().execute()) as InvoiceRow | null;
+    const invoice = (await strapi.db
+      .queryBuilder(UID.invoice)
+      .where({ documentId })
+      .forUpdate()
+      .first()
+      .execute()) as InvoiceRow | null;
     if (!invoice) return null;
     return work(invoice);
   });

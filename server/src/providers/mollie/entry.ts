@@ -14,13 +14,19 @@ export function mollieWebhookUrl(strapi: Core.Strapi): string {
 
 /** Mollie's overrides: config `mollie.apiEndpoint` (if a deployment sets it) or MOLLIE_API_ENDPOINT. */
 export function mollieOverridesOf(strapi: Core.Strapi) {
-  const c = strapi.config.get<{ apiEndpoint?: string | null; allowStandinInProduction?: boolean } | undefined>(`plugin::${PLUGIN_ID}.mollie`, undefined);
+  const c = strapi.config.get<{ apiEndpoint?: string | null; allowStandinInProduction?: boolean } | undefined>(
+    `plugin::${PLUGIN_ID}.mollie`,
+    undefined,
+  );
   return mollieOverrides(c ?? {});
 }
 
 /** Builds a Mollie provider for an API key, with the endpoint override and this site's webhook URL. */
 export function mollieProviderFor(strapi: Core.Strapi, apiKey: string): MollieProvider {
-  return new MollieProvider(createMollie({ apiKey, overrides: mollieOverridesOf(strapi) }), { apiKey, webhookUrl: mollieWebhookUrl(strapi) });
+  return new MollieProvider(createMollie({ apiKey, overrides: mollieOverridesOf(strapi) }), {
+    apiKey,
+    webhookUrl: mollieWebhookUrl(strapi),
+  });
 }
 
 async function saved(strapi: Core.Strapi): Promise<MollieProvider | null> {

@@ -3,7 +3,14 @@
  * (@mollie/api-client 4.6.0 `PaymentData`, `RefundData`, `ChargebackData`).
  */
 import type { PaymentStatus } from '../../domain';
-import type { PaymentMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund, RefundMetadata } from '../types';
+import type {
+  PaymentMetadata,
+  ProviderCheckoutSession,
+  ProviderDispute,
+  ProviderPayment,
+  ProviderRefund,
+  RefundMetadata,
+} from '../types';
 import { fromMollieAmount } from './amounts';
 
 /** The subset of a Mollie payment this module reads (a `Payment` of the client satisfies it). */
@@ -55,7 +62,8 @@ export function toMollieMetadata(m: PaymentMetadata): Record<string, unknown> {
   };
 }
 
-const record = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const record = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
 /** Null when the payment was not made by this plugin. */
 export function fromMollieMetadata(metadata: unknown): PaymentMetadata | null {
@@ -73,7 +81,12 @@ export function fromMollieMetadata(metadata: unknown): PaymentMetadata | null {
 }
 
 export function toMollieRefundMetadata(m: RefundMetadata): Record<string, string> {
-  return { [META_MARK]: '1', invoiceDocumentId: m.invoiceDocumentId, paymentRowId: m.paymentRowId, refundId: m.refundId };
+  return {
+    [META_MARK]: '1',
+    invoiceDocumentId: m.invoiceDocumentId,
+    paymentRowId: m.paymentRowId,
+    refundId: m.refundId,
+  };
 }
 
 /**
@@ -195,8 +208,16 @@ export function mapPayment(p: MolliePaymentLike, opts: { refundsListed?: boolean
     providerFee: null,
     method: p.method ?? null,
     clientSecret: null,
-    failureCode: failed ? (typeof details?.failureReason === 'string' ? details.failureReason : 'payment_failed') : null,
-    failureMessage: failed ? (typeof details?.failureMessage === 'string' ? details.failureMessage : 'The payment failed at Mollie.') : null,
+    failureCode: failed
+      ? typeof details?.failureReason === 'string'
+        ? details.failureReason
+        : 'payment_failed'
+      : null,
+    failureMessage: failed
+      ? typeof details?.failureMessage === 'string'
+        ? details.failureMessage
+        : 'The payment failed at Mollie.'
+      : null,
     metadata: fromMollieMetadata(p.metadata),
     amountRefunded,
     refunds,

@@ -27,7 +27,15 @@ import {
 } from '../types';
 import { toMollieAmount } from './amounts';
 import { mollieKeyMode } from './keys';
-import { fromMollieMetadata, mapPayment, mapPaymentAsCheckout, mapRefund, toMollieMetadata, toMollieRefundMetadata, type MolliePaymentLike } from './mappers';
+import {
+  fromMollieMetadata,
+  mapPayment,
+  mapPaymentAsCheckout,
+  mapRefund,
+  toMollieMetadata,
+  toMollieRefundMetadata,
+  type MolliePaymentLike,
+} from './mappers';
 import { isMolliePaymentId, parseMollieWebhookBody } from './webhook';
 
 export interface MollieProviderOptions {
@@ -38,7 +46,12 @@ export interface MollieProviderOptions {
 }
 
 /** What this provider can do, for callers choosing a flow. */
-export const MOLLIE_CAPABILITIES = Object.freeze({ paymentElement: false, hostedCheckout: true, embeddedCheckout: false, cancelOpenPayment: 'when_cancelable' as const });
+export const MOLLIE_CAPABILITIES = Object.freeze({
+  paymentElement: false,
+  hostedCheckout: true,
+  embeddedCheckout: false,
+  cancelOpenPayment: 'when_cancelable' as const,
+});
 
 /** How many newest payments a look-up by attempt id reads at most (the attempt is seconds old). */
 const SCAN_LIMIT = 250;
@@ -92,7 +105,9 @@ export class MollieProvider implements PaymentProvider {
     // One read: refunds and chargebacks are embedded in the payment
     // (https://docs.mollie.com/reference/get-payment, `embed=refunds,chargebacks`), so the refund
     // list is always complete and no second call is needed.
-    const p = await this.call(() => this.mollie.payments.get(id, { embed: [PaymentEmbed.refunds, PaymentEmbed.chargebacks] }));
+    const p = await this.call(() =>
+      this.mollie.payments.get(id, { embed: [PaymentEmbed.refunds, PaymentEmbed.chargebacks] }),
+    );
     return mapPayment(p as unknown as MolliePaymentLike, { refundsListed: true });
   }
 
@@ -124,15 +139,32 @@ export class MollieProvider implements PaymentProvider {
     }
   }
 
-  async createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund> {
+  async createRefund(
+    paymentId: string,
+    amount: number,
+    metadata: Record<string, string>,
+    idempotencyKey: string,
+  ): Promise<ProviderRefund> {
     return this.refund(paymentId, amount, metadata, null, idempotencyKey);
   }
 
   async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {
-    return this.refund(input.paymentId, input.amount, toMollieRefundMetadata(input.metadata), input.reason, input.idempotencyKey);
+    return this.refund(
+      input.paymentId,
+      input.amount,
+      toMollieRefundMetadata(input.metadata),
+      input.reason,
+      input.idempotencyKey,
+    );
   }
 
-  private async refund(paymentId: string, amount: number, metadata: Record<string, string>, reason: string | null, idempotencyKey: string): Promise<ProviderRefund> {
+  private async refund(
+    paymentId: string,
+    amount: number,
+    metadata: Record<string, string>,
+    reason: string | null,
+    idempotencyKey: string,
+  ): Promise<ProviderRefund> {
     // https://docs.mollie.com/reference/create-refund: `amount` in the payment's currency (partial or
     // full, up to `amountRemaining`), `description`, `metadata`; Idempotency-Key honoured
     // (https://docs.mollie.com/reference/api-idempotency). The currency comes from the payment.
@@ -197,7 +229,9 @@ export class MollieProvider implements PaymentProvider {
         idempotencyKey: input.idempotencyKey,
       } as Parameters<MollieClient['payments']['create']>[0]),
     );
-    return mapPaymentAsCheckout(await this.withOwnId(payment as unknown as MolliePaymentLike & { redirectUrl?: string }));
+    return mapPaymentAsCheckout(
+      await this.withOwnId(payment as unknown as MolliePaymentLike & { redirectUrl?: string }),
+    );
   }
 
   /**
@@ -207,7 +241,8 @@ export class MollieProvider implements PaymentProvider {
    * found again after a lost answer, so a payment is never left with the placeholder.
    */
   private async withOwnId<P extends MolliePaymentLike & { redirectUrl?: string }>(p: P): Promise<P> {
-    if (!p.redirectUrl || !p.redirectUrl.includes(PLACEHOLDER) || !(p.status === 'open' || p.status === 'pending')) return p;
+    if (!p.redirectUrl || !p.redirectUrl.includes(PLACEHOLDER) || !(p.status === 'open' || p.status === 'pending'))
+      return p;
     const redirectUrl = p.redirectUrl.split(PLACEHOLDER).join(encodeURIComponent(p.id));
     const updated = await this.call(() => this.mollie.payments.update(p.id, { redirectUrl }));
     return updated as unknown as P;
@@ -226,7 +261,12 @@ export class MollieProvider implements PaymentProvider {
     const session = mapPaymentAsCheckout(current as unknown as MolliePaymentLike);
     if (session.status !== 'open') return session;
     if (!current.isCancelable) {
-      throw new ProviderRequestError('This Mollie payment is still open and Mollie does not let it be canceled; it expires by itself (usually within minutes). Please finish or leave it first.', false, 'not_cancelable', 409);
+      throw new ProviderRequestError(
+        'This Mollie payment is still open and Mollie does not let it be canceled; it expires by itself (usually within minutes). Please finish or leave it first.',
+        false,
+        'not_cancelable',
+        409,
+      );
     }
     const p = await this.call(() => this.mollie.payments.cancel(id, { idempotencyKey }));
     return mapPaymentAsCheckout(p as unknown as MolliePaymentLike);
@@ -248,12 +288,23 @@ export class MollieProvider implements PaymentProvider {
    * plus a digest of what the payment looks like now: the same call repeated (Mollie retries, a
    * duplicate) is the same event, and a new change (paid, a refund, a chargeback) a new one.
    */
-  async parseWebhook(request: WebhookRequest, _secret: string | null, _opts: { toleranceSeconds: number }): Promise<ProviderEvent> {
+  async parseWebhook(
+    request: WebhookRequest,
+    _secret: string | null,
+    _opts: { toleranceSeconds: number },
+  ): Promise<ProviderEvent> {
     if (request.contentType !== 'application/x-www-form-urlencoded') {
-      throw new ProviderRequestError('Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).', false, 'content_type', 400);
+      throw new ProviderRequestError(
+        'Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).',
+        false,
+        'content_type',
+        400,
+      );
     }
     const form = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    const paymentId = parseMollieWebhookBody(request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''));
+    const paymentId = parseMollieWebhookBody(
+      request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''),
+    );
     let payment: ProviderPayment;
     try {
       payment = await this.retrievePayment(paymentId);
@@ -263,7 +314,12 @@ export class MollieProvider implements PaymentProvider {
       }
       throw error;
     }
-    const state = [payment.status, payment.amountRefunded, ...payment.refunds.map((r) => `${r.id}:${r.status}`), payment.dispute ? `${payment.dispute.id}:${payment.dispute.providerStatus}` : ''].join('|');
+    const state = [
+      payment.status,
+      payment.amountRefunded,
+      ...payment.refunds.map((r) => `${r.id}:${r.status}`),
+      payment.dispute ? `${payment.dispute.id}:${payment.dispute.providerStatus}` : '',
+    ].join('|');
     const digest = createHash('sha256').update(state).digest('hex').slice(0, 24);
     return {
       id: `${paymentId}:${digest}`,
@@ -284,9 +340,21 @@ export class MollieProvider implements PaymentProvider {
    */
   webhookAction(event: ProviderEvent): WebhookAction {
     const objectId = event.objectId;
-    if (!objectId || !isMolliePaymentId(objectId)) return { kind: 'not_supported', objectId: objectId ?? null, eventId: event.id, reason: 'The event names no Mollie payment.' };
+    if (!objectId || !isMolliePaymentId(objectId))
+      return {
+        kind: 'not_supported',
+        objectId: objectId ?? null,
+        eventId: event.id,
+        reason: 'The event names no Mollie payment.',
+      };
     const payload = event.payload as { ours?: unknown } | null;
-    if (payload && payload.ours === false) return { kind: 'not_supported', objectId, eventId: event.id, reason: `Mollie payment ${objectId} was not made by invoice-payments.` };
+    if (payload && payload.ours === false)
+      return {
+        kind: 'not_supported',
+        objectId,
+        eventId: event.id,
+        reason: `Mollie payment ${objectId} was not made by invoice-payments.`,
+      };
     return { kind: 'checkout', providerPaymentId: objectId, objectId, eventId: event.id };
   }
 
@@ -304,12 +372,18 @@ export class MollieProvider implements PaymentProvider {
  * payment ids make a link of their own; the dashboard picks the organisation and mode.
  */
 export function mollieDashboardUrl(kind: DashboardKind, id: string): string {
-  if ((kind === 'payment' || kind === 'checkout') && /^tr_/.test(id)) return `https://my.mollie.com/dashboard/payments/${encodeURIComponent(id)}`;
+  if ((kind === 'payment' || kind === 'checkout') && /^tr_/.test(id))
+    return `https://my.mollie.com/dashboard/payments/${encodeURIComponent(id)}`;
   return 'https://my.mollie.com/dashboard/payments';
 }
 
 function unsupported(what: string): ProviderRequestError {
-  return new ProviderRequestError(`${what} is not available with Mollie: Mollie payments are paid on Mollie's hosted checkout.`, false, 'unsupported_by_provider', 400);
+  return new ProviderRequestError(
+    `${what} is not available with Mollie: Mollie payments are paid on Mollie's hosted checkout.`,
+    false,
+    'unsupported_by_provider',
+    400,
+  );
 }
 
 /**
@@ -324,18 +398,41 @@ export function toRequestError(error: unknown): ProviderRequestError {
     const status = error.statusCode ?? null;
     const retryable = status === null || status === 429 || status >= 500;
     const outcomeUnknown = status === null || status >= 500;
-    const message = retryable ? 'The payment provider is not answering right now. Please try again in a moment.' : error.message || 'The payment provider refused the request.';
-    return new ProviderRequestError(message, retryable, status === null ? 'network' : `mollie_${status}${error.field ? `_${error.field}` : ''}`, status, outcomeUnknown);
+    const message = retryable
+      ? 'The payment provider is not answering right now. Please try again in a moment.'
+      : error.message || 'The payment provider refused the request.';
+    return new ProviderRequestError(
+      message,
+      retryable,
+      status === null ? 'network' : `mollie_${status}${error.field ? `_${error.field}` : ''}`,
+      status,
+      outcomeUnknown,
+    );
   }
   return new ProviderRequestError('The payment provider could not be reached.', true, 'network', null, true);
 }
 
 export function toConnectionError(error: unknown): ProviderConnectionError {
   if (error instanceof MollieApiError) {
-    if (error.statusCode === 401) return new ProviderConnectionError('bad_key', 'Mollie rejected the API key. Copy it again from the Mollie Dashboard (Developers → API keys).');
-    if (error.statusCode === 403) return new ProviderConnectionError('permission', 'This Mollie key may not read its profile. Use the profile\'s API key (test_ or live_), not an organisation token.');
-    if (error.statusCode === undefined) return new ProviderConnectionError('unreachable', 'Mollie could not be reached from this server. Check its outbound network access and try again.');
-    return new ProviderConnectionError('unknown', `Mollie answered with an error (HTTP ${error.statusCode}). Try again in a moment.`);
+    if (error.statusCode === 401)
+      return new ProviderConnectionError(
+        'bad_key',
+        'Mollie rejected the API key. Copy it again from the Mollie Dashboard (Developers → API keys).',
+      );
+    if (error.statusCode === 403)
+      return new ProviderConnectionError(
+        'permission',
+        "This Mollie key may not read its profile. Use the profile's API key (test_ or live_), not an organisation token.",
+      );
+    if (error.statusCode === undefined)
+      return new ProviderConnectionError(
+        'unreachable',
+        'Mollie could not be reached from this server. Check its outbound network access and try again.',
+      );
+    return new ProviderConnectionError(
+      'unknown',
+      `Mollie answered with an error (HTTP ${error.statusCode}). Try again in a moment.`,
+    );
   }
   return new ProviderConnectionError('unknown', 'The connection to Mollie could not be checked.');
 }

@@ -10,7 +10,14 @@ import type { ProviderEntry } from '../registry';
 /** Builds a Stripe provider for a secret key, with the plugin's API base and network settings. */
 export function stripeProviderFor(strapi: Core.Strapi, secretKey: string): StripeProvider {
   const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
-  return new StripeProvider(createStripeClient({ secretKey, apiBase: stripeOverrides(c).apiBase, maxNetworkRetries: c.maxNetworkRetries, timeoutMs: c.timeoutMs }));
+  return new StripeProvider(
+    createStripeClient({
+      secretKey,
+      apiBase: stripeOverrides(c).apiBase,
+      maxNetworkRetries: c.maxNetworkRetries,
+      timeoutMs: c.timeoutMs,
+    }),
+  );
 }
 
 /** Stripe in the provider registry: the saved (encrypted) secret key and webhook signing secret. */
@@ -31,5 +38,6 @@ export const stripeEntry: ProviderEntry = {
     return strapi.plugin(PLUGIN_ID).service('settings').webhookSecret();
   },
   // The drawer and Checkout need both keys: Stripe.js runs with the publishable one.
-  payLink: (s) => (s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null),
+  payLink: (s) =>
+    s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null,
 };
