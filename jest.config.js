@@ -45,7 +45,11 @@ module.exports = {
         '^.+\\.(t|j)sx?$': [
           '@swc/jest',
           {
-            jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es2022', transform: { react: { runtime: 'automatic' } } },
+            jsc: {
+              parser: { syntax: 'typescript', tsx: true },
+              target: 'es2022',
+              transform: { react: { runtime: 'automatic' } },
+            },
             module: { type: 'commonjs' },
           },
         ],
@@ -63,7 +67,9 @@ module.exports = {
         '\\.(css|png|svg|jpe?g|gif|webp|woff2?)$': '<rootDir>/tests/admin/support/stub-file.ts',
       },
       // A few of the admin's dependencies ship ES modules only: compile those too.
-      transformIgnorePatterns: ['/node_modules/(?!(fractional-indexing|react-dnd|dnd-core|@react-dnd/invariant|@react-dnd/asap|@react-dnd/shallowequal|react-dnd-html5-backend)/)'],
+      transformIgnorePatterns: [
+        '/node_modules/(?!(fractional-indexing|react-dnd|dnd-core|@react-dnd/invariant|@react-dnd/asap|@react-dnd/shallowequal|react-dnd-html5-backend)/)',
+      ],
       setupFilesAfterEnv: ['<rootDir>/tests/admin/support/setup.ts'],
     },
     {

@@ -13,9 +13,11 @@ import { appSecrets, registerAdmin, startStrapiProcess, type StrapiProcess } fro
 import { openDb, seedHistoryInvoices } from './lib/db';
 
 /** Resident memory of a process, in bytes (Linux). */
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
 async function download(url: string, auth: Record<string, string>, pid: number) {
@@ -52,7 +54,14 @@ async function main() {
   // Schema and the first admin through the app; stopped while the rows are bulk-seeded, then
   // started again with the same secrets and port (the admin token stays valid).
   const secrets = appSecrets();
-  const start = (port?: number) => startStrapiProcess({ name: 'bench-export', env: { ...database.env, WORKER_ENABLED: 'false', RECONCILE_ENABLED: 'false' }, secrets, port, logFile: null });
+  const start = (port?: number) =>
+    startStrapiProcess({
+      name: 'bench-export',
+      env: { ...database.env, WORKER_ENABLED: 'false', RECONCILE_ENABLED: 'false' },
+      secrets,
+      port,
+      logFile: null,
+    });
   let app: StrapiProcess | null = await start();
   try {
     const auth = await registerAdmin(app.url);
@@ -85,7 +94,10 @@ async function main() {
       dashboardMs: Math.round(performance.now() - dashStart),
     };
     console.log(JSON.stringify(result, null, 2));
-    writeFileSync(path.join(__dirname, 'results', `export-${database.client}-latest.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      path.join(__dirname, 'results', `export-${database.client}-latest.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
   } catch (error) {
     console.error(app?.logs.slice(-30).join('\n'));
     throw error;

@@ -16,10 +16,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../tests/support/database';
-import { appSecrets, registerAdmin, saveSettings, startStandinProcess, startStrapiProcess, type StandinProcess, type StrapiProcess } from '../tests/support/processes';
+import {
+  appSecrets,
+  registerAdmin,
+  saveSettings,
+  startStandinProcess,
+  startStrapiProcess,
+  type StandinProcess,
+  type StrapiProcess,
+} from '../tests/support/processes';
 import { startSmtpSink as startSmtp } from './lib/smtp-sink';
-import { openDb, pendingEvents, seedEvents, seedHistoryInvoices, seedOpenInvoices, TABLES, type BenchDb, type Client, type SeededInvoice } from './lib/db';
-import { eventTemplate, paidIntents, signedDelivery, standinClient, succeededEvents, type StripeEvent } from './lib/fixtures';
+import {
+  openDb,
+  pendingEvents,
+  seedEvents,
+  seedHistoryInvoices,
+  seedOpenInvoices,
+  TABLES,
+  type BenchDb,
+  type Client,
+  type SeededInvoice,
+} from './lib/db';
+import {
+  eventTemplate,
+  paidIntents,
+  signedDelivery,
+  standinClient,
+  succeededEvents,
+  type StripeEvent,
+} from './lib/fixtures';
 import { runLoad } from './lib/load';
 import type { DbResult, Scenario } from './lib/types';
 import { renderReport } from './lib/report';
@@ -51,7 +76,8 @@ function parseArgs(argv: string[]): Args {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const quick = argv.includes('--quick');
   const dbs = (get('db') ?? 'sqlite,postgres').split(',').map((s) => s.trim()) as Client[];
-  for (const d of dbs) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
+  for (const d of dbs)
+    if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
   return {
     dbs,
     events: Number(get('events') ?? (quick ? 20_000 : 1_000_000)),
@@ -101,7 +127,10 @@ function intentFeed(invoices: SeededInvoice[]) {
   return () => {
     const inv = invoices[i % invoices.length]!;
     i += 1;
-    return { path: `/api/invoice-payments/invoices/${inv.documentId}/payment-intent`, body: JSON.stringify({ token: inv.token }) };
+    return {
+      path: `/api/invoice-payments/invoices/${inv.documentId}/payment-intent`,
+      body: JSON.stringify({ token: inv.token }),
+    };
   };
 }
 
@@ -118,7 +147,11 @@ async function counts(db: BenchDb): Promise<Record<string, number>> {
 function median(runs: Scenario[], name: string): Scenario {
   const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const byP99 = [...runs].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(runs.length / 2)]!;
-  return { ...byP99, name, latencyMs: { ...byP99.latencyMs, p50: mid(runs.map((r) => r.latencyMs.p50)), p99: byP99.latencyMs.p99 } };
+  return {
+    ...byP99,
+    name,
+    latencyMs: { ...byP99.latencyMs, p50: mid(runs.map((r) => r.latencyMs.p50)), p99: byP99.latencyMs.p99 },
+  };
 }
 
 interface Site {
@@ -136,7 +169,17 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   const logDir = path.join(ROOT, 'bench', 'results', 'logs');
   mkdirSync(logDir, { recursive: true });
   const stripeCalls: NonNullable<DbResult['stripeCalls']> = {};
-  const result: DbResult = { client, version: '', seeding: {}, counts: { small: {}, large: {} }, scenarios: {}, rounds: { small: [], large: [], floor: [] }, stripeCalls, checks: {}, loadAverage: [] };
+  const result: DbResult = {
+    client,
+    version: '',
+    seeding: {},
+    counts: { small: {}, large: {} },
+    scenarios: {},
+    rounds: { small: [], large: [], floor: [] },
+    stripeCalls,
+    checks: {},
+    loadAverage: [],
+  };
   const stripe = standinClient(standin.url, DRIVER_KEY);
   const calls = () => serverCalls(standin.url, BENCH_KEYS.secretKey);
   const q = args.quick;
@@ -154,7 +197,19 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   const start = (site: Site) => {
     const logFile = path.join(logDir, `${client}-${site.name}.log`);
     writeFileSync(logFile, '');
-    return startStrapiProcess({ name: `bench-${client}-${site.name}`, env: { ...site.database.env, STRIPE_API_BASE: standin.url, INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true', SMTP_PORT: String(smtp.port), BENCH_FLOOR: 'true', STRAPI_LOG_LEVEL: 'warn' }, secrets, logFile });
+    return startStrapiProcess({
+      name: `bench-${client}-${site.name}`,
+      env: {
+        ...site.database.env,
+        STRIPE_API_BASE: standin.url,
+        INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true',
+        SMTP_PORT: String(smtp.port),
+        BENCH_FLOOR: 'true',
+        STRAPI_LOG_LEVEL: 'warn',
+      },
+      secrets,
+      logFile,
+    });
   };
   const site = async (name: 'small' | 'large'): Promise<Site> => {
     const database = await createTestDatabase();
@@ -171,25 +226,53 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     return s;
   };
   const webhook = (url: string, name: string, events: StripeEvent[], extra: Partial<Parameters<typeof runLoad>[0]>) =>
-    runLoad({ name, url, path: '/api/invoice-payments/webhooks/stripe', next: webhookFeed(events), connections: 32, amount: events.length, ...extra });
-  const floor = (url: string, name: string, tag: string, sample: StripeEvent, extra: Partial<Parameters<typeof runLoad>[0]>) =>
-    runLoad({ name, url, path: '/api/bench-rows', next: floorFeed(sample, tag), connections: 32, ...extra });
+    runLoad({
+      name,
+      url,
+      path: '/api/invoice-payments/webhooks/stripe',
+      next: webhookFeed(events),
+      connections: 32,
+      amount: events.length,
+      ...extra,
+    });
+  const floor = (
+    url: string,
+    name: string,
+    tag: string,
+    sample: StripeEvent,
+    extra: Partial<Parameters<typeof runLoad>[0]>,
+  ) => runLoad({ name, url, path: '/api/bench-rows', next: floorFeed(sample, tag), connections: 32, ...extra });
 
   try {
     // ---------- two databases side by side: a small and a full history ----------
     const small = await site('small');
     const large = await site('large');
-    const paidByWebhook = async () => (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND state = 'paid'")) + (await large.db.count(TABLES.invoices, "number LIKE 'WHB-%' AND state = 'paid'"));
-    result.version = client === 'postgres' ? String((await small.db.query<{ v: string }>('SELECT version() AS v'))[0]!.v).split(' on ')[0]! : `SQLite ${String((await small.db.query<{ v: string }>('SELECT sqlite_version() AS v'))[0]!.v)}`;
+    const paidByWebhook = async () =>
+      (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND state = 'paid'")) +
+      (await large.db.count(TABLES.invoices, "number LIKE 'WHB-%' AND state = 'paid'"));
+    result.version =
+      client === 'postgres'
+        ? String((await small.db.query<{ v: string }>('SELECT version() AS v'))[0]!.v).split(' on ')[0]!
+        : `SQLite ${String((await small.db.query<{ v: string }>('SELECT sqlite_version() AS v'))[0]!.v)}`;
 
     let t = Date.now();
-    const openSmall = await seedOpenInvoices(small.db, sizes.warm + sizes.webhookMax + sizes.rounds * rateEvents + 100, 'WHA');
-    const piInvoices = await seedOpenInvoices(small.db, sizes.warm + sizes.piMax + sizes.piRate * sizes.piRateS + 100, 'PIA');
+    const openSmall = await seedOpenInvoices(
+      small.db,
+      sizes.warm + sizes.webhookMax + sizes.rounds * rateEvents + 100,
+      'WHA',
+    );
+    const piInvoices = await seedOpenInvoices(
+      small.db,
+      sizes.warm + sizes.piMax + sizes.piRate * sizes.piRateS + 100,
+      'PIA',
+    );
     const openLarge = await seedOpenInvoices(large.db, sizes.warm + sizes.rounds * rateEvents + 100, 'WHB');
     await paidIntents(stripe, [...openSmall, ...openLarge]);
     const eventsSmall = await succeededEvents(standin.url, openSmall);
     const eventsLarge = await succeededEvents(standin.url, openLarge);
-    log(`${client}: ${eventsSmall.length + eventsLarge.length} invoices paid at the stand-in, events collected, in ${secs(Date.now() - t)} s`);
+    log(
+      `${client}: ${eventsSmall.length + eventsLarge.length} invoices paid at the stand-in, events collected, in ${secs(Date.now() - t)} s`,
+    );
     const template = eventTemplate(eventsSmall[0]!);
     const sample = eventsSmall[0]!;
 
@@ -203,7 +286,9 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
 
     // Full history, bulk-inserted at database speed.
     const historyInvoices = Math.max(0, args.invoices - openLarge.length);
-    log(`${client}: seeding ${args.events.toLocaleString('en')} events and ${historyInvoices.toLocaleString('en')} invoices`);
+    log(
+      `${client}: seeding ${args.events.toLocaleString('en')} events and ${historyInvoices.toLocaleString('en')} invoices`,
+    );
     t = Date.now();
     let lastReport = Date.now();
     await seedEvents(large.db, args.events, 'hist', template, (done) => {
@@ -219,7 +304,9 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     t = Date.now();
     await large.db.analyze();
     result.seeding.analyze = { rows: 0, seconds: secs(Date.now() - t) };
-    log(`${client}: seeded in ${secs((result.seeding.events.seconds + result.seeding.invoices.seconds) * 1000)} s (+ ANALYZE ${result.seeding.analyze.seconds} s)`);
+    log(
+      `${client}: seeded in ${secs((result.seeding.events.seconds + result.seeding.invoices.seconds) * 1000)} s (+ ANALYZE ${result.seeding.analyze.seconds} s)`,
+    );
     result.counts.small = await counts(small.db);
     result.counts.large = await counts(large.db);
 
@@ -241,7 +328,14 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     await webhook(L, 'warm', takeLarge(sizes.warm), { connections: 16 });
     await drain(small.db);
     await drain(large.db);
-    await runLoad({ name: 'warm', url: S, path: '/', next: intentFeed(piInvoices.slice(0, sizes.warm)), connections: 4, amount: sizes.warm });
+    await runLoad({
+      name: 'warm',
+      url: S,
+      path: '/',
+      next: intentFeed(piInvoices.slice(0, sizes.warm)),
+      connections: 4,
+      amount: sizes.warm,
+    });
     await sleep(1000);
 
     log(`${client}: floor, max throughput`);
@@ -256,16 +350,22 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     for (let round = 1; round <= sizes.rounds; round += 1) {
       log(`${client}: round ${round}/${sizes.rounds} at ${args.rate}/s: floor, small history, full history`);
       result.loadAverage.push(Math.round(os.loadavg()[0]! * 100) / 100);
-      result.rounds.floor.push(await floor(S, `floor ${args.rate}/s`, `rate${round}`, sample, { overallRate: args.rate, amount: rateEvents }));
+      result.rounds.floor.push(
+        await floor(S, `floor ${args.rate}/s`, `rate${round}`, sample, { overallRate: args.rate, amount: rateEvents }),
+      );
       await sleep(1000);
       // Odd rounds start with the small history, even rounds with the full one.
       const runs = [
         async () => {
-          const ws = await webhook(S, `webhook ${args.rate}/s (1,000 events)`, takeSmall(rateEvents), { overallRate: args.rate });
+          const ws = await webhook(S, `webhook ${args.rate}/s (1,000 events)`, takeSmall(rateEvents), {
+            overallRate: args.rate,
+          });
           result.rounds.small.push({ ...ws, pendingAfter: (await drain(small.db)).pending });
         },
         async () => {
-          const wl = await webhook(L, `webhook ${args.rate}/s (full history)`, takeLarge(rateEvents), { overallRate: args.rate });
+          const wl = await webhook(L, `webhook ${args.rate}/s (full history)`, takeLarge(rateEvents), {
+            overallRate: args.rate,
+          });
           result.rounds.large.push({ ...wl, pendingAfter: (await drain(large.db)).pending });
         },
       ];
@@ -274,7 +374,12 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
         await sleep(2000);
       }
     }
-    stripeCalls.settleAtRate = callsBetween(roundsCallsBefore, await calls(), (await paidByWebhook()) - roundsPaidBefore, 'paid invoice');
+    stripeCalls.settleAtRate = callsBetween(
+      roundsCallsBefore,
+      await calls(),
+      (await paidByWebhook()) - roundsPaidBefore,
+      'paid invoice',
+    );
     result.scenarios.floorRate = median(result.rounds.floor, `floor ${args.rate}/s`);
     result.scenarios.webhookRateSmall = median(result.rounds.small, `webhook ${args.rate}/s, small history`);
     result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${args.rate}/s, full history`);
@@ -287,7 +392,12 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     const wmax = await webhook(S, 'webhook max', takeSmall(sizes.webhookMax), { connections: 16 });
     const drained = await drain(small.db);
     // Settlement is over once the events are drained, so every call it made is counted.
-    stripeCalls.settleMax = callsBetween(settleCallsBefore, await calls(), (await paidByWebhook()) - settlePaidBefore, 'paid invoice');
+    stripeCalls.settleMax = callsBetween(
+      settleCallsBefore,
+      await calls(),
+      (await paidByWebhook()) - settlePaidBefore,
+      'paid invoice',
+    );
     result.scenarios.webhookMax = {
       ...wmax,
       settleSeconds: secs(drained.at - started),
@@ -297,18 +407,42 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     };
     await sleep(1000);
 
-
     log(`${client}: payment intent, max throughput and at ${sizes.piRate}/s`);
     const piMaxInv = piInvoices.slice(sizes.warm, sizes.warm + sizes.piMax);
     let before = await calls();
-    result.scenarios.intentMax = await runLoad({ name: 'payment-intent max', url: S, path: '/', next: intentFeed(piMaxInv), connections: 8, amount: piMaxInv.length });
+    result.scenarios.intentMax = await runLoad({
+      name: 'payment-intent max',
+      url: S,
+      path: '/',
+      next: intentFeed(piMaxInv),
+      connections: 8,
+      amount: piMaxInv.length,
+    });
     // Each request is a different open invoice: one payment intent per invoice that will be paid.
-    stripeCalls.intentMax = callsBetween(before, await calls(), result.scenarios.intentMax.ok, 'payment-intent request');
+    stripeCalls.intentMax = callsBetween(
+      before,
+      await calls(),
+      result.scenarios.intentMax.ok,
+      'payment-intent request',
+    );
     await sleep(1000);
     const piRateInv = piInvoices.slice(sizes.warm + sizes.piMax);
     before = await calls();
-    result.scenarios.intentRate = await runLoad({ name: `payment-intent ${sizes.piRate}/s`, url: S, path: '/', next: intentFeed(piRateInv), connections: 16, overallRate: sizes.piRate, amount: sizes.piRate * sizes.piRateS });
-    stripeCalls.intentRate = callsBetween(before, await calls(), result.scenarios.intentRate.ok, 'payment-intent request');
+    result.scenarios.intentRate = await runLoad({
+      name: `payment-intent ${sizes.piRate}/s`,
+      url: S,
+      path: '/',
+      next: intentFeed(piRateInv),
+      connections: 16,
+      overallRate: sizes.piRate,
+      amount: sizes.piRate * sizes.piRateS,
+    });
+    stripeCalls.intentRate = callsBetween(
+      before,
+      await calls(),
+      result.scenarios.intentRate.ok,
+      'payment-intent request',
+    );
     stripeCalls.ceiling = paymentCeiling(stripeCalls.intentMax, stripeCalls.settleMax);
     await sleep(1000);
 
@@ -316,19 +450,56 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     const deepPage = Math.max(1, Math.floor(totalInvoices / 25 / 2));
     log(`${client}: admin invoice list (${totalInvoices.toLocaleString('en')} invoices)`);
     const list = (query: string) => `/invoice-payments/invoices?${query}`;
-    const admin = (name: string, query: string, extra: Partial<Parameters<typeof runLoad>[0]>) => runLoad({ name, url: L, method: 'GET', path: list(query), headers: adminLarge, connections: 8, ...extra });
+    const admin = (name: string, query: string, extra: Partial<Parameters<typeof runLoad>[0]>) =>
+      runLoad({ name, url: L, method: 'GET', path: list(query), headers: adminLarge, connections: 8, ...extra });
     // An admin list is paged by people, not by load generators: the target applies at 10 pages/s;
     // 50/s and the maximum show the headroom. The floor for admin routes is Strapi's own
     // GET /admin/users/me (the same admin authentication and permission checks, one query).
     const listRuns = q ? 100 : 300;
     await admin('warm', 'page=1&pageSize=25', { connections: 4, amount: 200 });
-    result.scenarios.adminFloorRate = await runLoad({ name: 'GET /admin/users/me 10/s', url: L, method: 'GET', path: '/admin/users/me', headers: adminLarge, connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminListRate = await admin('admin list p1 10/s', 'page=1&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminListDeep = await admin(`admin list p${deepPage} 10/s`, `page=${deepPage}&pageSize=25`, { connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminListSearch = await admin('admin list search 10/s', 'q=HISTB-00042&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminListStatus = await admin('admin list state=paid 10/s', 'state=paid&page=3&pageSize=25', { connections: 4, overallRate: 10, amount: listRuns });
-    result.scenarios.adminList50 = await admin('admin list p1 50/s', 'page=1&pageSize=25', { overallRate: 50, amount: listRuns });
-    result.scenarios.adminFloorMax = await runLoad({ name: 'GET /admin/users/me max', url: L, method: 'GET', path: '/admin/users/me', headers: adminLarge, connections: 8, durationS: q ? 5 : 10 });
+    result.scenarios.adminFloorRate = await runLoad({
+      name: 'GET /admin/users/me 10/s',
+      url: L,
+      method: 'GET',
+      path: '/admin/users/me',
+      headers: adminLarge,
+      connections: 4,
+      overallRate: 10,
+      amount: listRuns,
+    });
+    result.scenarios.adminListRate = await admin('admin list p1 10/s', 'page=1&pageSize=25', {
+      connections: 4,
+      overallRate: 10,
+      amount: listRuns,
+    });
+    result.scenarios.adminListDeep = await admin(`admin list p${deepPage} 10/s`, `page=${deepPage}&pageSize=25`, {
+      connections: 4,
+      overallRate: 10,
+      amount: listRuns,
+    });
+    result.scenarios.adminListSearch = await admin('admin list search 10/s', 'q=HISTB-00042&pageSize=25', {
+      connections: 4,
+      overallRate: 10,
+      amount: listRuns,
+    });
+    result.scenarios.adminListStatus = await admin('admin list state=paid 10/s', 'state=paid&page=3&pageSize=25', {
+      connections: 4,
+      overallRate: 10,
+      amount: listRuns,
+    });
+    result.scenarios.adminList50 = await admin('admin list p1 50/s', 'page=1&pageSize=25', {
+      overallRate: 50,
+      amount: listRuns,
+    });
+    result.scenarios.adminFloorMax = await runLoad({
+      name: 'GET /admin/users/me max',
+      url: L,
+      method: 'GET',
+      path: '/admin/users/me',
+      headers: adminLarge,
+      connections: 8,
+      durationS: q ? 5 : 10,
+    });
     result.scenarios.adminListMax = await admin('admin list p1 max', 'page=1&pageSize=25', { durationS: q ? 5 : 10 });
 
     // What was measured also has to be right: every stored event settled once, one email each.
@@ -339,11 +510,20 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     result.checks = {
       storedEvents: await both((db) => db.count(TABLES.events, scenarioEvents)),
       processedEvents: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status = 'processed'`)),
-      invoicesPaidByWebhook: await both((db) => db.count(TABLES.invoices, "(number LIKE 'WHA-%' OR number LIKE 'WHB-%') AND state = 'paid'")),
+      invoicesPaidByWebhook: await both((db) =>
+        db.count(TABLES.invoices, "(number LIKE 'WHA-%' OR number LIKE 'WHB-%') AND state = 'paid'"),
+      ),
       pendingEvents: await both((db) => pendingEvents(db)),
-      failedOrDeadLettered: await both((db) => db.count(TABLES.events, `${scenarioEvents} AND status IN ('failed', 'dead_lettered')`)),
+      failedOrDeadLettered: await both((db) =>
+        db.count(TABLES.events, `${scenarioEvents} AND status IN ('failed', 'dead_lettered')`),
+      ),
       confirmationEmails: smtp.count(),
-      '5xx': [...Object.values(result.scenarios), ...result.rounds.small, ...result.rounds.large, ...result.rounds.floor].reduce((n, r) => n + r.status5xx, 0),
+      '5xx': [
+        ...Object.values(result.scenarios),
+        ...result.rounds.small,
+        ...result.rounds.large,
+        ...result.rounds.floor,
+      ].reduce((n, r) => n + r.status5xx, 0),
     };
     return result;
   } finally {
@@ -391,10 +571,15 @@ async function main() {
   const json = `${JSON.stringify(output, null, 2)}\n`;
   // A quick run (a smoke test, CI) never replaces the full run's numbers.
   writeFileSync(path.join(dir, args.quick ? 'latest-quick.json' : 'latest.json'), json);
-  writeFileSync(path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`), json);
+  writeFileSync(
+    path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`),
+    json,
+  );
   const { table } = renderReport(output, { writeDocs: args.docs && !args.quick, root: ROOT });
   process.stdout.write(`\n${table}\n`);
-  log(`results: bench/results/${args.quick ? 'latest-quick' : 'latest'}.json${args.docs && !args.quick ? ', docs/performance.md, docs/bench-*.svg' : ''}`);
+  log(
+    `results: bench/results/${args.quick ? 'latest-quick' : 'latest'}.json${args.docs && !args.quick ? ', docs/performance.md, docs/bench-*.svg' : ''}`,
+  );
 
   // Speed is reported, never asserted; correctness is: a run whose events were not all settled
   // exactly once, or that saw a 5xx, fails (so CI's quick run catches a broken pipeline).
@@ -402,9 +587,16 @@ async function main() {
     const c = r.checks;
     const problems: string[] = [];
     if (c['5xx'] !== 0) problems.push(`${c['5xx']} answers were 5xx`);
-    if (c.pendingEvents !== 0 || c.failedOrDeadLettered !== 0) problems.push(`${c.pendingEvents} events pending, ${c.failedOrDeadLettered} failed`);
-    if (c.processedEvents !== c.storedEvents || c.invoicesPaidByWebhook !== c.storedEvents || c.confirmationEmails !== c.storedEvents) {
-      problems.push(`stored ${c.storedEvents}, processed ${c.processedEvents}, invoices paid ${c.invoicesPaidByWebhook}, emails ${c.confirmationEmails}`);
+    if (c.pendingEvents !== 0 || c.failedOrDeadLettered !== 0)
+      problems.push(`${c.pendingEvents} events pending, ${c.failedOrDeadLettered} failed`);
+    if (
+      c.processedEvents !== c.storedEvents ||
+      c.invoicesPaidByWebhook !== c.storedEvents ||
+      c.confirmationEmails !== c.storedEvents
+    ) {
+      problems.push(
+        `stored ${c.storedEvents}, processed ${c.processedEvents}, invoices paid ${c.invoicesPaidByWebhook}, emails ${c.confirmationEmails}`,
+      );
     }
     return problems.map((p) => `${db}: ${p}`);
   });

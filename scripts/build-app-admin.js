@@ -29,7 +29,15 @@ async function buildAppAdmin({ force = false } = {}) {
   const previous = process.cwd();
   process.chdir(appDir);
   try {
-    await build({ cwd: appDir, logger: createLogger({ debug: false, silent: false, timestamp: false }), tsconfig: undefined, minify: true, sourcemap: false, stats: false, bundler: 'vite' });
+    await build({
+      cwd: appDir,
+      logger: createLogger({ debug: false, silent: false, timestamp: false }),
+      tsconfig: undefined,
+      minify: true,
+      sourcemap: false,
+      stats: false,
+      bundler: 'vite',
+    });
   } finally {
     process.chdir(previous);
   }
@@ -39,7 +47,15 @@ async function buildAppAdmin({ force = false } = {}) {
 module.exports = { buildAppAdmin };
 if (require.main === module) {
   // The build reads the app's config, which needs these set; values are irrelevant at build time.
-  for (const k of ['APP_KEYS', 'ADMIN_JWT_SECRET', 'API_TOKEN_SALT', 'TRANSFER_TOKEN_SALT', 'ENCRYPTION_KEY', 'JWT_SECRET']) process.env[k] ??= 'build-time-placeholder';
+  for (const k of [
+    'APP_KEYS',
+    'ADMIN_JWT_SECRET',
+    'API_TOKEN_SALT',
+    'TRANSFER_TOKEN_SALT',
+    'ENCRYPTION_KEY',
+    'JWT_SECRET',
+  ])
+    process.env[k] ??= 'build-time-placeholder';
   process.env.NODE_ENV ??= 'production';
   buildAppAdmin({ force: process.argv.includes('--force') }).catch((error) => {
     console.error(error instanceof Error ? error.message : error);

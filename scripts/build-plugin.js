@@ -21,7 +21,10 @@ function newest(dir) {
 
 /** The pay pages' script and stylesheet (public/ -> dist/public/, scripts/build-public.js). */
 function buildPublicAssets() {
-  const res = spawnSync(process.execPath, [path.join(__dirname, 'build-public.js')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const res = spawnSync(process.execPath, [path.join(__dirname, 'build-public.js')], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
 
@@ -30,9 +33,16 @@ function buildIfStale({ force = false } = {}) {
   const adminMarker = path.join(root, 'dist', 'admin', 'index.js');
   const publicMarker = path.join(root, 'dist', 'public', 'pay.js');
   // The server bundle also holds server/src/pages/*, which the public bundle imports: both count.
-  const serverSources = Math.max(newest(path.join(root, 'server', 'src')), newest(path.join(root, 'admin', 'src')), statSync(path.join(root, 'package.json')).mtimeMs);
+  const serverSources = Math.max(
+    newest(path.join(root, 'server', 'src')),
+    newest(path.join(root, 'admin', 'src')),
+    statSync(path.join(root, 'package.json')).mtimeMs,
+  );
   const publicSources = Math.max(newest(path.join(root, 'public')), newest(path.join(root, 'server', 'src')));
-  const built = existsSync(marker) && existsSync(adminMarker) ? Math.min(statSync(marker).mtimeMs, statSync(adminMarker).mtimeMs) : 0;
+  const built =
+    existsSync(marker) && existsSync(adminMarker)
+      ? Math.min(statSync(marker).mtimeMs, statSync(adminMarker).mtimeMs)
+      : 0;
   const publicBuilt = existsSync(publicMarker) ? statSync(publicMarker).mtimeMs : 0;
   if (!force && built > serverSources) {
     if (publicBuilt > publicSources) return false;
@@ -41,7 +51,10 @@ function buildIfStale({ force = false } = {}) {
     return true;
   }
   console.log('[invoice-payments] building the plugin (strapi-plugin build)...');
-  const res = spawnSync(path.join(root, 'node_modules', '.bin', 'strapi-plugin'), ['build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const res = spawnSync(path.join(root, 'node_modules', '.bin', 'strapi-plugin'), ['build'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (res.status !== 0) process.exit(res.status ?? 1);
   // strapi-plugin build empties dist/, so the pay pages are built after it.
   buildPublicAssets();

@@ -45,7 +45,9 @@ async function buildPublic() {
   const sizes = { 'pay.js': gzip(path.join(out, 'pay.js')), 'pay.css': gzip(path.join(out, 'pay.css')) };
   writeFileSync(path.join(out, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
   for (const [name, s] of Object.entries(sizes)) {
-    console.log(`[invoice-payments] dist/public/${name}: ${(s.bytes / 1024).toFixed(1)} KB, ${(s.gzipBytes / 1024).toFixed(1)} KB gzipped`);
+    console.log(
+      `[invoice-payments] dist/public/${name}: ${(s.bytes / 1024).toFixed(1)} KB, ${(s.gzipBytes / 1024).toFixed(1)} KB gzipped`,
+    );
   }
   return sizes;
 }

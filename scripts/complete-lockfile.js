@@ -19,8 +19,16 @@ const packages = lock.packages;
 
 const OS = ['darwin', 'win32', 'linux', 'android', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix', 'openharmony'];
 const CPU = [
-  ['arm64', 'arm64'], ['x64', 'x64'], ['ia32', 'ia32'], ['arm-', 'arm'], ['ppc64', 'ppc64'], ['s390x', 's390x'],
-  ['riscv64', 'riscv64'], ['loong64', 'loong64'], ['mips64el', 'mips64el'], ['wasm32', 'wasm32'],
+  ['arm64', 'arm64'],
+  ['x64', 'x64'],
+  ['ia32', 'ia32'],
+  ['arm-', 'arm'],
+  ['ppc64', 'ppc64'],
+  ['s390x', 's390x'],
+  ['riscv64', 'riscv64'],
+  ['loong64', 'loong64'],
+  ['mips64el', 'mips64el'],
+  ['wasm32', 'wasm32'],
 ];
 
 /** Platform fields from a build's name, e.g. rollup-linux-x64-musl → linux / x64 / musl. */
@@ -55,15 +63,27 @@ for (const [parentPath, parent] of Object.entries(packages)) {
     }
     if (candidates.some((c) => packages[c] && packages[c].version === version)) continue;
     // Place it where its installed siblings (same parent) live, else at the top level.
-    const sibling = Object.keys(optional).map((n) => candidates.map((c) => c.replace(name, n)).find((c) => packages[c])).find(Boolean);
-    const target = sibling ? sibling.slice(0, sibling.length - sibling.split('node_modules/').pop().length) + name : `node_modules/${name}`;
+    const sibling = Object.keys(optional)
+      .map((n) => candidates.map((c) => c.replace(name, n)).find((c) => packages[c]))
+      .find(Boolean);
+    const target = sibling
+      ? sibling.slice(0, sibling.length - sibling.split('node_modules/').pop().length) + name
+      : `node_modules/${name}`;
     if (packages[target]) continue;
-    packages[target] = { version, ...platform, optional: true, ...(parent.dev ? { dev: true } : {}), ...(parent.peer ? { peer: true } : {}) };
+    packages[target] = {
+      version,
+      ...platform,
+      optional: true,
+      ...(parent.dev ? { dev: true } : {}),
+      ...(parent.peer ? { peer: true } : {}),
+    };
     added += 1;
   }
 }
 
 // npm writes keys in sorted order; keep that so diffs stay small.
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`[lockfile] added ${added} optional platform entr${added === 1 ? 'y' : 'ies'}`);

@@ -14,7 +14,9 @@ const declared = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
 const missing = declared.filter((name) => !existsSync(path.join(root, 'node_modules', name, 'package.json')));
 
 if (missing.length > 0) {
-  console.log(`[invoice-payments] installing dependencies (npm ci); missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+  console.log(
+    `[invoice-payments] installing dependencies (npm ci); missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+  );
   const res = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 }

@@ -16,9 +16,27 @@ async function main() {
   const chromium = spawnSync('bash', [path.join(__dirname, 'ensure-chromium.sh')], { stdio: 'inherit' });
   if (chromium.status !== 0) process.exit(chromium.status ?? 1);
   buildIfStale();
-  for (const k of ['APP_KEYS', 'ADMIN_JWT_SECRET', 'API_TOKEN_SALT', 'TRANSFER_TOKEN_SALT', 'ENCRYPTION_KEY', 'JWT_SECRET']) process.env[k] ??= 'build-time-placeholder';
+  for (const k of [
+    'APP_KEYS',
+    'ADMIN_JWT_SECRET',
+    'API_TOKEN_SALT',
+    'TRANSFER_TOKEN_SALT',
+    'ENCRYPTION_KEY',
+    'JWT_SECRET',
+  ])
+    process.env[k] ??= 'build-time-placeholder';
   await buildAppAdmin();
-  const res = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--selectProjects', 'browser', '--runInBand', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+  const res = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--selectProjects',
+      'browser',
+      '--runInBand',
+      ...process.argv.slice(2),
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
   process.exit(res.status ?? 1);
 }
 

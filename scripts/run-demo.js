@@ -43,7 +43,15 @@ function demoSecrets() {
 
 async function main() {
   buildIfStale();
-  for (const k of ['APP_KEYS', 'ADMIN_JWT_SECRET', 'API_TOKEN_SALT', 'TRANSFER_TOKEN_SALT', 'ENCRYPTION_KEY', 'JWT_SECRET']) process.env[k] ??= 'build-time-placeholder';
+  for (const k of [
+    'APP_KEYS',
+    'ADMIN_JWT_SECRET',
+    'API_TOKEN_SALT',
+    'TRANSFER_TOKEN_SALT',
+    'ENCRYPTION_KEY',
+    'JWT_SECRET',
+  ])
+    process.env[k] ??= 'build-time-placeholder';
   await buildAppAdmin();
 
   const secrets = demoSecrets();
@@ -83,12 +91,26 @@ async function main() {
   const standin = spawn(
     process.execPath,
     [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'tests', 'support', 'stripe-standin', 'cli.ts')],
-    { cwd: root, stdio: 'inherit', env: { ...env, STANDIN_PORT: String(standinPort), STANDIN_WEBHOOK_URL: webhookUrl, STANDIN_WEBHOOK_SECRET: secrets.DEMO_WEBHOOK_SECRET } },
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...env,
+        STANDIN_PORT: String(standinPort),
+        STANDIN_WEBHOOK_URL: webhookUrl,
+        STANDIN_WEBHOOK_SECRET: secrets.DEMO_WEBHOOK_SECRET,
+      },
+    },
   );
   children.push(standin);
   const mollieStandin = spawn(
     process.execPath,
-    [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'tests', 'support', 'mollie-standin', 'cli.ts'), '--port', String(mollieStandinPort)],
+    [
+      require.resolve('tsx/cli', { paths: [root] }),
+      path.join(root, 'tests', 'support', 'mollie-standin', 'cli.ts'),
+      '--port',
+      String(mollieStandinPort),
+    ],
     { cwd: root, stdio: 'inherit', env },
   );
   children.push(mollieStandin);
@@ -97,13 +119,23 @@ async function main() {
   console.log('  Invoice payments demo (offline; development only)');
   console.log(`  Admin panel:   ${publicUrl}/admin`);
   console.log(`  Admin login:   ${email} / ${password}   (DEMO_ADMIN_EMAIL / DEMO_ADMIN_PASSWORD)`);
-  console.log(`  Stripe:        stand-in at http://127.0.0.1:${standinPort} (test keys; Stripe itself is never called)`);
-  console.log(`  Mollie:        stand-in at http://127.0.0.1:${mollieStandinPort} (Settings → Mollie; pick Mollie for pay links to try it)`);
-  console.log('  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure');
+  console.log(
+    `  Stripe:        stand-in at http://127.0.0.1:${standinPort} (test keys; Stripe itself is never called)`,
+  );
+  console.log(
+    `  Mollie:        stand-in at http://127.0.0.1:${mollieStandinPort} (Settings → Mollie; pick Mollie for pay links to try it)`,
+  );
+  console.log(
+    '  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure',
+  );
   console.log('');
 
   // bin/ is not in @strapi/strapi's exports map: resolve the package folder, then the file.
-  const strapiBin = path.join(path.dirname(require.resolve('@strapi/strapi/package.json', { paths: [root] })), 'bin', 'strapi.js');
+  const strapiBin = path.join(
+    path.dirname(require.resolve('@strapi/strapi/package.json', { paths: [root] })),
+    'bin',
+    'strapi.js',
+  );
   const strapi = spawn(process.execPath, [strapiBin, 'start'], { cwd: appDir, stdio: 'inherit', env });
   children.push(strapi);
   strapi.on('exit', (code) => stopAll(code ?? 0));

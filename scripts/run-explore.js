@@ -11,7 +11,13 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const args = process.argv.slice(2);
-const files = args.some((a) => !a.startsWith('-')) ? [] : ['tests/unit/domain/fees.test.ts', 'tests/integration/hostile-webhook.test.ts', 'tests/integration/hostile-content-api.test.ts'];
+const files = args.some((a) => !a.startsWith('-'))
+  ? []
+  : [
+      'tests/unit/domain/fees.test.ts',
+      'tests/integration/hostile-webhook.test.ts',
+      'tests/integration/hostile-content-api.test.ts',
+    ];
 const res = spawnSync(process.execPath, [path.join(__dirname, 'run-tests.js'), '--runInBand', ...files, ...args], {
   stdio: 'inherit',
   env: { ...process.env, FC_EXPLORE: 'true', FC_RUNS_FACTOR: process.env.FC_RUNS_FACTOR || '10' },

@@ -24,7 +24,12 @@ console.log(`[invoice-payments] running tests on ${env.DATABASE_CLIENT || 'sqlit
 const res = spawnSync(
   process.execPath,
   // Unit, admin (jsdom) and integration by default; browser and faults have their own commands.
-  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--maxWorkers=2', ...(jestArgs.some((a) => a === '--selectProjects') ? [] : ['--selectProjects', 'unit', 'admin', 'integration']), ...jestArgs],
+  [
+    path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--maxWorkers=2',
+    ...(jestArgs.some((a) => a === '--selectProjects') ? [] : ['--selectProjects', 'unit', 'admin', 'integration']),
+    ...jestArgs,
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 process.exit(res.status ?? 1);

@@ -38,7 +38,10 @@ export default {
       pluginId: PLUGIN_ID,
       type: 'json',
       intlLabel: { id: getTranslation('lineItems.fieldName'), defaultMessage: 'Invoice line items' },
-      intlDescription: { id: getTranslation('lineItems.fieldDescription'), defaultMessage: "Invoice lines with prices in the invoice's currency" },
+      intlDescription: {
+        id: getTranslation('lineItems.fieldDescription'),
+        defaultMessage: "Invoice lines with prices in the invoice's currency",
+      },
       components: { Input: () => import('./components/LineItemsInput') },
     });
     app.registerPlugin({ id: PLUGIN_ID, name: PLUGIN_ID });
@@ -48,7 +51,9 @@ export default {
     return Promise.all(
       locales.map(async (locale) => {
         try {
-          const { default: data } = (await import(`./translations/${locale}.json`)) as { default: Record<string, string> };
+          const { default: data } = (await import(`./translations/${locale}.json`)) as {
+            default: Record<string, string>;
+          };
           const prefixed = Object.fromEntries(Object.entries(data).map(([k, v]) => [getTranslation(k), v]));
           return { data: prefixed, locale };
         } catch {

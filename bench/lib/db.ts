@@ -29,7 +29,15 @@ export async function openDb(env: Record<string, string>): Promise<BenchDb> {
     const db = new Database(env.DATABASE_FILENAME!);
     db.pragma('busy_timeout = 10000');
     const toSqlite = (v: unknown) =>
-      v instanceof Date ? v.getTime() : typeof v === 'boolean' ? (v ? 1 : 0) : v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+      v instanceof Date
+        ? v.getTime()
+        : typeof v === 'boolean'
+          ? v
+            ? 1
+            : 0
+          : v !== null && typeof v === 'object'
+            ? JSON.stringify(v)
+            : v;
     return {
       client,
       async query<T>(sql: string, params: unknown[] = []) {
@@ -37,13 +45,17 @@ export async function openDb(env: Record<string, string>): Promise<BenchDb> {
         return (stmt.reader ? stmt.all(...params.map(toSqlite)) : (stmt.run(...params.map(toSqlite)), [])) as T[];
       },
       async count(table, where, params = []) {
-        const row = db.prepare(`SELECT COUNT(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`).get(...params.map(toSqlite)) as { n: number };
+        const row = db
+          .prepare(`SELECT COUNT(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`)
+          .get(...params.map(toSqlite)) as { n: number };
         return Number(row.n);
       },
       async insert(table, rows) {
         if (!rows.length) return;
         const cols = Object.keys(rows[0]!);
-        const stmt = db.prepare(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+        const stmt = db.prepare(
+          `INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        );
         db.transaction((all: Array<Record<string, unknown>>) => {
           for (const r of all) stmt.run(...cols.map((c) => toSqlite(r[c])));
         })(rows);
@@ -61,7 +73,14 @@ export async function openDb(env: Record<string, string>): Promise<BenchDb> {
   const { default: knexFactory } = await import('knex');
   const knex: Knex = knexFactory({
     client: 'pg',
-    connection: { host: env.DATABASE_HOST, port: Number(env.DATABASE_PORT), user: env.DATABASE_USERNAME, password: env.DATABASE_PASSWORD, database: env.DATABASE_NAME, application_name: 'ip-observer' },
+    connection: {
+      host: env.DATABASE_HOST,
+      port: Number(env.DATABASE_PORT),
+      user: env.DATABASE_USERNAME,
+      password: env.DATABASE_PASSWORD,
+      database: env.DATABASE_NAME,
+      application_name: 'ip-observer',
+    },
     pool: { min: 0, max: 2 },
   });
   const toPg = (v: unknown) => (v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
@@ -73,12 +92,19 @@ export async function openDb(env: Record<string, string>): Promise<BenchDb> {
       return (res.rows ?? []) as T[];
     },
     async count(table, where, params = []) {
-      const res = await knex.raw(`SELECT COUNT(*)::int AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`, params as Knex.RawBinding[]);
+      const res = await knex.raw(
+        `SELECT COUNT(*)::int AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`,
+        params as Knex.RawBinding[],
+      );
       return Number(res.rows[0].n);
     },
     async insert(table, rows) {
       if (!rows.length) return;
-      await knex.batchInsert(table, rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPg(v)]))), 500);
+      await knex.batchInsert(
+        table,
+        rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPg(v)]))),
+        500,
+      );
     },
     async analyze() {
       // What autovacuum leaves a long-lived database with: statistics and a visibility map.
@@ -126,13 +152,24 @@ const LINE = (amount: number) => [{ description: 'Consulting', quantity: 1, unit
  * Open ("sent") USD invoices with known documentId and pay token, as the Content Manager would
  * have created them (totals computed, pay token issued). Returns them for the load generator.
  */
-export async function seedOpenInvoices(db: BenchDb, count: number, prefix: string, amountOf: number | ((i: number) => number) = 182750): Promise<SeededInvoice[]> {
+export async function seedOpenInvoices(
+  db: BenchDb,
+  count: number,
+  prefix: string,
+  amountOf: number | ((i: number) => number) = 182750,
+): Promise<SeededInvoice[]> {
   const now = new Date();
   const out: SeededInvoice[] = [];
   const rows: Array<Record<string, unknown>> = [];
   for (let i = 0; i < count; i += 1) {
     const amount = typeof amountOf === 'function' ? amountOf(i) : amountOf;
-    const inv = { documentId: documentId(), token: payToken(), number: `${prefix}-${String(i).padStart(7, '0')}`, total: amount, email: `${prefix.toLowerCase()}-${i}@example.test` };
+    const inv = {
+      documentId: documentId(),
+      token: payToken(),
+      number: `${prefix}-${String(i).padStart(7, '0')}`,
+      total: amount,
+      email: `${prefix.toLowerCase()}-${i}@example.test`,
+    };
     out.push(inv);
     rows.push({
       document_id: inv.documentId,
@@ -169,7 +206,12 @@ export async function seedOpenInvoices(db: BenchDb, count: number, prefix: strin
  * History: `count` invoices (half paid, each paid one with its card payment in the ledger), as a
  * site that has been running for a while has. Numbers are `${prefix}-<n>`.
  */
-export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: string, onProgress?: (done: number) => void): Promise<void> {
+export async function seedHistoryInvoices(
+  db: BenchDb,
+  count: number,
+  prefix: string,
+  onProgress?: (done: number) => void,
+): Promise<void> {
   if (count <= 0) return;
   const chunk = 20_000;
   if (db.client === 'postgres') {
@@ -211,7 +253,9 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
     `INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
      VALUES (?, 'card', 'stripe', 'card', 'succeeded', ?, 'USD', 0, 0, 0, ?, ?, ?, 0, ?, 0, ?, ?, ?)`,
   );
-  const link = native.prepare(`INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) VALUES (?, ?, 1)`);
+  const link = native.prepare(
+    `INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) VALUES (?, ?, 1)`,
+  );
   const now = Date.now();
   for (let from = 1; from <= count; from += chunk) {
     const to = Math.min(count, from + chunk - 1);
@@ -222,7 +266,26 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
         const at = now - g * 60_000;
         const day = new Date(at).toISOString().slice(0, 10);
         const due = new Date(at + 30 * 86400_000).toISOString().slice(0, 10);
-        const r = inv.run(documentId(), `${prefix}-${String(g).padStart(7, '0')}`, paid ? 'paid' : 'sent', JSON.stringify(LINE(amount)), amount, amount, paid ? amount : 0, paid ? 0 : amount, day, due, `Client ${g}`, `client${g}@example.test`, payToken(), at, paid ? at : null, at, at, at);
+        const r = inv.run(
+          documentId(),
+          `${prefix}-${String(g).padStart(7, '0')}`,
+          paid ? 'paid' : 'sent',
+          JSON.stringify(LINE(amount)),
+          amount,
+          amount,
+          paid ? amount : 0,
+          paid ? 0 : amount,
+          day,
+          due,
+          `Client ${g}`,
+          `client${g}@example.test`,
+          payToken(),
+          at,
+          paid ? at : null,
+          at,
+          at,
+          at,
+        );
         if (paid) {
           const invoiceId = Number(r.lastInsertRowid);
           const p = pay.run(documentId(), amount, `pi_seed_${invoiceId}`, `ch_seed_${invoiceId}`, at, at, at, at, at);
@@ -240,7 +303,13 @@ export async function seedHistoryInvoices(db: BenchDb, count: number, prefix: st
  * dead-lettered). The payload is a real stand-in event with its ids replaced (`template` holds
  * `__EVT__` and `__OBJ__` placeholders).
  */
-export async function seedEvents(db: BenchDb, count: number, prefix: string, template: string, onProgress?: (done: number) => void): Promise<void> {
+export async function seedEvents(
+  db: BenchDb,
+  count: number,
+  prefix: string,
+  template: string,
+  onProgress?: (done: number) => void,
+): Promise<void> {
   if (count <= 0) return;
   const chunk = 50_000;
   if (db.client === 'postgres') {
@@ -278,7 +347,21 @@ export async function seedEvents(db: BenchDb, count: number, prefix: string, tem
         const type = kind < 7 ? 'payment_intent.succeeded' : kind < 9 ? 'charge.succeeded' : 'customer.created';
         const status = kind === 9 ? 'ignored' : g % 10000 === 1 ? 'dead_lettered' : 'processed';
         const at = now - g * 1000;
-        stmt.run(documentId(), evt, type, Math.floor(at / 1000), obj, template.replace('__EVT__', evt).replace('__OBJ__', obj), status, kind === 9 ? 'Event type customer.created is not used by invoice-payments.' : null, at, at, at, at, at);
+        stmt.run(
+          documentId(),
+          evt,
+          type,
+          Math.floor(at / 1000),
+          obj,
+          template.replace('__EVT__', evt).replace('__OBJ__', obj),
+          status,
+          kind === 9 ? 'Event type customer.created is not used by invoice-payments.' : null,
+          at,
+          at,
+          at,
+          at,
+          at,
+        );
       }
     })();
     onProgress?.(to);

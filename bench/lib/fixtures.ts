@@ -16,11 +16,21 @@ export const META = {
 
 export function standinClient(standinUrl: string, secretKey: string): Stripe {
   const u = new URL(standinUrl);
-  return new Stripe(secretKey, { host: u.hostname, port: Number(u.port), protocol: 'http', telemetry: false, maxNetworkRetries: 2 });
+  return new Stripe(secretKey, {
+    host: u.hostname,
+    port: Number(u.port),
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: 2,
+  });
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in input order. */
-export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
@@ -36,7 +46,11 @@ export async function inPool<T, R>(items: readonly T[], concurrency: number, wor
 }
 
 /** Creates and confirms (pm_card_visa) one intent per invoice; returns invoice documentId -> intent id. */
-export async function paidIntents(stripe: Stripe, invoices: readonly SeededInvoice[], concurrency = 16): Promise<Map<string, string>> {
+export async function paidIntents(
+  stripe: Stripe,
+  invoices: readonly SeededInvoice[],
+  concurrency = 16,
+): Promise<Map<string, string>> {
   const byInvoice = new Map<string, string>();
   await inPool(invoices, concurrency, async (inv) => {
     const pi = await stripe.paymentIntents.create(
@@ -47,7 +61,12 @@ export async function paidIntents(stripe: Stripe, invoices: readonly SeededInvoi
         confirm: true,
         return_url: 'http://localhost/return',
         description: `Invoice ${inv.number}`,
-        metadata: { [META.invoice]: inv.documentId, [META.number]: inv.number, [META.portion]: String(inv.total), [META.fee]: '0' },
+        metadata: {
+          [META.invoice]: inv.documentId,
+          [META.number]: inv.number,
+          [META.portion]: String(inv.total),
+          [META.fee]: '0',
+        },
       },
       { idempotencyKey: `bench-pi-${inv.documentId}` },
     );
@@ -56,7 +75,11 @@ export async function paidIntents(stripe: Stripe, invoices: readonly SeededInvoi
   return byInvoice;
 }
 
-export type StripeEvent = { id: string; type: string; data: { object: { id: string; metadata?: Record<string, string> } } } & Record<string, unknown>;
+export type StripeEvent = {
+  id: string;
+  type: string;
+  data: { object: { id: string; metadata?: Record<string, string> } };
+} & Record<string, unknown>;
 
 /** All events of the stand-in (oldest first), optionally of one type. */
 export async function standinEvents(standinUrl: string, type?: string): Promise<StripeEvent[]> {
@@ -77,10 +100,16 @@ export async function succeededEvents(standinUrl: string, invoices: readonly See
 }
 
 /** Stripe's wire format: pretty-printed JSON, signed `t=<unix>,v1=<hmac>` (one v1 per secret). */
-export function signedDelivery(event: StripeEvent | string, secrets: string | readonly string[], timestamp = Math.floor(Date.now() / 1000)) {
+export function signedDelivery(
+  event: StripeEvent | string,
+  secrets: string | readonly string[],
+  timestamp = Math.floor(Date.now() / 1000),
+) {
   const body = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
   const list = typeof secrets === 'string' ? [secrets] : secrets;
-  const v1 = list.map((s) => `v1=${createHmac('sha256', s).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`).join(',');
+  const v1 = list
+    .map((s) => `v1=${createHmac('sha256', s).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`)
+    .join(',');
   return { body, signature: `t=${timestamp},${v1}` };
 }
 

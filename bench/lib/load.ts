@@ -53,7 +53,13 @@ function percentiles(samples: number[]) {
   if (!samples.length) return { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  return { p50: round2(at(50)), p90: round2(at(90)), p99: round2(at(99)), max: round2(sorted[sorted.length - 1]!), mean: round2(sorted.reduce((s, v) => s + v, 0) / sorted.length) };
+  return {
+    p50: round2(at(50)),
+    p90: round2(at(90)),
+    p99: round2(at(99)),
+    max: round2(sorted[sorted.length - 1]!),
+    mean: round2(sorted.reduce((s, v) => s + v, 0) / sorted.length),
+  };
 }
 
 function request(o: LoadOptions): autocannon.Request {
@@ -68,7 +74,12 @@ function request(o: LoadOptions): autocannon.Request {
     req.setupRequest = (r) => {
       const n = next();
       if (!n) return r;
-      return { ...r, ...(n.path ? { path: n.path } : {}), ...(n.body !== undefined ? { body: n.body } : {}), headers: { ...(r.headers ?? {}), ...(n.headers ?? {}) } };
+      return {
+        ...r,
+        ...(n.path ? { path: n.path } : {}),
+        ...(n.body !== undefined ? { body: n.body } : {}),
+        headers: { ...(r.headers ?? {}), ...(n.headers ?? {}) },
+      };
     };
   }
   return req;
@@ -85,7 +96,10 @@ interface Tally {
 
 function one(o: LoadOptions, opts: Partial<autocannon.Options>, tally: Tally): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url: o.url, timeout: o.timeoutS ?? 30, requests: [request(o)], ...opts } as autocannon.Options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(
+      { url: o.url, timeout: o.timeoutS ?? 30, requests: [request(o)], ...opts } as autocannon.Options,
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       tally.codes[statusCode] = (tally.codes[statusCode] ?? 0) + 1;
       tally.lastAt = Date.now();
@@ -116,13 +130,20 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }
   } else {
     connections = o.connections ?? 10;
-    const r = await one(o, { connections, ...(o.amount ? { amount: o.amount } : { duration: o.durationS ?? 10 }) }, tally);
+    const r = await one(
+      o,
+      { connections, ...(o.amount ? { amount: o.amount } : { duration: o.durationS ?? 10 }) },
+      tally,
+    );
     tally.errors += r.errors;
     tally.timeouts += r.timeouts;
   }
   const durationS = ((tally.lastAt || Date.now()) - started) / 1000;
   const total = Object.values(tally.codes).reduce((s, n) => s + n, 0);
-  const count = (from: number, to: number) => Object.entries(tally.codes).filter(([c]) => Number(c) >= from && Number(c) < to).reduce((s, [, n]) => s + n, 0);
+  const count = (from: number, to: number) =>
+    Object.entries(tally.codes)
+      .filter(([c]) => Number(c) >= from && Number(c) < to)
+      .reduce((s, [, n]) => s + n, 0);
   const ok = count(200, 300);
   return {
     name: o.name,

@@ -29,8 +29,14 @@ export function derive(r: DbResult): Derived {
   return {
     ackRatio: s.webhookMax && s.floorMax ? s.webhookMax.rps / s.floorMax.rps : NaN,
     settledRatio: s.webhookMax?.settledPerS && s.floorMax ? s.webhookMax.settledPerS / s.floorMax.rps : NaN,
-    growthP50: s.webhookRateLarge && s.webhookRateSmall ? s.webhookRateLarge.latencyMs.p50 / s.webhookRateSmall.latencyMs.p50 : NaN,
-    growthP99: s.webhookRateLarge && s.webhookRateSmall ? s.webhookRateLarge.latencyMs.p99 / s.webhookRateSmall.latencyMs.p99 : NaN,
+    growthP50:
+      s.webhookRateLarge && s.webhookRateSmall
+        ? s.webhookRateLarge.latencyMs.p50 / s.webhookRateSmall.latencyMs.p50
+        : NaN,
+    growthP99:
+      s.webhookRateLarge && s.webhookRateSmall
+        ? s.webhookRateLarge.latencyMs.p99 / s.webhookRateSmall.latencyMs.p99
+        : NaN,
     intentRatio: s.intentMax && s.floorMax ? s.intentMax.rps / s.floorMax.rps : NaN,
   };
 }
@@ -52,39 +58,83 @@ export function markdownTable(out: BenchOutput): string {
     // Settlement is background work (a Stripe read, a locked transaction, an email per event): shown, not targeted.
     row('Webhook ÷ floor (settled)', (_r, d) => n2(d.settledRatio)),
     row(`Floor at ${rate}/s: p50 / p99, ms`, (r) => lat(r.scenarios.floorRate)),
-    row(`Webhook at ${rate}/s, 1,000 stored events: p50 / p99, ms`, (r) => `${lat(r.scenarios.webhookRateSmall)}${pass(r.scenarios.webhookRateSmall ? r.scenarios.webhookRateSmall.latencyMs.p99 < 100 : undefined)}`, 'p99 < 100'),
-    row(`Webhook at ${rate}/s, ${events} stored events + ${invoices} invoices: p50 / p99, ms`, (r) => `${lat(r.scenarios.webhookRateLarge)}${pass(r.scenarios.webhookRateLarge ? r.scenarios.webhookRateLarge.latencyMs.p99 < 100 : undefined)}`, 'p99 < 100'),
-    row('Growth (full ÷ small history): p50 / p99', (_r, d) => `${n2(d.growthP50)} / ${n2(d.growthP99)}${pass(d.growthP50 < 1.2 && d.growthP99 < 1.2)}`, '< 1.2'),
-    row(`… each round (small → full history), p99 ms`, (r) => r.rounds.small.map((sm, i) => `${ms(sm.latencyMs.p99)}→${ms(r.rounds.large[i]?.latencyMs.p99)}`).join(', ')),
+    row(
+      `Webhook at ${rate}/s, 1,000 stored events: p50 / p99, ms`,
+      (r) =>
+        `${lat(r.scenarios.webhookRateSmall)}${pass(r.scenarios.webhookRateSmall ? r.scenarios.webhookRateSmall.latencyMs.p99 < 100 : undefined)}`,
+      'p99 < 100',
+    ),
+    row(
+      `Webhook at ${rate}/s, ${events} stored events + ${invoices} invoices: p50 / p99, ms`,
+      (r) =>
+        `${lat(r.scenarios.webhookRateLarge)}${pass(r.scenarios.webhookRateLarge ? r.scenarios.webhookRateLarge.latencyMs.p99 < 100 : undefined)}`,
+      'p99 < 100',
+    ),
+    row(
+      'Growth (full ÷ small history): p50 / p99',
+      (_r, d) => `${n2(d.growthP50)} / ${n2(d.growthP99)}${pass(d.growthP50 < 1.2 && d.growthP99 < 1.2)}`,
+      '< 1.2',
+    ),
+    row(`… each round (small → full history), p99 ms`, (r) =>
+      r.rounds.small.map((sm, i) => `${ms(sm.latencyMs.p99)}→${ms(r.rounds.large[i]?.latencyMs.p99)}`).join(', '),
+    ),
     row('Machine load average (1 min) at each round', (r) => r.loadAverage.map((l) => l.toFixed(1)).join(', ')),
     // Stripe calls by the server, from the stand-in's per-key counters; the ceilings are Stripe's
     // documented limits divided by them (https://docs.stripe.com/rate-limits).
-    row('Stripe API calls by the server per paid invoice: settling (webhook max run), by endpoint', (r) => describeCalls(r.stripeCalls?.settleMax)),
+    row('Stripe API calls by the server per paid invoice: settling (webhook max run), by endpoint', (r) =>
+      describeCalls(r.stripeCalls?.settleMax),
+    ),
     row(`… settling at ${rate}/s (all rounds)`, (r) => describeCalls(r.stripeCalls?.settleAtRate)),
-    row('… creating the payment intent, per payment-intent request (max run)', (r) => describeCalls(r.stripeCalls?.intentMax)),
+    row('… creating the payment intent, per payment-intent request (max run)', (r) =>
+      describeCalls(r.stripeCalls?.intentMax),
+    ),
     row('… both: calls per paid invoice (busiest endpoint)', (r) => {
       const c = r.stripeCalls?.ceiling;
       return c ? `${c.total.toFixed(2)} (${c.busiestEndpoint} ${c.busiestPerInvoice.toFixed(2)})` : '–';
     }),
-    row(`Settlement ceiling from Stripe's limits, payments/s: ${STRIPE_LIMITS.perEndpoint}/s per endpoint ÷ busiest endpoint; ${STRIPE_LIMITS.liveGlobal}/s live, ${STRIPE_LIMITS.sandboxGlobal}/s sandbox ÷ all calls`, (r) => {
-      const c = r.stripeCalls?.ceiling;
-      return c ? `${c.endpointCeiling}; ${c.liveCeiling} live, ${c.sandboxCeiling} sandbox` : '–';
-    }),
-    row('Payment intent: max throughput, req/s (p99 ms)', (r) => `${n0(r.scenarios.intentMax?.rps)} (${ms(r.scenarios.intentMax?.latencyMs.p99)})`),
+    row(
+      `Settlement ceiling from Stripe's limits, payments/s: ${STRIPE_LIMITS.perEndpoint}/s per endpoint ÷ busiest endpoint; ${STRIPE_LIMITS.liveGlobal}/s live, ${STRIPE_LIMITS.sandboxGlobal}/s sandbox ÷ all calls`,
+      (r) => {
+        const c = r.stripeCalls?.ceiling;
+        return c ? `${c.endpointCeiling}; ${c.liveCeiling} live, ${c.sandboxCeiling} sandbox` : '–';
+      },
+    ),
+    row(
+      'Payment intent: max throughput, req/s (p99 ms)',
+      (r) => `${n0(r.scenarios.intentMax?.rps)} (${ms(r.scenarios.intentMax?.latencyMs.p99)})`,
+    ),
     row('Payment intent ÷ floor', (_r, d) => n2(d.intentRatio)),
     row('Payment intent at 50/s: p50 / p99, ms', (r) => lat(r.scenarios.intentRate)),
-    row(`Admin: GET /admin/users/me (Strapi's own, the floor) at 10/s: p50 / p99, ms`, (r) => lat(r.scenarios.adminFloorRate)),
-    row(`Admin invoice list, page 1 at 10/s (${invoices} invoices): p50 / p99, ms`, (r) => `${lat(r.scenarios.adminListRate)}${pass(r.scenarios.adminListRate ? r.scenarios.adminListRate.latencyMs.p99 < 100 : undefined)}`, 'p99 < 100'),
+    row(`Admin: GET /admin/users/me (Strapi's own, the floor) at 10/s: p50 / p99, ms`, (r) =>
+      lat(r.scenarios.adminFloorRate),
+    ),
+    row(
+      `Admin invoice list, page 1 at 10/s (${invoices} invoices): p50 / p99, ms`,
+      (r) =>
+        `${lat(r.scenarios.adminListRate)}${pass(r.scenarios.adminListRate ? r.scenarios.adminListRate.latencyMs.p99 < 100 : undefined)}`,
+      'p99 < 100',
+    ),
     row('Admin list, a page in the middle at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListDeep)),
     row('Admin list, search by number at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListSearch)),
     row('Admin list, state=paid at 10/s: p50 / p99, ms', (r) => lat(r.scenarios.adminListStatus)),
     row('Admin list, page 1 at 50/s: p50 / p99, ms', (r) => lat(r.scenarios.adminList50)),
-    row('Admin list page 1 / GET /admin/users/me: max throughput, req/s', (r) => `${n0(r.scenarios.adminListMax?.rps)} / ${n0(r.scenarios.adminFloorMax?.rps)}`),
-    row('Rows in the full-history database (events / invoices / payments)', (r) => `${n0(r.counts.large.webhookEvents)} / ${n0(r.counts.large.invoices)} / ${n0(r.counts.large.payments)}`),
+    row(
+      'Admin list page 1 / GET /admin/users/me: max throughput, req/s',
+      (r) => `${n0(r.scenarios.adminListMax?.rps)} / ${n0(r.scenarios.adminFloorMax?.rps)}`,
+    ),
+    row(
+      'Rows in the full-history database (events / invoices / payments)',
+      (r) => `${n0(r.counts.large.webhookEvents)} / ${n0(r.counts.large.invoices)} / ${n0(r.counts.large.payments)}`,
+    ),
     row(`Seeding ${events} events, s`, (r) => n0(r.seeding.events?.seconds)),
     row(`Seeding ${invoices} invoices (half paid, with ledger), s`, (r) => n0(r.seeding.invoices?.seconds)),
     row('5xx answers during the run', (r) => String(r.checks['5xx'] ?? '–'), '0'),
-    row('Scenario events stored / settled / invoices paid / emails', (r) => `${n0(r.checks.storedEvents as number)} / ${n0(r.checks.processedEvents as number)} / ${n0(r.checks.invoicesPaidByWebhook as number)} / ${n0(r.checks.confirmationEmails as number)}`, 'all equal'),
+    row(
+      'Scenario events stored / settled / invoices paid / emails',
+      (r) =>
+        `${n0(r.checks.storedEvents as number)} / ${n0(r.checks.processedEvents as number)} / ${n0(r.checks.invoicesPaidByWebhook as number)} / ${n0(r.checks.confirmationEmails as number)}`,
+      'all equal',
+    ),
   ];
   return lines.join('\n');
 }
@@ -98,7 +148,12 @@ interface Group {
   bars: Array<{ label: string; value: number }>;
 }
 
-function barChart(title: string, unit: string, groups: Group[], opts: { target?: { value: number; label: string }; width?: number } = {}): string {
+function barChart(
+  title: string,
+  unit: string,
+  groups: Group[],
+  opts: { target?: { value: number; label: string }; width?: number } = {},
+): string {
   // Room for the longest label at 13 px (about 7.4 px a character), then the plot.
   const left = Math.max(160, Math.ceil(Math.max(0, ...groups.map((g) => g.label.length)) * 7.4) + 24);
   const width = opts.width ?? left + 520;
@@ -108,18 +163,26 @@ function barChart(title: string, unit: string, groups: Group[], opts: { target?:
   const groupGap = 18;
   const top = 48;
   const series = groups[0]?.bars.map((b) => b.label) ?? [];
-  const maxValue = Math.max(opts.target?.value ?? 0, ...groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite)) * 1.08 || 1;
+  const maxValue =
+    Math.max(opts.target?.value ?? 0, ...groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite)) *
+      1.08 || 1;
   const plotW = width - left - right;
   const x = (v: number) => left + (Math.max(0, v) / maxValue) * plotW;
   let y = top;
   const parts: string[] = [];
   for (const g of groups) {
     const gh = g.bars.length * (barH + gap) - gap;
-    parts.push(`<text x="${left - 10}" y="${y + gh / 2 + 4}" text-anchor="end" font-size="13" fill="#0f172a">${esc(g.label)}</text>`);
+    parts.push(
+      `<text x="${left - 10}" y="${y + gh / 2 + 4}" text-anchor="end" font-size="13" fill="#0f172a">${esc(g.label)}</text>`,
+    );
     g.bars.forEach((b, i) => {
       const w = Number.isFinite(b.value) ? Math.max(1, x(b.value) - left) : 0;
-      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[i % COLORS.length]}" rx="2"><title>${esc(`${g.label} · ${b.label}: ${b.value} ${unit}`)}</title></rect>`);
-      parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + barH - 5}" font-size="11" fill="#334155">${Number.isFinite(b.value) ? (b.value < 10 ? b.value.toFixed(1) : Math.round(b.value).toLocaleString('en')) : 'n/a'}</text>`);
+      parts.push(
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[i % COLORS.length]}" rx="2"><title>${esc(`${g.label} · ${b.label}: ${b.value} ${unit}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${(left + w + 4).toFixed(1)}" y="${y + barH - 5}" font-size="11" fill="#334155">${Number.isFinite(b.value) ? (b.value < 10 ? b.value.toFixed(1) : Math.round(b.value).toLocaleString('en')) : 'n/a'}</text>`,
+      );
       y += barH + gap;
     });
     y += groupGap;
@@ -130,16 +193,27 @@ function barChart(title: string, unit: string, groups: Group[], opts: { target?:
   for (let i = 0; i <= ticks; i += 1) {
     const v = (maxValue / ticks) * i;
     const tx = x(v);
-    axis.push(`<line x1="${tx.toFixed(1)}" y1="${top - 6}" x2="${tx.toFixed(1)}" y2="${y - groupGap + 4}" stroke="#e2e8f0"/>`);
-    axis.push(`<text x="${tx.toFixed(1)}" y="${y - groupGap + 18}" text-anchor="middle" font-size="11" fill="#64748b">${Math.round(v).toLocaleString('en')}</text>`);
+    axis.push(
+      `<line x1="${tx.toFixed(1)}" y1="${top - 6}" x2="${tx.toFixed(1)}" y2="${y - groupGap + 4}" stroke="#e2e8f0"/>`,
+    );
+    axis.push(
+      `<text x="${tx.toFixed(1)}" y="${y - groupGap + 18}" text-anchor="middle" font-size="11" fill="#64748b">${Math.round(v).toLocaleString('en')}</text>`,
+    );
   }
   if (opts.target) {
     const tx = x(opts.target.value);
-    axis.push(`<line x1="${tx.toFixed(1)}" y1="${top - 10}" x2="${tx.toFixed(1)}" y2="${y - groupGap + 4}" stroke="#dc2626" stroke-dasharray="5,4" stroke-width="1.5"/>`);
-    axis.push(`<text x="${tx.toFixed(1)}" y="${top - 14}" text-anchor="middle" font-size="11" fill="#dc2626">${esc(opts.target.label)}</text>`);
+    axis.push(
+      `<line x1="${tx.toFixed(1)}" y1="${top - 10}" x2="${tx.toFixed(1)}" y2="${y - groupGap + 4}" stroke="#dc2626" stroke-dasharray="5,4" stroke-width="1.5"/>`,
+    );
+    axis.push(
+      `<text x="${tx.toFixed(1)}" y="${top - 14}" text-anchor="middle" font-size="11" fill="#dc2626">${esc(opts.target.label)}</text>`,
+    );
   }
   const legend = series
-    .map((s, i) => `<rect x="${left + i * 150}" y="${height - 22}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${left + i * 150 + 16}" y="${height - 12}" font-size="12" fill="#0f172a">${esc(s)}</text>`)
+    .map(
+      (s, i) =>
+        `<rect x="${left + i * 150}" y="${height - 22}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${left + i * 150 + 16}" y="${height - 12}" font-size="12" fill="#0f172a">${esc(s)}</text>`,
+    )
     .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">`,
@@ -176,13 +250,22 @@ export function latencyChart(out: BenchOutput): string {
   const groups: Group[] = [];
   for (const [k, r] of Object.entries(out.results)) {
     const s = r.scenarios;
-    const g = (label: string, sc: Scenario | undefined) => groups.push({ label: `${LABEL[k] ?? k} · ${label}`, bars: [{ label: 'p50', value: sc?.latencyMs.p50 ?? NaN }, { label: 'p99', value: sc?.latencyMs.p99 ?? NaN }] });
+    const g = (label: string, sc: Scenario | undefined) =>
+      groups.push({
+        label: `${LABEL[k] ?? k} · ${label}`,
+        bars: [
+          { label: 'p50', value: sc?.latencyMs.p50 ?? NaN },
+          { label: 'p99', value: sc?.latencyMs.p99 ?? NaN },
+        ],
+      });
     g(`floor ${rate}/s`, s.floorRate);
     g(`webhook ${rate}/s, 1k events`, s.webhookRateSmall);
     g(`webhook ${rate}/s, ${(out.meta.args.events / 1e6).toLocaleString('en')}M events`, s.webhookRateLarge);
     g('admin list 10/s', s.adminListRate);
   }
-  return barChart('Latency at a fixed rate (lower is better)', 'milliseconds', groups, { target: { value: 100, label: 'target p99 100 ms' } });
+  return barChart('Latency at a fixed rate (lower is better)', 'milliseconds', groups, {
+    target: { value: 100, label: 'target p99 100 ms' },
+  });
 }
 
 export function renderReport(out: BenchOutput, opts: { writeDocs: boolean; root: string }): { table: string } {
@@ -198,7 +281,9 @@ export function renderReport(out: BenchOutput, opts: { writeDocs: boolean; root:
     const b = doc.indexOf(endMark);
     if (a >= 0 && b > a) {
       const m = out.meta;
-      const versions = Object.values(out.results).map((r) => r.version).join(', ');
+      const versions = Object.values(out.results)
+        .map((r) => r.version)
+        .join(', ');
       const block = [
         startMark,
         `_Generated by \`npm run bench\` on ${m.startedAt.slice(0, 16).replace('T', ' ')} UTC (commit ${m.commit}): ${m.cpus}, ${m.memoryGiB} GiB, Node ${m.node}, ${versions}, ${m.tool}. Raw numbers: [bench/results/latest.json](../bench/results/latest.json)._`,

@@ -5,7 +5,12 @@ import net from 'node:net';
  * recipients. (The test suites' smtp-server waits 100 ms before greeting, to catch early talkers,
  * which would add 100 ms to every email the plugin sends and measure the mail server, not us.)
  */
-export async function startSmtpSink(): Promise<{ port: number; count: () => number; recipients: Map<string, number>; close(): Promise<void> }> {
+export async function startSmtpSink(): Promise<{
+  port: number;
+  count: () => number;
+  recipients: Map<string, number>;
+  close(): Promise<void>;
+}> {
   let messages = 0;
   const recipients = new Map<string, number>();
   const sockets = new Set<net.Socket>();

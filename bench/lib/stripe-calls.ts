@@ -63,16 +63,24 @@ export interface PaymentCeiling {
 }
 
 /** One paid invoice = one payment-intent request + one settled payment (the webhook). */
-export function paymentCeiling(create: StripeCalls | undefined, settle: StripeCalls | undefined): PaymentCeiling | undefined {
+export function paymentCeiling(
+  create: StripeCalls | undefined,
+  settle: StripeCalls | undefined,
+): PaymentCeiling | undefined {
   if (!create || !settle) return undefined;
   const perInvoice: Record<string, number> = {};
   for (const part of [create, settle]) {
-    for (const [route, { perUnit }] of Object.entries(part.byEndpoint)) perInvoice[route] = round3((perInvoice[route] ?? 0) + perUnit);
+    for (const [route, { perUnit }] of Object.entries(part.byEndpoint))
+      perInvoice[route] = round3((perInvoice[route] ?? 0) + perUnit);
   }
   const entries = Object.entries(perInvoice).sort((a, b) => b[1] - a[1]);
   const busiestPerInvoice = entries[0]?.[1] ?? 0;
   // Ties are all named: each of them hits the per-endpoint limit at the same payment rate.
-  const busiestEndpoint = entries.filter(([, v]) => v === busiestPerInvoice).map(([route]) => route).join(', ') || '–';
+  const busiestEndpoint =
+    entries
+      .filter(([, v]) => v === busiestPerInvoice)
+      .map(([route]) => route)
+      .join(', ') || '–';
   const total = round3(entries.reduce((n, [, v]) => n + v, 0));
   const div = (limit: number, calls: number) => (calls > 0 ? Math.round((limit / calls) * 10) / 10 : Infinity);
   return {

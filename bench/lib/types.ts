@@ -24,12 +24,27 @@ export interface DbResult {
    * rounds (per paid invoice), creating intents (per request), and the rate-limit ceiling they
    * imply. Absent in results from before it was measured.
    */
-  stripeCalls?: { settleMax?: StripeCalls; settleAtRate?: StripeCalls; intentMax?: StripeCalls; intentRate?: StripeCalls; ceiling?: PaymentCeiling };
+  stripeCalls?: {
+    settleMax?: StripeCalls;
+    settleAtRate?: StripeCalls;
+    intentMax?: StripeCalls;
+    intentRate?: StripeCalls;
+    ceiling?: PaymentCeiling;
+  };
   checks: Record<string, boolean | number | string>;
   loadAverage: number[];
 }
 
 export interface BenchOutput {
-  meta: { startedAt: string; finishedAt?: string; commit: string; node: string; cpus: string; memoryGiB: number; tool: string; args: { events: number; invoices: number; rate: number; quick: boolean } };
+  meta: {
+    startedAt: string;
+    finishedAt?: string;
+    commit: string;
+    node: string;
+    cpus: string;
+    memoryGiB: number;
+    tool: string;
+    args: { events: number; invoices: number; rate: number; quick: boolean };
+  };
   results: Record<string, DbResult>;
 }

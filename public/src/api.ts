@@ -62,7 +62,11 @@ async function call<T>(method: 'GET' | 'POST', url: string, auth: Auth, body?: R
   }
   const json = (await res.json().catch(() => null)) as { data?: T; error?: { message?: string; name?: string } } | null;
   if (!res.ok || !json || json.data === undefined) {
-    throw new ApiError(res.status, json?.error?.message ?? 'Something went wrong. Please try again.', json?.error?.name ?? null);
+    throw new ApiError(
+      res.status,
+      json?.error?.message ?? 'Something went wrong. Please try again.',
+      json?.error?.name ?? null,
+    );
   }
   return json.data;
 }
@@ -73,8 +77,11 @@ export function createApi(base: string, documentId: string, auth: Auth) {
   const invoice = `${base}/invoices/${encodeURIComponent(documentId)}`;
   return {
     view: () => call<InvoiceView>('GET', auth.viewPath, auth),
-    intent: (amount?: number) => call<Intent>('POST', `${invoice}/payment-intent`, auth, amount === undefined ? {} : { amount }),
-    confirm: (providerPaymentId: string) => call<Settled>('POST', `${invoice}/confirm-payment`, auth, { providerPaymentId }),
-    checkout: (uiMode: 'hosted' | 'embedded') => call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
+    intent: (amount?: number) =>
+      call<Intent>('POST', `${invoice}/payment-intent`, auth, amount === undefined ? {} : { amount }),
+    confirm: (providerPaymentId: string) =>
+      call<Settled>('POST', `${invoice}/confirm-payment`, auth, { providerPaymentId }),
+    checkout: (uiMode: 'hosted' | 'embedded') =>
+      call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
   };
 }

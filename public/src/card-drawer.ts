@@ -24,9 +24,11 @@ export interface DrawerContext {
 }
 
 function successText(settled: Settled | null, view: InvoiceView, amount: string): string {
-  if (settled?.paymentStatus === 'requires_action' && settled.nextAction) return nextStepText(settled.nextAction, amount);
+  if (settled?.paymentStatus === 'requires_action' && settled.nextAction)
+    return nextStepText(settled.nextAction, amount);
   if (!settled) return 'Payment successful! Your invoice will update in a moment.';
-  if (settled.paymentStatus === 'processing') return 'Your payment is processing. You will receive an email when it completes.';
+  if (settled.paymentStatus === 'processing')
+    return 'Your payment is processing. You will receive an email when it completes.';
   if (settled.invoice.state === 'paid') return 'Payment successful! Invoice marked as paid.';
   const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
   return `Payment successful! Remaining balance: ${balance}.`;
@@ -112,11 +114,21 @@ export function createCardDrawer(ctx: DrawerContext) {
       paid = true;
       el.button.hidden = true;
       // Nothing to type: the payment exists, only its next step is shown.
-      for (const node of [el.email, document.querySelector('label[for="pay-email"]'), el.element, el.amount, document.querySelector('label[for="pay-amount"]')]) {
+      for (const node of [
+        el.email,
+        document.querySelector('label[for="pay-email"]'),
+        el.element,
+        el.amount,
+        document.querySelector('label[for="pay-amount"]'),
+      ]) {
         if (node instanceof HTMLElement) node.hidden = true;
       }
       say(nextStepText(step, money(next.amount)), 'info');
-      if (step.url) appendLink(step.url, step.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions');
+      if (step.url)
+        appendLink(
+          step.url,
+          step.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions',
+        );
       return true;
     }
 
@@ -177,8 +189,10 @@ export function createCardDrawer(ctx: DrawerContext) {
         fieldError(error instanceof Error ? error.message : 'Enter an amount.');
         return;
       }
-      if (minor > view.balanceDueMinor) return fieldError(`The amount cannot be more than the balance due, ${view.balanceDue}.`);
-      if (pay!.partial && minor < pay!.partial.min) return fieldError(`The amount must be at least ${pay!.partial.minFormatted}.`);
+      if (minor > view.balanceDueMinor)
+        return fieldError(`The amount cannot be more than the balance due, ${view.balanceDue}.`);
+      if (pay!.partial && minor < pay!.partial.min)
+        return fieldError(`The amount must be at least ${pay!.partial.minFormatted}.`);
       fieldError(null);
       el.button.disabled = true;
       syncing = ctx.api
@@ -189,7 +203,9 @@ export function createCardDrawer(ctx: DrawerContext) {
           if (stripe && next.providerPaymentId !== previous) mountElements(next.clientSecret);
           else await elements?.fetchUpdates();
         })
-        .catch((error: unknown) => fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'))
+        .catch((error: unknown) =>
+          fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'),
+        )
         .finally(updateButton);
     }
 
@@ -232,11 +248,16 @@ export function createCardDrawer(ctx: DrawerContext) {
       el.status.textContent = '';
       // A voucher, bank transfer or account verification is not a successful payment yet.
       const waiting = result.paymentIntent.status === 'requires_action' || settled?.paymentStatus === 'requires_action';
-      const text = waiting && !settled?.nextAction
-        ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
-        : successText(settled, view, money(intent.amount));
+      const text =
+        waiting && !settled?.nextAction
+          ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
+          : successText(settled, view, money(intent.amount));
       say(text, waiting ? 'info' : 'success');
-      if (waiting && settled?.nextAction?.url) appendLink(settled.nextAction.url, settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions');
+      if (waiting && settled?.nextAction?.url)
+        appendLink(
+          settled.nextAction.url,
+          settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions',
+        );
       updateButton();
       el.button.hidden = true;
       // Closed while Stripe was still working: show the new status now; else after a moment.

@@ -13,7 +13,12 @@ function fail(error: unknown): string {
   return error instanceof ApiError ? error.message : STRIPE_UNAVAILABLE;
 }
 
-export async function startCheckout(view: InvoiceView, api: Api, button: HTMLButtonElement, say: (text: string) => void): Promise<void> {
+export async function startCheckout(
+  view: InvoiceView,
+  api: Api,
+  button: HTMLButtonElement,
+  say: (text: string) => void,
+): Promise<void> {
   const pay = view.pay!;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');

@@ -37,10 +37,18 @@ export async function startCustomerPage(base: string, documentId: string): Promi
     main.append(h, p);
   };
   if (!jwt) return tell('Please sign in on our website and open the invoice from your account again.');
-  const api = createApi(base, documentId, { body: {}, headers: { Authorization: `Bearer ${jwt}` }, viewPath: `${base}/invoices/${encodeURIComponent(documentId)}` });
+  const api = createApi(base, documentId, {
+    body: {},
+    headers: { Authorization: `Bearer ${jwt}` },
+    viewPath: `${base}/invoices/${encodeURIComponent(documentId)}`,
+  });
   try {
     startInvoicePage(await api.view(), api, { render: true });
   } catch (error) {
-    tell(error instanceof ApiError && error.status === 404 ? 'This invoice was not found in your account. Your session may have expired: please sign in again.' : 'Something went wrong. Please try again in a moment.');
+    tell(
+      error instanceof ApiError && error.status === 404
+        ? 'This invoice was not found in your account. Your session may have expired: please sign in again.'
+        : 'Something went wrong. Please try again in a moment.',
+    );
   }
 }

@@ -4,7 +4,8 @@
  * to the button that opened it. Stripe's own overlays (3D Secure) are added to <body>, outside the
  * inert invoice, so they stay usable.
  */
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
 
 export interface DialogHandle {
   close(): void;
@@ -15,7 +16,12 @@ function focusables(root: HTMLElement): HTMLElement[] {
   return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.getClientRects().length > 0);
 }
 
-export function openDialog(dialog: HTMLElement, backdrop: HTMLElement, background: HTMLElement, opts: { initialFocus?: HTMLElement | null; onClosed: () => void }): DialogHandle {
+export function openDialog(
+  dialog: HTMLElement,
+  backdrop: HTMLElement,
+  background: HTMLElement,
+  opts: { initialFocus?: HTMLElement | null; onClosed: () => void },
+): DialogHandle {
   const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   let open = true;
 

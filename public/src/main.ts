@@ -21,7 +21,14 @@ function pageData(): PageData | null {
 const data = pageData();
 if (data?.page === 'invoice') {
   const { token } = data.auth;
-  startInvoicePage(data.view, createApi(data.api, data.view.documentId, { body: { token }, headers: {}, viewPath: `${data.api}/pay/${encodeURIComponent(token)}` }));
+  startInvoicePage(
+    data.view,
+    createApi(data.api, data.view.documentId, {
+      body: { token },
+      headers: {},
+      viewPath: `${data.api}/pay/${encodeURIComponent(token)}`,
+    }),
+  );
 } else if (data?.page === 'customer') {
   void startCustomerPage(data.api, data.documentId);
 } else if (data?.page === 'result') {

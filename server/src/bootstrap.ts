@@ -14,14 +14,18 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     const count = await getService(strapi, 'settings').reencrypt();
     if (count > 0) strapi.log.info(`[invoice-payments] re-encrypted ${count} stored secret(s) with the current key.`);
   } catch (error) {
-    strapi.log.error(`[invoice-payments] stored Stripe secrets could not be decrypted: ${error instanceof Error ? error.message : 'unknown error'}`);
+    strapi.log.error(
+      `[invoice-payments] stored Stripe secrets could not be decrypted: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
   }
 
   // Whatever script is at stripe.jsUrl sees the card numbers typed on the pay pages: say loudly that
   // this is not Stripe. stripeJsUrl() also throws here, at startup, on a malformed URL.
   const jsUrl = stripeJsUrl(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`));
   if (jsUrl) {
-    strapi.log.warn(`[invoice-payments] the pay pages load Stripe.js from ${jsUrl} (stripe.jsUrl / STRIPE_JS_URL), not from js.stripe.com. For tests and demos only: never set this in production.`);
+    strapi.log.warn(
+      `[invoice-payments] the pay pages load Stripe.js from ${jsUrl} (stripe.jsUrl / STRIPE_JS_URL), not from js.stripe.com. For tests and demos only: never set this in production.`,
+    );
   }
 
   // Keys saved before a stand-in variable appeared: nothing live is sent to it (the client factory
@@ -30,7 +34,10 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     const overrides = stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
     if (overrides.apiBase || jsUrl) {
       const settings = getService(strapi, 'settings');
-      const problems = [liveSecretKeyProblem(overrides.apiBase, await settings.secretKey()), livePublishableKeyProblem(jsUrl, (await settings.load()).publishableKey)].filter((p): p is string => p !== null);
+      const problems = [
+        liveSecretKeyProblem(overrides.apiBase, await settings.secretKey()),
+        livePublishableKeyProblem(jsUrl, (await settings.load()).publishableKey),
+      ].filter((p): p is string => p !== null);
       if (problems.length > 0) {
         const message = `the saved Stripe keys are live: ${problems.join(' ')}`;
         if (process.env.NODE_ENV === 'production') throw new Error(`invoice-payments will not start: ${message}`);

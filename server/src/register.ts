@@ -35,8 +35,12 @@ const PLUGIN_PATH = /^\/(?:api\/)?invoice-payments(?:\/|$)/;
  */
 export function answerUnparsableBodies(middlewares: MiddlewareEntry[]): MiddlewareEntry[] {
   return middlewares.map((entry) => {
-    if (typeof entry !== 'object' || entry.name !== 'strapi::body' || typeof entry.config?.onError === 'function') return entry;
-    const onError = (error: Error & { status?: number; statusCode?: number; httpCode?: number; expose?: boolean }, ctx: { path?: string }) => {
+    if (typeof entry !== 'object' || entry.name !== 'strapi::body' || typeof entry.config?.onError === 'function')
+      return entry;
+    const onError = (
+      error: Error & { status?: number; statusCode?: number; httpCode?: number; expose?: boolean },
+      ctx: { path?: string },
+    ) => {
       if (PLUGIN_PATH.test(ctx.path ?? '') && !error.status && !error.statusCode) {
         error.status = error.httpCode && error.httpCode >= 400 && error.httpCode < 500 ? error.httpCode : 400;
         error.expose = false;
@@ -50,7 +54,10 @@ export function answerUnparsableBodies(middlewares: MiddlewareEntry[]): Middlewa
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   // A stand-in in production only on purpose: refuse to start, saying why and how (stripe-overrides.ts).
-  const standinProblem = productionOverrideProblem(stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe), process.env.NODE_ENV);
+  const standinProblem = productionOverrideProblem(
+    stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe),
+    process.env.NODE_ENV,
+  );
   if (standinProblem) {
     strapi.log.error(`[invoice-payments] ${standinProblem}`);
     throw new Error(standinProblem);
@@ -81,20 +88,42 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Money could still arrive for a deleted invoice (an open Checkout page, a voucher being
       // paid) and would have nothing to be booked on: an invoice with any payment is voided instead.
       const documentId = (context.params as { documentId?: string }).documentId;
-      const invoice = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['id'] })) as { id: number } | null) : null;
+      const invoice = documentId
+        ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['id'] })) as {
+            id: number;
+          } | null)
+        : null;
       if (invoice && (await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0) {
-        throw new errors.ValidationError('This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (Invoices → the invoice → Void): open payment pages are closed and its history is kept.');
+        throw new errors.ValidationError(
+          'This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (Invoices → the invoice → Void): open payment pages are closed and its history is kept.',
+        );
       }
       return next();
     }
     const documentId = (context.params as { documentId?: string }).documentId;
-    const before = documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null) : null;
+    const before = documentId
+      ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as {
+          state: string;
+          total: number;
+        } | null)
+      : null;
     const result = await next();
     if (!before || !documentId) return result;
-    const after = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null;
+    const after = (await strapi.db
+      .query(UID.invoice)
+      .findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null;
     if (after && ((after.state === 'void' && before.state !== 'void') || after.total !== before.total)) {
       // Racing a client's payment on the same invoice row, it can be a deadlock victim: it is run again.
-      const end = () => retryAfterDeadlock(() => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, { type: 'system', label: after.state === 'void' ? 'invoice voided' : 'invoice total changed' }));
+      const end = () =>
+        retryAfterDeadlock(() =>
+          strapi
+            .plugin(PLUGIN_ID)
+            .service('attempts')
+            .endOthers(documentId, null, {
+              type: 'system',
+              label: after.state === 'void' ? 'invoice voided' : 'invoice total changed',
+            }),
+        );
       // Inside someone else's transaction (a caller's own), wait for its commit instead.
       if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
       else await end();
@@ -109,9 +138,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The database index (a race) or Strapi's own unique check (no race) both say the same thing.
       const strapiUnique = error instanceof errors.ValidationError && /must be unique/i.test(error.message);
       if (context.uid === UID.invoice && (isUniqueViolation(error) || strapiUnique)) {
-        throw new errors.ValidationError('An invoice with this number already exists. Invoice numbers must be unique.', {
-          errors: [{ path: ['number'], message: 'This number is already used.', name: 'ValidationError' }],
-        });
+        throw new errors.ValidationError(
+          'An invoice with this number already exists. Invoice numbers must be unique.',
+          {
+            errors: [{ path: ['number'], message: 'This number is already used.', name: 'ValidationError' }],
+          },
+        );
       }
       throw error;
     }

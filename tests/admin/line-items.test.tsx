@@ -19,7 +19,11 @@ function renderField(initialValues: Record<string, unknown>) {
 
 describe('line items in the Content Manager', () => {
   it('shows and stores USD prices with two decimals, with live totals including tax', async () => {
-    const { user } = renderField({ currency: 'USD', taxRateBps: 825, lineItems: [{ description: 'Design', quantity: 3, unitAmount: 45000 }] });
+    const { user } = renderField({
+      currency: 'USD',
+      taxRateBps: 825,
+      lineItems: [{ description: 'Design', quantity: 3, unitAmount: 45000 }],
+    });
     const price = await screen.findByLabelText('Unit price of line 1');
     expect(price).toHaveValue('450.00');
     await screen.findByText('Total: $1,461.38');
@@ -39,7 +43,10 @@ describe('line items in the Content Manager', () => {
   });
 
   it('JPY has no decimals: a fraction is refused on the field and no total is shown', async () => {
-    const { user } = renderField({ currency: 'JPY', lineItems: [{ description: 'Room', quantity: 2, unitAmount: 15000 }] });
+    const { user } = renderField({
+      currency: 'JPY',
+      lineItems: [{ description: 'Room', quantity: 2, unitAmount: 15000 }],
+    });
     const price = await screen.findByLabelText('Unit price of line 1');
     expect(price).toHaveValue('15000');
     await screen.findByText('Total: ¥30,000');
@@ -52,7 +59,13 @@ describe('line items in the Content Manager', () => {
   });
 
   it('the last line cannot be removed; a removed line leaves the stored value', async () => {
-    const { user } = renderField({ currency: 'KWD', lineItems: [{ description: 'A', quantity: 1, unitAmount: 12340 }, { description: 'B', quantity: 1, unitAmount: 500 }] });
+    const { user } = renderField({
+      currency: 'KWD',
+      lineItems: [
+        { description: 'A', quantity: 1, unitAmount: 12340 },
+        { description: 'B', quantity: 1, unitAmount: 500 },
+      ],
+    });
     expect(await screen.findByLabelText('Unit price of line 1')).toHaveValue('12.340');
     await user.click(screen.getByRole('button', { name: 'Remove line 2' }));
     await waitFor(() => expect(stored).toEqual([{ description: 'A', quantity: 1, unitAmount: 12340 }]));

@@ -8,8 +8,15 @@ import { mockApi, ok, type ApiRequest } from './support/api';
 import { renderPage } from './support/render';
 import type { InvoiceRow, WebhookEventRow } from '../../admin/src/utils/types';
 
-const status = (mode: 'test' | 'live' | null = 'test', connected = true) => ok({ data: { mode, connection: { status: connected ? 'connected' : 'not_configured', accountId: connected ? 'acct_1' : null } } });
-const page = <T,>(results: T[], total = results.length) => ok({ results, pagination: { page: 1, pageSize: 25, total, pageCount: Math.max(1, Math.ceil(total / 25)) } });
+const status = (mode: 'test' | 'live' | null = 'test', connected = true) =>
+  ok({
+    data: {
+      mode,
+      connection: { status: connected ? 'connected' : 'not_configured', accountId: connected ? 'acct_1' : null },
+    },
+  });
+const page = <T,>(results: T[], total = results.length) =>
+  ok({ results, pagination: { page: 1, pageSize: 25, total, pageCount: Math.max(1, Math.ceil(total / 25)) } });
 
 const invoice = (overrides: Partial<InvoiceRow> = {}): InvoiceRow => ({
   documentId: 'inv-1',
@@ -34,7 +41,24 @@ const invoice = (overrides: Partial<InvoiceRow> = {}): InvoiceRow => ({
 
 describe('invoices list', () => {
   it('shows number, client, total, balance, status, due date and the overdue marker; TEST MODE in the header', async () => {
-    mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice(), invoice({ documentId: 'inv-2', number: 'INV-1043', state: 'paid', balanceDue: 0, balanceFormatted: '$0.00', overdue: false })], 60) });
+    mockApi({
+      'GET /invoice-payments/status': () => status(),
+      'GET /invoice-payments/invoices': () =>
+        page(
+          [
+            invoice(),
+            invoice({
+              documentId: 'inv-2',
+              number: 'INV-1043',
+              state: 'paid',
+              balanceDue: 0,
+              balanceFormatted: '$0.00',
+              overdue: false,
+            }),
+          ],
+          60,
+        ),
+    });
     renderPage(<App />, { path: '/invoices' });
     const rows = await screen.findAllByTestId('invoice-row');
     expect(rows[0]).toHaveTextContent(/INV-1042.*Ada Lovelace.*\$1,827\.50.*\$1,827\.50.*Sent.*Overdue.*Jan 15, 2026/);
@@ -46,7 +70,10 @@ describe('invoices list', () => {
   });
 
   it('searches and filters on the server (debounced search, status, overdue), back to page 1; "&" in a search survives', async () => {
-    const api = mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice()]) });
+    const api = mockApi({
+      'GET /invoice-payments/status': () => status(),
+      'GET /invoice-payments/invoices': () => page([invoice()]),
+    });
     const { user } = renderPage(<App />, { path: '/invoices?page=3' });
     await screen.findAllByTestId('invoice-row');
     await user.type(screen.getByPlaceholderText('Search by number or client'), 'Ada & Co');
@@ -58,11 +85,19 @@ describe('invoices list', () => {
     await user.click(screen.getByRole('checkbox', { name: 'Overdue only' }));
     await waitFor(() => expect(api.calls.at(-1)!.query.get('overdue')).toBe('true'));
     const last = api.calls.at(-1)!;
-    expect(Object.fromEntries(last.query)).toMatchObject({ q: 'Ada & Co', state: 'partially_paid', overdue: 'true', page: '1' });
+    expect(Object.fromEntries(last.query)).toMatchObject({
+      q: 'Ada & Co',
+      state: 'partially_paid',
+      overdue: 'true',
+      page: '1',
+    });
   });
 
   it('warns when Stripe is not connected and hides what the role cannot open', async () => {
-    mockApi({ 'GET /invoice-payments/status': () => status(null, false), 'GET /invoice-payments/invoices': () => page([]) });
+    mockApi({
+      'GET /invoice-payments/status': () => status(null, false),
+      'GET /invoice-payments/invoices': () => page([]),
+    });
     renderPage(<App />, { path: '/invoices', permissions: ['payments.read'] });
     expect(await screen.findByText('Stripe is not connected.')).toBeInTheDocument();
     expect(await screen.findByText('No invoices match these filters.')).toBeInTheDocument();
@@ -82,7 +117,10 @@ describe('invoices list', () => {
   it('renders in French from the plugin translation files', async () => {
     const { data } = (await plugin.registerTrads({ locales: ['fr'] }))[0]!;
     expect(data['invoice-payments.nav.invoices']).toBe(fr['nav.invoices']);
-    mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/invoices': () => page([invoice()]) });
+    mockApi({
+      'GET /invoice-payments/status': () => status(),
+      'GET /invoice-payments/invoices': () => page([invoice()]),
+    });
     renderPage(
       <IntlProvider locale="fr" messages={data}>
         <App />
@@ -113,7 +151,13 @@ describe('webhook deliveries', () => {
     objectId: 'pi_1',
     ...overrides,
   });
-  const health = { lastEventAt: '2026-11-22T10:00:00.000Z', lastEventType: 'payment_intent.succeeded', failuresLast24h: 3, deadLettered: 1, rejectedLast24h: 0 };
+  const health = {
+    lastEventAt: '2026-11-22T10:00:00.000Z',
+    lastEventType: 'payment_intent.succeeded',
+    failuresLast24h: 3,
+    deadLettered: 1,
+    rejectedLast24h: 0,
+  };
 
   it('lists type, status, attempts, last error and ignored reasons; replays a dead-lettered event', async () => {
     let replayed = false;
@@ -122,10 +166,26 @@ describe('webhook deliveries', () => {
       'GET /invoice-payments/webhook-events': () =>
         page([
           event({ status: replayed ? 'processed' : 'dead_lettered' }),
-          event({ documentId: 'evt-doc-2', providerEventId: 'evt_ign', type: 'customer.created', status: 'ignored', attempts: 1, lastError: null, ignoredReason: 'Event type customer.created is not used by invoice-payments.' }),
-          event({ documentId: 'evt-doc-3', providerEventId: 'evt_ok', status: 'processed', attempts: 1, lastError: null, deliveries: 3 }),
+          event({
+            documentId: 'evt-doc-2',
+            providerEventId: 'evt_ign',
+            type: 'customer.created',
+            status: 'ignored',
+            attempts: 1,
+            lastError: null,
+            ignoredReason: 'Event type customer.created is not used by invoice-payments.',
+          }),
+          event({
+            documentId: 'evt-doc-3',
+            providerEventId: 'evt_ok',
+            status: 'processed',
+            attempts: 1,
+            lastError: null,
+            deliveries: 3,
+          }),
         ]),
-      'GET /invoice-payments/webhook-events/health': () => ok({ data: replayed ? { ...health, deadLettered: 0 } : health }),
+      'GET /invoice-payments/webhook-events/health': () =>
+        ok({ data: replayed ? { ...health, deadLettered: 0 } : health }),
       'POST /invoice-payments/webhook-events/:id/replay': (req: ApiRequest) => {
         replayed = true;
         return ok({ data: event({ documentId: req.params.id!, status: 'processed' }) });
@@ -138,7 +198,9 @@ describe('webhook deliveries', () => {
     expect(rows[2]).toHaveTextContent(/3 deliveries/);
     expect(within(rows[1]!).queryByRole('button', { name: 'Replay' })).not.toBeInTheDocument();
     expect(within(rows[2]!).queryByRole('button', { name: 'Replay' })).not.toBeInTheDocument();
-    expect(await screen.findByTestId('webhook-health')).toHaveTextContent(/Last event received.*3 failures in the last 24 h · 1 dead-lettered/);
+    expect(await screen.findByTestId('webhook-health')).toHaveTextContent(
+      /Last event received.*3 failures in the last 24 h · 1 dead-lettered/,
+    );
     await user.click(within(rows[0]!).getByRole('button', { name: 'Replay' }));
     expect(await screen.findByText('Event replayed: Processed.')).toBeInTheDocument();
     expect(api.callsTo('POST', '/invoice-payments/webhook-events/evt-doc-1/replay')).toHaveLength(1);
@@ -146,7 +208,11 @@ describe('webhook deliveries', () => {
   });
 
   it('no Replay button without webhooks.replay', async () => {
-    mockApi({ 'GET /invoice-payments/status': () => status(), 'GET /invoice-payments/webhook-events': () => page([event()]), 'GET /invoice-payments/webhook-events/health': () => ok({ data: health }) });
+    mockApi({
+      'GET /invoice-payments/status': () => status(),
+      'GET /invoice-payments/webhook-events': () => page([event()]),
+      'GET /invoice-payments/webhook-events/health': () => ok({ data: health }),
+    });
     renderPage(<App />, { path: '/webhooks', permissions: ['payments.read', 'webhooks.read'] });
     const [row] = await screen.findAllByTestId('webhook-row');
     expect(within(row!).queryByRole('button', { name: 'Replay' })).not.toBeInTheDocument();
@@ -159,8 +225,14 @@ describe('webhook deliveries', () => {
   });
 
   it.each([
-    [{ lastEventAt: null, lastEventType: null, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 0 }, /No event received from Stripe yet/],
-    [{ ...health, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 4 }, /4 deliveries with a bad signature in the last 24 h/],
+    [
+      { lastEventAt: null, lastEventType: null, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 0 },
+      /No event received from Stripe yet/,
+    ],
+    [
+      { ...health, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 4 },
+      /4 deliveries with a bad signature in the last 24 h/,
+    ],
     [{ ...health, failuresLast24h: 0, deadLettered: 0 }, /No failures in the last 24 h · nothing dead-lettered/],
   ])('health line: %j', async (h, text) => {
     renderPage(<HealthLine health={h} now={Date.parse('2026-11-22T11:00:00.000Z')} />);
@@ -173,17 +245,40 @@ describe('audit log', () => {
     const api = mockApi({
       'GET /invoice-payments/status': () => status(),
       'GET /invoice-payments/audit-entries': () =>
-        page([{ id: 1, documentId: 'a1', action: 'payment.manual', actorType: 'admin', actorId: '1', actorLabel: 'ada@example.test', invoiceDocumentId: 'inv-1', invoiceNumber: 'INV-1042', outcome: 'ok', details: { amount: 182750, currency: 'USD', method: 'check', reference: 'CHK-1042' }, createdAt: '2026-11-22T10:00:00.000Z' }]),
+        page([
+          {
+            id: 1,
+            documentId: 'a1',
+            action: 'payment.manual',
+            actorType: 'admin',
+            actorId: '1',
+            actorLabel: 'ada@example.test',
+            invoiceDocumentId: 'inv-1',
+            invoiceNumber: 'INV-1042',
+            outcome: 'ok',
+            details: { amount: 182750, currency: 'USD', method: 'check', reference: 'CHK-1042' },
+            createdAt: '2026-11-22T10:00:00.000Z',
+          },
+        ]),
     });
     const { user } = renderPage(<App />, { path: '/audit' });
     const [row] = await screen.findAllByTestId('audit-row');
-    expect(row).toHaveTextContent(/Admin.*ada@example\.test.*Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by ada@example\.test.*payment\.manual.*INV-1042/);
+    expect(row).toHaveTextContent(
+      /Admin.*ada@example\.test.*Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by ada@example\.test.*payment\.manual.*INV-1042/,
+    );
     await user.type(screen.getByLabelText('Invoice number'), 'INV-1042');
     await user.click(screen.getByRole('combobox', { name: 'Actor' }));
     await user.click(await screen.findByRole('option', { name: 'Stripe' }));
     await user.type(screen.getByLabelText('Action starts with'), 'payment.');
     await user.click(screen.getByRole('button', { name: 'Filter' }));
-    await waitFor(() => expect(Object.fromEntries(api.calls.at(-1)!.query)).toMatchObject({ invoice: 'INV-1042', actorType: 'stripe', action: 'payment.', page: '1' }));
+    await waitFor(() =>
+      expect(Object.fromEntries(api.calls.at(-1)!.query)).toMatchObject({
+        invoice: 'INV-1042',
+        actorType: 'stripe',
+        action: 'payment.',
+        page: '1',
+      }),
+    );
   });
 });
 

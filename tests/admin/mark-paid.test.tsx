@@ -85,13 +85,19 @@ describe('invoice detail: Mark as paid', () => {
     expect(api.callsTo('POST', `${DETAIL}/manual-payments`)).toHaveLength(0);
   });
 
-  it('shows the server\'s overpayment message (balance changed meanwhile) under the amount', async () => {
+  it("shows the server's overpayment message (balance changed meanwhile) under the amount", async () => {
     const { user, api } = await open();
     api.fetchMock.mockClear();
     mockApi({
       'GET /invoice-payments/status': () => ok(status),
       [`GET ${DETAIL}`]: () => ok({ data: invoiceDetail() }),
-      [`POST ${DETAIL}/manual-payments`]: () => apiError(400, 'That is more than the balance due ($75.00).', [{ path: ['amount'], message: 'More than the balance.' }], 'Overpayment'),
+      [`POST ${DETAIL}/manual-payments`]: () =>
+        apiError(
+          400,
+          'That is more than the balance due ($75.00).',
+          [{ path: ['amount'], message: 'More than the balance.' }],
+          'Overpayment',
+        ),
     });
     await user.click(screen.getByRole('button', { name: 'Mark as paid' }));
     const dialog = await screen.findByRole('dialog');
@@ -106,7 +112,11 @@ describe('invoice detail: Mark as paid', () => {
     await user.type(within(dialog).getByLabelText(/^Reference/), 'CHK-1042');
     await user.click(within(dialog).getByRole('button', { name: 'Record payment' }));
     await waitFor(() => expect(api.callsTo('POST', `${DETAIL}/manual-payments`)).toHaveLength(1));
-    expect(api.callsTo('POST', `${DETAIL}/manual-payments`)[0]!.body).toEqual({ amount: 182750, method: 'check', reference: 'CHK-1042' });
+    expect(api.callsTo('POST', `${DETAIL}/manual-payments`)[0]!.body).toEqual({
+      amount: 182750,
+      method: 'check',
+      reference: 'CHK-1042',
+    });
     await waitFor(() => expect(api.callsTo('GET', DETAIL).length).toBeGreaterThanOrEqual(2));
     expect(await screen.findByText('Payment recorded.')).toBeInTheDocument();
   });
@@ -114,7 +124,10 @@ describe('invoice detail: Mark as paid', () => {
   it('a zero-decimal currency takes whole amounts (JPY)', async () => {
     const api = mockApi({
       'GET /invoice-payments/status': () => ok(status),
-      [`GET ${DETAIL}`]: () => ok({ data: invoiceDetail({ currency: 'JPY', balanceDue: 1500, balanceFormatted: '¥1,500', currencyExponent: 0 }) }),
+      [`GET ${DETAIL}`]: () =>
+        ok({
+          data: invoiceDetail({ currency: 'JPY', balanceDue: 1500, balanceFormatted: '¥1,500', currencyExponent: 0 }),
+        }),
       [`POST ${DETAIL}/manual-payments`]: () => ({ status: 201, body: { data: {} } }),
     });
     const { user } = renderPage(<App />, { path: '/invoices/inv-1' });
@@ -129,18 +142,35 @@ describe('invoice detail: Mark as paid', () => {
     await user.clear(amount);
     await user.type(amount, '1000');
     await user.click(within(dialog).getByRole('button', { name: 'Record payment' }));
-    await waitFor(() => expect(api.callsTo('POST', `${DETAIL}/manual-payments`)[0]?.body).toMatchObject({ amount: 1000 }));
+    await waitFor(() =>
+      expect(api.callsTo('POST', `${DETAIL}/manual-payments`)[0]?.body).toMatchObject({ amount: 1000 }),
+    );
   });
 
   it('a read-only role sees the invoice without Mark as paid, Send, Refund, Void or New link', async () => {
     mockApi({
       'GET /invoice-payments/status': () => ok(status),
-      [`GET ${DETAIL}`]: () => ok({ data: invoiceDetail({}, [cardPayment(), cardPayment({ documentId: 'pay-manual', kind: 'manual', method: 'check', reference: 'CHK-1', providerPaymentId: null, dashboardUrl: null, refundable: 0 })]) }),
+      [`GET ${DETAIL}`]: () =>
+        ok({
+          data: invoiceDetail({}, [
+            cardPayment(),
+            cardPayment({
+              documentId: 'pay-manual',
+              kind: 'manual',
+              method: 'check',
+              reference: 'CHK-1',
+              providerPaymentId: null,
+              dashboardUrl: null,
+              refundable: 0,
+            }),
+          ]),
+        }),
     });
     renderPage(<App />, { path: '/invoices/inv-1', permissions: ['payments.read'] });
     await screen.findByRole('heading', { name: 'Invoice INV-1042' });
     await screen.findAllByTestId('payment-row');
     expect(screen.getByRole('button', { name: 'Resync from Stripe' })).toBeInTheDocument();
-    for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'Void', 'New link']) expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
+    for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'Void', 'New link'])
+      expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
   });
 });

@@ -25,45 +25,83 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   ...overrides,
 });
 
-const ids = (problems: ReturnType<typeof validateSettings>) => Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
+const ids = (problems: ReturnType<typeof validateSettings>) =>
+  Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
 
 describe('validateSettings', () => {
   it('takes 1 to 1440 whole minutes for an unfinished card confirmation', () => {
-    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '0' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
-    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '2.5' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
-    expect(ids(validateSettings(form({ paymentTermDays: '400' })))).toEqual({ paymentTermDays: 'invoice-payments.validation.paymentTermDays' });
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '0' })))).toEqual({
+      abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes',
+    });
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '2.5' })))).toEqual({
+      abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes',
+    });
+    expect(ids(validateSettings(form({ paymentTermDays: '400' })))).toEqual({
+      paymentTermDays: 'invoice-payments.validation.paymentTermDays',
+    });
     expect(ids(validateSettings(form({ paymentTermDays: '0' })))).toEqual({});
-    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '1441' })))).toEqual({ abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes' });
+    expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '1441' })))).toEqual({
+      abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes',
+    });
     expect(validateSettings(form({ abandonedAuthenticationMinutes: '1440' }))).toEqual({});
   });
 
   it('accepts a test key pair and a signing secret', () => {
-    expect(validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_test_abcdefgh12', webhookSecret: 'whsec' + '_abcdefgh12' }))).toEqual({});
-    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12', secretKey: 'rk_live_abcdefgh12' }))).toEqual({});
+    expect(
+      validateSettings(
+        form({
+          publishableKey: 'pk_test_abcdefgh12',
+          secretKey: 'sk_test_abcdefgh12',
+          webhookSecret: 'whsec' + '_abcdefgh12',
+        }),
+      ),
+    ).toEqual({});
+    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12', secretKey: 'rk_live_abcdefgh12' }))).toEqual(
+      {},
+    );
   });
 
   it('names the wrong key: swapped, malformed, mismatched modes (also against the saved secret)', () => {
-    expect(ids(validateSettings(form({ publishableKey: 'sk_test_abcdefgh12', secretKey: 'pk_test_abcdefgh12' })))).toEqual({
+    expect(
+      ids(validateSettings(form({ publishableKey: 'sk_test_abcdefgh12', secretKey: 'pk_test_abcdefgh12' }))),
+    ).toEqual({
       publishableKey: 'invoice-payments.validation.publishableIsSecret',
       secretKey: 'invoice-payments.validation.secretIsPublishable',
     });
-    expect(ids(validateSettings(form({ publishableKey: 'pk_abc', secretKey: 'secret', webhookSecret: 'sec_1' })))).toEqual({
+    expect(
+      ids(validateSettings(form({ publishableKey: 'pk_abc', secretKey: 'secret', webhookSecret: 'sec_1' }))),
+    ).toEqual({
       publishableKey: 'invoice-payments.validation.publishableFormat',
       secretKey: 'invoice-payments.validation.secretFormat',
       webhookSecret: 'invoice-payments.validation.webhookFormat',
     });
-    const mismatch = validateSettings(form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_live' + '_abcdefgh12' }));
-    expect(mismatch.secretKey).toMatchObject({ id: 'invoice-payments.validation.modeMismatch', values: { pkMode: 'test', skMode: 'live' } });
-    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12' }), 'test').secretKey?.id).toBe('invoice-payments.validation.modeMismatch');
+    const mismatch = validateSettings(
+      form({ publishableKey: 'pk_test_abcdefgh12', secretKey: 'sk_live' + '_abcdefgh12' }),
+    );
+    expect(mismatch.secretKey).toMatchObject({
+      id: 'invoice-payments.validation.modeMismatch',
+      values: { pkMode: 'test', skMode: 'live' },
+    });
+    expect(validateSettings(form({ publishableKey: 'pk_live_abcdefgh12' }), 'test').secretKey?.id).toBe(
+      'invoice-payments.validation.modeMismatch',
+    );
   });
 
   it('names a value that is not a Mollie API key', () => {
-    expect(ids(validateSettings(form({ mollieApiKey: 'sk_test_abcdefgh12' })))).toEqual({ mollieApiKey: 'invoice-payments.validation.mollieKey' });
+    expect(ids(validateSettings(form({ mollieApiKey: 'sk_test_abcdefgh12' })))).toEqual({
+      mollieApiKey: 'invoice-payments.validation.mollieKey',
+    });
     expect(validateSettings(form({ mollieApiKey: 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM' }))).toEqual({});
   });
 
   it('checks currency, fee and email', () => {
-    expect(ids(validateSettings(form({ defaultCurrency: 'US', feePercent: '25', feeFixedAmount: '-1', notificationEmail: 'nope' })))).toEqual({
+    expect(
+      ids(
+        validateSettings(
+          form({ defaultCurrency: 'US', feePercent: '25', feeFixedAmount: '-1', notificationEmail: 'nope' }),
+        ),
+      ),
+    ).toEqual({
       defaultCurrency: 'invoice-payments.validation.currency',
       feePercent: 'invoice-payments.validation.feePercent',
       feeFixedAmount: 'invoice-payments.validation.feeFixed',
@@ -82,7 +120,11 @@ describe('Settings page', () => {
     await user.type(screen.getByLabelText('Secret key'), 'sk_live' + '_abcdefgh12');
     await user.type(screen.getByLabelText('Webhook signing secret'), 'whsec');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(await screen.findByText(/The keys are from different modes: the publishable key is a test key but the secret key is a live key/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /The keys are from different modes: the publishable key is a test key but the secret key is a live key/,
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByText(/The webhook signing secret starts with whsec_/)).toBeInTheDocument();
     expect(api.callsTo('PUT', '/invoice-payments/settings')).toHaveLength(0);
     // Typing in a field clears its message.
@@ -90,17 +132,27 @@ describe('Settings page', () => {
     expect(screen.queryByText(/different modes/)).not.toBeInTheDocument();
   });
 
-  it('shows the server\'s field message when Stripe or the server refuses the key', async () => {
+  it("shows the server's field message when Stripe or the server refuses the key", async () => {
     mockApi({
       'GET /invoice-payments/settings': () => ok({ data: settingsView() }),
-      'PUT /invoice-payments/settings': () => apiError(400, 'This is a publishable key.', [{ path: ['secretKey'], message: 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.' }]),
+      'PUT /invoice-payments/settings': () =>
+        apiError(400, 'This is a publishable key.', [
+          {
+            path: ['secretKey'],
+            message: 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.',
+          },
+        ]),
     });
     const { user } = renderPage(<SettingsPage />);
     await screen.findByText('No Stripe keys saved yet.');
     await user.type(screen.getByLabelText('Publishable key'), 'pk_test_abcdefgh12');
     await user.type(screen.getByLabelText('Secret key'), 'sk_test_abcdefgh12');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(await screen.findByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('saves: Connected with the account id, TEST MODE, secrets masked with Replace (and Cancel)', async () => {
@@ -116,7 +168,10 @@ describe('Settings page', () => {
     expect(await screen.findByText('Connected to Stripe account acct_123TEST')).toBeInTheDocument();
     expect(screen.getByTestId('mode-badge')).toHaveTextContent('TEST MODE');
     const [put] = api.callsTo('PUT', '/invoice-payments/settings');
-    expect(put!.body).toMatchObject({ publishableKey: 'pk_test_51TestPublishable000000000000', secretKey: 'sk_test_51TestSecretKey0000000000000000' });
+    expect(put!.body).toMatchObject({
+      publishableKey: 'pk_test_51TestPublishable000000000000',
+      secretKey: 'sk_test_51TestSecretKey0000000000000000',
+    });
     expect(put!.body).not.toHaveProperty('webhookSecret');
     expect(screen.getByTestId('secretKey-masked')).toHaveValue('sk_test_••••0000');
     await user.click(screen.getAllByRole('button', { name: 'Replace' })[0]!);
@@ -133,7 +188,12 @@ describe('Settings page', () => {
         apiKey: { set: true, masked: 'test_••••XsM0' },
         mode: 'test',
         webhookUrl: 'https://shop.example/api/invoice-payments/webhooks/mollie',
-        connection: { status: 'connected', accountId: 'pfl_standin', message: null, checkedAt: '2026-11-22T10:00:00.000Z' },
+        connection: {
+          status: 'connected',
+          accountId: 'pfl_standin',
+          message: null,
+          checkedAt: '2026-11-22T10:00:00.000Z',
+        },
       },
     });
     const api = mockApi({
@@ -142,7 +202,9 @@ describe('Settings page', () => {
     });
     const { user } = renderPage(<SettingsPage />);
     expect(await screen.findByText('No Mollie API key saved yet.')).toBeInTheDocument();
-    expect(screen.getByTestId('mollie-webhook-url')).toHaveValue('https://shop.example/api/invoice-payments/webhooks/mollie');
+    expect(screen.getByTestId('mollie-webhook-url')).toHaveValue(
+      'https://shop.example/api/invoice-payments/webhooks/mollie',
+    );
     await user.type(screen.getByLabelText('Mollie API key'), 'live');
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText(/The Mollie API key must start with test_ or live_/)).toBeInTheDocument();
@@ -154,12 +216,28 @@ describe('Settings page', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText('Connected to Mollie profile pfl_standin')).toBeInTheDocument();
     const [put] = api.callsTo('PUT', '/invoice-payments/settings');
-    expect(put!.body).toMatchObject({ mollieApiKey: 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM0', payLinkProvider: 'mollie' });
+    expect(put!.body).toMatchObject({
+      mollieApiKey: 'test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM0',
+      payLinkProvider: 'mollie',
+    });
     expect(screen.getByTestId('mollieApiKey-masked')).toHaveValue('test_••••XsM0');
   });
 
   it('says why it is not connected', async () => {
-    mockApi({ 'GET /invoice-payments/settings': () => ok({ data: { ...connectedSettings(), connection: { status: 'error', accountId: null, message: 'Invalid API Key provided: sk_test_****0000', checkedAt: null } } }) });
+    mockApi({
+      'GET /invoice-payments/settings': () =>
+        ok({
+          data: {
+            ...connectedSettings(),
+            connection: {
+              status: 'error',
+              accountId: null,
+              message: 'Invalid API Key provided: sk_test_****0000',
+              checkedAt: null,
+            },
+          },
+        }),
+    });
     renderPage(<SettingsPage />);
     expect(await screen.findByText(/Not connected: Invalid API Key provided/)).toBeInTheDocument();
   });

@@ -6,7 +6,10 @@ import fr from '../../admin/src/translations/fr.json';
 
 /** Every string the admin shows is translated: same keys in every language, valid ICU messages. */
 const SRC = path.resolve(__dirname, '../../admin/src');
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : /\.tsx?$/.test(f) ? [path.join(dir, f)] : []));
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) =>
+    statSync(path.join(dir, f)).isDirectory() ? files(path.join(dir, f)) : /\.tsx?$/.test(f) ? [path.join(dir, f)] : [],
+  );
 
 /** Static translation ids in the source: t('id', …), m('id', …), getTranslation('id'). */
 function idsInSource(): Set<string> {
@@ -38,13 +41,52 @@ describe('translations', () => {
   ])('%s messages are valid ICU and keep the English placeholders', (locale, messages) => {
     const errors: string[] = [];
     const intl = createIntl({ locale, messages, onError: (e) => errors.push(String(e)) });
-    const sample = { accountId: 'acct_1', number: 'INV-1', balance: '$1.00', amount: '$1.00', max: '$1.00', currency: 'USD', exponent: 2, count: 2, time: 'now', type: 't', status: 's', email: 'a@b.c', label: 'L', pkMode: 'test', skMode: 'live',
+    const sample = {
+      accountId: 'acct_1',
+      number: 'INV-1',
+      balance: '$1.00',
+      amount: '$1.00',
+      max: '$1.00',
+      currency: 'USD',
+      exponent: 2,
+      count: 2,
+      time: 'now',
+      type: 't',
+      status: 's',
+      email: 'a@b.c',
+      label: 'L',
+      pkMode: 'test',
+      skMode: 'live',
       // Audit sentences (admin/src/utils/auditSentence.ts) and the payment history.
-      actor: 'Ada', method: 'cheque', reference: '1042', reason: 'r', failureCode: 'card_declined', next: 'n', ended: '1', effect: 'e', failureReason: 'f', to: 'a@b.c', payments: '1', kind: 'k', attempts: '3', eventId: 'evt_1', fields: 'x', action: 'a.b', id: 'pi_1',
+      actor: 'Ada',
+      method: 'cheque',
+      reference: '1042',
+      reason: 'r',
+      failureCode: 'card_declined',
+      next: 'n',
+      ended: '1',
+      effect: 'e',
+      failureReason: 'f',
+      to: 'a@b.c',
+      payments: '1',
+      kind: 'k',
+      attempts: '3',
+      eventId: 'evt_1',
+      fields: 'x',
+      action: 'a.b',
+      id: 'pi_1',
       // The invoice editor and void dialog.
-      days: '14', paid: '$1.00', n: '1', total: '$1.00', previousTotal: '$1.00', lines: '3', from: 'INV-1',
+      days: '14',
+      paid: '$1.00',
+      n: '1',
+      total: '$1.00',
+      previousTotal: '$1.00',
+      lines: '3',
+      from: 'INV-1',
       // The dashboard.
-      collected: '$1.00', refunded: '$1.00' };
+      collected: '$1.00',
+      refunded: '$1.00',
+    };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);
       // An argument is `{name}` or `{name, plural, …}`; plural branches (`{# items}`) are text.

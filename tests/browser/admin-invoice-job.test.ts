@@ -40,7 +40,8 @@ async function fillLine(i: number, description: string, quantity: string, unitPr
 }
 
 async function closeToasts() {
-  for (const button of await admin.getByRole('button', { name: 'Close' }).all()) await button.click({ timeout: 1000 }).catch(() => undefined);
+  for (const button of await admin.getByRole('button', { name: 'Close' }).all())
+    await button.click({ timeout: 1000 }).catch(() => undefined);
 }
 
 let usdId = '';
@@ -84,7 +85,16 @@ describe('Invoices → Create invoice', () => {
     await expectText(admin.getByTestId('invoice-total'), '$2,836.14');
     await expectText(admin.getByTestId('invoice-status').first(), /draft/i);
     const row = await readInvoice(pb.env, usdId);
-    expect(row).toMatchObject({ state: 'draft', currency: 'USD', total: 283614, subtotal: 262999, taxRateBps: 825, discountAmount: 1000, issueDate: today, billingEmail: 'ada.editor@example.test' });
+    expect(row).toMatchObject({
+      state: 'draft',
+      currency: 'USD',
+      total: 283614,
+      subtotal: 262999,
+      taxRateBps: 825,
+      discountAmount: 1000,
+      issueDate: today,
+      billingEmail: 'ada.editor@example.test',
+    });
     expect(row.lineItems.map((l: { unitAmount: number }) => l.unitAmount)).toEqual([45000, 1999, 125000]);
   });
 
@@ -143,7 +153,10 @@ describe('a JPY invoice: marked as sent, then voided with a reason', () => {
     await fillLine(0, 'Tea ceremony', '2', '1500.5');
     await admin.getByRole('button', { name: 'Create draft' }).click();
     await expectText(admin.getByTestId('line-0'), /JPY amounts have no decimals\./);
-    await admin.getByTestId('line-0').getByLabel(/^Unit price/).fill('1,500');
+    await admin
+      .getByTestId('line-0')
+      .getByLabel(/^Unit price/)
+      .fill('1,500');
     await expectText(admin.getByTestId('editor-total'), '¥3,000');
     await admin.getByRole('button', { name: 'Create draft' }).click();
     const id = await openedInvoice();

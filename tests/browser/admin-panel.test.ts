@@ -3,7 +3,17 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot, loginAdmin } from '../support/browser';
 import { adminSession, type AdminSession } from '../support/admin';
-import { bootPayments, eventually, INVOICE, KEYS, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  INVOICE,
+  KEYS,
+  PAYMENT,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  type PaymentsEnv,
+} from '../support/payments';
 import { cardFee } from '../support/stripe-standin/resources/account';
 
 /**
@@ -31,8 +41,15 @@ const data: {
 } = {};
 
 async function cardPaidInvoice(amount: number) {
-  const inv = await payableInvoice(env, { lineItems: [{ description: 'Design work', quantity: 1, unitAmount: amount }], billingName: 'Grace Hopper', billingEmail: `grace${Date.now()}@example.test` });
-  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const inv = await payableInvoice(env, {
+    lineItems: [{ description: 'Design work', quantity: 1, unitAmount: amount }],
+    billingName: 'Grace Hopper',
+    billingEmail: `grace${Date.now()}@example.test`,
+  });
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
   const piId = res.body.data.providerPaymentId as string;
   await payWith(env, piId, 'pm_card_visa');
   return { ...inv, piId };
@@ -44,16 +61,38 @@ async function cardPaidInvoice(amount: number) {
  * transaction) is stored, so the history shows it on first load.
  */
 async function cardPaidAfterDecline(amount: number) {
-  const inv = await payableInvoice(env, { lineItems: [{ description: 'Annual maintenance', quantity: 1, unitAmount: amount }], billingName: 'Katherine Johnson', billingEmail: `katherine${Date.now()}@example.test` });
-  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const inv = await payableInvoice(env, {
+    lineItems: [{ description: 'Annual maintenance', quantity: 1, unitAmount: amount }],
+    billingName: 'Katherine Johnson',
+    billingEmail: `katherine${Date.now()}@example.test`,
+  });
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
   const piId = res.body.data.providerPaymentId as string;
   const byInvoice = { where: { invoice: { documentId: inv.documentId } } };
   await payWith(env, piId, 'pm_card_chargeDeclined');
-  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => typeof p?.failureMessage === 'string', 10000, 'the decline to be recorded');
+  await eventually(
+    () => env.app.strapi.db.query(PAYMENT).findOne(byInvoice),
+    (p) => typeof p?.failureMessage === 'string',
+    10000,
+    'the decline to be recorded',
+  );
   await payWith(env, piId, 'pm_card_visa');
-  await eventually(() => env.app.strapi.db.query(PAYMENT).findOne(byInvoice), (p) => p?.status === 'succeeded' && p?.providerFee != null, 10000, 'the payment and its Stripe fee to be stored');
+  await eventually(
+    () => env.app.strapi.db.query(PAYMENT).findOne(byInvoice),
+    (p) => p?.status === 'succeeded' && p?.providerFee != null,
+    10000,
+    'the payment and its Stripe fee to be stored',
+  );
   const pi = await env.stripe.paymentIntents.retrieve(piId);
-  return { documentId: inv.documentId, number: inv.row.number as string, chargeId: pi.latest_charge as string, token: inv.token };
+  return {
+    documentId: inv.documentId,
+    number: inv.row.number as string,
+    chargeId: pi.latest_charge as string,
+    token: inv.token,
+  };
 }
 
 /** A payment_intent.succeeded event that fails every attempt (Stripe answers 500) until dead-lettered. */
@@ -62,7 +101,11 @@ async function deadLetteredEvent() {
   const inv = await cardPaidInvoice(4200);
   env.standin.control.setWebhook({ enabled: true });
   env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${inv.piId}`, status: 500, times: 1000 });
-  const evt = env.standin.control.events().find((e) => e.type === 'payment_intent.succeeded' && (e.data as { object: { id: string } }).object.id === inv.piId);
+  const evt = env.standin.control
+    .events()
+    .find(
+      (e) => e.type === 'payment_intent.succeeded' && (e.data as { object: { id: string } }).object.id === inv.piId,
+    );
   if (!evt) throw new Error('no payment_intent.succeeded event');
   await env.standin.control.deliverEvent(evt.id as string);
   const row = await eventually(
@@ -92,7 +135,8 @@ async function settle<T>(read: () => Promise<T>, ok: (value: T) => boolean, time
 
 /** Strapi's notifications stack up over the page; close them so they never hide a button. */
 async function closeToasts(p: Page) {
-  for (const button of await p.getByRole('button', { name: 'Close' }).all()) await button.click({ timeout: 1000 }).catch(() => undefined);
+  for (const button of await p.getByRole('button', { name: 'Close' }).all())
+    await button.click({ timeout: 1000 }).catch(() => undefined);
   await p.waitForTimeout(300);
 }
 
@@ -100,20 +144,30 @@ beforeAll(async () => {
   // Screenshots of this run only: a stale one from an earlier run would be misleading.
   // Only this file's own (numbered) ones: other suites keep committed screenshots in the same folder.
   const dir = path.join(ARTIFACTS, GROUP);
-  if (existsSync(dir)) for (const f of readdirSync(dir)) if (/^(\d\d-|failed-)/.test(f)) rmSync(path.join(dir, f), { force: true });
+  if (existsSync(dir))
+    for (const f of readdirSync(dir)) if (/^(\d\d-|failed-)/.test(f)) rmSync(path.join(dir, f), { force: true });
   env = await bootPayments({ env: { SERVE_ADMIN_PANEL: 'true', WORKER_MAX_ATTEMPTS: '2' } });
   base = env.app.url!;
   const cheque = await payableInvoice(env, { billingName: 'Ada Lovelace', billingEmail: 'ada@example.test' });
   // Ten days late, so the list shows the overdue marker.
-  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: cheque.documentId }, data: { issueDate: day(-40), dueDate: day(-10) } });
+  await env.app.strapi.db
+    .query(INVOICE)
+    .update({ where: { documentId: cheque.documentId }, data: { issueDate: day(-40), dueDate: day(-10) } });
   data.cheque = { documentId: cheque.documentId, number: cheque.row.number as string };
   const card = await cardPaidInvoice(10000);
-  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: card.documentId }, data: { issueDate: day(-5), dueDate: day(25) } });
-  await eventually(() => readInvoice(env, card.documentId), (i) => i.state === 'paid');
+  await env.app.strapi.db
+    .query(INVOICE)
+    .update({ where: { documentId: card.documentId }, data: { issueDate: day(-5), dueDate: day(25) } });
+  await eventually(
+    () => readInvoice(env, card.documentId),
+    (i) => i.state === 'paid',
+  );
   data.card = { documentId: card.documentId, number: card.row.number as string };
   data.dead = await deadLetteredEvent();
   data.history = await cardPaidAfterDecline(182750);
-  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: data.history.documentId }, data: { issueDate: day(-3), dueDate: day(11) } });
+  await env.app.strapi.db
+    .query(INVOICE)
+    .update({ where: { documentId: data.history.documentId }, data: { issueDate: day(-3), dueDate: day(11) } });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
   page = await context.newPage();
@@ -150,11 +204,17 @@ describe('Settings → Invoice payments → Stripe', () => {
     await publishable.fill(KEYS.publishableKey);
     await secret.fill(KEYS.publishableKey);
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.').waitFor();
+    await page
+      .getByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')
+      .waitFor();
     // A live secret key next to a test publishable key.
     await secret.fill('sk_live' + '_51LiveSecretKey000000000000000');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByText(/The keys are from different modes: the publishable key is a test key but the secret key is a live key/).waitFor();
+    await page
+      .getByText(
+        /The keys are from different modes: the publishable key is a test key but the secret key is a live key/,
+      )
+      .waitFor();
     await webhookSecret.fill('not-a-secret');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText(/The webhook signing secret starts with whsec_/).waitFor();
@@ -196,11 +256,21 @@ describe('Invoices', () => {
     await page.getByRole('combobox', { name: 'Status' }).click();
     await page.getByRole('option', { name: 'Paid', exact: true }).click();
     await page.waitForURL(/state(\]|%5D)=paid/);
-    expect(await settle(() => page.getByTestId('invoice-row').filter({ hasText: data.cheque!.number }).count(), (n) => n === 0)).toBe(0);
+    expect(
+      await settle(
+        () => page.getByTestId('invoice-row').filter({ hasText: data.cheque!.number }).count(),
+        (n) => n === 0,
+      ),
+    ).toBe(0);
     await page.getByTestId('invoice-row').filter({ hasText: data.card!.number }).waitFor();
     await page.getByRole('button', { name: 'Clear' }).first().click();
     await page.getByPlaceholder('Search by number or client').fill(data.cheque!.number);
-    expect(await settle(() => page.getByTestId('invoice-row').count(), (v) => v === 1)).toBe(1);
+    expect(
+      await settle(
+        () => page.getByTestId('invoice-row').count(),
+        (v) => v === 1,
+      ),
+    ).toBe(1);
     await page.getByRole('link', { name: data.cheque!.number }).click();
     await page.getByRole('heading', { name: `Invoice ${data.cheque!.number}` }).waitFor();
   });
@@ -221,7 +291,12 @@ describe('Invoices', () => {
     const row = page.getByTestId('payment-row').filter({ hasText: 'CHK-1042' });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/Check[\s\S]*\$1,827\.50[\s\S]*Succeeded/i);
-    expect(await settle(() => page.getByTestId('invoice-status').first().innerText(), (v) => /^paid$/i.test(v))).toMatch(/^paid$/i);
+    expect(
+      await settle(
+        () => page.getByTestId('invoice-status').first().innerText(),
+        (v) => /^paid$/i.test(v),
+      ),
+    ).toMatch(/^paid$/i);
     expect(await page.getByTestId('invoice-balance').innerText()).toBe('$0.00');
     await closeToasts(page);
     await screenshot(page, GROUP, '06-invoice-paid-by-cheque');
@@ -232,23 +307,37 @@ describe('Invoices', () => {
     await page.goto(`${base}/admin/plugins/invoice-payments/invoices/${data.card!.documentId}`);
     await page.getByRole('heading', { name: `Invoice ${data.card!.number}` }).waitFor();
     const payment = page.getByTestId('payment-row').first();
-    expect(await payment.getByRole('link').first().getAttribute('href')).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/payments\/pi_/);
+    expect(await payment.getByRole('link').first().getAttribute('href')).toMatch(
+      /^https:\/\/dashboard\.stripe\.com\/test\/payments\/pi_/,
+    );
     await payment.getByRole('button', { name: 'Refund' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('Partial refund').click();
     await dialog.getByLabel('Amount to refund').fill('30');
     await dialog.getByRole('button', { name: 'Continue' }).click();
-    await dialog.getByTestId('refund-confirmation').getByText(/Refund \$30\.00 to the card/).waitFor();
+    await dialog
+      .getByTestId('refund-confirmation')
+      .getByText(/Refund \$30\.00 to the card/)
+      .waitFor();
     await screenshot(page, GROUP, '07-refund-confirmation');
     await dialog.getByRole('button', { name: 'Refund $30.00' }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect(await settle(() => page.getByTestId('invoice-balance').innerText(), (v) => v === '$30.00')).toBe('$30.00');
+    expect(
+      await settle(
+        () => page.getByTestId('invoice-balance').innerText(),
+        (v) => v === '$30.00',
+      ),
+    ).toBe('$30.00');
     expect(await page.getByTestId('invoice-status').first().innerText()).toMatch(/partially paid/i);
     await page.getByTestId('refund-row').first().waitFor();
     expect(await page.getByTestId('refund-row').first().innerText()).toMatch(/−\$30\.00/);
     await closeToasts(page);
     await screenshot(page, GROUP, '08-invoice-partially-refunded');
-    expect(await readInvoice(env, data.card!.documentId)).toMatchObject({ state: 'partially_paid', balanceDue: 3000, amountRefunded: 3000 });
+    expect(await readInvoice(env, data.card!.documentId)).toMatchObject({
+      state: 'partially_paid',
+      balanceDue: 3000,
+      amountRefunded: 3000,
+    });
   });
 });
 
@@ -260,13 +349,16 @@ const DESKTOP = { width: 1440, height: 1000 };
 async function horizontalOverflow(p: Page) {
   return p.evaluate(() => {
     const doc = document.scrollingElement!;
-    const tables = Array.from(document.querySelectorAll('table')).map((t) => t.parentElement!).filter((box) => box.scrollWidth > box.clientWidth);
+    const tables = Array.from(document.querySelectorAll('table'))
+      .map((t) => t.parentElement!)
+      .filter((box) => box.scrollWidth > box.clientWidth);
     return { page: doc.scrollWidth - doc.clientWidth, tables: tables.map((box) => box.scrollWidth - box.clientWidth) };
   });
 }
 
 describe('Payment history, refund choice and audit sentences at 1280 px (issue 11)', () => {
-  const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+  const usd = (minor: number) =>
+    new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
 
   beforeAll(async () => {
     await page.setViewportSize(LAPTOP);
@@ -311,18 +403,25 @@ describe('Payment history, refund choice and audit sentences at 1280 px (issue 1
     const effect = dialog.getByRole('radiogroup', { name: 'What does this refund mean for the invoice?' });
     await effect.waitFor();
     expect(await effect.getByRole('radio').count()).toBe(2);
-    for (const name of ['Reopen the balance (client owes it again)', 'Keep the invoice paid']) expect(await effect.getByRole('radio', { name, exact: true }).count()).toBe(1);
+    for (const name of ['Reopen the balance (client owes it again)', 'Keep the invoice paid'])
+      expect(await effect.getByRole('radio', { name, exact: true }).count()).toBe(1);
     // The default comes from Settings → Refunds.
-    expect(await effect.getByRole('radio', { name: defaultLabel, exact: true }).getAttribute('aria-checked')).toBe('true');
+    expect(await effect.getByRole('radio', { name: defaultLabel, exact: true }).getAttribute('aria-checked')).toBe(
+      'true',
+    );
     await dialog.getByText('Partial refund').click();
     await dialog.getByLabel('Amount to refund').fill('500');
     await effect.getByRole('radio', { name: 'Keep the invoice paid', exact: true }).click();
-    expect(await effect.getByRole('radio', { name: 'Keep the invoice paid', exact: true }).getAttribute('aria-checked')).toBe('true');
+    expect(
+      await effect.getByRole('radio', { name: 'Keep the invoice paid', exact: true }).getAttribute('aria-checked'),
+    ).toBe('true');
     await screenshot(page, GROUP, 'refund-dialog');
     await dialog.getByRole('button', { name: 'Continue' }).click();
     const said = dialog.getByTestId('refund-effect-confirmation');
     await said.waitFor();
-    expect(await said.innerText()).toBe(`Invoice ${h.number} stays paid: the client will not be asked to pay $500.00 again.`);
+    expect(await said.innerText()).toBe(
+      `Invoice ${h.number} stays paid: the client will not be asked to pay $500.00 again.`,
+    );
     await screenshot(page, GROUP, 'refund-dialog-confirmation');
     await dialog.getByRole('button', { name: 'Refund $500.00' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -361,11 +460,16 @@ describe('Payment history, refund choice and audit sentences at 1280 px (issue 1
     const rows = page.getByTestId('audit-row');
     await rows.first().waitFor();
     const manual = rows.filter({ hasText: data.cheque!.number }).filter({ hasText: 'payment.manual' });
-    expect(await manual.getByTestId('audit-sentence').innerText()).toMatch(/^Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by \S/);
+    expect(await manual.getByTestId('audit-sentence').innerText()).toMatch(
+      /^Manual payment of \$1,827\.50 by check, ref CHK-1042, recorded by \S/,
+    );
     const refund = rows.filter({ hasText: data.history!.number }).filter({ hasText: 'refund.requested' });
-    expect(await refund.getByTestId('audit-sentence').innerText()).toMatch(/^Refund of \$500\.00 made by \S.*; the invoice stays paid$/);
+    expect(await refund.getByTestId('audit-sentence').innerText()).toMatch(
+      /^Refund of \$500\.00 made by \S.*; the invoice stays paid$/,
+    );
     // No minor units in any sentence.
-    for (const sentence of await page.getByTestId('audit-sentence').allInnerTexts()) expect(sentence).not.toMatch(/\b(182750|50000)\b/);
+    for (const sentence of await page.getByTestId('audit-sentence').allInnerTexts())
+      expect(sentence).not.toMatch(/\b(182750|50000)\b/);
     expect(await page.getByTestId('audit-details').count()).toBe(0);
     await refund.getByRole('button', { name: 'Show details' }).click();
     const details = page.getByTestId('audit-details');
@@ -391,7 +495,12 @@ describe('Webhook deliveries', () => {
     env.standin.control.clearFaults();
     await row.getByRole('button', { name: 'Replay' }).click();
     await page.getByText('Event replayed: Processed.').waitFor();
-    expect(await settle(() => row.innerText(), (v) => /Processed/i.test(v))).toMatch(/Processed/i);
+    expect(
+      await settle(
+        () => row.innerText(),
+        (v) => /Processed/i.test(v),
+      ),
+    ).toMatch(/Processed/i);
     await closeToasts(page);
     await screenshot(page, GROUP, '10-webhooks-replayed');
     expect((await readInvoice(env, data.dead!.documentId)).state).toBe('paid');
@@ -405,7 +514,12 @@ describe('Audit log', () => {
     await page.getByLabel('Invoice number').fill(data.cheque!.number);
     await page.getByLabel('Action starts with').fill('payment.manual');
     await page.getByRole('button', { name: 'Filter' }).click();
-    expect(await settle(() => page.getByTestId('audit-row').count(), (v) => v === 1)).toBe(1);
+    expect(
+      await settle(
+        () => page.getByTestId('audit-row').count(),
+        (v) => v === 1,
+      ),
+    ).toBe(1);
     const only = page.getByTestId('audit-row').first();
     expect(await only.getByTestId('audit-sentence').innerText()).toMatch(/CHK-1042/);
     expect(await only.innerText()).toMatch(/payment\.manual/);
@@ -446,7 +560,9 @@ describe('a role without the settings permission', () => {
 
     const http = () => env.app.http();
     expect((await http().get('/invoice-payments/settings').set(limited.auth)).status).toBe(403);
-    expect((await http().put('/invoice-payments/settings').set(limited.auth).send({ partialPayments: true })).status).toBe(403);
+    expect(
+      (await http().put('/invoice-payments/settings').set(limited.auth).send({ partialPayments: true })).status,
+    ).toBe(403);
     expect((await http().post('/invoice-payments/settings/disconnect').set(limited.auth)).status).toBe(403);
     expect((await http().get('/invoice-payments/status').set(limited.auth)).status).toBe(200);
   });

@@ -42,14 +42,20 @@ afterAll(async () => {
 afterEach(async () => {
   const state = expect.getState();
   if (page && state.currentTestName && state.assertionCalls !== state.numPassingAsserts) {
-    await screenshot(page, 'admin', `failed-content-manager-${state.currentTestName.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await screenshot(page, 'admin', `failed-content-manager-${state.currentTestName.replace(/\W+/g, '-')}`).catch(
+      () => undefined,
+    );
   }
 });
 
 it('edits a line item in major units, saves, and shows the new total; no pay token on the page', async () => {
   const answers: string[] = [];
   page.on('response', (res) => {
-    if (res.url().includes('/content-manager/')) res.text().then((t) => answers.push(t), () => undefined);
+    if (res.url().includes('/content-manager/'))
+      res.text().then(
+        (t) => answers.push(t),
+        () => undefined,
+      );
   });
   await page.goto(`${base}/admin/content-manager/collection-types/${INVOICE}/${invoice.documentId}`);
   const price2 = page.getByLabel('Unit price of line 2');

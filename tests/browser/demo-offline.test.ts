@@ -2,7 +2,14 @@ import type { Page } from 'playwright-core';
 import { screenshot } from '../support/browser';
 import { payableInvoice, readInvoice } from '../support/payments';
 import { STRIPE_JS_STANDIN_PATH } from '../support/stripe-js-standin/paths';
-import { bootPayBrowser, CARDS, expectCleanRun, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
+import {
+  bootPayBrowser,
+  CARDS,
+  expectCleanRun,
+  expectText,
+  until,
+  type PayBrowser,
+} from '../support/stripe-js-standin/pay-harness';
 import { PLAIN_PAGE_CSP, STRIPE_PAGE_CSP } from '../../server/src/pages/security';
 import { PAGE_DATA_ID } from '../../server/src/pages/view';
 
@@ -27,7 +34,12 @@ afterAll(async () => {
 const payUrl = (token: string) => `/invoice-payments/pay/${token}`;
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name, sources]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...sources]) => [name, sources]),
+  );
 }
 
 /** The JSON the server put in a page for its script. */
@@ -103,7 +115,11 @@ describe('stripe.jsUrl set (the offline demo)', () => {
     await screenshot(page, 'demo', 'drawer-paid');
     await drawer.waitFor({ state: 'hidden', timeout: 8000 });
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: 182750 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({
+      state: 'paid',
+      balanceDue: 0,
+      amountPaid: 182750,
+    });
 
     // The page itself fetched the fake from the stand-in and confirmed there, with no routing.
     expect(watch.stripeCalls[0]).toBe(`GET ${STRIPE_JS_STANDIN_PATH}`);
@@ -124,7 +140,9 @@ describe('stripe.jsUrl set (the offline demo)', () => {
     await challenge.getByRole('button', { name: 'Complete authentication' }).click();
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
     expect((await readInvoice(pb.env, inv.documentId)).state).toBe('paid');
-    expect(watch.stripeCalls).toContainEqual(expect.stringMatching(/^POST \/_standin\/payment_intents\/pi_\w+\/authenticate$/));
+    expect(watch.stripeCalls).toContainEqual(
+      expect.stringMatching(/^POST \/_standin\/payment_intents\/pi_\w+\/authenticate$/),
+    );
     expectCleanRun(watch);
   });
 
@@ -158,7 +176,12 @@ describe('stripe.jsUrl not set (production)', () => {
       const res = await pb.env.app.http().get(payUrl(inv.token));
       expect(res.headers['content-security-policy']).toBe(STRIPE_PAGE_CSP);
       // Stripe's security guide: Stripe.js, plus checkout.stripe.com for Checkout (issue 10, defect 6).
-      expect(directives(STRIPE_PAGE_CSP).get('script-src')).toEqual(["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com', 'https://checkout.stripe.com']);
+      expect(directives(STRIPE_PAGE_CSP).get('script-src')).toEqual([
+        "'self'",
+        'https://js.stripe.com',
+        'https://*.js.stripe.com',
+        'https://checkout.stripe.com',
+      ]);
       expect(STRIPE_PAGE_CSP).not.toContain(standin);
       expect(pageData(res.text)).not.toHaveProperty('stripeJsUrl');
     } finally {

@@ -1,6 +1,12 @@
 import { payableInvoice, readInvoice, PAYMENT } from '../support/payments';
 import { screenshot } from '../support/browser';
-import { bootPayBrowser, expectCleanRun, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
+import {
+  bootPayBrowser,
+  expectCleanRun,
+  expectText,
+  until,
+  type PayBrowser,
+} from '../support/stripe-js-standin/pay-harness';
 
 /**
  * Stripe Checkout instead of the drawer (settings → Payment page): hosted (redirect to the Stripe
@@ -17,7 +23,8 @@ afterAll(async () => {
 }, 60_000);
 
 const payUrl = (token: string) => `/invoice-payments/pay/${token}`;
-const checkoutRows = (documentId: string) => pb.env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId }, kind: 'checkout' } });
+const checkoutRows = (documentId: string) =>
+  pb.env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId }, kind: 'checkout' } });
 
 describe('hosted Checkout', () => {
   beforeAll(() => pb.settings({ checkoutMode: 'hosted' }));
@@ -97,14 +104,19 @@ describe('embedded Checkout', () => {
 describe('the success page never trusts its URL', () => {
   it('shows "not completed" for an open session, and a 404 page for an unknown one', async () => {
     const inv = await payableInvoice(pb.env);
-    const created = await pb.env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`).send({ token: inv.token, uiMode: 'hosted' });
+    const created = await pb.env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
+      .send({ token: inv.token, uiMode: 'hosted' });
     const sessionId = created.body.data.checkoutSessionId as string;
 
     const { page, watch } = await pb.open(`/invoice-payments/pay/success?session_id=${sessionId}`);
     await expectText(page.getByRole('heading', { level: 1 }), 'Payment not completed');
     await expectText(page.locator('#invoice-status'), 'Status: Due');
 
-    const forged = await page.goto(`${pb.base}/invoice-payments/pay/success?session_id=cs_test_a1forgedSessionId000000000000000000000000000000000000000000`);
+    const forged = await page.goto(
+      `${pb.base}/invoice-payments/pay/success?session_id=cs_test_a1forgedSessionId000000000000000000000000000000000000000000`,
+    );
     expect(forged?.status()).toBe(404);
     await expectText(page.getByRole('heading', { level: 1 }), 'We couldn’t find this invoice');
     expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ balanceDue: 182750 });

@@ -2,7 +2,14 @@ import type { Page } from 'playwright-core';
 import { feeSurcharge } from '../../server/src/domain';
 import { payableInvoice, readInvoice, PAYMENT } from '../support/payments';
 import { screenshot } from '../support/browser';
-import { bootPayBrowser, CARDS, expectCleanRun, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
+import {
+  bootPayBrowser,
+  CARDS,
+  expectCleanRun,
+  expectText,
+  until,
+  type PayBrowser,
+} from '../support/stripe-js-standin/pay-harness';
 
 /**
  * The payment drawer in Chromium: the pay page, Stripe.js (stand-in) and the Stripe stand-in,
@@ -18,7 +25,8 @@ afterAll(async () => {
 }, 60_000);
 
 const payUrl = (token: string) => `/invoice-payments/pay/${token}`;
-const paymentsOf = (documentId: string) => pb.env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const paymentsOf = (documentId: string) =>
+  pb.env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
 
 async function openDrawer(page: Page, number: string, payLabel: string) {
   const pay = page.getByRole('button', { name: payLabel });
@@ -29,7 +37,11 @@ async function openDrawer(page: Page, number: string, payLabel: string) {
   // Wait for the slide-in to finish, so screenshots and clicks see the final layout.
   const width = page.viewportSize()!.width;
   const restingX = width > 600 ? width - 500 : 0;
-  await until(async () => (await drawer.boundingBox())?.x ?? -1, (x) => Math.abs(x - restingX) < 1, 'the drawer to slide in');
+  await until(
+    async () => (await drawer.boundingBox())?.x ?? -1,
+    (x) => Math.abs(x - restingX) < 1,
+    'the drawer to slide in',
+  );
   return drawer;
 }
 
@@ -65,7 +77,9 @@ describe('paying in the drawer', () => {
     expect(row).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: 182750 });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ status: 'succeeded', amount: 182750 });
-    expect((await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId)).receipt_email).toBe('ada-full@example.test');
+    expect((await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId)).receipt_email).toBe(
+      'ada-full@example.test',
+    );
 
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
@@ -135,7 +149,10 @@ describe('paying in the drawer', () => {
     const { page, watch } = await pb.open(payUrl(inv.token));
     const drawer = await openDrawer(page, inv.row.number, 'Pay $1,827.50');
     await payIn(drawer, CARDS.threeDSecure, 'Pay $1,827.50');
-    await page.getByRole('dialog', { name: '3D Secure authentication' }).getByRole('button', { name: 'Fail authentication' }).click();
+    await page
+      .getByRole('dialog', { name: '3D Secure authentication' })
+      .getByRole('button', { name: 'Fail authentication' })
+      .click();
     await expectText(drawer.getByRole('alert'), /unable to authenticate your payment method/);
     await screenshot(page, 'pay', 'failure-3ds');
     expect(await drawer.getByRole('button', { name: 'Pay $1,827.50' }).isEnabled()).toBe(true);
@@ -169,14 +186,22 @@ describe('amounts', () => {
     await amount.fill('500');
     await amount.press('Tab');
     // A new amount is a new payment (the old one is cancelled): the card form reloads for it first.
-    await until(() => drawer.getByRole('button', { name: 'Pay $500.00' }).isEnabled(), Boolean, 'the card form to reload for $500.00');
+    await until(
+      () => drawer.getByRole('button', { name: 'Pay $500.00' }).isEnabled(),
+      Boolean,
+      'the card form to reload for $500.00',
+    );
     await payIn(drawer, CARDS.visa, 'Pay $500.00');
     await expectText(drawer.getByRole('alert'), 'Payment successful! Remaining balance: $1,327.50.');
     await drawer.waitFor({ state: 'hidden', timeout: 8000 });
     await expectText(page.locator('#invoice-status'), 'Status: Partially paid');
     await page.getByRole('button', { name: 'Pay $1,327.50' }).waitFor();
 
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'partially_paid', amountPaid: 50000, balanceDue: 132750 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({
+      state: 'partially_paid',
+      amountPaid: 50000,
+      balanceDue: 132750,
+    });
     await page.reload();
     await expectText(page.locator('#invoice-status'), 'Status: Partially paid');
     await page.getByRole('button', { name: 'Pay $1,327.50' }).waitFor();
@@ -195,7 +220,11 @@ describe('amounts', () => {
     await expectText(drawer.locator('#fee-line'), `Includes a card processing fee of ${feeText}.`);
     await payIn(drawer, CARDS.visa, `Pay ${total}`);
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 182750, balanceDue: 0 });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({
+      state: 'paid',
+      amountPaid: 182750,
+      balanceDue: 0,
+    });
     const [payment] = await paymentsOf(inv.documentId);
     expect(payment).toMatchObject({ amount: 182750, fee });
     expect((await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId)).amount).toBe(182750 + fee);
@@ -203,13 +232,21 @@ describe('amounts', () => {
   });
 
   it('charges a JPY invoice in whole yen', async () => {
-    const inv = await payableInvoice(pb.env, { currency: 'JPY', lineItems: [{ description: 'Design', quantity: 3, unitAmount: 1500 }] });
+    const inv = await payableInvoice(pb.env, {
+      currency: 'JPY',
+      lineItems: [{ description: 'Design', quantity: 3, unitAmount: 1500 }],
+    });
     const { page, watch } = await pb.open(payUrl(inv.token));
     await expectText(page.locator('.balance dd'), '¥4,500');
     const drawer = await openDrawer(page, inv.row.number, 'Pay ¥4,500');
     await payIn(drawer, CARDS.visa, 'Pay ¥4,500');
     await expectText(drawer.getByRole('alert'), 'Payment successful! Invoice marked as paid.');
-    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: 4500, balanceDue: 0, currency: 'JPY' });
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({
+      state: 'paid',
+      amountPaid: 4500,
+      balanceDue: 0,
+      currency: 'JPY',
+    });
     const [payment] = await paymentsOf(inv.documentId);
     const pi = await pb.env.stripe.paymentIntents.retrieve(payment.providerPaymentId);
     expect({ amount: pi.amount, currency: pi.currency }).toEqual({ amount: 4500, currency: 'jpy' });
@@ -239,12 +276,16 @@ describe('keyboard, screen readers and small screens', () => {
     await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate(() => Boolean(document.activeElement?.closest('#drawer')))).toBe(true);
     // The invoice behind is inert while the drawer is open.
-    expect(await page.evaluate(() => (document.getElementById('invoice') as HTMLElement & { inert: boolean }).inert)).toBe(true);
+    expect(
+      await page.evaluate(() => (document.getElementById('invoice') as HTMLElement & { inert: boolean }).inert),
+    ).toBe(true);
 
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('pay-button');
-    expect(await page.evaluate(() => (document.getElementById('invoice') as HTMLElement & { inert: boolean }).inert)).toBe(false);
+    expect(
+      await page.evaluate(() => (document.getElementById('invoice') as HTMLElement & { inert: boolean }).inert),
+    ).toBe(false);
 
     // Reopening reuses the same PaymentIntent: closing canceled nothing.
     const before = await paymentsOf(inv.documentId);
@@ -253,13 +294,20 @@ describe('keyboard, screen readers and small screens', () => {
     await page.getByRole('button', { name: 'Close payment' }).click();
     await drawer.waitFor({ state: 'hidden' });
     const after = await paymentsOf(inv.documentId);
-    expect(after.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status])).toEqual(before.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status]));
+    expect(after.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status])).toEqual(
+      before.map((p: { providerPaymentId: string; status: string }) => [p.providerPaymentId, p.status]),
+    );
     expect(after).toHaveLength(1);
     expectCleanRun(watch);
   });
 
   it('works on a phone: full-width Pay button and drawer', async () => {
-    const inv = await payableInvoice(pb.env, { lineItems: [{ description: 'Website redesign, phase 1', quantity: 1, unitAmount: 120000 }, { description: 'Hosting (12 months)', quantity: 12, unitAmount: 5229 }] });
+    const inv = await payableInvoice(pb.env, {
+      lineItems: [
+        { description: 'Website redesign, phase 1', quantity: 1, unitAmount: 120000 },
+        { description: 'Hosting (12 months)', quantity: 12, unitAmount: 5229 },
+      ],
+    });
     const { page, watch } = await pb.open(payUrl(inv.token), { viewport: { width: 390, height: 844 }, mobile: true });
     const pay = page.getByRole('button', { name: 'Pay $1,827.48' });
     await until(() => pay.isEnabled(), Boolean, 'the Pay button');
@@ -269,7 +317,11 @@ describe('keyboard, screen readers and small screens', () => {
     await pay.tap();
     const drawer = page.getByRole('dialog', { name: `Invoice ${inv.row.number}` });
     await drawer.getByLabel('Card number').waitFor();
-    await until(async () => (await drawer.boundingBox())?.x ?? -1, (x) => x === 0, 'the drawer to cover the screen');
+    await until(
+      async () => (await drawer.boundingBox())?.x ?? -1,
+      (x) => x === 0,
+      'the drawer to cover the screen',
+    );
     expect((await drawer.boundingBox())!.width).toBe(390);
     await screenshot(page, 'pay', 'mobile-drawer-open');
     await payIn(drawer, CARDS.visa, 'Pay $1,827.48');
@@ -280,19 +332,33 @@ describe('keyboard, screen readers and small screens', () => {
   });
 
   it('a voucher already under way: the drawer shows how to pay it instead of a new form, and nothing is cancelled', async () => {
-    const inv = await payableInvoice(pb.env, { currency: 'MXN', lineItems: [{ description: 'Consulting', quantity: 1, unitAmount: 50000 }] });
+    const inv = await payableInvoice(pb.env, {
+      currency: 'MXN',
+      lineItems: [{ description: 'Consulting', quantity: 1, unitAmount: 50000 }],
+    });
     // The client chose OXXO earlier: Stripe is waiting for the voucher to be paid at a store.
-    const first = await pb.env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const first = await pb.env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     const pi = first.body.data.providerPaymentId as string;
-    await pb.env.stripe.paymentIntents.confirm(pi, { payment_method: 'pm_oxxo', return_url: 'http://localhost/return' });
+    await pb.env.stripe.paymentIntents.confirm(pi, {
+      payment_method: 'pm_oxxo',
+      return_url: 'http://localhost/return',
+    });
 
     const { page, watch } = await pb.open(payUrl(inv.token));
     const pay = page.getByRole('button', { name: /^Pay / });
     await until(() => pay.isEnabled(), Boolean, 'the Pay button to be ready');
     await pay.click();
     const drawer = page.getByRole('dialog', { name: `Invoice ${inv.row.number}` });
-    await expectText(drawer.getByRole('alert'), /^Your voucher for MX\$500\.00 is ready\. Pay it before \d{4}-\d{2}-\d{2} at one of the listed stores or banks/);
-    expect(await drawer.getByRole('link', { name: 'Open the instructions' }).getAttribute('href')).toMatch(/^https:\/\//);
+    await expectText(
+      drawer.getByRole('alert'),
+      /^Your voucher for MX\$500\.00 is ready\. Pay it before \d{4}-\d{2}-\d{2} at one of the listed stores or banks/,
+    );
+    expect(await drawer.getByRole('link', { name: 'Open the instructions' }).getAttribute('href')).toMatch(
+      /^https:\/\//,
+    );
     expect(await drawer.getByLabel('Card number').count()).toBe(0);
     expect(await drawer.getByRole('button', { name: /^Pay / }).isVisible()).toBe(false);
     await screenshot(page, 'pay', 'voucher-next-step');

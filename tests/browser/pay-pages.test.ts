@@ -4,7 +4,14 @@ import { PLAIN_PAGE_CSP, STRIPE_PAGE_CSP } from '../../server/src/pages/security
 import { createInvoice } from '../support/invoices';
 import { payableInvoice, readInvoice, KEYS } from '../support/payments';
 import { screenshot } from '../support/browser';
-import { bootPayBrowser, CARDS, expectCleanRun, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
+import {
+  bootPayBrowser,
+  CARDS,
+  expectCleanRun,
+  expectText,
+  until,
+  type PayBrowser,
+} from '../support/stripe-js-standin/pay-harness';
 
 /**
  * The pay pages as documents: headers (CSP as the browser finally receives it), friendly 404s,
@@ -24,8 +31,18 @@ const http = () => pb.env.app.http();
 const AUDIT = 'plugin::invoice-payments.audit-entry';
 
 async function customer(name: string) {
-  const role = await pb.env.app.strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
-  const user = await pb.env.app.strapi.db.query('plugin::users-permissions.user').create({ data: { username: `${name}${Date.now()}`, email: `${name}${Date.now()}@example.test`, provider: 'local', confirmed: true, role: role.id } });
+  const role = await pb.env.app.strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'authenticated' } });
+  const user = await pb.env.app.strapi.db.query('plugin::users-permissions.user').create({
+    data: {
+      username: `${name}${Date.now()}`,
+      email: `${name}${Date.now()}@example.test`,
+      provider: 'local',
+      confirmed: true,
+      role: role.id,
+    },
+  });
   const jwt = pb.env.app.strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string;
   return { user, jwt };
 }
@@ -41,7 +58,9 @@ describe('headers', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-robots-tag']).toBe('noindex, nofollow');
     // The page loads no inline script: its data is a JSON block, its code a same-origin file.
-    expect(res.text).not.toMatch(/<script(?![^>]*(type="application\/json"|src="\/invoice-payments\/pay\/assets\/pay\.js\?v=[0-9a-f]{16}"))/);
+    expect(res.text).not.toMatch(
+      /<script(?![^>]*(type="application\/json"|src="\/invoice-payments\/pay\/assets\/pay\.js\?v=[0-9a-f]{16}"))/,
+    );
     expect(res.text).not.toMatch(/ style=|<style/);
   });
 
@@ -49,7 +68,9 @@ describe('headers', () => {
     const draft = await payableInvoice(pb.env, { state: 'draft' });
     const res = await http().get(`/invoice-payments/pay/${draft.token}`);
     expect(res.headers['content-security-policy']).toBe(PLAIN_PAGE_CSP);
-    expect((await http().get('/invoice-payments/pay/cancel?invoice=nope')).headers['content-security-policy']).toBe(PLAIN_PAGE_CSP);
+    expect((await http().get('/invoice-payments/pay/cancel?invoice=nope')).headers['content-security-policy']).toBe(
+      PLAIN_PAGE_CSP,
+    );
   });
 });
 
@@ -57,7 +78,10 @@ describe('links that do not work', () => {
   it('answers unknown, malformed and replaced links with a friendly 404 page', async () => {
     const inv = await payableInvoice(pb.env);
     const oldToken = inv.token;
-    await pb.env.app.strapi.plugin('invoice-payments').service('admin-payments').regeneratePayLink(inv.documentId, { type: 'system' });
+    await pb.env.app.strapi
+      .plugin('invoice-payments')
+      .service('admin-payments')
+      .regeneratePayLink(inv.documentId, { type: 'system' });
     for (const url of [
       `/invoice-payments/pay/${oldToken}`,
       '/invoice-payments/pay/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
@@ -90,7 +114,10 @@ describe('links that do not work', () => {
 describe('what the client sees', () => {
   it('escapes everything the invoice holds', async () => {
     const evil = '"><img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
-    const inv = await payableInvoice(pb.env, { billingName: evil, lineItems: [{ description: evil, quantity: 1, unitAmount: 1000 }] });
+    const inv = await payableInvoice(pb.env, {
+      billingName: evil,
+      lineItems: [{ description: evil, quantity: 1, unitAmount: 1000 }],
+    });
     const res = await http().get(`/invoice-payments/pay/${inv.token}`);
     expect(res.text).not.toContain('<img src=x');
     expect(res.text).not.toContain('<script>window');
@@ -120,7 +147,11 @@ describe('what the client sees', () => {
     const row = await readInvoice(pb.env, inv.documentId);
     expect(row.state).toBe('viewed');
     expect(row.viewedAt).toBeTruthy();
-    expect(await pb.env.app.strapi.db.query(AUDIT).count({ where: { action: 'invoice.viewed', invoiceDocumentId: inv.documentId } })).toBe(1);
+    expect(
+      await pb.env.app.strapi.db
+        .query(AUDIT)
+        .count({ where: { action: 'invoice.viewed', invoiceDocumentId: inv.documentId } }),
+    ).toBe(1);
   });
 
   it.each([
@@ -142,9 +173,22 @@ describe('JSON API for sites with their own front end', () => {
     const inv = await payableInvoice(pb.env);
     const res = await http().get(`/api/invoice-payments/pay/${inv.token}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ documentId: inv.documentId, number: inv.row.number, state: 'viewed', currency: 'USD', balanceDueMinor: 182750, pay: { mode: 'payment_element', publishableKey: KEYS.publishableKey, amount: 182750, amountFormatted: '$1,827.50' } });
+    expect(res.body.data).toMatchObject({
+      documentId: inv.documentId,
+      number: inv.row.number,
+      state: 'viewed',
+      currency: 'USD',
+      balanceDueMinor: 182750,
+      pay: {
+        mode: 'payment_element',
+        publishableKey: KEYS.publishableKey,
+        amount: 182750,
+        amountFormatted: '$1,827.50',
+      },
+    });
     const text = JSON.stringify(res.body);
-    for (const secret of [inv.token, KEYS.secretKey, KEYS.webhookSecret, 'payToken', 'needsAttention', '"id"']) expect(text).not.toContain(secret);
+    for (const secret of [inv.token, KEYS.secretKey, KEYS.webhookSecret, 'payToken', 'needsAttention', '"id"'])
+      expect(text).not.toContain(secret);
   });
 
   it("serves the logged-in customer's invoice with their JWT, and no one else's", async () => {
@@ -195,7 +239,11 @@ describe('assets', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect((await http().get('/invoice-payments/pay/assets/pay.js')).headers['cache-control']).toBe('no-cache');
     expect((await http().get('/invoice-payments/pay/assets/pay.css')).headers['content-type']).toMatch(/^text\/css/);
-    for (const bad of ['/invoice-payments/pay/assets/sizes.json', '/invoice-payments/pay/assets/..%2F..%2Fpackage.json', '/invoice-payments/pay/assets/pay.js.gz']) {
+    for (const bad of [
+      '/invoice-payments/pay/assets/sizes.json',
+      '/invoice-payments/pay/assets/..%2F..%2Fpackage.json',
+      '/invoice-payments/pay/assets/pay.js.gz',
+    ]) {
       expect((await http().get(bad)).status).toBe(404);
     }
     // Well below Stripe.js itself (well over 100 KB gzipped): see docs/pay-pages.md.
@@ -209,7 +257,10 @@ describe('Stripe not set up', () => {
     await pb.env.app.strapi.plugin('invoice-payments').service('settings').disconnect({ type: 'system' });
     const inv = await payableInvoice(pb.env);
     const { page, watch } = await pb.open(`/invoice-payments/pay/${inv.token}`);
-    await expectText(page.locator('#invoice-notice'), 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+    await expectText(
+      page.locator('#invoice-notice'),
+      'Online payment isn’t available for this invoice yet. Please contact the sender to pay.',
+    );
     expect(await page.getByRole('button').count()).toBe(0);
     expectCleanRun(watch);
   });

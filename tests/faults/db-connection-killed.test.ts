@@ -1,5 +1,16 @@
 import { Client } from 'pg';
-import { deliver, inPool, ledger, paidInvoicesWithEvents, redeliverUntilAccepted, SQL, startCluster, waitFor, type Cluster, type DeliveryResult } from './support/cluster';
+import {
+  deliver,
+  inPool,
+  ledger,
+  paidInvoicesWithEvents,
+  redeliverUntilAccepted,
+  SQL,
+  startCluster,
+  waitFor,
+  type Cluster,
+  type DeliveryResult,
+} from './support/cluster';
 
 /**
  * PostgreSQL kills every connection of the app (pg_terminate_backend) three times in the middle of a
@@ -18,7 +29,13 @@ afterAll(async () => {
 });
 
 async function terminateBackends(database: string): Promise<number> {
-  const c = new Client({ host: process.env.DATABASE_HOST ?? '127.0.0.1', port: Number(process.env.DATABASE_PORT ?? 5432), user: process.env.DATABASE_USERNAME ?? 'postgres', password: process.env.DATABASE_PASSWORD ?? '', database: 'postgres' });
+  const c = new Client({
+    host: process.env.DATABASE_HOST ?? '127.0.0.1',
+    port: Number(process.env.DATABASE_PORT ?? 5432),
+    user: process.env.DATABASE_USERNAME ?? 'postgres',
+    password: process.env.DATABASE_PASSWORD ?? '',
+    database: 'postgres',
+  });
   await c.connect();
   try {
     // Every connection of the app's database except the test's own bookkeeping connection.
@@ -42,7 +59,12 @@ it('connections killed three times mid-burst: nothing acknowledged is lost, noth
   const kills: Array<{ after: number; backends: number }> = [];
   const killer = (async () => {
     for (const at of [60, 160, 260]) {
-      await waitFor(async () => answered, (n) => n >= at, 60_000, `${at} answers`);
+      await waitFor(
+        async () => answered,
+        (n) => n >= at,
+        60_000,
+        `${at} answers`,
+      );
       kills.push({ after: answered, backends: await terminateBackends(database) });
     }
   })();
@@ -69,7 +91,12 @@ it('connections killed three times mid-burst: nothing acknowledged is lost, noth
   const refusedEvents = events.filter((e) => refused.some((r) => r.eventId === e.id));
   await redeliverUntilAccepted(() => app.url, refusedEvents);
 
-  await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 120_000, 'every stored event processed');
+  await waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    120_000,
+    'every stored event processed',
+  );
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
   const rows = await ledger(cluster.db, 'PGK');
   expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);

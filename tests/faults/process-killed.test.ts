@@ -1,5 +1,16 @@
 import { TABLES } from '../../bench/lib/db';
-import { deliver, inPool, ledger, paidInvoicesWithEvents, redeliverUntilAccepted, SQL, startCluster, waitFor, type Cluster, type DeliveryResult } from './support/cluster';
+import {
+  deliver,
+  inPool,
+  ledger,
+  paidInvoicesWithEvents,
+  redeliverUntilAccepted,
+  SQL,
+  startCluster,
+  waitFor,
+  type Cluster,
+  type DeliveryResult,
+} from './support/cluster';
 
 /**
  * The Strapi process is killed (SIGKILL: no shutdown hooks, in-flight work lost) in the middle of
@@ -24,7 +35,12 @@ it('SIGKILL mid-burst, restart: every stored event is processed, each invoice se
   let answered = 0;
   let killedAfter = -1;
   const killer = (async () => {
-    await waitFor(async () => answered, (n) => n >= 150, 60_000, '150 answers');
+    await waitFor(
+      async () => answered,
+      (n) => n >= 150,
+      60_000,
+      '150 answers',
+    );
     killedAfter = answered;
     await first.kill();
   })();
@@ -46,7 +62,12 @@ it('SIGKILL mid-burst, restart: every stored event is processed, each invoice se
   // being processed once its lock expires (WORKER_LOCK_MS).
   const second = await cluster.start('a2');
   const restartedAt = Date.now();
-  await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 90_000, 'every stored event processed after the restart');
+  await waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    90_000,
+    'every stored event processed after the restart',
+  );
   const recoverySeconds = (Date.now() - restartedAt) / 1000;
   const processed = await cluster.db.count(TABLES.events, "status = 'processed'");
   expect(processed).toBe(stored.size);
@@ -54,7 +75,12 @@ it('SIGKILL mid-burst, restart: every stored event is processed, each invoice se
   // Stripe redelivers everything that got no 2xx.
   const unacked = events.filter((e) => !acked.some((r) => r.eventId === e.id));
   await redeliverUntilAccepted(() => second.url, unacked);
-  await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 90_000, 'redelivered events processed');
+  await waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    90_000,
+    'redelivered events processed',
+  );
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
 
   const rows = await ledger(cluster.db, 'KILL');
@@ -62,14 +88,21 @@ it('SIGKILL mid-burst, restart: every stored event is processed, each invoice se
   // No confirmation email lost: one the killed process had decided on but not sent is in the
   // outbox, and the restarted worker sends it (NOTICE_RETRY_AFTER_MS).
   const emailsAt = Date.now();
-  await waitFor(async () => invoices.filter((inv) => !cluster.smtp.recipients.get(inv.email)).length, (n) => n === 0, 60_000, 'every confirmation email');
+  await waitFor(
+    async () => invoices.filter((inv) => !cluster.smtp.recipients.get(inv.email)).length,
+    (n) => n === 0,
+    60_000,
+    'every confirmation email',
+  );
   const emailSeconds = (Date.now() - emailsAt) / 1000;
   await new Promise((r) => setTimeout(r, 1000));
   // At least once; twice only for a settlement caught between SMTP hand-off and bookkeeping.
   const twice = invoices.filter((inv) => (cluster.smtp.recipients.get(inv.email) ?? 0) > 1).length;
   expect(invoices.filter((inv) => (cluster.smtp.recipients.get(inv.email) ?? 0) > 2)).toEqual([]);
   expect(twice).toBeLessThanOrEqual(16);
-  const [{ n: fromOutbox }] = await cluster.db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM invoice_payments_notices WHERE status = 'sent' AND sent_at - created_at > interval '8 seconds'`);
+  const [{ n: fromOutbox }] = await cluster.db.query<{ n: number }>(
+    `SELECT COUNT(*)::int AS n FROM invoice_payments_notices WHERE status = 'sent' AND sent_at - created_at > interval '8 seconds'`,
+  );
   process.stdout.write(
     `[faults] SIGKILL after ${killedAfter} answers: ${acked.length} acknowledged, ${stored.size} stored, ${leftOver} unfinished ` +
       `(${midFlight} mid-processing); all stored processed ${recoverySeconds.toFixed(1)} s after restart; ` +
@@ -86,16 +119,31 @@ it('SIGKILL while settling (after the burst): events being processed are reclaim
   const ids = events.map((e) => e.id);
   const ours = `provider_event_id IN (${ids.map(() => '?').join(', ')})`;
   // Settlement runs at full concurrency once the burst is over: kill it a third of the way in.
-  await waitFor(() => cluster.db.count(TABLES.events, `${ours} AND status = 'processed'`, ids), (n) => n >= N / 3, 60_000, 'settlement under way');
+  await waitFor(
+    () => cluster.db.count(TABLES.events, `${ours} AND status = 'processed'`, ids),
+    (n) => n >= N / 3,
+    60_000,
+    'settlement under way',
+  );
   await app.kill();
   const midFlight = await cluster.db.count(TABLES.events, "status = 'processing'");
   const left = await SQL.pending(cluster.db);
 
   await cluster.start('a3');
-  await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 90_000, 'every event processed after the restart');
+  await waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    90_000,
+    'every event processed after the restart',
+  );
   const rows = await ledger(cluster.db, 'KILLS');
   expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
-  await waitFor(async () => invoices.filter((inv) => !cluster.smtp.recipients.get(inv.email)).length, (n) => n === 0, 60_000, 'every confirmation email');
+  await waitFor(
+    async () => invoices.filter((inv) => !cluster.smtp.recipients.get(inv.email)).length,
+    (n) => n === 0,
+    60_000,
+    'every confirmation email',
+  );
   await new Promise((r) => setTimeout(r, 1000));
   // At least once: an email handed to SMTP just before the kill, but not yet marked sent, goes out
   // again (with the same Message-ID). Only the settlements under way at the kill can be in that

@@ -1,5 +1,16 @@
 import { saveSettings } from '../support/processes';
-import { deliver, inPool, KEYS, ledger, paidInvoicesWithEvents, SQL, startCluster, waitFor, type Cluster, type DeliveryResult } from './support/cluster';
+import {
+  deliver,
+  inPool,
+  KEYS,
+  ledger,
+  paidInvoicesWithEvents,
+  SQL,
+  startCluster,
+  waitFor,
+  type Cluster,
+  type DeliveryResult,
+} from './support/cluster';
 
 /**
  * The webhook signing secret is rotated in the admin while a burst of webhooks is in flight.
@@ -26,7 +37,12 @@ it('old-secret deliveries are refused right after the change, and succeed when r
   let answered = 0;
   let rotatedAt = 0;
   const rotation = (async () => {
-    await waitFor(async () => answered, (n) => n >= 100, 60_000, '100 answers');
+    await waitFor(
+      async () => answered,
+      (n) => n >= 100,
+      60_000,
+      '100 answers',
+    );
     // Saved through instance A's admin API; instance B reads the settings from the same database.
     await saveSettings(a!.url, cluster.auth, { webhookSecret: NEW_SECRET });
     rotatedAt = Date.now();
@@ -48,7 +64,9 @@ it('old-secret deliveries are refused right after the change, and succeed when r
   const late = results.filter((r) => r.sentAt > rotatedAt);
   expect(late.length).toBeGreaterThan(50);
   expect(late.filter((r) => r.status !== 400)).toEqual([]);
-  expect(late.every((r) => JSON.parse(r.body).error.message === 'The signature does not match the payload.')).toBe(true);
+  expect(late.every((r) => JSON.parse(r.body).error.message === 'The signature does not match the payload.')).toBe(
+    true,
+  );
   // And deliveries made well before it were accepted.
   expect(results.slice(0, 50).filter((r) => r.status !== 200)).toEqual([]);
 
@@ -58,20 +76,31 @@ it('old-secret deliveries are refused right after the change, and succeed when r
   expect((await deliver(b!.url, refused[0]!, KEYS.webhookSecret)).status).toBe(400);
 
   // Stripe's retries during a roll carry a v1 signature for each secret: accepted.
-  const retried = await inPool(refused, 8, (e, i) => deliver(i % 2 ? a!.url : b!.url, e, [KEYS.webhookSecret, NEW_SECRET]));
+  const retried = await inPool(refused, 8, (e, i) =>
+    deliver(i % 2 ? a!.url : b!.url, e, [KEYS.webhookSecret, NEW_SECRET]),
+  );
   expect(retried.filter((r) => r.status !== 200)).toEqual([]);
   // After the roll ends, new-secret-only signatures pass as well.
   const again = await inPool(events.slice(0, 20), 4, (e) => deliver(b!.url, e, NEW_SECRET));
   expect(again.every((r) => r.status === 200 && JSON.parse(r.body).duplicate === true)).toBe(true);
 
-  await waitFor(() => SQL.pending(cluster.db), (n) => n === 0, 60_000, 'all processed');
+  await waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    60_000,
+    'all processed',
+  );
   expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
   const rows = await ledger(cluster.db, 'ROT');
   expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1)).toEqual([]);
   // The rotation is in the audit trail, by fingerprint, never in the clear.
-  const audit = await cluster.db.query<{ details: Record<string, unknown> }>(`SELECT details FROM invoice_payments_audit_entries WHERE action = 'settings.webhook_secret.rotated'`);
+  const audit = await cluster.db.query<{ details: Record<string, unknown> }>(
+    `SELECT details FROM invoice_payments_audit_entries WHERE action = 'settings.webhook_secret.rotated'`,
+  );
   expect(audit).toHaveLength(1);
   expect(JSON.stringify(audit)).not.toContain(NEW_SECRET);
   expect(JSON.stringify(audit)).not.toContain(KEYS.webhookSecret);
-  process.stdout.write(`[faults] secret rotated after ${results.filter((r) => r.sentAt <= rotatedAt).length} deliveries: ${late.length} later old-secret deliveries refused, all ${refused.length} refused events accepted when redelivered with both signatures\n`);
+  process.stdout.write(
+    `[faults] secret rotated after ${results.filter((r) => r.sentAt <= rotatedAt).length} deliveries: ${late.length} later old-secret deliveries refused, all ${refused.length} refused events accepted when redelivered with both signatures\n`,
+  );
 });

@@ -22,7 +22,13 @@ let n = 0;
 beforeAll(async () => {
   cluster = await startCluster({ instances: 1, env: { STRIPE_TIMEOUT_MS: '1500', STRIPE_MAX_NETWORK_RETRIES: '2' } });
   url = cluster.instances[0]!.url;
-  stripe = new Stripe(KEYS.secretKey, { host: '127.0.0.1', port: cluster.standin.port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+  stripe = new Stripe(KEYS.secretKey, {
+    host: '127.0.0.1',
+    port: cluster.standin.port,
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: 0,
+  });
 });
 afterAll(async () => {
   await cluster?.close();
@@ -38,33 +44,81 @@ async function invoice(amount = 120_000): Promise<SeededInvoice> {
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const started = Date.now();
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   recordResponse('POST', path, res.status, text);
-  return { status: res.status, body: JSON.parse(text) as { data?: Record<string, unknown>; error?: { message: string; name: string } }, text, ms: Date.now() - started };
+  return {
+    status: res.status,
+    body: JSON.parse(text) as { data?: Record<string, unknown>; error?: { message: string; name: string } },
+    text,
+    ms: Date.now() - started,
+  };
 }
 
-const requestIntent = (inv: SeededInvoice) => post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`, { token: inv.token });
-const intentsFor = (inv: SeededInvoice) => stripe.paymentIntents.search({ query: `metadata['invoice_payments_invoice']:'${inv.documentId}'` }).then((r) => r.data);
-const callsTo = (method: string, path: string, since: number) => cluster.stripeCalls.slice(since).filter((c) => c.method === method && c.path === path);
+const requestIntent = (inv: SeededInvoice) =>
+  post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`, { token: inv.token });
+const intentsFor = (inv: SeededInvoice) =>
+  stripe.paymentIntents
+    .search({ query: `metadata['invoice_payments_invoice']:'${inv.documentId}'` })
+    .then((r) => r.data);
+const callsTo = (method: string, path: string, since: number) =>
+  cluster.stripeCalls.slice(since).filter((c) => c.method === method && c.path === path);
 const ledgerRows = (inv: SeededInvoice) =>
   cluster.db.query<{ provider_payment_id: string; status: string; document_id: string }>(
     `SELECT p.provider_payment_id, p.status, p.document_id FROM ${TABLES.payments} p JOIN ${TABLES.paymentInvoice} l ON l.payment_id = p.id JOIN ${TABLES.invoices} i ON i.id = l.invoice_id WHERE i.document_id = ?`,
     [inv.documentId],
   );
-const clean = (text: string) => expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|sk_test_|whsec_|Stripe-Should-Retry|api_error/);
+const clean = (text: string) =>
+  expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|sk_test_|whsec_|Stripe-Should-Retry|api_error/);
 
 /** Waits out a hanging fault's window (models time passing), so the next request meets a normal stand-in. */
-const pastHang = (fault: object) => new Promise((r) => setTimeout(r, 'timeoutMs' in fault && typeof fault.timeoutMs === 'number' ? fault.timeoutMs + 300 : 0));
+const pastHang = (fault: object) =>
+  new Promise((r) =>
+    setTimeout(r, 'timeoutMs' in fault && typeof fault.timeoutMs === 'number' ? fault.timeoutMs + 300 : 0),
+  );
 
 describe('creating the PaymentIntent', () => {
   it.each([
-    ['500 once, before Stripe did anything (not saved): the SDK retries with the same key', { status: 500, times: 1, beforeExecution: true }, 2, 1],
-    ['500 after Stripe created the intent (saved: the SDK retries get it again): found by its attempt id', { status: 500, times: 1, afterProcessing: true }, 3, 1],
-    ['429 twice, after Stripe created the intent (not saved): the SDK retry gets the intent', { status: 429, times: 2, afterProcessing: true }, 2, 1],
-    ['no answer once (timeout), after Stripe created the intent: the SDK retry gets it', { timeoutMs: 4000, times: 1, afterProcessing: true }, 2, 1],
-    ['500 saved under the key, nothing created: looks at Stripe, then one try under a new key', { status: 500, times: 1 }, 4, 2],
-    ['no answer on every try, before Stripe did anything: looks at Stripe, then one try under a new key', { timeoutMs: 4000, times: 3 }, 4, 2],
+    [
+      '500 once, before Stripe did anything (not saved): the SDK retries with the same key',
+      { status: 500, times: 1, beforeExecution: true },
+      2,
+      1,
+    ],
+    [
+      '500 after Stripe created the intent (saved: the SDK retries get it again): found by its attempt id',
+      { status: 500, times: 1, afterProcessing: true },
+      3,
+      1,
+    ],
+    [
+      '429 twice, after Stripe created the intent (not saved): the SDK retry gets the intent',
+      { status: 429, times: 2, afterProcessing: true },
+      2,
+      1,
+    ],
+    [
+      'no answer once (timeout), after Stripe created the intent: the SDK retry gets it',
+      { timeoutMs: 4000, times: 1, afterProcessing: true },
+      2,
+      1,
+    ],
+    [
+      '500 saved under the key, nothing created: looks at Stripe, then one try under a new key',
+      { status: 500, times: 1 },
+      4,
+      2,
+    ],
+    [
+      'no answer on every try, before Stripe did anything: looks at Stripe, then one try under a new key',
+      { timeoutMs: 4000, times: 3 },
+      4,
+      2,
+    ],
   ])('%s; one intent, the client gets it', async (_name, fault, calls, keys) => {
     const inv = await invoice();
     const mark = cluster.stripeCalls.length;
@@ -90,7 +144,10 @@ describe('creating the PaymentIntent', () => {
     cluster.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
     const failed = await requestIntent(inv);
     expect(failed.status).toBe(502);
-    expect(failed.body.error).toMatchObject({ name: 'PaymentProviderError', message: 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.' });
+    expect(failed.body.error).toMatchObject({
+      name: 'PaymentProviderError',
+      message: 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
+    });
     clean(failed.text);
     cluster.standin.control.clearFaults();
     await pastHang(fault);
@@ -111,13 +168,20 @@ describe('refunds', () => {
     const inv = await invoice(amount);
     const intent = await requestIntent(inv);
     const piId = intent.body.data!.providerPaymentId as string;
-    await stripe.paymentIntents.confirm(piId, { payment_method: 'pm_card_visa', return_url: 'http://localhost/return' });
-    const confirmed = await post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`, { token: inv.token, providerPaymentId: piId });
+    await stripe.paymentIntents.confirm(piId, {
+      payment_method: 'pm_card_visa',
+      return_url: 'http://localhost/return',
+    });
+    const confirmed = await post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`, {
+      token: inv.token,
+      providerPaymentId: piId,
+    });
     expect(confirmed.body.data).toMatchObject({ paymentStatus: 'succeeded' });
     const [row] = await ledgerRows(inv);
     return { inv, piId, paymentDocumentId: row!.document_id };
   }
-  const refund = (paymentDocumentId: string, body: Record<string, unknown>) => post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster.auth);
+  const refund = (paymentDocumentId: string, body: Record<string, unknown>) =>
+    post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster.auth);
   const stripeRefunds = (piId: string) => stripe.refunds.list({ payment_intent: piId, limit: 100 }).then((r) => r.data);
   const localRefunds = (piId: string) =>
     cluster.db.query<{ provider_refund_id: string; amount: number; requested_by: string }>(
@@ -127,7 +191,11 @@ describe('refunds', () => {
 
   it.each([
     ['429 once, before Stripe did anything', { status: 429, times: 1 }, 2],
-    ['no answer once (timeout), after Stripe made the refund: the SDK retry gets it', { timeoutMs: 4000, times: 1, afterProcessing: true }, 2],
+    [
+      'no answer once (timeout), after Stripe made the refund: the SDK retry gets it',
+      { timeoutMs: 4000, times: 1, afterProcessing: true },
+      2,
+    ],
   ])('%s: the SDK retries with the same key; one refund', async (_name, fault, calls) => {
     const { piId, paymentDocumentId } = await paidPayment();
     const mark = cluster.stripeCalls.length;
@@ -146,47 +214,70 @@ describe('refunds', () => {
     ['500 saved under the key, after Stripe made the refund', { status: 500, times: 1, afterProcessing: true }, 1],
     ['500 saved under the key, nothing made', { status: 500, times: 1 }, 0],
     ['429 on every try, before Stripe did anything', { status: 429, times: 1000 }, 0],
-  ])('%s: a clear 502; the admin retries (the plugin looks at Stripe first) and there is exactly one refund', async (_name, fault, madeBeforeRetry) => {
-    const { piId, paymentDocumentId } = await paidPayment();
-    const mark = cluster.stripeCalls.length;
-    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
-    const failed = await refund(paymentDocumentId, { amount: 30_000 });
-    expect(failed.status).toBe(502);
-    expect(failed.body.error!.name).toBe('PaymentProviderError');
-    clean(failed.text);
-    cluster.standin.control.clearFaults();
-    expect(await stripeRefunds(piId)).toHaveLength(madeBeforeRetry);
+  ])(
+    '%s: a clear 502; the admin retries (the plugin looks at Stripe first) and there is exactly one refund',
+    async (_name, fault, madeBeforeRetry) => {
+      const { piId, paymentDocumentId } = await paidPayment();
+      const mark = cluster.stripeCalls.length;
+      cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
+      const failed = await refund(paymentDocumentId, { amount: 30_000 });
+      expect(failed.status).toBe(502);
+      expect(failed.body.error!.name).toBe('PaymentProviderError');
+      clean(failed.text);
+      cluster.standin.control.clearFaults();
+      expect(await stripeRefunds(piId)).toHaveLength(madeBeforeRetry);
 
-    const retry = await refund(paymentDocumentId, { amount: 30_000 });
-    expect(retry.status).toBe(200);
-    const creates = callsTo('POST', '/v1/refunds', mark);
-    // The first key, then at most one more: never a key per click.
-    expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBeLessThanOrEqual(2);
-    expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
-    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
-  });
+      const retry = await refund(paymentDocumentId, { amount: 30_000 });
+      expect(retry.status).toBe(200);
+      const creates = callsTo('POST', '/v1/refunds', mark);
+      // The first key, then at most one more: never a key per click.
+      expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBeLessThanOrEqual(2);
+      expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
+      expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([30_000]);
+    },
+  );
 
   it.each([
     ['without a key from the client', {}],
-    ['with the admin dialog\'s idempotency key', { idempotencyKey: 'dialog-4f1c2a9b' }],
-  ])('a lost answer, the webhook books the refund, then the admin retries (%s): still one refund', async (_name, extra) => {
-    const { piId, paymentDocumentId } = await paidPayment();
-    const mark = cluster.standin.control.events().length;
-    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 1, afterProcessing: true });
-    expect((await refund(paymentDocumentId, { amount: 25_000, ...extra })).status).toBe(502);
-    // Stripe's charge.refunded webhook arrives before the admin tries again.
-    const event = cluster.standin.control.events().slice(mark).find((e) => e.type === 'charge.refunded') as unknown as StripeEvent;
-    expect((await deliver(url, event)).status).toBe(200);
-    await waitFor(() => SQL.pending(cluster.db), (p) => p === 0, 30_000, 'the webhook processed');
-    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
+    ["with the admin dialog's idempotency key", { idempotencyKey: 'dialog-4f1c2a9b' }],
+  ])(
+    'a lost answer, the webhook books the refund, then the admin retries (%s): still one refund',
+    async (_name, extra) => {
+      const { piId, paymentDocumentId } = await paidPayment();
+      const mark = cluster.standin.control.events().length;
+      cluster.standin.control.addFault({
+        method: 'POST',
+        path: '/v1/refunds',
+        status: 500,
+        times: 1,
+        afterProcessing: true,
+      });
+      expect((await refund(paymentDocumentId, { amount: 25_000, ...extra })).status).toBe(502);
+      // Stripe's charge.refunded webhook arrives before the admin tries again.
+      const event = cluster.standin.control
+        .events()
+        .slice(mark)
+        .find((e) => e.type === 'charge.refunded') as unknown as StripeEvent;
+      expect((await deliver(url, event)).status).toBe(200);
+      await waitFor(
+        () => SQL.pending(cluster.db),
+        (p) => p === 0,
+        30_000,
+        'the webhook processed',
+      );
+      expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
 
-    const retry = await refund(paymentDocumentId, { amount: 25_000, ...extra });
-    expect(retry.status).toBe(200);
-    expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
-    expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
-    // A second, deliberate refund of the same amount is still possible afterwards.
-    const second = await refund(paymentDocumentId, { amount: 25_000, ...('idempotencyKey' in extra ? { idempotencyKey: 'dialog-77aa01ff' } : {}) });
-    expect(second.status).toBe(200);
-    expect((await stripeRefunds(piId)).map((r) => r.amount).sort()).toEqual([25_000, 25_000]);
-  });
+      const retry = await refund(paymentDocumentId, { amount: 25_000, ...extra });
+      expect(retry.status).toBe(200);
+      expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
+      expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
+      // A second, deliberate refund of the same amount is still possible afterwards.
+      const second = await refund(paymentDocumentId, {
+        amount: 25_000,
+        ...('idempotencyKey' in extra ? { idempotencyKey: 'dialog-77aa01ff' } : {}),
+      });
+      expect(second.status).toBe(200);
+      expect((await stripeRefunds(piId)).map((r) => r.amount).sort()).toEqual([25_000, 25_000]);
+    },
+  );
 });

@@ -45,7 +45,9 @@ describe.each([
     const res = await env.app
       .http()
       .get(CM)
-      .query(`filters[payToken][$startsWith]=${encodeURIComponent(target.token.slice(0, 10))}&filters[number][$eq]=${encodeURIComponent(target.number)}`)
+      .query(
+        `filters[payToken][$startsWith]=${encodeURIComponent(target.token.slice(0, 10))}&filters[number][$eq]=${encodeURIComponent(target.number)}`,
+      )
       .set(who().auth);
     expect(res.text).not.toContain(target.token);
     if (res.status === 200) {
@@ -62,16 +64,27 @@ describe.each([
   });
 
   it('sorting and field selection by the pay token reveal nothing', async () => {
-    const sorted = await env.app.http().get(CM).query({ sort: 'payToken:asc', 'fields[0]': 'payToken' }).set(who().auth);
+    const sorted = await env.app
+      .http()
+      .get(CM)
+      .query({ sort: 'payToken:asc', 'fields[0]': 'payToken' })
+      .set(who().auth);
     expect(sorted.text).not.toContain(target.token);
-    const one = await env.app.http().get(`${CM}/${target.documentId}`).query({ 'fields[0]': 'payToken', 'populate[payments]': '*' }).set(who().auth);
+    const one = await env.app
+      .http()
+      .get(`${CM}/${target.documentId}`)
+      .query({ 'fields[0]': 'payToken', 'populate[payments]': '*' })
+      .set(who().auth);
     expect(one.text).not.toContain(target.token);
     expect(one.body?.data?.payments).toBeUndefined();
   });
 });
 
 describe("the guard's trusted /invoice-payments/ path cannot be spoofed to reach the Content Manager", () => {
-  const stateBefore = async () => env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: target.documentId }, select: ['state', 'voidReason', 'total', 'sentAt'] });
+  const stateBefore = async () =>
+    env.app.strapi.db
+      .query(INVOICE)
+      .findOne({ where: { documentId: target.documentId }, select: ['state', 'voidReason', 'total', 'sentAt'] });
 
   it.each([
     `/invoice-payments/../content-manager/collection-types/${INVOICE}/DOC`,
@@ -91,7 +104,11 @@ describe("the guard's trusted /invoice-payments/ path cannot be spoofed to reach
 
   it('an Editor (no plugin permission) on the plugin editor route is refused', async () => {
     const before = await stateBefore();
-    const res = await env.app.http().put(`/invoice-payments/invoices/${target.documentId}`).set(editor.auth).send({ state: 'void', voidReason: 'x' });
+    const res = await env.app
+      .http()
+      .put(`/invoice-payments/invoices/${target.documentId}`)
+      .set(editor.auth)
+      .send({ state: 'void', voidReason: 'x' });
     expect(res.status).toBe(403);
     expect(await stateBefore()).toEqual(before);
   });
@@ -102,15 +119,29 @@ describe('voiding through the Content Manager (state: void) keeps the plugin Voi
     const inv = await payableInvoice(env);
     const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: inv.documentId } });
     await env.app.strapi.db.query(PAYMENT).create({
-      data: { invoice: row.id, kind: 'card', provider: 'stripe', status: 'processing', amount: row.total, currency: row.currency, providerPaymentId: 'pi_attack_processing' },
+      data: {
+        invoice: row.id,
+        kind: 'card',
+        provider: 'stripe',
+        status: 'processing',
+        amount: row.total,
+        currency: row.currency,
+        providerPaymentId: 'pi_attack_processing',
+      },
     });
     // The plugin's own Void action says no (money on its way)...
-    const own = await env.app.http().post(`/invoice-payments/invoices/${inv.documentId}/void`).set(root.auth).send({ reason: 'client cancelled' });
+    const own = await env.app
+      .http()
+      .post(`/invoice-payments/invoices/${inv.documentId}/void`)
+      .set(root.auth)
+      .send({ reason: 'client cancelled' });
     expect(own.status).toBe(409);
     // ...the Content Manager, as an Editor with no plugin permission, must say no as well.
     const res = await env.app.http().put(`${CM}/${inv.documentId}`).set(editor.auth).send({ state: 'void' });
     expect(res.status).toBeGreaterThanOrEqual(400);
-    const after = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: inv.documentId }, select: ['state'] });
+    const after = await env.app.strapi.db
+      .query(INVOICE)
+      .findOne({ where: { documentId: inv.documentId }, select: ['state'] });
     expect(after.state).toBe('sent');
   });
 
@@ -119,7 +150,9 @@ describe('voiding through the Content Manager (state: void) keeps the plugin Voi
     const res = await env.app.http().put(`${CM}/${inv.documentId}`).set(editor.auth).send({ state: 'void' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/More → Void invoice/);
-    const after = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: inv.documentId }, select: ['state', 'voidedAt'] });
+    const after = await env.app.strapi.db
+      .query(INVOICE)
+      .findOne({ where: { documentId: inv.documentId }, select: ['state', 'voidedAt'] });
     expect(after).toMatchObject({ state: 'sent', voidedAt: null });
   });
 });

@@ -1,4 +1,13 @@
-import { bootPayments, eventually, payableInvoice, payWith, readInvoice, INVOICE, PAYMENT, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  INVOICE,
+  PAYMENT,
+  type PaymentsEnv,
+} from '../support/payments';
 import { adminSession } from '../support/admin';
 import { editorApi, editorForm } from '../support/editor';
 import { waitForIdle } from '../support/idle';
@@ -45,7 +54,10 @@ describe('money as typed: a wrong amount is never booked', () => {
   });
 
   it('fixed: a quantity of "1,000" is not booked as 1 unit (nor "1,500" as 1.5)', async () => {
-    for (const [typed, meant] of [['1,000', 1000], ['1,500', 1500]] as const) {
+    for (const [typed, meant] of [
+      ['1,000', 1000],
+      ['1,500', 1500],
+    ] as const) {
       const res = await api('post', '/invoices', form({ lines: line(typed, '2.00') }));
       const row = res.status === 201 ? await readInvoice(env, res.body.data.documentId) : null;
       // "1,000" must be 1000 units (as "1,000" is $1,000 in the price column) or refused as ambiguous.
@@ -59,9 +71,15 @@ describe('money as typed: a wrong amount is never booked', () => {
   });
 
   it('fixed: a line with no unit price is refused on the field, not billed as 0', async () => {
-    const res = await api('post', '/invoices', form({ lines: [{ description: 'Design', quantity: '3', unitPrice: '' }] }));
+    const res = await api(
+      'post',
+      '/invoices',
+      form({ lines: [{ description: 'Design', quantity: '3', unitPrice: '' }] }),
+    );
     expect(res.status).toBe(400);
-    expect(res.body.error?.details?.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['lines', '0', 'unitPrice'] })]));
+    expect(res.body.error?.details?.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: ['lines', '0', 'unitPrice'] })]),
+    );
   });
 
   it('fixed: misplaced grouping separators ("1,5,0", "1,50.00", "1 5") are refused, not read as 150 / 150 / 15', async () => {
@@ -106,7 +124,11 @@ describe('money as typed: a wrong amount is never booked', () => {
   });
 
   it('held: the total over the cap is refused even when each line and the tax are below it', async () => {
-    const res = await api('post', '/invoices', form({ lines: [{ description: 'a', quantity: '1', unitPrice: '999,999.99' }], taxRate: '0.01' }));
+    const res = await api(
+      'post',
+      '/invoices',
+      form({ lines: [{ description: 'a', quantity: '1', unitPrice: '999,999.99' }], taxRate: '0.01' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/cannot be more than \$999,999\.99/);
     const q = await api('post', '/invoices', form({ lines: line('999999.999', '999,999.99') }));
@@ -114,7 +136,7 @@ describe('money as typed: a wrong amount is never booked', () => {
     noLeak(q);
   });
 
-  it('held: KWD totals stay on Stripe\'s step of 10 fils through quantity and tax rounding', async () => {
+  it("held: KWD totals stay on Stripe's step of 10 fils through quantity and tax rounding", async () => {
     const res = await api('post', '/invoices', form({ currency: 'KWD', lines: line('1.5', '0.010'), taxRate: '7.5' }));
     expect(res.status).toBe(201);
     const row = await readInvoice(env, res.body.data.documentId);
@@ -122,7 +144,9 @@ describe('money as typed: a wrong amount is never booked', () => {
     expect(row.subtotal % 10).toBe(0);
     expect(row.tax % 10).toBe(0);
     expect((await api('post', '/invoices', form({ currency: 'KWD', lines: line('1', '0.015') }))).status).toBe(400);
-    expect((await api('post', '/invoices', form({ currency: 'KWD', discount: '0.005', lines: line('1', '1.000') }))).status).toBe(400);
+    expect(
+      (await api('post', '/invoices', form({ currency: 'KWD', discount: '0.005', lines: line('1', '1.000') }))).status,
+    ).toBe(400);
   });
 
   it('held: "1,500" yen and dollars are 1500, "1.000,50" euros are 1000.50', async () => {
@@ -150,27 +174,59 @@ describe('the editor body: computed, secret and ledger fields are never applied'
   it('held: create ignores state, payToken, amountPaid, total… and payments; the invoice is a fresh draft', async () => {
     const paid = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 5000 }] });
     await api('post', `/invoices/${paid.documentId}/manual-payments`, { method: 'wire' });
-    const payment = await env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: paid.documentId } } });
-    const res = await api('post', '/invoices', { ...form(), ...injected, payments: { connect: [{ documentId: payment.documentId }] } });
+    const payment = await env.app.strapi.db
+      .query(PAYMENT)
+      .findOne({ where: { invoice: { documentId: paid.documentId } } });
+    const res = await api('post', '/invoices', {
+      ...form(),
+      ...injected,
+      payments: { connect: [{ documentId: payment.documentId }] },
+    });
     expect(res.status).toBe(201);
     const row = await readInvoice(env, res.body.data.documentId);
-    expect(row).toMatchObject({ state: 'draft', total: 10000, amountPaid: 0, amountRefunded: 0, balanceDue: 10000, voidReason: null, needsAttention: false });
+    expect(row).toMatchObject({
+      state: 'draft',
+      total: 10000,
+      amountPaid: 0,
+      amountRefunded: 0,
+      balanceDue: 10000,
+      voidReason: null,
+      needsAttention: false,
+    });
     expect(row.paidAt).toBeNull();
     expect(row.payToken).not.toBe(injected.payToken);
-    expect(await env.app.strapi.db.query(PAYMENT).count({ where: { invoice: { documentId: res.body.data.documentId } } })).toBe(0);
-    expect(await env.app.strapi.db.query(PAYMENT).count({ where: { id: payment.id, invoice: { documentId: paid.documentId } } })).toBe(1);
+    expect(
+      await env.app.strapi.db.query(PAYMENT).count({ where: { invoice: { documentId: res.body.data.documentId } } }),
+    ).toBe(0);
+    expect(
+      await env.app.strapi.db
+        .query(PAYMENT)
+        .count({ where: { id: payment.id, invoice: { documentId: paid.documentId } } }),
+    ).toBe(1);
   });
 
   it('held: update ignores the same fields and cannot pull a payment from another invoice', async () => {
     const paid = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 5000 }] });
     await api('post', `/invoices/${paid.documentId}/manual-payments`, { method: 'wire' });
-    const payment = await env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: paid.documentId } } });
+    const payment = await env.app.strapi.db
+      .query(PAYMENT)
+      .findOne({ where: { invoice: { documentId: paid.documentId } } });
     const target = await payableInvoice(env);
     const token = target.token;
     const values = (await api('get', `/invoice-form/${target.documentId}`)).body.data.values;
-    const res = await api('put', `/invoices/${target.documentId}`, { ...values, ...injected, state: 'void', payments: { connect: [payment.id] } });
+    const res = await api('put', `/invoices/${target.documentId}`, {
+      ...values,
+      ...injected,
+      state: 'void',
+      payments: { connect: [payment.id] },
+    });
     expect(res.status).toBe(200);
-    expect(await readInvoice(env, target.documentId)).toMatchObject({ state: 'sent', amountPaid: 0, payToken: token, total: 182750 });
+    expect(await readInvoice(env, target.documentId)).toMatchObject({
+      state: 'sent',
+      amountPaid: 0,
+      payToken: token,
+      total: 182750,
+    });
     expect(await readInvoice(env, paid.documentId)).toMatchObject({ state: 'paid', amountPaid: 5000 });
   });
 
@@ -195,7 +251,15 @@ describe('the editor body: computed, secret and ledger fields are never applied'
   ])('held: %s is a 400 with a message, nothing saved, no stack trace', async (_what, over) => {
     const before = await countInvoices();
     const body = Array.isArray(over) || typeof over === 'string' ? over : form(over as Record<string, unknown>);
-    const res = typeof body === 'string' ? await env.app.http().post('/invoice-payments/invoices').set(env.admin.auth).set('Content-Type', 'application/json').send(JSON.stringify(body)) : await api('post', '/invoices', body);
+    const res =
+      typeof body === 'string'
+        ? await env.app
+            .http()
+            .post('/invoice-payments/invoices')
+            .set(env.admin.auth)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(body))
+        : await api('post', '/invoices', body);
     expect(res.status).toBe(400);
     expect(typeof res.body.error?.message).toBe('string');
     noLeak(res);
@@ -243,28 +307,41 @@ describe('permissions', () => {
     const voider = await adminSession(env.app.strapi, ['plugin::invoice-payments.invoices.void']);
     const editor = await adminSession(env.app.strapi, ['plugin::invoice-payments.invoices.edit']);
     expect((await api('put', `/invoices/${inv.documentId}`, form(), voider.auth)).status).toBe(403);
-    expect((await api('post', `/invoices/${inv.documentId}/void`, { reason: 'nope nope' }, editor.auth)).status).toBe(403);
+    expect((await api('post', `/invoices/${inv.documentId}/void`, { reason: 'nope nope' }, editor.auth)).status).toBe(
+      403,
+    );
     expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent' });
   });
 
   it('held: the client search does not treat % and _ as wildcards that list every user', async () => {
     const res = await api('get', '/clients?q=%25');
     expect(res.status).toBe(200);
-    for (const u of res.body.results as Array<{ email: string; username: string }>) expect(`${u.email} ${u.username}`).toContain('%');
-    expect(Object.keys((res.body.results[0] ?? { id: 1, email: '', username: '' }) as object).sort()).toEqual(['email', 'id', 'username']);
+    for (const u of res.body.results as Array<{ email: string; username: string }>)
+      expect(`${u.email} ${u.username}`).toContain('%');
+    expect(Object.keys((res.body.results[0] ?? { id: 1, email: '', username: '' }) as object).sort()).toEqual([
+      'email',
+      'id',
+      'username',
+    ]);
   });
 });
 
 describe('edits and voids while money is moving', () => {
   it('held: a new total ends the open card attempt, so the client cannot pay the old amount', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
-    const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     expect(intent.status).toBe(200);
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     expect((await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '80') })).status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(intent.body.data.providerPaymentId)).status).toBe('canceled');
     await expect(payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/canceled/);
-    const fresh = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const fresh = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     expect(fresh.status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(fresh.body.data.providerPaymentId)).amount).toBe(8000);
   });
@@ -275,7 +352,10 @@ describe('edits and voids while money is moving', () => {
       const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
       const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
       const [intent, edit] = await Promise.all([
-        env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token }),
+        env.app
+          .http()
+          .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+          .send({ token: inv.token }),
         api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '60') }),
       ]);
       expect(edit.status).toBe(200);
@@ -288,10 +368,20 @@ describe('edits and voids while money is moving', () => {
   });
 
   it('fixed: the total cannot be lowered below a voucher the client may still pay (money on its way)', async () => {
-    const inv = await payableInvoice(env, { currency: 'MXN', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100000 }] });
-    const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const inv = await payableInvoice(env, {
+      currency: 'MXN',
+      lineItems: [{ description: 'x', quantity: 1, unitAmount: 100000 }],
+    });
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     await payWith(env, intent.body.data.providerPaymentId, 'pm_oxxo');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'requires_action');
+    await eventually(
+      () =>
+        env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }),
+      (p) => p?.status === 'requires_action',
+    );
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     const res = await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '500') });
     // Void refuses in this situation ("still on its way"); lowering the total must too, or the voucher overpays.
@@ -302,9 +392,16 @@ describe('edits and voids while money is moving', () => {
 
   it('fixed: the total cannot be lowered below a bank debit Stripe is processing', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
-    const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     await payWith(env, intent.body.data.providerPaymentId, 'pm_usBankAccount_success');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'processing');
+    await eventually(
+      () =>
+        env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }),
+      (p) => p?.status === 'processing',
+    );
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     const res = await api('put', `/invoices/${inv.documentId}`, { ...values, lines: line('1', '40') });
     const accepted = res.status === 200;
@@ -319,7 +416,10 @@ describe('edits and voids while money is moving', () => {
 
   it('held: the currency cannot change while a payment attempt exists, and the answer is a 400 not a 500', async () => {
     const inv = await payableInvoice(env);
-    await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     const values = (await api('get', `/invoice-form/${inv.documentId}`)).body.data.values;
     const res = await api('put', `/invoices/${inv.documentId}`, { ...values, currency: 'EUR' });
     expect(res.status).toBe(400);
@@ -329,9 +429,16 @@ describe('edits and voids while money is moving', () => {
 
   it('held: void is refused while a bank debit is processing', async () => {
     const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: 10000 }] });
-    const intent = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     await payWith(env, intent.body.data.providerPaymentId, 'pm_usBankAccount_success');
-    await eventually(() => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }), (p) => p?.status === 'processing');
+    await eventually(
+      () =>
+        env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: intent.body.data.providerPaymentId } }),
+      (p) => p?.status === 'processing',
+    );
     const res = await api('post', `/invoices/${inv.documentId}/void`, { reason: 'Client cancelled' });
     expect(res.status).toBe(409);
     expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent' });
@@ -351,7 +458,12 @@ describe('edits and voids while money is moving', () => {
 
   it('held: void body with extra fields or a non-string reason is a 400', async () => {
     const inv = await payableInvoice(env);
-    for (const body of [{ reason: 'ok reason', state: 'paid' }, { reason: ['a', 'b', 'c'] }, { reason: { $ne: '' } }, { reason: '  ' }]) {
+    for (const body of [
+      { reason: 'ok reason', state: 'paid' },
+      { reason: ['a', 'b', 'c'] },
+      { reason: { $ne: '' } },
+      { reason: '  ' },
+    ]) {
       const res = await api('post', `/invoices/${inv.documentId}/void`, body);
       expect([body, res.status]).toEqual([body, 400]);
       noLeak(res);
@@ -367,7 +479,14 @@ describe('duplicate', () => {
     const res = await api('post', `/invoices/${inv.documentId}/duplicate`, {});
     expect(res.status).toBe(201);
     const copy = await readInvoice(env, res.body.data.documentId);
-    expect(copy).toMatchObject({ state: 'draft', voidReason: null, voidedAt: null, sentAt: null, amountPaid: 0, total: 4000 });
+    expect(copy).toMatchObject({
+      state: 'draft',
+      voidReason: null,
+      voidedAt: null,
+      sentAt: null,
+      amountPaid: 0,
+      total: 4000,
+    });
     expect(copy.payToken).not.toBe(inv.token);
   });
 

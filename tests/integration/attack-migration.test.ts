@@ -21,7 +21,8 @@ beforeAll(async () => {
     const knex = strapi.db.connection;
     // The old column with the real states, and a `state` column that a schema sync added empty.
     await knex.schema.alterTable(TABLE, (t) => t.string('status'));
-    for (const state of states) await knex(TABLE).where({ document_id: created[state] }).update({ status: state, state: null });
+    for (const state of states)
+      await knex(TABLE).where({ document_id: created[state] }).update({ status: state, state: null });
   });
 }, 120_000);
 
@@ -33,7 +34,8 @@ afterAll(async () => {
 describe('status → state migration, both columns present', () => {
   it('DEFECT: keeps the states held in `status` instead of letting the schema sync drop them', async () => {
     const got: Record<string, unknown> = {};
-    for (const state of states) got[state] = (await app!.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: created[state] } }))?.state;
+    for (const state of states)
+      got[state] = (await app!.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: created[state] } }))?.state;
     expect(got).toEqual({ sent: 'sent', viewed: 'viewed', void: 'void' });
   });
 

@@ -3,7 +3,16 @@
  * balance, or a stale amount, against the real booted app and the Stripe stand-in.
  * A failing test here is a finding; see the report for the Stripe references.
  */
-import { bootPayments, intentMadeElsewhere, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  intentMadeElsewhere,
+  INVOICE,
+  PAYMENT,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  type PaymentsEnv,
+} from '../support/payments';
 import { waitForIdle } from '../support/idle';
 
 let env: PaymentsEnv;
@@ -15,30 +24,44 @@ afterAll(async () => {
 });
 
 const http = () => env.app.http();
-const intent = (id: string, token: string, amount?: unknown) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount !== undefined ? { amount } : {}) });
-const checkout = (id: string, token: string, uiMode: unknown = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
-const confirm = (id: string, token: string, providerPaymentId: unknown) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
+const intent = (id: string, token: string, amount?: unknown) =>
+  http()
+    .post(`/api/invoice-payments/invoices/${id}/payment-intent`)
+    .send({ token, ...(amount !== undefined ? { amount } : {}) });
+const checkout = (id: string, token: string, uiMode: unknown = 'hosted') =>
+  http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
+const confirm = (id: string, token: string, providerPaymentId: unknown) =>
+  http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
 const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
 const settings = () => env.app.strapi.plugin('invoice-payments').service('settings');
 
 /** What Stripe really holds for an invoice: collected minus refunded, over every intent of it. */
 async function netAtStripe(documentId: string) {
-  const pis = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
+  const pis = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+    (p) => p.metadata.invoice_payments_invoice === documentId,
+  );
   let received = 0;
   let refunded = 0;
   for (const p of pis) {
     received += p.amount_received ?? 0;
     const refunds = (await env.stripe.refunds.list({ payment_intent: p.id, limit: 100 })).data;
-    refunded += refunds.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((s, r) => s + r.amount, 0);
+    refunded += refunds
+      .filter((r) => r.status !== 'failed' && r.status !== 'canceled')
+      .reduce((s, r) => s + r.amount, 0);
   }
   return { received, refunded, net: received - refunded, intents: pis };
 }
 
 async function liveAtStripe(documentId: string) {
   const pis = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
-    (p) => p.metadata.invoice_payments_invoice === documentId && !p.metadata.invoice_payments_checkout && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(p.status),
+    (p) =>
+      p.metadata.invoice_payments_invoice === documentId &&
+      !p.metadata.invoice_payments_checkout &&
+      ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(p.status),
   );
-  const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId && s.status === 'open');
+  const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter(
+    (s) => s.metadata?.invoice_payments_invoice === documentId && s.status === 'open',
+  );
   return [...pis.map((p) => p.id), ...sessions.map((s) => s.id)];
 }
 
@@ -86,7 +109,9 @@ describe('attack: stale amounts', () => {
   it('STALE-1 the admin lowers the total while an intent is open: the old intent still charges the old amount', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const card = await intent(documentId, token);
-    await env.app.strapi.documents(INVOICE).update({ documentId, data: { lineItems: [{ description: 'Work', quantity: 1, unitAmount: 2000 }] } as never });
+    await env.app.strapi
+      .documents(INVOICE)
+      .update({ documentId, data: { lineItems: [{ description: 'Work', quantity: 1, unitAmount: 2000 }] } as never });
     expect((await readInvoice(env, documentId)).balanceDue).toBe(2000);
     const paid = await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa').catch((e) => e);
     await settleAll();
@@ -137,7 +162,8 @@ describe('attack: many tabs at once', () => {
     // A malicious client pays every attempt it was ever given.
     for (const r of results) {
       if (r.status !== 200) continue;
-      if (r.body.data.providerPaymentId) await payWith(env, r.body.data.providerPaymentId, 'pm_card_visa').catch(() => null);
+      if (r.body.data.providerPaymentId)
+        await payWith(env, r.body.data.providerPaymentId, 'pm_card_visa').catch(() => null);
       if (r.body.data.checkoutSessionId) {
         try {
           env.standin.control.completeCheckout(r.body.data.checkoutSessionId);
@@ -159,7 +185,12 @@ describe('attack: many tabs at once', () => {
   it('RACE-2 a Checkout session completing while its expiry is in flight: nothing new is created, booked once', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     const cs = await checkout(documentId, token);
-    env.standin.control.addFault({ method: 'POST', path: '/v1/checkout/sessions/:id/expire', timeoutMs: 1500, times: 1 });
+    env.standin.control.addFault({
+      method: 'POST',
+      path: '/v1/checkout/sessions/:id/expire',
+      timeoutMs: 1500,
+      times: 1,
+    });
     const pending = intent(documentId, token);
     await new Promise((r) => setTimeout(r, 500));
     env.standin.control.completeCheckout(cs.body.data.checkoutSessionId);
@@ -175,7 +206,13 @@ describe('attack: many tabs at once', () => {
 describe('attack: idempotency after faults', () => {
   it('IDEM-1 a 500 after Stripe created the intent (replayed under the key by the SDK retries) creates exactly one intent', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
-    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, afterProcessing: true, times: 1 });
+    env.standin.control.addFault({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      status: 500,
+      afterProcessing: true,
+      times: 1,
+    });
     const res = await intent(documentId, token);
     const again = await intent(documentId, token);
     const pis = (await netAtStripe(documentId)).intents;
@@ -186,10 +223,18 @@ describe('attack: idempotency after faults', () => {
 
   it('IDEM-2 a 500 after Stripe created the Checkout session creates exactly one session', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
-    env.standin.control.addFault({ method: 'POST', path: '/v1/checkout/sessions', status: 500, afterProcessing: true, times: 3 });
+    env.standin.control.addFault({
+      method: 'POST',
+      path: '/v1/checkout/sessions',
+      status: 500,
+      afterProcessing: true,
+      times: 3,
+    });
     const res = await checkout(documentId, token);
     const again = await checkout(documentId, token);
-    const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
+    const sessions = (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter(
+      (s) => s.metadata?.invoice_payments_invoice === documentId,
+    );
     expect(sessions.filter((s) => s.status === 'open')).toHaveLength(1);
     expect(res.status).toBe(200);
     expect(again.body.data.checkoutSessionId).toBe(res.body.data.checkoutSessionId);
@@ -210,7 +255,9 @@ describe('attack: idempotency after faults', () => {
     expect((await env.stripe.paymentIntents.retrieve(a.body.data.providerPaymentId)).status).toBe('canceled');
     const d = await intent(documentId, token, 30000);
     expect((await env.stripe.paymentIntents.retrieve(d.body.data.providerPaymentId)).amount).toBe(30000);
-    const live = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId && p.status !== 'canceled');
+    const live = (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+      (p) => p.metadata.invoice_payments_invoice === documentId && p.status !== 'canceled',
+    );
     expect(live.map((p) => p.id)).toEqual([d.body.data.providerPaymentId]);
   });
 });
@@ -224,7 +271,11 @@ describe('attack: overpayment refunds', () => {
     await payWith(env, card.body.data.providerPaymentId, 'pm_card_visa');
     await payWith(env, other.id, 'pm_card_visa');
     env.standin.control.setDelivery({ paused: false });
-    const events = env.standin.control.events().filter((e) => JSON.stringify(e).includes(card.body.data.providerPaymentId) || JSON.stringify(e).includes(other.id));
+    const events = env.standin.control
+      .events()
+      .filter(
+        (e) => JSON.stringify(e).includes(card.body.data.providerPaymentId) || JSON.stringify(e).includes(other.id),
+      );
     await Promise.all([
       env.standin.control.flush(),
       ...events.map((e) => env.standin.control.deliverEvent(e.id as string)),
@@ -253,7 +304,8 @@ describe('attack: overpayment refunds', () => {
     env.standin.control.setDelivery({ paused: false });
     const flushing = env.standin.control.flush();
     const t0 = Date.now();
-    while ((env.standin.control.stats().requests['POST /v1/refunds'] ?? 0) === before && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while ((env.standin.control.stats().requests['POST /v1/refunds'] ?? 0) === before && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
     const s = Date.now();
     const page = await http().get(`/invoice-payments/pay/${other.token}`);
@@ -275,7 +327,9 @@ describe('attack: requires_action', () => {
     env.standin.control.authenticate(pi, 'fail');
     await settleAll();
     // The client came back after lunch: the first authentication started 11 minutes ago.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    await env.app.strapi.db
+      .query(PAYMENT)
+      .updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
     // Now it tries again, and its bank asks to authenticate (seconds ago).
     await payWith(env, pi, 'pm_card_authenticationRequired');
     await settleAll();

@@ -2,7 +2,17 @@
  * One live payment attempt per invoice (issue 10, defects 1, 2, 4 and 8), against the real booted
  * app and the Stripe stand-in. Each test here failed on the code before the attempts service.
  */
-import { bootPayments, intentMadeElsewhere, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  intentMadeElsewhere,
+  eventually,
+  INVOICE,
+  PAYMENT,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  type PaymentsEnv,
+} from '../support/payments';
 
 let env: PaymentsEnv;
 beforeAll(async () => {
@@ -13,11 +23,22 @@ afterAll(async () => {
 });
 
 const http = () => env.app.http();
-const intent = (id: string, token: string, amount?: number) => http().post(`/api/invoice-payments/invoices/${id}/payment-intent`).send({ token, ...(amount ? { amount } : {}) });
-const checkout = (id: string, token: string, uiMode: 'hosted' | 'embedded' = 'hosted') => http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
-const confirm = (id: string, token: string, providerPaymentId: string) => http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
-const ours = async (documentId: string) => (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter((p) => p.metadata.invoice_payments_invoice === documentId);
-const sessionsOf = async (documentId: string) => (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.metadata?.invoice_payments_invoice === documentId);
+const intent = (id: string, token: string, amount?: number) =>
+  http()
+    .post(`/api/invoice-payments/invoices/${id}/payment-intent`)
+    .send({ token, ...(amount ? { amount } : {}) });
+const checkout = (id: string, token: string, uiMode: 'hosted' | 'embedded' = 'hosted') =>
+  http().post(`/api/invoice-payments/invoices/${id}/checkout-session`).send({ token, uiMode });
+const confirm = (id: string, token: string, providerPaymentId: string) =>
+  http().post(`/api/invoice-payments/invoices/${id}/confirm-payment`).send({ token, providerPaymentId });
+const ours = async (documentId: string) =>
+  (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+    (p) => p.metadata.invoice_payments_invoice === documentId,
+  );
+const sessionsOf = async (documentId: string) =>
+  (await env.stripe.checkout.sessions.list({ limit: 100 })).data.filter(
+    (s) => s.metadata?.invoice_payments_invoice === documentId,
+  );
 const oneLine = (amount: number) => ({ lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }] });
 
 describe('defect 1: a paid invoice cannot be charged again', () => {
@@ -51,7 +72,10 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     expect(session.status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId)).status).toBe('canceled');
     env.standin.control.completeCheckout(session.body.data.checkoutSessionId);
-    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    const paid = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
     expect(paid.state).toBe('paid');
     await expect(payWith(env, card.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
     await env.standin.control.idle();
@@ -68,8 +92,14 @@ describe('defect 1: a paid invoice cannot be charged again', () => {
     // An intent made elsewhere for this invoice (an old tab of an earlier version, the Dashboard).
     const other = await intentMadeElsewhere(env, documentId);
     await payWith(env, other.id, 'pm_card_visa');
-    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
-    const ended = await eventually(() => env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId), (p) => p.status === 'canceled');
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    const ended = await eventually(
+      () => env.stripe.paymentIntents.retrieve(card.body.data.providerPaymentId),
+      (p) => p.status === 'canceled',
+    );
     expect(ended.status).toBe('canceled');
   });
 });
@@ -88,27 +118,46 @@ describe('overpayment: money that still arrives twice is refunded, or flagged', 
   it('refunds the excess automatically (the default), so the balance never goes negative', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     await payTwiceBeforeWebhooks(documentId, token);
-    const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid === 6000 && i.amountRefunded === 3000);
-    expect([invoice.amountPaid, invoice.amountRefunded, invoice.balanceDue, invoice.state]).toEqual([6000, 3000, 0, 'paid']);
+    const invoice = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.amountPaid === 6000 && i.amountRefunded === 3000,
+    );
+    expect([invoice.amountPaid, invoice.amountRefunded, invoice.balanceDue, invoice.state]).toEqual([
+      6000,
+      3000,
+      0,
+      'paid',
+    ]);
     const refunds = (await env.stripe.refunds.list({ limit: 100 })).data.filter((r) => r.amount === 3000);
     const ids = (await ours(documentId)).map((p) => p.id);
     expect(refunds.filter((r) => ids.includes(r.payment_intent as string))).toHaveLength(1);
-    const audit = await env.app.strapi.db.query('plugin::invoice-payments.audit-entry').findMany({ where: { action: 'payment.overpaid', invoiceDocumentId: documentId } });
+    const audit = await env.app.strapi.db
+      .query('plugin::invoice-payments.audit-entry')
+      .findMany({ where: { action: 'payment.overpaid', invoiceDocumentId: documentId } });
     expect(audit).toHaveLength(1);
   });
 
   it('with automatic refunds off, flags the invoice with the amount to refund', async () => {
-    await env.app.strapi.plugin('invoice-payments').service('settings').update({ refundOverpayments: false }, { type: 'system' });
+    await env.app.strapi
+      .plugin('invoice-payments')
+      .service('settings')
+      .update({ refundOverpayments: false }, { type: 'system' });
     try {
       const { documentId, token } = await payableInvoice(env, oneLine(3000));
       await payTwiceBeforeWebhooks(documentId, token);
-      const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid === 6000);
+      const invoice = await eventually(
+        () => readInvoice(env, documentId),
+        (i) => i.amountPaid === 6000,
+      );
       expect(invoice.balanceDue).toBe(-3000);
       expect(invoice.needsAttention).toBe(true);
       expect(invoice.attentionReason).toMatch(/Overpaid by \$30\.00/);
       expect(invoice.amountRefunded).toBe(0);
     } finally {
-      await env.app.strapi.plugin('invoice-payments').service('settings').update({ refundOverpayments: true }, { type: 'system' });
+      await env.app.strapi
+        .plugin('invoice-payments')
+        .service('settings')
+        .update({ refundOverpayments: true }, { type: 'system' });
     }
   });
 });
@@ -130,7 +179,10 @@ describe('defect 2: the amount charged is the amount shown', () => {
       await expect(payWith(env, old, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
     }
     await payWith(env, last, 'pm_card_visa');
-    const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
+    const invoice = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.amountPaid > 0,
+    );
     expect([invoice.amountPaid, invoice.balanceDue]).toEqual([10000, 40000]);
     expect((await ours(documentId)).filter((p) => p.status !== 'canceled').map((p) => p.id)).toEqual([last]);
   });
@@ -143,10 +195,17 @@ describe('defect 2: the amount charged is the amount shown', () => {
       const withFee = await intent(documentId, token, 5000);
       await settings.update({ feePercentBps: 0 }, { type: 'system' });
       const same = await intent(documentId, token, withFee.body.data.amount);
-      expect(same.body.data).toMatchObject({ amount: withFee.body.data.amount, fee: 0, portion: withFee.body.data.amount });
+      expect(same.body.data).toMatchObject({
+        amount: withFee.body.data.amount,
+        fee: 0,
+        portion: withFee.body.data.amount,
+      });
       expect(same.body.data.providerPaymentId).not.toBe(withFee.body.data.providerPaymentId);
       await payWith(env, same.body.data.providerPaymentId, 'pm_card_visa');
-      const invoice = await eventually(() => readInvoice(env, documentId), (i) => i.amountPaid > 0);
+      const invoice = await eventually(
+        () => readInvoice(env, documentId),
+        (i) => i.amountPaid > 0,
+      );
       expect(invoice.balanceDue).toBe(20000 - withFee.body.data.amount);
     } finally {
       await settings.update({ feePercentBps: 0 }, { type: 'system' });
@@ -179,7 +238,9 @@ describe('independent review: attempts that end, and invoices that go away', () 
   it('an invoice with payments or attempts cannot be deleted (money could still arrive for it); one without can', async () => {
     const { documentId, token } = await payableInvoice(env, oneLine(3000));
     await intent(documentId, token);
-    await expect(env.app.strapi.documents(INVOICE).delete({ documentId })).rejects.toThrow(/cannot be deleted\. Void it instead/);
+    await expect(env.app.strapi.documents(INVOICE).delete({ documentId })).rejects.toThrow(
+      /cannot be deleted\. Void it instead/,
+    );
     expect(await readInvoice(env, documentId)).toBeTruthy();
     const untouched = await payableInvoice(env, oneLine(3000));
     await env.app.strapi.documents(INVOICE).delete({ documentId: untouched.documentId });
@@ -209,7 +270,9 @@ describe('defect 4: requires_action is not "abandoned 3-D Secure"', () => {
     expect(other.body.error.message).toMatch(/waiting for you to confirm it/);
 
     // Ten minutes later (the default "abandoned" time) it may be ended.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    await env.app.strapi.db
+      .query(PAYMENT)
+      .updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
     const later = await checkout(documentId, token);
     expect(later.status).toBe(200);
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('canceled');
@@ -233,8 +296,16 @@ describe('defect 8: a slow Stripe call never holds the database', () => {
     };
     const page = await timed(() => http().get(`/invoice-payments/pay/${other.token}`));
     const list = await timed(() => http().get('/invoice-payments/invoices').set(env.admin.auth));
-    const pay = await timed(() => payWith(env, prepared.body.data.providerPaymentId, 'pm_card_visa').then(() => env.standin.control.flush()).then(() => ({ status: 200 })));
-    const settled = await eventually(() => readInvoice(env, paidMeanwhile.documentId), (i) => i.state === 'paid', 3000);
+    const pay = await timed(() =>
+      payWith(env, prepared.body.data.providerPaymentId, 'pm_card_visa')
+        .then(() => env.standin.control.flush())
+        .then(() => ({ status: 200 })),
+    );
+    const settled = await eventually(
+      () => readInvoice(env, paidMeanwhile.documentId),
+      (i) => i.state === 'paid',
+      3000,
+    );
     expect(page).toMatchObject({ status: 200 });
     expect(list).toMatchObject({ status: 200 });
     expect(page.ms).toBeLessThan(1000);
@@ -265,13 +336,23 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
     expect((await env.stripe.paymentIntents.retrieve(pi)).next_action?.type).toBe('oxxo_display_details');
 
     const confirmed = await confirm(documentId, token, pi);
-    expect(confirmed.body.data).toMatchObject({ paymentStatus: 'requires_action', nextAction: { kind: 'voucher', providerType: 'oxxo_display_details' } });
+    expect(confirmed.body.data).toMatchObject({
+      paymentStatus: 'requires_action',
+      nextAction: { kind: 'voucher', providerType: 'oxxo_display_details' },
+    });
     expect(confirmed.body.data.nextAction.url).toMatch(/^https:\/\//);
 
     // Weeks later (far past the card-confirmation time), still not cancelled.
-    await env.app.strapi.db.query(PAYMENT).updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - 30 * 24 * 3600_000) } });
+    await env.app.strapi.db.query(PAYMENT).updateMany({
+      where: { providerPaymentId: pi },
+      data: { actionSince: new Date(Date.now() - 30 * 24 * 3600_000) },
+    });
     const again = await intent(documentId, token);
-    expect(again.body.data).toMatchObject({ providerPaymentId: pi, status: 'requires_action', nextAction: { kind: 'voucher' } });
+    expect(again.body.data).toMatchObject({
+      providerPaymentId: pi,
+      status: 'requires_action',
+      nextAction: { kind: 'voucher' },
+    });
     const partial = await intent(documentId, token, 20000);
     expect(partial.status).toBe(409);
     expect(partial.body.error.message).toMatch(/by a voucher is already under way/);
@@ -279,7 +360,10 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
 
     env.standin.control.payVoucher(pi);
-    const paid = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    const paid = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
     expect([paid.amountPaid, paid.balanceDue]).toEqual([50000, 0]);
   });
 
@@ -289,7 +373,10 @@ describe('defect 4: vouchers, bank transfers and microdeposits are payments in p
     const pi = card.body.data.providerPaymentId;
     await payWith(env, pi, 'pm_usBankAccount_microdeposits');
     const confirmed = await confirm(documentId, token, pi);
-    expect(confirmed.body.data).toMatchObject({ paymentStatus: 'requires_action', nextAction: { kind: 'verify_microdeposits', providerType: 'verify_with_microdeposits' } });
+    expect(confirmed.body.data).toMatchObject({
+      paymentStatus: 'requires_action',
+      nextAction: { kind: 'verify_microdeposits', providerType: 'verify_with_microdeposits' },
+    });
     expect((await checkout(documentId, token)).status).toBe(409);
     expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
   });

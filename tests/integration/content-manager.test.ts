@@ -1,7 +1,16 @@
 import { adminSessionWithRole, type AdminSession } from '../support/admin';
 import { invoiceNumber } from '../support/invoices';
 import { waitForIdle } from '../support/idle';
-import { bootPayments, eventually, INVOICE, PAYMENT, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  INVOICE,
+  PAYMENT,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  type PaymentsEnv,
+} from '../support/payments';
 
 /**
  * Strapi's Content Manager on the plugin's types, as Strapi's default Editor and Author roles (no
@@ -19,8 +28,23 @@ let open: { documentId: string; token: string };
 
 const CM = `/content-manager/collection-types/${INVOICE}`;
 const CM_PAYMENT = `/content-manager/collection-types/${PAYMENT}`;
-const MONEY = ['subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'sentAt', 'viewedAt', 'paidAt', 'voidReason', 'voidedAt', 'payToken'];
-const stateField = () => (('state' in env.app.strapi.getModel(INVOICE).attributes) ? 'state' : 'status');
+const MONEY = [
+  'subtotal',
+  'tax',
+  'total',
+  'amountPaid',
+  'amountRefunded',
+  'balanceDue',
+  'needsAttention',
+  'disputeOpen',
+  'sentAt',
+  'viewedAt',
+  'paidAt',
+  'voidReason',
+  'voidedAt',
+  'payToken',
+];
+const stateField = () => ('state' in env.app.strapi.getModel(INVOICE).attributes ? 'state' : 'status');
 
 /** Every answer of this file, to search for pay tokens at the end. */
 const answers: string[] = [];
@@ -30,18 +54,30 @@ const record = <T extends { text: string }>(res: T): T => {
 };
 const cm = {
   get: (path: string, who: AdminSession) => env.app.http().get(path).set(who.auth).then(record),
-  post: (path: string, who: AdminSession, body: Record<string, unknown> = {}) => env.app.http().post(path).set(who.auth).send(body).then(record),
-  put: (path: string, who: AdminSession, body: Record<string, unknown>) => env.app.http().put(path).set(who.auth).send(body).then(record),
+  post: (path: string, who: AdminSession, body: Record<string, unknown> = {}) =>
+    env.app.http().post(path).set(who.auth).send(body).then(record),
+  put: (path: string, who: AdminSession, body: Record<string, unknown>) =>
+    env.app.http().put(path).set(who.auth).send(body).then(record),
 };
 
 const paymentOwner = async (paymentDocumentId: string) =>
-  ((await env.app.strapi.db.query(PAYMENT).findOne({ where: { documentId: paymentDocumentId }, populate: { invoice: { select: ['documentId'] } } })) as { invoice: { documentId: string } | null }).invoice?.documentId;
+  (
+    (await env.app.strapi.db
+      .query(PAYMENT)
+      .findOne({ where: { documentId: paymentDocumentId }, populate: { invoice: { select: ['documentId'] } } })) as {
+      invoice: { documentId: string } | null;
+    }
+  ).invoice?.documentId;
 
 /** The money and recorded fields of an invoice, as stored. */
 async function ledgerState(documentId: string) {
   const row = (await readInvoice(env, documentId)) as Record<string, unknown>;
-  const picked = Object.fromEntries([...MONEY, stateField()].map((k) => [k, row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k]]));
-  const payments = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, select: ['documentId'] });
+  const picked = Object.fromEntries(
+    [...MONEY, stateField()].map((k) => [k, row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k]]),
+  );
+  const payments = await env.app.strapi.db
+    .query(PAYMENT)
+    .findMany({ where: { invoice: { documentId } }, select: ['documentId'] });
   return { ...picked, payments: payments.map((p: { documentId: string }) => p.documentId).sort() };
 }
 
@@ -51,10 +87,18 @@ beforeAll(async () => {
   editor = await adminSessionWithRole(env.app.strapi, 'strapi-editor');
   author = await adminSessionWithRole(env.app.strapi, 'strapi-author');
   const p = await payableInvoice(env, { lineItems: [{ description: 'Audit', quantity: 1, unitAmount: 50000 }] });
-  const intent = await env.app.http().post(`/api/invoice-payments/invoices/${p.documentId}/payment-intent`).send({ token: p.token });
+  const intent = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${p.documentId}/payment-intent`)
+    .send({ token: p.token });
   await payWith(env, intent.body.data.providerPaymentId, 'pm_card_visa');
-  await eventually(() => readInvoice(env, p.documentId), (i) => i[stateField()] === 'paid');
-  const [payment] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId: p.documentId } } });
+  await eventually(
+    () => readInvoice(env, p.documentId),
+    (i) => i[stateField()] === 'paid',
+  );
+  const [payment] = await env.app.strapi.db
+    .query(PAYMENT)
+    .findMany({ where: { invoice: { documentId: p.documentId } } });
   paid = { documentId: p.documentId, token: p.token, paymentDocumentId: payment.documentId };
   open = await payableInvoice(env);
   await waitForIdle(env.app.strapi, 10_000, env.standin);
@@ -97,9 +141,18 @@ describe.each([
       payToken: 'chosen-by-the-editor',
     });
     expect([201, 400, 403]).toContain(res.status);
-    const created = await env.app.strapi.db.query(INVOICE).findOne({ where: { number: res.body?.data?.number ?? '-' } });
+    const created = await env.app.strapi.db
+      .query(INVOICE)
+      .findOne({ where: { number: res.body?.data?.number ?? '-' } });
     if (res.status === 201) {
-      expect(created).toMatchObject({ total: 1000, amountPaid: 0, balanceDue: 1000, needsAttention: false, paidAt: null, sentAt: null });
+      expect(created).toMatchObject({
+        total: 1000,
+        amountPaid: 0,
+        balanceDue: 1000,
+        needsAttention: false,
+        paidAt: null,
+        sentAt: null,
+      });
       expect(created.payToken).not.toBe('chosen-by-the-editor');
       // Issued today when the form leaves the date empty.
       expect(String(created.issueDate)).toContain(new Date().toISOString().slice(0, 10));
@@ -122,7 +175,7 @@ describe.each([
     expect(await ledgerState(target)).toMatchObject({ payments: [] });
   });
 
-  it('disconnecting or emptying the paid invoice\'s payments: nothing moves', async () => {
+  it("disconnecting or emptying the paid invoice's payments: nothing moves", async () => {
     for (const payments of [{ disconnect: [{ documentId: paid.paymentDocumentId }] }, { set: [] }]) {
       const res = await cm.put(`${CM}/${paid.documentId}`, who(), { payments });
       expect([200, 400, 403]).toContain(res.status);
@@ -153,7 +206,9 @@ describe.each([
   });
 
   it('a payment cannot be pointed at another invoice through the Content Manager', async () => {
-    const res = await cm.put(`${CM_PAYMENT}/${paid.paymentDocumentId}`, who(), { invoice: { connect: [{ documentId: open.documentId }] } });
+    const res = await cm.put(`${CM_PAYMENT}/${paid.paymentDocumentId}`, who(), {
+      invoice: { connect: [{ documentId: open.documentId }] },
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
@@ -171,7 +226,7 @@ describe.each([
     }
   });
 
-  it('the paid invoice\'s payments are not in a Content Manager read', async () => {
+  it("the paid invoice's payments are not in a Content Manager read", async () => {
     const res = await cm.get(`${CM}/${paid.documentId}`, who());
     expect(res.text).not.toContain(paid.paymentDocumentId);
   });
@@ -180,10 +235,23 @@ describe.each([
 describe('cloning ("Duplicate") a paid invoice', () => {
   it('an Editor gets a new draft with no payments, no amounts paid and a new pay token; the original keeps its payment', async () => {
     const was = await ledgerState(paid.documentId);
-    const res = await cm.post(`${CM}/clone/${paid.documentId}`, editor, { number: invoiceNumber('COPY'), payments: { connect: [{ documentId: paid.paymentDocumentId }] } });
+    const res = await cm.post(`${CM}/clone/${paid.documentId}`, editor, {
+      number: invoiceNumber('COPY'),
+      payments: { connect: [{ documentId: paid.paymentDocumentId }] },
+    });
     expect(res.status).toBe(200);
     const copy = await readInvoice(env, res.body.data.documentId);
-    expect(copy).toMatchObject({ [stateField()]: 'draft', total: 50000, amountPaid: 0, amountRefunded: 0, balanceDue: 50000, paidAt: null, sentAt: null, viewedAt: null, needsAttention: false });
+    expect(copy).toMatchObject({
+      [stateField()]: 'draft',
+      total: 50000,
+      amountPaid: 0,
+      amountRefunded: 0,
+      balanceDue: 50000,
+      paidAt: null,
+      sentAt: null,
+      viewedAt: null,
+      needsAttention: false,
+    });
     expect(copy.payToken).toEqual(expect.any(String));
     expect(copy.payToken).not.toBe(paid.token);
     expect(await ledgerState(copy.documentId)).toMatchObject({ payments: [] });
@@ -195,14 +263,20 @@ describe('cloning ("Duplicate") a paid invoice', () => {
     const res = await cm.post(`${CM}/clone/${paid.documentId}`, author, { number: invoiceNumber('COPY') });
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('Audit');
-    expect(await env.app.strapi.db.query(INVOICE).count({ where: { number: { $startsWith: 'COPY' }, createdBy: { email: author.email } } })).toBe(0);
+    expect(
+      await env.app.strapi.db
+        .query(INVOICE)
+        .count({ where: { number: { $startsWith: 'COPY' }, createdBy: { email: author.email } } }),
+    ).toBe(0);
   });
 });
 
 describe('as a super admin', () => {
   it('payment links sent through the Content Manager are refused or ignored', async () => {
     const was = { paid: await ledgerState(paid.documentId), open: await ledgerState(open.documentId) };
-    const put = await cm.put(`${CM}/${open.documentId}`, root, { payments: { connect: [{ documentId: paid.paymentDocumentId }] } });
+    const put = await cm.put(`${CM}/${open.documentId}`, root, {
+      payments: { connect: [{ documentId: paid.paymentDocumentId }] },
+    });
     expect([200, 400, 403]).toContain(put.status);
     const pay = await cm.put(`${CM_PAYMENT}/${paid.paymentDocumentId}`, root, { invoice: open.documentId });
     expect(pay.status).toBe(403);
@@ -214,16 +288,25 @@ describe('as a super admin', () => {
 
   it('a total below what was paid is refused, and nothing changes', async () => {
     const was = await ledgerState(paid.documentId);
-    const res = await cm.put(`${CM}/${paid.documentId}`, root, { lineItems: [{ description: 'Audit', quantity: 1, unitAmount: 100 }] });
+    const res = await cm.put(`${CM}/${paid.documentId}`, root, {
+      lineItems: [{ description: 'Audit', quantity: 1, unitAmount: 100 }],
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/below what has already been paid/);
     expect(await ledgerState(paid.documentId)).toEqual(was);
   });
 
   it('can still edit the invoice fields people type', async () => {
-    const res = await cm.put(`${CM}/${open.documentId}`, root, { notes: 'Thanks!', lineItems: [{ description: 'Consulting', quantity: 2, unitAmount: 182750 }] });
+    const res = await cm.put(`${CM}/${open.documentId}`, root, {
+      notes: 'Thanks!',
+      lineItems: [{ description: 'Consulting', quantity: 2, unitAmount: 182750 }],
+    });
     expect(res.status).toBe(200);
-    expect(await readInvoice(env, open.documentId)).toMatchObject({ notes: 'Thanks!', total: 365500, balanceDue: 365500 });
+    expect(await readInvoice(env, open.documentId)).toMatchObject({
+      notes: 'Thanks!',
+      total: 365500,
+      balanceDue: 365500,
+    });
   });
 
   it('the edit view shows words, hides internal fields and makes computed ones read-only', async () => {
@@ -231,8 +314,19 @@ describe('as a super admin', () => {
     expect(res.status).toBe(200);
     const { metadatas, layouts } = res.body.data.contentType;
     const editFields = (layouts.edit as Array<Array<{ name: string }>>).flat().map((f) => f.name);
-    for (const hidden of ['payToken', 'attemptLockToken', 'attemptLockUntil', 'payments', 'total', 'amountPaid', 'balanceDue']) expect(editFields).not.toContain(hidden);
-    expect(editFields).toEqual(expect.arrayContaining(['number', 'currency', 'lineItems', 'issueDate', 'dueDate', 'billingEmail']));
+    for (const hidden of [
+      'payToken',
+      'attemptLockToken',
+      'attemptLockUntil',
+      'payments',
+      'total',
+      'amountPaid',
+      'balanceDue',
+    ])
+      expect(editFields).not.toContain(hidden);
+    expect(editFields).toEqual(
+      expect.arrayContaining(['number', 'currency', 'lineItems', 'issueDate', 'dueDate', 'billingEmail']),
+    );
     expect(metadatas.number.edit.label).toBe('Invoice number');
     expect(metadatas.sentAt.edit.editable).toBe(false);
     expect(metadatas.total.edit.editable).toBe(false);
@@ -249,12 +343,18 @@ describe('as a super admin', () => {
     await cm.get(`/content-manager/relations/${PAYMENT}/${paid.paymentDocumentId}/invoice`, root);
     await cm.get(`/content-manager/relations/${PAYMENT}/invoice`, root);
     await cm.get(`/content-manager/relations/${INVOICE}/${paid.documentId}/customer`, root);
-    const created = await cm.post(CM, root, { number: invoiceNumber('CMT'), currency: 'USD', lineItems: [{ description: 'Work', quantity: 1, unitAmount: 1000 }] });
+    const created = await cm.post(CM, root, {
+      number: invoiceNumber('CMT'),
+      currency: 'USD',
+      lineItems: [{ description: 'Work', quantity: 1, unitAmount: 1000 }],
+    });
     expect(created.status).toBe(201);
     await cm.put(`${CM}/${created.body.data.documentId}`, root, { notes: 'updated' });
     const clone = await cm.post(`${CM}/clone/${paid.documentId}`, root, { number: invoiceNumber('CMC') });
     expect(clone.status).toBe(200);
-    const tokens = ((await env.app.strapi.db.query(INVOICE).findMany({ select: ['payToken'] })) as Array<{ payToken: string }>).map((r) => r.payToken);
+    const tokens = (
+      (await env.app.strapi.db.query(INVOICE).findMany({ select: ['payToken'] })) as Array<{ payToken: string }>
+    ).map((r) => r.payToken);
     expect(tokens.length).toBeGreaterThan(3);
     expect(answers.length).toBeGreaterThan(20);
     for (const text of answers) {

@@ -1,6 +1,15 @@
 import { parse } from 'csv-parse/sync';
 import { adminSession } from '../support/admin';
-import { bootPayments, eventually, payableInvoice, payWith, readInvoice, PAYMENT, INVOICE, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  PAYMENT,
+  INVOICE,
+  type PaymentsEnv,
+} from '../support/payments';
 
 /**
  * The plugin's home (GET /dashboard) and the CSV exports, on a real Strapi with a known ledger:
@@ -19,9 +28,13 @@ const thisMonth = isoDay(now).slice(0, 7);
 const lastMonthDay = isoDay(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)));
 
 const get = (path: string, auth = env.admin.auth) => env.app.http().get(`/invoice-payments${path}`).set(auth);
-const post = (path: string, body: Record<string, unknown>) => env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
+const post = (path: string, body: Record<string, unknown>) =>
+  env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
 /** The CSV as a spreadsheet reads it (BOM stripped), one object per row keyed by header. */
-const rowsOf = (text: string) => parse(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: false }) as Array<Record<string, string>>;
+const rowsOf = (text: string) =>
+  parse(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: false }) as Array<
+    Record<string, string>
+  >;
 const download = (path: string) =>
   get(path)
     .buffer(true)
@@ -40,12 +53,19 @@ async function invoice(input: { currency: string; amount: number; due?: string; 
     billingName: input.name ?? 'Ada Lovelace',
     billingEmail: `c${Math.random().toString(36).slice(2, 8)}@example.test`,
   });
-  if (input.due) await env.app.strapi.db.query(INVOICE).update({ where: { documentId: inv.documentId }, data: { dueDate: input.due } });
+  if (input.due)
+    await env.app.strapi.db
+      .query(INVOICE)
+      .update({ where: { documentId: inv.documentId }, data: { dueDate: input.due } });
   return inv;
 }
 
 const manual = async (documentId: string, amount: number, date?: string) => {
-  const res = await post(`/invoices/${documentId}/manual-payments`, { amount, method: 'wire', ...(date ? { date } : {}) });
+  const res = await post(`/invoices/${documentId}/manual-payments`, {
+    amount,
+    method: 'wire',
+    ...(date ? { date } : {}),
+  });
   expect(res.status).toBe(201);
   return res.body.data.payment as { documentId: string };
 };
@@ -55,7 +75,9 @@ const stateOf = (row: Record<string, unknown>) => String(row.state);
 /** What the card invoice still owes after its partial refund: 0, or 50.00 if the refund reopened it. */
 async function cardInvoiceOpen() {
   const row = await readInvoice(env, ids.usdCard!.documentId);
-  return ['sent', 'viewed', 'partially_paid'].includes(stateOf(row)) ? { balance: row.balanceDue as number, count: 1 } : { balance: 0, count: 0 };
+  return ['sent', 'viewed', 'partially_paid'].includes(stateOf(row))
+    ? { balance: row.balanceDue as number, count: 1 }
+    : { balance: 0, count: 0 };
 }
 
 beforeAll(async () => {
@@ -66,19 +88,36 @@ beforeAll(async () => {
     return inv;
   };
   // USD: overdue and untouched (1000.00); part-paid, due later (500.00 - 200.00 manual today).
-  await remember('usdOverdue', invoice({ currency: 'USD', amount: 100000, due: yesterday, name: '=HYPERLINK("http://evil.test","click")' }));
+  await remember(
+    'usdOverdue',
+    invoice({ currency: 'USD', amount: 100000, due: yesterday, name: '=HYPERLINK("http://evil.test","click")' }),
+  );
   const usdPart = await remember('usdPart', invoice({ currency: 'USD', amount: 50000, due: nextMonth }));
   await manual(usdPart.documentId, 20000);
   // USD paid by card (250.00), then 50.00 refunded (whether that reopens the balance is the refund's
   // business: the expectations read the invoice's state back).
   const card = await remember('usdCard', invoice({ currency: 'USD', amount: 25000, due: nextMonth, name: '+Mallory' }));
-  const pi = await env.app.http().post(`/api/invoice-payments/invoices/${card.documentId}/payment-intent`).send({ token: card.token });
+  const pi = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${card.documentId}/payment-intent`)
+    .send({ token: card.token });
   await payWith(env, pi.body.data.providerPaymentId, 'pm_card_visa');
-  await eventually(() => readInvoice(env, card.documentId), (i) => i.state === 'paid');
-  const [cardPayment] = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId: card.documentId } } });
-  const refund = await post(`/payments/${cardPayment.documentId}/refunds`, { amount: 5000, idempotencyKey: 'dash-refund-1' });
+  await eventually(
+    () => readInvoice(env, card.documentId),
+    (i) => i.state === 'paid',
+  );
+  const [cardPayment] = await env.app.strapi.db
+    .query(PAYMENT)
+    .findMany({ where: { invoice: { documentId: card.documentId } } });
+  const refund = await post(`/payments/${cardPayment.documentId}/refunds`, {
+    amount: 5000,
+    idempotencyKey: 'dash-refund-1',
+  });
   expect(refund.status).toBe(200);
-  await eventually(() => env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({}), (rows) => rows.some((r: { status: string }) => r.status === 'succeeded'));
+  await eventually(
+    () => env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({}),
+    (rows) => rows.some((r: { status: string }) => r.status === 'succeeded'),
+  );
   // USD manual payment voided: never collected. USD draft: never outstanding.
   const voided = await remember('usdVoided', invoice({ currency: 'USD', amount: 7000, due: nextMonth }));
   const vp = await manual(voided.documentId, 7000);
@@ -109,9 +148,30 @@ describe('dashboard', () => {
     expect(Object.keys(by)).toEqual(['JPY', 'KWD', 'USD']);
     // USD: 1000.00 overdue + 300.00 left on the part-paid one + 70.00 reopened by the voided payment.
     const card = await cardInvoiceOpen();
-    expect(by.USD).toMatchObject({ outstanding: 137000 + card.balance, overdue: 100000, outstandingCount: 3 + card.count, overdueCount: 1, collectedThisMonth: 45000, refundedThisMonth: 5000, netThisMonth: 40000, exponent: 2 });
-    expect(by.USD.formatted).toMatchObject({ outstanding: card.balance ? '$1,420.00' : '$1,370.00', overdue: '$1,000.00', collectedThisMonth: '$450.00', refundedThisMonth: '$50.00', netThisMonth: '$400.00' });
-    expect(by.JPY).toMatchObject({ outstanding: 10000, overdue: 10000, collectedThisMonth: 5000, refundedThisMonth: 0, exponent: 0 });
+    expect(by.USD).toMatchObject({
+      outstanding: 137000 + card.balance,
+      overdue: 100000,
+      outstandingCount: 3 + card.count,
+      overdueCount: 1,
+      collectedThisMonth: 45000,
+      refundedThisMonth: 5000,
+      netThisMonth: 40000,
+      exponent: 2,
+    });
+    expect(by.USD.formatted).toMatchObject({
+      outstanding: card.balance ? '$1,420.00' : '$1,370.00',
+      overdue: '$1,000.00',
+      collectedThisMonth: '$450.00',
+      refundedThisMonth: '$50.00',
+      netThisMonth: '$400.00',
+    });
+    expect(by.JPY).toMatchObject({
+      outstanding: 10000,
+      overdue: 10000,
+      collectedThisMonth: 5000,
+      refundedThisMonth: 0,
+      exponent: 0,
+    });
     expect(by.JPY.formatted.outstanding).toBe('¥10,000');
     // KWD: the 3.000 came last month, so nothing this month.
     expect(by.KWD).toMatchObject({ outstanding: 12340, overdue: 0, collectedThisMonth: 0, exponent: 3 });
@@ -152,13 +212,27 @@ describe('CSV export', () => {
     const rows = rowsOf(text);
     expect(rows).toHaveLength(Object.keys(ids).length);
     const byNumber = Object.fromEntries(rows.map((r) => [r.Number, r]));
-    expect(byNumber[ids.usdPart!.number]).toMatchObject({ Currency: 'USD', Total: '500.00', 'Amount paid': '200.00', 'Balance due': '300.00', Status: 'partially_paid', 'Due date': nextMonth });
+    expect(byNumber[ids.usdPart!.number]).toMatchObject({
+      Currency: 'USD',
+      Total: '500.00',
+      'Amount paid': '200.00',
+      'Balance due': '300.00',
+      Status: 'partially_paid',
+      'Due date': nextMonth,
+    });
     expect(byNumber[ids.jpy!.number]).toMatchObject({ Currency: 'JPY', Total: '15000', 'Balance due': '10000' });
     expect(byNumber[ids.kwdOpen!.number]).toMatchObject({ Currency: 'KWD', Total: '12.340', 'Balance due': '12.340' });
     const cardRow = await readInvoice(env, ids.usdCard!.documentId);
-    expect(byNumber[ids.usdCard!.number]).toMatchObject({ 'Amount paid': '250.00', 'Amount refunded': '50.00', Status: stateOf(cardRow), 'Balance due': (cardRow.balanceDue / 100).toFixed(2) });
+    expect(byNumber[ids.usdCard!.number]).toMatchObject({
+      'Amount paid': '250.00',
+      'Amount refunded': '50.00',
+      Status: stateOf(cardRow),
+      'Balance due': (cardRow.balanceDue / 100).toFixed(2),
+    });
     // No secrets: the pay tokens of these invoices appear nowhere.
-    const tokens = (await env.app.strapi.db.query(INVOICE).findMany({ select: ['payToken'] })).map((r: { payToken: string }) => r.payToken).filter(Boolean);
+    const tokens = (await env.app.strapi.db.query(INVOICE).findMany({ select: ['payToken'] }))
+      .map((r: { payToken: string }) => r.payToken)
+      .filter(Boolean);
     expect(tokens.length).toBeGreaterThan(0);
     for (const t of tokens) expect(text).not.toContain(t);
     expect(Object.keys(rows[0]!)).not.toEqual(expect.arrayContaining(['payToken']));
@@ -176,7 +250,8 @@ describe('CSV export', () => {
   it('respects the list filters: status, overdue, search', async () => {
     const part = rowsOf((await download('/exports/invoices.csv?state=partially_paid')).body);
     const expected: string[] = [];
-    for (const k of ['usdPart', 'jpy', 'usdCard']) if (stateOf(await readInvoice(env, ids[k]!.documentId)) === 'partially_paid') expected.push(ids[k]!.number);
+    for (const k of ['usdPart', 'jpy', 'usdCard'])
+      if (stateOf(await readInvoice(env, ids[k]!.documentId)) === 'partially_paid') expected.push(ids[k]!.number);
     expect(expected).toEqual(expect.arrayContaining([ids.usdPart!.number, ids.jpy!.number]));
     expect(part.map((r) => r.Number).sort()).toEqual(expected.sort());
     const overdue = rowsOf((await download('/exports/invoices.csv?overdue=true')).body);
@@ -193,9 +268,20 @@ describe('CSV export', () => {
     const rows = rowsOf(res.body);
     expect(rows).toHaveLength(5);
     const of = (key: string) => rows.filter((r) => r['Invoice number'] === ids[key]!.number);
-    expect(of('usdCard')[0]).toMatchObject({ Kind: 'card', Status: 'partially_refunded', Currency: 'USD', Amount: '250.00', 'Amount refunded': '50.00' });
+    expect(of('usdCard')[0]).toMatchObject({
+      Kind: 'card',
+      Status: 'partially_refunded',
+      Currency: 'USD',
+      Amount: '250.00',
+      'Amount refunded': '50.00',
+    });
     expect(of('usdCard')[0]!['Stripe payment']).toMatch(/^pi_/);
-    expect(of('usdVoided')[0]).toMatchObject({ Kind: 'manual', Status: 'voided', Amount: '70.00', 'Void reason': 'Bounced' });
+    expect(of('usdVoided')[0]).toMatchObject({
+      Kind: 'manual',
+      Status: 'voided',
+      Amount: '70.00',
+      'Void reason': 'Bounced',
+    });
     expect(of('jpy')[0]).toMatchObject({ Currency: 'JPY', Amount: '5000' });
     expect(of('kwdPaid')[0]).toMatchObject({ Currency: 'KWD', Amount: '3.000' });
     expect(of('kwdPaid')[0]!['Paid at']!.slice(0, 10)).toBe(lastMonthDay);

@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { bootPayments, payableInvoice, payWith, type PaymentsEnv } from '../support/payments';
-import { anyJson, assertSafe, contentType, FAST_CHECK, headerValue, hostileAmount, hostileId, hostileString, overflowingJson, stateOf, type Answer } from '../support/hostile';
+import {
+  anyJson,
+  assertSafe,
+  contentType,
+  FAST_CHECK,
+  headerValue,
+  hostileAmount,
+  hostileId,
+  hostileString,
+  overflowingJson,
+  stateOf,
+  type Answer,
+} from '../support/hostile';
 import { waitForIdle } from '../support/idle';
 import { PROPERTY } from '../support/property';
 
@@ -20,11 +32,17 @@ beforeAll(async () => {
   open = await payableInvoice(env);
   // A paid invoice, and an open intent on the open one: the fuzzing must change neither.
   paid = await payableInvoice(env);
-  const intent = await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/payment-intent`, { json: { token: paid.token } });
+  const intent = await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/payment-intent`, {
+    json: { token: paid.token },
+  });
   const piId = JSON.parse(intent.text).data.providerPaymentId as string;
   await payWith(env, piId, 'pm_card_visa');
-  await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/confirm-payment`, { json: { token: paid.token, providerPaymentId: piId } });
-  await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token: open.token } });
+  await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/confirm-payment`, {
+    json: { token: paid.token, providerPaymentId: piId },
+  });
+  await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, {
+    json: { token: open.token },
+  });
   await waitForIdle(env.app.strapi, 10_000, env.standin);
   baseline = await stateOf(env);
   expect(baseline.invoices.find((i: { documentId: string }) => i.documentId === paid.documentId).state).toBe('paid');
@@ -34,10 +52,21 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function send(method: string, path: string, opts: { body?: string | Buffer; json?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.headers ?? {}) };
+async function send(
+  method: string,
+  path: string,
+  opts: { body?: string | Buffer; json?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {
+    ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(opts.headers ?? {}),
+  };
   const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
-  const res = await fetch(`${env.app.url}${path}`, { method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : body });
+  const res = await fetch(`${env.app.url}${path}`, {
+    method,
+    headers,
+    body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : body,
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -55,7 +84,10 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
     noChange(() =>
       fc.assert(
         fc.asyncProperty(fc.constantFrom(...ROUTES), hostileId, anyJson, async (route, id, body) => {
-          const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${seg(id)}/${route}`, { json: body }), `${route} ${JSON.stringify(id).slice(0, 40)}`);
+          const res = assertSafe(
+            await send('POST', `/api/invoice-payments/invoices/${seg(id)}/${route}`, { json: body }),
+            `${route} ${JSON.stringify(id).slice(0, 40)}`,
+          );
           expect(res.status).toBeGreaterThanOrEqual(400);
         }),
         FAST_CHECK,
@@ -65,10 +97,22 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
   it('the right id with random tokens (and the right token with extra junk) is refused', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.constantFrom(...ROUTES), fc.oneof(hostileString, fc.constant(open.token.slice(0, -1)), fc.constant(`${open.token} `), fc.constant(open.token.toUpperCase())), async (route, token) => {
-          const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, { json: { token } }), route);
-          expect(res.status).toBe(404);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...ROUTES),
+          fc.oneof(
+            hostileString,
+            fc.constant(open.token.slice(0, -1)),
+            fc.constant(`${open.token} `),
+            fc.constant(open.token.toUpperCase()),
+          ),
+          async (route, token) => {
+            const res = assertSafe(
+              await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, { json: { token } }),
+              route,
+            );
+            expect(res.status).toBe(404);
+          },
+        ),
         FAST_CHECK,
       ),
     ));
@@ -77,7 +121,12 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
     noChange(() =>
       fc.assert(
         fc.asyncProperty(hostileAmount, async (amount) => {
-          const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token: open.token, amount } }), `amount ${(JSON.stringify(amount) ?? typeof amount).slice(0, 40)}`);
+          const res = assertSafe(
+            await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, {
+              json: { token: open.token, amount },
+            }),
+            `amount ${(JSON.stringify(amount) ?? typeof amount).slice(0, 40)}`,
+          );
           expect(res.status).toBe(400);
         }),
         FAST_CHECK,
@@ -88,7 +137,13 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
     noChange(() =>
       fc.assert(
         fc.asyncProperty(overflowingJson, async (raw) => {
-          const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { body: `{"token":"${open.token}","amount":${raw}}`, headers: { 'content-type': 'application/json' } }), raw);
+          const res = assertSafe(
+            await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, {
+              body: `{"token":"${open.token}","amount":${raw}}`,
+              headers: { 'content-type': 'application/json' },
+            }),
+            raw,
+          );
           expect(res.status).toBe(400);
         }),
         { ...FAST_CHECK, numRuns: PROPERTY.runs(20) },
@@ -98,15 +153,36 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
   it('confirm-payment with random PaymentIntent ids, and checkout on a paid invoice, change nothing', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.oneof(hostileString, fc.stringMatching(/^pi_[A-Za-z0-9_]{1,40}$/), anyJson), fc.oneof(hostileString, anyJson), async (providerPaymentId, uiMode) => {
-          const c = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/confirm-payment`, { json: { token: open.token, providerPaymentId } }), 'confirm');
-          expect([400, 404]).toContain(c.status);
-          const k = assertSafe(await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/checkout-session`, { json: { token: paid.token, uiMode } }), 'checkout');
-          // A uiMode other than hosted/embedded is refused as bad input first; a valid one finds the invoice paid.
-          expect(k.status).toBe(uiMode === undefined || uiMode === null || uiMode === 'hosted' || uiMode === 'embedded' ? 409 : 400);
-          const p = assertSafe(await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/payment-intent`, { json: { token: paid.token, amount: uiMode } }), 'paid intent');
-          expect(p.status).toBe(409);
-        }),
+        fc.asyncProperty(
+          fc.oneof(hostileString, fc.stringMatching(/^pi_[A-Za-z0-9_]{1,40}$/), anyJson),
+          fc.oneof(hostileString, anyJson),
+          async (providerPaymentId, uiMode) => {
+            const c = assertSafe(
+              await send('POST', `/api/invoice-payments/invoices/${open.documentId}/confirm-payment`, {
+                json: { token: open.token, providerPaymentId },
+              }),
+              'confirm',
+            );
+            expect([400, 404]).toContain(c.status);
+            const k = assertSafe(
+              await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/checkout-session`, {
+                json: { token: paid.token, uiMode },
+              }),
+              'checkout',
+            );
+            // A uiMode other than hosted/embedded is refused as bad input first; a valid one finds the invoice paid.
+            expect(k.status).toBe(
+              uiMode === undefined || uiMode === null || uiMode === 'hosted' || uiMode === 'embedded' ? 409 : 400,
+            );
+            const p = assertSafe(
+              await send('POST', `/api/invoice-payments/invoices/${paid.documentId}/payment-intent`, {
+                json: { token: paid.token, amount: uiMode },
+              }),
+              'paid intent',
+            );
+            expect(p.status).toBe(409);
+          },
+        ),
         FAST_CHECK,
       ),
     ));
@@ -114,13 +190,30 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
   it('wrong content types, raw bytes and random headers: 4xx', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.constantFrom(...ROUTES), contentType, fc.oneof(hostileString, fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a))), headerValue, async (route, type, body, auth) => {
-          const res = assertSafe(
-            await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, { body, headers: { ...(type ? { 'content-type': type } : {}), authorization: auth, 'x-forwarded-for': auth, 'accept-language': auth } }),
-            `${route} as ${type}`,
-          );
-          expect(res.status).toBeGreaterThanOrEqual(400);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...ROUTES),
+          contentType,
+          fc.oneof(
+            hostileString,
+            fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+          ),
+          headerValue,
+          async (route, type, body, auth) => {
+            const res = assertSafe(
+              await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, {
+                body,
+                headers: {
+                  ...(type ? { 'content-type': type } : {}),
+                  authorization: auth,
+                  'x-forwarded-for': auth,
+                  'accept-language': auth,
+                },
+              }),
+              `${route} as ${type}`,
+            );
+            expect(res.status).toBeGreaterThanOrEqual(400);
+          },
+        ),
         FAST_CHECK,
       ),
     ));
@@ -138,7 +231,13 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
       ];
       for (const route of ROUTES) {
         for (const [name, body] of bodies) {
-          const res = assertSafe(await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, { body, headers: { 'content-type': 'application/json' } }), `${route}: ${name}`);
+          const res = assertSafe(
+            await send('POST', `/api/invoice-payments/invoices/${open.documentId}/${route}`, {
+              body,
+              headers: { 'content-type': 'application/json' },
+            }),
+            `${route}: ${name}`,
+          );
           expect(res.status).toBeGreaterThanOrEqual(400);
         }
       }
@@ -148,11 +247,24 @@ describe('content API: POST /api/invoice-payments/invoices/:id/{payment-intent,c
   it('other methods and made-up paths under the plugin: 4xx', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'POST'), fc.constantFrom('/api/invoice-payments/', '/invoice-payments/', '/api/invoice-payments/invoices/', '/api/invoice-payments/webhooks/'), fc.array(hostileString, { minLength: 1, maxLength: 3 }), async (method, prefix, parts) => {
-          const path = `${prefix}${parts.map(seg).join('/')}`.slice(0, 8000);
-          const res = assertSafe(await send(method, path, method === 'GET' ? {} : { json: {} }), `${method} ${path.slice(0, 60)}`);
-          expect(res.status).toBeLessThan(500);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'POST'),
+          fc.constantFrom(
+            '/api/invoice-payments/',
+            '/invoice-payments/',
+            '/api/invoice-payments/invoices/',
+            '/api/invoice-payments/webhooks/',
+          ),
+          fc.array(hostileString, { minLength: 1, maxLength: 3 }),
+          async (method, prefix, parts) => {
+            const path = `${prefix}${parts.map(seg).join('/')}`.slice(0, 8000);
+            const res = assertSafe(
+              await send(method, path, method === 'GET' ? {} : { json: {} }),
+              `${method} ${path.slice(0, 60)}`,
+            );
+            expect(res.status).toBeLessThan(500);
+          },
+        ),
         FAST_CHECK,
       ),
     ));
@@ -172,16 +284,29 @@ describe('pay pages: /invoice-payments/pay/* and /api/invoice-payments/{pay/:tok
   it('random tokens, ids, session ids and asset names: 4xx, nothing viewed or changed', () =>
     noChange(() =>
       fc.assert(
-        fc.asyncProperty(fc.oneof(hostileString, fc.stringMatching(/^cs_[A-Za-z0-9_]{1,40}$/), fc.stringMatching(/^[A-Za-z0-9_-]{32}$/)), headerValue, async (value, header) => {
-          for (const path of pagePaths(value)) {
-            const res = assertSafe(await send('GET', path, { headers: { 'accept-language': header, authorization: header, 'if-none-match': header } }), path.slice(0, 80));
-            expect(res.status).toBeLessThan(500);
-            // Assets exist under some names; /pay/invoice/:id is a shell page for any well-formed id
-            // (its script asks for the invoice with the customer's login), so 200 there reveals nothing.
-            if (path.includes('/pay/invoice/')) expect(res.text).not.toMatch(/INV-|Ada Lovelace|balance/i);
-            else if (!path.includes('/assets/')) expect(res.status).toBeGreaterThanOrEqual(400);
-          }
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            hostileString,
+            fc.stringMatching(/^cs_[A-Za-z0-9_]{1,40}$/),
+            fc.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+          ),
+          headerValue,
+          async (value, header) => {
+            for (const path of pagePaths(value)) {
+              const res = assertSafe(
+                await send('GET', path, {
+                  headers: { 'accept-language': header, authorization: header, 'if-none-match': header },
+                }),
+                path.slice(0, 80),
+              );
+              expect(res.status).toBeLessThan(500);
+              // Assets exist under some names; /pay/invoice/:id is a shell page for any well-formed id
+              // (its script asks for the invoice with the customer's login), so 200 there reveals nothing.
+              if (path.includes('/pay/invoice/')) expect(res.text).not.toMatch(/INV-|Ada Lovelace|balance/i);
+              else if (!path.includes('/assets/')) expect(res.status).toBeGreaterThanOrEqual(400);
+            }
+          },
+        ),
         { ...FAST_CHECK, numRuns: Math.ceil(FAST_CHECK.numRuns / 2) },
       ),
     ));
@@ -202,13 +327,17 @@ describe('pay pages: /invoice-payments/pay/* and /api/invoice-payments/{pay/:tok
 
   // Found by the property above on MariaDB, whose default collation compares case-insensitively.
   it('a pay link with its letters swapped to the other case is not found, on every database', async () => {
-    const swapped = open.token.replace(/[a-zA-Z]/g, (ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()));
+    const swapped = open.token.replace(/[a-zA-Z]/g, (ch) =>
+      ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase(),
+    );
     expect(swapped).not.toBe(open.token);
     for (const token of [swapped, open.token.toLowerCase(), open.token.toUpperCase()].filter((t) => t !== open.token)) {
       for (const path of [`/invoice-payments/pay/${token}`, `/api/invoice-payments/pay/${token}`]) {
         expect(assertSafe(await send('GET', path), path).status).toBe(404);
       }
-      const res = await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, { json: { token } });
+      const res = await send('POST', `/api/invoice-payments/invoices/${open.documentId}/payment-intent`, {
+        json: { token },
+      });
       expect(res.status).toBe(404);
     }
     expect((await send('GET', `/api/invoice-payments/pay/${open.token}`)).status).toBe(200);

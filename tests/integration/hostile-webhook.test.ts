@@ -4,7 +4,16 @@ import path from 'node:path';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { bootPayments, KEYS, payableInvoice, type PaymentsEnv } from '../support/payments';
-import { anyJson, assertSafe, contentType, FAST_CHECK, headerValue, hostileString, stateOf, type Answer } from '../support/hostile';
+import {
+  anyJson,
+  assertSafe,
+  contentType,
+  FAST_CHECK,
+  headerValue,
+  hostileString,
+  stateOf,
+  type Answer,
+} from '../support/hostile';
 import { scanDir } from '../support/log-scan';
 import { waitForIdle } from '../support/idle';
 
@@ -30,20 +39,53 @@ afterAll(async () => {
 });
 
 async function post(body: string | Buffer, headers: Record<string, string>): Promise<Answer> {
-  const res = await fetch(`${env.app.url}${WEBHOOK}`, { method: 'POST', headers, body: Buffer.isBuffer(body) ? new Uint8Array(body) : body });
+  const res = await fetch(`${env.app.url}${WEBHOOK}`, {
+    method: 'POST',
+    headers,
+    body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
+  });
   return { status: res.status, text: await res.text() };
 }
-const sign = (payload: string, secret = KEYS.webhookSecret, timestamp?: number) => Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+const sign = (payload: string, secret = KEYS.webhookSecret, timestamp?: number) =>
+  Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 
 const eventLike = fc.record(
   {
     id: fc.oneof(fc.string(), fc.stringMatching(/^evt_[A-Za-z0-9]{1,30}$/), anyJson),
     object: fc.oneof(fc.constant('event'), anyJson),
-    type: fc.oneof(fc.constantFrom('payment_intent.succeeded', 'charge.refunded', 'checkout.session.completed', 'charge.dispute.created', 'refund.updated'), hostileString, anyJson),
+    type: fc.oneof(
+      fc.constantFrom(
+        'payment_intent.succeeded',
+        'charge.refunded',
+        'checkout.session.completed',
+        'charge.dispute.created',
+        'refund.updated',
+      ),
+      hostileString,
+      anyJson,
+    ),
     created: fc.oneof(fc.integer(), anyJson),
     livemode: fc.oneof(fc.boolean(), anyJson),
     api_version: fc.oneof(fc.string(), anyJson),
-    data: fc.oneof(anyJson, fc.record({ object: fc.oneof(anyJson, fc.record({ id: fc.oneof(hostileString, anyJson), object: fc.oneof(fc.string(), anyJson), metadata: fc.oneof(anyJson, fc.dictionary(fc.string(), fc.string())) }, { requiredKeys: [] })) }, { requiredKeys: [] })),
+    data: fc.oneof(
+      anyJson,
+      fc.record(
+        {
+          object: fc.oneof(
+            anyJson,
+            fc.record(
+              {
+                id: fc.oneof(hostileString, anyJson),
+                object: fc.oneof(fc.string(), anyJson),
+                metadata: fc.oneof(anyJson, fc.dictionary(fc.string(), fc.string())),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -51,10 +93,24 @@ const eventLike = fc.record(
 describe('unsigned or badly signed', () => {
   it('random bodies and signatures: 400, nothing stored', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyJson.map((v) => JSON.stringify(v)), eventLike.map((v) => JSON.stringify(v)), hostileString), fc.oneof(headerValue, fc.constant(undefined)), async (body, signature) => {
-        const res = assertSafe(await post(body, { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'stripe-signature': signature }) }), 'webhook');
-        expect(res.status).toBe(400);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          anyJson.map((v) => JSON.stringify(v)),
+          eventLike.map((v) => JSON.stringify(v)),
+          hostileString,
+        ),
+        fc.oneof(headerValue, fc.constant(undefined)),
+        async (body, signature) => {
+          const res = assertSafe(
+            await post(body, {
+              'content-type': 'application/json',
+              ...(signature === undefined ? {} : { 'stripe-signature': signature }),
+            }),
+            'webhook',
+          );
+          expect(res.status).toBe(400);
+        },
+      ),
       FAST_CHECK,
     );
     expect(await stateOf(env)).toEqual(baseline);
@@ -64,17 +120,27 @@ describe('unsigned or badly signed', () => {
   // Stripe's SDK accepts it too; that case is "correctly signed" below.)
   it('a valid-looking event signed with another secret, a stale timestamp or a signature for other bytes: 400', async () => {
     await fc.assert(
-      fc.asyncProperty(eventLike, fc.constantFrom('other-secret', 'stale', 'other-bytes', 'v0-only'), async (event, how) => {
-        const body = JSON.stringify(event);
-        const now = Math.floor(Date.now() / 1000);
-        const signature =
-          how === 'other-secret' ? sign(body, 'whsec' + '_notTheRightSecret0000000000000')
-          : how === 'stale' ? sign(body, KEYS.webhookSecret, now - 3600)
-          : how === 'other-bytes' ? sign(`${body} `)
-          : sign(body).replace('v1=', 'v0=');
-        const res = assertSafe(await post(body, { 'content-type': 'application/json', 'stripe-signature': signature }), how);
-        expect(res.status).toBe(400);
-      }),
+      fc.asyncProperty(
+        eventLike,
+        fc.constantFrom('other-secret', 'stale', 'other-bytes', 'v0-only'),
+        async (event, how) => {
+          const body = JSON.stringify(event);
+          const now = Math.floor(Date.now() / 1000);
+          const signature =
+            how === 'other-secret'
+              ? sign(body, 'whsec' + '_notTheRightSecret0000000000000')
+              : how === 'stale'
+                ? sign(body, KEYS.webhookSecret, now - 3600)
+                : how === 'other-bytes'
+                  ? sign(`${body} `)
+                  : sign(body).replace('v1=', 'v0=');
+          const res = assertSafe(
+            await post(body, { 'content-type': 'application/json', 'stripe-signature': signature }),
+            how,
+          );
+          expect(res.status).toBe(400);
+        },
+      ),
       FAST_CHECK,
     );
     expect(await stateOf(env)).toEqual(baseline);
@@ -82,11 +148,21 @@ describe('unsigned or badly signed', () => {
 
   it('wrong content types and raw bytes: 4xx', async () => {
     await fc.assert(
-      fc.asyncProperty(contentType.filter((t) => !t.startsWith('application/json')), fc.oneof(hostileString, fc.uint8Array({ maxLength: 4000 }).map((a) => Buffer.from(a))), async (type, body) => {
-        const text = typeof body === 'string' ? body : body.toString('latin1');
-        const res = assertSafe(await post(body, { ...(type ? { 'content-type': type } : {}), 'stripe-signature': sign(text) }), type);
-        expect(res.status).toBeGreaterThanOrEqual(400);
-      }),
+      fc.asyncProperty(
+        contentType.filter((t) => !t.startsWith('application/json')),
+        fc.oneof(
+          hostileString,
+          fc.uint8Array({ maxLength: 4000 }).map((a) => Buffer.from(a)),
+        ),
+        async (type, body) => {
+          const text = typeof body === 'string' ? body : body.toString('latin1');
+          const res = assertSafe(
+            await post(body, { ...(type ? { 'content-type': type } : {}), 'stripe-signature': sign(text) }),
+            type,
+          );
+          expect(res.status).toBeGreaterThanOrEqual(400);
+        },
+      ),
       FAST_CHECK,
     );
     expect(await stateOf(env)).toEqual(baseline);
@@ -94,13 +170,20 @@ describe('unsigned or badly signed', () => {
 
   it('huge and deeply nested bodies: 4xx (signed or not)', async () => {
     const bodies = [
-      JSON.stringify({ id: 'evt_huge', type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', pad: 'x'.repeat(3 * 1024 * 1024) } } }),
+      JSON.stringify({
+        id: 'evt_huge',
+        type: 'payment_intent.succeeded',
+        data: { object: { id: 'pi_x', pad: 'x'.repeat(3 * 1024 * 1024) } },
+      }),
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
       `{"id":"evt_nested","data":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
     ];
     for (const body of bodies) {
       for (const signature of [sign(body), 't=1,v1=00']) {
-        const res = assertSafe(await post(body, { 'content-type': 'application/json', 'stripe-signature': signature }), `${body.length} bytes`);
+        const res = assertSafe(
+          await post(body, { 'content-type': 'application/json', 'stripe-signature': signature }),
+          `${body.length} bytes`,
+        );
         expect(res.status).toBeGreaterThanOrEqual(400);
       }
     }
@@ -118,14 +201,22 @@ describe('unsigned or badly signed', () => {
 describe('counterexamples, replayed on every database', () => {
   const EVENT = 'plugin::invoice-payments.webhook-event';
   const rowOf = (where: Record<string, unknown>) => env.app.strapi.db.query(EVENT).findOne({ where });
-  const postSigned = async (body: string) => assertSafe(await post(body, { 'content-type': 'application/json', 'stripe-signature': sign(body) }), `signed ${body.slice(0, 60)}`);
+  const postSigned = async (body: string) =>
+    assertSafe(
+      await post(body, { 'content-type': 'application/json', 'stripe-signature': sign(body) }),
+      `signed ${body.slice(0, 60)}`,
+    );
 
   it('{"id":"evt_0","type":"\\u0000"} (found on PostgreSQL): 200, stored as ignored with the reason, a redelivery is a duplicate', async () => {
     const body = '{"id":"evt_0","type":"\\u0000"}';
     expect(JSON.parse(body).type).toBe('\u0000');
     const first = await postSigned(body);
     expect(first.status).toBe(200);
-    expect(JSON.parse(first.text)).toMatchObject({ received: true, duplicate: false, ignored: expect.stringContaining("The event's type is not what Stripe sends") });
+    expect(JSON.parse(first.text)).toMatchObject({
+      received: true,
+      duplicate: false,
+      ignored: expect.stringContaining("The event's type is not what Stripe sends"),
+    });
     const row = await rowOf({ providerEventId: 'evt_0' });
     expect(row).toMatchObject({ status: 'ignored', type: '\\u0000', attempts: 0 });
     expect(row.ignoredReason).toContain('stored for inspection, not processed');
@@ -140,7 +231,9 @@ describe('counterexamples, replayed on every database', () => {
     const body = '{"id":"evt_nul\\u0000id","type":"payment_intent.succeeded"}';
     const first = await postSigned(body);
     expect(first.status).toBe(200);
-    const rows = await env.app.strapi.db.query(EVENT).findMany({ where: { providerEventId: { $startsWith: 'evt_invalid_' } } });
+    const rows = await env.app.strapi.db
+      .query(EVENT)
+      .findMany({ where: { providerEventId: { $startsWith: 'evt_invalid_' } } });
     const row = rows.find((r: { payload: { id?: string } }) => r.payload?.id === 'evt_nul\\u0000id');
     expect(row).toMatchObject({ status: 'ignored', type: 'payment_intent.succeeded' });
     expect(row.ignoredReason).toContain("The event's id is not what Stripe sends");
@@ -148,13 +241,19 @@ describe('counterexamples, replayed on every database', () => {
   });
 
   it('NUL and unpaired surrogates inside a well-formed event: stored with the characters written out, then settled as usual', async () => {
-    const body = '{"id":"evt_nul_inside","type":"customer.updated","data":{"object":{"id":"cus_1","object":"customer","name":"a\\u0000b","metadata":{"k\\u0000":"\\ud800","x":"\\udc00y"}}}}';
+    const body =
+      '{"id":"evt_nul_inside","type":"customer.updated","data":{"object":{"id":"cus_1","object":"customer","name":"a\\u0000b","metadata":{"k\\u0000":"\\ud800","x":"\\udc00y"}}}}';
     const res = await postSigned(body);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({ received: true, duplicate: false });
     const row = await eventuallyRow('evt_nul_inside', (r) => r?.status === 'ignored');
     expect(row.ignoredReason).toMatch(/not used by invoice-payments/);
-    expect(row.payload.data.object).toEqual({ id: 'cus_1', object: 'customer', name: 'a\\u0000b', metadata: { 'k\\u0000': '\\ud800', x: '\\udc00y' } });
+    expect(row.payload.data.object).toEqual({
+      id: 'cus_1',
+      object: 'customer',
+      name: 'a\\u0000b',
+      metadata: { 'k\\u0000': '\\ud800', x: '\\udc00y' },
+    });
   });
 
   async function eventuallyRow(id: string, done: (row: { status: string } | null) => boolean) {
@@ -171,10 +270,30 @@ describe('counterexamples, replayed on every database', () => {
 describe('correctly signed but malformed', () => {
   it('never a 5xx, and never a change to invoices, payments or refunds', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(eventLike.map((v) => JSON.stringify(v)), anyJson.map((v) => JSON.stringify(v)), fc.constantFrom('null', '[]', '"evt"', '1', 'true', '{}', '{"id":null}', '{"id":"evt_1"}', '{"id":"evt_2","type":null}')), async (body) => {
-        const res = assertSafe(await post(body, { 'content-type': 'application/json', 'stripe-signature': sign(body) }), `signed ${body.slice(0, 60)}`);
-        expect([200, 400]).toContain(res.status);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          eventLike.map((v) => JSON.stringify(v)),
+          anyJson.map((v) => JSON.stringify(v)),
+          fc.constantFrom(
+            'null',
+            '[]',
+            '"evt"',
+            '1',
+            'true',
+            '{}',
+            '{"id":null}',
+            '{"id":"evt_1"}',
+            '{"id":"evt_2","type":null}',
+          ),
+        ),
+        async (body) => {
+          const res = assertSafe(
+            await post(body, { 'content-type': 'application/json', 'stripe-signature': sign(body) }),
+            `signed ${body.slice(0, 60)}`,
+          );
+          expect([200, 400]).toContain(res.status);
+        },
+      ),
       FAST_CHECK,
     );
     // Once in-process settlement and the retry worker are idle: the money is untouched.
@@ -190,7 +309,10 @@ describe('the secret scan', () => {
     try {
       writeFileSync(path.join(dir, 'a.log'), 'masked sk_test_••••4242 and whsec_••••cdef are fine\n');
       expect(scanDir(dir).findings).toEqual([]);
-      writeFileSync(path.join(dir, 'b.log'), `line\nStripe said: ${KEYS.secretKey}\n{"secret":"${KEYS.webhookSecret}"}\n`);
+      writeFileSync(
+        path.join(dir, 'b.log'),
+        `line\nStripe said: ${KEYS.secretKey}\n{"secret":"${KEYS.webhookSecret}"}\n`,
+      );
       const { findings } = scanDir(dir);
       expect(findings.map((f) => [f.file, f.line, f.what])).toEqual([
         ['b.log', 2, 'Stripe secret key'],

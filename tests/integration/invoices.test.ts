@@ -77,9 +77,17 @@ describe('totals are computed in minor units of the invoice currency', () => {
   });
 
   it('recomputes on update and ignores hand-typed balances', async () => {
-    const created = await createViaCM({ number: invoiceNumber(), currency: 'USD', lineItems: [{ description: 'A', quantity: 1, unitAmount: 1000 }] });
+    const created = await createViaCM({
+      number: invoiceNumber(),
+      currency: 'USD',
+      lineItems: [{ description: 'A', quantity: 1, unitAmount: 1000 }],
+    });
     const id = created.body.data.documentId;
-    const res = await app.http().put(`${CM}/${id}`).set(admin.auth).send({ lineItems: [{ description: 'A', quantity: 2, unitAmount: 1000 }], balanceDue: 5 });
+    const res = await app
+      .http()
+      .put(`${CM}/${id}`)
+      .set(admin.auth)
+      .send({ lineItems: [{ description: 'A', quantity: 2, unitAmount: 1000 }], balanceDue: 5 });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ total: 2000, balanceDue: 2000 });
   });
@@ -123,7 +131,14 @@ describe('invoice numbers are unique', () => {
   it('is enforced by the database itself: raw concurrent inserts below Strapi keep one row', async () => {
     const number = invoiceNumber();
     const knex = app.strapi.db.connection;
-    const row = (i: number) => ({ document_id: `raw${i}${Date.now()}`, number, state: 'draft', currency: 'USD', line_items: '[]', pay_token: `tok-${number}-${i}` });
+    const row = (i: number) => ({
+      document_id: `raw${i}${Date.now()}`,
+      number,
+      state: 'draft',
+      currency: 'USD',
+      line_items: '[]',
+      pay_token: `tok-${number}-${i}`,
+    });
     const results = await Promise.allSettled([0, 1, 2, 3].map((i) => knex('invoice_payments_invoices').insert(row(i))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const [{ n }] = await knex('invoice_payments_invoices').where({ number }).count({ n: '*' });
@@ -133,7 +148,10 @@ describe('invoice numbers are unique', () => {
 
 describe('the pay-link token', () => {
   it('is generated on create and stripped from any content-API output (private attribute)', async () => {
-    const res = await createViaCM({ number: invoiceNumber(), lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }] });
+    const res = await createViaCM({
+      number: invoiceNumber(),
+      lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }],
+    });
     const row = await app.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: res.body.data.documentId } });
     expect(row.payToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const schema = app.strapi.getModel(INVOICE_UID);
@@ -143,7 +161,11 @@ describe('the pay-link token', () => {
   });
 
   it('cannot be set or changed through the Content Manager', async () => {
-    const res = await createViaCM({ number: invoiceNumber(), payToken: 'chosen-by-hand', lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }] });
+    const res = await createViaCM({
+      number: invoiceNumber(),
+      payToken: 'chosen-by-hand',
+      lineItems: [{ description: 'x', quantity: 1, unitAmount: 100 }],
+    });
     const row = await app.strapi.db.query(INVOICE_UID).findOne({ where: { documentId: res.body.data.documentId } });
     expect(row.payToken).not.toBe('chosen-by-hand');
     await app.http().put(`${CM}/${row.documentId}`).set(admin.auth).send({ payToken: 'changed' });

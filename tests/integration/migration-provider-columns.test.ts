@@ -20,18 +20,34 @@ const EVENT = 'plugin::invoice-payments.webhook-event';
 const LEGACY = [
   {
     table: 'invoice_payments_payments',
-    columns: { provider_payment_id: 'payment_intent_id', provider_fee: 'stripe_fee', provider_fee_currency: 'stripe_fee_currency' },
-    unique: { now: 'invoice_payments_payments_provider_payment_uq', was: 'invoice_payments_payments_pi_uq', column: 'payment_intent_id' },
+    columns: {
+      provider_payment_id: 'payment_intent_id',
+      provider_fee: 'stripe_fee',
+      provider_fee_currency: 'stripe_fee_currency',
+    },
+    unique: {
+      now: 'invoice_payments_payments_provider_payment_uq',
+      was: 'invoice_payments_payments_pi_uq',
+      column: 'payment_intent_id',
+    },
   },
   {
     table: 'invoice_payments_refunds',
     columns: { provider_refund_id: 'stripe_refund_id', provider_payment_id: 'payment_intent_id' },
-    unique: { now: 'invoice_payments_refunds_provider_uq', was: 'invoice_payments_refunds_stripe_uq', column: 'stripe_refund_id' },
+    unique: {
+      now: 'invoice_payments_refunds_provider_uq',
+      was: 'invoice_payments_refunds_stripe_uq',
+      column: 'stripe_refund_id',
+    },
   },
   {
     table: 'invoice_payments_webhook_events',
     columns: { provider_event_id: 'stripe_event_id', provider_created: 'stripe_created' },
-    unique: { now: 'invoice_payments_webhook_events_provider_uq', was: 'invoice_payments_webhook_events_evt_uq', column: 'stripe_event_id' },
+    unique: {
+      now: 'invoice_payments_webhook_events_provider_uq',
+      was: 'invoice_payments_webhook_events_evt_uq',
+      column: 'stripe_event_id',
+    },
   },
 ] as const;
 
@@ -46,7 +62,8 @@ async function toLegacySchema(strapi: Core.Strapi) {
     const [neutral] = Object.entries(columns).find(([, old]) => old === unique.column)!;
     // The same knex calls Strapi's schema builder makes for a unique index.
     await knex.schema.alterTable(table, (t) => t.dropUnique([neutral], unique.now));
-    for (const [neutral, old] of Object.entries(columns)) await knex.schema.alterTable(table, (t) => t.renameColumn(neutral, old));
+    for (const [neutral, old] of Object.entries(columns))
+      await knex.schema.alterTable(table, (t) => t.renameColumn(neutral, old));
     await knex.schema.alterTable(table, (t) => t.unique([unique.column], { indexName: unique.was }));
   }
   // Strapi's record of the schema it last synced, as the previous version wrote it.
@@ -64,25 +81,67 @@ async function seed(strapi: Core.Strapi) {
   ids.invoice = (await strapi.db.query(INVOICE_UID).findOne({ where: { documentId: invoice.documentId } })).id;
   const payment = await strapi.db.query(PAYMENT).create({
     data: {
-      invoice: ids.invoice, kind: 'card', provider: 'stripe', status: 'succeeded', amount: 5000, currency: 'USD',
-      providerPaymentId: 'pi_legacy_1', chargeId: 'ch_legacy_1', providerFee: 175, providerFeeCurrency: 'EUR', amountRefunded: 1000,
+      invoice: ids.invoice,
+      kind: 'card',
+      provider: 'stripe',
+      status: 'succeeded',
+      amount: 5000,
+      currency: 'USD',
+      providerPaymentId: 'pi_legacy_1',
+      chargeId: 'ch_legacy_1',
+      providerFee: 175,
+      providerFeeCurrency: 'EUR',
+      amountRefunded: 1000,
     },
   });
   ids.payment = payment.id;
-  ids.refund = (await strapi.db.query(REFUND).create({
-    data: { payment: payment.id, invoiceDocumentId: invoice.documentId, providerRefundId: 're_legacy_1', providerPaymentId: 'pi_legacy_1', status: 'succeeded', amount: 1000, currency: 'USD' },
-  })).id;
-  ids.event = (await strapi.db.query(EVENT).create({
-    data: { providerEventId: 'evt_legacy_1', type: 'payment_intent.succeeded', providerCreated: 1_760_000_000, objectId: 'pi_legacy_1', status: 'processed' },
-  })).id;
+  ids.refund = (
+    await strapi.db.query(REFUND).create({
+      data: {
+        payment: payment.id,
+        invoiceDocumentId: invoice.documentId,
+        providerRefundId: 're_legacy_1',
+        providerPaymentId: 'pi_legacy_1',
+        status: 'succeeded',
+        amount: 1000,
+        currency: 'USD',
+      },
+    })
+  ).id;
+  ids.event = (
+    await strapi.db.query(EVENT).create({
+      data: {
+        providerEventId: 'evt_legacy_1',
+        type: 'payment_intent.succeeded',
+        providerCreated: 1_760_000_000,
+        objectId: 'pi_legacy_1',
+        status: 'processed',
+      },
+    })
+  ).id;
 }
 
 /** Every value the migration must keep, read through the neutral attribute names. */
 async function snapshot(strapi: Core.Strapi) {
   return {
-    payment: await strapi.db.query(PAYMENT).findOne({ where: { id: ids.payment }, select: ['providerPaymentId', 'providerFee', 'providerFeeCurrency', 'chargeId', 'amount', 'amountRefunded', 'status'] }),
-    refund: await strapi.db.query(REFUND).findOne({ where: { id: ids.refund }, select: ['providerRefundId', 'providerPaymentId', 'amount', 'status'] }),
-    event: await strapi.db.query(EVENT).findOne({ where: { id: ids.event }, select: ['providerEventId', 'providerCreated', 'type', 'status'] }),
+    payment: await strapi.db.query(PAYMENT).findOne({
+      where: { id: ids.payment },
+      select: [
+        'providerPaymentId',
+        'providerFee',
+        'providerFeeCurrency',
+        'chargeId',
+        'amount',
+        'amountRefunded',
+        'status',
+      ],
+    }),
+    refund: await strapi.db
+      .query(REFUND)
+      .findOne({ where: { id: ids.refund }, select: ['providerRefundId', 'providerPaymentId', 'amount', 'status'] }),
+    event: await strapi.db
+      .query(EVENT)
+      .findOne({ where: { id: ids.event }, select: ['providerEventId', 'providerCreated', 'type', 'status'] }),
   };
 }
 
@@ -116,8 +175,12 @@ beforeAll(async () => {
   app = await bootAfterUpgrade(db, MIGRATION, async (strapi) => {
     await seed(strapi);
     await toLegacySchema(strapi);
-    expect(await strapi.db.connection.schema.hasColumn('invoice_payments_webhook_events', 'stripe_event_id')).toBe(true);
-    expect(await strapi.db.connection.schema.hasColumn('invoice_payments_webhook_events', 'provider_event_id')).toBe(false);
+    expect(await strapi.db.connection.schema.hasColumn('invoice_payments_webhook_events', 'stripe_event_id')).toBe(
+      true,
+    );
+    expect(await strapi.db.connection.schema.hasColumn('invoice_payments_webhook_events', 'provider_event_id')).toBe(
+      false,
+    );
   });
 }, 180_000);
 
@@ -129,10 +192,23 @@ afterAll(async () => {
 describe('Stripe-named columns → provider-neutral names', () => {
   it('keeps every payment, refund and webhook event value under the new names', async () => {
     expect(await snapshot(app!.strapi)).toEqual({
-      payment: { providerPaymentId: 'pi_legacy_1', providerFee: 175, providerFeeCurrency: 'EUR', chargeId: 'ch_legacy_1', amount: 5000, amountRefunded: 1000, status: 'succeeded' },
+      payment: {
+        providerPaymentId: 'pi_legacy_1',
+        providerFee: 175,
+        providerFeeCurrency: 'EUR',
+        chargeId: 'ch_legacy_1',
+        amount: 5000,
+        amountRefunded: 1000,
+        status: 'succeeded',
+      },
       refund: { providerRefundId: 're_legacy_1', providerPaymentId: 'pi_legacy_1', amount: 1000, status: 'succeeded' },
       // biginteger comes back as a string on PostgreSQL and MariaDB.
-      event: { providerEventId: 'evt_legacy_1', providerCreated: expect.anything(), type: 'payment_intent.succeeded', status: 'processed' },
+      event: {
+        providerEventId: 'evt_legacy_1',
+        providerCreated: expect.anything(),
+        type: 'payment_intent.succeeded',
+        status: 'processed',
+      },
     });
     expect(Number((await snapshot(app!.strapi)).event.providerCreated)).toBe(1_760_000_000);
     const ran = await knexOf()(MIGRATIONS_TABLE).where({ name: MIGRATION });
@@ -148,18 +224,39 @@ describe('Stripe-named columns → provider-neutral names', () => {
       }
       const neutralColumn = Object.entries(columns).find(([, old]) => old === unique.column)![0];
       // One unique index on the id column, under the new name (the table's other unique indexes aside).
-      const ours = now[table]!.uniques.filter((i) => i.name === unique.now || i.name === unique.was || i.columns.includes(neutralColumn));
+      const ours = now[table]!.uniques.filter(
+        (i) => i.name === unique.now || i.name === unique.was || i.columns.includes(neutralColumn),
+      );
       expect(ours).toEqual([{ name: unique.now, columns: [neutralColumn] }]);
     }
   });
 
   it('refuses a duplicate provider event, refund or payment id at the database', async () => {
     const strapi = app!.strapi;
-    const event = await insertFails(() => strapi.db.query(EVENT).create({ data: { providerEventId: 'evt_legacy_1', type: 'payment_intent.succeeded', status: 'received' } }));
+    const event = await insertFails(() =>
+      strapi.db
+        .query(EVENT)
+        .create({ data: { providerEventId: 'evt_legacy_1', type: 'payment_intent.succeeded', status: 'received' } }),
+    );
     expect([isUniqueViolation(event), String(event)]).toEqual([true, String(event)]);
-    const refund = await insertFails(() => strapi.db.query(REFUND).create({ data: { providerRefundId: 're_legacy_1', status: 'pending', amount: 1, currency: 'USD' } }));
+    const refund = await insertFails(() =>
+      strapi.db
+        .query(REFUND)
+        .create({ data: { providerRefundId: 're_legacy_1', status: 'pending', amount: 1, currency: 'USD' } }),
+    );
     expect([isUniqueViolation(refund), String(refund)]).toEqual([true, String(refund)]);
-    const payment = await insertFails(() => strapi.db.query(PAYMENT).create({ data: { kind: 'card', provider: 'stripe', status: 'pending', amount: 1, currency: 'USD', providerPaymentId: 'pi_legacy_1' } }));
+    const payment = await insertFails(() =>
+      strapi.db.query(PAYMENT).create({
+        data: {
+          kind: 'card',
+          provider: 'stripe',
+          status: 'pending',
+          amount: 1,
+          currency: 'USD',
+          providerPaymentId: 'pi_legacy_1',
+        },
+      }),
+    );
     expect([isUniqueViolation(payment), String(payment)]).toEqual([true, String(payment)]);
   });
 
@@ -178,7 +275,9 @@ describe('Stripe-named columns → provider-neutral names', () => {
     // A build with the new names started without the migration: it added `provider_event_id` empty
     // beside the old column (which still holds the id and its old unique index).
     await knexOf().schema.alterTable(table, (t) => t.string('stripe_event_id'));
-    await knexOf().schema.alterTable(table, (t) => t.unique(['stripe_event_id'], { indexName: 'invoice_payments_webhook_events_evt_uq' }));
+    await knexOf().schema.alterTable(table, (t) =>
+      t.unique(['stripe_event_id'], { indexName: 'invoice_payments_webhook_events_evt_uq' }),
+    );
     await knexOf()(table).where({ id: ids.event }).update({ stripe_event_id: 'evt_legacy_1', provider_event_id: null });
     app = await restart(app!, MIGRATION);
     const row = await app.strapi.db.query(EVENT).findOne({ where: { id: ids.event }, select: ['providerEventId'] });

@@ -44,13 +44,17 @@ describe('invoice status → state migration', () => {
     expect(ran).toHaveLength(1);
   });
 
-  it('lets the Content Manager edit a migrated invoice: the state is not Strapi\'s draft/publish status', async () => {
+  it("lets the Content Manager edit a migrated invoice: the state is not Strapi's draft/publish status", async () => {
     const admin = await adminSession(app!.strapi);
     const url = `/content-manager/collection-types/${INVOICE_UID}/${created.draft}`;
     const read = await app!.http().get(url).set(admin.auth);
     expect(read.status).toBe(200);
     expect(read.body.data.state).toBe('draft');
-    const saved = await app!.http().put(url).set(admin.auth).send({ ...pick(read.body.data), notes: 'Edited after the upgrade', state: 'sent' });
+    const saved = await app!
+      .http()
+      .put(url)
+      .set(admin.auth)
+      .send({ ...pick(read.body.data), notes: 'Edited after the upgrade', state: 'sent' });
     expect([saved.status, saved.body.error?.message]).toEqual([200, undefined]);
     expect(saved.body.data).toMatchObject({ state: 'sent', notes: 'Edited after the upgrade' });
   });
@@ -58,6 +62,7 @@ describe('invoice status → state migration', () => {
 
 /** The editable fields the Content Manager sends back on save. */
 function pick(data: Record<string, unknown>) {
-  const { number, currency, lineItems, taxRateBps, discountAmount, issueDate, dueDate, billingName, billingEmail } = data;
+  const { number, currency, lineItems, taxRateBps, discountAmount, issueDate, dueDate, billingName, billingEmail } =
+    data;
   return { number, currency, lineItems, taxRateBps, discountAmount, issueDate, dueDate, billingName, billingEmail };
 }

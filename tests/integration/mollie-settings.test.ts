@@ -16,7 +16,13 @@ let mollie: MollieStandin;
 
 beforeAll(async () => {
   mollie = await startMollieStandin();
-  app = await bootStrapi({ env: { MOLLIE_API_ENDPOINT: mollie.apiEndpoint, STRIPE_API_BASE: 'http://127.0.0.1:9', STRIPE_MAX_NETWORK_RETRIES: '0' } });
+  app = await bootStrapi({
+    env: {
+      MOLLIE_API_ENDPOINT: mollie.apiEndpoint,
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      STRIPE_MAX_NETWORK_RETRIES: '0',
+    },
+  });
   admin = await adminSession(app.strapi);
 });
 afterAll(async () => {
@@ -24,9 +30,17 @@ afterAll(async () => {
   await mollie?.close();
 });
 
-const put = (body: unknown) => app.http().put('/invoice-payments/settings').set(admin.auth).send(body as object);
+const put = (body: unknown) =>
+  app
+    .http()
+    .put('/invoice-payments/settings')
+    .set(admin.auth)
+    .send(body as object);
 const rawStore = async () => {
-  const row = await app.strapi.db.connection('strapi_core_store_settings').where({ key: 'plugin_invoice-payments_settings' }).first();
+  const row = await app.strapi.db
+    .connection('strapi_core_store_settings')
+    .where({ key: 'plugin_invoice-payments_settings' })
+    .first();
   return row ? String(row.value) : '';
 };
 
@@ -37,7 +51,10 @@ it('refuses Mollie for pay links before a Mollie key is saved, and a malformed k
   const stripeKey = await put({ mollieApiKey: 'sk_test_abcdefgh12345678' });
   expect(stripeKey.status).toBe(400);
   expect(stripeKey.body.error.message).toMatch(/This is a Stripe key/);
-  expect((await app.http().get('/invoice-payments/settings').set(admin.auth)).body.data).toMatchObject({ payLinkProvider: 'stripe', mollie: { apiKey: { set: false } } });
+  expect((await app.http().get('/invoice-payments/settings').set(admin.auth)).body.data).toMatchObject({
+    payLinkProvider: 'stripe',
+    mollie: { apiKey: { set: false } },
+  });
 });
 
 it('refuses a live key while MOLLIE_API_ENDPOINT points at a stand-in (the key would go there)', async () => {
@@ -53,14 +70,20 @@ it('saves the key sealed, shows it masked with its mode, checks the connection a
   expect(res.status).toBe(200);
   expect(res.body.data).toMatchObject({
     payLinkProvider: 'mollie',
-    mollie: { apiKey: { set: true, masked: 'test_••••4242' }, mode: 'test', connection: { status: 'connected', accountId: 'pfl_standin' } },
+    mollie: {
+      apiKey: { set: true, masked: 'test_••••4242' },
+      mode: 'test',
+      connection: { status: 'connected', accountId: 'pfl_standin' },
+    },
   });
   expect(res.body.data.mollie.webhookUrl).toMatch(/\/api\/invoice-payments\/webhooks\/mollie$/);
   expect(JSON.stringify(res.body)).not.toContain(KEY);
   expect(await rawStore()).not.toContain(KEY);
   expect(await app.strapi.plugin('invoice-payments').service('settings').mollieApiKey()).toBe(KEY);
   expect(mollie.control.stats().requests['GET /v2/profiles/me']).toBe(1);
-  const audit = await app.strapi.db.query('plugin::invoice-payments.audit-entry').findMany({ where: { action: 'settings.mollie_key.saved' } });
+  const audit = await app.strapi.db
+    .query('plugin::invoice-payments.audit-entry')
+    .findMany({ where: { action: 'settings.mollie_key.saved' } });
   expect(audit).toHaveLength(1);
   expect(JSON.stringify(audit)).not.toContain(KEY);
 });
@@ -68,5 +91,8 @@ it('saves the key sealed, shows it masked with its mode, checks the connection a
 it('removing the key sends pay links back to Stripe', async () => {
   const res = await put({ mollieApiKey: '' });
   expect(res.status).toBe(200);
-  expect(res.body.data).toMatchObject({ payLinkProvider: 'stripe', mollie: { apiKey: { set: false, masked: null }, mode: null, connection: { status: 'not_configured' } } });
+  expect(res.body.data).toMatchObject({
+    payLinkProvider: 'stripe',
+    mollie: { apiKey: { set: false, masked: null }, mode: null, connection: { status: 'not_configured' } },
+  });
 });

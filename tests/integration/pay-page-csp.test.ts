@@ -10,15 +10,24 @@ import { bootPayments, payableInvoice, type PaymentsEnv } from '../support/payme
  * Stripe notes carry the same transcription). Rows for the integrations the pay pages use:
  * Stripe.js (Payment Element, 3-D Secure) and Checkout (embedded; hosted is a top-level navigation).
  */
-const STRIPE_CSP_TABLE: ReadonlyArray<{ integration: 'Stripe.js' | 'Checkout'; directive: string; sources: string[] }> = [
-  { integration: 'Stripe.js', directive: 'connect-src', sources: ['https://api.stripe.com'] },
-  { integration: 'Stripe.js', directive: 'frame-src', sources: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'] },
-  { integration: 'Stripe.js', directive: 'script-src', sources: ['https://js.stripe.com', 'https://*.js.stripe.com'] },
-  { integration: 'Checkout', directive: 'connect-src', sources: ['https://checkout.stripe.com'] },
-  { integration: 'Checkout', directive: 'frame-src', sources: ['https://checkout.stripe.com'] },
-  { integration: 'Checkout', directive: 'script-src', sources: ['https://checkout.stripe.com'] },
-  { integration: 'Checkout', directive: 'img-src', sources: ['https://*.stripe.com'] },
-];
+const STRIPE_CSP_TABLE: ReadonlyArray<{ integration: 'Stripe.js' | 'Checkout'; directive: string; sources: string[] }> =
+  [
+    { integration: 'Stripe.js', directive: 'connect-src', sources: ['https://api.stripe.com'] },
+    {
+      integration: 'Stripe.js',
+      directive: 'frame-src',
+      sources: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+    },
+    {
+      integration: 'Stripe.js',
+      directive: 'script-src',
+      sources: ['https://js.stripe.com', 'https://*.js.stripe.com'],
+    },
+    { integration: 'Checkout', directive: 'connect-src', sources: ['https://checkout.stripe.com'] },
+    { integration: 'Checkout', directive: 'frame-src', sources: ['https://checkout.stripe.com'] },
+    { integration: 'Checkout', directive: 'script-src', sources: ['https://checkout.stripe.com'] },
+    { integration: 'Checkout', directive: 'img-src', sources: ['https://*.stripe.com'] },
+  ];
 
 let env: PaymentsEnv;
 
@@ -53,22 +62,33 @@ async function servedPolicies(): Promise<Array<[string, Map<string, string[]>]>>
 }
 
 describe("the pay pages' Content-Security-Policy against Stripe's table", () => {
-  it.each(STRIPE_CSP_TABLE.map((row) => [row.integration, row.directive, row.sources.join(' '), row] as const))('%s: %s allows %s', async (_i, _d, _s, row) => {
-    for (const [page, csp] of await servedPolicies()) {
-      const allowed = csp.get(row.directive) ?? csp.get('default-src') ?? [];
-      for (const source of row.sources) expect([page, row.directive, allowed.includes(source)]).toEqual([page, row.directive, true]);
-    }
-  });
+  it.each(STRIPE_CSP_TABLE.map((row) => [row.integration, row.directive, row.sources.join(' '), row] as const))(
+    '%s: %s allows %s',
+    async (_i, _d, _s, row) => {
+      for (const [page, csp] of await servedPolicies()) {
+        const allowed = csp.get(row.directive) ?? csp.get('default-src') ?? [];
+        for (const source of row.sources)
+          expect([page, row.directive, allowed.includes(source)]).toEqual([page, row.directive, true]);
+      }
+    },
+  );
 
   it('allows nothing else from outside: Stripe origins only where the table puts them, the rest locked down', async () => {
     const documented = new Map<string, Set<string>>();
-    for (const row of STRIPE_CSP_TABLE) for (const s of row.sources) documented.set(row.directive, (documented.get(row.directive) ?? new Set()).add(s));
+    for (const row of STRIPE_CSP_TABLE)
+      for (const s of row.sources) documented.set(row.directive, (documented.get(row.directive) ?? new Set()).add(s));
     for (const [page, csp] of await servedPolicies()) {
       expect([page, csp.get('default-src')]).toEqual([page, ["'none'"]]);
       expect([page, csp.get('frame-ancestors')]).toEqual([page, ["'none'"]]);
       expect([page, csp.get('base-uri')]).toEqual([page, ["'none'"]]);
       for (const [directive, sources] of csp) {
-        const extra = sources.filter((s) => s !== "'self'" && s !== "'none'" && !(directive === 'style-src' && s === "'unsafe-inline'") && !documented.get(directive)?.has(s));
+        const extra = sources.filter(
+          (s) =>
+            s !== "'self'" &&
+            s !== "'none'" &&
+            !(directive === 'style-src' && s === "'unsafe-inline'") &&
+            !documented.get(directive)?.has(s),
+        );
         expect([page, directive, extra]).toEqual([page, directive, []]);
       }
       // No script is allowed inline or from eval, whatever the table says about others.

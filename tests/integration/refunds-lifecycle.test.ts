@@ -20,17 +20,26 @@ afterAll(async () => {
   await env?.close();
 });
 
-const adminPost = (path: string, body: Record<string, unknown> = {}) => env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
+const adminPost = (path: string, body: Record<string, unknown> = {}) =>
+  env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
 const adminGet = (path: string) => env.app.http().get(`/invoice-payments${path}`).set(env.admin.auth);
-const paymentsOf = (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
-const refundRows = (invoiceDocumentId: string) => env.app.strapi.db.query(REFUND).findMany({ where: { invoiceDocumentId }, orderBy: { id: 'asc' } });
+const paymentsOf = (documentId: string) =>
+  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const refundRows = (invoiceDocumentId: string) =>
+  env.app.strapi.db.query(REFUND).findMany({ where: { invoiceDocumentId }, orderBy: { id: 'asc' } });
 
 /** Polls until `check` passes; throws with the last value when the time runs out. */
-async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const started = Date.now();
   let value = await read();
   while (!check(value)) {
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 25));
     value = await read();
   }
@@ -38,11 +47,21 @@ async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, 
 }
 
 async function cardPaid(amount = 10000, paymentMethod = 'pm_card_visa') {
-  const inv = await payableInvoice(env, { lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }], billingEmail: `c${Date.now()}@example.test` });
-  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const inv = await payableInvoice(env, {
+    lineItems: [{ description: 'x', quantity: 1, unitAmount: amount }],
+    billingEmail: `c${Date.now()}@example.test`,
+  });
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
   expect(res.status).toBe(200);
   await payWith(env, res.body.data.providerPaymentId, paymentMethod);
-  await waitFor(() => readInvoice(env, inv.documentId), (i) => i.state === 'paid', 'the invoice to be paid');
+  await waitFor(
+    () => readInvoice(env, inv.documentId),
+    (i) => i.state === 'paid',
+    'the invoice to be paid',
+  );
   const [payment] = await paymentsOf(inv.documentId);
   return { ...inv, piId: res.body.data.providerPaymentId as string, payment };
 }
@@ -61,31 +80,58 @@ describe('a refund that fails at the bank (test card 4000000000005126, pm_card_r
     await env.standin.control.idle();
 
     env.standin.control.failRefund(refundId);
-    const [failed] = await waitFor(() => refundRows(documentId), (rows) => rows[0]?.status === 'failed', 'the refund row to fail');
+    const [failed] = await waitFor(
+      () => refundRows(documentId),
+      (rows) => rows[0]?.status === 'failed',
+      'the refund row to fail',
+    );
     expect(failed).toMatchObject({ providerRefundId: refundId, failureReason: 'expired_or_canceled_card' });
-    const inv = await waitFor(() => readInvoice(env, documentId), (i) => i.state === 'paid', 'the invoice to be paid again');
+    const inv = await waitFor(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+      'the invoice to be paid again',
+    );
     expect(inv).toMatchObject({ amountRefunded: 0, balanceDue: 0, amountPaid: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
 
     // refund.updated, charge.refund.updated and refund.failed all came: one audit entry, one email.
     await env.standin.control.idle();
-    const mail = await waitFor(async () => env.smtp.mails.filter((m) => m.subject.includes('Refund failed on invoice')), (m) => m.length > 0, 'the refund-failed email');
+    const mail = await waitFor(
+      async () => env.smtp.mails.filter((m) => m.subject.includes('Refund failed on invoice')),
+      (m) => m.length > 0,
+      'the refund-failed email',
+    );
     expect(mail).toHaveLength(1);
     expect(mail[0]!.to).toEqual(['billing-admin@example.test']);
     expect(mail[0]!.raw).toMatch(/expired or was canceled/);
-    expect(await env.app.strapi.db.query(AUDIT).count({ where: { action: 'refund.failed', invoiceDocumentId: documentId } })).toBe(1);
+    expect(
+      await env.app.strapi.db.query(AUDIT).count({ where: { action: 'refund.failed', invoiceDocumentId: documentId } }),
+    ).toBe(1);
 
     // The admin sees why, and can refund again.
     const detail = await adminGet(`/invoices/${documentId}`);
     expect(detail.body.data.payments[0]).toMatchObject({ status: 'succeeded', refundable: 10000 });
-    expect(detail.body.data.payments[0].refunds[0]).toMatchObject({ id: refundId, status: 'failed', failureReason: 'expired_or_canceled_card', failureText: 'the card has expired or was canceled' });
+    expect(detail.body.data.payments[0].refunds[0]).toMatchObject({
+      id: refundId,
+      status: 'failed',
+      failureReason: 'expired_or_canceled_card',
+      failureText: 'the card has expired or was canceled',
+    });
 
     const again = await adminPost(`/payments/${payment.documentId}/refunds`, { idempotencyKey: 'fail-dialog-2' });
     expect(again.status).toBe(200);
     expect(again.body.data.refund.id).not.toBe(refundId);
     // It starts `succeeded` like the first one; this time nothing fails it.
-    await waitFor(() => refundRows(documentId), (rows) => rows[1]?.status === 'succeeded', 'the second refund to succeed');
-    const done = await waitFor(() => readInvoice(env, documentId), (i) => i.amountRefunded === 10000, 'the second refund to be booked');
+    await waitFor(
+      () => refundRows(documentId),
+      (rows) => rows[1]?.status === 'succeeded',
+      'the second refund to succeed',
+    );
+    const done = await waitFor(
+      () => readInvoice(env, documentId),
+      (i) => i.amountRefunded === 10000,
+      'the second refund to be booked',
+    );
     expect(done).toMatchObject({ state: 'sent', balanceDue: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'refunded', amountRefunded: 10000 });
     const atStripe = await env.stripe.refunds.list({ payment_intent: piId });
@@ -98,14 +144,19 @@ describe('concurrent refund requests for one payment', () => {
     const { payment, piId, documentId } = await cardPaid(10000);
     const answers = await Promise.all([0, 1, 2, 3].map(() => adminPost(`/payments/${payment.documentId}/refunds`, {})));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
-    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.error.message).toMatch(/refunded in full already|being made for this payment right now/);
+    for (const a of answers.filter((x) => x.status === 409))
+      expect(a.body.error.message).toMatch(/refunded in full already|being made for this payment right now/);
     expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(1);
     expect(await readInvoice(env, documentId)).toMatchObject({ amountRefunded: 10000, balanceDue: 10000 });
   });
 
   it('the same dialog key sent four times at once: one refund, every answer 200 (same refund) or 409 "being made"', async () => {
     const { payment, piId } = await cardPaid(10000);
-    const answers = await Promise.all([0, 1, 2, 3].map(() => adminPost(`/payments/${payment.documentId}/refunds`, { amount: 4000, idempotencyKey: 'same-dialog-0001' })));
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        adminPost(`/payments/${payment.documentId}/refunds`, { amount: 4000, idempotencyKey: 'same-dialog-0001' }),
+      ),
+    );
     const ok = answers.filter((a) => a.status === 200);
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ok.map((a) => a.body.data.refund.id)).size).toBe(1);
@@ -124,8 +175,17 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     env.standin.control.setDelivery({ paused: true });
     try {
       // Processed, then a 500 (and the SDK's two retries with the same key get 500s too).
-      env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', status: 500, times: 3, afterProcessing: true });
-      const res = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 2500, idempotencyKey: 'unknown-dialog-1' });
+      env.standin.control.addFault({
+        method: 'POST',
+        path: '/v1/refunds',
+        status: 500,
+        times: 3,
+        afterProcessing: true,
+      });
+      const res = await adminPost(`/payments/${payment.documentId}/refunds`, {
+        amount: 2500,
+        idempotencyKey: 'unknown-dialog-1',
+      });
       expect(res.status).toBe(502);
       expect(res.body.error.message).toMatch(/never made twice/);
       const madeAtStripe = (await env.stripe.refunds.list({ payment_intent: piId })).data;
@@ -135,13 +195,18 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
       expect([null, madeAtStripe[0]!.id]).toContain(reserved.providerRefundId);
       expect((await readInvoice(env, documentId)).amountRefunded).toBe(0);
 
-      const retry = await adminPost(`/payments/${payment.documentId}/refunds`, { amount: 2500, idempotencyKey: 'unknown-dialog-1' });
+      const retry = await adminPost(`/payments/${payment.documentId}/refunds`, {
+        amount: 2500,
+        idempotencyKey: 'unknown-dialog-1',
+      });
       expect(retry.status).toBe(200);
       expect(retry.body.data.replayed).toBe(true);
       const atStripe = await env.stripe.refunds.list({ payment_intent: piId });
       expect(atStripe.data).toHaveLength(1);
       expect(retry.body.data.refund.id).toBe(atStripe.data[0]!.id);
-      expect(atStripe.data[0]!.metadata).toMatchObject({ invoice_payments_refund: (await refundRows(documentId))[0].documentId });
+      expect(atStripe.data[0]!.metadata).toMatchObject({
+        invoice_payments_refund: (await refundRows(documentId))[0].documentId,
+      });
       expect(retry.body.data.invoice).toMatchObject({ amountRefunded: 2500, balanceDue: 2500 });
     } finally {
       env.standin.control.setDelivery({ paused: false });
@@ -161,7 +226,9 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     expect((await adminPost(`/invoices/${documentId}/resync`)).status).toBe(200);
     const [after] = await refundRows(documentId);
     expect(after).toMatchObject({ status: 'succeeded', generation: 0 });
-    expect((await env.stripe.refunds.list({ payment_intent: piId })).data.map((r) => r.id)).toEqual([after.providerRefundId]);
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data.map((r) => r.id)).toEqual([
+      after.providerRefundId,
+    ]);
   });
 
   it('not made at Stripe, its 500 saved under the key: 502, then resync looks at Stripe, hears the saved 500 again, and makes it once under the next key generation', async () => {
@@ -187,7 +254,12 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
     expect(atStripe.data).toHaveLength(1);
     expect(atStripe.data[0]!.id).toBe(after.providerRefundId);
     // Stripe recorded the new key (a saved 500 under the old key would be replayed for 24 h).
-    const created = env.standin.control.events().find((e) => e.type === 'refund.created' && (e.data as { object: { id: string } }).object.id === after.providerRefundId);
+    const created = env.standin.control
+      .events()
+      .find(
+        (e) =>
+          e.type === 'refund.created' && (e.data as { object: { id: string } }).object.id === after.providerRefundId,
+      );
     expect((created?.request as { idempotency_key: string | null }).idempotency_key).toBe(after.idempotencyKey);
     // Again: nothing more to do, nothing made twice.
     await adminPost(`/invoices/${documentId}/resync`);
@@ -198,17 +270,24 @@ describe('Stripe answering 500 to the refund (its outcome is unknown)', () => {
 });
 
 describe('a slow Stripe refund call holds no lock (defect 8)', () => {
-  it('while the refund call takes 5 s, another invoice\'s payment intent and pay page answer in under 1 s', async () => {
+  it("while the refund call takes 5 s, another invoice's payment intent and pay page answer in under 1 s", async () => {
     const { payment } = await cardPaid(10000);
     const other = await payableInvoice(env, { lineItems: [{ description: 'y', quantity: 1, unitAmount: 4200 }] });
     const before = env.standin.control.stats().requests['POST /v1/refunds'] ?? 0;
     env.standin.control.addFault({ method: 'POST', path: '/v1/refunds', timeoutMs: 5000 });
     const started = Date.now();
     const refund = adminPost(`/payments/${payment.documentId}/refunds`, { amount: 1000 }).then((r) => r);
-    await waitFor(async () => env.standin.control.stats().requests['POST /v1/refunds'] ?? 0, (n) => n > before, 'the refund call to reach Stripe');
+    await waitFor(
+      async () => env.standin.control.stats().requests['POST /v1/refunds'] ?? 0,
+      (n) => n > before,
+      'the refund call to reach Stripe',
+    );
 
     const t1 = Date.now();
-    const intent = await env.app.http().post(`/api/invoice-payments/invoices/${other.documentId}/payment-intent`).send({ token: other.token });
+    const intent = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${other.documentId}/payment-intent`)
+      .send({ token: other.token });
     const intentMs = Date.now() - t1;
     const t2 = Date.now();
     const page = await env.app.http().get(`/invoice-payments/pay/${other.token}`);
@@ -233,12 +312,18 @@ describe('sending an invoice when the email fails (defect 9)', () => {
       expect(res.status).toBe(502);
       expect(res.body.error.message).toMatch(/not marked as sent.*Settings → Email/);
       expect((await readInvoice(env, documentId)).state).toBe('draft');
-      const entry = await env.app.strapi.db.query(AUDIT).findOne({ where: { action: 'invoice.send_failed', invoiceDocumentId: documentId } });
+      const entry = await env.app.strapi.db
+        .query(AUDIT)
+        .findOne({ where: { action: 'invoice.send_failed', invoiceDocumentId: documentId } });
       expect(entry).toMatchObject({ outcome: 'failed', actorType: 'admin' });
       expect(entry.details).toMatchObject({ to: 'refused@example.test' });
       expect(entry.details.reason).toMatch(/^email provider (refused|error)/);
       expect(JSON.stringify(entry.details)).not.toMatch(/sk_(test|live)_|whsec_|password/i);
-      expect(await env.app.strapi.db.query(AUDIT).count({ where: { action: 'invoice.sent', invoiceDocumentId: documentId } })).toBe(0);
+      expect(
+        await env.app.strapi.db
+          .query(AUDIT)
+          .count({ where: { action: 'invoice.sent', invoiceDocumentId: documentId } }),
+      ).toBe(0);
     } finally {
       env.smtp.failing(false);
     }

@@ -22,10 +22,18 @@ afterAll(async () => {
 });
 
 const rawStore = async () => {
-  const row = await app.strapi.db.connection('strapi_core_store_settings').where({ key: 'plugin_invoice-payments_settings' }).first();
+  const row = await app.strapi.db
+    .connection('strapi_core_store_settings')
+    .where({ key: 'plugin_invoice-payments_settings' })
+    .first();
   return row ? String(row.value) : '';
 };
-const put = (body: unknown, auth = admin.auth) => app.http().put('/invoice-payments/settings').set(auth).send(body as object);
+const put = (body: unknown, auth = admin.auth) =>
+  app
+    .http()
+    .put('/invoice-payments/settings')
+    .set(auth)
+    .send(body as object);
 
 describe('access', () => {
   it('answers 401 without an admin session', async () => {
@@ -49,8 +57,16 @@ describe('access', () => {
 
 describe('validation', () => {
   it.each([
-    [{ publishableKey: 'pk_test_abc123def456', secretKey: 'sk_live' + '_abcdefgh12345678' }, 'secretKey', /different modes.*test key.*live key/],
-    [{ publishableKey: 'pk_live_abcdefgh12345678', secretKey: 'sk_test_abcdefgh12345678' }, 'secretKey', /different modes/],
+    [
+      { publishableKey: 'pk_test_abc123def456', secretKey: 'sk_live' + '_abcdefgh12345678' },
+      'secretKey',
+      /different modes.*test key.*live key/,
+    ],
+    [
+      { publishableKey: 'pk_live_abcdefgh12345678', secretKey: 'sk_test_abcdefgh12345678' },
+      'secretKey',
+      /different modes/,
+    ],
     [{ secretKey: 'pk_test_abcdefgh12345678' }, 'secretKey', /This is a publishable key/],
     [{ secretKey: 'hello' }, 'secretKey', /must start with sk_test_/],
     [{ publishableKey: 'sk_test_abcdefgh12345678' }, 'publishableKey', /This is a secret key/],
@@ -121,7 +137,9 @@ describe('saving keys', () => {
   });
 
   it('writes an audit entry per key holding a fingerprint, never the key', async () => {
-    const entries = await app.strapi.db.query('plugin::invoice-payments.audit-entry').findMany({ where: { action: { $startsWith: 'settings.' } } });
+    const entries = await app.strapi.db
+      .query('plugin::invoice-payments.audit-entry')
+      .findMany({ where: { action: { $startsWith: 'settings.' } } });
     const actions = entries.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['settings.secret_key.saved', 'settings.webhook_secret.saved']));
     const keyEntry = entries.find((e: { action: string }) => e.action === 'settings.secret_key.saved');
@@ -136,7 +154,9 @@ describe('saving keys', () => {
   it('rotating the key writes a "rotated" entry linking both fingerprints', async () => {
     const res = await put({ secretKey: 'sk_test_51ZyXwVuTsRqPoNmLkJiHg9999' });
     expect(res.body.data.secretKey.masked).toBe('sk_test_••••9999');
-    const rotated = await app.strapi.db.query('plugin::invoice-payments.audit-entry').findOne({ where: { action: 'settings.secret_key.rotated' } });
+    const rotated = await app.strapi.db
+      .query('plugin::invoice-payments.audit-entry')
+      .findOne({ where: { action: 'settings.secret_key.rotated' } });
     expect(rotated.details.previousFingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(rotated.details.fingerprint).not.toBe(rotated.details.previousFingerprint);
   });
@@ -144,7 +164,9 @@ describe('saving keys', () => {
   it('refuses a live secret key next to the saved test publishable key', async () => {
     const res = await put({ secretKey: 'sk_live' + '_abcdefgh12345678' });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/publishable key is a test key \(pk_test_\) but the secret key is a live key/);
+    expect(res.body.error.message).toMatch(
+      /publishable key is a test key \(pk_test_\) but the secret key is a live key/,
+    );
   });
 
   it('never writes a secret to the log', () => {
@@ -157,7 +179,11 @@ describe('saving keys', () => {
 describe('disconnect', () => {
   it('removes the keys, keeps invoices and leaves an audit entry', async () => {
     const invoice = await app.strapi.documents('plugin::invoice-payments.invoice').create({
-      data: { number: 'DISC-1', currency: 'USD', lineItems: [{ description: 'x', quantity: 1, unitAmount: 1000 }] } as never,
+      data: {
+        number: 'DISC-1',
+        currency: 'USD',
+        lineItems: [{ description: 'x', quantity: 1, unitAmount: 1000 }],
+      } as never,
     });
     const res = await app.http().post('/invoice-payments/settings/disconnect').set(admin.auth);
     expect(res.status).toBe(200);
@@ -166,8 +192,12 @@ describe('disconnect', () => {
     expect(res.body.data.publishableKey).toBeNull();
     expect(res.body.data.connection.status).toBe('not_configured');
     expect(await app.strapi.plugin('invoice-payments').service('settings').secretKey()).toBeNull();
-    expect(await app.strapi.documents('plugin::invoice-payments.invoice').findOne({ documentId: invoice.documentId })).not.toBeNull();
-    const entry = await app.strapi.db.query('plugin::invoice-payments.audit-entry').findOne({ where: { action: 'settings.disconnected' } });
+    expect(
+      await app.strapi.documents('plugin::invoice-payments.invoice').findOne({ documentId: invoice.documentId }),
+    ).not.toBeNull();
+    const entry = await app.strapi.db
+      .query('plugin::invoice-payments.audit-entry')
+      .findOne({ where: { action: 'settings.disconnected' } });
     expect(entry).not.toBeNull();
   });
 });

@@ -27,14 +27,21 @@ afterAll(async () => {
 
 const requestsSeen = () => Object.values(env.standin.control.stats().requests).reduce((a, b) => a + b, 0);
 const settingsService = () => env.app.strapi.plugin('invoice-payments').service('settings');
-const pageData = (html: string) => JSON.parse(new RegExp(`<script type="application/json" id="${PAGE_DATA_ID}">(.*?)</script>`, 's').exec(html)![1]!) as Record<string, unknown>;
+const pageData = (html: string) =>
+  JSON.parse(
+    new RegExp(`<script type="application/json" id="${PAGE_DATA_ID}">(.*?)</script>`, 's').exec(html)![1]!,
+  ) as Record<string, unknown>;
 
 /** Keys saved before a stand-in variable appeared: written to the store as the settings service would. */
 async function storeKeys(keys: { secretKey?: string; publishableKey?: string }) {
   const store = env.app.strapi.store({ type: 'plugin', name: 'invoice-payments' });
   const current = (await store.get({ key: 'settings' })) as Record<string, unknown>;
   const next = { ...current };
-  if (keys.secretKey) Object.assign(next, { secretKeySealed: seal(keys.secretKey, requireCurrentKey(keyRingFromEnv())), secretKeyMask: maskKey(keys.secretKey) });
+  if (keys.secretKey)
+    Object.assign(next, {
+      secretKeySealed: seal(keys.secretKey, requireCurrentKey(keyRingFromEnv())),
+      secretKeyMask: maskKey(keys.secretKey),
+    });
   if (keys.publishableKey) next.publishableKey = keys.publishableKey;
   await store.set({ key: 'settings', value: next });
   return async () => store.set({ key: 'settings', value: current });
@@ -45,11 +52,19 @@ describe('live keys with STRIPE_API_BASE set', () => {
     const before = await settingsService().get();
     await env.standin.control.idle();
     const seen = requestsSeen();
-    const res = await env.app.http().put('/invoice-payments/settings').set(env.admin.auth).send({ publishableKey: LIVE_PK, secretKey: LIVE_SK });
+    const res = await env.app
+      .http()
+      .put('/invoice-payments/settings')
+      .set(env.admin.auth)
+      .send({ publishableKey: LIVE_PK, secretKey: LIVE_SK });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toContain(`A live Stripe secret key cannot be used while stripe.apiBase / STRIPE_API_BASE sends Stripe calls to ${env.standin.url}`);
+    expect(res.body.error.message).toContain(
+      `A live Stripe secret key cannot be used while stripe.apiBase / STRIPE_API_BASE sends Stripe calls to ${env.standin.url}`,
+    );
     expect(res.body.error.message).toContain('Unset STRIPE_API_BASE');
-    expect(res.body.error.details.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['secretKey'] })]));
+    expect(res.body.error.details.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: ['secretKey'] })]),
+    );
     expect(JSON.stringify(res.body)).not.toContain(LIVE_SK);
     expect((await settingsService().get()).secretKey.masked).toBe(before.secretKey.masked);
     await env.standin.control.idle();
@@ -62,10 +77,15 @@ describe('live keys with STRIPE_API_BASE set', () => {
     try {
       await env.standin.control.idle();
       const seen = requestsSeen();
-      const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+      const res = await env.app
+        .http()
+        .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+        .send({ token: inv.token });
       expect(res.status).toBeGreaterThanOrEqual(500);
       expect(JSON.stringify(res.body)).not.toContain(LIVE_SK);
-      await expect(env.app.strapi.plugin('invoice-payments').service('providers').forNewPayments()).rejects.toThrow(/A live Stripe secret key cannot be used while stripe\.apiBase/);
+      await expect(env.app.strapi.plugin('invoice-payments').service('providers').forNewPayments()).rejects.toThrow(
+        /A live Stripe secret key cannot be used while stripe\.apiBase/,
+      );
       await env.standin.control.idle();
       expect(requestsSeen()).toBe(seen);
       expect(env.app.logs.join('\n')).not.toContain(LIVE_SK);
@@ -82,9 +102,15 @@ describe('a live publishable key with STRIPE_JS_URL set', () => {
 
   it('saving it is refused with a 400', async () => {
     process.env.STRIPE_JS_URL = `${env.standin.url}${STRIPE_JS_STANDIN_PATH}`;
-    const res = await env.app.http().put('/invoice-payments/settings').set(env.admin.auth).send({ publishableKey: LIVE_PK, secretKey: '' });
+    const res = await env.app
+      .http()
+      .put('/invoice-payments/settings')
+      .set(env.admin.auth)
+      .send({ publishableKey: LIVE_PK, secretKey: '' });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toContain('A live Stripe publishable key cannot be used while stripe.jsUrl / STRIPE_JS_URL loads Stripe.js from');
+    expect(res.body.error.message).toContain(
+      'A live Stripe publishable key cannot be used while stripe.jsUrl / STRIPE_JS_URL loads Stripe.js from',
+    );
     expect((await settingsService().get()).publishableKey).not.toBe(LIVE_PK);
   });
 
@@ -106,7 +132,9 @@ describe('a live publishable key with STRIPE_JS_URL set', () => {
       const customer = await env.app.http().get('/invoice-payments/pay/invoice/abcdefghij0123456789');
       expect(pageData(customer.text).stripeJsUrl).toBeUndefined();
       expect(customer.headers['content-security-policy']).toBe(STRIPE_PAGE_CSP);
-      expect(env.app.logs.some((l) => l.includes('A live Stripe publishable key cannot be used while stripe.jsUrl'))).toBe(true);
+      expect(
+        env.app.logs.some((l) => l.includes('A live Stripe publishable key cannot be used while stripe.jsUrl')),
+      ).toBe(true);
     } finally {
       await restore();
     }
@@ -131,7 +159,11 @@ describe('production (NODE_ENV=production)', () => {
       expect(message).toContain('NODE_ENV=production');
       expect(message).toContain('INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN=true');
 
-      const allowed = await startStrapiProcess({ name: 'opt-in', env: { ...base, INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true' }, readyTimeoutMs: 120_000 });
+      const allowed = await startStrapiProcess({
+        name: 'opt-in',
+        env: { ...base, INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true' },
+        readyTimeoutMs: 120_000,
+      });
       try {
         expect((await fetch(`${allowed.url}/_health`)).status).toBe(204);
       } finally {

@@ -1,5 +1,14 @@
 import Stripe from 'stripe';
-import { bootPayments, eventually, payableInvoice, payWith, readInvoice, KEYS, PAYMENT, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  KEYS,
+  PAYMENT,
+  type PaymentsEnv,
+} from '../support/payments';
 import { waitForIdle } from '../support/idle';
 
 /** POST /api/invoice-payments/webhooks/stripe: verification, storage, settlement, retries. */
@@ -19,13 +28,20 @@ const post = (raw: string, signature?: string) => {
   if (signature !== undefined) req.set('Stripe-Signature', signature);
   return req.send(raw);
 };
-const sign = (raw: string, secret = KEYS.webhookSecret, timestamp?: number) => Stripe.webhooks.generateTestHeaderString({ payload: raw, secret, timestamp });
+const sign = (raw: string, secret = KEYS.webhookSecret, timestamp?: number) =>
+  Stripe.webhooks.generateTestHeaderString({ payload: raw, secret, timestamp });
 const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
-const paymentsOf = (documentId: string) => env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const paymentsOf = (documentId: string) =>
+  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
 
 async function paidInvoice(opts: { pm?: string; webhook?: boolean } = {}) {
-  const inv = await payableInvoice(env, { billingEmail: `p${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.test` });
-  const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+  const inv = await payableInvoice(env, {
+    billingEmail: `p${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.test`,
+  });
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
   const piId = res.body.data.providerPaymentId as string;
   await payWith(env, piId, opts.pm ?? 'pm_card_visa');
   return { ...inv, piId };
@@ -33,10 +49,19 @@ async function paidInvoice(opts: { pm?: string; webhook?: boolean } = {}) {
 
 /** Every event Stripe made about one PaymentIntent, oldest first. */
 const eventsFor = (objectId: string, type?: string) =>
-  env.standin.control.events().filter((e) => ((e.data as { object: { id: string } }).object.id === objectId) && (!type || e.type === type));
+  env.standin.control
+    .events()
+    .filter((e) => (e.data as { object: { id: string } }).object.id === objectId && (!type || e.type === type));
 
 describe('signatures', () => {
-  const body = JSON.stringify({ id: 'evt_forged_1', object: 'event', type: 'payment_intent.succeeded', created: 1, livemode: false, data: { object: { id: 'pi_x', object: 'payment_intent' } } });
+  const body = JSON.stringify({
+    id: 'evt_forged_1',
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: 1,
+    livemode: false,
+    data: { object: { id: 'pi_x', object: 'payment_intent' } },
+  });
 
   it.each([
     ['missing', undefined, /Missing Stripe-Signature/],
@@ -63,64 +88,138 @@ describe('event types', () => {
   it('payment_intent.succeeded settles the invoice within a second of delivery', async () => {
     const { documentId, piId } = await paidInvoice();
     const started = Date.now();
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid', 2000);
+    const inv = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+      2000,
+    );
     expect(inv.state).toBe('paid');
     expect(Date.now() - started).toBeLessThan(1000);
     const [evt] = eventsFor(piId, 'payment_intent.succeeded');
-    expect((await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed')).status).toBe('processed');
+    expect(
+      (
+        await eventually(
+          () => eventRow(evt!.id as string),
+          (r) => r?.status === 'processed',
+        )
+      ).status,
+    ).toBe('processed');
   });
 
   it('payment_intent.payment_failed records the reason and leaves the invoice as it was', async () => {
     const { documentId, piId } = await paidInvoice({ pm: 'pm_card_chargeDeclinedInsufficientFunds' });
-    const [p] = await eventually(() => paymentsOf(documentId), (ps) => ps[0]?.status === 'failed');
+    const [p] = await eventually(
+      () => paymentsOf(documentId),
+      (ps) => ps[0]?.status === 'failed',
+    );
     expect(p).toMatchObject({ status: 'failed', failureCode: 'insufficient_funds' });
     expect((await readInvoice(env, documentId)).state).toBe('sent');
     expect(eventsFor(piId, 'payment_intent.payment_failed')).toHaveLength(1);
     // Failure notice to the admin address, once.
     const { number } = await readInvoice(env, documentId);
-    const notices = await eventually(async () => env.smtp.mails.filter((m) => m.subject.includes('Payment failed') && m.subject.includes(number)), (m) => m.length > 0);
+    const notices = await eventually(
+      async () => env.smtp.mails.filter((m) => m.subject.includes('Payment failed') && m.subject.includes(number)),
+      (m) => m.length > 0,
+    );
     expect(notices).toHaveLength(1);
   });
 
   it('payment_intent.canceled closes the ledger entry', async () => {
     const inv = await payableInvoice(env);
-    const res = await env.app.http().post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`).send({ token: inv.token });
+    const res = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
     await env.stripe.paymentIntents.cancel(res.body.data.providerPaymentId);
-    const [p] = await eventually(() => paymentsOf(inv.documentId), (ps) => ps[0]?.status === 'canceled');
+    const [p] = await eventually(
+      () => paymentsOf(inv.documentId),
+      (ps) => ps[0]?.status === 'canceled',
+    );
     expect(p.status).toBe('canceled');
   });
 
   it('an unknown event type is stored, acknowledged and ignored with a reason', async () => {
-    const raw = JSON.stringify({ id: `evt_unknown_${Date.now()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type: 'customer.created', data: { object: { id: 'cus_123', object: 'customer' } } });
+    const raw = JSON.stringify({
+      id: `evt_unknown_${Date.now()}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type: 'customer.created',
+      data: { object: { id: 'cus_123', object: 'customer' } },
+    });
     const res = await post(raw, sign(raw));
     expect(res.status).toBe(200);
     const id = JSON.parse(raw).id;
-    const row = await eventually(() => eventRow(id), (r) => r?.status === 'ignored');
+    const row = await eventually(
+      () => eventRow(id),
+      (r) => r?.status === 'ignored',
+    );
     expect(row).toMatchObject({ status: 'ignored', type: 'customer.created', provider: 'stripe' });
     expect(row.ignoredReason).toMatch(/not used by invoice-payments/);
   });
 
-  it('the route is per provider: /webhooks/stripe is Stripe\'s, an unknown provider is a 404 and stores nothing', async () => {
-    const raw = JSON.stringify({ id: `evt_route_${Date.now()}`, object: 'event', created: Math.floor(Date.now() / 1000), livemode: false, type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } });
-    const res = await env.app.http().post('/api/invoice-payments/webhooks/paypal').set('Content-Type', 'application/json').set('Stripe-Signature', sign(raw)).send(raw);
+  it("the route is per provider: /webhooks/stripe is Stripe's, an unknown provider is a 404 and stores nothing", async () => {
+    const raw = JSON.stringify({
+      id: `evt_route_${Date.now()}`,
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type: 'customer.created',
+      data: { object: { id: 'cus_1', object: 'customer' } },
+    });
+    const res = await env.app
+      .http()
+      .post('/api/invoice-payments/webhooks/paypal')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', sign(raw))
+      .send(raw);
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/No such payment provider/);
     await waitForIdle(env.app.strapi);
     expect(await eventRow(JSON.parse(raw).id)).toBeNull();
   });
 
-  it('charge.succeeded of an intent is acknowledged and left to the intent\'s own event (no second read)', async () => {
+  it("charge.succeeded of an intent is acknowledged and left to the intent's own event (no second read)", async () => {
     const { documentId, piId } = await paidInvoice();
-    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
-    const [charge] = await eventually(async () => env.standin.control.events().filter((e) => e.type === 'charge.succeeded' && (e.data as { object: { payment_intent: string } }).object.payment_intent === piId), (e) => e.length > 0);
-    const row = await eventually(() => eventRow(charge!.id as string), (r) => r?.status === 'ignored');
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    const [charge] = await eventually(
+      async () =>
+        env.standin.control
+          .events()
+          .filter(
+            (e) =>
+              e.type === 'charge.succeeded' &&
+              (e.data as { object: { payment_intent: string } }).object.payment_intent === piId,
+          ),
+      (e) => e.length > 0,
+    );
+    const row = await eventually(
+      () => eventRow(charge!.id as string),
+      (r) => r?.status === 'ignored',
+    );
     expect(row.ignoredReason).toMatch(new RegExp(`${piId}'s own payment_intent event`));
   });
 
   it('an intent this plugin did not create is stored and ignored, with the reason', async () => {
-    const foreign = await env.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, return_url: 'http://x' });
-    const [evt] = await eventually(async () => eventsFor(foreign.id, 'payment_intent.succeeded'), (e) => e.length > 0);
-    const row = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'ignored');
+    const foreign = await env.stripe.paymentIntents.create({
+      amount: 5000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      return_url: 'http://x',
+    });
+    const [evt] = await eventually(
+      async () => eventsFor(foreign.id, 'payment_intent.succeeded'),
+      (e) => e.length > 0,
+    );
+    const row = await eventually(
+      () => eventRow(evt!.id as string),
+      (r) => r?.status === 'ignored',
+    );
     expect(row.ignoredReason).toMatch(/not created by invoice-payments/);
   });
 });
@@ -137,9 +236,17 @@ describe('amount and currency checks', () => {
       payment_method: 'pm_card_visa',
       confirm: true,
       return_url: 'http://x',
-      metadata: { invoice_payments_invoice: inv.documentId, invoice_payments_number: inv.row.number, invoice_payments_portion: pi.portion, invoice_payments_fee: '0' },
+      metadata: {
+        invoice_payments_invoice: inv.documentId,
+        invoice_payments_number: inv.row.number,
+        invoice_payments_portion: pi.portion,
+        invoice_payments_fee: '0',
+      },
     });
-    const flagged = await eventually(() => readInvoice(env, inv.documentId), (i) => i.needsAttention === true);
+    const flagged = await eventually(
+      () => readInvoice(env, inv.documentId),
+      (i) => i.needsAttention === true,
+    );
     expect(flagged).toMatchObject({ needsAttention: true, amountPaid: 0, balanceDue: 182750, state: 'sent' });
     expect(flagged.attentionReason).toMatch(reason);
     const [p] = await paymentsOf(inv.documentId);
@@ -162,7 +269,10 @@ describe('duplicates, order and races', () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => post(raw, signature)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+    const inv = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
     expect(inv).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: row.total });
     expect(await paymentsOf(documentId)).toHaveLength(1);
     expect(await env.app.strapi.db.query(EVENT).count({ where: { providerEventId: evt!.id } })).toBe(1);
@@ -177,27 +287,57 @@ describe('duplicates, order and races', () => {
     const { documentId, piId, row } = await paidInvoice();
     const refund = await env.stripe.refunds.create({ payment_intent: piId, amount: 50000 });
     env.standin.control.setWebhook({ enabled: true });
-    const refunded = env.standin.control.events().filter((e) => e.type === 'charge.refunded' && (e.data as { object: { payment_intent: string } }).object.payment_intent === piId);
+    const refunded = env.standin.control
+      .events()
+      .filter(
+        (e) =>
+          e.type === 'charge.refunded' &&
+          (e.data as { object: { payment_intent: string } }).object.payment_intent === piId,
+      );
     const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
     for (const evt of [...refunded, succeeded!]) {
       const raw = JSON.stringify(evt);
       expect((await post(raw, sign(raw))).status).toBe(200);
     }
-    const inv = await eventually(() => readInvoice(env, documentId), (i) => i.amountRefunded === 50000);
-    expect(inv).toMatchObject({ state: 'partially_paid', amountPaid: row.total, amountRefunded: 50000, balanceDue: 50000 });
+    const inv = await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.amountRefunded === 50000,
+    );
+    expect(inv).toMatchObject({
+      state: 'partially_paid',
+      amountPaid: row.total,
+      amountRefunded: 50000,
+      balanceDue: 50000,
+    });
     const [p] = await paymentsOf(documentId);
     expect(p.status).toBe('partially_refunded');
-    const refunds = await env.app.strapi.db.query('plugin::invoice-payments.refund').findMany({ where: { providerRefundId: refund.id } });
+    const refunds = await env.app.strapi.db
+      .query('plugin::invoice-payments.refund')
+      .findMany({ where: { providerRefundId: refund.id } });
     expect(refunds).toHaveLength(1);
   });
 
   it('a late payment_failed after success changes nothing', async () => {
     const { documentId, piId } = await paidInvoice();
-    await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
-    const late = { id: `evt_late_${Date.now()}`, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000) - 120, livemode: false, type: 'payment_intent.payment_failed', data: { object: { id: piId, object: 'payment_intent', status: 'requires_payment_method' } } };
+    await eventually(
+      () => readInvoice(env, documentId),
+      (i) => i.state === 'paid',
+    );
+    const late = {
+      id: `evt_late_${Date.now()}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000) - 120,
+      livemode: false,
+      type: 'payment_intent.payment_failed',
+      data: { object: { id: piId, object: 'payment_intent', status: 'requires_payment_method' } },
+    };
     const raw = JSON.stringify(late);
     expect((await post(raw, sign(raw))).status).toBe(200);
-    await eventually(() => eventRow(late.id), (r) => r?.status === 'processed');
+    await eventually(
+      () => eventRow(late.id),
+      (r) => r?.status === 'processed',
+    );
     expect((await readInvoice(env, documentId)).state).toBe('paid');
     expect((await paymentsOf(documentId))[0].status).toBe('succeeded');
   });
@@ -206,7 +346,10 @@ describe('duplicates, order and races', () => {
     env.standin.control.setDelivery({ duplicates: 2, reverseOrder: true, concurrency: 2 });
     try {
       const { documentId } = await paidInvoice();
-      const inv = await eventually(() => readInvoice(env, documentId), (i) => i.state === 'paid');
+      const inv = await eventually(
+        () => readInvoice(env, documentId),
+        (i) => i.state === 'paid',
+      );
       expect(inv.balanceDue).toBe(0);
       await env.standin.control.idle();
       expect(await paymentsOf(documentId)).toHaveLength(1);
@@ -225,9 +368,16 @@ describe('retries, dead letters, replays', () => {
     env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 3 });
     const [evt] = eventsFor(piId, 'payment_intent.succeeded');
     await env.standin.control.deliverEvent(evt!.id as string);
-    const failed = await eventually(() => eventRow(evt!.id as string), (r) => r?.attempts >= 1 && r?.status !== 'processing');
+    const failed = await eventually(
+      () => eventRow(evt!.id as string),
+      (r) => r?.attempts >= 1 && r?.status !== 'processing',
+    );
     expect(['failed', 'processed']).toContain(failed.status);
-    const row = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'processed', 8000);
+    const row = await eventually(
+      () => eventRow(evt!.id as string),
+      (r) => r?.status === 'processed',
+      8000,
+    );
     expect(row.status).toBe('processed');
     expect(row.attempts).toBeGreaterThanOrEqual(2);
     expect((await readInvoice(env, documentId)).state).toBe('paid');
@@ -240,7 +390,11 @@ describe('retries, dead letters, replays', () => {
     env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 1000 });
     const [evt] = eventsFor(piId, 'payment_intent.succeeded');
     await env.standin.control.deliverEvent(evt!.id as string);
-    const dead = await eventually(() => eventRow(evt!.id as string), (r) => r?.status === 'dead_lettered', 10000);
+    const dead = await eventually(
+      () => eventRow(evt!.id as string),
+      (r) => r?.status === 'dead_lettered',
+      10000,
+    );
     expect(dead).toMatchObject({ status: 'dead_lettered', attempts: 3 });
     expect(dead.lastError).toMatch(/not answering/);
     expect((await readInvoice(env, documentId)).state).toBe('sent');
@@ -250,7 +404,10 @@ describe('retries, dead letters, replays', () => {
     expect(list.body.results.map((r: { providerEventId: string }) => r.providerEventId)).toContain(evt!.id);
 
     env.standin.control.clearFaults();
-    const replay = await env.app.http().post(`/invoice-payments/webhook-events/${dead.documentId}/replay`).set(env.admin.auth);
+    const replay = await env.app
+      .http()
+      .post(`/invoice-payments/webhook-events/${dead.documentId}/replay`)
+      .set(env.admin.auth);
     expect(replay.status).toBe(200);
     expect(replay.body.data.status).toBe('processed');
     expect((await readInvoice(env, documentId)).state).toBe('paid');

@@ -10,7 +10,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -24,7 +32,11 @@ export async function screenshot(page: Page, group: string, name: string): Promi
 }
 
 /** Logs an admin in through Strapi's real login form and waits to leave the auth pages. */
-export async function loginAdmin(page: Page, base: string, session: { email: string; password: string }): Promise<void> {
+export async function loginAdmin(
+  page: Page,
+  base: string,
+  session: { email: string; password: string },
+): Promise<void> {
   await page.goto(`${base}/admin/auth/login`);
   await page.locator('input[name="email"]').fill(session.email);
   await page.locator('input[name="password"]').fill(session.password);

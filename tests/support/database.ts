@@ -48,7 +48,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
     return {
       client,
-      env: { DATABASE_CLIENT: 'postgres', DATABASE_NAME: name, DATABASE_HOST: conn.host, DATABASE_PORT: String(conn.port), DATABASE_USERNAME: conn.user, DATABASE_PASSWORD: conn.password },
+      env: {
+        DATABASE_CLIENT: 'postgres',
+        DATABASE_NAME: name,
+        DATABASE_HOST: conn.host,
+        DATABASE_PORT: String(conn.port),
+        DATABASE_USERNAME: conn.user,
+        DATABASE_PASSWORD: conn.password,
+      },
       drop: async () => {
         const c = new Client({ ...conn, database: 'postgres' });
         await c.connect();
@@ -63,7 +70,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   return {
     client,
-    env: { DATABASE_CLIENT: 'mysql', DATABASE_NAME: name, DATABASE_HOST: conn.host, DATABASE_PORT: String(conn.port), DATABASE_USERNAME: conn.user, DATABASE_PASSWORD: conn.password },
+    env: {
+      DATABASE_CLIENT: 'mysql',
+      DATABASE_NAME: name,
+      DATABASE_HOST: conn.host,
+      DATABASE_PORT: String(conn.port),
+      DATABASE_USERNAME: conn.user,
+      DATABASE_PASSWORD: conn.password,
+    },
     drop: async () => {
       const c = await mysql.createConnection(conn);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);

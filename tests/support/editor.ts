@@ -10,17 +10,19 @@ export const editorApi =
 
 let seq = 0;
 /** An editor form as an admin fills it in (major units, as typed), with a unique number. */
-export const editorForm = (prefix: string, defaults: Record<string, unknown>) => (over: Record<string, unknown> = {}) => ({
-  number: `${prefix}-${Date.now()}-${(seq += 1)}`,
-  currency: 'USD',
-  customer: null,
-  billingName: 'Ada Lovelace',
-  billingEmail: 'ada@example.test',
-  issueDate: '2026-11-30',
-  dueDate: '2026-12-14',
-  taxRate: '',
-  discount: '',
-  notes: '',
-  ...defaults,
-  ...over,
-});
+export const editorForm =
+  (prefix: string, defaults: Record<string, unknown>) =>
+  (over: Record<string, unknown> = {}) => ({
+    number: `${prefix}-${Date.now()}-${(seq += 1)}`,
+    currency: 'USD',
+    customer: null,
+    billingName: 'Ada Lovelace',
+    billingEmail: 'ada@example.test',
+    issueDate: '2026-11-30',
+    dueDate: '2026-12-14',
+    taxRate: '',
+    discount: '',
+    notes: '',
+    ...defaults,
+    ...over,
+  });

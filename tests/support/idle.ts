@@ -27,7 +27,8 @@ export async function waitForIdle(strapi: Core.Strapi, timeoutMs = 10_000, stand
       }),
     ]);
     clearTimeout(timer);
-    if (!delivered) throw new Error(`waitForIdle(): the Stripe stand-in still had webhooks to deliver after ${timeoutMs} ms`);
+    if (!delivered)
+      throw new Error(`waitForIdle(): the Stripe stand-in still had webhooks to deliver after ${timeoutMs} ms`);
   }
   // The service's shape is the plugin's (server/src/services/background.ts); Strapi types it loosely.
   const probe = strapi.plugin('invoice-payments').service('background') as unknown as IdleProbe;
@@ -39,7 +40,9 @@ export async function waitForIdle(strapi: Core.Strapi, timeoutMs = 10_000, stand
     stable = reading.idle ? stable + 1 : 0;
     if (stable >= STABLE_READINGS) return;
     if (Date.now() > deadline) {
-      throw new Error(`waitForIdle(): not idle after ${timeoutMs} ms; still busy: ${last.join('; ') || '(flapping between idle and busy)'}`);
+      throw new Error(
+        `waitForIdle(): not idle after ${timeoutMs} ms; still busy: ${last.join('; ') || '(flapping between idle and busy)'}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

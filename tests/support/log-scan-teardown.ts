@@ -10,9 +10,16 @@ export default async function teardown(): Promise<void> {
   if (!dir || !existsSync(dir)) return;
   const { files, lines, findings } = scanDir(dir);
   if (findings.length > 0) {
-    const list = findings.slice(0, 20).map((f) => `  ${f.what} in ${f.file}:${f.line}: …${f.excerpt}…`).join('\n');
-    throw new Error(`Secret scan: ${findings.length} secret(s) in the clear in this run's logs/responses (kept in ${dir}):\n${list}`);
+    const list = findings
+      .slice(0, 20)
+      .map((f) => `  ${f.what} in ${f.file}:${f.line}: …${f.excerpt}…`)
+      .join('\n');
+    throw new Error(
+      `Secret scan: ${findings.length} secret(s) in the clear in this run's logs/responses (kept in ${dir}):\n${list}`,
+    );
   }
-  process.stdout.write(`\n[secret scan] ${lines.toLocaleString('en')} log and response lines from ${files} files: no secret key or signing secret in the clear.\n`);
+  process.stdout.write(
+    `\n[secret scan] ${lines.toLocaleString('en')} log and response lines from ${files} files: no secret key or signing secret in the clear.\n`,
+  );
   if (process.env.IP_KEEP_TEST_LOGS !== '1') rmSync(dir, { recursive: true, force: true });
 }

@@ -44,7 +44,11 @@ export function captureResponses(server: http.Server, file: string | null): void
     let size = 0;
     const keep = (chunk: unknown, encoding?: unknown) => {
       if (chunk == null || typeof chunk === 'function' || size >= MAX_BODY) return;
-      const buf = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array);
+      const buf = Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+          : Buffer.from(chunk as Uint8Array);
       chunks.push(buf.subarray(0, MAX_BODY - size));
       size += buf.length;
     };
@@ -60,7 +64,10 @@ export function captureResponses(server: http.Server, file: string | null): void
       const headers = Object.entries(res.getHeaders())
         .map(([k, v]) => `${k}: ${String(v)}`)
         .join('\n');
-      appendLine(file, `--- response ${req.method} ${route} ${res.statusCode}\n${headers}\n${Buffer.concat(chunks).toString('utf8')}`);
+      appendLine(
+        file,
+        `--- response ${req.method} ${route} ${res.statusCode}\n${headers}\n${Buffer.concat(chunks).toString('utf8')}`,
+      );
       return end(...args);
     };
   });
@@ -80,10 +87,17 @@ export const SECRET_PATTERNS: Array<{ what: string; re: RegExp }> = [
   { what: 'webhook signing secret', re: /\bwhsec_[A-Za-z0-9]{8,}/ },
   // https://docs.mollie.com/reference/authentication: test_/live_ + 30 characters (Stripe ids such as cs_test_… do not match: no word boundary after `_`).
   { what: 'Mollie API key', re: /\b(?:test|live)_[A-Za-z0-9]{30,}/ },
-  { what: 'encryption key (INVOICE_PAYMENTS_ENCRYPTION_KEY)', re: new RegExp(TEST_ENCRYPTION_KEY.replace(/[+/=]/g, (c) => `\\${c}`)) },
+  {
+    what: 'encryption key (INVOICE_PAYMENTS_ENCRYPTION_KEY)',
+    re: new RegExp(TEST_ENCRYPTION_KEY.replace(/[+/=]/g, (c) => `\\${c}`)),
+  },
 ];
 
-const mask = (s: string) => s.replace(/(sk|rk)_(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, '$1_$2_$3…').replace(/whsec_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, 'whsec_$1…').replace(/\b(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]{26,}/g, '$1_$2…');
+const mask = (s: string) =>
+  s
+    .replace(/(sk|rk)_(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, '$1_$2_$3…')
+    .replace(/whsec_([A-Za-z0-9]{4})[A-Za-z0-9]+/g, 'whsec_$1…')
+    .replace(/\b(test|live)_([A-Za-z0-9]{4})[A-Za-z0-9]{26,}/g, '$1_$2…');
 
 export function scanDir(dir: string): { files: number; lines: number; findings: Finding[] } {
   const findings: Finding[] = [];

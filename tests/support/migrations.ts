@@ -16,7 +16,11 @@ export async function forgetMigration(knex: Knex, name: string): Promise<void> {
  * an older version left (data, old columns), forgets `migration`, stops, and boots again: the
  * returned Strapi is the new version's first start on that database.
  */
-export async function bootAfterUpgrade(db: TestDatabase, migration: string, prepare: (strapi: Core.Strapi) => Promise<void>): Promise<TestStrapi> {
+export async function bootAfterUpgrade(
+  db: TestDatabase,
+  migration: string,
+  prepare: (strapi: Core.Strapi) => Promise<void>,
+): Promise<TestStrapi> {
   const first = await bootStrapi({ db });
   try {
     await prepare(first.strapi);

@@ -53,9 +53,21 @@ export async function bootPayments(
   });
   const webhookUrl = `${app.url}/api/invoice-payments/webhooks/stripe`;
   standin.control.setWebhook({ url: webhookUrl, secret: KEYS.webhookSecret, enabled: true });
-  await app.strapi.plugin('invoice-payments').service('settings').update({ ...KEYS, notificationEmail: 'billing-admin@example.test', sendFailureNotices: true, ...opts.settings }, { type: 'system' });
+  await app.strapi
+    .plugin('invoice-payments')
+    .service('settings')
+    .update(
+      { ...KEYS, notificationEmail: 'billing-admin@example.test', sendFailureNotices: true, ...opts.settings },
+      { type: 'system' },
+    );
   const admin = await adminSession(app.strapi);
-  const stripe = new Stripe(KEYS.secretKey, { host: '127.0.0.1', port: standin.port, protocol: 'http', telemetry: false, maxNetworkRetries: 0 });
+  const stripe = new Stripe(KEYS.secretKey, {
+    host: '127.0.0.1',
+    port: standin.port,
+    protocol: 'http',
+    telemetry: false,
+    maxNetworkRetries: 0,
+  });
   return {
     app,
     standin,
@@ -100,12 +112,19 @@ export function truncatedJson(value: unknown, max = 600): string {
  * Throws when the time runs out, naming what was awaited and the last value read, so a test can
  * never pass on a value that did not satisfy its check.
  */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000, what = check.toString()): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 5000,
+  what = check.toString(),
+): Promise<T> {
   const started = Date.now();
   let value = await read();
   while (!check(value)) {
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`eventually(): timed out after ${timeoutMs} ms waiting for ${what.replace(/\s+/g, ' ').slice(0, 300)}; last value: ${truncatedJson(value)}`);
+      throw new Error(
+        `eventually(): timed out after ${timeoutMs} ms waiting for ${what.replace(/\s+/g, ' ').slice(0, 300)}; last value: ${truncatedJson(value)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
     value = await read();
@@ -118,13 +137,25 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
  * version, the Stripe Dashboard), carrying the plugin's metadata so settlement books it.
  */
 export function intentMadeElsewhere(env: PaymentsEnv, documentId: string, amount = 3000) {
-  return env.stripe.paymentIntents.create({ amount, currency: 'usd', metadata: { invoice_payments_invoice: documentId, invoice_payments_number: 'X', invoice_payments_portion: String(amount), invoice_payments_fee: '0' } });
+  return env.stripe.paymentIntents.create({
+    amount,
+    currency: 'usd',
+    metadata: {
+      invoice_payments_invoice: documentId,
+      invoice_payments_number: 'X',
+      invoice_payments_portion: String(amount),
+      invoice_payments_fee: '0',
+    },
+  });
 }
 
 /** Confirms an intent as the browser's Stripe.js would, with a test payment method. */
 export async function payWith(env: PaymentsEnv, providerPaymentId: string, paymentMethod: string) {
   try {
-    return await env.stripe.paymentIntents.confirm(providerPaymentId, { payment_method: paymentMethod, return_url: 'http://localhost/return' });
+    return await env.stripe.paymentIntents.confirm(providerPaymentId, {
+      payment_method: paymentMethod,
+      return_url: 'http://localhost/return',
+    });
   } catch (error) {
     if (error instanceof Stripe.errors.StripeCardError) return error;
     throw error;

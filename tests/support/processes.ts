@@ -78,7 +78,9 @@ async function waitReady(url: string, child: ChildProcess, logs: string[], timeo
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Strapi exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${logs.slice(-40).join('\n')}`);
+      throw new Error(
+        `Strapi exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${logs.slice(-40).join('\n')}`,
+      );
     }
     try {
       const res = await fetch(`${url}/_health`, { signal: AbortSignal.timeout(1000) });
@@ -110,7 +112,11 @@ export async function startStrapiProcess(options: StrapiProcessOptions): Promise
     ...(options.secrets ?? appSecrets()),
     ...options.env,
   };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), STRAPI_BIN, 'start'], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), STRAPI_BIN, 'start'], {
+    cwd: APP_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -168,7 +174,12 @@ export async function registerAdmin(url: string): Promise<{ Authorization: strin
   const res = await fetch(`${url}/admin/register-admin`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: 'bench-admin@example.test', password: 'Bench-Admin-1234', firstname: 'Bench', lastname: 'Admin' }),
+    body: JSON.stringify({
+      email: 'bench-admin@example.test',
+      password: 'Bench-Admin-1234',
+      firstname: 'Bench',
+      lastname: 'Admin',
+    }),
   });
   if (res.ok) {
     const body = (await res.json()) as { data: { token: string } };
@@ -186,7 +197,11 @@ export async function registerAdmin(url: string): Promise<{ Authorization: strin
 }
 
 /** Saves Stripe keys (and any other settings) through the admin API, as a site admin would. */
-export async function saveSettings(url: string, auth: { Authorization: string }, settings: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function saveSettings(
+  url: string,
+  auth: { Authorization: string },
+  settings: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/invoice-payments/settings`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', ...auth },
@@ -209,14 +224,28 @@ export interface StandinProcess {
  * The Stripe stand-in in its own process (its CLI), so that its work does not share an event loop
  * with a load generator. Webhook delivery is off: callers fetch events and deliver them themselves.
  */
-export async function startStandinProcess(options: { autoSettleMs?: number; name?: string } = {}): Promise<StandinProcess> {
+export async function startStandinProcess(
+  options: { autoSettleMs?: number; name?: string } = {},
+): Promise<StandinProcess> {
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(
     process.execPath,
     // `--import tsx` rather than the tsx CLI: no wrapper process, so signals reach the stand-in itself.
-    ['--import', 'tsx', path.join(ROOT, 'tests', 'support', 'stripe-standin', 'cli.ts'), '--port', String(port), '--auto-settle-ms', String(options.autoSettleMs ?? 0)],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'tests', 'support', 'stripe-standin', 'cli.ts'),
+      '--port',
+      String(port),
+      '--auto-settle-ms',
+      String(options.autoSettleMs ?? 0),
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stderr!.on('data', (c: Buffer) => logs.push(...c.toString('utf8').split('\n').filter(Boolean)));

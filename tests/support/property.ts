@@ -26,4 +26,6 @@ export const PROPERTY = {
 };
 
 fc.configureGlobal({ seed });
-process.stderr.write(`[fast-check] seed ${seed} (${given !== undefined ? 'FC_SEED' : explore ? 'random, test:explore' : 'fixed'}); rerun with FC_SEED=${seed}\n`);
+process.stderr.write(
+  `[fast-check] seed ${seed} (${given !== undefined ? 'FC_SEED' : explore ? 'random, test:explore' : 'fixed'}); rerun with FC_SEED=${seed}\n`,
+);

@@ -13,7 +13,12 @@ export interface CapturedMail {
  * `failing(true)` makes it refuse every message with a temporary error (451), as a mail server
  * in trouble does, until `failing(false)`.
  */
-export async function startSmtp(): Promise<{ port: number; mails: CapturedMail[]; failing(on: boolean): void; close(): Promise<void> }> {
+export async function startSmtp(): Promise<{
+  port: number;
+  mails: CapturedMail[];
+  failing(on: boolean): void;
+  close(): Promise<void>;
+}> {
   const mails: CapturedMail[] = [];
   let refuse = false;
   const server = new SMTPServer({

@@ -11,6 +11,7 @@ export const STRIPE_FIXTURES_DIR = path.join(__dirname, 'stripe-fixtures');
 
 export function stripeFixturesPath(): string {
   const file = path.join(STRIPE_FIXTURES_DIR, 'fixtures3.json');
-  if (!existsSync(file)) throw new Error(`Stripe's fixtures3.json is missing from ${STRIPE_FIXTURES_DIR} (see the README there).`);
+  if (!existsSync(file))
+    throw new Error(`Stripe's fixtures3.json is missing from ${STRIPE_FIXTURES_DIR} (see the README there).`);
   return file;
 }

@@ -20,11 +20,20 @@ describe('plugin config validator', () => {
   it.each([
     [null, 'invoice-payments: config must be an object'],
     [{ stripe: 3 }, 'invoice-payments: config.stripe must be an object'],
-    [{ stripe: { apiBase: 'ftp://x' } }, 'invoice-payments: config.stripe.apiBase must be http:// or https://, got "ftp:".'],
+    [
+      { stripe: { apiBase: 'ftp://x' } },
+      'invoice-payments: config.stripe.apiBase must be http:// or https://, got "ftp:".',
+    ],
     [{ stripe: { apiBase: 'nope' } }, 'invoice-payments: config.stripe.apiBase "nope" is not a URL'],
     [{ stripe: { timeoutMs: -1 } }, 'invoice-payments: config.stripe.timeoutMs must be a whole number, 0 or more.'],
-    [{ stripe: { allowStandinInProduction: 'yes' } }, 'invoice-payments: config.stripe.allowStandinInProduction must be true or false.'],
-    [{ worker: { intervalMs: '5000' } }, 'invoice-payments: config.worker.intervalMs must be a whole number above zero'],
+    [
+      { stripe: { allowStandinInProduction: 'yes' } },
+      'invoice-payments: config.stripe.allowStandinInProduction must be true or false.',
+    ],
+    [
+      { worker: { intervalMs: '5000' } },
+      'invoice-payments: config.worker.intervalMs must be a whole number above zero',
+    ],
     [{ export: { pageSize: 0.5 } }, 'invoice-payments: config.export.pageSize must be a whole number above zero.'],
     [{ publicUrl: 4 }, 'invoice-payments: config.publicUrl must be a URL string'],
   ])('refuses %j', (value, message) => {
@@ -32,6 +41,8 @@ describe('plugin config validator', () => {
   });
 
   it('lists every problem, one per line', () => {
-    expect(problems({ worker: { intervalMs: 0, lockMs: -5 }, notifications: { maxAttempts: 'x' } }).split('\n')).toHaveLength(3);
+    expect(
+      problems({ worker: { intervalMs: 0, lockMs: -5 }, notifications: { maxAttempts: 'x' } }).split('\n'),
+    ).toHaveLength(3);
   });
 });

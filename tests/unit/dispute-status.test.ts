@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Stripe from 'stripe';
-import { disputeStatusOf, mapDispute, paymentStatus, STRIPE_DISPUTE_STATUS, type KnownStripeDisputeStatus } from '../../server/src/providers/stripe/mappers';
+import {
+  disputeStatusOf,
+  mapDispute,
+  paymentStatus,
+  STRIPE_DISPUTE_STATUS,
+  type KnownStripeDisputeStatus,
+} from '../../server/src/providers/stripe/mappers';
 import type { DisputeStatus } from '../../server/src/domain';
 
 /**
@@ -33,8 +39,13 @@ function sdkStatuses(): string[] {
   return [...line[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
 }
 
-const charge = (status: string): Stripe.Dispute => ({ id: 'dp_1', amount: 1000, currency: 'usd', status, reason: 'fraudulent' }) as unknown as Stripe.Dispute;
-const succeeded = { status: 'succeeded', amount_received: 1000, last_payment_error: null } as unknown as Stripe.PaymentIntent;
+const charge = (status: string): Stripe.Dispute =>
+  ({ id: 'dp_1', amount: 1000, currency: 'usd', status, reason: 'fraudulent' }) as unknown as Stripe.Dispute;
+const succeeded = {
+  status: 'succeeded',
+  amount_received: 1000,
+  last_payment_error: null,
+} as unknown as Stripe.PaymentIntent;
 
 describe('Stripe dispute statuses', () => {
   it('the table covers exactly the statuses of the installed SDK', () => {

@@ -36,7 +36,10 @@ describe('secret box (AES-256-GCM)', () => {
   });
 
   it('builds a key ring from env', () => {
-    const ring = keyRingFromEnv({ INVOICE_PAYMENTS_ENCRYPTION_KEY: B.toString('hex'), INVOICE_PAYMENTS_ENCRYPTION_KEY_PREVIOUS: `${A.toString('base64')},` });
+    const ring = keyRingFromEnv({
+      INVOICE_PAYMENTS_ENCRYPTION_KEY: B.toString('hex'),
+      INVOICE_PAYMENTS_ENCRYPTION_KEY_PREVIOUS: `${A.toString('base64')},`,
+    });
     expect(keyId(ring.current!)).toBe(keyId(B));
     expect(ring.previous.map(keyId)).toEqual([keyId(A)]);
   });

@@ -1,4 +1,13 @@
-import { checkModesMatch, checkPublishableKey, checkSecretKey, checkWebhookSecret, maskKey, maskedKeyInfo, publishableKeyMode, secretKeyInfo } from '../../server/src/utils/stripe-keys';
+import {
+  checkModesMatch,
+  checkPublishableKey,
+  checkSecretKey,
+  checkWebhookSecret,
+  maskKey,
+  maskedKeyInfo,
+  publishableKeyMode,
+  secretKeyInfo,
+} from '../../server/src/utils/stripe-keys';
 
 describe('Stripe key formats', () => {
   it('reads mode and kind from prefixes', () => {
@@ -17,7 +26,9 @@ describe('Stripe key formats', () => {
   });
 
   it('refuses mixed modes with both named', () => {
-    expect(checkModesMatch('pk_test_abcdefgh1234', 'live')?.message).toMatch(/publishable key is a test key .* secret key is a live key/);
+    expect(checkModesMatch('pk_test_abcdefgh1234', 'live')?.message).toMatch(
+      /publishable key is a test key .* secret key is a live key/,
+    );
     expect(checkModesMatch('pk_live_abcdefgh1234', 'live')).toBeNull();
   });
 

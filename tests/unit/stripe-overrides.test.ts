@@ -1,5 +1,10 @@
 import { createStripeClient, LiveKeyOverrideError } from '../../server/src/providers/stripe/client';
-import { livePublishableKeyProblem, liveSecretKeyProblem, productionOverrideProblem, stripeOverrides } from '../../server/src/utils/stripe-overrides';
+import {
+  livePublishableKeyProblem,
+  liveSecretKeyProblem,
+  productionOverrideProblem,
+  stripeOverrides,
+} from '../../server/src/utils/stripe-overrides';
 
 /** Issue 10, defect 10: a stand-in (apiBase / jsUrl) never with a live key, in production only on purpose. */
 const LIVE_SK = 'sk_live' + '_51LiveSecretKey0000000000000000';
@@ -9,20 +14,33 @@ const BASE = 'http://127.0.0.1:12111';
 
 describe('stripeOverrides', () => {
   it('reads config first, then the environment; empty counts as unset', () => {
-    expect(stripeOverrides({ apiBase: null, jsUrl: null }, { STRIPE_API_BASE: BASE, STRIPE_JS_URL: '' })).toEqual({ apiBase: BASE, jsUrl: null, allowInProduction: false });
-    expect(stripeOverrides({ apiBase: 'http://a:1', jsUrl: null, allowStandinInProduction: true }, { STRIPE_API_BASE: BASE }).apiBase).toBe('http://a:1');
+    expect(stripeOverrides({ apiBase: null, jsUrl: null }, { STRIPE_API_BASE: BASE, STRIPE_JS_URL: '' })).toEqual({
+      apiBase: BASE,
+      jsUrl: null,
+      allowInProduction: false,
+    });
+    expect(
+      stripeOverrides({ apiBase: 'http://a:1', jsUrl: null, allowStandinInProduction: true }, { STRIPE_API_BASE: BASE })
+        .apiBase,
+    ).toBe('http://a:1');
     expect(stripeOverrides({}, { INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true' }).allowInProduction).toBe(true);
     expect(stripeOverrides({}, { INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: '1' }).allowInProduction).toBe(false);
   });
 });
 
 describe('productionOverrideProblem', () => {
-  const o = (apiBase: string | null, jsUrl: string | null, allowInProduction = false) => ({ apiBase, jsUrl, allowInProduction });
+  const o = (apiBase: string | null, jsUrl: string | null, allowInProduction = false) => ({
+    apiBase,
+    jsUrl,
+    allowInProduction,
+  });
   it('refuses an API base or Stripe.js URL in production without the opt-in, naming both and the way out', () => {
     const message = productionOverrideProblem(o(BASE, `${BASE}/_standin/stripe.js`), 'production');
     expect(message).toContain(`stripe.apiBase / STRIPE_API_BASE (${BASE}) and stripe.jsUrl / STRIPE_JS_URL`);
     expect(message).toContain('INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN=true');
-    expect(productionOverrideProblem(o(null, `${BASE}/x.js`), 'production')).toContain('is set while NODE_ENV=production');
+    expect(productionOverrideProblem(o(null, `${BASE}/x.js`), 'production')).toContain(
+      'is set while NODE_ENV=production',
+    );
   });
   it('accepts them with the opt-in, outside production, or when unset', () => {
     expect(productionOverrideProblem(o(BASE, null, true), 'production')).toBeNull();

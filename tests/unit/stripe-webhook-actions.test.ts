@@ -11,23 +11,76 @@ import { ProviderRequestError, type ProviderEvent } from '../../server/src/provi
 const SECRET = 'whsec_' + 'unitTestSecret000000';
 
 function event(type: string, object: Record<string, unknown>, id = 'evt_1'): ProviderEvent {
-  const payload = { id, object: 'event', type, created: 1_700_000_000, livemode: false, api_version: '2026-10-28.endive', data: { object } };
+  const payload = {
+    id,
+    object: 'event',
+    type,
+    created: 1_700_000_000,
+    livemode: false,
+    api_version: '2026-10-28.endive',
+    data: { object },
+  };
   const raw = JSON.stringify(payload);
-  return verifyStripeEvent(raw, Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: SECRET }), SECRET, 300);
+  return verifyStripeEvent(
+    raw,
+    Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: SECRET }),
+    SECRET,
+    300,
+  );
 }
 
 describe('stripeWebhookAction', () => {
   it.each([
-    ['payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent' }, { kind: 'payment', providerPaymentId: 'pi_1', objectId: 'pi_1' }],
-    ['payment_intent.payment_failed', { id: 'pi_2', object: 'payment_intent' }, { kind: 'payment', providerPaymentId: 'pi_2' }],
-    ['charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_3' }, { kind: 'refund', providerPaymentId: 'pi_3', objectId: 'ch_1' }],
-    ['refund.failed', { id: 're_1', object: 'refund', payment_intent: 'pi_4' }, { kind: 'refund', providerPaymentId: 'pi_4', objectId: 're_1' }],
-    ['charge.refund.updated', { id: 're_2', object: 'refund', payment_intent: null, charge: 'ch_9' }, { kind: 'refund', providerPaymentId: null, objectId: 're_2' }],
-    ['charge.dispute.created', { id: 'dp_1', object: 'dispute', payment_intent: 'pi_5' }, { kind: 'dispute', providerPaymentId: 'pi_5' }],
-    ['checkout.session.completed', { id: 'cs_test_a', object: 'checkout.session', payment_intent: 'pi_6' }, { kind: 'checkout', providerPaymentId: 'pi_6', objectId: 'cs_test_a' }],
-    ['checkout.session.expired', { id: 'cs_test_b', object: 'checkout.session', payment_intent: null }, { kind: 'checkout', providerPaymentId: null, objectId: 'cs_test_b' }],
-    ['charge.updated', { id: 'ch_2', object: 'charge', payment_intent: 'pi_7', balance_transaction: 'txn_1' }, { kind: 'fee', providerPaymentId: 'pi_7', objectId: 'ch_2' }],
-    ['charge.succeeded', { id: 'ch_3', object: 'charge', payment_intent: null }, { kind: 'payment', providerPaymentId: null, objectId: 'ch_3' }],
+    [
+      'payment_intent.succeeded',
+      { id: 'pi_1', object: 'payment_intent' },
+      { kind: 'payment', providerPaymentId: 'pi_1', objectId: 'pi_1' },
+    ],
+    [
+      'payment_intent.payment_failed',
+      { id: 'pi_2', object: 'payment_intent' },
+      { kind: 'payment', providerPaymentId: 'pi_2' },
+    ],
+    [
+      'charge.refunded',
+      { id: 'ch_1', object: 'charge', payment_intent: 'pi_3' },
+      { kind: 'refund', providerPaymentId: 'pi_3', objectId: 'ch_1' },
+    ],
+    [
+      'refund.failed',
+      { id: 're_1', object: 'refund', payment_intent: 'pi_4' },
+      { kind: 'refund', providerPaymentId: 'pi_4', objectId: 're_1' },
+    ],
+    [
+      'charge.refund.updated',
+      { id: 're_2', object: 'refund', payment_intent: null, charge: 'ch_9' },
+      { kind: 'refund', providerPaymentId: null, objectId: 're_2' },
+    ],
+    [
+      'charge.dispute.created',
+      { id: 'dp_1', object: 'dispute', payment_intent: 'pi_5' },
+      { kind: 'dispute', providerPaymentId: 'pi_5' },
+    ],
+    [
+      'checkout.session.completed',
+      { id: 'cs_test_a', object: 'checkout.session', payment_intent: 'pi_6' },
+      { kind: 'checkout', providerPaymentId: 'pi_6', objectId: 'cs_test_a' },
+    ],
+    [
+      'checkout.session.expired',
+      { id: 'cs_test_b', object: 'checkout.session', payment_intent: null },
+      { kind: 'checkout', providerPaymentId: null, objectId: 'cs_test_b' },
+    ],
+    [
+      'charge.updated',
+      { id: 'ch_2', object: 'charge', payment_intent: 'pi_7', balance_transaction: 'txn_1' },
+      { kind: 'fee', providerPaymentId: 'pi_7', objectId: 'ch_2' },
+    ],
+    [
+      'charge.succeeded',
+      { id: 'ch_3', object: 'charge', payment_intent: null },
+      { kind: 'payment', providerPaymentId: null, objectId: 'ch_3' },
+    ],
   ])('%s', (type, object, expected) => {
     expect(stripeWebhookAction(event(type, object))).toMatchObject({ ...expected, eventId: 'evt_1' });
   });
@@ -35,7 +88,11 @@ describe('stripeWebhookAction', () => {
   it.each([
     ['charge.succeeded', { id: 'ch_4', object: 'charge', payment_intent: 'pi_8' }, /pi_8's own payment_intent event/],
     ['charge.failed', { id: 'ch_5', object: 'charge', payment_intent: 'pi_9' }, /pi_9/],
-    ['charge.updated', { id: 'ch_6', object: 'charge', payment_intent: 'pi_10', balance_transaction: null }, /no fee to read yet/],
+    [
+      'charge.updated',
+      { id: 'ch_6', object: 'charge', payment_intent: 'pi_10', balance_transaction: null },
+      /no fee to read yet/,
+    ],
     ['customer.created', { id: 'cus_1', object: 'customer' }, /customer\.created is not used/],
   ])('%s is not acted on', (type, object, reason) => {
     const action = stripeWebhookAction(event(type, object));
@@ -44,17 +101,38 @@ describe('stripeWebhookAction', () => {
   });
 
   it('an event without an object id is not acted on', () => {
-    expect(stripeWebhookAction(event('payment_intent.succeeded', { object: 'payment_intent' }))).toMatchObject({ kind: 'not_supported', objectId: null });
+    expect(stripeWebhookAction(event('payment_intent.succeeded', { object: 'payment_intent' }))).toMatchObject({
+      kind: 'not_supported',
+      objectId: null,
+    });
   });
 });
 
 describe('stripeWebhooks.parseWebhook', () => {
-  const raw = JSON.stringify({ id: 'evt_2', object: 'event', type: 'payment_intent.succeeded', created: 1, livemode: false, data: { object: { id: 'pi_1', object: 'payment_intent' } } });
-  const headers = () => ({ 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: SECRET }) });
+  const raw = JSON.stringify({
+    id: 'evt_2',
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: 1,
+    livemode: false,
+    data: { object: { id: 'pi_1', object: 'payment_intent' } },
+  });
+  const headers = () => ({
+    'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: SECRET }),
+  });
 
   it('verifies the raw JSON body with the signing secret', async () => {
-    const parsed = await stripeWebhooks.parseWebhook({ rawBody: raw, body: JSON.parse(raw), headers: headers(), contentType: 'application/json' }, SECRET, { toleranceSeconds: 300 });
-    expect(parsed).toMatchObject({ id: 'evt_2', type: 'payment_intent.succeeded', objectId: 'pi_1', objectType: 'payment_intent' });
+    const parsed = await stripeWebhooks.parseWebhook(
+      { rawBody: raw, body: JSON.parse(raw), headers: headers(), contentType: 'application/json' },
+      SECRET,
+      { toleranceSeconds: 300 },
+    );
+    expect(parsed).toMatchObject({
+      id: 'evt_2',
+      type: 'payment_intent.succeeded',
+      objectId: 'pi_1',
+      objectType: 'payment_intent',
+    });
   });
 
   it.each([
@@ -66,7 +144,9 @@ describe('stripeWebhooks.parseWebhook', () => {
   ])('refuses %s', async (_what, over: Record<string, unknown>, code) => {
     const request = { rawBody: raw, body: {}, headers: headers(), contentType: 'application/json', ...over };
     const secret = 'secret' in over ? (over.secret as string | null) : SECRET;
-    const error = await stripeWebhooks.parseWebhook(request as never, secret, { toleranceSeconds: 300 }).catch((e: unknown) => e);
+    const error = await stripeWebhooks
+      .parseWebhook(request as never, secret, { toleranceSeconds: 300 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderRequestError);
     expect((error as ProviderRequestError).code).toBe(code);
   });

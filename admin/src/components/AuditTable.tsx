@@ -10,10 +10,13 @@ import type { AuditEntry } from '../utils/types';
 
 const ACTOR_LABELS: Record<string, string> = { admin: 'Admin', client: 'Client', stripe: 'Stripe', system: 'System' };
 
-
 export const ActorBadge = ({ type }: { type: string }) => {
   const { formatMessage } = useIntl();
-  return <Badge>{formatMessage({ id: getTranslation(`audit.actor.${type}`), defaultMessage: ACTOR_LABELS[type] ?? type })}</Badge>;
+  return (
+    <Badge>
+      {formatMessage({ id: getTranslation(`audit.actor.${type}`), defaultMessage: ACTOR_LABELS[type] ?? type })}
+    </Badge>
+  );
 };
 
 /** The audit log table: on the Audit log screen and, for one invoice, on its detail page. */
@@ -60,63 +63,77 @@ export const AuditTable = ({ entries, showInvoice = true }: { entries: AuditEntr
       <Tbody>
         {entries.map((entry) => (
           <Fragment key={entry.id}>
-          <Tr data-testid="audit-row">
-            <Td>
-              <Typography>{formatDateTime(intl, entry.createdAt)}</Typography>
-            </Td>
-            {/* Badge above the name, and long names and sentences may break anywhere: at 1280 px the
-                table fits without scrolling sideways (an admin's email is often the longest word). */}
-            <Td style={{ maxWidth: '18rem', whiteSpace: 'normal' }}>
-              <Flex direction="column" alignItems="flex-start" gap={1}>
-                <ActorBadge type={entry.actorType} />
-                {entry.actorLabel && (
-                  <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
-                    {entry.actorLabel}
-                  </Typography>
-                )}
-              </Flex>
-            </Td>
-            <Td style={{ maxWidth: '32rem', whiteSpace: 'normal' }}>
-              <Typography fontWeight="semiBold" tag="p" data-testid="audit-sentence" style={{ overflowWrap: 'anywhere' }}>
-                {auditSentence(intl, entry)}
-              </Typography>
-              <Typography variant="pi" textColor="neutral500">
-                {entry.action}
-              </Typography>
-            </Td>
-            {showInvoice && (
+            <Tr data-testid="audit-row">
               <Td>
-                {entry.invoiceDocumentId ? (
-                  <Link tag={RouterLink} to={pluginPath(base, 'invoices', entry.invoiceDocumentId)}>
-                    {entry.invoiceNumber ?? entry.invoiceDocumentId}
-                  </Link>
+                <Typography>{formatDateTime(intl, entry.createdAt)}</Typography>
+              </Td>
+              {/* Badge above the name, and long names and sentences may break anywhere: at 1280 px the
+                table fits without scrolling sideways (an admin's email is often the longest word). */}
+              <Td style={{ maxWidth: '18rem', whiteSpace: 'normal' }}>
+                <Flex direction="column" alignItems="flex-start" gap={1}>
+                  <ActorBadge type={entry.actorType} />
+                  {entry.actorLabel && (
+                    <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
+                      {entry.actorLabel}
+                    </Typography>
+                  )}
+                </Flex>
+              </Td>
+              <Td style={{ maxWidth: '32rem', whiteSpace: 'normal' }}>
+                <Typography
+                  fontWeight="semiBold"
+                  tag="p"
+                  data-testid="audit-sentence"
+                  style={{ overflowWrap: 'anywhere' }}
+                >
+                  {auditSentence(intl, entry)}
+                </Typography>
+                <Typography variant="pi" textColor="neutral500">
+                  {entry.action}
+                </Typography>
+              </Td>
+              {showInvoice && (
+                <Td>
+                  {entry.invoiceDocumentId ? (
+                    <Link tag={RouterLink} to={pluginPath(base, 'invoices', entry.invoiceDocumentId)}>
+                      {entry.invoiceNumber ?? entry.invoiceDocumentId}
+                    </Link>
+                  ) : (
+                    <Typography textColor="neutral500">—</Typography>
+                  )}
+                </Td>
+              )}
+              <Td>
+                <Typography>{entry.outcome ?? '—'}</Typography>
+              </Td>
+              <Td>
+                {entry.details && Object.keys(entry.details).length > 0 ? (
+                  <Button
+                    size="S"
+                    variant="tertiary"
+                    aria-expanded={open.has(entry.id)}
+                    onClick={() => toggle(entry.id)}
+                  >
+                    {open.has(entry.id)
+                      ? t('audit.hideDetails', 'Hide details')
+                      : t('audit.showDetails', 'Show details')}
+                  </Button>
                 ) : (
                   <Typography textColor="neutral500">—</Typography>
                 )}
               </Td>
-            )}
-            <Td>
-              <Typography>{entry.outcome ?? '—'}</Typography>
-            </Td>
-            <Td>
-              {entry.details && Object.keys(entry.details).length > 0 ? (
-                <Button size="S" variant="tertiary" aria-expanded={open.has(entry.id)} onClick={() => toggle(entry.id)}>
-                  {open.has(entry.id) ? t('audit.hideDetails', 'Hide details') : t('audit.showDetails', 'Show details')}
-                </Button>
-              ) : (
-                <Typography textColor="neutral500">—</Typography>
-              )}
-            </Td>
-          </Tr>
-          {open.has(entry.id) && (
-            <Tr data-testid="audit-details">
-              <Td colSpan={columns}>
-                <Box background="neutral100" padding={3} hasRadius>
-                  <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontSize: '1.2rem' }}>{JSON.stringify(entry.details, null, 2)}</pre>
-                </Box>
-              </Td>
             </Tr>
-          )}
+            {open.has(entry.id) && (
+              <Tr data-testid="audit-details">
+                <Td colSpan={columns}>
+                  <Box background="neutral100" padding={3} hasRadius>
+                    <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontSize: '1.2rem' }}>
+                      {JSON.stringify(entry.details, null, 2)}
+                    </pre>
+                  </Box>
+                </Td>
+              </Tr>
+            )}
           </Fragment>
         ))}
       </Tbody>

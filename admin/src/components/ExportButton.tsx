@@ -19,7 +19,8 @@ function saveBlob(blob: Blob, filename: string) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-const filenameOf = (disposition: string | null | undefined, fallback: string) => /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? fallback;
+const filenameOf = (disposition: string | null | undefined, fallback: string) =>
+  /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? fallback;
 
 interface Props {
   /** Admin API path with the list's filters, e.g. /invoice-payments/exports/invoices.csv?status=sent */
@@ -44,7 +45,13 @@ export const ExportButton = ({ url, label, fallbackName, variant = 'secondary' }
       const res = await get<Blob>(url, { responseType: 'blob' });
       saveBlob(res.data, filenameOf(res.headers?.get('Content-Disposition'), fallbackName));
     } catch (error) {
-      const problem = readApiError(error, formatMessage({ id: getTranslation('export.error'), defaultMessage: 'The export could not be made. Try again.' }));
+      const problem = readApiError(
+        error,
+        formatMessage({
+          id: getTranslation('export.error'),
+          defaultMessage: 'The export could not be made. Try again.',
+        }),
+      );
       toggleNotification({ type: 'danger', message: problem.message });
     } finally {
       setBusy(false);

@@ -52,7 +52,10 @@ function parseStored(value: unknown): StoredLine[] {
   return Array.isArray(v) ? (v.filter((l) => typeof l === 'object' && l !== null) as StoredLine[]) : [];
 }
 
-const exponentOf = (currency: unknown) => (typeof currency === 'string' && isSupportedCurrency(currency.toUpperCase()) ? currencyExponent(currency.toUpperCase()) : 2);
+const exponentOf = (currency: unknown) =>
+  typeof currency === 'string' && isSupportedCurrency(currency.toUpperCase())
+    ? currencyExponent(currency.toUpperCase())
+    : 2;
 
 let nextKey = 1;
 function toRows(lines: StoredLine[], exponent: number): Row[] {
@@ -60,23 +63,34 @@ function toRows(lines: StoredLine[], exponent: number): Row[] {
     key: nextKey++,
     description: typeof description === 'string' ? description : '',
     quantity: quantity == null ? '1' : String(quantity),
-    price: typeof unitAmount === 'number' && Number.isSafeInteger(unitAmount) ? minorToMajorString(unitAmount, exponent) : '',
+    price:
+      typeof unitAmount === 'number' && Number.isSafeInteger(unitAmount)
+        ? minorToMajorString(unitAmount, exponent)
+        : '',
     extra,
   }));
 }
 
 /** A price as minor units, or the problem with it. "0" is a valid price (a free line). */
-function priceToMinor(price: string, exponent: number): { ok: true; minor: number } | { ok: false; message: Parameters<typeof amountProblemMessage>[1] } {
+function priceToMinor(
+  price: string,
+  exponent: number,
+): { ok: true; minor: number } | { ok: false; message: Parameters<typeof amountProblemMessage>[1] } {
   if (/^\s*0+(?:[.,]0*)?\s*$/.test(price)) return { ok: true, minor: 0 };
   const parsed = parseAmount(price, exponent);
   return parsed.ok ? parsed : { ok: false, message: parsed.problem };
 }
 
-const quantityValue = (q: string): number | string => (/^\d+(?:\.\d{1,3})?$/.test(q.trim()) ? Number(q.trim()) : q.trim());
+const quantityValue = (q: string): number | string =>
+  /^\d+(?:\.\d{1,3})?$/.test(q.trim()) ? Number(q.trim()) : q.trim();
 
-export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineItemsInput({ name, label, hint, required, disabled }, ref) {
+export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineItemsInput(
+  { name, label, hint, required, disabled },
+  ref,
+) {
   const intl = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string | number>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string | number>) =>
+    intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const field = useField<unknown>(name);
   const values = useForm('LineItemsInput', (s) => s.values) as Record<string, unknown>;
   const currency = typeof values.currency === 'string' && values.currency ? values.currency.toUpperCase() : 'USD';
@@ -100,18 +114,29 @@ export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineIte
     const stored = next.map((r) => {
       const price = priceToMinor(r.price, exponent);
       // An unreadable price is sent as typed: the server refuses it with a message, nothing is saved.
-      return { ...r.extra, description: r.description, quantity: quantityValue(r.quantity), unitAmount: price.ok ? price.minor : r.price };
+      return {
+        ...r.extra,
+        description: r.description,
+        quantity: quantityValue(r.quantity),
+        unitAmount: price.ok ? price.minor : r.price,
+      };
     });
     lastSent.current = JSON.stringify(stored);
     field.onChange(name, stored);
   }
 
-  const change = (key: number, patch: Partial<Row>) => update(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+  const change = (key: number, patch: Partial<Row>) =>
+    update(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
 
   const money = (minor: number) => {
     const digits = displayExponent(isSupportedCurrency(currency) ? currency : 'USD');
     try {
-      return intl.formatNumber(Number(minorToMajorString(minor, exponent)), { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+      return intl.formatNumber(Number(minorToMajorString(minor, exponent)), {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
     } catch {
       return `${minorToMajorString(minor, exponent)} ${currency}`;
     }
@@ -150,7 +175,9 @@ export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineIte
                 <Typography variant="sigma">{t('lineItems.quantity', 'Quantity')}</Typography>
               </th>
               <th style={{ textAlign: 'left', width: '22%' }}>
-                <Typography variant="sigma">{t('lineItems.unitPrice', 'Unit price ({currency})', { currency })}</Typography>
+                <Typography variant="sigma">
+                  {t('lineItems.unitPrice', 'Unit price ({currency})', { currency })}
+                </Typography>
               </th>
               <th style={{ textAlign: 'right', width: '16%' }}>
                 <Typography variant="sigma">{t('lineItems.lineTotal', 'Amount')}</Typography>
@@ -169,7 +196,9 @@ export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineIte
                       aria-label={t('lineItems.descriptionOf', 'Description of line {number}', { number: i + 1 })}
                       value={r.description}
                       disabled={disabled}
-                      onChange={(e: React.ChangeEvent<HTMLInputElement>) => change(r.key, { description: e.target.value })}
+                      onChange={(e: React.ChangeEvent<HTMLInputElement>) =>
+                        change(r.key, { description: e.target.value })
+                      }
                     />
                   </td>
                   <td style={{ paddingRight: 8 }}>
@@ -226,16 +255,28 @@ export const LineItemsInput = forwardRef<HTMLDivElement, Props>(function LineIte
         <Flex direction="column" alignItems="flex-end" gap={1} aria-live="polite">
           {totals ? (
             <>
-              <Typography>{t('lineItems.subtotal', 'Subtotal: {amount}', { amount: money(totals.subtotal) })}</Typography>
-              {totals.discount > 0 ? <Typography>{t('lineItems.discount', 'Discount: {amount}', { amount: money(totals.discount) })}</Typography> : null}
-              {totals.tax > 0 ? <Typography>{t('lineItems.tax', 'Tax: {amount}', { amount: money(totals.tax) })}</Typography> : null}
+              <Typography>
+                {t('lineItems.subtotal', 'Subtotal: {amount}', { amount: money(totals.subtotal) })}
+              </Typography>
+              {totals.discount > 0 ? (
+                <Typography>
+                  {t('lineItems.discount', 'Discount: {amount}', { amount: money(totals.discount) })}
+                </Typography>
+              ) : null}
+              {totals.tax > 0 ? (
+                <Typography>{t('lineItems.tax', 'Tax: {amount}', { amount: money(totals.tax) })}</Typography>
+              ) : null}
               <Typography fontWeight="bold" data-testid="line-items-total">
                 {t('lineItems.total', 'Total: {amount}', { amount: money(totals.total) })}
               </Typography>
-              {paid > 0 ? <Typography>{t('lineItems.paid', 'Already paid: {amount}', { amount: money(paid) })}</Typography> : null}
+              {paid > 0 ? (
+                <Typography>{t('lineItems.paid', 'Already paid: {amount}', { amount: money(paid) })}</Typography>
+              ) : null}
             </>
           ) : (
-            <Typography textColor="neutral600">{t('lineItems.incomplete', 'Complete every line to see the total.')}</Typography>
+            <Typography textColor="neutral600">
+              {t('lineItems.incomplete', 'Complete every line to see the total.')}
+            </Typography>
           )}
         </Flex>
         <Field.Hint />

@@ -15,10 +15,15 @@ const PluginContext = createContext<PluginContextValue>({ base: '', status: null
 export const PluginProvider = ({ base, children }: { base: string; children: ReactNode }) => {
   // Without it the screens still work, just without the badge: its error is never shown.
   const { data } = useApiGet<{ data: PluginStatus }>(`/${PLUGIN_ID}/status`, 'status unavailable');
-  return <PluginContext.Provider value={{ base: base.replace(/\/+$/, ''), status: data?.data ?? null }}>{children}</PluginContext.Provider>;
+  return (
+    <PluginContext.Provider value={{ base: base.replace(/\/+$/, ''), status: data?.data ?? null }}>
+      {children}
+    </PluginContext.Provider>
+  );
 };
 
 export const usePlugin = () => useContext(PluginContext);
 
 /** An absolute path inside the plugin's page, e.g. pluginPath(base, 'invoices', id). */
-export const pluginPath = (base: string, ...segments: string[]) => [base, ...segments.map(encodeURIComponent)].join('/') || '/';
+export const pluginPath = (base: string, ...segments: string[]) =>
+  [base, ...segments.map(encodeURIComponent)].join('/') || '/';

@@ -20,16 +20,36 @@ const PluginTabs = () => {
   const webhooks = useCan(PERMISSIONS.webhooksRead);
   const audit = useCan(PERMISSIONS.auditRead);
   const rest = pathname.slice(base.length).replace(/^\/+/, '');
-  const current: Section = rest.startsWith('webhooks') ? 'webhooks' : rest.startsWith('audit') ? 'audit' : rest.startsWith('invoices') ? 'invoices' : 'dashboard';
+  const current: Section = rest.startsWith('webhooks')
+    ? 'webhooks'
+    : rest.startsWith('audit')
+      ? 'audit'
+      : rest.startsWith('invoices')
+        ? 'invoices'
+        : 'dashboard';
   const go = (section: string) => navigate(section === 'dashboard' ? pluginPath(base) : pluginPath(base, section));
   return (
     <Box paddingBottom={4}>
       <Tabs.Root value={current} onValueChange={go} variant="simple">
-        <Tabs.List aria-label={formatMessage({ id: getTranslation('nav.label'), defaultMessage: 'Invoice payments sections' })}>
-          <Tabs.Trigger value="dashboard">{formatMessage({ id: getTranslation('nav.dashboard'), defaultMessage: 'Dashboard' })}</Tabs.Trigger>
-          <Tabs.Trigger value="invoices">{formatMessage({ id: getTranslation('nav.invoices'), defaultMessage: 'Invoices' })}</Tabs.Trigger>
-          {webhooks.allowed && <Tabs.Trigger value="webhooks">{formatMessage({ id: getTranslation('nav.webhooks'), defaultMessage: 'Webhook deliveries' })}</Tabs.Trigger>}
-          {audit.allowed && <Tabs.Trigger value="audit">{formatMessage({ id: getTranslation('nav.audit'), defaultMessage: 'Audit log' })}</Tabs.Trigger>}
+        <Tabs.List
+          aria-label={formatMessage({ id: getTranslation('nav.label'), defaultMessage: 'Invoice payments sections' })}
+        >
+          <Tabs.Trigger value="dashboard">
+            {formatMessage({ id: getTranslation('nav.dashboard'), defaultMessage: 'Dashboard' })}
+          </Tabs.Trigger>
+          <Tabs.Trigger value="invoices">
+            {formatMessage({ id: getTranslation('nav.invoices'), defaultMessage: 'Invoices' })}
+          </Tabs.Trigger>
+          {webhooks.allowed && (
+            <Tabs.Trigger value="webhooks">
+              {formatMessage({ id: getTranslation('nav.webhooks'), defaultMessage: 'Webhook deliveries' })}
+            </Tabs.Trigger>
+          )}
+          {audit.allowed && (
+            <Tabs.Trigger value="audit">
+              {formatMessage({ id: getTranslation('nav.audit'), defaultMessage: 'Audit log' })}
+            </Tabs.Trigger>
+          )}
         </Tabs.List>
       </Tabs.Root>
     </Box>

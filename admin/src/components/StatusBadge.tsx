@@ -6,7 +6,14 @@ type Tone = 'success' | 'warning' | 'danger' | 'neutral' | 'secondary' | 'primar
 
 /** One palette for every status the plugin shows: green settled, orange in progress, red trouble. */
 const TONES: Record<'invoice' | 'payment' | 'refund' | 'event', Record<string, Tone>> = {
-  invoice: { draft: 'neutral', sent: 'secondary', viewed: 'primary', partially_paid: 'warning', paid: 'success', void: 'neutral' },
+  invoice: {
+    draft: 'neutral',
+    sent: 'secondary',
+    viewed: 'primary',
+    partially_paid: 'warning',
+    paid: 'success',
+    void: 'neutral',
+  },
   payment: {
     pending: 'neutral',
     requires_action: 'warning',
@@ -18,8 +25,22 @@ const TONES: Record<'invoice' | 'payment' | 'refund' | 'event', Record<string, T
     partially_refunded: 'warning',
     disputed: 'danger',
   },
-  refund: { pending: 'warning', requires_action: 'warning', unknown: 'warning', succeeded: 'success', failed: 'danger', canceled: 'neutral' },
-  event: { received: 'neutral', processing: 'warning', processed: 'success', failed: 'danger', dead_lettered: 'danger', ignored: 'neutral' },
+  refund: {
+    pending: 'warning',
+    requires_action: 'warning',
+    unknown: 'warning',
+    succeeded: 'success',
+    failed: 'danger',
+    canceled: 'neutral',
+  },
+  event: {
+    received: 'neutral',
+    processing: 'warning',
+    processed: 'success',
+    failed: 'danger',
+    dead_lettered: 'danger',
+    ignored: 'neutral',
+  },
 };
 
 /** English labels double as defaultMessage; translations live in translations/<locale>.json. */
@@ -54,7 +75,12 @@ export const StatusBadge = ({ kind, status }: { kind: keyof typeof TONES; status
   const intl = useIntl();
   const tone = TONES[kind][status] ?? 'neutral';
   return (
-    <Badge backgroundColor={`${tone}100`} textColor={`${tone}700`} borderColor={`${tone}200`} data-testid={`${kind}-status`}>
+    <Badge
+      backgroundColor={`${tone}100`}
+      textColor={`${tone}700`}
+      borderColor={`${tone}200`}
+      data-testid={`${kind}-status`}
+    >
       {statusLabel(intl, kind, status)}
     </Badge>
   );

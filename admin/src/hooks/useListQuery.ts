@@ -22,7 +22,9 @@ export function useListQuery() {
 
   /** Changes filters and/or the search; any change goes back to page 1. Empty values are dropped. */
   const update = (next: { search?: string; filters?: Record<string, string> }) => {
-    const merged = Object.fromEntries(Object.entries({ ...filters, ...next.filters }).filter(([, v]) => v !== undefined && v !== ''));
+    const merged = Object.fromEntries(
+      Object.entries({ ...filters, ...next.filters }).filter(([, v]) => v !== undefined && v !== ''),
+    );
     setQuery(
       withEncodedUserParams(query, {
         page: '1',

@@ -9,7 +9,12 @@ import { formatMinor } from '../../../server/src/domain/money';
  * recorded by Ada"). Details hold minor units and a currency: formatted with Intl, which knows each
  * currency's decimals (JPY 0, KWD 3). The raw details stay one click away in the table.
  */
-const ACTOR_LABELS: Record<string, string> = { admin: 'an admin', client: 'the client', stripe: 'Stripe', system: 'the plugin' };
+const ACTOR_LABELS: Record<string, string> = {
+  admin: 'an admin',
+  client: 'the client',
+  stripe: 'Stripe',
+  system: 'the plugin',
+};
 
 /** Default (English) sentence of each action the server writes; `{…}` are filled from the details. */
 export const AUDIT_SENTENCES: Record<string, string> = {
@@ -66,7 +71,8 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   generic: '{action} by {actor}',
 };
 
-const str = (v: unknown): string => (v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const str = (v: unknown): string =>
+  v === null || v === undefined || v === '' ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** Minor units in the currency's own decimals, as the locale writes money. */
 export function formatAuditAmount(minor: unknown, currency: unknown, locale: string): string {
@@ -80,29 +86,54 @@ export function formatAuditAmount(minor: unknown, currency: unknown, locale: str
   }
 }
 
-export function auditSentence(intl: IntlShape, entry: Pick<AuditEntry, 'action' | 'actorType' | 'actorLabel' | 'outcome' | 'details'>): string {
+export function auditSentence(
+  intl: IntlShape,
+  entry: Pick<AuditEntry, 'action' | 'actorType' | 'actorLabel' | 'outcome' | 'details'>,
+): string {
   const d = entry.details ?? {};
   const say = (key: string, values: Record<string, string> = {}) =>
-    intl.formatMessage({ id: getTranslation(`audit.sentence.${key}`), defaultMessage: AUDIT_SENTENCES[key] ?? AUDIT_SENTENCES.generic! }, values);
-  const actor = entry.actorLabel || intl.formatMessage({ id: getTranslation(`audit.sentence.actor.${entry.actorType}`), defaultMessage: ACTOR_LABELS[entry.actorType] ?? entry.actorType });
+    intl.formatMessage(
+      { id: getTranslation(`audit.sentence.${key}`), defaultMessage: AUDIT_SENTENCES[key] ?? AUDIT_SENTENCES.generic! },
+      values,
+    );
+  const actor =
+    entry.actorLabel ||
+    intl.formatMessage({
+      id: getTranslation(`audit.sentence.actor.${entry.actorType}`),
+      defaultMessage: ACTOR_LABELS[entry.actorType] ?? entry.actorType,
+    });
   const amount = formatAuditAmount(d.amount, d.currency, intl.locale);
   const values: Record<string, string> = { actor, amount, action: entry.action };
   for (const [k, v] of Object.entries(d)) if (!(k in values)) values[k] = str(v);
   // Invoice totals in the details are minor units too.
-  for (const k of ['total', 'previousTotal']) if (typeof d[k] === 'number') values[k] = formatAuditAmount(d[k], d.currency, intl.locale);
+  for (const k of ['total', 'previousTotal'])
+    if (typeof d[k] === 'number') values[k] = formatAuditAmount(d[k], d.currency, intl.locale);
   const [group, ...rest] = entry.action.split('.');
   const name = rest.join('.');
 
   if (entry.action === 'payment.manual') {
-    const method = typeof d.method === 'string' ? intl.formatMessage({ id: getTranslation(`method.${d.method}`), defaultMessage: METHOD_LABELS[d.method] ?? d.method }).toLowerCase() : '—';
+    const method =
+      typeof d.method === 'string'
+        ? intl
+            .formatMessage({
+              id: getTranslation(`method.${d.method}`),
+              defaultMessage: METHOD_LABELS[d.method] ?? d.method,
+            })
+            .toLowerCase()
+        : '—';
     return say(d.reference ? 'payment.manual.ref' : 'payment.manual', { ...values, method });
   }
-  if (entry.action === 'payment.overpaid') return say('payment.overpaid', { ...values, next: say(entry.outcome === 'refunding' ? 'payment.overpaid.refunding' : 'payment.overpaid.flagged') });
+  if (entry.action === 'payment.overpaid')
+    return say('payment.overpaid', {
+      ...values,
+      next: say(entry.outcome === 'refunding' ? 'payment.overpaid.refunding' : 'payment.overpaid.flagged'),
+    });
   if (entry.action === 'refund.requested') {
     const effect = d.invoiceEffect === 'keep_paid' || d.invoiceEffect === 'reopen' ? d.invoiceEffect : 'none';
     return say('refund.requested', { ...values, effect: say(`refund.effect.${effect}`) });
   }
-  if (entry.action === 'settings.updated' && Array.isArray(d.fields)) return say('settings.updated', { ...values, fields: d.fields.join(', ') });
+  if (entry.action === 'settings.updated' && Array.isArray(d.fields))
+    return say('settings.updated', { ...values, fields: d.fields.join(', ') });
   if (AUDIT_SENTENCES[entry.action]) return say(entry.action, values);
   if (group === 'payment') return say('payment.other', { ...values, status: name.replace(/_/g, ' ') });
   if (group === 'email') return say('email.sent', { ...values, kind: name.replace(/_/g, ' ') });

@@ -43,9 +43,12 @@ export function minorToMajorString(minor: number, exponent: number): string {
 /** Shows an amount typed in major units with the currency, for confirmation dialogs. */
 export function formatMajor(minor: number, currency: string, exponent: number, locale: string): string {
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent }).format(
-      Number(minorToMajorString(minor, exponent)),
-    );
+    return new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    }).format(Number(minorToMajorString(minor, exponent)));
   } catch {
     return `${minorToMajorString(minor, exponent)} ${currency}`;
   }

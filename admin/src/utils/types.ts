@@ -8,7 +8,12 @@ export interface SettingsView {
   mode: 'test' | 'live' | null;
   webhookUrl: string;
   encryptionKeyConfigured: boolean;
-  connection: { status: 'not_configured' | 'connected' | 'error'; accountId: string | null; message: string | null; checkedAt: string | null };
+  connection: {
+    status: 'not_configured' | 'connected' | 'error';
+    accountId: string | null;
+    message: string | null;
+    checkedAt: string | null;
+  };
   defaultCurrency: string;
   partialPayments: boolean;
   checkoutMode: 'payment_element' | 'hosted' | 'embedded';
@@ -39,7 +44,12 @@ export interface PluginStatus {
 }
 
 export interface ApiErrorBody {
-  error?: { status?: number; name?: string; message?: string; details?: { errors?: Array<{ path: string[]; message: string }> } };
+  error?: {
+    status?: number;
+    name?: string;
+    message?: string;
+    details?: { errors?: Array<{ path: string[]; message: string }> };
+  };
 }
 
 export interface Pagination {
@@ -114,7 +124,16 @@ export const METHOD_LABELS: Record<string, string> = {
   checkout: 'Stripe Checkout',
 };
 
-export type PaymentStatus = 'pending' | 'requires_action' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'refunded' | 'partially_refunded' | 'disputed';
+export type PaymentStatus =
+  | 'pending'
+  | 'requires_action'
+  | 'processing'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'disputed';
 
 export interface RefundView {
   /** Stripe's refund id; null while the refund is reserved or its outcome is unknown. */

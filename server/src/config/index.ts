@@ -28,7 +28,15 @@ export interface PluginConfig {
    * Retry worker for webhook events whose processing failed or was interrupted. `concurrency`:
    * how many just-received events one process settles at once (the rest wait their turn).
    */
-  worker: { enabled: boolean; intervalMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number; lockMs: number; concurrency?: number };
+  worker: {
+    enabled: boolean;
+    intervalMs: number;
+    maxAttempts: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    lockMs: number;
+    concurrency?: number;
+  };
   /** Re-checks payments still pending after settings.reconcileAfterMinutes, every intervalMs. */
   reconciliation: { enabled: boolean; intervalMs: number };
   /**
@@ -45,7 +53,15 @@ export const defaultConfig: PluginConfig = {
   stripe: { apiBase: null, jsUrl: null, allowStandinInProduction: false, maxNetworkRetries: 2, timeoutMs: 20_000 },
   publicUrl: null,
   webhook: { toleranceSeconds: 300 },
-  worker: { enabled: true, intervalMs: 5_000, maxAttempts: 8, backoffMs: 10_000, maxBackoffMs: 3_600_000, lockMs: 60_000, concurrency: 16 },
+  worker: {
+    enabled: true,
+    intervalMs: 5_000,
+    maxAttempts: 8,
+    backoffMs: 10_000,
+    maxBackoffMs: 3_600_000,
+    lockMs: 60_000,
+    concurrency: 16,
+  },
   reconciliation: { enabled: true, intervalMs: 300_000 },
   notifications: { retryAfterMs: 300_000, maxAttempts: 10 },
   export: { pageSize: 500 },
@@ -60,10 +76,19 @@ const parsedBy = (parse: (value: string) => unknown) => (value: string, ctx: z.R
   }
 };
 
-const positive = z.number({ error: 'must be a whole number above zero (milliseconds or a count)' }).int({ error: 'must be a whole number above zero' }).min(1, { error: 'must be a whole number above zero' });
-const nonNegative = z.number({ error: 'must be a whole number, 0 or more' }).int({ error: 'must be a whole number, 0 or more' }).min(0, { error: 'must be a whole number, 0 or more' });
+const positive = z
+  .number({ error: 'must be a whole number above zero (milliseconds or a count)' })
+  .int({ error: 'must be a whole number above zero' })
+  .min(1, { error: 'must be a whole number above zero' });
+const nonNegative = z
+  .number({ error: 'must be a whole number, 0 or more' })
+  .int({ error: 'must be a whole number, 0 or more' })
+  .min(0, { error: 'must be a whole number, 0 or more' });
 const section = <T extends z.ZodRawShape>(shape: T, name: string) =>
-  z.object(shape, { error: `must be an object, e.g. ${name}: { ... }` }).partial().optional();
+  z
+    .object(shape, { error: `must be an object, e.g. ${name}: { ... }` })
+    .partial()
+    .optional();
 
 /**
  * What config/plugins.js may set for the plugin. Every key is optional (defaults above); a key
@@ -73,7 +98,10 @@ export const configSchema = z.object(
   {
     stripe: section(
       {
-        apiBase: z.string({ error: 'must be a URL string, e.g. "http://127.0.0.1:12111"' }).superRefine(parsedBy(parseApiBase)).nullable(),
+        apiBase: z
+          .string({ error: 'must be a URL string, e.g. "http://127.0.0.1:12111"' })
+          .superRefine(parsedBy(parseApiBase))
+          .nullable(),
         jsUrl: z.string({ error: 'must be a URL string' }).superRefine(parsedBy(parseStripeJsUrl)).nullable(),
         allowStandinInProduction: z.boolean({ error: 'must be true or false' }).nullable(),
         maxNetworkRetries: nonNegative,
@@ -83,8 +111,22 @@ export const configSchema = z.object(
     ),
     publicUrl: z.string({ error: 'must be a URL string, e.g. "https://cms.example.com"' }).nullable().optional(),
     webhook: section({ toleranceSeconds: positive }, 'webhook'),
-    worker: section({ enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive, maxAttempts: positive, backoffMs: positive, maxBackoffMs: positive, lockMs: positive, concurrency: positive }, 'worker'),
-    reconciliation: section({ enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive }, 'reconciliation'),
+    worker: section(
+      {
+        enabled: z.boolean({ error: 'must be true or false' }),
+        intervalMs: positive,
+        maxAttempts: positive,
+        backoffMs: positive,
+        maxBackoffMs: positive,
+        lockMs: positive,
+        concurrency: positive,
+      },
+      'worker',
+    ),
+    reconciliation: section(
+      { enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive },
+      'reconciliation',
+    ),
     notifications: section({ retryAfterMs: positive, maxAttempts: positive }, 'notifications'),
     export: section({ pageSize: positive }, 'export'),
   },

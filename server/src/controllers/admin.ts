@@ -8,7 +8,12 @@ import { adminActor } from '../utils/actor';
 // List filters: a value of the wrong shape (an array, a long string, "abc" for a page) is ignored, as
 // an unknown filter is, so a hand-edited URL still lists something.
 const filter = z.string().max(100).optional().catch(undefined);
-const count = z.string().regex(/^\d{1,6}$/).transform(Number).optional().catch(undefined);
+const count = z
+  .string()
+  .regex(/^\d{1,6}$/)
+  .transform(Number)
+  .optional()
+  .catch(undefined);
 const eventsQuery = z.object({ status: filter, type: filter, page: count, pageSize: count });
 const auditQuery = z.object({ invoice: filter, actorType: filter, action: filter, page: count, pageSize: count });
 
@@ -29,7 +34,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async status(ctx: Context) {
       await respond(ctx, async () => {
         const view = await getService(strapi, 'settings').get();
-        return { data: { mode: view.mode, connection: { status: view.connection.status, accountId: view.connection.accountId } } };
+        return {
+          data: {
+            mode: view.mode,
+            connection: { status: view.connection.status, accountId: view.connection.accountId },
+          },
+        };
       });
     },
     async dashboard(ctx: Context) {
@@ -54,10 +64,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
     async voidManualPayment(ctx: Context) {
-      await respond(ctx, async () => ({ data: await admin().voidManualPayment(ctx.params.paymentId, ctx.request.body as { reason?: unknown }, adminActor(ctx)) }));
+      await respond(ctx, async () => ({
+        data: await admin().voidManualPayment(
+          ctx.params.paymentId,
+          ctx.request.body as { reason?: unknown },
+          adminActor(ctx),
+        ),
+      }));
     },
     async refund(ctx: Context) {
-      await respond(ctx, async () => ({ data: await admin().refund(ctx.params.paymentId, ctx.request.body, adminActor(ctx)) }));
+      await respond(ctx, async () => ({
+        data: await admin().refund(ctx.params.paymentId, ctx.request.body, adminActor(ctx)),
+      }));
     },
     async resync(ctx: Context) {
       await respond(ctx, async () => ({ data: await admin().resync(ctx.params.id, adminActor(ctx)) }));
@@ -75,12 +93,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await respond(ctx, async () => ({ data: await getService(strapi, 'webhook-events').health() }));
     },
     async replayEvent(ctx: Context) {
-      await respond(ctx, async () => ({ data: await getService(strapi, 'webhook-events').replay(ctx.params.id, adminActor(ctx)) }));
+      await respond(ctx, async () => ({
+        data: await getService(strapi, 'webhook-events').replay(ctx.params.id, adminActor(ctx)),
+      }));
     },
     async listAudit(ctx: Context) {
-      await respond(ctx, async () =>
-        getService(strapi, 'audit').list(auditQuery.parse(ctx.query)),
-      );
+      await respond(ctx, async () => getService(strapi, 'audit').list(auditQuery.parse(ctx.query)));
     },
   };
 };

@@ -22,7 +22,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
     async update(ctx: Context) {
-      await respond(ctx, async () => ({ data: await editor().update(ctx.params.id, ctx.request.body, adminActor(ctx)) }));
+      await respond(ctx, async () => ({
+        data: await editor().update(ctx.params.id, ctx.request.body, adminActor(ctx)),
+      }));
     },
     async markSent(ctx: Context) {
       await respond(ctx, async () => ({ data: await editor().markSent(ctx.params.id, adminActor(ctx)) }));

@@ -14,7 +14,8 @@ import type { Actor } from '../services/settings';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { livePublishableKeyProblem } from '../utils/stripe-overrides';
 
-const NO_PAYMENT = 'We couldn’t find this payment. If you paid, you will receive a receipt by email; otherwise please use the link in your invoice email again.';
+const NO_PAYMENT =
+  'We couldn’t find this payment. If you paid, you will receive a receipt by email; otherwise please use the link in your invoice email again.';
 
 /**
  * Client pay pages (HTML, public: the pay-link token or the session id is the key) and their JSON
@@ -39,7 +40,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return null;
   };
   const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
-  const actor = (ctx: Context, label: string, id?: number): Actor => ({ type: 'client', label, ip: ctx.request.ip, ...(id === undefined ? {} : { id }) });
+  const actor = (ctx: Context, label: string, id?: number): Actor => ({
+    type: 'client',
+    label,
+    ip: ctx.request.ip,
+    ...(id === undefined ? {} : { id }),
+  });
 
   function html(ctx: Context, status: number, body: string, csp = PLAIN_PAGE_CSP): void {
     setPageHeaders(ctx, csp);
@@ -51,7 +57,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       await run();
     } catch (error) {
-      strapi.log.error(`[invoice-payments] the ${name} page failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.error(
+        `[invoice-payments] the ${name} page failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
       html(ctx, 500, errorDocument());
     }
   }

@@ -17,7 +17,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await respond(ctx, async () => {
       const { invoice, actor } = await clientInvoice(strapi, ctx);
       const body = (ctx.request.body ?? {}) as { providerPaymentId?: unknown; paymentIntentId?: unknown };
-      // `paymentIntentId` was this field's name before the provider-neutral rename: pages built against it keep working.
+      // `paymentIntentId` was this field's name before the provider-neutral rename:
+      // pages built against it keep working.
       const id = body.providerPaymentId ?? body.paymentIntentId;
       return { data: await getService(strapi, 'payments').confirm(invoice, id, actor) };
     });

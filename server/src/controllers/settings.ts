@@ -9,7 +9,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await respond(ctx, async () => ({ data: await getService(strapi, 'settings').get() }));
   },
   async update(ctx: Context) {
-    await respond(ctx, async () => ({ data: await getService(strapi, 'settings').update(ctx.request.body, adminActor(ctx)) }));
+    await respond(ctx, async () => ({
+      data: await getService(strapi, 'settings').update(ctx.request.body, adminActor(ctx)),
+    }));
   },
   async testConnection(ctx: Context) {
     await respond(ctx, async () => ({ data: await getService(strapi, 'settings').testConnection() }));

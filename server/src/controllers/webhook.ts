@@ -10,7 +10,14 @@ const UNPARSED = Symbol.for('unparsedBody');
 
 const fail = (ctx: Context, status: number, message: string) => {
   ctx.status = status;
-  ctx.body = { data: null, error: { status, name: status === 400 ? 'WebhookRejected' : status === 404 ? 'NotFoundError' : 'WebhookUnavailable', message } };
+  ctx.body = {
+    data: null,
+    error: {
+      status,
+      name: status === 400 ? 'WebhookRejected' : status === 404 ? 'NotFoundError' : 'WebhookUnavailable',
+      message,
+    },
+  };
 };
 
 /**
@@ -22,7 +29,12 @@ const fail = (ctx: Context, status: number, message: string) => {
  */
 async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): Promise<void> {
   const entry = getService(strapi, 'providers').entry(providerId);
-  if (!entry) return fail(ctx, 404, 'No such payment provider. Webhook URLs end in /webhooks/<provider id>, e.g. /webhooks/stripe.');
+  if (!entry)
+    return fail(
+      ctx,
+      404,
+      'No such payment provider. Webhook URLs end in /webhooks/<provider id>, e.g. /webhooks/stripe.',
+    );
   const body = ctx.request.body as Record<PropertyKey, unknown> | undefined;
   const raw = body?.[UNPARSED];
   const request: WebhookRequest = {
@@ -39,18 +51,33 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
     event = await parser.parseWebhook(request, await entry.webhookSecret(strapi), { toleranceSeconds: tolerance });
   } catch (error) {
     if (error instanceof ProviderRequestError && error.code === 'raw_body_missing') {
-      strapi.log.error('[invoice-payments] webhook: the raw request body is not available; strapi::body must run with includeUnparsed: true (the plugin sets it at startup unless the middleware config was replaced).');
-      return fail(ctx, 500, 'The webhook cannot verify signatures: the raw request body is not available. See the plugin README, "Middleware".');
+      strapi.log.error(
+        '[invoice-payments] webhook: the raw request body is not available; strapi::body must run with includeUnparsed: true (the plugin sets it at startup unless the middleware config was replaced).',
+      );
+      return fail(
+        ctx,
+        500,
+        'The webhook cannot verify signatures: the raw request body is not available. See the plugin README, "Middleware".',
+      );
     }
     if (error instanceof ProviderRequestError && error.code === 'secret_missing') {
-      return fail(ctx, 503, `The ${entry.label} webhook signing secret is not configured in Settings → Invoice payments.`);
+      return fail(
+        ctx,
+        503,
+        `The ${entry.label} webhook signing secret is not configured in Settings → Invoice payments.`,
+      );
     }
     if (error instanceof ProviderRequestError && error.retryable) {
       // The provider could not be asked about the delivery (one that re-fetches what it was told).
       return fail(ctx, 503, `${entry.label} could not be reached to check this delivery; it will be delivered again.`);
     }
     const reason = error instanceof ProviderRequestError ? error.message : 'The signature could not be verified.';
-    await getService(strapi, 'audit').log({ action: 'webhook.rejected', actor: providerActor(entry, entry.label, ctx.request.ip), outcome: 'rejected', details: { reason, code: error instanceof ProviderRequestError ? error.code : null, provider: entry.id } });
+    await getService(strapi, 'audit').log({
+      action: 'webhook.rejected',
+      actor: providerActor(entry, entry.label, ctx.request.ip),
+      outcome: 'rejected',
+      details: { reason, code: error instanceof ProviderRequestError ? error.code : null, provider: entry.id },
+    });
     return fail(ctx, 400, reason);
   }
 
@@ -58,12 +85,18 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
   try {
     stored = await getService(strapi, 'webhook-events').receive(event, parser);
   } catch (error) {
-    strapi.log.error(`[invoice-payments] webhook event ${event.id} could not be stored: ${error instanceof Error ? error.message : 'unknown error'}`);
+    strapi.log.error(
+      `[invoice-payments] webhook event ${event.id} could not be stored: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
     return fail(ctx, 503, `The event could not be stored; ${entry.label} will deliver it again.`);
   }
   ctx.status = 200;
   // An event that cannot be the provider's is acknowledged too (a non-2xx would be retried for days).
-  ctx.body = { received: true, duplicate: stored.duplicate, ...(stored.ignoredReason ? { ignored: stored.ignoredReason } : {}) };
+  ctx.body = {
+    received: true,
+    duplicate: stored.duplicate,
+    ...(stored.ignoredReason ? { ignored: stored.ignoredReason } : {}),
+  };
   // Settled right away in this process, a few at a time (the retry worker picks it up otherwise).
   if (stored.row) getService(strapi, 'webhook-events').enqueue(stored.row.id, stored.key);
 }

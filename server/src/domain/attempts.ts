@@ -104,7 +104,11 @@ export type AttemptDecision =
  * What to do with each live attempt of an invoice when a client asks to pay `target`. At most one
  * attempt gets `reuse`; everything else that can take money is ended or blocks.
  */
-export function planAttempts(live: readonly LiveAttempt[], target: AttemptTarget, rules: AttemptRules): AttemptDecision[] {
+export function planAttempts(
+  live: readonly LiveAttempt[],
+  target: AttemptTarget,
+  rules: AttemptRules,
+): AttemptDecision[] {
   let chosen = false;
   return live.map((a): AttemptDecision => {
     const c = a.current;
@@ -112,15 +116,26 @@ export function planAttempts(live: readonly LiveAttempt[], target: AttemptTarget
     if (c.state === 'processing') return { action: 'block', reason: 'processing' };
     if (c.state === 'ended') return { action: 'gone' };
     if (c.state === 'action') {
-      const abandoned = isAbandonable(c.nextAction.kind) && rules.nowMs - c.sinceMs >= rules.abandonAuthenticationAfterMs;
+      const abandoned =
+        isAbandonable(c.nextAction.kind) && rules.nowMs - c.sinceMs >= rules.abandonAuthenticationAfterMs;
       if (abandoned) return { action: 'end' };
       // The customer is paying with it right now (or over the next days): the same request gets
       // it back, with its next step; anything else waits for it.
-      if (!chosen && a.mode === 'element' && target.mode === 'element' && a.amount === target.amount && a.portion === target.portion) {
+      if (
+        !chosen &&
+        a.mode === 'element' &&
+        target.mode === 'element' &&
+        a.amount === target.amount &&
+        a.portion === target.portion
+      ) {
         chosen = true;
         return { action: 'reuse' };
       }
-      return { action: 'block', reason: isAbandonable(c.nextAction.kind) ? 'authentication' : 'waiting', nextAction: c.nextAction };
+      return {
+        action: 'block',
+        reason: isAbandonable(c.nextAction.kind) ? 'authentication' : 'waiting',
+        nextAction: c.nextAction,
+      };
     }
     // Open: reusable if it is what the client asks for, otherwise ended. The same total split
     // differently (the fee setting changed) is not the same request: the split is what is booked.

@@ -91,9 +91,7 @@ const TABLE = {
 
 export type CurrencyCode = keyof typeof TABLE;
 
-export const SUPPORTED_CURRENCIES: readonly CurrencyCode[] = Object.freeze(
-  Object.keys(TABLE).sort() as CurrencyCode[],
-);
+export const SUPPORTED_CURRENCIES: readonly CurrencyCode[] = Object.freeze(Object.keys(TABLE).sort() as CurrencyCode[]);
 
 function lookup(code: string): CurrencyInfo | undefined {
   return Object.prototype.hasOwnProperty.call(TABLE, code) ? TABLE[code as CurrencyCode] : undefined;

@@ -1,9 +1,4 @@
-import {
-  MAX_AMOUNT_MINOR,
-  amountStep,
-  minimumChargeMinor,
-  normalizeCurrency,
-} from './currency-table';
+import { MAX_AMOUNT_MINOR, amountStep, minimumChargeMinor, normalizeCurrency } from './currency-table';
 import { DomainError } from './errors';
 import { formatMinor } from './money';
 

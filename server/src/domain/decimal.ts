@@ -5,8 +5,7 @@
  */
 
 export type ScaledDecimalResult =
-  | { ok: true; value: bigint }
-  | { ok: false; reason: 'invalid' | 'negative' | 'precision' };
+  { ok: true; value: bigint } | { ok: false; reason: 'invalid' | 'negative' | 'precision' };
 
 // Digits with an optional fractional part. No signs, no grouping separators,
 // no exponent: "1,000" is ambiguous across locales and is refused.

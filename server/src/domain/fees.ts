@@ -88,7 +88,10 @@ export function splitRefundFee(input: RefundFeeInput): number {
   const values = { refundAmount, amount, fee, amountAlreadyRefunded: alreadyAmount, feeAlreadyRefunded: alreadyFee };
   for (const [field, value] of Object.entries(values)) {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new DomainError('refund_invalid', `The ${field} must be whole, non-negative minor units.`, { field, value });
+      throw new DomainError('refund_invalid', `The ${field} must be whole, non-negative minor units.`, {
+        field,
+        value,
+      });
     }
   }
   if (alreadyAmount + refundAmount > amount) {
@@ -116,7 +119,11 @@ export function splitRefundFee(input: RefundFeeInput): number {
  * portion is fee. That matches both policies: under 'refund_fee' the fee share rides on top of
  * each portion refund, and a refund made in the provider's dashboard is booked against the invoice.
  */
-export function splitChargeRefund(totalRefunded: number, portion: number, fee: number): { portion: number; fee: number } {
+export function splitChargeRefund(
+  totalRefunded: number,
+  portion: number,
+  fee: number,
+): { portion: number; fee: number } {
   const refunded = Math.max(0, Math.min(totalRefunded, portion + fee));
   const portionRefunded = Math.min(refunded, portion);
   return { portion: portionRefunded, fee: refunded - portionRefunded };

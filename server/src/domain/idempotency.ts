@@ -18,14 +18,19 @@ const PREFIX = 'ip';
 function encodePart(part: string | number, name: string): string {
   const text = typeof part === 'number' ? String(part) : part.trim();
   if (text === '') {
-    throw new DomainError('idempotency_key_invalid', `Cannot build an idempotency key without ${name}.`, { part: name });
+    throw new DomainError('idempotency_key_invalid', `Cannot build an idempotency key without ${name}.`, {
+      part: name,
+    });
   }
   return encodeURIComponent(text).replace(/-/g, '%2D');
 }
 
 function counter(value: number, name: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new DomainError('idempotency_key_invalid', `The ${name} must be an integer >= ${min}.`, { part: name, value });
+    throw new DomainError('idempotency_key_invalid', `The ${name} must be an integer >= ${min}.`, {
+      part: name,
+      value,
+    });
   }
   return value;
 }
@@ -67,7 +72,8 @@ export function canonicalJson(value: unknown): string {
  * replays a saved 500 under its key.
  */
 export function requestKey(op: string, scope: string, params: unknown, generation = 0): string {
-  if (!/^[a-z]{1,8}$/.test(op)) throw new DomainError('idempotency_key_invalid', 'The operation must be 1-8 lowercase letters.', { part: 'op' });
+  if (!/^[a-z]{1,8}$/.test(op))
+    throw new DomainError('idempotency_key_invalid', 'The operation must be 1-8 lowercase letters.', { part: 'op' });
   const digest = createHash('sha256').update(canonicalJson({ op, scope, params })).digest('base64url').slice(0, 22);
   return build(op, [
     [scope, 'the scope'],

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES, amountStep, currencyExponent, isSupportedCurrency, normalizeCurrency } from './currency-table';
+import {
+  MAX_AMOUNT_MINOR,
+  SUPPORTED_CURRENCIES,
+  amountStep,
+  currencyExponent,
+  isSupportedCurrency,
+  normalizeCurrency,
+} from './currency-table';
 import { parseScaledDecimal } from './decimal';
 import { isDomainError } from './errors';
 import { computeInvoiceTotals, MAX_TAX_RATE_BPS, type InvoiceTotals } from './invoice-totals';
@@ -67,7 +74,11 @@ export const MAX_INVOICE_LINES = 200;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isRealDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
 
-const text = (max: number, what: string) => z.string({ message: `${what} must be text.` }).trim().max(max, `${what} can be at most ${max} characters.`);
+const text = (max: number, what: string) =>
+  z
+    .string({ message: `${what} must be text.` })
+    .trim()
+    .max(max, `${what} can be at most ${max} characters.`);
 
 /** The shape: every field present with the right type. Meaning is checked in parseInvoiceForm. */
 const shape = z.object({
@@ -76,7 +87,9 @@ const shape = z.object({
   customer: z.number().int().positive().nullable().optional(),
   billingName: text(200, 'The billing name').optional().default(''),
   billingEmail: text(254, 'The email').optional().default(''),
-  issueDate: z.string({ message: 'Give the issue date.' }).refine(isRealDate, 'Give the issue date as a date (YYYY-MM-DD).'),
+  issueDate: z
+    .string({ message: 'Give the issue date.' })
+    .refine(isRealDate, 'Give the issue date as a date (YYYY-MM-DD).'),
   dueDate: z
     .string()
     .optional()
@@ -113,7 +126,11 @@ export function readTypedDecimal(input: string, maxDecimals = 3): string | 'ambi
   if (!trimmed) return null;
   // Spaces and apostrophes only ever group thousands.
   const spaced = trimmed.split(/[\s\u00a0\u202f']/);
-  if (spaced.length > 1 && (!/^\d{1,3}$/.test(spaced[0]!) || !spaced.slice(1).every((g) => /^\d{3}(?:[.,]\d*)?$/.test(g)))) return null;
+  if (
+    spaced.length > 1 &&
+    (!/^\d{1,3}$/.test(spaced[0]!) || !spaced.slice(1).every((g) => /^\d{3}(?:[.,]\d*)?$/.test(g)))
+  )
+    return null;
   let t = spaced.join('');
   const lastDot = t.lastIndexOf('.');
   const lastComma = t.lastIndexOf(',');
@@ -153,8 +170,14 @@ export function ambiguity(typed: string): string {
   return `"${typed.trim()}" could mean ${a}${b} or ${small}: write ${a}${b}, or ${small}.`;
 }
 
-function money(typed: string, currency: string, what: string, required: boolean): { minor: number } | { problem: string } {
-  if (typed.trim() === '') return required ? { problem: `Give ${what.toLowerCase()} (0 for a free line).` } : { minor: 0 };
+function money(
+  typed: string,
+  currency: string,
+  what: string,
+  required: boolean,
+): { minor: number } | { problem: string } {
+  if (typed.trim() === '')
+    return required ? { problem: `Give ${what.toLowerCase()} (0 for a free line).` } : { minor: 0 };
   if (/^\s*-/.test(typed)) return { problem: `${what} cannot be negative.` };
   const exponent = currencyExponent(currency);
   const plain = readTypedDecimal(typed, exponent);
@@ -162,13 +185,27 @@ function money(typed: string, currency: string, what: string, required: boolean)
   if (plain === 'ambiguous') return { problem: ambiguity(typed) };
   if (plain === null) return { problem: `${what} must be an amount such as ${example}.` };
   // Decimals beyond the currency's, even zeros ("1.500" dollars), are refused: they are a sign of a misread amount.
-  if ((plain.split('.')[1] ?? '').length > exponent) return { problem: exponent === 0 ? `${currency} amounts have no decimals.` : `${currency} amounts have at most ${exponent} decimals.` };
+  if ((plain.split('.')[1] ?? '').length > exponent)
+    return {
+      problem:
+        exponent === 0
+          ? `${currency} amounts have no decimals.`
+          : `${currency} amounts have at most ${exponent} decimals.`,
+    };
   const parsed = parseScaledDecimal(plain, exponent);
-  if (!parsed.ok) return { problem: exponent === 0 ? `${currency} amounts have no decimals.` : `${currency} amounts have at most ${exponent} decimals.` };
-  if (parsed.value > BigInt(MAX_AMOUNT_MINOR)) return { problem: `${what} cannot be more than ${formatMinor(MAX_AMOUNT_MINOR, currency)}.` };
+  if (!parsed.ok)
+    return {
+      problem:
+        exponent === 0
+          ? `${currency} amounts have no decimals.`
+          : `${currency} amounts have at most ${exponent} decimals.`,
+    };
+  if (parsed.value > BigInt(MAX_AMOUNT_MINOR))
+    return { problem: `${what} cannot be more than ${formatMinor(MAX_AMOUNT_MINOR, currency)}.` };
   const minor = Number(parsed.value);
   const step = amountStep(currency);
-  if (minor % step !== 0) return { problem: `${currency} amounts must be a multiple of ${formatMinor(step, currency)}.` };
+  if (minor % step !== 0)
+    return { problem: `${currency} amounts must be a multiple of ${formatMinor(step, currency)}.` };
   return { minor };
 }
 
@@ -185,7 +222,11 @@ function formPath(field: string): string[] {
 export function parseInvoiceForm(input: unknown): InvoiceFormResult {
   const parsed = shape.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, totals: null, problems: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) };
+    return {
+      ok: false,
+      totals: null,
+      problems: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    };
   }
   const v = parsed.data;
   const problems: FormProblem[] = [];
@@ -197,27 +238,40 @@ export function parseInvoiceForm(input: unknown): InvoiceFormResult {
   }
   const currency = normalizeCurrency(v.currency);
   if (!v.customer && v.billingName === '') problem(['billingName'], 'Choose a client, or give the name to bill.');
-  if (v.billingEmail !== '' && !z.email().safeParse(v.billingEmail).success) problem(['billingEmail'], 'This is not an email address.');
-  if (v.dueDate !== '' && v.dueDate < v.issueDate) problem(['dueDate'], 'The due date cannot be before the issue date.');
+  if (v.billingEmail !== '' && !z.email().safeParse(v.billingEmail).success)
+    problem(['billingEmail'], 'This is not an email address.');
+  if (v.dueDate !== '' && v.dueDate < v.issueDate)
+    problem(['dueDate'], 'The due date cannot be before the issue date.');
 
   const lineItems = v.lines.map((line, i) => {
     const typedQuantity = readTypedDecimal(line.quantity, 3);
     // A quantity is never grouped in thousands by a comma: "1,500" is refused as ambiguous below.
-    const quantity = typedQuantity === 'ambiguous' || (typedQuantity !== null && /^\s*\d{1,3},\d{3}\s*$/.test(line.quantity)) ? 'ambiguous' : typedQuantity;
+    const quantity =
+      typedQuantity === 'ambiguous' || (typedQuantity !== null && /^\s*\d{1,3},\d{3}\s*$/.test(line.quantity))
+        ? 'ambiguous'
+        : typedQuantity;
     const q = quantity === null || quantity === 'ambiguous' ? null : parseScaledDecimal(quantity, 3);
     if (quantity === 'ambiguous') problem(['lines', String(i), 'quantity'], ambiguity(line.quantity));
     else if (/^\s*-/.test(line.quantity) || q === null || !q.ok || q.value <= 0n) {
-      problem(['lines', String(i), 'quantity'], q?.ok === false && q.reason === 'precision' ? 'At most 3 decimals.' : 'Give a quantity above zero.');
+      problem(
+        ['lines', String(i), 'quantity'],
+        q?.ok === false && q.reason === 'precision' ? 'At most 3 decimals.' : 'Give a quantity above zero.',
+      );
     }
     const unit = money(line.unitPrice, currency, 'The unit price', true);
     if ('problem' in unit) problem(['lines', String(i), 'unitPrice'], unit.problem);
-    return { description: line.description, quantity: quantity === null || quantity === 'ambiguous' ? '0' : quantity, unitAmount: 'minor' in unit ? unit.minor : 0 };
+    return {
+      description: line.description,
+      quantity: quantity === null || quantity === 'ambiguous' ? '0' : quantity,
+      unitAmount: 'minor' in unit ? unit.minor : 0,
+    };
   });
 
   let taxRateBps = 0;
   const rate = v.taxRate.trim() === '' ? '0' : readTypedDecimal(v.taxRate, 2);
   const r = rate === null || rate === 'ambiguous' ? null : parseScaledDecimal(rate, 2);
-  if (r === null || !r.ok || r.value > BigInt(MAX_TAX_RATE_BPS)) problem(['taxRate'], 'The tax rate is a percentage from 0 to 100, with at most 2 decimals.');
+  if (r === null || !r.ok || r.value > BigInt(MAX_TAX_RATE_BPS))
+    problem(['taxRate'], 'The tax rate is a percentage from 0 to 100, with at most 2 decimals.');
   else taxRateBps = Number(r.value);
 
   const discount = money(v.discount, currency, 'The discount', false);
@@ -275,7 +329,9 @@ export function invoiceToForm(row: {
   discountAmount?: number | null;
   notes?: string | null;
 }): InvoiceFormValues {
-  const lines = Array.isArray(row.lineItems) ? (row.lineItems as Array<{ description?: unknown; quantity?: unknown; unitAmount?: unknown }>) : [];
+  const lines = Array.isArray(row.lineItems)
+    ? (row.lineItems as Array<{ description?: unknown; quantity?: unknown; unitAmount?: unknown }>)
+    : [];
   const customer = typeof row.customer === 'number' ? row.customer : (row.customer?.id ?? null);
   return {
     number: row.number,

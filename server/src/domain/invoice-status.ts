@@ -14,7 +14,8 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
  */
 export type RefundPolicy = 'reopen' | 'keep_paid';
 export const REFUND_POLICIES: readonly RefundPolicy[] = ['reopen', 'keep_paid'];
-export const isRefundPolicy = (value: unknown): value is RefundPolicy => typeof value === 'string' && (REFUND_POLICIES as readonly string[]).includes(value);
+export const isRefundPolicy = (value: unknown): value is RefundPolicy =>
+  typeof value === 'string' && (REFUND_POLICIES as readonly string[]).includes(value);
 
 export function isInvoiceStatus(value: unknown): value is InvoiceStatus {
   return typeof value === 'string' && (INVOICE_STATUSES as readonly string[]).includes(value);

@@ -67,9 +67,7 @@ function isNonNegativeSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-export function computeInvoiceTotals<L extends LineItemInput>(
-  input: InvoiceTotalsInput<L>,
-): InvoiceTotals<L> {
+export function computeInvoiceTotals<L extends LineItemInput>(input: InvoiceTotalsInput<L>): InvoiceTotals<L> {
   const currency = normalizeCurrency(input.currency);
   const step = BigInt(amountStep(currency));
 
@@ -118,7 +116,12 @@ export function computeInvoiceTotals<L extends LineItemInput>(
 
   const discount = input.discountAmount ?? 0;
   if (!isNonNegativeSafeInteger(discount)) {
-    throw fieldError('discount_invalid', 'The discount must be zero or more, in whole minor units.', 'discountAmount', discount);
+    throw fieldError(
+      'discount_invalid',
+      'The discount must be zero or more, in whole minor units.',
+      'discountAmount',
+      discount,
+    );
   }
   if (BigInt(discount) % step !== 0n) {
     // Otherwise the total could end up with a fraction Stripe refuses (KWD last digit).
@@ -130,7 +133,12 @@ export function computeInvoiceTotals<L extends LineItemInput>(
     );
   }
   if (BigInt(discount) > subtotal) {
-    throw fieldError('discount_exceeds_subtotal', 'The discount cannot be larger than the subtotal.', 'discountAmount', discount);
+    throw fieldError(
+      'discount_exceeds_subtotal',
+      'The discount cannot be larger than the subtotal.',
+      'discountAmount',
+      discount,
+    );
   }
 
   const taxable = subtotal - BigInt(discount);

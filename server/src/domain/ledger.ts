@@ -27,7 +27,8 @@ export type LedgerEntryKind = 'card' | 'checkout' | 'manual';
  */
 export type DisputeStatus = 'open' | 'won' | 'lost' | 'closed' | 'unknown';
 export const DISPUTE_STATUSES: readonly DisputeStatus[] = ['open', 'won', 'lost', 'closed', 'unknown'];
-export const isDisputeStatus = (value: unknown): value is DisputeStatus => typeof value === 'string' && (DISPUTE_STATUSES as readonly string[]).includes(value);
+export const isDisputeStatus = (value: unknown): value is DisputeStatus =>
+  typeof value === 'string' && (DISPUTE_STATUSES as readonly string[]).includes(value);
 
 export interface LedgerEntry {
   kind: LedgerEntryKind;
@@ -150,7 +151,11 @@ export function recomputeInvoice(
 ): InvoiceMoney {
   const summary = summarizeLedger(entries, invoice.currency);
   // Each refund says what it means for the invoice (reopen the balance or keep it paid).
-  const keptPaid = keptPaidCredit({ total: invoice.total, netPaid: summary.netPaid, refundedKeptPaid: summary.refundedKeptPaid });
+  const keptPaid = keptPaidCredit({
+    total: invoice.total,
+    netPaid: summary.netPaid,
+    refundedKeptPaid: summary.refundedKeptPaid,
+  });
   const status = deriveInvoiceStatus({
     current: invoice.status,
     total: invoice.total,
@@ -176,7 +181,15 @@ export function recomputeInvoice(
  * debit), or one waiting on a step only the client can finish outside our page (a voucher, a bank
  * transfer, microdeposits). A card waiting for 3-D Secure is not: it is simply cancelled.
  */
-export function isMoneyOnItsWay(p: { status: string; nextActionType?: string | null; voidedAt?: unknown; mismatch?: string | null }): boolean {
+export function isMoneyOnItsWay(p: {
+  status: string;
+  nextActionType?: string | null;
+  voidedAt?: unknown;
+  mismatch?: string | null;
+}): boolean {
   if (p.voidedAt || p.mismatch) return false;
-  return p.status === 'processing' || (p.status === 'requires_action' && !!p.nextActionType && p.nextActionType !== 'authentication');
+  return (
+    p.status === 'processing' ||
+    (p.status === 'requires_action' && !!p.nextActionType && p.nextActionType !== 'authentication')
+  );
 }

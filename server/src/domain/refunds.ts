@@ -47,14 +47,19 @@ export const holdsRefundable = (r: RefundLine) => r.status !== 'failed' && r.sta
  * Money booked on the ledger: refunds the provider made that have not failed or been canceled.
  * (`pending` counts, as Stripe takes the money from the balance at once.)
  */
-export const isBookedRefund = (r: RefundLine) => r.providerRefundId !== null && (r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded');
+export const isBookedRefund = (r: RefundLine) =>
+  r.providerRefundId !== null && (r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded');
 
 /**
  * Splits the lines' totals into invoice portion and fee, each capped at what the payment had:
  * the fee part recorded with our refunds stays fee; refunds made elsewhere (feeAmount unknown)
  * take the portion first, as `splitChargeRefund` does for the charge's total.
  */
-export function sumRefunds(lines: readonly RefundLine[], portion: number, fee: number): { portion: number; fee: number } {
+export function sumRefunds(
+  lines: readonly RefundLine[],
+  portion: number,
+  fee: number,
+): { portion: number; fee: number } {
   let p = 0;
   let f = 0;
   for (const r of lines) {
@@ -87,9 +92,20 @@ export function statusAfterRefunds(current: PaymentStatus, portion: number, port
  * and had not made the refund (Stripe replays a saved 500 under the same key for 24 h:
  * https://docs.stripe.com/api/idempotent_requests).
  */
-export function refundRequestKey(refundRowId: string, request: { paymentId: string; amount: number; metadata: Record<string, string> }, generation: number): string {
-  if (!refundRowId || !Number.isSafeInteger(generation) || generation < 0) throw new Error('A refund key needs a row id and a generation >= 0.');
-  const canonical = JSON.stringify([request.paymentId, request.amount, Object.keys(request.metadata).sort().map((k) => [k, request.metadata[k]])]);
+export function refundRequestKey(
+  refundRowId: string,
+  request: { paymentId: string; amount: number; metadata: Record<string, string> },
+  generation: number,
+): string {
+  if (!refundRowId || !Number.isSafeInteger(generation) || generation < 0)
+    throw new Error('A refund key needs a row id and a generation >= 0.');
+  const canonical = JSON.stringify([
+    request.paymentId,
+    request.amount,
+    Object.keys(request.metadata)
+      .sort()
+      .map((k) => [k, request.metadata[k]]),
+  ]);
   const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
   return `ip-rf-${encodeURIComponent(refundRowId).replace(/-/g, '%2D')}-${hash}-${generation}`;
 }

@@ -28,7 +28,8 @@ export function monthOf(now: Date): MonthBucket {
 
 /** The last `count` calendar months (UTC) up to and including the one of `now`, oldest first. */
 export function lastMonths(now: Date, count = 12): MonthBucket[] {
-  if (!Number.isInteger(count) || count < 1 || count > 120) throw new DomainError('months_invalid', 'Between 1 and 120 months.', { count });
+  if (!Number.isInteger(count) || count < 1 || count > 120)
+    throw new DomainError('months_invalid', 'Between 1 and 120 months.', { count });
   const current = monthOf(now);
   const y = current.start.getUTCFullYear();
   const m = current.start.getUTCMonth();
@@ -45,8 +46,18 @@ export const utcDay = (now: Date): string => now.toISOString().slice(0, 10);
  */
 export function readMinorSum(value: unknown): number {
   if (value === null || value === undefined) return 0;
-  const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && /^-?\d+(\.0+)?$/.test(value.trim()) ? Number(value.trim().split('.')[0]) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new DomainError('sum_invalid', 'The database returned a total that is not whole minor units.', { value: String(value) });
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'bigint'
+        ? Number(value)
+        : typeof value === 'string' && /^-?\d+(\.0+)?$/.test(value.trim())
+          ? Number(value.trim().split('.')[0])
+          : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw new DomainError('sum_invalid', 'The database returned a total that is not whole minor units.', {
+      value: String(value),
+    });
   return n;
 }
 
@@ -106,4 +117,5 @@ export function neutralizeFormula(value: string): string {
 }
 
 /** An amount cell: major units with the currency's decimals ("1827.50", "1500", "12.340"). */
-export const csvAmount = (minor: number | null | undefined, currency: string): string => minorToMajorString(Number(minor ?? 0), currency);
+export const csvAmount = (minor: number | null | undefined, currency: string): string =>
+  minorToMajorString(Number(minor ?? 0), currency);

@@ -35,7 +35,9 @@ export const invoiceStatusToState: PluginMigration = {
     if (await knex.schema.hasColumn(INVOICES, 'state')) {
       // Both columns (a half-finished upgrade): keep every state already set, fill the rest from
       // `status`; the schema sync then drops `status`.
-      await knex(INVOICES).whereNull('state').update({ state: knex.ref('status') });
+      await knex(INVOICES)
+        .whereNull('state')
+        .update({ state: knex.ref('status') });
       return;
     }
     await knex.schema.alterTable(INVOICES, (t) => t.renameColumn('status', 'state'));
@@ -59,8 +61,9 @@ function dialectOf(knex: SchemaKnex): Dialect {
 
 /** Rows of a raw query, whatever shape the driver returns them in. */
 function rowsOf(result: unknown): unknown[] {
-  if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result; // sqlite: rows; mysql2: [rows, fields]
-  return ((result as { rows?: unknown[] }).rows ?? []); // pg
+  // sqlite: rows; mysql2: [rows, fields]
+  if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+  return (result as { rows?: unknown[] }).rows ?? []; // pg
 }
 
 async function hasIndex(knex: SchemaKnex, dialect: Dialect, table: string, name: string): Promise<boolean> {
@@ -85,7 +88,14 @@ async function dropUniqueIndex(knex: SchemaKnex, dialect: Dialect, table: string
 }
 
 /** Renames a unique index that already covers the (renamed) column, keeping it enforced throughout. */
-async function renameUniqueIndex(knex: SchemaKnex, dialect: Dialect, table: string, from: string, to: string, column: string): Promise<void> {
+async function renameUniqueIndex(
+  knex: SchemaKnex,
+  dialect: Dialect,
+  table: string,
+  from: string,
+  to: string,
+  column: string,
+): Promise<void> {
   if (dialect === 'postgres') {
     // Renaming the index renames the constraint that owns it too (PostgreSQL's ALTER INDEX docs).
     await knex.raw('ALTER INDEX ?? RENAME TO ??', [from, to]);
@@ -110,18 +120,40 @@ interface NeutralTable {
 export const NEUTRAL_RENAMES: readonly NeutralTable[] = [
   {
     table: 'invoice_payments_payments',
-    columns: [['payment_intent_id', 'provider_payment_id'], ['stripe_fee', 'provider_fee'], ['stripe_fee_currency', 'provider_fee_currency']],
-    unique: { from: 'invoice_payments_payments_pi_uq', to: 'invoice_payments_payments_provider_payment_uq', column: 'provider_payment_id' },
+    columns: [
+      ['payment_intent_id', 'provider_payment_id'],
+      ['stripe_fee', 'provider_fee'],
+      ['stripe_fee_currency', 'provider_fee_currency'],
+    ],
+    unique: {
+      from: 'invoice_payments_payments_pi_uq',
+      to: 'invoice_payments_payments_provider_payment_uq',
+      column: 'provider_payment_id',
+    },
   },
   {
     table: 'invoice_payments_refunds',
-    columns: [['stripe_refund_id', 'provider_refund_id'], ['payment_intent_id', 'provider_payment_id']],
-    unique: { from: 'invoice_payments_refunds_stripe_uq', to: 'invoice_payments_refunds_provider_uq', column: 'provider_refund_id' },
+    columns: [
+      ['stripe_refund_id', 'provider_refund_id'],
+      ['payment_intent_id', 'provider_payment_id'],
+    ],
+    unique: {
+      from: 'invoice_payments_refunds_stripe_uq',
+      to: 'invoice_payments_refunds_provider_uq',
+      column: 'provider_refund_id',
+    },
   },
   {
     table: 'invoice_payments_webhook_events',
-    columns: [['stripe_event_id', 'provider_event_id'], ['stripe_created', 'provider_created']],
-    unique: { from: 'invoice_payments_webhook_events_evt_uq', to: 'invoice_payments_webhook_events_provider_uq', column: 'provider_event_id' },
+    columns: [
+      ['stripe_event_id', 'provider_event_id'],
+      ['stripe_created', 'provider_created'],
+    ],
+    unique: {
+      from: 'invoice_payments_webhook_events_evt_uq',
+      to: 'invoice_payments_webhook_events_provider_uq',
+      column: 'provider_event_id',
+    },
   },
 ];
 
@@ -145,7 +177,9 @@ export const providerNeutralColumns: PluginMigration = {
       for (const [from, to] of columns) {
         if (!(await knex.schema.hasColumn(table, from))) continue;
         if (await knex.schema.hasColumn(table, to)) {
-          await knex(table).whereNull(to).update({ [to]: knex.ref(from) });
+          await knex(table)
+            .whereNull(to)
+            .update({ [to]: knex.ref(from) });
           leftovers.push(from);
         } else {
           await knex.schema.alterTable(table, (t) => t.renameColumn(from, to));
@@ -186,6 +220,8 @@ export const providerNeutralColumns: PluginMigration = {
 export function registerMigrations(strapi: Core.Strapi): void {
   for (const migration of [invoiceStatusToState, providerNeutralColumns]) {
     // The runner's type wants Strapi's full Knex; ours narrows it to the calls above.
-    strapi.db.migrations.providers.internal.register(migration as unknown as Parameters<typeof strapi.db.migrations.providers.internal.register>[0]);
+    strapi.db.migrations.providers.internal.register(
+      migration as unknown as Parameters<typeof strapi.db.migrations.providers.internal.register>[0],
+    );
   }
 }

@@ -8,7 +8,10 @@ import { PLUGIN_ID } from '../utils/plugin-id';
  * (next to dist/server/, where this module runs from once built). Read once, kept in memory with
  * a content hash: pages link `pay.js?v=<hash>`, which may then be cached forever.
  */
-export const ASSET_TYPES = { 'pay.js': 'application/javascript; charset=utf-8', 'pay.css': 'text/css; charset=utf-8' } as const;
+export const ASSET_TYPES = {
+  'pay.js': 'application/javascript; charset=utf-8',
+  'pay.css': 'text/css; charset=utf-8',
+} as const;
 export type AssetName = keyof typeof ASSET_TYPES;
 
 export interface Asset {

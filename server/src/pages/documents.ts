@@ -8,11 +8,20 @@ import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from '
 
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
 function dataBlock(data: PageData): string {
-  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const json = JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return `<script type="application/json" id="${PAGE_DATA_ID}">${json}</script>`;
 }
 
-function documentHtml(opts: { title: string; body: string; data?: PageData; mainClass?: string; labelledBy?: string }): string {
+function documentHtml(opts: {
+  title: string;
+  body: string;
+  data?: PageData;
+  mainClass?: string;
+  labelledBy?: string;
+}): string {
   const script = opts.data ? `${dataBlock(opts.data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
   return `<!doctype html>
 <html lang="en">
@@ -38,7 +47,12 @@ function stripeJs(stripeJsUrl: string | null): { stripeJsUrl?: string } {
   return stripeJsUrl ? { stripeJsUrl } : {};
 }
 
-export function invoiceDocument(view: InvoiceView, token: string, api: string, stripeJsUrl: string | null = null): string {
+export function invoiceDocument(
+  view: InvoiceView,
+  token: string,
+  api: string,
+  stripeJsUrl: string | null = null,
+): string {
   return documentHtml({
     title: `Invoice ${view.number}`,
     body: renderInvoice(view),
@@ -76,7 +90,9 @@ ${badge(result.state, result.stateLabel, 'invoice-status')}
 }
 
 /** A friendly page for unknown, replaced or malformed links: nothing about why, no stack. */
-export function notFoundDocument(message = 'This payment link is not valid. It may have expired, or a newer link may have been sent to you. Please use the link in your most recent invoice email, or contact the sender.'): string {
+export function notFoundDocument(
+  message = 'This payment link is not valid. It may have expired, or a newer link may have been sent to you. Please use the link in your most recent invoice email, or contact the sender.',
+): string {
   return documentHtml({
     title: 'Link not found',
     body: `<h1 id="nf-title">We couldn’t find this invoice</h1>\n<p>${esc(message)}</p>`,

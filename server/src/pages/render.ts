@@ -66,9 +66,10 @@ export function renderInvoice(v: InvoiceView): string {
         `<tr><td data-label="Description">${esc(l.description)}</td><td class="num" data-label="Qty">${esc(l.quantity)}</td><td class="num" data-label="Unit price">${esc(l.unitAmount)}</td><td class="num" data-label="Amount">${esc(l.amount)}</td></tr>`,
     )
     .join('');
-  const billed = v.billingName || v.billingEmail
-    ? `<div><dt>Billed to</dt><dd>${esc(v.billingName)}${v.billingName && v.billingEmail ? '<br>' : ''}${v.billingEmail ? `<span class="muted">${esc(v.billingEmail)}</span>` : ''}</dd></div>`
-    : '';
+  const billed =
+    v.billingName || v.billingEmail
+      ? `<div><dt>Billed to</dt><dd>${esc(v.billingName)}${v.billingName && v.billingEmail ? '<br>' : ''}${v.billingEmail ? `<span class="muted">${esc(v.billingEmail)}</span>` : ''}</dd></div>`
+      : '';
   const pay = v.pay
     ? `<div class="pay-area">
 <button type="button" class="pay-button" id="pay-button" disabled>${esc(payButtonLabel(v.pay.amountFormatted))}</button>
@@ -100,12 +101,14 @@ ${pay}`;
  */
 export function renderDrawer(v: InvoiceView): string {
   const pay = v.pay!;
-  const major = pay.partial ? `<div class="field">
+  const major = pay.partial
+    ? `<div class="field">
 <label for="pay-amount">Amount to pay (${esc(v.currency)})</label>
 <input id="pay-amount" name="amount" inputmode="decimal" autocomplete="off" aria-describedby="pay-amount-hint pay-amount-error" required>
 <p class="hint" id="pay-amount-hint">From ${esc(pay.partial.minFormatted)} up to the balance due, ${esc(v.balanceDue)}.</p>
 <p class="field-error" id="pay-amount-error" hidden></p>
-</div>` : '';
+</div>`
+    : '';
   return `<div class="drawer-backdrop" id="drawer-backdrop" hidden></div>
 <div class="drawer" id="drawer" role="dialog" aria-modal="true" aria-labelledby="drawer-title" aria-describedby="drawer-amount-line" hidden>
 <header class="drawer-head">

@@ -211,12 +211,20 @@ export interface WebhookRequest {
  * it (`paymentIdFor`).
  */
 export type WebhookAction =
-  | { kind: 'payment' | 'refund' | 'dispute' | 'fee'; providerPaymentId: string | null; objectId: string; eventId: string }
+  | {
+      kind: 'payment' | 'refund' | 'dispute' | 'fee';
+      providerPaymentId: string | null;
+      objectId: string;
+      eventId: string;
+    }
   | { kind: 'checkout'; providerPaymentId: string | null; objectId: string; eventId: string }
   | { kind: 'not_supported'; objectId: string | null; eventId: string; reason: string };
 
 /** What is known about a provider without its credentials: links and id shapes. */
-export type ProviderTraits = Pick<PaymentProvider, 'id' | 'label' | 'dashboardUrl' | 'looksLikePaymentId' | 'looksLikeCheckoutId'>;
+export type ProviderTraits = Pick<
+  PaymentProvider,
+  'id' | 'label' | 'dashboardUrl' | 'looksLikePaymentId' | 'looksLikeCheckoutId'
+>;
 
 /** The webhook half of a provider: what the webhook route needs (no API credentials for Stripe). */
 export type WebhookParser = Pick<PaymentProvider, 'id' | 'label' | 'parseWebhook' | 'webhookAction'>;
@@ -241,7 +249,12 @@ export interface PaymentProvider {
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Payments created since `createdAfter` (unix seconds) whose metadata carries this attempt id. */
   findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null>;
-  createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund>;
+  createRefund(
+    paymentId: string,
+    amount: number,
+    metadata: Record<string, string>,
+    idempotencyKey: string,
+  ): Promise<ProviderRefund>;
   /** Creates a refund carrying the plugin's neutral metadata (so it can be found again by `refundId`). */
   requestRefund(input: CreateRefundInput): Promise<ProviderRefund>;
   /** Every refund of a payment, newest first. */
@@ -261,7 +274,11 @@ export interface PaymentProvider {
    * 400, never stored) on a missing, forged, stale or malformed one. `secret` is the signing secret
    * saved for this gateway (null when it signs nothing).
    */
-  parseWebhook(request: WebhookRequest, secret: string | null, opts: { toleranceSeconds: number }): Promise<ProviderEvent>;
+  parseWebhook(
+    request: WebhookRequest,
+    secret: string | null,
+    opts: { toleranceSeconds: number },
+  ): Promise<ProviderEvent>;
   /** What a verified event means (see WebhookAction); pure, no API call. */
   webhookAction(event: ProviderEvent): WebhookAction;
   /** Link to the gateway's dashboard for an object, in the right mode. */

@@ -10,6 +10,9 @@ export type Handler = {
   [C in keyof Controllers & string]: `${C}.${keyof ActionsOf<Controllers[C]> & string}`;
 }[keyof Controllers & string];
 
-/** Routes are written `satisfies PluginRouter`. Strapi's route input (@strapi/types Core.RouteInput) with its handler checked against the controllers. */
+/**
+ * Routes are written `satisfies PluginRouter`. Strapi's route input (@strapi/types Core.RouteInput)
+ * with its handler checked against the controllers.
+ */
 export type PluginRoute = Omit<Core.RouteInput, 'handler'> & { handler: Handler };
 export type PluginRouter = Omit<Core.RouterInput, 'routes'> & { routes: PluginRoute[] };

@@ -13,7 +13,13 @@ import {
   type LiveAttempt,
   type NextAction,
 } from '../domain';
-import { ProviderRequestError, type PaymentMetadata, type PaymentProvider, type ProviderCheckoutSession, type ProviderPayment } from '../providers/types';
+import {
+  ProviderRequestError,
+  type PaymentMetadata,
+  type PaymentProvider,
+  type ProviderCheckoutSession,
+  type ProviderPayment,
+} from '../providers/types';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { badGateway, conflict, notFound } from '../utils/errors';
@@ -53,7 +59,9 @@ export interface OpenedAttempt {
   ui: CheckoutUi | null;
 }
 
-export type OpenRequest = { mode: 'element'; portion: number; fee: number } | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi };
+export type OpenRequest =
+  | { mode: 'element'; portion: number; fee: number }
+  | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi };
 
 interface Observed {
   /** The provider holding this attempt (the row's own, whichever new pay links use now). */
@@ -69,17 +77,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The ledger columns that remember what a waiting payment waits for, and since when. */
 export function actionFields(next: NextAction | null, nowMs: number) {
   return next
-    ? { actionSince: new Date(nowMs), nextActionKey: next.fingerprint, nextActionType: next.providerType, nextActionUrl: next.url }
+    ? {
+        actionSince: new Date(nowMs),
+        nextActionKey: next.fingerprint,
+        nextActionType: next.providerType,
+        nextActionUrl: next.url,
+      }
     : { actionSince: null, nextActionKey: null, nextActionType: null, nextActionUrl: null };
 }
 
 /** Why a new attempt cannot start, in words a client can act on. */
-function blockedMessage(decision: Extract<AttemptDecision, { action: 'block' }>, amount: string, minutes: number): string {
-  if (decision.reason === 'processing') return 'A payment for this invoice is already being processed. You will be notified when it completes.';
+function blockedMessage(
+  decision: Extract<AttemptDecision, { action: 'block' }>,
+  amount: string,
+  minutes: number,
+): string {
+  if (decision.reason === 'processing')
+    return 'A payment for this invoice is already being processed. You will be notified when it completes.';
   if (decision.reason === 'authentication') {
     return `A payment of ${amount} for this invoice is waiting for you to confirm it (for example with your bank). Finish it in the window where you started it, or try again in ${minutes} minutes.`;
   }
-  const what = { voucher: 'a voucher', bank_transfer: 'a bank transfer', verify_microdeposits: 'a bank account being verified', qr_code: 'a code to scan', authentication: 'a confirmation', other: 'a payment method' }[decision.nextAction?.kind ?? 'other'];
+  const what = {
+    voucher: 'a voucher',
+    bank_transfer: 'a bank transfer',
+    verify_microdeposits: 'a bank account being verified',
+    qr_code: 'a code to scan',
+    authentication: 'a confirmation',
+    other: 'a payment method',
+  }[decision.nextAction?.kind ?? 'other'];
   return `A payment of ${amount} by ${what} is already under way for this invoice. Complete it (see the instructions you received), or wait until it expires, before paying another way.`;
 }
 
@@ -107,17 +132,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { attemptLockToken: token, attemptLockUntil: new Date(now.getTime() + leaseMs()) },
     });
     if (count === 1) return token;
-    const exists = await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] });
+    const exists = await strapi.db
+      .query(UID.invoice)
+      .findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] });
     if (!exists) throw notFound('Invoice not found.');
     return null;
   }
 
   async function release(invoiceDocumentId: string, token: string): Promise<void> {
-    await strapi.db.query(UID.invoice).updateMany({ where: { documentId: invoiceDocumentId, attemptLockToken: token }, data: { attemptLockToken: null, attemptLockUntil: null } });
+    await strapi.db.query(UID.invoice).updateMany({
+      where: { documentId: invoiceDocumentId, attemptLockToken: token },
+      data: { attemptLockToken: null, attemptLockUntil: null },
+    });
   }
 
   /** Runs `work` holding the invoice's attempt lease, waiting up to `waitMs` for it. */
-  async function withLease<T>(invoiceDocumentId: string, waitMs: number, work: (token: string) => Promise<T>): Promise<T | null> {
+  async function withLease<T>(
+    invoiceDocumentId: string,
+    waitMs: number,
+    work: (token: string) => Promise<T>,
+  ): Promise<T | null> {
     const started = Date.now();
     for (;;) {
       const token = await acquire(invoiceDocumentId);
@@ -151,7 +185,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (p.status === 'canceled') return { state: 'ended' };
     if (p.status === 'requires_action') {
       const since = row?.actionSince ? new Date(row.actionSince).getTime() : nowMs;
-      const next = p.nextAction ?? { kind: 'other' as const, providerType: 'unknown', url: null, expiresAt: null, fingerprint: 'unknown' };
+      const next = p.nextAction ?? {
+        kind: 'other' as const,
+        providerType: 'unknown',
+        url: null,
+        expiresAt: null,
+        fingerprint: 'unknown',
+      };
       // Another challenge than the one the clock was started for: it starts again now.
       const sameChallenge = row?.nextActionKey === next.fingerprint;
       return { state: 'action', nextAction: next, sinceMs: sameChallenge ? since : nowMs };
@@ -181,7 +221,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           else if (p) current = { state: 'ended' };
           else current = { state: 'processing' };
         }
-        out.push({ provider, row, session: s, payment: p, live: { mode: 'checkout', amount: s.amount, portion: s.metadata?.portion ?? null, ui: s.ui, expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null, current } });
+        out.push({
+          provider,
+          row,
+          session: s,
+          payment: p,
+          live: {
+            mode: 'checkout',
+            amount: s.amount,
+            portion: s.metadata?.portion ?? null,
+            ui: s.ui,
+            expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null,
+            current,
+          },
+        });
       } else if (row.providerPaymentId) {
         const p = await provider.retrievePayment(row.providerPaymentId);
         const current = stateOfPayment(p, row, nowMs);
@@ -191,7 +244,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         } else if (current.state !== 'action' && row.actionSince) {
           await payments().update({ where: { id: row.id }, data: actionFields(null, nowMs) });
         }
-        out.push({ provider, row, payment: p, live: { mode: 'element', amount: p.amount, portion: p.metadata?.portion ?? null, ui: null, expiresAtMs: null, current } });
+        out.push({
+          provider,
+          row,
+          payment: p,
+          live: {
+            mode: 'element',
+            amount: p.amount,
+            portion: p.metadata?.portion ?? null,
+            ui: null,
+            expiresAtMs: null,
+            current,
+          },
+        });
       }
     }
     return out;
@@ -201,13 +266,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function settle(o: Observed, actor: Actor, lease: string) {
     const settlement = getService(strapi, 'settlement');
     const ctx = { provider: o.provider, actor, heldLease: lease };
-    if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await settlement.syncCheckoutSession(o.row.checkoutSessionId, ctx);
+    if (o.row.kind === 'checkout' && o.row.checkoutSessionId)
+      await settlement.syncCheckoutSession(o.row.checkoutSessionId, ctx);
     else if (o.row.providerPaymentId) await settlement.syncPayment(o.row.providerPaymentId, ctx);
   }
 
   /** Marks a ledger entry ended, unless settlement moved it on meanwhile. */
   async function markEnded(rowId: number) {
-    await payments().updateMany({ where: { id: rowId, status: { $in: [...LIVE_STATUSES] } }, data: { status: 'canceled' } });
+    await payments().updateMany({
+      where: { id: rowId, status: { $in: [...LIVE_STATUSES] } },
+      data: { status: 'canceled' },
+    });
   }
 
   /**
@@ -218,8 +287,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const provider = o.provider;
     for (let generation = 0; generation < 2; generation++) {
       try {
-        if (o.row.kind === 'checkout' && o.row.checkoutSessionId) await provider.expireCheckoutSession(o.row.checkoutSessionId, requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation));
-        else if (o.row.providerPaymentId) await provider.cancelPayment(o.row.providerPaymentId, requestKey('pic', o.row.providerPaymentId, { by: lease }, generation));
+        if (o.row.kind === 'checkout' && o.row.checkoutSessionId)
+          await provider.expireCheckoutSession(
+            o.row.checkoutSessionId,
+            requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation),
+          );
+        else if (o.row.providerPaymentId)
+          await provider.cancelPayment(
+            o.row.providerPaymentId,
+            requestKey('pic', o.row.providerPaymentId, { by: lease }, generation),
+          );
         await markEnded(o.row.id);
         return true;
       } catch (error) {
@@ -234,7 +311,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!error.outcomeUnknown) throw error;
       }
     }
-    throw badGateway('The payment provider is not answering right now. Nothing was charged; please try again in a moment.');
+    throw badGateway(
+      'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
+    );
   }
 
   /**
@@ -258,14 +337,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  async function open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor, lease: string): Promise<OpenedAttempt | 'again'> {
+  async function open(
+    invoiceDocumentId: string,
+    check: (invoice: InvoiceRow) => OpenRequest,
+    actor: Actor,
+    lease: string,
+  ): Promise<OpenedAttempt | 'again'> {
     const settings = await getService(strapi, 'settings').load();
     const provider = await getService(strapi, 'providers').forNewPayments();
-    const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
+    const invoice = (await strapi.db
+      .query(UID.invoice)
+      .findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
     if (!invoice) throw notFound('Invoice not found.');
     const request = check(invoice);
     const amount = request.portion + request.fee;
-    const target: AttemptTarget = { mode: request.mode, amount, portion: request.portion, ui: request.mode === 'checkout' ? request.ui : null };
+    const target: AttemptTarget = {
+      mode: request.mode,
+      amount,
+      portion: request.portion,
+      ui: request.mode === 'checkout' ? request.ui : null,
+    };
     const nowMs = Date.now();
     const observed = await observe(await liveRows(invoice.id), nowMs);
     const abandonMinutes = settings.abandonedAuthenticationMinutes;
@@ -274,7 +365,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       observed.map((o) => o.live),
       target,
       { nowMs, abandonAuthenticationAfterMs: abandonMinutes * 60_000, minCheckoutLifetimeMs: 10 * 60_000 },
-    ).map((d, i): AttemptDecision => (d.action === 'reuse' && observed[i]!.provider.id !== provider.id ? { action: 'end' } : d));
+    ).map((d, i): AttemptDecision =>
+      d.action === 'reuse' && observed[i]!.provider.id !== provider.id ? { action: 'end' } : d,
+    );
 
     // Money that arrived comes first: settle it, then plan again on the new balance.
     const arrived = observed.filter((_, i) => decisions[i]!.action === 'settle' || decisions[i]!.action === 'gone');
@@ -285,7 +378,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     if (observed.some((_, i) => decisions[i]!.action === 'settle')) return 'again';
     const blocked = decisions.find((d): d is Extract<AttemptDecision, { action: 'block' }> => d.action === 'block');
-    if (blocked) throw conflict(blockedMessage(blocked, formatMinor(observed[decisions.indexOf(blocked)]!.live.amount, invoice.currency), abandonMinutes), blocked.reason === 'processing' ? 'PaymentProcessing' : 'PaymentInProgress', blocked.nextAction ? { nextAction: blocked.nextAction } : {});
+    if (blocked)
+      throw conflict(
+        blockedMessage(
+          blocked,
+          formatMinor(observed[decisions.indexOf(blocked)]!.live.amount, invoice.currency),
+          abandonMinutes,
+        ),
+        blocked.reason === 'processing' ? 'PaymentProcessing' : 'PaymentInProgress',
+        blocked.nextAction ? { nextAction: blocked.nextAction } : {},
+      );
 
     const ended: string[] = [];
     for (const [i, o] of observed.entries()) {
@@ -297,7 +399,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? String(o.row.id));
     }
 
-    const metadata: PaymentMetadata = { invoiceDocumentId: invoice.documentId, invoiceNumber: invoice.number, portion: request.portion, fee: request.fee, attemptId: lease };
+    const metadata: PaymentMetadata = {
+      invoiceDocumentId: invoice.documentId,
+      invoiceNumber: invoice.number,
+      portion: request.portion,
+      fee: request.fee,
+      attemptId: lease,
+    };
     const chosenIndex = decisions.findIndex((d) => d.action === 'reuse');
     const chosen = chosenIndex >= 0 ? observed[chosenIndex]! : null;
     const since = Math.floor(nowMs / 1000) - 60;
@@ -311,7 +419,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       session = chosen.session;
     } else if (request.mode === 'element') {
       outcome = 'created';
-      const params = { amount, currency: invoice.currency, metadata, description: `Invoice ${invoice.number}`, receiptEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null };
+      const params = {
+        amount,
+        currency: invoice.currency,
+        metadata,
+        description: `Invoice ${invoice.number}`,
+        receiptEmail: (invoice as unknown as { billingEmail?: string | null }).billingEmail ?? null,
+      };
       payment = await create(
         (idempotencyKey) => provider.createPayment({ ...params, idempotencyKey }),
         () => provider.findPaymentByAttempt(lease, since),
@@ -343,29 +457,77 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const recorded = await withInvoiceLock(strapi, invoice.documentId, async (now) => {
       // The lease ran out meanwhile (a very slow provider): another round may be planning too.
       const stillOurs = (now as InvoiceRow & { attemptLockToken?: string | null }).attemptLockToken === lease;
-      if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.state === 'void' || now.state === 'paid') return null;
+      if (!stillOurs || now.balanceDue !== invoice.balanceDue || now.state === 'void' || now.state === 'paid')
+        return null;
       if (payment && outcome === 'created') {
         const row = await payments().findOne({ where: { providerPaymentId: payment.id } });
-        if (row) await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
+        if (row)
+          await payments().update({ where: { id: row.id }, data: { amount: request.portion, fee: request.fee } });
         else {
           await payments().create({
-            data: { invoice: now.id, kind: 'card', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, providerPaymentId: payment.id, livemode: payment.livemode },
+            data: {
+              invoice: now.id,
+              kind: 'card',
+              provider: provider.id,
+              attemptId: lease,
+              status: 'pending',
+              amount: request.portion,
+              fee: request.fee,
+              currency: now.currency,
+              providerPaymentId: payment.id,
+              livemode: payment.livemode,
+            },
           });
         }
       }
-      if (session && outcome === 'created' && !(await payments().findOne({ where: { checkoutSessionId: session.id } }))) {
+      if (
+        session &&
+        outcome === 'created' &&
+        !(await payments().findOne({ where: { checkoutSessionId: session.id } }))
+      ) {
         await payments().create({
-          data: { invoice: now.id, kind: 'checkout', provider: provider.id, attemptId: lease, status: 'pending', amount: request.portion, fee: request.fee, currency: now.currency, checkoutSessionId: session.id, livemode: session.livemode },
+          data: {
+            invoice: now.id,
+            kind: 'checkout',
+            provider: provider.id,
+            attemptId: lease,
+            status: 'pending',
+            amount: request.portion,
+            fee: request.fee,
+            currency: now.currency,
+            checkoutSessionId: session.id,
+            livemode: session.livemode,
+          },
         });
       }
       return now;
     });
     if (!recorded) {
       if (outcome !== 'reused') {
-        const row = (payment
-          ? await payments().findOne({ where: { providerPaymentId: payment.id } })
-          : await payments().findOne({ where: { checkoutSessionId: session!.id } })) as AttemptRow | null;
-        const stray: Observed = { provider, row: row ?? ({ id: -1, providerPaymentId: payment?.id ?? null, checkoutSessionId: payment ? null : session!.id, kind: payment ? 'card' : 'checkout' } as AttemptRow), live: { mode: target.mode, amount, portion: request.portion, ui: target.ui, expiresAtMs: null, current: { state: 'open' } } };
+        const row = (
+          payment
+            ? await payments().findOne({ where: { providerPaymentId: payment.id } })
+            : await payments().findOne({ where: { checkoutSessionId: session!.id } })
+        ) as AttemptRow | null;
+        const stray: Observed = {
+          provider,
+          row:
+            row ??
+            ({
+              id: -1,
+              providerPaymentId: payment?.id ?? null,
+              checkoutSessionId: payment ? null : session!.id,
+              kind: payment ? 'card' : 'checkout',
+            } as AttemptRow),
+          live: {
+            mode: target.mode,
+            amount,
+            portion: request.portion,
+            ui: target.ui,
+            expiresAtMs: null,
+            current: { state: 'open' },
+          },
+        };
         if (!(await end(stray, lease)) && row) await settle(stray, actor, lease);
       }
       return 'again';
@@ -376,9 +538,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       actor,
       invoice: { documentId: invoice.documentId, number: invoice.number },
       outcome,
-      details: { providerPaymentId: payment?.id ?? null, checkoutSessionId: session?.id ?? null, amount, currency: invoice.currency, ui: target.ui, ended },
+      details: {
+        providerPaymentId: payment?.id ?? null,
+        checkoutSessionId: session?.id ?? null,
+        amount,
+        currency: invoice.currency,
+        ui: target.ui,
+        ended,
+      },
     });
-    return { invoice: recorded, portion: request.portion, fee: request.fee, reused: outcome !== 'created', payment, session, ui: target.ui };
+    return {
+      invoice: recorded,
+      portion: request.portion,
+      fee: request.fee,
+      reused: outcome !== 'created',
+      payment,
+      session,
+      ui: target.ui,
+    };
   }
 
   return {
@@ -387,16 +564,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * (or updated) one after every other attempt that is safe to end was ended. `check` validates
      * the request against the invoice as it is when planning starts.
      */
-    async open(invoiceDocumentId: string, check: (invoice: InvoiceRow) => OpenRequest, actor: Actor): Promise<OpenedAttempt> {
+    async open(
+      invoiceDocumentId: string,
+      check: (invoice: InvoiceRow) => OpenRequest,
+      actor: Actor,
+    ): Promise<OpenedAttempt> {
       const started = Date.now();
       for (let round = 0; round < 4; round++) {
         // A planning round takes well under a second unless the provider is slow; a second tab waits
         // that long for the first, and no longer for a holder that died (its lease runs out).
-        const result = await withLease(invoiceDocumentId, Math.max(0, 5_000 - (Date.now() - started)), (lease) => open(invoiceDocumentId, check, actor, lease));
-        if (result === null) throw conflict('Another payment for this invoice is being set up right now. Please try again in a moment.', 'AttemptBusy');
+        const result = await withLease(invoiceDocumentId, Math.max(0, 5_000 - (Date.now() - started)), (lease) =>
+          open(invoiceDocumentId, check, actor, lease),
+        );
+        if (result === null)
+          throw conflict(
+            'Another payment for this invoice is being set up right now. Please try again in a moment.',
+            'AttemptBusy',
+          );
         if (result !== 'again') return result;
       }
-      throw conflict('This invoice changed while the payment was being set up. Reload the page and try again.', 'InvoiceChanged');
+      throw conflict(
+        'This invoice changed while the payment was being set up. Reload the page and try again.',
+        'InvoiceChanged',
+      );
     },
 
     /**
@@ -404,9 +594,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * that could still take money, so an older session or payment cannot be paid on top. Runs
      * outside any transaction. `heldLease`: the caller already holds the attempt lease.
      */
-    async endOthers(invoiceDocumentId: string, keepRowId: number | null, actor: Actor, heldLease?: string): Promise<void> {
+    async endOthers(
+      invoiceDocumentId: string,
+      keepRowId: number | null,
+      actor: Actor,
+      heldLease?: string,
+    ): Promise<void> {
       const work = async (lease: string) => {
-        const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
+        const invoice = (await strapi.db
+          .query(UID.invoice)
+          .findOne({ where: { documentId: invoiceDocumentId } })) as InvoiceRow | null;
         if (!invoice) return;
         const rows = (await liveRows(invoice.id)).filter((r) => r.id !== keepRowId);
         if (!rows.length) return;
@@ -421,10 +618,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }
         }
         if (ended.length) {
-          await getService(strapi, 'audit').log({ action: 'payment.attempts_ended', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { ended, balanceDue: invoice.balanceDue } });
+          await getService(strapi, 'audit').log({
+            action: 'payment.attempts_ended',
+            actor,
+            invoice: { documentId: invoice.documentId, number: invoice.number },
+            details: { ended, balanceDue: invoice.balanceDue },
+          });
         }
       };
       try {
+        if (!heldLease) {
+          // Usually there is nothing to end (one attempt per invoice): look first, without the lease,
+          // and skip its two writes (two commits on SQLite) when nothing else is live. Safe for the
+          // same reason as ending without the lease below: a planner recording an attempt after this
+          // read re-checks the balance under the invoice lock, which this payment has already changed.
+          const invoice = (await strapi.db
+            .query(UID.invoice)
+            .findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] })) as { id: number } | null;
+          if (!invoice || !(await liveRows(invoice.id)).some((r) => r.id !== keepRowId)) return;
+        }
         if (heldLease) await work(heldLease);
         else if ((await withLease(invoiceDocumentId, 2_000, async (lease) => (await work(lease), true))) === null) {
           // A client's request is planning right now (or its process died holding the lease).
@@ -434,7 +646,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       } catch (error) {
         // Not fatal: a second payment would still be caught as an overpayment and refunded.
-        strapi.log.warn(`[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: ${error instanceof Error ? error.message : 'unknown error'}`);
+        strapi.log.warn(
+          `[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
       }
     },
   };

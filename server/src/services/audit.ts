@@ -43,7 +43,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (query.actorType) where.actorType = query.actorType;
     if (query.action) where.action = { $startsWith: query.action };
     const [results, total] = await Promise.all([
-      strapi.db.query(UID.auditEntry).findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], offset: (page - 1) * pageSize, limit: pageSize }),
+      strapi.db.query(UID.auditEntry).findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        offset: (page - 1) * pageSize,
+        limit: pageSize,
+      }),
       strapi.db.query(UID.auditEntry).count({ where }),
     ]);
     return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };

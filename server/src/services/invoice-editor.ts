@@ -41,14 +41,25 @@ interface InvoiceRecord {
   createdAt: string | Date;
 }
 
-const voidSchema = z.object({ reason: z.string({ message: 'Say why the invoice is voided.' }).trim().min(3, 'Say why the invoice is voided (at least 3 characters).').max(500, 'Keep the reason under 500 characters.') }).strict();
+const voidSchema = z
+  .object({
+    reason: z
+      .string({ message: 'Say why the invoice is voided.' })
+      .trim()
+      .min(3, 'Say why the invoice is voided (at least 3 characters).')
+      .max(500, 'Keep the reason under 500 characters.'),
+  })
+  .strict();
 const clientQuery = z.object({ q: z.string().trim().max(100).optional().default('') });
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** The unique-number refusal (register.ts turns both the index's and Strapi's own into this). */
 const isNumberTaken = (error: unknown) =>
-  error instanceof errors.ValidationError && (error.details as { errors?: Array<{ path?: string[] }> } | undefined)?.errors?.some((e) => e.path?.[0] === 'number') === true;
+  error instanceof errors.ValidationError &&
+  (error.details as { errors?: Array<{ path?: string[] }> } | undefined)?.errors?.some(
+    (e) => e.path?.[0] === 'number',
+  ) === true;
 
 /**
  * The plugin's own invoice editor and invoice actions (create, edit, mark as sent, void,
@@ -62,7 +73,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const documents = () => strapi.documents(UID.invoice as never);
 
   async function load(documentId: string): Promise<InvoiceRecord> {
-    const row = (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, populate: { customer: { select: ['id', 'email', 'username'] } } })) as InvoiceRecord | null;
+    const row = (await strapi.db.query(UID.invoice).findOne({
+      where: { documentId },
+      populate: { customer: { select: ['id', 'email', 'username'] } },
+    })) as InvoiceRecord | null;
     if (!row) throw notFound('No such invoice.');
     return row;
   }
@@ -71,7 +85,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const result = parseInvoiceForm(input);
     if (!result.ok) {
       const first = result.problems[0];
-      throw badRequest(result.problems.length === 1 && first ? first.message : `${result.problems.length} fields need a fix: ${result.problems.map((p) => p.message).join(' ')}`, result.problems);
+      throw badRequest(
+        result.problems.length === 1 && first
+          ? first.message
+          : `${result.problems.length} fields need a fix: ${result.problems.map((p) => p.message).join(' ')}`,
+        result.problems,
+      );
     }
     return result.data;
   }
@@ -79,12 +98,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function customerExists(id: number | null): Promise<void> {
     if (id === null) return;
     const user = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { id }, select: ['id'] });
-    if (!user) throw badRequest('That client no longer exists. Choose another one.', [{ path: ['customer'], message: 'That client no longer exists. Choose another one.' }]);
+    if (!user)
+      throw badRequest('That client no longer exists. Choose another one.', [
+        { path: ['customer'], message: 'That client no longer exists. Choose another one.' },
+      ]);
   }
 
   /** The next free number after the most recent one ("INV-1005" → "INV-1006"). */
   async function nextNumber(): Promise<string> {
-    const last = (await strapi.db.query(UID.invoice).findOne({ select: ['number'], orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })) as { number: string } | null;
+    const last = (await strapi.db
+      .query(UID.invoice)
+      .findOne({ select: ['number'], orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })) as { number: string } | null;
     const m = last ? /^(.*?)(\d+)$/.exec(last.number) : null;
     const prefix = m ? m[1]! : 'INV-';
     let n = m ? Number(m[2]) + 1 : 1001;
@@ -144,7 +168,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!values.issueDate) values.issueDate = new Date(row.createdAt).toISOString().slice(0, 10);
       return {
         values,
-        client: row.customer ? { id: row.customer.id, email: row.customer.email ?? null, username: row.customer.username ?? null } : null,
+        client: row.customer
+          ? { id: row.customer.id, email: row.customer.email ?? null, username: row.customer.username ?? null }
+          : null,
         state: row.state,
         paymentTermDays: settings.paymentTermDays,
         currencies,
@@ -155,21 +181,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async create(input: unknown, actor: Actor) {
       const d = checked(input);
       await customerExists(d.customer);
-      const created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as { documentId: string; number: string; total: number; currency: string };
-      await audit().log({ action: 'invoice.created', actor, invoice: { documentId: created.documentId, number: created.number }, details: { total: created.total, currency: created.currency, lines: d.lineItems.length } });
+      const created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as {
+        documentId: string;
+        number: string;
+        total: number;
+        currency: string;
+      };
+      await audit().log({
+        action: 'invoice.created',
+        actor,
+        invoice: { documentId: created.documentId, number: created.number },
+        details: { total: created.total, currency: created.currency, lines: d.lineItems.length },
+      });
       return { documentId: created.documentId };
     },
 
     async update(documentId: string, input: unknown, actor: Actor) {
       const row = await load(documentId);
-      if (row.state === 'void') throw conflict('A voided invoice cannot be edited. Duplicate it to bill again.', 'InvoiceVoided');
+      if (row.state === 'void')
+        throw conflict('A voided invoice cannot be edited. Duplicate it to bill again.', 'InvoiceVoided');
       const d = checked(input);
       if (d.currency !== row.currency && row.amountPaid > 0) {
-        throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
+        throw badRequest('The currency cannot change once the invoice has payments.', [
+          { path: ['currency'], message: 'Locked by payments.' },
+        ]);
       }
       await customerExists(d.customer);
-      // The document middleware (utils/invoice-writes.ts) refuses a total below what was paid (refund first), with a field message.
-      const updated = (await retryAfterDeadlock(() => documents().update({ documentId, data: data(d) as never }))) as unknown as { total: number; currency: string };
+      // The document middleware (utils/invoice-writes.ts) refuses a total below what was paid (refund first),
+      // with a field message.
+      const updated = (await retryAfterDeadlock(() =>
+        documents().update({ documentId, data: data(d) as never }),
+      )) as unknown as { total: number; currency: string };
       await audit().log({
         action: 'invoice.updated',
         actor,
@@ -182,7 +224,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Draft → sent without an email (the invoice went out another way). */
     async markSent(documentId: string, actor: Actor) {
       const row = await load(documentId);
-      if (row.state !== 'draft') throw conflict(`Only a draft can be marked as sent; this invoice is ${row.state.replace('_', ' ')}.`, 'InvoiceNotDraft');
+      if (row.state !== 'draft')
+        throw conflict(
+          `Only a draft can be marked as sent; this invoice is ${row.state.replace('_', ' ')}.`,
+          'InvoiceNotDraft',
+        );
       await documents().update({ documentId, data: { state: 'sent' } as never });
       await audit().log({ action: 'invoice.marked_sent', actor, invoice: { documentId, number: row.number } });
       return { documentId };
@@ -200,9 +246,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (row.state === 'void') throw conflict('This invoice is already void.', 'InvoiceVoided');
       const netPaid = row.amountPaid - row.amountRefunded;
       if (netPaid > 0) {
-        throw conflict(`${formatMinor(netPaid, row.currency)} has been paid on this invoice. Refund it from the payment history first, then void the invoice.`, 'InvoiceHasMoney', { held: netPaid });
+        throw conflict(
+          `${formatMinor(netPaid, row.currency)} has been paid on this invoice. Refund it from the payment history first, then void the invoice.`,
+          'InvoiceHasMoney',
+          { held: netPaid },
+        );
       }
-      const payments = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: row.id }, voidedAt: null }, select: ['status', 'amount', 'currency', 'nextActionType', 'mismatch'] })) as Array<{ status: string; amount: number; currency: string; nextActionType?: string | null; mismatch?: string | null }>;
+      const payments = (await strapi.db.query(UID.payment).findMany({
+        where: { invoice: { id: row.id }, voidedAt: null },
+        select: ['status', 'amount', 'currency', 'nextActionType', 'mismatch'],
+      })) as Array<{
+        status: string;
+        amount: number;
+        currency: string;
+        nextActionType?: string | null;
+        mismatch?: string | null;
+      }>;
       const moving = payments.find(isMoneyOnItsWay);
       if (moving) {
         throw conflict(
@@ -210,8 +269,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'InvoiceHasMoney',
         );
       }
-      await documents().update({ documentId, data: { state: 'void', voidReason: parsed.data.reason, voidedAt: new Date() } as never });
-      await audit().log({ action: 'invoice.voided', actor, invoice: { documentId, number: row.number }, details: { reason: parsed.data.reason, total: row.total, currency: row.currency } });
+      await documents().update({
+        documentId,
+        data: { state: 'void', voidReason: parsed.data.reason, voidedAt: new Date() } as never,
+      });
+      await audit().log({
+        action: 'invoice.voided',
+        actor,
+        invoice: { documentId, number: row.number },
+        details: { reason: parsed.data.reason, total: row.total, currency: row.currency },
+      });
       return { documentId };
     },
 
@@ -224,14 +291,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // at once), the next free one is taken instead of reporting a clash.
       let created: { documentId: string; number: string } | null = null;
       for (let attempt = 1; !created; attempt += 1) {
-        const d = checked({ ...invoiceToForm(row), number: await nextNumber(), issueDate, dueDate: addDays(issueDate, settings.paymentTermDays) });
+        const d = checked({
+          ...invoiceToForm(row),
+          number: await nextNumber(),
+          issueDate,
+          dueDate: addDays(issueDate, settings.paymentTermDays),
+        });
         try {
-          created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as { documentId: string; number: string };
+          created = (await documents().create({ data: { ...data(d), state: 'draft' } as never })) as unknown as {
+            documentId: string;
+            number: string;
+          };
         } catch (error) {
           if (attempt >= 5 || !isNumberTaken(error)) throw error;
         }
       }
-      await audit().log({ action: 'invoice.duplicated', actor, invoice: { documentId: created.documentId, number: created.number }, details: { from: row.number, fromDocumentId: documentId } });
+      await audit().log({
+        action: 'invoice.duplicated',
+        actor,
+        invoice: { documentId: created.documentId, number: created.number },
+        details: { from: row.number, fromDocumentId: documentId },
+      });
       return { documentId: created.documentId };
     },
 
@@ -248,7 +328,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!parsed.success) throw fromZod(parsed.error);
       const q = parsed.data.q;
       const where = q ? { $or: [{ email: { $containsi: q } }, { username: { $containsi: q } }] } : {};
-      const users = (await strapi.db.query('plugin::users-permissions.user').findMany({ where, select: ['id', 'email', 'username'], orderBy: { email: 'asc' }, limit: 20 })) as Array<{ id: number; email: string; username: string }>;
+      const users = (await strapi.db
+        .query('plugin::users-permissions.user')
+        .findMany({ where, select: ['id', 'email', 'username'], orderBy: { email: 'asc' }, limit: 20 })) as Array<{
+        id: number;
+        email: string;
+        username: string;
+      }>;
       return { results: users };
     },
   };

@@ -86,14 +86,22 @@ function toDomainProblem(error: unknown): never {
 function parseLineItems(value: unknown): LineItemInput[] {
   const items = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
   if (!Array.isArray(items) || items.length === 0) {
-    throw badRequest('Add at least one line item (description, quantity, unitAmount in minor units).', [{ path: ['lineItems'], message: 'At least one line item is required.' }]);
+    throw badRequest('Add at least one line item (description, quantity, unitAmount in minor units).', [
+      { path: ['lineItems'], message: 'At least one line item is required.' },
+    ]);
   }
   return items.map((item: unknown, i) => {
     if (typeof item !== 'object' || item === null) {
-      throw badRequest(`Line item ${i + 1} must be an object with description, quantity and unitAmount.`, [{ path: ['lineItems', String(i)], message: 'Not an object.' }]);
+      throw badRequest(`Line item ${i + 1} must be an object with description, quantity and unitAmount.`, [
+        { path: ['lineItems', String(i)], message: 'Not an object.' },
+      ]);
     }
     const o = item as Record<string, unknown>;
-    return { description: String(o.description ?? ''), quantity: o.quantity as number | string, unitAmount: o.unitAmount as number };
+    return {
+      description: String(o.description ?? ''),
+      quantity: o.quantity as number | string,
+      unitAmount: o.unitAmount as number,
+    };
   });
 }
 
@@ -106,7 +114,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Everything derived on an invoice, from its line items and its ledger, with the checks a
    * requested change must pass. Pure of writes: `recompute` and `checkWrite` use it.
    */
-  async function derive(merged: Record<string, unknown>, existing: InvoiceRow | null, moneyEdited = true): Promise<Record<string, unknown>> {
+  async function derive(
+    merged: Record<string, unknown>,
+    existing: InvoiceRow | null,
+    moneyEdited = true,
+  ): Promise<Record<string, unknown>> {
     let currency: string;
     try {
       currency = normalizeCurrency(merged.currency ?? 'USD');
@@ -127,30 +139,44 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const rows = existing ? await ledgerRows(existing.id) : [];
     const requested = merged.state ?? existing?.state ?? 'draft';
     if (!isInvoiceStatus(requested)) {
-      throw badRequest(`Unknown invoice state "${String(requested)}". Use one of: draft, sent, viewed, void.`, [{ path: ['state'], message: 'Unknown state.' }]);
+      throw badRequest(`Unknown invoice state "${String(requested)}". Use one of: draft, sent, viewed, void.`, [
+        { path: ['state'], message: 'Unknown state.' },
+      ]);
     }
     if (requested !== existing?.state && (requested === 'paid' || requested === 'partially_paid')) {
-      throw badRequest('An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.', [{ path: ['state'], message: 'Set by payments.' }]);
+      throw badRequest(
+        'An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.',
+        [{ path: ['state'], message: 'Set by payments.' }],
+      );
     }
     if (existing && requested !== existing.state && !canTransitionInvoice(existing.state, requested)) {
-      throw badRequest(`An invoice cannot go from ${existing.state} to ${requested}.`, [{ path: ['state'], message: 'Not allowed.' }]);
+      throw badRequest(`An invoice cannot go from ${existing.state} to ${requested}.`, [
+        { path: ['state'], message: 'Not allowed.' },
+      ]);
     }
     if (existing && currency !== existing.currency && rows.length > 0) {
-      throw badRequest('The currency cannot change once the invoice has payments.', [{ path: ['currency'], message: 'Locked by payments.' }]);
+      throw badRequest('The currency cannot change once the invoice has payments.', [
+        { path: ['currency'], message: 'Locked by payments.' },
+      ]);
     }
     const ledger = toLedgerEntries(rows);
     const money = recomputeInvoice({ status: requested, total: totals.total, currency }, ledger);
     if (requested === 'void' && existing?.state !== 'void' && money.summary.netPaid > 0) {
-      throw badRequest('Refund or void the payments on this invoice before voiding it.', [{ path: ['state'], message: 'Has payments.' }]);
+      throw badRequest('Refund or void the payments on this invoice before voiding it.', [
+        { path: ['state'], message: 'Has payments.' },
+      ]);
     }
-    const inFlight = rows
-      .filter(isMoneyOnItsWay)
-      .reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    const inFlight = rows.filter(isMoneyOnItsWay).reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
     if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
-      throw badRequest(`${formatMinor(inFlight, currency)} is still on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`, [{ path: ['state'], message: 'Money on its way.' }]);
+      throw badRequest(
+        `${formatMinor(inFlight, currency)} is still on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`,
+        [{ path: ['state'], message: 'Money on its way.' }],
+      );
     }
     if (moneyEdited && existing && money.summary.netPaid > totals.total && money.summary.netPaid > 0) {
-      throw badRequest('The new total is below what has already been paid. Refund the difference first.', [{ path: ['lineItems'], message: 'Below amount paid.' }]);
+      throw badRequest('The new total is below what has already been paid. Refund the difference first.', [
+        { path: ['lineItems'], message: 'Below amount paid.' },
+      ]);
     }
     // Money on its way (a debit Stripe is processing, a voucher or transfer the client may still
     // complete) cannot be cancelled: a lower total would turn it into an overpayment to refund.
@@ -169,8 +195,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       }
     }
-    if (requested === 'void' && money.summary.netPaid > 0) reasons.push(`Paid ${formatMinor(money.summary.netPaid, currency)} after it was voided: refund it from the payment history.`);
-    if (money.balanceDue < 0) reasons.push(`Overpaid by ${formatMinor(-money.balanceDue, currency)}: refund the difference from the payment history (or turn on "Refund overpayments").`);
+    if (requested === 'void' && money.summary.netPaid > 0)
+      reasons.push(
+        `Paid ${formatMinor(money.summary.netPaid, currency)} after it was voided: refund it from the payment history.`,
+      );
+    if (money.balanceDue < 0)
+      reasons.push(
+        `Overpaid by ${formatMinor(-money.balanceDue, currency)}: refund the difference from the payment history (or turn on "Refund overpayments").`,
+      );
     return {
       currency,
       lineItems: totals.lines,
@@ -188,7 +220,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** Fields only `recompute` writes: whatever a caller sends in them is dropped. */
-  const DERIVED_FIELDS = ['subtotal', 'tax', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen', 'attentionReason'] as const;
+  const DERIVED_FIELDS = [
+    'subtotal',
+    'tax',
+    'total',
+    'amountPaid',
+    'amountRefunded',
+    'balanceDue',
+    'needsAttention',
+    'disputeOpen',
+    'attentionReason',
+  ] as const;
 
   /**
    * The one place an invoice's totals, balance, status and attention flags are written: derived
@@ -196,7 +238,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * invoice lock (utils/lock.ts withInvoiceLock) after any change to either.
    */
   async function recompute(invoiceId: number): Promise<InvoiceRow> {
-    const row = (await strapi.db.query(UID.invoice).findOne({ where: { id: invoiceId } })) as (InvoiceRow & Record<string, unknown>) | null;
+    const row = (await strapi.db.query(UID.invoice).findOne({ where: { id: invoiceId } })) as
+      (InvoiceRow & Record<string, unknown>) | null;
     if (!row) throw new Error(`recompute: invoice ${invoiceId} does not exist.`);
     // The stored state is the request: only money moves it (to paid, partially paid, back).
     const derived = await derive(row, row, false);
@@ -215,7 +258,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function checkWrite(data: Record<string, unknown>, existing: InvoiceRow | null): Promise<void> {
     for (const key of ['payToken', ...DERIVED_FIELDS]) delete data[key];
     const merged = existing ? { ...existing, ...data } : data;
-    const moneyEdited = !existing || ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
+    const moneyEdited =
+      !existing || ['lineItems', 'taxRateBps', 'discountAmount', 'currency'].some((k) => data[k] !== undefined);
     const derived = await derive(merged, existing, moneyEdited);
     if (!existing || data.currency !== undefined) data.currency = derived.currency;
     if (!existing || data.lineItems !== undefined) data.lineItems = derived.lineItems;

@@ -22,7 +22,8 @@ export interface NoticeRow {
   attempts: number;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface InvoiceForMail {
   documentId: string;
@@ -58,7 +59,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the
    * provider fails.
    */
-  async function sendPaymentNotice(kind: NoticeKind, paymentId: number, noticeId: number): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
+  async function sendPaymentNotice(
+    kind: NoticeKind,
+    paymentId: number,
+    noticeId: number,
+  ): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
     let host = 'localhost';
@@ -68,7 +73,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // a malformed publicUrl: the id stays unique, with a generic host
     }
     const headers = { 'Message-ID': `<invoice-payments.${kind}.${paymentId}.${noticeId}@${host}>` };
-    const mail = (to: string, subject: string, text: string) => strapi.plugin('email').service('email').send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
+    const mail = (to: string, subject: string, text: string) =>
+      strapi
+        .plugin('email')
+        .service('email')
+        .send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
     const payment = await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] });
     const invoice = payment?.invoice as InvoiceForMail | undefined;
     if (!payment || !invoice) return { outcome: 'skipped' };
@@ -85,7 +94,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
       await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
     } else if (kind === 'refund_failed' && settings.sendFailureNotices && settings.notificationEmail) {
-      const [refund] = await strapi.db.query(UID.refund).findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
+      const [refund] = await strapi.db
+        .query(UID.refund)
+        .findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
       if (!refund) return { outcome: 'skipped' };
       const why = refundFailureText(refund.failureReason ?? 'unknown');
       const text = `A refund of ${formatMinor(refund.amount, refund.currency)} on invoice ${invoice.number} failed (${why}). The money is back in your Stripe balance and the invoice shows it as paid again: issue the refund again from the invoice page, or return the money another way.`;
@@ -103,7 +114,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
       // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
-      await notices().update({ where: { id: row.id }, data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null } });
+      // updateMany: one statement, without update()'s read before and after the write.
+      await notices().updateMany({
+        where: { id: row.id },
+        data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null },
+      });
     } catch (error) {
       lastError = errorText(error);
       result = null;
@@ -112,7 +127,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { invoice } = result;
       if (invoice) {
         await getService(strapi, 'audit')
-          .log({ action: `email.${row.kind}`, actor: { type: 'system' }, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: row.paymentId } })
+          .log({
+            action: `email.${row.kind}`,
+            actor: { type: 'system' },
+            invoice: { documentId: invoice.documentId, number: invoice.number },
+            details: { paymentId: row.paymentId },
+          })
           .catch(() => undefined);
       }
       return result.outcome;
@@ -121,12 +141,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const gaveUp = attempts >= maxAttempts;
     await notices().update({
       where: { id: row.id },
-      data: { status: gaveUp ? 'failed' : 'due', attempts, lastError, dueAt: gaveUp ? null : new Date(Date.now() + retryAfterMs * 2 ** Math.min(attempts - 1, 10)) },
+      data: {
+        status: gaveUp ? 'failed' : 'due',
+        attempts,
+        lastError,
+        dueAt: gaveUp ? null : new Date(Date.now() + retryAfterMs * 2 ** Math.min(attempts - 1, 10)),
+      },
     });
     if (gaveUp) {
-      await getService(strapi, 'audit').log({ action: 'email.failed', actor: { type: 'system' }, outcome: 'failed', details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError } });
+      await getService(strapi, 'audit').log({
+        action: 'email.failed',
+        actor: { type: 'system' },
+        outcome: 'failed',
+        details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError },
+      });
     }
-    strapi.log.warn(`[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`);
+    strapi.log.warn(
+      `[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+    );
     return 'error';
   }
 
@@ -155,7 +187,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async queueRefundFailedNotice(paymentId: number): Promise<number | null> {
       if (await notices().findOne({ where: { paymentId, kind: 'refund_failed' } })) return null;
       const row = (await notices().create({
-        data: { paymentId, kind: 'refund_failed', status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+        data: {
+          paymentId,
+          kind: 'refund_failed',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
       })) as NoticeRow;
       return row.id;
     },
@@ -172,24 +210,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const text = `Invoice ${invoice.number}: ${amount} due.${due} Pay online: ${link}`;
       const html = `<p>Invoice <strong>${esc(invoice.number)}</strong>: ${esc(amount)} due.${esc(due)}</p><p><a href="${esc(link)}" style="display:inline-block;padding:12px 20px;background:#16a34a;color:#fff;border-radius:6px;text-decoration:none">Pay online ${esc(amount)}</a></p>`;
       try {
-        await strapi.plugin('email').service('email').send({ to: invoice.billingEmail, subject: `Invoice ${invoice.number} — ${amount} due`, text, html });
+        await strapi
+          .plugin('email')
+          .service('email')
+          .send({ to: invoice.billingEmail, subject: `Invoice ${invoice.number} — ${amount} due`, text, html });
         return { ok: true };
       } catch (error) {
-        strapi.log.warn(`[invoice-payments] invoice email for ${invoice.number} could not be sent: ${errorText(error)}`);
+        strapi.log.warn(
+          `[invoice-payments] invoice email for ${invoice.number} could not be sent: ${errorText(error)}`,
+        );
         const e = (error ?? {}) as { code?: unknown; responseCode?: unknown };
-        const parts = [typeof e.code === 'string' && /^[A-Z_]{2,20}$/.test(e.code) ? e.code : null, typeof e.responseCode === 'number' ? `SMTP ${e.responseCode}` : null].filter(Boolean);
-        return { ok: false, reason: parts.length ? `email provider refused: ${parts.join(', ')}` : 'email provider error' };
+        const parts = [
+          typeof e.code === 'string' && /^[A-Z_]{2,20}$/.test(e.code) ? e.code : null,
+          typeof e.responseCode === 'number' ? `SMTP ${e.responseCode}` : null,
+        ].filter(Boolean);
+        return {
+          ok: false,
+          reason: parts.length ? `email provider refused: ${parts.join(', ')}` : 'email provider error',
+        };
       }
     },
 
     /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
     async sendQueued(queued: NoticeRow | number): Promise<void> {
       try {
-        const row = typeof queued === 'number' ? ((await notices().findOne({ where: { id: queued } })) as NoticeRow | null) : queued;
+        const row =
+          typeof queued === 'number'
+            ? ((await notices().findOne({ where: { id: queued } })) as NoticeRow | null)
+            : queued;
         if (row && row.status === 'due') await deliver(row, row.attempts + 1);
       } catch (error) {
         // The payment is booked; the worker sends this email from the outbox later.
-        strapi.log.warn(`[invoice-payments] email ${typeof queued === 'number' ? queued : queued.id} left to the worker: ${errorText(error)}`);
+        strapi.log.warn(
+          `[invoice-payments] email ${typeof queued === 'number' ? queued : queued.id} left to the worker: ${errorText(error)}`,
+        );
       }
     },
 
@@ -199,7 +253,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async sendDue(limit = 25): Promise<number> {
       const now = new Date();
-      const due = (await notices().findMany({ where: { status: 'due', dueAt: { $lte: now } }, orderBy: { id: 'asc' }, limit })) as NoticeRow[];
+      const due = (await notices().findMany({
+        where: { status: 'due', dueAt: { $lte: now } },
+        orderBy: { id: 'asc' },
+        limit,
+      })) as NoticeRow[];
       let sent = 0;
       for (const row of due) {
         const { count } = await notices().updateMany({

@@ -11,7 +11,12 @@ import {
   type RefundLine,
   type RefundStatus,
 } from '../domain/refunds';
-import { ProviderRequestError, type CreateRefundInput, type ProviderPayment, type ProviderRefund } from '../providers/types';
+import {
+  ProviderRequestError,
+  type CreateRefundInput,
+  type ProviderPayment,
+  type ProviderRefund,
+} from '../providers/types';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { PluginConfig } from '../config';
 import { withInvoiceLock } from '../utils/lock';
@@ -137,7 +142,12 @@ export function refundFailureText(reason: string | null | undefined): string | n
   return FAILURE_TEXT[reason] ?? reason.replace(/_/g, ' ');
 }
 
-const lineOf = (r: RefundRow): RefundLine => ({ status: r.status, amount: r.amount, feeAmount: r.feeAmount, providerRefundId: r.providerRefundId });
+const lineOf = (r: RefundRow): RefundLine => ({
+  status: r.status,
+  amount: r.amount,
+  feeAmount: r.feeAmount,
+  providerRefundId: r.providerRefundId,
+});
 
 export function viewOf(r: RefundRow): RefundView {
   return {
@@ -149,7 +159,8 @@ export function viewOf(r: RefundRow): RefundView {
     status: r.status,
     reason: r.reason,
     failureReason: r.failureReason,
-    failureText: r.status === 'failed' || r.status === 'canceled' ? refundFailureText(r.failureReason ?? 'unknown') : null,
+    failureText:
+      r.status === 'failed' || r.status === 'canceled' ? refundFailureText(r.failureReason ?? 'unknown') : null,
     invoiceEffect: isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : null,
   };
 }
@@ -160,7 +171,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const audit = () => getService(strapi, 'audit');
   /** The provider holding a payment row's money (the row records it). */
   const providerOf = async (paymentRowId: number) => {
-    const payment = (await payments().findOne({ where: { id: paymentRowId }, select: ['id', 'provider'] })) as { provider: string | null } | null;
+    const payment = (await payments().findOne({ where: { id: paymentRowId }, select: ['id', 'provider'] })) as {
+      provider: string | null;
+    } | null;
     return getService(strapi, 'providers').forRow(payment ?? {});
   };
   const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
@@ -173,11 +186,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function rowsOf(paymentRowId: number): Promise<RefundRow[]> {
-    return (await refunds().findMany({ where: { payment: { id: paymentRowId } }, orderBy: { id: 'asc' } })) as RefundRow[];
+    return (await refunds().findMany({
+      where: { payment: { id: paymentRowId } },
+      orderBy: { id: 'asc' },
+    })) as RefundRow[];
   }
 
   /** What the payment can still give back: its portion minus every refund that holds money. */
-  function refundableFrom(payment: PaymentRecord, rows: readonly RefundRow[]): { refundable: number; heldPortion: number; heldFee: number } {
+  function refundableFrom(
+    payment: PaymentRecord,
+    rows: readonly RefundRow[],
+  ): { refundable: number; heldPortion: number; heldFee: number } {
     const held = sumRefunds(rows.map(lineOf).filter(holdsRefundable), payment.amount, payment.fee ?? 0);
     // A refund booked from the charge but not (yet) listed as a row still counts.
     const heldPortion = Math.max(held.portion, payment.amountRefunded ?? 0);
@@ -191,18 +210,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * lock. The payment may go back from refunded / partially refunded when a refund failed.
    */
   async function rebookPayment(paymentRowId: number): Promise<PaymentRecord> {
-    const payment = (await payments().findOne({ where: { id: paymentRowId }, populate: ['invoice'] })) as PaymentRecord & { invoice?: { id: number } | null };
+    const payment = (await payments().findOne({
+      where: { id: paymentRowId },
+      populate: ['invoice'],
+    })) as PaymentRecord & { invoice?: { id: number } | null };
     const rows = await rowsOf(paymentRowId);
     const bookedRows = rows.filter((r) => isBookedRefund(lineOf(r)));
     const booked = sumRefunds(bookedRows.map(lineOf), payment.amount, payment.fee ?? 0);
     // Refunds without a recorded choice (made before there was one) follow the setting.
-    const fallback = bookedRows.some((r) => !isRefundPolicy(r.invoiceEffect)) ? (await getService(strapi, 'settings').load()).refundPolicy : 'reopen';
-    const keptRows = bookedRows.filter((r) => (isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : fallback) === 'keep_paid');
-    const keptPaid = Math.min(sumRefunds(keptRows.map(lineOf), payment.amount, payment.fee ?? 0).portion, booked.portion);
+    const fallback = bookedRows.some((r) => !isRefundPolicy(r.invoiceEffect))
+      ? (await getService(strapi, 'settings').load()).refundPolicy
+      : 'reopen';
+    const keptRows = bookedRows.filter(
+      (r) => (isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : fallback) === 'keep_paid',
+    );
+    const keptPaid = Math.min(
+      sumRefunds(keptRows.map(lineOf), payment.amount, payment.fee ?? 0).portion,
+      booked.portion,
+    );
     const status = statusAfterRefunds(payment.status, payment.amount, booked.portion);
     let saved: PaymentRecord = payment;
-    if (payment.amountRefunded !== booked.portion || (payment.feeRefunded ?? 0) !== booked.fee || payment.status !== status || (payment.amountRefundedKeptPaid ?? 0) !== keptPaid) {
-      saved = (await payments().update({ where: { id: paymentRowId }, data: { amountRefunded: booked.portion, amountRefundedKeptPaid: keptPaid, feeRefunded: booked.fee, status } })) as PaymentRecord;
+    if (
+      payment.amountRefunded !== booked.portion ||
+      (payment.feeRefunded ?? 0) !== booked.fee ||
+      payment.status !== status ||
+      (payment.amountRefundedKeptPaid ?? 0) !== keptPaid
+    ) {
+      saved = (await payments().update({
+        where: { id: paymentRowId },
+        data: { amountRefunded: booked.portion, amountRefundedKeptPaid: keptPaid, feeRefunded: booked.fee, status },
+      })) as PaymentRecord;
       // amountRefunded, balance and status of the invoice follow from the ledger (we hold its lock).
       if (payment.invoice) await getService(strapi, 'invoices').recompute(payment.invoice.id);
     }
@@ -216,13 +253,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function recordFailure(row: RefundRow, actor: Actor, eventId: string | null): Promise<void> {
     if (row.failureRecordedAt || !(row.status === 'failed' || row.status === 'canceled')) return;
     await refunds().update({ where: { id: row.id }, data: { failureRecordedAt: new Date() } });
-    const invoice = row.invoiceDocumentId ? await strapi.db.query(UID.invoice).findOne({ where: { documentId: row.invoiceDocumentId }, select: ['documentId', 'number'] }) : null;
+    const invoice = row.invoiceDocumentId
+      ? await strapi.db
+          .query(UID.invoice)
+          .findOne({ where: { documentId: row.invoiceDocumentId }, select: ['documentId', 'number'] })
+      : null;
     await audit().log({
       action: row.status === 'failed' ? 'refund.failed' : 'refund.canceled',
       actor,
       outcome: row.status,
       invoice: invoice ? { documentId: invoice.documentId, number: invoice.number } : null,
-      details: { refundId: row.providerRefundId, refund: row.documentId, amount: row.amount, currency: row.currency, failureReason: row.failureReason, eventId },
+      details: {
+        refundId: row.providerRefundId,
+        refund: row.documentId,
+        amount: row.amount,
+        currency: row.currency,
+        failureReason: row.failureReason,
+        eventId,
+      },
     });
     // A refusal at request time is answered to the admin there; the email is for later failures.
     if (row.status !== 'failed' || !row.payment || row.failureReason === 'provider_refused') return;
@@ -234,8 +282,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function applyOne(row: RefundRow, r: ProviderRefund, actor: Actor, eventId: string | null): Promise<RefundRow> {
     const status = normalizeRefundStatus(r.status);
     // Final states never move back (events come in any order); a later read is still applied.
-    const next = isFinalRefundStatus(row.status) && row.providerRefundId === r.id && !isFinalRefundStatus(status) ? row.status : status;
-    const data: Record<string, unknown> = { providerRefundId: r.id, status: next, amount: r.amount, currency: r.currency, failureReason: r.failureReason ?? row.failureReason, lastError: null };
+    const next =
+      isFinalRefundStatus(row.status) && row.providerRefundId === r.id && !isFinalRefundStatus(status)
+        ? row.status
+        : status;
+    const data: Record<string, unknown> = {
+      providerRefundId: r.id,
+      status: next,
+      amount: r.amount,
+      currency: r.currency,
+      failureReason: r.failureReason ?? row.failureReason,
+      lastError: null,
+    };
     if (r.paymentId) data.providerPaymentId = r.paymentId;
     const saved = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
     await recordFailure(saved, actor, eventId);
@@ -247,15 +305,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * matched to our reservation by metadata first (its answer may not have come back yet), then by
    * the provider id; then rebook the payment from the rows if the list was complete.
    */
-  async function applyProviderRefunds(paymentRowId: number, invoiceDocumentId: string, p: ProviderPayment, ctx: Pick<SyncContext, 'actor' | 'eventId'>): Promise<void> {
+  async function applyProviderRefunds(
+    paymentRowId: number,
+    invoiceDocumentId: string,
+    p: ProviderPayment,
+    ctx: Pick<SyncContext, 'actor' | 'eventId'>,
+  ): Promise<void> {
     let externalEffect: RefundPolicy | null = null;
     for (const r of p.refunds) {
       let row: RefundRow | null = null;
-      if (r.localId) row = (await refunds().findOne({ where: { documentId: r.localId }, populate: ['payment'] })) as RefundRow | null;
+      if (r.localId)
+        row = (await refunds().findOne({
+          where: { documentId: r.localId },
+          populate: ['payment'],
+        })) as RefundRow | null;
       // Two refunds carrying one reservation's id (made twice despite everything): the second gets a
       // row of its own, so the ledger counts what Stripe really refunded.
       if (row?.providerRefundId && row.providerRefundId !== r.id) row = null;
-      if (!row) row = (await refunds().findOne({ where: { providerRefundId: r.id }, populate: ['payment'] })) as RefundRow | null;
+      if (!row)
+        row = (await refunds().findOne({
+          where: { providerRefundId: r.id },
+          populate: ['payment'],
+        })) as RefundRow | null;
       if (row) {
         await applyOne(row, r, ctx.actor, ctx.eventId ?? null);
         continue;
@@ -294,49 +365,110 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function loadPayment(req: Pick<RefundRequest, 'paymentRowId' | 'paymentDocumentId'>) {
     const where = req.paymentRowId !== undefined ? { id: req.paymentRowId } : { documentId: req.paymentDocumentId };
-    const payment = (await payments().findOne({ where, populate: ['invoice'] })) as (PaymentRecord & { invoice?: { id: number; documentId: string; number: string } | null }) | null;
+    const payment = (await payments().findOne({ where, populate: ['invoice'] })) as
+      (PaymentRecord & { invoice?: { id: number; documentId: string; number: string } | null }) | null;
     if (!payment || !payment.invoice) throw notFound('No such payment.');
     return payment as PaymentRecord & { invoice: { id: number; documentId: string; number: string } };
   }
 
   /** The provider call for a reserved row: outside any transaction. Returns the refund or the error. */
-  async function callProvider(row: RefundRow, providerPaymentId: string, invoiceDocumentId: string, paymentRowId: number, generation: number): Promise<ProviderAnswer> {
+  async function callProvider(
+    row: RefundRow,
+    providerPaymentId: string,
+    invoiceDocumentId: string,
+    paymentRowId: number,
+    generation: number,
+  ): Promise<ProviderAnswer> {
     const metadata = { invoiceDocumentId, paymentRowId: String(paymentRowId), refundId: row.documentId };
-    const idempotencyKey = refundRequestKey(row.documentId, { paymentId: providerPaymentId, amount: row.amount, metadata: { ...metadata } }, generation);
-    const input: CreateRefundInput = { paymentId: providerPaymentId, amount: row.amount, reason: (row.reason as RefundReason | null) ?? null, metadata, idempotencyKey };
+    const idempotencyKey = refundRequestKey(
+      row.documentId,
+      { paymentId: providerPaymentId, amount: row.amount, metadata: { ...metadata } },
+      generation,
+    );
+    const input: CreateRefundInput = {
+      paymentId: providerPaymentId,
+      amount: row.amount,
+      reason: (row.reason as RefundReason | null) ?? null,
+      metadata,
+      idempotencyKey,
+    };
     await refunds().update({ where: { id: row.id }, data: { idempotencyKey } });
     try {
       return { ok: true, refund: await (await providerOf(paymentRowId)).requestRefund(input) };
     } catch (error) {
-      return { ok: false, error: error instanceof ProviderRequestError ? error : new ProviderRequestError('The payment provider could not be reached.', true, 'network') };
+      return {
+        ok: false,
+        error:
+          error instanceof ProviderRequestError
+            ? error
+            : new ProviderRequestError('The payment provider could not be reached.', true, 'network'),
+      };
     }
   }
 
   /** Finishes a reserved row with the provider's answer, under the lock. */
-  async function finish(row: RefundRow, invoiceDocumentId: string, answer: ProviderAnswer, actor: Actor): Promise<RefundRow> {
+  async function finish(
+    row: RefundRow,
+    invoiceDocumentId: string,
+    answer: ProviderAnswer,
+    actor: Actor,
+  ): Promise<RefundRow> {
     const done = await withInvoiceLock(strapi, invoiceDocumentId, async (invoice) => {
       const current = (await refunds().findOne({ where: { id: row.id }, populate: ['payment'] })) as RefundRow;
       let saved: RefundRow;
       if (answer.ok) {
         // The webhook may have booked the same refund under its id before our answer came back.
-        const twin = (await refunds().findOne({ where: { providerRefundId: answer.refund.id, id: { $ne: row.id } } })) as RefundRow | null;
+        const twin = (await refunds().findOne({
+          where: { providerRefundId: answer.refund.id, id: { $ne: row.id } },
+        })) as RefundRow | null;
         if (twin) await refunds().delete({ where: { id: twin.id } });
         const already = current.providerRefundId === answer.refund.id;
         saved = await applyOne(current, answer.refund, actor, null);
-        if (!already) await audit().log({
-          action: 'refund.requested',
-          actor,
-          invoice: { documentId: invoice.documentId, number: invoice.number },
-          outcome: saved.status,
-          details: { refundId: answer.refund.id, refund: row.documentId, amount: row.amount, currency: row.currency, fee: row.feeAmount ?? 0, providerPaymentId: row.providerPaymentId, purpose: row.purpose, invoiceEffect: row.invoiceEffect ?? null, generation: row.generation ?? 0 },
-        });
+        if (!already)
+          await audit().log({
+            action: 'refund.requested',
+            actor,
+            invoice: { documentId: invoice.documentId, number: invoice.number },
+            outcome: saved.status,
+            details: {
+              refundId: answer.refund.id,
+              refund: row.documentId,
+              amount: row.amount,
+              currency: row.currency,
+              fee: row.feeAmount ?? 0,
+              providerPaymentId: row.providerPaymentId,
+              purpose: row.purpose,
+              invoiceEffect: row.invoiceEffect ?? null,
+              generation: row.generation ?? 0,
+            },
+          });
       } else if (answer.error.retryable) {
         // A 500, a timeout or no answer: Stripe may have made it. Look before trying again.
-        saved = (await refunds().update({ where: { id: row.id }, data: { status: 'unknown', lastError: answer.error.message, unanswered: true }, populate: ['payment'] })) as RefundRow;
-        await audit().log({ action: 'refund.unconfirmed', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, outcome: 'unknown', details: { refund: row.documentId, amount: row.amount, currency: row.currency, providerPaymentId: row.providerPaymentId, code: answer.error.code } });
+        saved = (await refunds().update({
+          where: { id: row.id },
+          data: { status: 'unknown', lastError: answer.error.message, unanswered: true },
+          populate: ['payment'],
+        })) as RefundRow;
+        await audit().log({
+          action: 'refund.unconfirmed',
+          actor,
+          invoice: { documentId: invoice.documentId, number: invoice.number },
+          outcome: 'unknown',
+          details: {
+            refund: row.documentId,
+            amount: row.amount,
+            currency: row.currency,
+            providerPaymentId: row.providerPaymentId,
+            code: answer.error.code,
+          },
+        });
       } else {
         // Stripe refused it (a 4xx): nothing was made, the amount is free again.
-        saved = (await refunds().update({ where: { id: row.id }, data: { status: 'failed', failureReason: 'provider_refused', lastError: answer.error.message }, populate: ['payment'] })) as RefundRow;
+        saved = (await refunds().update({
+          where: { id: row.id },
+          data: { status: 'failed', failureReason: 'provider_refused', lastError: answer.error.message },
+          populate: ['payment'],
+        })) as RefundRow;
         await recordFailure(saved, actor, null);
       }
       if (current.payment) await rebookPayment(current.payment.id);
@@ -347,7 +479,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   const matches = (row: RefundRow, req: RefundRequest) =>
-    req.clientKey ? row.clientKey === req.clientKey : !row.clientKey && row.purpose === req.purpose && (row.reason ?? null) === (req.reason ?? null) && (req.amount === undefined || row.amount - (row.feeAmount ?? 0) === req.amount);
+    req.clientKey
+      ? row.clientKey === req.clientKey
+      : !row.clientKey &&
+        row.purpose === req.purpose &&
+        (row.reason ?? null) === (req.reason ?? null) &&
+        (req.amount === undefined || row.amount - (row.feeAmount ?? 0) === req.amount);
 
   /**
    * Rows whose outcome is unknown (a 500 or timeout) or whose call never finished (a crash): look
@@ -356,7 +493,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    */
   async function resolveOutstanding(paymentRowId: number, actor: Actor): Promise<RefundRow[]> {
     const staleBefore = Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
-    const open = (await rowsOf(paymentRowId)).filter((r) => r.status === 'unknown' || (r.status === 'pending' && !r.providerRefundId && new Date(r.updatedAt).getTime() < staleBefore));
+    const open = (await rowsOf(paymentRowId)).filter(
+      (r) =>
+        r.status === 'unknown' ||
+        (r.status === 'pending' && !r.providerRefundId && new Date(r.updatedAt).getTime() < staleBefore),
+    );
     if (!open.length) return [];
     const piId = open[0]!.providerPaymentId;
     const invoiceDocumentId = open[0]!.invoiceDocumentId;
@@ -365,7 +506,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       atProvider = await (await providerOf(paymentRowId)).listRefunds(piId);
     } catch (error) {
-      if (error instanceof ProviderRequestError) throw badGateway('The payment provider could not be reached to check an earlier refund; nothing changed. Try again in a moment.');
+      if (error instanceof ProviderRequestError)
+        throw badGateway(
+          'The payment provider could not be reached to check an earlier refund; nothing changed. Try again in a moment.',
+        );
       throw error;
     }
     const resolved: RefundRow[] = [];
@@ -394,7 +538,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const generation = (row.generation ?? 0) + 1;
       const claimed = await withInvoiceLock(strapi, invoiceDocumentId, async () => {
-        const { count } = await refunds().updateMany({ where: { id: row.id, status: row.status, generation: row.generation ?? 0 }, data: { status: 'pending', generation, lastError: null } });
+        const { count } = await refunds().updateMany({
+          where: { id: row.id, status: row.status, generation: row.generation ?? 0 },
+          data: { status: 'pending', generation, lastError: null },
+        });
         return count === 1;
       });
       if (!claimed) continue;
@@ -410,9 +557,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * an unknown outcome is checked and finished on the next attempt, never made twice).
    */
   async function requestRefund(req: RefundRequest): Promise<RefundOutcome> {
-    if (req.amount !== undefined && (!Number.isSafeInteger(req.amount) || req.amount <= 0)) throw badRequest('The amount must be whole minor units above zero.', [{ path: ['amount'], message: 'Invalid.' }]);
+    if (req.amount !== undefined && (!Number.isSafeInteger(req.amount) || req.amount <= 0))
+      throw badRequest('The amount must be whole minor units above zero.', [{ path: ['amount'], message: 'Invalid.' }]);
     const payment = await loadPayment(req);
-    if (payment.kind === 'manual') throw conflict('Manual payments are refunded outside the payment provider; void the entry instead.', 'NotRefundable');
+    if (payment.kind === 'manual')
+      throw conflict(
+        'Manual payments are refunded outside the payment provider; void the entry instead.',
+        'NotRefundable',
+      );
     const invoiceDocumentId = payment.invoice.documentId;
     const gateway = getService(strapi, 'providers').label(payment.provider);
 
@@ -422,7 +574,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // meanwhile (the webhook booked it): the same request tried again, so it gets that refund,
     // once. The next identical request is a new refund.
     if (!req.clientKey) {
-      const lost = (await rowsOf(payment.id)).find((r) => r.unanswered && r.providerRefundId && matches(r, req) && !resolved.some((x) => x.id === r.id));
+      const lost = (await rowsOf(payment.id)).find(
+        (r) => r.unanswered && r.providerRefundId && matches(r, req) && !resolved.some((x) => x.id === r.id),
+      );
       if (lost) {
         await refunds().update({ where: { id: lost.id }, data: { unanswered: false } });
         if (isFinalRefundStatus(lost.status) && lost.status !== 'succeeded') {
@@ -432,8 +586,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const mine = resolved.find((r) => matches(r, req));
     if (mine) {
-      if (mine.status === 'failed' && mine.failureReason === 'provider_refused') throw badGateway(`${gateway} refused the refund: ${mine.lastError ?? 'no reason given'}`, { refund: mine.documentId });
-      if (mine.status === 'unknown') throw badGateway(`${gateway} still did not confirm the refund. It is recorded as unconfirmed and will not be made twice: try again in a moment, or use "Resync from ${gateway}".`, { refund: mine.documentId });
+      if (mine.status === 'failed' && mine.failureReason === 'provider_refused')
+        throw badGateway(`${gateway} refused the refund: ${mine.lastError ?? 'no reason given'}`, {
+          refund: mine.documentId,
+        });
+      if (mine.status === 'unknown')
+        throw badGateway(
+          `${gateway} still did not confirm the refund. It is recorded as unconfirmed and will not be made twice: try again in a moment, or use "Resync from ${gateway}".`,
+          { refund: mine.documentId },
+        );
       if (mine.unanswered) await refunds().update({ where: { id: mine.id }, data: { unanswered: false } });
       return { refund: viewOf(mine), invoiceDocumentId, replayed: true };
     }
@@ -447,9 +608,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const same = rows.find((r) => r.clientKey === req.clientKey);
         if (same) {
           const wanted = req.amount === undefined || same.amount - (same.feeAmount ?? 0) === req.amount;
-          if (!wanted) throw conflict('This request key was used for a different refund. Reload the page and try again.', 'RefundKeyReused');
+          if (!wanted)
+            throw conflict(
+              'This request key was used for a different refund. Reload the page and try again.',
+              'RefundKeyReused',
+            );
           if (same.providerRefundId || isFinalRefundStatus(same.status)) return { replay: same } as const;
-          throw conflict('This refund is being made right now. Reload the page in a moment to see it.', 'RefundInProgress', { refund: same.documentId });
+          throw conflict(
+            'This refund is being made right now. Reload the page in a moment to see it.',
+            'RefundInProgress',
+            { refund: same.documentId },
+          );
         }
       }
       if (!['succeeded', 'partially_refunded', 'refunded'].includes(row.status) || !row.providerPaymentId) {
@@ -459,20 +628,42 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const inFlight = rows.filter((r) => !r.providerRefundId && (r.status === 'pending' || r.status === 'unknown'));
       if (refundable <= 0) {
         if (inFlight.length) {
-          const amount = formatMinor(inFlight.reduce((s, r) => s + r.amount - (r.feeAmount ?? 0), 0), row.currency);
-          throw conflict(`A refund of ${amount} is being made for this payment right now; nothing else is left to refund. Reload the page in a moment.`, 'RefundInProgress');
+          const amount = formatMinor(
+            inFlight.reduce((s, r) => s + r.amount - (r.feeAmount ?? 0), 0),
+            row.currency,
+          );
+          throw conflict(
+            `A refund of ${amount} is being made for this payment right now; nothing else is left to refund. Reload the page in a moment.`,
+            'RefundInProgress',
+          );
         }
         throw conflict('This payment has been refunded in full already.', 'NotRefundable');
       }
       const amount = req.amount ?? refundable;
       if (amount > refundable) {
-        const pending = inFlight.length || rows.some((r) => r.status === 'pending' || r.status === 'requires_action') ? ' (pending refunds count)' : '';
-        throw badRequest(`You can refund at most ${formatMinor(refundable, row.currency)} of this payment${pending}.`, [{ path: ['amount'], message: 'More than refundable.' }]);
+        const pending =
+          inFlight.length || rows.some((r) => r.status === 'pending' || r.status === 'requires_action')
+            ? ' (pending refunds count)'
+            : '';
+        throw badRequest(`You can refund at most ${formatMinor(refundable, row.currency)} of this payment${pending}.`, [
+          { path: ['amount'], message: 'More than refundable.' },
+        ]);
       }
       const feePart =
         req.feePart ??
-        splitRefundFee({ refundAmount: amount, amount: row.amount, fee: row.fee ?? 0, amountAlreadyRefunded: heldPortion, feeAlreadyRefunded: heldFee, policy: settings.refundFeePolicy, currency: row.currency });
-      if (!Number.isSafeInteger(feePart) || feePart < 0 || heldFee + feePart > (row.fee ?? 0)) throw badRequest('The fee part is more than the fee left on this payment.', [{ path: ['feePart'], message: 'Too much.' }]);
+        splitRefundFee({
+          refundAmount: amount,
+          amount: row.amount,
+          fee: row.fee ?? 0,
+          amountAlreadyRefunded: heldPortion,
+          feeAlreadyRefunded: heldFee,
+          policy: settings.refundFeePolicy,
+          currency: row.currency,
+        });
+      if (!Number.isSafeInteger(feePart) || feePart < 0 || heldFee + feePart > (row.fee ?? 0))
+        throw badRequest('The fee part is more than the fee left on this payment.', [
+          { path: ['feePart'], message: 'Too much.' },
+        ]);
       const created = (await refunds().create({
         data: {
           payment: row.id,
@@ -494,16 +685,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { created, providerPaymentId: row.providerPaymentId } as const;
     });
     if (!reserved) throw notFound('No such invoice.');
-    if ('replay' in reserved && reserved.replay) return { refund: viewOf(reserved.replay), invoiceDocumentId, replayed: true };
+    if ('replay' in reserved && reserved.replay)
+      return { refund: viewOf(reserved.replay), invoiceDocumentId, replayed: true };
 
     // 3. The provider, outside any transaction; 4. finish under the lock.
     const answer = await callProvider(reserved.created, reserved.providerPaymentId, invoiceDocumentId, payment.id, 0);
     const saved = await finish(reserved.created, invoiceDocumentId, answer, req.actor);
     if (!answer.ok) {
       if (answer.error.retryable) {
-        throw badGateway(`${gateway} did not confirm the refund (it is not answering right now). It is recorded as unconfirmed: try again in a moment — the plugin checks ${gateway} first, so it is never made twice.`, { code: answer.error.code, refund: saved.documentId });
+        throw badGateway(
+          `${gateway} did not confirm the refund (it is not answering right now). It is recorded as unconfirmed: try again in a moment — the plugin checks ${gateway} first, so it is never made twice.`,
+          { code: answer.error.code, refund: saved.documentId },
+        );
       }
-      throw badGateway(`${gateway} refused the refund: ${answer.error.message}`, { code: answer.error.code, refund: saved.documentId });
+      throw badGateway(`${gateway} refused the refund: ${answer.error.message}`, {
+        code: answer.error.code,
+        refund: saved.documentId,
+      });
     }
     return { refund: viewOf(saved), invoiceDocumentId, replayed: false };
   }
@@ -525,9 +723,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** The same for many payments in two queries (the invoice page). */
     async refundableMap(list: readonly PaymentRecord[]): Promise<Map<number, number>> {
       const ids = list.map((p) => p.id);
-      const rows = ids.length ? ((await refunds().findMany({ where: { payment: { id: { $in: ids } } }, populate: ['payment'] })) as RefundRow[]) : [];
+      const rows = ids.length
+        ? ((await refunds().findMany({
+            where: { payment: { id: { $in: ids } } },
+            populate: ['payment'],
+          })) as RefundRow[])
+        : [];
       const out = new Map<number, number>();
-      for (const p of list) out.set(p.id, p.kind === 'manual' ? 0 : refundableFrom(p, rows.filter((r) => r.payment?.id === p.id)).refundable);
+      for (const p of list)
+        out.set(
+          p.id,
+          p.kind === 'manual'
+            ? 0
+            : refundableFrom(
+                p,
+                rows.filter((r) => r.payment?.id === p.id),
+              ).refundable,
+        );
       return out;
     },
 
@@ -536,9 +748,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * a crash). Returns how many rows were looked at.
      */
     async reconcile(limit = 50): Promise<number> {
-      const staleBefore = new Date(Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe));
+      const staleBefore = new Date(
+        Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe),
+      );
       const open = (await refunds().findMany({
-        where: { $or: [{ status: 'unknown' }, { status: 'pending', providerRefundId: null, updatedAt: { $lt: staleBefore } }] },
+        where: {
+          $or: [{ status: 'unknown' }, { status: 'pending', providerRefundId: null, updatedAt: { $lt: staleBefore } }],
+        },
         populate: ['payment'],
         limit,
       })) as RefundRow[];
@@ -547,7 +763,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           await resolveOutstanding(id, { type: 'system', label: 'refund reconciliation' });
         } catch (error) {
-          strapi.log.warn(`[invoice-payments] refunds of payment ${id} could not be reconciled: ${isAnswerable(error) ? error.message : errorText(error)}`);
+          strapi.log.warn(
+            `[invoice-payments] refunds of payment ${id} could not be reconciled: ${isAnswerable(error) ? error.message : errorText(error)}`,
+          );
         }
       }
       return open.length;

@@ -28,7 +28,11 @@ export const INVOICE_STATE = { attribute: 'state', column: 'state' } as const;
 /** Invoices that still expect money: their balance is "outstanding". */
 const OPEN_STATES = ['sent', 'viewed', 'partially_paid'];
 
-const TABLES = { invoices: 'invoice_payments_invoices', payments: 'invoice_payments_payments', refunds: 'invoice_payments_refunds' };
+const TABLES = {
+  invoices: 'invoice_payments_invoices',
+  payments: 'invoice_payments_payments',
+  refunds: 'invoice_payments_refunds',
+};
 
 /** Rows per database read in an export; config `export.pageSize`. */
 export const DEFAULT_EXPORT_PAGE_SIZE = 500;
@@ -48,7 +52,8 @@ const iso = (v: unknown): string | null => {
   const d = v instanceof Date ? v : new Date(String(v));
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 };
-const day = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 10) : v instanceof Date ? v.toISOString().slice(0, 10) : null);
+const day = (v: unknown): string | null =>
+  typeof v === 'string' ? v.slice(0, 10) : v instanceof Date ? v.toISOString().slice(0, 10) : null;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** Invoice columns: money in major units next to its currency; never the pay token or the lease. */
@@ -61,7 +66,11 @@ export const INVOICE_COLUMNS: CsvColumn[] = [
   { key: 'discount', header: 'Discount', value: (r) => csvAmount(r.discountAmount as number, r.currency as string) },
   { key: 'total', header: 'Total', value: (r) => csvAmount(r.total as number, r.currency as string) },
   { key: 'amountPaid', header: 'Amount paid', value: (r) => csvAmount(r.amountPaid as number, r.currency as string) },
-  { key: 'amountRefunded', header: 'Amount refunded', value: (r) => csvAmount(r.amountRefunded as number, r.currency as string) },
+  {
+    key: 'amountRefunded',
+    header: 'Amount refunded',
+    value: (r) => csvAmount(r.amountRefunded as number, r.currency as string),
+  },
   { key: 'balanceDue', header: 'Balance due', value: (r) => csvAmount(r.balanceDue as number, r.currency as string) },
   { key: 'issueDate', header: 'Issue date', value: (r) => day(r.issueDate) },
   { key: 'dueDate', header: 'Due date', value: (r) => day(r.dueDate) },
@@ -72,7 +81,27 @@ export const INVOICE_COLUMNS: CsvColumn[] = [
   { key: 'createdAt', header: 'Created at', value: (r) => iso(r.createdAt) },
   { key: 'documentId', header: 'Invoice id', value: (r) => str(r.documentId) },
 ];
-const INVOICE_SELECT = ['id', 'documentId', 'number', INVOICE_STATE.attribute, 'currency', 'subtotal', 'tax', 'discountAmount', 'total', 'amountPaid', 'amountRefunded', 'balanceDue', 'issueDate', 'dueDate', 'billingName', 'billingEmail', 'sentAt', 'paidAt', 'createdAt'];
+const INVOICE_SELECT = [
+  'id',
+  'documentId',
+  'number',
+  INVOICE_STATE.attribute,
+  'currency',
+  'subtotal',
+  'tax',
+  'discountAmount',
+  'total',
+  'amountPaid',
+  'amountRefunded',
+  'balanceDue',
+  'issueDate',
+  'dueDate',
+  'billingName',
+  'billingEmail',
+  'sentAt',
+  'paidAt',
+  'createdAt',
+];
 
 /** Payment columns: the ledger as an accountant reads it; no idempotency keys, no 3-D Secure URLs. */
 export const PAYMENT_COLUMNS: CsvColumn[] = [
@@ -83,7 +112,11 @@ export const PAYMENT_COLUMNS: CsvColumn[] = [
   { key: 'currency', header: 'Currency', value: (r) => str(r.currency) },
   { key: 'amount', header: 'Amount', value: (r) => csvAmount(r.amount as number, r.currency as string) },
   { key: 'fee', header: 'Card fee charged', value: (r) => csvAmount(r.fee as number, r.currency as string) },
-  { key: 'amountRefunded', header: 'Amount refunded', value: (r) => csvAmount(r.amountRefunded as number, r.currency as string) },
+  {
+    key: 'amountRefunded',
+    header: 'Amount refunded',
+    value: (r) => csvAmount(r.amountRefunded as number, r.currency as string),
+  },
   { key: 'paidAt', header: 'Paid at', value: (r) => iso(r.paidAt) },
   { key: 'reference', header: 'Reference', text: true, value: (r) => str(r.reference) },
   { key: 'chargeId', header: 'Stripe charge', value: (r) => str(r.chargeId) },
@@ -95,7 +128,27 @@ export const PAYMENT_COLUMNS: CsvColumn[] = [
   { key: 'createdAt', header: 'Created at', value: (r) => iso(r.createdAt) },
   { key: 'documentId', header: 'Payment id', value: (r) => str(r.documentId) },
 ];
-const PAYMENT_SELECT = ['id', 'documentId', 'kind', 'method', 'status', 'currency', 'amount', 'fee', 'amountRefunded', 'paidAt', 'reference', 'chargeId', 'providerPaymentId', 'disputeStatus', 'recordedBy', 'voidedAt', 'voidReason', 'livemode', 'createdAt'];
+const PAYMENT_SELECT = [
+  'id',
+  'documentId',
+  'kind',
+  'method',
+  'status',
+  'currency',
+  'amount',
+  'fee',
+  'amountRefunded',
+  'paidAt',
+  'reference',
+  'chargeId',
+  'providerPaymentId',
+  'disputeStatus',
+  'recordedBy',
+  'voidedAt',
+  'voidReason',
+  'livemode',
+  'createdAt',
+];
 
 /** One CSV record; client-typed text cannot become a spreadsheet formula. */
 export function csvRecord(columns: readonly CsvColumn[], row: Row): Record<string, string | number | boolean | null> {
@@ -108,8 +161,18 @@ export function csvRecord(columns: readonly CsvColumn[], row: Row): Record<strin
 }
 
 /** Aliases m0..m11 for the month columns: fixed names, never user input. */
-const monthSums = (knex: Core.Strapi['db']['connection'], months: readonly MonthBucket[], dateColumn: string, amountSql: string) =>
-  months.map((m, i) => knex.raw(`SUM(CASE WHEN ${dateColumn} >= ? AND ${dateColumn} < ? THEN ${amountSql} ELSE 0 END) AS m${i}`, [m.start, m.end]));
+const monthSums = (
+  knex: Core.Strapi['db']['connection'],
+  months: readonly MonthBucket[],
+  dateColumn: string,
+  amountSql: string,
+) =>
+  months.map((m, i) =>
+    knex.raw(`SUM(CASE WHEN ${dateColumn} >= ? AND ${dateColumn} < ? THEN ${amountSql} ELSE 0 END) AS m${i}`, [
+      m.start,
+      m.end,
+    ]),
+  );
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const pageSize = () => {
@@ -125,7 +188,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     let after = 0;
     const limit = pageSize();
     for (;;) {
-      const rows = (await strapi.db.query(uid as never).findMany({ ...query, where: { $and: [where, { id: { $gt: after } }] }, orderBy: { id: 'asc' }, limit })) as Row[];
+      const rows = (await strapi.db.query(uid as never).findMany({
+        ...query,
+        where: { $and: [where, { id: { $gt: after } }] },
+        orderBy: { id: 'asc' },
+        limit,
+      })) as Row[];
       for (const r of rows) yield map(r);
       if (rows.length < limit) return;
       after = rows[rows.length - 1]!.id as number;
@@ -134,10 +202,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function csvStream(columns: readonly CsvColumn[], source: AsyncGenerator<Row>, what: string): NodeJS.ReadableStream {
     // A BOM so spreadsheet programs read accented names as UTF-8.
-    const out = stringify({ header: true, bom: true, columns: columns.map((c) => ({ key: c.key, header: c.header })), cast: { boolean: (v) => (v ? 'yes' : 'no') } });
+    const out = stringify({
+      header: true,
+      bom: true,
+      columns: columns.map((c) => ({ key: c.key, header: c.header })),
+      cast: { boolean: (v) => (v ? 'yes' : 'no') },
+    });
     pipeline(Readable.from(source), out, (error) => {
       // The client went away, or the database failed mid-way: the download stops short.
-      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') strapi.log.warn(`[invoice-payments] ${what} export stopped: ${error.message}`);
+      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        strapi.log.warn(`[invoice-payments] ${what} export stopped: ${error.message}`);
     });
     return out;
   }
@@ -181,15 +255,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .groupBy('currency') as Promise<Row[]>,
       ]);
 
-      const perMonth = (rows: Row[]) => rows.flatMap((r) => months.map((m, i) => ({ currency: String(r.currency), month: m.key, amount: readMinorSum(r[`m${i}`]) })));
+      const perMonth = (rows: Row[]) =>
+        rows.flatMap((r) =>
+          months.map((m, i) => ({ currency: String(r.currency), month: m.key, amount: readMinorSum(r[`m${i}`]) })),
+        );
       const series = fillMonths(months, perMonth(paid), perMonth(refunded));
 
-      const codes = new Set<string>([...open.map((r) => String(r.currency).toUpperCase()), ...series.map((s) => s.currency)]);
+      const codes = new Set<string>([
+        ...open.map((r) => String(r.currency).toUpperCase()),
+        ...series.map((s) => s.currency),
+      ]);
       const currencies = [...codes].sort().map((currency) => {
         const rows = open.filter((r) => String(r.currency).toUpperCase() === currency);
         const sum = (k: string) => rows.reduce((t, r) => t + readMinorSum(r[k]), 0);
-        const thisMonth = series.find((s) => s.currency === currency)?.points.at(-1) ?? { collected: 0, refunded: 0, net: 0 };
-        const money = { outstanding: sum('outstanding'), overdue: sum('overdue'), collectedThisMonth: thisMonth.collected, refundedThisMonth: thisMonth.refunded, netThisMonth: thisMonth.net };
+        const thisMonth = series.find((s) => s.currency === currency)?.points.at(-1) ?? {
+          collected: 0,
+          refunded: 0,
+          net: 0,
+        };
+        const money = {
+          outstanding: sum('outstanding'),
+          overdue: sum('overdue'),
+          collectedThisMonth: thisMonth.collected,
+          refundedThisMonth: thisMonth.refunded,
+          netThisMonth: thisMonth.net,
+        };
         return {
           currency,
           exponent: currencyExponent(currency),
@@ -213,7 +303,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     exportPayments(query: unknown, now = new Date()) {
       const { where } = parseInvoiceFilters(query, utcDay(now));
       const invoiceWhere = Object.keys(where).length ? { invoice: where } : {};
-      const rows = pages(UID.payment, invoiceWhere, { select: PAYMENT_SELECT, populate: { invoice: { select: ['number'] } } }, (r) => csvRecord(PAYMENT_COLUMNS, r));
+      const rows = pages(
+        UID.payment,
+        invoiceWhere,
+        { select: PAYMENT_SELECT, populate: { invoice: { select: ['number'] } } },
+        (r) => csvRecord(PAYMENT_COLUMNS, r),
+      );
       return { filename: `payments-${utcDay(now)}.csv`, stream: csvStream(PAYMENT_COLUMNS, rows, 'payment') };
     },
   };

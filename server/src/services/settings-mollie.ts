@@ -4,7 +4,14 @@
  * invoice's pay link uses. Kept apart from settings.ts so that file only wires it in.
  */
 import type { Core } from '@strapi/strapi';
-import { checkMollieApiKey, maskedMollieKeyMode, mollieEndpointProblem, mollieKeyMode, mollieOverridesOf, type MollieKeyMode } from '../providers/mollie';
+import {
+  checkMollieApiKey,
+  maskedMollieKeyMode,
+  mollieEndpointProblem,
+  mollieKeyMode,
+  mollieOverridesOf,
+  type MollieKeyMode,
+} from '../providers/mollie';
 import type { ConnectionState } from './settings-schema';
 
 export const PAY_LINK_PROVIDERS = ['stripe', 'mollie'] as const;
@@ -17,7 +24,11 @@ export interface StoredMollieSettings {
   payLinkProvider: PayLinkProvider;
 }
 
-export const NO_MOLLIE_KEY = { mollieKeySealed: null, mollieKeyMask: null, mollieKeyFingerprint: null } satisfies Partial<StoredMollieSettings>;
+export const NO_MOLLIE_KEY = {
+  mollieKeySealed: null,
+  mollieKeyMask: null,
+  mollieKeyFingerprint: null,
+} satisfies Partial<StoredMollieSettings>;
 
 export const defaultMollieSettings: StoredMollieSettings = { ...NO_MOLLIE_KEY, payLinkProvider: 'stripe' };
 
@@ -31,9 +42,18 @@ export interface MollieSettingsView {
 /** The connection check for Mollie is stored under its own key, tagged with the key's fingerprint. */
 export const MOLLIE_CONNECTION_KEY = 'connection.mollie';
 
-export const notConfigured = (): ConnectionState => ({ status: 'not_configured', accountId: null, message: null, checkedAt: null });
+export const notConfigured = (): ConnectionState => ({
+  status: 'not_configured',
+  accountId: null,
+  message: null,
+  checkedAt: null,
+});
 
-export function mollieView(s: StoredMollieSettings, webhookUrl: string, connection: ConnectionState): MollieSettingsView {
+export function mollieView(
+  s: StoredMollieSettings,
+  webhookUrl: string,
+  connection: ConnectionState,
+): MollieSettingsView {
   return {
     apiKey: { set: s.mollieKeySealed !== null, masked: s.mollieKeyMask },
     mode: maskedMollieKeyMode(s.mollieKeyMask),
@@ -63,7 +83,10 @@ export function mollieProblems(
   const removing = key === null || key === '';
   const provider = input.payLinkProvider ?? (removing ? 'stripe' : current.payLinkProvider);
   if (provider === 'mollie' && !willHaveKey) {
-    problems.push({ path: ['payLinkProvider'], message: 'Save a Mollie API key before choosing Mollie for pay links (or choose Stripe).' });
+    problems.push({
+      path: ['payLinkProvider'],
+      message: 'Save a Mollie API key before choosing Mollie for pay links (or choose Stripe).',
+    });
   }
   return problems;
 }

@@ -7,7 +7,11 @@ export const settingsInputSchema = z
     publishableKey: z.string().trim().max(255).nullable().optional(),
     secretKey: z.string().trim().max(255).nullable().optional(),
     webhookSecret: z.string().trim().max(255).nullable().optional(),
-    defaultCurrency: z.string().trim().regex(/^[A-Za-z]{3}$/, 'Use a three-letter ISO currency code such as USD.').optional(),
+    defaultCurrency: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{3}$/, 'Use a three-letter ISO currency code such as USD.')
+      .optional(),
     partialPayments: z.boolean().optional(),
     checkoutMode: z.enum(['payment_element', 'hosted', 'embedded']).optional(),
     feePercentBps: z.number().int().min(0).max(2000, 'The fee percentage cannot exceed 20%.').optional(),
@@ -19,8 +23,18 @@ export const settingsInputSchema = z
     sendDisputeAlerts: z.boolean().optional(),
     reconcileAfterMinutes: z.number().int().min(1).max(10080).optional(),
     refundOverpayments: z.boolean().optional(),
-    abandonedAuthenticationMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1440 minutes (a day).').optional(),
-    paymentTermDays: z.number().int().min(0, 'At least 0 days (due on receipt).').max(365, 'At most 365 days.').optional(),
+    abandonedAuthenticationMinutes: z
+      .number()
+      .int()
+      .min(1, 'At least 1 minute.')
+      .max(1440, 'At most 1440 minutes (a day).')
+      .optional(),
+    paymentTermDays: z
+      .number()
+      .int()
+      .min(0, 'At least 0 days (due on receipt).')
+      .max(365, 'At most 365 days.')
+      .optional(),
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
   })

@@ -28,9 +28,24 @@ import { isSupportedCurrency, normalizeCurrency } from '../domain';
 import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
-import { defaultSettings, NO_KEYS, settingsInputSchema, type ConnectionState, type StoredSettings } from './settings-schema';
+import {
+  defaultSettings,
+  NO_KEYS,
+  settingsInputSchema,
+  type ConnectionState,
+  type StoredSettings,
+} from './settings-schema';
 import { maskMollieKey } from '../providers/mollie';
-import { MOLLIE_CONNECTION_KEY, mollieKeyMode, mollieProblems, mollieView, NO_MOLLIE_KEY, notConfigured, type MollieSettingsView, type PayLinkProvider } from './settings-mollie';
+import {
+  MOLLIE_CONNECTION_KEY,
+  mollieKeyMode,
+  mollieProblems,
+  mollieView,
+  NO_MOLLIE_KEY,
+  notConfigured,
+  type MollieSettingsView,
+  type PayLinkProvider,
+} from './settings-mollie';
 import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
 import { publicBaseUrl } from '../utils/public-url';
 
@@ -111,7 +126,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const account = await mollieProviderFor(strapi, key).verifyCredentials();
       return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
     } catch (error) {
-      return { status: 'error', accountId: null, message: error instanceof Error ? error.message : 'The connection to Mollie could not be checked.', checkedAt };
+      return {
+        status: 'error',
+        accountId: null,
+        message: error instanceof Error ? error.message : 'The connection to Mollie could not be checked.',
+        checkedAt,
+      };
     }
   }
 
@@ -230,7 +250,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const problems: FieldProblem[] = [];
       const blank = (v: string | null | undefined) => v === null || v === '';
 
-      const nextPublishable = data.publishableKey === undefined ? current.publishableKey : blank(data.publishableKey) ? null : data.publishableKey!;
+      const nextPublishable =
+        data.publishableKey === undefined
+          ? current.publishableKey
+          : blank(data.publishableKey)
+            ? null
+            : data.publishableKey!;
       if (data.publishableKey && !blank(data.publishableKey)) {
         const p = checkPublishableKey(data.publishableKey);
         if (p) problems.push({ path: [p.field], message: p.message });
@@ -244,11 +269,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (p) problems.push({ path: [p.field], message: p.message });
       }
       if (data.defaultCurrency && !isSupportedCurrency(data.defaultCurrency)) {
-        problems.push({ path: ["defaultCurrency"], message: `${String(data.defaultCurrency).toUpperCase()} is not a supported currency.` });
+        problems.push({
+          path: ['defaultCurrency'],
+          message: `${String(data.defaultCurrency).toUpperCase()} is not a supported currency.`,
+        });
       }
       // The mode check compares the key pair as it will be after the save.
       const nextSecretMode =
-        data.secretKey === undefined ? (current.secretKeyMask ? maskedKeyInfo(current.secretKeyMask)?.mode : null) : blank(data.secretKey) ? null : secretKeyInfo(data.secretKey!)?.mode;
+        data.secretKey === undefined
+          ? current.secretKeyMask
+            ? maskedKeyInfo(current.secretKeyMask)?.mode
+            : null
+          : blank(data.secretKey)
+            ? null
+            : secretKeyInfo(data.secretKey!)?.mode;
       if (problems.length === 0 && nextPublishable && nextSecretMode) {
         const mismatch = checkModesMatch(nextPublishable, nextSecretMode);
         if (mismatch) problems.push({ path: [mismatch.field], message: mismatch.message });
@@ -256,14 +290,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Live keys never go to a stand-in (stripe.apiBase) or meet a replacement Stripe.js (stripe.jsUrl).
       if (problems.length === 0) {
         const overrides = stripeOverrides(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
-        if (overrides.apiBase && nextSecretMode === 'live') problems.push({ path: ['secretKey'], message: liveSecretMessage(overrides.apiBase) });
+        if (overrides.apiBase && nextSecretMode === 'live')
+          problems.push({ path: ['secretKey'], message: liveSecretMessage(overrides.apiBase) });
         const jsProblem = livePublishableKeyProblem(overrides.jsUrl, nextPublishable);
         if (jsProblem) problems.push({ path: ['publishableKey'], message: jsProblem });
       }
       if (problems.length === 0) problems.push(...mollieProblems(strapi, data, current));
       if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
 
-      const needsKey = (data.secretKey && !blank(data.secretKey)) || (data.webhookSecret && !blank(data.webhookSecret)) || (data.mollieApiKey && !blank(data.mollieApiKey));
+      const needsKey =
+        (data.secretKey && !blank(data.secretKey)) ||
+        (data.webhookSecret && !blank(data.webhookSecret)) ||
+        (data.mollieApiKey && !blank(data.mollieApiKey));
       let key: Buffer | null = null;
       if (needsKey) {
         try {
@@ -278,50 +316,94 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const audits: Array<[string, Record<string, unknown>]> = [];
       if (data.secretKey !== undefined) {
         if (blank(data.secretKey)) {
-          if (current.secretKeySealed) audits.push(['settings.secret_key.removed', { fingerprint: current.secretKeyFingerprint }]);
+          if (current.secretKeySealed)
+            audits.push(['settings.secret_key.removed', { fingerprint: current.secretKeyFingerprint }]);
           Object.assign(next, { secretKeySealed: null, secretKeyMask: null, secretKeyFingerprint: null });
           next.connection = { ...defaultSettings.connection };
         } else {
           const secret = data.secretKey!;
           const fp = fingerprint(secret);
-          Object.assign(next, { secretKeySealed: seal(secret, key!), secretKeyMask: maskKey(secret), secretKeyFingerprint: fp });
+          Object.assign(next, {
+            secretKeySealed: seal(secret, key!),
+            secretKeyMask: maskKey(secret),
+            secretKeyFingerprint: fp,
+          });
           const info = secretKeyInfo(secret)!;
-          audits.push([current.secretKeySealed ? 'settings.secret_key.rotated' : 'settings.secret_key.saved', { fingerprint: fp, previousFingerprint: current.secretKeyFingerprint, mode: info.mode, kind: info.kind }]);
+          audits.push([
+            current.secretKeySealed ? 'settings.secret_key.rotated' : 'settings.secret_key.saved',
+            { fingerprint: fp, previousFingerprint: current.secretKeyFingerprint, mode: info.mode, kind: info.kind },
+          ]);
         }
       }
       if (data.webhookSecret !== undefined) {
         if (blank(data.webhookSecret)) {
-          if (current.webhookSecretSealed) audits.push(['settings.webhook_secret.removed', { fingerprint: current.webhookSecretFingerprint }]);
+          if (current.webhookSecretSealed)
+            audits.push(['settings.webhook_secret.removed', { fingerprint: current.webhookSecretFingerprint }]);
           Object.assign(next, { webhookSecretSealed: null, webhookSecretMask: null, webhookSecretFingerprint: null });
         } else {
           const secret = data.webhookSecret!;
           const fp = fingerprint(secret);
-          Object.assign(next, { webhookSecretSealed: seal(secret, key!), webhookSecretMask: maskKey(secret), webhookSecretFingerprint: fp });
-          audits.push([current.webhookSecretSealed ? 'settings.webhook_secret.rotated' : 'settings.webhook_secret.saved', { fingerprint: fp, previousFingerprint: current.webhookSecretFingerprint }]);
+          Object.assign(next, {
+            webhookSecretSealed: seal(secret, key!),
+            webhookSecretMask: maskKey(secret),
+            webhookSecretFingerprint: fp,
+          });
+          audits.push([
+            current.webhookSecretSealed ? 'settings.webhook_secret.rotated' : 'settings.webhook_secret.saved',
+            { fingerprint: fp, previousFingerprint: current.webhookSecretFingerprint },
+          ]);
         }
       }
       if (data.mollieApiKey !== undefined) {
         if (blank(data.mollieApiKey)) {
-          if (current.mollieKeySealed) audits.push(['settings.mollie_key.removed', { fingerprint: current.mollieKeyFingerprint }]);
+          if (current.mollieKeySealed)
+            audits.push(['settings.mollie_key.removed', { fingerprint: current.mollieKeyFingerprint }]);
           Object.assign(next, NO_MOLLIE_KEY);
           if (next.payLinkProvider === 'mollie') next.payLinkProvider = 'stripe';
         } else {
           const apiKey = data.mollieApiKey!;
           const fp = fingerprint(apiKey);
-          Object.assign(next, { mollieKeySealed: seal(apiKey, key!), mollieKeyMask: maskMollieKey(apiKey), mollieKeyFingerprint: fp });
-          audits.push([current.mollieKeySealed ? 'settings.mollie_key.rotated' : 'settings.mollie_key.saved', { fingerprint: fp, previousFingerprint: current.mollieKeyFingerprint, mode: mollieKeyMode(apiKey) }]);
+          Object.assign(next, {
+            mollieKeySealed: seal(apiKey, key!),
+            mollieKeyMask: maskMollieKey(apiKey),
+            mollieKeyFingerprint: fp,
+          });
+          audits.push([
+            current.mollieKeySealed ? 'settings.mollie_key.rotated' : 'settings.mollie_key.saved',
+            { fingerprint: fp, previousFingerprint: current.mollieKeyFingerprint, mode: mollieKeyMode(apiKey) },
+          ]);
         }
       }
-      if (data.payLinkProvider !== undefined && (data.mollieApiKey === undefined || !blank(data.mollieApiKey))) next.payLinkProvider = data.payLinkProvider;
+      if (data.payLinkProvider !== undefined && (data.mollieApiKey === undefined || !blank(data.mollieApiKey)))
+        next.payLinkProvider = data.payLinkProvider;
       if (data.publishableKey !== undefined && nextPublishable !== current.publishableKey) {
-        audits.push(['settings.publishable_key.changed', { publishableKey: nextPublishable ? maskKey(nextPublishable) : null }]);
+        audits.push([
+          'settings.publishable_key.changed',
+          { publishableKey: nextPublishable ? maskKey(nextPublishable) : null },
+        ]);
       }
       if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
-      if (data.notificationEmail !== undefined) next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
-      for (const k of ['partialPayments', 'checkoutMode', 'feePercentBps', 'feeFixedAmount', 'refundPolicy', 'refundFeePolicy', 'sendFailureNotices', 'sendDisputeAlerts', 'reconcileAfterMinutes', 'refundOverpayments', 'abandonedAuthenticationMinutes', 'paymentTermDays'] as const) {
+      if (data.notificationEmail !== undefined)
+        next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
+      for (const k of [
+        'partialPayments',
+        'checkoutMode',
+        'feePercentBps',
+        'feeFixedAmount',
+        'refundPolicy',
+        'refundFeePolicy',
+        'sendFailureNotices',
+        'sendDisputeAlerts',
+        'reconcileAfterMinutes',
+        'refundOverpayments',
+        'abandonedAuthenticationMinutes',
+        'paymentTermDays',
+      ] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }
-      const changedSwitches = Object.keys(data).filter((k) => !['publishableKey', 'secretKey', 'webhookSecret', 'mollieApiKey'].includes(k));
+      const changedSwitches = Object.keys(data).filter(
+        (k) => !['publishableKey', 'secretKey', 'webhookSecret', 'mollieApiKey'].includes(k),
+      );
       if (changedSwitches.length) audits.push(['settings.updated', { fields: changedSwitches }]);
 
       await save(next);
@@ -329,7 +411,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       let checked = false;
       if (data.mollieApiKey !== undefined && !blank(data.mollieApiKey)) {
-        await store().set({ key: MOLLIE_CONNECTION_KEY, value: { ...(await checkMollie(next)), fingerprint: next.mollieKeyFingerprint } satisfies StoredConnection });
+        await store().set({
+          key: MOLLIE_CONNECTION_KEY,
+          value: { ...(await checkMollie(next)), fingerprint: next.mollieKeyFingerprint } satisfies StoredConnection,
+        });
         checked = true;
       }
       if (data.secretKey !== undefined && !blank(data.secretKey)) {
@@ -345,7 +430,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const s = await load();
       const connection = await checkConnection(s);
       await saveConnection(connection, s.secretKeyFingerprint);
-      if (s.mollieKeySealed) await store().set({ key: MOLLIE_CONNECTION_KEY, value: { ...(await checkMollie(s)), fingerprint: s.mollieKeyFingerprint } satisfies StoredConnection });
+      if (s.mollieKeySealed)
+        await store().set({
+          key: MOLLIE_CONNECTION_KEY,
+          value: { ...(await checkMollie(s)), fingerprint: s.mollieKeyFingerprint } satisfies StoredConnection,
+        });
       // Re-read: settings saved while the providers answered stay as they were saved.
       return fullView();
     },
@@ -355,7 +444,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const s = await load();
       const next: StoredSettings = { ...s, ...NO_KEYS, connection: { ...defaultSettings.connection } };
       await save(next);
-      await audit('settings.disconnected', actor, { secretKeyFingerprint: s.secretKeyFingerprint, webhookSecretFingerprint: s.webhookSecretFingerprint });
+      await audit('settings.disconnected', actor, {
+        secretKeyFingerprint: s.secretKeyFingerprint,
+        webhookSecretFingerprint: s.webhookSecretFingerprint,
+      });
       return fullView(next);
     },
 

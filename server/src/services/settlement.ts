@@ -239,6 +239,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         row.amountRefunded !== split.portion ||
         (row.disputeStatus ?? null) !== (data.disputeStatus ?? null) ||
         (row.mismatch ?? null) !== mismatch;
+      // Exactly one notice per outcome: the marker is written under the lock, in the same write as
+      // the ledger entry (one UPDATE, not two; the markers are only ever set under this lock, so the
+      // row read above is what a second read would see).
+      const kinds: Notice['kind'][] = [];
+      if (!mismatch && TERMINAL_FOR_NOTICE.includes(status) && !row?.notifiedAt) {
+        data.notifiedAt = new Date();
+        kinds.push('confirmation');
+      }
+      if (status === 'failed' && !row?.failureNotifiedAt) {
+        data.failureNotifiedAt = new Date();
+        kinds.push('failure');
+      }
+      // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
+      // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
+      if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !row?.disputeAlertedAt) {
+        data.disputeAlertedAt = new Date();
+        kinds.push('dispute');
+      }
       let saved: PaymentRecord;
       if (row) {
         saved = (await payments().update({ where: { id: row.id }, data })) as PaymentRecord;
@@ -254,25 +272,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         })) as PaymentRecord;
       }
       await upsertRefunds(saved.id, invoice.documentId, p, ctx.provider);
-
-      // Exactly one notice per outcome: the marker is written under the lock.
-      const marks: Record<string, Date> = {};
-      if (!mismatch && TERMINAL_FOR_NOTICE.includes(status) && !saved.notifiedAt) {
-        marks.notifiedAt = new Date();
-        notices.push({ kind: 'confirmation', paymentId: saved.id });
-      }
-      if (status === 'failed' && !saved.failureNotifiedAt) {
-        marks.failureNotifiedAt = new Date();
-        notices.push({ kind: 'failure', paymentId: saved.id });
-      }
-      // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
-      // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
-      if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !saved.disputeAlertedAt) {
-        marks.disputeAlertedAt = new Date();
-        notices.push({ kind: 'dispute', paymentId: saved.id });
-      }
-      if (Object.keys(marks).length)
-        saved = (await payments().update({ where: { id: saved.id }, data: marks })) as PaymentRecord;
+      // Refunds rebook the entry's refunded amounts: read it again only when there were any.
+      if (p.refunds.length > 0 || p.refundsListed)
+        saved = ((await payments().findOne({ where: { id: saved.id } })) as PaymentRecord | null) ?? saved;
+      for (const kind of kinds) notices.push({ kind, paymentId: saved.id });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices)
         n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);

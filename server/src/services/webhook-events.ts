@@ -74,7 +74,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function dispatch(rows: EventRow[]): Promise<SyncOutcome> {
     const last = rows[rows.length - 1]!;
     const provider = await getService(strapi, 'providers').forRow(last);
-    const ctx = { provider, actor: providerActor(provider, `${provider.label} webhook`), eventId: last.providerEventId };
+    const ctx = {
+      provider,
+      actor: providerActor(provider, `${provider.label} webhook`),
+      eventId: last.providerEventId,
+    };
     const actions = rows.map((row) => provider.webhookAction(eventOf(row)));
     if (actions.length === 1) return settleOne(provider, actions[0]!, ctx);
     // Coalesced: every action names the same payment (coalesceKey).
@@ -82,7 +86,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const checkout = [...actions].reverse().find((a) => a.kind === 'checkout');
     const withRefunds = actions.some((a) => a.kind === 'refund');
     const settlement = getService(strapi, 'settlement');
-    return checkout ? settlement.syncCheckoutPayment(checkout.objectId!, paymentId, ctx, { withRefunds }) : settlement.syncPayment(paymentId, ctx, { withRefunds });
+    return checkout
+      ? settlement.syncCheckoutPayment(checkout.objectId!, paymentId, ctx, { withRefunds })
+      : settlement.syncPayment(paymentId, ctx, { withRefunds });
   }
 
   async function settleOne(provider: PaymentProvider, action: WebhookAction, ctx: SyncContext): Promise<SyncOutcome> {
@@ -91,12 +97,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       case 'not_supported':
         return ignored(action.reason);
       case 'checkout':
-        return action.providerPaymentId ? settlement.syncCheckoutPayment(action.objectId, action.providerPaymentId, ctx) : settlement.syncCheckoutSession(action.objectId, ctx);
+        return action.providerPaymentId
+          ? settlement.syncCheckoutPayment(action.objectId, action.providerPaymentId, ctx)
+          : settlement.syncCheckoutSession(action.objectId, ctx);
       case 'fee': {
         // The provider's fee became known: worth a read only while the ledger lacks it.
-        const where = action.providerPaymentId ? { providerPaymentId: action.providerPaymentId } : { chargeId: action.objectId };
-        const local = (await strapi.db.query(UID.payment).findOne({ where, select: ['id', 'providerFee', 'providerPaymentId'] })) as { providerFee: number | null; providerPaymentId: string | null } | null;
-        if (!local?.providerPaymentId || local.providerFee != null) return ignored(`Nothing to update from ${action.objectId}.`);
+        const where = action.providerPaymentId
+          ? { providerPaymentId: action.providerPaymentId }
+          : { chargeId: action.objectId };
+        const local = (await strapi.db
+          .query(UID.payment)
+          .findOne({ where, select: ['id', 'providerFee', 'providerPaymentId'] })) as {
+          providerFee: number | null;
+          providerPaymentId: string | null;
+        } | null;
+        if (!local?.providerPaymentId || local.providerFee != null)
+          return ignored(`Nothing to update from ${action.objectId}.`);
         return settlement.syncPayment(local.providerPaymentId, ctx);
       }
       default: {
@@ -120,7 +136,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         attempts: row.attempts,
         $or: [{ status: { $in: ['received', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
       },
-      data: { status: 'processing', attempts: row.attempts + 1, lockedBy: instanceId, lockedUntil: new Date(now.getTime() + config().lockMs) },
+      data: {
+        status: 'processing',
+        attempts: row.attempts + 1,
+        lockedBy: instanceId,
+        lockedUntil: new Date(now.getTime() + config().lockMs),
+      },
     });
     return count === 1;
   }
@@ -207,7 +228,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const row of rows) if (await claim(row)) claimed.push({ row, attempts: row.attempts + 1 });
       if (claimed.length) await execute(claimed);
     } catch (error) {
-      strapi.log.warn(`[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`);
+      strapi.log.warn(
+        `[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
     }
   }
 
@@ -222,20 +245,43 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const result = await dispatch(claimed.map((c) => c.row));
       const data =
         result.outcome === 'settled'
-          ? { status: 'processed', processedAt: new Date(), invoiceDocumentId: result.invoice.documentId, lastError: null }
+          ? {
+              status: 'processed',
+              processedAt: new Date(),
+              invoiceDocumentId: result.invoice.documentId,
+              lastError: null,
+            }
           : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
-      for (const { row } of claimed) await events().update({ where: { id: row.id }, data: { ...data, lockedUntil: null, lockedBy: null } });
+      // One UPDATE for the whole group, without update()'s read before and after (and its
+      // transaction): nothing here needs the row back.
+      await events().updateMany({
+        where: { id: { $in: claimed.map((c) => c.row.id) } },
+        data: { ...data, lockedUntil: null, lockedBy: null },
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
       for (const { row, attempts } of claimed) {
         const dead = attempts >= config().maxAttempts;
         await events().update({
           where: { id: row.id },
-          data: { status: dead ? 'dead_lettered' : 'failed', lastError: message, lockedUntil: null, lockedBy: null, nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)) },
+          data: {
+            status: dead ? 'dead_lettered' : 'failed',
+            lastError: message,
+            lockedUntil: null,
+            lockedBy: null,
+            nextAttemptAt: dead ? null : new Date(Date.now() + backoffMs(attempts)),
+          },
         });
-        strapi.log.warn(`[invoice-payments] event ${row.providerEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`);
+        strapi.log.warn(
+          `[invoice-payments] event ${row.providerEventId} (${row.type}) failed on attempt ${attempts}${dead ? ', dead-lettered' : ''}: ${message}`,
+        );
         if (dead) {
-          await getService(strapi, 'audit').log({ action: 'webhook.dead_lettered', actor: { type: 'system' }, outcome: 'dead_lettered', details: { eventId: row.providerEventId, type: row.type, attempts, lastError: message } });
+          await getService(strapi, 'audit').log({
+            action: 'webhook.dead_lettered',
+            actor: { type: 'system' },
+            outcome: 'dead_lettered',
+            details: { eventId: row.providerEventId, type: row.type, attempts, lastError: message },
+          });
         }
       }
     }
@@ -248,7 +294,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * verified body is storable on every database (utils/storable-event.ts); one that cannot be a
      * Stripe event is stored as `ignored` with the reason (`row` is then null: nothing to settle).
      */
-    async receive(verified: ProviderEvent, parser: WebhookParser): Promise<{ duplicate: boolean; row: EventRow | null; key: string | null; ignoredReason?: string }> {
+    async receive(
+      verified: ProviderEvent,
+      parser: WebhookParser,
+    ): Promise<{ duplicate: boolean; row: EventRow | null; key: string | null; ignoredReason?: string }> {
       const { event, ignoredReason } = storableEvent(verified);
       try {
         const row = (await events().create({
@@ -276,7 +325,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
-        await strapi.db.connection('invoice_payments_webhook_events').where({ provider_event_id: event.id }).increment('deliveries', 1).catch(() => undefined);
+        await strapi.db
+          .connection('invoice_payments_webhook_events')
+          .where({ provider_event_id: event.id })
+          .increment('deliveries', 1)
+          .catch(() => undefined);
         return { duplicate: true, row: null, key: null };
       }
     },
@@ -371,16 +424,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = (await events().findOne({ where: { documentId } })) as EventRow | null;
       if (!row) throw notFound('No such webhook event.');
       if (!['dead_lettered', 'failed', 'ignored'].includes(row.status)) {
-        throw conflict(`Only failed, dead-lettered or ignored events can be replayed; this one is ${row.status}.`, 'NotReplayable');
+        throw conflict(
+          `Only failed, dead-lettered or ignored events can be replayed; this one is ${row.status}.`,
+          'NotReplayable',
+        );
       }
       // Claim it for this request in the same UPDATE that resets it, so the retry worker (which
       // looks for `received` or `failed` rows) cannot take it in between.
       const { count } = await events().updateMany({
         where: { id: row.id, status: row.status, attempts: row.attempts },
-        data: { status: 'processing', attempts: 1, lockedBy: instanceId, lockedUntil: new Date(Date.now() + config().lockMs), nextAttemptAt: null, lastError: null, ignoredReason: null },
+        data: {
+          status: 'processing',
+          attempts: 1,
+          lockedBy: instanceId,
+          lockedUntil: new Date(Date.now() + config().lockMs),
+          nextAttemptAt: null,
+          lastError: null,
+          ignoredReason: null,
+        },
       });
-      if (count !== 1) throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
-      await getService(strapi, 'audit').log({ action: 'webhook.replayed', actor, details: { eventId: row.providerEventId, type: row.type, previousStatus: row.status } });
+      if (count !== 1)
+        throw conflict('This event changed while you were looking at it. Reload and try again.', 'NotReplayable');
+      await getService(strapi, 'audit').log({
+        action: 'webhook.replayed',
+        actor,
+        details: { eventId: row.providerEventId, type: row.type, previousStatus: row.status },
+      });
       await execute([{ row, attempts: 1 }]);
       return events().findOne({ where: { id: row.id } });
     },
@@ -392,7 +461,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (query.status) where.status = query.status;
       if (query.type) where.type = { $startsWith: query.type };
       const [results, total] = await Promise.all([
-        events().findMany({ where, orderBy: { id: 'desc' }, offset: (page - 1) * pageSize, limit: pageSize, select: ['documentId', 'providerEventId', 'provider', 'type', 'status', 'attempts', 'deliveries', 'lastError', 'ignoredReason', 'createdAt', 'processedAt', 'invoiceDocumentId', 'livemode', 'objectId'] }),
+        events().findMany({
+          where,
+          orderBy: { id: 'desc' },
+          offset: (page - 1) * pageSize,
+          limit: pageSize,
+          select: [
+            'documentId',
+            'providerEventId',
+            'provider',
+            'type',
+            'status',
+            'attempts',
+            'deliveries',
+            'lastError',
+            'ignoredReason',
+            'createdAt',
+            'processedAt',
+            'invoiceDocumentId',
+            'livemode',
+            'objectId',
+          ],
+        }),
         events().count({ where }),
       ]);
       return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
@@ -407,7 +497,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         events().count({ where: { status: 'dead_lettered' } }),
         strapi.db.query(UID.auditEntry).count({ where: { action: 'webhook.rejected', createdAt: { $gte: since } } }),
       ]);
-      return { lastEventAt: last?.createdAt ?? null, lastEventType: last?.type ?? null, failuresLast24h: failures, deadLettered, rejectedLast24h: rejected };
+      return {
+        lastEventAt: last?.createdAt ?? null,
+        lastEventType: last?.type ?? null,
+        failuresLast24h: failures,
+        deadLettered,
+        rejectedLast24h: rejected,
+      };
     },
   };
 };

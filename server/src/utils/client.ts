@@ -33,7 +33,8 @@ export async function clientInvoice(strapi: Core.Strapi, ctx: Context): Promise<
   const body = (ctx.request.body ?? {}) as { token?: unknown };
   const token = typeof body.token === 'string' ? body.token : null;
   const invoice = /^[a-z0-9]{10,40}$/.test(documentId)
-    ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, populate: ['customer'] })) as (InvoiceRow & { customer?: { id: number } | null }) | null)
+    ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, populate: ['customer'] })) as
+        (InvoiceRow & { customer?: { id: number } | null }) | null)
     : null;
   if (invoice) {
     if (token && invoice.payToken && sameToken(token, invoice.payToken)) {

@@ -34,19 +34,26 @@ export class StatusError extends Error {
 }
 
 /** A 400 with a problem per field. `code` names the refusal when a client tells them apart (e.g. Overpayment). */
-export function badRequest(message: string, problems: FieldProblem[] = [], code = 'ValidationError'): errors.ValidationError<string, Details> {
+export function badRequest(
+  message: string,
+  problems: FieldProblem[] = [],
+  code = 'ValidationError',
+): errors.ValidationError<string, Details> {
   const error = new errors.ValidationError<string, Details>(message, problems.length ? { errors: problems } : {});
   if (code !== 'ValidationError') (error as { name: string }).name = code;
   return error;
 }
 export const notFound = (message = 'Not found.') => new errors.NotFoundError(message, {});
-export const conflict = (message: string, code = 'ConflictError', details: Details = {}) => new StatusError(409, code, message, details);
-export const badGateway = (message: string, details: Details = {}) => new StatusError(502, 'PaymentProviderError', message, details);
+export const conflict = (message: string, code = 'ConflictError', details: Details = {}) =>
+  new StatusError(409, code, message, details);
+export const badGateway = (message: string, details: Details = {}) =>
+  new StatusError(502, 'PaymentProviderError', message, details);
 export const serviceUnavailable = (message: string) => new StatusError(503, 'ServiceUnavailableError', message);
 
 /** An error meant for the client: its status, name, message and details may be answered. */
 export type AnswerableError = errors.ApplicationError<string, string, unknown> | StatusError;
-export const isAnswerable = (error: unknown): error is AnswerableError => error instanceof errors.ApplicationError || error instanceof StatusError;
+export const isAnswerable = (error: unknown): error is AnswerableError =>
+  error instanceof errors.ApplicationError || error instanceof StatusError;
 
 /** The status Strapi's error middleware gives each of its classes (@strapi/core services/errors), ours carry theirs. */
 export function statusOf(error: AnswerableError): number {

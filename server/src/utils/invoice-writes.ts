@@ -47,7 +47,8 @@ export function invoiceWrites(strapi: Core.Strapi): Modules.Documents.Middleware
       context.params = { ...params, data: { ...input, payToken: newPayToken() } } as typeof context.params;
       return strapi.db.transaction(async () => {
         const cloned = await next();
-        for (const entry of (cloned as unknown as { entries?: Doc[] } | null)?.entries ?? []) copyTotals(entry, await invoices().recompute(entry.id), fields);
+        for (const entry of (cloned as unknown as { entries?: Doc[] } | null)?.entries ?? [])
+          copyTotals(entry, await invoices().recompute(entry.id), fields);
         return cloned;
       });
     }

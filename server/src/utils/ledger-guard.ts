@@ -22,7 +22,8 @@ const LINKS_MESSAGE =
   'Payments are linked to invoices only by Invoice payments itself (card payments, "Mark as paid", refunds). They cannot be connected, disconnected or moved here.';
 
 type Data = Record<string, unknown>;
-const isRecord = (value: unknown): value is Data => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Data =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Would this relation value change any link? (Empty connect/disconnect lists change nothing.) */
 export function changesLinks(value: unknown): boolean {
@@ -59,7 +60,8 @@ const PLUGIN_ADMIN_PATH = /^\/invoice-payments(?:\/|$)/;
 
 /** The admin user's ability when the current request comes from the admin panel. */
 function adminAbility(strapi: Core.Strapi): unknown {
-  const ctx = strapi.requestContext.get() as { state?: { userAbility?: unknown; auth?: { strategy?: { name?: string } } } } | undefined;
+  const ctx = strapi.requestContext.get() as
+    { state?: { userAbility?: unknown; auth?: { strategy?: { name?: string } } } } | undefined;
   return ctx?.state?.auth?.strategy?.name === 'admin' ? ctx.state.userAbility : undefined;
 }
 
@@ -82,11 +84,18 @@ export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.M
     const data = invoiceInput(params.data) ?? {};
     // Voiding asks for a reason and is audited: in the Content Manager it is refused with where to do it.
     if (/^\/content-manager(?:\/|$)/.test(path) && data.state === 'void' && context.action === 'update') {
-      const current = params.documentId ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId: params.documentId }, select: ['state'] })) as { state: string } | null) : null;
+      const current = params.documentId
+        ? ((await strapi.db
+            .query(UID.invoice)
+            .findOne({ where: { documentId: params.documentId }, select: ['state'] })) as { state: string } | null)
+        : null;
       if (current && current.state !== 'void') {
-        throw new errors.ValidationError('Void an invoice from Invoice payments → the invoice → More → Void invoice: it asks for the reason, keeps it in the audit log and refuses while money is on its way.', {
-          errors: [{ path: ['state'], message: 'Use Void invoice in Invoice payments.', name: 'ValidationError' }],
-        });
+        throw new errors.ValidationError(
+          'Void an invoice from Invoice payments → the invoice → More → Void invoice: it asks for the reason, keeps it in the audit log and refuses while money is on its way.',
+          {
+            errors: [{ path: ['state'], message: 'Use Void invoice in Invoice payments.', name: 'ValidationError' }],
+          },
+        );
       }
     }
     if (context.action === 'clone') {
@@ -95,8 +104,13 @@ export function ledgerGuard(strapi: Core.Strapi): Modules.Documents.Middleware.M
       // with no payments, no pay link (beforeCreate issues a new token) and no recorded dates.
       const ability = adminAbility(strapi);
       if (ability && params.documentId) {
-        const source = await strapi.db.query(UID.invoice).findOne({ where: { documentId: params.documentId }, populate: { createdBy: { select: ['id'] } } });
-        const checker = strapi.plugin('content-manager').service('permission-checker').create({ userAbility: ability, model: UID.invoice }) as {
+        const source = await strapi.db
+          .query(UID.invoice)
+          .findOne({ where: { documentId: params.documentId }, populate: { createdBy: { select: ['id'] } } });
+        const checker = strapi
+          .plugin('content-manager')
+          .service('permission-checker')
+          .create({ userAbility: ability, model: UID.invoice }) as {
           cannot: { read: (entity?: unknown) => boolean };
         };
         if (source && checker.cannot.read(source)) {

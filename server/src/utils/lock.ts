@@ -14,15 +14,14 @@ export async function withInvoiceLock<T>(
   work: (invoice: InvoiceRow) => Promise<T>,
 ): Promise<T | null> {
   return strapi.db.transaction(async () => {
-    const locked = (await strapi.db
+    // The locking read returns the whole row (what findOne would): one query instead of two.
+    const invoice = (await strapi.db
       .queryBuilder(UID.invoice)
-      .select(['id'])
       .where({ documentId })
       .forUpdate()
       .first()
-      .execute()) as { id: number } | null;
-    if (!locked) return null;
-    const invoice = (await strapi.db.query(UID.invoice).findOne({ where: { id: locked.id } })) as InvoiceRow;
+      .execute()) as InvoiceRow | null;
+    if (!invoice) return null;
     return work(invoice);
   });
 }

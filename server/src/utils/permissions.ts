@@ -29,4 +29,10 @@ export const ACTION_DEFINITIONS = [
   { uid: ACTIONS.webhooksRead, displayName: 'See webhook deliveries', subCategory: 'webhooks' },
   { uid: ACTIONS.webhooksReplay, displayName: 'Replay webhook events', subCategory: 'webhooks' },
   { uid: ACTIONS.auditRead, displayName: 'See the audit log', subCategory: 'audit' },
-].map((a) => ({ section: 'plugins' as const, pluginName: PLUGIN_ID, displayName: a.displayName, uid: a.uid, subCategory: a.subCategory }));
+].map((a) => ({
+  section: 'plugins' as const,
+  pluginName: PLUGIN_ID,
+  displayName: a.displayName,
+  uid: a.uid,
+  subCategory: a.subCategory,
+}));

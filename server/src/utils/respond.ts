@@ -23,7 +23,10 @@ export async function respond(ctx: Context, run: () => Promise<unknown>): Promis
     if (isAnswerable(known)) {
       const status = statusOf(known);
       ctx.status = status;
-      ctx.body = { data: null, error: { status, name: known.name, message: known.message, details: known.details ?? {} } };
+      ctx.body = {
+        data: null,
+        error: { status, name: known.name, message: known.message, details: known.details ?? {} },
+      };
       return;
     }
     throw error;

@@ -26,7 +26,8 @@ export function parseKey(raw: string, envName = ENCRYPTION_KEY_ENV): Buffer {
   const value = raw.trim();
   let key: Buffer | null = null;
   if (/^[0-9a-fA-F]{64}$/.test(value)) key = Buffer.from(value, 'hex');
-  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value))
+    key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (!key || key.length !== 32) {
     throw new EncryptionKeyError(`${envName} is not a valid key. ${KEY_HELP}`);
   }
@@ -39,7 +40,10 @@ export function keyRingFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRing {
   return {
     current: currentRaw ? parseKey(currentRaw) : null,
     previous: previousRaw
-      ? previousRaw.split(',').filter((s) => s.trim() !== '').map((s) => parseKey(s, PREVIOUS_KEYS_ENV))
+      ? previousRaw
+          .split(',')
+          .filter((s) => s.trim() !== '')
+          .map((s) => parseKey(s, PREVIOUS_KEYS_ENV))
       : [],
   };
 }
@@ -70,7 +74,8 @@ export function sealedKeyId(sealed: string): string | null {
 
 export function open(sealed: string, ring: KeyRing): string {
   const parts = sealed.split(':');
-  if (parts.length !== 5 || parts[0] !== 'v1') throw new EncryptionKeyError('A stored secret is not in a known format.');
+  if (parts.length !== 5 || parts[0] !== 'v1')
+    throw new EncryptionKeyError('A stored secret is not in a known format.');
   const [, id, iv, tag, data] = parts as [string, string, string, string, string];
   const candidates = [ring.current, ...ring.previous].filter((k): k is Buffer => k !== null);
   const key = candidates.find((k) => keyId(k) === id);

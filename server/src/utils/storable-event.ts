@@ -48,7 +48,9 @@ export function storableEvent(event: ProviderEvent): StorableEvent {
   const text = (v: string | null) => (v === null ? null : storableText(v));
   // An id Stripe could not have sent is stored under a stable digest of it, so a redelivery of the
   // same bytes is still recognised as a duplicate, and the visible form stays in the payload.
-  const id = problems.includes('id') ? `evt_invalid_${createHash('sha256').update(event.id, 'utf8').digest('hex').slice(0, 40)}` : event.id;
+  const id = problems.includes('id')
+    ? `evt_invalid_${createHash('sha256').update(event.id, 'utf8').digest('hex').slice(0, 40)}`
+    : event.id;
   return {
     event: {
       ...event,

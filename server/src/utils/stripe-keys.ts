@@ -30,22 +30,38 @@ export function isWebhookSecret(value: string): boolean {
 export function checkPublishableKey(key: string): KeyProblem | null {
   if (publishableKeyMode(key)) return null;
   if (/^(sk|rk)_/.test(key)) {
-    return { field: 'publishableKey', message: 'This is a secret key. The publishable key starts with pk_test_ or pk_live_.' };
+    return {
+      field: 'publishableKey',
+      message: 'This is a secret key. The publishable key starts with pk_test_ or pk_live_.',
+    };
   }
-  return { field: 'publishableKey', message: 'The publishable key must start with pk_test_ or pk_live_ (Stripe Dashboard → Developers → API keys).' };
+  return {
+    field: 'publishableKey',
+    message: 'The publishable key must start with pk_test_ or pk_live_ (Stripe Dashboard → Developers → API keys).',
+  };
 }
 
 export function checkSecretKey(key: string): KeyProblem | null {
   if (secretKeyInfo(key)) return null;
   if (key.startsWith('pk_')) {
-    return { field: 'secretKey', message: 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.' };
+    return {
+      field: 'secretKey',
+      message: 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.',
+    };
   }
-  return { field: 'secretKey', message: 'The secret key must start with sk_test_, sk_live_ (or rk_test_ / rk_live_ for a restricted key).' };
+  return {
+    field: 'secretKey',
+    message: 'The secret key must start with sk_test_, sk_live_ (or rk_test_ / rk_live_ for a restricted key).',
+  };
 }
 
 export function checkWebhookSecret(value: string): KeyProblem | null {
   if (isWebhookSecret(value)) return null;
-  return { field: 'webhookSecret', message: 'The webhook signing secret starts with whsec_ (Stripe Dashboard → Developers → Webhooks → your endpoint → Signing secret).' };
+  return {
+    field: 'webhookSecret',
+    message:
+      'The webhook signing secret starts with whsec_ (Stripe Dashboard → Developers → Webhooks → your endpoint → Signing secret).',
+  };
 }
 
 /** A test publishable key with a live secret key (or the reverse) would fail every payment. */

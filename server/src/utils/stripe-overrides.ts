@@ -38,7 +38,12 @@ export function stripeOverrides(
 }
 
 function named(o: StripeOverrides): string {
-  return [o.apiBase ? `stripe.apiBase / STRIPE_API_BASE (${o.apiBase})` : null, o.jsUrl ? `stripe.jsUrl / STRIPE_JS_URL (${o.jsUrl})` : null].filter(Boolean).join(' and ');
+  return [
+    o.apiBase ? `stripe.apiBase / STRIPE_API_BASE (${o.apiBase})` : null,
+    o.jsUrl ? `stripe.jsUrl / STRIPE_JS_URL (${o.jsUrl})` : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 /** Why the plugin must not start in this environment, or null. */
@@ -66,7 +71,10 @@ export function liveSecretMessage(apiBase: string): string {
 }
 
 /** Why a live publishable key must not be used with the replacement Stripe.js, or null. */
-export function livePublishableKeyProblem(jsUrl: string | null, publishableKey: string | null | undefined): string | null {
+export function livePublishableKeyProblem(
+  jsUrl: string | null,
+  publishableKey: string | null | undefined,
+): string | null {
   if (!jsUrl || !publishableKey || publishableKeyMode(publishableKey) !== 'live') return null;
   return (
     `A live Stripe publishable key cannot be used while stripe.jsUrl / STRIPE_JS_URL loads Stripe.js from ${jsUrl} instead of js.stripe.com: ` +

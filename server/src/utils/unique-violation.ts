@@ -4,7 +4,9 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; errno?: unknown; message?: unknown };
   if (e.code === '23505' || e.code === 'ER_DUP_ENTRY' || e.errno === 1062) return true;
   if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
-  return typeof e.message === 'string' && /UNIQUE constraint failed|duplicate key value|Duplicate entry/i.test(e.message);
+  return (
+    typeof e.message === 'string' && /UNIQUE constraint failed|duplicate key value|Duplicate entry/i.test(e.message)
+  );
 }
 
 /**
@@ -14,9 +16,12 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isDeadlock(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { code?: unknown; errno?: unknown; message?: unknown };
-  if (e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213 || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1205) return true;
+  if (e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213 || e.code === 'ER_LOCK_WAIT_TIMEOUT' || e.errno === 1205)
+    return true;
   if (e.code === '40P01' || e.code === '40001') return true;
-  return typeof e.message === 'string' && /Deadlock found|deadlock detected|Lock wait timeout exceeded/i.test(e.message);
+  return (
+    typeof e.message === 'string' && /Deadlock found|deadlock detected|Lock wait timeout exceeded/i.test(e.message)
+  );
 }
 
 /** Runs a transaction again when it was a deadlock victim (rolled back whole, so safe), a few times at most. */

@@ -18,7 +18,12 @@ export interface ApiReply {
 type Route = (req: ApiRequest) => ApiReply | Promise<ApiReply>;
 
 /** A Strapi-shaped error body, as the plugin's `respond()` sends it. */
-export function apiError(status: number, message: string, errors: Array<{ path: string[]; message: string }> = [], name = 'ValidationError'): ApiReply {
+export function apiError(
+  status: number,
+  message: string,
+  errors: Array<{ path: string[]; message: string }> = [],
+  name = 'ValidationError',
+): ApiReply {
   return { status, body: { data: null, error: { status, name, message, details: errors.length ? { errors } : {} } } };
 }
 
@@ -29,7 +34,9 @@ export function mockApi(routes: Record<string, Route>) {
   const table = Object.entries(routes).map(([key, route]) => {
     const [method, pattern] = key.split(' ') as [string, string];
     const names: string[] = [];
-    const regex = new RegExp(`^${pattern.replace(/:([A-Za-z]+)/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
+    const regex = new RegExp(
+      `^${pattern.replace(/:([A-Za-z]+)/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`,
+    );
     return { method, regex, names, route };
   });
   const fetchMock = jest.fn(async (input: string, init?: { method?: string; body?: string }) => {
@@ -46,10 +53,17 @@ export function mockApi(routes: Record<string, Route>) {
       return response(reply.status ?? 200, reply.body);
     }
     calls.push({ method, path: url.pathname, query: url.searchParams, params: {}, body });
-    return response(404, { data: null, error: { status: 404, name: 'NotFoundError', message: `No mock for ${method} ${url.pathname}` } });
+    return response(404, {
+      data: null,
+      error: { status: 404, name: 'NotFoundError', message: `No mock for ${method} ${url.pathname}` },
+    });
   });
   (globalThis as { fetch?: unknown }).fetch = fetchMock;
-  return { calls, fetchMock, callsTo: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path) };
+  return {
+    calls,
+    fetchMock,
+    callsTo: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path),
+  };
 }
 
 function response(status: number, body: unknown) {

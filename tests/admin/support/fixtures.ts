@@ -40,7 +40,12 @@ export const connectedSettings = () =>
     secretKey: { set: true, masked: 'sk_test_••••0000', kind: 'secret' },
     webhookSecret: { set: true, masked: 'whsec_••••0000' },
     mode: 'test',
-    connection: { status: 'connected', accountId: 'acct_123TEST', message: null, checkedAt: '2026-11-22T10:00:00.000Z' },
+    connection: {
+      status: 'connected',
+      accountId: 'acct_123TEST',
+      message: null,
+      checkedAt: '2026-11-22T10:00:00.000Z',
+    },
   });
 
 export function cardPayment(overrides: Partial<PaymentView> = {}): PaymentView {
@@ -81,7 +86,10 @@ export function cardPayment(overrides: Partial<PaymentView> = {}): PaymentView {
   };
 }
 
-export function invoiceDetail(overrides: Partial<InvoiceDetailResponse['invoice']> = {}, payments: PaymentView[] = []): InvoiceDetailResponse {
+export function invoiceDetail(
+  overrides: Partial<InvoiceDetailResponse['invoice']> = {},
+  payments: PaymentView[] = [],
+): InvoiceDetailResponse {
   return {
     invoice: {
       documentId: 'inv-1',

@@ -9,10 +9,27 @@ export const ACTION = (name: string) => `plugin::invoice-payments.${name}`;
 
 /** Permission entities as Strapi's auth store holds them (subject null: plugin actions). */
 export function permissions(...names: string[]) {
-  return names.map((name, i) => ({ id: 1000 + i, action: ACTION(name), subject: null, properties: {}, conditions: [], actionParameters: {} }));
+  return names.map((name, i) => ({
+    id: 1000 + i,
+    action: ACTION(name),
+    subject: null,
+    properties: {},
+    conditions: [],
+    actionParameters: {},
+  }));
 }
 
-export const ALL = ['settings.read', 'settings.update', 'payments.read', 'payments.manual', 'payments.refund', 'invoices.send', 'webhooks.read', 'webhooks.replay', 'audit.read'];
+export const ALL = [
+  'settings.read',
+  'settings.update',
+  'payments.read',
+  'payments.manual',
+  'payments.refund',
+  'invoices.send',
+  'webhooks.read',
+  'webhooks.replay',
+  'audit.read',
+];
 
 export function renderPage(ui: ReactElement, opts: { permissions?: string[]; path?: string } = {}) {
   const granted = permissions(...(opts.permissions ?? ALL));

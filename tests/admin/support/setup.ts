@@ -57,7 +57,10 @@ if (typeof (globalThis as { Request?: unknown }).Request === 'undefined') {
     readonly signal: AbortSignal | null;
     readonly headers: Map<string, string>;
     readonly body: unknown;
-    constructor(input: string | URL | { url: string }, init: { method?: string; signal?: AbortSignal; headers?: Record<string, string>; body?: unknown } = {}) {
+    constructor(
+      input: string | URL | { url: string },
+      init: { method?: string; signal?: AbortSignal; headers?: Record<string, string>; body?: unknown } = {},
+    ) {
       this.url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       this.method = (init.method ?? 'GET').toUpperCase();
       this.signal = init.signal ?? null;
@@ -68,7 +71,10 @@ if (typeof (globalThis as { Request?: unknown }).Request === 'undefined') {
   (globalThis as Record<string, unknown>).Request = RequestShim;
 }
 
-Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: jest.fn(async () => undefined) } });
+Object.defineProperty(navigator, 'clipboard', {
+  configurable: true,
+  value: { writeText: jest.fn(async () => undefined) },
+});
 
 // React Router's v7 migration notices are noise for these tests (the admin pins router v6).
 const warn = console.warn.bind(console);

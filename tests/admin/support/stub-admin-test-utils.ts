@@ -7,7 +7,12 @@ export const fixtures = {
   permissions: {
     allPermissions: [],
     app: {
-      contentManager: { main: [], collectionTypesConfigurations: [], componentsConfigurations: [], singleTypesConfigurations: [] },
+      contentManager: {
+        main: [],
+        collectionTypesConfigurations: [],
+        componentsConfigurations: [],
+        singleTypesConfigurations: [],
+      },
       marketplace: { main: [], read: [] },
       settings: {},
     },

@@ -4,5 +4,7 @@ const level = process.env.STRAPI_LOG_LEVEL || 'info';
 
 module.exports = {
   level,
-  transports: [new winston.transports.Console({ level, format: formats.prettyPrint({ timestamps: 'YYYY-MM-DD hh:mm:ss.SSS' }) })],
+  transports: [
+    new winston.transports.Console({ level, format: formats.prettyPrint({ timestamps: 'YYYY-MM-DD hh:mm:ss.SSS' }) }),
+  ],
 };

@@ -6,7 +6,11 @@ module.exports = ({ env }) => ({
     // The plugin is this repository itself (its package.json exports the built dist/).
     resolve: path.resolve(__dirname, '..', '..', '..'),
     config: {
-      stripe: { apiBase: env('STRIPE_API_BASE', null), maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2), timeoutMs: env.int('STRIPE_TIMEOUT_MS', 20000) },
+      stripe: {
+        apiBase: env('STRIPE_API_BASE', null),
+        maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2),
+        timeoutMs: env.int('STRIPE_TIMEOUT_MS', 20000),
+      },
       worker: {
         enabled: env.bool('WORKER_ENABLED', true),
         intervalMs: env.int('WORKER_INTERVAL_MS', 5000),
@@ -15,8 +19,14 @@ module.exports = ({ env }) => ({
         maxBackoffMs: env.int('WORKER_MAX_BACKOFF_MS', 3600000),
         lockMs: env.int('WORKER_LOCK_MS', 60000),
       },
-      reconciliation: { enabled: env.bool('RECONCILE_ENABLED', true), intervalMs: env.int('RECONCILE_INTERVAL_MS', 300000) },
-      notifications: { retryAfterMs: env.int('NOTICE_RETRY_AFTER_MS', 300000), maxAttempts: env.int('NOTICE_MAX_ATTEMPTS', 10) },
+      reconciliation: {
+        enabled: env.bool('RECONCILE_ENABLED', true),
+        intervalMs: env.int('RECONCILE_INTERVAL_MS', 300000),
+      },
+      notifications: {
+        retryAfterMs: env.int('NOTICE_RETRY_AFTER_MS', 300000),
+        maxAttempts: env.int('NOTICE_MAX_ATTEMPTS', 10),
+      },
     },
   },
   email: {

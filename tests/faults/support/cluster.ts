@@ -1,7 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { appSecrets, registerAdmin, saveSettings, startStrapiProcess, type StrapiProcess } from '../../support/processes';
+import {
+  appSecrets,
+  registerAdmin,
+  saveSettings,
+  startStrapiProcess,
+  type StrapiProcess,
+} from '../../support/processes';
 import { startStripeStandin, type StripeStandin } from '../../support/stripe-standin';
 import { openDb, seedOpenInvoices, TABLES, type BenchDb, type SeededInvoice } from '../../../bench/lib/db';
 import { inPool, paidIntents, signedDelivery, standinClient, type StripeEvent } from '../../../bench/lib/fixtures';
@@ -61,13 +67,21 @@ export interface StripeCall {
 async function recordingProxy(target: string, calls: StripeCall[]): Promise<{ url: string; close(): Promise<void> }> {
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
-    const call: StripeCall = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, idempotencyKey: (req.headers['idempotency-key'] as string | undefined) ?? null, status: null };
+    const call: StripeCall = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0]!,
+      idempotencyKey: (req.headers['idempotency-key'] as string | undefined) ?? null,
+      status: null,
+    };
     calls.push(call);
-    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      call.status = upRes.statusCode ?? null;
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        call.status = upRes.statusCode ?? null;
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     res.on('close', () => {
       if (!res.writableFinished) out.destroy();
@@ -86,7 +100,11 @@ async function recordingProxy(target: string, calls: StripeCall[]): Promise<{ ur
   };
 }
 
-export async function startCluster(options: { instances: number; env?: Record<string, string>; settings?: Record<string, unknown> }): Promise<Cluster> {
+export async function startCluster(options: {
+  instances: number;
+  env?: Record<string, string>;
+  settings?: Record<string, unknown>;
+}): Promise<Cluster> {
   if (process.env.DATABASE_CLIENT !== 'postgres') process.env.DATABASE_CLIENT = 'postgres';
   const database = await createTestDatabase();
   const standin = await startStripeStandin({ autoSettleDelayMs: 0 });
@@ -155,7 +173,11 @@ export async function startCluster(options: { instances: number; env?: Record<st
 }
 
 /** `count` open invoices, one succeeded PaymentIntent each, and their payment_intent.succeeded events. */
-export async function paidInvoicesWithEvents(cluster: Cluster, count: number, prefix: string): Promise<{ invoices: SeededInvoice[]; events: StripeEvent[] }> {
+export async function paidInvoicesWithEvents(
+  cluster: Cluster,
+  count: number,
+  prefix: string,
+): Promise<{ invoices: SeededInvoice[]; events: StripeEvent[] }> {
   const invoices = await seedOpenInvoices(cluster.db, count, prefix, (i) => 5_000 + ((i * 7919) % 100_000));
   const stripe = standinClient(cluster.standin.url, KEYS.secretKey);
   const intents = await paidIntents(stripe, invoices, 8);
@@ -163,7 +185,7 @@ export async function paidInvoicesWithEvents(cluster: Cluster, count: number, pr
     cluster.standin.control
       .events()
       .filter((e) => e.type === 'payment_intent.succeeded')
-      .map((e) => [((e.data as { object: { id: string } }).object.id), e as unknown as StripeEvent]),
+      .map((e) => [(e.data as { object: { id: string } }).object.id, e as unknown as StripeEvent]),
   );
   const events = invoices.map((inv) => {
     const e = byIntent.get(intents.get(inv.documentId)!);
@@ -181,7 +203,12 @@ export interface DeliveryResult {
 }
 
 /** One delivery as Stripe makes it: the pretty-printed event, signed with each given secret. */
-export async function deliver(url: string, event: StripeEvent, secrets: string | string[] = KEYS.webhookSecret, timeoutMs = 15_000): Promise<DeliveryResult> {
+export async function deliver(
+  url: string,
+  event: StripeEvent,
+  secrets: string | string[] = KEYS.webhookSecret,
+  timeoutMs = 15_000,
+): Promise<DeliveryResult> {
   const { body, signature } = signedDelivery(event, secrets);
   try {
     const res = await fetch(`${url}${WEBHOOK_PATH}`, {
@@ -199,13 +226,19 @@ export async function deliver(url: string, event: StripeEvent, secrets: string |
 }
 
 /** Redelivers (as Stripe retries) until every event got a 2xx; returns the number of extra attempts. */
-export async function redeliverUntilAccepted(url: () => string, events: StripeEvent[], maxRounds = 20): Promise<number> {
+export async function redeliverUntilAccepted(
+  url: () => string,
+  events: StripeEvent[],
+  maxRounds = 20,
+): Promise<number> {
   let pending = events;
   let attempts = 0;
   for (let round = 0; round < maxRounds && pending.length; round += 1) {
     const results = await inPool(pending, 8, (e) => deliver(url(), e));
     attempts += results.length;
-    pending = pending.filter((_e, i) => !(results[i]!.status !== null && results[i]!.status! >= 200 && results[i]!.status! < 300));
+    pending = pending.filter(
+      (_e, i) => !(results[i]!.status !== null && results[i]!.status! >= 200 && results[i]!.status! < 300),
+    );
     if (pending.length) await new Promise((r) => setTimeout(r, 300));
   }
   if (pending.length) throw new Error(`${pending.length} events were never accepted`);
@@ -213,11 +246,17 @@ export async function redeliverUntilAccepted(url: () => string, events: StripeEv
 }
 
 /** Polls until `check` is true, or fails with the last value. */
-export async function waitFor<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const started = Date.now();
   let value = await read();
   while (!check(value)) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
     value = await read();
   }
@@ -225,8 +264,12 @@ export async function waitFor<T>(read: () => Promise<T>, check: (v: T) => boolea
 }
 
 export const SQL = {
-  eventStatus: (db: BenchDb) => db.query<{ status: string; n: number }>(`SELECT status, COUNT(*)::int AS n FROM ${TABLES.events} GROUP BY status ORDER BY status`),
-  storedEventIds: async (db: BenchDb) => new Set((await db.query<{ id: string }>(`SELECT provider_event_id AS id FROM ${TABLES.events}`)).map((r) => r.id)),
+  eventStatus: (db: BenchDb) =>
+    db.query<{ status: string; n: number }>(
+      `SELECT status, COUNT(*)::int AS n FROM ${TABLES.events} GROUP BY status ORDER BY status`,
+    ),
+  storedEventIds: async (db: BenchDb) =>
+    new Set((await db.query<{ id: string }>(`SELECT provider_event_id AS id FROM ${TABLES.events}`)).map((r) => r.id)),
   pending: (db: BenchDb) => db.count(TABLES.events, "status IN ('received', 'processing', 'failed')"),
 };
 
@@ -235,7 +278,15 @@ export const SQL = {
  * sum of succeeded payments (what Stripe says was paid must equal what the ledger holds).
  */
 export async function ledger(db: BenchDb, prefix: string) {
-  const invoices = await db.query<{ number: string; state: string; total: number; amount_paid: number; balance_due: number; payments: number; paid_sum: number | null }>(
+  const invoices = await db.query<{
+    number: string;
+    state: string;
+    total: number;
+    amount_paid: number;
+    balance_due: number;
+    payments: number;
+    paid_sum: number | null;
+  }>(
     `SELECT i.number, i.state, i.total, i.amount_paid, i.balance_due,
             COUNT(p.id)::int AS payments, SUM(CASE WHEN p.status = 'succeeded' THEN p.amount ELSE 0 END)::int AS paid_sum
      FROM ${TABLES.invoices} i

@@ -15,10 +15,16 @@ async function main(): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const port = Number(arg('port') ?? process.env.MOLLIE_STANDIN_PORT ?? 12112);
-  if (!Number.isInteger(port) || port < 0) throw new Error(`--port must be a non-negative integer (got ${String(port)})`);
-  const standin = await startMollieStandin({ port, host: arg('host') ?? process.env.MOLLIE_STANDIN_HOST ?? '127.0.0.1' });
+  if (!Number.isInteger(port) || port < 0)
+    throw new Error(`--port must be a non-negative integer (got ${String(port)})`);
+  const standin = await startMollieStandin({
+    port,
+    host: arg('host') ?? process.env.MOLLIE_STANDIN_HOST ?? '127.0.0.1',
+  });
   process.stdout.write(`${standin.url}\n`);
-  process.stderr.write(`[mollie-standin] listening on ${standin.url} (test double, not Mollie); API at ${standin.apiEndpoint}\n`);
+  process.stderr.write(
+    `[mollie-standin] listening on ${standin.url} (test double, not Mollie); API at ${standin.apiEndpoint}\n`,
+  );
   const shutdown = (): void => {
     standin.close().then(
       () => process.exit(0),

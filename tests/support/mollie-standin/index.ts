@@ -8,7 +8,20 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Scheduler } from '../stripe-standin/scheduler';
-import { DECIMALS, amountOf, chargebackJson, isCancelable, paymentJson, refundJson, units, type Amount, type Mode, type PaymentRecord, type PaymentStatus, type RefundRecord } from './model';
+import {
+  DECIMALS,
+  amountOf,
+  chargebackJson,
+  isCancelable,
+  paymentJson,
+  refundJson,
+  units,
+  type Amount,
+  type Mode,
+  type PaymentRecord,
+  type PaymentStatus,
+  type RefundRecord,
+} from './model';
 import { METHODS, OUTCOMES, checkoutPage, messagePage } from './pages';
 
 export interface MollieStandinOptions {
@@ -80,7 +93,11 @@ const unprocessable = (message: string, field?: string) => new ApiError(422, 'Un
 const notFound = (what: string) => new ApiError(404, 'Not Found', `No ${what} exists with this token.`);
 
 function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(8).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 10).padEnd(10, 'x')}`;
+  return `${prefix}_${randomBytes(8)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 10)
+    .padEnd(10, 'x')}`;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -104,11 +121,16 @@ function checkUrl(value: unknown, field: string, required: boolean): string | nu
 /** Amount rules (https://docs.mollie.com/reference/create-payment `amount`): a supported currency and exactly its decimals. */
 function checkAmount(value: unknown, field = 'amount'): Amount {
   const a = value as { currency?: unknown; value?: unknown } | null;
-  if (!a || typeof a !== 'object' || typeof a.currency !== 'string' || typeof a.value !== 'string') throw unprocessable('The amount is required and must be an object with currency and value.', field);
+  if (!a || typeof a !== 'object' || typeof a.currency !== 'string' || typeof a.value !== 'string')
+    throw unprocessable('The amount is required and must be an object with currency and value.', field);
   const decimals = DECIMALS[a.currency];
   if (decimals === undefined) throw unprocessable(`The currency ${a.currency} is not supported.`, `${field}.currency`);
   const pattern = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+\\.\\d{${decimals}}$`);
-  if (!pattern.test(a.value)) throw unprocessable(`The amount contains an invalid value: ${a.currency} takes ${decimals} decimals.`, `${field}.value`);
+  if (!pattern.test(a.value))
+    throw unprocessable(
+      `The amount contains an invalid value: ${a.currency} takes ${decimals} decimals.`,
+      `${field}.value`,
+    );
   const amount = { currency: a.currency, value: a.value };
   if (units(amount) <= 0) throw unprocessable('The amount is lower than the minimum.', `${field}.value`);
   return amount;
@@ -136,7 +158,11 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
     const body = new URLSearchParams({ id: p.id }).toString();
     const record: Delivery = { paymentId: p.id, url, attempt, status: null, error: null, at: now() };
     deliveries.push(record);
-    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Mollie HTTP client/1.0' }, body })
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Mollie HTTP client/1.0' },
+      body,
+    })
       .then(async (res) => {
         record.status = res.status;
         await res.arrayBuffer().catch(() => undefined);
@@ -168,14 +194,18 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
 
   /** Moves a payment as the customer (or Mollie) would; webhooks for the definitive statuses (https://docs.mollie.com/docs/status-change). */
   function setStatus(p: PaymentRecord, status: PaymentStatus, method?: string): void {
-    if (p.status !== 'open' && p.status !== 'pending' && p.status !== 'authorized') throw unprocessable(`The payment is ${p.status} and cannot change any more.`);
+    if (p.status !== 'open' && p.status !== 'pending' && p.status !== 'authorized')
+      throw unprocessable(`The payment is ${p.status} and cannot change any more.`);
     p.status = status;
     if (method) p.method = method;
     const at = now();
     if (status === 'paid') {
       p.paidAt = at;
       p.method ??= 'ideal';
-      p.details = p.method === 'creditcard' ? { cardNumber: '6787', cardHolder: 'T. TEST', cardSecurity: 'normal' } : { consumerName: 'T. TEST', consumerAccount: 'NL53INGB0654422370' };
+      p.details =
+        p.method === 'creditcard'
+          ? { cardNumber: '6787', cardHolder: 'T. TEST', cardSecurity: 'normal' }
+          : { consumerName: 'T. TEST', consumerAccount: 'NL53INGB0654422370' };
     }
     if (status === 'canceled') p.canceledAt = at;
     if (status === 'expired') p.expiredAt = at;
@@ -187,7 +217,8 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
   }
 
   function settleRefund(r: RefundRecord, outcome: 'refunded' | 'failed'): void {
-    if (r.status === 'refunded' || r.status === 'failed' || r.status === 'canceled') throw unprocessable(`The refund is already ${r.status}.`);
+    if (r.status === 'refunded' || r.status === 'failed' || r.status === 'canceled')
+      throw unprocessable(`The refund is already ${r.status}.`);
     r.status = outcome;
     const p = payments.get(r.paymentId);
     if (p) deliver(p);
@@ -199,10 +230,21 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
   }
 
   /** Newest first with `from` and `limit` (https://docs.mollie.com/reference/pagination). */
-  function listPage<T extends { id: string }>(items: T[], query: URLSearchParams, path: string, key: string, toJson: (t: T) => unknown) {
+  function listPage<T extends { id: string }>(
+    items: T[],
+    query: URLSearchParams,
+    path: string,
+    key: string,
+    toJson: (t: T) => unknown,
+  ) {
     const limit = Math.min(Math.max(Number(query.get('limit') ?? 50) || 50, 1), 250);
     const from = query.get('from');
-    const start = from ? Math.max(items.findIndex((i) => i.id === from), 0) : 0;
+    const start = from
+      ? Math.max(
+          items.findIndex((i) => i.id === from),
+          0,
+        )
+      : 0;
     const slice = items.slice(start, start + limit);
     const next = items[start + limit];
     return {
@@ -219,22 +261,44 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
 
   const newestPayments = (mode: Mode) => [...payments.values()].filter((p) => p.keyMode === mode).reverse();
 
-  async function api(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>, mode: Mode): Promise<[number, unknown]> {
+  async function api(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: Record<string, unknown>,
+    mode: Mode,
+  ): Promise<[number, unknown]> {
     let m: RegExpExecArray | null;
     if (path === '/v2/profiles/me' && method === 'GET') {
       // https://docs.mollie.com/reference/get-current-profile
-      return [200, { resource: 'profile', id: 'pfl_standin', mode, name: 'Stand-in shop', website: 'https://example.org', email: 'shop@example.org', status: 'verified', _links: { self: { href: `${base}/v2/profiles/pfl_standin`, type: 'application/hal+json' } } }];
+      return [
+        200,
+        {
+          resource: 'profile',
+          id: 'pfl_standin',
+          mode,
+          name: 'Stand-in shop',
+          website: 'https://example.org',
+          email: 'shop@example.org',
+          status: 'verified',
+          _links: { self: { href: `${base}/v2/profiles/pfl_standin`, type: 'application/hal+json' } },
+        },
+      ];
     }
     if (path === '/v2/payments' && method === 'POST') {
       // https://docs.mollie.com/reference/create-payment
       const amount = checkAmount(body.amount);
-      if (typeof body.description !== 'string' || !body.description.trim()) throw unprocessable('The description is required.', 'description');
-      if (body.description.length > 255) throw unprocessable('The description is too long (255 characters at most).', 'description');
+      if (typeof body.description !== 'string' || !body.description.trim())
+        throw unprocessable('The description is required.', 'description');
+      if (body.description.length > 255)
+        throw unprocessable('The description is too long (255 characters at most).', 'description');
       if (body.method !== undefined && body.method !== null) {
         const list = Array.isArray(body.method) ? body.method : [body.method];
-        if (!list.every((x) => typeof x === 'string' && (METHODS as readonly string[]).includes(x))) throw unprocessable('The payment method is invalid.', 'method');
+        if (!list.every((x) => typeof x === 'string' && (METHODS as readonly string[]).includes(x)))
+          throw unprocessable('The payment method is invalid.', 'method');
       }
-      if (body.metadata !== undefined && JSON.stringify(body.metadata).length > 1024) throw unprocessable('The metadata is too large (1024 bytes at most).', 'metadata');
+      if (body.metadata !== undefined && JSON.stringify(body.metadata).length > 1024)
+        throw unprocessable('The metadata is too large (1024 bytes at most).', 'metadata');
       const createdAt = now();
       const p: PaymentRecord = {
         id: newId('tr'),
@@ -258,7 +322,8 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
       created.payments++;
       return [201, paymentJson(p, base)];
     }
-    if (path === '/v2/payments' && method === 'GET') return [200, listPage(newestPayments(mode), query, path, 'payments', (p) => paymentJson(p, base))];
+    if (path === '/v2/payments' && method === 'GET')
+      return [200, listPage(newestPayments(mode), query, path, 'payments', (p) => paymentJson(p, base))];
     if ((m = /^\/v2\/payments\/([^/]+)$/.exec(path))) {
       const p = find(m[1], mode);
       if (method === 'GET') return [200, paymentJson(p, base, (query.get('embed') ?? '').split(','))];
@@ -281,18 +346,40 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
     }
     if ((m = /^\/v2\/payments\/([^/]+)\/refunds$/.exec(path))) {
       const p = find(m[1], mode);
-      if (method === 'GET') return [200, listPage([...p.refunds].reverse(), query, path, 'refunds', (r) => refundJson(r, base))];
+      if (method === 'GET')
+        return [200, listPage([...p.refunds].reverse(), query, path, 'refunds', (r) => refundJson(r, base))];
       if (method === 'POST') {
         // https://docs.mollie.com/reference/create-refund: paid payments, up to amountRemaining, same currency.
         const amount = checkAmount(body.amount);
         if (p.status !== 'paid') throw unprocessable('The payment is not paid, so it cannot be refunded.');
-        if (amount.currency !== p.amount.currency) throw unprocessable('The refund currency must match the payment currency.', 'amount.currency');
-        const remaining = Number((paymentJson(p, base).amountRemaining as Amount | undefined) ? units(paymentJson(p, base).amountRemaining as Amount) : 0);
-        if (units(amount) > remaining) throw unprocessable(`The amount is higher than the amount remaining (${amountOf(remaining, p.amount.currency).value}).`, 'amount.value');
-        const r: RefundRecord = { id: newId('re'), mode: p.mode, createdAt: now(), amount, description: typeof body.description === 'string' ? body.description : '', metadata: body.metadata ?? null, status: 'pending', paymentId: p.id };
+        if (amount.currency !== p.amount.currency)
+          throw unprocessable('The refund currency must match the payment currency.', 'amount.currency');
+        const remaining = Number(
+          (paymentJson(p, base).amountRemaining as Amount | undefined)
+            ? units(paymentJson(p, base).amountRemaining as Amount)
+            : 0,
+        );
+        if (units(amount) > remaining)
+          throw unprocessable(
+            `The amount is higher than the amount remaining (${amountOf(remaining, p.amount.currency).value}).`,
+            'amount.value',
+          );
+        const r: RefundRecord = {
+          id: newId('re'),
+          mode: p.mode,
+          createdAt: now(),
+          amount,
+          description: typeof body.description === 'string' ? body.description : '',
+          metadata: body.metadata ?? null,
+          status: 'pending',
+          paymentId: p.id,
+        };
         p.refunds.push(r);
         created.refunds++;
-        if (refundSettleMs !== null) scheduler.schedule(refundSettleMs, () => { if (r.status === 'pending') settleRefund(r, 'refunded'); });
+        if (refundSettleMs !== null)
+          scheduler.schedule(refundSettleMs, () => {
+            if (r.status === 'pending') settleRefund(r, 'refunded');
+          });
         return [201, refundJson(r, base)];
       }
     }
@@ -337,7 +424,14 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
       // https://docs.mollie.com/reference/list-chargebacks: a chargeback on a paid payment; the payment's webhook is called.
       const p = find(paymentId, null);
       if (p.status !== 'paid') throw unprocessable('Only a paid payment can be charged back.');
-      const c = { id: newId('chb'), createdAt: now(), amount: amountOf(amountUnits ?? units(p.amount), p.amount.currency), reason: { code: 'AM04', description: 'Insufficient funds' }, reversedAt: null, paymentId };
+      const c = {
+        id: newId('chb'),
+        createdAt: now(),
+        amount: amountOf(amountUnits ?? units(p.amount), p.amount.currency),
+        reason: { code: 'AM04', description: 'Insufficient funds' },
+        reversedAt: null,
+        paymentId,
+      };
       p.chargebacks.push(c);
       created.chargebacks++;
       deliver(p);
@@ -363,7 +457,8 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
     async idle(timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (inFlight > 0) {
-        if (Date.now() > until) throw new Error(`Mollie stand-in: ${inFlight} webhook deliveries still in flight after ${timeoutMs} ms.`);
+        if (Date.now() > until)
+          throw new Error(`Mollie stand-in: ${inFlight} webhook deliveries still in flight after ${timeoutMs} ms.`);
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -394,8 +489,10 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
         const form = new URLSearchParams(raw);
         const status = form.get('status') ?? '';
         const chosen = form.get('method') ?? 'ideal';
-        if (!(OUTCOMES as readonly string[]).includes(status) || !(METHODS as readonly string[]).includes(chosen)) return send(400, messagePage('Bad request', 'Pick a method and an outcome.'), 'text/html');
-        if (p.status !== 'open') return send(409, messagePage('Payment closed', `This payment is ${p.status}.`), 'text/html');
+        if (!(OUTCOMES as readonly string[]).includes(status) || !(METHODS as readonly string[]).includes(chosen))
+          return send(400, messagePage('Bad request', 'Pick a method and an outcome.'), 'text/html');
+        if (p.status !== 'open')
+          return send(409, messagePage('Payment closed', `This payment is ${p.status}.`), 'text/html');
         setStatus(p, status as PaymentStatus, chosen);
         // https://docs.mollie.com/reference/create-payment: back to redirectUrl whatever the outcome; to
         // cancelUrl (when given) if the customer canceled.
@@ -404,11 +501,13 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
         res.end();
         return;
       }
-      if (url.pathname.startsWith('/_standin/')) return send(200, await controlRoute(method, url.pathname, raw), 'application/json');
+      if (url.pathname.startsWith('/_standin/'))
+        return send(200, await controlRoute(method, url.pathname, raw), 'application/json');
       if (!url.pathname.startsWith('/v2/')) return send(404, messagePage('Not found', 'Nothing here.'), 'text/html');
       // https://docs.mollie.com/reference/authentication: Bearer test_… / live_… API keys.
       const auth = /^Bearer ((test|live)_[A-Za-z0-9]{20,})$/.exec(req.headers.authorization ?? '');
-      if (!auth || auth[1].includes('invalid')) throw new ApiError(401, 'Unauthorized Request', 'Missing authentication, or failed to authenticate');
+      if (!auth || auth[1].includes('invalid'))
+        throw new ApiError(401, 'Unauthorized Request', 'Missing authentication, or failed to authenticate');
       const mode = auth[2] as Mode;
       let body: Record<string, unknown> = {};
       if (raw && method !== 'GET') {
@@ -427,7 +526,8 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
       if (scope) {
         const seen = idempotency.get(scope);
         if (seen) {
-          if (seen.fingerprint !== fingerprint) throw unprocessable('The Idempotency-Key was already used for a different request.');
+          if (seen.fingerprint !== fingerprint)
+            throw unprocessable('The Idempotency-Key was already used for a different request.');
           return send(seen.status, seen.body);
         }
       }
@@ -437,22 +537,30 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
       return send(status, text);
     } catch (error) {
       if (error instanceof ApiError) return send(error.status, errorBody(error));
-      return send(500, errorBody(new ApiError(500, 'Internal Server Error', error instanceof Error ? error.message : 'error')));
+      return send(
+        500,
+        errorBody(new ApiError(500, 'Internal Server Error', error instanceof Error ? error.message : 'error')),
+      );
     }
   }
 
   async function controlRoute(method: string, path: string, raw: string): Promise<unknown> {
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     let m: RegExpExecArray | null;
-    if (path === '/_standin/reset' && method === 'POST') return control.reset(), { ok: true };
+    if (path === '/_standin/reset' && method === 'POST') return (control.reset(), { ok: true });
     if (path === '/_standin/stats' && method === 'GET') return control.stats();
     if (path === '/_standin/deliveries' && method === 'GET') return control.deliveries();
     if (path === '/_standin/health') return { ok: true };
-    if ((m = /^\/_standin\/payments\/([^/]+)\/status$/.exec(path)) && method === 'POST') return control.setStatus(m[1], body.status as PaymentStatus, body.method as string | undefined), { ok: true };
-    if ((m = /^\/_standin\/payments\/([^/]+)\/chargebacks$/.exec(path)) && method === 'POST') return { id: await control.chargeback(m[1], typeof body.amount === 'number' ? body.amount : undefined) };
-    if ((m = /^\/_standin\/payments\/([^/]+)\/webhook$/.exec(path)) && method === 'POST') return control.redeliver(m[1]), { ok: true };
-    if ((m = /^\/_standin\/chargebacks\/([^/]+)\/reverse$/.exec(path)) && method === 'POST') return control.reverseChargeback(m[1]), { ok: true };
-    if ((m = /^\/_standin\/refunds\/([^/]+)\/settle$/.exec(path)) && method === 'POST') return control.settleRefund(m[1], body.outcome === 'failed' ? 'failed' : 'refunded'), { ok: true };
+    if ((m = /^\/_standin\/payments\/([^/]+)\/status$/.exec(path)) && method === 'POST')
+      return (control.setStatus(m[1], body.status as PaymentStatus, body.method as string | undefined), { ok: true });
+    if ((m = /^\/_standin\/payments\/([^/]+)\/chargebacks$/.exec(path)) && method === 'POST')
+      return { id: await control.chargeback(m[1], typeof body.amount === 'number' ? body.amount : undefined) };
+    if ((m = /^\/_standin\/payments\/([^/]+)\/webhook$/.exec(path)) && method === 'POST')
+      return (control.redeliver(m[1]), { ok: true });
+    if ((m = /^\/_standin\/chargebacks\/([^/]+)\/reverse$/.exec(path)) && method === 'POST')
+      return (control.reverseChargeback(m[1]), { ok: true });
+    if ((m = /^\/_standin\/refunds\/([^/]+)\/settle$/.exec(path)) && method === 'POST')
+      return (control.settleRefund(m[1], body.outcome === 'failed' ? 'failed' : 'refunded'), { ok: true });
     throw new ApiError(404, 'Not Found', `No control route ${method} ${path}.`);
   }
 

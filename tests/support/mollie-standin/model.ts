@@ -58,9 +58,34 @@ export interface ChargebackRecord {
 
 /** Decimal places per currency (https://docs.mollie.com/payments/multicurrency). */
 export const DECIMALS: Record<string, number> = {
-  AED: 2, AUD: 2, BGN: 2, BRL: 2, CAD: 2, CHF: 2, CZK: 2, DKK: 2, EUR: 2, GBP: 2, HKD: 2, HUF: 2,
-  ILS: 2, ISK: 0, JPY: 0, MXN: 2, MYR: 2, NOK: 2, NZD: 2, PHP: 2, PLN: 2, RON: 2, SEK: 2, SGD: 2,
-  THB: 2, TWD: 2, USD: 2, ZAR: 2,
+  AED: 2,
+  AUD: 2,
+  BGN: 2,
+  BRL: 2,
+  CAD: 2,
+  CHF: 2,
+  CZK: 2,
+  DKK: 2,
+  EUR: 2,
+  GBP: 2,
+  HKD: 2,
+  HUF: 2,
+  ILS: 2,
+  ISK: 0,
+  JPY: 0,
+  MXN: 2,
+  MYR: 2,
+  NOK: 2,
+  NZD: 2,
+  PHP: 2,
+  PLN: 2,
+  RON: 2,
+  SEK: 2,
+  SGD: 2,
+  THB: 2,
+  TWD: 2,
+  USD: 2,
+  ZAR: 2,
 };
 
 /** Amount in hundredths-free integer units of the currency's decimals ("10.00" EUR -> 1000). */
@@ -82,7 +107,9 @@ export function isCancelable(p: PaymentRecord): boolean {
 }
 
 export function paymentJson(p: PaymentRecord, base: string, embed: readonly string[] = []): Record<string, unknown> {
-  const refunded = p.refunds.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((s, r) => s + units(r.amount), 0);
+  const refunded = p.refunds
+    .filter((r) => r.status !== 'failed' && r.status !== 'canceled')
+    .reduce((s, r) => s + units(r.amount), 0);
   const chargedBack = p.chargebacks.filter((c) => !c.reversedAt).reduce((s, c) => s + units(c.amount), 0);
   const paid = p.status === 'paid';
   const body: Record<string, unknown> = {
@@ -93,7 +120,12 @@ export function paymentJson(p: PaymentRecord, base: string, embed: readonly stri
     status: p.status,
     isCancelable: isCancelable(p),
     amount: p.amount,
-    ...(paid ? { amountRefunded: amountOf(refunded, p.amount.currency), amountRemaining: amountOf(units(p.amount) - refunded - chargedBack, p.amount.currency) } : {}),
+    ...(paid
+      ? {
+          amountRefunded: amountOf(refunded, p.amount.currency),
+          amountRemaining: amountOf(units(p.amount) - refunded - chargedBack, p.amount.currency),
+        }
+      : {}),
     ...(p.chargebacks.length ? { amountChargedBack: amountOf(chargedBack, p.amount.currency) } : {}),
     description: p.description,
     method: p.method,
@@ -114,8 +146,12 @@ export function paymentJson(p: PaymentRecord, base: string, embed: readonly stri
       self: { href: `${base}/v2/payments/${p.id}`, type: 'application/hal+json' },
       ...(p.status === 'open' ? { checkout: { href: `${base}/checkout/${p.id}`, type: 'text/html' } } : {}),
       dashboard: { href: `https://my.mollie.com/dashboard/payments/${p.id}`, type: 'text/html' },
-      ...(p.refunds.length ? { refunds: { href: `${base}/v2/payments/${p.id}/refunds`, type: 'application/hal+json' } } : {}),
-      ...(p.chargebacks.length ? { chargebacks: { href: `${base}/v2/payments/${p.id}/chargebacks`, type: 'application/hal+json' } } : {}),
+      ...(p.refunds.length
+        ? { refunds: { href: `${base}/v2/payments/${p.id}/refunds`, type: 'application/hal+json' } }
+        : {}),
+      ...(p.chargebacks.length
+        ? { chargebacks: { href: `${base}/v2/payments/${p.id}/chargebacks`, type: 'application/hal+json' } }
+        : {}),
       documentation: { href: 'https://docs.mollie.com/reference/get-payment', type: 'text/html' },
     },
   };

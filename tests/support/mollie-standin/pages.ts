@@ -24,8 +24,13 @@ ${body}</body></html>`;
 
 export function checkoutPage(p: PaymentRecord): string {
   if (p.status !== 'open') return page('Mollie checkout', `<h1>This payment is ${esc(p.status)}.</h1>`);
-  const methods = METHODS.map((m, i) => `<label><input type="radio" name="method" value="${m}"${i === 0 ? ' checked' : ''}> ${m}</label>`).join('<br>');
-  const outcomes = OUTCOMES.map((o, i) => `<label><input type="radio" name="status" value="${o}" id="status-${o}"${i === 0 ? ' checked' : ''}> ${o}</label>`).join('<br>');
+  const methods = METHODS.map(
+    (m, i) => `<label><input type="radio" name="method" value="${m}"${i === 0 ? ' checked' : ''}> ${m}</label>`,
+  ).join('<br>');
+  const outcomes = OUTCOMES.map(
+    (o, i) =>
+      `<label><input type="radio" name="status" value="${o}" id="status-${o}"${i === 0 ? ' checked' : ''}> ${o}</label>`,
+  ).join('<br>');
   return page(
     'Mollie checkout',
     `<h1>Pay ${esc(p.amount.currency)} ${esc(p.amount.value)}</h1>

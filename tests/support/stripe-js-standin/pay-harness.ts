@@ -21,7 +21,10 @@ export interface PayBrowser {
   browser: Browser;
   /** http://127.0.0.1:<port> of the app. */
   base: string;
-  open(pathOrUrl: string, opts?: { viewport?: { width: number; height: number }; mobile?: boolean; locale?: string }): Promise<PayPage>;
+  open(
+    pathOrUrl: string,
+    opts?: { viewport?: { width: number; height: number }; mobile?: boolean; locale?: string },
+  ): Promise<PayPage>;
   settings(patch: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,9 +43,14 @@ export interface PayPage {
  *   as in the offline demo; nothing is routed, off-machine requests are still refused, and
  *   `watch.stripeCalls` records the page's requests to the stand-in.
  */
-export async function bootPayBrowser(opts: { stripeJs?: 'routed' | 'standin'; env?: Record<string, string> } = {}): Promise<PayBrowser> {
+export async function bootPayBrowser(
+  opts: { stripeJs?: 'routed' | 'standin'; env?: Record<string, string> } = {},
+): Promise<PayBrowser> {
   const standinMode = opts.stripeJs === 'standin';
-  const env = await bootPayments({ ...(opts.env ? { env: opts.env } : {}), ...(standinMode ? { envFromStandin: (url: string) => ({ STRIPE_JS_URL: `${url}${STRIPE_JS_STANDIN_PATH}` }) } : {}) });
+  const env = await bootPayments({
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(standinMode ? { envFromStandin: (url: string) => ({ STRIPE_JS_URL: `${url}${STRIPE_JS_STANDIN_PATH}` }) } : {}),
+  });
   const base = env.app.url!;
   // Checkout's success/cancel URLs and pay links use the public URL: this app's real port.
   env.app.strapi.config.set('plugin::invoice-payments.publicUrl', base);
@@ -83,11 +91,17 @@ export async function bootPayBrowser(opts: { stripeJs?: 'routed' | 'standin'; en
 }
 
 /** Polls `read` until `check` passes; fails with the last value seen. */
-export async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+export async function until<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const started = Date.now();
   let value = await read();
   while (!check(value)) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 50));
     value = await read();
   }
@@ -107,5 +121,9 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
 
 /** Nothing the page did broke its CSP, reached the internet, or threw. */
 export function expectCleanRun(watch: BrowserWatch): void {
-  expect({ csp: watch.cspViolations, blocked: watch.blocked, errors: watch.pageErrors }).toEqual({ csp: [], blocked: [], errors: [] });
+  expect({ csp: watch.cspViolations, blocked: watch.blocked, errors: watch.pageErrors }).toEqual({
+    csp: [],
+    blocked: [],
+    errors: [],
+  });
 }

@@ -63,6 +63,7 @@ export function watchPage(page: Page, watch: BrowserWatch): void {
   });
   page.on('pageerror', (error) => watch.pageErrors.push(error.message));
   page.on('response', (response) => {
-    if (response.status() >= 500) watch.serverErrors.push(`${response.request().method()} ${response.url()} ${response.status()}`);
+    if (response.status() >= 500)
+      watch.serverErrors.push(`${response.request().method()} ${response.url()} ${response.status()}`);
   });
 }

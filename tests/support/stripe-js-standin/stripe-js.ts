@@ -60,7 +60,8 @@ const CARDS: Record<string, string> = {
   '4000002500003155': 'pm_card_authenticationRequired',
 };
 
-const AUTH_FAILED = 'We are unable to authenticate your payment method. Please choose a different payment method and try again.';
+const AUTH_FAILED =
+  'We are unable to authenticate your payment method. Please choose a different payment method and try again.';
 
 function form(values: Record<string, string | undefined>): string {
   const params = new URLSearchParams();
@@ -68,18 +69,30 @@ function form(values: Record<string, string | undefined>): string {
   return params.toString();
 }
 
-async function api(method: 'GET' | 'POST', path: string, values: Record<string, string | undefined>): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+async function api(
+  method: 'GET' | 'POST',
+  path: string,
+  values: Record<string, string | undefined>,
+): Promise<{ ok: boolean; body: Record<string, unknown> }> {
   // Form-encoded and no custom headers, like Stripe.js: a "simple" CORS request, no preflight.
   const res =
     method === 'GET'
       ? await fetch(`${API}${path}?${form(values)}`)
-      : await fetch(`${API}${path}`, { method, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form(values) });
+      : await fetch(`${API}${path}`, {
+          method,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: form(values),
+        });
   return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
 }
 
 const intentId = (clientSecret: string) => clientSecret.split('_secret_')[0];
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  children: Node[] = [],
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -90,11 +103,24 @@ function challenge(): Promise<'succeed' | 'fail'> {
   return new Promise((resolve) => {
     const complete = el('button', { type: 'button', textContent: 'Complete authentication' });
     const fail = el('button', { type: 'button', textContent: 'Fail authentication' });
-    const box = el('div', {}, [el('h2', { id: 'standin-3ds-title', textContent: '3D Secure authentication' }), el('p', { textContent: 'Stripe.js stand-in (test only): authenticate this payment?' }), complete, fail]);
+    const box = el('div', {}, [
+      el('h2', { id: 'standin-3ds-title', textContent: '3D Secure authentication' }),
+      el('p', { textContent: 'Stripe.js stand-in (test only): authenticate this payment?' }),
+      complete,
+      fail,
+    ]);
     box.setAttribute('role', 'dialog');
     box.setAttribute('aria-modal', 'true');
     box.setAttribute('aria-labelledby', 'standin-3ds-title');
-    Object.assign(box.style, { position: 'fixed', inset: '20% 10% auto 10%', zIndex: '2147483647', background: '#fff', padding: '24px', border: '2px solid #333', borderRadius: '8px' });
+    Object.assign(box.style, {
+      position: 'fixed',
+      inset: '20% 10% auto 10%',
+      zIndex: '2147483647',
+      background: '#fff',
+      padding: '24px',
+      border: '2px solid #333',
+      borderRadius: '8px',
+    });
     // Stripe's challenge runs in an iframe: keys pressed there never reach the page.
     box.addEventListener('keydown', (event) => event.stopPropagation());
     const done = (outcome: 'succeed' | 'fail') => {
@@ -118,13 +144,36 @@ function createPaymentElement() {
     mount(target: string | HTMLElement) {
       const host = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
       if (!host) throw new Error(`stripe-js stand-in: mount target ${String(target)} not found`);
-      input = el('input', { id: 'standin-card-number', name: 'cardnumber', autocomplete: 'cc-number', inputMode: 'numeric', placeholder: '1234 1234 1234 1234' });
-      Object.assign(input.style, { display: 'block', width: '100%', boxSizing: 'border-box', padding: '10px 12px', marginTop: '4px', font: 'inherit', border: '1px solid #c5cad3', borderRadius: '6px' });
+      input = el('input', {
+        id: 'standin-card-number',
+        name: 'cardnumber',
+        autocomplete: 'cc-number',
+        inputMode: 'numeric',
+        placeholder: '1234 1234 1234 1234',
+      });
+      Object.assign(input.style, {
+        display: 'block',
+        width: '100%',
+        boxSizing: 'border-box',
+        padding: '10px 12px',
+        marginTop: '4px',
+        font: 'inherit',
+        border: '1px solid #c5cad3',
+        borderRadius: '6px',
+      });
       const label = el('label', { htmlFor: 'standin-card-number', textContent: 'Card number' });
       const note = el('p', { textContent: 'Stripe.js stand-in (test only)' });
       Object.assign(note.style, { margin: '0 0 8px', fontSize: '12px', color: '#666' });
       host.replaceChildren(el('div', { className: 'standin-payment-element' }, [note, label, input]));
-      input.addEventListener('input', () => handlers.change?.forEach((h) => h({ elementType: 'payment', complete: (input?.value ?? '').replace(/\s+/g, '').length >= 16, empty: !input?.value })));
+      input.addEventListener('input', () =>
+        handlers.change?.forEach((h) =>
+          h({
+            elementType: 'payment',
+            complete: (input?.value ?? '').replace(/\s+/g, '').length >= 16,
+            empty: !input?.value,
+          }),
+        ),
+      );
       setTimeout(() => handlers.ready?.forEach((h) => h({ elementType: 'payment' })), 0);
     },
     on(event: string, handler: (event: unknown) => void) {
@@ -150,7 +199,10 @@ interface ElementsStandin {
 
 function StripeStandin(publishableKey: string) {
   async function retrieve(clientSecret: string): Promise<PaymentIntentShape> {
-    const res = await api('GET', `/v1/payment_intents/${intentId(clientSecret)}`, { key: publishableKey, client_secret: clientSecret });
+    const res = await api('GET', `/v1/payment_intents/${intentId(clientSecret)}`, {
+      key: publishableKey,
+      client_secret: clientSecret,
+    });
     return res.body as unknown as PaymentIntentShape;
   }
 
@@ -160,7 +212,8 @@ function StripeStandin(publishableKey: string) {
       return {
         clientSecret: options.clientSecret,
         create(type: string) {
-          if (type !== 'payment') throw new Error(`stripe-js stand-in: only the payment element is available, not ${type}`);
+          if (type !== 'payment')
+            throw new Error(`stripe-js stand-in: only the payment element is available, not ${type}`);
           paymentElement = createPaymentElement();
           return paymentElement;
         },
@@ -174,12 +227,20 @@ function StripeStandin(publishableKey: string) {
       };
     },
 
-    async confirmPayment(options: { elements: ElementsStandin; confirmParams?: { return_url?: string; receipt_email?: string }; redirect?: string }): Promise<Result> {
+    async confirmPayment(options: {
+      elements: ElementsStandin;
+      confirmParams?: { return_url?: string; receipt_email?: string };
+      redirect?: string;
+    }): Promise<Result> {
       const { clientSecret } = options.elements;
       const number = options.elements.paymentElement?.cardNumber ?? '';
-      if (!number) return { error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' } };
+      if (!number)
+        return {
+          error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' },
+        };
       const paymentMethod = CARDS[number];
-      if (!paymentMethod) return { error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' } };
+      if (!paymentMethod)
+        return { error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' } };
       const confirmed = await api('POST', `/v1/payment_intents/${intentId(clientSecret)}/confirm`, {
         key: publishableKey,
         client_secret: clientSecret,
@@ -191,10 +252,21 @@ function StripeStandin(publishableKey: string) {
       let pi = confirmed.body as unknown as PaymentIntentShape;
       if (pi.status === 'requires_action') {
         const outcome = await challenge();
-        await fetch(`${API}/_standin/payment_intents/${pi.id}/authenticate`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form({ outcome }) });
+        await fetch(`${API}/_standin/payment_intents/${pi.id}/authenticate`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: form({ outcome }),
+        });
         pi = await retrieve(clientSecret);
         if (pi.status === 'requires_payment_method') {
-          return { error: { type: 'invalid_request_error', code: 'payment_intent_authentication_failure', message: AUTH_FAILED, payment_intent: pi } };
+          return {
+            error: {
+              type: 'invalid_request_error',
+              code: 'payment_intent_authentication_failure',
+              message: AUTH_FAILED,
+              payment_intent: pi,
+            },
+          };
         }
       }
       return { paymentIntent: pi };
@@ -213,11 +285,20 @@ function StripeStandin(publishableKey: string) {
           // report as a page error.
           // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the rejection is the report.
           pay.addEventListener('click', async () => {
-            const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form({ payment_method: 'pm_card_visa' }) });
+            const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+              body: form({ payment_method: 'pm_card_visa' }),
+            });
             const session = (await res.json()) as { return_url?: string };
             if (session.return_url) location.assign(session.return_url.replace('{CHECKOUT_SESSION_ID}', sessionId));
           });
-          host.replaceChildren(el('div', { className: 'standin-embedded-checkout' }, [el('p', { textContent: 'Embedded Checkout (Stripe.js stand-in, test only)' }), pay]));
+          host.replaceChildren(
+            el('div', { className: 'standin-embedded-checkout' }, [
+              el('p', { textContent: 'Embedded Checkout (Stripe.js stand-in, test only)' }),
+              pay,
+            ]),
+          );
         },
         unmount() {
           host?.replaceChildren();

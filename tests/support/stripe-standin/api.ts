@@ -196,7 +196,12 @@ export const apiRoutes: readonly Route[] = [
     pattern: '/v1/setup_intents',
     handler: ({ params }) => {
       params.assertKnown(SETUP_INTENT_CREATE);
-      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+      throw StripeApiError.invalidRequest(
+        'The Stripe stand-in does not model SetupIntents.',
+        undefined,
+        undefined,
+        404,
+      );
     },
   },
   {
@@ -204,7 +209,12 @@ export const apiRoutes: readonly Route[] = [
     pattern: '/v1/setup_intents/:id',
     handler: ({ params }) => {
       params.assertKnown(SETUP_INTENT_UPDATE);
-      throw StripeApiError.invalidRequest('The Stripe stand-in does not model SetupIntents.', undefined, undefined, 404);
+      throw StripeApiError.invalidRequest(
+        'The Stripe stand-in does not model SetupIntents.',
+        undefined,
+        undefined,
+        404,
+      );
     },
   },
   {

@@ -53,7 +53,10 @@ export function authenticate(header: string | undefined): ApiKey {
  * (no Authorization header, so no CORS preflight), and may only touch an intent whose
  * `client_secret` it presents. The stand-in allows exactly what the Payment Element needs.
  */
-export const PUBLISHABLE_ROUTES: readonly string[] = ['GET /v1/payment_intents/:id', 'POST /v1/payment_intents/:id/confirm'];
+export const PUBLISHABLE_ROUTES: readonly string[] = [
+  'GET /v1/payment_intents/:id',
+  'POST /v1/payment_intents/:id/confirm',
+];
 
 const PUBLISHABLE_PATTERN = /^pk_(test|live)_[A-Za-z0-9_]+$/;
 

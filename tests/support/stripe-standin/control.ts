@@ -113,7 +113,13 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       engine.reset();
       faults.clear();
       idempotency.reset();
-      engine.webhooks.configure({ url: null, secret: '', enabled: false, apiVersion: API_VERSION, ...initial.endpoint });
+      engine.webhooks.configure({
+        url: null,
+        secret: '',
+        enabled: false,
+        apiVersion: API_VERSION,
+        ...initial.endpoint,
+      });
       engine.webhooks.setOptions({
         ...structuredClone(DEFAULT_DELIVERY),
         ...initial.delivery,
@@ -229,7 +235,17 @@ function readDelivery(params: ParamReader): DeliveryOptionsPatch {
 }
 
 function readFault(params: ParamReader): FaultSpec {
-  params.assertKnown(['method', 'path', 'status', 'times', 'timeoutMs', 'afterProcessing', 'message', 'shouldRetry', 'beforeExecution']);
+  params.assertKnown([
+    'method',
+    'path',
+    'status',
+    'times',
+    'timeoutMs',
+    'afterProcessing',
+    'message',
+    'shouldRetry',
+    'beforeExecution',
+  ]);
   return {
     method: params.string('method'),
     path: params.requiredString('path'),
@@ -375,7 +391,11 @@ export function controlRoutes(control: StandinControl): Route[] {
     },
 
     // The Stripe.js stand-in, for the plugin's stripe.jsUrl (offline demo): it calls this server.
-    { method: 'GET', pattern: STRIPE_JS_STANDIN_PATH, handler: () => ({ kind: 'script', js: stripeJsStandinSource() }) },
+    {
+      method: 'GET',
+      pattern: STRIPE_JS_STANDIN_PATH,
+      handler: () => ({ kind: 'script', js: stripeJsStandinSource() }),
+    },
 
     // Hosted pages (HTML forms).
     {

@@ -7,11 +7,7 @@
 import type { JsonObject } from './types';
 
 export type StripeErrorType =
-  | 'api_error'
-  | 'card_error'
-  | 'idempotency_error'
-  | 'invalid_request_error'
-  | 'rate_limit_error';
+  'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error' | 'rate_limit_error';
 
 export interface StripeErrorBody {
   type: StripeErrorType;

@@ -51,7 +51,11 @@ export function strikesBeforeExecution(fault: FaultSpec): boolean {
 
 /** Whether the fault's error answer is saved under the Idempotency-Key and replayed to retries. */
 export function savedUnderKey(fault: FaultSpec): boolean {
-  return !strikesBeforeExecution(fault) && (fault.status !== undefined || fault.timeoutMs === undefined) && (fault.status ?? 500) >= 500;
+  return (
+    !strikesBeforeExecution(fault) &&
+    (fault.status !== undefined || fault.timeoutMs === undefined) &&
+    (fault.status ?? 500) >= 500
+  );
 }
 
 export interface Fault extends FaultSpec {

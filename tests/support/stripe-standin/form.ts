@@ -113,7 +113,12 @@ export class ParamReader {
       if (allowed.includes(key)) continue;
       const removed = REMOVED_PARAMS[key];
       // Stripe's "Received unknown parameter" (400, invalid_request_error, param), with the reason.
-      if (removed) throw StripeApiError.invalidRequest(`Received unknown parameter: ${this.name(key)}. ${removed}`, this.name(key), 'parameter_unknown');
+      if (removed)
+        throw StripeApiError.invalidRequest(
+          `Received unknown parameter: ${this.name(key)}. ${removed}`,
+          this.name(key),
+          'parameter_unknown',
+        );
       throw StripeApiError.parameterUnknown(this.name(key));
     }
   }

@@ -3,7 +3,7 @@
  * idempotency, dispatches to the routers and writes Stripe-style responses
  * (pretty JSON, Request-Id, Stripe-Should-Retry, Idempotent-Replayed).
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { authenticate, authenticatePublishable, isPublishableKey, maskKey, type ApiKey } from './auth';
 import type { Engine } from './engine';
 import { StripeApiError } from './errors';
@@ -188,10 +188,16 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     try {
       if (!header(req, 'authorization') && isPublishableKey(params.key)) {
         // Stripe.js: the key and the intent's client secret travel as parameters.
-        apiKey = authenticatePublishable(params.key, match && `${method} ${match.route.pattern}`, match?.path.id, params.client_secret, (id, livemode) => {
-          const pi = engine.store.paymentIntents.get(id);
-          return pi && pi.livemode === livemode ? pi.client_secret : undefined;
-        });
+        apiKey = authenticatePublishable(
+          params.key,
+          match && `${method} ${match.route.pattern}`,
+          match?.path.id,
+          params.client_secret,
+          (id, livemode) => {
+            const pi = engine.store.paymentIntents.get(id);
+            return pi && pi.livemode === livemode ? pi.client_secret : undefined;
+          },
+        );
         params = { ...params };
         delete params.key;
         if (method === 'POST') delete params.client_secret; // checked above; confirm takes no such parameter
@@ -250,7 +256,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     const fault = deps.faults.take(method, path, (candidate) => !strikesBeforeExecution(candidate));
     if (fault) engine.store.faultsInjected += 1;
     const save = (answer: Reply): void => {
-      if (idempotencyKey !== undefined) deps.idempotency.save(apiKey.key, idempotencyKey, print, { ...answer, requestId });
+      if (idempotencyKey !== undefined)
+        deps.idempotency.save(apiKey.key, idempotencyKey, print, { ...answer, requestId });
     };
     if (fault && !fault.afterProcessing) {
       const failed = errorReply(faultError(fault), requestId, livemode);

@@ -1,75 +1,217 @@
 import fc from 'fast-check';
-import { endAfterSettlement, overpaymentOf, planAttempts, type AttemptState, type LiveAttempt, type NextActionKind } from '../../../server/src/domain';
+import {
+  endAfterSettlement,
+  overpaymentOf,
+  planAttempts,
+  type AttemptState,
+  type LiveAttempt,
+  type NextActionKind,
+} from '../../../server/src/domain';
 
 const NOW = 1_800_000_000_000;
 const rules = { nowMs: NOW, abandonAuthenticationAfterMs: 10 * 60_000, minCheckoutLifetimeMs: 10 * 60_000 };
-const action = (kind: NextActionKind, ageMs: number): AttemptState => ({ state: 'action', nextAction: { kind, providerType: kind, url: null, expiresAt: null, fingerprint: kind }, sinceMs: NOW - ageMs });
-const element = (amount: number, current: AttemptState = { state: 'open' }, portion = amount): LiveAttempt => ({ mode: 'element', amount, portion, ui: null, expiresAtMs: null, current });
-const session = (amount: number, ui: 'hosted' | 'embedded' = 'hosted', expiresInMs = 23 * 3600_000, portion = amount): LiveAttempt => ({ mode: 'checkout', amount, portion, ui, expiresAtMs: NOW + expiresInMs, current: { state: 'open' } });
+const action = (kind: NextActionKind, ageMs: number): AttemptState => ({
+  state: 'action',
+  nextAction: { kind, providerType: kind, url: null, expiresAt: null, fingerprint: kind },
+  sinceMs: NOW - ageMs,
+});
+const element = (amount: number, current: AttemptState = { state: 'open' }, portion = amount): LiveAttempt => ({
+  mode: 'element',
+  amount,
+  portion,
+  ui: null,
+  expiresAtMs: null,
+  current,
+});
+const session = (
+  amount: number,
+  ui: 'hosted' | 'embedded' = 'hosted',
+  expiresInMs = 23 * 3600_000,
+  portion = amount,
+): LiveAttempt => ({
+  mode: 'checkout',
+  amount,
+  portion,
+  ui,
+  expiresAtMs: NOW + expiresInMs,
+  current: { state: 'open' },
+});
 
 describe('planAttempts: one live attempt per invoice', () => {
   it('reuses an open payment of the same amount; one of another amount is ended, never changed in place', () => {
-    expect(planAttempts([element(3000)], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)).toEqual([{ action: 'reuse' }]);
+    expect(planAttempts([element(3000)], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)).toEqual([
+      { action: 'reuse' },
+    ]);
     // A tab still showing $30.00 could otherwise confirm the same intent at the new amount.
-    expect(planAttempts([element(3000)], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)).toEqual([{ action: 'end' }]);
+    expect(planAttempts([element(3000)], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)).toEqual([
+      { action: 'end' },
+    ]);
   });
 
   it('treats the same total split differently (the fee setting changed) as another request', () => {
-    expect(planAttempts([element(5155, { state: 'open' }, 5000)], { mode: 'element', amount: 5155, portion: 5155, ui: null }, rules)).toEqual([{ action: 'end' }]);
-    expect(planAttempts([session(5155, 'hosted', 23 * 3600_000, 5000)], { mode: 'checkout', amount: 5155, portion: 5155, ui: 'hosted' }, rules)).toEqual([{ action: 'end' }]);
+    expect(
+      planAttempts(
+        [element(5155, { state: 'open' }, 5000)],
+        { mode: 'element', amount: 5155, portion: 5155, ui: null },
+        rules,
+      ),
+    ).toEqual([{ action: 'end' }]);
+    expect(
+      planAttempts(
+        [session(5155, 'hosted', 23 * 3600_000, 5000)],
+        { mode: 'checkout', amount: 5155, portion: 5155, ui: 'hosted' },
+        rules,
+      ),
+    ).toEqual([{ action: 'end' }]);
   });
 
   it('ends every open attempt of the other mode, and a second open one of the same mode', () => {
-    expect(planAttempts([session(3000), element(3000), element(3000)], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules).map((d) => d.action)).toEqual(['end', 'reuse', 'end']);
-    expect(planAttempts([element(3000), session(3000)], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules).map((d) => d.action)).toEqual(['end', 'reuse']);
+    expect(
+      planAttempts(
+        [session(3000), element(3000), element(3000)],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      ).map((d) => d.action),
+    ).toEqual(['end', 'reuse', 'end']);
+    expect(
+      planAttempts(
+        [element(3000), session(3000)],
+        { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' },
+        rules,
+      ).map((d) => d.action),
+    ).toEqual(['end', 'reuse']);
   });
 
   it('reuses a Checkout session only for the same amount and page type, and not when it expires soon', () => {
-    expect(planAttempts([session(3000, 'embedded')], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
-    expect(planAttempts([session(2000)], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
-    expect(planAttempts([session(3000, 'hosted', 5 * 60_000)], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]!.action).toBe('end');
+    expect(
+      planAttempts(
+        [session(3000, 'embedded')],
+        { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' },
+        rules,
+      )[0]!.action,
+    ).toBe('end');
+    expect(
+      planAttempts([session(2000)], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]!.action,
+    ).toBe('end');
+    expect(
+      planAttempts(
+        [session(3000, 'hosted', 5 * 60_000)],
+        { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' },
+        rules,
+      )[0]!.action,
+    ).toBe('end');
   });
 
   it('ends a card authentication only once it is abandoned; a fresh one blocks anything else', () => {
-    expect(planAttempts([element(3000, action('authentication', 11 * 60_000))], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe('end');
-    expect(planAttempts([element(3000, action('authentication', 60_000))], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe('reuse');
-    expect(planAttempts([element(3000, action('authentication', 60_000))], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]).toMatchObject({ action: 'block', reason: 'authentication' });
+    expect(
+      planAttempts(
+        [element(3000, action('authentication', 11 * 60_000))],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      )[0]!.action,
+    ).toBe('end');
+    expect(
+      planAttempts(
+        [element(3000, action('authentication', 60_000))],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      )[0]!.action,
+    ).toBe('reuse');
+    expect(
+      planAttempts(
+        [element(3000, action('authentication', 60_000))],
+        { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' },
+        rules,
+      )[0],
+    ).toMatchObject({ action: 'block', reason: 'authentication' });
   });
 
   it('never ends a voucher, a bank transfer, a microdeposit verification or an unknown next action, however old', () => {
     for (const kind of ['voucher', 'bank_transfer', 'verify_microdeposits', 'other'] as const) {
       const old = element(3000, action(kind, 30 * 24 * 3600_000));
-      expect(planAttempts([old], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe('reuse');
-      expect(planAttempts([old], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)[0]).toMatchObject({ action: 'block', reason: 'waiting' });
-      expect(planAttempts([old], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0]).toMatchObject({ action: 'block', reason: 'waiting' });
+      expect(planAttempts([old], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe(
+        'reuse',
+      );
+      expect(planAttempts([old], { mode: 'element', amount: 1000, portion: 1000, ui: null }, rules)[0]).toMatchObject({
+        action: 'block',
+        reason: 'waiting',
+      });
+      expect(
+        planAttempts([old], { mode: 'checkout', amount: 3000, portion: 3000, ui: 'hosted' }, rules)[0],
+      ).toMatchObject({ action: 'block', reason: 'waiting' });
     }
   });
 
   it('settles money that arrived and blocks while a payment is processing', () => {
-    expect(planAttempts([element(3000, { state: 'succeeded' })], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe('settle');
-    expect(planAttempts([element(3000, { state: 'processing' })], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]).toMatchObject({ action: 'block', reason: 'processing' });
-    expect(planAttempts([element(3000, { state: 'ended' })], { mode: 'element', amount: 3000, portion: 3000, ui: null }, rules)[0]!.action).toBe('gone');
+    expect(
+      planAttempts(
+        [element(3000, { state: 'succeeded' })],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      )[0]!.action,
+    ).toBe('settle');
+    expect(
+      planAttempts(
+        [element(3000, { state: 'processing' })],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      )[0],
+    ).toMatchObject({ action: 'block', reason: 'processing' });
+    expect(
+      planAttempts(
+        [element(3000, { state: 'ended' })],
+        { mode: 'element', amount: 3000, portion: 3000, ui: null },
+        rules,
+      )[0]!.action,
+    ).toBe('gone');
   });
 
   it('property: at most one attempt is handed out, and nothing payable is left beside it', () => {
     const state = fc.oneof(
       fc.constant<AttemptState>({ state: 'open' }),
       fc.constant<AttemptState>({ state: 'ended' }),
-      fc.tuple(fc.constantFrom<NextActionKind>('authentication', 'qr_code', 'voucher', 'bank_transfer', 'verify_microdeposits', 'other'), fc.integer({ min: 0, max: 3600_000 })).map(([k, age]) => action(k, age)),
+      fc
+        .tuple(
+          fc.constantFrom<NextActionKind>(
+            'authentication',
+            'qr_code',
+            'voucher',
+            'bank_transfer',
+            'verify_microdeposits',
+            'other',
+          ),
+          fc.integer({ min: 0, max: 3600_000 }),
+        )
+        .map(([k, age]) => action(k, age)),
     );
-    const attempt = fc.record({ mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'), amount: fc.constantFrom(1000, 3000), portion: fc.constantFrom(1000, 3000), ui: fc.constantFrom<'hosted' | 'embedded' | null>('hosted', 'embedded'), expiresAtMs: fc.constant(NOW + 3600_000), current: state });
+    const attempt = fc.record({
+      mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'),
+      amount: fc.constantFrom(1000, 3000),
+      portion: fc.constantFrom(1000, 3000),
+      ui: fc.constantFrom<'hosted' | 'embedded' | null>('hosted', 'embedded'),
+      expiresAtMs: fc.constant(NOW + 3600_000),
+      current: state,
+    });
     fc.assert(
-      fc.property(fc.array(attempt, { maxLength: 6 }), fc.record({ mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'), amount: fc.constantFrom(1000, 3000), ui: fc.constantFrom<'hosted' | 'embedded'>('hosted', 'embedded') }), (live, t) => {
-        const target = { ...t, portion: t.amount, ui: t.mode === 'checkout' ? t.ui : null };
-        const decisions = planAttempts(live, target, rules);
-        const handed = decisions.filter((d) => d.action === 'reuse').length;
-        expect(handed).toBeLessThanOrEqual(1);
-        // Whatever is still open after the plan is the one handed out, or something blocks the request.
-        const blocked = decisions.some((d) => d.action === 'block');
-        live.forEach((a, i) => {
-          if (a.current.state === 'open' && !blocked) expect(['reuse', 'end']).toContain(decisions[i]!.action);
-        });
-      }),
+      fc.property(
+        fc.array(attempt, { maxLength: 6 }),
+        fc.record({
+          mode: fc.constantFrom<'element' | 'checkout'>('element', 'checkout'),
+          amount: fc.constantFrom(1000, 3000),
+          ui: fc.constantFrom<'hosted' | 'embedded'>('hosted', 'embedded'),
+        }),
+        (live, t) => {
+          const target = { ...t, portion: t.amount, ui: t.mode === 'checkout' ? t.ui : null };
+          const decisions = planAttempts(live, target, rules);
+          const handed = decisions.filter((d) => d.action === 'reuse').length;
+          expect(handed).toBeLessThanOrEqual(1);
+          // Whatever is still open after the plan is the one handed out, or something blocks the request.
+          const blocked = decisions.some((d) => d.action === 'block');
+          live.forEach((a, i) => {
+            if (a.current.state === 'open' && !blocked) expect(['reuse', 'end']).toContain(decisions[i]!.action);
+          });
+        },
+      ),
       { seed: 4242, numRuns: 300 },
     );
   });

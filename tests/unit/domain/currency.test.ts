@@ -40,8 +40,20 @@ describe('currency table', () => {
 
   it("has Stripe's documented minimums", () => {
     const expected: Record<string, number> = {
-      USD: 50, EUR: 50, CAD: 50, AUD: 50, NZD: 50, CHF: 50, SGD: 50,
-      GBP: 30, JPY: 50, MXN: 1000, HKD: 400, DKK: 250, SEK: 300, NOK: 300,
+      USD: 50,
+      EUR: 50,
+      CAD: 50,
+      AUD: 50,
+      NZD: 50,
+      CHF: 50,
+      SGD: 50,
+      GBP: 30,
+      JPY: 50,
+      MXN: 1000,
+      HKD: 400,
+      DKK: 250,
+      SEK: 300,
+      NOK: 300,
     };
     for (const [code, min] of Object.entries(expected)) expect(minimumChargeMinor(code)).toBe(min);
     for (const code of THREE_DECIMAL) expect(minimumChargeMinor(code)).toBe(500);
@@ -108,9 +120,7 @@ describe('validateChargeAmount', () => {
     expect(expectDomainError(() => validateChargeAmount(49, 'JPY'), 'amount_below_minimum').message).toBe(
       'The amount must be at least ¥50.',
     );
-    expect(expectDomainError(() => validateChargeAmount(490, 'KWD'), 'amount_below_minimum').message).toMatch(
-      /0\.500/,
-    );
+    expect(expectDomainError(() => validateChargeAmount(490, 'KWD'), 'amount_below_minimum').message).toMatch(/0\.500/);
     expectDomainError(() => validateChargeAmount(-100, 'USD'), 'amount_below_minimum');
     expectDomainError(() => validateChargeAmount(0, 'USD'), 'amount_below_minimum');
   });

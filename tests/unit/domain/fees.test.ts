@@ -77,7 +77,13 @@ describe('splitRefundFee', () => {
     expect(splitRefundFee({ ...payment, refundAmount: 10000, policy: 'refund_fee' })).toBe(330);
     expect(splitRefundFee({ ...payment, refundAmount: 5000, policy: 'refund_fee' })).toBe(165);
     expect(
-      splitRefundFee({ ...payment, refundAmount: 5000, amountAlreadyRefunded: 5000, feeAlreadyRefunded: 165, policy: 'refund_fee' }),
+      splitRefundFee({
+        ...payment,
+        refundAmount: 5000,
+        amountAlreadyRefunded: 5000,
+        feeAlreadyRefunded: 165,
+        policy: 'refund_fee',
+      }),
     ).toBe(165);
   });
 
@@ -87,7 +93,13 @@ describe('splitRefundFee', () => {
     let feeAlreadyRefunded = 0;
     const parts: number[] = [];
     for (const refundAmount of [3333, 3333, 3334]) {
-      const fee = splitRefundFee({ ...payment, refundAmount, amountAlreadyRefunded, feeAlreadyRefunded, policy: 'refund_fee' });
+      const fee = splitRefundFee({
+        ...payment,
+        refundAmount,
+        amountAlreadyRefunded,
+        feeAlreadyRefunded,
+        policy: 'refund_fee',
+      });
       parts.push(fee);
       amountAlreadyRefunded += refundAmount;
       feeAlreadyRefunded += fee;
@@ -107,8 +119,7 @@ describe('splitRefundFee', () => {
           let refunded = 0;
           let feeRefunded = 0;
           weights.forEach((w, i) => {
-            const refundAmount =
-              i === weights.length - 1 ? amount - refunded : Math.floor((amount * w) / totalWeight);
+            const refundAmount = i === weights.length - 1 ? amount - refunded : Math.floor((amount * w) / totalWeight);
             const part = splitRefundFee({
               amount,
               fee,
@@ -132,7 +143,9 @@ describe('splitRefundFee', () => {
 
   it('rounds to the currency step (KWD)', () => {
     // 300 * 2500 / 10000 = 75 -> 80 (step 10, half up)
-    expect(splitRefundFee({ amount: 10000, fee: 300, refundAmount: 2500, policy: 'refund_fee', currency: 'KWD' })).toBe(80);
+    expect(splitRefundFee({ amount: 10000, fee: 300, refundAmount: 2500, policy: 'refund_fee', currency: 'KWD' })).toBe(
+      80,
+    );
   });
 
   it('refuses refunds above what is left', () => {

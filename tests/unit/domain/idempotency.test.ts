@@ -1,4 +1,10 @@
-import { MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, customerCreateKey, refundKey, requestKey } from '../../../server/src/domain';
+import {
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  canonicalJson,
+  customerCreateKey,
+  refundKey,
+  requestKey,
+} from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
 
 describe('idempotency keys', () => {
@@ -17,7 +23,9 @@ describe('idempotency keys', () => {
     expect(requestKey('pi', 'pi_1', { amount: 30000, revision: 1 })).not.toBe(base);
     expect(requestKey('piu', 'pi_1', { amount: 30000, revision: 1 }, 1)).not.toBe(base);
     // Defect 2 of issue 10: 30000 -> 10000 -> 30000 -> 10000 on one intent used to reuse keys.
-    const keys = [30000, 10000, 30000, 10000].map((amount, i) => requestKey('piu', 'pi_1', { amount, revision: i + 1 }));
+    const keys = [30000, 10000, 30000, 10000].map((amount, i) =>
+      requestKey('piu', 'pi_1', { amount, revision: i + 1 }),
+    );
     expect(new Set(keys).size).toBe(4);
   });
 

@@ -131,7 +131,12 @@ describe('computeInvoiceTotals', () => {
   });
 
   it('allows a discount equal to the subtotal', () => {
-    const result = computeInvoiceTotals({ currency: 'USD', lineItems: [line(1, 500)], discountAmount: 500, taxRateBps: 825 });
+    const result = computeInvoiceTotals({
+      currency: 'USD',
+      lineItems: [line(1, 500)],
+      discountAmount: 500,
+      taxRateBps: 825,
+    });
     expect(result.total).toBe(0);
   });
 
@@ -172,8 +177,14 @@ describe('computeInvoiceTotals', () => {
     });
 
     it('refuses quantities with more than 3 decimals', () => {
-      expectDomainError(() => computeInvoiceTotals({ currency: 'USD', lineItems: [line('1.2345', 100)] }), 'quantity_bad_precision');
-      expectDomainError(() => computeInvoiceTotals({ currency: 'USD', lineItems: [line(0.1 + 0.2, 100)] }), 'quantity_bad_precision');
+      expectDomainError(
+        () => computeInvoiceTotals({ currency: 'USD', lineItems: [line('1.2345', 100)] }),
+        'quantity_bad_precision',
+      );
+      expectDomainError(
+        () => computeInvoiceTotals({ currency: 'USD', lineItems: [line(0.1 + 0.2, 100)] }),
+        'quantity_bad_precision',
+      );
       expect(computeInvoiceTotals({ currency: 'USD', lineItems: [line('1.2340', 100)] }).total).toBe(123); // 123.4
     });
 
@@ -211,7 +222,10 @@ describe('computeInvoiceTotals', () => {
     });
 
     it('refuses unsupported currencies', () => {
-      expectDomainError(() => computeInvoiceTotals({ currency: 'ABC', lineItems: [line(1, 1)] }), 'unsupported_currency');
+      expectDomainError(
+        () => computeInvoiceTotals({ currency: 'ABC', lineItems: [line(1, 1)] }),
+        'unsupported_currency',
+      );
     });
   });
 });

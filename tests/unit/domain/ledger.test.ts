@@ -46,7 +46,10 @@ describe('summarizeLedger', () => {
   });
 
   it('flags open disputes and counts them as still paid', () => {
-    const summary = summarizeLedger([entry({ status: 'disputed', amount: 5000, disputeStatus: 'open', disputedAmount: 5000 })], 'USD');
+    const summary = summarizeLedger(
+      [entry({ status: 'disputed', amount: 5000, disputeStatus: 'open', disputedAmount: 5000 })],
+      'USD',
+    );
     expect(summary.hasOpenDispute).toBe(true);
     expect(summary.netPaid).toBe(5000);
   });
@@ -69,7 +72,10 @@ describe('summarizeLedger', () => {
   });
 
   it('subtracts refunded fees from fees collected', () => {
-    const summary = summarizeLedger([entry({ status: 'refunded', amount: 10000, amountRefunded: 10000, fee: 330, feeRefunded: 330 })], 'USD');
+    const summary = summarizeLedger(
+      [entry({ status: 'refunded', amount: 10000, amountRefunded: 10000, fee: 330, feeRefunded: 330 })],
+      'USD',
+    );
     expect(summary.feesCollected).toBe(0);
     expect(summary.fullyRefunded).toBe(true);
     expect(summary.netPaid).toBe(0);
@@ -92,7 +98,10 @@ describe('summarizeLedger', () => {
 
   it('refuses corrupt amounts', () => {
     expectDomainError(() => summarizeLedger([entry({ amount: 10.5 })], 'USD'), 'ledger_entry_invalid');
-    expectDomainError(() => summarizeLedger([entry({ amount: 100, amountRefunded: -1 })], 'USD'), 'ledger_entry_invalid');
+    expectDomainError(
+      () => summarizeLedger([entry({ amount: 100, amountRefunded: -1 })], 'USD'),
+      'ledger_entry_invalid',
+    );
     expectDomainError(() => summarizeLedger([], 'XYZ'), 'unsupported_currency');
   });
 });
@@ -109,19 +118,19 @@ describe('recomputeInvoice', () => {
   });
 
   it('paid across card and manual payments', () => {
-    const result = recomputeInvoice(
-      { ...invoice, status: 'partially_paid' },
-      [entry({ amount: 15000, fee: 465 }), entry({ kind: 'manual', amount: 5000 })]
-    );
+    const result = recomputeInvoice({ ...invoice, status: 'partially_paid' }, [
+      entry({ amount: 15000, fee: 465 }),
+      entry({ kind: 'manual', amount: 5000 }),
+    ]);
     expect(result.balanceDue).toBe(0);
     expect(result.status).toBe('paid');
   });
 
   it('a voided manual payment reopens the balance', () => {
-    const result = recomputeInvoice(
-      { ...invoice, status: 'paid' },
-      [entry({ amount: 15000 }), entry({ kind: 'manual', amount: 5000, voided: true })]
-    );
+    const result = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ amount: 15000 }),
+      entry({ kind: 'manual', amount: 5000, voided: true }),
+    ]);
     expect(result.balanceDue).toBe(5000);
     expect(result.status).toBe('partially_paid');
   });
@@ -133,27 +142,38 @@ describe('recomputeInvoice', () => {
     expect(reopen.amountPaid).toBe(20000);
     expect(reopen.amountRefunded).toBe(20000);
     expect(reopen.balanceDue).toBe(20000);
-    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 })]);
+    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 }),
+    ]);
     expect(kept.status).toBe('paid');
     expect(kept.balanceDue).toBe(0);
     expect(kept.amountRefunded).toBe(20000);
   });
 
   it('a partial refund kept paid leaves the invoice paid; a reopening one makes it due again', () => {
-    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000, refundedKeptPaid: 5000 })]);
+    const kept = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000, refundedKeptPaid: 5000 }),
+    ]);
     expect(kept.status).toBe('paid');
     expect(kept.balanceDue).toBe(0);
-    const reopened = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000 })]);
+    const reopened = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 5000 }),
+    ]);
     expect(reopened.status).toBe('partially_paid');
     expect(reopened.balanceDue).toBe(5000);
     // Both kinds on one payment: only the reopening part is owed again.
-    const mixed = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 8000, refundedKeptPaid: 3000 })]);
+    const mixed = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ status: 'partially_refunded', amount: 20000, amountRefunded: 8000, refundedKeptPaid: 3000 }),
+    ]);
     expect(mixed.balanceDue).toBe(5000);
     expect(mixed.status).toBe('partially_paid');
   });
 
   it('refunding an overpayment kept paid neither reopens nor leaves the invoice overpaid', () => {
-    const result = recomputeInvoice({ ...invoice, status: 'paid' }, [entry({ amount: 20000 }), entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 })]);
+    const result = recomputeInvoice({ ...invoice, status: 'paid' }, [
+      entry({ amount: 20000 }),
+      entry({ status: 'refunded', amount: 20000, amountRefunded: 20000, refundedKeptPaid: 20000 }),
+    ]);
     expect(result.balanceDue).toBe(0);
     expect(result.status).toBe('paid');
   });

@@ -80,7 +80,12 @@ describe('minorToMajorString', () => {
   });
 
   it('round-trips with parseMajorToMinor', () => {
-    for (const [minor, code] of [[182750, 'USD'], [1500, 'JPY'], [12345, 'KWD'], [1, 'EUR']] as const) {
+    for (const [minor, code] of [
+      [182750, 'USD'],
+      [1500, 'JPY'],
+      [12345, 'KWD'],
+      [1, 'EUR'],
+    ] as const) {
       expect(parseMajorToMinor(minorToMajorString(minor, code), code)).toBe(minor);
     }
   });

@@ -72,7 +72,15 @@ describe('nextPaymentStatus', () => {
   });
 
   it('replays a whole out-of-order event stream to the right final state', () => {
-    const events: PaymentStatus[] = ['requires_action', 'failed', 'succeeded', 'processing', 'pending', 'partially_refunded', 'succeeded'];
+    const events: PaymentStatus[] = [
+      'requires_action',
+      'failed',
+      'succeeded',
+      'processing',
+      'pending',
+      'partially_refunded',
+      'succeeded',
+    ];
     const final = events.reduce<PaymentStatus | null>((status, event) => nextPaymentStatus(status, event), null);
     expect(final).toBe('partially_refunded');
   });

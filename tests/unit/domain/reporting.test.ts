@@ -1,4 +1,12 @@
-import { csvAmount, fillMonths, lastMonths, monthOf, neutralizeFormula, readMinorSum, utcDay } from '../../../server/src/domain';
+import {
+  csvAmount,
+  fillMonths,
+  lastMonths,
+  monthOf,
+  neutralizeFormula,
+  readMinorSum,
+  utcDay,
+} from '../../../server/src/domain';
 import { expectDomainError } from './expect-domain-error';
 
 describe('calendar months (UTC)', () => {
@@ -12,7 +20,20 @@ describe('calendar months (UTC)', () => {
 
   it('the last 12 months cross the year boundary, oldest first, ending with the current month', () => {
     const months = lastMonths(new Date('2026-02-14T10:00:00Z'));
-    expect(months.map((m) => m.key)).toEqual(['2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02']);
+    expect(months.map((m) => m.key)).toEqual([
+      '2025-03',
+      '2025-04',
+      '2025-05',
+      '2025-06',
+      '2025-07',
+      '2025-08',
+      '2025-09',
+      '2025-10',
+      '2025-11',
+      '2025-12',
+      '2026-01',
+      '2026-02',
+    ]);
     // Contiguous: each month ends where the next starts.
     for (let i = 1; i < months.length; i += 1) expect(months[i]!.start.getTime()).toBe(months[i - 1]!.end.getTime());
     expect(months[1]!.start.toISOString()).toBe('2025-04-01T00:00:00.000Z');

@@ -4,8 +4,21 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMollie, MollieEndpointRefused, MollieProvider, fromMollieAmount, mollieEndpointProblem, mollieOverrides, parseMollieWebhookBody, toMollieAmount } from '../../../server/src/providers/mollie';
-import { ProviderConnectionError, ProviderRequestError, type CreateCheckoutInput } from '../../../server/src/providers/types';
+import {
+  createMollie,
+  MollieEndpointRefused,
+  MollieProvider,
+  fromMollieAmount,
+  mollieEndpointProblem,
+  mollieOverrides,
+  parseMollieWebhookBody,
+  toMollieAmount,
+} from '../../../server/src/providers/mollie';
+import {
+  ProviderConnectionError,
+  ProviderRequestError,
+  type CreateCheckoutInput,
+} from '../../../server/src/providers/types';
 import { startMollieStandin, type MollieStandin } from '../../support/mollie-standin';
 
 const KEY = 'test_standinstandinstandinstandin12';
@@ -40,7 +53,10 @@ beforeEach(() => {
 });
 
 function provider(key = KEY): MollieProvider {
-  const client = createMollie({ apiKey: key, overrides: { apiEndpoint: standin.apiEndpoint, allowInProduction: false } });
+  const client = createMollie({
+    apiKey: key,
+    overrides: { apiEndpoint: standin.apiEndpoint, allowInProduction: false },
+  });
   return new MollieProvider(client, { apiKey: key, webhookUrl: hookUrl });
 }
 
@@ -81,11 +97,23 @@ describe('checkout and status mapping', () => {
   it('creates a hosted payment with the decimal amount, webhook, metadata and its own id in the return URL', async () => {
     const p = provider();
     const session = await p.createCheckoutSession(checkout());
-    expect(session).toMatchObject({ status: 'open', paymentStatus: 'unpaid', ui: 'hosted', amount: 1000, currency: 'EUR', livemode: false });
+    expect(session).toMatchObject({
+      status: 'open',
+      paymentStatus: 'unpaid',
+      ui: 'hosted',
+      amount: 1000,
+      currency: 'EUR',
+      livemode: false,
+    });
     expect(session.id).toMatch(/^tr_/);
     expect(session.paymentId).toBe(session.id);
     expect(session.url).toBe(`${standin.url}/checkout/${session.id}`);
-    expect(session.metadata).toMatchObject({ invoiceDocumentId: 'inv1', portion: 1000, viaCheckout: true, attemptId: 'att-1' });
+    expect(session.metadata).toMatchObject({
+      invoiceDocumentId: 'inv1',
+      portion: 1000,
+      viaCheckout: true,
+      attemptId: 'att-1',
+    });
     const raw = standin.control.payment(session.id)!;
     expect(raw.amount).toEqual({ currency: 'EUR', value: '10.00' });
     expect(raw.webhookUrl).toBe(hookUrl);
@@ -129,7 +157,12 @@ describe('checkout and status mapping', () => {
 
   it('finds a payment again by attempt id after a lost answer', async () => {
     const p = provider();
-    const s = await p.createCheckoutSession(checkout({ metadata: { invoiceDocumentId: 'inv2', invoiceNumber: 'INV-2', portion: 500, fee: 0, attemptId: 'att-lost' }, amount: 500 }));
+    const s = await p.createCheckoutSession(
+      checkout({
+        metadata: { invoiceDocumentId: 'inv2', invoiceNumber: 'INV-2', portion: 500, fee: 0, attemptId: 'att-lost' },
+        amount: 500,
+      }),
+    );
     await p.createCheckoutSession(checkout());
     const found = await p.findCheckoutSessionByAttempt('att-lost', Math.floor(Date.now() / 1000) - 5);
     expect(found?.id).toBe(s.id);
@@ -139,7 +172,11 @@ describe('checkout and status mapping', () => {
   it('never reports an open payment that Mollie will not cancel as ended (it can still be paid)', async () => {
     const p = provider();
     const s = await p.createCheckoutSession(checkout());
-    await expect(p.expireCheckoutSession(s.id, 'exp-1')).rejects.toMatchObject({ code: 'not_cancelable', retryable: false, outcomeUnknown: false });
+    await expect(p.expireCheckoutSession(s.id, 'exp-1')).rejects.toMatchObject({
+      code: 'not_cancelable',
+      retryable: false,
+      outcomeUnknown: false,
+    });
     await expect(p.cancelPayment(s.id, 'c-1')).rejects.toMatchObject({ retryable: false, httpStatus: 422 });
     expect((await p.retrieveCheckoutSession(s.id)).status).toBe('open');
     // A bank transfer still waiting can be canceled (isCancelable), and then it is over.
@@ -161,7 +198,13 @@ describe('refunds and chargebacks', () => {
   it('refunds partially, then fully, with neutral metadata', async () => {
     const p = provider();
     const id = await paid(p);
-    const r1 = await p.requestRefund({ paymentId: id, amount: 300, reason: 'requested_by_customer', metadata: { invoiceDocumentId: 'inv1', paymentRowId: '7', refundId: 'rf-1' }, idempotencyKey: 'r1' });
+    const r1 = await p.requestRefund({
+      paymentId: id,
+      amount: 300,
+      reason: 'requested_by_customer',
+      metadata: { invoiceDocumentId: 'inv1', paymentRowId: '7', refundId: 'rf-1' },
+      idempotencyKey: 'r1',
+    });
     expect(r1).toMatchObject({ amount: 300, currency: 'EUR', status: 'pending', localId: 'rf-1', paymentId: id });
     let payment = await p.retrievePayment(id);
     expect(payment).toMatchObject({ status: 'partially_refunded', amountRefunded: 300, refundsListed: true });
@@ -170,7 +213,13 @@ describe('refunds and chargebacks', () => {
     await standin.control.idle();
     expect(received.at(-1)).toBe(`application/x-www-form-urlencoded|id=${id}`);
     expect((await p.listRefunds(id))[0]).toMatchObject({ id: r1.id, status: 'succeeded' });
-    await p.requestRefund({ paymentId: id, amount: 700, reason: null, metadata: { invoiceDocumentId: 'inv1', paymentRowId: '7', refundId: 'rf-2' }, idempotencyKey: 'r2' });
+    await p.requestRefund({
+      paymentId: id,
+      amount: 700,
+      reason: null,
+      metadata: { invoiceDocumentId: 'inv1', paymentRowId: '7', refundId: 'rf-2' },
+      idempotencyKey: 'r2',
+    });
     payment = await p.retrievePayment(id);
     expect(payment).toMatchObject({ status: 'refunded', amountRefunded: 1000 });
     expect(await p.paymentIdFor({ kind: 'refund', providerPaymentId: null, objectId: r1.id, eventId: 'e' })).toBe(id);
@@ -179,13 +228,27 @@ describe('refunds and chargebacks', () => {
   it('refuses a refund over what remains', async () => {
     const p = provider();
     const id = await paid(p);
-    await expect(p.requestRefund({ paymentId: id, amount: 1001, reason: null, metadata: { invoiceDocumentId: 'i', paymentRowId: '1', refundId: 'x' }, idempotencyKey: 'over' })).rejects.toMatchObject({ retryable: false, httpStatus: 422 });
+    await expect(
+      p.requestRefund({
+        paymentId: id,
+        amount: 1001,
+        reason: null,
+        metadata: { invoiceDocumentId: 'i', paymentRowId: '1', refundId: 'x' },
+        idempotencyKey: 'over',
+      }),
+    ).rejects.toMatchObject({ retryable: false, httpStatus: 422 });
   });
 
   it('a failed refund gives the money back to the payment', async () => {
     const p = provider();
     const id = await paid(p);
-    const r = await p.requestRefund({ paymentId: id, amount: 400, reason: null, metadata: { invoiceDocumentId: 'i', paymentRowId: '1', refundId: 'y' }, idempotencyKey: 'f' });
+    const r = await p.requestRefund({
+      paymentId: id,
+      amount: 400,
+      reason: null,
+      metadata: { invoiceDocumentId: 'i', paymentRowId: '1', refundId: 'y' },
+      idempotencyKey: 'f',
+    });
     await standin.control.settleRefund(r.id, 'failed');
     const payment = await p.retrievePayment(id);
     expect(payment).toMatchObject({ status: 'succeeded', amountRefunded: 0 });
@@ -200,7 +263,13 @@ describe('refunds and chargebacks', () => {
     expect(received.at(-1)).toBe(`application/x-www-form-urlencoded|id=${id}`);
     let payment = await p.retrievePayment(id);
     expect(payment.status).toBe('disputed');
-    expect(payment.dispute).toMatchObject({ id: chb, amount: 1000, currency: 'EUR', status: 'open', providerStatus: 'charged_back' });
+    expect(payment.dispute).toMatchObject({
+      id: chb,
+      amount: 1000,
+      currency: 'EUR',
+      status: 'open',
+      providerStatus: 'charged_back',
+    });
     expect(await p.paymentIdFor({ kind: 'dispute', providerPaymentId: null, objectId: chb, eventId: 'e' })).toBe(id);
     await standin.control.reverseChargeback(chb);
     payment = await p.retrievePayment(id);
@@ -212,13 +281,28 @@ describe('refunds and chargebacks', () => {
 describe('credentials, webhook body and guards', () => {
   it('verifies a key with one authenticated read; a bad key is named', async () => {
     await expect(provider().verifyCredentials()).resolves.toEqual({ accountId: 'pfl_standin', livemode: false });
-    await expect(provider('test_invalidinvalidinvalidinvalid00').verifyCredentials()).rejects.toEqual(expect.objectContaining({ reason: 'bad_key' }));
-    await expect(provider('test_invalidinvalidinvalidinvalid00').verifyCredentials()).rejects.toBeInstanceOf(ProviderConnectionError);
+    await expect(provider('test_invalidinvalidinvalidinvalid00').verifyCredentials()).rejects.toEqual(
+      expect.objectContaining({ reason: 'bad_key' }),
+    );
+    await expect(provider('test_invalidinvalidinvalidinvalid00').verifyCredentials()).rejects.toBeInstanceOf(
+      ProviderConnectionError,
+    );
   });
 
   it('refuses the embedded card form clearly', async () => {
-    await expect(provider().createPayment({ amount: 1000, currency: 'EUR', metadata: { invoiceDocumentId: 'i', invoiceNumber: 'n', portion: 1000, fee: 0 }, description: 'd', receiptEmail: null, idempotencyKey: 'k' })).rejects.toMatchObject({ code: 'unsupported_by_provider', retryable: false });
-    await expect(provider().createCheckoutSession(checkout({ uiMode: 'embedded' }))).rejects.toMatchObject({ code: 'unsupported_by_provider' });
+    await expect(
+      provider().createPayment({
+        amount: 1000,
+        currency: 'EUR',
+        metadata: { invoiceDocumentId: 'i', invoiceNumber: 'n', portion: 1000, fee: 0 },
+        description: 'd',
+        receiptEmail: null,
+        idempotencyKey: 'k',
+      }),
+    ).rejects.toMatchObject({ code: 'unsupported_by_provider', retryable: false });
+    await expect(provider().createCheckoutSession(checkout({ uiMode: 'embedded' }))).rejects.toMatchObject({
+      code: 'unsupported_by_provider',
+    });
   });
 
   it('reads only id=tr_… from a webhook body', () => {
@@ -231,25 +315,46 @@ describe('credentials, webhook body and guards', () => {
   it('reads a webhook by fetching the payment: same state, same event id; unknown ids refused', async () => {
     const p = provider();
     const s = await p.createCheckoutSession(checkout());
-    const form = (body: string, contentType = 'application/x-www-form-urlencoded') => ({ rawBody: body, body: Object.fromEntries(new URLSearchParams(body)), headers: {}, contentType });
+    const form = (body: string, contentType = 'application/x-www-form-urlencoded') => ({
+      rawBody: body,
+      body: Object.fromEntries(new URLSearchParams(body)),
+      headers: {},
+      contentType,
+    });
     const open = await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 });
     expect(open).toMatchObject({ objectId: s.id, objectType: 'payment', livemode: false });
     expect((await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 })).id).toBe(open.id);
     await standin.control.setStatus(s.id, 'paid');
     const paid = await p.parseWebhook(form(`id=${s.id}`), null, { toleranceSeconds: 300 });
     expect(paid.id).not.toBe(open.id);
-    expect(p.webhookAction(paid)).toEqual({ kind: 'checkout', providerPaymentId: s.id, objectId: s.id, eventId: paid.id });
-    await expect(p.parseWebhook(form('id=tr_unknown000'), null, { toleranceSeconds: 300 })).rejects.toMatchObject({ code: 'object_unknown', retryable: false });
-    await expect(p.parseWebhook(form(`{"id":"${s.id}"}`, 'application/json'), null, { toleranceSeconds: 300 })).rejects.toMatchObject({ code: 'content_type' });
+    expect(p.webhookAction(paid)).toEqual({
+      kind: 'checkout',
+      providerPaymentId: s.id,
+      objectId: s.id,
+      eventId: paid.id,
+    });
+    await expect(p.parseWebhook(form('id=tr_unknown000'), null, { toleranceSeconds: 300 })).rejects.toMatchObject({
+      code: 'object_unknown',
+      retryable: false,
+    });
+    await expect(
+      p.parseWebhook(form(`{"id":"${s.id}"}`, 'application/json'), null, { toleranceSeconds: 300 }),
+    ).rejects.toMatchObject({ code: 'content_type' });
     expect(p.webhookAction({ ...paid, payload: { id: s.id, ours: false } })).toMatchObject({ kind: 'not_supported' });
   });
 
   it('never sends a live key to a stand-in, nor uses one in production without the opt-in', () => {
     const o = mollieOverrides({ apiEndpoint: 'http://127.0.0.1:1' }, {});
-    expect(mollieEndpointProblem(o, 'live_abcdefghijabcdefghijabcdefghij', 'development')).toMatch(/live Mollie API key/);
+    expect(mollieEndpointProblem(o, 'live_abcdefghijabcdefghijabcdefghij', 'development')).toMatch(
+      /live Mollie API key/,
+    );
     expect(mollieEndpointProblem(o, KEY, 'production')).toMatch(/NODE_ENV=production/);
     expect(mollieEndpointProblem({ ...o, allowInProduction: true }, KEY, 'production')).toBeNull();
-    expect(mollieEndpointProblem(mollieOverrides({}, {}), 'live_abcdefghijabcdefghijabcdefghij', 'production')).toBeNull();
-    expect(() => createMollie({ apiKey: 'live_abcdefghijabcdefghijabcdefghij', overrides: o })).toThrow(MollieEndpointRefused);
+    expect(
+      mollieEndpointProblem(mollieOverrides({}, {}), 'live_abcdefghijabcdefghijabcdefghij', 'production'),
+    ).toBeNull();
+    expect(() => createMollie({ apiKey: 'live_abcdefghijabcdefghijabcdefghij', overrides: o })).toThrow(
+      MollieEndpointRefused,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { asRecord, control, startStandin } from './helpers';
 

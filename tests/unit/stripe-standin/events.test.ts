@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { caught, startStandin } from './helpers';
 

@@ -109,7 +109,13 @@ describe('idempotency and fault injection', () => {
     });
 
     it('a 500 before execution (beforeExecution) is not saved: SDK retries with the same key: one intent', async () => {
-      standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 2, beforeExecution: true });
+      standin.control.addFault({
+        method: 'POST',
+        path: '/v1/payment_intents',
+        status: 500,
+        times: 2,
+        beforeExecution: true,
+      });
       const client = retryingClient(standin);
       const pi = await client.paymentIntents.create({ amount: 1500, currency: 'usd' });
       expect(pi.status).toBe('requires_payment_method');

@@ -3,9 +3,18 @@
  * refunds that need action or fail later, webhook API versions, and the list/search calls a
  * server uses to find what exists at Stripe after a 500.
  */
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
-import { asRecord, caught, control, startReceiver, startStandin, waitFor, WEBHOOK_SECRET, type Receiver } from './helpers';
+import {
+  asRecord,
+  caught,
+  control,
+  startReceiver,
+  startStandin,
+  waitFor,
+  WEBHOOK_SECRET,
+  type Receiver,
+} from './helpers';
 
 describe('next actions, refunds needing action, API versions, lookups', () => {
   let standin: StripeStandin;
@@ -26,7 +35,12 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
       ['konbini', 'jpy', 'konbini_display_details'],
       ['multibanco', 'eur', 'multibanco_display_details'],
     ] as const)('%s: requires_action with %s until paid (control payVoucher)', async (voucher, currency, action) => {
-      const pi = await stripe.paymentIntents.create({ amount: 20000, currency, payment_method: `pm_${voucher}`, confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 20000,
+        currency,
+        payment_method: `pm_${voucher}`,
+        confirm: true,
+      });
       expect(pi.status).toBe('requires_action');
       expect(pi.next_action?.type).toBe(action);
       // The SDK's own types for each voucher's details (compile-time check of the shape we return).
@@ -34,7 +48,9 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
       expect(details?.hosted_voucher_url).toMatch(/^http/);
       expect(types()).toContain('payment_intent.requires_action');
       // Still live: a later retrieve shows the same, and 3-D Secure completion does not apply.
-      const refused = await control(standin, 'POST', `/_standin/payment_intents/${pi.id}/authenticate`, { outcome: 'succeed' });
+      const refused = await control(standin, 'POST', `/_standin/payment_intents/${pi.id}/authenticate`, {
+        outcome: 'succeed',
+      });
       expect(refused.status).toBe(400);
       const paid = standin.control.payVoucher(pi.id);
       expect(paid.status).toBe('succeeded');
@@ -45,8 +61,15 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
     });
 
     it('an expired voucher returns the intent to requires_payment_method with payment_intent.payment_failed', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 20000, currency: 'mxn', payment_method: 'pm_oxxo', confirm: true });
-      const expired = await control(standin, 'POST', `/_standin/payment_intents/${pi.id}/voucher`, { outcome: 'expire' });
+      const pi = await stripe.paymentIntents.create({
+        amount: 20000,
+        currency: 'mxn',
+        payment_method: 'pm_oxxo',
+        confirm: true,
+      });
+      const expired = await control(standin, 'POST', `/_standin/payment_intents/${pi.id}/voucher`, {
+        outcome: 'expire',
+      });
       expect(expired.status).toBe(200);
       const after = await stripe.paymentIntents.retrieve(pi.id);
       expect(after.status).toBe('requires_payment_method');
@@ -69,13 +92,20 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
       expect(never.status).toBe('requires_action');
       expect(never.next_action?.oxxo_display_details?.number).toMatch(/^\d+$/);
       const missingName = await caught(() =>
-        stripe.paymentIntents.create({ amount: 20000, currency: 'mxn', confirm: true, payment_method_data: { type: 'oxxo', billing_details: { email: 'a@b.c' } } }),
+        stripe.paymentIntents.create({
+          amount: 20000,
+          currency: 'mxn',
+          confirm: true,
+          payment_method_data: { type: 'oxxo', billing_details: { email: 'a@b.c' } },
+        }),
       );
       expect(missingName.param).toBe('payment_method_data[billing_details][name]');
     });
 
     it('refuses a voucher in a currency it does not support', async () => {
-      const error = await caught(() => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_oxxo', confirm: true }));
+      const error = await caught(() =>
+        stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_oxxo', confirm: true }),
+      );
       expect(error.statusCode).toBe(400);
       expect(error.param).toBe('payment_method');
     });
@@ -83,8 +113,17 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
     it('is paid on its own after autoSettleDelayMs', async () => {
       const auto = await startStandin({ autoSettleDelayMs: 30 });
       try {
-        const pi = await auto.stripe.paymentIntents.create({ amount: 20000, currency: 'mxn', payment_method: 'pm_oxxo', confirm: true });
-        await waitFor(() => auto.standin.control.events().some((event) => event.type === 'payment_intent.succeeded'), 2000, 'voucher paid');
+        const pi = await auto.stripe.paymentIntents.create({
+          amount: 20000,
+          currency: 'mxn',
+          payment_method: 'pm_oxxo',
+          confirm: true,
+        });
+        await waitFor(
+          () => auto.standin.control.events().some((event) => event.type === 'payment_intent.succeeded'),
+          2000,
+          'voucher paid',
+        );
         expect((await auto.stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
       } finally {
         await auto.standin.close();
@@ -95,7 +134,9 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
       const session = await stripe.checkout.sessions.create({
         mode: 'payment',
         success_url: 'https://merchant.test/ok',
-        line_items: [{ quantity: 1, price_data: { currency: 'mxn', unit_amount: 20000, product_data: { name: 'Invoice' } } }],
+        line_items: [
+          { quantity: 1, price_data: { currency: 'mxn', unit_amount: 20000, product_data: { name: 'Invoice' } } },
+        ],
       });
       const done = standin.control.completeCheckout(session.id, { payment_method: 'pm_oxxo' });
       expect(done).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
@@ -107,16 +148,32 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
 
   describe('bank transfers (customer_balance)', () => {
     it('needs a customer; display_bank_transfer_instructions until funded, partial funding keeps it waiting', async () => {
-      const noCustomer = await caught(() => stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_customerBalance', confirm: true }));
+      const noCustomer = await caught(() =>
+        stripe.paymentIntents.create({
+          amount: 5000,
+          currency: 'usd',
+          payment_method: 'pm_customerBalance',
+          confirm: true,
+        }),
+      );
       expect(noCustomer.param).toBe('customer');
-      const pi = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', customer: 'cus_test', payment_method: 'pm_customerBalance', confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'usd',
+        customer: 'cus_test',
+        payment_method: 'pm_customerBalance',
+        confirm: true,
+      });
       expect(pi.status).toBe('requires_action');
-      const instructions: Stripe.PaymentIntent.NextAction.DisplayBankTransferInstructions | undefined = pi.next_action?.display_bank_transfer_instructions;
+      const instructions: Stripe.PaymentIntent.NextAction.DisplayBankTransferInstructions | undefined =
+        pi.next_action?.display_bank_transfer_instructions;
       expect(instructions).toMatchObject({ amount_remaining: 5000, currency: 'usd', type: 'us_bank_transfer' });
       expect(instructions?.financial_addresses?.[0].aba?.routing_number).toBe('110000000');
       const partial = standin.control.fundBankTransfer(pi.id, 2000);
       expect(partial.status).toBe('requires_action');
-      expect((await stripe.paymentIntents.retrieve(pi.id)).next_action?.display_bank_transfer_instructions?.amount_remaining).toBe(3000);
+      expect(
+        (await stripe.paymentIntents.retrieve(pi.id)).next_action?.display_bank_transfer_instructions?.amount_remaining,
+      ).toBe(3000);
       expect(types().at(-1)).toBe('payment_intent.partially_funded');
       const rest = await control(standin, 'POST', `/_standin/payment_intents/${pi.id}/fund`, {});
       expect(asRecord(rest.json).status).toBe('succeeded');
@@ -124,16 +181,28 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
     });
 
     it('payment_method_data[type]=customer_balance in EUR gives IBAN instructions', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 5000, currency: 'eur', customer: 'cus_test', confirm: true, payment_method_data: { type: 'customer_balance' } });
+      const pi = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'eur',
+        customer: 'cus_test',
+        confirm: true,
+        payment_method_data: { type: 'customer_balance' },
+      });
       expect(pi.next_action?.display_bank_transfer_instructions?.financial_addresses?.[0].type).toBe('iban');
     });
   });
 
   describe('ACH microdeposits', () => {
     it('verify_with_microdeposits, wrong amounts refused, 32/45 -> processing -> succeeded', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_usBankAccount_microdeposits', confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'usd',
+        payment_method: 'pm_usBankAccount_microdeposits',
+        confirm: true,
+      });
       expect(pi.status).toBe('requires_action');
-      const verify: Stripe.PaymentIntent.NextAction.VerifyWithMicrodeposits | undefined = pi.next_action?.verify_with_microdeposits;
+      const verify: Stripe.PaymentIntent.NextAction.VerifyWithMicrodeposits | undefined =
+        pi.next_action?.verify_with_microdeposits;
       expect(verify?.microdeposit_type).toBe('amounts');
       expect(verify?.hosted_verification_url).toMatch(/^http/);
       const wrong = await caught(() => stripe.paymentIntents.verifyMicrodeposits(pi.id, { amounts: [1, 2] }));
@@ -145,13 +214,28 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
     });
 
     it('descriptor code SM11AA, or the control hook', async () => {
-      const first = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_usBankAccount_microdeposits', confirm: true });
-      expect((await stripe.paymentIntents.verifyMicrodeposits(first.id, { descriptor_code: 'SM11AA' })).status).toBe('processing');
+      const first = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'usd',
+        payment_method: 'pm_usBankAccount_microdeposits',
+        confirm: true,
+      });
+      expect((await stripe.paymentIntents.verifyMicrodeposits(first.id, { descriptor_code: 'SM11AA' })).status).toBe(
+        'processing',
+      );
       const second = await stripe.paymentIntents.create({
         amount: 5000,
         currency: 'usd',
         confirm: true,
-        payment_method_data: { type: 'us_bank_account', us_bank_account: { account_holder_type: 'individual', account_number: '000123456789', routing_number: '110000000' }, billing_details: { name: 'Jenny Rosen' } },
+        payment_method_data: {
+          type: 'us_bank_account',
+          us_bank_account: {
+            account_holder_type: 'individual',
+            account_number: '000123456789',
+            routing_number: '110000000',
+          },
+          billing_details: { name: 'Jenny Rosen' },
+        },
       });
       expect(second.next_action?.type).toBe('verify_with_microdeposits');
       expect(standin.control.verifyMicrodeposits(second.id).status).toBe('processing');
@@ -159,9 +243,20 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
   });
 
   it('card 3-D Secure flows are unchanged (use_stripe_sdk without return_url, redirect_to_url with one)', async () => {
-    const sdkFlow = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const sdkFlow = await stripe.paymentIntents.create({
+      amount: 2000,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+    });
     expect(sdkFlow.next_action?.type).toBe('use_stripe_sdk');
-    const redirect = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, return_url: 'https://merchant.test/back' });
+    const redirect = await stripe.paymentIntents.create({
+      amount: 2000,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+      return_url: 'https://merchant.test/back',
+    });
     expect(redirect.next_action?.type).toBe('redirect_to_url');
     expect(standin.control.authenticate(sdkFlow.id, 'succeed').status).toBe('succeeded');
     const verify = await caught(() => stripe.paymentIntents.verifyMicrodeposits(redirect.id, { amounts: [32, 45] }));
@@ -170,9 +265,19 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
 
   describe('refunds', () => {
     it('a voucher refund waits in requires_action and can be canceled; a succeeded one cannot', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 20000, currency: 'mxn', payment_method: 'pm_oxxo', confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 20000,
+        currency: 'mxn',
+        payment_method: 'pm_oxxo',
+        confirm: true,
+      });
       standin.control.payVoucher(pi.id);
-      const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 5000, instructions_email: 'client@example.test', metadata: { ledger: 'r-9' } });
+      const refund = await stripe.refunds.create({
+        payment_intent: pi.id,
+        amount: 5000,
+        instructions_email: 'client@example.test',
+        metadata: { ledger: 'r-9' },
+      });
       expect(refund.status).toBe('requires_action');
       expect(refund.next_action?.display_details?.email_sent.email_sent_to).toBe('client@example.test');
       const canceled = await stripe.refunds.cancel(refund.id);
@@ -182,25 +287,44 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
       expect((await stripe.charges.retrieve(charge)).amount_refunded).toBe(0);
       expect(types().slice(-2)).toEqual(['refund.updated', 'charge.refund.updated']);
 
-      const card = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const card = await stripe.paymentIntents.create({
+        amount: 2000,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      });
       const done = await stripe.refunds.create({ payment_intent: card.id });
       const refused = await caught(() => stripe.refunds.cancel(done.id));
       expect(refused.statusCode).toBe(400);
     });
 
     it('4000000000007726 (pm_card_refundPending): pending, then succeeded', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_refundPending', confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 2000,
+        currency: 'usd',
+        payment_method: 'pm_card_refundPending',
+        confirm: true,
+      });
       const refund = await stripe.refunds.create({ payment_intent: pi.id });
       expect(refund.status).toBe('pending');
       expect(standin.control.settleRefund(refund.id, 'succeed').status).toBe('succeeded');
     });
 
     it('fail route with a failure_reason from the SDK list', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_refundFail', confirm: true });
+      const pi = await stripe.paymentIntents.create({
+        amount: 2000,
+        currency: 'usd',
+        payment_method: 'pm_card_refundFail',
+        confirm: true,
+      });
       const refund = await stripe.refunds.create({ payment_intent: pi.id });
-      const failed = await control(standin, 'POST', `/_standin/refunds/${refund.id}/fail`, { failure_reason: 'lost_or_stolen_card' });
+      const failed = await control(standin, 'POST', `/_standin/refunds/${refund.id}/fail`, {
+        failure_reason: 'lost_or_stolen_card',
+      });
       expect(asRecord(failed.json)).toMatchObject({ status: 'failed', failure_reason: 'lost_or_stolen_card' });
-      expect((await control(standin, 'POST', `/_standin/refunds/${refund.id}/fail`, { failure_reason: 'nope' })).status).toBe(400);
+      expect(
+        (await control(standin, 'POST', `/_standin/refunds/${refund.id}/fail`, { failure_reason: 'nope' })).status,
+      ).toBe(400);
     });
   });
 
@@ -232,7 +356,11 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
   describe('finding what exists after a 500', () => {
     it('paymentIntents.list created[gte], search by metadata; checkout.sessions.list by payment_intent/status/created', async () => {
       const old = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', metadata: { invoice: 'INV-A' } });
-      const mine = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', metadata: { invoice: 'INV-B' } });
+      const mine = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        metadata: { invoice: 'INV-B' },
+      });
       const since = await stripe.paymentIntents.list({ created: { gte: mine.created } });
       expect(since.data.map((pi) => pi.id)).toContain(mine.id);
       expect((await stripe.paymentIntents.list({ created: { gt: mine.created + 60 } })).data).toHaveLength(0);
@@ -244,16 +372,22 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
         mode: 'payment',
         success_url: 'https://merchant.test/ok',
         metadata: { invoice: 'INV-B' },
-        line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 3000, product_data: { name: 'Invoice' } } }],
+        line_items: [
+          { quantity: 1, price_data: { currency: 'usd', unit_amount: 3000, product_data: { name: 'Invoice' } } },
+        ],
       });
       const paidSession = await stripe.checkout.sessions.create({
         mode: 'payment',
         success_url: 'https://merchant.test/ok',
-        line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 3000, product_data: { name: 'Invoice' } } }],
+        line_items: [
+          { quantity: 1, price_data: { currency: 'usd', unit_amount: 3000, product_data: { name: 'Invoice' } } },
+        ],
       });
       const done = standin.control.completeCheckout(paidSession.id);
       expect((await stripe.checkout.sessions.list({ status: 'open' })).data.map((s) => s.id)).toEqual([open.id]);
-      expect((await stripe.checkout.sessions.list({ payment_intent: String(done.payment_intent) })).data.map((s) => s.id)).toEqual([paidSession.id]);
+      expect(
+        (await stripe.checkout.sessions.list({ payment_intent: String(done.payment_intent) })).data.map((s) => s.id),
+      ).toEqual([paidSession.id]);
       expect((await stripe.checkout.sessions.list({ created: { gte: open.created } })).data).toHaveLength(2);
     });
   });

@@ -136,8 +136,10 @@ describe('PaymentIntents through the real stripe SDK', () => {
       const legacyParams = { amount: 1000, currency: 'usd', payment_method_types: ['card'] };
       for (const attempt of [
         () => stripe.paymentIntents.create(legacyParams as Stripe.PaymentIntentCreateParams),
-        () => stripe.paymentIntents.update(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentUpdateParams),
-        () => stripe.paymentIntents.confirm(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentConfirmParams),
+        () =>
+          stripe.paymentIntents.update(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentUpdateParams),
+        () =>
+          stripe.paymentIntents.confirm(pi.id, { payment_method_types: ['card'] } as Stripe.PaymentIntentConfirmParams),
         () => stripe.setupIntents.create({ payment_method_types: ['card'] } as Stripe.SetupIntentCreateParams),
       ]) {
         const refused = await caught(attempt);

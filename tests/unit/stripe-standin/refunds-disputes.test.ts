@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { caught, control, startStandin, waitFor } from './helpers';
 
@@ -125,7 +125,10 @@ describe('refunds and disputes', () => {
       // The refundable amount is back: a new refund goes through.
       const again = await stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
       expect(again.status).toBe('succeeded');
-      expect((await stripe.refunds.list({ payment_intent: pi.id })).data.map((item) => item.status)).toEqual(['succeeded', 'failed']);
+      expect((await stripe.refunds.list({ payment_intent: pi.id })).data.map((item) => item.status)).toEqual([
+        'succeeded',
+        'failed',
+      ]);
     });
 
     it('pm_card_refundFail refunds fail on their own after the delay', async () => {

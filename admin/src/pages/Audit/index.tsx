@@ -24,14 +24,23 @@ export const AuditPage = () => {
   const [invoiceText, setInvoiceText] = useState(query.filters.invoice ?? '');
   const [actionText, setActionText] = useState(query.filters.action ?? '');
   const { data, error, isLoading } = useApiGet<Paginated<AuditEntry>>(
-    withQuery(`/${PLUGIN_ID}/audit-entries`, { page: query.page, pageSize: query.pageSize, invoice: query.filters.invoice, actorType: query.filters.actorType, action: query.filters.action }),
+    withQuery(`/${PLUGIN_ID}/audit-entries`, {
+      page: query.page,
+      pageSize: query.pageSize,
+      invoice: query.filters.invoice,
+      actorType: query.filters.actorType,
+      action: query.filters.action,
+    }),
     t('audit.loadError', 'The audit log could not be loaded.'),
   );
 
   if (error && !data) return <Page.Error />;
   const rows = data?.results ?? [];
   return (
-    <PluginLayout title={t('audit.title', 'Audit log')} subtitle={t('audit.subtitle', 'Every change to keys, payments, refunds and webhooks')}>
+    <PluginLayout
+      title={t('audit.title', 'Audit log')}
+      subtitle={t('audit.subtitle', 'Every change to keys, payments, refunds and webhooks')}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -40,7 +49,12 @@ export const AuditPage = () => {
       >
         <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">
           <Box width="240px">
-            <TextInput aria-label={t('audit.invoiceFilter', 'Invoice number')} placeholder={t('audit.invoiceFilter', 'Invoice number')} value={invoiceText} onChange={(e: { target: { value: string } }) => setInvoiceText(e.target.value)} />
+            <TextInput
+              aria-label={t('audit.invoiceFilter', 'Invoice number')}
+              placeholder={t('audit.invoiceFilter', 'Invoice number')}
+              value={invoiceText}
+              onChange={(e: { target: { value: string } }) => setInvoiceText(e.target.value)}
+            />
           </Box>
           <FilterSelect
             width="200px"
@@ -51,14 +65,23 @@ export const AuditPage = () => {
             onChange={(actorType) => query.setFilters({ actorType })}
           />
           <Box width="240px">
-            <TextInput aria-label={t('audit.actionFilter', 'Action starts with')} placeholder={t('audit.actionFilter', 'Action starts with')} value={actionText} onChange={(e: { target: { value: string } }) => setActionText(e.target.value)} />
+            <TextInput
+              aria-label={t('audit.actionFilter', 'Action starts with')}
+              placeholder={t('audit.actionFilter', 'Action starts with')}
+              value={actionText}
+              onChange={(e: { target: { value: string } }) => setActionText(e.target.value)}
+            />
           </Box>
           <Button type="submit" variant="secondary">
             {t('common.filter', 'Filter')}
           </Button>
         </Flex>
       </form>
-      {!isLoading && rows.length === 0 ? <EmptyStateLayout content={t('audit.empty', 'No entries.')} hasRadius shadow="tableShadow" /> : <AuditTable entries={rows} />}
+      {!isLoading && rows.length === 0 ? (
+        <EmptyStateLayout content={t('audit.empty', 'No entries.')} hasRadius shadow="tableShadow" />
+      ) : (
+        <AuditTable entries={rows} />
+      )}
       <ListFooter pagination={data?.pagination} />
     </PluginLayout>
   );

@@ -18,10 +18,24 @@ const CollectedChart = ({ series, exponent }: Props) => {
   const intl = useIntl();
   const { colors } = useTheme();
   const t = (id: string, defaultMessage: string) => intl.formatMessage({ id: getTranslation(id), defaultMessage });
-  const month = (key: string) => intl.formatDate(new Date(`${key}-01T00:00:00Z`), { month: 'short', year: '2-digit', timeZone: 'UTC' });
-  const data = series.points.map((p) => ({ ...p, label: month(p.month), collectedMajor: Number(minorToMajorString(p.collected, exponent)), refundedMajor: Number(minorToMajorString(p.refunded, exponent)) }));
-  const compact = new Intl.NumberFormat(intl.locale, { style: 'currency', currency: series.currency, notation: 'compact', maximumSignificantDigits: 3 });
-  const names = { collectedMajor: t('dashboard.collected', 'Collected'), refundedMajor: t('dashboard.refunded', 'Refunded') };
+  const month = (key: string) =>
+    intl.formatDate(new Date(`${key}-01T00:00:00Z`), { month: 'short', year: '2-digit', timeZone: 'UTC' });
+  const data = series.points.map((p) => ({
+    ...p,
+    label: month(p.month),
+    collectedMajor: Number(minorToMajorString(p.collected, exponent)),
+    refundedMajor: Number(minorToMajorString(p.refunded, exponent)),
+  }));
+  const compact = new Intl.NumberFormat(intl.locale, {
+    style: 'currency',
+    currency: series.currency,
+    notation: 'compact',
+    maximumSignificantDigits: 3,
+  });
+  const names = {
+    collectedMajor: t('dashboard.collected', 'Collected'),
+    refundedMajor: t('dashboard.refunded', 'Refunded'),
+  };
   return (
     <div data-testid="collected-chart" style={{ width: '100%', height: 320 }}>
       <ResponsiveContainer width="100%" height="100%">
@@ -37,8 +51,20 @@ const CollectedChart = ({ series, exponent }: Props) => {
             }}
           />
           <Legend />
-          <Bar dataKey="collectedMajor" name={names.collectedMajor} fill={colors.primary600} radius={[4, 4, 0, 0]} isAnimationActive={false} />
-          <Bar dataKey="refundedMajor" name={names.refundedMajor} fill={colors.danger500} radius={[4, 4, 0, 0]} isAnimationActive={false} />
+          <Bar
+            dataKey="collectedMajor"
+            name={names.collectedMajor}
+            fill={colors.primary600}
+            radius={[4, 4, 0, 0]}
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="refundedMajor"
+            name={names.refundedMajor}
+            fill={colors.danger500}
+            radius={[4, 4, 0, 0]}
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
     </div>

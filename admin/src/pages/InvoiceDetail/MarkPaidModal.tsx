@@ -1,6 +1,17 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { Alert, Button, DatePicker, Field, Flex, Modal, SingleSelect, SingleSelectOption, TextInput, Typography } from '@strapi/design-system';
+import {
+  Alert,
+  Button,
+  DatePicker,
+  Field,
+  Flex,
+  Modal,
+  SingleSelect,
+  SingleSelectOption,
+  TextInput,
+  Typography,
+} from '@strapi/design-system';
 import { useIntl, type IntlShape } from 'react-intl';
 import { PLUGIN_ID } from '../../pluginId';
 import { getTranslation } from '../../utils/getTranslation';
@@ -19,7 +30,10 @@ export interface ManualPaymentForm {
 
 type FieldErrors = Partial<Record<keyof ManualPaymentForm | 'form', string>>;
 
-export const initialManualForm = (invoice: Pick<InvoiceDetail, 'balanceDue' | 'currencyExponent'>, today = todayIso()): ManualPaymentForm => ({
+export const initialManualForm = (
+  invoice: Pick<InvoiceDetail, 'balanceDue' | 'currencyExponent'>,
+  today = todayIso(),
+): ManualPaymentForm => ({
   amount: minorToMajorString(invoice.balanceDue, invoice.currencyExponent),
   date: today,
   method: 'check',
@@ -46,9 +60,21 @@ export function validateManualPayment(
       { balance: invoice.balanceFormatted },
     );
   } else minor = parsed.minor;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.date)) errors.date = intl.formatMessage({ id: getTranslation('markPaid.dateRequired'), defaultMessage: 'Choose the date the payment was received.' });
-  else if (form.date > today) errors.date = intl.formatMessage({ id: getTranslation('markPaid.dateFuture'), defaultMessage: 'The payment date cannot be in the future.' });
-  if (form.reference.length > 200) errors.reference = intl.formatMessage({ id: getTranslation('markPaid.referenceTooLong'), defaultMessage: 'At most 200 characters.' });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.date))
+    errors.date = intl.formatMessage({
+      id: getTranslation('markPaid.dateRequired'),
+      defaultMessage: 'Choose the date the payment was received.',
+    });
+  else if (form.date > today)
+    errors.date = intl.formatMessage({
+      id: getTranslation('markPaid.dateFuture'),
+      defaultMessage: 'The payment date cannot be in the future.',
+    });
+  if (form.reference.length > 200)
+    errors.reference = intl.formatMessage({
+      id: getTranslation('markPaid.referenceTooLong'),
+      defaultMessage: 'At most 200 characters.',
+    });
   return { errors, minor };
 }
 
@@ -112,7 +138,8 @@ export const MarkPaidModal = ({ invoice, open, onClose, onRecorded }: Props) => 
       const problem = readApiError(error, t('markPaid.failed', 'The payment could not be recorded.'));
       // The server's sentence is the clearest (it names the balance); it goes under the field it is about.
       const fields = Object.keys(problem.fields);
-      if (fields.length === 1 && fields[0] !== 'form') setErrors({ [fields[0] as keyof ManualPaymentForm]: problem.message });
+      if (fields.length === 1 && fields[0] !== 'form')
+        setErrors({ [fields[0] as keyof ManualPaymentForm]: problem.message });
       else setErrors({ ...problem.fields, form: problem.message });
     } finally {
       setBusy(false);
@@ -124,21 +151,41 @@ export const MarkPaidModal = ({ invoice, open, onClose, onRecorded }: Props) => 
       <Modal.Content>
         <form onSubmit={submit} noValidate>
           <Modal.Header>
-            <Modal.Title>{intl.formatMessage({ id: getTranslation('markPaid.title'), defaultMessage: 'Mark invoice {number} as paid' }, { number: invoice.number })}</Modal.Title>
+            <Modal.Title>
+              {intl.formatMessage(
+                { id: getTranslation('markPaid.title'), defaultMessage: 'Mark invoice {number} as paid' },
+                { number: invoice.number },
+              )}
+            </Modal.Title>
           </Modal.Header>
           <Modal.Body>
             <Flex direction="column" alignItems="stretch" gap={4}>
               <Typography textColor="neutral600">
-                {intl.formatMessage({ id: getTranslation('markPaid.balance'), defaultMessage: 'Balance due: {balance}' }, { balance: invoice.balanceFormatted })}
+                {intl.formatMessage(
+                  { id: getTranslation('markPaid.balance'), defaultMessage: 'Balance due: {balance}' },
+                  { balance: invoice.balanceFormatted },
+                )}
               </Typography>
               {errors.form && (
                 <Alert variant="danger" closeLabel={t('common.close', 'Close')} title={t('common.error', 'Error')}>
                   {errors.form}
                 </Alert>
               )}
-              <Field.Root name="amount" error={errors.amount} hint={intl.formatMessage({ id: getTranslation('markPaid.amountHint'), defaultMessage: 'In {currency}.' }, { currency: invoice.currency })} required>
+              <Field.Root
+                name="amount"
+                error={errors.amount}
+                hint={intl.formatMessage(
+                  { id: getTranslation('markPaid.amountHint'), defaultMessage: 'In {currency}.' },
+                  { currency: invoice.currency },
+                )}
+                required
+              >
                 <Field.Label>{t('markPaid.amount', 'Amount')}</Field.Label>
-                <TextInput inputMode="decimal" value={form.amount} onChange={(e: { target: { value: string } }) => set('amount', e.target.value)} />
+                <TextInput
+                  inputMode="decimal"
+                  value={form.amount}
+                  onChange={(e: { target: { value: string } }) => set('amount', e.target.value)}
+                />
                 <Field.Hint />
                 <Field.Error />
               </Field.Root>
@@ -156,7 +203,10 @@ export const MarkPaidModal = ({ invoice, open, onClose, onRecorded }: Props) => 
               </Field.Root>
               <Field.Root name="method" error={errors.method} required>
                 <Field.Label>{t('markPaid.method', 'Method')}</Field.Label>
-                <SingleSelect value={form.method} onChange={(v: string | number) => set('method', String(v) as ManualMethod)}>
+                <SingleSelect
+                  value={form.method}
+                  onChange={(v: string | number) => set('method', String(v) as ManualMethod)}
+                >
                   {MANUAL_METHODS.map((m) => (
                     <SingleSelectOption key={m} value={m}>
                       {t(`method.${m}`, METHOD_LABELS[m] ?? m)}
@@ -165,9 +215,17 @@ export const MarkPaidModal = ({ invoice, open, onClose, onRecorded }: Props) => 
                 </SingleSelect>
                 <Field.Error />
               </Field.Root>
-              <Field.Root name="reference" error={errors.reference} hint={t('markPaid.referenceHint', 'Cheque number, transfer reference…')}>
+              <Field.Root
+                name="reference"
+                error={errors.reference}
+                hint={t('markPaid.referenceHint', 'Cheque number, transfer reference…')}
+              >
                 <Field.Label>{t('markPaid.reference', 'Reference')}</Field.Label>
-                <TextInput value={form.reference} maxLength={200} onChange={(e: { target: { value: string } }) => set('reference', e.target.value)} />
+                <TextInput
+                  value={form.reference}
+                  maxLength={200}
+                  onChange={(e: { target: { value: string } }) => set('reference', e.target.value)}
+                />
                 <Field.Hint />
                 <Field.Error />
               </Field.Root>

@@ -27,11 +27,17 @@ export const PayLinkCard = ({ invoice, canManageLink, onChanged }: Props) => {
   const issue = async () => {
     setBusy(true);
     try {
-      const res = await post<{ data: InvoiceDetailResponse }>(`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/pay-link`, {});
+      const res = await post<{ data: InvoiceDetailResponse }>(
+        `/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/pay-link`,
+        {},
+      );
       onChanged(res.data.data);
       toggleNotification({ type: 'success', message: t('payLink.created', 'New pay link ready.') });
     } catch (error) {
-      toggleNotification({ type: 'danger', message: readApiError(error, t('payLink.failed', 'The pay link could not be created.')).message });
+      toggleNotification({
+        type: 'danger',
+        message: readApiError(error, t('payLink.failed', 'The pay link could not be created.')).message,
+      });
     } finally {
       setBusy(false);
     }
@@ -41,8 +47,16 @@ export const PayLinkCard = ({ invoice, canManageLink, onChanged }: Props) => {
     if (!invoice.payLink) return;
     const copied = await copy(invoice.payLink);
     // Who took the link is audited (it lets anyone pay); a failed audit call does not undo the copy.
-    if (copied) void post(`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/pay-link/copied`, {}).catch(() => undefined);
-    toggleNotification({ type: copied ? 'success' : 'warning', message: copied ? t('payLink.copied', 'Pay link copied.') : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.') });
+    if (copied)
+      void post(`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/pay-link/copied`, {}).catch(
+        () => undefined,
+      );
+    toggleNotification({
+      type: copied ? 'success' : 'warning',
+      message: copied
+        ? t('payLink.copied', 'Pay link copied.')
+        : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.'),
+    });
   };
 
   return (
@@ -61,11 +75,22 @@ export const PayLinkCard = ({ invoice, canManageLink, onChanged }: Props) => {
               <Button variant="secondary" startIcon={<Duplicate />} onClick={() => void copyLink()}>
                 {t('payLink.copy', 'Copy')}
               </Button>
-              <LinkButton variant="secondary" startIcon={<ExternalLink />} href={invoice.payLink} target="_blank" rel="noopener noreferrer">
+              <LinkButton
+                variant="secondary"
+                startIcon={<ExternalLink />}
+                href={invoice.payLink}
+                target="_blank"
+                rel="noopener noreferrer"
+              >
                 {t('payLink.open', 'Open')}
               </LinkButton>
               {canManageLink && (
-                <Button variant="tertiary" startIcon={<ArrowClockwise />} onClick={() => setConfirming(true)} loading={busy}>
+                <Button
+                  variant="tertiary"
+                  startIcon={<ArrowClockwise />}
+                  onClick={() => setConfirming(true)}
+                  loading={busy}
+                >
                   {t('payLink.regenerate', 'New link')}
                 </Button>
               )}

@@ -1,5 +1,19 @@
 import { Fragment } from 'react';
-import { Box, Button, EmptyStateLayout, Flex, Link, Table, Tbody, Td, Th, Thead, Tooltip, Tr, Typography } from '@strapi/design-system';
+import {
+  Box,
+  Button,
+  EmptyStateLayout,
+  Flex,
+  Link,
+  Table,
+  Tbody,
+  Td,
+  Th,
+  Thead,
+  Tooltip,
+  Tr,
+  Typography,
+} from '@strapi/design-system';
 import { ExternalLink } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { getTranslation } from '../../utils/getTranslation';
@@ -66,10 +80,15 @@ const DashboardLink = ({ href, label }: { href: string | null; label: string | n
 /** Payment history: each ledger entry, then its refunds and dispute as indented rows. */
 export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }: Props) => {
   const intl = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
-  if (payments.length === 0) return <EmptyStateLayout content={t('payments.empty', 'No payments yet.')} hasRadius shadow="tableShadow" />;
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  if (payments.length === 0)
+    return <EmptyStateLayout content={t('payments.empty', 'No payments yet.')} hasRadius shadow="tableShadow" />;
   const failureWords = (reason: string, serverText: string | null) => {
-    const words = t(`refund.failure.${reason}`, REFUND_FAILURE_LABELS[reason] ?? serverText ?? reason.replace(/_/g, ' '));
+    const words = t(
+      `refund.failure.${reason}`,
+      REFUND_FAILURE_LABELS[reason] ?? serverText ?? reason.replace(/_/g, ' '),
+    );
     return words.charAt(0).toUpperCase() + words.slice(1);
   };
   const method = (p: PaymentView) => {
@@ -104,7 +123,11 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             <Tr data-testid="payment-row">
               <Td style={WRAP}>
                 {/* A manual payment has a day, not a time (the server stores it at noon UTC). */}
-                <Typography>{p.kind === 'manual' && p.paidAt ? formatDay(intl, p.paidAt) : formatDateTime(intl, p.paidAt ?? p.createdAt)}</Typography>
+                <Typography>
+                  {p.kind === 'manual' && p.paidAt
+                    ? formatDay(intl, p.paidAt)
+                    : formatDateTime(intl, p.paidAt ?? p.createdAt)}
+                </Typography>
               </Td>
               <Td>
                 <Typography>{method(p)}</Typography>
@@ -122,7 +145,11 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
               </Td>
               <Td>
                 <Flex gap={1} wrap="wrap">
-                  {p.voidedAt ? <StatusBadge kind="payment" status="canceled" /> : <StatusBadge kind="payment" status={p.status} />}
+                  {p.voidedAt ? (
+                    <StatusBadge kind="payment" status="canceled" />
+                  ) : (
+                    <StatusBadge kind="payment" status={p.status} />
+                  )}
                   {p.voidedAt && (
                     <Typography variant="pi" textColor="neutral600">
                       {t('payments.voided', 'Voided')}
@@ -149,10 +176,18 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                   <Flex direction="column" alignItems="flex-start" gap={0}>
                     {/* The charge is what Stripe's receipts and bank statements name; the intent stays one hover
                         away. */}
-                    <DashboardLink href={p.dashboardUrl} label={p.chargeId ?? p.providerPaymentId ?? p.checkoutSessionId} />
+                    <DashboardLink
+                      href={p.dashboardUrl}
+                      label={p.chargeId ?? p.providerPaymentId ?? p.checkoutSessionId}
+                    />
                     {p.chargeId && p.providerPaymentId && (
                       <Tooltip label={t('payments.intentId', 'PaymentIntent {id}', { id: p.providerPaymentId })}>
-                        <Typography variant="pi" textColor="neutral600" data-testid="payment-intent-id" style={BREAK_ANYWHERE}>
+                        <Typography
+                          variant="pi"
+                          textColor="neutral600"
+                          data-testid="payment-intent-id"
+                          style={BREAK_ANYWHERE}
+                        >
                           {p.providerPaymentId}
                         </Typography>
                       </Tooltip>
@@ -192,19 +227,28 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                   <StatusBadge kind="refund" status={r.status} />
                   {r.invoiceEffect && (
                     <Typography variant="pi" textColor="neutral600" tag="p" data-testid="refund-effect">
-                      {r.invoiceEffect === 'keep_paid' ? t('payments.refundKeptPaid', 'Invoice kept paid') : t('payments.refundReopened', 'Balance reopened')}
+                      {r.invoiceEffect === 'keep_paid'
+                        ? t('payments.refundKeptPaid', 'Invoice kept paid')
+                        : t('payments.refundReopened', 'Balance reopened')}
                     </Typography>
                   )}
                   {(r.status === 'failed' || r.status === 'canceled') && (
                     <Typography variant="pi" textColor="danger600" tag="p" data-testid="refund-failure">
-                      {t('payments.refundFailed', '{label}. The money is back in your Stripe balance; you can refund again.', {
-                        label: failureWords(r.failureReason ?? 'unknown', r.failureText ?? null),
-                      })}
+                      {t(
+                        'payments.refundFailed',
+                        '{label}. The money is back in your Stripe balance; you can refund again.',
+                        {
+                          label: failureWords(r.failureReason ?? 'unknown', r.failureText ?? null),
+                        },
+                      )}
                     </Typography>
                   )}
                   {r.status === 'unknown' && (
                     <Typography variant="pi" textColor="warning600" tag="p" data-testid="refund-unconfirmed">
-                      {t('payments.refundUnconfirmed', 'Stripe has not confirmed this refund yet. Resync or refund again: Stripe is checked first, so it is never made twice.')}
+                      {t(
+                        'payments.refundUnconfirmed',
+                        'Stripe has not confirmed this refund yet. Resync or refund again: Stripe is checked first, so it is never made twice.',
+                      )}
                     </Typography>
                   )}
                 </Td>
@@ -224,7 +268,11 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Td />
                 <Td />
                 <Td>
-                  <Typography textColor="danger600">{p.disputeStatus ? t(`dispute.${p.disputeStatus}`, DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus) : '—'}</Typography>
+                  <Typography textColor="danger600">
+                    {p.disputeStatus
+                      ? t(`dispute.${p.disputeStatus}`, DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus)
+                      : '—'}
+                  </Typography>
                 </Td>
                 <Td style={WRAP}>
                   <DashboardLink href={p.disputeUrl} label={p.disputeId} />

@@ -1,6 +1,17 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { Alert, Button, Field, Flex, Modal, Radio, SingleSelect, SingleSelectOption, TextInput, Typography } from '@strapi/design-system';
+import {
+  Alert,
+  Button,
+  Field,
+  Flex,
+  Modal,
+  Radio,
+  SingleSelect,
+  SingleSelectOption,
+  TextInput,
+  Typography,
+} from '@strapi/design-system';
 import { useIntl, type IntlShape } from 'react-intl';
 import { PLUGIN_ID } from '../../pluginId';
 import { getTranslation } from '../../utils/getTranslation';
@@ -34,7 +45,10 @@ export function validateRefund(
   if (!parsed.ok) return { error: amountProblemMessage(intl, parsed.problem, invoice.currencyExponent), minor: null };
   if (parsed.minor > payment.refundable) {
     return {
-      error: intl.formatMessage({ id: getTranslation('refund.tooMuch'), defaultMessage: 'You can refund at most {max} of this payment.' }, { max: payment.refundableFormatted }),
+      error: intl.formatMessage(
+        { id: getTranslation('refund.tooMuch'), defaultMessage: 'You can refund at most {max} of this payment.' },
+        { max: payment.refundableFormatted },
+      ),
       minor: null,
     };
   }
@@ -54,7 +68,8 @@ interface Props {
  */
 export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) => {
   const intl = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const defaultEffect: InvoiceEffect = invoice.refundDefault === 'keep_paid' ? 'keep_paid' : 'reopen';
@@ -81,7 +96,9 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
 
   if (!payment) return null;
   // The server's refundable figure already counts these; shown so the admin knows why it is lower.
-  const pendingMinor = payment.refunds.filter((r) => r.status === 'pending' || r.status === 'requires_action' || r.status === 'unknown').reduce((s, r) => s + r.amount, 0);
+  const pendingMinor = payment.refunds
+    .filter((r) => r.status === 'pending' || r.status === 'requires_action' || r.status === 'unknown')
+    .reduce((s, r) => s + r.amount, 0);
   const { minor } = validateRefund(intl, form, payment, invoice);
   const amountText = minor !== null ? formatMajor(minor, invoice.currency, invoice.currencyExponent, intl.locale) : '';
 
@@ -100,14 +117,20 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
     if (key.current.sentFor && key.current.sentFor !== params) key.current.value = newIdempotencyKey();
     key.current.sentFor = params;
     try {
-      const res = await post<{ data: InvoiceDetailResponse }>(`/${PLUGIN_ID}/payments/${encodeURIComponent(payment.documentId)}/refunds`, {
-        // A full refund sends no amount: the server refunds what is left, pending refunds included.
-        ...(form.scope === 'partial' ? { amount: minor } : {}),
-        ...(form.reason ? { reason: form.reason } : {}),
-        invoiceEffect: form.effect,
-        idempotencyKey: key.current.value,
+      const res = await post<{ data: InvoiceDetailResponse }>(
+        `/${PLUGIN_ID}/payments/${encodeURIComponent(payment.documentId)}/refunds`,
+        {
+          // A full refund sends no amount: the server refunds what is left, pending refunds included.
+          ...(form.scope === 'partial' ? { amount: minor } : {}),
+          ...(form.reason ? { reason: form.reason } : {}),
+          invoiceEffect: form.effect,
+          idempotencyKey: key.current.value,
+        },
+      );
+      toggleNotification({
+        type: 'success',
+        message: t('refund.done', 'Refund of {amount} requested.', { amount: amountText }),
       });
-      toggleNotification({ type: 'success', message: t('refund.done', 'Refund of {amount} requested.', { amount: amountText }) });
       onRefunded(res.data.data);
       onClose();
     } catch (e) {
@@ -127,12 +150,18 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
           <form onSubmit={next} noValidate>
             <Modal.Body>
               <Flex direction="column" alignItems="stretch" gap={4}>
-                <Typography textColor="neutral600">{t('refund.refundable', 'Refundable: {amount}', { amount: payment.refundableFormatted })}</Typography>
+                <Typography textColor="neutral600">
+                  {t('refund.refundable', 'Refundable: {amount}', { amount: payment.refundableFormatted })}
+                </Typography>
                 {pendingMinor > 0 && (
                   <Typography variant="pi" textColor="neutral600" data-testid="refund-pending-note">
-                    {t('refund.pendingCounted', 'Refunds still pending ({amount}) are already taken off. A failed refund gives its amount back.', {
-                      amount: formatMajor(pendingMinor, invoice.currency, invoice.currencyExponent, intl.locale),
-                    })}
+                    {t(
+                      'refund.pendingCounted',
+                      'Refunds still pending ({amount}) are already taken off. A failed refund gives its amount back.',
+                      {
+                        amount: formatMajor(pendingMinor, invoice.currency, invoice.currencyExponent, intl.locale),
+                      },
+                    )}
                   </Typography>
                 )}
                 <Radio.Group
@@ -143,11 +172,18 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
                     setError(null);
                   }}
                 >
-                  <Radio.Item value="full">{t('refund.full', 'Full refund ({amount})', { amount: payment.refundableFormatted })}</Radio.Item>
+                  <Radio.Item value="full">
+                    {t('refund.full', 'Full refund ({amount})', { amount: payment.refundableFormatted })}
+                  </Radio.Item>
                   <Radio.Item value="partial">{t('refund.partial', 'Partial refund')}</Radio.Item>
                 </Radio.Group>
                 {form.scope === 'partial' && (
-                  <Field.Root name="amount" error={error ?? undefined} hint={t('markPaid.amountHint', 'In {currency}.', { currency: invoice.currency })} required>
+                  <Field.Root
+                    name="amount"
+                    error={error ?? undefined}
+                    hint={t('markPaid.amountHint', 'In {currency}.', { currency: invoice.currency })}
+                    required
+                  >
                     <Field.Label>{t('refund.amount', 'Amount to refund')}</Field.Label>
                     <TextInput
                       inputMode="decimal"
@@ -167,9 +203,13 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
                   <Radio.Group
                     aria-label={t('refund.effect', 'What does this refund mean for the invoice?')}
                     value={form.effect}
-                    onValueChange={(v: string) => setForm((f) => ({ ...f, effect: v === 'keep_paid' ? 'keep_paid' : 'reopen' }))}
+                    onValueChange={(v: string) =>
+                      setForm((f) => ({ ...f, effect: v === 'keep_paid' ? 'keep_paid' : 'reopen' }))
+                    }
                   >
-                    <Radio.Item value="reopen">{t('refund.effect.reopen', 'Reopen the balance (client owes it again)')}</Radio.Item>
+                    <Radio.Item value="reopen">
+                      {t('refund.effect.reopen', 'Reopen the balance (client owes it again)')}
+                    </Radio.Item>
                     <Radio.Item value="keep_paid">{t('refund.effect.keep_paid', 'Keep the invoice paid')}</Radio.Item>
                   </Radio.Group>
                 </Field.Root>
@@ -203,12 +243,24 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
             <Modal.Body>
               <Flex direction="column" alignItems="stretch" gap={4} data-testid="refund-confirmation">
                 <Typography>
-                  {t('refund.confirm', 'Refund {amount} to the card used for this payment? Stripe sends the money back; this cannot be undone.', { amount: amountText })}
+                  {t(
+                    'refund.confirm',
+                    'Refund {amount} to the card used for this payment? Stripe sends the money back; this cannot be undone.',
+                    { amount: amountText },
+                  )}
                 </Typography>
                 <Typography fontWeight="semiBold" data-testid="refund-effect-confirmation">
                   {form.effect === 'keep_paid'
-                    ? t('refund.confirmKeepPaid', 'Invoice {number} stays paid: the client will not be asked to pay {amount} again.', { number: invoice.number, amount: amountText })
-                    : t('refund.confirmReopen', 'Invoice {number} reopens: {amount} will be due again and the client can pay it from the pay link.', { number: invoice.number, amount: amountText })}
+                    ? t(
+                        'refund.confirmKeepPaid',
+                        'Invoice {number} stays paid: the client will not be asked to pay {amount} again.',
+                        { number: invoice.number, amount: amountText },
+                      )
+                    : t(
+                        'refund.confirmReopen',
+                        'Invoice {number} reopens: {amount} will be due again and the client can pay it from the pay link.',
+                        { number: invoice.number, amount: amountText },
+                      )}
                 </Typography>
                 {serverError && (
                   <Alert variant="danger" closeLabel={t('common.close', 'Close')} title={t('common.error', 'Error')}>

@@ -5,7 +5,17 @@ import { formatDay } from '../../utils/format';
 import { OverdueBadge, StatusBadge } from '../../components/StatusBadge';
 import type { InvoiceDetail } from '../../utils/types';
 
-const Figure = ({ label, value, strong, testId }: { label: string; value: string; strong?: boolean; testId?: string }) => (
+const Figure = ({
+  label,
+  value,
+  strong,
+  testId,
+}: {
+  label: string;
+  value: string;
+  strong?: boolean;
+  testId?: string;
+}) => (
   <Flex direction="column" alignItems="flex-start" gap={1}>
     <Typography variant="sigma" textColor="neutral600">
       {label}
@@ -30,10 +40,15 @@ export const Summary = ({ invoice }: { invoice: InvoiceDetail }) => {
         </Flex>
         {invoice.state === 'void' && invoice.voidReason && (
           <Typography textColor="neutral700" data-testid="void-reason">
-            {intl.formatMessage({ id: getTranslation('detail.voidedBecause'), defaultMessage: 'Voided: {reason}' }, { reason: invoice.voidReason })}
+            {intl.formatMessage(
+              { id: getTranslation('detail.voidedBecause'), defaultMessage: 'Voided: {reason}' },
+              { reason: invoice.voidReason },
+            )}
           </Typography>
         )}
-        {invoice.needsAttention && invoice.attentionReason && <Typography textColor="danger600">{invoice.attentionReason}</Typography>}
+        {invoice.needsAttention && invoice.attentionReason && (
+          <Typography textColor="danger600">{invoice.attentionReason}</Typography>
+        )}
         <Grid.Root gap={4}>
           <Grid.Item col={3} s={6} xs={12}>
             <Figure label={t('detail.total', 'Total')} value={invoice.totalFormatted} strong testId="invoice-total" />
@@ -42,10 +57,20 @@ export const Summary = ({ invoice }: { invoice: InvoiceDetail }) => {
             <Figure label={t('detail.paid', 'Paid')} value={invoice.amountPaidFormatted} strong testId="invoice-paid" />
           </Grid.Item>
           <Grid.Item col={3} s={6} xs={12}>
-            <Figure label={t('detail.refunded', 'Refunded')} value={invoice.amountRefundedFormatted} strong testId="invoice-refunded" />
+            <Figure
+              label={t('detail.refunded', 'Refunded')}
+              value={invoice.amountRefundedFormatted}
+              strong
+              testId="invoice-refunded"
+            />
           </Grid.Item>
           <Grid.Item col={3} s={6} xs={12}>
-            <Figure label={t('detail.balance', 'Balance due')} value={invoice.balanceFormatted} strong testId="invoice-balance" />
+            <Figure
+              label={t('detail.balance', 'Balance due')}
+              value={invoice.balanceFormatted}
+              strong
+              testId="invoice-balance"
+            />
           </Grid.Item>
           <Grid.Item col={3} s={6} xs={12}>
             <Figure label={t('detail.subtotal', 'Subtotal')} value={invoice.subtotalFormatted} />
@@ -66,7 +91,10 @@ export const Summary = ({ invoice }: { invoice: InvoiceDetail }) => {
             <Figure label={t('invoices.dueDate', 'Due date')} value={formatDay(intl, invoice.dueDate)} />
           </Grid.Item>
           <Grid.Item col={6} s={12}>
-            <Figure label={t('invoices.client', 'Client')} value={[invoice.billingName, invoice.billingEmail].filter(Boolean).join(' · ') || '—'} />
+            <Figure
+              label={t('invoices.client', 'Client')}
+              value={[invoice.billingName, invoice.billingEmail].filter(Boolean).join(' · ') || '—'}
+            />
           </Grid.Item>
         </Grid.Root>
       </Flex>

@@ -17,7 +17,8 @@ interface Props {
 /** "Void invoice": asks why; the server refuses while money is held and ends any open payment page. */
 export const VoidDialog = ({ invoice, open, onClose, onVoided }: Props) => {
   const { formatMessage } = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const [reason, setReason] = useState('');
@@ -42,7 +43,12 @@ export const VoidDialog = ({ invoice, open, onClose, onVoided }: Props) => {
     setBusy(true);
     try {
       await post(`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/void`, { reason: reason.trim() });
-      toggleNotification({ type: 'success', message: t('void.done', 'Invoice {number} voided. Its pay link no longer takes payments.', { number: invoice.number }) });
+      toggleNotification({
+        type: 'success',
+        message: t('void.done', 'Invoice {number} voided. Its pay link no longer takes payments.', {
+          number: invoice.number,
+        }),
+      });
       onVoided();
       onClose();
     } catch (e) {
@@ -63,15 +69,37 @@ export const VoidDialog = ({ invoice, open, onClose, onVoided }: Props) => {
           </Modal.Header>
           <Modal.Body>
             <Flex direction="column" alignItems="stretch" gap={4}>
-              <Typography textColor="neutral600">{t('void.body', 'The client can no longer pay it: open payment pages are closed. The invoice and its history are kept. This cannot be undone.')}</Typography>
+              <Typography textColor="neutral600">
+                {t(
+                  'void.body',
+                  'The client can no longer pay it: open payment pages are closed. The invoice and its history are kept. This cannot be undone.',
+                )}
+              </Typography>
               {refused && (
-                <Alert variant="danger" closeLabel={t('common.close', 'Close')} title={t('void.refused', 'Not voided')} data-testid="void-refused">
+                <Alert
+                  variant="danger"
+                  closeLabel={t('common.close', 'Close')}
+                  title={t('void.refused', 'Not voided')}
+                  data-testid="void-refused"
+                >
                   {refused}
                 </Alert>
               )}
-              <Field.Root name="reason" error={error ?? undefined} hint={t('void.reasonHint', 'Kept in the audit log, e.g. "Sent to the wrong client".')} required>
+              <Field.Root
+                name="reason"
+                error={error ?? undefined}
+                hint={t('void.reasonHint', 'Kept in the audit log, e.g. "Sent to the wrong client".')}
+                required
+              >
                 <Field.Label>{t('void.reason', 'Reason')}</Field.Label>
-                <Textarea value={reason} maxLength={500} onChange={(e: { target: { value: string } }) => { setReason(e.target.value); setError(null); }} />
+                <Textarea
+                  value={reason}
+                  maxLength={500}
+                  onChange={(e: { target: { value: string } }) => {
+                    setReason(e.target.value);
+                    setError(null);
+                  }}
+                />
                 <Field.Hint />
                 <Field.Error />
               </Field.Root>

@@ -35,12 +35,16 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
 export const InvoiceDetailPage = () => {
   const { id = '' } = useParams<{ id: string }>();
   const { formatMessage } = useIntl();
-  const t = (key: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(key), defaultMessage }, values);
+  const t = (key: string, defaultMessage: string, values?: Record<string, string>) =>
+    formatMessage({ id: getTranslation(key), defaultMessage }, values);
   const { base } = usePlugin();
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const url = `/${PLUGIN_ID}/invoices/${encodeURIComponent(id)}`;
-  const { data, setData, error, reload } = useApiGet<{ data: InvoiceDetailResponse }>(url, t('detail.loadError', 'The invoice could not be loaded.'));
+  const { data, setData, error, reload } = useApiGet<{ data: InvoiceDetailResponse }>(
+    url,
+    t('detail.loadError', 'The invoice could not be loaded.'),
+  );
   const manual = useCan(PERMISSIONS.paymentsManual);
   const refund = useCan(PERMISSIONS.paymentsRefund);
   const send = useCan(PERMISSIONS.invoicesSend);
@@ -76,14 +80,20 @@ export const InvoiceDetailPage = () => {
     try {
       const res = await post<{ data: { documentId: string } }>(`${url}/${kind}`, {});
       if (kind === 'duplicate') {
-        toggleNotification({ type: 'success', message: t('detail.duplicated', 'Copy created as a draft: check it, then save.') });
+        toggleNotification({
+          type: 'success',
+          message: t('detail.duplicated', 'Copy created as a draft: check it, then save.'),
+        });
         navigate(`${pluginPath(base)}/invoices/${encodeURIComponent(res.data.data.documentId)}/edit`);
       } else {
         toggleNotification({ type: 'success', message: t('detail.markedSent', 'Marked as sent. No email was sent.') });
         reload();
       }
     } catch (e) {
-      toggleNotification({ type: 'danger', message: readApiError(e, t('detail.actionFailed', 'That did not work.')).message });
+      toggleNotification({
+        type: 'danger',
+        message: readApiError(e, t('detail.actionFailed', 'That did not work.')).message,
+      });
     } finally {
       setBusy(null);
     }
@@ -92,10 +102,16 @@ export const InvoiceDetailPage = () => {
   const voidPayment = async (payment: PaymentView) => {
     try {
       await post(`/${PLUGIN_ID}/payments/${encodeURIComponent(payment.documentId)}/void`, {});
-      toggleNotification({ type: 'success', message: t('payments.voidDone', 'Payment voided; the balance is due again.') });
+      toggleNotification({
+        type: 'success',
+        message: t('payments.voidDone', 'Payment voided; the balance is due again.'),
+      });
       reload();
     } catch (e) {
-      toggleNotification({ type: 'danger', message: readApiError(e, t('payments.voidFailed', 'The payment could not be voided.')).message });
+      toggleNotification({
+        type: 'danger',
+        message: readApiError(e, t('payments.voidFailed', 'The payment could not be voided.')).message,
+      });
     }
   };
 
@@ -112,15 +128,37 @@ export const InvoiceDetailPage = () => {
   const actions = (
     <Flex gap={2}>
       {edit.allowed && invoice.state !== 'void' && (
-        <LinkButton tag={RouterLink} to={`${pluginPath(base)}/invoices/${encodeURIComponent(invoice.documentId)}/edit`} variant="tertiary" startIcon={<Pencil />}>
+        <LinkButton
+          tag={RouterLink}
+          to={`${pluginPath(base)}/invoices/${encodeURIComponent(invoice.documentId)}/edit`}
+          variant="tertiary"
+          startIcon={<Pencil />}
+        >
           {t('detail.edit', 'Edit')}
         </LinkButton>
       )}
-      <Button variant="tertiary" startIcon={<ArrowClockwise />} loading={busy === 'resync'} onClick={() => void act('resync', t('detail.resynced', 'Payments re-read from Stripe.'), t('detail.resyncFailed', 'Stripe could not be reached.'))}>
+      <Button
+        variant="tertiary"
+        startIcon={<ArrowClockwise />}
+        loading={busy === 'resync'}
+        onClick={() =>
+          void act(
+            'resync',
+            t('detail.resynced', 'Payments re-read from Stripe.'),
+            t('detail.resyncFailed', 'Stripe could not be reached.'),
+          )
+        }
+      >
         {t('detail.resync', 'Resync from Stripe')}
       </Button>
       {send.allowed && invoice.state !== 'void' && (
-        <Button variant="secondary" startIcon={<PaperPlane />} loading={busy === 'send'} disabled={!invoice.billingEmail} onClick={() => setConfirmSend(true)}>
+        <Button
+          variant="secondary"
+          startIcon={<PaperPlane />}
+          loading={busy === 'send'}
+          disabled={!invoice.billingEmail}
+          onClick={() => setConfirmSend(true)}
+        >
           {t('detail.send', 'Send invoice')}
         </Button>
       )}
@@ -131,8 +169,14 @@ export const InvoiceDetailPage = () => {
       )}
       {(edit.allowed || voidable.allowed || send.allowed) && (
         <SimpleMenu label={t('detail.more', 'More')} variant="tertiary" disabled={busy === 'more'}>
-          {send.allowed && invoice.state === 'draft' && <MenuItem onSelect={() => void invoiceAction('mark-sent')}>{t('detail.markSent', 'Mark as sent (no email)')}</MenuItem>}
-          {edit.allowed && <MenuItem onSelect={() => void invoiceAction('duplicate')}>{t('detail.duplicate', 'Duplicate')}</MenuItem>}
+          {send.allowed && invoice.state === 'draft' && (
+            <MenuItem onSelect={() => void invoiceAction('mark-sent')}>
+              {t('detail.markSent', 'Mark as sent (no email)')}
+            </MenuItem>
+          )}
+          {edit.allowed && (
+            <MenuItem onSelect={() => void invoiceAction('duplicate')}>{t('detail.duplicate', 'Duplicate')}</MenuItem>
+          )}
           {voidable.allowed && invoice.state !== 'void' && (
             <MenuItem variant="danger" onSelect={() => setVoidOpen(true)}>
               {t('detail.void', 'Void invoice…')}
@@ -155,28 +199,53 @@ export const InvoiceDetailPage = () => {
         <Summary invoice={invoice} />
         <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
         <Section title={t('detail.payments', 'Payment history')}>
-          <PaymentsTable payments={payments} canRefund={refund.allowed} canVoid={manual.allowed} onRefund={setRefunding} onVoid={setVoiding} />
+          <PaymentsTable
+            payments={payments}
+            canRefund={refund.allowed}
+            canVoid={manual.allowed}
+            onRefund={setRefunding}
+            onVoid={setVoiding}
+          />
         </Section>
         <Section title={t('detail.audit', 'Audit trail')}>
-          {audit.length ? <AuditTable entries={audit} showInvoice={false} /> : <Typography textColor="neutral600">{t('audit.empty', 'No entries.')}</Typography>}
+          {audit.length ? (
+            <AuditTable entries={audit} showInvoice={false} />
+          ) : (
+            <Typography textColor="neutral600">{t('audit.empty', 'No entries.')}</Typography>
+          )}
         </Section>
       </Flex>
       <Box>
-        <MarkPaidModal invoice={invoice} open={markPaidOpen} onClose={() => setMarkPaidOpen(false)} onRecorded={reload} />
+        <MarkPaidModal
+          invoice={invoice}
+          open={markPaidOpen}
+          onClose={() => setMarkPaidOpen(false)}
+          onRecorded={reload}
+        />
         <RefundDialog invoice={invoice} payment={refunding} onClose={() => setRefunding(null)} onRefunded={show} />
         <VoidDialog invoice={invoice} open={voidOpen} onClose={() => setVoidOpen(false)} onVoided={reload} />
         <Dialog.Root open={confirmSend} onOpenChange={setConfirmSend}>
           <ConfirmDialog
             variant="default"
             title={t('detail.sendTitle', 'Send invoice {number}?', { number: invoice.number })}
-            onConfirm={() => act('send', t('detail.sent', 'Invoice sent.'), t('detail.sendFailed', 'The invoice could not be sent.'))}
+            onConfirm={() =>
+              act('send', t('detail.sent', 'Invoice sent.'), t('detail.sendFailed', 'The invoice could not be sent.'))
+            }
           >
-            {t('detail.sendBody', 'An email with the invoice and a "Pay online" button goes to {email}.', { email: invoice.billingEmail ?? '' })}
+            {t('detail.sendBody', 'An email with the invoice and a "Pay online" button goes to {email}.', {
+              email: invoice.billingEmail ?? '',
+            })}
           </ConfirmDialog>
         </Dialog.Root>
         <Dialog.Root open={voiding !== null} onOpenChange={(open: boolean) => !open && setVoiding(null)}>
-          <ConfirmDialog title={t('payments.voidTitle', 'Void this manual payment?')} onConfirm={() => (voiding ? voidPayment(voiding) : undefined)}>
-            {t('payments.voidBody', 'Use this when a cheque bounced or a payment was recorded by mistake. The amount becomes due again.')}
+          <ConfirmDialog
+            title={t('payments.voidTitle', 'Void this manual payment?')}
+            onConfirm={() => (voiding ? voidPayment(voiding) : undefined)}
+          >
+            {t(
+              'payments.voidBody',
+              'Use this when a cheque bounced or a payment was recorded by mistake. The amount becomes due again.',
+            )}
           </ConfirmDialog>
         </Dialog.Root>
       </Box>

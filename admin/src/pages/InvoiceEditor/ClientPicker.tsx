@@ -45,10 +45,15 @@ export const ClientPicker = ({ value, onChange, error }: Props) => {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query]);
 
-  const label = (c: ClientOption) => (c.username && c.email ? `${c.username} <${c.email}>` : (c.email ?? c.username ?? `#${c.id}`));
+  const label = (c: ClientOption) =>
+    c.username && c.email ? `${c.username} <${c.email}>` : (c.email ?? c.username ?? `#${c.id}`);
   const shown = value && !options.some((o) => o.id === value.id) ? [value, ...options] : options;
   return (
-    <Field.Root name="customer" error={error} hint={t('editor.customerHint', 'A user of this site, so the invoice shows in their account. Optional.')}>
+    <Field.Root
+      name="customer"
+      error={error}
+      hint={t('editor.customerHint', 'A user of this site, so the invoice shows in their account. Optional.')}
+    >
       <Field.Label>{t('editor.customer', 'Site user')}</Field.Label>
       <Combobox
         value={value ? String(value.id) : undefined}

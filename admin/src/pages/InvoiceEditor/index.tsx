@@ -1,11 +1,30 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Page, useFetchClient, useNotification, isFetchError } from '@strapi/strapi/admin';
-import { Alert, Box, Button, DatePicker, Field, Flex, Grid, Link, SingleSelect, SingleSelectOption, TextInput, Textarea, Typography } from '@strapi/design-system';
+import {
+  Alert,
+  Box,
+  Button,
+  DatePicker,
+  Field,
+  Flex,
+  Grid,
+  Link,
+  SingleSelect,
+  SingleSelectOption,
+  TextInput,
+  Textarea,
+  Typography,
+} from '@strapi/design-system';
 import { ArrowLeft, Check } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router-dom';
 // The server's own rules and money formatting (plain TypeScript, no server imports), so both agree.
-import { addDays, parseInvoiceForm, type FormProblem, type InvoiceFormValues } from '../../../../server/src/domain/invoice-form';
+import {
+  addDays,
+  parseInvoiceForm,
+  type FormProblem,
+  type InvoiceFormValues,
+} from '../../../../server/src/domain/invoice-form';
 import { formatMinor } from '../../../../server/src/domain/money';
 import { PLUGIN_ID } from '../../pluginId';
 import { getTranslation } from '../../utils/getTranslation';
@@ -45,13 +64,17 @@ const byPath = (problems: readonly FormProblem[]) => {
 export const InvoiceEditorPage = () => {
   const { id } = useParams<{ id: string }>();
   const intl = useIntl();
-  const t = (key: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(key), defaultMessage }, values);
+  const t = (key: string, defaultMessage: string, values?: Record<string, string>) =>
+    intl.formatMessage({ id: getTranslation(key), defaultMessage }, values);
   const { base } = usePlugin();
   const navigate = useNavigate();
   const { post, put } = useFetchClient();
   const { toggleNotification } = useNotification();
   const url = id ? `/${PLUGIN_ID}/invoice-form/${encodeURIComponent(id)}` : `/${PLUGIN_ID}/invoice-form`;
-  const { data, error } = useApiGet<{ data: EditorResponse }>(url, t('editor.loadError', 'The invoice could not be loaded.'));
+  const { data, error } = useApiGet<{ data: EditorResponse }>(
+    url,
+    t('editor.loadError', 'The invoice could not be loaded.'),
+  );
   const [values, setValues] = useState<InvoiceFormValues | null>(null);
   const [client, setClient] = useState<ClientOption | null>(null);
   const [touched, setTouched] = useState<Set<string>>(new Set());
@@ -75,7 +98,8 @@ export const InvoiceEditorPage = () => {
   const meta = data.data;
 
   /** A field's message: the server's after a failed save, else the shared rules once touched (or after Save). */
-  const problem = (path: string) => serverProblems[path] ?? (submitted || touched.has(path) ? problems[path] : undefined);
+  const problem = (path: string) =>
+    serverProblems[path] ?? (submitted || touched.has(path) ? problems[path] : undefined);
   const touch = (path: string) => setTouched((s) => (s.has(path) ? s : new Set(s).add(path)));
   const set = <K extends keyof InvoiceFormValues>(key: K, value: InvoiceFormValues[K]) => {
     setValues((v) => (v ? { ...v, [key]: value } : v));
@@ -85,7 +109,9 @@ export const InvoiceEditorPage = () => {
   const setIssueDate = (iso: string) => {
     // The due date follows the issue date by the default term until the admin picks another one.
     const followsTerm = values.dueDate === '' || values.dueDate === addDays(values.issueDate, meta.paymentTermDays);
-    setValues((v) => (v ? { ...v, issueDate: iso, dueDate: followsTerm && iso ? addDays(iso, meta.paymentTermDays) : v.dueDate } : v));
+    setValues((v) =>
+      v ? { ...v, issueDate: iso, dueDate: followsTerm && iso ? addDays(iso, meta.paymentTermDays) : v.dueDate } : v,
+    );
   };
   const money = (minor: number) => formatMinor(minor, values.currency, intl.locale);
 
@@ -95,11 +121,20 @@ export const InvoiceEditorPage = () => {
     if (!result?.ok) return;
     setBusy(true);
     try {
-      const res = id ? await put<{ data: { documentId: string } }>(`/${PLUGIN_ID}/invoices/${encodeURIComponent(id)}`, values) : await post<{ data: { documentId: string } }>(`/${PLUGIN_ID}/invoices`, values);
-      toggleNotification({ type: 'success', message: id ? t('editor.saved', 'Invoice saved.') : t('editor.created', 'Invoice {number} created as a draft.', { number: values.number }) });
+      const res = id
+        ? await put<{ data: { documentId: string } }>(`/${PLUGIN_ID}/invoices/${encodeURIComponent(id)}`, values)
+        : await post<{ data: { documentId: string } }>(`/${PLUGIN_ID}/invoices`, values);
+      toggleNotification({
+        type: 'success',
+        message: id
+          ? t('editor.saved', 'Invoice saved.')
+          : t('editor.created', 'Invoice {number} created as a draft.', { number: values.number }),
+      });
       navigate(`${pluginPath(base)}/invoices/${encodeURIComponent(res.data.data.documentId)}`);
     } catch (e) {
-      const body = isFetchError(e) ? (e.response?.data as { error?: { message?: string; details?: { errors?: FormProblem[] } } } | undefined) : undefined;
+      const body = isFetchError(e)
+        ? (e.response?.data as { error?: { message?: string; details?: { errors?: FormProblem[] } } } | undefined)
+        : undefined;
       const fields = byPath(body?.error?.details?.errors ?? []);
       setServerProblems(fields);
       setFormError(body?.error?.message ?? t('editor.saveFailed', 'The invoice could not be saved.'));
@@ -109,7 +144,11 @@ export const InvoiceEditorPage = () => {
   };
 
   const back = (
-    <Link tag={RouterLink} to={id ? `${pluginPath(base)}/invoices/${encodeURIComponent(id)}` : pluginPath(base, 'invoices')} startIcon={<ArrowLeft />}>
+    <Link
+      tag={RouterLink}
+      to={id ? `${pluginPath(base)}/invoices/${encodeURIComponent(id)}` : pluginPath(base, 'invoices')}
+      startIcon={<ArrowLeft />}
+    >
       {id ? t('editor.backToInvoice', 'Invoice') : t('detail.back', 'Invoices')}
     </Link>
   );
@@ -118,10 +157,20 @@ export const InvoiceEditorPage = () => {
 
   return (
     <PluginLayout
-      title={id ? t('editor.editTitle', 'Edit invoice {number}', { number: values.number }) : t('editor.newTitle', 'New invoice')}
+      title={
+        id
+          ? t('editor.editTitle', 'Edit invoice {number}', { number: values.number })
+          : t('editor.newTitle', 'New invoice')
+      }
       navigationAction={back}
       primaryAction={
-        <Button type="submit" form="invoice-editor" startIcon={<Check />} loading={busy} disabled={!meta.limits.editable}>
+        <Button
+          type="submit"
+          form="invoice-editor"
+          startIcon={<Check />}
+          loading={busy}
+          disabled={!meta.limits.editable}
+        >
           {id ? t('editor.save', 'Save') : t('editor.create', 'Create draft')}
         </Button>
       }
@@ -130,18 +179,35 @@ export const InvoiceEditorPage = () => {
       <form id="invoice-editor" onSubmit={submit} noValidate>
         <Flex direction="column" alignItems="stretch" gap={4}>
           {formError && (
-            <Alert variant="danger" closeLabel={t('common.close', 'Close')} title={t('editor.notSaved', 'Not saved')} onClose={() => setFormError(null)}>
+            <Alert
+              variant="danger"
+              closeLabel={t('common.close', 'Close')}
+              title={t('editor.notSaved', 'Not saved')}
+              onClose={() => setFormError(null)}
+            >
               {formError}
             </Alert>
           )}
           {!meta.limits.editable && (
-            <Alert variant="default" closeLabel={t('common.close', 'Close')} title={t('editor.voidTitle', 'Void invoice')}>
+            <Alert
+              variant="default"
+              closeLabel={t('common.close', 'Close')}
+              title={t('editor.voidTitle', 'Void invoice')}
+            >
               {t('editor.voidBody', 'A voided invoice cannot be edited. Duplicate it to bill again.')}
             </Alert>
           )}
           {meta.limits.minimumTotalFormatted && (
-            <Alert variant="default" closeLabel={t('common.close', 'Close')} title={t('editor.paidTitle', 'This invoice has payments')}>
-              {t('editor.paidBody', '{paid} has been paid: the total cannot go below it and the currency cannot change.', { paid: meta.limits.minimumTotalFormatted })}
+            <Alert
+              variant="default"
+              closeLabel={t('common.close', 'Close')}
+              title={t('editor.paidTitle', 'This invoice has payments')}
+            >
+              {t(
+                'editor.paidBody',
+                '{paid} has been paid: the total cannot go below it and the currency cannot change.',
+                { paid: meta.limits.minimumTotalFormatted },
+              )}
             </Alert>
           )}
           <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
@@ -161,17 +227,36 @@ export const InvoiceEditorPage = () => {
                 />
               </Grid.Item>
               <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="billingName" error={problem('billingName')} hint={t('editor.billingNameHint', 'Person or company, as it appears on the invoice.')}>
+                <Field.Root
+                  name="billingName"
+                  error={problem('billingName')}
+                  hint={t('editor.billingNameHint', 'Person or company, as it appears on the invoice.')}
+                >
                   <Field.Label>{t('editor.billingName', 'Bill to')}</Field.Label>
-                  <TextInput value={values.billingName} maxLength={200} onChange={(e: { target: { value: string } }) => set('billingName', e.target.value)} onBlur={() => touch('billingName')} />
+                  <TextInput
+                    value={values.billingName}
+                    maxLength={200}
+                    onChange={(e: { target: { value: string } }) => set('billingName', e.target.value)}
+                    onBlur={() => touch('billingName')}
+                  />
                   <Field.Hint />
                   <Field.Error />
                 </Field.Root>
               </Grid.Item>
               <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="billingEmail" error={problem('billingEmail')} hint={t('editor.billingEmailHint', 'The invoice and its pay link are sent here.')}>
+                <Field.Root
+                  name="billingEmail"
+                  error={problem('billingEmail')}
+                  hint={t('editor.billingEmailHint', 'The invoice and its pay link are sent here.')}
+                >
                   <Field.Label>{t('editor.billingEmail', 'Email')}</Field.Label>
-                  <TextInput type="email" value={values.billingEmail} maxLength={254} onChange={(e: { target: { value: string } }) => set('billingEmail', e.target.value)} onBlur={() => touch('billingEmail')} />
+                  <TextInput
+                    type="email"
+                    value={values.billingEmail}
+                    maxLength={254}
+                    onChange={(e: { target: { value: string } }) => set('billingEmail', e.target.value)}
+                    onBlur={() => touch('billingEmail')}
+                  />
                   <Field.Hint />
                   <Field.Error />
                 </Field.Root>
@@ -186,14 +271,32 @@ export const InvoiceEditorPage = () => {
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
                 <Field.Root name="number" error={problem('number')} required>
                   <Field.Label>{t('editor.number', 'Number')}</Field.Label>
-                  <TextInput value={values.number} maxLength={64} onChange={(e: { target: { value: string } }) => set('number', e.target.value)} onBlur={() => touch('number')} />
+                  <TextInput
+                    value={values.number}
+                    maxLength={64}
+                    onChange={(e: { target: { value: string } }) => set('number', e.target.value)}
+                    onBlur={() => touch('number')}
+                  />
                   <Field.Error />
                 </Field.Root>
               </Grid.Item>
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="currency" error={problem('currency')} hint={meta.limits.currencyLocked ? t('editor.currencyLocked', 'Fixed: the invoice has payments.') : undefined} required>
+                <Field.Root
+                  name="currency"
+                  error={problem('currency')}
+                  hint={
+                    meta.limits.currencyLocked
+                      ? t('editor.currencyLocked', 'Fixed: the invoice has payments.')
+                      : undefined
+                  }
+                  required
+                >
                   <Field.Label>{t('editor.currency', 'Currency')}</Field.Label>
-                  <SingleSelect value={values.currency} disabled={meta.limits.currencyLocked} onChange={(v: string | number) => set('currency', String(v))}>
+                  <SingleSelect
+                    value={values.currency}
+                    disabled={meta.limits.currencyLocked}
+                    onChange={(v: string | number) => set('currency', String(v))}
+                  >
                     {meta.currencies.map((c) => (
                       <SingleSelectOption key={c.code} value={c.code}>
                         {c.code}
@@ -207,14 +310,35 @@ export const InvoiceEditorPage = () => {
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
                 <Field.Root name="issueDate" error={problem('issueDate')} required>
                   <Field.Label>{t('editor.issueDate', 'Issue date')}</Field.Label>
-                  <DatePicker value={toDate(values.issueDate)} locale={intl.locale} onChange={(d: Date | undefined) => setIssueDate(d ? todayIso(d) : '')} onClear={() => setIssueDate('')} clearLabel={t('common.clear', 'Clear')} />
+                  <DatePicker
+                    value={toDate(values.issueDate)}
+                    locale={intl.locale}
+                    onChange={(d: Date | undefined) => setIssueDate(d ? todayIso(d) : '')}
+                    onClear={() => setIssueDate('')}
+                    clearLabel={t('common.clear', 'Clear')}
+                  />
                   <Field.Error />
                 </Field.Root>
               </Grid.Item>
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="dueDate" error={problem('dueDate')} hint={t('editor.dueDateHint', '{days} days after the issue date by default (Settings).', { days: String(meta.paymentTermDays) })}>
+                <Field.Root
+                  name="dueDate"
+                  error={problem('dueDate')}
+                  hint={t('editor.dueDateHint', '{days} days after the issue date by default (Settings).', {
+                    days: String(meta.paymentTermDays),
+                  })}
+                >
                   <Field.Label>{t('editor.dueDate', 'Due date')}</Field.Label>
-                  <DatePicker value={toDate(values.dueDate)} locale={intl.locale} onChange={(d: Date | undefined) => { set('dueDate', d ? todayIso(d) : ''); touch('dueDate'); }} onClear={() => set('dueDate', '')} clearLabel={t('common.clear', 'Clear')} />
+                  <DatePicker
+                    value={toDate(values.dueDate)}
+                    locale={intl.locale}
+                    onChange={(d: Date | undefined) => {
+                      set('dueDate', d ? todayIso(d) : '');
+                      touch('dueDate');
+                    }}
+                    onClear={() => set('dueDate', '')}
+                    clearLabel={t('common.clear', 'Clear')}
+                  />
                   <Field.Hint />
                   <Field.Error />
                 </Field.Root>
@@ -234,17 +358,35 @@ export const InvoiceEditorPage = () => {
             />
             <Grid.Root gap={4} paddingTop={6}>
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="taxRate" error={problem('taxRate')} hint={t('editor.taxRateHint', 'Percent of the total after the discount, e.g. 8.25.')}>
+                <Field.Root
+                  name="taxRate"
+                  error={problem('taxRate')}
+                  hint={t('editor.taxRateHint', 'Percent of the total after the discount, e.g. 8.25.')}
+                >
                   <Field.Label>{t('editor.taxRate', 'Tax rate (%)')}</Field.Label>
-                  <TextInput inputMode="decimal" value={values.taxRate} onChange={(e: { target: { value: string } }) => set('taxRate', e.target.value)} onBlur={() => touch('taxRate')} />
+                  <TextInput
+                    inputMode="decimal"
+                    value={values.taxRate}
+                    onChange={(e: { target: { value: string } }) => set('taxRate', e.target.value)}
+                    onBlur={() => touch('taxRate')}
+                  />
                   <Field.Hint />
                   <Field.Error />
                 </Field.Root>
               </Grid.Item>
               <Grid.Item col={3} s={12} direction="column" alignItems="stretch">
-                <Field.Root name="discount" error={problem('discount')} hint={t('editor.discountHint', 'In {currency}, taken off before tax.', { currency: values.currency })}>
+                <Field.Root
+                  name="discount"
+                  error={problem('discount')}
+                  hint={t('editor.discountHint', 'In {currency}, taken off before tax.', { currency: values.currency })}
+                >
                   <Field.Label>{t('editor.discount', 'Discount')}</Field.Label>
-                  <TextInput inputMode="decimal" value={values.discount} onChange={(e: { target: { value: string } }) => set('discount', e.target.value)} onBlur={() => touch('discount')} />
+                  <TextInput
+                    inputMode="decimal"
+                    value={values.discount}
+                    onChange={(e: { target: { value: string } }) => set('discount', e.target.value)}
+                    onBlur={() => touch('discount')}
+                  />
                   <Field.Hint />
                   <Field.Error />
                 </Field.Root>
@@ -252,7 +394,8 @@ export const InvoiceEditorPage = () => {
               <Grid.Item col={6} s={12} direction="column" alignItems="flex-end">
                 <Flex direction="column" alignItems="flex-end" gap={1} data-testid="editor-totals">
                   <Typography textColor="neutral600">
-                    {t('editor.subtotal', 'Subtotal')}: <span data-testid="editor-subtotal">{totals ? money(totals.subtotal) : '—'}</span>
+                    {t('editor.subtotal', 'Subtotal')}:{' '}
+                    <span data-testid="editor-subtotal">{totals ? money(totals.subtotal) : '—'}</span>
                   </Typography>
                   {totals && totals.discount > 0 && (
                     <Typography textColor="neutral600">
@@ -263,16 +406,25 @@ export const InvoiceEditorPage = () => {
                     {t('editor.tax', 'Tax')}: <span data-testid="editor-tax">{totals ? money(totals.tax) : '—'}</span>
                   </Typography>
                   <Typography variant="beta" tag="p">
-                    {t('editor.total', 'Total')}: <span data-testid="editor-total">{totals ? money(totals.total) : '—'}</span>
+                    {t('editor.total', 'Total')}:{' '}
+                    <span data-testid="editor-total">{totals ? money(totals.total) : '—'}</span>
                   </Typography>
                 </Flex>
               </Grid.Item>
             </Grid.Root>
           </Box>
           <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
-            <Field.Root name="notes" error={problem('notes')} hint={t('editor.notesHint', 'Shown to the client on the invoice.')}>
+            <Field.Root
+              name="notes"
+              error={problem('notes')}
+              hint={t('editor.notesHint', 'Shown to the client on the invoice.')}
+            >
               <Field.Label>{t('editor.notes', 'Notes')}</Field.Label>
-              <Textarea value={values.notes} maxLength={5000} onChange={(e: { target: { value: string } }) => set('notes', e.target.value)} />
+              <Textarea
+                value={values.notes}
+                maxLength={5000}
+                onChange={(e: { target: { value: string } }) => set('notes', e.target.value)}
+              />
               <Field.Hint />
               <Field.Error />
             </Field.Root>

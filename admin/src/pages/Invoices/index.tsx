@@ -74,9 +74,16 @@ export const InvoicesPage = () => {
   const canSeeSettings = useCan(PERMISSIONS.settingsRead).allowed;
   const list = useListQuery();
   // The exports take the same filters as the list (not the page): what you see, all pages of it.
-  const filters = { state: list.filters.state, q: list.search, overdue: list.filters.overdue === 'true' ? 'true' : undefined };
+  const filters = {
+    state: list.filters.state,
+    q: list.search,
+    overdue: list.filters.overdue === 'true' ? 'true' : undefined,
+  };
   const url = withQuery(`/${PLUGIN_ID}/invoices`, { page: list.page, pageSize: list.pageSize, ...filters });
-  const { data, error, isLoading } = useApiGet<Paginated<InvoiceRow>>(url, t('invoices.loadError', 'The invoices could not be loaded.'));
+  const { data, error, isLoading } = useApiGet<Paginated<InvoiceRow>>(
+    url,
+    t('invoices.loadError', 'The invoices could not be loaded.'),
+  );
 
   if (error && !data) return <Page.Error />;
 
@@ -102,8 +109,15 @@ export const InvoicesPage = () => {
     >
       {status && status.connection.status !== 'connected' && (
         <Box paddingBottom={4}>
-          <Alert variant="warning" closeLabel={t('common.close', 'Close')} title={t('app.notConnectedTitle', 'Stripe is not connected.')}>
-            {t('app.notConnected', 'Clients cannot pay by card until valid Stripe keys are saved in Settings → Invoice payments → Stripe.')}
+          <Alert
+            variant="warning"
+            closeLabel={t('common.close', 'Close')}
+            title={t('app.notConnectedTitle', 'Stripe is not connected.')}
+          >
+            {t(
+              'app.notConnected',
+              'Clients cannot pay by card until valid Stripe keys are saved in Settings → Invoice payments → Stripe.',
+            )}
           </Alert>
         </Box>
       )}
@@ -116,16 +130,34 @@ export const InvoicesPage = () => {
           options={INVOICE_STATUSES.map((s) => ({ value: s, label: statusLabel(intl, 'invoice', s) }))}
           onChange={(state) => list.setFilters({ state })}
         />
-        <Checkbox checked={list.filters.overdue === 'true'} onCheckedChange={(checked: boolean | 'indeterminate') => list.setFilters({ overdue: checked === true ? 'true' : '' })}>
+        <Checkbox
+          checked={list.filters.overdue === 'true'}
+          onCheckedChange={(checked: boolean | 'indeterminate') =>
+            list.setFilters({ overdue: checked === true ? 'true' : '' })
+          }
+        >
           {t('invoices.overdueOnly', 'Overdue only')}
         </Checkbox>
         <Flex gap={2} marginLeft="auto">
-          <ExportButton url={withQuery(`/${PLUGIN_ID}/exports/invoices.csv`, filters)} label={t('export.invoices', 'Export invoices (CSV)')} fallbackName="invoices.csv" />
-          <ExportButton url={withQuery(`/${PLUGIN_ID}/exports/payments.csv`, filters)} label={t('export.payments', 'Export payments (CSV)')} fallbackName="payments.csv" variant="tertiary" />
+          <ExportButton
+            url={withQuery(`/${PLUGIN_ID}/exports/invoices.csv`, filters)}
+            label={t('export.invoices', 'Export invoices (CSV)')}
+            fallbackName="invoices.csv"
+          />
+          <ExportButton
+            url={withQuery(`/${PLUGIN_ID}/exports/payments.csv`, filters)}
+            label={t('export.payments', 'Export payments (CSV)')}
+            fallbackName="payments.csv"
+            variant="tertiary"
+          />
         </Flex>
       </Flex>
       {!isLoading && rows.length === 0 ? (
-        <EmptyStateLayout content={t('invoices.empty', 'No invoices match these filters.')} hasRadius shadow="tableShadow" />
+        <EmptyStateLayout
+          content={t('invoices.empty', 'No invoices match these filters.')}
+          hasRadius
+          shadow="tableShadow"
+        />
       ) : (
         <Table colCount={6} rowCount={rows.length + 1} aria-busy={isLoading}>
           <Thead>
@@ -154,9 +186,18 @@ export const InvoicesPage = () => {
             {rows.map((row) => {
               const to = pluginPath(base, 'invoices', row.documentId);
               return (
-                <Tr key={row.documentId} onClick={() => navigate(to)} style={{ cursor: 'pointer' }} data-testid="invoice-row">
+                <Tr
+                  key={row.documentId}
+                  onClick={() => navigate(to)}
+                  style={{ cursor: 'pointer' }}
+                  data-testid="invoice-row"
+                >
                   <Td>
-                    <Link tag={RouterLink} to={to} onClick={(e: { stopPropagation: () => void }) => e.stopPropagation()}>
+                    <Link
+                      tag={RouterLink}
+                      to={to}
+                      onClick={(e: { stopPropagation: () => void }) => e.stopPropagation()}
+                    >
                       {row.number}
                     </Link>
                   </Td>
@@ -184,7 +225,9 @@ export const InvoicesPage = () => {
                     </Flex>
                   </Td>
                   <Td>
-                    <Typography textColor={row.overdue ? 'danger600' : 'neutral800'}>{formatDay(intl, row.dueDate)}</Typography>
+                    <Typography textColor={row.overdue ? 'danger600' : 'neutral800'}>
+                      {formatDay(intl, row.dueDate)}
+                    </Typography>
                   </Td>
                 </Tr>
               );

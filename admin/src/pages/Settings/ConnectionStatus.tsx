@@ -12,7 +12,10 @@ export const ConnectionStatus = ({ settings }: { settings: SettingsView }) => {
       <Flex gap={2} data-testid="connection-status">
         <CheckCircle fill="success600" aria-hidden />
         <Typography textColor="success600" fontWeight="bold">
-          {formatMessage({ id: getTranslation('settings.connected'), defaultMessage: 'Connected to Stripe account {accountId}' }, { accountId: connection.accountId ?? '' })}
+          {formatMessage(
+            { id: getTranslation('settings.connected'), defaultMessage: 'Connected to Stripe account {accountId}' },
+            { accountId: connection.accountId ?? '' },
+          )}
         </Typography>
       </Flex>
     );
@@ -22,7 +25,8 @@ export const ConnectionStatus = ({ settings }: { settings: SettingsView }) => {
       <Flex gap={2} data-testid="connection-status">
         <WarningCircle fill="danger600" aria-hidden />
         <Typography textColor="danger600">
-          {formatMessage({ id: getTranslation('settings.notConnected'), defaultMessage: 'Not connected' })}: {connection.message}
+          {formatMessage({ id: getTranslation('settings.notConnected'), defaultMessage: 'Not connected' })}:{' '}
+          {connection.message}
         </Typography>
       </Flex>
     );

@@ -23,9 +23,19 @@ interface Props {
  * live), the connection check, and which provider a new invoice's pay link uses. Mollie needs no
  * webhook set up in its dashboard: the plugin gives Mollie the webhook URL with each payment.
  */
-export const MollieSection = ({ settings, form, error, providerError, replacing, canUpdate, onReplace, set }: Props) => {
+export const MollieSection = ({
+  settings,
+  form,
+  error,
+  providerError,
+  replacing,
+  canUpdate,
+  onReplace,
+  set,
+}: Props) => {
   const { formatMessage } = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { connection } = settings.mollie;
   return (
     <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius data-testid="mollie-section">
@@ -41,7 +51,9 @@ export const MollieSection = ({ settings, form, error, providerError, replacing,
             <Flex gap={2}>
               <CheckCircle fill="success600" aria-hidden />
               <Typography textColor="success600" fontWeight="bold">
-                {t('settings.mollie.connected', 'Connected to Mollie profile {accountId}', { accountId: connection.accountId ?? '' })}
+                {t('settings.mollie.connected', 'Connected to Mollie profile {accountId}', {
+                  accountId: connection.accountId ?? '',
+                })}
               </Typography>
             </Flex>
           ) : connection.status === 'error' ? (
@@ -52,7 +64,9 @@ export const MollieSection = ({ settings, form, error, providerError, replacing,
               </Typography>
             </Flex>
           ) : (
-            <Typography textColor="neutral600">{t('settings.mollie.notConfigured', 'No Mollie API key saved yet.')}</Typography>
+            <Typography textColor="neutral600">
+              {t('settings.mollie.notConfigured', 'No Mollie API key saved yet.')}
+            </Typography>
           )}
         </Box>
         <Grid.Root gap={4}>
@@ -60,7 +74,10 @@ export const MollieSection = ({ settings, form, error, providerError, replacing,
             <SecretField
               name="mollieApiKey"
               label={t('settings.mollie.apiKey', 'Mollie API key')}
-              hint={t('settings.mollie.apiKey.hint', 'Starts with test_ or live_ (Mollie Dashboard → Developers → API keys). Stored encrypted; never shown again after saving.')}
+              hint={t(
+                'settings.mollie.apiKey.hint',
+                'Starts with test_ or live_ (Mollie Dashboard → Developers → API keys). Stored encrypted; never shown again after saving.',
+              )}
               masked={settings.mollie.apiKey.set ? settings.mollie.apiKey.masked : null}
               value={form.mollieApiKey}
               error={error}
@@ -74,16 +91,33 @@ export const MollieSection = ({ settings, form, error, providerError, replacing,
             />
           </Grid.Item>
           <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-            <Field.Root name="mollieWebhookUrl" hint={t('settings.mollie.webhookUrl.hint', 'Sent to Mollie with each payment; nothing to set up in the Mollie Dashboard.')}>
+            <Field.Root
+              name="mollieWebhookUrl"
+              hint={t(
+                'settings.mollie.webhookUrl.hint',
+                'Sent to Mollie with each payment; nothing to set up in the Mollie Dashboard.',
+              )}
+            >
               <Field.Label>{t('settings.mollie.webhookUrl', 'Mollie webhook URL')}</Field.Label>
               <TextInput value={settings.mollie.webhookUrl} readOnly data-testid="mollie-webhook-url" />
               <Field.Hint />
             </Field.Root>
           </Grid.Item>
           <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
-            <Field.Root name="payLinkProvider" error={providerError} hint={t('settings.payLinkProvider.hint', 'Invoices created from now on are paid through this provider. With Mollie, the client pays on Mollie’s checkout (iDEAL, Bancontact, bank transfer, card…).')}>
+            <Field.Root
+              name="payLinkProvider"
+              error={providerError}
+              hint={t(
+                'settings.payLinkProvider.hint',
+                'Invoices created from now on are paid through this provider. With Mollie, the client pays on Mollie’s checkout (iDEAL, Bancontact, bank transfer, card…).',
+              )}
+            >
               <Field.Label>{t('settings.payLinkProvider', 'Pay links of new invoices use')}</Field.Label>
-              <SingleSelect value={form.payLinkProvider} disabled={!canUpdate} onChange={(v: string | number) => set('payLinkProvider', v as SettingsForm['payLinkProvider'])}>
+              <SingleSelect
+                value={form.payLinkProvider}
+                disabled={!canUpdate}
+                onChange={(v: string | number) => set('payLinkProvider', v as SettingsForm['payLinkProvider'])}
+              >
                 <SingleSelectOption value="stripe">{t('settings.payLinkProvider.stripe', 'Stripe')}</SingleSelectOption>
                 <SingleSelectOption value="mollie">{t('settings.payLinkProvider.mollie', 'Mollie')}</SingleSelectOption>
               </SingleSelect>

@@ -20,7 +20,18 @@ interface Props {
  * A secret is never sent back by the server: once saved, only its mask shows, read-only, with a
  * "Replace" action that opens an empty password field (and "Cancel" to keep the saved one).
  */
-export const SecretField = ({ name, label, hint, masked, value, error, replacing, canUpdate, onReplace, onChange }: Props) => {
+export const SecretField = ({
+  name,
+  label,
+  hint,
+  masked,
+  value,
+  error,
+  replacing,
+  canUpdate,
+  onReplace,
+  onChange,
+}: Props) => {
   const { formatMessage } = useIntl();
   const editing = !masked || replacing;
   return (
@@ -29,7 +40,13 @@ export const SecretField = ({ name, label, hint, masked, value, error, replacing
       {editing ? (
         <Flex gap={2}>
           <Box flex="1">
-            <TextInput type="password" autoComplete="off" value={value} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => onChange(e.target.value.trim())} />
+            <TextInput
+              type="password"
+              autoComplete="off"
+              value={value}
+              disabled={!canUpdate}
+              onChange={(e: { target: { value: string } }) => onChange(e.target.value.trim())}
+            />
           </Box>
           {masked && (
             <Button variant="tertiary" onClick={() => onReplace(false)}>
@@ -40,7 +57,15 @@ export const SecretField = ({ name, label, hint, masked, value, error, replacing
       ) : (
         <Flex gap={2}>
           <Box flex="1">
-            <TextInput value={masked} disabled aria-label={formatMessage({ id: getTranslation('settings.savedSecret'), defaultMessage: '{label} (saved)' }, { label })} data-testid={`${name}-masked`} />
+            <TextInput
+              value={masked}
+              disabled
+              aria-label={formatMessage(
+                { id: getTranslation('settings.savedSecret'), defaultMessage: '{label} (saved)' },
+                { label },
+              )}
+              data-testid={`${name}-masked`}
+            />
           </Box>
           {canUpdate && (
             <Button variant="tertiary" onClick={() => onReplace(true)}>

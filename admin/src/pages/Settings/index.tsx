@@ -1,6 +1,18 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ConfirmDialog, Page, Layouts, useClipboard, useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { Box, Button, Dialog, Field, Flex, Grid, SingleSelect, SingleSelectOption, TextInput, Toggle, Typography } from '@strapi/design-system';
+import {
+  Box,
+  Button,
+  Dialog,
+  Field,
+  Flex,
+  Grid,
+  SingleSelect,
+  SingleSelectOption,
+  TextInput,
+  Toggle,
+  Typography,
+} from '@strapi/design-system';
 import { ArrowClockwise, Check, Duplicate, Cross } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { PLUGIN_ID } from '../../pluginId';
@@ -43,7 +55,8 @@ const SERVER_FIELDS: Record<string, keyof SettingsForm> = { feePercentBps: 'feeP
 
 const SettingsPage = () => {
   const { formatMessage } = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { get, put, post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const { copy } = useClipboard();
@@ -122,12 +135,22 @@ const SettingsPage = () => {
   const settingsAction = async (kind: 'check' | 'disconnect') => {
     setBusy(kind);
     try {
-      const res = await post<{ data: SettingsView }>(`/${PLUGIN_ID}/settings/${kind === 'check' ? 'test-connection' : 'disconnect'}`, {});
+      const res = await post<{ data: SettingsView }>(
+        `/${PLUGIN_ID}/settings/${kind === 'check' ? 'test-connection' : 'disconnect'}`,
+        {},
+      );
       apply(res.data.data);
       setErrors({});
-      if (kind === 'disconnect') toggleNotification({ type: 'success', message: t('settings.disconnected', 'Stripe keys removed. Invoices and payments are kept.') });
+      if (kind === 'disconnect')
+        toggleNotification({
+          type: 'success',
+          message: t('settings.disconnected', 'Stripe keys removed. Invoices and payments are kept.'),
+        });
     } catch (error) {
-      toggleNotification({ type: 'danger', message: readApiError(error, t('settings.actionFailed', 'That did not work. Try again.')).message });
+      toggleNotification({
+        type: 'danger',
+        message: readApiError(error, t('settings.actionFailed', 'That did not work. Try again.')).message,
+      });
     } finally {
       setBusy(null);
     }
@@ -135,7 +158,12 @@ const SettingsPage = () => {
 
   const copyWebhookUrl = async () => {
     const copied = await copy(settings.webhookUrl);
-    toggleNotification({ type: copied ? 'success' : 'warning', message: copied ? t('settings.copied', 'Copied') : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.') });
+    toggleNotification({
+      type: copied ? 'success' : 'warning',
+      message: copied
+        ? t('settings.copied', 'Copied')
+        : t('payLink.copyFailed', 'Copy failed: select the link and copy it by hand.'),
+    });
   };
 
   const column = (col: number, children: ReactNode, key?: string) => (
@@ -167,20 +195,39 @@ const SettingsPage = () => {
                 <Flex justifyContent="space-between" wrap="wrap" gap={2}>
                   <ConnectionStatus settings={settings} />
                   {(settings.secretKey.set || settings.mollie.apiKey.set) && (
-                    <Button variant="tertiary" size="S" startIcon={<ArrowClockwise />} loading={busy === 'check'} onClick={() => void settingsAction('check')}>
+                    <Button
+                      variant="tertiary"
+                      size="S"
+                      startIcon={<ArrowClockwise />}
+                      loading={busy === 'check'}
+                      onClick={() => void settingsAction('check')}
+                    >
                       {t('settings.check', 'Check connection')}
                     </Button>
                   )}
                 </Flex>
                 {!settings.encryptionKeyConfigured && (
-                  <Typography textColor="danger600">{t('settings.encryptionMissing', 'INVOICE_PAYMENTS_ENCRYPTION_KEY is not set on the server: secret keys cannot be saved until it is.')}</Typography>
+                  <Typography textColor="danger600">
+                    {t(
+                      'settings.encryptionMissing',
+                      'INVOICE_PAYMENTS_ENCRYPTION_KEY is not set on the server: secret keys cannot be saved until it is.',
+                    )}
+                  </Typography>
                 )}
                 <Grid.Root gap={4}>
                   {column(
                     6,
-                    <Field.Root name="publishableKey" error={errors.publishableKey} hint={t('settings.publishableKey.hint', 'Starts with pk_test_ or pk_live_.')}>
+                    <Field.Root
+                      name="publishableKey"
+                      error={errors.publishableKey}
+                      hint={t('settings.publishableKey.hint', 'Starts with pk_test_ or pk_live_.')}
+                    >
                       <Field.Label>{t('settings.publishableKey', 'Publishable key')}</Field.Label>
-                      <TextInput value={form.publishableKey} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('publishableKey', e.target.value.trim())} />
+                      <TextInput
+                        value={form.publishableKey}
+                        disabled={!canUpdate}
+                        onChange={(e: { target: { value: string } }) => set('publishableKey', e.target.value.trim())}
+                      />
                       <Field.Hint />
                       <Field.Error />
                     </Field.Root>,
@@ -190,11 +237,21 @@ const SettingsPage = () => {
                       6,
                       <SecretField
                         name={name}
-                        label={name === 'secretKey' ? t('settings.secretKey', 'Secret key') : t('settings.webhookSecret', 'Webhook signing secret')}
+                        label={
+                          name === 'secretKey'
+                            ? t('settings.secretKey', 'Secret key')
+                            : t('settings.webhookSecret', 'Webhook signing secret')
+                        }
                         hint={
                           name === 'secretKey'
-                            ? t('settings.secretKey.hint', 'Starts with sk_ or rk_ (restricted). Stored encrypted; never shown again after saving.')
-                            : t('settings.webhookSecret.hint', 'Starts with whsec_. From Stripe Dashboard → Developers → Webhooks → your endpoint.')
+                            ? t(
+                                'settings.secretKey.hint',
+                                'Starts with sk_ or rk_ (restricted). Stored encrypted; never shown again after saving.',
+                              )
+                            : t(
+                                'settings.webhookSecret.hint',
+                                'Starts with whsec_. From Stripe Dashboard → Developers → Webhooks → your endpoint.',
+                              )
                         }
                         masked={settings[name].set ? settings[name].masked : null}
                         value={form[name]}
@@ -212,7 +269,10 @@ const SettingsPage = () => {
                   )}
                   {column(
                     6,
-                    <Field.Root name="webhookUrl" hint={t('settings.webhookUrl.hint', 'Add this endpoint in the Stripe Dashboard.')}>
+                    <Field.Root
+                      name="webhookUrl"
+                      hint={t('settings.webhookUrl.hint', 'Add this endpoint in the Stripe Dashboard.')}
+                    >
                       <Field.Label>{t('settings.webhookUrl', 'Webhook URL')}</Field.Label>
                       <Flex gap={2}>
                         <Box flex="1">
@@ -244,7 +304,14 @@ const SettingsPage = () => {
                   4,
                   <Field.Root name="defaultCurrency" error={errors.defaultCurrency}>
                     <Field.Label>{t('settings.defaultCurrency', 'Default currency')}</Field.Label>
-                    <TextInput value={form.defaultCurrency} maxLength={3} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('defaultCurrency', e.target.value.toUpperCase())} />
+                    <TextInput
+                      value={form.defaultCurrency}
+                      maxLength={3}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) =>
+                        set('defaultCurrency', e.target.value.toUpperCase())
+                      }
+                    />
                     <Field.Error />
                   </Field.Root>,
                 )}
@@ -252,7 +319,11 @@ const SettingsPage = () => {
                   4,
                   <Field.Root name="checkoutMode">
                     <Field.Label>{t('settings.checkoutMode', 'Payment page')}</Field.Label>
-                    <SingleSelect value={form.checkoutMode} disabled={!canUpdate} onChange={(v: string | number) => set('checkoutMode', v as SettingsForm['checkoutMode'])}>
+                    <SingleSelect
+                      value={form.checkoutMode}
+                      disabled={!canUpdate}
+                      onChange={(v: string | number) => set('checkoutMode', v as SettingsForm['checkoutMode'])}
+                    >
                       {(
                         [
                           ['payment_element', 'Payment drawer on the invoice page'],
@@ -269,9 +340,21 @@ const SettingsPage = () => {
                 )}
                 {column(
                   4,
-                  <Field.Root name="paymentTermDays" error={errors.paymentTermDays} hint={t('settings.paymentTermDays.hint', 'New invoices are due this many days after their issue date. 0: due on receipt.')}>
+                  <Field.Root
+                    name="paymentTermDays"
+                    error={errors.paymentTermDays}
+                    hint={t(
+                      'settings.paymentTermDays.hint',
+                      'New invoices are due this many days after their issue date. 0: due on receipt.',
+                    )}
+                  >
                     <Field.Label>{t('settings.paymentTermDays', 'Payment term (days)')}</Field.Label>
-                    <TextInput inputMode="numeric" value={form.paymentTermDays} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('paymentTermDays', e.target.value)} />
+                    <TextInput
+                      inputMode="numeric"
+                      value={form.paymentTermDays}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) => set('paymentTermDays', e.target.value)}
+                    />
                     <Field.Hint />
                     <Field.Error />
                   </Field.Root>,
@@ -291,7 +374,13 @@ const SettingsPage = () => {
                 )}
                 {column(
                   4,
-                  <Field.Root name="refundOverpayments" hint={t('settings.refundOverpayments.hint', 'When a client pays twice (two tabs, an old link), the extra payment is refunded at once. Off: the invoice is flagged with the amount to refund.')}>
+                  <Field.Root
+                    name="refundOverpayments"
+                    hint={t(
+                      'settings.refundOverpayments.hint',
+                      'When a client pays twice (two tabs, an old link), the extra payment is refunded at once. Off: the invoice is flagged with the amount to refund.',
+                    )}
+                  >
                     <Field.Label>{t('settings.refundOverpayments', 'Refund overpayments automatically')}</Field.Label>
                     <Toggle
                       checked={form.refundOverpayments}
@@ -305,18 +394,46 @@ const SettingsPage = () => {
                 )}
                 {column(
                   4,
-                  <Field.Root name="abandonedAuthenticationMinutes" error={errors.abandonedAuthenticationMinutes} hint={t('settings.abandonedAuthenticationMinutes.hint', 'A card confirmation (3-D Secure) left unfinished this long may be cancelled when the client starts another payment. Vouchers and bank transfers are never cancelled.')}>
-                    <Field.Label>{t('settings.abandonedAuthenticationMinutes', 'Unfinished card confirmation expires after (minutes)')}</Field.Label>
-                    <TextInput inputMode="numeric" value={form.abandonedAuthenticationMinutes} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('abandonedAuthenticationMinutes', e.target.value)} />
+                  <Field.Root
+                    name="abandonedAuthenticationMinutes"
+                    error={errors.abandonedAuthenticationMinutes}
+                    hint={t(
+                      'settings.abandonedAuthenticationMinutes.hint',
+                      'A card confirmation (3-D Secure) left unfinished this long may be cancelled when the client starts another payment. Vouchers and bank transfers are never cancelled.',
+                    )}
+                  >
+                    <Field.Label>
+                      {t(
+                        'settings.abandonedAuthenticationMinutes',
+                        'Unfinished card confirmation expires after (minutes)',
+                      )}
+                    </Field.Label>
+                    <TextInput
+                      inputMode="numeric"
+                      value={form.abandonedAuthenticationMinutes}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) =>
+                        set('abandonedAuthenticationMinutes', e.target.value)
+                      }
+                    />
                     <Field.Hint />
                     <Field.Error />
                   </Field.Root>,
                 )}
                 {column(
                   4,
-                  <Field.Root name="feePercent" error={errors.feePercent} hint={t('settings.feePercent.hint', 'Added on top of each card payment (gross-up), e.g. 2.9.')}>
+                  <Field.Root
+                    name="feePercent"
+                    error={errors.feePercent}
+                    hint={t('settings.feePercent.hint', 'Added on top of each card payment (gross-up), e.g. 2.9.')}
+                  >
                     <Field.Label>{t('settings.feePercent', 'Fee passthrough (%)')}</Field.Label>
-                    <TextInput inputMode="decimal" value={form.feePercent} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('feePercent', e.target.value)} />
+                    <TextInput
+                      inputMode="decimal"
+                      value={form.feePercent}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) => set('feePercent', e.target.value)}
+                    />
                     <Field.Hint />
                     <Field.Error />
                   </Field.Root>,
@@ -325,15 +442,26 @@ const SettingsPage = () => {
                   4,
                   <Field.Root name="feeFixedAmount" error={errors.feeFixedAmount}>
                     <Field.Label>{t('settings.feeFixed', 'Fixed fee passthrough (minor units)')}</Field.Label>
-                    <TextInput inputMode="numeric" value={form.feeFixedAmount} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('feeFixedAmount', e.target.value)} />
+                    <TextInput
+                      inputMode="numeric"
+                      value={form.feeFixedAmount}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) => set('feeFixedAmount', e.target.value)}
+                    />
                     <Field.Error />
                   </Field.Root>,
                 )}
                 {column(
                   4,
                   <Field.Root name="refundPolicy">
-                    <Field.Label>{t('settings.refundPolicy', 'After a refund, full or partial (default of the refund dialog)')}</Field.Label>
-                    <SingleSelect value={form.refundPolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundPolicy', v as SettingsForm['refundPolicy'])}>
+                    <Field.Label>
+                      {t('settings.refundPolicy', 'After a refund, full or partial (default of the refund dialog)')}
+                    </Field.Label>
+                    <SingleSelect
+                      value={form.refundPolicy}
+                      disabled={!canUpdate}
+                      onChange={(v: string | number) => set('refundPolicy', v as SettingsForm['refundPolicy'])}
+                    >
                       {(
                         [
                           ['reopen', 'Reopen the balance (client owes it again)'],
@@ -349,9 +477,16 @@ const SettingsPage = () => {
                 )}
                 {column(
                   6,
-                  <Field.Root name="refundFeePolicy" hint={t('settings.refundFeePolicy.hint', 'Only matters with fee passthrough on.')}>
+                  <Field.Root
+                    name="refundFeePolicy"
+                    hint={t('settings.refundFeePolicy.hint', 'Only matters with fee passthrough on.')}
+                  >
                     <Field.Label>{t('settings.refundFeePolicy', 'Passed-through fee on a refund')}</Field.Label>
-                    <SingleSelect value={form.refundFeePolicy} disabled={!canUpdate} onChange={(v: string | number) => set('refundFeePolicy', v as SettingsForm['refundFeePolicy'])}>
+                    <SingleSelect
+                      value={form.refundFeePolicy}
+                      disabled={!canUpdate}
+                      onChange={(v: string | number) => set('refundFeePolicy', v as SettingsForm['refundFeePolicy'])}
+                    >
                       {(
                         [
                           ['keep_fee', 'Keep it (refund the invoice amount only)'],
@@ -368,9 +503,18 @@ const SettingsPage = () => {
                 )}
                 {column(
                   6,
-                  <Field.Root name="notificationEmail" error={errors.notificationEmail} hint={t('settings.notificationEmail.hint', 'Dispute alerts and failure notices go here.')}>
+                  <Field.Root
+                    name="notificationEmail"
+                    error={errors.notificationEmail}
+                    hint={t('settings.notificationEmail.hint', 'Dispute alerts and failure notices go here.')}
+                  >
                     <Field.Label>{t('settings.notificationEmail', 'Notification email')}</Field.Label>
-                    <TextInput type="email" value={form.notificationEmail} disabled={!canUpdate} onChange={(e: { target: { value: string } }) => set('notificationEmail', e.target.value)} />
+                    <TextInput
+                      type="email"
+                      value={form.notificationEmail}
+                      disabled={!canUpdate}
+                      onChange={(e: { target: { value: string } }) => set('notificationEmail', e.target.value)}
+                    />
                     <Field.Hint />
                     <Field.Error />
                   </Field.Root>,
@@ -379,7 +523,12 @@ const SettingsPage = () => {
             </Box>
             {canUpdate && settings.secretKey.set && (
               <Box>
-                <Button variant="danger-light" startIcon={<Cross />} onClick={() => setConfirmDisconnect(true)} loading={busy === 'disconnect'}>
+                <Button
+                  variant="danger-light"
+                  startIcon={<Cross />}
+                  onClick={() => setConfirmDisconnect(true)}
+                  loading={busy === 'disconnect'}
+                >
                   {t('settings.disconnect', 'Disconnect')}
                 </Button>
               </Box>
@@ -388,8 +537,14 @@ const SettingsPage = () => {
         </Layouts.Content>
       </form>
       <Dialog.Root open={confirmDisconnect} onOpenChange={setConfirmDisconnect}>
-        <ConfirmDialog title={t('settings.disconnectTitle', 'Disconnect Stripe?')} onConfirm={() => settingsAction('disconnect')}>
-          {t('settings.disconnectBody', 'The keys are removed and clients cannot pay by card until new keys are saved. Invoices and payments are kept.')}
+        <ConfirmDialog
+          title={t('settings.disconnectTitle', 'Disconnect Stripe?')}
+          onConfirm={() => settingsAction('disconnect')}
+        >
+          {t(
+            'settings.disconnectBody',
+            'The keys are removed and clients cannot pay by card until new keys are saved. Invoices and payments are kept.',
+          )}
         </ConfirmDialog>
       </Dialog.Root>
     </Page.Main>

@@ -24,7 +24,11 @@ export interface SettingsForm {
 export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
 export type SettingsProblems = Partial<Record<keyof SettingsForm, SettingsProblem>>;
 
-const m = (id: string, defaultMessage: string, values?: Record<string, string>): SettingsProblem => ({ id: getTranslation(id), defaultMessage, values });
+const m = (id: string, defaultMessage: string, values?: Record<string, string>): SettingsProblem => ({
+  id: getTranslation(id),
+  defaultMessage,
+  values,
+});
 
 /**
  * Client-side checks mirroring server/src/utils/stripe-keys.ts and the settings schema, so a
@@ -32,19 +36,34 @@ const m = (id: string, defaultMessage: string, values?: Record<string, string>):
  * checks again and its answer wins. `storedSecretMode` is the mode of the saved secret key when
  * the admin is not replacing it (read from its mask, e.g. sk_test_••••4242).
  */
-export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 'live' | null = null): SettingsProblems {
+export function validateSettings(
+  form: SettingsForm,
+  storedSecretMode: 'test' | 'live' | null = null,
+): SettingsProblems {
   const problems: SettingsProblems = {};
   const pk = form.publishableKey;
   const sk = form.secretKey;
   if (pk && !/^pk_(test|live)_[A-Za-z0-9]{8,247}$/.test(pk)) {
     problems.publishableKey = /^(sk|rk)_/.test(pk)
-      ? m('validation.publishableIsSecret', 'This is a secret key. The publishable key starts with pk_test_ or pk_live_.')
-      : m('validation.publishableFormat', 'The publishable key must start with pk_test_ or pk_live_ (Stripe Dashboard → Developers → API keys).');
+      ? m(
+          'validation.publishableIsSecret',
+          'This is a secret key. The publishable key starts with pk_test_ or pk_live_.',
+        )
+      : m(
+          'validation.publishableFormat',
+          'The publishable key must start with pk_test_ or pk_live_ (Stripe Dashboard → Developers → API keys).',
+        );
   }
   if (sk && !/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}$/.test(sk)) {
     problems.secretKey = sk.startsWith('pk_')
-      ? m('validation.secretIsPublishable', 'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')
-      : m('validation.secretFormat', 'The secret key must start with sk_test_ or sk_live_ (or rk_test_ / rk_live_ for a restricted key).');
+      ? m(
+          'validation.secretIsPublishable',
+          'This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.',
+        )
+      : m(
+          'validation.secretFormat',
+          'The secret key must start with sk_test_ or sk_live_ (or rk_test_ / rk_live_ for a restricted key).',
+        );
   }
   const pkMode = /^pk_(test|live)_/.exec(pk)?.[1];
   const skMode = sk ? /^(?:sk|rk)_(test|live)_/.exec(sk)?.[1] : storedSecretMode;
@@ -56,28 +75,44 @@ export function validateSettings(form: SettingsForm, storedSecretMode: 'test' | 
     );
   }
   if (form.webhookSecret && !/^whsec_[A-Za-z0-9+/=]{8,247}$/.test(form.webhookSecret)) {
-    problems.webhookSecret = m('validation.webhookFormat', 'The webhook signing secret starts with whsec_ (Stripe Dashboard → Developers → Webhooks → your endpoint → Signing secret).');
+    problems.webhookSecret = m(
+      'validation.webhookFormat',
+      'The webhook signing secret starts with whsec_ (Stripe Dashboard → Developers → Webhooks → your endpoint → Signing secret).',
+    );
   }
-  if (!/^[A-Za-z]{3}$/.test(form.defaultCurrency)) problems.defaultCurrency = m('validation.currency', 'Use a three-letter ISO currency code such as USD.');
+  if (!/^[A-Za-z]{3}$/.test(form.defaultCurrency))
+    problems.defaultCurrency = m('validation.currency', 'Use a three-letter ISO currency code such as USD.');
   const percent = Number(form.feePercent || '0');
-  if (!/^\d+(\.\d{1,2})?$/.test(form.feePercent || '0') || percent > 20) problems.feePercent = m('validation.feePercent', 'Enter a percentage between 0 and 20, with at most two decimals.');
+  if (!/^\d+(\.\d{1,2})?$/.test(form.feePercent || '0') || percent > 20)
+    problems.feePercent = m('validation.feePercent', 'Enter a percentage between 0 and 20, with at most two decimals.');
   if (!/^\d{1,3}$/.test(form.paymentTermDays) || Number(form.paymentTermDays) > 365) {
     problems.paymentTermDays = m('validation.paymentTermDays', 'Enter a whole number of days between 0 and 365.');
   }
   const minutes = Number(form.abandonedAuthenticationMinutes);
   if (!/^\d{1,4}$/.test(form.abandonedAuthenticationMinutes) || minutes < 1 || minutes > 1440) {
-    problems.abandonedAuthenticationMinutes = m('validation.abandonedMinutes', 'Enter a whole number of minutes between 1 and 1440.');
+    problems.abandonedAuthenticationMinutes = m(
+      'validation.abandonedMinutes',
+      'Enter a whole number of minutes between 1 and 1440.',
+    );
   }
   if (!/^\d{1,6}$/.test(form.feeFixedAmount || '0') || Number(form.feeFixedAmount || '0') > 100000) {
-    problems.feeFixedAmount = m('validation.feeFixed', 'Enter a whole number of minor units between 0 and 100000 (250 = 2.50 USD).');
+    problems.feeFixedAmount = m(
+      'validation.feeFixed',
+      'Enter a whole number of minor units between 0 and 100000 (250 = 2.50 USD).',
+    );
   }
   // Mirrors server/src/providers/mollie/keys.ts (https://docs.mollie.com/reference/authentication).
   if (form.mollieApiKey && !/^(test|live)_[A-Za-z0-9]{20,64}$/.test(form.mollieApiKey)) {
-    problems.mollieApiKey = m('validation.mollieKey', 'The Mollie API key must start with test_ or live_ (Mollie Dashboard → Developers → API keys).');
+    problems.mollieApiKey = m(
+      'validation.mollieKey',
+      'The Mollie API key must start with test_ or live_ (Mollie Dashboard → Developers → API keys).',
+    );
   }
-  if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail)) problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
+  if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail))
+    problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
   return problems;
 }
 
 /** Mode of a stored secret key, from its mask. */
-export const maskMode = (masked: string | null): 'test' | 'live' | null => (/^(?:sk|rk)_(test|live)_/.exec(masked ?? '')?.[1] as 'test' | 'live' | undefined) ?? null;
+export const maskMode = (masked: string | null): 'test' | 'live' | null =>
+  (/^(?:sk|rk)_(test|live)_/.exec(masked ?? '')?.[1] as 'test' | 'live' | undefined) ?? null;

@@ -1,6 +1,20 @@
 import { useEffect, useState } from 'react';
 import { Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { Box, Button, EmptyStateLayout, Flex, Link, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import {
+  Box,
+  Button,
+  EmptyStateLayout,
+  Flex,
+  Link,
+  Table,
+  Tbody,
+  Td,
+  TextInput,
+  Th,
+  Thead,
+  Tr,
+  Typography,
+} from '@strapi/design-system';
 import { ArrowClockwise } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { Link as RouterLink } from 'react-router-dom';
@@ -25,7 +39,8 @@ const HEALTH_REFRESH_MS = 30000;
 /** Stripe's deliveries to this site, newest first, with a replay for dead-lettered ones. */
 export const WebhooksPage = () => {
   const intl = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) => intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
+    intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   const { base } = usePlugin();
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
@@ -34,10 +49,18 @@ export const WebhooksPage = () => {
   const [typeText, setTypeText] = useState(query.filters.type ?? '');
   const [replaying, setReplaying] = useState<string | null>(null);
   const list = useApiGet<Paginated<WebhookEventRow>>(
-    withQuery(`/${PLUGIN_ID}/webhook-events`, { page: query.page, pageSize: query.pageSize, status: query.filters.status, type: query.filters.type }),
+    withQuery(`/${PLUGIN_ID}/webhook-events`, {
+      page: query.page,
+      pageSize: query.pageSize,
+      status: query.filters.status,
+      type: query.filters.type,
+    }),
     t('webhooks.loadError', 'The webhook deliveries could not be loaded.'),
   );
-  const health = useApiGet<{ data: WebhookHealth }>(`/${PLUGIN_ID}/webhook-events/health`, t('webhooks.loadError', 'The webhook deliveries could not be loaded.'));
+  const health = useApiGet<{ data: WebhookHealth }>(
+    `/${PLUGIN_ID}/webhook-events/health`,
+    t('webhooks.loadError', 'The webhook deliveries could not be loaded.'),
+  );
 
   // The health line is what tells an admin that Stripe stopped reaching the site: keep it fresh.
   const reloadHealth = health.reload;
@@ -49,12 +72,21 @@ export const WebhooksPage = () => {
   const replay = async (row: WebhookEventRow) => {
     setReplaying(row.documentId);
     try {
-      const res = await post<{ data: WebhookEventRow }>(`/${PLUGIN_ID}/webhook-events/${encodeURIComponent(row.documentId)}/replay`, {});
+      const res = await post<{ data: WebhookEventRow }>(
+        `/${PLUGIN_ID}/webhook-events/${encodeURIComponent(row.documentId)}/replay`,
+        {},
+      );
       const status = res.data.data?.status ?? 'received';
       const label = statusLabel(intl, 'event', status);
-      toggleNotification({ type: status === 'processed' || status === 'ignored' ? 'success' : 'warning', message: t('webhooks.replayed', 'Event replayed: {status}.', { status: label }) });
+      toggleNotification({
+        type: status === 'processed' || status === 'ignored' ? 'success' : 'warning',
+        message: t('webhooks.replayed', 'Event replayed: {status}.', { status: label }),
+      });
     } catch (e) {
-      toggleNotification({ type: 'danger', message: readApiError(e, t('webhooks.replayFailed', 'The event could not be replayed.')).message });
+      toggleNotification({
+        type: 'danger',
+        message: readApiError(e, t('webhooks.replayFailed', 'The event could not be replayed.')).message,
+      });
     } finally {
       setReplaying(null);
       list.reload();
@@ -66,7 +98,10 @@ export const WebhooksPage = () => {
   const rows = list.data?.results ?? [];
 
   return (
-    <PluginLayout title={t('webhooks.title', 'Webhook deliveries')} subtitle={t('webhooks.subtitle', 'Events Stripe sent to this site and what became of them')}>
+    <PluginLayout
+      title={t('webhooks.title', 'Webhook deliveries')}
+      subtitle={t('webhooks.subtitle', 'Events Stripe sent to this site and what became of them')}
+    >
       {health.data && <HealthLine health={health.data.data} />}
       <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">
         <FilterSelect
@@ -84,7 +119,12 @@ export const WebhooksPage = () => {
         >
           <Flex gap={2}>
             <Box width="260px">
-              <TextInput aria-label={t('webhooks.typeFilter', 'Event type starts with')} placeholder={t('webhooks.typeFilter', 'Event type starts with')} value={typeText} onChange={(e: { target: { value: string } }) => setTypeText(e.target.value)} />
+              <TextInput
+                aria-label={t('webhooks.typeFilter', 'Event type starts with')}
+                placeholder={t('webhooks.typeFilter', 'Event type starts with')}
+                value={typeText}
+                onChange={(e: { target: { value: string } }) => setTypeText(e.target.value)}
+              />
             </Box>
             <Button type="submit" variant="secondary">
               {t('common.filter', 'Filter')}
@@ -93,7 +133,11 @@ export const WebhooksPage = () => {
         </form>
       </Flex>
       {!list.isLoading && rows.length === 0 ? (
-        <EmptyStateLayout content={t('webhooks.empty', 'No webhook deliveries match these filters.')} hasRadius shadow="tableShadow" />
+        <EmptyStateLayout
+          content={t('webhooks.empty', 'No webhook deliveries match these filters.')}
+          hasRadius
+          shadow="tableShadow"
+        />
       ) : (
         <Table colCount={6} rowCount={rows.length + 1}>
           <Thead>
@@ -144,7 +188,9 @@ export const WebhooksPage = () => {
                 <Td>
                   <Typography>
                     {row.attempts}
-                    {row.deliveries > 1 ? ` · ${t('webhooks.deliveries', '{count} deliveries', { count: String(row.deliveries) })}` : ''}
+                    {row.deliveries > 1
+                      ? ` · ${t('webhooks.deliveries', '{count} deliveries', { count: String(row.deliveries) })}`
+                      : ''}
                   </Typography>
                 </Td>
                 <Td style={{ maxWidth: '24rem', whiteSpace: 'normal', wordBreak: 'break-word' }}>
@@ -154,7 +200,13 @@ export const WebhooksPage = () => {
                 </Td>
                 <Td>
                   {replayAllowed && row.status === 'dead_lettered' && (
-                    <Button size="S" variant="secondary" startIcon={<ArrowClockwise />} loading={replaying === row.documentId} onClick={() => void replay(row)}>
+                    <Button
+                      size="S"
+                      variant="secondary"
+                      startIcon={<ArrowClockwise />}
+                      loading={replaying === row.documentId}
+                      onClick={() => void replay(row)}
+                    >
                       {t('webhooks.replay', 'Replay')}
                     </Button>
                   )}

@@ -5,7 +5,12 @@
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_audit_entries',
-  info: { singularName: 'audit-entry', pluralName: 'audit-entries', displayName: 'Audit entry', description: 'Invoice payments audit trail' },
+  info: {
+    singularName: 'audit-entry',
+    pluralName: 'audit-entries',
+    displayName: 'Audit entry',
+    description: 'Invoice payments audit trail',
+  },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },

@@ -73,14 +73,32 @@ const DESCRIPTIONS: Record<string, string> = {
 type Row = Array<{ name: string; size: number }>;
 
 const EDIT_LAYOUT: Row[] = [
-  [{ name: 'number', size: 6 }, { name: 'state', size: 6 }, { name: 'status', size: 6 }],
-  [{ name: 'currency', size: 4 }, { name: 'issueDate', size: 4 }, { name: 'dueDate', size: 4 }],
-  [{ name: 'billingName', size: 6 }, { name: 'billingEmail', size: 6 }],
+  [
+    { name: 'number', size: 6 },
+    { name: 'state', size: 6 },
+    { name: 'status', size: 6 },
+  ],
+  [
+    { name: 'currency', size: 4 },
+    { name: 'issueDate', size: 4 },
+    { name: 'dueDate', size: 4 },
+  ],
+  [
+    { name: 'billingName', size: 6 },
+    { name: 'billingEmail', size: 6 },
+  ],
   [{ name: 'customer', size: 6 }],
   [{ name: 'lineItems', size: 12 }],
-  [{ name: 'taxRateBps', size: 6 }, { name: 'discountAmount', size: 6 }],
+  [
+    { name: 'taxRateBps', size: 6 },
+    { name: 'discountAmount', size: 6 },
+  ],
   [{ name: 'notes', size: 12 }],
-  [{ name: 'sentAt', size: 4 }, { name: 'viewedAt', size: 4 }, { name: 'paidAt', size: 4 }],
+  [
+    { name: 'sentAt', size: 4 },
+    { name: 'viewedAt', size: 4 },
+    { name: 'paidAt', size: 4 },
+  ],
   [{ name: 'voidedAt', size: 6 }],
   [{ name: 'voidReason', size: 12 }],
   [{ name: 'attentionReason', size: 12 }],
@@ -110,7 +128,15 @@ export function contentManagerConfig(attributeNames: readonly string[]) {
       edit: EDIT_LAYOUT.map((row) => row.filter((el) => has(el.name))).filter((row) => row.length > 0),
       list: LIST_LAYOUT.filter(has),
     },
-    settings: { bulkable: true, filterable: true, searchable: true, pageSize: 10, mainField: 'number', defaultSortBy: 'createdAt', defaultSortOrder: 'DESC' },
+    settings: {
+      bulkable: true,
+      filterable: true,
+      searchable: true,
+      pageSize: 10,
+      mainField: 'number',
+      defaultSortBy: 'createdAt',
+      defaultSortOrder: 'DESC',
+    },
   };
 }
 

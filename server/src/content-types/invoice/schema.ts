@@ -47,7 +47,14 @@ export default withContentManagerConfig({
     // visible: false keeps it out of admin role permissions and Content Manager layouts;
     // config.attributes.hidden (content-manager.ts) removes it from every Content Manager answer, super admins' too.
     // Never searchable: the Content Manager's `_q` search (LIKE %q%) would otherwise reveal it a character at a time.
-    payToken: { type: 'string', private: true, configurable: false, writable: false, visible: false, searchable: false },
+    payToken: {
+      type: 'string',
+      private: true,
+      configurable: false,
+      writable: false,
+      visible: false,
+      searchable: false,
+    },
     needsAttention: { type: 'boolean', default: false, writable: false },
     attentionReason: { type: 'text', writable: false },
     disputeOpen: { type: 'boolean', default: false, writable: false },
@@ -58,12 +65,25 @@ export default withContentManagerConfig({
     voidReason: { type: 'text', writable: false },
     voidedAt: { type: 'datetime', writable: false },
     /** Ledger links: written only by the plugin's services (strapi.db.query), never through the Content Manager. */
-    payments: { type: 'relation', relation: 'oneToMany', target: 'plugin::invoice-payments.payment', mappedBy: 'invoice', visible: false },
+    payments: {
+      type: 'relation',
+      relation: 'oneToMany',
+      target: 'plugin::invoice-payments.payment',
+      mappedBy: 'invoice',
+      visible: false,
+    },
     /**
      * The attempt lease (services/attempts): while held, one request plans this invoice's payment
      * attempts. Internal, never input or output.
      */
-    attemptLockToken: { type: 'string', private: true, configurable: false, writable: false, visible: false, searchable: false },
+    attemptLockToken: {
+      type: 'string',
+      private: true,
+      configurable: false,
+      writable: false,
+      visible: false,
+      searchable: false,
+    },
     attemptLockUntil: { type: 'datetime', private: true, configurable: false, writable: false, visible: false },
   },
   indexes: [

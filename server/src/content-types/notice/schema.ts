@@ -6,7 +6,12 @@
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_notices',
-  info: { singularName: 'notice', pluralName: 'notices', displayName: 'Email notice', description: 'Outbox of payment emails' },
+  info: {
+    singularName: 'notice',
+    pluralName: 'notices',
+    displayName: 'Email notice',
+    description: 'Outbox of payment emails',
+  },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },

@@ -5,7 +5,12 @@
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_payments',
-  info: { singularName: 'payment', pluralName: 'payments', displayName: 'Payment', description: 'Invoice payment ledger entry' },
+  info: {
+    singularName: 'payment',
+    pluralName: 'payments',
+    displayName: 'Payment',
+    description: 'Invoice payment ledger entry',
+  },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },
@@ -13,13 +18,29 @@ export default {
   },
   attributes: {
     /** Set only by the plugin's settlement code (strapi.db.query); hidden from the Content Manager. */
-    invoice: { type: 'relation', relation: 'manyToOne', target: 'plugin::invoice-payments.invoice', inversedBy: 'payments', visible: false },
+    invoice: {
+      type: 'relation',
+      relation: 'manyToOne',
+      target: 'plugin::invoice-payments.invoice',
+      inversedBy: 'payments',
+      visible: false,
+    },
     kind: { type: 'enumeration', enum: ['card', 'checkout', 'manual'], required: true },
     provider: { type: 'string', required: true },
     method: { type: 'string' },
     status: {
       type: 'enumeration',
-      enum: ['pending', 'requires_action', 'processing', 'succeeded', 'failed', 'canceled', 'refunded', 'partially_refunded', 'disputed'],
+      enum: [
+        'pending',
+        'requires_action',
+        'processing',
+        'succeeded',
+        'failed',
+        'canceled',
+        'refunded',
+        'partially_refunded',
+        'disputed',
+      ],
       default: 'pending',
       required: true,
     },

@@ -6,7 +6,12 @@
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_refunds',
-  info: { singularName: 'refund', pluralName: 'refunds', displayName: 'Refund', description: 'Refund of an invoice payment' },
+  info: {
+    singularName: 'refund',
+    pluralName: 'refunds',
+    displayName: 'Refund',
+    description: 'Refund of an invoice payment',
+  },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },
@@ -18,7 +23,12 @@ export default {
     providerRefundId: { type: 'string' },
     // requires_action: Stripe waits on the customer (counts as pending). unknown: the provider call
     // ended in a 500 or a timeout; the next attempt looks at the provider first.
-    status: { type: 'enumeration', enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', 'unknown'], default: 'pending', required: true },
+    status: {
+      type: 'enumeration',
+      enum: ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', 'unknown'],
+      default: 'pending',
+      required: true,
+    },
     amount: { type: 'integer', required: true },
     feeAmount: { type: 'integer', default: 0 },
     currency: { type: 'string', required: true },

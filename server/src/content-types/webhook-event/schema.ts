@@ -2,7 +2,12 @@
 export default {
   kind: 'collectionType',
   collectionName: 'invoice_payments_webhook_events',
-  info: { singularName: 'webhook-event', pluralName: 'webhook-events', displayName: 'Webhook event', description: 'Payment provider webhook delivery' },
+  info: {
+    singularName: 'webhook-event',
+    pluralName: 'webhook-events',
+    displayName: 'Webhook event',
+    description: 'Payment provider webhook delivery',
+  },
   options: { draftAndPublish: false },
   pluginOptions: {
     'content-manager': { visible: false },

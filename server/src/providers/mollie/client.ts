@@ -45,11 +45,14 @@ export function createMollie(opts: MollieClientOptions): MollieClient {
 type RequestFn = (pathname: string, options?: Record<string, unknown>) => Promise<unknown>;
 
 function useLocalHttp(client: MollieClient): void {
-  const transforming = (client.payments as unknown as { networkClient?: { networkClient?: { request?: RequestFn } } }).networkClient;
+  const transforming = (client.payments as unknown as { networkClient?: { networkClient?: { request?: RequestFn } } })
+    .networkClient;
   const network = transforming?.networkClient;
   const original = network?.request;
   if (!network || typeof original !== 'function') {
-    throw new MollieEndpointRefused('This version of @mollie/api-client cannot be pointed at a local Mollie stand-in over HTTP (its request function moved).');
+    throw new MollieEndpointRefused(
+      'This version of @mollie/api-client cannot be pointed at a local Mollie stand-in over HTTP (its request function moved).',
+    );
   }
   const agent = new http.Agent({ keepAlive: true });
   network.request = (pathname, options) => original(pathname, { ...options, agent });

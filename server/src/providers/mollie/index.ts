@@ -1,4 +1,9 @@
-export { MollieProvider, MOLLIE_CAPABILITIES, mollieDashboardUrl, toRequestError as mollieRequestError } from './provider';
+export {
+  MollieProvider,
+  MOLLIE_CAPABILITIES,
+  mollieDashboardUrl,
+  toRequestError as mollieRequestError,
+} from './provider';
 export { createMollie, MollieEndpointRefused } from './client';
 export { mollieOverrides, mollieEndpointProblem, type MollieOverrides } from './overrides';
 export { checkMollieApiKey, maskMollieKey, maskedMollieKeyMode, mollieKeyMode, type MollieKeyMode } from './keys';

@@ -14,8 +14,10 @@ export function mollieKeyMode(key: string | null | undefined): MollieKeyMode | n
 /** An actionable message for a value that is not a Mollie API key, or null. */
 export function checkMollieApiKey(key: string): string | null {
   if (mollieKeyMode(key)) return null;
-  if (/^access_/.test(key)) return 'This is an OAuth access token. Paste the profile\'s API key instead (starts with test_ or live_).';
-  if (/^(sk|rk|pk)_/.test(key)) return 'This is a Stripe key. The Mollie API key starts with test_ or live_ (Mollie Dashboard → Developers → API keys).';
+  if (/^access_/.test(key))
+    return "This is an OAuth access token. Paste the profile's API key instead (starts with test_ or live_).";
+  if (/^(sk|rk|pk)_/.test(key))
+    return 'This is a Stripe key. The Mollie API key starts with test_ or live_ (Mollie Dashboard → Developers → API keys).';
   return 'The Mollie API key must start with test_ or live_ (Mollie Dashboard → Developers → API keys).';
 }
 

@@ -14,7 +14,10 @@ export interface MollieOverrides {
   allowInProduction: boolean;
 }
 
-export function mollieOverrides(config: { apiEndpoint?: string | null; allowStandinInProduction?: boolean | null } = {}, env: Env = process.env): MollieOverrides {
+export function mollieOverrides(
+  config: { apiEndpoint?: string | null; allowStandinInProduction?: boolean | null } = {},
+  env: Env = process.env,
+): MollieOverrides {
   return {
     apiEndpoint: config.apiEndpoint || env.MOLLIE_API_ENDPOINT || null,
     allowInProduction: config.allowStandinInProduction === true || env[STANDIN_OPT_IN_ENV] === 'true',
@@ -22,7 +25,11 @@ export function mollieOverrides(config: { apiEndpoint?: string | null; allowStan
 }
 
 /** Why this endpoint must not be used with this key in this environment, or null. */
-export function mollieEndpointProblem(o: MollieOverrides, apiKey: string | null | undefined, nodeEnv: string | undefined = process.env.NODE_ENV): string | null {
+export function mollieEndpointProblem(
+  o: MollieOverrides,
+  apiKey: string | null | undefined,
+  nodeEnv: string | undefined = process.env.NODE_ENV,
+): string | null {
   if (!o.apiEndpoint) return null;
   if (mollieKeyMode(apiKey) === 'live') {
     return (

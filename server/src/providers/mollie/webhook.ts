@@ -16,12 +16,29 @@ export function isMolliePaymentId(value: unknown): value is string {
 
 /** The payment id of a webhook body; throws a 400-worthy error on anything else. */
 export function parseMollieWebhookBody(rawBody: string): string {
-  if (rawBody.length > 1024) throw new ProviderRequestError('The webhook body is too large for a Mollie webhook.', false, 'event_malformed', 400);
+  if (rawBody.length > 1024)
+    throw new ProviderRequestError(
+      'The webhook body is too large for a Mollie webhook.',
+      false,
+      'event_malformed',
+      400,
+    );
   const form = new URLSearchParams(rawBody);
   const ids = form.getAll('id');
-  if (ids.length !== 1) throw new ProviderRequestError('A Mollie webhook carries exactly one "id" field (id=tr_…).', false, 'event_malformed', 400);
+  if (ids.length !== 1)
+    throw new ProviderRequestError(
+      'A Mollie webhook carries exactly one "id" field (id=tr_…).',
+      false,
+      'event_malformed',
+      400,
+    );
   if (!isMolliePaymentId(ids[0])) {
-    throw new ProviderRequestError('The webhook "id" is not a Mollie payment id (tr_…). Only payment webhooks are handled.', false, 'event_malformed', 400);
+    throw new ProviderRequestError(
+      'The webhook "id" is not a Mollie payment id (tr_…). Only payment webhooks are handled.',
+      false,
+      'event_malformed',
+      400,
+    );
   }
   return ids[0];
 }

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { DisputeStatus, NextAction, NextActionKind, PaymentStatus } from '../../domain';
-import type { PaymentMetadata, RefundMetadata, ProviderCheckoutSession, ProviderDispute, ProviderPayment, ProviderRefund } from '../types';
+import type {
+  PaymentMetadata,
+  RefundMetadata,
+  ProviderCheckoutSession,
+  ProviderDispute,
+  ProviderPayment,
+  ProviderRefund,
+} from '../types';
 
 /** Metadata keys on every Stripe object the plugin creates. */
 export const META = {
@@ -53,7 +60,10 @@ export function toStripeRefundMetadata(m: RefundMetadata): Record<string, string
  * as pending, i.e. still holding the money, never as returned to the merchant.
  */
 export function mapRefund(r: Stripe.Refund): ProviderRefund {
-  const status = r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' || r.status === 'requires_action' ? r.status : 'pending';
+  const status =
+    r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled' || r.status === 'requires_action'
+      ? r.status
+      : 'pending';
   const pi = r.payment_intent;
   return {
     id: r.id,
@@ -100,11 +110,20 @@ export const STRIPE_DISPUTE_STATUS: Record<KnownStripeDisputeStatus, Exclude<Dis
 
 /** The money meaning of a Stripe dispute status; `unknown` for a status this SDK does not list. */
 export function disputeStatusOf(status: string): DisputeStatus {
-  return Object.prototype.hasOwnProperty.call(STRIPE_DISPUTE_STATUS, status) ? STRIPE_DISPUTE_STATUS[status as KnownStripeDisputeStatus] : 'unknown';
+  return Object.prototype.hasOwnProperty.call(STRIPE_DISPUTE_STATUS, status)
+    ? STRIPE_DISPUTE_STATUS[status as KnownStripeDisputeStatus]
+    : 'unknown';
 }
 
 export function mapDispute(d: Stripe.Dispute): ProviderDispute {
-  return { id: d.id, amount: d.amount, currency: d.currency.toUpperCase(), status: disputeStatusOf(d.status), providerStatus: d.status, reason: d.reason ?? null };
+  return {
+    id: d.id,
+    amount: d.amount,
+    currency: d.currency.toUpperCase(),
+    status: disputeStatusOf(d.status),
+    providerStatus: d.status,
+    reason: d.reason ?? null,
+  };
 }
 
 function baseStatus(pi: Stripe.PaymentIntent): PaymentStatus {
@@ -126,7 +145,11 @@ function baseStatus(pi: Stripe.PaymentIntent): PaymentStatus {
 }
 
 /** The ledger status of a payment from Stripe's current truth: refunds and disputes on top of success. */
-export function paymentStatus(pi: Stripe.PaymentIntent, amountRefunded: number, dispute: ProviderDispute | null): PaymentStatus {
+export function paymentStatus(
+  pi: Stripe.PaymentIntent,
+  amountRefunded: number,
+  dispute: ProviderDispute | null,
+): PaymentStatus {
   const base = baseStatus(pi);
   if (base !== 'succeeded') return base;
   // Open or lost: the money is (or may be) gone. Won, closed or prevented: kept. Unknown: the status
@@ -175,18 +198,30 @@ export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | und
   const details = (next as unknown as Record<string, unknown>)[type] as Record<string, unknown> | undefined;
   const str = (v: unknown) => (typeof v === 'string' && /^https:\/\//.test(v) ? v : null);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const url = details ? (str(details.hosted_voucher_url) ?? str(details.hosted_instructions_url) ?? str(details.hosted_verification_url)) : null;
-  const expiresAt = details ? (num(details.expires_at) ?? (num(details.expires_after) ?? null)) : null;
+  const url = details
+    ? (str(details.hosted_voucher_url) ?? str(details.hosted_instructions_url) ?? str(details.hosted_verification_url))
+    : null;
+  const expiresAt = details ? (num(details.expires_at) ?? num(details.expires_after) ?? null) : null;
   // A new challenge (another 3-D Secure try, a new voucher) carries new details: a new fingerprint.
-  const fingerprint = `${type}:${createHash('sha256').update(JSON.stringify(details ?? null)).digest('hex').slice(0, 16)}`;
+  const fingerprint = `${type}:${createHash('sha256')
+    .update(JSON.stringify(details ?? null))
+    .digest('hex')
+    .slice(0, 16)}`;
   return { kind, providerType: type, url, expiresAt, fingerprint };
 }
 
-export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | null, refunds: ProviderRefund[], dispute: ProviderDispute | null, refundsListed = false): ProviderPayment {
+export function mapPayment(
+  pi: Stripe.PaymentIntent,
+  charge: Stripe.Charge | null,
+  refunds: ProviderRefund[],
+  dispute: ProviderDispute | null,
+  refundsListed = false,
+): ProviderPayment {
   const amountRefunded = charge?.amount_refunded ?? 0;
   const err = pi.last_payment_error;
   // Expanded (retrievePayment) or an id/null (elsewhere): only an object tells the fee.
-  const txn = charge?.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+  const txn =
+    charge?.balance_transaction && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
   return {
     id: pi.id,
     status: paymentStatus(pi, amountRefunded, dispute),
@@ -196,7 +231,8 @@ export function mapPayment(pi: Stripe.PaymentIntent, charge: Stripe.Charge | nul
     livemode: pi.livemode,
     chargeId: charge?.id ?? (typeof pi.latest_charge === 'string' ? pi.latest_charge : null),
     // In the balance transaction's currency (the account's settlement currency), not always the charge's.
-    providerFee: txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
+    providerFee:
+      txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
     method: charge?.payment_method_details?.type ?? pi.payment_method_types?.[0] ?? null,
     clientSecret: pi.client_secret ?? null,
     failureCode: err ? (err.decline_code ?? err.code ?? 'payment_failed') : null,
@@ -216,7 +252,12 @@ export function mapCheckoutSession(s: Stripe.Checkout.Session): ProviderCheckout
   return {
     id: s.id,
     status: s.status === 'complete' ? 'complete' : s.status === 'expired' ? 'expired' : 'open',
-    paymentStatus: s.payment_status === 'paid' ? 'paid' : s.payment_status === 'no_payment_required' ? 'no_payment_required' : 'unpaid',
+    paymentStatus:
+      s.payment_status === 'paid'
+        ? 'paid'
+        : s.payment_status === 'no_payment_required'
+          ? 'no_payment_required'
+          : 'unpaid',
     paymentId,
     url: s.url ?? null,
     clientSecret: s.client_secret ?? null,
@@ -224,7 +265,8 @@ export function mapCheckoutSession(s: Stripe.Checkout.Session): ProviderCheckout
     currency: (s.currency ?? '').toUpperCase(),
     metadata: fromStripeMetadata(s.metadata),
     livemode: s.livemode,
-    ui: s.ui_mode === 'embedded_page' || (s.ui_mode as string) === 'embedded' ? 'embedded' : s.ui_mode ? 'hosted' : null,
+    ui:
+      s.ui_mode === 'embedded_page' || (s.ui_mode as string) === 'embedded' ? 'embedded' : s.ui_mode ? 'hosted' : null,
     expiresAt: typeof s.expires_at === 'number' ? s.expires_at : null,
     created: s.created,
   };

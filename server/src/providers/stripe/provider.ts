@@ -15,9 +15,18 @@ import {
   type WebhookAction,
 } from '../types';
 import { stripeWebhooks } from './webhook';
-import { META, mapCheckoutSession, mapDispute, mapPayment, mapRefund, toStripeMetadata, toStripeRefundMetadata } from './mappers';
+import {
+  META,
+  mapCheckoutSession,
+  mapDispute,
+  mapPayment,
+  mapRefund,
+  toStripeMetadata,
+  toStripeRefundMetadata,
+} from './mappers';
 
-const idOf = (v: string | { id: string } | null | undefined): string | null => (v == null ? null : typeof v === 'string' ? v : v.id);
+const idOf = (v: string | { id: string } | null | undefined): string | null =>
+  v == null ? null : typeof v === 'string' ? v : v.id;
 
 export class StripeProvider implements PaymentProvider {
   readonly id = stripeTraits.id;
@@ -58,7 +67,9 @@ export class StripeProvider implements PaymentProvider {
     // "Stripe fee for a payment"); expanding it costs no extra request. It can still be null right
     // after the charge: charge.updated says when it is set (webhook-events), and the background
     // step fills in fees still missing (settlement.fillStripeFees).
-    const pi = await this.call(() => this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge.balance_transaction'] }));
+    const pi = await this.call(() =>
+      this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge.balance_transaction'] }),
+    );
     const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
     // A refund (pending ones included) shows in amount_refunded, so list refunds then. A failed
     // refund goes back out of amount_refunded, so refund events and refund syncs ask for the list
@@ -85,12 +96,19 @@ export class StripeProvider implements PaymentProvider {
   async findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null> {
     // A list, not a search: search is eventually consistent and not for read-after-write
     // (https://docs.stripe.com/search#data-freshness); list sees an object as soon as it exists.
-    const found = await this.scan(this.stripe.paymentIntents.list({ created: { gte: createdAfter }, limit: 100 }), attemptId);
+    const found = await this.scan(
+      this.stripe.paymentIntents.list({ created: { gte: createdAfter }, limit: 100 }),
+      attemptId,
+    );
     return found ? this.retrievePayment(found.id) : null;
   }
 
   /** The first object of a list page stream whose metadata carries the attempt id (newest first, bounded). */
-  private async scan<T extends { metadata?: Stripe.Metadata | null }>(list: AsyncIterable<T>, attemptId: string, max = 1000): Promise<T | null> {
+  private async scan<T extends { metadata?: Stripe.Metadata | null }>(
+    list: AsyncIterable<T>,
+    attemptId: string,
+    max = 1000,
+  ): Promise<T | null> {
     try {
       let seen = 0;
       for await (const item of list) {
@@ -103,8 +121,15 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async createRefund(paymentId: string, amount: number, metadata: Record<string, string>, idempotencyKey: string): Promise<ProviderRefund> {
-    const refund = await this.call(() => this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }));
+  async createRefund(
+    paymentId: string,
+    amount: number,
+    metadata: Record<string, string>,
+    idempotencyKey: string,
+  ): Promise<ProviderRefund> {
+    const refund = await this.call(() =>
+      this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }),
+    );
     return mapRefund(refund);
   }
 
@@ -113,7 +138,12 @@ export class StripeProvider implements PaymentProvider {
     // answer be found again with refunds.list (https://docs.stripe.com/api/refunds/list).
     const refund = await this.call(() =>
       this.stripe.refunds.create(
-        { payment_intent: input.paymentId, amount: input.amount, metadata: toStripeRefundMetadata(input.metadata), ...(input.reason ? { reason: input.reason } : {}) },
+        {
+          payment_intent: input.paymentId,
+          amount: input.amount,
+          metadata: toStripeRefundMetadata(input.metadata),
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
         { idempotencyKey: input.idempotencyKey },
       ),
     );
@@ -156,7 +186,16 @@ export class StripeProvider implements PaymentProvider {
     const metadata = toStripeMetadata(input.metadata);
     const common = {
       mode: 'payment' as const,
-      line_items: [{ quantity: 1, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amount, product_data: { name: input.productName } } }],
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: input.currency.toLowerCase(),
+            unit_amount: input.amount,
+            product_data: { name: input.productName },
+          },
+        },
+      ],
       metadata,
       // The marker lets settlement find the session when the intent's events arrive first.
       payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
@@ -167,7 +206,9 @@ export class StripeProvider implements PaymentProvider {
       input.uiMode === 'embedded'
         ? { ...common, ui_mode: 'embedded_page', return_url: input.returnUrl }
         : { ...common, ui_mode: 'hosted_page', success_url: input.successUrl, cancel_url: input.cancelUrl };
-    const session = await this.call(() => this.stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }));
+    const session = await this.call(() =>
+      this.stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }),
+    );
     return mapCheckoutSession(session);
   }
 
@@ -181,7 +222,10 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async findCheckoutSessionByAttempt(attemptId: string, createdAfter: number): Promise<ProviderCheckoutSession | null> {
-    const found = await this.scan(this.stripe.checkout.sessions.list({ created: { gte: createdAfter }, limit: 100 }), attemptId);
+    const found = await this.scan(
+      this.stripe.checkout.sessions.list({ created: { gte: createdAfter }, limit: 100 }),
+      attemptId,
+    );
     return found ? mapCheckoutSession(found) : null;
   }
 
@@ -238,7 +282,13 @@ export function toRequestError(error: unknown): ProviderRequestError {
         ? 'The payment request conflicted with an earlier one. Please reload and try again.'
         : (error.message ?? 'The payment provider refused the request.');
     const outcomeUnknown = error instanceof Stripe.errors.StripeConnectionError || (error.statusCode ?? 0) >= 500;
-    return new ProviderRequestError(message, retryable, error.code ?? error.type ?? null, error.statusCode ?? null, outcomeUnknown);
+    return new ProviderRequestError(
+      message,
+      retryable,
+      error.code ?? error.type ?? null,
+      error.statusCode ?? null,
+      outcomeUnknown,
+    );
   }
   return new ProviderRequestError('The payment provider could not be reached.', true, 'network', null, true);
 }
@@ -246,16 +296,28 @@ export function toRequestError(error: unknown): ProviderRequestError {
 /** Maps SDK errors to a reason and a message a site admin can act on (never echoing the key). */
 export function toConnectionError(error: unknown): ProviderConnectionError {
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
-    return new ProviderConnectionError('bad_key', 'Stripe rejected the secret key. Copy it again from the Stripe Dashboard (Developers → API keys).');
+    return new ProviderConnectionError(
+      'bad_key',
+      'Stripe rejected the secret key. Copy it again from the Stripe Dashboard (Developers → API keys).',
+    );
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
-    return new ProviderConnectionError('permission', 'This restricted key cannot read the account. Give it at least read access to "Account" and write access to PaymentIntents, Refunds and Checkout Sessions.');
+    return new ProviderConnectionError(
+      'permission',
+      'This restricted key cannot read the account. Give it at least read access to "Account" and write access to PaymentIntents, Refunds and Checkout Sessions.',
+    );
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
-    return new ProviderConnectionError('unreachable', 'Stripe could not be reached from this server. Check its outbound network access and try again.');
+    return new ProviderConnectionError(
+      'unreachable',
+      'Stripe could not be reached from this server. Check its outbound network access and try again.',
+    );
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return new ProviderConnectionError('unknown', `Stripe answered with an error (${error.type}). Try again in a moment.`);
+    return new ProviderConnectionError(
+      'unknown',
+      `Stripe answered with an error (${error.type}). Try again in a moment.`,
+    );
   }
   return new ProviderConnectionError('unknown', 'The connection to Stripe could not be checked.');
 }

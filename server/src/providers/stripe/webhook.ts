@@ -4,10 +4,22 @@
  * secret alone, and settlement re-reads the payment afterwards.
  */
 import Stripe from 'stripe';
-import { ProviderRequestError, type ProviderEvent, type WebhookAction, type WebhookParser, type WebhookRequest } from '../types';
+import {
+  ProviderRequestError,
+  type ProviderEvent,
+  type WebhookAction,
+  type WebhookParser,
+  type WebhookRequest,
+} from '../types';
 
 /** Event types that move money or state; any other type is stored and acknowledged, then ignored. */
-const PAYMENT_INTENT = new Set(['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.processing', 'payment_intent.canceled', 'payment_intent.requires_action']);
+const PAYMENT_INTENT = new Set([
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.processing',
+  'payment_intent.canceled',
+  'payment_intent.requires_action',
+]);
 /**
  * `charge.succeeded` / `charge.failed` of a PaymentIntent's charge come with the intent's own
  * `payment_intent.succeeded` / `payment_intent.payment_failed` (https://docs.stripe.com/payments/paymentintents/lifecycle),
@@ -17,13 +29,25 @@ const PAYMENT_INTENT = new Set(['payment_intent.succeeded', 'payment_intent.paym
 const CHARGE_OUTCOME = new Set(['charge.succeeded', 'charge.failed']);
 const CHARGE_REFUNDED = 'charge.refunded';
 const REFUND = new Set(['charge.refund.updated', 'refund.updated', 'refund.created', 'refund.failed']);
-const DISPUTE = new Set(['charge.dispute.created', 'charge.dispute.closed', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']);
-const CHECKOUT = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired']);
+const DISPUTE = new Set([
+  'charge.dispute.created',
+  'charge.dispute.closed',
+  'charge.dispute.updated',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+]);
+const CHECKOUT = new Set([
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+]);
 /** Sent for any change to a charge; the one that matters is its balance transaction (Stripe's fee) being set. */
 const CHARGE_UPDATED = 'charge.updated';
 
 const text = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
-const idOf = (v: unknown): string | null => (text(v) ? v : v && typeof v === 'object' && text((v as { id?: unknown }).id) ? (v as { id: string }).id : null);
+const idOf = (v: unknown): string | null =>
+  text(v) ? v : v && typeof v === 'object' && text((v as { id?: unknown }).id) ? (v as { id: string }).id : null;
 
 function header(headers: WebhookRequest['headers'], name: string): string | undefined {
   const value = headers[name];
@@ -31,20 +55,32 @@ function header(headers: WebhookRequest['headers'], name: string): string | unde
 }
 
 /** Verifies Stripe's signature (https://docs.stripe.com/webhooks#verify-events) and checks the event's shape. */
-export function verifyStripeEvent(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number): ProviderEvent {
+export function verifyStripeEvent(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  toleranceSeconds: number,
+): ProviderEvent {
   if (!signature) throw new ProviderRequestError('Missing Stripe-Signature header.', false, 'signature_missing');
   let event: Stripe.Event;
   try {
     event = Stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
   } catch (error) {
     const stale = error instanceof Error && /tolerance/i.test(error.message);
-    throw new ProviderRequestError(stale ? 'The signature timestamp is outside the tolerance zone.' : 'The signature does not match the payload.', false, stale ? 'signature_stale' : 'signature_invalid');
+    throw new ProviderRequestError(
+      stale ? 'The signature timestamp is outside the tolerance zone.' : 'The signature does not match the payload.',
+      false,
+      stale ? 'signature_stale' : 'signature_invalid',
+    );
   }
   // Signed does not mean well-formed: refuse what could not be an event (a 400; never stored).
   const shape = event as unknown as Record<string, unknown> | null;
   if (
-    typeof shape !== 'object' || shape === null || Array.isArray(shape) ||
-    !text(shape.id) || !text(shape.type) ||
+    typeof shape !== 'object' ||
+    shape === null ||
+    Array.isArray(shape) ||
+    !text(shape.id) ||
+    !text(shape.type) ||
     (shape.created !== undefined && !Number.isSafeInteger(shape.created)) ||
     (shape.livemode !== undefined && typeof shape.livemode !== 'boolean') ||
     (shape.api_version != null && !text(shape.api_version))
@@ -52,7 +88,9 @@ export function verifyStripeEvent(rawBody: string, signature: string | undefined
     throw new ProviderRequestError('The event is malformed.', false, 'event_malformed');
   }
   const data = shape.data as { object?: unknown } | null | undefined;
-  const object = (data && typeof data === 'object' && data.object && typeof data.object === 'object' ? data.object : {}) as { id?: unknown; object?: unknown };
+  const object = (
+    data && typeof data === 'object' && data.object && typeof data.object === 'object' ? data.object : {}
+  ) as { id?: unknown; object?: unknown };
   return {
     id: event.id,
     type: event.type,
@@ -96,15 +134,27 @@ export function stripeWebhookAction(event: ProviderEvent): WebhookAction {
   }
   if (event.type === CHARGE_UPDATED) {
     // Only the fee being set is worth a read; a charge without a balance transaction has none yet.
-    if (!object.balance_transaction) return { kind: 'not_supported', objectId, eventId, reason: `Charge ${objectId} has no fee to read yet.` };
+    if (!object.balance_transaction)
+      return { kind: 'not_supported', objectId, eventId, reason: `Charge ${objectId} has no fee to read yet.` };
     return { kind: 'fee', providerPaymentId: intent, objectId, eventId };
   }
-  return { kind: 'not_supported', objectId, eventId, reason: `Event type ${event.type} is not used by invoice-payments.` };
+  return {
+    kind: 'not_supported',
+    objectId,
+    eventId,
+    reason: `Event type ${event.type} is not used by invoice-payments.`,
+  };
 }
 
-async function parseStripeWebhook(request: WebhookRequest, secret: string | null, opts: { toleranceSeconds: number }): Promise<ProviderEvent> {
-  if (request.contentType !== 'application/json') throw new ProviderRequestError('Stripe webhooks are sent as application/json.', false, 'content_type');
-  if (request.rawBody === null) throw new ProviderRequestError('The raw request body is not available.', false, 'raw_body_missing');
+async function parseStripeWebhook(
+  request: WebhookRequest,
+  secret: string | null,
+  opts: { toleranceSeconds: number },
+): Promise<ProviderEvent> {
+  if (request.contentType !== 'application/json')
+    throw new ProviderRequestError('Stripe webhooks are sent as application/json.', false, 'content_type');
+  if (request.rawBody === null)
+    throw new ProviderRequestError('The raw request body is not available.', false, 'raw_body_missing');
   if (!secret) throw new ProviderRequestError('No webhook signing secret is saved.', false, 'secret_missing');
   return verifyStripeEvent(request.rawBody, header(request.headers, 'stripe-signature'), secret, opts.toleranceSeconds);
 }

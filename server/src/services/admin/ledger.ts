@@ -12,27 +12,57 @@ import type { PaymentRecord } from '../settlement';
 import type { AdminView } from './presentation';
 const manualSchema = z
   .object({
-    amount: z.number().int('The amount must be whole minor units (1050 for 10.50).').positive('The amount must be above zero.').optional(),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-22.').optional(),
-    method: z.enum(['check', 'ach', 'wire', 'cash', 'other'], { message: 'Method must be check, ach, wire, cash or other.' }),
+    amount: z
+      .number()
+      .int('The amount must be whole minor units (1050 for 10.50).')
+      .positive('The amount must be above zero.')
+      .optional(),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-22.')
+      .optional(),
+    method: z.enum(['check', 'ach', 'wire', 'cash', 'other'], {
+      message: 'Method must be check, ach, wire, cash or other.',
+    }),
     reference: z.string().trim().max(200).optional(),
   })
   .strict();
 
 const refundSchema = z
   .object({
-    amount: z.number().int('The amount must be whole minor units.').positive('The amount must be above zero.').optional(),
+    amount: z
+      .number()
+      .int('The amount must be whole minor units.')
+      .positive('The amount must be above zero.')
+      .optional(),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
     // What the refund means for the invoice; omitted = the "Refunds" setting's default.
-    invoiceEffect: z.enum(['reopen', 'keep_paid'], { message: 'Choose whether the refund reopens the balance ("reopen") or keeps the invoice paid ("keep_paid").' }).optional(),
-    idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
+    invoiceEffect: z
+      .enum(['reopen', 'keep_paid'], {
+        message: 'Choose whether the refund reopens the balance ("reopen") or keeps the invoice paid ("keep_paid").',
+      })
+      .optional(),
+    idempotencyKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/)
+      .optional(),
   })
   .strict();
 
 /** Voiding a manual payment: the reason is optional (kept up to 500 characters); anything else is no reason. */
-const voidPaymentSchema = z.object({ reason: z.string().transform((r) => r.slice(0, 500)).nullable().optional().catch(null) });
+const voidPaymentSchema = z.object({
+  reason: z
+    .string()
+    .transform((r) => r.slice(0, 500))
+    .nullable()
+    .optional()
+    .catch(null),
+});
 
-/** The admin's ledger actions: manual payments and their voiding, refunds, resync with the provider. Each answers the invoice as the admin sees it. */
+/**
+ * The admin's ledger actions: manual payments and their voiding, refunds, resync with the provider.
+ * Each answers the invoice as the admin sees it.
+ */
 export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
   const audit = () => getService(strapi, 'audit');
   const today = () => new Date().toISOString().slice(0, 10);
@@ -44,13 +74,18 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
       const parsed = manualSchema.safeParse(body ?? {});
       if (!parsed.success) throw fromZod(parsed.error);
       const input = parsed.data;
-      if (input.date && input.date > today()) throw badRequest('The payment date cannot be in the future.', [{ path: ['date'], message: 'In the future.' }]);
+      if (input.date && input.date > today())
+        throw badRequest('The payment date cannot be in the future.', [{ path: ['date'], message: 'In the future.' }]);
       const result = await withInvoiceLock(strapi, documentId, async (invoice) => {
         if (invoice.state === 'void') throw conflict('This invoice has been voided.', 'InvoiceNotPayable');
         if (invoice.balanceDue <= 0) throw conflict('This invoice has nothing left to pay.', 'InvoiceNotPayable');
         const amount = input.amount ?? invoice.balanceDue;
         if (amount > invoice.balanceDue) {
-          throw badRequest(`That is more than the balance due (${formatMinor(invoice.balanceDue, invoice.currency)}).`, [{ path: ['amount'], message: 'More than the balance.' }], 'Overpayment');
+          throw badRequest(
+            `That is more than the balance due (${formatMinor(invoice.balanceDue, invoice.currency)}).`,
+            [{ path: ['amount'], message: 'More than the balance.' }],
+            'Overpayment',
+          );
         }
         const payment = await strapi.db.query(UID.payment).create({
           data: {
@@ -69,7 +104,19 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
           },
         });
         const updated = await getService(strapi, 'invoices').recompute(invoice.id);
-        await audit().log({ action: 'payment.manual', actor, invoice: { documentId, number: invoice.number }, details: { paymentId: payment.id, amount, currency: invoice.currency, method: input.method, reference: input.reference ?? null, date: input.date ?? today() } });
+        await audit().log({
+          action: 'payment.manual',
+          actor,
+          invoice: { documentId, number: invoice.number },
+          details: {
+            paymentId: payment.id,
+            amount,
+            currency: invoice.currency,
+            method: input.method,
+            reference: input.reference ?? null,
+            date: input.date ?? today(),
+          },
+        });
         return { payment, invoice: updated };
       });
       if (!result) throw notFound('No such invoice.');
@@ -79,15 +126,25 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
     },
 
     async voidManualPayment(paymentDocumentId: string, body: { reason?: unknown } | undefined, actor: Actor) {
-      const payment = await strapi.db.query(UID.payment).findOne({ where: { documentId: paymentDocumentId }, populate: ['invoice'] });
+      const payment = await strapi.db
+        .query(UID.payment)
+        .findOne({ where: { documentId: paymentDocumentId }, populate: ['invoice'] });
       if (!payment || !payment.invoice) throw notFound('No such payment.');
-      if (payment.kind !== 'manual') throw conflict('Only manual payments can be voided. Refund card payments instead.', 'NotVoidable');
+      if (payment.kind !== 'manual')
+        throw conflict('Only manual payments can be voided. Refund card payments instead.', 'NotVoidable');
       if (payment.voidedAt) throw conflict('This payment is already voided.', 'NotVoidable');
       const reason = voidPaymentSchema.parse(body ?? {}).reason ?? null;
       const result = await withInvoiceLock(strapi, payment.invoice.documentId, async (invoice) => {
-        await strapi.db.query(UID.payment).update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
+        await strapi.db
+          .query(UID.payment)
+          .update({ where: { id: payment.id }, data: { voidedAt: new Date(), voidReason: reason } });
         const updated = await getService(strapi, 'invoices').recompute(invoice.id);
-        await audit().log({ action: 'payment.manual_voided', actor, invoice: { documentId: invoice.documentId, number: invoice.number }, details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason } });
+        await audit().log({
+          action: 'payment.manual_voided',
+          actor,
+          invoice: { documentId: invoice.documentId, number: invoice.number },
+          details: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, reason },
+        });
         return updated;
       });
       return { invoice: result };
@@ -110,13 +167,19 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
         purpose: 'admin',
         clientKey: input.idempotencyKey ?? null,
       });
-      return { refund: outcome.refund, replayed: outcome.replayed, ...(await view.getInvoice(outcome.invoiceDocumentId)) };
+      return {
+        refund: outcome.refund,
+        replayed: outcome.replayed,
+        ...(await view.getInvoice(outcome.invoiceDocumentId)),
+      };
     },
 
     /** Re-reads every provider payment of the invoice and settles it. */
     async resync(documentId: string, actor: Actor) {
       const invoice = await invoiceOr404(documentId);
-      const rows = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoice.id }, kind: { $in: ['card', 'checkout'] } } })) as PaymentRecord[];
+      const rows = (await strapi.db
+        .query(UID.payment)
+        .findMany({ where: { invoice: { id: invoice.id }, kind: { $in: ['card', 'checkout'] } } })) as PaymentRecord[];
       const settlement = getService(strapi, 'settlement');
       const refundsService = getService(strapi, 'refunds');
       try {
@@ -130,12 +193,17 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         }
       } catch (error) {
-        if (error instanceof ProviderRequestError) throw badGateway('Stripe could not be reached; nothing changed. Try again in a moment.');
+        if (error instanceof ProviderRequestError)
+          throw badGateway('Stripe could not be reached; nothing changed. Try again in a moment.');
         throw error;
       }
-      await audit().log({ action: 'invoice.resynced', actor, invoice: { documentId, number: invoice.number }, details: { payments: rows.length } });
+      await audit().log({
+        action: 'invoice.resynced',
+        actor,
+        invoice: { documentId, number: invoice.number },
+        details: { payments: rows.length },
+      });
       return view.getInvoice(documentId);
     },
-
   };
 };

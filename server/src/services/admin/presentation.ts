@@ -10,14 +10,27 @@ import type { InvoiceRow } from '../invoices';
 import type { PaymentRecord } from '../settlement';
 import { viewOf as refundView, type RefundRow } from '../refunds';
 
-const listSchema = z.object({
-  state: z.enum(INVOICE_STATUSES, { message: `Unknown invoice state. Use one of: ${INVOICE_STATUSES.join(', ')}.` }).optional(),
-  q: z.string().trim().max(100).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  page: z.coerce.number().int().min(1).max(100000).optional(),
-  pageSize: z.coerce.number().int().min(1).max(100).optional(),
-  sort: z.enum(['createdAt:desc', 'createdAt:asc', 'dueDate:asc', 'dueDate:desc', 'number:asc', 'number:desc', 'balanceDue:desc']).optional(),
-})
+const listSchema = z
+  .object({
+    state: z
+      .enum(INVOICE_STATUSES, { message: `Unknown invoice state. Use one of: ${INVOICE_STATUSES.join(', ')}.` })
+      .optional(),
+    q: z.string().trim().max(100).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    page: z.coerce.number().int().min(1).max(100000).optional(),
+    pageSize: z.coerce.number().int().min(1).max(100).optional(),
+    sort: z
+      .enum([
+        'createdAt:desc',
+        'createdAt:asc',
+        'dueDate:asc',
+        'dueDate:desc',
+        'number:asc',
+        'number:desc',
+        'balanceDue:desc',
+      ])
+      .optional(),
+  })
   // An unknown filter (say the old `status`) would otherwise be ignored and list every invoice.
   .strict();
 
@@ -27,18 +40,42 @@ export type InvoiceListQuery = z.infer<typeof listSchema>;
  * The admin invoice list's filters (state, search, overdue) as a query-engine `where`: the list,
  * the dashboard and the CSV exports read the same parameters the same way. Bad values: a 400.
  */
-export function parseInvoiceFilters(query: unknown, today: string): { parsed: InvoiceListQuery; where: Record<string, unknown> } {
+export function parseInvoiceFilters(
+  query: unknown,
+  today: string,
+): { parsed: InvoiceListQuery; where: Record<string, unknown> } {
   const result = listSchema.safeParse(query ?? {});
   if (!result.success) throw fromZod(result.error);
   const { state, q, overdue } = result.data;
   const where: Record<string, unknown> = {};
   if (state) where.state = state;
-  if (q) where.$or = [{ number: { $startsWith: q } }, { billingName: { $containsi: q } }, { billingEmail: { $startsWith: q.toLowerCase() } }];
-  if (overdue === 'true') Object.assign(where, { dueDate: { $lt: today }, state: { $in: ['sent', 'viewed', 'partially_paid'] } });
+  if (q)
+    where.$or = [
+      { number: { $startsWith: q } },
+      { billingName: { $containsi: q } },
+      { billingEmail: { $startsWith: q.toLowerCase() } },
+    ];
+  if (overdue === 'true')
+    Object.assign(where, { dueDate: { $lt: today }, state: { $in: ['sent', 'viewed', 'partially_paid'] } });
   return { parsed: result.data, where };
 }
 
-const LIST_FIELDS = ['documentId', 'number', 'state', 'currency', 'total', 'balanceDue', 'amountPaid', 'dueDate', 'issueDate', 'billingName', 'billingEmail', 'needsAttention', 'disputeOpen', 'createdAt'];
+const LIST_FIELDS = [
+  'documentId',
+  'number',
+  'state',
+  'currency',
+  'total',
+  'balanceDue',
+  'amountPaid',
+  'dueDate',
+  'issueDate',
+  'billingName',
+  'billingEmail',
+  'needsAttention',
+  'disputeOpen',
+  'createdAt',
+];
 
 /** What the admin screens show: the invoice list, and one invoice with its ledger, refunds and audit trail. */
 const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
@@ -63,14 +100,23 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
       const { page = 1, pageSize = 25, sort = 'createdAt:desc' } = parsed;
       const [field, dir] = sort.split(':') as [string, 'asc' | 'desc'];
       const [results, total] = await Promise.all([
-        strapi.db.query(UID.invoice).findMany({ where, select: LIST_FIELDS, orderBy: [{ [field]: dir }, { id: dir }], offset: (page - 1) * pageSize, limit: pageSize }),
+        strapi.db.query(UID.invoice).findMany({
+          where,
+          select: LIST_FIELDS,
+          orderBy: [{ [field]: dir }, { id: dir }],
+          offset: (page - 1) * pageSize,
+          limit: pageSize,
+        }),
         strapi.db.query(UID.invoice).count({ where }),
       ]);
       const now = today();
       return {
         results: results.map((r: Record<string, unknown>) => ({
           ...r,
-          overdue: typeof r.dueDate === 'string' && r.dueDate < now && ['sent', 'viewed', 'partially_paid'].includes(r.state as string),
+          overdue:
+            typeof r.dueDate === 'string' &&
+            r.dueDate < now &&
+            ['sent', 'viewed', 'partially_paid'].includes(r.state as string),
           totalFormatted: formatMinor(r.total as number, r.currency as string),
           balanceFormatted: formatMinor(r.balanceDue as number, r.currency as string),
         })),
@@ -80,8 +126,16 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
 
     async getInvoice(documentId: string) {
       const invoice = await invoiceOr404(documentId);
-      const payments = (await strapi.db.query(UID.payment).findMany({ where: { invoice: { id: invoice.id } }, orderBy: { id: 'asc' } })) as Array<PaymentRecord & Record<string, unknown>>;
-      const refunds = (await strapi.db.query(UID.refund).findMany({ where: { payment: { id: { $in: payments.map((p) => p.id) } } }, populate: ['payment'], orderBy: { id: 'asc' } })) as RefundRow[];
+      const payments = (await strapi.db
+        .query(UID.payment)
+        .findMany({ where: { invoice: { id: invoice.id } }, orderBy: { id: 'asc' } })) as Array<
+        PaymentRecord & Record<string, unknown>
+      >;
+      const refunds = (await strapi.db.query(UID.refund).findMany({
+        where: { payment: { id: { $in: payments.map((p) => p.id) } } },
+        populate: ['payment'],
+        orderBy: { id: 'asc' },
+      })) as RefundRow[];
       // Refundable counts pending and in-flight refunds; failed and canceled ones give it back.
       const refundable = await getService(strapi, 'refunds').refundableMap(payments);
       const auditTrail = await audit().list({ invoice: documentId, pageSize: 100 });
@@ -102,17 +156,28 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
           amountStep: amountStep(invoice.currency),
           // What the refund dialog proposes for "what does this refund mean for the invoice".
           refundDefault: (await getService(strapi, 'settings').load()).refundPolicy,
-          payLink: payToken ? getService(strapi, "notifications").payLink({ ...(invoice as unknown as Record<string, unknown>), payToken } as never) : null,
+          payLink: payToken
+            ? getService(strapi, 'notifications').payLink({
+                ...(invoice as unknown as Record<string, unknown>),
+                payToken,
+              } as never)
+            : null,
         },
         payments: payments.map((p) => ({
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
           // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
-          providerFeeFormatted: p.providerFee != null ? formatMinor(p.providerFee, p.providerFeeCurrency ?? p.currency) : null,
+          providerFeeFormatted:
+            p.providerFee != null ? formatMinor(p.providerFee, p.providerFeeCurrency ?? p.currency) : null,
           refundable: refundable.get(p.id) ?? 0,
           refundableFormatted: formatMinor(refundable.get(p.id) ?? 0, p.currency),
-          dashboardUrl: withLink(p.provider, p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment', p.providerPaymentId ?? p.checkoutSessionId, p.livemode),
+          dashboardUrl: withLink(
+            p.provider,
+            p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment',
+            p.providerPaymentId ?? p.checkoutSessionId,
+            p.livemode,
+          ),
           disputeUrl: withLink(p.provider, 'dispute', p.disputeId, p.livemode),
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)

@@ -33,7 +33,11 @@ import { resolvePaymentMethod, templateOf } from './payment-methods';
  */
 const HOSTED_MODES = ['hosted_page'];
 const EMBEDDED_MODES = ['embedded_page', 'elements', 'form'];
-const RENAMED_MODES: Readonly<Record<string, string>> = { hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
+const RENAMED_MODES: Readonly<Record<string, string>> = {
+  hosted: 'hosted_page',
+  embedded: 'embedded_page',
+  custom: 'elements',
+};
 
 export type CheckoutOutcome = 'paid' | 'delayed_success' | 'delayed_failure';
 
@@ -390,40 +394,38 @@ export function listSessions(engine: Engine, reader: ParamReader, ctx: RequestCo
 export function listSessionLineItems(engine: Engine, id: string, reader: ParamReader, ctx: RequestContext): JsonObject {
   reader.assertKnown(['ending_before', 'expand', 'limit', 'starting_after']);
   const session = findSession(engine, id, ctx.livemode);
-  const data = session.line_items.map(
-    (item): JsonObject => ({
-      id: item.id,
-      object: 'item',
-      amount_discount: 0,
-      amount_subtotal: item.unit_amount * item.quantity,
-      amount_tax: 0,
-      amount_total: item.unit_amount * item.quantity,
+  const data = session.line_items.map((item): JsonObject => ({
+    id: item.id,
+    object: 'item',
+    amount_discount: 0,
+    amount_subtotal: item.unit_amount * item.quantity,
+    amount_tax: 0,
+    amount_total: item.unit_amount * item.quantity,
+    currency: item.currency,
+    description: item.name,
+    price: {
+      id: item.price,
+      object: 'price',
+      active: false,
+      billing_scheme: 'per_unit',
+      created: session.created,
       currency: item.currency,
-      description: item.name,
-      price: {
-        id: item.price,
-        object: 'price',
-        active: false,
-        billing_scheme: 'per_unit',
-        created: session.created,
-        currency: item.currency,
-        custom_unit_amount: null,
-        livemode: session.livemode,
-        lookup_key: null,
-        metadata: {},
-        nickname: null,
-        product: item.product,
-        recurring: null,
-        tax_behavior: 'unspecified',
-        tiers_mode: null,
-        transform_quantity: null,
-        type: 'one_time',
-        unit_amount: item.unit_amount,
-        unit_amount_decimal: String(item.unit_amount),
-      },
-      quantity: item.quantity,
-    }),
-  );
+      custom_unit_amount: null,
+      livemode: session.livemode,
+      lookup_key: null,
+      metadata: {},
+      nickname: null,
+      product: item.product,
+      recurring: null,
+      tax_behavior: 'unspecified',
+      tiers_mode: null,
+      transform_quantity: null,
+      type: 'one_time',
+      unit_amount: item.unit_amount,
+      unit_amount_decimal: String(item.unit_amount),
+    },
+    quantity: item.quantity,
+  }));
   return { object: 'list', data, has_more: false, url: `/v1/checkout/sessions/${session.id}/line_items` };
 }
 

@@ -71,13 +71,23 @@ export function renderDispute(engine: Engine, dispute: DisputeRecord): JsonObjec
  * Statuses in which no money has left the balance: an inquiry (https://docs.stripe.com/disputes/how-disputes-work#inquiries,
  * "funds aren't withdrawn") and a prevented dispute (https://docs.stripe.com/disputes/prevention-preview).
  */
-const NO_WITHDRAWAL: readonly string[] = ['warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented'];
+const NO_WITHDRAWAL: readonly string[] = [
+  'warning_needs_response',
+  'warning_under_review',
+  'warning_closed',
+  'prevented',
+];
 
 /**
  * Opens a dispute on a succeeded charge (control route / pm_card_createDispute), by default a
  * chargeback (`needs_response`); `status` opens an inquiry or a prevented dispute instead.
  */
-export function openDispute(engine: Engine, chargeId: string, reason = 'fraudulent', status: DisputeStatus = 'needs_response'): JsonObject {
+export function openDispute(
+  engine: Engine,
+  chargeId: string,
+  reason = 'fraudulent',
+  status: DisputeStatus = 'needs_response',
+): JsonObject {
   const charge = findCharge(engine, chargeId, null);
   const ctx = engine.systemContext(charge.livemode);
   if (charge.status !== 'succeeded') {
@@ -142,7 +152,12 @@ export function setDisputeStatus(engine: Engine, id: string, status: DisputeStat
   dispute.status = status;
   const after = renderDispute(engine, dispute);
   const closed = ['won', 'lost', 'warning_closed', 'prevented'].includes(status);
-  engine.emit(closed ? 'charge.dispute.closed' : 'charge.dispute.updated', after, engine.systemContext(dispute.livemode), changedAttributes(before, after));
+  engine.emit(
+    closed ? 'charge.dispute.closed' : 'charge.dispute.updated',
+    after,
+    engine.systemContext(dispute.livemode),
+    changedAttributes(before, after),
+  );
   return after;
 }
 

@@ -39,7 +39,16 @@ import {
 } from './payment-methods';
 
 const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'] as const;
-const SUPPORTED_TYPES = ['card', 'us_bank_account', 'link', 'oxxo', 'boleto', 'konbini', 'multibanco', 'customer_balance'];
+const SUPPORTED_TYPES = [
+  'card',
+  'us_bank_account',
+  'link',
+  'oxxo',
+  'boleto',
+  'konbini',
+  'multibanco',
+  'customer_balance',
+];
 
 /** How long a voucher stays payable (Stripe's defaults: OXXO 3 days, Boleto 3, Konbini 3, Multibanco 7). */
 const VOUCHER_DAYS: Readonly<Record<VoucherType, number>> = { oxxo: 3, boleto: 3, konbini: 3, multibanco: 7 };
@@ -191,7 +200,12 @@ function readPaymentMethodTypes(reader: ParamReader): string[] | undefined {
   return types;
 }
 
-function assertPaymentMethodAllowed(types: readonly string[], pm: PaymentMethodRecord, currency?: string, customer?: string | null): void {
+function assertPaymentMethodAllowed(
+  types: readonly string[],
+  pm: PaymentMethodRecord,
+  currency?: string,
+  customer?: string | null,
+): void {
   const type = templateOf(pm).type;
   const currencies = TYPE_CURRENCIES[type];
   if (currency !== undefined && currencies && !currencies.includes(currency)) {
@@ -253,7 +267,8 @@ export function defaultTypes(currency: string): string[] {
 /** Creates the record and emits payment_intent.created (shared by the API and Checkout). */
 export function createIntentRecord(engine: Engine, input: IntentInput, ctx: RequestContext): PaymentIntentRecord {
   const types = input.payment_method_types ?? defaultTypes(input.currency);
-  if (input.payment_method) assertPaymentMethodAllowed(types, input.payment_method, input.currency, input.customer ?? null);
+  if (input.payment_method)
+    assertPaymentMethodAllowed(types, input.payment_method, input.currency, input.customer ?? null);
   const id = newId('pi');
   const pi: PaymentIntentRecord = {
     id,
@@ -594,7 +609,8 @@ function startProcessing(
   if (delay > 0) {
     engine.scheduler.schedule(delay, () => {
       const current = engine.store.paymentIntents.get(pi.id);
-      if (current?.status === 'processing') settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
+      if (current?.status === 'processing')
+        settleIntent(engine, current, outcome, engine.systemContext(current.livemode));
     });
   }
 }
@@ -698,7 +714,15 @@ function expireVoucherIntent(engine: Engine, pi: PaymentIntentRecord, ctx: Reque
   if (!voucher) throw notAwaiting(engine, pi, 'a voucher payment');
   const pm = pendingMethod(engine, pi);
   const previous = pi.status;
-  attemptFailed(engine, pi, pm, previous, ctx, 'payment_intent_payment_attempt_expired', `The ${voucher} voucher expired before the customer paid it.`);
+  attemptFailed(
+    engine,
+    pi,
+    pm,
+    previous,
+    ctx,
+    'payment_intent_payment_attempt_expired',
+    `The ${voucher} voucher expired before the customer paid it.`,
+  );
   return renderPaymentIntent(engine, pi);
 }
 
@@ -707,12 +731,28 @@ function expireVoucherIntent(engine: Engine, pi: PaymentIntentRecord, ctx: Reque
  * intent goes back to requires_payment_method with last_payment_error and emits
  * payment_intent.payment_failed (https://docs.stripe.com/payments/paymentintents/lifecycle).
  */
-function attemptFailed(engine: Engine, pi: PaymentIntentRecord, pm: PaymentMethodRecord, previous: PaymentIntentStatus, ctx: RequestContext, code: string, message: string): void {
+function attemptFailed(
+  engine: Engine,
+  pi: PaymentIntentRecord,
+  pm: PaymentMethodRecord,
+  previous: PaymentIntentStatus,
+  ctx: RequestContext,
+  code: string,
+  message: string,
+): void {
   pi.status = 'requires_payment_method';
   pi.next_action = null;
   pi.payment_method = null;
   pi.pending_payment_method = null;
-  pi.last_payment_error = { type: 'invalid_request_error', code, decline_code: null, message, payment_method: pm.id, charge: null, advice_code: null };
+  pi.last_payment_error = {
+    type: 'invalid_request_error',
+    code,
+    decline_code: null,
+    message,
+    payment_method: pm.id,
+    charge: null,
+    advice_code: null,
+  };
   engine.emit('payment_intent.payment_failed', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);
 }
@@ -745,23 +785,57 @@ function bankTransferInstructions(pi: PaymentIntentRecord): JsonObject {
   const byCurrency: Record<string, { type: string; financial: JsonObject }> = {
     usd: {
       type: 'us_bank_transfer',
-      financial: { type: 'aba', supported_networks: ['ach', 'domestic_wire_us'], aba: { ...holder, account_number: randomDigits(12), account_type: 'checking', bank_name: 'STRIPE TEST BANK', routing_number: '110000000' } },
+      financial: {
+        type: 'aba',
+        supported_networks: ['ach', 'domestic_wire_us'],
+        aba: {
+          ...holder,
+          account_number: randomDigits(12),
+          account_type: 'checking',
+          bank_name: 'STRIPE TEST BANK',
+          routing_number: '110000000',
+        },
+      },
     },
     eur: {
       type: 'eu_bank_transfer',
-      financial: { type: 'iban', supported_networks: ['sepa'], iban: { ...holder, bic: 'STRPDEFFXXX', country: 'DE', iban: `DE00${randomDigits(18)}` } },
+      financial: {
+        type: 'iban',
+        supported_networks: ['sepa'],
+        iban: { ...holder, bic: 'STRPDEFFXXX', country: 'DE', iban: `DE00${randomDigits(18)}` },
+      },
     },
     gbp: {
       type: 'gb_bank_transfer',
-      financial: { type: 'sort_code', supported_networks: ['bacs', 'fps'], sort_code: { ...holder, account_number: randomDigits(8), sort_code: '000000' } },
+      financial: {
+        type: 'sort_code',
+        supported_networks: ['bacs', 'fps'],
+        sort_code: { ...holder, account_number: randomDigits(8), sort_code: '000000' },
+      },
     },
     jpy: {
       type: 'jp_bank_transfer',
-      financial: { type: 'zengin', supported_networks: ['zengin'], zengin: { ...holder, account_number: randomDigits(7), account_type: 'futsu', bank_code: '0000', bank_name: 'STRIPE TEST BANK', branch_code: '000', branch_name: 'TEST' } },
+      financial: {
+        type: 'zengin',
+        supported_networks: ['zengin'],
+        zengin: {
+          ...holder,
+          account_number: randomDigits(7),
+          account_type: 'futsu',
+          bank_code: '0000',
+          bank_name: 'STRIPE TEST BANK',
+          branch_code: '000',
+          branch_name: 'TEST',
+        },
+      },
     },
     mxn: {
       type: 'mx_bank_transfer',
-      financial: { type: 'spei', supported_networks: ['spei'], spei: { ...holder, bank_code: '002', bank_name: 'STRIPE TEST BANK', clabe: randomDigits(18) } },
+      financial: {
+        type: 'spei',
+        supported_networks: ['spei'],
+        spei: { ...holder, bank_code: '002', bank_name: 'STRIPE TEST BANK', clabe: randomDigits(18) },
+      },
     },
   };
   const chosen = byCurrency[pi.currency];
@@ -794,7 +868,8 @@ export function fundBankTransfer(engine: Engine, id: string, amount?: number): J
   const instructions = action.display_bank_transfer_instructions as JsonObject; // set by bankTransferInstructions
   const remaining = Number(instructions.amount_remaining);
   const paid = amount ?? remaining;
-  if (!Number.isInteger(paid) || paid <= 0) throw StripeApiError.invalidRequest('amount must be a positive integer', 'amount');
+  if (!Number.isInteger(paid) || paid <= 0)
+    throw StripeApiError.invalidRequest('amount must be a positive integer', 'amount');
   if (paid < remaining) {
     instructions.amount_remaining = remaining - paid;
     engine.emit('payment_intent.partially_funded', renderPaymentIntent(engine, pi), ctx);
@@ -810,7 +885,12 @@ export function fundBankTransfer(engine: Engine, id: string, amount?: number): J
  * (https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#test-account-numbers). Verified,
  * the payment goes on like ACH: processing, then succeeded.
  */
-export function verifyMicrodeposits(engine: Engine, id: string, reader: ParamReader | null, ctx: RequestContext): JsonObject {
+export function verifyMicrodeposits(
+  engine: Engine,
+  id: string,
+  reader: ParamReader | null,
+  ctx: RequestContext,
+): JsonObject {
   reader?.assertKnown(['amounts', 'client_secret', 'descriptor_code', 'expand']);
   const pi = findPaymentIntent(engine, id, reader ? ctx.livemode : null);
   if (pi.status !== 'requires_action' || pi.next_action?.type !== 'verify_with_microdeposits') {

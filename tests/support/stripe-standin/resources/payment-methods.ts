@@ -161,16 +161,14 @@ const CATALOGUE: TestPaymentMethod[] = [
     funding: 'checking',
     behavior: { kind: 'microdeposits', outcome: 'succeed' },
   },
-  ...(['oxxo', 'boleto', 'konbini', 'multibanco'] as const).map(
-    (voucher): TestPaymentMethod => ({
-      alias: `pm_${voucher}`,
-      type: voucher,
-      brand: voucher,
-      last4: '0000',
-      funding: 'voucher',
-      behavior: { kind: 'voucher', voucher },
-    }),
-  ),
+  ...(['oxxo', 'boleto', 'konbini', 'multibanco'] as const).map((voucher): TestPaymentMethod => ({
+    alias: `pm_${voucher}`,
+    type: voucher,
+    brand: voucher,
+    last4: '0000',
+    funding: 'voucher',
+    behavior: { kind: 'voucher', voucher },
+  })),
   {
     alias: 'pm_customerBalance',
     type: 'customer_balance',

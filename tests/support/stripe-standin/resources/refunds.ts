@@ -131,7 +131,10 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
       ? {
           type: 'display_details',
           display_details: {
-            email_sent: { email_sent_at: nowSeconds(), email_sent_to: instructionsEmail ?? pm?.billing_email ?? 'customer@example.com' },
+            email_sent: {
+              email_sent_at: nowSeconds(),
+              email_sent_to: instructionsEmail ?? pm?.billing_email ?? 'customer@example.com',
+            },
             expires_at: nowSeconds() + 45 * 86_400,
           },
         }
@@ -167,14 +170,23 @@ export function createRefund(engine: Engine, reader: ParamReader, ctx: RequestCo
   if (template?.refundPending && engine.options.refundFailDelayMs > 0) {
     engine.scheduler.schedule(engine.options.refundFailDelayMs, () => {
       const current = engine.store.refunds.get(refund.id);
-      if (current?.status === 'pending') settleRefund(engine, current, 'succeed', engine.systemContext(current.livemode));
+      if (current?.status === 'pending')
+        settleRefund(engine, current, 'succeed', engine.systemContext(current.livemode));
     });
   }
   return renderRefund(refund);
 }
 
 /** Refund.failure_reason values (SDK 23.1.0 Refunds.d.ts). */
-const FAILURE_REASONS = ['lost_or_stolen_card', 'expired_or_canceled_card', 'charge_for_pending_refund_disputed', 'insufficient_funds', 'declined', 'merchant_request', 'unknown'] as const;
+const FAILURE_REASONS = [
+  'lost_or_stolen_card',
+  'expired_or_canceled_card',
+  'charge_for_pending_refund_disputed',
+  'insufficient_funds',
+  'declined',
+  'merchant_request',
+  'unknown',
+] as const;
 export type RefundFailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Gives a failed or canceled refund's money back: balance transaction and the charge's amount_refunded. */
@@ -223,7 +235,11 @@ export function failRefundRecord(
   return after;
 }
 
-export function failRefundById(engine: Engine, id: string, reason: RefundFailureReason = 'expired_or_canceled_card'): JsonObject {
+export function failRefundById(
+  engine: Engine,
+  id: string,
+  reason: RefundFailureReason = 'expired_or_canceled_card',
+): JsonObject {
   const refund = findRefund(engine, id, null);
   return failRefundRecord(engine, refund, reason, engine.systemContext(refund.livemode));
 }

@@ -10,7 +10,9 @@ module.exports = ({ strapi }) => ({
     const key = body && typeof body.id === 'string' ? body.id.slice(0, 255) : null;
     if (!key) return ctx.badRequest('id is required');
     try {
-      await strapi.db.query(UID).create({ data: { key, type: typeof body.type === 'string' ? body.type.slice(0, 255) : null, payload: body } });
+      await strapi.db
+        .query(UID)
+        .create({ data: { key, type: typeof body.type === 'string' ? body.type.slice(0, 255) : null, payload: body } });
     } catch {
       ctx.status = 503;
       ctx.body = { error: 'not stored' };
