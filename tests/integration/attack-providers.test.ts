@@ -673,31 +673,26 @@ describe('a site on Mollie only (no Stripe key)', () => {
 
 describe('database', () => {
   it('provider ids stay unique at the database level', async () => {
-    const knex = env.app.strapi.db.connection;
-    const [row] = await knex('invoice_payments_webhook_events')
-      .select('provider_event_id')
-      .whereNotNull('provider_event_id')
-      .limit(1);
-    expect(row).toBeDefined();
-    await expect(
-      knex('invoice_payments_webhook_events').insert({
-        provider_event_id: row.provider_event_id,
-        type: 'x',
-        status: 'processed',
-      }),
-    ).rejects.toThrow();
-    const [pay] = await knex('invoice_payments_payments')
-      .select('provider_payment_id')
-      .whereNotNull('provider_payment_id')
-      .limit(1);
-    expect(pay).toBeDefined();
-    await expect(
-      knex('invoice_payments_payments').insert({
-        provider_payment_id: pay.provider_payment_id,
-        status: 'pending',
-        amount: 1,
-        currency: 'EUR',
-      }),
-    ).rejects.toThrow();
+    const events = env.app.strapi.db.query(EVENT);
+    const event = {
+      providerEventId: `tr_uniq${Date.now()}:abc`,
+      provider: 'mollie',
+      type: 'payment.changed',
+      status: 'processed',
+    };
+    await events.create({ data: event });
+    await expect(events.create({ data: event })).rejects.toThrow();
+    const payments = env.app.strapi.db.query(PAYMENT);
+    const payment = {
+      providerPaymentId: `tr_uniqpay${Date.now()}`,
+      provider: 'mollie',
+      kind: 'checkout',
+      status: 'pending',
+      amount: 100,
+      fee: 0,
+      currency: 'EUR',
+    };
+    await payments.create({ data: payment });
+    await expect(payments.create({ data: payment })).rejects.toThrow();
   });
 });
