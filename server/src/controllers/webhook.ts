@@ -50,7 +50,16 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
   try {
     event = await parser.parseWebhook(request, await entry.webhookSecret(strapi), { toleranceSeconds: tolerance });
   } catch (error) {
-    if (error instanceof ProviderRequestError && error.code === 'raw_body_missing') {
+    // Every refusal of the delivery itself is a ProviderRequestError. Anything else (the database
+    // dropped while reading the signing secret, a bug) says nothing about the delivery: a 400 would
+    // make the provider give up on a genuine event, so ask for it again.
+    if (!(error instanceof ProviderRequestError)) {
+      strapi.log.error(
+        `[invoice-payments] ${entry.label} webhook could not be checked: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+      return fail(ctx, 503, `The delivery could not be checked right now; ${entry.label} will deliver it again.`);
+    }
+    if (error.code === 'raw_body_missing') {
       strapi.log.error(
         '[invoice-payments] webhook: the raw request body is not available; strapi::body must run with includeUnparsed: true (the plugin sets it at startup unless the middleware config was replaced).',
       );
@@ -60,23 +69,23 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
         'The webhook cannot verify signatures: the raw request body is not available. See the plugin README, "Middleware".',
       );
     }
-    if (error instanceof ProviderRequestError && error.code === 'secret_missing') {
+    if (error.code === 'secret_missing') {
       return fail(
         ctx,
         503,
         `The ${entry.label} webhook signing secret is not configured in Settings → Invoice payments.`,
       );
     }
-    if (error instanceof ProviderRequestError && error.retryable) {
+    if (error.retryable) {
       // The provider could not be asked about the delivery (one that re-fetches what it was told).
       return fail(ctx, 503, `${entry.label} could not be reached to check this delivery; it will be delivered again.`);
     }
-    const reason = error instanceof ProviderRequestError ? error.message : 'The signature could not be verified.';
+    const reason = error.message;
     await getService(strapi, 'audit').log({
       action: 'webhook.rejected',
       actor: providerActor(entry, entry.label, ctx.request.ip),
       outcome: 'rejected',
-      details: { reason, code: error instanceof ProviderRequestError ? error.code : null, provider: entry.id },
+      details: { reason, code: error.code, provider: entry.id },
     });
     return fail(ctx, 400, reason);
   }
