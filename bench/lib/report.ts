@@ -388,9 +388,14 @@ export function renderReport(out: BenchOutput, opts: { writeDocs: boolean; root:
 }
 
 if (require.main === module) {
-  // Re-render docs from a results file: tsx bench/lib/report.ts [bench/results/latest.json]
+  // Re-render docs from a results file: tsx bench/lib/report.ts [bench/results/latest.json] [--no-docs]
   const root = path.resolve(__dirname, '..', '..');
-  const file = process.argv[2] ?? path.join(root, 'bench', 'results', 'latest.json');
+  const file =
+    process.argv.slice(2).find((a) => !a.startsWith('--')) ?? path.join(root, 'bench', 'results', 'latest.json');
   const out = JSON.parse(readFileSync(file, 'utf8')) as BenchOutput;
-  process.stdout.write(`${renderReport(out, { writeDocs: true, root }).table}\n`);
+  // As in the run itself: a quick run's numbers never replace the full run's in the docs.
+  const writeDocs = !out.meta.args.quick && !process.argv.includes('--no-docs');
+  process.stdout.write(`${renderReport(out, { writeDocs, root }).table}\n`);
+  if (!writeDocs)
+    process.stderr.write('[bench] table only: docs/performance.md and the charts were left as they were\n');
 }
