@@ -12,11 +12,13 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed';
+export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed' | 'reminder';
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
+  /** Null for a reminder, which names its row in `reminderId` instead. */
   paymentId: number;
+  reminderId?: number | null;
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
@@ -24,6 +26,15 @@ export interface NoticeRow {
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** What one email's hand-off came to, and what the audit log records for it. */
+export interface SendResult {
+  outcome: 'sent' | 'skipped';
+  invoice?: InvoiceForMail;
+  audit?: { action: string; details: Record<string, unknown> };
+}
+
+export const escapeHtml = esc;
 
 export interface InvoiceForMail {
   documentId: string;
@@ -55,6 +66,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { retryAfterMs: c?.retryAfterMs ?? 300_000, maxAttempts: c?.maxAttempts ?? 10 };
   };
 
+  /** A Message-ID for one outbox row, the same on every retry of it. */
+  function messageId(kind: NoticeKind, subjectId: number, noticeId: number): string {
+    let host = 'localhost';
+    try {
+      host = new URL(publicBaseUrl(strapi)).hostname || host;
+    } catch {
+      // a malformed publicUrl: the id stays unique, with a generic host
+    }
+    return `<invoice-payments.${kind}.${subjectId}.${noticeId}@${host}>`;
+  }
+
+  /** One outbox row's email: a payment email, or a payment reminder (services/reminders). */
+  async function sendNotice(row: NoticeRow): Promise<SendResult> {
+    if (row.kind === 'reminder') {
+      if (!row.reminderId) return { outcome: 'skipped' };
+      return getService(strapi, 'reminders').sendReminder(
+        row.reminderId,
+        messageId('reminder', row.reminderId, row.id),
+      );
+    }
+    return sendPaymentNotice(row.kind, row.paymentId, row.id);
+  }
+
   /**
    * Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the
    * provider fails.
@@ -66,13 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
-    let host = 'localhost';
-    try {
-      host = new URL(publicBaseUrl(strapi)).hostname || host;
-    } catch {
-      // a malformed publicUrl: the id stays unique, with a generic host
-    }
-    const headers = { 'Message-ID': `<invoice-payments.${kind}.${paymentId}.${noticeId}@${host}>` };
+    const headers = { 'Message-ID': messageId(kind, paymentId, noticeId) };
     const mail = (to: string, subject: string, text: string) =>
       strapi
         .plugin('email')
@@ -110,9 +138,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Sends a claimed outbox row and records the outcome (a failure is retried later, with backoff). */
   async function deliver(row: NoticeRow, attempts: number): Promise<Outcome> {
     let lastError = '';
-    let result: Awaited<ReturnType<typeof sendPaymentNotice>> | null = null;
+    let result: SendResult | null = null;
     try {
-      result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
+      result = await sendNotice(row);
       // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
       // updateMany: one statement, without update()'s read before and after the write.
       await notices().updateMany({
@@ -128,10 +156,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (invoice) {
         await getService(strapi, 'audit')
           .log({
-            action: `email.${row.kind}`,
+            action: result.audit?.action ?? `email.${row.kind}`,
             actor: { type: 'system' },
             invoice: { documentId: invoice.documentId, number: invoice.number },
-            details: { paymentId: row.paymentId },
+            details: result.audit?.details ?? { paymentId: row.paymentId },
           })
           .catch(() => undefined);
       }
@@ -153,11 +181,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         action: 'email.failed',
         actor: { type: 'system' },
         outcome: 'failed',
-        details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError },
+        details: {
+          paymentId: row.paymentId,
+          ...(row.reminderId ? { reminderId: row.reminderId } : {}),
+          kind: row.kind,
+          attempts,
+          lastError,
+        },
       });
     }
     strapi.log.warn(
-      `[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
     );
     return 'error';
   }
@@ -176,6 +210,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<NoticeRow> {
       return (await notices().create({
         data: { paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+      })) as NoticeRow;
+    },
+
+    /**
+     * Writes a payment reminder's email to the outbox. Call it in the transaction that claimed the
+     * reminder (services/reminders), then `sendQueued` after the commit; the worker retries it.
+     */
+    async queueReminderNotice(reminderId: number): Promise<NoticeRow> {
+      return (await notices().create({
+        data: {
+          reminderId,
+          kind: 'reminder',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
       })) as NoticeRow;
     },
 
