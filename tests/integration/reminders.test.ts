@@ -161,7 +161,7 @@ it('two instances running the cron at the same minute: one email per invoice', a
 it('switched off for one invoice (invoice page or Content Manager): no reminder; on again: the next one comes', async () => {
   const off = await dueInvoice('reminders-off@example.test', '2033-02-10');
   const cm = await dueInvoice('reminders-off-cm@example.test', '2033-02-10');
-  const on = await dueInvoice('reminders-on@example.test', '2033-02-10');
+  await dueInvoice('reminders-on@example.test', '2033-02-10');
 
   // Bad input: a 400 saying what to send, nothing changed.
   const bad = await api('put', `/invoices/${off.documentId}/reminders`, { enabled: 'no' });
