@@ -140,7 +140,7 @@ export const RemindersCard = ({ documentId, canEdit, onChanged }: Props) => {
                   <Tr>
                     {[
                       ['reminders.col.reminder', 'Reminder'],
-                      ['reminders.col.due', 'Due from'],
+                      ['reminders.col.due', 'Planned for'],
                       ['reminders.col.status', 'Status'],
                       ['reminders.col.sentAt', 'Sent at'],
                     ].map(([id, label]) => (
