@@ -1,9 +1,10 @@
 /**
  * A payment reminder sent (or being sent) for an invoice: one row per invoice, due date and
- * reminder ("before-3", "due", "after-7"; a moved due date plans its reminders anew). The unique index is the claim: of two instances running the
- * reminder cron at the same minute, only the one whose insert succeeds queues the email (in the
- * outbox, `notice.reminderId`). Invoice identity is copied, not a relation, so the unique index
- * can cover it and the history survives the invoice's deletion.
+ * reminder ("before-3", "due", "after-7"; a moved due date plans its reminders anew). The unique
+ * index is the claim: of two instances running the reminder cron at the same minute, only the one
+ * whose insert succeeds queues the email (in the outbox, `notice.reminderId`). Invoice identity is
+ * copied, not a relation, so the unique index can cover it and the history survives the
+ * invoice's deletion.
  */
 export default {
   kind: 'collectionType',
