@@ -69,7 +69,7 @@ const DESCRIPTIONS: Record<string, string> = {
   lineItems: 'Prices in the currency as people write them (12.50). Totals are computed when you save.',
   issueDate: 'Today when left empty.',
   customer: 'Optional: a site user who can also pay while logged in.',
-  remindersEnabled: 'Emails before and after the due date while a balance is due (Settings → Reminders).',
+  remindersEnabled: 'Emails with the pay link around the due date while a balance is due (schedule: plugin settings).',
 };
 
 type Row = Array<{ name: string; size: number }>;
