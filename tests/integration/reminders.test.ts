@@ -17,7 +17,7 @@ const INVOICE = 'plugin::invoice-payments.invoice';
 
 interface RemindersApi {
   setClock(now: (() => Date) | null): void;
-  runDue(now?: Date): Promise<number>;
+  runDue(now?: Date, batchSize?: number): Promise<number>;
 }
 const reminders = () => env.app.strapi.plugin('invoice-payments').service('reminders') as unknown as RemindersApi;
 
@@ -138,11 +138,12 @@ it('two instances running the cron at the same minute: one email per invoice', a
   const instanceA = reminders();
   const instanceB = remindersService({ strapi: env.app.strapi }) as unknown as RemindersApi;
   const now = new Date('2032-05-10T07:00:05Z'); // 09:00:05 in Amsterdam (CEST)
+  // Small batches on two of the runs: every invoice is reached, not only the first batch.
   const claimed = await Promise.all([
     instanceA.runDue(now),
-    instanceB.runDue(now),
+    instanceB.runDue(now, 2),
     instanceB.runDue(new Date(now.getTime() + 1000)),
-    instanceA.runDue(new Date(now.getTime() + 2000)),
+    instanceA.runDue(new Date(now.getTime() + 2000), 4),
   ]);
   expect(claimed.reduce((a, b) => a + b, 0)).toBe(emails.length);
   await waitForIdle(env.app.strapi);
@@ -297,4 +298,15 @@ it('reminders off in the settings: none; the settings refuse bad offsets and tim
   } finally {
     await put({ ...base, enabled: true, timeZone: 'Europe/Amsterdam' });
   }
+});
+
+it('one run reaches every invoice in the window, batch after batch (those already reminded stay open)', async () => {
+  const emails = Array.from({ length: 5 }, (_, i) => `reminders-batch-${i}@example.test`);
+  for (const email of emails) await dueInvoice(email, '2036-09-10');
+  const now = new Date('2036-09-10T07:00:05Z');
+  // Batches of 2: the first batch's invoices are still candidates, yet the run goes on to the rest.
+  await expect(reminders().runDue(now, 2)).resolves.toBe(emails.length);
+  await expect(reminders().runDue(now, 2)).resolves.toBe(0);
+  await waitForIdle(env.app.strapi);
+  for (const email of emails) expect(mailsTo(email)).toHaveLength(1);
 });

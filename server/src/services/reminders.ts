@@ -159,50 +159,56 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * The cron's part: every reminder due at `now`, claimed and sent (the outbox worker retries
      * what could not be sent). Returns how many this run claimed.
      */
-    async runDue(now: Date = clock(), limit = 200): Promise<number> {
+    async runDue(now: Date = clock(), batchSize = 200): Promise<number> {
       const settings = await loadSettings();
       if (!settings.enabled) return 0;
       const window = dueDateWindow(settings, now);
-      const candidates = (await invoices().findMany({
-        where: {
-          state: { $in: ACTIVE_STATES },
-          balanceDue: { $gt: 0 },
-          dueDate: { $gte: window.from, $lte: window.to },
-          billingEmail: { $notNull: true },
-          $or: [{ remindersEnabled: { $null: true } }, { remindersEnabled: true }],
-        },
-        orderBy: { id: 'asc' },
-        limit,
-      })) as InvoiceRow[];
-      if (!candidates.length) return 0;
-      const sent = (await reminders().findMany({
-        where: { invoiceId: { $in: candidates.map((i) => i.id) } },
-        select: ['invoiceId', 'reminderKey', 'dueDate'],
-      })) as Array<Pick<ReminderRow, 'invoiceId' | 'reminderKey' | 'dueDate'>>;
-      const keys = new Map<number, string[]>();
-      const byId = new Map(candidates.map((i) => [i.id, i]));
-      for (const r of sent) {
-        // Reminders planned from an earlier due date do not count for a moved one.
-        if (r.dueDate !== byId.get(r.invoiceId)?.dueDate) continue;
-        keys.set(r.invoiceId, [...(keys.get(r.invoiceId) ?? []), r.reminderKey]);
-      }
       const notifications = getService(strapi, 'notifications');
       let claimed = 0;
-      for (const invoice of candidates) {
-        const planned = dueReminder(ruleInput(invoice), settings, keys.get(invoice.id) ?? [], now);
-        if (!planned) continue;
-        try {
-          const notice = await claim(invoice, planned);
-          if (!notice) continue;
-          claimed += 1;
-          await notifications.sendQueued(notice);
-        } catch (error) {
-          strapi.log.warn(
-            `[invoice-payments] reminder ${planned.key} for invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-          );
+      // Every open invoice in the window, a batch at a time (by id): invoices that got their
+      // reminder stay open, so a batch must not stop at the first ones.
+      for (let after = 0; ;) {
+        const candidates = (await invoices().findMany({
+          where: {
+            id: { $gt: after },
+            state: { $in: ACTIVE_STATES },
+            balanceDue: { $gt: 0 },
+            dueDate: { $gte: window.from, $lte: window.to },
+            billingEmail: { $notNull: true },
+            $or: [{ remindersEnabled: { $null: true } }, { remindersEnabled: true }],
+          },
+          orderBy: { id: 'asc' },
+          limit: batchSize,
+        })) as InvoiceRow[];
+        if (!candidates.length) return claimed;
+        after = candidates[candidates.length - 1]!.id;
+        const sent = (await reminders().findMany({
+          where: { invoiceId: { $in: candidates.map((i) => i.id) } },
+          select: ['invoiceId', 'reminderKey', 'dueDate'],
+        })) as Array<Pick<ReminderRow, 'invoiceId' | 'reminderKey' | 'dueDate'>>;
+        const keys = new Map<number, string[]>();
+        const byId = new Map(candidates.map((i) => [i.id, i]));
+        for (const r of sent) {
+          // Reminders planned from an earlier due date do not count for a moved one.
+          if (r.dueDate !== byId.get(r.invoiceId)?.dueDate) continue;
+          keys.set(r.invoiceId, [...(keys.get(r.invoiceId) ?? []), r.reminderKey]);
         }
+        for (const invoice of candidates) {
+          const planned = dueReminder(ruleInput(invoice), settings, keys.get(invoice.id) ?? [], now);
+          if (!planned) continue;
+          try {
+            const notice = await claim(invoice, planned);
+            if (!notice) continue;
+            claimed += 1;
+            await notifications.sendQueued(notice);
+          } catch (error) {
+            strapi.log.warn(
+              `[invoice-payments] reminder ${planned.key} for invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+            );
+          }
+        }
+        if (candidates.length < batchSize) return claimed;
       }
-      return claimed;
     },
 
     /**
