@@ -221,7 +221,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const invoice = (await invoices().findOne({ where: { id: row.invoiceId } })) as InvoiceRow | null;
       if (!invoice) return { outcome: 'skipped' };
       const details = { reminder: row.reminderKey, kind: row.kind, days: row.days, dueDate: invoice.dueDate };
-      const why = noReminderReason(ruleInput(invoice), await loadSettings());
+      // No pay link (never issued): a reminder without one would only frustrate the client.
+      const why =
+        noReminderReason(ruleInput(invoice), await loadSettings()) ?? (invoice.payToken ? null : 'no_pay_link');
       if (why)
         return { outcome: 'skipped', invoice, audit: { action: 'reminder.skipped', details: { ...details, why } } };
       const link = getService(strapi, 'notifications').payLink(invoice);
