@@ -5,6 +5,7 @@ import type { ProviderEntry } from '../registry';
 import { createMollie } from './client';
 import { mollieOverrides } from './overrides';
 import { MollieProvider, mollieTraits } from './provider';
+import { guardedMollieParser } from './webhook-guard';
 
 /** Where Mollie posts status changes: this site's webhook route for Mollie. */
 export function mollieWebhookUrl(strapi: Core.Strapi): string {
@@ -41,12 +42,24 @@ export const mollieEntry: ProviderEntry = {
   traits: mollieTraits,
   notSetUp: 'Mollie is not set up yet: no Mollie API key is saved.',
   create: saved,
-  // Reading a Mollie webhook means fetching the payment it names: it needs the API key.
-  webhookParser: saved,
+  // Reading a Mollie webhook means fetching the payment it names: it needs the API key. Unsigned,
+  // so a post is only passed on to Mollie when it can be about a payment of ours (webhook-guard.ts).
+  async webhookParser(strapi) {
+    const provider = await saved(strapi);
+    return provider ? guardedMollieParser(strapi, provider) : null;
+  },
   async webhookSecret() {
     return null;
   },
   // Always Mollie's hosted checkout (no card form of Mollie's runs on the pay page).
   payLink: (s) => (s.mollieKeySealed ? { mode: 'hosted', publishableKey: '' } : null),
   canRead: (s) => Boolean(s.mollieKeySealed),
+  // Mollie's payment carries no processing fee, now or later (https://docs.mollie.com/reference/get-payment):
+  // `settlementAmount` is the amount converted to the settlement currency, fees not taken off;
+  // `applicationFee` is a platform's own fee on a connected account, not Mollie's. Mollie's fees
+  // show per payment only in the Balances API (balance transactions' `deductions`,
+  // https://docs.mollie.com/reference/list-balance-transactions) and in settlements
+  // (https://docs.mollie.com/reference/list-settlements), which the plugin does not read: a
+  // re-read of a Mollie payment never brings a fee, so the sweep does not look for one.
+  feeArrivesLater: false,
 };

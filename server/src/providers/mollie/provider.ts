@@ -36,7 +36,7 @@ import {
   toMollieRefundMetadata,
   type MolliePaymentLike,
 } from './mappers';
-import { isMolliePaymentId, parseMollieWebhookBody } from './webhook';
+import { isMolliePaymentId, mollieWebhookPaymentId } from './webhook';
 
 export interface MollieProviderOptions {
   /** Where Mollie posts status changes (our webhook route for Mollie); absolute https URL in live mode. */
@@ -293,18 +293,7 @@ export class MollieProvider implements PaymentProvider {
     _secret: string | null,
     _opts: { toleranceSeconds: number },
   ): Promise<ProviderEvent> {
-    if (request.contentType !== 'application/x-www-form-urlencoded') {
-      throw new ProviderRequestError(
-        'Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).',
-        false,
-        'content_type',
-        400,
-      );
-    }
-    const form = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    const paymentId = parseMollieWebhookBody(
-      request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''),
-    );
+    const paymentId = mollieWebhookPaymentId(request);
     let payment: ProviderPayment;
     try {
       payment = await this.retrievePayment(paymentId);
