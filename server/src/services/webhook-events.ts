@@ -328,7 +328,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
         await strapi.db
           .connection('invoice_payments_webhook_events')
-          .where({ provider_event_id: event.id })
+          .where({ provider: parser.id, provider_event_id: event.id })
           .increment('deliveries', 1)
           .catch(() => undefined);
         return { duplicate: true, row: null, key: null };
