@@ -187,3 +187,103 @@ describe('the reconciliation sweep', () => {
     }
   });
 });
+
+describe('voiding an invoice while a Mollie payment is open', () => {
+  const adminPost = (path: string, body: Record<string, unknown> = {}) =>
+    env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
+
+  it('a cancelable one (bank transfer chosen, not paid yet) is canceled at Mollie by the void', async () => {
+    const { documentId, id } = await checkout(6100);
+    // The client chose bank transfer and got the transfer details: Mollie lets it be canceled
+    // (https://docs.mollie.com/reference/cancel-payment, `isCancelable`).
+    await mollie.control.setStatus(id, 'open', 'banktransfer');
+    expect(mollie.control.payment(id)!.isCancelable).toBe(true);
+    const voided = await adminPost(`/invoices/${documentId}/void`, { reason: 'Issued in error' });
+    expect(voided.status).toBe(200);
+    await settle();
+    expect(mollie.control.payment(id)!.status).toBe('canceled');
+    const [row] = await paymentsOf(documentId);
+    expect(row).toMatchObject({ provider: 'mollie', status: 'canceled' });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'void', amountPaid: 0 });
+  });
+
+  it('one Mollie will not cancel does not keep the invoice’s other open attempts from being canceled', async () => {
+    const { documentId, id: older } = await checkout(3900);
+    await mollie.control.setStatus(older, 'open', 'banktransfer');
+    // A newer attempt on the same invoice that Mollie will not cancel (no method chosen yet); its
+    // ledger entry is ended first (newest first).
+    const meta = mollie.control.payment(older)!.metadata as Record<string, unknown>;
+    const made = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}payments`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        amount: { currency: 'EUR', value: '39.00' },
+        description: 'Invoice',
+        redirectUrl: 'https://example.test/back',
+        metadata: { ...meta, attemptId: 'newer-attempt' },
+      }),
+    });
+    expect(made.status).toBe(201);
+    const newer = ((await made.json()) as { id: string }).id;
+    const invoiceId = (await env.app.strapi.db
+      .query('plugin::invoice-payments.invoice')
+      .findOne({ where: { documentId } }))!.id;
+    await env.app.strapi.db.query(PAYMENT).create({
+      data: {
+        invoice: invoiceId,
+        kind: 'checkout',
+        provider: 'mollie',
+        status: 'pending',
+        amount: 3900,
+        fee: 0,
+        currency: 'EUR',
+        checkoutSessionId: newer,
+        attemptId: 'newer-attempt',
+      },
+    });
+    expect(mollie.control.payment(newer)!.isCancelable).toBe(false);
+    const voided = await adminPost(`/invoices/${documentId}/void`, { reason: 'Issued in error' });
+    expect(voided.status).toBe(200);
+    await settle();
+    expect(mollie.control.payment(older)!.status).toBe('canceled');
+    expect(mollie.control.payment(newer)!.status).toBe('open');
+  });
+
+  it('one Mollie will not cancel stays payable; paid after the void, it is refunded in full exactly once', async () => {
+    const { documentId, id } = await checkout(5200);
+    expect(mollie.control.payment(id)!.isCancelable).toBe(false);
+    const voided = await adminPost(`/invoices/${documentId}/void`, { reason: 'Issued in error' });
+    expect(voided.status).toBe(200);
+    await settle();
+    expect(mollie.control.payment(id)!.status).toBe('open');
+    await pay(id, 'creditcard');
+    await mollie.control.redeliver(id);
+    await settle();
+    const refunds = await eventually(
+      async () =>
+        (mollie.control.payment(id)!._embedded as { refunds?: Array<{ amount: { value: string } }> }).refunds ?? [],
+      (r) => r.length > 0,
+    );
+    expect(refunds.map((r) => r.amount.value)).toEqual(['52.00']);
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'void' });
+  });
+});
+
+describe('metadata edited at Mollie after checkout', () => {
+  it('moving money between portion and fee in the metadata books what the plugin asked for', async () => {
+    const { documentId, id } = await checkout(6000);
+    const meta = mollie.control.payment(id)!.metadata as Record<string, unknown>;
+    expect(meta).toMatchObject({ portion: 6000, fee: 0 });
+    // https://docs.mollie.com/reference/update-payment takes `metadata` while the payment is open.
+    const patched = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}payments/${id}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { ...meta, portion: 4500, fee: 1500 } }),
+    });
+    expect(patched.status).toBe(200);
+    await pay(id);
+    const [row] = await paymentsOf(documentId);
+    expect(row).toMatchObject({ status: 'succeeded', amount: 6000, fee: 0 });
+    expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 6000, balanceDue: 0 });
+  });
+});

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { PLUGIN_ID } from '../../utils/plugin-id';
+import { PLUGIN_ID, UID } from '../../utils/plugin-id';
 import { publicBaseUrl } from '../../utils/public-url';
 import type { ProviderEntry } from '../registry';
 import { createMollie } from './client';
@@ -22,11 +22,22 @@ export function mollieOverridesOf(strapi: Core.Strapi) {
   return mollieOverrides(c ?? {});
 }
 
+/** The portion and fee the ledger entry of a Mollie payment recorded when the payment was made. */
+async function ledgerTerms(strapi: Core.Strapi, paymentId: string): Promise<{ portion: number; fee: number } | null> {
+  const row = (await strapi.db.query(UID.payment).findOne({
+    where: { provider: 'mollie', $or: [{ providerPaymentId: paymentId }, { checkoutSessionId: paymentId }] },
+    select: ['amount', 'fee'],
+  })) as { amount: number | null; fee: number | null } | null;
+  if (!row || !Number.isSafeInteger(row.amount)) return null;
+  return { portion: row.amount!, fee: Number.isSafeInteger(row.fee) ? row.fee! : 0 };
+}
+
 /** Builds a Mollie provider for an API key, with the endpoint override and this site's webhook URL. */
 export function mollieProviderFor(strapi: Core.Strapi, apiKey: string): MollieProvider {
   return new MollieProvider(createMollie({ apiKey, overrides: mollieOverridesOf(strapi) }), {
     apiKey,
     webhookUrl: mollieWebhookUrl(strapi),
+    ledgerTerms: (paymentId) => ledgerTerms(strapi, paymentId),
   });
 }
 
