@@ -151,10 +151,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         win.timer = null;
         void win.created.then(async (id) => {
           if (id === null) return;
-          await strapi.db
-            .query(UID.auditEntry)
-            .update({ where: { id }, data: { details: rejectedDetails(delivery.provider, win) } })
-            .catch(() => undefined);
+          try {
+            await strapi.db
+              .query(UID.auditEntry)
+              .update({ where: { id }, data: { details: rejectedDetails(delivery.provider, win) } });
+          } catch {
+            // The count is lost (the database dropped, the app stopping): the entry keeps the last one written.
+          }
         });
       }, REJECTED_FLUSH_MS);
       win.timer.unref();
