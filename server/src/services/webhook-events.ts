@@ -432,16 +432,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
             : { status: 'received' as const, nextAttemptAt: new Date() }),
         };
-        // createMany: one INSERT (the unique index refuses a duplicate), without create()'s read of
-        // the row back; what settlement needs of the row is what was just written.
-        const { ids } = await events().createMany({ data: [data] });
-        const row: EventRow = {
-          ...data,
-          id: Number(ids[0]),
-          documentId: '',
-          lockedUntil: null,
-          nextAttemptAt: data.nextAttemptAt ? data.nextAttemptAt.toISOString() : null,
-        };
+        // create(), not createMany(): its INSERT commits on its own before the answer, so a delivery
+        // is acknowledged only once stored. createMany's own transaction reports success when its
+        // connection dropped before the commit (Strapi treats a completed knex transaction as
+        // committed): an event acknowledged and lost (tests/faults/db-connection-killed).
+        const row = (await events().create({ data })) as EventRow;
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };
