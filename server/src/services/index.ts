@@ -9,6 +9,7 @@ import pages from './pages';
 import refunds from './refunds';
 import reports from './reports';
 import payments from './payments';
+import paymentMethods from './payment-methods';
 import providers from './providers';
 import settings from './settings';
 import settlement from './settlement';
@@ -24,6 +25,7 @@ const services = {
   notifications,
   pages,
   payments,
+  'payment-methods': paymentMethods,
   providers,
   refunds,
   reports,
