@@ -254,11 +254,14 @@ export const PaymentMethodsSection = ({ connected, canUpdate }: Props) => {
                   </Typography>
                   <Flex gap={2} wrap="wrap" paddingTop={2}>
                     {shown && shown.methods.length > 0 ? (
-                      shown.methods.map((m) => (
-                        <Badge key={m} data-testid={`pmc-method-${m}`}>
-                          {methodLabel(m)}
-                        </Badge>
-                      ))
+                      shown.methods
+                        .map((m) => [m, methodLabel(m)] as const)
+                        .sort(([, a], [, b]) => a.localeCompare(b))
+                        .map(([m, label]) => (
+                          <Badge key={m} data-testid={`pmc-method-${m}`}>
+                            {label}
+                          </Badge>
+                        ))
                     ) : (
                       <Typography textColor="neutral600">
                         {t('settings.paymentMethods.none', 'No payment method is turned on.')}
