@@ -7,7 +7,8 @@ import { bootPayments, payableInvoice, type PaymentsEnv } from '../support/payme
  * Stripe configuration "Cards and wallets" and registers the pay pages' domain for Apple Pay and
  * Google Pay, all through the screen; then a client's new payment carries that configuration.
  */
-const GROUP = 'admin-payment-methods';
+// Kept in the repository with the other admin screenshots (.gitignore keeps tests/artifacts/admin/).
+const GROUP = 'admin/payment-methods';
 const SITE = 'billing.example.test';
 jest.setTimeout(120_000);
 
