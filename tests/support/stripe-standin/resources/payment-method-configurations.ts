@@ -26,22 +26,40 @@ import type { ParamReader } from '../form';
 import { listObjects } from '../pagination';
 import type { JsonObject, RequestContext } from '../types';
 
-/** Payment methods a configuration object lists (a subset of the SDK's keys: the ones worth showing). */
+/**
+ * Payment methods a configuration object lists: those of Stripe's example object (fixtures3.json)
+ * plus the stand-in's vouchers (oxxo, boleto, konbini). The SDK types every one as optional.
+ */
 export const CONFIGURATION_METHODS = [
-  'card',
+  'acss_debit',
+  'affirm',
+  'afterpay_clearpay',
+  'alipay',
+  'amazon_pay',
   'apple_pay',
-  'google_pay',
-  'link',
-  'us_bank_account',
-  'sepa_debit',
-  'ideal',
+  'bacs_debit',
   'bancontact',
-  'klarna',
-  'oxxo',
+  'blik',
   'boleto',
-  'konbini',
-  'multibanco',
+  'card',
+  'cartes_bancaires',
+  'cashapp',
   'customer_balance',
+  'eps',
+  'giropay',
+  'google_pay',
+  'ideal',
+  'klarna',
+  'konbini',
+  'link',
+  'multibanco',
+  'oxxo',
+  'p24',
+  'sepa_debit',
+  'sofort',
+  'us_bank_account',
+  'wechat_pay',
+  'zip',
 ] as const;
 
 export interface ConfigurationRecord {
