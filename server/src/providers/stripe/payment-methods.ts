@@ -4,7 +4,8 @@ import { toRequestError } from './provider';
 /**
  * Stripe's payment method settings the admin sees: payment method configurations (which methods
  * dynamic payment methods may offer, https://docs.stripe.com/payments/multiple-payment-method-configs)
- * and payment method domains (where wallets may show, https://docs.stripe.com/payments/payment-methods/pmd-registration).
+ * and payment method domains (where wallets may show,
+ * https://docs.stripe.com/payments/payment-methods/pmd-registration).
  * Reads and one create; never called inside a lock or transaction.
  */
 export interface ConfigurationSummary {
