@@ -1,6 +1,7 @@
 /**
  * Payment method configurations: which payment methods dynamic payment methods may offer when a
- * PaymentIntent or Checkout Session names no types (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods,
+ * PaymentIntent or Checkout Session names no types
+ * (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods,
  * https://docs.stripe.com/payments/multiple-payment-method-configs).
  *
  * - Object: https://docs.stripe.com/api/payment_method_configurations/object — `id` (`pmc_…`), `name`,

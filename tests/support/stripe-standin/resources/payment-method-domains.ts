@@ -80,7 +80,8 @@ export function createDomain(engine: Engine, reader: ParamReader, ctx: RequestCo
     domain_name: name,
     enabled: reader.boolean('enabled') ?? true,
     applePayError: name.endsWith('.invalid')
-      ? `Apple Pay could not verify the domain association file at https://${name}/.well-known/apple-developer-merchantid-domain-association.`
+      ? 'Apple Pay could not verify the domain association file at ' +
+        `https://${name}/.well-known/apple-developer-merchantid-domain-association.`
       : null,
   };
   engine.store.paymentMethodDomains.set(record.id, record);
