@@ -144,11 +144,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    /** The configuration new PaymentIntents and Checkout Sessions name; null: the account's default. */
-    async configurationId(): Promise<string | null> {
+    /**
+     * The configuration new PaymentIntents and Checkout Sessions name; null: the account's default.
+     * `keyFingerprint`: of the secret key in use, when the caller has it (else read from the settings).
+     */
+    async configurationId(keyFingerprint?: string | null): Promise<string | null> {
       const choice = await loadChoice();
       if (!choice.configurationId) return null;
-      const fingerprint = (await getService(strapi, 'settings').load()).secretKeyFingerprint;
+      const fingerprint =
+        keyFingerprint === undefined
+          ? (await getService(strapi, 'settings').load()).secretKeyFingerprint
+          : keyFingerprint;
       return choice.keyFingerprint === fingerprint ? choice.configurationId : null;
     },
 

@@ -6,6 +6,7 @@ import { stripeWebhooks } from './webhook';
 import { PLUGIN_ID } from '../../utils/plugin-id';
 import type { PluginConfig } from '../../config';
 import { stripeOverrides } from '../../utils/stripe-overrides';
+import { fingerprint } from '../../utils/secret-box';
 import type { ProviderEntry } from '../registry';
 
 function clientFor(strapi: Core.Strapi, secretKey: string) {
@@ -41,7 +42,11 @@ export const stripeEntry: ProviderEntry = {
   async create(strapi) {
     const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();
     if (!secret) return null;
-    const paymentMethodConfiguration = await strapi.plugin(PLUGIN_ID).service('payment-methods').configurationId();
+    // The key's fingerprint is what the choice was saved with: no second read of the settings.
+    const paymentMethodConfiguration = await strapi
+      .plugin(PLUGIN_ID)
+      .service('payment-methods')
+      .configurationId(fingerprint(secret));
     return stripeProviderFor(strapi, secret, { paymentMethodConfiguration });
   },
   // Verification needs only the signing secret: events are stored even before an API key is saved.
