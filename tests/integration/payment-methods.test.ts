@@ -91,8 +91,8 @@ describe('payment method configurations', () => {
 
   it.each([
     [{ configurationId: 'card' }, /starts with pmc_/],
-    [{ configurationId: 42 }, /configurationId/],
-    [{}, /configurationId/],
+    [{ configurationId: 42 }, /configurationId: Send a configuration id from the list \(pmc_…\), or null/],
+    [{}, /configurationId: Send a configuration id from the list/],
     [{ configurationId: null, payment_method_types: ['card'] }, /payment_method_types/],
   ])('refuses malformed input %j with a 400 before calling Stripe', async (body, message) => {
     const before = log('GET /v1/payment_method_configurations/:id').length;

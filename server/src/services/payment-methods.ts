@@ -39,7 +39,7 @@ const NO_CHOICE: StoredChoice = { configurationId: null, configurationName: null
 export const choiceInputSchema = z
   .object({
     configurationId: z
-      .string()
+      .string({ error: 'Send a configuration id from the list (pmc_…), or null for the Stripe account default.' })
       .trim()
       .regex(/^pmc_[A-Za-z0-9]{1,250}$/, 'Pick a configuration from the list (its id starts with pmc_).')
       .nullable(),
