@@ -359,6 +359,21 @@ describe('duplicates, order and races', () => {
   });
 });
 
+/**
+ * A signed `payment_intent.processing` event about `piId`, posted as Stripe would. Its settlement
+ * reads the payment from Stripe (only a final state, `succeeded` or `canceled`, is booked from the
+ * event itself), so a fault on that read makes the processing fail.
+ */
+async function postProcessingEvent(piId: string): Promise<string> {
+  const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
+  const id = `evt_processing_${piId}`;
+  const object = { ...(succeeded!.data as { object: object }).object, status: 'processing', amount_received: 0 };
+  const raw = JSON.stringify({ ...succeeded, id, type: 'payment_intent.processing', data: { object } });
+  const res = await post(raw, sign(raw));
+  expect(res.status).toBe(200);
+  return id;
+}
+
 describe('retries, dead letters, replays', () => {
   it('a processing failure is retried by the worker and settles', async () => {
     env.standin.control.setWebhook({ enabled: false });
@@ -366,15 +381,14 @@ describe('retries, dead letters, replays', () => {
     env.standin.control.setWebhook({ enabled: true });
     // Stripe answers 500 to the plugin's re-read twice (SDK retries included), then recovers.
     env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 3 });
-    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
-    await env.standin.control.deliverEvent(evt!.id as string);
+    const eventId = await postProcessingEvent(piId);
     const failed = await eventually(
-      () => eventRow(evt!.id as string),
+      () => eventRow(eventId),
       (r) => r?.attempts >= 1 && r?.status !== 'processing',
     );
     expect(['failed', 'processed']).toContain(failed.status);
     const row = await eventually(
-      () => eventRow(evt!.id as string),
+      () => eventRow(eventId),
       (r) => r?.status === 'processed',
       8000,
     );
@@ -388,10 +402,9 @@ describe('retries, dead letters, replays', () => {
     const { documentId, piId } = await paidInvoice();
     env.standin.control.setWebhook({ enabled: true });
     env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${piId}`, status: 500, times: 1000 });
-    const [evt] = eventsFor(piId, 'payment_intent.succeeded');
-    await env.standin.control.deliverEvent(evt!.id as string);
+    const eventId = await postProcessingEvent(piId);
     const dead = await eventually(
-      () => eventRow(evt!.id as string),
+      () => eventRow(eventId),
       (r) => r?.status === 'dead_lettered',
       10000,
     );
@@ -401,7 +414,7 @@ describe('retries, dead letters, replays', () => {
 
     const list = await env.app.http().get('/invoice-payments/webhook-events?status=dead_lettered').set(env.admin.auth);
     expect(list.status).toBe(200);
-    expect(list.body.results.map((r: { providerEventId: string }) => r.providerEventId)).toContain(evt!.id);
+    expect(list.body.results.map((r: { providerEventId: string }) => r.providerEventId)).toContain(eventId);
 
     env.standin.control.clearFaults();
     const replay = await env.app

@@ -43,6 +43,20 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 /** Ledger statuses of an attempt that may still take money. */
 export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processing'] as const;
 
+/** Whether a ledger row is an attempt that may still take money (the rows liveRows looks for). */
+export function isLiveAttempt(row: {
+  kind: string;
+  status: string;
+  providerPaymentId?: string | null;
+  checkoutSessionId?: string | null;
+}): boolean {
+  return (
+    (row.kind === 'card' || row.kind === 'checkout') &&
+    (LIVE_STATUSES as readonly string[]).includes(row.status) &&
+    Boolean(row.providerPaymentId || row.checkoutSessionId)
+  );
+}
+
 export interface AttemptRow extends PaymentRecord {
   actionSince: string | Date | null;
   nextActionKey: string | null;

@@ -20,7 +20,21 @@ export interface NoticeRow {
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
+  /**
+   * The payment and invoice as the transaction that queued this email committed them (set by
+   * settlement, sent right after the commit): the email is written without reading them again.
+   */
+  mail?: { payment: MailPayment; invoice: InvoiceForMail };
 }
+
+type MailPayment = {
+  amount: number;
+  fee?: number | null;
+  currency: string;
+  failureMessage?: string | null;
+  failureCode?: string | null;
+  disputeId?: string | null;
+};
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -63,6 +77,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     kind: NoticeKind,
     paymentId: number,
     noticeId: number,
+    preloaded?: NoticeRow['mail'],
   ): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
@@ -78,22 +93,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .plugin('email')
         .service('email')
         .send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
-    const payment = await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] });
-    const invoice = payment?.invoice as InvoiceForMail | undefined;
+    const found = preloaded
+      ? null
+      : ((await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] })) as
+          (MailPayment & { invoice?: InvoiceForMail | null }) | null);
+    const payment: MailPayment | null = preloaded?.payment ?? found;
+    const invoice = preloaded?.invoice ?? found?.invoice ?? undefined;
     if (!payment || !invoice) return { outcome: 'skipped' };
-    const settings = await getService(strapi, 'settings').load();
+    // The client's confirmation needs no settings; the other notices go to the notification address.
+    const settings = kind === 'confirmation' ? null : await getService(strapi, 'settings').stored();
     const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
     if (kind === 'confirmation' && invoice.billingEmail) {
       const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
       await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text);
-    } else if (kind === 'failure' && settings.sendFailureNotices && settings.notificationEmail) {
+    } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
       const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
-    } else if (kind === 'dispute' && settings.sendDisputeAlerts && settings.notificationEmail) {
+    } else if (kind === 'dispute' && settings?.sendDisputeAlerts && settings.notificationEmail) {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
       await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
-    } else if (kind === 'refund_failed' && settings.sendFailureNotices && settings.notificationEmail) {
+    } else if (kind === 'refund_failed' && settings?.sendFailureNotices && settings.notificationEmail) {
       const [refund] = await strapi.db
         .query(UID.refund)
         .findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
@@ -107,21 +127,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { outcome: 'sent', invoice };
   }
 
+  type Sent = { result: Awaited<ReturnType<typeof sendPaymentNotice>> } | { error: string };
+
+  /** Hands one outbox row's email to the email provider; the outcome is recorded by `record`. */
+  async function handOff(row: NoticeRow): Promise<Sent> {
+    try {
+      return { result: await sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail) };
+    } catch (error) {
+      return { error: errorText(error) };
+    }
+  }
+
   /** Sends a claimed outbox row and records the outcome (a failure is retried later, with backoff). */
   async function deliver(row: NoticeRow, attempts: number): Promise<Outcome> {
-    let lastError = '';
-    let result: Awaited<ReturnType<typeof sendPaymentNotice>> | null = null;
-    try {
-      result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
-      // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
-      // updateMany: one statement, without update()'s read before and after the write.
-      await notices().updateMany({
-        where: { id: row.id },
-        data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null },
-      });
-    } catch (error) {
-      lastError = errorText(error);
-      result = null;
+    return record(row, attempts, await handOff(row));
+  }
+
+  async function record(row: NoticeRow, attempts: number, sent: Sent): Promise<Outcome> {
+    let lastError = 'error' in sent ? sent.error : '';
+    let result = 'result' in sent ? sent.result : null;
+    if (result) {
+      try {
+        // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
+        // updateMany: one statement, without update()'s read before and after the write.
+        await notices().updateMany({
+          where: { id: row.id },
+          data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null },
+        });
+      } catch (error) {
+        lastError = errorText(error);
+        result = null;
+      }
     }
     if (result) {
       const { invoice } = result;
@@ -174,9 +210,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * with the marker that decided it; send it with `sendQueued` after the commit.
      */
     async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<NoticeRow> {
-      return (await notices().create({
-        data: { paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
-      })) as NoticeRow;
+      // createMany: one INSERT without reading the row back; the row is what was just written.
+      const { ids } = await notices().createMany({
+        data: [{ paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) }],
+      });
+      return { id: Number(ids[0]), paymentId, kind, status: 'due', attempts: 0 };
     },
 
     /**
@@ -243,6 +281,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The payment is booked; the worker sends this email from the outbox later.
         strapi.log.warn(
           `[invoice-payments] email ${typeof queued === 'number' ? queued : queued.id} left to the worker: ${errorText(error)}`,
+        );
+      }
+    },
+
+    /**
+     * `sendQueued` for the emails of a batch settled in one transaction (webhook-events): each is
+     * handed to the email provider, then every outcome is written in one transaction (one commit
+     * instead of two per email). A crash before that commit leaves them due: the worker sends them
+     * again, under the same Message-ID (see sendPaymentNotice).
+     */
+    async sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
+      const due = rows.filter((row) => row.status === 'due');
+      if (due.length === 0) return;
+      const outcomes: Array<{ row: NoticeRow; sent: Sent }> = [];
+      for (const row of due) outcomes.push({ row, sent: await handOff(row) });
+      try {
+        await strapi.db.transaction(async () => {
+          for (const { row, sent } of outcomes) await record(row, row.attempts + 1, sent);
+        });
+      } catch (error) {
+        strapi.log.warn(
+          `[invoice-payments] ${due.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
         );
       }
     },

@@ -98,9 +98,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const ring = (): KeyRing => keyRingFromEnv();
 
-  async function load(): Promise<StoredSettings> {
+  /** The saved settings alone (one read), for callers that do not show the connection state. */
+  async function stored(): Promise<StoredSettings> {
     const raw = (await store().get({ key: STORE_KEY })) as Partial<StoredSettings> | null;
-    const settings: StoredSettings = { ...defaultSettings, ...(raw ?? {}) };
+    return { ...defaultSettings, ...(raw ?? {}) };
+  }
+
+  async function load(): Promise<StoredSettings> {
+    const settings = await stored();
     const checked = (await store().get({ key: CONNECTION_KEY })) as StoredConnection | null;
     // A check made for another key (rotated or removed since) says nothing about this one.
     if (checked && settings.secretKeyFingerprint && checked.fingerprint === settings.secretKeyFingerprint) {
@@ -230,12 +235,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The decrypted secret key, for the Stripe client only. Never put it in a response or log. */
+    stored,
+
     async secretKey(): Promise<string | null> {
-      return decrypt((await load()).secretKeySealed);
+      return decrypt((await stored()).secretKeySealed);
     },
 
     async webhookSecret(): Promise<string | null> {
-      return decrypt((await load()).webhookSecretSealed);
+      return decrypt((await stored()).webhookSecretSealed);
     },
 
     /**
