@@ -83,7 +83,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     return {
       api: stripePaymentMethodSettingsFor(strapi, secret),
-      fingerprint: (await settings.load()).secretKeyFingerprint,
+      fingerprint: (await settings.stored()).secretKeyFingerprint,
     };
   }
 
@@ -153,7 +153,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!choice.configurationId) return null;
       const fingerprint =
         keyFingerprint === undefined
-          ? (await getService(strapi, 'settings').load()).secretKeyFingerprint
+          ? (await getService(strapi, 'settings').stored()).secretKeyFingerprint
           : keyFingerprint;
       return choice.keyFingerprint === fingerprint ? choice.configurationId : null;
     },
