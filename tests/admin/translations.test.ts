@@ -89,6 +89,12 @@ describe('translations', () => {
       // Settings → Payment methods.
       configurationName: 'Cards and wallets',
       domain: 'billing.example.com',
+      // Payment reminders.
+      reminder: 'due',
+      why: 'paid',
+      name: 'On the due date',
+      when: '20 Mar 2031, 09:00',
+      timeZone: 'UTC',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

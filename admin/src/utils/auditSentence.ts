@@ -73,6 +73,10 @@ export const AUDIT_SENTENCES: Record<string, string> = {
     'Payment methods of new payments set back to the Stripe account default by {actor}',
   'settings.payment_method_domain.registered':
     'Domain {domain} registered with Stripe for Apple Pay and Google Pay by {actor}',
+  'reminder.sent': 'Payment reminder ({reminder}) emailed to {to}',
+  'reminder.skipped': 'Payment reminder ({reminder}) not sent: {why}',
+  'invoice.reminders_off': 'Reminders switched off for this invoice by {actor}',
+  'invoice.reminders_on': 'Reminders switched on for this invoice by {actor}',
   generic: '{action} by {actor}',
 };
 

@@ -171,6 +171,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         every('outbox', c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
       }
       if (c.reconciliation.enabled) every('sweep', c.reconciliation.intervalMs, () => sweep());
+      // Payment reminders due now (services/reminders); claimed through the database, once per invoice.
+      if (c.reminders?.enabled !== false)
+        every('reminders', c.reminders?.intervalMs ?? 60_000, () => getService(strapi, 'reminders').runDue());
     },
     async stop() {
       stopping = true;

@@ -7,6 +7,7 @@ import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
 import refunds from './refunds';
+import reminders from './reminders';
 import reports from './reports';
 import payments from './payments';
 import paymentMethods from './payment-methods';
@@ -28,6 +29,7 @@ const services = {
   'payment-methods': paymentMethods,
   providers,
   refunds,
+  reminders,
   reports,
   settings,
   settlement,

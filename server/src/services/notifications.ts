@@ -12,11 +12,13 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed';
+export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed' | 'reminder';
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
+  /** Null for a reminder, which names its row in `reminderId` instead. */
   paymentId: number;
+  reminderId?: number | null;
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
@@ -38,6 +40,15 @@ type MailPayment = {
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** What one email's hand-off came to, and what the audit log records for it. */
+export interface SendResult {
+  outcome: 'sent' | 'skipped';
+  invoice?: InvoiceForMail;
+  audit?: { action: string; details: Record<string, unknown> };
+}
+
+export const escapeHtml = esc;
 
 export interface InvoiceForMail {
   documentId: string;
@@ -69,6 +80,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { retryAfterMs: c?.retryAfterMs ?? 300_000, maxAttempts: c?.maxAttempts ?? 10 };
   };
 
+  /** A Message-ID for one outbox row, the same on every retry of it. */
+  function messageId(kind: NoticeKind, subjectId: number, noticeId: number): string {
+    let host = 'localhost';
+    try {
+      host = new URL(publicBaseUrl(strapi)).hostname || host;
+    } catch {
+      // a malformed publicUrl: the id stays unique, with a generic host
+    }
+    return `<invoice-payments.${kind}.${subjectId}.${noticeId}@${host}>`;
+  }
+
+  /** One outbox row's email: a payment email, or a payment reminder (services/reminders). */
+  async function sendNotice(row: NoticeRow): Promise<SendResult> {
+    if (row.kind === 'reminder') {
+      if (!row.reminderId) return { outcome: 'skipped' };
+      return getService(strapi, 'reminders').sendReminder(
+        row.reminderId,
+        messageId('reminder', row.reminderId, row.id),
+      );
+    }
+    return sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail);
+  }
+
   /**
    * Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the
    * provider fails.
@@ -81,13 +115,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
-    let host = 'localhost';
-    try {
-      host = new URL(publicBaseUrl(strapi)).hostname || host;
-    } catch {
-      // a malformed publicUrl: the id stays unique, with a generic host
-    }
-    const headers = { 'Message-ID': `<invoice-payments.${kind}.${paymentId}.${noticeId}@${host}>` };
+    const headers = { 'Message-ID': messageId(kind, paymentId, noticeId) };
     const mail = (to: string, subject: string, text: string) =>
       strapi
         .plugin('email')
@@ -127,12 +155,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { outcome: 'sent', invoice };
   }
 
-  type Sent = { result: Awaited<ReturnType<typeof sendPaymentNotice>> } | { error: string };
+  type Sent = { result: SendResult } | { error: string };
 
   /** Hands one outbox row's email to the email provider; the outcome is recorded by `record`. */
   async function handOff(row: NoticeRow): Promise<Sent> {
     try {
-      return { result: await sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail) };
+      return { result: await sendNotice(row) };
     } catch (error) {
       return { error: errorText(error) };
     }
@@ -164,10 +192,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (invoice) {
         await getService(strapi, 'audit')
           .log({
-            action: `email.${row.kind}`,
+            action: result.audit?.action ?? `email.${row.kind}`,
             actor: { type: 'system' },
             invoice: { documentId: invoice.documentId, number: invoice.number },
-            details: { paymentId: row.paymentId },
+            details: result.audit?.details ?? { paymentId: row.paymentId },
           })
           .catch(() => undefined);
       }
@@ -189,11 +217,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         action: 'email.failed',
         actor: { type: 'system' },
         outcome: 'failed',
-        details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError },
+        details: {
+          paymentId: row.paymentId,
+          ...(row.reminderId ? { reminderId: row.reminderId } : {}),
+          kind: row.kind,
+          attempts,
+          lastError,
+        },
       });
     }
     strapi.log.warn(
-      `[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
     );
     return 'error';
   }
@@ -215,6 +249,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: [{ paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) }],
       });
       return { id: Number(ids[0]), paymentId, kind, status: 'due', attempts: 0 };
+    },
+
+    /**
+     * Writes a payment reminder's email to the outbox. Call it in the transaction that claimed the
+     * reminder (services/reminders), then `sendQueued` after the commit; the worker retries it.
+     */
+    async queueReminderNotice(reminderId: number): Promise<NoticeRow> {
+      return (await notices().create({
+        data: {
+          reminderId,
+          kind: 'reminder',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
+      })) as NoticeRow;
     },
 
     /**

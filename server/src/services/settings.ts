@@ -24,7 +24,7 @@ import {
   secretKeyInfo,
   type KeyMode,
 } from '../utils/stripe-keys';
-import { isSupportedCurrency, normalizeCurrency } from '../domain';
+import { isSupportedCurrency, normalizeCurrency, reminderSettings } from '../domain';
 import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
@@ -79,6 +79,7 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  reminders: StoredSettings['reminders'];
   /** Mollie: its key (masked), mode, webhook URL and last connection check. */
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
@@ -189,6 +190,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
+      reminders: reminderSettings(s.reminders),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
     };
@@ -405,6 +407,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         'refundOverpayments',
         'abandonedAuthenticationMinutes',
         'paymentTermDays',
+        'reminders',
       ] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }
