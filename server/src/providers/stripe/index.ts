@@ -60,4 +60,6 @@ export const stripeEntry: ProviderEntry = {
   payLink: (s) =>
     s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null,
   canRead: (s) => Boolean(s.secretKeySealed),
+  // The charge's balance transaction (its `fee`) may be made a little after the payment succeeded.
+  feeArrivesLater: true,
 };
