@@ -7,6 +7,7 @@ import { PLUGIN_ID } from '../../utils/plugin-id';
 import type { PluginConfig } from '../../config';
 import { stripeOverrides } from '../../utils/stripe-overrides';
 import { fingerprint } from '../../utils/secret-box';
+import { secretKeyInfo } from '../../utils/stripe-keys';
 import type { ProviderEntry } from '../registry';
 
 function clientFor(strapi: Core.Strapi, secretKey: string) {
@@ -25,7 +26,11 @@ export function stripeProviderFor(
   secretKey: string,
   options: StripeProviderOptions = {},
 ): StripeProvider {
-  return new StripeProvider(clientFor(strapi, secretKey), options);
+  const mode = secretKeyInfo(secretKey)?.mode ?? null;
+  return new StripeProvider(clientFor(strapi, secretKey), {
+    livemode: mode === null ? null : mode === 'live',
+    ...options,
+  });
 }
 
 /** Payment method configurations and wallet domains of the account behind a secret key. */

@@ -31,6 +31,8 @@ const idOf = (v: string | { id: string } | null | undefined): string | null =>
 export interface StripeProviderOptions {
   /** A payment method configuration id (`pmc_…`) sent on new PaymentIntents and Checkout Sessions. */
   paymentMethodConfiguration?: string | null;
+  /** The secret key's mode (sk_live_/rk_live_ or sk_test_/rk_test_); null when not known. */
+  livemode?: boolean | null;
 }
 
 export class StripeProvider implements PaymentProvider {
@@ -39,10 +41,14 @@ export class StripeProvider implements PaymentProvider {
   readonly parseWebhook = stripeWebhooks.parseWebhook;
   readonly webhookAction = stripeWebhooks.webhookAction;
 
+  readonly livemode: boolean | null;
+
   constructor(
     private readonly stripe: Stripe,
     private readonly options: StripeProviderOptions = {},
-  ) {}
+  ) {
+    this.livemode = options.livemode ?? null;
+  }
 
   /**
    * Dynamic payment methods (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods):
