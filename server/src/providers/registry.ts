@@ -32,6 +32,19 @@ export interface ProviderEntry {
   payLink(settings: StoredSettings): PayLink | null;
   /** Whether its API key is saved, so the server can ask it about payments (sweep, return page). */
   canRead(settings: StoredSettings): boolean;
+  /**
+   * Whether a re-read of a collected payment can bring the provider's processing fee later (Stripe:
+   * its balance transaction may come after the payment succeeded). The reconciliation sweep reads
+   * fee-less payments again only for these providers; for the others a re-read never brings one.
+   */
+  readonly feeArrivesLater: boolean;
+}
+
+/** Providers whose fee a later re-read of the payment may bring (the sweep's fee pass). */
+export function feeReportingProviders(): string[] {
+  return Object.values(PROVIDERS)
+    .filter((entry) => entry.feeArrivesLater)
+    .map((entry) => entry.id);
 }
 
 export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {

@@ -405,7 +405,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /**
-     * Stores a verified event under its unique id, with the provider that sent it. A duplicate (redelivery, or a
+     * Stores a verified event under its id, unique per provider (the database's unique index is on
+     * provider + event id), with the provider that sent it. A duplicate (redelivery, or a
      * concurrent delivery to another instance) is reported as such and changes nothing. Any
      * verified body is storable on every database (utils/storable-event.ts); one that cannot be a
      * Stripe event is stored as `ignored` with the reason (`row` is then null: nothing to settle).
@@ -431,16 +432,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
             : { status: 'received' as const, nextAttemptAt: new Date() }),
         };
-        // createMany: one INSERT (the unique index refuses a duplicate), without create()'s read of
-        // the row back; what settlement needs of the row is what was just written.
-        const { ids } = await events().createMany({ data: [data] });
-        const row: EventRow = {
-          ...data,
-          id: Number(ids[0]),
-          documentId: '',
-          lockedUntil: null,
-          nextAttemptAt: data.nextAttemptAt ? data.nextAttemptAt.toISOString() : null,
-        };
+        // create(), not createMany(): its INSERT commits on its own before the answer, so a delivery
+        // is acknowledged only once stored. createMany's own transaction reports success when its
+        // connection dropped before the commit (Strapi treats a completed knex transaction as
+        // committed): an event acknowledged and lost (tests/faults/db-connection-killed).
+        const row = (await events().create({ data })) as EventRow;
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };
@@ -451,7 +447,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
         await strapi.db
           .connection('invoice_payments_webhook_events')
-          .where({ provider_event_id: event.id })
+          .where({ provider: parser.id, provider_event_id: event.id })
           .increment('deliveries', 1)
           .catch(() => undefined);
         return { duplicate: true, row: null, key: null };
@@ -619,7 +615,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         events().findOne({ orderBy: { id: 'desc' }, select: ['createdAt', 'type'] }),
         events().count({ where: { status: { $in: ['failed', 'dead_lettered'] }, updatedAt: { $gte: since } } }),
         events().count({ where: { status: 'dead_lettered' } }),
-        strapi.db.query(UID.auditEntry).count({ where: { action: 'webhook.rejected', createdAt: { $gte: since } } }),
+        // Refusals are counted per provider and minute in one entry each (services/audit.ts `rejected`).
+        strapi.db
+          .query(UID.auditEntry)
+          .findMany({ where: { action: 'webhook.rejected', createdAt: { $gte: since } }, select: ['details'] })
+          .then((rows: Array<{ details?: { count?: unknown } | null }>) =>
+            rows.reduce((n, r) => n + (typeof r.details?.count === 'number' ? r.details.count : 1), 0),
+          ),
       ]);
       return {
         lastEventAt: last?.createdAt ?? null,

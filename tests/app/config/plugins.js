@@ -6,6 +6,8 @@ module.exports = ({ env }) => ({
     // The plugin is this repository itself (its package.json exports the built dist/).
     resolve: path.resolve(__dirname, '..', '..', '..'),
     config: {
+      // Where clients reach the pay pages (wallet domain registration reads its host name).
+      publicUrl: env('INVOICE_PAYMENTS_PUBLIC_URL', null),
       stripe: {
         apiBase: env('STRIPE_API_BASE', null),
         maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2),

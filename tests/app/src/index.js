@@ -18,6 +18,7 @@ module.exports = {
 function countStatements(strapi, file) {
   let stats = new Map();
   let autocommits = 0;
+  const open = new Set();
   const normalize = (sql) =>
     sql
       .replace(/\d+/g, 'N')
@@ -26,8 +27,11 @@ function countStatements(strapi, file) {
   strapi.db.connection.on('query', (q) => {
     const key = normalize(q.sql);
     stats.set(key, (stats.get(key) || 0) + 1);
-    // A write outside a transaction commits on its own (a disk flush on SQLite).
-    if (!q.__knexTxId && /^(insert|update|delete)/i.test(q.sql)) autocommits += 1;
+    // A write outside a transaction commits on its own (a disk flush on SQLite). Whether the
+    // connection is inside one is followed from its own BEGIN and COMMIT/ROLLBACK statements.
+    if (/^begin/i.test(q.sql)) open.add(q.__knexUid);
+    else if (/^(commit|rollback)/i.test(q.sql)) open.delete(q.__knexUid);
+    else if (!open.has(q.__knexUid) && /^(insert|update|delete)/i.test(q.sql)) autocommits += 1;
   });
   process.on('SIGUSR2', () => {
     const byStatement = Object.fromEntries([...stats].sort((a, b) => b[1] - a[1]));

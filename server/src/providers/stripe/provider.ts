@@ -28,13 +28,31 @@ import {
 const idOf = (v: string | { id: string } | null | undefined): string | null =>
   v == null ? null : typeof v === 'string' ? v : v.id;
 
+export interface StripeProviderOptions {
+  /** A payment method configuration id (`pmc_…`) sent on new PaymentIntents and Checkout Sessions. */
+  paymentMethodConfiguration?: string | null;
+}
+
 export class StripeProvider implements PaymentProvider {
   readonly id = stripeTraits.id;
   readonly label = stripeTraits.label;
   readonly parseWebhook = stripeWebhooks.parseWebhook;
   readonly webhookAction = stripeWebhooks.webhookAction;
 
-  constructor(private readonly stripe: Stripe) {}
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly options: StripeProviderOptions = {},
+  ) {}
+
+  /**
+   * Dynamic payment methods (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods):
+   * never `payment_method_types` (refused since API 2026-09-30.endive); the admin's chosen payment
+   * method configuration narrows them, else the account's default configuration applies.
+   */
+  private configurationParam(): { payment_method_configuration?: string } {
+    const id = this.options.paymentMethodConfiguration;
+    return id ? { payment_method_configuration: id } : {};
+  }
 
   async verifyCredentials(): Promise<ProviderAccount> {
     try {
@@ -52,6 +70,7 @@ export class StripeProvider implements PaymentProvider {
           amount: input.amount,
           currency: input.currency.toLowerCase(),
           automatic_payment_methods: { enabled: true },
+          ...this.configurationParam(),
           description: input.description,
           metadata: toStripeMetadata(input.metadata),
           ...(input.receiptEmail ? { receipt_email: input.receiptEmail } : {}),
@@ -201,6 +220,7 @@ export class StripeProvider implements PaymentProvider {
       payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
       client_reference_id: input.metadata.invoiceDocumentId,
       ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+      ...this.configurationParam(),
     };
     const params: Stripe.Checkout.SessionCreateParams =
       input.uiMode === 'embedded'

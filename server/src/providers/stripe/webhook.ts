@@ -168,9 +168,19 @@ export function stripeWebhookAction(event: ProviderEvent): WebhookAction {
   if (event.type === CHARGE_REFUNDED) return { kind: 'refund', providerPaymentId: intent, objectId, eventId };
   if (DISPUTE.has(event.type)) return { kind: 'dispute', providerPaymentId: intent, objectId, eventId };
   if (CHARGE_OUTCOME.has(event.type)) {
-    return intent
-      ? { kind: 'not_supported', objectId, eventId, reason: `Settled through ${intent}'s own payment_intent event.` }
-      : { kind: 'payment', providerPaymentId: null, objectId, eventId };
+    if (!intent) return { kind: 'payment', providerPaymentId: null, objectId, eventId };
+    // A card charge has its balance transaction (Stripe's fee) when it succeeds, and no
+    // charge.updated may follow (https://docs.stripe.com/api/charges/object, `balance_transaction`):
+    // worth one read while the ledger lacks the fee, since payment_intent.succeeded is booked
+    // without one.
+    if (event.type === 'charge.succeeded' && object.balance_transaction)
+      return { kind: 'fee', providerPaymentId: intent, objectId, eventId };
+    return {
+      kind: 'not_supported',
+      objectId,
+      eventId,
+      reason: `Settled through ${intent}'s own payment_intent event.`,
+    };
   }
   if (event.type === CHARGE_UPDATED) {
     // Only the fee being set is worth a read; a charge without a balance transaction has none yet.
