@@ -130,7 +130,7 @@ onServerDb(
 );
 
 onServerDb(
-  'DEFECT (MariaDB/MySQL): a batch settling a canceled attempt while a manual payment is recorded writes the invoice totals from a stale ledger (paid invoice shown unpaid)',
+  'MariaDB/MySQL: a batch settling a canceled attempt while a manual payment is recorded never writes the invoice totals from a stale ledger',
   async () => {
     const inv = await payableInvoice(env, { billingEmail: `stale${uniq()}@example.test` });
     const res = await env.app
