@@ -229,7 +229,7 @@ it('a signed succeeded snapshot from a connected account (Connect event, `accoun
 
 it('a batch whose settlement throws on one event: every event settled exactly once, attempts 1, one email each', async () => {
   const n = 6;
-  const paid = [];
+  const paid: Awaited<ReturnType<typeof paidAtStripe>>[] = [];
   for (let i = 0; i < n; i += 1) paid.push(await paidAtStripe());
   const settlement = env.app.strapi.plugin('invoice-payments').service('settlement') as {
     applyPayment: (p: { id: string }, ctx: unknown) => Promise<unknown>;
@@ -273,6 +273,7 @@ it('a batch whose settlement throws on one event: every event settled exactly on
     // The poisoned one failed once on its own (the fallback), or rolled back in the batch only.
     if (p.piId !== poisoned || batched) expect(ev.attempts).toBeLessThanOrEqual(2);
   }
-  // The batch path (one transaction, rolled back, then one by one) was the one exercised.
-  expect(batched).toBe(true);
+  // The batch path (one transaction, rolled back, then one by one) was the one exercised, except
+  // on MySQL/MariaDB, which settles each event in its own transaction (webhook-events groupCommit).
+  expect(batched).toBe(env.app.strapi.db.dialect.client !== 'mysql');
 });
