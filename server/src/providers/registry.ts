@@ -32,6 +32,11 @@ export interface ProviderEntry {
   payLink(settings: StoredSettings): PayLink | null;
   /** Whether its API key is saved, so the server can ask it about payments (sweep, return page). */
   canRead(settings: StoredSettings): boolean;
+  /**
+   * The longest one call to this gateway can take, its client's retries included (ms). Leases and
+   * refund reservations outlive it, so a holder that is only slow is never taken for a dead one.
+   */
+  callBudgetMs(strapi: Core.Strapi): number;
 }
 
 export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
@@ -44,6 +49,16 @@ export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
  * `provider` column existed: all Stripe's, the only gateway then).
  */
 export const LEGACY_PROVIDER_ID = 'stripe';
+
+/** The longest call budget of any gateway: for work that may call any of them (a payment planning round). */
+export function longestCallBudgetMs(strapi: Core.Strapi): number {
+  return Math.max(...Object.values(PROVIDERS).map((entry) => entry.callBudgetMs(strapi)));
+}
+
+/** The shortest: the earliest moment work of any gateway may be taken for abandoned (a first filter). */
+export function shortestCallBudgetMs(strapi: Core.Strapi): number {
+  return Math.min(...Object.values(PROVIDERS).map((entry) => entry.callBudgetMs(strapi)));
+}
 
 export function providerEntry(id: string): ProviderEntry | null {
   return Object.prototype.hasOwnProperty.call(PROVIDERS, id) ? PROVIDERS[id]! : null;

@@ -17,8 +17,8 @@ import {
   type ProviderPayment,
   type ProviderRefund,
 } from '../providers/types';
-import { PLUGIN_ID, UID } from '../utils/plugin-id';
-import type { PluginConfig } from '../config';
+import { UID } from '../utils/plugin-id';
+import { shortestCallBudgetMs } from '../providers/registry';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, isAnswerable } from '../utils/errors';
@@ -116,9 +116,9 @@ export interface RefundOutcome {
 
 type ProviderAnswer = { ok: true; refund: ProviderRefund } | { ok: false; error: ProviderRequestError };
 
-/** Past the slowest a provider call can take (timeout × tries) plus a margin, a crash is assumed. */
-function staleReservationMs(stripe: { timeoutMs: number; maxNetworkRetries: number }): number {
-  return Math.max(3 * 60_000, stripe.timeoutMs * (stripe.maxNetworkRetries + 1) + 60_000);
+/** Past the slowest a provider call can take (its call budget) plus a margin, a crash is assumed. */
+function staleReservationMs(callBudgetMs: number): number {
+  return Math.max(3 * 60_000, callBudgetMs + 60_000);
 }
 
 /**
@@ -175,6 +175,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       provider: string | null;
     } | null;
     return getService(strapi, 'providers').forRow(payment ?? {});
+  };
+  const callBudgetOf = async (paymentRowId: number) => {
+    const payment = (await payments().findOne({ where: { id: paymentRowId }, select: ['id', 'provider'] })) as {
+      provider: string | null;
+    } | null;
+    return getService(strapi, 'providers').callBudgetMs(payment?.provider);
   };
   const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
 
@@ -492,7 +498,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * generation. Outside any lock; each row is claimed under the lock before it is retried.
    */
   async function resolveOutstanding(paymentRowId: number, actor: Actor): Promise<RefundRow[]> {
-    const staleBefore = Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
+    const staleBefore = Date.now() - staleReservationMs(await callBudgetOf(paymentRowId));
     const open = (await rowsOf(paymentRowId)).filter(
       (r) =>
         r.status === 'unknown' ||
@@ -748,9 +754,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * a crash). Returns how many rows were looked at.
      */
     async reconcile(limit = 50): Promise<number> {
-      const staleBefore = new Date(
-        Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe),
-      );
+      // The quickest provider's cut-off finds every candidate; resolveOutstanding applies each
+      // payment's own provider's.
+      const staleBefore = new Date(Date.now() - staleReservationMs(shortestCallBudgetMs(strapi)));
       const open = (await refunds().findMany({
         where: {
           $or: [{ status: 'unknown' }, { status: 'pending', providerRefundId: null, updatedAt: { $lt: staleBefore } }],

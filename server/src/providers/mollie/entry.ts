@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { PLUGIN_ID } from '../../utils/plugin-id';
 import { publicBaseUrl } from '../../utils/public-url';
 import type { ProviderEntry } from '../registry';
-import { createMollie } from './client';
+import { createMollie, MOLLIE_CALL_BUDGET_MS } from './client';
 import { mollieOverrides } from './overrides';
 import { MollieProvider, mollieTraits } from './provider';
 
@@ -49,4 +49,5 @@ export const mollieEntry: ProviderEntry = {
   // Always Mollie's hosted checkout (no card form of Mollie's runs on the pay page).
   payLink: (s) => (s.mollieKeySealed ? { mode: 'hosted', publishableKey: '' } : null),
   canRead: (s) => Boolean(s.mollieKeySealed),
+  callBudgetMs: () => MOLLIE_CALL_BUDGET_MS,
 };

@@ -41,4 +41,9 @@ export const stripeEntry: ProviderEntry = {
   payLink: (s) =>
     s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null,
   canRead: (s) => Boolean(s.secretKeySealed),
+  // The SDK's timeout applies to each try: the first one and every network retry.
+  callBudgetMs(strapi) {
+    const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
+    return c.timeoutMs * (c.maxNetworkRetries + 1);
+  },
 };
