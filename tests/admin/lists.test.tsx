@@ -227,7 +227,7 @@ describe('webhook deliveries', () => {
   it.each([
     [
       { lastEventAt: null, lastEventType: null, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 0 },
-      /No event received from Stripe yet/,
+      /No event received from a payment provider yet/,
     ],
     [
       { ...health, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 4 },

@@ -86,6 +86,8 @@ describe('translations', () => {
       // The dashboard.
       collected: '$1.00',
       refunded: '$1.00',
+      // A payment's provider by name (payment history, refund dialog).
+      provider: 'Mollie',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

@@ -548,7 +548,7 @@ describe('a role without the settings permission', () => {
     await limitedPage.goto(`${base}/admin/plugins/invoice-payments/invoices/${data.card!.documentId}`);
     await limitedPage.getByRole('heading', { name: `Invoice ${data.card!.number}` }).waitFor();
     await limitedPage.getByText('TEST MODE').first().waitFor();
-    await limitedPage.getByRole('button', { name: 'Resync from Stripe' }).waitFor();
+    await limitedPage.getByRole('button', { name: 'Resync payments' }).waitFor();
     for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'New link']) {
       expect(await limitedPage.getByRole('button', { name, exact: true }).count()).toBe(0);
     }

@@ -109,7 +109,8 @@ describe('a pay link on Mollie', () => {
   });
 
   it('chargeback: the payment is disputed and the admin alerted; a reversal clears it', async () => {
-    const { documentId, id } = await checkout(8000);
+    const { documentId, id, row } = await checkout(8000);
+    const number = row.number as string;
     await customerPicks(id, 'paid');
     await eventually(
       () => readInvoice(env, documentId),
@@ -123,11 +124,16 @@ describe('a pay link on Mollie', () => {
       (rows) => rows[0]?.status === 'disputed',
     );
     expect(payment).toMatchObject({ disputeStatus: 'open', disputedAmount: 8000 });
-    await eventually(
-      async () =>
-        env.smtp.mails.filter((m) => m.raw.includes(payment.documentId) || m.subject.toLowerCase().includes('dispute')),
+    const [alert] = await eventually(
+      async () => env.smtp.mails.filter((m) => m.subject === `Dispute opened on invoice ${number}`),
       (m) => m.length > 0,
     );
+    // The alert sends the admin to the dashboard of the provider holding the payment.
+    expect(alert!.raw).toContain('Respond in the Mollie Dashboard');
+    expect(alert!.raw).not.toContain('Stripe');
+    // The invoice screen names the provider in its sentences (refund failures, dispute status, method).
+    const detail = await env.app.http().get(`/invoice-payments/invoices/${documentId}`).set(env.admin.auth);
+    expect(detail.body.data.payments[0]).toMatchObject({ provider: 'mollie', providerLabel: 'Mollie' });
     await mollie.control.reverseChargeback(chb);
     await mollie.control.idle();
     await waitForIdle(env.app.strapi);

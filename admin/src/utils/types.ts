@@ -114,6 +114,10 @@ export const MANUAL_METHODS = ['check', 'ach', 'wire', 'cash', 'other'] as const
 export type ManualMethod = (typeof MANUAL_METHODS)[number];
 
 /** English names of payment methods (defaultMessage of `method.<code>`). */
+/** A payment's provider by name ("Stripe", "Mollie"): the server's label, else its id capitalised. */
+export const providerName = (p: Pick<PaymentView, 'provider' | 'providerLabel'>): string =>
+  p.providerLabel ?? p.provider.charAt(0).toUpperCase() + p.provider.slice(1);
+
 export const METHOD_LABELS: Record<string, string> = {
   check: 'Check',
   ach: 'ACH transfer',
@@ -121,7 +125,7 @@ export const METHOD_LABELS: Record<string, string> = {
   cash: 'Cash',
   other: 'Other',
   card: 'Card',
-  checkout: 'Stripe Checkout',
+  checkout: '{provider} Checkout',
 };
 
 export type PaymentStatus =
@@ -158,6 +162,8 @@ export interface PaymentView {
   documentId: string;
   kind: 'card' | 'checkout' | 'manual';
   provider: string;
+  /** The provider's name for sentences ("Stripe", "Mollie"). */
+  providerLabel?: string;
   method: string | null;
   status: PaymentStatus;
   amount: number;

@@ -60,6 +60,12 @@ export function shortestCallBudgetMs(strapi: Core.Strapi): number {
   return Math.min(...Object.values(PROVIDERS).map((entry) => entry.callBudgetMs(strapi)));
 }
 
+/** A provider id's name for people ("Stripe", "Mollie"); rows from before the column are Stripe's. */
+export function providerLabel(id: string | null | undefined): string {
+  const key = id || LEGACY_PROVIDER_ID;
+  return providerEntry(key)?.label ?? key;
+}
+
 export function providerEntry(id: string): ProviderEntry | null {
   return Object.prototype.hasOwnProperty.call(PROVIDERS, id) ? PROVIDERS[id]! : null;
 }

@@ -100,7 +100,7 @@ export const WebhooksPage = () => {
   return (
     <PluginLayout
       title={t('webhooks.title', 'Webhook deliveries')}
-      subtitle={t('webhooks.subtitle', 'Events Stripe sent to this site and what became of them')}
+      subtitle={t('webhooks.subtitle', 'Events the payment providers sent to this site and what became of them')}
     >
       {health.data && <HealthLine health={health.data.data} />}
       <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">

@@ -194,7 +194,9 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
         }
       } catch (error) {
         if (error instanceof ProviderRequestError)
-          throw badGateway('Stripe could not be reached; nothing changed. Try again in a moment.');
+          throw badGateway(
+            `${[...new Set(rows.map((r) => getService(strapi, 'providers').label(r.provider)))].join(' or ')} could not be reached; nothing changed. Try again in a moment.`,
+          );
         throw error;
       }
       await audit().log({
