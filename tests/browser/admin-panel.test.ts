@@ -505,6 +505,42 @@ describe('Webhook deliveries', () => {
     await screenshot(page, GROUP, '10-webhooks-replayed');
     expect((await readInvoice(env, data.dead!.documentId)).state).toBe('paid');
   });
+
+  it('shows which provider sent each event, and filters by provider', async () => {
+    // A Mollie delivery as the Mollie webhook stores it (this app runs the Stripe stand-in only).
+    await env.app.strapi.documents(EVENT).create({
+      data: {
+        providerEventId: 'tr_browserMollie1:paid',
+        provider: 'mollie',
+        type: 'payment.paid',
+        objectId: 'tr_browserMollie1',
+        status: 'ignored',
+        attempts: 1,
+        ignoredReason: 'Mollie payment tr_browserMollie1 was not made by invoice-payments.',
+      } as never,
+    });
+    await page.goto(`${base}/admin/plugins/invoice-payments/webhooks`);
+    const mollieRow = page.getByTestId('webhook-row').filter({ hasText: 'tr_browserMollie1:paid' });
+    const stripeRow = page.getByTestId('webhook-row').filter({ hasText: data.dead!.eventId });
+    await mollieRow.waitFor();
+    expect(await page.locator('thead').getByText('Provider', { exact: true }).count()).toBe(1);
+    expect(await mollieRow.getByTestId('webhook-provider').innerText()).toBe('Mollie');
+    expect(await stripeRow.getByTestId('webhook-provider').innerText()).toBe('Stripe');
+    expect(await horizontalOverflow(page)).toEqual({ page: 0, tables: [] });
+    await screenshot(page, GROUP, '10b-webhooks-providers');
+
+    await page.getByRole('combobox', { name: 'Provider' }).click();
+    await page.getByRole('option', { name: 'Mollie' }).click();
+    await page.waitForURL((url) => url.search.includes('provider'));
+    await stripeRow.waitFor({ state: 'detached' });
+    expect(
+      await settle(
+        () => page.getByTestId('webhook-provider').allInnerTexts(),
+        (v) => v.length > 0 && v.every((p) => p === 'Mollie'),
+      ),
+    ).toEqual(['Mollie']);
+    await screenshot(page, GROUP, '10c-webhooks-mollie-only');
+  });
 });
 
 describe('Audit log', () => {

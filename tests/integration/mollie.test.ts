@@ -129,8 +129,9 @@ describe('a pay link on Mollie', () => {
       (m) => m.length > 0,
     );
     // The alert sends the admin to the dashboard of the provider holding the payment.
-    expect(alert!.raw).toContain('Respond in the Mollie Dashboard');
-    expect(alert!.raw).not.toContain('Stripe');
+    const text = alert!.raw.replace(/=\r?\n/g, ''); // quoted-printable soft line breaks
+    expect(text).toContain('Respond in the Mollie Dashboard');
+    expect(text).not.toContain('Stripe');
     // The invoice screen names the provider in its sentences (refund failures, dispute status, method).
     const detail = await env.app.http().get(`/invoice-payments/invoices/${documentId}`).set(env.admin.auth);
     expect(detail.body.data.payments[0]).toMatchObject({ provider: 'mollie', providerLabel: 'Mollie' });
@@ -167,6 +168,35 @@ describe('a pay link on Mollie', () => {
     const rows = await paymentsOf(documentId);
     expect(rows).toHaveLength(1);
     expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 4200, balanceDue: 0 });
+  });
+
+  it('the admin list of webhook deliveries filters by provider; an unknown provider filter is ignored', async () => {
+    const { id } = await checkout(1200);
+    await customerPicks(id, 'paid');
+    // A Stripe delivery beside the Mollie ones (this app has both providers).
+    const stripeRow = await env.app.strapi.documents(EVENT).create({
+      data: {
+        providerEventId: `evt_listFilter${Date.now()}`,
+        provider: 'stripe',
+        type: 'charge.updated',
+        status: 'ignored',
+      } as never,
+    });
+    const list = (query: string) =>
+      env.app.http().get(`/invoice-payments/webhook-events?pageSize=100${query}`).set(env.admin.auth);
+    const all = await list('');
+    expect(all.status).toBe(200);
+    const mollieOnly = await list('&provider=mollie');
+    expect(mollieOnly.body.results.length).toBeGreaterThan(0);
+    expect(mollieOnly.body.results.every((r: { provider: string }) => r.provider === 'mollie')).toBe(true);
+    expect(mollieOnly.body.results.map((r: { objectId: string }) => r.objectId)).toContain(id);
+    const stripeOnly = await list('&provider=stripe');
+    expect(stripeOnly.body.results.map((r: { documentId: string }) => r.documentId)).toEqual([stripeRow.documentId]);
+    expect(mollieOnly.body.pagination.total + stripeOnly.body.pagination.total).toBe(all.body.pagination.total);
+    // Not a provider: ignored like any unknown filter value, so the list still shows everything.
+    for (const odd of ['paypal', '__proto__', 'constructor']) {
+      expect((await list(`&provider=${odd}`)).body.pagination.total).toBe(all.body.pagination.total);
+    }
   });
 
   it('a forged or malformed webhook gets a 400 and stores nothing', async () => {

@@ -222,9 +222,14 @@ export interface InvoiceDetailResponse {
 export const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'dead_lettered', 'ignored'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
+/** The payment providers by id, named as people know them (not translated: brand names). */
+export const PROVIDER_LABELS: Record<string, string> = { stripe: 'Stripe', mollie: 'Mollie' };
+
 export interface WebhookEventRow {
   documentId: string;
   providerEventId: string;
+  /** Who sent it (`stripe`, `mollie`); null on rows stored before events recorded it (Stripe's). */
+  provider: string | null;
   type: string;
   status: EventStatus;
   attempts: number;

@@ -32,11 +32,17 @@ import { ListFooter } from '../../components/ListFooter';
 import { FilterSelect } from '../../components/FilterSelect';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { HealthLine } from './HealthLine';
-import { EVENT_STATUSES, type Paginated, type WebhookEventRow, type WebhookHealth } from '../../utils/types';
+import {
+  EVENT_STATUSES,
+  PROVIDER_LABELS,
+  type Paginated,
+  type WebhookEventRow,
+  type WebhookHealth,
+} from '../../utils/types';
 
 const HEALTH_REFRESH_MS = 30000;
 
-/** Stripe's deliveries to this site, newest first, with a replay for dead-lettered ones. */
+/** The payment providers' deliveries to this site, newest first, with a replay for dead-lettered ones. */
 export const WebhooksPage = () => {
   const intl = useIntl();
   const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
@@ -53,6 +59,7 @@ export const WebhooksPage = () => {
       page: query.page,
       pageSize: query.pageSize,
       status: query.filters.status,
+      provider: query.filters.provider,
       type: query.filters.type,
     }),
     t('webhooks.loadError', 'The webhook deliveries could not be loaded.'),
@@ -105,6 +112,14 @@ export const WebhooksPage = () => {
       {health.data && <HealthLine health={health.data.data} />}
       <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">
         <FilterSelect
+          label={t('webhooks.providerFilter', 'Provider')}
+          placeholder={t('webhooks.allProviders', 'All providers')}
+          value={query.filters.provider}
+          options={Object.entries(PROVIDER_LABELS).map(([value, label]) => ({ value, label }))}
+          onChange={(provider) => query.setFilters({ provider })}
+          width="180px"
+        />
+        <FilterSelect
           label={t('webhooks.statusFilter', 'Status')}
           placeholder={t('webhooks.allStatuses', 'All statuses')}
           value={query.filters.status}
@@ -139,11 +154,12 @@ export const WebhooksPage = () => {
           shadow="tableShadow"
         />
       ) : (
-        <Table colCount={6} rowCount={rows.length + 1}>
+        <Table colCount={7} rowCount={rows.length + 1}>
           <Thead>
             <Tr>
               {[
                 ['webhooks.time', 'Received'],
+                ['webhooks.provider', 'Provider'],
                 ['webhooks.type', 'Type'],
                 ['webhooks.status', 'Status'],
                 ['webhooks.attempts', 'Attempts'],
@@ -161,6 +177,10 @@ export const WebhooksPage = () => {
               <Tr key={row.documentId} data-testid="webhook-row">
                 <Td>
                   <Typography>{formatDateTime(intl, row.createdAt)}</Typography>
+                </Td>
+                <Td data-testid="webhook-provider">
+                  {/* Rows from before events recorded their provider are Stripe's. */}
+                  <Typography>{PROVIDER_LABELS[row.provider ?? 'stripe'] ?? row.provider}</Typography>
                 </Td>
                 <Td>
                   <Flex direction="column" alignItems="flex-start">
