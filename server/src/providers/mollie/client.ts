@@ -73,7 +73,8 @@ function tuneRequests(client: MollieClient, timeoutMs: number, localHttp: boolea
   const original = network?.request;
   if (!network || typeof original !== 'function') {
     throw new MollieEndpointRefused(
-      'This version of @mollie/api-client has moved its request function: the plugin cannot give its calls a timeout. Install the version in package-lock.json.',
+      'This version of @mollie/api-client has moved its request function: the plugin cannot give its calls ' +
+        'a timeout. Install the version in package-lock.json.',
     );
   }
   const agent = localHttp ? new http.Agent({ keepAlive: true }) : null;
