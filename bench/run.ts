@@ -2,12 +2,15 @@
  * `npm run bench`: the plugin's numbers, side by side with a floor, on SQLite and PostgreSQL.
  *
  *   node scripts/run-bench.js [--db=sqlite,postgres] [--events=1000000] [--invoices=100000]
- *                             [--rate=200] [--quick] [--no-docs]
+ *                             [--rate=N] [--quick] [--no-docs]
  *
  * Per database: a fresh database, the Stripe stand-in and Strapi (the test app, `strapi start`)
- * each in their own process, autocannon in this one. Phase A measures with a small history
- * (1,000 stored events), phase B after bulk-seeding the full history (default 1,000,000 events and
- * 100,000 invoices) and restarting Strapi. Results: bench/results/latest.json (+ a dated copy),
+ * each in their own process, autocannon in this one. A calibration phase first measures the
+ * floor's max throughput on the empty small site; the fixed-rate rounds then offer half of it
+ * (RATE_FRACTION; `--rate=N` overrides), so the targets are ratios that hold on any machine.
+ * Then two sites side by side: a small history (1,000 stored events) and the full history
+ * (default 1,000,000 events and 100,000 invoices, bulk-seeded), each round drained before the
+ * next. Results: bench/results/latest.json (+ a dated copy),
  * a table on stdout, and the results section and charts of docs/performance.md.
  */
 import { version as autocannonVersion } from 'autocannon/package.json';
@@ -62,12 +65,15 @@ const BENCH_KEYS = {
  * The stand-in shares objects across keys, as one Stripe account does across its keys.
  */
 const DRIVER_KEY = 'sk_test' + '_51BenchDriverKey00000000000000Drvr';
+/** Issue 14: the fixed-rate rounds offer this fraction of the floor's max throughput. */
+const RATE_FRACTION = 0.5;
 
 interface Args {
   dbs: Client[];
   events: number;
   invoices: number;
-  rate: number;
+  /** `--rate=N`; null: RATE_FRACTION × the calibration phase's floor max. */
+  rate: number | null;
   quick: boolean;
   docs: boolean;
 }
@@ -78,11 +84,14 @@ function parseArgs(argv: string[]): Args {
   const dbs = (get('db') ?? 'sqlite,postgres').split(',').map((s) => s.trim()) as Client[];
   for (const d of dbs)
     if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
+  const rate = get('rate');
+  if (rate !== undefined && !(Number.isInteger(Number(rate)) && Number(rate) > 0))
+    throw new Error(`--rate takes a whole number of requests per second, not ${rate}`);
   return {
     dbs,
     events: Number(get('events') ?? (quick ? 20_000 : 1_000_000)),
     invoices: Number(get('invoices') ?? (quick ? 5_000 : 100_000)),
-    rate: Number(get('rate') ?? 200),
+    rate: get('rate') === undefined ? null : Number(get('rate')),
     quick,
     docs: !argv.includes('--no-docs'),
   };
@@ -92,14 +101,24 @@ const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
-/** Waits until every stored event reached a final state; returns when that happened. */
-async function drain(db: BenchDb, timeoutMs = 600_000): Promise<{ at: number; pending: number }> {
+/**
+ * Waits until every stored event reached a final state; returns when that happened. A backlog at
+ * a slow settlement rate can take many minutes, so it gives up only when the backlog stopped
+ * shrinking for `stallMs` (or after `maxMs` in all); `pending` is then what was left.
+ */
+async function drain(db: BenchDb, stallMs = 120_000, maxMs = 3_600_000): Promise<{ at: number; pending: number }> {
   const started = Date.now();
+  let lowest = Infinity;
+  let progressAt = started;
   for (;;) {
     const pending = await pendingEvents(db);
     if (pending === 0) return { at: Date.now(), pending };
-    if (Date.now() - started > timeoutMs) return { at: Date.now(), pending };
-    await sleep(100);
+    if (pending < lowest) {
+      lowest = pending;
+      progressAt = Date.now();
+    }
+    if (Date.now() - progressAt > stallMs || Date.now() - started > maxMs) return { at: Date.now(), pending };
+    await sleep(50);
   }
 }
 
@@ -186,13 +205,13 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   const sizes = {
     warm: q ? 300 : 1000,
     webhookMax: q ? 1000 : 3000,
-    rateSeconds: q ? 5 : 8,
-    rounds: q ? 1 : 5,
+    // Issue 14: each fixed-rate round is sustained for 60 s.
+    rateSeconds: q ? 10 : 60,
+    rounds: q ? 1 : 3,
     piMax: q ? 400 : 2000,
     piRate: 50,
     piRateS: q ? 5 : 10,
   };
-  const rateEvents = args.rate * sizes.rateSeconds;
   const sites: Site[] = [];
   const start = (site: Site) => {
     const logFile = path.join(logDir, `${client}-${site.name}.log`);
@@ -211,7 +230,16 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       logFile,
     });
   };
-  const site = async (name: 'small' | 'large'): Promise<Site> => {
+  const floor = (
+    url: string,
+    name: string,
+    tag: string,
+    sample: StripeEvent,
+    extra: Partial<Parameters<typeof runLoad>[0]>,
+  ) => runLoad({ name, url, path: '/api/bench-rows', next: floorFeed(sample, tag), connections: 32, ...extra });
+  /** Set by the small site's calibration phase (or --rate). */
+  const calibration: { floorMax?: Scenario } = {};
+  const site = async (name: 'small' | 'large', calibrate?: { sample: StripeEvent }): Promise<Site> => {
     const database = await createTestDatabase();
     const s: Site = { name, database, db: null as unknown as BenchDb, app: null };
     sites.push(s);
@@ -220,6 +248,17 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     s.app = await start(s);
     log(`${client}/${name}: Strapi up in ${secs(Date.now() - t)} s`);
     await saveSettings(s.app.url, await registerAdmin(s.app.url), { ...BENCH_KEYS });
+    if (calibrate) {
+      // Calibration: the floor at max, after the same floor warm-up as the main run, so the
+      // rounds' rate is known before their events are seeded.
+      log(`${client}: calibration, floor at max`);
+      await floor(s.app.url, 'warm', 'calW', calibrate.sample, { connections: 8, amount: sizes.warm });
+      await sleep(1000);
+      calibration.floorMax = await floor(s.app.url, 'floor max (calibration)', 'cal', calibrate.sample, {
+        connections: 16,
+        durationS: q ? 5 : 10,
+      });
+    }
     await s.app.stop();
     s.app = null;
     s.db = await openDb(database.env);
@@ -235,17 +274,35 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       amount: events.length,
       ...extra,
     });
-  const floor = (
-    url: string,
-    name: string,
-    tag: string,
-    sample: StripeEvent,
-    extra: Partial<Parameters<typeof runLoad>[0]>,
-  ) => runLoad({ name, url, path: '/api/bench-rows', next: floorFeed(sample, tag), connections: 32, ...extra });
 
   try {
     // ---------- two databases side by side: a small and a full history ----------
-    const small = await site('small');
+    // The floor's body is a payment_intent.succeeded event; calibration runs before any invoice is
+    // seeded, so it pays one invoice that exists only at the stand-in for a sample of the same shape.
+    const calibrationInvoice: SeededInvoice = {
+      documentId: 'calibrationsample00000000',
+      token: 'none',
+      number: 'CAL-000001',
+      total: 12_345,
+      email: 'calibration@example.test',
+    };
+    await paidIntents(stripe, [calibrationInvoice]);
+    const [calibrationSample] = await succeededEvents(standin.url, [calibrationInvoice]);
+    const small = await site('small', args.rate === null ? { sample: calibrationSample! } : undefined);
+    const calibrationFloorMax = calibration.floorMax;
+    if (args.rate === null && !calibrationFloorMax?.ok) throw new Error('the calibration floor run answered nothing');
+    const rate = args.rate ?? Math.max(1, Math.round(RATE_FRACTION * calibrationFloorMax!.rps));
+    result.rate = {
+      offered: rate,
+      source: args.rate === null ? 'calibration' : 'argument',
+      fraction: RATE_FRACTION,
+      ...(calibrationFloorMax ? { calibrationFloorMax: calibrationFloorMax.rps } : {}),
+    };
+    if (calibrationFloorMax) result.scenarios.floorMaxCalibration = calibrationFloorMax;
+    log(
+      `${client}: fixed-rate rounds at ${rate}/s${calibrationFloorMax ? ` (${RATE_FRACTION} × calibration floor max ${calibrationFloorMax.rps} req/s)` : ' (--rate)'}`,
+    );
+    const rateEvents = rate * sizes.rateSeconds;
     const large = await site('large');
     const paidByWebhook = async () =>
       (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND state = 'paid'")) +
@@ -340,6 +397,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
 
     log(`${client}: floor, max throughput`);
     result.scenarios.floorMax = await floor(S, 'floor max', 'max', sample, { connections: 16, durationS: q ? 5 : 10 });
+    result.rate.mainFloorMax = result.scenarios.floorMax.rps;
     await sleep(1000);
 
     // Growth: the same fixed-rate run on the small and the full history, alternating, so both
@@ -347,26 +405,49 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     // Stripe calls by the server while settling the rounds' events (read after each drain).
     const roundsCallsBefore = await calls();
     const roundsPaidBefore = await paidByWebhook();
+    // Rounds are isolated: each starts with no backlog (the previous round's events were drained;
+    // what is still pending at the start is recorded), and the drain after each webhook run is timed
+    // from its last response to the last event settled.
+    const webhookRound = async (s: Site, name: string, events: StripeEvent[]): Promise<Scenario> => {
+      const pendingAtStart = (await drain(s.db)).pending;
+      await sleep(1000);
+      const w = await webhook(s.app!.url, name, events, { overallRate: rate });
+      const pendingAtStop = await pendingEvents(s.db);
+      const drained = await drain(s.db);
+      return {
+        ...w,
+        pendingAtStart,
+        pendingAtStop,
+        drainSeconds: Math.max(0, Math.round((drained.at - w.lastResponseAt) / 100) / 10),
+        pendingAfter: drained.pending,
+      };
+    };
+    const ratio = (w: Scenario, f: Scenario) => Math.round((w.latencyMs.p99 / f.latencyMs.p99) * 100) / 100;
     for (let round = 1; round <= sizes.rounds; round += 1) {
-      log(`${client}: round ${round}/${sizes.rounds} at ${args.rate}/s: floor, small history, full history`);
-      result.loadAverage.push(Math.round(os.loadavg()[0]! * 100) / 100);
-      result.rounds.floor.push(
-        await floor(S, `floor ${args.rate}/s`, `rate${round}`, sample, { overallRate: args.rate, amount: rateEvents }),
+      log(
+        `${client}: round ${round}/${sizes.rounds} at ${rate}/s for ${sizes.rateSeconds} s: floor, small, full history`,
       );
+      result.loadAverage.push(Math.round(os.loadavg()[0]! * 100) / 100);
+      await drain(small.db);
+      await drain(large.db);
+      const f = await floor(S, `floor ${rate}/s`, `rate${round}`, sample, { overallRate: rate, amount: rateEvents });
+      result.rounds.floor.push(f);
       await sleep(1000);
       // Odd rounds start with the small history, even rounds with the full one.
       const runs = [
         async () => {
-          const ws = await webhook(S, `webhook ${args.rate}/s (1,000 events)`, takeSmall(rateEvents), {
-            overallRate: args.rate,
-          });
-          result.rounds.small.push({ ...ws, pendingAfter: (await drain(small.db)).pending });
+          const ws = await webhookRound(small, `webhook ${rate}/s (1,000 events)`, takeSmall(rateEvents));
+          result.rounds.small.push({ ...ws, p99VsFloor: ratio(ws, f) });
+          log(
+            `${client}:   small: p99 ${ws.latencyMs.p99} ms (${ratio(ws, f)}× floor), ${ws.pendingAtStop} pending at stop, drained in ${ws.drainSeconds} s`,
+          );
         },
         async () => {
-          const wl = await webhook(L, `webhook ${args.rate}/s (full history)`, takeLarge(rateEvents), {
-            overallRate: args.rate,
-          });
-          result.rounds.large.push({ ...wl, pendingAfter: (await drain(large.db)).pending });
+          const wl = await webhookRound(large, `webhook ${rate}/s (full history)`, takeLarge(rateEvents));
+          result.rounds.large.push({ ...wl, p99VsFloor: ratio(wl, f) });
+          log(
+            `${client}:   full: p99 ${wl.latencyMs.p99} ms (${ratio(wl, f)}× floor), ${wl.pendingAtStop} pending at stop, drained in ${wl.drainSeconds} s`,
+          );
         },
       ];
       for (const run of round % 2 === 1 ? runs : [...runs].reverse()) {
@@ -374,22 +455,27 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
         await sleep(2000);
       }
     }
+    const smallRatios = result.rounds.small.map((r) => r.p99VsFloor!);
+    const largeRatios = result.rounds.large.map((r) => r.p99VsFloor!);
+    result.p99VsFloor = { small: smallRatios, large: largeRatios, worst: Math.max(...smallRatios, ...largeRatios) };
     stripeCalls.settleAtRate = callsBetween(
       roundsCallsBefore,
       await calls(),
       (await paidByWebhook()) - roundsPaidBefore,
       'paid invoice',
     );
-    result.scenarios.floorRate = median(result.rounds.floor, `floor ${args.rate}/s`);
-    result.scenarios.webhookRateSmall = median(result.rounds.small, `webhook ${args.rate}/s, small history`);
-    result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${args.rate}/s, full history`);
+    result.scenarios.floorRate = median(result.rounds.floor, `floor ${rate}/s`);
+    result.scenarios.webhookRateSmall = median(result.rounds.small, `webhook ${rate}/s, small history`);
+    result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${rate}/s, full history`);
 
     log(`${client}: webhook, max throughput (${sizes.webhookMax} distinct events)`);
     const mailsBefore = smtp.count();
     const settleCallsBefore = await calls();
     const settlePaidBefore = await paidByWebhook();
+    const maxPendingAtStart = (await drain(small.db)).pending;
     const started = Date.now();
     const wmax = await webhook(S, 'webhook max', takeSmall(sizes.webhookMax), { connections: 16 });
+    const maxPendingAtStop = await pendingEvents(small.db);
     const drained = await drain(small.db);
     // Settlement is over once the events are drained, so every call it made is counted.
     stripeCalls.settleMax = callsBetween(
@@ -398,13 +484,17 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       (await paidByWebhook()) - settlePaidBefore,
       'paid invoice',
     );
-    result.scenarios.webhookMax = {
+    const wmaxResult: Scenario = {
       ...wmax,
       settleSeconds: secs(drained.at - started),
       settledPerS: Math.round((wmax.ok / ((drained.at - started) / 1000)) * 10) / 10,
       pendingAfter: drained.pending,
+      pendingAtStart: maxPendingAtStart,
+      pendingAtStop: maxPendingAtStop,
+      drainSeconds: Math.max(0, Math.round((drained.at - wmax.lastResponseAt) / 100) / 10),
       emails: smtp.count() - mailsBefore,
     };
+    result.scenarios.webhookMax = wmaxResult;
     await sleep(1000);
 
     log(`${client}: payment intent, max throughput and at ${sizes.piRate}/s`);
@@ -518,6 +608,10 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
         db.count(TABLES.events, `${scenarioEvents} AND status IN ('failed', 'dead_lettered')`),
       ),
       confirmationEmails: smtp.count(),
+      // Rounds that started with a backlog or whose backlog did not drain (the run is then wrong).
+      roundsNotDrained: [...result.rounds.small, ...result.rounds.large, wmaxResult].filter(
+        (r) => (r.pendingAtStart ?? 0) !== 0 || (r.pendingAfter ?? 0) !== 0,
+      ).length,
       '5xx': [
         ...Object.values(result.scenarios),
         ...result.rounds.small,
@@ -582,11 +676,14 @@ async function main() {
   );
 
   // Speed is reported, never asserted; correctness is: a run whose events were not all settled
-  // exactly once, or that saw a 5xx, fails (so CI's quick run catches a broken pipeline).
+  // exactly once, that saw a 5xx, or a round that did not start empty and drain, fails (so CI's
+  // quick run catches a broken pipeline).
   const wrong = Object.entries(results).flatMap(([db, r]) => {
     const c = r.checks;
     const problems: string[] = [];
     if (c['5xx'] !== 0) problems.push(`${c['5xx']} answers were 5xx`);
+    if (c.roundsNotDrained !== 0)
+      problems.push(`${c.roundsNotDrained} webhook rounds started with a backlog or did not drain`);
     if (c.pendingEvents !== 0 || c.failedOrDeadLettered !== 0)
       problems.push(`${c.pendingEvents} events pending, ${c.failedOrDeadLettered} failed`);
     if (

@@ -3,7 +3,7 @@
 /**
  * `npm run bench`: builds the plugin if needed, makes sure PostgreSQL is up, then runs bench/run.ts
  * (autocannon against real Strapi processes of the test app). Arguments go to bench/run.ts:
- *   --db=sqlite,postgres  --events=1000000  --invoices=100000  --rate=200  --quick  --no-docs
+ *   --db=sqlite,postgres  --events=1000000  --invoices=100000  --rate=N (default: half the floor)  --quick  --no-docs
  * Results: bench/results/latest.json (+ a dated copy), docs/performance.md, docs/bench-*.svg.
  */
 const { spawnSync } = require('node:child_process');

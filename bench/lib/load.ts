@@ -39,6 +39,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   durationS: number;
+  /** When the last response arrived (epoch ms): where a backlog's drain time starts. */
+  lastResponseAt: number;
   /** Answered requests per second (2xx only). */
   rps: number;
   offeredRate: number | null;
@@ -116,13 +118,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     if (!o.amount) throw new Error(`${o.name}: a fixed-rate run needs an amount`);
     const rate = o.overallRate;
     const instances = Math.min(rate, 50);
-    const perInstance = Math.ceil(rate / instances);
     const seconds = Math.max(1, Math.round(o.amount / rate));
-    connections = instances * perInstance;
+    // The rate is split exactly (171/s: 21 instances at 4/s and 29 at 3/s), never rounded up to a
+    // multiple of the instance count, so the offered rate is the one asked for.
+    const quota = (i: number) => Math.floor(rate / instances) + (i < rate % instances ? 1 : 0);
+    connections = rate;
     const runs: Array<Promise<autocannon.Result>> = [];
     for (let i = 0; i < instances; i += 1) {
       await new Promise((r) => setTimeout(r, i === 0 ? 0 : 1000 / instances));
-      runs.push(one(o, { connections: perInstance, overallRate: perInstance, amount: perInstance * seconds }, tally));
+      const n = quota(i);
+      runs.push(one(o, { connections: n, overallRate: n, amount: n * seconds }, tally));
     }
     for (const r of await Promise.all(runs)) {
       tally.errors += r.errors;
@@ -154,6 +159,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     errors: tally.errors,
     timeouts: tally.timeouts,
     durationS: round2(durationS),
+    lastResponseAt: tally.lastAt || Date.now(),
     rps: round2(ok / durationS),
     offeredRate: o.overallRate ?? null,
     connections,

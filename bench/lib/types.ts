@@ -7,8 +7,30 @@ import type { PaymentCeiling, StripeCalls } from './stripe-calls';
 export interface Scenario extends LoadResult {
   settledPerS?: number;
   settleSeconds?: number;
+  /** Events still pending when the drain after the run gave up (0: it drained). */
   pendingAfter?: number;
   emails?: number;
+  /** Webhook rounds: events pending when the round started (0 unless the previous drain gave up). */
+  pendingAtStart?: number;
+  /** Events stored but not yet settled when the load stopped (the backlog). */
+  pendingAtStop?: number;
+  /** Seconds from the last response to the last event settled (the backlog's drain). */
+  drainSeconds?: number;
+  /** Webhook rounds: this round's p99 ÷ the same round's floor p99 at the same rate. */
+  p99VsFloor?: number;
+}
+
+/** The offered rate of the fixed-rate rounds and where it came from. */
+export interface RateUsed {
+  /** Requests per second offered in every fixed-rate round (floor and webhook). */
+  offered: number;
+  /** 'calibration': `fraction` × the calibration phase's floor max; 'argument': `--rate=N`. */
+  source: 'calibration' | 'argument';
+  fraction: number;
+  /** Floor max throughput (req/s) of the calibration phase, run before seeding; it set the rate. */
+  calibrationFloorMax?: number;
+  /** Floor max throughput (req/s) of the main run (scenarios.floorMax), for comparison. */
+  mainFloorMax?: number;
 }
 
 export interface DbResult {
@@ -33,6 +55,10 @@ export interface DbResult {
   };
   checks: Record<string, boolean | number | string>;
   loadAverage: number[];
+  /** Absent in results from before the rate was set from the floor (they used meta.args.rate). */
+  rate?: RateUsed;
+  /** Each round's webhook p99 ÷ floor p99 (also on each round), and the worst of all. */
+  p99VsFloor?: { small: number[]; large: number[]; worst: number };
 }
 
 export interface BenchOutput {
@@ -44,7 +70,8 @@ export interface BenchOutput {
     cpus: string;
     memoryGiB: number;
     tool: string;
-    args: { events: number; invoices: number; rate: number; quick: boolean };
+    /** `rate`: the `--rate=N` given, null when the rate came from the floor (older files: always a number). */
+    args: { events: number; invoices: number; rate: number | null; quick: boolean };
   };
   results: Record<string, DbResult>;
 }

@@ -22,6 +22,12 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   paymentTermDays: '14',
   mollieApiKey: '',
   payLinkProvider: 'stripe',
+  remindersEnabled: true,
+  reminderBeforeDays: '3',
+  reminderOnDueDate: true,
+  reminderAfterDays: '7, 14',
+  reminderTimeZone: 'UTC',
+  reminderSendHour: '9',
   ...overrides,
 });
 
@@ -29,6 +35,30 @@ const ids = (problems: ReturnType<typeof validateSettings>) =>
   Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
 
 describe('validateSettings', () => {
+  it('reminders: up to 5 different day counts from 1 to 365, an hour 0–23, a time zone name', () => {
+    expect(ids(validateSettings(form({ reminderBeforeDays: '', reminderAfterDays: '1, 30, 365' })))).toEqual({});
+    expect(
+      ids(
+        validateSettings(
+          form({
+            reminderBeforeDays: '0',
+            reminderAfterDays: '7, 7',
+            reminderSendHour: '24',
+            reminderTimeZone: 'GMT+2 hours',
+          }),
+        ),
+      ),
+    ).toEqual({
+      reminderBeforeDays: 'invoice-payments.validation.reminderDays',
+      reminderAfterDays: 'invoice-payments.validation.reminderDays',
+      reminderSendHour: 'invoice-payments.validation.reminderHour',
+      reminderTimeZone: 'invoice-payments.validation.reminderTimeZone',
+    });
+    expect(ids(validateSettings(form({ reminderAfterDays: '1, 2, 3, 4, 5, 6' })))).toEqual({
+      reminderAfterDays: 'invoice-payments.validation.reminderDays',
+    });
+  });
+
   it('takes 1 to 1440 whole minutes for an unfinished card confirmation', () => {
     expect(ids(validateSettings(form({ abandonedAuthenticationMinutes: '0' })))).toEqual({
       abandonedAuthenticationMinutes: 'invoice-payments.validation.abandonedMinutes',

@@ -86,6 +86,12 @@ describe('translations', () => {
       // The dashboard.
       collected: '$1.00',
       refunded: '$1.00',
+      // Payment reminders.
+      reminder: 'due',
+      why: 'paid',
+      name: 'On the due date',
+      when: '20 Mar 2031, 09:00',
+      timeZone: 'UTC',
       // A payment's provider by name (payment history, refund dialog).
       provider: 'Mollie',
     };

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { TestStrapi } from '../support/strapi';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createInvoice, INVOICE_UID } from '../support/invoices';
-import { bootAfterUpgrade, MIGRATIONS_TABLE, restart } from '../support/migrations';
+import { bootAfterUpgrade, forgetMigration, MIGRATIONS_TABLE, restart } from '../support/migrations';
 import { isUniqueViolation } from '../../server/src/utils/unique-violation';
 
 /**
@@ -44,12 +44,15 @@ const LEGACY = [
     table: 'invoice_payments_webhook_events',
     columns: { provider_event_id: 'stripe_event_id', provider_created: 'stripe_created' },
     unique: {
-      now: 'invoice_payments_webhook_events_provider_uq',
+      // Since webhookEventProviderUnique (forgotten too below), unique per provider.
+      now: 'invoice_payments_webhook_events_provider_event_uq',
+      nowColumns: ['provider', 'provider_event_id'],
       was: 'invoice_payments_webhook_events_evt_uq',
       column: 'stripe_event_id',
     },
   },
 ] as const;
+const EVENT_UNIQUE_MIGRATION = 'invoice-payments-0.3.0-02-webhook-event-provider-unique';
 
 let db: TestDatabase;
 let app: TestStrapi | undefined;
@@ -152,7 +155,8 @@ async function structure(strapi: Core.Strapi) {
     const columns = Object.keys(await strapi.db.connection(table).columnInfo()).sort();
     const uniques = (await inspector.getIndexes(table))
       .filter((i) => i.type === 'unique')
-      .map((i) => ({ name: i.name, columns: i.columns }))
+      // Strapi's PostgreSQL inspector lists an index's columns in table order, not index order.
+      .map((i) => ({ name: i.name, columns: [...i.columns].sort() }))
       .sort((a, b) => a.name.localeCompare(b.name));
     out[table] = { columns, uniques };
   }
@@ -175,6 +179,7 @@ beforeAll(async () => {
   app = await bootAfterUpgrade(db, MIGRATION, async (strapi) => {
     await seed(strapi);
     await toLegacySchema(strapi);
+    await forgetMigration(strapi.db.connection, EVENT_UNIQUE_MIGRATION);
     expect(await strapi.db.connection.schema.hasColumn('invoice_payments_webhook_events', 'stripe_event_id')).toBe(
       true,
     );
@@ -227,7 +232,8 @@ describe('Stripe-named columns → provider-neutral names', () => {
       const ours = now[table]!.uniques.filter(
         (i) => i.name === unique.now || i.name === unique.was || i.columns.includes(neutralColumn),
       );
-      expect(ours).toEqual([{ name: unique.now, columns: [neutralColumn] }]);
+      const nowColumns = 'nowColumns' in unique ? [...unique.nowColumns] : [neutralColumn];
+      expect(ours).toEqual([{ name: unique.now, columns: nowColumns }]);
     }
   });
 

@@ -81,6 +81,11 @@ describe('stripeWebhookAction', () => {
       { id: 'ch_3', object: 'charge', payment_intent: null },
       { kind: 'payment', providerPaymentId: null, objectId: 'ch_3' },
     ],
+    [
+      'charge.succeeded',
+      { id: 'ch_7', object: 'charge', payment_intent: 'pi_11', balance_transaction: 'txn_2' },
+      { kind: 'fee', providerPaymentId: 'pi_11', objectId: 'ch_7' },
+    ],
   ])('%s', (type, object, expected) => {
     expect(stripeWebhookAction(event(type, object))).toMatchObject({ ...expected, eventId: 'evt_1' });
   });
@@ -149,5 +154,76 @@ describe('stripeWebhooks.parseWebhook', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderRequestError);
     expect((error as ProviderRequestError).code).toBe(code);
+  });
+});
+
+/**
+ * A PaymentIntent in a state it never leaves (succeeded, canceled:
+ * https://docs.stripe.com/payments/paymentintents/lifecycle) is handed to settlement as the
+ * event shows it (`final`), so it is booked without reading the payment again. Anything else, or a
+ * payload that is not a whole PaymentIntent in that state, carries no `final` (the payment is read).
+ */
+describe('final states from the event', () => {
+  const intent = (over: Record<string, unknown> = {}) => ({
+    id: 'pi_f1',
+    object: 'payment_intent',
+    status: 'succeeded',
+    amount: 182750,
+    amount_received: 182750,
+    currency: 'usd',
+    livemode: false,
+    created: 1_700_000_000,
+    latest_charge: 'ch_f1',
+    payment_method_types: ['card', 'us_bank_account'],
+    client_secret: 'pi_f1_secret_x',
+    metadata: {
+      invoice_payments_invoice: 'doc1',
+      invoice_payments_number: 'INV-1',
+      invoice_payments_portion: '180000',
+      invoice_payments_fee: '2750',
+    },
+    ...over,
+  });
+  const finalOf = (type: string, object: Record<string, unknown>) => {
+    const action = stripeWebhookAction(event(type, object));
+    return action.kind === 'payment' ? (action.final ?? null) : null;
+  };
+
+  it('payment_intent.succeeded with a whole PaymentIntent: the payment as the event shows it', () => {
+    expect(finalOf('payment_intent.succeeded', intent())).toMatchObject({
+      id: 'pi_f1',
+      status: 'succeeded',
+      amount: 182750,
+      amountReceived: 182750,
+      currency: 'USD',
+      chargeId: 'ch_f1',
+      // payment_method_types lists what was allowed, not what was used.
+      method: null,
+      clientSecret: null,
+      refunds: [],
+      amountRefunded: 0,
+      dispute: null,
+      metadata: { invoiceDocumentId: 'doc1', portion: 180000, fee: 2750 },
+    });
+  });
+
+  it('payment_intent.canceled: final too', () => {
+    expect(finalOf('payment_intent.canceled', intent({ status: 'canceled', amount_received: 0 }))).toMatchObject({
+      status: 'canceled',
+    });
+  });
+
+  it.each([
+    ['a status other than the event names', 'payment_intent.succeeded', intent({ status: 'processing' })],
+    ['no amount_received', 'payment_intent.succeeded', intent({ amount_received: undefined })],
+    ['an amount that is not an integer', 'payment_intent.succeeded', intent({ amount: '182750' })],
+    ['an upper-case or odd currency', 'payment_intent.succeeded', intent({ currency: 'USDX' })],
+    ['another object', 'payment_intent.succeeded', intent({ object: 'charge' })],
+    ['no metadata', 'payment_intent.succeeded', intent({ metadata: null })],
+    ['metadata not made by the plugin', 'payment_intent.succeeded', intent({ metadata: { order: '1' } })],
+    ['a state that can still change', 'payment_intent.processing', intent({ status: 'processing' })],
+    ['a failure (the payer may retry)', 'payment_intent.payment_failed', intent({ status: 'requires_payment_method' })],
+  ])('%s: no final state, the payment is read', (_what, type, object) => {
+    expect(finalOf(type, object)).toBeNull();
   });
 });

@@ -68,6 +68,10 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   'settings.publishable_key.changed': 'Stripe publishable key changed by {actor}',
   'settings.disconnected': 'Stripe disconnected by {actor}',
   'settings.secrets.reencrypted': '{count} stored secrets re-encrypted with the current key',
+  'reminder.sent': 'Payment reminder ({reminder}) emailed to {to}',
+  'reminder.skipped': 'Payment reminder ({reminder}) not sent: {why}',
+  'invoice.reminders_off': 'Reminders switched off for this invoice by {actor}',
+  'invoice.reminders_on': 'Reminders switched on for this invoice by {actor}',
   generic: '{action} by {actor}',
 };
 

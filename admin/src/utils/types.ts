@@ -28,6 +28,8 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  /** Payment reminders (server/src/domain/reminders.ts ReminderSettings). */
+  reminders: ReminderSettingsView;
   mollie: {
     apiKey: { set: boolean; masked: string | null };
     mode: 'test' | 'live' | null;
@@ -35,6 +37,43 @@ export interface SettingsView {
     connection: SettingsView['connection'];
   };
   payLinkProvider: 'stripe' | 'mollie';
+}
+
+export interface ReminderSettingsView {
+  enabled: boolean;
+  beforeDays: number[];
+  onDueDate: boolean;
+  afterDays: number[];
+  timeZone: string;
+  sendHour: number;
+}
+
+/** GET /invoices/:id/reminders (server/src/services/reminders.ts InvoiceReminders). */
+export interface InvoiceRemindersView {
+  enabled: boolean;
+  settingsEnabled: boolean;
+  timeZone: string;
+  next: { key: string; kind: 'before' | 'due' | 'after'; days: number; date: string; at: string } | null;
+  reason:
+    | 'reminders_off'
+    | 'switched_off'
+    | 'draft'
+    | 'paid'
+    | 'void'
+    | 'no_balance'
+    | 'no_due_date'
+    | 'no_email'
+    | 'none_left'
+    | null;
+  history: Array<{
+    key: string;
+    kind: 'before' | 'due' | 'after';
+    days: number;
+    plannedAt: string | null;
+    status: 'sending' | 'sent' | 'skipped' | 'failed';
+    sentAt: string | null;
+    attempts: number;
+  }>;
 }
 
 /** GET /status: what every page header shows, readable with payments.read alone. */

@@ -45,6 +45,11 @@ export interface PluginConfig {
    * `maxAttempts` it is given up and recorded in the audit log.
    */
   notifications: { retryAfterMs: number; maxAttempts: number };
+  /**
+   * The payment-reminder job (services/reminders): how often it looks for reminders that are due.
+   * Which reminders, and whether any, is up to the site admin (Settings → Reminders).
+   */
+  reminders: { enabled: boolean; intervalMs: number };
   /** CSV exports read this many rows per database query (memory stays flat whatever the table size). */
   export: { pageSize: number };
 }
@@ -64,6 +69,7 @@ export const defaultConfig: PluginConfig = {
   },
   reconciliation: { enabled: true, intervalMs: 300_000 },
   notifications: { retryAfterMs: 300_000, maxAttempts: 10 },
+  reminders: { enabled: true, intervalMs: 60_000 },
   export: { pageSize: 500 },
 };
 
@@ -128,6 +134,7 @@ export const configSchema = z.object(
       'reconciliation',
     ),
     notifications: section({ retryAfterMs: positive, maxAttempts: positive }, 'notifications'),
+    reminders: section({ enabled: z.boolean({ error: 'must be true or false' }), intervalMs: positive }, 'reminders'),
     export: section({ pageSize: positive }, 'export'),
   },
   { error: 'must be an object (config/plugins.js → "invoice-payments": { config: { ... } })' },

@@ -4,6 +4,7 @@ import refund from './refund';
 import webhookEvent from './webhook-event';
 import auditEntry from './audit-entry';
 import notice from './notice';
+import reminder from './reminder';
 
 export default {
   invoice,
@@ -12,4 +13,5 @@ export default {
   'webhook-event': webhookEvent,
   'audit-entry': auditEntry,
   notice,
+  reminder,
 };

@@ -78,6 +78,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: await admin().refund(ctx.params.paymentId, ctx.request.body, adminActor(ctx)),
       }));
     },
+    async reminders(ctx: Context) {
+      await respond(ctx, async () => ({ data: await getService(strapi, 'reminders').forInvoice(ctx.params.id) }));
+    },
+    async setReminders(ctx: Context) {
+      await respond(ctx, async () => ({
+        data: await getService(strapi, 'reminders').setEnabled(ctx.params.id, ctx.request.body, adminActor(ctx)),
+      }));
+    },
     async resync(ctx: Context) {
       await respond(ctx, async () => ({ data: await admin().resync(ctx.params.id, adminActor(ctx)) }));
     },

@@ -81,11 +81,12 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
       return fail(ctx, 503, `${entry.label} could not be reached to check this delivery; it will be delivered again.`);
     }
     const reason = error.message;
-    await getService(strapi, 'audit').log({
-      action: 'webhook.rejected',
+    // Counted per provider and minute, not one row per call (anyone can post here).
+    await getService(strapi, 'audit').rejected({
+      provider: entry.id,
       actor: providerActor(entry, entry.label, ctx.request.ip),
-      outcome: 'rejected',
-      details: { reason, code: error.code, provider: entry.id },
+      reason,
+      code: error.code,
     });
     return fail(ctx, 400, reason);
   }

@@ -17,3 +17,4 @@ export * from './fees';
 export * from './idempotency';
 export * from './attempts';
 export * from './reporting';
+export * from './reminders';

@@ -88,13 +88,26 @@ export function formatMinor(minor: number, currency: string, locale = 'en-US'): 
   const shown = displayExponent(code);
   const hidden = exponent - shown;
   const digits = hidden > 0 && Math.abs(minor) % 10 ** hidden === 0 ? shown : exponent;
-  const formatter = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: code,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }) as unknown as DecimalStringFormatter;
-  return formatter.format(minorToMajorString(minor, code));
+  return formatterFor(locale, code, digits).format(minorToMajorString(minor, code));
+}
+
+/** Building an Intl.NumberFormat costs far more than using one: one per locale, currency and digits. */
+const formatters = new Map<string, DecimalStringFormatter>();
+function formatterFor(locale: string, code: string, digits: number): DecimalStringFormatter {
+  const key = `${locale}|${code}|${digits}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: code,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }) as unknown as DecimalStringFormatter;
+    // Bounded: locales come from requests (Accept-Language); a full map starts again.
+    if (formatters.size >= 500) formatters.clear();
+    formatters.set(key, formatter);
+  }
+  return formatter;
 }
 
 /** Rounds half away from zero to the currency step (KWD 12345 -> 12350, ISK 12350 -> 12400). */

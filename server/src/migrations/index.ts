@@ -9,7 +9,13 @@ interface SchemaKnex {
   schema: {
     hasTable(table: string): Promise<boolean>;
     hasColumn(table: string, column: string): Promise<boolean>;
-    alterTable(table: string, build: (t: { renameColumn(from: string, to: string): void }) => void): Promise<void>;
+    alterTable(
+      table: string,
+      build: (t: {
+        renameColumn(from: string, to: string): void;
+        unique(columns: string[], options: { indexName: string }): void;
+      }) => void,
+    ): Promise<void>;
   };
 }
 
@@ -212,13 +218,62 @@ export const providerNeutralColumns: PluginMigration = {
   },
 };
 
+const EVENTS = 'invoice_payments_webhook_events';
+/** The unique index of webhook events before (the event id alone) and after (provider + event id). */
+export const EVENT_UNIQUE = {
+  was: 'invoice_payments_webhook_events_provider_uq',
+  now: 'invoice_payments_webhook_events_provider_event_uq',
+} as const;
+
+/**
+ * Event ids are unique per provider, not across providers (issue 14's neutral design): the unique
+ * index on `provider_event_id` alone becomes one on (`provider`, `provider_event_id`). Rows stored
+ * before the `provider` column have it null: they were all Stripe's (providers/registry.ts
+ * LEGACY_PROVIDER_ID), and a null would escape a unique index (NULLs are distinct on all three
+ * databases), so they are filled first. Every row is kept: the old index already made each event
+ * id unique, so the new index cannot find duplicates. Runs after the column rename above; on a
+ * database older than the `provider` column the schema sync adds it (with its default) and the
+ * new index.
+ */
+export const webhookEventProviderUnique: PluginMigration = {
+  name: 'invoice-payments-0.3.0-02-webhook-event-provider-unique',
+  async up(knex) {
+    const dialect = dialectOf(knex);
+    if (!(await knex.schema.hasTable(EVENTS)) || !(await knex.schema.hasColumn(EVENTS, 'provider_event_id'))) return;
+    const hasProvider = await knex.schema.hasColumn(EVENTS, 'provider');
+    if (hasProvider) await knex(EVENTS).whereNull('provider').update({ provider: 'stripe' });
+    // The old index is dropped only once the new one can replace it in the same transaction
+    // (on MariaDB, DDL commits at once: in the worst case the schema sync adds the new one).
+    if (await hasIndex(knex, dialect, EVENTS, EVENT_UNIQUE.was)) {
+      await dropUniqueIndex(knex, dialect, EVENTS, EVENT_UNIQUE.was);
+    }
+    if (hasProvider && !(await hasIndex(knex, dialect, EVENTS, EVENT_UNIQUE.now))) {
+      // The same knex call Strapi's schema builder makes for a unique index (a constraint on PostgreSQL).
+      await knex.schema.alterTable(EVENTS, (t) =>
+        t.unique(['provider', 'provider_event_id'], { indexName: EVENT_UNIQUE.now }),
+      );
+    }
+  },
+  async down(knex) {
+    const dialect = dialectOf(knex);
+    if (!(await knex.schema.hasTable(EVENTS))) return;
+    if (await hasIndex(knex, dialect, EVENTS, EVENT_UNIQUE.now)) {
+      await dropUniqueIndex(knex, dialect, EVENTS, EVENT_UNIQUE.now);
+    }
+    // Refused by the database if two providers stored the same event id meanwhile: nothing is lost.
+    if (!(await hasIndex(knex, dialect, EVENTS, EVENT_UNIQUE.was))) {
+      await knex.schema.alterTable(EVENTS, (t) => t.unique(['provider_event_id'], { indexName: EVENT_UNIQUE.was }));
+    }
+  },
+};
+
 /**
  * Registered with Strapi's internal migration runner (as Strapi's own content-releases plugin
  * does): it runs once per database, in a transaction, before the schema sync, and is recorded in
  * `strapi_migrations_internal`.
  */
 export function registerMigrations(strapi: Core.Strapi): void {
-  for (const migration of [invoiceStatusToState, providerNeutralColumns]) {
+  for (const migration of [invoiceStatusToState, providerNeutralColumns, webhookEventProviderUnique]) {
     // The runner's type wants Strapi's full Knex; ours narrows it to the calls above.
     strapi.db.migrations.providers.internal.register(
       migration as unknown as Parameters<typeof strapi.db.migrations.providers.internal.register>[0],

@@ -37,6 +37,19 @@ export interface ProviderEntry {
    * refund reservations outlive it, so a holder that is only slow is never taken for a dead one.
    */
   callBudgetMs(strapi: Core.Strapi): number;
+  /**
+   * Whether a re-read of a collected payment can bring the provider's processing fee later (Stripe:
+   * its balance transaction may come after the payment succeeded). The reconciliation sweep reads
+   * fee-less payments again only for these providers; for the others a re-read never brings one.
+   */
+  readonly feeArrivesLater: boolean;
+}
+
+/** Providers whose fee a later re-read of the payment may bring (the sweep's fee pass). */
+export function feeReportingProviders(): string[] {
+  return Object.values(PROVIDERS)
+    .filter((entry) => entry.feeArrivesLater)
+    .map((entry) => entry.id);
 }
 
 export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {

@@ -198,8 +198,8 @@ export interface WebhookRequest {
 
 /**
  * What a webhook event means for the plugin, whatever the gateway called it (Medusa's
- * getWebhookActionAndData model). Settlement re-reads the payment in every case; the action only
- * says which one, and how:
+ * getWebhookActionAndData model). Settlement re-reads the payment, except when the event shows it in
+ * a state the gateway never leaves (`final`); the action says which payment, and how:
  * - `payment`: the payment's state may have changed (succeeded, failed, processing, canceled...);
  * - `checkout`: a hosted checkout changed (completed, expired); `providerPaymentId` when it has one;
  * - `refund`: a refund changed; re-read the payment with its full refund list (a failed refund
@@ -216,6 +216,14 @@ export type WebhookAction =
       providerPaymentId: string | null;
       objectId: string;
       eventId: string;
+      /**
+       * The payment as the verified event shows it, given only when that state is final at the
+       * gateway (Stripe: a PaymentIntent `succeeded` or `canceled` never changes status again), so
+       * no later truth can contradict it: settlement books it without a read while the ledger
+       * entry is still open, and ignores it once the entry moved on (refunds and disputes are read).
+       * Its refunds, dispute and fee are unknown (empty), and `method` null when the event cannot tell.
+       */
+      final?: ProviderPayment;
     }
   | { kind: 'checkout'; providerPaymentId: string | null; objectId: string; eventId: string }
   | { kind: 'not_supported'; objectId: string | null; eventId: string; reason: string };

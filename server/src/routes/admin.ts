@@ -73,6 +73,19 @@ export default {
       handler: 'admin.recordManualPayment',
       config: guard(ACTIONS.paymentsManual),
     },
+    // Payment reminders of one invoice: the next one, those sent, and the invoice's switch.
+    {
+      method: 'GET',
+      path: '/invoices/:id/reminders',
+      handler: 'admin.reminders',
+      config: guard(ACTIONS.paymentsRead),
+    },
+    {
+      method: 'PUT',
+      path: '/invoices/:id/reminders',
+      handler: 'admin.setReminders',
+      config: guard(ACTIONS.invoicesEdit),
+    },
     { method: 'POST', path: '/invoices/:id/resync', handler: 'admin.resync', config: guard(ACTIONS.paymentsRead) },
     { method: 'POST', path: '/invoices/:id/send', handler: 'admin.send', config: guard(ACTIONS.invoicesSend) },
     {

@@ -43,6 +43,20 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 /** Ledger statuses of an attempt that may still take money. */
 export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processing'] as const;
 
+/** Whether a ledger row is an attempt that may still take money (the rows liveRows looks for). */
+export function isLiveAttempt(row: {
+  kind: string;
+  status: string;
+  providerPaymentId?: string | null;
+  checkoutSessionId?: string | null;
+}): boolean {
+  return (
+    (row.kind === 'card' || row.kind === 'checkout') &&
+    (LIVE_STATUSES as readonly string[]).includes(row.status) &&
+    Boolean(row.providerPaymentId || row.checkoutSessionId)
+  );
+}
+
 export interface AttemptRow extends PaymentRecord {
   actionSince: string | Date | null;
   nextActionKey: string | null;
@@ -609,11 +623,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const observed = await observe(rows, Date.now());
         const ended: string[] = [];
         for (const o of observed) {
-          if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
-            await settle(o, actor, lease);
-          } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
-            if (await end(o, lease)) ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? '');
-            else await settle(o, actor, lease);
+          try {
+            if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
+              await settle(o, actor, lease);
+            } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
+              if (await end(o, lease)) ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? '');
+              else await settle(o, actor, lease);
+            }
+          } catch (error) {
+            // One attempt the provider refuses to end (Mollie: an open payment that is not
+            // cancelable, https://docs.mollie.com/reference/cancel-payment) must not keep the others
+            // open. It stays payable until it expires; paid, it is booked or refunded as a surplus.
+            const which = o.row.providerPaymentId ?? o.row.checkoutSessionId ?? o.row.id;
+            const why = error instanceof Error ? error.message : 'unknown error';
+            strapi.log.warn(
+              `[invoice-payments] payment attempt ${which} of invoice ${invoiceDocumentId} could not be ended: ${why}`,
+            );
           }
         }
         if (ended.length) {

@@ -18,39 +18,153 @@ export interface AuditQuery {
   pageSize?: number;
 }
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async log(entry: AuditInput): Promise<void> {
-    await strapi.db.query(UID.auditEntry).create({
-      data: {
-        action: entry.action,
-        actorType: entry.actor.type,
-        actorId: entry.actor.id == null ? null : String(entry.actor.id),
-        actorLabel: entry.actor.label ?? null,
-        ip: entry.actor.ip ?? null,
-        invoiceDocumentId: entry.invoice?.documentId ?? null,
-        invoiceNumber: entry.invoice?.number ?? null,
-        outcome: entry.outcome ?? 'ok',
-        details: entry.details ?? {},
-      },
-    });
-  },
+/** A refused webhook delivery (a forged or malformed call), for the aggregated audit entry. */
+export interface RejectedDelivery {
+  provider: string;
+  actor: Actor;
+  reason: string;
+  code: string | null;
+}
 
-  async list(query: AuditQuery) {
-    const page = Math.max(1, query.page ?? 1);
-    const pageSize = Math.min(100, Math.max(1, query.pageSize ?? 25));
-    const where: Record<string, unknown> = {};
-    if (query.invoice) where.$or = [{ invoiceDocumentId: query.invoice }, { invoiceNumber: query.invoice }];
-    if (query.actorType) where.actorType = query.actorType;
-    if (query.action) where.action = { $startsWith: query.action };
-    const [results, total] = await Promise.all([
-      strapi.db.query(UID.auditEntry).findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        offset: (page - 1) * pageSize,
-        limit: pageSize,
-      }),
-      strapi.db.query(UID.auditEntry).count({ where }),
-    ]);
-    return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
-  },
+/** Refused deliveries of one provider are counted in one audit entry per this window. */
+export const REJECTED_WINDOW_MS = 60_000;
+/** How often a window's entry is rewritten with its count while refusals keep coming. */
+const REJECTED_FLUSH_MS = 1_000;
+/** Distinct addresses kept in an entry (the first ones seen in its window). */
+const REJECTED_MAX_IPS = 10;
+
+interface RejectedWindow {
+  startedAt: number;
+  created: Promise<number | null>;
+  count: number;
+  codes: Record<string, number>;
+  reason: string;
+  code: string | null;
+  ips: string[];
+  timer: NodeJS.Timeout | null;
+}
+
+const rejectedDetails = (provider: string, w: RejectedWindow) => ({
+  provider,
+  reason: w.reason,
+  code: w.code,
+  count: w.count,
+  codes: w.codes,
+  ips: w.ips,
+  windowStart: new Date(w.startedAt).toISOString(),
 });
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const windows = new Map<string, RejectedWindow>();
+
+  const api = {
+    async log(entry: AuditInput): Promise<void> {
+      // createMany: one INSERT, without create()'s read of the row back (nobody needs it).
+      await strapi.db.query(UID.auditEntry).createMany({
+        data: [
+          {
+            action: entry.action,
+            actorType: entry.actor.type,
+            actorId: entry.actor.id == null ? null : String(entry.actor.id),
+            actorLabel: entry.actor.label ?? null,
+            ip: entry.actor.ip ?? null,
+            invoiceDocumentId: entry.invoice?.documentId ?? null,
+            invoiceNumber: entry.invoice?.number ?? null,
+            outcome: entry.outcome ?? 'ok',
+            details: entry.details ?? {},
+          },
+        ],
+      });
+    },
+
+    async list(query: AuditQuery) {
+      const page = Math.max(1, query.page ?? 1);
+      const pageSize = Math.min(100, Math.max(1, query.pageSize ?? 25));
+      const where: Record<string, unknown> = {};
+      if (query.invoice) where.$or = [{ invoiceDocumentId: query.invoice }, { invoiceNumber: query.invoice }];
+      if (query.actorType) where.actorType = query.actorType;
+      if (query.action) where.action = { $startsWith: query.action };
+      const [results, total] = await Promise.all([
+        strapi.db.query(UID.auditEntry).findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          offset: (page - 1) * pageSize,
+          limit: pageSize,
+        }),
+        strapi.db.query(UID.auditEntry).count({ where }),
+      ]);
+      return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
+    },
+
+    /**
+     * Records a refused webhook delivery. Anyone can post to a webhook URL (Mollie's are unsigned),
+     * so one entry per refusal would let a stranger grow the table at will: refusals of a provider
+     * are counted in one entry per minute (per process), written at the first and brought up to
+     * date at most once a second (its `details.count`, the latest reason, the refusal codes and the
+     * first addresses). Never throws: losing a count must not turn a refusal into a 5xx.
+     */
+    async rejected(delivery: RejectedDelivery): Promise<void> {
+      const now = Date.now();
+      let w = windows.get(delivery.provider);
+      const fresh = !w || now - w.startedAt >= REJECTED_WINDOW_MS;
+      if (!w || fresh) {
+        w = {
+          startedAt: now,
+          created: Promise.resolve(null),
+          count: 0,
+          codes: {},
+          reason: delivery.reason,
+          code: delivery.code,
+          ips: [],
+          timer: null,
+        };
+        windows.set(delivery.provider, w);
+      }
+      const win = w;
+      win.count += 1;
+      const code = delivery.code ?? 'unknown';
+      win.codes[code] = (win.codes[code] ?? 0) + 1;
+      win.reason = delivery.reason;
+      win.code = delivery.code;
+      const ip = delivery.actor.ip;
+      if (ip && win.ips.length < REJECTED_MAX_IPS && !win.ips.includes(ip)) win.ips.push(ip);
+      if (fresh) {
+        win.created = strapi.db
+          .query(UID.auditEntry)
+          .create({
+            data: {
+              action: 'webhook.rejected',
+              actorType: delivery.actor.type,
+              actorId: null,
+              actorLabel: delivery.actor.label ?? null,
+              ip: ip ?? null,
+              invoiceDocumentId: null,
+              invoiceNumber: null,
+              outcome: 'rejected',
+              details: rejectedDetails(delivery.provider, win),
+            },
+          })
+          .then((row: { id: number }) => row.id)
+          .catch(() => null);
+        await win.created;
+        return;
+      }
+      if (win.timer) return;
+      win.timer = setTimeout(() => {
+        win.timer = null;
+        void win.created.then(async (id) => {
+          if (id === null) return;
+          try {
+            await strapi.db
+              .query(UID.auditEntry)
+              .update({ where: { id }, data: { details: rejectedDetails(delivery.provider, win) } });
+          } catch {
+            // The count is lost (the database dropped, the app stopping): the entry keeps the last one written.
+          }
+        });
+      }, REJECTED_FLUSH_MS);
+      win.timer.unref();
+    },
+  };
+  return api;
+};

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import type { PluginConfig } from '../config';
+import { feeReportingProviders } from '../providers/registry';
 
 /**
  * Background work on every instance: the retry worker (failed or stranded webhook events) and the
@@ -106,6 +107,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] },
         providerFee: null,
         providerPaymentId: { $notNull: true },
+        // Only providers whose fee a re-read can still bring (providers/registry.ts `feeArrivesLater`):
+        // any other payment would be read again on every tick for a week for nothing.
+        provider: { $in: feeReportingProviders() },
         paidAt: { $lte: new Date(Date.now() - 60_000), $gte: new Date(Date.now() - 7 * 86_400_000) },
       },
       orderBy: { paidAt: 'asc' },
@@ -171,6 +175,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         every('outbox', c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
       }
       if (c.reconciliation.enabled) every('sweep', c.reconciliation.intervalMs, () => sweep());
+      // Payment reminders due now (services/reminders); claimed through the database, once per invoice.
+      if (c.reminders?.enabled !== false)
+        every('reminders', c.reminders?.intervalMs ?? 60_000, () => getService(strapi, 'reminders').runDue());
     },
     async stop() {
       stopping = true;

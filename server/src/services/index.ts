@@ -7,6 +7,7 @@ import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
 import refunds from './refunds';
+import reminders from './reminders';
 import reports from './reports';
 import payments from './payments';
 import providers from './providers';
@@ -26,6 +27,7 @@ const services = {
   payments,
   providers,
   refunds,
+  reminders,
   reports,
   settings,
   settlement,

@@ -47,6 +47,7 @@ export interface PaymentRow {
   disputeProviderStatus?: string | null;
   disputeId?: string | null;
   providerPaymentId?: string | null;
+  checkoutSessionId?: string | null;
   /** The gateway holding the payment (null on rows from before the column: Stripe's). */
   provider?: string | null;
   disputedAmount: number | null;
@@ -121,6 +122,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     merged: Record<string, unknown>,
     existing: InvoiceRow | null,
     moneyEdited = true,
+    /** The invoice's ledger rows when the caller has read them already. */
+    preloadedLedger?: PaymentRow[],
   ): Promise<Record<string, unknown>> {
     let currency: string;
     try {
@@ -139,7 +142,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } catch (error) {
       return toDomainProblem(error);
     }
-    const rows = existing ? await ledgerRows(existing.id) : [];
+    const rows = existing ? (preloadedLedger ?? (await ledgerRows(existing.id))) : [];
     const requested = merged.state ?? existing?.state ?? 'draft';
     if (!isInvoiceStatus(requested)) {
       throw badRequest(`Unknown invoice state "${String(requested)}". Use one of: draft, sent, viewed, void.`, [
@@ -244,15 +247,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * invoice lock (utils/lock.ts withInvoiceLock) after any change to either.
    */
   async function recompute(invoiceId: number): Promise<InvoiceRow> {
-    const row = (await strapi.db.query(UID.invoice).findOne({ where: { id: invoiceId } })) as
-      (InvoiceRow & Record<string, unknown>) | null;
+    const row = (await strapi.db.query(UID.invoice).findOne({ where: { id: invoiceId } })) as InvoiceRow | null;
     if (!row) throw new Error(`recompute: invoice ${invoiceId} does not exist.`);
+    return (await recomputeLedger(row)).invoice;
+  }
+
+  /**
+   * `recompute` for a caller holding the invoice's lock with its row (read by the lock itself): the
+   * row is not read again, and the ledger rows the totals came from are returned with it.
+   */
+  async function recomputeLedger(locked: InvoiceRow): Promise<{ invoice: InvoiceRow; ledger: PaymentRow[] }> {
+    const row = locked as InvoiceRow & Record<string, unknown>;
+    const invoiceId = row.id;
+    const ledger = await ledgerRows(invoiceId);
     // The stored state is the request: only money moves it (to paid, partially paid, back).
-    const derived = await derive(row, row, false);
+    const derived = await derive(row, row, false, ledger);
     // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
     const { lineItems: _lines, currency: _currency, ...data } = derived as Record<string, unknown>;
     if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = new Date();
-    return (await strapi.db.query(UID.invoice).update({ where: { id: invoiceId }, data })) as InvoiceRow;
+    const invoice = (await strapi.db.query(UID.invoice).update({ where: { id: invoiceId }, data })) as InvoiceRow;
+    return { invoice, ledger };
   }
 
   /**
@@ -284,6 +298,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     derive,
     ledgerRows,
     recompute,
+    recomputeLedger,
     checkWrite,
     DERIVED_FIELDS,
   };

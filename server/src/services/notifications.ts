@@ -12,18 +12,45 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed';
+export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed' | 'reminder';
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
+  /** Null for a reminder, which names its row in `reminderId` instead. */
   paymentId: number;
+  reminderId?: number | null;
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
+  /**
+   * The payment and invoice as the transaction that queued this email committed them (set by
+   * settlement, sent right after the commit): the email is written without reading them again.
+   */
+  mail?: { payment: MailPayment; invoice: InvoiceForMail };
 }
+
+type MailPayment = {
+  amount: number;
+  fee?: number | null;
+  currency: string;
+  failureMessage?: string | null;
+  failureCode?: string | null;
+  disputeId?: string | null;
+  /** The gateway holding it (its name goes in the dispute and refund-failure emails). */
+  provider?: string | null;
+};
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** What one email's hand-off came to, and what the audit log records for it. */
+export interface SendResult {
+  outcome: 'sent' | 'skipped';
+  invoice?: InvoiceForMail;
+  audit?: { action: string; details: Record<string, unknown> };
+}
+
+export const escapeHtml = esc;
 
 export interface InvoiceForMail {
   documentId: string;
@@ -55,6 +82,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { retryAfterMs: c?.retryAfterMs ?? 300_000, maxAttempts: c?.maxAttempts ?? 10 };
   };
 
+  /** A Message-ID for one outbox row, the same on every retry of it. */
+  function messageId(kind: NoticeKind, subjectId: number, noticeId: number): string {
+    let host = 'localhost';
+    try {
+      host = new URL(publicBaseUrl(strapi)).hostname || host;
+    } catch {
+      // a malformed publicUrl: the id stays unique, with a generic host
+    }
+    return `<invoice-payments.${kind}.${subjectId}.${noticeId}@${host}>`;
+  }
+
+  /** One outbox row's email: a payment email, or a payment reminder (services/reminders). */
+  async function sendNotice(row: NoticeRow): Promise<SendResult> {
+    if (row.kind === 'reminder') {
+      if (!row.reminderId) return { outcome: 'skipped' };
+      return getService(strapi, 'reminders').sendReminder(
+        row.reminderId,
+        messageId('reminder', row.reminderId, row.id),
+      );
+    }
+    return sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail);
+  }
+
   /**
    * Sends one payment email now: sent, or skipped (nothing to send: no address, turned off). Throws when the
    * provider fails.
@@ -63,38 +113,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     kind: NoticeKind,
     paymentId: number,
     noticeId: number,
+    preloaded?: NoticeRow['mail'],
   ): Promise<{ outcome: 'sent' | 'skipped'; invoice?: InvoiceForMail }> {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
-    let host = 'localhost';
-    try {
-      host = new URL(publicBaseUrl(strapi)).hostname || host;
-    } catch {
-      // a malformed publicUrl: the id stays unique, with a generic host
-    }
-    const headers = { 'Message-ID': `<invoice-payments.${kind}.${paymentId}.${noticeId}@${host}>` };
+    const headers = { 'Message-ID': messageId(kind, paymentId, noticeId) };
     const mail = (to: string, subject: string, text: string) =>
       strapi
         .plugin('email')
         .service('email')
         .send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
-    const payment = await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] });
-    const invoice = payment?.invoice as InvoiceForMail | undefined;
+    const found = preloaded
+      ? null
+      : ((await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] })) as
+          (MailPayment & { invoice?: InvoiceForMail | null }) | null);
+    const payment: MailPayment | null = preloaded?.payment ?? found;
+    const invoice = preloaded?.invoice ?? found?.invoice ?? undefined;
     if (!payment || !invoice) return { outcome: 'skipped' };
-    const settings = await getService(strapi, 'settings').load();
+    // The client's confirmation needs no settings; the other notices go to the notification address.
+    const settings = kind === 'confirmation' ? null : await getService(strapi, 'settings').stored();
     const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
     const gateway = getService(strapi, 'providers').label(payment.provider);
     if (kind === 'confirmation' && invoice.billingEmail) {
       const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
       await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text);
-    } else if (kind === 'failure' && settings.sendFailureNotices && settings.notificationEmail) {
+    } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
       const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
-    } else if (kind === 'dispute' && settings.sendDisputeAlerts && settings.notificationEmail) {
+    } else if (kind === 'dispute' && settings?.sendDisputeAlerts && settings.notificationEmail) {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the ${gateway} Dashboard before the deadline.`;
       await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
-    } else if (kind === 'refund_failed' && settings.sendFailureNotices && settings.notificationEmail) {
+    } else if (kind === 'refund_failed' && settings?.sendFailureNotices && settings.notificationEmail) {
       const [refund] = await strapi.db
         .query(UID.refund)
         .findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
@@ -108,31 +158,47 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { outcome: 'sent', invoice };
   }
 
+  type Sent = { result: SendResult } | { error: string };
+
+  /** Hands one outbox row's email to the email provider; the outcome is recorded by `record`. */
+  async function handOff(row: NoticeRow): Promise<Sent> {
+    try {
+      return { result: await sendNotice(row) };
+    } catch (error) {
+      return { error: errorText(error) };
+    }
+  }
+
   /** Sends a claimed outbox row and records the outcome (a failure is retried later, with backoff). */
   async function deliver(row: NoticeRow, attempts: number): Promise<Outcome> {
-    let lastError = '';
-    let result: Awaited<ReturnType<typeof sendPaymentNotice>> | null = null;
-    try {
-      result = await sendPaymentNotice(row.kind, row.paymentId, row.id);
-      // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
-      // updateMany: one statement, without update()'s read before and after the write.
-      await notices().updateMany({
-        where: { id: row.id },
-        data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null },
-      });
-    } catch (error) {
-      lastError = errorText(error);
-      result = null;
+    return record(row, attempts, await handOff(row));
+  }
+
+  async function record(row: NoticeRow, attempts: number, sent: Sent): Promise<Outcome> {
+    let lastError = 'error' in sent ? sent.error : '';
+    let result = 'result' in sent ? sent.result : null;
+    if (result) {
+      try {
+        // Marked right after the hand-off: the window in which a crash resends is as short as it gets.
+        // updateMany: one statement, without update()'s read before and after the write.
+        await notices().updateMany({
+          where: { id: row.id },
+          data: { status: result.outcome, sentAt: new Date(), dueAt: null, attempts, lastError: null },
+        });
+      } catch (error) {
+        lastError = errorText(error);
+        result = null;
+      }
     }
     if (result) {
       const { invoice } = result;
       if (invoice) {
         await getService(strapi, 'audit')
           .log({
-            action: `email.${row.kind}`,
+            action: result.audit?.action ?? `email.${row.kind}`,
             actor: { type: 'system' },
             invoice: { documentId: invoice.documentId, number: invoice.number },
-            details: { paymentId: row.paymentId },
+            details: result.audit?.details ?? { paymentId: row.paymentId },
           })
           .catch(() => undefined);
       }
@@ -154,11 +220,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         action: 'email.failed',
         actor: { type: 'system' },
         outcome: 'failed',
-        details: { paymentId: row.paymentId, kind: row.kind, attempts, lastError },
+        details: {
+          paymentId: row.paymentId,
+          ...(row.reminderId ? { reminderId: row.reminderId } : {}),
+          kind: row.kind,
+          attempts,
+          lastError,
+        },
       });
     }
     strapi.log.warn(
-      `[invoice-payments] ${row.kind} email for payment ${row.paymentId} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
     );
     return 'error';
   }
@@ -175,8 +247,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * with the marker that decided it; send it with `sendQueued` after the commit.
      */
     async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<NoticeRow> {
+      // createMany: one INSERT without reading the row back; the row is what was just written.
+      const { ids } = await notices().createMany({
+        data: [{ paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) }],
+      });
+      return { id: Number(ids[0]), paymentId, kind, status: 'due', attempts: 0 };
+    },
+
+    /**
+     * Writes a payment reminder's email to the outbox. Call it in the transaction that claimed the
+     * reminder (services/reminders), then `sendQueued` after the commit; the worker retries it.
+     */
+    async queueReminderNotice(reminderId: number): Promise<NoticeRow> {
       return (await notices().create({
-        data: { paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+        data: {
+          reminderId,
+          kind: 'reminder',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
       })) as NoticeRow;
     },
 
@@ -244,6 +334,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The payment is booked; the worker sends this email from the outbox later.
         strapi.log.warn(
           `[invoice-payments] email ${typeof queued === 'number' ? queued : queued.id} left to the worker: ${errorText(error)}`,
+        );
+      }
+    },
+
+    /**
+     * `sendQueued` for the emails of a batch settled in one transaction (webhook-events): each is
+     * handed to the email provider, then every outcome is written in one transaction (one commit
+     * instead of two per email). A crash before that commit leaves them due: the worker sends them
+     * again, under the same Message-ID (see sendPaymentNotice).
+     */
+    async sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
+      const due = rows.filter((row) => row.status === 'due');
+      if (due.length === 0) return;
+      const outcomes: Array<{ row: NoticeRow; sent: Sent }> = [];
+      for (const row of due) outcomes.push({ row, sent: await handOff(row) });
+      try {
+        await strapi.db.transaction(async () => {
+          for (const { row, sent } of outcomes) await record(row, row.attempts + 1, sent);
+        });
+      } catch (error) {
+        strapi.log.warn(
+          `[invoice-payments] ${due.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
         );
       }
     },

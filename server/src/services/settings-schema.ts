@@ -1,5 +1,40 @@
 import { z } from 'zod';
+import {
+  DEFAULT_REMINDER_SETTINGS,
+  isTimeZone,
+  MAX_REMINDER_DAYS,
+  MAX_REMINDER_OFFSETS,
+  type ReminderSettings,
+} from '../domain/reminders';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
+
+const reminderDays = (which: string) =>
+  z
+    .array(
+      z
+        .number()
+        .int('Whole days only.')
+        .min(1, `Days ${which} the due date start at 1.`)
+        .max(MAX_REMINDER_DAYS, `At most ${MAX_REMINDER_DAYS} days ${which} the due date.`),
+    )
+    .max(MAX_REMINDER_OFFSETS, `At most ${MAX_REMINDER_OFFSETS} reminders ${which} the due date.`)
+    .refine((days) => new Set(days).size === days.length, 'Each number of days once.');
+
+/** Payment reminders (Settings → Reminders): the whole group is sent together. */
+export const reminderSettingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    beforeDays: reminderDays('before'),
+    onDueDate: z.boolean(),
+    afterDays: reminderDays('after'),
+    timeZone: z
+      .string()
+      .trim()
+      .max(64)
+      .refine(isTimeZone, 'Use a time zone name such as Europe/Amsterdam or America/New_York.'),
+    sendHour: z.number().int().min(0, 'An hour from 0 to 23.').max(23, 'An hour from 0 to 23.'),
+  })
+  .strict();
 
 /** What an admin may send to PUT /settings. Secrets: omitted = keep, null or '' = remove. */
 export const settingsInputSchema = z
@@ -37,6 +72,7 @@ export const settingsInputSchema = z
       .optional(),
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
+    reminders: reminderSettingsSchema.optional(),
   })
   .strict();
 
@@ -68,6 +104,8 @@ export interface StoredSettings extends StoredMollieSettings {
   abandonedAuthenticationMinutes: number;
   /** A new invoice is due this many days after its issue date (the editor's default). */
   paymentTermDays: number;
+  /** Payment reminders before and after the due date (services/reminders). */
+  reminders: ReminderSettings;
   connection: ConnectionState;
 }
 
@@ -106,5 +144,6 @@ export const defaultSettings: StoredSettings = {
   refundOverpayments: true,
   abandonedAuthenticationMinutes: 10,
   paymentTermDays: 14,
+  reminders: DEFAULT_REMINDER_SETTINGS,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

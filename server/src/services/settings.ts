@@ -24,7 +24,7 @@ import {
   secretKeyInfo,
   type KeyMode,
 } from '../utils/stripe-keys';
-import { isSupportedCurrency, normalizeCurrency } from '../domain';
+import { isSupportedCurrency, normalizeCurrency, reminderSettings } from '../domain';
 import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
@@ -78,6 +78,7 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  reminders: StoredSettings['reminders'];
   /** Mollie: its key (masked), mode, webhook URL and last connection check. */
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
@@ -160,9 +161,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const ring = (): KeyRing => keyRingFromEnv();
 
-  async function load(): Promise<StoredSettings> {
+  /** The saved settings alone (one read), for callers that do not show the connection state. */
+  async function stored(): Promise<StoredSettings> {
     const raw = (await store().get({ key: STORE_KEY })) as Partial<StoredSettings> | null;
-    const settings: StoredSettings = { ...defaultSettings, ...(raw ?? {}) };
+    return { ...defaultSettings, ...(raw ?? {}) };
+  }
+
+  async function load(): Promise<StoredSettings> {
+    const settings = await stored();
     const checked = (await store().get({ key: CONNECTION_KEY })) as StoredConnection | null;
     // A check made for another key (rotated or removed since) says nothing about this one.
     if (checked && settings.secretKeyFingerprint && checked.fingerprint === settings.secretKeyFingerprint) {
@@ -246,6 +252,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
+      reminders: reminderSettings(s.reminders),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
     };
@@ -292,12 +299,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The decrypted secret key, for the Stripe client only. Never put it in a response or log. */
+    stored,
+
     async secretKey(): Promise<string | null> {
-      return decrypt((await load()).secretKeySealed);
+      return decrypt((await stored()).secretKeySealed);
     },
 
     async webhookSecret(): Promise<string | null> {
-      return decrypt((await load()).webhookSecretSealed);
+      return decrypt((await stored()).webhookSecretSealed);
     },
 
     /**
@@ -406,6 +415,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         'refundOverpayments',
         'abandonedAuthenticationMinutes',
         'paymentTermDays',
+        'reminders',
       ] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }

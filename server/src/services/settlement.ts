@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import {
   formatMinor,
   isCollectedPaymentStatus,
+  isOpenPaymentStatus,
   nextPaymentStatus,
   overpaymentOf,
   splitChargeRefund,
@@ -15,8 +16,8 @@ import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
-import { actionFields } from './attempts';
-import type { NoticeRow } from './notifications';
+import { actionFields, isLiveAttempt } from './attempts';
+import type { InvoiceForMail, NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
 
 export interface PaymentRecord {
@@ -66,6 +67,24 @@ export interface SyncContext {
   checkoutSessionId?: string | null;
   /** The caller holds the invoice's attempt lease (services/attempts): do not wait for it. */
   heldLease?: string;
+  /**
+   * The payment is a final state shown by a verified event (WebhookAction.final), not a read: it
+   * is booked only while the ledger entry is new or still open, since it says nothing of refunds
+   * or disputes that may have followed.
+   */
+  final?: boolean;
+  /**
+   * The caller runs this settlement inside a transaction of its own (webhook-events settles a
+   * batch in one commit): the work due after the commit (emails, ending other attempts, refunding
+   * an overpayment) is handed to it instead of run here.
+   */
+  afterCommit?: (work: AfterCommit) => void;
+}
+
+/** What a settlement leaves for after its commit: emails to send, then the rest (provider calls). */
+export interface AfterCommit {
+  notices: NoticeRow[];
+  rest: () => Promise<void>;
 }
 
 type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; notice?: NoticeRow };
@@ -180,6 +199,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         : null;
     const result = await withInvoiceLock(strapi, recordedFor ?? meta.invoiceDocumentId, async (invoice) => {
       const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
+      if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
+        // Already booked (the pay page's confirmation, an earlier event): nothing newer to learn.
+        return {
+          outcome: 'settled' as const,
+          invoice,
+          payment: row,
+          changed: false,
+          nextAction: null,
+          startedMoving: false,
+        };
       const mismatch = repointed ?? mismatchOf(p, invoice);
       // A dispute status the plugin does not know is not a reason to move the money either way.
       const status =
@@ -199,7 +228,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currency: p.currency,
         providerPaymentId: p.id,
         chargeId: p.chargeId ?? row?.chargeId ?? null,
-        method: p.method,
+        method: p.method ?? (row as { method?: string | null } | null)?.method ?? null,
         livemode: p.livemode,
         amountRefunded: split.portion,
         feeRefunded: split.fee,
@@ -281,7 +310,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
-      const updated = await getService(strapi, 'invoices').recompute(invoice.id);
+      const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+      // The emails are written with what was just committed: no need to read it again to send them
+      // (the updated row has every column of the invoice; InvoiceRow types only what settlement uses).
+      for (const n of notices)
+        if (n.notice) n.notice.mail = { payment: saved, invoice: updated as unknown as InvoiceForMail };
       // Paid on top of what was owed (two tabs, an older session): the excess of this payment.
       const collectedNow =
         !mismatch && isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
@@ -314,7 +347,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         payment: saved,
         changed,
         nextAction: p.nextAction,
-        startedMoving,
+        // Other attempts to end only when the ledger, read under this lock, still has one live.
+        startedMoving: startedMoving && ledger.some((r) => r.id !== saved.id && isLiveAttempt(r)),
       };
     });
     if (!result)
@@ -322,16 +356,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         outcome: 'ignored',
         reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.`,
       };
-    for (const n of notices) if (n.notice) await getService(strapi, 'notifications').sendQueued(n.notice);
     // After the commit, outside any transaction: provider calls.
-    if (result.startedMoving)
-      await getService(strapi, 'attempts').endOthers(
-        result.invoice.documentId,
-        result.payment.id,
-        ctx.actor,
-        ctx.heldLease,
-      );
-    if (overpaid > 0) await handleOverpayment(result.invoice, result.payment, overpaid, ctx.actor);
+    const rest = async () => {
+      if (result.startedMoving)
+        await getService(strapi, 'attempts').endOthers(
+          result.invoice.documentId,
+          result.payment.id,
+          ctx.actor,
+          ctx.heldLease,
+        );
+      if (overpaid > 0) await handleOverpayment(result.invoice, result.payment, overpaid, ctx.actor);
+    };
+    const queued = notices.flatMap((n) => (n.notice ? [n.notice] : []));
+    if (ctx.afterCommit) ctx.afterCommit({ notices: queued, rest });
+    else {
+      for (const notice of queued) await getService(strapi, 'notifications').sendQueued(notice);
+      await rest();
+    }
     const { startedMoving: _moved, ...outcome } = result;
     return outcome;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import type { PaymentProvider, ProviderEvent, WebhookAction, WebhookParser } from '../providers/types';
+import type { PaymentProvider, ProviderEvent, ProviderPayment, WebhookAction, WebhookParser } from '../providers/types';
 import { providerActor } from '../utils/actor';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
@@ -10,7 +10,7 @@ import { storableEvent } from '../utils/storable-event';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
-import type { SyncContext, SyncOutcome } from './settlement';
+import type { AfterCommit, SyncContext, SyncOutcome } from './settlement';
 
 export interface EventRow {
   id: number;
@@ -116,6 +116,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return settlement.syncPayment(local.providerPaymentId, ctx);
       }
       default: {
+        // A final state the verified event shows: booked without reading the payment again.
+        if (action.kind === 'payment' && action.final)
+          return getService(strapi, 'settlement').applyPayment(action.final, { ...ctx, final: true });
         const paymentId = await provider.paymentIdFor(action);
         if (!paymentId) return ignored(`${action.objectId} is not attached to a payment.`);
         // A failed refund leaves the payment looking unrefunded: read the refund list whatever it says.
@@ -181,6 +184,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return null;
   }
 
+  /** Up to `max` groups (takeNext), settled together. */
+  function takeBatch(max: number): number[][] {
+    const batch: number[][] = [];
+    for (let group = takeNext(); group; group = batch.length + 1 < max ? takeNext() : null) batch.push(group);
+    return batch;
+  }
+
   /**
    * Answering the provider comes first (Stripe's own advice: acknowledge, then do the work). While
    * deliveries are coming in, settlement only takes what the event loop leaves over: one event at
@@ -189,6 +199,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    */
   const BUSY = 0.6;
   const QUIET_MS = 200;
+  /** Groups settled per batch (one transaction for those that need no provider call). */
+  const BATCH = 32;
+  const BATCH_UNDER_LOAD = 8;
   function underLoad(): boolean {
     return arriving > 0 || Date.now() - lastArrivalAt < QUIET_MS;
   }
@@ -200,12 +213,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const configured = Math.max(1, config().concurrency ?? 16);
     const limit = underLoad() ? 1 : configured;
     while (active < limit && waiting > 0 && mayStart()) {
-      const ids = takeNext();
-      if (!ids) break;
+      // Under load smaller batches: a batch's transaction holds SQLite's one connection, which
+      // the deliveries being answered are waiting for.
+      const batch = takeBatch(underLoad() ? BATCH_UNDER_LOAD : BATCH);
+      if (batch.length === 0) break;
       active += 1;
       lastStartAt = Date.now();
       // processQueued catches and logs its own errors, so this chain never rejects.
-      void processQueued(ids).finally(() => {
+      void processQueued(batch).finally(() => {
         active -= 1;
         pump();
       });
@@ -220,17 +235,116 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  /** Claims the queued events (each on its own: another instance may hold some) and settles them together. */
-  async function processQueued(ids: number[]): Promise<void> {
+  /**
+   * Settles queued groups of events (takeBatch). A group whose one event shows its payment's final
+   * state needs no provider call: all such groups are settled in one transaction (settleFinals),
+   * the others one group at a time, each event claimed on its own (another instance may hold some).
+   */
+  async function processQueued(groups: number[][]): Promise<void> {
+    const ids = groups.flat();
     try {
       const rows = (await events().findMany({ where: { id: { $in: ids } }, orderBy: { id: 'asc' } })) as EventRow[];
-      const claimed: Array<{ row: EventRow; attempts: number }> = [];
-      for (const row of rows) if (await claim(row)) claimed.push({ row, attempts: row.attempts + 1 });
-      if (claimed.length) await execute(claimed);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const providers = new Map<string, PaymentProvider>();
+      const finals: Final[] = [];
+      const others: EventRow[][] = [];
+      for (const group of groups) {
+        const groupRows = group.flatMap((id) => byId.get(id) ?? []);
+        const final = groupRows.length === 1 ? await finalOf(groupRows[0]!, providers) : null;
+        if (final) finals.push(final);
+        else if (groupRows.length) others.push(groupRows);
+      }
+      if (finals.length) await settleFinals(finals);
+      for (const groupRows of others) await claimAndExecute(groupRows);
     } catch (error) {
       strapi.log.warn(
         `[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
+    }
+  }
+
+  async function claimAndExecute(rows: EventRow[]): Promise<void> {
+    const claimed: Array<{ row: EventRow; attempts: number }> = [];
+    for (const row of rows) if (await claim(row)) claimed.push({ row, attempts: row.attempts + 1 });
+    if (claimed.length) await execute(claimed);
+  }
+
+  interface Final {
+    row: EventRow;
+    payment: ProviderPayment;
+    ctx: SyncContext;
+    /** The invoice whose lock it takes (batches lock invoices in this order: no deadlock between them). */
+    lockKey: string;
+  }
+
+  /** The event's final payment state (WebhookAction.final), when settling it needs no provider call. */
+  async function finalOf(row: EventRow, providers: Map<string, PaymentProvider>): Promise<Final | null> {
+    const id = row.provider || 'stripe';
+    let provider = providers.get(id);
+    if (!provider) {
+      // A provider that cannot be built (no key saved) is reported by the ordinary path.
+      const built = await getService(strapi, 'providers')
+        .forRow(row)
+        .catch(() => null);
+      if (!built) return null;
+      provider = built;
+      providers.set(id, provider);
+    }
+    const action = provider.webhookAction(eventOf(row));
+    const payment = action.kind === 'payment' ? action.final : undefined;
+    // A Checkout payment may need a provider call to find its session (settlement.applyPayment).
+    if (!payment?.metadata || payment.metadata.viaCheckout) return null;
+    return {
+      row,
+      payment,
+      lockKey: payment.metadata.invoiceDocumentId,
+      ctx: {
+        provider,
+        actor: providerActor(provider, `${provider.label} webhook`),
+        eventId: row.providerEventId,
+        final: true,
+      },
+    };
+  }
+
+  /**
+   * Group commit: claims, settles and marks every event of the batch in one transaction, so the
+   * database commits (a disk flush each on SQLite) once per batch instead of several times per
+   * event; the emails and provider calls that follow run after the commit. When anything in it
+   * fails, all of it rolls back and each event is settled on its own, so one bad event never
+   * holds back the others and gets its own failure, retry and dead letter.
+   */
+  async function settleFinals(finals: Final[]): Promise<void> {
+    const settlement = getService(strapi, 'settlement');
+    const after: AfterCommit[] = [];
+    const ordered = [...finals].sort((a, b) =>
+      a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : a.row.id - b.row.id,
+    );
+    try {
+      await strapi.db.transaction(async () => {
+        for (const f of ordered) {
+          if (!(await claim(f.row))) continue;
+          const result = await settlement.applyPayment(f.payment, { ...f.ctx, afterCommit: (w) => after.push(w) });
+          await events().updateMany({ where: { id: f.row.id }, data: outcomeData(result) });
+        }
+      });
+    } catch (error) {
+      strapi.log.warn(
+        `[invoice-payments] a batch of ${finals.length} webhook events is settled one by one: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+      for (const f of ordered) await claimAndExecute([f.row]);
+      return;
+    }
+    const notifications = getService(strapi, 'notifications');
+    await notifications.sendQueuedMany(after.flatMap((w) => w.notices));
+    for (const w of after) {
+      await w
+        .rest()
+        .catch((error) =>
+          strapi.log.warn(
+            `[invoice-payments] follow-up of a settled payment failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+          ),
+        );
     }
   }
 
@@ -239,25 +353,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await execute([{ row, attempts: row.attempts + 1 }]);
   }
 
+  /** What an event row says once settled: processed (with its invoice) or ignored (with the reason). */
+  function outcomeData(result: SyncOutcome) {
+    const data =
+      result.outcome === 'settled'
+        ? {
+            status: 'processed',
+            processedAt: new Date(),
+            invoiceDocumentId: result.invoice.documentId,
+            lastError: null,
+          }
+        : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
+    return { ...data, lockedUntil: null, lockedBy: null };
+  }
+
   /** Settles claimed events and records each outcome: processed, ignored, failed or dead-lettered. */
   async function execute(claimed: Array<{ row: EventRow; attempts: number }>): Promise<void> {
     try {
       const result = await dispatch(claimed.map((c) => c.row));
-      const data =
-        result.outcome === 'settled'
-          ? {
-              status: 'processed',
-              processedAt: new Date(),
-              invoiceDocumentId: result.invoice.documentId,
-              lastError: null,
-            }
-          : { status: 'ignored', processedAt: new Date(), ignoredReason: result.reason, lastError: null };
       // One UPDATE for the whole group, without update()'s read before and after (and its
       // transaction): nothing here needs the row back.
-      await events().updateMany({
-        where: { id: { $in: claimed.map((c) => c.row.id) } },
-        data: { ...data, lockedUntil: null, lockedBy: null },
-      });
+      await events().updateMany({ where: { id: { $in: claimed.map((c) => c.row.id) } }, data: outcomeData(result) });
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
       for (const { row, attempts } of claimed) {
@@ -289,7 +405,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /**
-     * Stores a verified event under its unique id, with the provider that sent it. A duplicate (redelivery, or a
+     * Stores a verified event under its id, unique per provider (the database's unique index is on
+     * provider + event id), with the provider that sent it. A duplicate (redelivery, or a
      * concurrent delivery to another instance) is reported as such and changes nothing. Any
      * verified body is storable on every database (utils/storable-event.ts); one that cannot be a
      * Stripe event is stored as `ignored` with the reason (`row` is then null: nothing to settle).
@@ -300,23 +417,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ): Promise<{ duplicate: boolean; row: EventRow | null; key: string | null; ignoredReason?: string }> {
       const { event, ignoredReason } = storableEvent(verified);
       try {
-        const row = (await events().create({
-          data: {
-            providerEventId: event.id,
-            provider: parser.id,
-            type: event.type,
-            livemode: event.livemode,
-            apiVersion: event.apiVersion,
-            providerCreated: event.created,
-            objectId: event.objectId,
-            payload: event.payload,
-            attempts: 0,
-            deliveries: 1,
-            ...(ignoredReason
-              ? { status: 'ignored', ignoredReason, processedAt: new Date(), nextAttemptAt: null }
-              : { status: 'received', nextAttemptAt: new Date() }),
-          },
-        })) as EventRow;
+        const data = {
+          providerEventId: event.id,
+          provider: parser.id,
+          type: event.type,
+          livemode: event.livemode,
+          apiVersion: event.apiVersion,
+          providerCreated: event.created,
+          objectId: event.objectId,
+          payload: event.payload,
+          attempts: 0,
+          deliveries: 1,
+          ...(ignoredReason
+            ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
+            : { status: 'received' as const, nextAttemptAt: new Date() }),
+        };
+        // createMany: one INSERT (the unique index refuses a duplicate), without create()'s read of
+        // the row back; what settlement needs of the row is what was just written.
+        const { ids } = await events().createMany({ data: [data] });
+        const row: EventRow = {
+          ...data,
+          id: Number(ids[0]),
+          documentId: '',
+          lockedUntil: null,
+          nextAttemptAt: data.nextAttemptAt ? data.nextAttemptAt.toISOString() : null,
+        };
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };
@@ -327,7 +452,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Best effort: count redeliveries for the admin screen. The event itself is unchanged.
         await strapi.db
           .connection('invoice_payments_webhook_events')
-          .where({ provider_event_id: event.id })
+          .where({ provider: parser.id, provider_event_id: event.id })
           .increment('deliveries', 1)
           .catch(() => undefined);
         return { duplicate: true, row: null, key: null };
@@ -495,7 +620,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         events().findOne({ orderBy: { id: 'desc' }, select: ['createdAt', 'type'] }),
         events().count({ where: { status: { $in: ['failed', 'dead_lettered'] }, updatedAt: { $gte: since } } }),
         events().count({ where: { status: 'dead_lettered' } }),
-        strapi.db.query(UID.auditEntry).count({ where: { action: 'webhook.rejected', createdAt: { $gte: since } } }),
+        // Refusals are counted per provider and minute in one entry each (services/audit.ts `rejected`).
+        strapi.db
+          .query(UID.auditEntry)
+          .findMany({ where: { action: 'webhook.rejected', createdAt: { $gte: since } }, select: ['details'] })
+          .then((rows: Array<{ details?: { count?: unknown } | null }>) =>
+            rows.reduce((n, r) => n + (typeof r.details?.count === 'number' ? r.details.count : 1), 0),
+          ),
       ]);
       return {
         lastEventAt: last?.createdAt ?? null,

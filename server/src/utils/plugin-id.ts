@@ -7,4 +7,5 @@ export const UID = {
   webhookEvent: 'plugin::invoice-payments.webhook-event',
   auditEntry: 'plugin::invoice-payments.audit-entry',
   notice: 'plugin::invoice-payments.notice',
+  reminder: 'plugin::invoice-payments.reminder',
 } as const;

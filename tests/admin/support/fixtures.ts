@@ -23,6 +23,7 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     refundOverpayments: true,
     abandonedAuthenticationMinutes: 10,
     paymentTermDays: 14,
+    reminders: { enabled: true, beforeDays: [3], onDueDate: true, afterDays: [7, 14], timeZone: 'UTC', sendHour: 9 },
     mollie: {
       apiKey: { set: false, masked: null },
       mode: null,

@@ -27,6 +27,10 @@ module.exports = ({ env }) => ({
         retryAfterMs: env.int('NOTICE_RETRY_AFTER_MS', 300000),
         maxAttempts: env.int('NOTICE_MAX_ATTEMPTS', 10),
       },
+      reminders: {
+        enabled: env.bool('REMINDERS_ENABLED', true),
+        intervalMs: env.int('REMINDERS_INTERVAL_MS', 60000),
+      },
     },
   },
   email: {

@@ -1,11 +1,51 @@
 'use strict';
 
-/** The test app adds nothing of its own; the demo seeds sample data through scripts/demo-seed.js. */
+/**
+ * The test app adds nothing of its own; the demo seeds sample data through scripts/demo-seed.js.
+ * With SQL_STATS=<file> (bench/cost.ts), it counts the SQL statements and transactions the app
+ * runs: SIGUSR2 writes the counts since the last SIGUSR2 to the file as JSON and starts again.
+ */
 module.exports = {
   register() {},
   async bootstrap({ strapi }) {
     if (process.env.DEMO_SEED === 'true') {
       await require('../../../scripts/demo-seed.js')({ strapi });
     }
+    if (process.env.SQL_STATS) countStatements(strapi, process.env.SQL_STATS);
   },
 };
+
+function countStatements(strapi, file) {
+  let stats = new Map();
+  let autocommits = 0;
+  const open = new Set();
+  const normalize = (sql) =>
+    sql
+      .replace(/\d+/g, 'N')
+      .replace(/\?(, \?)+/g, '?…')
+      .slice(0, 160);
+  strapi.db.connection.on('query', (q) => {
+    const key = normalize(q.sql);
+    stats.set(key, (stats.get(key) || 0) + 1);
+    // A write outside a transaction commits on its own (a disk flush on SQLite). Whether the
+    // connection is inside one is followed from its own BEGIN and COMMIT/ROLLBACK statements.
+    if (/^begin/i.test(q.sql)) open.add(q.__knexUid);
+    else if (/^(commit|rollback)/i.test(q.sql)) open.delete(q.__knexUid);
+    else if (!open.has(q.__knexUid) && /^(insert|update|delete)/i.test(q.sql)) autocommits += 1;
+  });
+  process.on('SIGUSR2', () => {
+    const byStatement = Object.fromEntries([...stats].sort((a, b) => b[1] - a[1]));
+    const total = [...stats.values()].reduce((a, b) => a + b, 0);
+    const count = (re) => [...stats].filter(([k]) => re.test(k)).reduce((a, [, n]) => a + n, 0);
+    require('node:fs').writeFileSync(
+      file,
+      JSON.stringify(
+        { total, transactions: count(/^commit/i), autocommits, commits: count(/^commit/i) + autocommits, byStatement },
+        null,
+        2,
+      ),
+    );
+    stats = new Map();
+    autocommits = 0;
+  });
+}

@@ -56,6 +56,8 @@ export interface MollieStandinControl {
   payment(id: string): Record<string, unknown> | null;
   /** What a customer does on the hosted checkout. */
   setStatus(id: string, status: PaymentStatus, method?: string): Promise<void>;
+  /** Answers every API request (/v2/…) this many ms late, as a slow network would (0: at once). */
+  setLatency(ms: number): void;
   chargeback(paymentId: string, amountUnits?: number): Promise<string>;
   reverseChargeback(chargebackId: string): Promise<void>;
   settleRefund(refundId: string, outcome: 'refunded' | 'failed'): Promise<void>;
@@ -403,7 +405,11 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
     throw new ApiError(404, 'Not Found', `The resource ${method} ${path} does not exist in this stand-in.`);
   }
 
+  let latencyMs = 0;
   const control: MollieStandinControl = {
+    setLatency(ms: number) {
+      latencyMs = Math.max(0, ms);
+    },
     reset() {
       payments.clear();
       idempotency.clear();
@@ -480,6 +486,7 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
     };
     const route = `${method} ${url.pathname.replace(/\/(tr|re|chb)_[A-Za-z0-9]+/g, '/:$1')}`;
     requests[route] = (requests[route] ?? 0) + 1;
+    if (latencyMs > 0 && url.pathname.startsWith('/v2/')) await new Promise((r) => setTimeout(r, latencyMs));
     try {
       let m: RegExpExecArray | null;
       if ((m = /^\/checkout\/([^/]+)$/.exec(url.pathname))) {

@@ -16,6 +16,7 @@ import { pluginPath, usePlugin } from '../../components/PluginContext';
 import { AuditTable } from '../../components/AuditTable';
 import { Summary } from './Summary';
 import { PayLinkCard } from './PayLinkCard';
+import { RemindersCard } from './RemindersCard';
 import { PaymentsTable } from './PaymentsTable';
 import { MarkPaidModal } from './MarkPaidModal';
 import { RefundDialog } from './RefundDialog';
@@ -198,6 +199,7 @@ export const InvoiceDetailPage = () => {
       <Flex direction="column" alignItems="stretch" gap={6}>
         <Summary invoice={invoice} />
         <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
+        <RemindersCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
         <Section title={t('detail.payments', 'Payment history')}>
           <PaymentsTable
             payments={payments}

@@ -24,7 +24,8 @@ import { ModeBadge } from '../../components/ModeBadge';
 import { ConnectionStatus } from './ConnectionStatus';
 import { SecretField } from './SecretField';
 import { MollieSection } from './MollieSection';
-import { maskMode, validateSettings, type SettingsForm } from './validation';
+import { RemindersSection } from './RemindersSection';
+import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
 
 export { validateSettings } from './validation';
@@ -48,6 +49,12 @@ const toForm = (s: SettingsView): SettingsForm => ({
   paymentTermDays: String(s.paymentTermDays),
   mollieApiKey: '',
   payLinkProvider: s.payLinkProvider,
+  remindersEnabled: s.reminders.enabled,
+  reminderBeforeDays: s.reminders.beforeDays.join(', '),
+  reminderOnDueDate: s.reminders.onDueDate,
+  reminderAfterDays: s.reminders.afterDays.join(', '),
+  reminderTimeZone: s.reminders.timeZone,
+  reminderSendHour: String(s.reminders.sendHour),
 });
 
 /** Server field names that differ from the form's. */
@@ -112,6 +119,14 @@ const SettingsPage = () => {
       abandonedAuthenticationMinutes: Number(form.abandonedAuthenticationMinutes),
       paymentTermDays: Number(form.paymentTermDays),
       payLinkProvider: form.payLinkProvider,
+      reminders: {
+        enabled: form.remindersEnabled,
+        beforeDays: parseDayList(form.reminderBeforeDays) ?? [],
+        onDueDate: form.reminderOnDueDate,
+        afterDays: parseDayList(form.reminderAfterDays) ?? [],
+        timeZone: form.reminderTimeZone.trim(),
+        sendHour: Number(form.reminderSendHour),
+      },
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
     if (form.secretKey) body.secretKey = form.secretKey;
@@ -521,6 +536,7 @@ const SettingsPage = () => {
                 )}
               </Grid.Root>
             </Box>
+            <RemindersSection form={form} errors={errors} canUpdate={canUpdate} set={set} />
             {canUpdate && settings.secretKey.set && (
               <Box>
                 <Button

@@ -19,6 +19,23 @@ export interface SettingsForm {
   /** A typed replacement for the Mollie API key ('' = keep the saved one). */
   mollieApiKey: string;
   payLinkProvider: 'stripe' | 'mollie';
+  /** Payment reminders: day lists as typed ("7, 14"). */
+  remindersEnabled: boolean;
+  reminderBeforeDays: string;
+  reminderOnDueDate: boolean;
+  reminderAfterDays: string;
+  reminderTimeZone: string;
+  reminderSendHour: string;
+}
+
+/** "7, 14" → [7, 14]; null when it is not a list of whole numbers. */
+export function parseDayList(text: string): number[] | null {
+  const parts = text
+    .split(/[,;\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!parts.every((p) => /^\d{1,3}$/.test(p))) return null;
+  return parts.map(Number);
 }
 
 export type SettingsProblem = MessageDescriptor & { values?: Record<string, string> };
@@ -108,6 +125,21 @@ export function validateSettings(
       'The Mollie API key must start with test_ or live_ (Mollie Dashboard → Developers → API keys).',
     );
   }
+  for (const key of ['reminderBeforeDays', 'reminderAfterDays'] as const) {
+    const days = parseDayList(form[key]);
+    if (!days || days.length > 5 || days.some((d) => d < 1 || d > 365) || new Set(days).size !== days.length)
+      problems[key] = m(
+        'validation.reminderDays',
+        'Up to 5 different whole numbers of days from 1 to 365, separated by commas (e.g. 7, 14). Empty: none.',
+      );
+  }
+  if (!/^\d{1,2}$/.test(form.reminderSendHour) || Number(form.reminderSendHour) > 23)
+    problems.reminderSendHour = m('validation.reminderHour', 'Enter an hour from 0 to 23.');
+  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(form.reminderTimeZone.trim()))
+    problems.reminderTimeZone = m(
+      'validation.reminderTimeZone',
+      'Use a time zone name such as Europe/Amsterdam, America/New_York or UTC.',
+    );
   if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail))
     problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
   return problems;

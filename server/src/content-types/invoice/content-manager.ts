@@ -52,6 +52,7 @@ const LABELS: Record<string, string> = {
   billingName: 'Billing name',
   billingEmail: 'Billing email',
   notes: 'Notes',
+  remindersEnabled: 'Send payment reminders',
   customer: 'Customer (site user)',
   needsAttention: 'Needs attention',
   attentionReason: 'Why it needs attention',
@@ -68,6 +69,7 @@ const DESCRIPTIONS: Record<string, string> = {
   lineItems: 'Prices in the currency as people write them (12.50). Totals are computed when you save.',
   issueDate: 'Today when left empty.',
   customer: 'Optional: a site user who can also pay while logged in.',
+  remindersEnabled: 'Emails with the pay link around the due date while a balance is due (schedule: plugin settings).',
 };
 
 type Row = Array<{ name: string; size: number }>;
@@ -87,7 +89,10 @@ const EDIT_LAYOUT: Row[] = [
     { name: 'billingName', size: 6 },
     { name: 'billingEmail', size: 6 },
   ],
-  [{ name: 'customer', size: 6 }],
+  [
+    { name: 'customer', size: 6 },
+    { name: 'remindersEnabled', size: 6 },
+  ],
   [{ name: 'lineItems', size: 12 }],
   [
     { name: 'taxRateBps', size: 6 },

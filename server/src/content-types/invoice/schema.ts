@@ -43,6 +43,8 @@ export default withContentManagerConfig({
     billingName: { type: 'string', maxLength: 200 },
     billingEmail: { type: 'email' },
     notes: { type: 'text' },
+    /** Payment reminders for this invoice (services/reminders); empty counts as on. */
+    remindersEnabled: { type: 'boolean', default: true },
     customer: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' },
     // visible: false keeps it out of admin role permissions and Content Manager layouts;
     // config.attributes.hidden (content-manager.ts) removes it from every Content Manager answer, super admins' too.

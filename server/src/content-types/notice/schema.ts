@@ -18,8 +18,15 @@ export default {
     'content-type-builder': { visible: false },
   },
   attributes: {
-    paymentId: { type: 'integer', required: true },
-    kind: { type: 'enumeration', enum: ['confirmation', 'failure', 'dispute', 'refund_failed'], required: true },
+    /** The payment the email is about; empty for a reminder (which names its invoice through `reminderId`). */
+    paymentId: { type: 'integer' },
+    kind: {
+      type: 'enumeration',
+      enum: ['confirmation', 'failure', 'dispute', 'refund_failed', 'reminder'],
+      required: true,
+    },
+    /** A payment reminder's row (content-types/reminder). */
+    reminderId: { type: 'integer' },
     status: { type: 'enumeration', enum: ['due', 'sent', 'skipped', 'failed'], default: 'due', required: true },
     attempts: { type: 'integer', default: 0 },
     /** When the worker may (re)try it: the settling process owns it until then. */
@@ -30,5 +37,7 @@ export default {
   indexes: [
     { name: 'invoice_payments_notices_payment_kind_uq', columns: ['payment_id', 'kind'], type: 'unique' },
     { name: 'invoice_payments_notices_due_idx', columns: ['status', 'due_at'] },
+    // One email per reminder (empty for payment emails: a unique index lets NULLs repeat).
+    { name: 'invoice_payments_notices_reminder_uq', columns: ['reminder_id'], type: 'unique' },
   ],
 };

@@ -40,7 +40,12 @@ export default {
     invoiceDocumentId: { type: 'string' },
   },
   indexes: [
-    { name: 'invoice_payments_webhook_events_provider_uq', columns: ['provider_event_id'], type: 'unique' },
+    // An event id is unique per provider (migrations/index.ts webhookEventProviderUnique).
+    {
+      name: 'invoice_payments_webhook_events_provider_event_uq',
+      columns: ['provider', 'provider_event_id'],
+      type: 'unique',
+    },
     { name: 'invoice_payments_webhook_events_due_idx', columns: ['status', 'next_attempt_at'] },
   ],
 };

@@ -36,13 +36,19 @@ import {
   toMollieRefundMetadata,
   type MolliePaymentLike,
 } from './mappers';
-import { isMolliePaymentId, parseMollieWebhookBody } from './webhook';
+import { isMolliePaymentId, mollieWebhookPaymentId } from './webhook';
 
 export interface MollieProviderOptions {
   /** Where Mollie posts status changes (our webhook route for Mollie); absolute https URL in live mode. */
   webhookUrl: string | null;
   /** The API key the client uses, for its mode only (never logged). */
   apiKey: string;
+  /**
+   * What the plugin asked for when it made a payment (the ledger entry's portion and fee), or null
+   * when it has no entry for it. A payment's metadata can be edited afterwards
+   * (https://docs.mollie.com/reference/update-payment takes `metadata`): the ledger wins.
+   */
+  ledgerTerms?: (paymentId: string) => Promise<{ portion: number; fee: number } | null>;
 }
 
 /** What this provider can do, for callers choosing a flow. */
@@ -108,7 +114,20 @@ export class MollieProvider implements PaymentProvider {
     const p = await this.call(() =>
       this.mollie.payments.get(id, { embed: [PaymentEmbed.refunds, PaymentEmbed.chargebacks] }),
     );
-    return mapPayment(p as unknown as MolliePaymentLike, { refundsListed: true });
+    return this.withLedgerTerms(mapPayment(p as unknown as MolliePaymentLike, { refundsListed: true }));
+  }
+
+  /**
+   * The invoice portion and fee as the ledger recorded them when the payment was made, not as its
+   * metadata says now: someone holding the API key (another integration, a script) could move
+   * money between portion and fee by editing the metadata, and settlement books what the metadata
+   * says. The total stays checked against the amount Mollie charged (services/settlement.ts).
+   */
+  private async withLedgerTerms(p: ProviderPayment): Promise<ProviderPayment> {
+    if (!p.metadata || !this.opts.ledgerTerms) return p;
+    const terms = await this.opts.ledgerTerms(p.id);
+    if (!terms || (terms.portion === p.metadata.portion && terms.fee === p.metadata.fee)) return p;
+    return { ...p, metadata: { ...p.metadata, portion: terms.portion, fee: terms.fee } };
   }
 
   async cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment> {
@@ -284,18 +303,7 @@ export class MollieProvider implements PaymentProvider {
     _secret: string | null,
     _opts: { toleranceSeconds: number },
   ): Promise<ProviderEvent> {
-    if (request.contentType !== 'application/x-www-form-urlencoded') {
-      throw new ProviderRequestError(
-        'Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).',
-        false,
-        'content_type',
-        400,
-      );
-    }
-    const form = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    const paymentId = parseMollieWebhookBody(
-      request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''),
-    );
+    const paymentId = mollieWebhookPaymentId(request);
     let payment: ProviderPayment;
     try {
       payment = await this.retrievePayment(paymentId);

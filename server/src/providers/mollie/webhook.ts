@@ -5,7 +5,7 @@
  * call the payment's webhook too, with the payment's id (https://docs.mollie.com/docs/refunds,
  * "Webhook" column; https://docs.mollie.com/reference/webhooks). Pure functions.
  */
-import { ProviderRequestError } from '../types';
+import { ProviderRequestError, type WebhookRequest } from '../types';
 
 /** Mollie payment ids: `tr_` + alphanumerics (https://docs.mollie.com/reference/get-payment, `id`). */
 const PAYMENT_ID = /^tr_[A-Za-z0-9]{4,60}$/;
@@ -41,4 +41,23 @@ export function parseMollieWebhookBody(rawBody: string): string {
     );
   }
   return ids[0];
+}
+
+/**
+ * The payment id a webhook delivery names, checked without any call: the form content type
+ * (https://docs.mollie.com/reference/webhooks) and one `id=tr_…` field. Throws a 400-worthy error.
+ */
+export function mollieWebhookPaymentId(request: WebhookRequest): string {
+  if (request.contentType !== 'application/x-www-form-urlencoded') {
+    throw new ProviderRequestError(
+      'Mollie webhooks are sent as application/x-www-form-urlencoded (id=tr_…).',
+      false,
+      'content_type',
+      400,
+    );
+  }
+  const form = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+  return parseMollieWebhookBody(
+    request.rawBody ?? (typeof form.id === 'string' ? new URLSearchParams({ id: form.id }).toString() : ''),
+  );
 }

@@ -41,6 +41,8 @@ export const stripeEntry: ProviderEntry = {
   payLink: (s) =>
     s.secretKeySealed && s.publishableKey ? { mode: s.checkoutMode, publishableKey: s.publishableKey } : null,
   canRead: (s) => Boolean(s.secretKeySealed),
+  // The charge's balance transaction (its `fee`) may be made a little after the payment succeeded.
+  feeArrivesLater: true,
   // The SDK's timeout applies to each try: the first one and every network retry.
   callBudgetMs(strapi) {
     const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;

@@ -1,11 +1,13 @@
 /**
  * Stripe's webhooks: signature verification over the raw body, and what each event type means
  * for the plugin (a neutral WebhookAction). No API call here: the route verifies with the signing
- * secret alone, and settlement re-reads the payment afterwards.
+ * secret alone, and settlement re-reads the payment afterwards unless the event shows its final state.
  */
 import Stripe from 'stripe';
+import { mapPayment } from './mappers';
 import {
   ProviderRequestError,
+  type ProviderPayment,
   type ProviderEvent,
   type WebhookAction,
   type WebhookParser,
@@ -103,6 +105,41 @@ export function verifyStripeEvent(
   };
 }
 
+/**
+ * Events whose PaymentIntent is in a state it never leaves: "succeeded" ends the intent's flow and a
+ * canceled intent makes no further charge, every later operation on it failing
+ * (https://docs.stripe.com/payments/paymentintents/lifecycle, https://docs.stripe.com/api/payment_intents/cancel).
+ * What happens to the money afterwards (refunds, disputes) is on the charge, with events of its own.
+ */
+const FINAL_INTENT = new Set(['payment_intent.succeeded', 'payment_intent.canceled']);
+
+/**
+ * The event's PaymentIntent as a payment, when its `data.object` is a whole PaymentIntent in the
+ * final status the event names (https://docs.stripe.com/api/events/object: `data.object` is the
+ * object at the time of the event, rendered in the endpoint's API version). Anything unexpected in
+ * the fields settlement checks gives null: the payment is then read from Stripe as for any event.
+ */
+function finalIntent(object: Record<string, unknown>, objectId: string): ProviderPayment | null {
+  const int = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (
+    object.object !== 'payment_intent' ||
+    object.id !== objectId ||
+    (object.status !== 'succeeded' && object.status !== 'canceled') ||
+    !int(object.amount) ||
+    !int(object.amount_received) ||
+    !int(object.created) ||
+    typeof object.currency !== 'string' ||
+    !/^[a-z]{3}$/.test(object.currency) ||
+    typeof object.livemode !== 'boolean' ||
+    !object.metadata ||
+    typeof object.metadata !== 'object'
+  )
+    return null;
+  const payment = mapPayment(object as unknown as Stripe.PaymentIntent, null, [], null);
+  // payment_method_types lists every type the intent allowed, not the one used: unknown here.
+  return payment.metadata ? { ...payment, method: null, clientSecret: null } : null;
+}
+
 /** The event's `data.object`, as sent (already verified). */
 function objectOf(event: ProviderEvent): Record<string, unknown> {
   const data = (event.payload as { data?: { object?: unknown } } | null)?.data;
@@ -122,15 +159,28 @@ export function stripeWebhookAction(event: ProviderEvent): WebhookAction {
   if (!objectId) return { kind: 'not_supported', objectId: null, eventId, reason: 'The event carries no object id.' };
   const object = objectOf(event);
   const intent = idOf(object.payment_intent);
-  if (PAYMENT_INTENT.has(event.type)) return { kind: 'payment', providerPaymentId: objectId, objectId, eventId };
+  if (PAYMENT_INTENT.has(event.type)) {
+    const final = FINAL_INTENT.has(event.type) ? finalIntent(object, objectId) : null;
+    return { kind: 'payment', providerPaymentId: objectId, objectId, eventId, ...(final ? { final } : {}) };
+  }
   if (CHECKOUT.has(event.type)) return { kind: 'checkout', providerPaymentId: intent, objectId, eventId };
   if (REFUND.has(event.type)) return { kind: 'refund', providerPaymentId: intent, objectId, eventId };
   if (event.type === CHARGE_REFUNDED) return { kind: 'refund', providerPaymentId: intent, objectId, eventId };
   if (DISPUTE.has(event.type)) return { kind: 'dispute', providerPaymentId: intent, objectId, eventId };
   if (CHARGE_OUTCOME.has(event.type)) {
-    return intent
-      ? { kind: 'not_supported', objectId, eventId, reason: `Settled through ${intent}'s own payment_intent event.` }
-      : { kind: 'payment', providerPaymentId: null, objectId, eventId };
+    if (!intent) return { kind: 'payment', providerPaymentId: null, objectId, eventId };
+    // A card charge has its balance transaction (Stripe's fee) when it succeeds, and no
+    // charge.updated may follow (https://docs.stripe.com/api/charges/object, `balance_transaction`):
+    // worth one read while the ledger lacks the fee, since payment_intent.succeeded is booked
+    // without one.
+    if (event.type === 'charge.succeeded' && object.balance_transaction)
+      return { kind: 'fee', providerPaymentId: intent, objectId, eventId };
+    return {
+      kind: 'not_supported',
+      objectId,
+      eventId,
+      reason: `Settled through ${intent}'s own payment_intent event.`,
+    };
   }
   if (event.type === CHARGE_UPDATED) {
     // Only the fee being set is worth a read; a charge without a balance transaction has none yet.
