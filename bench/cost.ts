@@ -77,6 +77,7 @@ async function main() {
         STRIPE_API_BASE: standin.url,
         INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true',
         SMTP_PORT: String(smtp.port),
+        SMTP_POOL: process.env.SMTP_POOL ?? 'true',
         BENCH_FLOOR: 'true',
         STRAPI_LOG_LEVEL: 'warn',
         SQL_STATS: statsFile,

@@ -223,6 +223,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
         STRIPE_API_BASE: standin.url,
         INVOICE_PAYMENTS_ALLOW_STRIPE_STANDIN: 'true',
         SMTP_PORT: String(smtp.port),
+        SMTP_POOL: process.env.SMTP_POOL ?? 'true',
         BENCH_FLOOR: 'true',
         STRAPI_LOG_LEVEL: 'warn',
       },

@@ -31,6 +31,35 @@ const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
 });
 
 describe('auditSentence', () => {
+  it('payment method settings: the configuration chosen, back to the default, the domain registered', () => {
+    const chosen = entry({
+      action: 'settings.payment_methods.updated',
+      details: { configurationId: 'pmc_1', configurationName: 'Invoices', previousConfigurationId: null },
+    });
+    expect(auditSentence(intlEn, chosen)).toBe('Payment methods of new payments set to “Invoices” by Ada');
+    expect(auditSentence(intlFr, chosen)).toBe(
+      'Moyens de paiement des nouveaux paiements réglés sur « Invoices » par Ada',
+    );
+    expect(
+      auditSentence(
+        intlEn,
+        entry({
+          action: 'settings.payment_methods.updated',
+          details: { configurationId: null, configurationName: null },
+        }),
+      ),
+    ).toBe('Payment methods of new payments set back to the Stripe account default by Ada');
+    expect(
+      auditSentence(
+        intlEn,
+        entry({
+          action: 'settings.payment_method_domain.registered',
+          details: { domain: 'billing.example.com', domainId: 'pmd_1', applePay: 'active', googlePay: 'active' },
+        }),
+      ),
+    ).toBe('Domain billing.example.com registered with Stripe for Apple Pay and Google Pay by Ada');
+  });
+
   it('a manual payment, in dollars, with its method, reference and who recorded it', () => {
     expect(
       auditSentence(

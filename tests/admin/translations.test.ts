@@ -86,6 +86,9 @@ describe('translations', () => {
       // The dashboard.
       collected: '$1.00',
       refunded: '$1.00',
+      // Settings → Payment methods.
+      configurationName: 'Cards and wallets',
+      domain: 'billing.example.com',
       // Payment reminders.
       reminder: 'due',
       why: 'paid',

@@ -163,3 +163,31 @@ it('a burst of deliveries, each sent twice at once, books every invoice once wit
     expect(await eventRow(p.succeeded.id as string)).toMatchObject({ status: 'processed', attempts: 1 });
   }
 });
+
+it('books what the ledger entry asked for, not metadata edited at Stripe afterwards (Dashboard)', async () => {
+  const { documentId, succeeded } = await paidAtStripe();
+  const object = (succeeded.data as { object: Record<string, unknown> }).object;
+  // Same total, split differently: more of it "fee", less of it paying the invoice.
+  const edited = {
+    ...succeeded,
+    id: `${succeeded.id as string}_edited`,
+    data: {
+      object: {
+        ...object,
+        metadata: {
+          ...(object.metadata as Record<string, string>),
+          invoice_payments_portion: '180000',
+          invoice_payments_fee: '2750',
+        },
+      },
+    },
+  };
+  expect((await postEvent(edited)).status).toBe(200);
+  await eventually(
+    () => eventRow(edited.id),
+    (r) => r?.status === 'processed',
+    10_000,
+  );
+  expect(await paymentOf(documentId)).toMatchObject({ status: 'succeeded', amount: 182750, fee: 0, mismatch: null });
+  expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
+});

@@ -68,6 +68,11 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   'settings.publishable_key.changed': 'Stripe publishable key changed by {actor}',
   'settings.disconnected': 'Stripe disconnected by {actor}',
   'settings.secrets.reencrypted': '{count} stored secrets re-encrypted with the current key',
+  'settings.payment_methods.updated': 'Payment methods of new payments set to “{configurationName}” by {actor}',
+  'settings.payment_methods.default':
+    'Payment methods of new payments set back to the Stripe account default by {actor}',
+  'settings.payment_method_domain.registered':
+    'Domain {domain} registered with Stripe for Apple Pay and Google Pay by {actor}',
   'reminder.sent': 'Payment reminder ({reminder}) emailed to {to}',
   'reminder.skipped': 'Payment reminder ({reminder}) not sent: {why}',
   'invoice.reminders_off': 'Reminders switched off for this invoice by {actor}',
@@ -136,6 +141,8 @@ export function auditSentence(
     const effect = d.invoiceEffect === 'keep_paid' || d.invoiceEffect === 'reopen' ? d.invoiceEffect : 'none';
     return say('refund.requested', { ...values, effect: say(`refund.effect.${effect}`) });
   }
+  if (entry.action === 'settings.payment_methods.updated' && !d.configurationId)
+    return say('settings.payment_methods.default', values);
   if (entry.action === 'settings.updated' && Array.isArray(d.fields))
     return say('settings.updated', { ...values, fields: d.fields.join(', ') });
   if (AUDIT_SENTENCES[entry.action]) return say(entry.action, values);

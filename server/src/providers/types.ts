@@ -217,7 +217,8 @@ export type WebhookAction =
       objectId: string;
       eventId: string;
       /**
-       * The payment as the verified event shows it, given only when that state is final at the
+       * The payment as the verified event shows it, given only for the gateway's own account (not
+       * a connected account's event) and when that state is final at the
        * gateway (Stripe: a PaymentIntent `succeeded` or `canceled` never changes status again), so
        * no later truth can contradict it: settlement books it without a read while the ledger
        * entry is still open, and ignores it once the entry moved on (refunds and disputes are read).
@@ -245,6 +246,11 @@ export interface PaymentProvider {
   readonly id: string;
   /** The gateway's name for people (audit entries, messages). */
   readonly label: string;
+  /**
+   * The mode of the saved API key (live or test; null when the key does not say). A payment an
+   * event shows in the other mode is never booked from the event (WebhookAction.final).
+   */
+  readonly livemode: boolean | null;
   /** A real call to the gateway proving the credentials work. */
   verifyCredentials(): Promise<ProviderAccount>;
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;

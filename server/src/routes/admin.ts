@@ -22,6 +22,31 @@ export default {
       handler: 'settings.disconnect',
       config: guard(ACTIONS.settingsUpdate),
     },
+    // Settings → Payment methods: Stripe payment method configurations and the wallet domain.
+    {
+      method: 'GET',
+      path: '/settings/payment-methods',
+      handler: 'payment-methods.get',
+      config: guard(ACTIONS.settingsRead),
+    },
+    {
+      method: 'PUT',
+      path: '/settings/payment-methods',
+      handler: 'payment-methods.choose',
+      config: guard(ACTIONS.settingsUpdate),
+    },
+    {
+      method: 'GET',
+      path: '/settings/payment-methods/domain',
+      handler: 'payment-methods.domain',
+      config: guard(ACTIONS.settingsRead),
+    },
+    {
+      method: 'POST',
+      path: '/settings/payment-methods/domain',
+      handler: 'payment-methods.registerDomain',
+      config: guard(ACTIONS.settingsUpdate),
+    },
 
     // Mode and connection for the plugin's home header (no secrets): roles without settings.read see it too.
     { method: 'GET', path: '/status', handler: 'admin.status', config: guard(ACTIONS.paymentsRead) },

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { insertRow } from '../utils/insert-row';
 import { UID } from '../utils/plugin-id';
 import type { Actor } from './settings';
 
@@ -59,21 +60,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const api = {
     async log(entry: AuditInput): Promise<void> {
-      // createMany: one INSERT, without create()'s read of the row back (nobody needs it).
-      await strapi.db.query(UID.auditEntry).createMany({
-        data: [
-          {
-            action: entry.action,
-            actorType: entry.actor.type,
-            actorId: entry.actor.id == null ? null : String(entry.actor.id),
-            actorLabel: entry.actor.label ?? null,
-            ip: entry.actor.ip ?? null,
-            invoiceDocumentId: entry.invoice?.documentId ?? null,
-            invoiceNumber: entry.invoice?.number ?? null,
-            outcome: entry.outcome ?? 'ok',
-            details: entry.details ?? {},
-          },
-        ],
+      await insertRow(strapi, UID.auditEntry, {
+        action: entry.action,
+        actorType: entry.actor.type,
+        actorId: entry.actor.id == null ? null : String(entry.actor.id),
+        actorLabel: entry.actor.label ?? null,
+        ip: entry.actor.ip ?? null,
+        invoiceDocumentId: entry.invoice?.documentId ?? null,
+        invoiceNumber: entry.invoice?.number ?? null,
+        outcome: entry.outcome ?? 'ok',
+        details: entry.details ?? {},
       });
     },
 

@@ -10,6 +10,7 @@ import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
 import payments from './payments';
+import paymentMethods from './payment-methods';
 import providers from './providers';
 import settings from './settings';
 import settlement from './settlement';
@@ -25,6 +26,7 @@ const services = {
   notifications,
   pages,
   payments,
+  'payment-methods': paymentMethods,
   providers,
   refunds,
   reminders,

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { formatMinor } from '../domain';
+import { insertRow } from '../utils/insert-row';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { publicBaseUrl } from './settings';
@@ -247,11 +248,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * with the marker that decided it; send it with `sendQueued` after the commit.
      */
     async queuePaymentNotice(kind: NoticeKind, paymentId: number): Promise<NoticeRow> {
-      // createMany: one INSERT without reading the row back; the row is what was just written.
-      const { ids } = await notices().createMany({
-        data: [{ paymentId, kind, status: 'due', attempts: 0, dueAt: new Date(Date.now() + outbox().retryAfterMs) }],
+      // The row is what was just written: no need to read it back.
+      const id = await insertRow(strapi, UID.notice, {
+        paymentId,
+        kind,
+        status: 'due',
+        attempts: 0,
+        dueAt: new Date(Date.now() + outbox().retryAfterMs),
       });
-      return { id: Number(ids[0]), paymentId, kind, status: 'due', attempts: 0 };
+      return { id, paymentId, kind, status: 'due', attempts: 0 };
     },
 
     /**

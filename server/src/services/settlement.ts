@@ -95,8 +95,7 @@ const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded',
 const clearsFailure = (status: PaymentStatus) => status === 'processing' || isCollectedPaymentStatus(status);
 
 /** Amount/currency checks: what the provider reports must match what the plugin asked for. */
-function mismatchOf(p: ProviderPayment, invoice: InvoiceRow): string | null {
-  const meta = p.metadata!;
+function mismatchOf(p: ProviderPayment, invoice: InvoiceRow, meta: { portion: number; fee: number }): string | null {
   if (p.currency !== invoice.currency) {
     return `Payment ${p.id} is in ${p.currency} but invoice ${invoice.number} is in ${invoice.currency}; it was not booked.`;
   }
@@ -209,7 +208,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           nextAction: null,
           startedMoving: false,
         };
-      const mismatch = repointed ?? mismatchOf(p, invoice);
+      // What the plugin asked for is the ledger entry made when the attempt started: the provider's
+      // metadata can be edited afterwards (Stripe's Dashboard; Mollie's update-payment), so it only
+      // counts for a payment the ledger has no entry for yet.
+      const asked =
+        row && Number.isSafeInteger(row.amount) && Number.isSafeInteger(row.fee)
+          ? { portion: row.amount, fee: row.fee }
+          : { portion: p.metadata!.portion, fee: p.metadata!.fee };
+      const meta = { ...p.metadata!, ...asked };
+      const mismatch = repointed ?? mismatchOf(p, invoice, meta);
       // A dispute status the plugin does not know is not a reason to move the money either way.
       const status =
         p.dispute?.status === 'unknown' && row?.status === 'disputed'

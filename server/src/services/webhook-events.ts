@@ -45,6 +45,16 @@ function eventOf(row: EventRow): ProviderEvent {
 }
 
 /**
+ * The final state an event shows (WebhookAction.final), when it may be booked without a read: in
+ * the mode of the saved key. A test-mode event reaching a live site (a signing secret of the other
+ * mode saved by mistake) is read with the site's key instead, which finds no such payment.
+ */
+function finalPayment(provider: PaymentProvider, action: WebhookAction): ProviderPayment | null {
+  if (action.kind !== 'payment' || !action.final) return null;
+  return provider.livemode !== null && action.final.livemode === provider.livemode ? action.final : null;
+}
+
+/**
  * Events about the same payment share a key: queued together, they are settled with one read of
  * the payment (each was stored before that read starts, so the read sees what each reported).
  */
@@ -117,8 +127,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       default: {
         // A final state the verified event shows: booked without reading the payment again.
-        if (action.kind === 'payment' && action.final)
-          return getService(strapi, 'settlement').applyPayment(action.final, { ...ctx, final: true });
+        const final = finalPayment(provider, action);
+        if (final) return getService(strapi, 'settlement').applyPayment(final, { ...ctx, final: true });
         const paymentId = await provider.paymentIdFor(action);
         if (!paymentId) return ignored(`${action.objectId} is not attached to a payment.`);
         // A failed refund leaves the payment looking unrefunded: read the refund list whatever it says.
@@ -254,7 +264,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (final) finals.push(final);
         else if (groupRows.length) others.push(groupRows);
       }
-      if (finals.length) await settleFinals(finals);
+      if (finals.length && groupCommit()) await settleFinals(finals);
+      else for (const f of finals) await claimAndExecute([f.row]);
       for (const groupRows of others) await claimAndExecute(groupRows);
     } catch (error) {
       strapi.log.warn(
@@ -290,8 +301,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       provider = built;
       providers.set(id, provider);
     }
-    const action = provider.webhookAction(eventOf(row));
-    const payment = action.kind === 'payment' ? action.final : undefined;
+    const payment = finalPayment(provider, provider.webhookAction(eventOf(row)));
     // A Checkout payment may need a provider call to find its session (settlement.applyPayment).
     if (!payment?.metadata || payment.metadata.viaCheckout) return null;
     return {
@@ -306,6 +316,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       },
     };
   }
+
+  /**
+   * Not on MySQL/MariaDB: InnoDB's default REPEATABLE READ fixes a transaction's snapshot at its
+   * first plain read, so every invoice settled after the first one in a batch would be computed
+   * from reads older than its lock (a payment committed meanwhile unseen). Each settlement there
+   * runs in its own transaction, which starts with the invoice's locking read (utils/lock.ts).
+   * PostgreSQL's READ COMMITTED reads what is committed at each statement; SQLite has one writer.
+   */
+  const groupCommit = () => strapi.db.dialect.client !== 'mysql';
 
   /**
    * Group commit: claims, settles and marks every event of the batch in one transaction, so the
@@ -432,16 +451,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
             : { status: 'received' as const, nextAttemptAt: new Date() }),
         };
-        // createMany: one INSERT (the unique index refuses a duplicate), without create()'s read of
-        // the row back; what settlement needs of the row is what was just written.
-        const { ids } = await events().createMany({ data: [data] });
-        const row: EventRow = {
-          ...data,
-          id: Number(ids[0]),
-          documentId: '',
-          lockedUntil: null,
-          nextAttemptAt: data.nextAttemptAt ? data.nextAttemptAt.toISOString() : null,
-        };
+        // create(), not createMany(): its INSERT commits on its own before the answer, so a delivery
+        // is acknowledged only once stored. createMany's own transaction reports success when its
+        // connection dropped before the commit (Strapi treats a completed knex transaction as
+        // committed): an event acknowledged and lost (tests/faults/db-connection-killed).
+        const row = (await events().create({ data })) as EventRow;
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };

@@ -6,6 +6,8 @@ module.exports = ({ env }) => ({
     // The plugin is this repository itself (its package.json exports the built dist/).
     resolve: path.resolve(__dirname, '..', '..', '..'),
     config: {
+      // Where clients reach the pay pages (wallet domain registration reads its host name).
+      publicUrl: env('INVOICE_PAYMENTS_PUBLIC_URL', null),
       stripe: {
         apiBase: env('STRIPE_API_BASE', null),
         maxNetworkRetries: env.int('STRIPE_MAX_NETWORK_RETRIES', 2),
@@ -41,6 +43,9 @@ module.exports = ({ env }) => ({
         port: env.int('SMTP_PORT', 1025),
         secure: false,
         ignoreTLS: true,
+        // A busy site reuses SMTP connections (nodemailer's pooled transport) instead of one
+        // connection per email; the benchmarks run with it, the tests with one connection each.
+        pool: env.bool('SMTP_POOL', false),
       },
       settings: {
         defaultFrom: env('EMAIL_FROM', 'billing@example.test'),

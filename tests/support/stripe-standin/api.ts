@@ -23,6 +23,8 @@ import {
   verifyMicrodeposits,
 } from './resources/payment-intents';
 import { retrievePaymentMethod } from './resources/payment-methods';
+import { listConfigurations, retrieveConfiguration } from './resources/payment-method-configurations';
+import { createDomain, listDomains, retrieveDomain } from './resources/payment-method-domains';
 import { cancelRefund, createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
 import { StripeApiError } from './errors';
 import { SETUP_INTENT_CREATE, SETUP_INTENT_UPDATE } from './params';
@@ -55,6 +57,32 @@ export const apiRoutes: readonly Route[] = [
     method: 'GET',
     pattern: '/v1/payment_methods/:id',
     handler: ({ engine, path, ctx }) => json(retrievePaymentMethod(engine, path.id, ctx.livemode)),
+  },
+
+  {
+    method: 'GET',
+    pattern: '/v1/payment_method_configurations',
+    handler: ({ params, ctx }) => json(listConfigurations(params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_method_configurations/:id',
+    handler: ({ path, params, ctx }) => json(retrieveConfiguration(path.id, params, ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/payment_method_domains',
+    handler: ({ engine, params, ctx }) => json(createDomain(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_method_domains',
+    handler: ({ engine, params, ctx }) => json(listDomains(engine, params, ctx)),
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/payment_method_domains/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveDomain(engine, path.id, params, ctx)),
   },
 
   {

@@ -32,7 +32,7 @@ import { failRefundById, isFailureReason, settleRefundById, type RefundFailureRe
 import { json, type Route } from './router';
 import { stripeJsStandinSource } from '../stripe-js-standin/build';
 import { STRIPE_JS_STANDIN_PATH } from '../stripe-js-standin/paths';
-import type { CreatedCounts } from './store';
+import type { CreatedCounts, LoggedRequest } from './store';
 import type { DisputeStatus, JsonObject } from './types';
 import {
   DEFAULT_DELIVERY,
@@ -91,6 +91,11 @@ export interface StandinControl {
   /** The customer verifies the microdeposits (correct amounts): requires_action -> processing. */
   verifyMicrodeposits(paymentIntentId: string): JsonObject;
   stats(): StandinStats;
+  /**
+   * The /v1 requests received (decoded parameters), oldest first; `route` filters on
+   * "POST /v1/payment_intents" style route patterns. Tests read what the code under test sent.
+   */
+  requestLog(route?: string): LoggedRequest[];
   deliveries(): DeliveryRecord[];
   /** All events, oldest first. */
   events(): JsonObject[];
@@ -145,6 +150,8 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
     fundBankTransfer: (paymentIntentId, amount) => fundBankTransfer(engine, paymentIntentId, amount),
     verifyMicrodeposits: (paymentIntentId) =>
       verifyMicrodeposits(engine, paymentIntentId, null, engine.systemContext(false)),
+    requestLog: (route) =>
+      structuredClone(engine.store.requestLog.filter((r) => route === undefined || r.route === route)),
     stats() {
       const { store } = engine;
       const records = engine.webhooks.deliveries();
@@ -266,6 +273,11 @@ export function controlRoutes(control: StandinControl): Route[] {
     { method: 'GET', pattern: '/_standin/health', handler: () => json(ok) },
     { method: 'POST', pattern: '/_standin/reset', handler: () => (control.reset(), json(ok)) },
     { method: 'GET', pattern: '/_standin/stats', handler: () => json(toJson(control.stats())) },
+    {
+      method: 'GET',
+      pattern: '/_standin/requests',
+      handler: ({ params }) => json({ data: control.requestLog(params.string('route')).map(toJson) }),
+    },
     { method: 'GET', pattern: '/_standin/deliveries', handler: () => json({ data: control.deliveries().map(toJson) }) },
     { method: 'GET', pattern: '/_standin/events', handler: () => json({ data: control.events() }) },
     {

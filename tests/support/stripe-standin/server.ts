@@ -12,6 +12,7 @@ import { savedUnderKey, strikesBeforeExecution, type Fault, type FaultQueue } fr
 import { decodeForm, jsonToParams, ParamReader, parseJsonObject, type Params } from './form';
 import { fingerprint, shouldStore, type IdempotencyStore } from './idempotency';
 import { newRequestId } from './ids';
+import { REQUEST_LOG_LIMIT } from './store';
 import { API_VERSION } from './resources/events';
 import type { RouteMatch, RouteResult, Router } from './router';
 import type { Json, RequestContext } from './types';
@@ -137,12 +138,15 @@ function decodeParams(req: http.IncomingMessage, method: string, query: string, 
 export function createRequestListener(deps: ServerDeps): http.RequestListener {
   const { engine } = deps;
 
-  function count(method: string, path: string, match: RouteMatch | undefined, apiKey: ApiKey): void {
+  function count(method: string, path: string, match: RouteMatch | undefined, apiKey: ApiKey, params: Params): void {
     const { store } = engine;
     const byPath = `${method} ${path}`;
     store.requests[byPath] = (store.requests[byPath] ?? 0) + 1;
     const byRoute = `${method} ${match ? match.route.pattern : path}`;
     store.requestsByRoute[byRoute] = (store.requestsByRoute[byRoute] ?? 0) + 1;
+    store.requestLog.push({ method, path, route: byRoute, params: structuredClone(params) });
+    if (store.requestLog.length > REQUEST_LOG_LIMIT)
+      store.requestLog.splice(0, store.requestLog.length - REQUEST_LOG_LIMIT);
     const perKey = (store.requestsByKey[maskKey(apiKey.key)] ??= {});
     perKey[byRoute] = (perKey[byRoute] ?? 0) + 1;
   }
@@ -208,7 +212,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       if (error instanceof StripeApiError) return send(res, errorReply(error, requestId, false), common);
       throw error;
     }
-    count(method, path, match, apiKey);
+    count(method, path, match, apiKey, params);
     const livemode = apiKey.livemode;
 
     // Faults that strike before the endpoint executes: nothing is saved under the key.

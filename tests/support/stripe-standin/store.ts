@@ -12,6 +12,20 @@ import type {
   PaymentMethodRecord,
   RefundRecord,
 } from './types';
+import type { DomainRecord } from './resources/payment-method-domains';
+import type { Params } from './form';
+
+/** One /v1 request as received (params decoded), for tests asserting what the code under test sent. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  /** "POST /v1/payment_intents/:id/confirm". */
+  route: string;
+  params: Params;
+}
+
+/** The request log keeps the newest entries only, so a long run (the bench) cannot grow it without bound. */
+export const REQUEST_LOG_LIMIT = 2000;
 
 export interface CreatedCounts {
   payment_intents: number;
@@ -44,6 +58,9 @@ export class Store {
   readonly checkoutSessions = new Map<string, CheckoutSessionRecord>();
   readonly events = new Map<string, EventRecord>();
   readonly balanceTransactions = new Map<string, BalanceTransactionRecord>();
+  readonly paymentMethodDomains = new Map<string, DomainRecord>();
+  /** The newest /v1 requests, oldest first (REQUEST_LOG_LIMIT). */
+  requestLog: LoggedRequest[] = [];
   /** How many objects were really created (idempotent replays don't count). */
   created: CreatedCounts = zeroCounts();
   /** Requests seen, keyed "METHOD /path" and "METHOD /route/:id". */
@@ -73,6 +90,8 @@ export class Store {
     this.checkoutSessions.clear();
     this.events.clear();
     this.balanceTransactions.clear();
+    this.paymentMethodDomains.clear();
+    this.requestLog = [];
     this.created = zeroCounts();
     this.requests = {};
     this.requestsByRoute = {};

@@ -51,6 +51,8 @@ export interface PaymentIntentRecord {
   payment_method_types: string[];
   /** true when the caller did not restrict payment method types (Stripe's automatic_payment_methods). */
   automatic_payment_methods: boolean;
+  /** The payment method configuration dynamic payment methods used (null: the account's default). */
+  payment_method_configuration: string | null;
   capture_method: string;
   client_secret: string;
   canceled_at: number | null;
@@ -224,6 +226,8 @@ export interface CheckoutSessionRecord {
   amount_total: number;
   payment_intent: string | null;
   payment_method_types: string[];
+  /** The configuration named at creation (`payment_method_configuration`); null when types were given. */
+  payment_method_configuration: string | null;
   payment_intent_data: {
     metadata: Metadata;
     description: string | null;

@@ -24,6 +24,7 @@ import { ModeBadge } from '../../components/ModeBadge';
 import { ConnectionStatus } from './ConnectionStatus';
 import { SecretField } from './SecretField';
 import { MollieSection } from './MollieSection';
+import { PaymentMethodsSection } from './PaymentMethodsSection';
 import { RemindersSection } from './RemindersSection';
 import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
@@ -313,6 +314,7 @@ const SettingsPage = () => {
               onReplace={(on) => setReplacing({ ...replacing, mollieApiKey: on })}
               set={set}
             />
+            <PaymentMethodsSection connected={settings.secretKey.set} canUpdate={canUpdate} />
             <Box background="neutral0" padding={6} shadow="filterShadow" hasRadius>
               <Grid.Root gap={4}>
                 {column(

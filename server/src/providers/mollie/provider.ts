@@ -83,7 +83,7 @@ export class MollieProvider implements PaymentProvider {
   readonly dashboardUrl = mollieTraits.dashboardUrl;
   readonly looksLikePaymentId = mollieTraits.looksLikePaymentId;
   readonly looksLikeCheckoutId = mollieTraits.looksLikeCheckoutId;
-  private readonly livemode: boolean;
+  readonly livemode: boolean;
 
   constructor(
     private readonly mollie: MollieClient,

@@ -1,23 +1,41 @@
 import type { Core } from '@strapi/strapi';
 import { createStripeClient } from './client';
-import { StripeProvider, stripeTraits } from './provider';
+import { StripeProvider, stripeTraits, type StripeProviderOptions } from './provider';
+import { StripePaymentMethodSettings } from './payment-methods';
 import { stripeWebhooks } from './webhook';
 import { PLUGIN_ID } from '../../utils/plugin-id';
 import type { PluginConfig } from '../../config';
 import { stripeOverrides } from '../../utils/stripe-overrides';
+import { fingerprint } from '../../utils/secret-box';
+import { secretKeyInfo } from '../../utils/stripe-keys';
 import type { ProviderEntry } from '../registry';
 
-/** Builds a Stripe provider for a secret key, with the plugin's API base and network settings. */
-export function stripeProviderFor(strapi: Core.Strapi, secretKey: string): StripeProvider {
+function clientFor(strapi: Core.Strapi, secretKey: string) {
   const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
-  return new StripeProvider(
-    createStripeClient({
-      secretKey,
-      apiBase: stripeOverrides(c).apiBase,
-      maxNetworkRetries: c.maxNetworkRetries,
-      timeoutMs: c.timeoutMs,
-    }),
-  );
+  return createStripeClient({
+    secretKey,
+    apiBase: stripeOverrides(c).apiBase,
+    maxNetworkRetries: c.maxNetworkRetries,
+    timeoutMs: c.timeoutMs,
+  });
+}
+
+/** Builds a Stripe provider for a secret key, with the plugin's API base and network settings. */
+export function stripeProviderFor(
+  strapi: Core.Strapi,
+  secretKey: string,
+  options: StripeProviderOptions = {},
+): StripeProvider {
+  const mode = secretKeyInfo(secretKey)?.mode ?? null;
+  return new StripeProvider(clientFor(strapi, secretKey), {
+    livemode: mode === null ? null : mode === 'live',
+    ...options,
+  });
+}
+
+/** Payment method configurations and wallet domains of the account behind a secret key. */
+export function stripePaymentMethodSettingsFor(strapi: Core.Strapi, secretKey: string): StripePaymentMethodSettings {
+  return new StripePaymentMethodSettings(clientFor(strapi, secretKey));
 }
 
 /** Stripe in the provider registry: the saved (encrypted) secret key and webhook signing secret. */
@@ -28,7 +46,13 @@ export const stripeEntry: ProviderEntry = {
   notSetUp: 'Online payments are not set up yet: no Stripe secret key is saved.',
   async create(strapi) {
     const secret = await strapi.plugin(PLUGIN_ID).service('settings').secretKey();
-    return secret ? stripeProviderFor(strapi, secret) : null;
+    if (!secret) return null;
+    // The key's fingerprint is what the choice was saved with: no second read of the settings.
+    const paymentMethodConfiguration = await strapi
+      .plugin(PLUGIN_ID)
+      .service('payment-methods')
+      .configurationId(fingerprint(secret));
+    return stripeProviderFor(strapi, secret, { paymentMethodConfiguration });
   },
   // Verification needs only the signing secret: events are stored even before an API key is saved.
   async webhookParser() {

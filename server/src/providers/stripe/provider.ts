@@ -28,13 +28,37 @@ import {
 const idOf = (v: string | { id: string } | null | undefined): string | null =>
   v == null ? null : typeof v === 'string' ? v : v.id;
 
+export interface StripeProviderOptions {
+  /** A payment method configuration id (`pmc_…`) sent on new PaymentIntents and Checkout Sessions. */
+  paymentMethodConfiguration?: string | null;
+  /** The secret key's mode (sk_live_/rk_live_ or sk_test_/rk_test_); null when not known. */
+  livemode?: boolean | null;
+}
+
 export class StripeProvider implements PaymentProvider {
   readonly id = stripeTraits.id;
   readonly label = stripeTraits.label;
   readonly parseWebhook = stripeWebhooks.parseWebhook;
   readonly webhookAction = stripeWebhooks.webhookAction;
 
-  constructor(private readonly stripe: Stripe) {}
+  readonly livemode: boolean | null;
+
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly options: StripeProviderOptions = {},
+  ) {
+    this.livemode = options.livemode ?? null;
+  }
+
+  /**
+   * Dynamic payment methods (https://docs.stripe.com/payments/payment-methods/dynamic-payment-methods):
+   * never `payment_method_types` (refused since API 2026-09-30.endive); the admin's chosen payment
+   * method configuration narrows them, else the account's default configuration applies.
+   */
+  private configurationParam(): { payment_method_configuration?: string } {
+    const id = this.options.paymentMethodConfiguration;
+    return id ? { payment_method_configuration: id } : {};
+  }
 
   async verifyCredentials(): Promise<ProviderAccount> {
     try {
@@ -52,6 +76,7 @@ export class StripeProvider implements PaymentProvider {
           amount: input.amount,
           currency: input.currency.toLowerCase(),
           automatic_payment_methods: { enabled: true },
+          ...this.configurationParam(),
           description: input.description,
           metadata: toStripeMetadata(input.metadata),
           ...(input.receiptEmail ? { receipt_email: input.receiptEmail } : {}),
@@ -189,6 +214,7 @@ export class StripeProvider implements PaymentProvider {
       payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
       client_reference_id: input.metadata.invoiceDocumentId,
       ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+      ...this.configurationParam(),
     };
     const params: Stripe.Checkout.SessionCreateParams =
       input.uiMode === 'embedded'

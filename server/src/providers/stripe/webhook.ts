@@ -160,7 +160,11 @@ export function stripeWebhookAction(event: ProviderEvent): WebhookAction {
   const object = objectOf(event);
   const intent = idOf(object.payment_intent);
   if (PAYMENT_INTENT.has(event.type)) {
-    const final = FINAL_INTENT.has(event.type) ? finalIntent(object, objectId) : null;
+    // A connected account's event (Connect endpoints receive them, signed with the same secret:
+    // https://docs.stripe.com/connect/webhooks) is about another merchant's PaymentIntent: never
+    // booked from the event; the read with this account's key finds no such payment.
+    const connected = (event.payload as { account?: unknown } | null)?.account != null;
+    const final = FINAL_INTENT.has(event.type) && !connected ? finalIntent(object, objectId) : null;
     return { kind: 'payment', providerPaymentId: objectId, objectId, eventId, ...(final ? { final } : {}) };
   }
   if (CHECKOUT.has(event.type)) return { kind: 'checkout', providerPaymentId: intent, objectId, eventId };

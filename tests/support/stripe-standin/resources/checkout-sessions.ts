@@ -23,6 +23,7 @@ import {
   findPaymentIntent,
 } from './payment-intents';
 import { resolvePaymentMethod, templateOf } from './payment-methods';
+import { configurationFor, narrowTypes } from './payment-method-configurations';
 
 /**
  * `ui_mode` values of the pinned API (SDK 23.1.0 `Checkout.SessionCreateParams.UiMode`:
@@ -124,7 +125,9 @@ export function renderSession(session: CheckoutSessionRecord): JsonObject {
     payment_intent: session.payment_intent,
     payment_link: null,
     payment_method_collection: 'if_required',
-    payment_method_configuration_details: null,
+    payment_method_configuration_details: session.payment_method_configuration
+      ? { id: session.payment_method_configuration, parent: null }
+      : null,
     payment_method_options: { card: { request_three_d_secure: 'automatic' } },
     payment_method_types: [...session.payment_method_types],
     payment_status: session.payment_status,
@@ -316,6 +319,8 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     );
   }
   const types = reader.stringArray('allowed_payment_method_types');
+  // https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-payment_method_configuration
+  const configuration = types ? undefined : configurationFor(reader, ctx.livemode);
   const id = newCheckoutSessionId(ctx.livemode);
   const session: CheckoutSessionRecord = {
     id,
@@ -346,7 +351,8 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     amount_subtotal: total,
     amount_total: total,
     payment_intent: null,
-    payment_method_types: types ?? defaultTypes(currency),
+    payment_method_types: types ?? narrowTypes(defaultTypes(currency), configuration!),
+    payment_method_configuration: configuration?.id ?? null,
     payment_intent_data: {
       metadata: applyMetadata({}, pid?.metadata(), 'payment_intent_data[metadata]'),
       description: pid?.nullableString('description') ?? null,

@@ -13,7 +13,7 @@ import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
 import { normalizeCurrency, validateAmount } from '../currency';
 import { applyMetadata, type ParamReader } from '../form';
-import { hashBase62, newId, nowSeconds, randomBase62, randomDigits } from '../ids';
+import { newId, nowSeconds, randomBase62, randomDigits } from '../ids';
 import { listObjects, readLimit } from '../pagination';
 import { PAYMENT_INTENT_CONFIRM, PAYMENT_INTENT_CREATE, PAYMENT_INTENT_UPDATE } from '../params';
 import { compileSearch } from '../search';
@@ -28,6 +28,12 @@ import type {
 } from '../types';
 import { createCharge, renderCharge, settleCharge } from './charges';
 import { openDispute } from './disputes';
+import {
+  configurationFor,
+  defaultConfigurationId,
+  narrowTypes,
+  type ConfigurationRecord,
+} from './payment-method-configurations';
 import {
   paymentMethodFromData,
   renderPaymentMethod,
@@ -141,7 +147,7 @@ export function renderPaymentIntent(engine: Engine, pi: PaymentIntentRecord): Js
     on_behalf_of: null,
     payment_method: pi.payment_method,
     payment_method_configuration_details: pi.automatic_payment_methods
-      ? { id: `pmc_standin${hashBase62(pi.livemode ? 'live' : 'test', 12)}`, parent: null }
+      ? { id: pi.payment_method_configuration ?? defaultConfigurationId(pi.livemode), parent: null }
       : null,
     payment_method_options: paymentMethodOptions,
     payment_method_types: [...pi.payment_method_types],
@@ -239,6 +245,8 @@ export interface IntentInput {
   description: string | null;
   receipt_email: string | null;
   payment_method_types?: string[];
+  /** Dynamic payment methods narrowed by this configuration (when no types are given). */
+  configuration?: ConfigurationRecord;
   statement_descriptor?: string | null;
   statement_descriptor_suffix?: string | null;
   checkout_session?: string | null;
@@ -266,7 +274,11 @@ export function defaultTypes(currency: string): string[] {
 
 /** Creates the record and emits payment_intent.created (shared by the API and Checkout). */
 export function createIntentRecord(engine: Engine, input: IntentInput, ctx: RequestContext): PaymentIntentRecord {
-  const types = input.payment_method_types ?? defaultTypes(input.currency);
+  const types =
+    input.payment_method_types ??
+    (input.configuration
+      ? narrowTypes(defaultTypes(input.currency), input.configuration)
+      : defaultTypes(input.currency));
   if (input.payment_method)
     assertPaymentMethodAllowed(types, input.payment_method, input.currency, input.customer ?? null);
   const id = newId('pi');
@@ -285,6 +297,7 @@ export function createIntentRecord(engine: Engine, input: IntentInput, ctx: Requ
     payment_method: input.payment_method?.id ?? null,
     payment_method_types: types,
     automatic_payment_methods: input.payment_method_types === undefined,
+    payment_method_configuration: input.payment_method_types === undefined ? (input.configuration?.id ?? null) : null,
     capture_method: input.capture_method ?? 'automatic_async',
     client_secret: `${id}_secret_${randomBase62(25)}`,
     canceled_at: null,
@@ -331,6 +344,16 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       'parameters_exclusive',
     );
   }
+  if (types && reader.has('payment_method_configuration')) {
+    // Stand-in rule (fails loudly): a configuration narrows dynamic payment methods, explicit types replace them.
+    throw StripeApiError.invalidRequest(
+      'You may only specify one of these parameters: allowed_payment_method_types, payment_method_configuration.',
+      'payment_method_configuration',
+      'parameters_exclusive',
+    );
+  }
+  // https://docs.stripe.com/api/payment_intents/create#create_payment_intent-payment_method_configuration
+  const configuration = types ? undefined : configurationFor(reader, ctx.livemode);
   const receiptEmail = reader.nullableString('receipt_email') ?? null;
   validateEmail(receiptEmail, 'receipt_email');
   const confirm = reader.boolean('confirm') ?? false;
@@ -366,6 +389,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       description: reader.nullableString('description') ?? null,
       receipt_email: receiptEmail,
       payment_method_types: types,
+      configuration,
       statement_descriptor: reader.nullableString('statement_descriptor') ?? null,
       statement_descriptor_suffix: reader.nullableString('statement_descriptor_suffix') ?? null,
       customer: reader.nullableString('customer') ?? null,
