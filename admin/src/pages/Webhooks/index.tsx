@@ -182,10 +182,13 @@ export const WebhooksPage = () => {
                   {/* Rows from before events recorded their provider are Stripe's. */}
                   <Typography>{PROVIDER_LABELS[row.provider ?? 'stripe'] ?? row.provider}</Typography>
                 </Td>
-                <Td>
+                {/* Event ids can be long (a redelivered twin, Mollie's `tr_…:status`): they wrap, not the table. */}
+                <Td style={{ maxWidth: '20rem', whiteSpace: 'normal' }}>
                   <Flex direction="column" alignItems="flex-start">
-                    <Typography fontWeight="semiBold">{row.type}</Typography>
-                    <Typography variant="pi" textColor="neutral600">
+                    <Typography fontWeight="semiBold" style={{ overflowWrap: 'anywhere' }}>
+                      {row.type}
+                    </Typography>
+                    <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
                       {row.providerEventId}
                     </Typography>
                     {row.invoiceDocumentId && (
