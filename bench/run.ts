@@ -292,7 +292,10 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     const small = await site('small', args.rate === null ? { sample: calibrationSample! } : undefined);
     const calibrationFloorMax = calibration.floorMax;
     if (args.rate === null && !calibrationFloorMax?.ok) throw new Error('the calibration floor run answered nothing');
-    const rate = args.rate ?? Math.max(1, Math.round(RATE_FRACTION * calibrationFloorMax!.rps));
+    // Invoices are seeded for the calibration's rate plus a margin; the rounds run at RATE_FRACTION
+    // × this run's own floor max (measured below, on the same app as the rounds), within that.
+    const seedRate = args.rate ?? Math.max(1, Math.round(RATE_FRACTION * calibrationFloorMax!.rps * 1.5));
+    let rate = args.rate ?? Math.max(1, Math.round(RATE_FRACTION * calibrationFloorMax!.rps));
     result.rate = {
       offered: rate,
       source: args.rate === null ? 'calibration' : 'argument',
@@ -303,7 +306,8 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     log(
       `${client}: fixed-rate rounds at ${rate}/s${calibrationFloorMax ? ` (${RATE_FRACTION} × calibration floor max ${calibrationFloorMax.rps} req/s)` : ' (--rate)'}`,
     );
-    const rateEvents = rate * sizes.rateSeconds;
+    const seededRateEvents = seedRate * sizes.rateSeconds;
+    let rateEvents = rate * sizes.rateSeconds;
     const large = await site('large');
     const paidByWebhook = async () =>
       (await small.db.count(TABLES.invoices, "number LIKE 'WHA-%' AND state = 'paid'")) +
@@ -316,7 +320,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     let t = Date.now();
     const openSmall = await seedOpenInvoices(
       small.db,
-      sizes.warm + sizes.webhookMax + sizes.rounds * rateEvents + 100,
+      sizes.warm + sizes.webhookMax + sizes.rounds * seededRateEvents + 100,
       'WHA',
     );
     const piInvoices = await seedOpenInvoices(
@@ -324,7 +328,7 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       sizes.warm + sizes.piMax + sizes.piRate * sizes.piRateS + 100,
       'PIA',
     );
-    const openLarge = await seedOpenInvoices(large.db, sizes.warm + sizes.rounds * rateEvents + 100, 'WHB');
+    const openLarge = await seedOpenInvoices(large.db, sizes.warm + sizes.rounds * seededRateEvents + 100, 'WHB');
     await paidIntents(stripe, [...openSmall, ...openLarge]);
     const eventsSmall = await succeededEvents(standin.url, openSmall);
     const eventsLarge = await succeededEvents(standin.url, openLarge);
@@ -399,6 +403,14 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     log(`${client}: floor, max throughput`);
     result.scenarios.floorMax = await floor(S, 'floor max', 'max', sample, { connections: 16, durationS: q ? 5 : 10 });
     result.rate.mainFloorMax = result.scenarios.floorMax.rps;
+    if (args.rate === null && result.scenarios.floorMax.ok) {
+      // The floor max of this run, on the app the rounds use (the calibration ran on a fresh one).
+      rate = Math.max(1, Math.min(seedRate, Math.round(RATE_FRACTION * result.scenarios.floorMax.rps)));
+      rateEvents = rate * sizes.rateSeconds;
+      result.rate.offered = rate;
+      result.rate.source = 'floor max';
+      log(`${client}: fixed-rate rounds at ${rate}/s (${RATE_FRACTION} × this run's floor max)`);
+    }
     await sleep(1000);
 
     // Growth: the same fixed-rate run on the small and the full history, alternating, so both

@@ -111,6 +111,8 @@ export function markdownTable(out: BenchOutput): string {
     row('Fixed-rate rounds: offered rate, req/s', (r) => {
       const rate = rateOf(out, r);
       if (!r.rate) return `${n0(rate)} (fixed)`;
+      if (r.rate.source === 'floor max')
+        return `${n0(rate)} (${r.rate.fraction} × this run's floor max ${n0(r.rate.mainFloorMax)})`;
       return r.rate.source === 'calibration'
         ? `${n0(rate)} (${r.rate.fraction} × calibration floor max ${n0(r.rate.calibrationFloorMax)})`
         : `${n0(rate)} (--rate)`;

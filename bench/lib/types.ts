@@ -24,8 +24,11 @@ export interface Scenario extends LoadResult {
 export interface RateUsed {
   /** Requests per second offered in every fixed-rate round (floor and webhook). */
   offered: number;
-  /** 'calibration': `fraction` × the calibration phase's floor max; 'argument': `--rate=N`. */
-  source: 'calibration' | 'argument';
+  /**
+   * 'floor max': `fraction` × the main run's floor max (the app the rounds use); 'calibration':
+   * `fraction` × the calibration phase's floor max (older results); 'argument': `--rate=N`.
+   */
+  source: 'floor max' | 'calibration' | 'argument';
   fraction: number;
   /** Floor max throughput (req/s) of the calibration phase, run before seeding; it set the rate. */
   calibrationFloorMax?: number;

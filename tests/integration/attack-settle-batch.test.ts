@@ -72,7 +72,7 @@ beforeEach(async () => {
 
 it('batches racing the pay page confirm and the retry worker: each invoice booked once, one email, events processed', async () => {
   const n = 16;
-  const paid: Array<Awaited<ReturnType<typeof paidAtStripe>>> = [];
+  const paid: Awaited<ReturnType<typeof paidAtStripe>>[] = [];
   for (let i = 0; i < n; i += 1) paid.push(await paidAtStripe());
   const confirms = paid.map((p) =>
     env.app

@@ -153,6 +153,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (mem.arriving > 0) busy.push(`${mem.arriving} webhook deliveries being answered`);
     if (mem.queued > 0) busy.push(`${mem.queued} events queued in memory`);
     if (mem.active > 0) busy.push(`${mem.active} events settling`);
+    if (mem.followUps > 0) busy.push(`${mem.followUps} batches sending their emails`);
     if (running.size > 0) busy.push(`${running.size} background ticks running`);
     const now = new Date();
     const [events, notices] = await Promise.all([

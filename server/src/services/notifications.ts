@@ -352,8 +352,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
       const due = rows.filter((row) => row.status === 'due');
       if (due.length === 0) return;
+      // A few at a time: each waits on the mail server's answers, not on this process.
       const outcomes: Array<{ row: NoticeRow; sent: Sent }> = [];
-      for (const row of due) outcomes.push({ row, sent: await handOff(row) });
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(8, due.length) }, async () => {
+          while (next < due.length) {
+            const row = due[next++]!;
+            outcomes.push({ row, sent: await handOff(row) });
+          }
+        }),
+      );
       try {
         await strapi.db.transaction(async () => {
           for (const { row, sent } of outcomes) await record(row, row.attempts + 1, sent);

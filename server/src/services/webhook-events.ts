@@ -173,6 +173,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let waiting = 0;
   const MAX_QUEUED = 10_000;
   let active = 0;
+  /** Emails and provider calls after batches' commits, still running (settleFinals). */
+  const followUps = new Set<Promise<void>>();
   /** Webhook deliveries this process is answering right now, and when the last one came in. */
   let arriving = 0;
   let lastArrivalAt = 0;
@@ -354,17 +356,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const f of ordered) await claimAndExecute([f.row]);
       return;
     }
-    const notifications = getService(strapi, 'notifications');
-    await notifications.sendQueuedMany(after.flatMap((w) => w.notices));
-    for (const w of after) {
-      await w
-        .rest()
-        .catch((error) =>
-          strapi.log.warn(
-            `[invoice-payments] follow-up of a settled payment failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-          ),
+    // The emails and provider calls that follow do not hold the batch's place: the next batch
+    // settles while they wait on the mail server and the provider (tracked for idle() and stop()).
+    const followUp: Promise<void> = (async () => {
+      await getService(strapi, 'notifications').sendQueuedMany(after.flatMap((w) => w.notices));
+      for (const w of after) {
+        await w
+          .rest()
+          .catch((error) =>
+            strapi.log.warn(
+              `[invoice-payments] follow-up of a settled payment failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+            ),
+          );
+      }
+    })()
+      .catch((error) => {
+        strapi.log.warn(
+          `[invoice-payments] follow-up of settled payments failed: ${error instanceof Error ? error.message : 'unknown error'}`,
         );
-    }
+      })
+      .finally(() => followUps.delete(followUp));
+    followUps.add(followUp);
   }
 
   async function process(row: EventRow): Promise<void> {
@@ -505,14 +517,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       waiting = 0;
       if (wakeUp) clearTimeout(wakeUp);
       wakeUp = null;
-      // At most 10 s: an event cut off here is reclaimed by the worker once its lock expires.
+      // At most 10 s: an event cut off here is reclaimed by the worker once its lock expires, an
+      // email by the outbox worker.
       const until = Date.now() + 10_000;
-      while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while ((active > 0 || followUps.size > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     },
 
     /** What this process holds in memory right now (for the idle probe in background.ts). */
-    inProcess(): { queued: number; active: number; arriving: number } {
-      return { queued: waiting, active, arriving };
+    inProcess(): { queued: number; active: number; arriving: number; followUps: number } {
+      return { queued: waiting, active, arriving, followUps: followUps.size };
     },
 
     /** Marks a delivery as being answered; call the returned function once it has been. */
