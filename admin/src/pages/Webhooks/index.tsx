@@ -182,12 +182,10 @@ export const WebhooksPage = () => {
                   {/* Rows from before events recorded their provider are Stripe's. */}
                   <Typography>{PROVIDER_LABELS[row.provider ?? 'stripe'] ?? row.provider}</Typography>
                 </Td>
-                {/* Event ids can be long (a redelivered twin, Mollie's `tr_…:status`): they wrap, not the table. */}
+                {/* Event ids can be long (Mollie's `tr_…:status`): they wrap; the type stays whole. */}
                 <Td style={{ maxWidth: '20rem', whiteSpace: 'normal' }}>
                   <Flex direction="column" alignItems="flex-start">
-                    <Typography fontWeight="semiBold" style={{ overflowWrap: 'anywhere' }}>
-                      {row.type}
-                    </Typography>
+                    <Typography fontWeight="semiBold">{row.type}</Typography>
                     <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
                       {row.providerEventId}
                     </Typography>
