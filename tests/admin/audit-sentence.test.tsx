@@ -110,7 +110,7 @@ describe('auditSentence', () => {
         intlEn,
         entry({ action: 'webhook.replayed', details: { eventId: 'evt_1', type: 'payment_intent.succeeded' } }),
       ),
-    ).toBe('Stripe event payment_intent.succeeded (evt_1) replayed by Ada');
+    ).toBe('Event payment_intent.succeeded (evt_1) replayed by Ada');
     expect(
       auditSentence(
         intlEn,

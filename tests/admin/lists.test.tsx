@@ -138,6 +138,7 @@ describe('webhook deliveries', () => {
   const event = (overrides: Partial<WebhookEventRow> = {}): WebhookEventRow => ({
     documentId: 'evt-doc-1',
     providerEventId: 'evt_dead_1',
+    provider: 'stripe',
     type: 'payment_intent.succeeded',
     status: 'dead_lettered',
     attempts: 8,
@@ -207,6 +208,39 @@ describe('webhook deliveries', () => {
     await waitFor(() => expect(screen.getAllByTestId('webhook-row')[0]).toHaveTextContent('Processed'));
   });
 
+  it('shows which provider sent each event and filters by provider on the server', async () => {
+    const api = mockApi({
+      'GET /invoice-payments/status': () => status(),
+      'GET /invoice-payments/webhook-events': (req: ApiRequest) =>
+        page(
+          [
+            event({ status: 'processed', lastError: null }),
+            event({
+              documentId: 'evt-doc-m',
+              providerEventId: 'tr_abc:paid',
+              provider: 'mollie',
+              type: 'payment.paid',
+              status: 'processed',
+              lastError: null,
+            }),
+            // Stored before events recorded their provider: Stripe's.
+            event({ documentId: 'evt-doc-old', providerEventId: 'evt_old', provider: null, status: 'processed' }),
+          ].filter((e) => !req.query.get('provider') || (e.provider ?? 'stripe') === req.query.get('provider')),
+        ),
+      'GET /invoice-payments/webhook-events/health': () => ok({ data: health }),
+    });
+    const { user } = renderPage(<App />, { path: '/webhooks' });
+    await screen.findAllByTestId('webhook-row');
+    expect(within(screen.getByRole('grid')).getByText('Provider')).toBeInTheDocument();
+    const cells = () => screen.getAllByTestId('webhook-provider').map((c) => c.textContent);
+    await waitFor(() => expect(cells()).toEqual(['Stripe', 'Mollie', 'Stripe']));
+    await user.click(screen.getByRole('combobox', { name: 'Provider' }));
+    await user.click(await screen.findByRole('option', { name: 'Mollie' }));
+    await waitFor(() => expect(api.calls.at(-1)!.query.get('provider')).toBe('mollie'));
+    await waitFor(() => expect(cells()).toEqual(['Mollie']));
+    expect(screen.getByTestId('webhook-row')).toHaveTextContent(/payment\.paid.*tr_abc:paid/);
+  });
+
   it('no Replay button without webhooks.replay', async () => {
     mockApi({
       'GET /invoice-payments/status': () => status(),
@@ -227,7 +261,7 @@ describe('webhook deliveries', () => {
   it.each([
     [
       { lastEventAt: null, lastEventType: null, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 0 },
-      /No event received from Stripe yet/,
+      /No event received from a payment provider yet/,
     ],
     [
       { ...health, failuresLast24h: 0, deadLettered: 0, rejectedLast24h: 4 },

@@ -169,7 +169,7 @@ describe('invoice detail: Mark as paid', () => {
     renderPage(<App />, { path: '/invoices/inv-1', permissions: ['payments.read'] });
     await screen.findByRole('heading', { name: 'Invoice INV-1042' });
     await screen.findAllByTestId('payment-row');
-    expect(screen.getByRole('button', { name: 'Resync from Stripe' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Resync payments' })).toBeInTheDocument();
     for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'Void', 'New link'])
       expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
   });

@@ -192,6 +192,49 @@ describe('refund dialog', () => {
     expect(within(dialog).queryByTestId('refund-pending-note')).not.toBeInTheDocument();
   });
 
+  it("a Mollie payment's history and refund dialog name Mollie, not Stripe", async () => {
+    const detail = invoiceDetail({ state: 'paid', balanceDue: 0, balanceFormatted: '$0.00' }, [
+      cardPayment({
+        provider: 'mollie',
+        providerLabel: 'Mollie',
+        kind: 'checkout',
+        method: 'ideal',
+        refundable: 10000,
+        refundableFormatted: '$100.00',
+        refunds: [
+          {
+            id: 're_m1',
+            amount: 10000,
+            amountFormatted: '$100.00',
+            status: 'failed',
+            reason: null,
+            failureReason: 'provider_refused',
+            failureText: 'Mollie refused it',
+            createdAt: '2026-11-22T10:00:00.000Z',
+            dashboardUrl: null,
+          },
+        ],
+      }),
+    ]);
+    mockApi({
+      'GET /invoice-payments/status': () =>
+        ok({ data: { mode: 'test', connection: { status: 'connected', accountId: 'acct_1' } } }),
+      [`GET ${DETAIL}`]: () => ok({ data: detail }),
+    });
+    const { user } = renderPage(<App />, { path: '/invoices/inv-1' });
+    const refundRow = await screen.findByTestId('refund-row');
+    expect(within(refundRow).getByTestId('refund-failure')).toHaveTextContent(
+      'Mollie refused it. The money is back in your Mollie balance; you can refund again.',
+    );
+    const row = screen.getAllByTestId('payment-row')[0]!;
+    expect(row).toHaveTextContent('(Mollie Checkout)');
+    expect(row).not.toHaveTextContent(/Stripe/);
+    await user.click(within(row).getByRole('button', { name: 'Refund' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Continue' }));
+    expect(within(dialog).getByTestId('refund-confirmation')).toHaveTextContent('Mollie sends the money back');
+  });
+
   it('the dialog offers what is left after pending and unconfirmed refunds, and says so', async () => {
     const pending = invoiceDetail({ state: 'partially_paid', balanceDue: 4000, balanceFormatted: '$40.00' }, [
       cardPayment({

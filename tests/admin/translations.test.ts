@@ -95,6 +95,8 @@ describe('translations', () => {
       name: 'On the due date',
       when: '20 Mar 2031, 09:00',
       timeZone: 'UTC',
+      // A payment's provider by name (payment history, refund dialog).
+      provider: 'Mollie',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

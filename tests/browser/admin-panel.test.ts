@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import Stripe from 'stripe';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, screenshot, loginAdmin } from '../support/browser';
@@ -95,26 +96,45 @@ async function cardPaidAfterDecline(amount: number) {
   };
 }
 
-/** A payment_intent.succeeded event that fails every attempt (Stripe answers 500) until dead-lettered. */
+/**
+ * An event that fails every attempt (Stripe answers 500) until dead-lettered. A
+ * payment_intent.succeeded shows a final state and is booked without reading Stripe, so the event
+ * delivered is its `payment_intent.processing` twin (a state that can still change: settlement
+ * reads the PaymentIntent, where the fault is), signed with the webhook secret as Stripe signs.
+ */
 async function deadLetteredEvent() {
   env.standin.control.setWebhook({ enabled: false });
   const inv = await cardPaidInvoice(4200);
   env.standin.control.setWebhook({ enabled: true });
   env.standin.control.addFault({ method: 'GET', path: `/v1/payment_intents/${inv.piId}`, status: 500, times: 1000 });
-  const evt = env.standin.control
+  const succeeded = env.standin.control
     .events()
     .find(
       (e) => e.type === 'payment_intent.succeeded' && (e.data as { object: { id: string } }).object.id === inv.piId,
     );
-  if (!evt) throw new Error('no payment_intent.succeeded event');
-  await env.standin.control.deliverEvent(evt.id as string);
+  if (!succeeded) throw new Error('no payment_intent.succeeded event');
+  const data = succeeded.data as { object: Record<string, unknown> };
+  const processing = {
+    ...succeeded,
+    id: `${String(succeeded.id)}_processing`,
+    type: 'payment_intent.processing',
+    data: { ...data, object: { ...data.object, status: 'processing', amount_received: 0 } },
+  };
+  const raw = JSON.stringify(processing);
+  const delivered = await env.app
+    .http()
+    .post('/api/invoice-payments/webhooks/stripe')
+    .set('Content-Type', 'application/json')
+    .set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: KEYS.webhookSecret }))
+    .send(raw);
+  if (delivered.status !== 200) throw new Error(`the event was not accepted: ${delivered.status}`);
   const row = await eventually(
-    () => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId: evt.id } }),
+    () => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId: processing.id } }),
     (r) => r?.status === 'dead_lettered',
     15000,
   );
   if (row?.status !== 'dead_lettered') throw new Error(`event not dead-lettered: ${row?.status}`);
-  return { documentId: inv.documentId, eventId: evt.id as string };
+  return { documentId: inv.documentId, eventId: processing.id };
 }
 
 const login = (p: Page, session: Pick<AdminSession, 'email' | 'password'>) => loginAdmin(p, base, session);
@@ -505,6 +525,42 @@ describe('Webhook deliveries', () => {
     await screenshot(page, GROUP, '10-webhooks-replayed');
     expect((await readInvoice(env, data.dead!.documentId)).state).toBe('paid');
   });
+
+  it('shows which provider sent each event, and filters by provider', async () => {
+    // A Mollie delivery as the Mollie webhook stores it (this app runs the Stripe stand-in only).
+    await env.app.strapi.documents(EVENT).create({
+      data: {
+        providerEventId: 'tr_browserMollie1:paid',
+        provider: 'mollie',
+        type: 'payment.paid',
+        objectId: 'tr_browserMollie1',
+        status: 'ignored',
+        attempts: 1,
+        ignoredReason: 'Mollie payment tr_browserMollie1 was not made by invoice-payments.',
+      } as never,
+    });
+    await page.goto(`${base}/admin/plugins/invoice-payments/webhooks`);
+    const mollieRow = page.getByTestId('webhook-row').filter({ hasText: 'tr_browserMollie1:paid' });
+    const stripeRow = page.getByTestId('webhook-row').filter({ hasText: data.dead!.eventId });
+    await mollieRow.waitFor();
+    expect(await page.locator('thead').getByText('Provider', { exact: true }).count()).toBe(1);
+    expect(await mollieRow.getByTestId('webhook-provider').innerText()).toBe('Mollie');
+    expect(await stripeRow.getByTestId('webhook-provider').innerText()).toBe('Stripe');
+    expect(await horizontalOverflow(page)).toEqual({ page: 0, tables: [] });
+    await screenshot(page, GROUP, '10b-webhooks-providers');
+
+    await page.getByRole('combobox', { name: 'Provider' }).click();
+    await page.getByRole('option', { name: 'Mollie' }).click();
+    await page.waitForURL((url) => url.search.includes('provider'));
+    await stripeRow.waitFor({ state: 'detached' });
+    expect(
+      await settle(
+        () => page.getByTestId('webhook-provider').allInnerTexts(),
+        (v) => v.length > 0 && v.every((p) => p === 'Mollie'),
+      ),
+    ).toEqual(['Mollie']);
+    await screenshot(page, GROUP, '10c-webhooks-mollie-only');
+  });
 });
 
 describe('Audit log', () => {
@@ -548,7 +604,7 @@ describe('a role without the settings permission', () => {
     await limitedPage.goto(`${base}/admin/plugins/invoice-payments/invoices/${data.card!.documentId}`);
     await limitedPage.getByRole('heading', { name: `Invoice ${data.card!.number}` }).waitFor();
     await limitedPage.getByText('TEST MODE').first().waitFor();
-    await limitedPage.getByRole('button', { name: 'Resync from Stripe' }).waitFor();
+    await limitedPage.getByRole('button', { name: 'Resync payments' }).waitFor();
     for (const name of ['Mark as paid', 'Send invoice', 'Refund', 'New link']) {
       expect(await limitedPage.getByRole('button', { name, exact: true }).count()).toBe(0);
     }

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { seedOpenInvoices, TABLES, type SeededInvoice } from '../../bench/lib/db';
 import type { StripeEvent } from '../../bench/lib/fixtures';
-import { deliver, KEYS, recordResponse, SQL, startCluster, waitFor, type Cluster } from './support/cluster';
+import { allProcessed, deliver, KEYS, recordResponse, useCluster } from './support/cluster';
 
 /**
  * Stripe misbehaves: 500s, 429s and calls that never answer, before or after Stripe did the work
@@ -13,32 +13,27 @@ import { deliver, KEYS, recordResponse, SQL, startCluster, waitFor, type Cluster
  * plugin gives up, the caller gets a 502 saying what happened and that retrying is safe, never a
  * stack trace.
  */
-jest.setTimeout(240_000);
-let cluster: Cluster;
 let stripe: Stripe;
 let url: string;
 let n = 0;
 
+const cluster = useCluster({ instances: 1, env: { STRIPE_TIMEOUT_MS: '1500', STRIPE_MAX_NETWORK_RETRIES: '2' } });
 beforeAll(async () => {
-  cluster = await startCluster({ instances: 1, env: { STRIPE_TIMEOUT_MS: '1500', STRIPE_MAX_NETWORK_RETRIES: '2' } });
-  url = cluster.instances[0]!.url;
+  url = cluster().instances[0]!.url;
   stripe = new Stripe(KEYS.secretKey, {
     host: '127.0.0.1',
-    port: cluster.standin.port,
+    port: cluster().standin.port,
     protocol: 'http',
     telemetry: false,
     maxNetworkRetries: 0,
   });
 });
-afterAll(async () => {
-  await cluster?.close();
-});
 // A fault Stripe's replays never reached (a saved answer is replayed, not re-run) must not leak on.
-afterEach(() => cluster.standin.control.clearFaults());
+afterEach(() => cluster().standin.control.clearFaults());
 
 async function invoice(amount = 120_000): Promise<SeededInvoice> {
   n += 1;
-  const [inv] = await seedOpenInvoices(cluster.db, 1, `SF${n}`, amount);
+  const [inv] = await seedOpenInvoices(cluster().db, 1, `SF${n}`, amount);
   return inv!;
 }
 
@@ -66,9 +61,11 @@ const intentsFor = (inv: SeededInvoice) =>
     .search({ query: `metadata['invoice_payments_invoice']:'${inv.documentId}'` })
     .then((r) => r.data);
 const callsTo = (method: string, path: string, since: number) =>
-  cluster.stripeCalls.slice(since).filter((c) => c.method === method && c.path === path);
+  cluster()
+    .stripeCalls.slice(since)
+    .filter((c) => c.method === method && c.path === path);
 const ledgerRows = (inv: SeededInvoice) =>
-  cluster.db.query<{ provider_payment_id: string; status: string; document_id: string }>(
+  cluster().db.query<{ provider_payment_id: string; status: string; document_id: string }>(
     `SELECT p.provider_payment_id, p.status, p.document_id FROM ${TABLES.payments} p JOIN ${TABLES.paymentInvoice} l ON l.payment_id = p.id JOIN ${TABLES.invoices} i ON i.id = l.invoice_id WHERE i.document_id = ?`,
     [inv.documentId],
   );
@@ -121,8 +118,8 @@ describe('creating the PaymentIntent', () => {
     ],
   ])('%s; one intent, the client gets it', async (_name, fault, calls, keys) => {
     const inv = await invoice();
-    const mark = cluster.stripeCalls.length;
-    cluster.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
+    const mark = cluster().stripeCalls.length;
+    cluster().standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
     const res = await requestIntent(inv);
     expect(res.status).toBe(200);
     const creates = callsTo('POST', '/v1/payment_intents', mark);
@@ -141,7 +138,7 @@ describe('creating the PaymentIntent', () => {
     ['no answer on every try, before Stripe did anything', { timeoutMs: 4000, times: 1000 }],
   ])('%s: a clear 502, nothing made; the client retries later and gets exactly one intent', async (_name, fault) => {
     const inv = await invoice();
-    cluster.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
+    cluster().standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', ...fault });
     const failed = await requestIntent(inv);
     expect(failed.status).toBe(502);
     expect(failed.body.error).toMatchObject({
@@ -149,7 +146,7 @@ describe('creating the PaymentIntent', () => {
       message: 'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
     });
     clean(failed.text);
-    cluster.standin.control.clearFaults();
+    cluster().standin.control.clearFaults();
     await pastHang(fault);
     expect(await intentsFor(inv)).toHaveLength(0);
     expect(await ledgerRows(inv)).toHaveLength(0);
@@ -181,10 +178,10 @@ describe('refunds', () => {
     return { inv, piId, paymentDocumentId: row!.document_id };
   }
   const refund = (paymentDocumentId: string, body: Record<string, unknown>) =>
-    post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster.auth);
+    post(`/invoice-payments/payments/${paymentDocumentId}/refunds`, body, cluster().auth);
   const stripeRefunds = (piId: string) => stripe.refunds.list({ payment_intent: piId, limit: 100 }).then((r) => r.data);
   const localRefunds = (piId: string) =>
-    cluster.db.query<{ provider_refund_id: string; amount: number; requested_by: string }>(
+    cluster().db.query<{ provider_refund_id: string; amount: number; requested_by: string }>(
       `SELECT r.provider_refund_id, r.amount, r.requested_by FROM ${TABLES.refunds} r JOIN invoice_payments_refunds_payment_lnk l ON l.refund_id = r.id JOIN ${TABLES.payments} p ON p.id = l.payment_id WHERE p.provider_payment_id = ?`,
       [piId],
     );
@@ -198,8 +195,8 @@ describe('refunds', () => {
     ],
   ])('%s: the SDK retries with the same key; one refund', async (_name, fault, calls) => {
     const { piId, paymentDocumentId } = await paidPayment();
-    const mark = cluster.stripeCalls.length;
-    cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
+    const mark = cluster().stripeCalls.length;
+    cluster().standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
     const res = await refund(paymentDocumentId, { amount: 20_000 });
     expect(res.status).toBe(200);
     const creates = callsTo('POST', '/v1/refunds', mark);
@@ -218,13 +215,13 @@ describe('refunds', () => {
     '%s: a clear 502; the admin retries (the plugin looks at Stripe first) and there is exactly one refund',
     async (_name, fault, madeBeforeRetry) => {
       const { piId, paymentDocumentId } = await paidPayment();
-      const mark = cluster.stripeCalls.length;
-      cluster.standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
+      const mark = cluster().stripeCalls.length;
+      cluster().standin.control.addFault({ method: 'POST', path: '/v1/refunds', ...fault });
       const failed = await refund(paymentDocumentId, { amount: 30_000 });
       expect(failed.status).toBe(502);
       expect(failed.body.error!.name).toBe('PaymentProviderError');
       clean(failed.text);
-      cluster.standin.control.clearFaults();
+      cluster().standin.control.clearFaults();
       expect(await stripeRefunds(piId)).toHaveLength(madeBeforeRetry);
 
       const retry = await refund(paymentDocumentId, { amount: 30_000 });
@@ -244,8 +241,8 @@ describe('refunds', () => {
     'a lost answer, the webhook books the refund, then the admin retries (%s): still one refund',
     async (_name, extra) => {
       const { piId, paymentDocumentId } = await paidPayment();
-      const mark = cluster.standin.control.events().length;
-      cluster.standin.control.addFault({
+      const mark = cluster().standin.control.events().length;
+      cluster().standin.control.addFault({
         method: 'POST',
         path: '/v1/refunds',
         status: 500,
@@ -254,17 +251,12 @@ describe('refunds', () => {
       });
       expect((await refund(paymentDocumentId, { amount: 25_000, ...extra })).status).toBe(502);
       // Stripe's charge.refunded webhook arrives before the admin tries again.
-      const event = cluster.standin.control
-        .events()
+      const event = cluster()
+        .standin.control.events()
         .slice(mark)
         .find((e) => e.type === 'charge.refunded') as unknown as StripeEvent;
       expect((await deliver(url, event)).status).toBe(200);
-      await waitFor(
-        () => SQL.pending(cluster.db),
-        (p) => p === 0,
-        30_000,
-        'the webhook processed',
-      );
+      await allProcessed(cluster(), 30_000, 'the webhook processed');
       expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([25_000]);
 
       const retry = await refund(paymentDocumentId, { amount: 25_000, ...extra });

@@ -1,14 +1,15 @@
 import { TABLES } from '../../bench/lib/db';
 import type { StripeEvent } from '../../bench/lib/fixtures';
 import {
+  allProcessed,
   deliver,
   inPool,
   ledger,
+  notPaidOnce,
   paidInvoicesWithEvents,
   SQL,
-  startCluster,
+  useCluster,
   waitFor,
-  type Cluster,
 } from './support/cluster';
 
 /**
@@ -17,20 +18,13 @@ import {
  * between the instances, 32 deliveries in flight: every invoice is settled once, the ledger holds
  * exactly what was paid, no event is processed twice, one email per payment.
  */
-jest.setTimeout(240_000);
-let cluster: Cluster;
 const N = 1000;
 
-beforeAll(async () => {
-  cluster = await startCluster({ instances: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useCluster({ instances: 2 });
 
 it('1,000 events × 2 copies across two instances: each invoice settled once', async () => {
-  const { invoices, events } = await paidInvoicesWithEvents(cluster, N, 'TWO');
-  const [a, b] = cluster.instances;
+  const { invoices, events } = await paidInvoicesWithEvents(cluster(), N, 'TWO');
+  const [a, b] = cluster().instances;
   // Copy 1 of event i goes to instance i % 2, copy 2 to the other; the order is shuffled.
   const deliveries = events.flatMap((e, i) => [
     { event: e, url: i % 2 === 0 ? a!.url : b!.url },
@@ -40,7 +34,7 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
     const j = Math.floor(Math.random() * (i + 1));
     [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
   }
-  const before = cluster.standin.control.stats().requests;
+  const before = cluster().standin.control.stats().requests;
   const started = Date.now();
   const results = await inPool(deliveries, 32, (d) => deliver(d.url, d.event));
   const ackSeconds = (Date.now() - started) / 1000;
@@ -50,17 +44,12 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
   const duplicates = results.filter((r) => JSON.parse(r.body).duplicate === true).length;
   expect(duplicates).toBe(N);
 
-  await waitFor(
-    () => SQL.pending(cluster.db),
-    (n) => n === 0,
-    120_000,
-    'every event processed',
-  );
+  await allProcessed(cluster(), 120_000, 'every event processed');
   const settledSeconds = (Date.now() - started) / 1000;
-  expect(await SQL.eventStatus(cluster.db)).toEqual([{ status: 'processed', n: N }]);
+  expect(await SQL.eventStatus(cluster().db)).toEqual([{ status: 'processed', n: N }]);
 
   // Every invoice paid, by exactly one card payment of exactly its amount.
-  const rows = await ledger(cluster.db, 'TWO');
+  const rows = await ledger(cluster().db, 'TWO');
   expect(rows).toHaveLength(N);
   const wrong = rows.filter(
     (r) =>
@@ -72,26 +61,26 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
   );
   expect(wrong).toEqual([]);
   const paid = events.reduce((s, e) => s + (e.data.object as unknown as { amount: number }).amount, 0);
-  const [{ sum }] = await cluster.db.query<{ sum: number }>(
+  const [{ sum }] = await cluster().db.query<{ sum: number }>(
     `SELECT SUM(amount)::bigint AS sum FROM ${TABLES.payments} WHERE status = 'succeeded'`,
   );
   expect(Number(sum)).toBe(paid);
 
   // No event processed twice: each was claimed once (attempts = 1). A payment_intent.succeeded
   // shows the PaymentIntent's final state, so it is booked from the event: no instance reads it.
-  const [{ max }] = await cluster.db.query<{ max: number }>(`SELECT MAX(attempts)::int AS max FROM ${TABLES.events}`);
+  const [{ max }] = await cluster().db.query<{ max: number }>(`SELECT MAX(attempts)::int AS max FROM ${TABLES.events}`);
   if (max !== 1) {
     console.log(
-      await cluster.db.query(
+      await cluster().db.query(
         `SELECT provider_event_id, status, attempts, last_error, created_at, processed_at, updated_at FROM ${TABLES.events} WHERE attempts > 1`,
       ),
     );
     console.log(
-      cluster.instances.map((p) => p.logs.filter((l) => !/internal migration|discard-drafts/.test(l)).slice(-30)),
+      cluster().instances.map((p) => p.logs.filter((l) => !/internal migration|discard-drafts/.test(l)).slice(-30)),
     );
   }
   expect(max).toBe(1);
-  const after = cluster.standin.control.stats().requests;
+  const after = cluster().standin.control.stats().requests;
   const reads = events.map(
     (e) =>
       (after[`GET /v1/payment_intents/${e.data.object.id}`] ?? 0) -
@@ -99,7 +88,7 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
   );
   expect(reads.filter((n) => n !== 0)).toEqual([]);
   // The ledger moved to succeeded once per invoice (the audit trail has one entry each).
-  const audits = await cluster.db.query<{ n: number }>(
+  const audits = await cluster().db.query<{ n: number }>(
     `SELECT COUNT(*)::int AS n FROM ${TABLES.audit} WHERE action = 'payment.succeeded' GROUP BY invoice_document_id`,
   );
   expect(audits).toHaveLength(N);
@@ -107,16 +96,16 @@ it('1,000 events × 2 copies across two instances: each invoice settled once', a
 
   // One confirmation email per payment, to each invoice's billing address.
   await waitFor(
-    async () => cluster.smtp.count(),
+    async () => cluster().smtp.count(),
     (n) => n >= N,
     10_000,
     'emails',
   );
-  expect(cluster.smtp.count()).toBe(N);
-  expect(invoices.filter((inv) => cluster.smtp.recipients.get(inv.email) !== 1)).toEqual([]);
+  expect(cluster().smtp.count()).toBe(N);
+  expect(invoices.filter((inv) => cluster().smtp.recipients.get(inv.email) !== 1)).toEqual([]);
 
   // Nothing went wrong in either process.
-  for (const p of cluster.instances) expect(p.logs.filter((l) => /error/i.test(l))).toEqual([]);
+  for (const p of cluster().instances) expect(p.logs.filter((l) => /error/i.test(l))).toEqual([]);
   process.stdout.write(
     `[faults] two instances: ${2 * N} deliveries acknowledged in ${ackSeconds.toFixed(1)} s, all settled after ${settledSeconds.toFixed(1)} s\n`,
   );
@@ -138,13 +127,13 @@ const asProcessing = (e: StripeEvent): StripeEvent => ({
 });
 
 it('transient Stripe failures while settling: the workers on both instances retry, still once each', async () => {
-  const paid = await paidInvoicesWithEvents(cluster, 200, 'TWOF');
+  const paid = await paidInvoicesWithEvents(cluster(), 200, 'TWOF');
   const { invoices } = paid;
   const events = paid.events.map(asProcessing);
-  const [a, b] = cluster.instances;
+  const [a, b] = cluster().instances;
   // Reading a PaymentIntent fails 450 times in a row: each processing attempt makes up to 3 tries
   // (the SDK's own retries), so most of these events fail their first attempt and go to the workers.
-  cluster.standin.control.addFault({ method: 'GET', path: '/v1/payment_intents/:id', status: 500, times: 450 });
+  cluster().standin.control.addFault({ method: 'GET', path: '/v1/payment_intents/:id', status: 500, times: 450 });
   const results = await inPool(
     events.flatMap((e, i) => [
       { e, url: i % 2 ? a!.url : b!.url },
@@ -154,30 +143,24 @@ it('transient Stripe failures while settling: the workers on both instances retr
     (d) => deliver(d.url, d.e),
   );
   expect(results.filter((r) => r.status !== 200)).toEqual([]);
-  await waitFor(
-    () => SQL.pending(cluster.db),
-    (n) => n === 0,
-    120_000,
-    'every event processed after retries',
-  );
-  cluster.standin.control.clearFaults();
+  await allProcessed(cluster(), 120_000, 'every event processed after retries');
+  cluster().standin.control.clearFaults();
 
   const ours = `provider_event_id IN (${events.map(() => '?').join(', ')})`;
   const ids = events.map((e) => e.id);
-  const retried = await cluster.db.count(TABLES.events, `${ours} AND attempts > 1`, ids);
+  const retried = await cluster().db.count(TABLES.events, `${ours} AND attempts > 1`, ids);
   expect(retried).toBeGreaterThan(0);
-  expect(await cluster.db.count(TABLES.events, `${ours} AND status = 'processed'`, ids)).toBe(events.length);
-  const rows = await ledger(cluster.db, 'TWOF');
-  expect(rows.filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total)).toEqual([]);
+  expect(await cluster().db.count(TABLES.events, `${ours} AND status = 'processed'`, ids)).toBe(events.length);
+  expect(await notPaidOnce(cluster().db, 'TWOF')).toEqual([]);
   await waitFor(
-    async () => invoices.filter((inv) => cluster.smtp.recipients.get(inv.email) === 1).length,
+    async () => invoices.filter((inv) => cluster().smtp.recipients.get(inv.email) === 1).length,
     (n) => n === invoices.length,
     10_000,
     'emails',
   );
-  expect(invoices.filter((inv) => cluster.smtp.recipients.get(inv.email) !== 1)).toEqual([]);
+  expect(invoices.filter((inv) => cluster().smtp.recipients.get(inv.email) !== 1)).toEqual([]);
   // Retries were logged as warnings, never as errors.
-  const retryLines = cluster.instances.flatMap((p) => p.logs.filter((l) => /failed on attempt/.test(l)));
+  const retryLines = cluster().instances.flatMap((p) => p.logs.filter((l) => /failed on attempt/.test(l)));
   expect(retryLines.length).toBeGreaterThan(0);
   process.stdout.write(
     `[faults] transient failures: ${retried} events needed a retry (${retryLines.length} failed attempts logged across both instances)\n`,

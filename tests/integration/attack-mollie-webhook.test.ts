@@ -5,67 +5,34 @@
  * /get-payment, /cancel-payment, /update-payment.
  */
 import { randomBytes } from 'node:crypto';
-import { bootPayments, payableInvoice, readInvoice, PAYMENT, eventually, type PaymentsEnv } from '../support/payments';
-import { startMollieStandin, type MollieStandin } from '../support/mollie-standin';
-import { waitForIdle } from '../support/idle';
+import { readInvoice, PAYMENT, eventually, payableInvoice } from '../support/payments';
+import { bootMollie, mollieKit, type MollieEnv } from '../support/mollie';
 
-const MOLLIE_KEY = 'test_attackMollieWebhookKey000000000';
 const AUDIT = 'plugin::invoice-payments.audit-entry';
-const webhookPath = '/api/invoice-payments/webhooks/mollie';
 
-let env: PaymentsEnv;
-let mollie: MollieStandin;
+let env: MollieEnv;
+let mollie: MollieEnv['mollie'];
 
 beforeAll(async () => {
-  mollie = await startMollieStandin();
-  env = await bootPayments({
-    env: { MOLLIE_API_ENDPOINT: mollie.apiEndpoint },
-    settings: { mollieApiKey: MOLLIE_KEY, payLinkProvider: 'mollie', defaultCurrency: 'EUR' },
-  });
-  env.app.strapi.config.set('plugin::invoice-payments.publicUrl', env.app.url);
+  env = await bootMollie('test_attackMollieWebhookKey000000000');
+  mollie = env.mollie;
 });
 afterAll(async () => {
   await env?.close();
-  await mollie?.close();
 });
 
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
+const kit = mollieKit(() => env);
+const { paymentsOf, adminPost, postWebhook: post, settle, mollieApi } = kit;
 /** Reads of single payments at the stand-in (GET /v2/payments/tr_…). */
 const paymentReads = () => mollie.control.stats().requests['GET /v2/payments/:tr'] ?? 0;
-const post = (body: string) => env.app.http().post(webhookPath).type('form').send(body);
-
-async function settle() {
-  await mollie.control.idle();
-  await waitForIdle(env.app.strapi);
-  await mollie.control.idle();
-  await waitForIdle(env.app.strapi);
-}
 
 async function checkout(amount = 10000) {
-  const inv = await payableInvoice(env, {
-    currency: 'EUR',
-    lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }],
-    billingEmail: `w${Date.now()}${Math.random()}@example.test`,
-  });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
-    .send({ token: inv.token });
+  const { res, ...inv } = await kit.checkout(amount);
   expect(res.status).toBe(200);
-  return { ...inv, id: res.body.data.checkoutSessionId as string };
+  return inv;
 }
 
-async function pay(id: string, method = 'ideal') {
-  const res = await fetch(`${mollie.url}/checkout/${id}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ status: 'paid', method }).toString(),
-  });
-  expect(res.status).toBe(303);
-  await settle();
-}
+const pay = (id: string, method = 'ideal') => kit.customerPicks(id, 'paid', method);
 
 describe('unsigned Mollie webhooks cannot make us hammer Mollie or fill the audit table', () => {
   it('200 posts of random tr_ ids: no Mollie call, a bounded number of audit rows counting all of them', async () => {
@@ -189,9 +156,6 @@ describe('the reconciliation sweep', () => {
 });
 
 describe('voiding an invoice while a Mollie payment is open', () => {
-  const adminPost = (path: string, body: Record<string, unknown> = {}) =>
-    env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
-
   it('a cancelable one (bank transfer chosen, not paid yet) is canceled at Mollie by the void', async () => {
     const { documentId, id } = await checkout(6100);
     // The client chose bank transfer and got the transfer details: Mollie lets it be canceled
@@ -213,18 +177,14 @@ describe('voiding an invoice while a Mollie payment is open', () => {
     // A newer attempt on the same invoice that Mollie will not cancel (no method chosen yet); its
     // ledger entry is ended first (newest first).
     const meta = mollie.control.payment(older)!.metadata as Record<string, unknown>;
-    const made = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}payments`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        amount: { currency: 'EUR', value: '39.00' },
-        description: 'Invoice',
-        redirectUrl: 'https://example.test/back',
-        metadata: { ...meta, attemptId: 'newer-attempt' },
-      }),
+    const made = await mollieApi('POST', 'payments', {
+      amount: { currency: 'EUR', value: '39.00' },
+      description: 'Invoice',
+      redirectUrl: 'https://example.test/back',
+      metadata: { ...meta, attemptId: 'newer-attempt' },
     });
     expect(made.status).toBe(201);
-    const newer = ((await made.json()) as { id: string }).id;
+    const newer = made.body.id as string;
     const invoiceId = (await env.app.strapi.db
       .query('plugin::invoice-payments.invoice')
       .findOne({ where: { documentId } }))!.id;
@@ -275,11 +235,7 @@ describe('metadata edited at Mollie after checkout', () => {
     const meta = mollie.control.payment(id)!.metadata as Record<string, unknown>;
     expect(meta).toMatchObject({ portion: 6000, fee: 0 });
     // https://docs.mollie.com/reference/update-payment takes `metadata` while the payment is open.
-    const patched = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}payments/${id}`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ metadata: { ...meta, portion: 4500, fee: 1500 } }),
-    });
+    const patched = await mollieApi('PATCH', `payments/${id}`, { metadata: { ...meta, portion: 4500, fee: 1500 } });
     expect(patched.status).toBe(200);
     await pay(id);
     const [row] = await paymentsOf(documentId);

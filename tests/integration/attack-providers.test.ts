@@ -4,86 +4,40 @@
  * Mollie's webhook is unsigned (https://docs.mollie.com/reference/webhooks): only what the provider
  * fetches with our key counts, so forged, replayed and foreign posts must change nothing.
  */
+import { readInvoice, KEYS, eventually, payableInvoice, PAYMENT } from '../support/payments';
 import {
-  bootPayments,
-  payableInvoice,
-  readInvoice,
-  KEYS,
-  PAYMENT,
-  eventually,
-  type PaymentsEnv,
-} from '../support/payments';
-import { startMollieStandin, type MollieStandin } from '../support/mollie-standin';
-import { waitForIdle } from '../support/idle';
+  bootMollie,
+  mollieKit,
+  MOLLIE_WEBHOOK_PATH as webhookPath,
+  WEBHOOK_EVENT as EVENT,
+  type MollieEnv,
+} from '../support/mollie';
 import { isUniqueViolation } from '../../server/src/utils/unique-violation';
 
 const MOLLIE_KEY = 'test_attackProvidersMollieKey0000000';
-const EVENT = 'plugin::invoice-payments.webhook-event';
 
-let env: PaymentsEnv;
-let mollie: MollieStandin;
+let env: MollieEnv;
+let mollie: MollieEnv['mollie'];
 
 beforeAll(async () => {
-  mollie = await startMollieStandin();
-  env = await bootPayments({
-    env: { MOLLIE_API_ENDPOINT: mollie.apiEndpoint },
-    settings: { mollieApiKey: MOLLIE_KEY, payLinkProvider: 'mollie', defaultCurrency: 'EUR' },
-  });
-  env.app.strapi.config.set('plugin::invoice-payments.publicUrl', env.app.url);
+  env = await bootMollie(MOLLIE_KEY);
+  mollie = env.mollie;
 });
 afterAll(async () => {
   await env?.close();
-  await mollie?.close();
 });
 
-const webhookPath = '/api/invoice-payments/webhooks/mollie';
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
-const adminPost = (path: string, body: Record<string, unknown> = {}) =>
-  env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
-const eventCount = () => env.app.strapi.db.query(EVENT).count();
+const {
+  paymentsOf,
+  adminPost,
+  eventCount,
+  postWebhook,
+  settle,
+  checkout,
+  customerPicks: pay,
+  mollieApi,
+} = mollieKit(() => env);
 const settings = () => env.app.strapi.plugin('invoice-payments').service('settings');
-
-async function settle() {
-  await mollie.control.idle();
-  await waitForIdle(env.app.strapi);
-  await mollie.control.idle();
-  await waitForIdle(env.app.strapi);
-}
-
-async function checkout(amount = 10000, currency = 'EUR') {
-  const inv = await payableInvoice(env, {
-    currency,
-    lineItems: [{ description: 'Work', quantity: 1, unitAmount: amount }],
-    billingEmail: `a${Date.now()}${Math.random()}@example.test`,
-  });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
-    .send({ token: inv.token });
-  return { ...inv, res, id: res.body?.data?.checkoutSessionId as string };
-}
-
-async function pay(id: string, status: 'paid' | 'failed' | 'canceled' | 'expired' = 'paid') {
-  const res = await fetch(`${mollie.url}/checkout/${id}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ status, method: 'ideal' }).toString(),
-  });
-  expect(res.status).toBe(303);
-  await settle();
-}
-
-/** Acts as someone holding the Mollie API key elsewhere (another integration, the dashboard). */
-async function mollieApi(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${mollie.apiEndpoint.replace(/\/*$/, '/')}${path.replace(/^\//, '')}`, {
-    method,
-    headers: { Authorization: `Bearer ${MOLLIE_KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 describe('routing', () => {
   it('unknown providers and prototype names are 404, nothing stored', async () => {
@@ -131,7 +85,7 @@ describe('Mollie webhook input', () => {
       'id=tr_../../v2/profiles/me',
       `id=tr_${'a'.repeat(2000)}`,
     ]) {
-      const res = await env.app.http().post(webhookPath).type('form').send(body);
+      const res = await postWebhook(body);
       expect([body.slice(0, 40), res.status]).toEqual([body.slice(0, 40), 400]);
     }
     expect(JSON.stringify(mollie.control.stats().requests)).toBe(calls);
@@ -151,11 +105,7 @@ describe('Mollie webhook input', () => {
 
   it('a huge body is refused with a 4xx and stores nothing', async () => {
     const before = await eventCount();
-    const res = await env.app
-      .http()
-      .post(webhookPath)
-      .type('form')
-      .send(`id=tr_abcdefgh&pad=${'x'.repeat(3_000_000)}`);
+    const res = await postWebhook(`id=tr_abcdefgh&pad=${'x'.repeat(3_000_000)}`);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(await eventCount()).toBe(before);
@@ -164,9 +114,7 @@ describe('Mollie webhook input', () => {
   it('posting the id of a still-open payment stores at most one event per state and books nothing', async () => {
     const { documentId, id } = await checkout(3000);
     const before = await eventCount();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => env.app.http().post(webhookPath).type('form').send(`id=${id}`)),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => postWebhook(`id=${id}`)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     await settle();
     expect((await eventCount()) - before).toBeLessThanOrEqual(1);
@@ -175,9 +123,7 @@ describe('Mollie webhook input', () => {
 
   it('a flood of unknown payment ids stores no events and is answered 400', async () => {
     const before = await eventCount();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => env.app.http().post(webhookPath).type('form').send(`id=tr_flood${i}x`)),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => postWebhook(`id=tr_flood${i}x`)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(400));
     expect(await eventCount()).toBe(before);
   });
@@ -185,9 +131,7 @@ describe('Mollie webhook input', () => {
   it('concurrent duplicate deliveries of a paid payment book it once', async () => {
     const { documentId, id } = await checkout(4321);
     await mollie.control.setStatus(id, 'paid', 'ideal');
-    const results = await Promise.all(
-      Array.from({ length: 10 }, () => env.app.http().post(webhookPath).type('form').send(`id=${id}`)),
-    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => postWebhook(`id=${id}`)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     await settle();
     const rows = await paymentsOf(documentId);
@@ -301,7 +245,7 @@ describe('money', () => {
     await mollie.control.reverseChargeback(chb);
     await settle();
     await mollie.control.redeliver(id);
-    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await postWebhook(`id=${id}`);
     await settle();
     const rows = await eventually(
       () => paymentsOf(documentId),
@@ -429,9 +373,9 @@ describe('refunds and chargebacks racing', () => {
     );
     const made = await mollieApi('POST', `payments/${id}/refunds`, { amount: { currency: 'EUR', value: '12.34' } });
     expect(made.status).toBe(201);
-    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await postWebhook(`id=${id}`);
     await settle();
-    await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    await postWebhook(`id=${id}`);
     await settle();
     expect(
       await eventually(
@@ -446,12 +390,12 @@ describe('refunds and chargebacks racing', () => {
     const { documentId, id, token } = await checkout(3100);
     await mollie.control.setStatus(id, 'paid', 'ideal');
     await Promise.all([
-      env.app.http().post(webhookPath).type('form').send(`id=${id}`),
+      postWebhook(`id=${id}`),
       env.app
         .http()
         .post(`/api/invoice-payments/invoices/${documentId}/confirm-payment`)
         .send({ token, providerPaymentId: id }),
-      env.app.http().post(webhookPath).type('form').send(`id=${id}`),
+      postWebhook(`id=${id}`),
     ]);
     await settle();
     const rows = await paymentsOf(documentId);
@@ -545,7 +489,7 @@ describe('what Mollie reports about a payment the plugin did not make', () => {
     const id = made.body.id as string;
     await mollie.control.setStatus(id, 'paid', 'creditcard');
     // Not in our ledger: refused without asking Mollie (providers/mollie/webhook-guard.ts).
-    expect((await env.app.http().post(webhookPath).type('form').send(`id=${id}`)).status).toBe(400);
+    expect((await postWebhook(`id=${id}`)).status).toBe(400);
     await settle();
     expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 5000 });
   });

@@ -275,8 +275,10 @@ describe('CSV export', () => {
       Amount: '250.00',
       'Amount refunded': '50.00',
     });
-    expect(of('usdCard')[0]!['Stripe payment']).toMatch(/^pi_/);
+    expect(of('usdCard')[0]!['Provider payment']).toMatch(/^pi_/);
+    expect(of('usdCard')[0]!.Provider).toBe('Stripe');
     expect(of('usdVoided')[0]).toMatchObject({
+      Provider: '',
       Kind: 'manual',
       Status: 'voided',
       Amount: '70.00',

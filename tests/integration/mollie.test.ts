@@ -3,67 +3,37 @@
  * (paid, failed, expired, canceled), its unsigned webhook (id=tr_…) re-read through the official
  * client, partial refunds, chargebacks and duplicate webhooks. Stripe stays configured beside it.
  */
-import { bootPayments, payableInvoice, readInvoice, PAYMENT, eventually, type PaymentsEnv } from '../support/payments';
-import { startMollieStandin, type MollieStandin } from '../support/mollie-standin';
+import { readInvoice, eventually } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import {
+  bootMollie,
+  mollieKit,
+  MOLLIE_WEBHOOK_PATH as webhookPath,
+  WEBHOOK_EVENT as EVENT,
+  type MollieEnv,
+} from '../support/mollie';
 
-const MOLLIE_KEY = 'test_integrationMollieKey000000000000';
-const EVENT = 'plugin::invoice-payments.webhook-event';
-
-let env: PaymentsEnv;
-let mollie: MollieStandin;
+let env: MollieEnv;
+let mollie: MollieEnv['mollie'];
 
 beforeAll(async () => {
-  mollie = await startMollieStandin();
-  env = await bootPayments({
-    env: { MOLLIE_API_ENDPOINT: mollie.apiEndpoint },
-    settings: { mollieApiKey: MOLLIE_KEY, payLinkProvider: 'mollie', defaultCurrency: 'EUR' },
-  });
-  // Mollie is given the webhook URL with each payment: this app's public address (its port is random).
-  env.app.strapi.config.set('plugin::invoice-payments.publicUrl', env.app.url);
+  env = await bootMollie('test_integrationMollieKey000000000000');
+  mollie = env.mollie;
 });
 afterAll(async () => {
   await env?.close();
-  await mollie?.close();
 });
 
-const adminPost = (path: string, body: Record<string, unknown> = {}) =>
-  env.app.http().post(`/invoice-payments${path}`).set(env.admin.auth).send(body);
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } }, orderBy: { id: 'asc' } });
-const webhookPath = '/api/invoice-payments/webhooks/mollie';
+const kit = mollieKit(() => env);
+const { adminPost, paymentsOf, postWebhook, customerPicks } = kit;
 
 /** A sent EUR invoice on Mollie and its hosted checkout (a Mollie payment). */
 async function checkout(amount = 10000) {
-  const inv = await payableInvoice(env, {
-    currency: 'EUR',
-    lineItems: [{ description: 'Consulting', quantity: 1, unitAmount: amount }],
-    billingEmail: `m${Date.now()}@example.test`,
-  });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
-    .send({ token: inv.token });
+  const { res, ...inv } = await kit.checkout(amount);
   expect(res.status).toBe(200);
-  const id = res.body.data.checkoutSessionId as string;
-  expect(id).toMatch(/^tr_/);
-  expect(res.body.data.url).toBe(`${mollie.url}/checkout/${id}`);
-  return { ...inv, id };
-}
-
-/** What the client does on Mollie's page: choose a method and (test mode) the outcome. */
-async function customerPicks(id: string, status: 'paid' | 'failed' | 'canceled' | 'expired', method = 'ideal') {
-  const res = await fetch(`${mollie.url}/checkout/${id}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ status, method }).toString(),
-  });
-  expect(res.status).toBe(303);
-  await waitForIdle(env.app.strapi);
-  await mollie.control.idle();
-  await waitForIdle(env.app.strapi);
-  return res.headers.get('location');
+  expect(inv.id).toMatch(/^tr_/);
+  expect(res.body.data.url).toBe(`${mollie.url}/checkout/${inv.id}`);
+  return inv;
 }
 
 describe('a pay link on Mollie', () => {
@@ -139,7 +109,8 @@ describe('a pay link on Mollie', () => {
   });
 
   it('chargeback: the payment is disputed and the admin alerted; a reversal clears it', async () => {
-    const { documentId, id } = await checkout(8000);
+    const { documentId, id, row } = await checkout(8000);
+    const number = row.number as string;
     await customerPicks(id, 'paid');
     await eventually(
       () => readInvoice(env, documentId),
@@ -153,11 +124,17 @@ describe('a pay link on Mollie', () => {
       (rows) => rows[0]?.status === 'disputed',
     );
     expect(payment).toMatchObject({ disputeStatus: 'open', disputedAmount: 8000 });
-    await eventually(
-      async () =>
-        env.smtp.mails.filter((m) => m.raw.includes(payment.documentId) || m.subject.toLowerCase().includes('dispute')),
+    const [alert] = await eventually(
+      async () => env.smtp.mails.filter((m) => m.subject === `Dispute opened on invoice ${number}`),
       (m) => m.length > 0,
     );
+    // The alert sends the admin to the dashboard of the provider holding the payment.
+    const text = alert!.raw.replace(/=\r?\n/g, ''); // quoted-printable soft line breaks
+    expect(text).toContain('Respond in the Mollie Dashboard');
+    expect(text).not.toContain('Stripe');
+    // The invoice screen names the provider in its sentences (refund failures, dispute status, method).
+    const detail = await env.app.http().get(`/invoice-payments/invoices/${documentId}`).set(env.admin.auth);
+    expect(detail.body.data.payments[0]).toMatchObject({ provider: 'mollie', providerLabel: 'Mollie' });
     await mollie.control.reverseChargeback(chb);
     await mollie.control.idle();
     await waitForIdle(env.app.strapi);
@@ -179,8 +156,8 @@ describe('a pay link on Mollie', () => {
       (i) => i.state === 'paid',
     );
     const before = await env.app.strapi.db.query(EVENT).count({ where: { objectId: id } });
-    const first = await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
-    const second = await env.app.http().post(webhookPath).type('form').send(`id=${id}`);
+    const first = await postWebhook(`id=${id}`);
+    const second = await postWebhook(`id=${id}`);
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.body.duplicate).toBe(true);
@@ -193,11 +170,40 @@ describe('a pay link on Mollie', () => {
     expect(await readInvoice(env, documentId)).toMatchObject({ state: 'paid', amountPaid: 4200, balanceDue: 0 });
   });
 
+  it('the admin list of webhook deliveries filters by provider; an unknown provider filter is ignored', async () => {
+    const { id } = await checkout(1200);
+    await customerPicks(id, 'paid');
+    // A Stripe delivery beside the Mollie ones (this app has both providers).
+    const stripeRow = await env.app.strapi.documents(EVENT).create({
+      data: {
+        providerEventId: `evt_listFilter${Date.now()}`,
+        provider: 'stripe',
+        type: 'charge.updated',
+        status: 'ignored',
+      } as never,
+    });
+    const list = (query: string) =>
+      env.app.http().get(`/invoice-payments/webhook-events?pageSize=100${query}`).set(env.admin.auth);
+    const all = await list('');
+    expect(all.status).toBe(200);
+    const mollieOnly = await list('&provider=mollie');
+    expect(mollieOnly.body.results.length).toBeGreaterThan(0);
+    expect(mollieOnly.body.results.every((r: { provider: string }) => r.provider === 'mollie')).toBe(true);
+    expect(mollieOnly.body.results.map((r: { objectId: string }) => r.objectId)).toContain(id);
+    const stripeOnly = await list('&provider=stripe');
+    expect(stripeOnly.body.results.map((r: { documentId: string }) => r.documentId)).toEqual([stripeRow.documentId]);
+    expect(mollieOnly.body.pagination.total + stripeOnly.body.pagination.total).toBe(all.body.pagination.total);
+    // Not a provider: ignored like any unknown filter value, so the list still shows everything.
+    for (const odd of ['paypal', '__proto__', 'constructor']) {
+      expect((await list(`&provider=${odd}`)).body.pagination.total).toBe(all.body.pagination.total);
+    }
+  });
+
   it('a forged or malformed webhook gets a 400 and stores nothing', async () => {
     const count = await env.app.strapi.db.query(EVENT).count();
-    const unknown = await env.app.http().post(webhookPath).type('form').send('id=tr_doesnotexist1');
+    const unknown = await postWebhook('id=tr_doesnotexist1');
     expect(unknown.status).toBe(400);
-    const malformed = await env.app.http().post(webhookPath).type('form').send('id=re_notapayment');
+    const malformed = await postWebhook('id=re_notapayment');
     expect(malformed.status).toBe(400);
     const json = await env.app.http().post(webhookPath).send({ id: 'tr_x' });
     expect(json.status).toBe(400);

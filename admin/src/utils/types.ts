@@ -153,6 +153,10 @@ export const MANUAL_METHODS = ['check', 'ach', 'wire', 'cash', 'other'] as const
 export type ManualMethod = (typeof MANUAL_METHODS)[number];
 
 /** English names of payment methods (defaultMessage of `method.<code>`). */
+/** A payment's provider by name ("Stripe", "Mollie"): the server's label, else its id capitalised. */
+export const providerName = (p: Pick<PaymentView, 'provider' | 'providerLabel'>): string =>
+  p.providerLabel ?? p.provider.charAt(0).toUpperCase() + p.provider.slice(1);
+
 export const METHOD_LABELS: Record<string, string> = {
   check: 'Check',
   ach: 'ACH transfer',
@@ -160,7 +164,7 @@ export const METHOD_LABELS: Record<string, string> = {
   cash: 'Cash',
   other: 'Other',
   card: 'Card',
-  checkout: 'Stripe Checkout',
+  checkout: '{provider} Checkout',
 };
 
 export type PaymentStatus =
@@ -197,6 +201,8 @@ export interface PaymentView {
   documentId: string;
   kind: 'card' | 'checkout' | 'manual';
   provider: string;
+  /** The provider's name for sentences ("Stripe", "Mollie"). */
+  providerLabel?: string;
   method: string | null;
   status: PaymentStatus;
   amount: number;
@@ -255,9 +261,14 @@ export interface InvoiceDetailResponse {
 export const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'dead_lettered', 'ignored'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
+/** The payment providers by id, named as people know them (not translated: brand names). */
+export const PROVIDER_LABELS: Record<string, string> = { stripe: 'Stripe', mollie: 'Mollie' };
+
 export interface WebhookEventRow {
   documentId: string;
   providerEventId: string;
+  /** Who sent it (`stripe`, `mollie`); null on rows stored before events recorded it (Stripe's). */
+  provider: string | null;
   type: string;
   status: EventStatus;
   attempts: number;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getService } from '../utils/get-service';
 import { respond } from '../utils/respond';
 import { adminActor } from '../utils/actor';
+import { listEvents } from '../services/admin/event-log';
 
 // List filters: a value of the wrong shape (an array, a long string, "abc" for a page) is ignored, as
 // an unknown filter is, so a hand-edited URL still lists something.
@@ -14,7 +15,7 @@ const count = z
   .transform(Number)
   .optional()
   .catch(undefined);
-const eventsQuery = z.object({ status: filter, type: filter, page: count, pageSize: count });
+const eventsQuery = z.object({ status: filter, type: filter, provider: filter, page: count, pageSize: count });
 const auditQuery = z.object({ invoice: filter, actorType: filter, action: filter, page: count, pageSize: count });
 
 /** A CSV download: streamed as it is read, never cached (it holds client names and amounts). */
@@ -95,7 +96,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await respond(ctx, async () => ({ data: await admin().regeneratePayLink(ctx.params.id, adminActor(ctx)) }));
     },
     async listEvents(ctx: Context) {
-      await respond(ctx, async () => getService(strapi, 'webhook-events').list(eventsQuery.parse(ctx.query)));
+      await respond(ctx, async () => listEvents(strapi, eventsQuery.parse(ctx.query)));
     },
     async eventsHealth(ctx: Context) {
       await respond(ctx, async () => ({ data: await getService(strapi, 'webhook-events').health() }));

@@ -33,6 +33,11 @@ export interface ProviderEntry {
   /** Whether its API key is saved, so the server can ask it about payments (sweep, return page). */
   canRead(settings: StoredSettings): boolean;
   /**
+   * The longest one call to this gateway can take, its client's retries included (ms). Leases and
+   * refund reservations outlive it, so a holder that is only slow is never taken for a dead one.
+   */
+  callBudgetMs(strapi: Core.Strapi): number;
+  /**
    * Whether a re-read of a collected payment can bring the provider's processing fee later (Stripe:
    * its balance transaction may come after the payment succeeded). The reconciliation sweep reads
    * fee-less payments again only for these providers; for the others a re-read never brings one.
@@ -57,6 +62,22 @@ export const PROVIDERS: Readonly<Record<string, ProviderEntry>> = {
  * `provider` column existed: all Stripe's, the only gateway then).
  */
 export const LEGACY_PROVIDER_ID = 'stripe';
+
+/** The longest call budget of any gateway: for work that may call any of them (a payment planning round). */
+export function longestCallBudgetMs(strapi: Core.Strapi): number {
+  return Math.max(...Object.values(PROVIDERS).map((entry) => entry.callBudgetMs(strapi)));
+}
+
+/** The shortest: the earliest moment work of any gateway may be taken for abandoned (a first filter). */
+export function shortestCallBudgetMs(strapi: Core.Strapi): number {
+  return Math.min(...Object.values(PROVIDERS).map((entry) => entry.callBudgetMs(strapi)));
+}
+
+/** A provider id's name for people ("Stripe", "Mollie"); rows from before the column are Stripe's. */
+export function providerLabel(id: string | null | undefined): string {
+  const key = id || LEGACY_PROVIDER_ID;
+  return providerEntry(key)?.label ?? key;
+}
 
 export function providerEntry(id: string): ProviderEntry | null {
   return Object.prototype.hasOwnProperty.call(PROVIDERS, id) ? PROVIDERS[id]! : null;

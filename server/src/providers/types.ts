@@ -263,12 +263,6 @@ export interface PaymentProvider {
   cancelPayment(id: string, idempotencyKey: string): Promise<ProviderPayment>;
   /** Payments created since `createdAfter` (unix seconds) whose metadata carries this attempt id. */
   findPaymentByAttempt(attemptId: string, createdAfter: number): Promise<ProviderPayment | null>;
-  createRefund(
-    paymentId: string,
-    amount: number,
-    metadata: Record<string, string>,
-    idempotencyKey: string,
-  ): Promise<ProviderRefund>;
   /** Creates a refund carrying the plugin's neutral metadata (so it can be found again by `refundId`). */
   requestRefund(input: CreateRefundInput): Promise<ProviderRefund>;
   /** Every refund of a payment, newest first. */

@@ -26,7 +26,7 @@ import { badGateway, conflict, notFound } from '../utils/errors';
 import { publicBaseUrl, type Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 import type { PaymentRecord } from './settlement';
-import type { PluginConfig } from '../config';
+import { longestCallBudgetMs } from '../providers/registry';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
 
 /**
@@ -124,17 +124,16 @@ function blockedMessage(
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const payments = () => strapi.db.query(UID.payment);
-  const stripeConfig = () => strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
 
   /**
-   * Long enough for a planning round's slowest provider call with the SDK's retries, and short
+   * Long enough for a planning round's slowest provider call with its client's retries (a round may
+   * end another provider's attempt, so the slowest of them all), and short
    * enough that a process killed while holding it blocks the invoice's Pay button only briefly
    * (clients get a clear 409 meanwhile). A round that outlives it is still safe: its result is
    * recorded only if the invoice did not change, and money arriving twice is refunded.
    */
   function leaseMs(): number {
-    const c = stripeConfig();
-    return c.timeoutMs * (c.maxNetworkRetries + 1) + 15_000;
+    return longestCallBudgetMs(strapi) + 15_000;
   }
 
   /** Claims the invoice's attempt lease: null while someone else holds it. */

@@ -254,8 +254,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const payments = (await strapi.db.query(UID.payment).findMany({
         where: { invoice: { id: row.id }, voidedAt: null },
-        select: ['status', 'amount', 'currency', 'nextActionType', 'mismatch'],
+        select: ['status', 'amount', 'currency', 'nextActionType', 'mismatch', 'provider'],
       })) as Array<{
+        provider?: string | null;
         status: string;
         amount: number;
         currency: string;
@@ -265,7 +266,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const moving = payments.find(isMoneyOnItsWay);
       if (moving) {
         throw conflict(
-          `A payment of ${formatMinor(moving.amount, moving.currency)} is still on its way (${moving.status === 'processing' ? 'Stripe is processing it' : 'the client has a voucher or transfer to complete'}). Void the invoice once it has failed or been refunded.`,
+          `A payment of ${formatMinor(moving.amount, moving.currency)} is still on its way (${moving.status === 'processing' ? `${getService(strapi, 'providers').label(moving.provider)} is processing it` : 'the client has a voucher or transfer to complete'}). Void the invoice once it has failed or been refunded.`,
           'InvoiceHasMoney',
         );
       }

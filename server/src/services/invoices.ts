@@ -15,6 +15,7 @@ import {
   type LineItemInput,
 } from '../domain';
 import { UID } from '../utils/plugin-id';
+import { providerLabel } from '../providers/registry';
 import { badRequest } from '../utils/errors';
 
 export interface InvoiceRow {
@@ -47,6 +48,8 @@ export interface PaymentRow {
   disputeId?: string | null;
   providerPaymentId?: string | null;
   checkoutSessionId?: string | null;
+  /** The gateway holding the payment (null on rows from before the column: Stripe's). */
+  provider?: string | null;
   disputedAmount: number | null;
   voidedAt: string | Date | null;
   mismatch: string | null;
@@ -148,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     if (requested !== existing?.state && (requested === 'paid' || requested === 'partially_paid')) {
       throw badRequest(
-        'An invoice becomes paid through its payments. Use "Mark as paid" to record a payment made outside Stripe.',
+        'An invoice becomes paid through its payments. Use "Mark as paid" to record a payment received another way.',
         [{ path: ['state'], message: 'Set by payments.' }],
       );
     }
@@ -169,10 +172,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         { path: ['state'], message: 'Has payments.' },
       ]);
     }
-    const inFlight = rows.filter(isMoneyOnItsWay).reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    const moving = rows.filter(isMoneyOnItsWay);
+    const inFlight = moving.reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    // Who holds the money on its way, by name ("Stripe", "Mollie").
+    const holders = [...new Set(moving.map((r) => providerLabel(r.provider)))].join(' or ') || 'the payment provider';
     if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
       throw badRequest(
-        `${formatMinor(inFlight, currency)} is still on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`,
+        `${formatMinor(inFlight, currency)} is still on its way from the client (a payment ${holders} is processing, or a voucher or bank transfer not completed yet). Void the invoice once it has failed or been refunded.`,
         [{ path: ['state'], message: 'Money on its way.' }],
       );
     }
@@ -185,7 +191,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // complete) cannot be cancelled: a lower total would turn it into an overpayment to refund.
     if (moneyEdited && existing && inFlight > 0 && totals.total < money.summary.netPaid + inFlight) {
       throw badRequest(
-        `${formatMinor(inFlight, currency)} is on its way from the client (a payment Stripe is processing, or a voucher or bank transfer not completed yet), so the total cannot go below ${formatMinor(money.summary.netPaid + inFlight, currency)} until it has arrived or failed.`,
+        `${formatMinor(inFlight, currency)} is on its way from the client (a payment ${holders} is processing, or a voucher or bank transfer not completed yet), so the total cannot go below ${formatMinor(money.summary.netPaid + inFlight, currency)} until it has arrived or failed.`,
         [{ path: ['lineItems'], message: 'Below money on its way.' }],
       );
     }
@@ -194,7 +200,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const r of rows) {
       if (r.disputeStatus === 'unknown' && !r.voidedAt) {
         reasons.push(
-          `Payment ${r.providerPaymentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the Stripe Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
+          `Payment ${r.providerPaymentId ?? r.id} has dispute ${r.disputeId ?? ''} in status "${r.disputeProviderStatus ?? 'unknown'}", which this plugin does not know: check it in the ${providerLabel(r.provider)} Dashboard. The payment stays booked as it was until the dispute reaches a known status.`,
         );
       }
     }

@@ -37,6 +37,8 @@ type MailPayment = {
   failureMessage?: string | null;
   failureCode?: string | null;
   disputeId?: string | null;
+  /** The gateway holding it (its name goes in the dispute and refund-failure emails). */
+  provider?: string | null;
 };
 
 const esc = (s: string) =>
@@ -132,6 +134,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // The client's confirmation needs no settings; the other notices go to the notification address.
     const settings = kind === 'confirmation' ? null : await getService(strapi, 'settings').stored();
     const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
+    const gateway = getService(strapi, 'providers').label(payment.provider);
     if (kind === 'confirmation' && invoice.billingEmail) {
       const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
@@ -140,15 +143,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
     } else if (kind === 'dispute' && settings?.sendDisputeAlerts && settings.notificationEmail) {
-      const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the Stripe Dashboard before the deadline.`;
+      const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the ${gateway} Dashboard before the deadline.`;
       await mail(settings.notificationEmail, `Dispute opened on invoice ${invoice.number}`, text);
     } else if (kind === 'refund_failed' && settings?.sendFailureNotices && settings.notificationEmail) {
       const [refund] = await strapi.db
         .query(UID.refund)
         .findMany({ where: { payment: { id: paymentId }, status: 'failed' }, orderBy: { id: 'desc' }, limit: 1 });
       if (!refund) return { outcome: 'skipped' };
-      const why = refundFailureText(refund.failureReason ?? 'unknown');
-      const text = `A refund of ${formatMinor(refund.amount, refund.currency)} on invoice ${invoice.number} failed (${why}). The money is back in your Stripe balance and the invoice shows it as paid again: issue the refund again from the invoice page, or return the money another way.`;
+      const why = refundFailureText(refund.failureReason ?? 'unknown', payment.provider);
+      const text = `A refund of ${formatMinor(refund.amount, refund.currency)} on invoice ${invoice.number} failed (${why}). The money is back in your ${gateway} balance and the invoice shows it as paid again: issue the refund again from the invoice page, or return the money another way.`;
       await mail(settings.notificationEmail, `Refund failed on invoice ${invoice.number}`, text);
     } else {
       return { outcome: 'skipped' };

@@ -226,7 +226,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         uiModeRequested !== 'embedded'
       ) {
         throw badRequest(
-          'uiMode must be "hosted" (Stripe\'s page) or "embedded" (on this page), or left out for the site\'s setting.',
+          'uiMode must be "hosted" (the payment provider\'s page) or "embedded" (on this page), or left out for the site\'s setting.',
           [{ path: ['uiMode'], message: 'Must be hosted or embedded.' }],
         );
       }

@@ -1,5 +1,12 @@
 import type { Core } from '@strapi/strapi';
-import { LEGACY_PROVIDER_ID, PROVIDERS, providerEntry, type PayLink } from '../providers/registry';
+import {
+  LEGACY_PROVIDER_ID,
+  longestCallBudgetMs,
+  PROVIDERS,
+  providerEntry,
+  providerLabel,
+  type PayLink,
+} from '../providers/registry';
 import type { StoredSettings } from './settings-schema';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import type { PaymentProvider } from '../providers/types';
@@ -49,9 +56,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Label of a provider id for people (audit sentences); the id itself when unknown. */
-    label(id: string | null | undefined): string {
-      const key = id || LEGACY_PROVIDER_ID;
-      return providerEntry(key)?.label ?? key;
+    label: providerLabel,
+
+    /** How long one call to a row's provider can take (ms); an unknown id gets the longest of all. */
+    callBudgetMs(id: string | null | undefined): number {
+      return providerEntry(id || LEGACY_PROVIDER_ID)?.callBudgetMs(strapi) ?? longestCallBudgetMs(strapi);
     },
 
     ids(): string[] {

@@ -17,8 +17,8 @@ import {
   type ProviderPayment,
   type ProviderRefund,
 } from '../providers/types';
-import { PLUGIN_ID, UID } from '../utils/plugin-id';
-import type { PluginConfig } from '../config';
+import { UID } from '../utils/plugin-id';
+import { providerLabel, shortestCallBudgetMs } from '../providers/registry';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, isAnswerable } from '../utils/errors';
@@ -116,9 +116,9 @@ export interface RefundOutcome {
 
 type ProviderAnswer = { ok: true; refund: ProviderRefund } | { ok: false; error: ProviderRequestError };
 
-/** Past the slowest a provider call can take (timeout × tries) plus a margin, a crash is assumed. */
-function staleReservationMs(stripe: { timeoutMs: number; maxNetworkRetries: number }): number {
-  return Math.max(3 * 60_000, stripe.timeoutMs * (stripe.maxNetworkRetries + 1) + 60_000);
+/** Past the slowest a provider call can take (its call budget) plus a margin, a crash is assumed. */
+function staleReservationMs(callBudgetMs: number): number {
+  return Math.max(3 * 60_000, callBudgetMs + 60_000);
 }
 
 /**
@@ -129,17 +129,18 @@ const FAILURE_TEXT: Record<string, string> = {
   lost_or_stolen_card: 'the card was reported lost or stolen',
   expired_or_canceled_card: 'the card has expired or was canceled',
   charge_for_pending_refund_disputed: 'the payment was disputed while the refund was pending',
-  insufficient_funds: 'the Stripe balance could not cover it',
+  insufficient_funds: 'the {provider} balance could not cover it',
   declined: 'the card issuer declined it',
   merchant_request: 'it was canceled on request',
-  not_created: 'Stripe never made it (checked after an error)',
-  provider_refused: 'Stripe refused it',
+  not_created: '{provider} never made it (checked after an error)',
+  provider_refused: '{provider} refused it',
   unknown: 'the bank gave no reason',
 };
 
-export function refundFailureText(reason: string | null | undefined): string | null {
+/** `provider`: the payment's provider id (the text names it where the provider is the subject). */
+export function refundFailureText(reason: string | null | undefined, provider?: string | null): string | null {
   if (!reason) return null;
-  return FAILURE_TEXT[reason] ?? reason.replace(/_/g, ' ');
+  return (FAILURE_TEXT[reason] ?? reason.replace(/_/g, ' ')).replace('{provider}', providerLabel(provider));
 }
 
 const lineOf = (r: RefundRow): RefundLine => ({
@@ -149,7 +150,7 @@ const lineOf = (r: RefundRow): RefundLine => ({
   providerRefundId: r.providerRefundId,
 });
 
-export function viewOf(r: RefundRow): RefundView {
+export function viewOf(r: RefundRow, provider?: string | null): RefundView {
   return {
     id: r.providerRefundId,
     documentId: r.documentId,
@@ -160,7 +161,9 @@ export function viewOf(r: RefundRow): RefundView {
     reason: r.reason,
     failureReason: r.failureReason,
     failureText:
-      r.status === 'failed' || r.status === 'canceled' ? refundFailureText(r.failureReason ?? 'unknown') : null,
+      r.status === 'failed' || r.status === 'canceled'
+        ? refundFailureText(r.failureReason ?? 'unknown', provider)
+        : null,
     invoiceEffect: isRefundPolicy(r.invoiceEffect) ? r.invoiceEffect : null,
   };
 }
@@ -175,6 +178,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       provider: string | null;
     } | null;
     return getService(strapi, 'providers').forRow(payment ?? {});
+  };
+  const callBudgetOf = async (paymentRowId: number) => {
+    const payment = (await payments().findOne({ where: { id: paymentRowId }, select: ['id', 'provider'] })) as {
+      provider: string | null;
+    } | null;
+    return getService(strapi, 'providers').callBudgetMs(payment?.provider);
   };
   const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
 
@@ -492,7 +501,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * generation. Outside any lock; each row is claimed under the lock before it is retried.
    */
   async function resolveOutstanding(paymentRowId: number, actor: Actor): Promise<RefundRow[]> {
-    const staleBefore = Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe);
+    const staleBefore = Date.now() - staleReservationMs(await callBudgetOf(paymentRowId));
     const open = (await rowsOf(paymentRowId)).filter(
       (r) =>
         r.status === 'unknown' ||
@@ -581,7 +590,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await refunds().update({ where: { id: lost.id }, data: { unanswered: false } });
         if (isFinalRefundStatus(lost.status) && lost.status !== 'succeeded') {
           // It failed or was canceled meanwhile: nothing was refunded, so this one is made anew below.
-        } else return { refund: viewOf(lost), invoiceDocumentId, replayed: true };
+        } else return { refund: viewOf(lost, payment.provider), invoiceDocumentId, replayed: true };
       }
     }
     const mine = resolved.find((r) => matches(r, req));
@@ -596,7 +605,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           { refund: mine.documentId },
         );
       if (mine.unanswered) await refunds().update({ where: { id: mine.id }, data: { unanswered: false } });
-      return { refund: viewOf(mine), invoiceDocumentId, replayed: true };
+      return { refund: viewOf(mine, payment.provider), invoiceDocumentId, replayed: true };
     }
 
     // 2. Reserve under the lock.
@@ -686,7 +695,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     if (!reserved) throw notFound('No such invoice.');
     if ('replay' in reserved && reserved.replay)
-      return { refund: viewOf(reserved.replay), invoiceDocumentId, replayed: true };
+      return { refund: viewOf(reserved.replay, payment.provider), invoiceDocumentId, replayed: true };
 
     // 3. The provider, outside any transaction; 4. finish under the lock.
     const answer = await callProvider(reserved.created, reserved.providerPaymentId, invoiceDocumentId, payment.id, 0);
@@ -703,7 +712,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         refund: saved.documentId,
       });
     }
-    return { refund: viewOf(saved), invoiceDocumentId, replayed: false };
+    return { refund: viewOf(saved, payment.provider), invoiceDocumentId, replayed: false };
   }
 
   return {
@@ -748,9 +757,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * a crash). Returns how many rows were looked at.
      */
     async reconcile(limit = 50): Promise<number> {
-      const staleBefore = new Date(
-        Date.now() - staleReservationMs(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe),
-      );
+      // The quickest provider's cut-off finds every candidate; resolveOutstanding applies each
+      // payment's own provider's.
+      const staleBefore = new Date(Date.now() - staleReservationMs(shortestCallBudgetMs(strapi)));
       const open = (await refunds().findMany({
         where: {
           $or: [{ status: 'unknown' }, { status: 'pending', providerRefundId: null, updatedAt: { $lt: staleBefore } }],

@@ -14,6 +14,7 @@ import {
   type MonthBucket,
 } from '../domain';
 import { UID } from '../utils/plugin-id';
+import { providerLabel } from '../providers/registry';
 import { parseInvoiceFilters } from './admin-payments';
 
 /**
@@ -119,8 +120,10 @@ export const PAYMENT_COLUMNS: CsvColumn[] = [
   },
   { key: 'paidAt', header: 'Paid at', value: (r) => iso(r.paidAt) },
   { key: 'reference', header: 'Reference', text: true, value: (r) => str(r.reference) },
-  { key: 'chargeId', header: 'Stripe charge', value: (r) => str(r.chargeId) },
-  { key: 'providerPaymentId', header: 'Stripe payment', value: (r) => str(r.providerPaymentId) },
+  // Which gateway took it ("Stripe", "Mollie"; empty for a manual entry), then its ids there.
+  { key: 'provider', header: 'Provider', value: (r) => (r.kind === 'manual' ? '' : providerLabel(str(r.provider))) },
+  { key: 'chargeId', header: 'Provider charge', value: (r) => str(r.chargeId) },
+  { key: 'providerPaymentId', header: 'Provider payment', value: (r) => str(r.providerPaymentId) },
   { key: 'disputeStatus', header: 'Dispute', value: (r) => str(r.disputeStatus) },
   { key: 'recordedBy', header: 'Recorded by', text: true, value: (r) => str(r.recordedBy) },
   { key: 'voidReason', header: 'Void reason', text: true, value: (r) => str(r.voidReason) },
@@ -140,6 +143,7 @@ const PAYMENT_SELECT = [
   'amountRefunded',
   'paidAt',
   'reference',
+  'provider',
   'chargeId',
   'providerPaymentId',
   'disputeStatus',

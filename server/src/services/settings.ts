@@ -41,7 +41,6 @@ import {
   mollieKeyMode,
   mollieProblems,
   mollieView,
-  NO_MOLLIE_KEY,
   notConfigured,
   type MollieSettingsView,
   type PayLinkProvider,
@@ -94,6 +93,69 @@ const STORE_KEY = 'settings';
  */
 const CONNECTION_KEY = 'connection';
 type StoredConnection = ConnectionState & { fingerprint: string | null };
+
+/** The three stored fields of one secret: `${prefix}Sealed`, `${prefix}Mask`, `${prefix}Fingerprint`. */
+type SecretPrefix = 'secretKey' | 'webhookSecret' | 'mollieKey';
+interface SecretSpec {
+  prefix: SecretPrefix;
+  /** Audit action stem: `${audit}.saved` / `.rotated` / `.removed`. */
+  audit: string;
+  mask: (secret: string) => string;
+  /** Non-secret facts about the key for the audit log (mode, kind). */
+  describe?: (secret: string) => Record<string, unknown>;
+}
+const STRIPE_SECRET_KEY: SecretSpec = {
+  prefix: 'secretKey',
+  audit: 'settings.secret_key',
+  mask: maskKey,
+  describe: (secret) => {
+    const info = secretKeyInfo(secret)!;
+    return { mode: info.mode, kind: info.kind };
+  },
+};
+const STRIPE_WEBHOOK_SECRET: SecretSpec = { prefix: 'webhookSecret', audit: 'settings.webhook_secret', mask: maskKey };
+const MOLLIE_API_KEY: SecretSpec = {
+  prefix: 'mollieKey',
+  audit: 'settings.mollie_key',
+  mask: maskMollieKey,
+  describe: (apiKey) => ({ mode: mollieKeyMode(apiKey) }),
+};
+
+/**
+ * Applies one secret of a settings save to `next`: undefined leaves it, null/'' removes it, a value
+ * is sealed with `key` and kept only as its mask and fingerprint. Queues the audit entry and says
+ * what it did, so the caller can add what removing that particular secret implies.
+ */
+function applySecret(
+  next: StoredSettings,
+  current: StoredSettings,
+  value: string | null | undefined,
+  spec: SecretSpec,
+  key: Buffer | null,
+  audits: Array<[string, Record<string, unknown>]>,
+): 'saved' | 'removed' | null {
+  if (value === undefined) return null;
+  const sealedField = `${spec.prefix}Sealed` as const;
+  const fingerprintField = `${spec.prefix}Fingerprint` as const;
+  const previous = current[fingerprintField];
+  if (value === null || value === '') {
+    if (current[sealedField]) audits.push([`${spec.audit}.removed`, { fingerprint: previous }]);
+    Object.assign(next, { [sealedField]: null, [`${spec.prefix}Mask`]: null, [fingerprintField]: null });
+    return 'removed';
+  }
+  // update() has already required the encryption key whenever a secret is given.
+  const fp = fingerprint(value);
+  Object.assign(next, {
+    [sealedField]: seal(value, key!),
+    [`${spec.prefix}Mask`]: spec.mask(value),
+    [fingerprintField]: fp,
+  });
+  audits.push([
+    `${spec.audit}.${current[sealedField] ? 'rotated' : 'saved'}`,
+    { fingerprint: fp, previousFingerprint: previous, ...spec.describe?.(value) },
+  ]);
+  return 'saved';
+}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
@@ -323,66 +385,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       const next: StoredSettings = { ...current, publishableKey: nextPublishable };
       const audits: Array<[string, Record<string, unknown>]> = [];
-      if (data.secretKey !== undefined) {
-        if (blank(data.secretKey)) {
-          if (current.secretKeySealed)
-            audits.push(['settings.secret_key.removed', { fingerprint: current.secretKeyFingerprint }]);
-          Object.assign(next, { secretKeySealed: null, secretKeyMask: null, secretKeyFingerprint: null });
-          next.connection = { ...defaultSettings.connection };
-        } else {
-          const secret = data.secretKey!;
-          const fp = fingerprint(secret);
-          Object.assign(next, {
-            secretKeySealed: seal(secret, key!),
-            secretKeyMask: maskKey(secret),
-            secretKeyFingerprint: fp,
-          });
-          const info = secretKeyInfo(secret)!;
-          audits.push([
-            current.secretKeySealed ? 'settings.secret_key.rotated' : 'settings.secret_key.saved',
-            { fingerprint: fp, previousFingerprint: current.secretKeyFingerprint, mode: info.mode, kind: info.kind },
-          ]);
-        }
-      }
-      if (data.webhookSecret !== undefined) {
-        if (blank(data.webhookSecret)) {
-          if (current.webhookSecretSealed)
-            audits.push(['settings.webhook_secret.removed', { fingerprint: current.webhookSecretFingerprint }]);
-          Object.assign(next, { webhookSecretSealed: null, webhookSecretMask: null, webhookSecretFingerprint: null });
-        } else {
-          const secret = data.webhookSecret!;
-          const fp = fingerprint(secret);
-          Object.assign(next, {
-            webhookSecretSealed: seal(secret, key!),
-            webhookSecretMask: maskKey(secret),
-            webhookSecretFingerprint: fp,
-          });
-          audits.push([
-            current.webhookSecretSealed ? 'settings.webhook_secret.rotated' : 'settings.webhook_secret.saved',
-            { fingerprint: fp, previousFingerprint: current.webhookSecretFingerprint },
-          ]);
-        }
-      }
-      if (data.mollieApiKey !== undefined) {
-        if (blank(data.mollieApiKey)) {
-          if (current.mollieKeySealed)
-            audits.push(['settings.mollie_key.removed', { fingerprint: current.mollieKeyFingerprint }]);
-          Object.assign(next, NO_MOLLIE_KEY);
-          if (next.payLinkProvider === 'mollie') next.payLinkProvider = 'stripe';
-        } else {
-          const apiKey = data.mollieApiKey!;
-          const fp = fingerprint(apiKey);
-          Object.assign(next, {
-            mollieKeySealed: seal(apiKey, key!),
-            mollieKeyMask: maskMollieKey(apiKey),
-            mollieKeyFingerprint: fp,
-          });
-          audits.push([
-            current.mollieKeySealed ? 'settings.mollie_key.rotated' : 'settings.mollie_key.saved',
-            { fingerprint: fp, previousFingerprint: current.mollieKeyFingerprint, mode: mollieKeyMode(apiKey) },
-          ]);
-        }
-      }
+      const applied = (value: string | null | undefined, spec: SecretSpec) =>
+        applySecret(next, current, value, spec, key, audits);
+      if (applied(data.secretKey, STRIPE_SECRET_KEY) === 'removed') next.connection = { ...defaultSettings.connection };
+      applied(data.webhookSecret, STRIPE_WEBHOOK_SECRET);
+      if (applied(data.mollieApiKey, MOLLIE_API_KEY) === 'removed' && next.payLinkProvider === 'mollie')
+        next.payLinkProvider = 'stripe';
       if (data.payLinkProvider !== undefined && (data.mollieApiKey === undefined || !blank(data.mollieApiKey)))
         next.payLinkProvider = data.payLinkProvider;
       if (data.publishableKey !== undefined && nextPublishable !== current.publishableKey) {

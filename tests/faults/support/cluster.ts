@@ -100,11 +100,13 @@ async function recordingProxy(target: string, calls: StripeCall[]): Promise<{ ur
   };
 }
 
-export async function startCluster(options: {
+export interface ClusterOptions {
   instances: number;
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
-}): Promise<Cluster> {
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (process.env.DATABASE_CLIENT !== 'postgres') process.env.DATABASE_CLIENT = 'postgres';
   const database = await createTestDatabase();
   const standin = await startStripeStandin({ autoSettleDelayMs: 0 });
@@ -170,6 +172,25 @@ export async function startCluster(options: {
     await database.drop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Every fault test's frame: 240 s per test, one cluster started before the file's tests and
+ * closed after them. Returns the cluster (read it inside hooks and tests, once it is started).
+ */
+export function useCluster(options: ClusterOptions): () => Cluster {
+  let cluster: Cluster | undefined;
+  jest.setTimeout(240_000);
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  return () => {
+    if (!cluster) throw new Error('the cluster is not started yet (read it in a hook or a test)');
+    return cluster;
+  };
 }
 
 /** `count` open invoices, one succeeded PaymentIntent each, and their payment_intent.succeeded events. */
@@ -297,4 +318,46 @@ export async function ledger(db: BenchDb, prefix: string) {
     [`${prefix}-%`],
   );
   return invoices;
+}
+
+/** Until no stored event is left to process (received, processing or failed). */
+export function allProcessed(cluster: Cluster, timeoutMs: number, what: string): Promise<number> {
+  return waitFor(
+    () => SQL.pending(cluster.db),
+    (n) => n === 0,
+    timeoutMs,
+    what,
+  );
+}
+
+/** The invoices of `prefix` not paid by exactly one payment of their total: [] when every one is. */
+export async function notPaidOnce(db: BenchDb, prefix: string) {
+  return (await ledger(db, prefix)).filter((r) => r.state !== 'paid' || r.payments !== 1 || r.paid_sum !== r.total);
+}
+
+/**
+ * Waits until every invoice's confirmation email went out, at least once and never three times.
+ * Says how long that took, how many went twice (a kill between SMTP hand-off and bookkeeping)
+ * and how many the worker sent from the outbox (NOTICE_RETRY_AFTER_MS) rather than settlement.
+ */
+export async function confirmationEmails(
+  cluster: Cluster,
+  invoices: SeededInvoice[],
+): Promise<{ seconds: number; twice: number; fromOutbox: number }> {
+  const started = Date.now();
+  const sent = (inv: SeededInvoice) => cluster.smtp.recipients.get(inv.email) ?? 0;
+  await waitFor(
+    async () => invoices.filter((inv) => !sent(inv)).length,
+    (n) => n === 0,
+    60_000,
+    'every confirmation email',
+  );
+  const seconds = (Date.now() - started) / 1000;
+  // Room for a late second copy to arrive before counting copies.
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(invoices.filter((inv) => sent(inv) > 2)).toEqual([]);
+  const [{ n: fromOutbox }] = await cluster.db.query<{ n: number }>(
+    `SELECT COUNT(*)::int AS n FROM invoice_payments_notices WHERE status = 'sent' AND sent_at - created_at > interval '8 seconds'`,
+  );
+  return { seconds, twice: invoices.filter((inv) => sent(inv) > 1).length, fromOutbox };
 }

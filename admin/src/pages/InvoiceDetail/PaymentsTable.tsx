@@ -19,7 +19,7 @@ import { useIntl } from 'react-intl';
 import { getTranslation } from '../../utils/getTranslation';
 import { formatDateTime, formatDay } from '../../utils/format';
 import { StatusBadge } from '../../components/StatusBadge';
-import { METHOD_LABELS, type PaymentView } from '../../utils/types';
+import { METHOD_LABELS, providerName, type PaymentView } from '../../utils/types';
 
 interface Props {
   payments: PaymentView[];
@@ -40,7 +40,7 @@ const DISPUTE_LABELS: Record<string, string> = {
   lost: 'Lost',
   open: 'Open',
   closed: 'Closed, money kept',
-  unknown: 'Unknown status: check Stripe',
+  unknown: 'Unknown status: check {provider}',
 };
 
 /**
@@ -52,11 +52,11 @@ export const REFUND_FAILURE_LABELS: Record<string, string> = {
   lost_or_stolen_card: 'the card was reported lost or stolen',
   expired_or_canceled_card: 'the card has expired or was canceled',
   charge_for_pending_refund_disputed: 'the payment was disputed while the refund was pending',
-  insufficient_funds: 'the Stripe balance could not cover it',
+  insufficient_funds: 'the {provider} balance could not cover it',
   declined: 'the card issuer declined it',
   merchant_request: 'it was canceled on request',
-  not_created: 'Stripe never made it (checked after an error)',
-  provider_refused: 'Stripe refused it',
+  not_created: '{provider} never made it (checked after an error)',
+  provider_refused: '{provider} refused it',
   unknown: 'the bank gave no reason',
 };
 
@@ -84,17 +84,20 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
     intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
   if (payments.length === 0)
     return <EmptyStateLayout content={t('payments.empty', 'No payments yet.')} hasRadius shadow="tableShadow" />;
-  const failureWords = (reason: string, serverText: string | null) => {
+  /** The payment's provider by name, for the sentences that say who holds the money. */
+  const providerOf = (p: PaymentView) => ({ provider: providerName(p) });
+  const failureWords = (reason: string, serverText: string | null, p: PaymentView) => {
     const words = t(
       `refund.failure.${reason}`,
       REFUND_FAILURE_LABELS[reason] ?? serverText ?? reason.replace(/_/g, ' '),
+      providerOf(p),
     );
     return words.charAt(0).toUpperCase() + words.slice(1);
   };
   const method = (p: PaymentView) => {
     const code = p.kind === 'manual' ? (p.method ?? 'other') : (p.method ?? 'card');
     const label = t(`method.${code}`, METHOD_LABELS[code] ?? code);
-    return p.kind === 'checkout' ? `${label} (${t('method.checkout', METHOD_LABELS.checkout!)})` : label;
+    return p.kind === 'checkout' ? `${label} (${t('method.checkout', METHOD_LABELS.checkout!, providerOf(p))})` : label;
   };
   return (
     <Table colCount={8} rowCount={payments.length + 1}>
@@ -106,7 +109,7 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
             ['payments.amount', 'Amount'],
             // The card fee added to the client's amount (settings), not Stripe's fee to you.
             ['payments.fee', 'Client fee'],
-            ['payments.providerFee', 'Stripe fee'],
+            ['payments.providerFee', 'Provider fee'],
             ['payments.status', 'Status'],
             ['payments.reference', 'Reference'],
             ['payments.actions', 'Actions'],
@@ -236,9 +239,10 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     <Typography variant="pi" textColor="danger600" tag="p" data-testid="refund-failure">
                       {t(
                         'payments.refundFailed',
-                        '{label}. The money is back in your Stripe balance; you can refund again.',
+                        '{label}. The money is back in your {provider} balance; you can refund again.',
                         {
-                          label: failureWords(r.failureReason ?? 'unknown', r.failureText ?? null),
+                          label: failureWords(r.failureReason ?? 'unknown', r.failureText ?? null, p),
+                          ...providerOf(p),
                         },
                       )}
                     </Typography>
@@ -247,7 +251,8 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     <Typography variant="pi" textColor="warning600" tag="p" data-testid="refund-unconfirmed">
                       {t(
                         'payments.refundUnconfirmed',
-                        'Stripe has not confirmed this refund yet. Resync or refund again: Stripe is checked first, so it is never made twice.',
+                        '{provider} has not confirmed this refund yet. Resync or refund again: {provider} is checked first, so it is never made twice.',
+                        providerOf(p),
                       )}
                     </Typography>
                   )}
@@ -270,7 +275,11 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                 <Td>
                   <Typography textColor="danger600">
                     {p.disputeStatus
-                      ? t(`dispute.${p.disputeStatus}`, DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus)
+                      ? t(
+                          `dispute.${p.disputeStatus}`,
+                          DISPUTE_LABELS[p.disputeStatus] ?? p.disputeStatus,
+                          providerOf(p),
+                        )
                       : '—'}
                   </Typography>
                 </Td>

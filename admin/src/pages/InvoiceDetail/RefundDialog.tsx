@@ -18,7 +18,7 @@ import { getTranslation } from '../../utils/getTranslation';
 import { newIdempotencyKey, readApiError } from '../../utils/api';
 import { formatMajor, parseAmount } from '../../utils/money';
 import { amountProblemMessage } from '../../utils/amountMessages';
-import type { InvoiceDetail, InvoiceDetailResponse, PaymentView } from '../../utils/types';
+import { providerName, type InvoiceDetail, type InvoiceDetailResponse, type PaymentView } from '../../utils/types';
 
 export const REFUND_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent'] as const;
 type Reason = (typeof REFUND_REASONS)[number] | '';
@@ -245,8 +245,8 @@ export const RefundDialog = ({ invoice, payment, onClose, onRefunded }: Props) =
                 <Typography>
                   {t(
                     'refund.confirm',
-                    'Refund {amount} to the card used for this payment? Stripe sends the money back; this cannot be undone.',
-                    { amount: amountText },
+                    'Refund {amount} to the card used for this payment? {provider} sends the money back; this cannot be undone.',
+                    { amount: amountText, provider: payment ? providerName(payment) : '' },
                   )}
                 </Typography>
                 <Typography fontWeight="semiBold" data-testid="refund-effect-confirmation">

@@ -145,12 +145,12 @@ export const InvoiceDetailPage = () => {
         onClick={() =>
           void act(
             'resync',
-            t('detail.resynced', 'Payments re-read from Stripe.'),
-            t('detail.resyncFailed', 'Stripe could not be reached.'),
+            t('detail.resynced', 'Payments re-read from the payment provider.'),
+            t('detail.resyncFailed', 'The payment provider could not be reached.'),
           )
         }
       >
-        {t('detail.resync', 'Resync from Stripe')}
+        {t('detail.resync', 'Resync payments')}
       </Button>
       {send.allowed && invoice.state !== 'void' && (
         <Button

@@ -34,7 +34,7 @@ export const HealthLine = ({ health, now = Date.now() }: { health: WebhookHealth
         <Icon fill={`${tone}600`} aria-hidden />
         <Typography fontWeight="bold" textColor={`${tone}700`}>
           {last === null
-            ? t('webhooks.health.never', 'No event received from Stripe yet.')
+            ? t('webhooks.health.never', 'No event received from a payment provider yet.')
             : t('webhooks.health.last', 'Last event received {time} ({type}).', {
                 time: formatDateTime(intl, health.lastEventAt),
                 type: health.lastEventType ?? '',

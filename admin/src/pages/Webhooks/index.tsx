@@ -32,11 +32,17 @@ import { ListFooter } from '../../components/ListFooter';
 import { FilterSelect } from '../../components/FilterSelect';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { HealthLine } from './HealthLine';
-import { EVENT_STATUSES, type Paginated, type WebhookEventRow, type WebhookHealth } from '../../utils/types';
+import {
+  EVENT_STATUSES,
+  PROVIDER_LABELS,
+  type Paginated,
+  type WebhookEventRow,
+  type WebhookHealth,
+} from '../../utils/types';
 
 const HEALTH_REFRESH_MS = 30000;
 
-/** Stripe's deliveries to this site, newest first, with a replay for dead-lettered ones. */
+/** The payment providers' deliveries to this site, newest first, with a replay for dead-lettered ones. */
 export const WebhooksPage = () => {
   const intl = useIntl();
   const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
@@ -53,6 +59,7 @@ export const WebhooksPage = () => {
       page: query.page,
       pageSize: query.pageSize,
       status: query.filters.status,
+      provider: query.filters.provider,
       type: query.filters.type,
     }),
     t('webhooks.loadError', 'The webhook deliveries could not be loaded.'),
@@ -100,10 +107,18 @@ export const WebhooksPage = () => {
   return (
     <PluginLayout
       title={t('webhooks.title', 'Webhook deliveries')}
-      subtitle={t('webhooks.subtitle', 'Events Stripe sent to this site and what became of them')}
+      subtitle={t('webhooks.subtitle', 'Events the payment providers sent to this site and what became of them')}
     >
       {health.data && <HealthLine health={health.data.data} />}
       <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">
+        <FilterSelect
+          label={t('webhooks.providerFilter', 'Provider')}
+          placeholder={t('webhooks.allProviders', 'All providers')}
+          value={query.filters.provider}
+          options={Object.entries(PROVIDER_LABELS).map(([value, label]) => ({ value, label }))}
+          onChange={(provider) => query.setFilters({ provider })}
+          width="180px"
+        />
         <FilterSelect
           label={t('webhooks.statusFilter', 'Status')}
           placeholder={t('webhooks.allStatuses', 'All statuses')}
@@ -139,11 +154,12 @@ export const WebhooksPage = () => {
           shadow="tableShadow"
         />
       ) : (
-        <Table colCount={6} rowCount={rows.length + 1}>
+        <Table colCount={7} rowCount={rows.length + 1}>
           <Thead>
             <Tr>
               {[
                 ['webhooks.time', 'Received'],
+                ['webhooks.provider', 'Provider'],
                 ['webhooks.type', 'Type'],
                 ['webhooks.status', 'Status'],
                 ['webhooks.attempts', 'Attempts'],
@@ -162,10 +178,15 @@ export const WebhooksPage = () => {
                 <Td>
                   <Typography>{formatDateTime(intl, row.createdAt)}</Typography>
                 </Td>
-                <Td>
+                <Td data-testid="webhook-provider">
+                  {/* Rows from before events recorded their provider are Stripe's. */}
+                  <Typography>{PROVIDER_LABELS[row.provider ?? 'stripe'] ?? row.provider}</Typography>
+                </Td>
+                {/* Event ids can be long (Mollie's `tr_…:status`): they wrap; the type stays whole. */}
+                <Td style={{ maxWidth: '20rem', whiteSpace: 'normal' }}>
                   <Flex direction="column" alignItems="flex-start">
                     <Typography fontWeight="semiBold">{row.type}</Typography>
-                    <Typography variant="pi" textColor="neutral600">
+                    <Typography variant="pi" textColor="neutral600" style={{ overflowWrap: 'anywhere' }}>
                       {row.providerEventId}
                     </Typography>
                     {row.invoiceDocumentId && (

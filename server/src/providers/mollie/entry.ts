@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { PLUGIN_ID, UID } from '../../utils/plugin-id';
 import { publicBaseUrl } from '../../utils/public-url';
 import type { ProviderEntry } from '../registry';
-import { createMollie } from './client';
+import { createMollie, MOLLIE_CALL_BUDGET_MS } from './client';
 import { mollieOverrides } from './overrides';
 import { MollieProvider, mollieTraits } from './provider';
 import { guardedMollieParser } from './webhook-guard';
@@ -73,4 +73,5 @@ export const mollieEntry: ProviderEntry = {
   // (https://docs.mollie.com/reference/list-settlements), which the plugin does not read: a
   // re-read of a Mollie payment never brings a fee, so the sweep does not look for one.
   feeArrivesLater: false,
+  callBudgetMs: () => MOLLIE_CALL_BUDGET_MS,
 };

@@ -158,15 +158,6 @@ export class MollieProvider implements PaymentProvider {
     }
   }
 
-  async createRefund(
-    paymentId: string,
-    amount: number,
-    metadata: Record<string, string>,
-    idempotencyKey: string,
-  ): Promise<ProviderRefund> {
-    return this.refund(paymentId, amount, metadata, null, idempotencyKey);
-  }
-
   async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {
     return this.refund(
       input.paymentId,

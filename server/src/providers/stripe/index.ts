@@ -67,4 +67,9 @@ export const stripeEntry: ProviderEntry = {
   canRead: (s) => Boolean(s.secretKeySealed),
   // The charge's balance transaction (its `fee`) may be made a little after the payment succeeded.
   feeArrivesLater: true,
+  // The SDK's timeout applies to each try: the first one and every network retry.
+  callBudgetMs(strapi) {
+    const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
+    return c.timeoutMs * (c.maxNetworkRetries + 1);
+  },
 };

@@ -146,18 +146,6 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async createRefund(
-    paymentId: string,
-    amount: number,
-    metadata: Record<string, string>,
-    idempotencyKey: string,
-  ): Promise<ProviderRefund> {
-    const refund = await this.call(() =>
-      this.stripe.refunds.create({ payment_intent: paymentId, amount, metadata }, { idempotencyKey }),
-    );
-    return mapRefund(refund);
-  }
-
   async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {
     // https://docs.stripe.com/api/refunds/create: payment_intent + amount; metadata lets a lost
     // answer be found again with refunds.list (https://docs.stripe.com/api/refunds/list).

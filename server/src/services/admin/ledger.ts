@@ -193,8 +193,10 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         }
       } catch (error) {
-        if (error instanceof ProviderRequestError)
-          throw badGateway('Stripe could not be reached; nothing changed. Try again in a moment.');
+        if (error instanceof ProviderRequestError) {
+          const gateways = [...new Set(rows.map((r) => getService(strapi, 'providers').label(r.provider)))];
+          throw badGateway(`${gateways.join(' or ')} could not be reached; nothing changed. Try again in a moment.`);
+        }
         throw error;
       }
       await audit().log({

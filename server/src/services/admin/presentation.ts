@@ -166,6 +166,8 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
         payments: payments.map((p) => ({
           ...p,
           amountFormatted: formatMinor(p.amount, p.currency),
+          // The gateway's name for the screen's sentences ("… back in your Mollie balance").
+          providerLabel: getService(strapi, 'providers').label(p.provider),
           feeFormatted: p.fee ? formatMinor(p.fee, p.currency) : null,
           // Stripe's processing fee, in the balance transaction's currency (may differ from the payment's).
           providerFeeFormatted:
@@ -182,7 +184,7 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
           refunds: refunds
             .filter((r) => r.payment?.id === p.id)
             .map((r) => ({
-              ...refundView(r),
+              ...refundView(r, p.provider),
               amountFormatted: formatMinor(r.amount, r.currency),
               createdAt: r.createdAt,
               dashboardUrl: withLink(p.provider, 'refund', r.providerRefundId, p.livemode),
