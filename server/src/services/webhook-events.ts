@@ -606,40 +606,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return events().findOne({ where: { id: row.id } });
     },
 
-    async list(query: { status?: string; type?: string; page?: number; pageSize?: number }) {
-      const page = Math.max(1, query.page ?? 1);
-      const pageSize = Math.min(100, Math.max(1, query.pageSize ?? 25));
-      const where: Record<string, unknown> = {};
-      if (query.status) where.status = query.status;
-      if (query.type) where.type = { $startsWith: query.type };
-      const [results, total] = await Promise.all([
-        events().findMany({
-          where,
-          orderBy: { id: 'desc' },
-          offset: (page - 1) * pageSize,
-          limit: pageSize,
-          select: [
-            'documentId',
-            'providerEventId',
-            'provider',
-            'type',
-            'status',
-            'attempts',
-            'deliveries',
-            'lastError',
-            'ignoredReason',
-            'createdAt',
-            'processedAt',
-            'invoiceDocumentId',
-            'livemode',
-            'objectId',
-          ],
-        }),
-        events().count({ where }),
-      ]);
-      return { results, pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } };
-    },
-
     /** What an admin needs to see at once whether the payment provider reaches the site. */
     async health() {
       const since = new Date(Date.now() - 24 * 3600 * 1000);
