@@ -1,4 +1,3 @@
-import Stripe from 'stripe';
 import {
   bootPayments,
   eventually,
@@ -6,19 +5,16 @@ import {
   payableInvoice,
   payWith,
   readInvoice,
-  KEYS,
-  PAYMENT,
   type PaymentsEnv,
 } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
 
 /**
  * Independent review of c5a9325, batch settlement (group commit) racing everything else that books
  * money on an invoice: the pay page's confirm call, the retry worker (runDue), duplicate deliveries,
  * two PaymentIntents on one invoice (overpayment), an admin void. Run on sqlite, postgres and mysql.
  */
-const EVENT = 'plugin::invoice-payments.webhook-event';
-const NOTICE = 'plugin::invoice-payments.notice';
 const AUDIT = 'plugin::invoice-payments.audit-entry';
 
 let env: PaymentsEnv;
@@ -28,42 +24,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
+const { eventRow, paymentsOf, eventsFor, postEvent, paidAtStripe: paidAt } = stripeEvents(() => env);
+const paidAtStripe = () => paidAt(`batch${uniq()}@example.test`);
 
-const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } });
-const eventsFor = (objectId: string, type: string) =>
-  env.standin.control
-    .events()
-    .filter((e) => (e.data as { object: { id: string } }).object.id === objectId && e.type === type);
-const uniq = () => `${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
 const webhookEvents = () =>
   env.app.strapi.plugin('invoice-payments').service('webhook-events') as { runDue(limit?: number): Promise<number> };
-
-async function postEvent(event: Record<string, unknown>) {
-  const raw = JSON.stringify(event);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: KEYS.webhookSecret });
-  return env.app
-    .http()
-    .post('/api/invoice-payments/webhooks/stripe')
-    .set('Content-Type', 'application/json')
-    .set('Stripe-Signature', signature)
-    .send(raw);
-}
-
-async function paidAtStripe() {
-  const inv = await payableInvoice(env, { billingEmail: `batch${uniq()}@example.test` });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-    .send({ token: inv.token });
-  expect(res.status).toBe(200);
-  const piId = res.body.data.providerPaymentId as string;
-  await payWith(env, piId, 'pm_card_visa');
-  const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
-  expect(succeeded).toBeDefined();
-  return { ...inv, piId, succeeded: succeeded! as unknown as Record<string, unknown> };
-}
 
 beforeEach(async () => {
   env.standin.control.setWebhook({ enabled: false });

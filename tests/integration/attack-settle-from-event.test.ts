@@ -1,15 +1,6 @@
-import Stripe from 'stripe';
-import {
-  bootPayments,
-  eventually,
-  payableInvoice,
-  payWith,
-  readInvoice,
-  KEYS,
-  PAYMENT,
-  type PaymentsEnv,
-} from '../support/payments';
+import { bootPayments, eventually, payableInvoice, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
 
 /**
  * Independent review of c5a9325 (issue 14, "settlement at half the floor"): a verified
@@ -18,8 +9,6 @@ import { waitForIdle } from '../support/idle';
  * re-reading the PaymentIntent, and queued finals are settled in one transaction per batch.
  * The tests about the key's mode, connected accounts and MySQL's snapshots failed against c5a9325 (fixed since).
  */
-const EVENT = 'plugin::invoice-payments.webhook-event';
-const NOTICE = 'plugin::invoice-payments.notice';
 const META_INVOICE = 'invoice_payments_invoice';
 const META_NUMBER = 'invoice_payments_number';
 
@@ -30,41 +19,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const reads = () => env.standin.control.stats().requestsByRoute['GET /v1/payment_intents/:id'] ?? 0;
-const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } });
-const eventsFor = (objectId: string, type: string) =>
-  env.standin.control
-    .events()
-    .filter((e) => (e.data as { object: { id: string } }).object.id === objectId && e.type === type);
-const uniq = () => `${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
-
-async function postEvent(event: Record<string, unknown>) {
-  const raw = JSON.stringify(event);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: KEYS.webhookSecret });
-  return env.app
-    .http()
-    .post('/api/invoice-payments/webhooks/stripe')
-    .set('Content-Type', 'application/json')
-    .set('Stripe-Signature', signature)
-    .send(raw);
-}
-
-async function paidAtStripe(email = `atk${uniq()}@example.test`) {
-  const inv = await payableInvoice(env, { billingEmail: email });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-    .send({ token: inv.token });
-  expect(res.status).toBe(200);
-  const piId = res.body.data.providerPaymentId as string;
-  await payWith(env, piId, 'pm_card_visa');
-  const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
-  expect(succeeded).toBeDefined();
-  return { ...inv, piId, succeeded: succeeded! as unknown as Record<string, unknown> };
-}
+const { eventRow, paymentsOf, reads, postEvent, paidAtStripe: paidAt } = stripeEvents(() => env);
+const paidAtStripe = (email = `atk${uniq()}@example.test`) => paidAt(email);
 
 const objectOf = (event: Record<string, unknown>) => (event.data as { object: Record<string, unknown> }).object;
 function variant(event: Record<string, unknown>, suffix: string, patch: Record<string, unknown>) {

@@ -1,15 +1,6 @@
-import Stripe from 'stripe';
-import {
-  bootPayments,
-  eventually,
-  payableInvoice,
-  payWith,
-  readInvoice,
-  KEYS,
-  PAYMENT,
-  type PaymentsEnv,
-} from '../support/payments';
+import { bootPayments, eventually, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
 
 /**
  * Independent review of c5a9325: the batch settles events inside ONE outer transaction, and
@@ -24,8 +15,6 @@ import { waitForIdle } from '../support/idle';
  * confirmation email); meanwhile Stripe's payment_intent.succeeded is settled in a batch that reads
  * first, then waits for the lock; once it gets it, it must see the booking and change nothing.
  */
-const EVENT = 'plugin::invoice-payments.webhook-event';
-const NOTICE = 'plugin::invoice-payments.notice';
 
 let env: PaymentsEnv;
 beforeAll(async () => {
@@ -34,23 +23,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
+const { eventRow, paymentsOf, postEvent } = stripeEvents(() => env);
 
-const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
-const paymentsOf = (documentId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } });
-const uniq = () => `${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function postEvent(event: Record<string, unknown>) {
-  const raw = JSON.stringify(event);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: KEYS.webhookSecret });
-  return env.app
-    .http()
-    .post('/api/invoice-payments/webhooks/stripe')
-    .set('Content-Type', 'application/json')
-    .set('Stripe-Signature', signature)
-    .send(raw);
-}
 
 beforeEach(async () => {
   env.standin.control.setWebhook({ enabled: false });

@@ -1,15 +1,6 @@
-import Stripe from 'stripe';
-import {
-  bootPayments,
-  eventually,
-  payableInvoice,
-  payWith,
-  readInvoice,
-  KEYS,
-  PAYMENT,
-  type PaymentsEnv,
-} from '../support/payments';
+import { bootPayments, eventually, readInvoice, PAYMENT, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { NOTICE, stripeEvents } from '../support/stripe-events';
 
 /**
  * Issue 14, settlement speed: a verified event that shows its PaymentIntent in a final state
@@ -19,8 +10,6 @@ import { waitForIdle } from '../support/idle';
  * what came after it (a refund), an event whose payload is not a whole PaymentIntent is read as
  * before, and every invoice is booked once with one email.
  */
-const EVENT = 'plugin::invoice-payments.webhook-event';
-const NOTICE = 'plugin::invoice-payments.notice';
 
 let env: PaymentsEnv;
 beforeAll(async () => {
@@ -29,42 +18,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const reads = () => env.standin.control.stats().requestsByRoute['GET /v1/payment_intents/:id'] ?? 0;
-const eventRow = (providerEventId: string) => env.app.strapi.db.query(EVENT).findOne({ where: { providerEventId } });
+const { eventRow, reads, postEvent, paidAtStripe } = stripeEvents(() => env);
 const paymentOf = async (documentId: string) =>
   (await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId } } }))[0];
-const eventsFor = (objectId: string, type: string) =>
-  env.standin.control
-    .events()
-    .filter((e) => (e.data as { object: { id: string } }).object.id === objectId && e.type === type);
-
-/** Posts a Stripe event signed with the endpoint's secret, as Stripe would. */
-async function postEvent(event: Record<string, unknown>) {
-  const raw = JSON.stringify(event);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: raw, secret: KEYS.webhookSecret });
-  return env.app
-    .http()
-    .post('/api/invoice-payments/webhooks/stripe')
-    .set('Content-Type', 'application/json')
-    .set('Stripe-Signature', signature)
-    .send(raw);
-}
-
-/** An invoice paid at Stripe whose events were not delivered yet. */
-async function paidAtStripe(email = `s${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.test`) {
-  const inv = await payableInvoice(env, { billingEmail: email });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-    .send({ token: inv.token });
-  expect(res.status).toBe(200);
-  const piId = res.body.data.providerPaymentId as string;
-  await payWith(env, piId, 'pm_card_visa');
-  const [succeeded] = eventsFor(piId, 'payment_intent.succeeded');
-  expect(succeeded).toBeDefined();
-  return { ...inv, piId, succeeded: succeeded! as unknown as Record<string, unknown> };
-}
 
 beforeEach(async () => {
   env.standin.control.setWebhook({ enabled: false });
