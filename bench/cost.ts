@@ -7,7 +7,9 @@
  * cannot settle faster than (floor CPU per request ÷ CPU per event) × the floor's throughput.
  *
  * Phases: the floor at max (16 connections), then `--events` distinct `payment_intent.succeeded`
- * deliveries at max, waiting until every event is settled and every email sent.
+ * deliveries at max, waiting until every event is settled and every email sent. `--statements`
+ * lists the SQL statements per event; BENCH_PROF=<dir> writes a V8 CPU profile of the app there
+ * (node --cpu-prof, on stop).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
