@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { PaymentProvider, ProviderEvent, ProviderPayment, WebhookAction, WebhookParser } from '../providers/types';
 import { providerActor } from '../utils/actor';
+import { LEGACY_PROVIDER_ID } from '../providers/registry';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
@@ -292,7 +293,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** The event's final payment state (WebhookAction.final), when settling it needs no provider call. */
   async function finalOf(row: EventRow, providers: Map<string, PaymentProvider>): Promise<Final | null> {
-    const id = row.provider || 'stripe';
+    const id = row.provider || LEGACY_PROVIDER_ID;
     let provider = providers.get(id);
     if (!provider) {
       // A provider that cannot be built (no key saved) is reported by the ordinary path.
