@@ -104,8 +104,9 @@ it('SIGKILL while settling (after the burst): events being processed are reclaim
   expect(await notPaidOnce(cluster().db, 'KILLS')).toEqual([]);
   const { twice, fromOutbox } = await confirmationEmails(cluster(), invoices);
   // At least once: an email handed to SMTP just before the kill, but not yet marked sent, goes out
-  // again (with the same Message-ID). Only the settlements under way at the kill can be in that
-  // window: at most worker.concurrency (16).
+  // again (with the same Message-ID). Only the emails in that window at the kill can: at most
+  // 16, the email pipeline's bound (8 handed off + 8 waiting for their commit, notifications.ts)
+  // and the worker's concurrency for events settled one by one.
   expect(twice).toBeLessThanOrEqual(16);
   process.stdout.write(
     `[faults] SIGKILL while settling: ${midFlight} events mid-processing and ${left} unfinished at the kill, all processed after the restart; ` +

@@ -161,6 +161,51 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   type Sent = { result: SendResult } | { error: string };
 
+  // The email pipeline behind sendQueuedMany (see there): at most MAIL_IN_FLIGHT hand-offs at a
+  // time, and no new hand-off while MAIL_UNRECORDED outcomes wait for their commit, so at most
+  // MAIL_IN_FLIGHT + MAIL_UNRECORDED emails can go out twice after a crash.
+  const MAIL_IN_FLIGHT = 8;
+  const MAIL_UNRECORDED = 8;
+  type Queued = { row: NoticeRow; done: () => void };
+  const mailQueue: Queued[] = [];
+  const unrecorded: Array<Queued & { sent: Sent }> = [];
+  let handingOff = 0;
+  let recording = 0;
+
+  function pumpMail(): void {
+    while (handingOff < MAIL_IN_FLIGHT && unrecorded.length + recording + handingOff < MAIL_IN_FLIGHT + MAIL_UNRECORDED) {
+      const next = mailQueue.shift();
+      if (!next) break;
+      handingOff += 1;
+      void handOff(next.row).then((sent) => {
+        handingOff -= 1;
+        unrecorded.push({ ...next, sent });
+        void flushMail();
+      });
+    }
+  }
+
+  /** Writes the outcomes waiting, one transaction at a time (the next group forms meanwhile). */
+  async function flushMail(): Promise<void> {
+    if (recording > 0 || unrecorded.length === 0) return;
+    const group = unrecorded.splice(0, unrecorded.length);
+    recording = group.length;
+    try {
+      await strapi.db.transaction(async () => {
+        for (const { row, sent } of group) await record(row, row.attempts + 1, sent);
+      });
+    } catch (error) {
+      strapi.log.warn(
+        `[invoice-payments] ${group.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
+      );
+    } finally {
+      recording = 0;
+      for (const { done } of group) done();
+      pumpMail();
+      void flushMail();
+    }
+  }
+
   /** Hands one outbox row's email to the email provider; the outcome is recorded by `record`. */
   async function handOff(row: NoticeRow): Promise<Sent> {
     try {
@@ -344,34 +389,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * `sendQueued` for the emails of a batch settled in one transaction (webhook-events): each is
-     * handed to the email provider, then every outcome is written in one transaction (one commit
-     * instead of two per email). A crash before that commit leaves them due: the worker sends them
-     * again, under the same Message-ID (see sendPaymentNotice).
+     * `sendQueued` for the emails of a batch settled in one transaction (webhook-events). The rows
+     * join one pipeline for the process: a few are handed to the email provider at a time, and the
+     * outcomes are written together, one transaction per group, instead of one commit per email.
+     * A crash between hand-off and that commit leaves an email due: the worker sends it again
+     * under the same Message-ID (see sendPaymentNotice). The pipeline bounds how many can be in
+     * that window (MAIL_IN_FLIGHT handed off + MAIL_UNRECORDED waiting for their commit), however
+     * many batches settle at once. Resolves once every row given is handed off and recorded.
      */
-    async sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
+    sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
       const due = rows.filter((row) => row.status === 'due');
-      if (due.length === 0) return;
-      // A few at a time: each waits on the mail server's answers, not on this process.
-      const outcomes: Array<{ row: NoticeRow; sent: Sent }> = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(8, due.length) }, async () => {
-          while (next < due.length) {
-            const row = due[next++]!;
-            outcomes.push({ row, sent: await handOff(row) });
-          }
-        }),
-      );
-      try {
-        await strapi.db.transaction(async () => {
-          for (const { row, sent } of outcomes) await record(row, row.attempts + 1, sent);
-        });
-      } catch (error) {
-        strapi.log.warn(
-          `[invoice-payments] ${due.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
-        );
-      }
+      if (due.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        let left = due.length;
+        const done = () => {
+          left -= 1;
+          if (left === 0) resolve();
+        };
+        for (const row of due) mailQueue.push({ row, done });
+        pumpMail();
+      });
     },
 
     /**
