@@ -165,7 +165,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
       await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text);
     } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
-      const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
+      const text = `A payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
     } else if (kind === 'dispute' && settings?.sendDisputeAlerts && settings.notificationEmail) {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the ${gateway} Dashboard before the deadline.`;

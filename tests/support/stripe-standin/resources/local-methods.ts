@@ -165,7 +165,8 @@ function escapeHtml(value: string): string {
 }
 
 /** The bank's page a redirect method sends the customer to: Authorize or Fail, then back to return_url. */
-export function redirectPage(id: string, status: string, method: string, amount: string): string {
+export function redirectPage(id: string, status: string, type: string, amount: string): string {
+  const method = ({ ideal: 'iDEAL', bancontact: 'Bancontact' } as Record<string, string>)[type] ?? type;
   const body =
     status !== 'requires_action'
       ? `<h1>Nothing to authorize (status: ${escapeHtml(status)}).</h1>`
