@@ -278,11 +278,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
       }
       if (payment.status === 'processing') {
+        // A bank debit paid through Checkout: the same words as the pay page (days, not seconds).
         return {
           ...base,
-          headline: 'Payment processing',
-          message: 'Your payment is being processed. You will receive an email once it completes.',
+          headline: PENDING_PAYMENT_HEADLINE,
+          message: pendingPaymentText(formatMinor(payment.amount + (payment.fee ?? 0), payment.currency)),
           tone: 'info',
+          paymentState: 'pending',
         };
       }
       return {
