@@ -45,26 +45,21 @@ const sepa = (alias: string, last4: string, outcome: 'succeed' | 'fail'): TestPa
   behavior: { kind: 'delayed', outcome },
 });
 
-const redirect = (
-  alias: string,
-  type: 'ideal' | 'bancontact',
-  bank: string,
-  outcome: 'succeed' | 'fail',
-): TestPaymentMethod => ({
+/** The outcome is the customer's, on the bank page (`/_standin/redirect/:id`: Authorize or Fail). */
+const redirect = (alias: string, type: 'ideal' | 'bancontact', bank: string): TestPaymentMethod => ({
   alias,
   type,
   brand: bank,
   last4: '5264',
   funding: 'bank_redirect',
-  behavior: { kind: 'redirect', outcome } satisfies PaymentBehavior,
+  behavior: { kind: 'redirect' } satisfies PaymentBehavior,
 });
 
 export const LOCAL_METHODS: readonly TestPaymentMethod[] = [
   sepa('pm_sepaDebit_success', '3201', 'succeed'),
   sepa('pm_sepaDebit_failure', '3202', 'fail'),
-  redirect('pm_ideal', 'ideal', 'ing', 'succeed'),
-  redirect('pm_ideal_failure', 'ideal', 'ing', 'fail'),
-  redirect('pm_bancontact', 'bancontact', 'KBC', 'succeed'),
+  redirect('pm_ideal', 'ideal', 'ing'),
+  redirect('pm_bancontact', 'bancontact', 'KBC'),
   {
     alias: 'pm_card_applePay',
     type: 'card',

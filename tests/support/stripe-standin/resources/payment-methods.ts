@@ -39,7 +39,7 @@ export type PaymentBehavior =
   /** ACH account entered by hand: `verify_with_microdeposits`, then processing like ACH. */
   | { kind: 'microdeposits'; outcome: 'succeed' | 'fail' }
   /** A bank redirect (iDEAL, Bancontact): `redirect_to_url`, then the bank page decides (local-methods.ts). */
-  | { kind: 'redirect'; outcome: 'succeed' | 'fail' };
+  | { kind: 'redirect' };
 
 export type PaymentMethodType = 'card' | 'us_bank_account' | VoucherType | 'customer_balance' | LocalMethodType;
 
