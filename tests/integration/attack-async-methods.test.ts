@@ -7,10 +7,21 @@ import { waitForIdle } from '../support/idle';
  * learnt it in, and the return page's input.
  */
 let env: PaymentsEnv;
+interface RemindersApi {
+  setClock(now: (() => Date) | null): void;
+  runDue(now?: Date, batchSize?: number): Promise<number>;
+}
+const reminders = () => env.app.strapi.plugin('invoice-payments').service('reminders') as unknown as RemindersApi;
+
 beforeAll(async () => {
-  env = await bootPayments();
+  env = await bootPayments({
+    settings: {
+      reminders: { enabled: true, beforeDays: [3], onDueDate: true, afterDays: [7], timeZone: 'UTC', sendHour: 9 },
+    },
+  });
 });
 afterAll(async () => {
+  reminders()?.setClock(null);
   await env?.close();
 });
 
@@ -184,6 +195,75 @@ describe('the return page', () => {
     expect(res.text).not.toContain('_secret_');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    env.standin.control.settleDelayed(pi, 'succeed');
+  });
+  it('the return page loaded twice at once while the webhook lands: one entry, one confirmation email', async () => {
+    const invoice = await payableInvoice(env, EUR);
+    const made = await intent(invoice.documentId, { token: invoice.token });
+    const pi = made.body.data.providerPaymentId as string;
+    const returnUrl = `${env.app.url}/invoice-payments/pay/return?invoice=${invoice.documentId}`;
+    const confirmed = await env.stripe.paymentIntents.confirm(pi, {
+      payment_method_data: { type: 'ideal' },
+      return_url: returnUrl,
+    });
+    expect(confirmed.next_action?.type).toBe('redirect_to_url');
+    env.standin.control.setDelivery({ paused: true });
+    let back: URL;
+    try {
+      const res = await fetch(confirmed.next_action!.redirect_to_url!.url!, {
+        method: 'POST',
+        body: new URLSearchParams({ outcome: 'succeed' }),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        redirect: 'manual',
+      });
+      back = new URL(res.headers.get('location')!);
+    } finally {
+      env.standin.control.setDelivery({ paused: false });
+    }
+    // The browser's reload, a second tab and the webhook, all at once.
+    const [a, b] = await Promise.all([
+      env.app.http().get(`${back.pathname}${back.search}`),
+      env.app.http().get(`${back.pathname}${back.search}`),
+      env.standin.control.flush(),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.text).toContain('data-payment-state="paid"');
+    expect(b.text).toContain('data-payment-state="paid"');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const rows = await env.app.strapi.db
+      .query(PAYMENT)
+      .findMany({ where: { invoice: { documentId: invoice.documentId } } });
+    expect(rows).toHaveLength(1);
+    const paid = await readInvoice(env, invoice.documentId);
+    expect(paid.state).toBe('paid');
+    expect(paid.balanceDue).toBe(0);
+    const number = invoice.row.number as string;
+    expect(mailsTo(EUR.billingEmail, new RegExp(`Payment received for invoice ${number}$`))).toHaveLength(1);
+  });
+});
+
+describe('reminders while a debit is processing', () => {
+  it('sends no "invoice is due" reminder for a balance a pending debit is paying', async () => {
+    const { documentId, pi, row } = await sepaDebit('AT611904300234573201');
+    await env.app.strapi.db.query('plugin::invoice-payments.invoice').update({
+      where: { id: row.id },
+      data: { dueDate: '2032-05-10', sentAt: new Date('2032-01-01T00:00:00Z') },
+    });
+    const now = new Date('2032-05-10T09:00:30Z');
+    try {
+      reminders().setClock(() => now);
+      await reminders().runDue(now);
+      await waitForIdle(env.app.strapi, 10_000, env.standin);
+    } finally {
+      reminders().setClock(null);
+    }
+    expect(mailsTo(EUR.billingEmail, new RegExp(`^Invoice ${row.number as string} is due today$`))).toHaveLength(0);
+    const audit = (await env.app.strapi.db
+      .query('plugin::invoice-payments.audit-entry')
+      .findMany({ where: { invoiceDocumentId: documentId, action: 'reminder.skipped' } })) as Array<{
+      details: { why?: string };
+    }>;
+    expect(audit.map((a) => a.details.why)).toEqual(['payment_pending']);
     env.standin.control.settleDelayed(pi, 'succeed');
   });
 });
