@@ -164,6 +164,38 @@ describe('a late failure the plugin learns late', () => {
   });
 });
 
+describe('a SEPA debit paid on Stripe Checkout', () => {
+  it('is pending, then a late failure reopens the balance and emails the client once', async () => {
+    const invoice = await payableInvoice(env, EUR);
+    const session = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${invoice.documentId}/checkout-session`)
+      .send({ token: invoice.token, uiMode: 'hosted' });
+    expect(session.status).toBe(200);
+    const sessionId = session.body.data.checkoutSessionId as string;
+    env.standin.control.completeCheckout(sessionId, { payment_method: 'pm_sepaDebit_failure' });
+    const row = await eventually(
+      () => env.app.strapi.db.query(PAYMENT).findOne({ where: { checkoutSessionId: sessionId } }),
+      (p) => p?.status === 'processing',
+    );
+    expect((await readInvoice(env, invoice.documentId)).balanceDue).toBe(182750);
+    // A second payment is refused meanwhile, on either route.
+    const second = await intent(invoice.documentId, { token: invoice.token });
+    expect(second.status).toBe(409);
+    env.standin.control.settleDelayed(row.providerPaymentId as string, 'fail');
+    await eventually(
+      () => env.app.strapi.db.query(PAYMENT).findOne({ where: { id: row.id } }),
+      (p) => p.status === 'failed',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await readInvoice(env, invoice.documentId)).balanceDue).toBe(182750);
+    const number = invoice.row.number as string;
+    expect(mailsTo(EUR.billingEmail, new RegExp(`invoice ${number} did not go through`))).toHaveLength(1);
+    const again = await intent(invoice.documentId, { token: invoice.token });
+    expect(again.status).toBe(200);
+  });
+});
+
 describe('the return page', () => {
   it('answers garbage query strings with a 404 page, no stack, no provider call, nothing changed', async () => {
     const { documentId, pi } = await sepaDebit('AT611904300234573201');
