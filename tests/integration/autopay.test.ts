@@ -232,9 +232,16 @@ it('a declined card is retried 1, 3 and 7 days after the due date, then autopay 
     5000,
     'admin told',
   );
-  const audit = await env.app.strapi.db
-    .query(AUDIT)
-    .findMany({ where: { action: 'autopay.attempt', invoiceDocumentId: inv.documentId }, orderBy: { id: 'asc' } });
+  const audit = await eventually(
+    () =>
+      env.app.strapi.db.query(AUDIT).findMany({
+        where: { action: 'autopay.attempt', invoiceDocumentId: inv.documentId },
+        orderBy: { id: 'asc' },
+      }),
+    (rows) => rows.length >= 4,
+    5000,
+    'four attempts audited',
+  );
   expect(audit.map((a: { outcome: string }) => a.outcome)).toEqual(['declined', 'declined', 'declined', 'declined']);
   expect(audit.map((a: { details: { key: string } }) => a.details.key)).toEqual(
     [0, 1, 2, 3].map((n) => `autopay:${inv.documentId}:2034-05-10:${n}`),
@@ -316,9 +323,16 @@ describe('refusals: never a charge', () => {
     expect(rows[0]).toMatchObject({ status: 'refused', code: 'method_expired' });
     expect(offSessionCreates(inv.documentId)).toHaveLength(0);
     expect(offSessionCreates(inv2.documentId)).toHaveLength(0);
-    const audit = await env.app.strapi.db
-      .query(AUDIT)
-      .findMany({ where: { action: 'autopay.attempt', invoiceDocumentId: inv2.documentId } });
+    // Written right after the attempt row is finished (the cron may still be on it).
+    const audit = await eventually(
+      () =>
+        env.app.strapi.db
+          .query(AUDIT)
+          .findMany({ where: { action: 'autopay.attempt', invoiceDocumentId: inv2.documentId } }),
+      (rows) => rows.length >= 1,
+      5000,
+      'the refusal audited',
+    );
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ outcome: 'refused' });
     // Making an expired card the default is refused too.
