@@ -132,5 +132,7 @@ it('a client saves a card while paying; autopay charges it on the next invoiceâ€
     .getByText(payments[0].providerPaymentId as string)
     .first()
     .waitFor();
+  // The admin's content scrolls inside its own container: bring the card to the top first.
+  await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await screenshot(admin, GROUP, 'admin-autopay-charged');
 });
