@@ -173,7 +173,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ]);
     }
     const moving = rows.filter(isMoneyOnItsWay);
-    const inFlight = moving.reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    // `amount` is the invoice's part; `fee` is a surcharge on top of it (domain/ledger.ts).
+    const inFlight = moving.reduce((sum, r) => sum + r.amount, 0);
     // Who holds the money on its way, by name ("Stripe", "Mollie").
     const holders = [...new Set(moving.map((r) => providerLabel(r.provider)))].join(' or ') || 'the payment provider';
     if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
