@@ -1,4 +1,5 @@
 import adminPayments from './admin-payments';
+import apiVersions from './api-versions';
 import attempts from './attempts';
 import audit from './audit';
 import background from './background';
@@ -18,6 +19,7 @@ import webhookEvents from './webhook-events';
 
 const services = {
   'admin-payments': adminPayments,
+  'api-versions': apiVersions,
   attempts,
   audit,
   background,
