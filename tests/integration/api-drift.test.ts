@@ -94,7 +94,7 @@ it('a redelivery of the same event is not counted twice', async () => {
     .events()
     .filter((e) => e.type === 'payment_intent.succeeded')
     .slice(-1);
-  const stored = await events.eventRow(one!.id);
+  const stored = await events.eventRow(String(one!.id));
   const res = await events.postEvent({ ...stored.payload, api_version: OTHER });
   expect(res.status).toBe(200);
   expect((await health()).apiVersions[0]!.others[0]!.count).toBe(before);

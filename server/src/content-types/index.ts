@@ -5,6 +5,7 @@ import webhookEvent from './webhook-event';
 import auditEntry from './audit-entry';
 import notice from './notice';
 import reminder from './reminder';
+import eventOut from './event-out';
 
 export default {
   invoice,
@@ -14,4 +15,5 @@ export default {
   'audit-entry': auditEntry,
   notice,
   reminder,
+  'event-out': eventOut,
 };

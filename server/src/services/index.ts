@@ -3,6 +3,8 @@ import apiVersions from './api-versions';
 import attempts from './attempts';
 import audit from './audit';
 import background from './background';
+import eventsOut from './events-out';
+import hooks from './hooks';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
@@ -23,6 +25,8 @@ const services = {
   attempts,
   audit,
   background,
+  'events-out': eventsOut,
+  hooks,
   'invoice-editor': invoiceEditor,
   invoices,
   notifications,

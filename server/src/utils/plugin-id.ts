@@ -8,4 +8,5 @@ export const UID = {
   auditEntry: 'plugin::invoice-payments.audit-entry',
   notice: 'plugin::invoice-payments.notice',
   reminder: 'plugin::invoice-payments.reminder',
+  eventOut: 'plugin::invoice-payments.event-out',
 } as const;
