@@ -180,6 +180,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         every('outbox', c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
         // Events out a crash left undelivered, and hooks due for a retry (services/events-out.ts).
         every('events-out', c.worker.intervalMs, () => getService(strapi, 'events-out').runDue());
+        // Invoices past their expiresAt, unpaid: voided, invoice.expired emitted (services/payables.ts).
+        every('expiry', c.worker.intervalMs, () => getService(strapi, 'payables').expireDue());
       }
       if (c.reconciliation.enabled) every('sweep', c.reconciliation.intervalMs, () => sweep());
       // Payment reminders due now (services/reminders); claimed through the database, once per invoice.

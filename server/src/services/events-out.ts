@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { formatMinor } from '../domain';
-import { UID } from '../utils/plugin-id';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { PluginConfig } from '../config';
 import { getService } from '../utils/get-service';
 import { instanceId } from './webhook-events';
 
@@ -102,7 +103,6 @@ const money = (amount: number, currency: string): MoneyOut => ({
 /** Hook failures: retried this many times with a doubling backoff, then the row is dead (logged). */
 const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 1000;
-const LOCK_MS = 60_000;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rows = () => strapi.db.query(UID.eventOut);
@@ -206,7 +206,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         status: 'processing',
         attempts: row.attempts + 1,
         lockedBy: instanceId,
-        lockedUntil: new Date(now.getTime() + LOCK_MS),
+        // The webhook worker's lock time: a claim held by a process that died is taken over after it.
+        lockedUntil: new Date(now.getTime() + strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs),
       },
     });
     return count === 1;

@@ -9,6 +9,7 @@ import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
+import payables from './payables';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
@@ -31,6 +32,7 @@ const services = {
   invoices,
   notifications,
   pages,
+  payables,
   payments,
   'payment-methods': paymentMethods,
   providers,

@@ -12,6 +12,7 @@ module.exports = {
       await require('../../../scripts/demo-seed.js')({ strapi });
     }
     if (process.env.SQL_STATS) countStatements(strapi, process.env.SQL_STATS);
+    if (process.env.EVENTS_SINK_URL) forwardEvents(strapi, process.env.EVENTS_SINK_URL);
   },
 };
 
@@ -48,4 +49,23 @@ function countStatements(strapi, file) {
     stats = new Map();
     autocommits = 0;
   });
+}
+
+/**
+ * Site code as a site would write it (docs/api.md "Hooks in site code"): every event out of the
+ * plugin is posted to EVENTS_SINK_URL with the process id, so fault tests count what each
+ * instance delivered. A failed post throws: the plugin retries the hook.
+ */
+function forwardEvents(strapi, url) {
+  strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('test-sink', '*', async (payload) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pid: process.pid, payload }),
+      });
+      if (!res.ok) throw new Error(`sink answered ${res.status}`);
+    });
 }
