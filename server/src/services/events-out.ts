@@ -72,7 +72,7 @@ export interface EventPayload {
   } | null;
 }
 
-interface InvoiceLike {
+export interface InvoiceLike {
   documentId: string;
   number: string;
   state: string;
