@@ -123,6 +123,8 @@ it('gives an embedded Checkout client secret; past expiresAt the session is expi
   expect(mine.filter((t) => t === 'invoice.expired')).toHaveLength(1);
   expect(mine.filter((t) => t === 'invoice.voided')).toHaveLength(1);
   expect((await payables().get(inv.documentId)).state).toBe('void');
+  // The booking example's hook (tests/app/src/index.js) released the slot.
+  expect((await env.app.strapi.documents(BOOKING).findOne({ documentId: id }))?.status).toBe('cancelled');
 });
 
 it('a paid invoice does not expire', async () => {
@@ -146,4 +148,7 @@ it('a paid invoice does not expire', async () => {
     .update({ where: { documentId: inv.documentId }, data: { expiresAt: new Date(Date.now() - 1000) } });
   expect(await payables().expireDue()).toBe(0);
   expect((await readInvoice(env, inv.documentId)).state).toBe('paid');
+  // The booking example's hook confirmed the booking.
+  await waitForIdle(env.app.strapi);
+  expect((await env.app.strapi.documents(BOOKING).findOne({ documentId: id }))?.status).toBe('confirmed');
 });
