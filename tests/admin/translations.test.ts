@@ -101,6 +101,12 @@ describe('translations', () => {
       version: '2025-03-31.basil',
       versions: '2025-03-31.basil',
       pinned: '2026-10-28.endive',
+      // Autopay and saved payment methods.
+      attemptNo: '1',
+      code: 'card_declined',
+      clientId: '7',
+      last4: '4242',
+      message: 'Your card was declined.',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

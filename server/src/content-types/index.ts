@@ -6,6 +6,8 @@ import auditEntry from './audit-entry';
 import notice from './notice';
 import reminder from './reminder';
 import eventOut from './event-out';
+import clientAccount from './client-account';
+import autopayAttempt from './autopay-attempt';
 
 export default {
   invoice,
@@ -16,4 +18,6 @@ export default {
   notice,
   reminder,
   'event-out': eventOut,
+  'client-account': clientAccount,
+  'autopay-attempt': autopayAttempt,
 };

@@ -56,6 +56,8 @@ export interface ProviderEntry {
   readonly feeArrivesLater: boolean;
   /** Set when the gateway versions its webhook events (Stripe); absent when it does not (Mollie). */
   readonly apiVersion?: PinnedApiVersion;
+  /** Whether its provider can save payment methods and charge them off-session (autopay). */
+  readonly savesMethods?: boolean;
 }
 
 /** Providers whose fee a later re-read of the payment may bring (the sweep's fee pass). */

@@ -2,6 +2,7 @@ import adminPayments from './admin-payments';
 import apiVersions from './api-versions';
 import attempts from './attempts';
 import audit from './audit';
+import autopay from './autopay';
 import background from './background';
 import eventsOut from './events-out';
 import hooks from './hooks';
@@ -13,6 +14,7 @@ import payables from './payables';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
+import savedMethods from './saved-methods';
 import payments from './payments';
 import paymentMethods from './payment-methods';
 import providers from './providers';
@@ -25,6 +27,7 @@ const services = {
   'api-versions': apiVersions,
   attempts,
   audit,
+  autopay,
   background,
   'events-out': eventsOut,
   hooks,
@@ -39,6 +42,7 @@ const services = {
   refunds,
   reminders,
   reports,
+  'saved-methods': savedMethods,
   settings,
   settlement,
   'webhook-events': webhookEvents,

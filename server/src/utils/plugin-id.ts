@@ -9,4 +9,6 @@ export const UID = {
   notice: 'plugin::invoice-payments.notice',
   reminder: 'plugin::invoice-payments.reminder',
   eventOut: 'plugin::invoice-payments.event-out',
+  clientAccount: 'plugin::invoice-payments.client-account',
+  autopayAttempt: 'plugin::invoice-payments.autopay-attempt',
 } as const;

@@ -17,6 +17,7 @@ import { AuditTable } from '../../components/AuditTable';
 import { Summary } from './Summary';
 import { PayLinkCard } from './PayLinkCard';
 import { RemindersCard } from './RemindersCard';
+import { AutopayCard } from './AutopayCard';
 import { PaymentsTable } from './PaymentsTable';
 import { MarkPaidModal } from './MarkPaidModal';
 import { RefundDialog } from './RefundDialog';
@@ -217,6 +218,7 @@ export const InvoiceDetailPage = () => {
         <Summary invoice={invoice} />
         <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
         <RemindersCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
+        <AutopayCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
         <Section title={t('detail.payments', 'Payment history')}>
           <PaymentsTable
             payments={payments}

@@ -73,6 +73,8 @@ export const stripeEntry: ProviderEntry = {
    * (https://docs.stripe.com/webhooks/versioning): not necessarily the SDK's.
    */
   apiVersion: { pinned: Stripe.API_VERSION, upgradeGuideUrl: 'https://docs.stripe.com/webhooks/versioning' },
+  // Customers, saved PaymentMethods and off-session PaymentIntents (providers/stripe/saved-methods.ts).
+  savesMethods: true,
   // The SDK's timeout applies to each try: the first one and every network retry.
   callBudgetMs(strapi) {
     const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;
