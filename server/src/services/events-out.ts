@@ -140,6 +140,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     kickTimer.unref();
   }
 
+  /**
+   * A hook gets half the claim's lock time (worker.lockMs): one that never returns (a hung request
+   * with no timeout) would otherwise hold the dispatcher, and every event after it, forever. Past
+   * the limit it counts as a failure and is called again later; the late answer is ignored.
+   */
+  async function withinLimit(call: () => unknown): Promise<void> {
+    const limitMs = Math.max(1, Math.floor(strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs / 2));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not return within ${limitMs} ms`)), limitMs);
+      timer.unref();
+    });
+    const answer = Promise.resolve().then(call);
+    // A hook that fails after its limit passed must not become an unhandled rejection.
+    answer.catch(() => undefined);
+    try {
+      await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function deliver(row: OutRow): Promise<void> {
     const name = `${EVENT_PREFIX}.${row.event}`;
     const done = new Set(row.deliveredTo ?? []);
@@ -155,7 +177,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const hook of getService(strapi, 'hooks').listeners(row.event)) {
       if (done.has(hook.name)) continue;
       try {
-        await hook.callback(row.payload);
+        await withinLimit(() => hook.callback(row.payload));
         done.add(hook.name);
       } catch (error) {
         errors.push(`${hook.name}: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500));

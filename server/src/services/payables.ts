@@ -129,6 +129,66 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return date;
   }
 
+  /** The invoice number was taken by a concurrent create (the document service's check, or the unique index). */
+  function isNumberTaken(error: unknown): boolean {
+    const e = error as { name?: string; message?: string; details?: { errors?: Array<{ path?: string[] }> } };
+    if (e?.name === 'ValidationError') return !!e.details?.errors?.some((x) => x.path?.[0] === 'number');
+    return /invoices_number_uq|unique/i.test(String(e?.message ?? '')) && /number/i.test(String(e?.message ?? ''));
+  }
+
+  async function createLocked(input: CreatePayableInput, entity: EntityRef, expiresAt: Date | null) {
+    await strapi.db
+      .queryBuilder(entity.uid as StrapiUID.Schema)
+      .select(['id'])
+      .where({ documentId: entity.documentId })
+      .forUpdate()
+      .execute();
+    const open = await invoices().findOne({
+      where: { entityUid: entity.uid, entityDocumentId: entity.documentId, state: { $in: OPEN_STATES } },
+      select: ['documentId', 'number', 'state'],
+    });
+    if (open)
+      throw conflict(
+        `${entity.uid} ${entity.documentId} already has invoice ${open.number} (${open.state}) waiting for payment. Void it before making another.`,
+        'EntityHasOpenInvoice',
+        { invoice: open.documentId },
+      );
+    const settings = await getService(strapi, 'settings').load();
+    const number = await getService(strapi, 'invoice-editor').nextNumber();
+    // The document service runs the plugin's checks (totals, currency, line items: register.ts).
+    const created = (await strapi.documents(UID.invoice).create({
+      data: {
+        number,
+        state: 'sent',
+        currency: input.currency ?? settings.defaultCurrency,
+        lineItems: input.lineItems,
+        billingEmail: input.billingEmail ?? null,
+        billingName: input.billingName ?? null,
+        notes: input.notes ?? null,
+        expiresAt,
+      } as never,
+    })) as unknown as { documentId: string };
+    // Written by the plugin only (writable: false in the schema): not through the document service.
+    await invoices().update({
+      where: { documentId: created.documentId },
+      data: { entityUid: entity.uid, entityDocumentId: entity.documentId },
+    });
+    const row = await load(created.documentId);
+    await getService(strapi, 'audit').log({
+      action: 'invoice.created',
+      actor: input.actor ?? SYSTEM,
+      invoice: { documentId: row.documentId, number: row.number },
+      details: { entity, expiresAt: expiresAt?.toISOString() ?? null, via: 'server API' },
+    });
+    await getService(strapi, 'audit').log({
+      action: 'invoice.sent',
+      actor: input.actor ?? SYSTEM,
+      invoice: { documentId: row.documentId, number: row.number },
+      details: { via: 'server API' },
+    });
+    return view(row);
+  }
+
   const api = {
     /**
      * Creates a sent invoice for an entry. Refused: an unknown content type, an entry that does not
@@ -142,50 +202,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw badRequest('lineItems must list at least one { description, quantity, unitAmount }.', [
           { path: ['lineItems'], message: 'At least one line.' },
         ]);
-      const open = await invoices().findOne({
-        where: { entityUid: entity.uid, entityDocumentId: entity.documentId, state: { $in: OPEN_STATES } },
-        select: ['documentId', 'number', 'state'],
-      });
-      if (open)
-        throw conflict(
-          `${entity.uid} ${entity.documentId} already has invoice ${open.number} (${open.state}) waiting for payment. Void it before making another.`,
-          'EntityHasOpenInvoice',
-          { invoice: open.documentId },
-        );
-      const settings = await getService(strapi, 'settings').load();
-      const number = await getService(strapi, 'invoice-editor').nextNumber();
-      // The document service runs the plugin's checks (totals, currency, line items: register.ts).
-      const created = (await strapi.documents(UID.invoice).create({
-        data: {
-          number,
-          state: 'sent',
-          currency: input.currency ?? settings.defaultCurrency,
-          lineItems: input.lineItems,
-          billingEmail: input.billingEmail ?? null,
-          billingName: input.billingName ?? null,
-          notes: input.notes ?? null,
-          expiresAt,
-        } as never,
-      })) as unknown as { documentId: string };
-      // Written by the plugin only (writable: false in the schema): not through the document service.
-      await invoices().update({
-        where: { documentId: created.documentId },
-        data: { entityUid: entity.uid, entityDocumentId: entity.documentId },
-      });
-      const row = await load(created.documentId);
-      await getService(strapi, 'audit').log({
-        action: 'invoice.created',
-        actor: input.actor ?? SYSTEM,
-        invoice: { documentId: row.documentId, number: row.number },
-        details: { entity, expiresAt: expiresAt?.toISOString() ?? null, via: 'server API' },
-      });
-      await getService(strapi, 'audit').log({
-        action: 'invoice.sent',
-        actor: input.actor ?? SYSTEM,
-        invoice: { documentId: row.documentId, number: row.number },
-        details: { via: 'server API' },
-      });
-      return view(row);
+      // Two creates for one entry at once (a double click, two instances) must not both pass the
+      // open-invoice check: each runs in a transaction that first locks the entry's rows (FOR UPDATE
+      // on PostgreSQL and MariaDB, a first locking read so InnoDB's snapshot is taken after it;
+      // SQLite runs one transaction at a time). Two creates for different entries may pick the same
+      // invoice number (nextNumber reads the last one): the loser is made again with the next one.
+      for (let tries = 1; ; tries += 1) {
+        try {
+          return await strapi.db.transaction(() => createLocked(input, entity, expiresAt));
+        } catch (error) {
+          if (tries >= 5 || !isNumberTaken(error)) throw error;
+        }
+      }
     },
 
     /** The invoice, its state and pay link. */

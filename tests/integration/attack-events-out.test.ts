@@ -1,0 +1,94 @@
+import { bootPayments, eventually, type PaymentsEnv } from '../support/payments';
+import { waitForIdle } from '../support/idle';
+
+/**
+ * Attacks on issue 15 (events out, hooks, the server API): two concurrent `payables.create` for one
+ * entry must not both make an open invoice; a hook that never returns must not stop every other
+ * event from being emitted.
+ */
+let env: PaymentsEnv;
+const BOOKING = 'api::booking.booking';
+const INVOICE = 'plugin::invoice-payments.invoice';
+const hub: Array<{ name: string; payload: { id: string; invoice: { documentId: string } } }> = [];
+let unsubscribe: () => void;
+/** The booking whose invoice's events the `hang` hook never returns from (null: it returns at once). */
+let hangFor: string | null = null;
+
+beforeAll(async () => {
+  // The claim lock is short here so that a hook's time limit (half of it) is reached quickly.
+  env = await bootPayments({ env: { WORKER_LOCK_MS: '3000' } });
+  unsubscribe = env.app.strapi.eventHub.subscribe(async (name: string, payload: unknown) => {
+    if (name.startsWith('invoice-payments.')) hub.push({ name, payload: payload as (typeof hub)[number]['payload'] });
+  });
+  env.app.strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('hang', ['invoice.sent'], (p: { invoice: { entity: { documentId: string } | null } }) =>
+      hangFor !== null && p.invoice.entity?.documentId === hangFor ? new Promise(() => undefined) : undefined,
+    );
+});
+afterAll(async () => {
+  unsubscribe?.();
+  await env?.close();
+});
+
+const payables = () => env.app.strapi.plugin('invoice-payments').service('payables');
+const booking = async () =>
+  (await env.app.strapi.documents(BOOKING).create({ data: { slot: 'Wed 09:00', email: 'bo@example.test' } as never }))
+    .documentId as string;
+const lines = [{ description: 'Court 1, 1 h', quantity: 1, unitAmount: 2500 }];
+
+it('two concurrent creates for one entry: one invoice, the other refused with EntityHasOpenInvoice', async () => {
+  const id = await booking();
+  const entity = { uid: BOOKING, documentId: id };
+  const results = await Promise.allSettled([
+    payables().create({ entity, lineItems: lines, currency: 'EUR' }),
+    payables().create({ entity, lineItems: lines, currency: 'EUR' }),
+  ]);
+  const open = await env.app.strapi.db
+    .query(INVOICE)
+    .count({ where: { entityUid: BOOKING, entityDocumentId: id, state: { $ne: 'void' } } });
+  expect(open).toBe(1);
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  expect((refused.reason as { name: string }).name).toBe('EntityHasOpenInvoice');
+  await waitForIdle(env.app.strapi, 15_000);
+});
+
+it('a hook that never returns does not hold back the other events (emitted on the hub, later ones too)', async () => {
+  const stuckBooking = await booking();
+  hangFor = stuckBooking;
+  const stuck = await payables().create({ entity: { uid: BOOKING, documentId: stuckBooking }, lineItems: lines });
+  const later = await payables().create({ entity: { uid: BOOKING, documentId: await booking() }, lineItems: lines });
+  await eventually(
+    async () => hub.filter((h) => h.payload.invoice.documentId === later.documentId).map((h) => h.name),
+    (names) => names.includes('invoice-payments.invoice.sent'),
+    20_000,
+    'the invoice.sent of an invoice created after the one whose hook hangs',
+  );
+  hangFor = null;
+  await waitForIdle(env.app.strapi, 30_000);
+  // The hung hook's event was emitted on the hub once, and the hook was called again and took it.
+  const sent = hub.filter(
+    (h) => h.name === 'invoice-payments.invoice.sent' && h.payload.invoice.documentId === stuck.documentId,
+  );
+  expect(sent).toHaveLength(1);
+  // Called again after its backoff (1 s), now returning: the row is delivered.
+  await eventually(
+    () =>
+      env.app.strapi.db
+        .query('plugin::invoice-payments.event-out')
+        .findOne({ where: { invoiceDocumentId: stuck.documentId, event: 'invoice.sent' } }),
+    (row: { status: string; attempts: number }) => row.status === 'delivered' && row.attempts === 2,
+    10_000,
+  );
+}, 90_000);
+
+it('concurrent creates for different entries all succeed, each with its own number', async () => {
+  const ids = await Promise.all([booking(), booking(), booking()]);
+  const made = await Promise.all(
+    ids.map((documentId) => payables().create({ entity: { uid: BOOKING, documentId }, lineItems: lines })),
+  );
+  expect(new Set(made.map((m: { number: string }) => m.number)).size).toBe(3);
+  await waitForIdle(env.app.strapi, 15_000);
+});
