@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { insertRow } from '../utils/insert-row';
+import { insertRow, insertRows } from '../utils/insert-row';
 import { UID } from '../utils/plugin-id';
 import type { Actor } from './settings';
 
@@ -55,22 +55,29 @@ const rejectedDetails = (provider: string, w: RejectedWindow) => ({
   windowStart: new Date(w.startedAt).toISOString(),
 });
 
+const auditRow = (entry: AuditInput) => ({
+  action: entry.action,
+  actorType: entry.actor.type,
+  actorId: entry.actor.id == null ? null : String(entry.actor.id),
+  actorLabel: entry.actor.label ?? null,
+  ip: entry.actor.ip ?? null,
+  invoiceDocumentId: entry.invoice?.documentId ?? null,
+  invoiceNumber: entry.invoice?.number ?? null,
+  outcome: entry.outcome ?? 'ok',
+  details: entry.details ?? {},
+});
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const windows = new Map<string, RejectedWindow>();
 
   const api = {
     async log(entry: AuditInput): Promise<void> {
-      await insertRow(strapi, UID.auditEntry, {
-        action: entry.action,
-        actorType: entry.actor.type,
-        actorId: entry.actor.id == null ? null : String(entry.actor.id),
-        actorLabel: entry.actor.label ?? null,
-        ip: entry.actor.ip ?? null,
-        invoiceDocumentId: entry.invoice?.documentId ?? null,
-        invoiceNumber: entry.invoice?.number ?? null,
-        outcome: entry.outcome ?? 'ok',
-        details: entry.details ?? {},
-      });
+      await insertRow(strapi, UID.auditEntry, auditRow(entry));
+    },
+
+    /** Several entries in one INSERT, inside the caller's transaction (a settled batch's). */
+    async logMany(entries: readonly AuditInput[]): Promise<void> {
+      await insertRows(strapi, UID.auditEntry, entries.map(auditRow));
     },
 
     async list(query: AuditQuery) {

@@ -20,3 +20,17 @@ export async function insertRow(
   const row = (await strapi.db.query(uid).create({ data, select: ['id'] })) as { id: number };
   return row.id;
 }
+
+/**
+ * Inserts rows in one statement (chunked by the dialect's batch size), inside the caller's
+ * transaction only: its commit decides, for the reason given at insertRow.
+ */
+export async function insertRows(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  data: Array<Record<string, unknown>>,
+): Promise<void> {
+  if (data.length === 0) return;
+  if (!strapi.db.inTransaction()) throw new Error('insertRows runs inside a transaction only.');
+  await strapi.db.query(uid).createMany({ data });
+}
