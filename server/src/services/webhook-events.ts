@@ -8,6 +8,7 @@ import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
 import { eventLoopLoad } from '../utils/event-loop-load';
 import { storableEvent } from '../utils/storable-event';
+import { insertNow } from '../utils/insert-row';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
@@ -548,12 +549,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
             : { status: 'received' as const, nextAttemptAt: new Date() }),
         };
-        // create(), not createMany(): its INSERT commits on its own before the answer, so a delivery
-        // is acknowledged only once stored. createMany's own transaction reports success when its
-        // connection dropped before the commit (Strapi treats a completed knex transaction as
-        // committed): an event acknowledged and lost (tests/faults/db-connection-killed).
-        // Read back: only the id (the caller queues it; settlement reads the rows it takes).
-        const row = (await events().create({ data, select: ['id'] })) as { id: number };
+        // One INSERT that commits on its own before the answer, so a delivery is acknowledged only
+        // once stored: create()'s row without its relations transaction and read-back (insertNow).
+        // Not createMany(): its own transaction reports success when its connection dropped before
+        // the commit (Strapi treats a completed knex transaction as committed): an event
+        // acknowledged and lost (tests/faults/db-connection-killed).
+        const row = { id: await insertNow(strapi, UID.webhookEvent, data) };
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };
