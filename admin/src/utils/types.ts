@@ -30,6 +30,8 @@ export interface SettingsView {
   paymentTermDays: number;
   /** Payment reminders (server/src/domain/reminders.ts ReminderSettings). */
   reminders: ReminderSettingsView;
+  /** Autopay (server/src/domain/autopay.ts AutopaySettings); absent from servers before it existed. */
+  autopay?: { enabled: boolean; retryDays: number[]; chargeHour: number };
   mollie: {
     apiKey: { set: boolean; masked: string | null };
     mode: 'test' | 'live' | null;
@@ -165,6 +167,10 @@ export const METHOD_LABELS: Record<string, string> = {
   other: 'Other',
   card: 'Card',
   checkout: '{provider} Checkout',
+  sepa_debit: 'SEPA Direct Debit',
+  us_bank_account: 'ACH Direct Debit',
+  ideal: 'iDEAL',
+  bancontact: 'Bancontact',
 };
 
 export type PaymentStatus =

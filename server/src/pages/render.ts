@@ -92,6 +92,7 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 <dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Refunded', v.amountRefunded)}${row('Balance due', v.balanceDue, 'balance')}</dl>
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
+${v.pending ? `<p class="notice notice-pending" id="payment-pending" role="status">${esc(v.pending.text)}</p>` : ''}
 ${pay}`;
 }
 
@@ -125,6 +126,12 @@ ${major}
 <p class="fee-line" id="fee-line" hidden></p>
 <p class="muted" id="payment-element-loading" role="status">Loading secure card form…</p>
 <div class="payment-element" id="payment-element"></div>
+${
+  pay.canSaveMethod
+    ? `<div class="field save-method"><label for="pay-save"><input id="pay-save" name="save" type="checkbox"> Save for future invoices</label>
+<p class="hint" id="pay-save-hint">Your payment details stay with the payment provider. You can remove them in your account at any time; if automatic payment is set up for you, invoices are charged on their due date.</p></div>`
+    : ''
+}
 <p class="message" id="pay-message" role="alert" hidden></p>
 <button type="submit" class="pay-button wide" id="drawer-pay" disabled><span class="spinner" aria-hidden="true" hidden></span><span class="label" id="drawer-pay-label">${esc(payButtonLabel(pay.amountFormatted))}</span></button>
 <p class="sr-only" id="pay-status" role="status" aria-live="polite"></p>

@@ -26,6 +26,8 @@ export interface PayOptions {
   feeFormatted: string | null;
   /** Partial payments: the client may type any amount in [min, balance], a multiple of `step`. */
   partial: { min: number; minFormatted: string; step: number } | null;
+  /** The drawer offers "Save for future invoices": the invoice has a client and the provider saves methods. */
+  canSaveMethod?: boolean;
 }
 
 export interface InvoiceView {
@@ -55,6 +57,11 @@ export interface InvoiceView {
   balanceDueMinor: number;
   /** Why there is no Pay button (draft, void, paid, online payment not set up), for the client. */
   notice: string | null;
+  /**
+   * A bank debit on its way (SEPA, ACH: `processing` for days): what it is for and the sentence to
+   * show. While it is there, there is no Pay button (a second payment is refused until it settles).
+   */
+  pending: { amount: string; text: string } | null;
   pay: PayOptions | null;
 }
 
@@ -67,6 +74,8 @@ export interface ResultView {
   headline: string;
   message: string;
   tone: 'success' | 'info' | 'warning';
+  /** What the page's heading area shows for a payment that is pending (data-state on the page). */
+  paymentState?: 'paid' | 'pending' | 'failed' | 'incomplete';
 }
 
 /** The JSON the server embeds in each page for its script (`<script type="application/json">`). */

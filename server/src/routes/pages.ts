@@ -12,6 +12,7 @@ export const pages = {
     { method: 'GET', path: '/pay/assets/:file', handler: 'pages.asset', config: open },
     { method: 'GET', path: '/pay/success', handler: 'pages.checkoutSuccess', config: open },
     { method: 'GET', path: '/pay/cancel', handler: 'pages.checkoutCancel', config: open },
+    { method: 'GET', path: '/pay/return', handler: 'pages.paymentReturn', config: open },
     { method: 'GET', path: '/pay/:token', handler: 'pages.payPage', config: open },
     // Not /invoices/:id: that path is the admin API's (routes/admin.ts).
     { method: 'GET', path: '/pay/invoice/:id', handler: 'pages.customerPage', config: open },

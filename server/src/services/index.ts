@@ -1,6 +1,7 @@
 import adminPayments from './admin-payments';
 import attempts from './attempts';
 import audit from './audit';
+import autopay from './autopay';
 import background from './background';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
@@ -9,6 +10,7 @@ import pages from './pages';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
+import savedMethods from './saved-methods';
 import payments from './payments';
 import paymentMethods from './payment-methods';
 import providers from './providers';
@@ -20,6 +22,7 @@ const services = {
   'admin-payments': adminPayments,
   attempts,
   audit,
+  autopay,
   background,
   'invoice-editor': invoiceEditor,
   invoices,
@@ -31,6 +34,7 @@ const services = {
   refunds,
   reminders,
   reports,
+  'saved-methods': savedMethods,
   settings,
   settlement,
   'webhook-events': webhookEvents,

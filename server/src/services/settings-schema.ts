@@ -6,6 +6,12 @@ import {
   MAX_REMINDER_OFFSETS,
   type ReminderSettings,
 } from '../domain/reminders';
+import {
+  DEFAULT_AUTOPAY_SETTINGS,
+  MAX_AUTOPAY_RETRIES,
+  MAX_AUTOPAY_RETRY_DAYS,
+  type AutopaySettings,
+} from '../domain/autopay';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
 
 const reminderDays = (which: string) =>
@@ -33,6 +39,24 @@ export const reminderSettingsSchema = z
       .max(64)
       .refine(isTimeZone, 'Use a time zone name such as Europe/Amsterdam or America/New_York.'),
     sendHour: z.number().int().min(0, 'An hour from 0 to 23.').max(23, 'An hour from 0 to 23.'),
+  })
+  .strict();
+
+/** Autopay (Settings → Reminders and autopay): the retry schedule of declined automatic charges. */
+export const autopaySettingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    retryDays: z
+      .array(
+        z
+          .number()
+          .int('Whole days only.')
+          .min(1, 'Retries start 1 day after the due date.')
+          .max(MAX_AUTOPAY_RETRY_DAYS, `At most ${MAX_AUTOPAY_RETRY_DAYS} days after the due date.`),
+      )
+      .max(MAX_AUTOPAY_RETRIES, `At most ${MAX_AUTOPAY_RETRIES} retries.`)
+      .refine((days) => new Set(days).size === days.length, 'Each number of days once.'),
+    chargeHour: z.number().int().min(0, 'An hour from 0 to 23.').max(23, 'An hour from 0 to 23.'),
   })
   .strict();
 
@@ -73,6 +97,7 @@ export const settingsInputSchema = z
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
     reminders: reminderSettingsSchema.optional(),
+    autopay: autopaySettingsSchema.optional(),
   })
   .strict();
 
@@ -106,6 +131,8 @@ export interface StoredSettings extends StoredMollieSettings {
   paymentTermDays: number;
   /** Payment reminders before and after the due date (services/reminders). */
   reminders: ReminderSettings;
+  /** Automatic charges of saved payment methods on the due date (services/autopay). */
+  autopay: AutopaySettings;
   connection: ConnectionState;
 }
 
@@ -145,5 +172,6 @@ export const defaultSettings: StoredSettings = {
   abandonedAuthenticationMinutes: 10,
   paymentTermDays: 14,
   reminders: DEFAULT_REMINDER_SETTINGS,
+  autopay: DEFAULT_AUTOPAY_SETTINGS,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

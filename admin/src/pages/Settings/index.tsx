@@ -26,6 +26,7 @@ import { SecretField } from './SecretField';
 import { MollieSection } from './MollieSection';
 import { PaymentMethodsSection } from './PaymentMethodsSection';
 import { RemindersSection } from './RemindersSection';
+import { AutopaySection } from './AutopaySection';
 import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
 
@@ -56,6 +57,9 @@ const toForm = (s: SettingsView): SettingsForm => ({
   reminderAfterDays: s.reminders.afterDays.join(', '),
   reminderTimeZone: s.reminders.timeZone,
   reminderSendHour: String(s.reminders.sendHour),
+  autopayEnabled: s.autopay?.enabled ?? true,
+  autopayRetryDays: (s.autopay?.retryDays ?? [1, 3, 7]).join(', '),
+  autopayChargeHour: String(s.autopay?.chargeHour ?? 9),
 });
 
 /** Server field names that differ from the form's. */
@@ -127,6 +131,11 @@ const SettingsPage = () => {
         afterDays: parseDayList(form.reminderAfterDays) ?? [],
         timeZone: form.reminderTimeZone.trim(),
         sendHour: Number(form.reminderSendHour),
+      },
+      autopay: {
+        enabled: form.autopayEnabled,
+        retryDays: parseDayList(form.autopayRetryDays) ?? [],
+        chargeHour: Number(form.autopayChargeHour),
       },
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
@@ -539,6 +548,7 @@ const SettingsPage = () => {
               </Grid.Root>
             </Box>
             <RemindersSection form={form} errors={errors} canUpdate={canUpdate} set={set} />
+            <AutopaySection form={form} errors={errors} canUpdate={canUpdate} set={set} />
             {canUpdate && settings.secretKey.set && (
               <Box>
                 <Button

@@ -9,6 +9,7 @@
  *
  * State machine: https://docs.stripe.com/payments/paymentintents/lifecycle; object: SDK 23.1.0 PaymentIntents.d.ts.
  */
+import { afterConfirmed, checkIntentMethod, isOffSession } from './customers';
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
 import { normalizeCurrency, validateAmount } from '../currency';
@@ -34,6 +35,7 @@ import {
   narrowTypes,
   type ConfigurationRecord,
 } from './payment-method-configurations';
+import { LOCAL_METHOD_TYPES } from './local-methods';
 import {
   paymentMethodFromData,
   renderPaymentMethod,
@@ -54,6 +56,7 @@ const SUPPORTED_TYPES = [
   'konbini',
   'multibanco',
   'customer_balance',
+  ...LOCAL_METHOD_TYPES,
 ];
 
 /** How long a voucher stays payable (Stripe's defaults: OXXO 3 days, Boleto 3, Konbini 3, Multibanco 7). */
@@ -266,7 +269,15 @@ export interface IntentInput {
  */
 export function defaultTypes(currency: string): string[] {
   const types = ['card'];
-  for (const type of ['us_bank_account', 'oxxo', 'boleto', 'konbini', 'multibanco', 'customer_balance'] as const) {
+  for (const type of [
+    'us_bank_account',
+    'oxxo',
+    'boleto',
+    'konbini',
+    'multibanco',
+    'customer_balance',
+    ...LOCAL_METHOD_TYPES,
+  ] as const) {
     if (TYPE_CURRENCIES[type]?.includes(currency)) types.push(type);
   }
   return types;
@@ -379,6 +390,13 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       ? paymentMethodFromData(engine, pmData, ctx.livemode)
       : undefined;
   const metadata = applyMetadata({}, reader.metadata());
+  // https://docs.stripe.com/api/payment_intents/create#create_payment_intent-off_session: only with confirm=true.
+  const offSession = reader.has('off_session') ? reader.string('off_session') !== 'false' : false;
+  if (offSession && !confirm)
+    throw StripeApiError.invalidRequest(
+      'You can only pass `off_session` when confirming the PaymentIntent (confirm=true).',
+      'off_session',
+    );
 
   const pi = createIntentRecord(
     engine,
@@ -401,6 +419,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
     },
     ctx,
   );
+  if (confirm && pm) checkIntentMethod(engine, pi, pm, offSession);
   return confirm && pm ? confirmIntent(engine, pi, pm, returnUrl ?? null, ctx) : renderPaymentIntent(engine, pi);
 }
 
@@ -465,6 +484,10 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   const statementDescriptor = reader.nullableString('statement_descriptor');
   const suffix = reader.nullableString('statement_descriptor_suffix');
   const customer = reader.nullableString('customer');
+  // https://docs.stripe.com/api/payment_intents/update#update_payment_intent-setup_future_usage ('' clears it).
+  const futureUsage = reader.has('setup_future_usage')
+    ? reader.oneOf('setup_future_usage', ['', 'on_session', 'off_session'] as const)
+    : undefined;
 
   // All validation passed: apply.
   pi.amount = nextAmount;
@@ -480,6 +503,7 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   if (statementDescriptor !== undefined) pi.statement_descriptor = statementDescriptor;
   if (suffix !== undefined) pi.statement_descriptor_suffix = suffix;
   if (customer !== undefined) pi.customer = customer;
+  if (futureUsage !== undefined) pi.setup_future_usage = futureUsage || null;
   if (pm) {
     pi.payment_method = pm.id;
     pi.next_action = null;
@@ -517,6 +541,7 @@ export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamRe
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;
+  checkIntentMethod(engine, pi, pm, reader.has('off_session') && reader.string('off_session') !== 'false');
   return confirmIntent(engine, pi, pm, reader.string('return_url') ?? null, ctx);
 }
 
@@ -551,6 +576,13 @@ export function confirmIntent(
 ): JsonObject {
   assertConfirmable(engine, pi);
   const template = templateOf(pm);
+  if (template.behavior.kind === 'redirect' && !(returnUrl ?? pi.return_url)) {
+    // Refused before anything changes, like Stripe's other parameter errors.
+    throw StripeApiError.invalidRequest(
+      `A return_url must be specified because this PaymentIntent uses ${template.type}, which redirects the customer to their bank.`,
+      'return_url',
+    );
+  }
   const previous = pi.status;
   pi.payment_method = pm.id;
   pi.return_url = returnUrl ?? pi.return_url;
@@ -574,6 +606,14 @@ export function confirmIntent(
     case 'decline':
       return decline(engine, pi, pm, previous, ctx, template.behavior);
     case 'authenticate': {
+      // Off-session nobody can authenticate: a 402 authentication_required, the intent back to
+      // requires_payment_method (resources/customers.ts).
+      if (isOffSession(engine, pi))
+        return decline(engine, pi, pm, previous, ctx, {
+          code: 'authentication_required',
+          decline_code: 'authentication_required',
+          message: 'Your card was declined. This transaction requires authentication.',
+        });
       pi.status = 'requires_action';
       pi.pending_payment_method = pm.id;
       const url = `${ctx.baseUrl}/_standin/3ds/${pi.id}`;
@@ -590,6 +630,16 @@ export function confirmIntent(
     case 'delayed':
       startProcessing(engine, pi, pm, previous, ctx, template.behavior.outcome);
       return renderPaymentIntent(engine, pi);
+    case 'redirect': {
+      // Bank redirects need somewhere to come back to (https://docs.stripe.com/payments/ideal/accept-a-payment:
+      // "return_url ... where Stripe redirects your customer after they complete the payment").
+      const url = `${ctx.baseUrl}/_standin/redirect/${pi.id}`;
+      awaitAction(engine, pi, pm, previous, ctx, {
+        type: 'redirect_to_url',
+        redirect_to_url: { return_url: pi.return_url, url },
+      });
+      return renderPaymentIntent(engine, pi);
+    }
     case 'voucher':
       return awaitVoucher(engine, pi, pm, previous, ctx, template.behavior.voucher);
     case 'bank_transfer':
@@ -626,6 +676,7 @@ function startProcessing(
   pi.next_action = null;
   pi.latest_charge = charge.id;
   pi.pending_payment_method = pm.id;
+  afterConfirmed(engine, pi, pm, ctx);
   engine.emit('charge.pending', renderCharge(engine, charge), ctx);
   engine.emit('payment_intent.processing', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);
@@ -959,6 +1010,7 @@ function succeed(
   pi.amount_received = pi.amount;
   pi.next_action = null;
   pi.pending_payment_method = null;
+  afterConfirmed(engine, pi, pm, ctx);
   engine.emit('charge.succeeded', renderCharge(engine, charge), ctx);
   engine.emit('payment_intent.succeeded', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);
