@@ -43,9 +43,14 @@ function toDB(type: string, value: unknown): unknown {
   switch (type) {
     case 'string':
     case 'text':
+    case 'richtext':
     case 'enumeration':
+    case 'uid':
+    case 'email':
       return String(value);
     case 'integer':
+    case 'float':
+    case 'decimal':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`Expected a number, got ${value}`);
       return value;
     case 'biginteger':
@@ -70,7 +75,8 @@ function toDB(type: string, value: unknown): unknown {
  * writes: each attribute's default (the documentId, publishedAt) and the timestamps from Strapi's
  * lifecycle, values converted as Strapi's fields convert them. Its INSERT commits on its own
  * (insertRow says why that matters); an error from it is the caller's, as create()'s would be.
- * Returns the new row's id.
+ * Returns the new row's id. An attribute of a type not handled by toDB (date, time, media,
+ * components) makes it throw: add the type there (with Strapi's conversion) before storing one.
  */
 export async function insertNow(
   strapi: Core.Strapi,
