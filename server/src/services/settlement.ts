@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import {
   formatMinor,
   isCollectedPaymentStatus,
+  isDelayedDebitMethod,
   isOpenPaymentStatus,
   nextPaymentStatus,
   overpaymentOf,
@@ -299,7 +300,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       // A bank debit refused after processing (SEPA can fail days later): the client is told too,
       // with the pay link (notifications.clientFailureMail). The outbox keeps it to one per payment.
-      if (status === 'failed' && row?.status === 'processing') kinds.push('failure_client');
+      // Also when the plugin learns it only now (its webhooks were down, the pay page's confirm
+      // never came): a debit's charge exists only once it started processing.
+      if (
+        status === 'failed' &&
+        row?.status !== 'failed' &&
+        (row?.status === 'processing' || (!!p.chargeId && isDelayedDebitMethod(p.method)))
+      )
+        kinds.push('failure_client');
       // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
       // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
       if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !row?.disputeAlertedAt) {
