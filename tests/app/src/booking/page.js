@@ -1,4 +1,5 @@
 'use strict';
+/* global document, Stripe -- a browser script; Stripe is Stripe.js's global (https://js.stripe.com). */
 // The booking example's page script (docs/booking-example.md). Plain browser JavaScript.
 const $ = (id) => document.getElementById(id);
 let checkout = null;
