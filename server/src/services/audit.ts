@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { insertRow } from '../utils/insert-row';
+import { insertRow, insertRows } from '../utils/insert-row';
 import { UID } from '../utils/plugin-id';
 import type { Actor } from './settings';
 import type { OutEvent } from './events-out';
@@ -58,6 +58,18 @@ const rejectedDetails = (provider: string, w: RejectedWindow) => ({
   windowStart: new Date(w.startedAt).toISOString(),
 });
 
+const auditRow = (entry: AuditInput) => ({
+  action: entry.action,
+  actorType: entry.actor.type,
+  actorId: entry.actor.id == null ? null : String(entry.actor.id),
+  actorLabel: entry.actor.label ?? null,
+  ip: entry.actor.ip ?? null,
+  invoiceDocumentId: entry.invoice?.documentId ?? null,
+  invoiceNumber: entry.invoice?.number ?? null,
+  outcome: entry.outcome ?? 'ok',
+  details: entry.details ?? {},
+});
+
 /**
  * Audit actions that are events out (services/events-out.ts), written in the same transaction as the
  * entry (the state change's). Invoice money states (paid, partially paid, refunded, disputed) come
@@ -99,18 +111,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const api = {
     async log(entry: AuditInput): Promise<void> {
-      await insertRow(strapi, UID.auditEntry, {
-        action: entry.action,
-        actorType: entry.actor.type,
-        actorId: entry.actor.id == null ? null : String(entry.actor.id),
-        actorLabel: entry.actor.label ?? null,
-        ip: entry.actor.ip ?? null,
-        invoiceDocumentId: entry.invoice?.documentId ?? null,
-        invoiceNumber: entry.invoice?.number ?? null,
-        outcome: entry.outcome ?? 'ok',
-        details: entry.details ?? {},
-      });
+      await insertRow(strapi, UID.auditEntry, auditRow(entry));
       await recordEvents(entry);
+    },
+
+    /**
+     * Several entries in one INSERT, inside the caller's transaction (a settled batch's), with
+     * their events out as log() records them.
+     */
+    async logMany(entries: readonly AuditInput[]): Promise<void> {
+      await insertRows(strapi, UID.auditEntry, entries.map(auditRow));
+      for (const entry of entries) await recordEvents(entry);
     },
 
     async list(query: AuditQuery) {

@@ -280,10 +280,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const derived = await derive(row, row, false, ledger);
     // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
     const { lineItems: _lines, currency: _currency, ...data } = derived as Record<string, unknown>;
-    if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = new Date();
+    const now = new Date();
+    if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = now;
     // The update and the events it makes commit together (joins the caller's transaction, if any).
     const invoice = await strapi.db.transaction(async () => {
-      const updated = (await strapi.db.query(UID.invoice).update({ where: { id: invoiceId }, data })) as InvoiceRow;
+      // updateMany: one UPDATE, without update()'s reads before and after (and the timestamp
+      // update() would set). The row returned is the one locked with these changes, as a read
+      // would give them (dates as ISO strings).
+      await strapi.db.query(UID.invoice).updateMany({ where: { id: invoiceId }, data: { ...data, updatedAt: now } });
+      const written = Object.fromEntries(
+        Object.entries({ ...data, updatedAt: now }).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+      );
+      const updated = { ...row, ...written } as unknown as InvoiceRow;
       await recordStateEvents(row, updated);
       return updated;
     });
