@@ -1,4 +1,4 @@
-import { bootPayments, eventually, type PaymentsEnv } from '../support/payments';
+import { bootPayments, eventually, payableInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
 
 /**
@@ -90,5 +90,34 @@ it('concurrent creates for different entries all succeed, each with its own numb
     ids.map((documentId) => payables().create({ entity: { uid: BOOKING, documentId }, lineItems: lines })),
   );
   expect(new Set(made.map((m: { number: string }) => m.number)).size).toBe(3);
+  await waitForIdle(env.app.strapi, 15_000);
+});
+
+it('marking sent: when its event out cannot be written, the change is not committed either', async () => {
+  const made = await payableInvoice(env, { state: 'draft' });
+  const out = env.app.strapi.plugin('invoice-payments').service('events-out');
+  const record = out.record;
+  // The outbox write fails (the database going away between the change's commit and the event's).
+  out.record = async () => {
+    throw new Error('outbox unavailable');
+  };
+  const editor = env.app.strapi.plugin('invoice-payments').service('invoice-editor');
+  try {
+    await expect(editor.markSent(made.documentId, { type: 'system', label: 'attack' })).rejects.toThrow(
+      'outbox unavailable',
+    );
+  } finally {
+    out.record = record;
+  }
+  const row = await env.app.strapi.db.query(INVOICE).findOne({ where: { documentId: made.documentId } });
+  expect(row.state).toBe('draft');
+  // Again with the outbox back: one invoice.sent.
+  await editor.markSent(made.documentId, { type: 'system', label: 'attack' });
+  await eventually(
+    async () =>
+      hub.filter((h) => h.name === 'invoice-payments.invoice.sent' && h.payload.invoice.documentId === made.documentId),
+    (seen) => seen.length === 1,
+    10_000,
+  );
   await waitForIdle(env.app.strapi, 15_000);
 });

@@ -229,8 +229,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `Only a draft can be marked as sent; this invoice is ${row.state.replace('_', ' ')}.`,
           'InvoiceNotDraft',
         );
-      await documents().update({ documentId, data: { state: 'sent' } as never });
-      await audit().log({ action: 'invoice.marked_sent', actor, invoice: { documentId, number: row.number } });
+      // The change and its audit entry (and event out, invoice.sent) commit together or not at all.
+      await strapi.db.transaction(async () => {
+        await documents().update({ documentId, data: { state: 'sent' } as never });
+        await audit().log({ action: 'invoice.marked_sent', actor, invoice: { documentId, number: row.number } });
+      });
       return { documentId };
     },
 

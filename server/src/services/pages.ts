@@ -228,15 +228,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const updated = await withInvoiceLock(strapi, invoice.documentId, async (current) => {
         if (current.state !== 'sent') return null;
         await invoices().update({ where: { id: current.id }, data: { state: 'viewed', viewedAt: new Date() } });
-        return (await getService(strapi, 'invoices').recompute(current.id)) as unknown as ClientInvoiceRow;
+        const recomputed = (await getService(strapi, 'invoices').recompute(current.id)) as unknown as ClientInvoiceRow;
+        // In the lock's transaction: the change and its event out (invoice.viewed) commit together.
+        await getService(strapi, 'audit').log({
+          action: 'invoice.viewed',
+          actor,
+          invoice: { documentId: invoice.documentId, number: invoice.number },
+        });
+        return recomputed;
       });
       if (!updated)
         return ((await invoices().findOne({ where: { id: invoice.id } })) as ClientInvoiceRow | null) ?? invoice;
-      await getService(strapi, 'audit').log({
-        action: 'invoice.viewed',
-        actor,
-        invoice: { documentId: invoice.documentId, number: invoice.number },
-      });
       return { ...invoice, ...updated };
     },
 
