@@ -22,7 +22,13 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation } from '../utils/unique-violation';
-import { escapeHtml, type InvoiceForMail } from './notifications';
+import {
+  escapeHtml,
+  type AutopayNoticeKind,
+  type InvoiceForMail,
+  type NoticeRow,
+  type SendResult,
+} from './notifications';
 import { effectiveDefault } from './saved-methods';
 import type { Actor } from './settings';
 
@@ -161,24 +167,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  async function mail(to: string, subject: string, text: string, html: string) {
-    try {
-      await strapi.plugin('email').service('email').send({ to, subject, text, html });
-      return true;
-    } catch (error) {
-      strapi.log.warn(
-        `[invoice-payments] autopay email "${subject}" could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
-      return false;
-    }
-  }
-
   function payLink(invoice: InvoiceRow): string | null {
     return invoice.payToken ? getService(strapi, 'notifications').payLink(invoice as unknown as InvoiceForMail) : null;
   }
 
-  async function tellClient(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
-    if (!invoice.billingEmail) return;
+  /** The client's email: confirm the payment (authentication), or autopay gave up. Null: no address. */
+  function clientMail(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
+    if (!invoice.billingEmail) return null;
     const link = payLink(invoice);
     const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
     const [subject, line] =
@@ -192,19 +187,47 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             `we could not charge your saved payment method ${amount} for invoice ${invoice.number}, and will not try again.`,
           ];
     const action = link ? `\n\nPay or confirm online: ${link}` : '';
-    await mail(
-      invoice.billingEmail,
+    return {
+      to: invoice.billingEmail,
       subject,
-      `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
-      `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
+      text: `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
+      html:
+        `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
         (link ? `<p><a href="${escapeHtml(link)}">Pay or confirm online</a></p>` : ''),
-    );
+    };
   }
 
-  async function tellAdmin(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
-    if (!to) return;
+  function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
+    if (!to) return null;
     const text = `Autopay of invoice ${invoice.number} (${amount}) was declined on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
-    await mail(to, `Autopay stopped for invoice ${invoice.number}`, text, `<p>${escapeHtml(text)}</p>`);
+    return { to, subject: `Autopay stopped for invoice ${invoice.number}`, text, html: `<p>${escapeHtml(text)}</p>` };
+  }
+
+  /**
+   * Records a charged attempt's outcome and, in the same transaction, the emails it calls for in
+   * the outbox (notices): an SMTP outage delays them, never loses them. Sent right after the commit;
+   * the outbox worker retries what the mail server refused. Nothing queued when another process
+   * finished the row first.
+   */
+  async function finishWithNotices(
+    row: AutopayAttemptRow,
+    data: Partial<AutopayAttemptRow>,
+    kinds: AutopayNoticeKind[],
+  ): Promise<AutopayAttemptRow> {
+    const queued: NoticeRow[] = [];
+    await strapi.db.transaction(async () => {
+      const { count } = await attempts().updateMany({
+        where: { id: row.id, status: 'charging' },
+        data: { ...data, leaseUntil: null },
+      });
+      if (count !== 1) return;
+      for (const kind of kinds) {
+        const notice = await getService(strapi, 'notifications').queueAutopayNotice(kind, row.id);
+        if (notice) queued.push(notice);
+      }
+    });
+    for (const notice of queued) await getService(strapi, 'notifications').sendQueued(notice);
+    return (await attempts().findOne({ where: { id: row.id } })) as AutopayAttemptRow;
   }
 
   /** Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a transaction. */
@@ -214,7 +237,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       populate: ['customer'],
     })) as InvoiceRow | null;
     if (!invoice) return finish(row, { status: 'refused', code: 'no_invoice', message: 'The invoice was deleted.' });
-    const { autopay, notificationEmail } = await loadSettings();
+    const { autopay } = await loadSettings();
     const refuse = async (code: string, extra: Record<string, unknown> = {}) => {
       const done = await finish(row, { status: 'refused', code, message: REFUSALS[code] ?? code });
       await audit(invoice, 'refused', { attemptNo: row.attemptNo, dueDate: row.dueDate, why: code, ...extra });
@@ -316,16 +339,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : result.outcome === 'authentication_required'
             ? 'requires_action'
             : 'declined';
-    const done = await finish(row, {
-      status,
-      providerPaymentId: result.paymentId,
-      paymentMethodId: methodId,
-      amount,
-      currency: invoice.currency,
-      code: result.declineCode ?? result.code,
-      message: result.message,
-    });
     const last = status === 'declined' && isLastAutopayAttempt(row.attemptNo, autopay);
+    const kinds: AutopayNoticeKind[] =
+      status === 'requires_action'
+        ? ['autopay_authenticate']
+        : last
+          ? ['autopay_stopped', 'autopay_stopped_admin']
+          : [];
+    const done = await finishWithNotices(
+      row,
+      {
+        status,
+        providerPaymentId: result.paymentId,
+        paymentMethodId: methodId,
+        amount,
+        currency: invoice.currency,
+        code: result.declineCode ?? result.code,
+        message: result.message,
+      },
+      kinds,
+    );
     await audit(invoice, status === 'succeeded' || status === 'processing' ? 'ok' : status, {
       attemptNo: row.attemptNo,
       dueDate: row.dueDate,
@@ -338,12 +371,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       declineCode: result.declineCode,
       ...(status === 'declined' ? { finalAttempt: last } : {}),
     });
-    const words = formatMinor(amount, invoice.currency);
-    if (status === 'requires_action') await tellClient(invoice, 'authenticate', words);
-    if (last) {
-      await tellClient(invoice, 'stopped', words);
-      await tellAdmin(invoice, notificationEmail, done.code, words);
-    }
     return done;
   }
 
@@ -367,6 +394,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
+    /**
+     * One autopay outbox email (services/notifications calls it for the autopay_* kinds), written
+     * from the attempt as recorded: sent, or skipped when there is no one to send it to.
+     */
+    async sendNotice(kind: AutopayNoticeKind, attemptId: number, messageId: string): Promise<SendResult> {
+      const row = (await attempts().findOne({ where: { id: attemptId } })) as AutopayAttemptRow | null;
+      if (!row) return { outcome: 'skipped' };
+      const invoice = (await invoices().findOne({ where: { id: row.invoiceId } })) as InvoiceRow | null;
+      if (!invoice) return { outcome: 'skipped' };
+      const words = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency);
+      const mail =
+        kind === 'autopay_stopped_admin'
+          ? adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words)
+          : clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', words);
+      if (!mail) return { outcome: 'skipped' };
+      await strapi
+        .plugin('email')
+        .service('email')
+        .send({ ...mail, headers: { 'Message-ID': messageId } });
+      return {
+        outcome: 'sent',
+        invoice: invoice as unknown as InvoiceForMail,
+        audit: { action: `email.${kind}`, details: { autopayAttemptId: attemptId, attemptNo: row.attemptNo } },
+      };
+    },
+
     /**
      * The cron's part: every attempt due at `now`, claimed and charged. Returns how many this run
      * claimed (retries of stale claims included).
