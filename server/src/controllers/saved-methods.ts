@@ -10,7 +10,8 @@ import type { Actor } from '../services/settings';
 
 /**
  * Saved payment methods: the logged-in client's own (users-permissions JWT), the drawer's "Save for
- * future invoices" (the invoice's customer, logged in; a pay-link token alone is refused), and the admin's autopay switch.
+ * future invoices" (the invoice's customer, logged in; a pay-link token alone is refused), and the
+ * admin's autopay switch.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const saved = () => getService(strapi, 'saved-methods');
