@@ -1,4 +1,4 @@
-import { bootPayments, eventually, payableInvoice, type PaymentsEnv } from '../support/payments';
+import { bootPayments, eventually, payableInvoice, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
 import { autopayHelpers } from '../support/autopay';
 
@@ -29,9 +29,18 @@ afterAll(async () => {
   await env?.close();
 });
 
-const { http, jwt, newClient, payAndSave, savedMethods, autopayOn, dueInvoice, attemptsOf, mailsTo } = autopayHelpers(
-  () => env,
-);
+const {
+  http,
+  jwt,
+  newClient,
+  payAndSave,
+  savedMethods,
+  autopayOn,
+  dueInvoice,
+  attemptsOf,
+  mailsTo,
+  offSessionCreates,
+} = autopayHelpers(() => env);
 
 const noticesOf = (attemptIds: number[]) =>
   env.app.strapi.db
@@ -150,4 +159,36 @@ it("a pay-link holder who is not logged in as the client cannot save a card onto
     .set('Authorization', jwt(client.id));
   expect(mine.body.data.pay.canSaveMethod).toBe(true);
   expect((await savedMethods(client)).methods.map((m) => m.customerId)).toEqual([customerId]);
+});
+
+it('a drawer payment that succeeded at Stripe but is not booked yet (webhook late, tab closed) is never charged again by autopay', async () => {
+  const client = await newClient('drawerrace');
+  await payAndSave(client);
+  await autopayOn(client);
+  const inv = await dueInvoice(client, '2040-03-01');
+  const intent = await http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
+  expect(intent.status).toBe(200);
+  const pid = intent.body.data.providerPaymentId as string;
+  env.standin.control.setDelivery({ paused: true });
+  try {
+    // The client pays in the drawer at 08:59:59 and closes the tab; Stripe's event is still on its way.
+    const paid = await env.stripe.paymentIntents.confirm(pid, {
+      payment_method: 'pm_card_visa',
+      return_url: 'http://localhost/return',
+    });
+    expect(paid.status).toBe('succeeded');
+    expect(await autopay().runDue(new Date('2040-03-01T09:00:30Z'))).toBe(1);
+    const [attempt] = await attemptsOf(inv.row.id);
+    expect(attempt).toMatchObject({ status: 'refused' });
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+  } finally {
+    env.standin.control.setDelivery({ paused: false });
+    await env.standin.control.flush();
+  }
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
+  const invoice = await readInvoice(env, inv.documentId);
+  expect(invoice).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: inv.row.total });
+  expect(offSessionCreates(inv.documentId)).toHaveLength(0);
 });

@@ -87,6 +87,8 @@ export interface AutopayAttemptRow {
 const ACTIVE_STATES = ['sent', 'viewed', 'partially_paid'];
 /** Ledger statuses of a payment already under way: autopay does not charge on top of it. */
 const IN_PROGRESS = ['processing', 'requires_action'];
+/** Ledger statuses of a drawer or Checkout payment whose outcome at the provider may be newer. */
+const UNCONFIRMED = ['pending', 'failed'];
 const ACTOR: Actor = { type: 'system', label: 'autopay' };
 
 /** Why an attempt was refused before any charge, for the audit log and the admin. */
@@ -105,6 +107,7 @@ const REFUSALS: Record<string, string> = {
   method_detached: 'The default payment method was removed.',
   method_expired: 'The default payment method has expired.',
   payment_in_progress: 'A payment for this invoice is already under way.',
+  no_invoice: 'The invoice was deleted.',
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -230,6 +233,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return (await attempts().findOne({ where: { id: row.id } })) as AutopayAttemptRow;
   }
 
+  /**
+   * Brings the invoice's unconfirmed payments (pending, or failed and retryable in the drawer) up
+   * to date from their provider, through settlement. True when there were any.
+   */
+  async function syncUnconfirmed(invoiceId: number): Promise<boolean> {
+    const rows = (await strapi.db.query(UID.payment).findMany({
+      where: { invoice: { id: invoiceId }, status: { $in: UNCONFIRMED }, kind: { $in: ['card', 'checkout'] } },
+      select: ['provider', 'providerPaymentId', 'checkoutSessionId'],
+      orderBy: { id: 'desc' },
+      limit: 20,
+    })) as Array<{ provider: string | null; providerPaymentId: string | null; checkoutSessionId: string | null }>;
+    const settlement = getService(strapi, 'settlement');
+    for (const p of rows) {
+      const provider = await getService(strapi, 'providers').forRow(p);
+      if (p.providerPaymentId) await settlement.syncPayment(p.providerPaymentId, { provider, actor: ACTOR });
+      else if (p.checkoutSessionId)
+        await settlement.syncCheckoutSession(p.checkoutSessionId, { provider, actor: ACTOR });
+    }
+    return rows.length > 0;
+  }
+
   /** Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a transaction. */
   async function charge(row: AutopayAttemptRow): Promise<AutopayAttemptRow> {
     const invoice = (await invoices().findOne({
@@ -248,6 +272,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
     if (invoice.dueDate !== row.dueDate) return refuse('no_due_date');
     if (!invoice.customer?.id) return refuse('no_client');
+    // A drawer or Checkout payment may have succeeded (or be processing) at the provider while its
+    // event is still on the way (or the client closed the tab before the page confirmed it): read
+    // the invoice's unconfirmed payments from the provider first, so the ledger and balance are
+    // current. Unreadable (provider down): the outcome is unknown, the claim stays and is retried.
+    try {
+      if (await syncUnconfirmed(invoice.id)) {
+        const fresh = (await invoices().findOne({
+          where: { id: invoice.id },
+          populate: ['customer'],
+        })) as InvoiceRow | null;
+        if (!fresh) return refuse('no_invoice');
+        Object.assign(invoice, fresh);
+        const again = autopayRefusal(invoice);
+        if (again) return refuse(again);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'unknown error';
+      await audit(invoice, 'error', { attemptNo: row.attemptNo, message, willRetry: true });
+      return row;
+    }
     const busy = await strapi.db.query(UID.payment).findOne({
       where: { invoice: { id: invoice.id }, status: { $in: IN_PROGRESS } },
       select: ['id'],
