@@ -192,3 +192,22 @@ it('a drawer payment that succeeded at Stripe but is not booked yet (webhook lat
   expect(invoice).toMatchObject({ state: 'paid', balanceDue: 0, amountPaid: inv.row.total });
   expect(offSessionCreates(inv.documentId)).toHaveLength(0);
 });
+
+it("a balance below Stripe's minimum charge is refused before any call, with a reason, not failed at Stripe", async () => {
+  const client = await newClient('tinybalance');
+  await payAndSave(client);
+  await autopayOn(client);
+  const inv = await dueInvoice(client, '2041-03-01');
+  // What a partial payment can leave: USD 0.30, under Stripe's USD 0.50 minimum
+  // (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
+  await env.app.strapi.db
+    .query('plugin::invoice-payments.invoice')
+    .update({ where: { id: inv.row.id }, data: { balanceDue: 30, state: 'partially_paid' } });
+  expect(await autopay().runDue(new Date('2041-03-01T09:00:30Z'))).toBe(1);
+  const [attempt] = await attemptsOf(inv.row.id);
+  expect(attempt).toMatchObject({ status: 'refused', code: 'below_minimum' });
+  expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+  // Refused stops the schedule: no call on the retry day either.
+  expect(await autopay().runDue(new Date('2041-03-02T09:00:30Z'))).toBe(0);
+  expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+});

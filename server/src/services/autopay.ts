@@ -11,6 +11,7 @@ import {
   formatMinor,
   isLastAutopayAttempt,
   localDate,
+  minimumChargeMinor,
   reminderSettings,
   retryOffsets,
   type AutopayAttemptStatus,
@@ -108,6 +109,7 @@ const REFUSALS: Record<string, string> = {
   method_expired: 'The default payment method has expired.',
   payment_in_progress: 'A payment for this invoice is already under way.',
   no_invoice: 'The invoice was deleted.',
+  below_minimum: "The balance is below the payment provider's minimum charge; collect it another way.",
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -321,6 +323,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       fixedMinor: fixed,
     });
     const amount = invoice.balanceDue + fee;
+    // Stripe refuses a charge under the currency's minimum (amount_too_small,
+    // https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): a partial payment can
+    // leave such a balance. Said why, once, instead of a failed call on every retry day.
+    if (amount < minimumChargeMinor(invoice.currency)) return refuse('below_minimum', { amount });
     try {
       const listed = await provider.savedMethods.listMethods(account.providerCustomerId);
       const defaultId = effectiveDefault(listed.methods, listed.defaultId);
