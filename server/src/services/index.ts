@@ -1,12 +1,16 @@
 import adminPayments from './admin-payments';
+import apiVersions from './api-versions';
 import attempts from './attempts';
 import audit from './audit';
 import autopay from './autopay';
 import background from './background';
+import eventsOut from './events-out';
+import hooks from './hooks';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
+import payables from './payables';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
@@ -20,14 +24,18 @@ import webhookEvents from './webhook-events';
 
 const services = {
   'admin-payments': adminPayments,
+  'api-versions': apiVersions,
   attempts,
   audit,
   autopay,
   background,
+  'events-out': eventsOut,
+  hooks,
   'invoice-editor': invoiceEditor,
   invoices,
   notifications,
   pages,
+  payables,
   payments,
   'payment-methods': paymentMethods,
   providers,

@@ -47,6 +47,7 @@ import {
 } from './settings-mollie';
 import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
 import { publicBaseUrl } from '../utils/public-url';
+import { pinnedApiVersions } from '../providers/registry';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -84,6 +85,8 @@ export interface SettingsView {
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
   payLinkProvider: PayLinkProvider;
+  /** The API version each versioned gateway's SDK is pinned to (the drift guard, services/api-versions.ts). */
+  apiVersions: ReturnType<typeof pinnedApiVersions>;
 }
 
 const STORE_KEY = 'settings';
@@ -257,6 +260,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       autopay: autopaySettings(s.autopay),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
+      apiVersions: pinnedApiVersions(),
     };
   }
 
