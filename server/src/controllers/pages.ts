@@ -177,7 +177,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found || userId === null) throw notFound('Invoice not found.');
         const invoice = await pages().markViewed(found, actor(ctx, 'customer', userId));
         ctx.set('Cache-Control', 'no-store');
-        return { data: await pages().buildView(invoice, locale(ctx)) };
+        return { data: await pages().buildView(invoice, locale(ctx), true) };
       });
     },
   };

@@ -13,13 +13,18 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'failure_client' | 'dispute' | 'refund_failed' | 'reminder';
+export type AutopayNoticeKind = 'autopay_authenticate' | 'autopay_stopped' | 'autopay_stopped_admin';
+export type NoticeKind =
+  'confirmation' | 'failure' | 'failure_client' | 'dispute' | 'refund_failed' | 'reminder' | AutopayNoticeKind;
+const AUTOPAY_KINDS: readonly NoticeKind[] = ['autopay_authenticate', 'autopay_stopped', 'autopay_stopped_admin'];
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
   /** Null for a reminder, which names its row in `reminderId` instead. */
   paymentId: number;
   reminderId?: number | null;
+  /** An autopay email's attempt (services/autopay), for the autopay_* kinds. */
+  autopayAttemptId?: number | null;
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
@@ -122,6 +127,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return getService(strapi, 'reminders').sendReminder(
         row.reminderId,
         messageId('reminder', row.reminderId, row.id),
+      );
+    }
+    if (AUTOPAY_KINDS.includes(row.kind)) {
+      if (!row.autopayAttemptId) return { outcome: 'skipped' };
+      return getService(strapi, 'autopay').sendNotice(
+        row.kind as AutopayNoticeKind,
+        row.autopayAttemptId,
+        messageId(row.kind, row.autopayAttemptId, row.id),
       );
     }
     return sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail);
@@ -308,6 +321,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         details: {
           paymentId: row.paymentId,
           ...(row.reminderId ? { reminderId: row.reminderId } : {}),
+          ...(row.autopayAttemptId ? { autopayAttemptId: row.autopayAttemptId } : {}),
           kind: row.kind,
           attempts,
           lastError,
@@ -315,7 +329,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     }
     strapi.log.warn(
-      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : row.autopayAttemptId ? `autopay attempt ${row.autopayAttemptId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
     );
     return 'error';
   }
@@ -352,6 +366,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: {
           reminderId,
           kind: 'reminder',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
+      })) as NoticeRow;
+    },
+
+    /**
+     * Writes an autopay email (authentication needed; schedule stopped, to the client or the admin)
+     * to the outbox. Call it in the transaction that records the attempt's outcome, then
+     * `sendQueued` after the commit; the worker sends what SMTP refused. One per attempt and kind.
+     */
+    async queueAutopayNotice(kind: AutopayNoticeKind, autopayAttemptId: number): Promise<NoticeRow | null> {
+      if (await notices().findOne({ where: { autopayAttemptId, kind }, select: ['id'] })) return null;
+      return (await notices().create({
+        data: {
+          autopayAttemptId,
+          kind,
           status: 'due',
           attempts: 0,
           dueAt: new Date(Date.now() + outbox().retryAfterMs),

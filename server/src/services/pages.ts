@@ -112,7 +112,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return feeSurcharge(balance, currency, { percentBps: settings.feePercentBps, fixedMinor });
   }
 
-  function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
+  function payOptions(
+    invoice: ClientInvoiceRow,
+    settings: StoredSettings,
+    locale: string,
+    asClient: boolean,
+  ): PayOptions | null {
     if (payabilityProblem(invoice.state, invoice.balanceDue) !== null) return null;
     const link = getService(strapi, 'providers').payLink(settings);
     if (!link) return null;
@@ -130,14 +135,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         settings.partialPayments && link.mode === 'payment_element' && invoice.balanceDue > min
           ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
           : null,
+      // Only on the client's own page: a pay link can be forwarded (services/saved-methods).
       canSaveMethod:
+        asClient &&
         link.mode === 'payment_element' &&
         Boolean(invoice.customer?.id) &&
         providerEntry(settings.payLinkProvider || LEGACY_PROVIDER_ID)?.savesMethods === true,
     };
   }
 
-  async function buildView(invoice: ClientInvoiceRow, locale: string): Promise<InvoiceView> {
+  /** `asClient`: the logged-in client's page (may save a method), not a pay link. */
+  async function buildView(invoice: ClientInvoiceRow, locale: string, asClient = false): Promise<InvoiceView> {
     const settings = await getService(strapi, 'settings').load();
     const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
@@ -151,7 +159,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const pendingMinor = processing.reduce((sum, p) => sum + p.amount + (p.fee ?? 0), 0);
     const pending =
       processing.length > 0 ? { amount: money(pendingMinor), text: pendingPaymentText(money(pendingMinor)) } : null;
-    const pay = pending ? null : payOptions(invoice, settings, locale);
+    const pay = pending ? null : payOptions(invoice, settings, locale, asClient);
     const notice =
       noticeFor(invoice.state, invoice.balanceDue) ??
       (pay || pending
