@@ -211,3 +211,44 @@ it("a balance below Stripe's minimum charge is refused before any call, with a r
   expect(await autopay().runDue(new Date('2041-03-02T09:00:30Z'))).toBe(0);
   expect(offSessionCreates(inv.documentId)).toHaveLength(0);
 });
+
+it('a charge the provider refuses outright (not a decline) on the last attempt stops autopay and tells client and admin', async () => {
+  const client = await newClient('refused');
+  await payAndSave(client);
+  await autopayOn(client);
+  const email = `refused${Date.now()}@example.test`;
+  const inv = await dueInvoice(client, '2041-03-01', email);
+  const stopped = () => mailsTo('billing-admin@example.test').filter((m) => /Autopay stopped/.test(m.subject));
+  const adminBefore = stopped().length;
+  // A 400 (invalid_request_error, Stripe-Should-Retry: false) is neither a decline nor retried.
+  const refuse = () =>
+    env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', status: 400, shouldRetry: false });
+  try {
+    refuse();
+    expect(await autopay().runDue(new Date('2041-03-01T09:00:30Z'))).toBe(1);
+    expect(((await attemptsOf(inv.row.id)) as Array<{ status: string }>).map((r) => r.status)).toEqual(['failed']);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    // Not the last attempt: nobody is told yet.
+    expect(mailsTo(email)).toHaveLength(0);
+    refuse();
+    expect(await autopay().runDue(new Date('2041-03-02T09:00:30Z'))).toBe(1);
+  } finally {
+    env.standin.control.clearFaults();
+  }
+  expect(((await attemptsOf(inv.row.id)) as Array<{ status: string }>).map((r) => r.status)).toEqual([
+    'failed',
+    'failed',
+  ]);
+  await eventually(
+    async () => [...mailsTo(email), ...stopped().slice(adminBefore)],
+    (m) => m.length === 2,
+    10_000,
+    'client and admin told',
+  );
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
+  expect(mailsTo(email).map((m) => m.subject)).toEqual([`Automatic payment of invoice ${inv.row.number} failed`]);
+  expect(stopped().slice(adminBefore)).toHaveLength(1);
+  // And no third run: the schedule is over.
+  expect(await autopay().runDue(new Date('2041-03-09T09:00:30Z'))).toBe(0);
+  expect(offSessionCreates(inv.row.documentId)).toHaveLength(2);
+});

@@ -204,7 +204,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
     if (!to) return null;
-    const text = `Autopay of invoice ${invoice.number} (${amount}) was declined on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
+    const text = `Autopay of invoice ${invoice.number} (${amount}) did not go through on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
     return { to, subject: `Autopay stopped for invoice ${invoice.number}`, text, html: `<p>${escapeHtml(text)}</p>` };
   }
 
@@ -362,12 +362,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
         return row;
       }
-      const done = await finish(row, {
-        status: 'failed',
-        code: error instanceof ProviderRequestError ? error.code : null,
-        message,
-      });
-      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message });
+      // Refused outright (not a decline): the schedule goes on, and on its last attempt autopay
+      // stops and says so, as after a decline.
+      const last = isLastAutopayAttempt(row.attemptNo, autopay);
+      const done = await finishWithNotices(
+        row,
+        { status: 'failed', code: error instanceof ProviderRequestError ? error.code : null, message },
+        last ? ['autopay_stopped', 'autopay_stopped_admin'] : [],
+      );
+      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message, finalAttempt: last });
       return done;
     }
 
