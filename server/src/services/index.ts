@@ -2,6 +2,7 @@ import adminPayments from './admin-payments';
 import attempts from './attempts';
 import audit from './audit';
 import background from './background';
+import branding from './branding';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
@@ -21,6 +22,7 @@ const services = {
   attempts,
   audit,
   background,
+  branding,
   'invoice-editor': invoiceEditor,
   invoices,
   notifications,

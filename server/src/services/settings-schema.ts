@@ -7,6 +7,7 @@ import {
   type ReminderSettings,
 } from '../domain/reminders';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
+import { brandingInputSchema, defaultBranding, type StoredBranding } from './settings-branding';
 
 const reminderDays = (which: string) =>
   z
@@ -73,6 +74,8 @@ export const settingsInputSchema = z
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
     reminders: reminderSettingsSchema.optional(),
+    /** Seller branding (settings-branding.ts): the fields given replace the saved ones. */
+    branding: brandingInputSchema.optional(),
   })
   .strict();
 
@@ -106,6 +109,8 @@ export interface StoredSettings extends StoredMollieSettings {
   paymentTermDays: number;
   /** Payment reminders before and after the due date (services/reminders). */
   reminders: ReminderSettings;
+  /** The seller's name, address, logo... on pay pages, PDFs and emails (settings-branding.ts). */
+  branding: StoredBranding;
   connection: ConnectionState;
 }
 
@@ -145,5 +150,6 @@ export const defaultSettings: StoredSettings = {
   abandonedAuthenticationMinutes: 10,
   paymentTermDays: 14,
   reminders: DEFAULT_REMINDER_SETTINGS,
+  branding: defaultBranding,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

@@ -47,6 +47,8 @@ import {
 } from './settings-mollie';
 import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
 import { publicBaseUrl } from '../utils/public-url';
+import { mergeBranding, type StoredBranding } from './settings-branding';
+import { getService } from '../utils/get-service';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -83,6 +85,8 @@ export interface SettingsView {
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
   payLinkProvider: PayLinkProvider;
+  /** Seller branding (settings-branding.ts); the logo as its media-library file id. */
+  branding: StoredBranding;
 }
 
 const STORE_KEY = 'settings';
@@ -255,6 +259,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       reminders: reminderSettings(s.reminders),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
+      branding: s.branding,
     };
   }
 
@@ -367,6 +372,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (jsProblem) problems.push({ path: ['publishableKey'], message: jsProblem });
       }
       if (problems.length === 0) problems.push(...mollieProblems(strapi, data, current));
+      if (problems.length === 0) problems.push(...(await getService(strapi, 'branding').problems(data.branding)));
       if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
 
       const needsKey =
@@ -400,6 +406,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ]);
       }
       if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
+      if (data.branding) next.branding = mergeBranding(current.branding, data.branding);
       if (data.notificationEmail !== undefined)
         next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
       for (const k of [
