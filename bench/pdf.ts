@@ -7,49 +7,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { formatMinor } from '../server/src/domain/money';
 import { PdfCache } from '../server/src/documents/cache';
 import { renderInvoicePdf, type InvoicePdfInput } from '../server/src/documents/pdf';
 import type { InvoiceView } from '../server/src/pages/view';
+import { solidPng } from '../tests/support/pdf';
 
 const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-
-/** A 200×60 PNG in one colour, made here so the bench needs no file. */
-function png(): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const [w, h] = [200, 60];
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x2f)]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 function input(lines: number): InvoicePdfInput {
   const money = (minor: number) => formatMinor(minor, 'EUR', 'de-DE');
@@ -83,6 +48,7 @@ function input(lines: number): InvoicePdfInput {
     balanceDueMinor: 4_480_350,
     notice: null,
     pay: null,
+    seller: null,
   };
   return {
     view,
@@ -95,7 +61,7 @@ function input(lines: number): InvoicePdfInput {
       taxId: 'DE123456789',
       footerText: 'Example Seller GmbH · Amtsgericht Berlin HRB 12345',
       accentColor: '#1f6feb',
-      logo: { bytes: png(), mime: 'image/png', hash: 'bench' },
+      logo: { bytes: solidPng(200, 60), mime: 'image/png', hash: 'bench' },
     },
   };
 }

@@ -1,4 +1,5 @@
 import admin from './admin';
+import documents from './documents';
 import editor from './editor';
 import pages from './pages';
 import pay from './pay';
@@ -6,4 +7,4 @@ import paymentMethods from './payment-methods';
 import settings from './settings';
 import webhook from './webhook';
 
-export default { admin, editor, pages, pay, 'payment-methods': paymentMethods, settings, webhook };
+export default { admin, documents, editor, pages, pay, 'payment-methods': paymentMethods, settings, webhook };

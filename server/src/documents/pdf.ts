@@ -152,7 +152,12 @@ function drawFooters(doc: Doc, brand: Brand): void {
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0; // writing below the margin must not open a new page
     const y = doc.page.height - 40;
-    doc.moveTo(MARGIN, y - 8).lineTo(doc.page.width - MARGIN, y - 8).lineWidth(0.5).strokeColor(LINE).stroke();
+    doc
+      .moveTo(MARGIN, y - 8)
+      .lineTo(doc.page.width - MARGIN, y - 8)
+      .lineWidth(0.5)
+      .strokeColor(LINE)
+      .stroke();
     doc.font('Helvetica').fontSize(8).fillColor(MUTED);
     if (brand.footerText)
       doc.text(pdfText(brand.footerText.replace(/\s*\n\s*/g, ' · ')), MARGIN, y, {
@@ -180,7 +185,10 @@ function drawPairs(
 ): number {
   for (const [label, value, strong] of pairs) {
     const font = strong ? 'Helvetica-Bold' : 'Helvetica';
-    doc.font(font).fontSize(strong ? 11.5 : 10).fillColor(strong ? INK : MUTED);
+    doc
+      .font(font)
+      .fontSize(strong ? 11.5 : 10)
+      .fillColor(strong ? INK : MUTED);
     const h = Math.max(
       doc.heightOfString(pdfText(label), { width: labelWidth }),
       doc.heightOfString(value, { width: width - labelWidth }),
@@ -220,7 +228,11 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   const top = y;
   if (billed) {
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('BILLED TO', MARGIN, y);
-    doc.font('Helvetica').fontSize(10.5).fillColor(INK).text(pdfText(billed), MARGIN, doc.y + 2, { width: 240 });
+    doc
+      .font('Helvetica')
+      .fontSize(10.5)
+      .fillColor(INK)
+      .text(pdfText(billed), MARGIN, doc.y + 2, { width: 240 });
     y = doc.y;
   }
   const dates: Array<[string, string]> = [['Invoice number', pdfText(v.number)]];
@@ -230,8 +242,18 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   y = Math.max(y, drawPairs(doc, dates, width / 2 + 20, top, width / 2 - 20 - MARGIN, 110)) + 16;
 
   // Line items; the header row is repeated on every page the table runs onto.
-  const cols = { desc: MARGIN, qty: MARGIN + contentW * 0.55, unit: MARGIN + contentW * 0.66, amount: MARGIN + contentW * 0.83 };
-  const colW = { desc: contentW * 0.55 - 10, qty: contentW * 0.11 - 6, unit: contentW * 0.17 - 6, amount: contentW * 0.17 };
+  const cols = {
+    desc: MARGIN,
+    qty: MARGIN + contentW * 0.55,
+    unit: MARGIN + contentW * 0.66,
+    amount: MARGIN + contentW * 0.83,
+  };
+  const colW = {
+    desc: contentW * 0.55 - 10,
+    qty: contentW * 0.11 - 6,
+    unit: contentW * 0.17 - 6,
+    amount: contentW * 0.17,
+  };
   const bottomLimit = () => doc.page.height - MARGIN - 40;
   const tableHeader = (at: number) => {
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED);
@@ -240,7 +262,12 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     doc.text('UNIT PRICE', cols.unit, at, { width: colW.unit, align: 'right' });
     doc.text('AMOUNT', cols.amount, at, { width: colW.amount, align: 'right' });
     const below = at + 14;
-    doc.moveTo(MARGIN, below).lineTo(width - MARGIN, below).lineWidth(1.2).strokeColor(accentOf(brand)).stroke();
+    doc
+      .moveTo(MARGIN, below)
+      .lineTo(width - MARGIN, below)
+      .lineWidth(1.2)
+      .strokeColor(accentOf(brand))
+      .stroke();
     return below + 6;
   };
   y = tableHeader(y);
@@ -259,7 +286,12 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     doc.text(money(line.unitAmount), cols.unit, y, { width: colW.unit, align: 'right' });
     doc.text(money(line.amount), cols.amount, y, { width: colW.amount, align: 'right' });
     y += h + 6;
-    doc.moveTo(MARGIN, y - 3).lineTo(width - MARGIN, y - 3).lineWidth(0.5).strokeColor(LINE).stroke();
+    doc
+      .moveTo(MARGIN, y - 3)
+      .lineTo(width - MARGIN, y - 3)
+      .lineWidth(0.5)
+      .strokeColor(LINE)
+      .stroke();
   }
 
   // Totals, right-aligned under the table.
@@ -285,7 +317,11 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       y = MARGIN;
     }
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('NOTES', MARGIN, y);
-    doc.font('Helvetica').fontSize(10).fillColor(INK).text(pdfText(v.notes), MARGIN, doc.y + 2, { width: contentW });
+    doc
+      .font('Helvetica')
+      .fontSize(10)
+      .fillColor(INK)
+      .text(pdfText(v.notes), MARGIN, doc.y + 2, { width: contentW });
     y = doc.y + 14;
   }
 
@@ -329,7 +365,11 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Buffer> 
   const billed = [input.billingName, input.billingEmail].filter(Boolean).join('\n');
   if (billed) {
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('RECEIVED FROM', MARGIN, y);
-    doc.font('Helvetica').fontSize(10.5).fillColor(INK).text(pdfText(billed), MARGIN, doc.y + 2, { width: 260 });
+    doc
+      .font('Helvetica')
+      .fontSize(10.5)
+      .fillColor(INK)
+      .text(pdfText(billed), MARGIN, doc.y + 2, { width: 260 });
     y = doc.y + 16;
   }
   const money = (s: string) => pdfMoney(s, input.currency);

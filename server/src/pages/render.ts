@@ -58,6 +58,33 @@ export function nextStepText(step: NextStep, amountFormatted: string): string {
   }
 }
 
+const multiline = (value: string) => esc(value).replace(/\r?\n/g, '<br>');
+
+/** The seller's block at the top (Settings → Branding); nothing for the neutral look. */
+function renderSeller(v: InvoiceView): string {
+  const s = v.seller;
+  if (!s || (!s.name && !s.address && !s.taxId && !s.logoUrl)) return '';
+  const logo = s.logoUrl ? `<img class="seller-logo" src="${esc(s.logoUrl)}" alt="${esc(s.name ?? 'Logo')}">` : '';
+  const lines = [
+    s.name ? `<strong class="seller-name">${esc(s.name)}</strong>` : '',
+    s.address ? `<span class="muted">${multiline(s.address)}</span>` : '',
+    s.taxId ? `<span class="muted">Tax id: ${esc(s.taxId)}</span>` : '',
+  ].filter(Boolean);
+  return `<section class="seller" id="seller" aria-label="From">${logo}<p class="seller-lines">${lines.join('<br>')}</p></section>\n`;
+}
+
+/** Downloads: the invoice PDF and a receipt per received payment (pay-link pages only). */
+function renderDocuments(v: InvoiceView): string {
+  if (!v.documents) return '';
+  const receipts = v.documents.receipts
+    .map((r) => `<li><a href="${esc(r.url)}" class="receipt-link" download>${esc(r.label)}</a></li>`)
+    .join('');
+  return `<section class="downloads" id="downloads" aria-label="Downloads">
+<a href="${esc(v.documents.pdfUrl)}" id="download-pdf" class="download-link" download>Download PDF</a>
+${receipts ? `<ul class="receipts" id="receipts">${receipts}</ul>` : ''}
+</section>`;
+}
+
 /** The invoice itself: header, parties, line items, totals, and the Pay button when payable. */
 export function renderInvoice(v: InvoiceView): string {
   const lines = v.lines
@@ -79,7 +106,7 @@ ${v.pay.feeFormatted ? `<p class="fee-note" id="fee-note">Includes a card proces
 </div>
 <section id="checkout-embed" class="checkout-embed" aria-label="Secure checkout" hidden></section>`
     : '';
-  return `<header class="inv-head">
+  return `${renderSeller(v)}<header class="inv-head">
 <div><p class="eyebrow">Invoice</p><h1 id="invoice-title" tabindex="-1">${esc(v.number)}</h1></div>
 ${badge(v.state, v.stateLabel, 'invoice-status')}
 </header>
@@ -92,7 +119,9 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 <dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Refunded', v.amountRefunded)}${row('Balance due', v.balanceDue, 'balance')}</dl>
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
-${pay}`;
+${pay}
+${renderDocuments(v)}
+${v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : ''}`;
 }
 
 /**

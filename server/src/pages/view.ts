@@ -28,6 +28,24 @@ export interface PayOptions {
   partial: { min: number; minFormatted: string; step: number } | null;
 }
 
+/** The seller's branding as the pay page shows it (Settings → Branding); null: the neutral look. */
+export interface SellerView {
+  name: string | null;
+  address: string | null;
+  taxId: string | null;
+  footerText: string | null;
+  /** This plugin's versioned logo URL (same origin: the page's CSP allows only 'self'). */
+  logoUrl: string | null;
+  /** This plugin's versioned stylesheet with the accent colour, or null. */
+  styleUrl: string | null;
+}
+
+/** Downloads of a pay-link page: the invoice PDF and one receipt per received payment. */
+export interface DocumentLinks {
+  pdfUrl: string;
+  receipts: Array<{ label: string; url: string }>;
+}
+
 export interface InvoiceView {
   documentId: string;
   number: string;
@@ -56,6 +74,9 @@ export interface InvoiceView {
   /** Why there is no Pay button (draft, void, paid, online payment not set up), for the client. */
   notice: string | null;
   pay: PayOptions | null;
+  seller: SellerView | null;
+  /** Only where the client's key is in the URL (pay-link pages and their JSON). */
+  documents?: DocumentLinks | null;
 }
 
 /** Success and cancel pages: the invoice number and status, nothing else. */
@@ -67,6 +88,8 @@ export interface ResultView {
   headline: string;
   message: string;
   tone: 'success' | 'info' | 'warning';
+  /** The receipt of the payment just made, when it succeeded. */
+  receiptUrl?: string | null;
 }
 
 /** The JSON the server embeds in each page for its script (`<script type="application/json">`). */

@@ -3,6 +3,7 @@ import attempts from './attempts';
 import audit from './audit';
 import background from './background';
 import branding from './branding';
+import documents from './documents';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
@@ -23,6 +24,7 @@ const services = {
   audit,
   background,
   branding,
+  documents,
   'invoice-editor': invoiceEditor,
   invoices,
   notifications,

@@ -30,6 +30,7 @@ export const brandingInputSchema = z
       ])
       .optional(),
     footerText: text(500, 'Footer text'),
+    paymentInstructions: text(1000, 'Payment instructions'),
   })
   .strict();
 
@@ -42,6 +43,8 @@ export interface StoredBranding {
   logoFileId: number | null;
   accentColor: string | null;
   footerText: string | null;
+  /** Printed on the invoice PDF under the pay link, e.g. bank transfer details. */
+  paymentInstructions: string | null;
 }
 
 export const defaultBranding: StoredBranding = {
@@ -51,13 +54,14 @@ export const defaultBranding: StoredBranding = {
   logoFileId: null,
   accentColor: null,
   footerText: null,
+  paymentInstructions: null,
 };
 
 /** A saved branding with the given fields replaced; '' and null clear a field. */
 export function mergeBranding(current: StoredBranding, input: BrandingInput): StoredBranding {
   const next = { ...defaultBranding, ...current };
   const clean = (v: string | null | undefined) => (v === undefined ? undefined : v ? v : null);
-  for (const key of ['name', 'address', 'taxId', 'footerText'] as const) {
+  for (const key of ['name', 'address', 'taxId', 'footerText', 'paymentInstructions'] as const) {
     const v = clean(input[key]);
     if (v !== undefined) next[key] = v;
   }
@@ -69,5 +73,7 @@ export function mergeBranding(current: StoredBranding, input: BrandingInput): St
 
 /** True when nothing is set: the pages, PDFs and emails keep the neutral look. */
 export function isNeutral(b: StoredBranding): boolean {
-  return !b.name && !b.address && !b.taxId && !b.logoFileId && !b.accentColor && !b.footerText;
+  return (
+    !b.name && !b.address && !b.taxId && !b.logoFileId && !b.accentColor && !b.footerText && !b.paymentInstructions
+  );
 }
