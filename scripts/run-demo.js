@@ -19,7 +19,45 @@ const port = Number(process.env.PORT || 1337);
 const standinPort = Number(process.env.STANDIN_PORT || 12111);
 const mollieStandinPort = Number(process.env.MOLLIE_STANDIN_PORT || 12112);
 const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
+// The demo's mail catcher (maildev): Strapi's email plugin sends here, the inbox shows it all.
+const mailSmtpPort = Number(process.env.MAIL_SMTP_PORT || 1025);
+const mailWebPort = Number(process.env.MAIL_WEB_PORT || 1080);
 const children = [];
+
+/**
+ * maildev (a devDependency): an SMTP server and a web inbox on this machine, so "Send invoice",
+ * confirmations, receipts and reminders can be read in the demo. Without it (a production-only
+ * install) the demo still runs; sending an email then fails with a clear message in the admin.
+ */
+function startMailCatcher() {
+  const bin = path.join(root, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
+  if (!existsSync(bin)) {
+    console.warn('[demo] maildev is not installed (npm install): emails cannot be sent in this demo.');
+    return null;
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      '--smtp',
+      String(mailSmtpPort),
+      '--web',
+      String(mailWebPort),
+      '--ip',
+      '127.0.0.1',
+      '--web-ip',
+      '127.0.0.1',
+      '--silent',
+    ],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  children.push(child);
+  child.on('exit', (code) => {
+    if (code)
+      console.error(`[demo] the mail catcher stopped (exit ${code}); emails cannot be sent until the demo restarts.`);
+  });
+  return `http://localhost:${mailWebPort}`;
+}
 
 /** Per-checkout demo secrets, kept beside the demo database so restarts can decrypt what was saved. */
 function demoSecrets() {
@@ -79,6 +117,9 @@ async function main() {
     DEMO_ADMIN_PASSWORD: password,
     STRAPI_TELEMETRY_DISABLED: 'true',
     STRAPI_STARTUP_LOG: 'true',
+    // Strapi's email plugin (tests/app/config/plugins.js) → the demo's mail catcher.
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mailSmtpPort),
   };
 
   const stopAll = (code) => {
@@ -114,6 +155,7 @@ async function main() {
     { cwd: root, stdio: 'inherit', env },
   );
   children.push(mollieStandin);
+  const inbox = startMailCatcher();
 
   console.log('');
   console.log('  Invoice payments demo (offline; development only)');
@@ -125,6 +167,8 @@ async function main() {
   console.log(
     `  Mollie:        stand-in at http://127.0.0.1:${mollieStandinPort} (Settings → Mollie; pick Mollie for pay links to try it)`,
   );
+  if (inbox)
+    console.log(`  Email inbox:   ${inbox}   (maildev: every email the demo sends, with its PDF and Pay button)`);
   console.log(
     '  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure',
   );

@@ -37,6 +37,18 @@ export interface SettingsView {
     connection: SettingsView['connection'];
   };
   payLinkProvider: 'stripe' | 'mollie';
+  /** Seller branding (server/src/services/settings-branding.ts). */
+  branding: BrandingView;
+}
+
+export interface BrandingView {
+  name: string | null;
+  address: string | null;
+  taxId: string | null;
+  logoFileId: number | null;
+  accentColor: string | null;
+  footerText: string | null;
+  paymentInstructions: string | null;
 }
 
 export interface ReminderSettingsView {
