@@ -11,6 +11,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { buildIfStale } = require('./build-plugin');
 const { buildAppAdmin } = require('./build-app-admin');
+const { startMailCatcher } = require('./mail-catcher');
 
 const root = path.resolve(__dirname, '..');
 const appDir = path.join(root, 'tests', 'app');
@@ -23,41 +24,6 @@ const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
 const mailSmtpPort = Number(process.env.MAIL_SMTP_PORT || 1025);
 const mailWebPort = Number(process.env.MAIL_WEB_PORT || 1080);
 const children = [];
-
-/**
- * maildev (a devDependency): an SMTP server and a web inbox on this machine, so "Send invoice",
- * confirmations, receipts and reminders can be read in the demo. Without it (a production-only
- * install) the demo still runs; sending an email then fails with a clear message in the admin.
- */
-function startMailCatcher() {
-  const bin = path.join(root, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
-  if (!existsSync(bin)) {
-    console.warn('[demo] maildev is not installed (npm install): emails cannot be sent in this demo.');
-    return null;
-  }
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      '--smtp',
-      String(mailSmtpPort),
-      '--web',
-      String(mailWebPort),
-      '--ip',
-      '127.0.0.1',
-      '--web-ip',
-      '127.0.0.1',
-      '--silent',
-    ],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  children.push(child);
-  child.on('exit', (code) => {
-    if (code)
-      console.error(`[demo] the mail catcher stopped (exit ${code}); emails cannot be sent until the demo restarts.`);
-  });
-  return `http://localhost:${mailWebPort}`;
-}
 
 /** Per-checkout demo secrets, kept beside the demo database so restarts can decrypt what was saved. */
 function demoSecrets() {
@@ -155,7 +121,18 @@ async function main() {
     { cwd: root, stdio: 'inherit', env },
   );
   children.push(mollieStandin);
-  const inbox = startMailCatcher();
+  // The mail catcher: Strapi's email plugin sends to it (SMTP_HOST/SMTP_PORT above).
+  const mail = startMailCatcher({ smtpPort: mailSmtpPort, webPort: mailWebPort });
+  if (mail) {
+    children.push(mail.child);
+    mail.child.on('exit', (code) => {
+      if (code) console.error(`[demo] the mail catcher stopped (exit ${code}); emails cannot be sent until a restart.`);
+    });
+    await mail.ready;
+  } else {
+    console.warn('[demo] maildev is not installed (npm install): emails cannot be sent in this demo.');
+  }
+  const inbox = mail ? mail.url : null;
 
   console.log('');
   console.log('  Invoice payments demo (offline; development only)');
