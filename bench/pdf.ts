@@ -1,7 +1,7 @@
 /**
  * Invoice PDF rendering: `npx tsx bench/pdf.ts [--lines=100] [--runs=20]`. Renders an invoice of
  * `lines` line items with a logo, accent colour and QR code (server/src/documents/pdf.ts, the code
- * the pay page's PDF route runs), first cold, then `runs` times, then once through the version
+ * the pay page's PDF route runs), first cold, then `runs` times, then 100 times through the version
  * cache (server/src/documents/cache.ts) as a repeated download is served. Prints JSON and writes
  * bench/results/pdf-latest.json; docs/performance.md quotes it. No database, no Strapi.
  */
@@ -83,8 +83,8 @@ async function main() {
   const cache = new PdfCache();
   await cache.get('v1', () => renderInvoicePdf(data));
   t = performance.now();
-  await cache.get('v1', () => renderInvoicePdf(data));
-  const cachedMs = performance.now() - t;
+  for (let i = 0; i < 100; i += 1) await cache.get('v1', () => renderInvoicePdf(data));
+  const cachedMs = (performance.now() - t) / 100;
   const round = (n: number) => Math.round(n * 10) / 10;
   const result = {
     when: new Date().toISOString(),
@@ -95,7 +95,7 @@ async function main() {
     coldMs: round(coldMs),
     medianMs: round(times[Math.floor(times.length / 2)]!),
     p95Ms: round(times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!),
-    cachedMs: round(cachedMs),
+    cachedMs: Math.round(cachedMs * 1000) / 1000,
   };
   console.log(JSON.stringify(result, null, 2));
   writeFileSync(path.join(__dirname, 'results', 'pdf-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
