@@ -231,7 +231,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   // MAIL_IN_FLIGHT + MAIL_UNRECORDED emails can go out twice after a crash.
   const MAIL_IN_FLIGHT = 8;
   const MAIL_UNRECORDED = 8;
-  type Queued = { row: NoticeRow; done: () => void };
+  /** `until`: past it the row may be the worker's (its dueAt), so the pipeline leaves it alone. */
+  type Queued = { row: NoticeRow; done: () => void; until: number };
   const mailQueue: Queued[] = [];
   const unrecorded: Array<Queued & { sent: Sent }> = [];
   let handingOff = 0;
@@ -244,6 +245,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ) {
       const next = mailQueue.shift();
       if (!next) break;
+      if (Date.now() >= next.until) {
+        // Waited too long behind other emails: the outbox worker sends it (claimed atomically).
+        next.done();
+        continue;
+      }
       handingOff += 1;
       void handOff(next.row).then((sent) => {
         handingOff -= 1;
@@ -469,7 +475,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           left -= 1;
           if (left === 0) resolve();
         };
-        for (const row of due) mailQueue.push({ row, done });
+        // Half the outbox delay: the rows' dueAt was set when they were queued, a moment ago.
+        const until = Date.now() + outbox().retryAfterMs / 2;
+        for (const row of due) mailQueue.push({ row, done, until });
         pumpMail();
       });
     },
