@@ -53,7 +53,14 @@ export function pdfMoney(formatted: string, currency: string): string {
   const cleaned = formatted.replace(/[\u202f\u2009\u2007]/g, ' ').replace(/\u2212/g, '-');
   const safe = pdfText(cleaned);
   if (!safe.includes('?')) return safe;
-  return pdfText(cleaned.replace(/[^\d\s.,'\-\u00a0]+/gu, (m) => (/\p{Sc}/u.test(m) ? currency : m)).trim());
+  // "₹1,827.50" → "INR 1,827.50", "1.828 ₩" → "1.828 KRW": the code, spaced from the digits.
+  const coded = cleaned.replace(/[^\d\s.,'\-\u00a0]+/gu, (m, at: number, all: string) => {
+    if (!/\p{Sc}/u.test(m)) return m;
+    const before = at > 0 && /\d/.test(all[at - 1]!) ? ' ' : '';
+    const after = /\d|-/.test(all[at + m.length] ?? '') ? ' ' : '';
+    return `${before}${currency}${after}`;
+  });
+  return pdfText(coded.trim());
 }
 
 export interface InvoicePdfInput {
