@@ -107,13 +107,16 @@ describe('invoice PDF on the pay link', () => {
 
     // The pay page's JSON lists the receipt; the confirmation email links it.
     const view = await http().get(`/api/invoice-payments/pay/${inv.token}`);
-    expect(view.body.data.documents.pdfUrl).toBe(`/invoice-payments/pay/${inv.token}/invoice.pdf`);
-    expect(view.body.data.documents.receipts).toEqual([
-      {
-        label: expect.stringMatching(/^Receipt: \$1,827\.50, /),
-        url: `/invoice-payments/pay/${inv.token}/receipts/${payment.documentId}.pdf`,
-      },
-    ]);
+    // Paths under the pay link: the JSON never carries the token itself.
+    expect(view.body.data.documents).toEqual({
+      pdf: 'invoice.pdf',
+      receipts: [
+        { label: expect.stringMatching(/^Receipt: \$1,827\.50, /), file: `receipts/${payment.documentId}.pdf` },
+      ],
+    });
+    expect(JSON.stringify(view.body)).not.toContain(inv.token);
+    const page = await http().get(payUrl(inv.token));
+    expect(page.text).toContain(`href="/invoice-payments/pay/${inv.token}/receipts/${payment.documentId}.pdf"`);
     const mail = await eventually(
       async () => env.smtp.mails.find((m) => m.to.includes('receipt@example.test')),
       (m) => m !== undefined,

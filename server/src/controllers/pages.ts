@@ -73,7 +73,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found) return html(ctx, 404, notFoundDocument());
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         const view = await pages().buildView(invoice, locale(ctx));
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, token, locale(ctx));
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
         const js = stripeJs(view.pay?.publishableKey);
         html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
@@ -151,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         ctx.set('Cache-Control', 'no-store');
         const view = await pages().buildView(invoice, locale(ctx));
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, token, locale(ctx));
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
         return { data: view };
       });
     },

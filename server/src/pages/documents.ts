@@ -3,7 +3,7 @@
  * render.ts, shared with the browser bundle. No inline script or style: the CSP forbids both.
  */
 import { assetUrl } from './assets';
-import { badge, esc, renderInvoice } from './render';
+import { badge, esc, payLinkBase, renderInvoice } from './render';
 import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
 
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
@@ -57,7 +57,7 @@ export function invoiceDocument(
 ): string {
   return documentHtml({
     title: `Invoice ${view.number}`,
-    body: renderInvoice(view),
+    body: renderInvoice(view, { linkBase: payLinkBase(token) }),
     // Stripe.js is only ever loaded where there is a Pay button.
     data: { page: 'invoice', view, auth: { token }, api, ...stripeJs(view.pay ? stripeJsUrl : null) },
     mainClass: 'sheet invoice',

@@ -3,7 +3,13 @@
  * bundle (the logged-in client's page, and the refresh after a payment), so both always show the
  * same thing. Every value goes through `esc`; nothing here touches the DOM or Node.
  */
+import { PLUGIN_ID } from '../utils/plugin-id';
 import type { ClientInvoiceStatus, InvoiceView } from './view';
+
+/** Where a pay link's documents are: `DocumentLinks` paths are relative to this. */
+export function payLinkBase(token: string): string {
+  return `/${PLUGIN_ID}/pay/${encodeURIComponent(token)}/`;
+}
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -74,19 +80,22 @@ function renderSeller(v: InvoiceView): string {
 }
 
 /** Downloads: the invoice PDF and a receipt per received payment (pay-link pages only). */
-function renderDocuments(v: InvoiceView): string {
-  if (!v.documents) return '';
+function renderDocuments(v: InvoiceView, linkBase: string | undefined): string {
+  if (!v.documents || !linkBase) return '';
   const receipts = v.documents.receipts
-    .map((r) => `<li><a href="${esc(r.url)}" class="receipt-link" download>${esc(r.label)}</a></li>`)
+    .map((r) => `<li><a href="${esc(linkBase + r.file)}" class="receipt-link" download>${esc(r.label)}</a></li>`)
     .join('');
   return `<section class="downloads" id="downloads" aria-label="Downloads">
-<a href="${esc(v.documents.pdfUrl)}" id="download-pdf" class="download-link" download>Download PDF</a>
+<a href="${esc(linkBase + v.documents.pdf)}" id="download-pdf" class="download-link" download>Download PDF</a>
 ${receipts ? `<ul class="receipts" id="receipts">${receipts}</ul>` : ''}
 </section>`;
 }
 
-/** The invoice itself: header, parties, line items, totals, and the Pay button when payable. */
-export function renderInvoice(v: InvoiceView): string {
+/**
+ * The invoice itself: header, parties, line items, totals, and the Pay button when payable.
+ * `linkBase` (payLinkBase(token)): where the downloads are, on pages reached through the pay link.
+ */
+export function renderInvoice(v: InvoiceView, opts: { linkBase?: string } = {}): string {
   const lines = v.lines
     .map(
       (l) =>
@@ -120,7 +129,7 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
 ${pay}
-${renderDocuments(v)}
+${renderDocuments(v, opts.linkBase)}
 ${v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : ''}`;
 }
 

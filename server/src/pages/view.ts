@@ -40,10 +40,14 @@ export interface SellerView {
   styleUrl: string | null;
 }
 
-/** Downloads of a pay-link page: the invoice PDF and one receipt per received payment. */
+/**
+ * Downloads of a pay-link page: the invoice PDF and one receipt per received payment, as paths
+ * relative to the pay link plus "/" (`/invoice-payments/pay/<token>/`), so the view never holds
+ * the token (render.ts `payLinkBase`).
+ */
 export interface DocumentLinks {
-  pdfUrl: string;
-  receipts: Array<{ label: string; url: string }>;
+  pdf: string;
+  receipts: Array<{ label: string; file: string }>;
 }
 
 export interface InvoiceView {

@@ -178,21 +178,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * The pay-link page's downloads: the invoice PDF and a receipt per received payment. URLs under
-     * the pay link (the token is the key), so only for pages reached through it.
+     * The pay-link page's downloads: the invoice PDF and a receipt per received payment, as paths
+     * under the pay link (the token is the key; the view never carries it), so only for pages
+     * reached through it.
      */
-    async tokenLinks(invoice: ClientInvoiceRow, token: string, locale: string): Promise<DocumentLinks> {
-      const base = `/${PLUGIN_ID}/pay/${encodeURIComponent(token)}`;
+    async tokenLinks(invoice: ClientInvoiceRow, locale: string): Promise<DocumentLinks> {
       const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
       const receipts = (await this.receiptPayments(invoice.id)).map((p) => {
         const when = p.paidAt ?? p.createdAt;
         const amount = formatMinor(p.amount + (p.fee ?? 0), p.currency, locale);
         return {
           label: `Receipt: ${amount}${when ? `, ${date.format(new Date(when))}` : ''}`,
-          url: `${base}/receipts/${p.documentId}.pdf`,
+          file: `receipts/${p.documentId}.pdf`,
         };
       });
-      return { pdfUrl: `${base}/invoice.pdf`, receipts };
+      return { pdf: 'invoice.pdf', receipts };
     },
 
     /** The receipt URL of one payment under the invoice's pay link (emails, the Checkout success page). */
