@@ -5,11 +5,13 @@
  */
 import type { PaymentIntentResult, Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
+import { pendingPaymentText } from '../../server/src/domain/payment-status';
 import { nextStepText, payButtonLabel, renderDrawer } from '../../server/src/pages/render';
 import type { InvoiceView } from '../../server/src/pages/view';
 import { ApiError, type Api, type Intent, type Settled } from './api';
 import { openDialog, type DialogHandle } from './dialog';
 import { byId } from './dom';
+import { rememberReturn } from './return-link';
 import { STRIPE_UNAVAILABLE, stripeFor } from './stripe';
 
 /** How long the success message stays before the drawer closes and the invoice refreshes. */
@@ -27,11 +29,21 @@ function successText(settled: Settled | null, view: InvoiceView, amount: string)
   if (settled?.paymentStatus === 'requires_action' && settled.nextAction)
     return nextStepText(settled.nextAction, amount);
   if (!settled) return 'Payment successful! Your invoice will update in a moment.';
-  if (settled.paymentStatus === 'processing')
-    return 'Your payment is processing. You will receive an email when it completes.';
+  if (settled.paymentStatus === 'processing') return pendingPaymentText(amount);
   if (settled.invoice.state === 'paid') return 'Payment successful! Invoice marked as paid.';
   const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
   return `Payment successful! Remaining balance: ${balance}.`;
+}
+
+/**
+ * Where a redirect method comes back to: the pay pages' return page (/invoice-payments/pay/return),
+ * which names only the invoice, so the pay-link token never travels to the provider.
+ */
+export function returnUrl(documentId: string): string {
+  const path = location.pathname;
+  const at = path.indexOf('/pay/');
+  const base = at >= 0 ? path.slice(0, at + '/pay/'.length) : '/invoice-payments/pay/';
+  return new URL(`${base}return?invoice=${encodeURIComponent(documentId)}`, location.origin).toString();
 }
 
 export function createCardDrawer(ctx: DrawerContext) {
@@ -232,9 +244,12 @@ export function createCardDrawer(ctx: DrawerContext) {
       };
       let result: PaymentIntentResult;
       try {
+        // A bank redirect (iDEAL, Bancontact) leaves this page: the return page settles the payment
+        // through the server and links back here (return-link.ts).
+        rememberReturn(view.documentId);
         result = await stripe.confirmPayment({
           elements,
-          confirmParams: { return_url: location.href, ...(email ? { receipt_email: email } : {}) },
+          confirmParams: { return_url: returnUrl(view.documentId), ...(email ? { receipt_email: email } : {}) },
           redirect: 'if_required',
         });
       } catch {
@@ -252,7 +267,7 @@ export function createCardDrawer(ctx: DrawerContext) {
         waiting && !settled?.nextAction
           ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
           : successText(settled, view, money(intent.amount));
-      say(text, waiting ? 'info' : 'success');
+      say(text, waiting || settled?.paymentStatus === 'processing' ? 'info' : 'success');
       if (waiting && settled?.nextAction?.url)
         appendLink(
           settled.nextAction.url,

@@ -177,6 +177,10 @@ export const METHOD_LABELS: Record<string, string> = {
   other: 'Other',
   card: 'Card',
   checkout: '{provider} Checkout',
+  sepa_debit: 'SEPA Direct Debit',
+  us_bank_account: 'ACH Direct Debit',
+  ideal: 'iDEAL',
+  bancontact: 'Bancontact',
 };
 
 export type PaymentStatus =

@@ -103,6 +103,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
+    /**
+     * GET /invoice-payments/pay/return?invoice=<documentId>&payment_intent=pi_...: back from a bank
+     * redirect (iDEAL, Bancontact) or 3-D Secure page. The provider appends `payment_intent`,
+     * `payment_intent_client_secret` and `redirect_status`
+     * (https://docs.stripe.com/payments/ideal/accept-a-payment, "Handle the redirect"); only the id is
+     * used, as a question: the answer is read from the provider and settled like a webhook.
+     */
+    async paymentReturn(ctx: Context) {
+      await page(ctx, 'payment return', async () => {
+        const documentId = typeof ctx.query.invoice === 'string' ? ctx.query.invoice : '';
+        const paymentId = typeof ctx.query.payment_intent === 'string' ? ctx.query.payment_intent : '';
+        const result = await pages().paymentResult(documentId, paymentId, actor(ctx, 'payment return'));
+        if (!result) return html(ctx, 404, notFoundDocument(NO_PAYMENT));
+        html(ctx, 200, resultDocument(result, api()));
+      });
+    },
+
     /** GET /invoice-payments/pay/cancel?invoice=<documentId>: left Checkout without paying. */
     async checkoutCancel(ctx: Context) {
       await page(ctx, 'checkout cancel', async () => {

@@ -85,3 +85,15 @@ export const COLLECTED_PAYMENT_STATUSES: readonly PaymentStatus[] = [
 export function isCollectedPaymentStatus(status: PaymentStatus): boolean {
   return COLLECTED_PAYMENT_STATUSES.includes(status);
 }
+
+/**
+ * What the client reads while a bank debit (SEPA Direct Debit, ACH Direct Debit) is `processing`:
+ * the money is on its way but not there, and may still be refused days later
+ * (https://docs.stripe.com/payments/sepa-debit: up to 14 business days, usually fewer). The invoice
+ * stays unpaid until it settles.
+ */
+export const PENDING_PAYMENT_HEADLINE = 'Payment pending, usually 3–5 business days';
+
+export function pendingPaymentText(amountFormatted: string): string {
+  return `${PENDING_PAYMENT_HEADLINE}: ${amountFormatted} is on its way from your bank. The invoice is marked paid once it arrives; if your bank refuses the debit, we will email you and you can pay again.`;
+}

@@ -85,7 +85,7 @@ export function resultDocument(result: ResultView, api: string): string {
 <div><p class="eyebrow">Invoice <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
 ${badge(result.state, result.stateLabel, 'invoice-status')}
 </header>
-<p class="message message-${esc(result.tone)}">${esc(result.message)}</p>
+<p class="message message-${esc(result.tone)}" id="result-message"${result.paymentState ? ` data-payment-state="${esc(result.paymentState)}"` : ''}>${esc(result.message)}</p>
 ${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>Download your receipt (PDF)</a></p>\n` : ''}<p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
     data: { page: 'result', documentId: result.documentId, api },
     labelledBy: 'result-title',

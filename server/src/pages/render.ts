@@ -128,6 +128,7 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 <dl class="totals">${row('Subtotal', v.subtotal)}${row('Discount', v.discount)}${row(v.taxRate ? `Tax (${v.taxRate})` : 'Tax', v.tax)}${row('Total', v.total, 'total')}${row('Paid', v.amountPaid)}${row('Refunded', v.amountRefunded)}${row('Balance due', v.balanceDue, 'balance')}</dl>
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
+${v.pending ? `<p class="notice notice-pending" id="payment-pending" role="status">${esc(v.pending.text)}</p>` : ''}
 ${pay}
 ${renderDocuments(v, opts.linkBase)}
 ${v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : ''}`;

@@ -77,6 +77,11 @@ export interface InvoiceView {
   balanceDueMinor: number;
   /** Why there is no Pay button (draft, void, paid, online payment not set up), for the client. */
   notice: string | null;
+  /**
+   * A bank debit on its way (SEPA, ACH: `processing` for days): what it is for and the sentence to
+   * show. While it is there, there is no Pay button (a second payment is refused until it settles).
+   */
+  pending: { amount: string; text: string } | null;
   pay: PayOptions | null;
   seller: SellerView | null;
   /** Only where the client's key is in the URL (pay-link pages and their JSON). */
@@ -94,6 +99,8 @@ export interface ResultView {
   tone: 'success' | 'info' | 'warning';
   /** The receipt of the payment just made, when it succeeded. */
   receiptUrl?: string | null;
+  /** What the page's heading area shows for a payment that is pending (data-state on the page). */
+  paymentState?: 'paid' | 'pending' | 'failed' | 'incomplete';
 }
 
 /** The JSON the server embeds in each page for its script (`<script type="application/json">`). */

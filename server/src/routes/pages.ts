@@ -12,6 +12,7 @@ export const pages = {
     { method: 'GET', path: '/pay/assets/:file', handler: 'pages.asset', config: open },
     { method: 'GET', path: '/pay/success', handler: 'pages.checkoutSuccess', config: open },
     { method: 'GET', path: '/pay/cancel', handler: 'pages.checkoutCancel', config: open },
+    { method: 'GET', path: '/pay/return', handler: 'pages.paymentReturn', config: open },
     { method: 'GET', path: '/pay/brand/:file', handler: 'documents.brandAsset', config: open },
     { method: 'GET', path: '/pay/:token', handler: 'pages.payPage', config: open },
     // The invoice PDF and receipts: the pay-link token authorises them as it does the page.

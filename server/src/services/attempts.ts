@@ -12,6 +12,7 @@ import {
   type CheckoutUi,
   type LiveAttempt,
   type NextAction,
+  PENDING_PAYMENT_HEADLINE,
 } from '../domain';
 import {
   ProviderRequestError,
@@ -107,7 +108,7 @@ function blockedMessage(
   minutes: number,
 ): string {
   if (decision.reason === 'processing')
-    return 'A payment for this invoice is already being processed. You will be notified when it completes.';
+    return `A payment of ${amount} for this invoice is already on its way (${PENDING_PAYMENT_HEADLINE.toLowerCase()}). A second payment can't start meanwhile: if the bank refuses this one, you will be emailed and can pay again.`;
   if (decision.reason === 'authentication') {
     return `A payment of ${amount} for this invoice is waiting for you to confirm it (for example with your bank). Finish it in the window where you started it, or try again in ${minutes} minutes.`;
   }

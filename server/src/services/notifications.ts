@@ -15,7 +15,7 @@ import type { ClientInvoiceRow } from './pages';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'dispute' | 'refund_failed' | 'reminder';
+export type NoticeKind = 'confirmation' | 'failure' | 'failure_client' | 'dispute' | 'refund_failed' | 'reminder';
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
@@ -65,6 +65,27 @@ export interface InvoiceForMail {
   billingName: string | null;
   billingEmail: string | null;
   payToken: string | null;
+}
+
+/**
+ * The client's email when a bank debit fails after it was processing (SEPA Direct Debit can be
+ * refused days later: https://docs.stripe.com/payments/sepa-debit). The balance is open again, so
+ * the email carries the pay link. Null when the invoice has no billing email.
+ */
+export function clientFailureMail(
+  payment: MailPayment,
+  invoice: InvoiceForMail,
+  link: string,
+): { to: string; subject: string; text: string } | null {
+  if (!invoice.billingEmail) return null;
+  const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
+  const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
+  const why = payment.failureMessage ? ` Your bank said: ${payment.failureMessage}` : '';
+  return {
+    to: invoice.billingEmail,
+    subject: `Your payment for invoice ${invoice.number} did not go through`,
+    text: `Hello${invoice.billingName ? ` ${invoice.billingName}` : ''}, your payment of ${amount} for invoice ${invoice.number} was refused by your bank after it was processing, so nothing was taken.${why} Balance due: ${balance}. You can pay again here: ${link}`,
+  };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -147,7 +168,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const settings = kind === 'confirmation' ? null : await getService(strapi, 'settings').stored();
     const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
     const gateway = getService(strapi, 'providers').label(payment.provider);
-    if (kind === 'confirmation' && invoice.billingEmail) {
+    if (kind === 'failure_client') {
+      const client = clientFailureMail(payment, invoice, payLink(invoice));
+      if (!client) return { outcome: 'skipped' };
+      await mail(client.to, client.subject, client.text);
+    } else if (kind === 'confirmation' && invoice.billingEmail) {
       const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
       // The receipt, under the invoice's pay link (its token is the key, as for the pay page).
@@ -164,7 +189,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         links: receipt ? [{ label: 'Download your receipt (PDF)', url: receipt }] : [],
       });
     } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
-      const text = `A card payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
+      const text = `A payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
     } else if (kind === 'dispute' && settings?.sendDisputeAlerts && settings.notificationEmail) {
       const text = `The client disputed the payment of ${amount} on invoice ${invoice.number} (dispute ${payment.disputeId}). Respond in the ${gateway} Dashboard before the deadline.`;
@@ -399,6 +424,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * One per payment (the outbox is unique per payment and kind): a second failure on the same
      * payment is in the audit log and on the invoice page. Null when one was queued already.
      */
+    async queueClientFailureNotice(paymentId: number): Promise<NoticeRow | null> {
+      // One per payment (unique per payment and kind): a debit retried on the same payment and
+      // refused again is in the audit log and on the invoice page.
+      if (await notices().findOne({ where: { paymentId, kind: 'failure_client' } })) return null;
+      const id = await insertRow(strapi, UID.notice, {
+        paymentId,
+        kind: 'failure_client',
+        status: 'due',
+        attempts: 0,
+        dueAt: new Date(Date.now() + outbox().retryAfterMs),
+      });
+      return { id, paymentId, kind: 'failure_client', status: 'due', attempts: 0 };
+    },
+
     async queueRefundFailedNotice(paymentId: number): Promise<number | null> {
       if (await notices().findOne({ where: { paymentId, kind: 'refund_failed' } })) return null;
       const row = (await notices().create({

@@ -6,6 +6,8 @@ import {
   formatMinor,
   minimumChargeMinor,
   payabilityProblem,
+  pendingPaymentText,
+  PENDING_PAYMENT_HEADLINE,
   type InvoiceStatus,
 } from '../domain';
 import { ProviderRequestError } from '../providers/types';
@@ -150,10 +152,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
     const discount = invoice.discountAmount ?? 0;
-    const pay = payOptions(invoice, settings, locale);
+    // A bank debit on its way: shown instead of the Pay button, which the API would refuse anyway
+    // (services/attempts: one live attempt per invoice, a processing one blocks).
+    const processing = (await strapi.db.query(UID.payment).findMany({
+      where: { invoice: { id: invoice.id }, status: 'processing' },
+      select: ['amount', 'fee'],
+    })) as Array<{ amount: number; fee: number | null }>;
+    const pendingMinor = processing.reduce((sum, p) => sum + p.amount + (p.fee ?? 0), 0);
+    const pending =
+      processing.length > 0 ? { amount: money(pendingMinor), text: pendingPaymentText(money(pendingMinor)) } : null;
+    const pay = pending ? null : payOptions(invoice, settings, locale);
     const notice =
       noticeFor(invoice.state, invoice.balanceDue) ??
-      (pay ? null : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+      (pay || pending
+        ? null
+        : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
     return {
       documentId: invoice.documentId,
       number: invoice.number,
@@ -188,6 +201,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       balanceDue: money(Math.max(0, invoice.balanceDue)),
       balanceDueMinor: Math.max(0, invoice.balanceDue),
       notice,
+      pending,
       pay,
       seller: sellerView(await getService(strapi, 'branding').current(settings.branding)),
     };
@@ -284,11 +298,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
       }
       if (payment.status === 'processing') {
+        // A bank debit paid through Checkout: the same words as the pay page (days, not seconds).
         return {
           ...base,
-          headline: 'Payment processing',
-          message: 'Your payment is being processed. You will receive an email once it completes.',
+          headline: PENDING_PAYMENT_HEADLINE,
+          message: pendingPaymentText(formatMinor(payment.amount + (payment.fee ?? 0), payment.currency)),
           tone: 'info',
+          paymentState: 'pending',
         };
       }
       return {
@@ -296,6 +312,75 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         headline: 'Payment not completed',
         message: 'This checkout was not completed, and nothing was charged.',
         tone: 'warning',
+      };
+    },
+
+    /**
+     * Back from a bank redirect (iDEAL, Bancontact) or a 3-D Secure page: the provider appended the
+     * payment's id (and its own idea of the outcome, `redirect_status`, which is never trusted). The
+     * payment must be a ledger entry of the named invoice; its state is read again from the provider
+     * and settled by the webhook's own path (settlement.syncPayment). Null for anything unknown (404).
+     */
+    async paymentResult(documentId: string, providerPaymentId: string, actor: Actor): Promise<ResultView | null> {
+      if (!DOCUMENT_ID_PATTERN.test(documentId) || !/^[A-Za-z0-9_]{3,255}$/.test(providerPaymentId)) return null;
+      const row = (await strapi.db.query(UID.payment).findOne({
+        where: { providerPaymentId, invoice: { documentId } },
+        select: ['id', 'provider'],
+      })) as { provider: string | null } | null;
+      if (!row) return null;
+      const providers = getService(strapi, 'providers');
+      let synced;
+      try {
+        const provider = await providers.forRow(row);
+        synced = await getService(strapi, 'settlement').syncPayment(providerPaymentId, { provider, actor });
+      } catch (error) {
+        if (error instanceof ProviderRequestError && (error.httpStatus === 404 || error.code === 'resource_missing'))
+          return null;
+        throw error;
+      }
+      if (synced.outcome !== 'settled') return null;
+      const { invoice, payment } = synced;
+      const base = {
+        documentId: invoice.documentId,
+        number: invoice.number,
+        state: invoice.state,
+        stateLabel: STATUS_LABELS[invoice.state],
+      };
+      const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
+      if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
+        return {
+          ...base,
+          headline: 'Payment received',
+          message: `Thank you! Your payment of ${amount} for invoice ${invoice.number} was received.`,
+          tone: 'success',
+          paymentState: 'paid',
+        };
+      }
+      if (payment.status === 'processing') {
+        return {
+          ...base,
+          headline: PENDING_PAYMENT_HEADLINE,
+          message: pendingPaymentText(amount),
+          tone: 'info',
+          paymentState: 'pending',
+        };
+      }
+      if (payment.status === 'failed') {
+        const why = (payment as { failureMessage?: string | null }).failureMessage;
+        return {
+          ...base,
+          headline: 'Payment failed',
+          message: `Your payment of ${amount} did not go through${why ? ` (${why})` : ''}. Nothing was charged: you can pay again from your invoice.`,
+          tone: 'warning',
+          paymentState: 'failed',
+        };
+      }
+      return {
+        ...base,
+        headline: 'Payment not completed',
+        message: `Your payment of ${amount} was not completed. Nothing was charged: you can pay again from your invoice.`,
+        tone: 'warning',
+        paymentState: 'incomplete',
       };
     },
 

@@ -87,7 +87,11 @@ export interface AfterCommit {
   rest: () => Promise<void>;
 }
 
-type Notice = { kind: 'confirmation' | 'failure' | 'dispute'; paymentId: number; notice?: NoticeRow };
+type Notice = {
+  kind: 'confirmation' | 'failure' | 'failure_client' | 'dispute';
+  paymentId: number;
+  notice?: NoticeRow;
+};
 
 const TERMINAL_FOR_NOTICE: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
@@ -287,6 +291,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data.failureNotifiedAt = new Date();
         kinds.push('failure');
       }
+      // A bank debit refused after processing (SEPA can fail days later): the client is told too,
+      // with the pay link (notifications.clientFailureMail). The outbox keeps it to one per payment.
+      if (status === 'failed' && row?.status === 'processing') kinds.push('failure_client');
       // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
       // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
       if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !row?.disputeAlertedAt) {
@@ -314,7 +321,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const kind of kinds) notices.push({ kind, paymentId: saved.id });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices)
-        n.notice = await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
+        n.notice =
+          n.kind === 'failure_client'
+            ? ((await getService(strapi, 'notifications').queueClientFailureNotice(n.paymentId)) ?? undefined)
+            : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
       const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);

@@ -33,6 +33,7 @@ interface PaymentIntentShape {
   status: string;
   client_secret: string;
   last_payment_error?: StripeErrorShape | null;
+  next_action?: { type: string; redirect_to_url?: { url: string; return_url: string } } | null;
 }
 type Result = { paymentIntent: PaymentIntentShape } | { error: StripeErrorShape };
 
@@ -134,12 +135,23 @@ function challenge(): Promise<'succeed' | 'fail'> {
   });
 }
 
+/**
+ * The payment method tabs the stand-in's Payment Element offers (Stripe's shows those the intent
+ * allows): a card number, a SEPA IBAN (Stripe's test IBANs), or iDEAL (a bank redirect, no field).
+ */
+type MethodTab = 'card' | 'sepa_debit' | 'ideal';
+const TAB_LABELS: Record<MethodTab, string> = { card: 'Card', sepa_debit: 'SEPA Debit', ideal: 'iDEAL' };
+
 function createPaymentElement() {
   const handlers: Record<string, Array<(event: unknown) => void>> = {};
   let input: HTMLInputElement | null = null;
+  let tab: MethodTab = 'card';
   return {
     get cardNumber(): string {
       return (input?.value ?? '').replace(/\s+/g, '');
+    },
+    get method(): MethodTab {
+      return tab;
     },
     mount(target: string | HTMLElement) {
       const host = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
@@ -162,9 +174,29 @@ function createPaymentElement() {
         borderRadius: '6px',
       });
       const label = el('label', { htmlFor: 'standin-card-number', textContent: 'Card number' });
+      const field = el('div', {}, [label, input]);
+      const redirectNote = el('p', {
+        textContent: 'You will be redirected to your bank to authorize the payment.',
+        hidden: true,
+      });
+      const tabs = (Object.keys(TAB_LABELS) as MethodTab[]).map((value) => {
+        const radio = el('input', { type: 'radio', name: 'standin-method', value, checked: value === 'card' });
+        radio.id = `standin-method-${value}`;
+        radio.addEventListener('change', () => {
+          tab = value;
+          label.textContent = value === 'sepa_debit' ? 'IBAN' : 'Card number';
+          input!.value = '';
+          input!.placeholder = value === 'sepa_debit' ? 'AT61 1904 3002 3457 3201' : '1234 1234 1234 1234';
+          field.hidden = value === 'ideal';
+          redirectNote.hidden = value !== 'ideal';
+        });
+        return el('label', { htmlFor: radio.id }, [radio, document.createTextNode(` ${TAB_LABELS[value]} `)]);
+      });
       const note = el('p', { textContent: 'Stripe.js stand-in (test only)' });
       Object.assign(note.style, { margin: '0 0 8px', fontSize: '12px', color: '#666' });
-      host.replaceChildren(el('div', { className: 'standin-payment-element' }, [note, label, input]));
+      const group = el('div', { role: 'radiogroup' }, tabs);
+      group.setAttribute('aria-label', 'Payment method');
+      host.replaceChildren(el('div', { className: 'standin-payment-element' }, [note, group, field, redirectNote]));
       input.addEventListener('input', () =>
         handlers.change?.forEach((h) =>
           h({
@@ -233,23 +265,47 @@ function StripeStandin(publishableKey: string) {
       redirect?: string;
     }): Promise<Result> {
       const { clientSecret } = options.elements;
+      const method = options.elements.paymentElement?.method ?? 'card';
       const number = options.elements.paymentElement?.cardNumber ?? '';
-      if (!number)
-        return {
-          error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' },
+      let paymentMethod: Record<string, string | undefined>;
+      if (method === 'ideal') {
+        paymentMethod = { 'payment_method_data[type]': 'ideal' };
+      } else if (method === 'sepa_debit') {
+        if (!number)
+          return { error: { type: 'validation_error', code: 'incomplete_iban', message: 'Your IBAN is incomplete.' } };
+        paymentMethod = {
+          'payment_method_data[type]': 'sepa_debit',
+          'payment_method_data[sepa_debit][iban]': number,
+          'payment_method_data[billing_details][name]': 'Jenny Rosen',
+          'payment_method_data[billing_details][email]': options.confirmParams?.receipt_email ?? 'jenny@example.com',
         };
-      const paymentMethod = CARDS[number];
-      if (!paymentMethod)
-        return { error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' } };
+      } else {
+        if (!number)
+          return {
+            error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' },
+          };
+        const card = CARDS[number];
+        if (!card)
+          return {
+            error: { type: 'validation_error', code: 'invalid_number', message: 'Your card number is invalid.' },
+          };
+        paymentMethod = { payment_method: card };
+      }
       const confirmed = await api('POST', `/v1/payment_intents/${intentId(clientSecret)}/confirm`, {
         key: publishableKey,
         client_secret: clientSecret,
-        payment_method: paymentMethod,
+        ...paymentMethod,
         receipt_email: options.confirmParams?.receipt_email,
         return_url: options.confirmParams?.return_url,
       });
       if (!confirmed.ok) return { error: confirmed.body.error as StripeErrorShape };
       let pi = confirmed.body as unknown as PaymentIntentShape;
+      // A bank redirect (iDEAL): Stripe.js leaves the page for the bank's, which returns to return_url.
+      const redirect = pi.next_action?.redirect_to_url?.url;
+      if (pi.status === 'requires_action' && method === 'ideal' && redirect) {
+        location.assign(redirect);
+        return new Promise<Result>(() => undefined); // the page is going away
+      }
       if (pi.status === 'requires_action') {
         const outcome = await challenge();
         await fetch(`${API}/_standin/payment_intents/${pi.id}/authenticate`, {

@@ -18,6 +18,9 @@ import {
   type CompleteOptions,
 } from './resources/checkout-sessions';
 import { closeDispute, openDispute, setDisputeStatus } from './resources/disputes';
+import { redirectPage } from './resources/local-methods';
+import { templateOf } from './resources/payment-methods';
+import { formatAmount } from './currency';
 import { renderEvent } from './resources/events';
 import {
   authenticateIntent,
@@ -465,6 +468,33 @@ export function controlRoutes(control: StandinControl): Route[] {
         const pi = findPaymentIntent(engine, path.id, null);
         if (!pi.return_url)
           return { kind: 'html', html: messagePage('Authentication finished', `Status: ${String(rendered.status)}`) };
+        const target = new URL(pi.return_url);
+        target.searchParams.set('payment_intent', pi.id);
+        target.searchParams.set('payment_intent_client_secret', pi.client_secret);
+        target.searchParams.set('redirect_status', pi.status === 'succeeded' ? 'succeeded' : 'failed');
+        return { kind: 'redirect', location: target.toString() };
+      },
+    },
+    // The bank's page of a redirect method (iDEAL, Bancontact: resources/local-methods.ts).
+    {
+      method: 'GET',
+      pattern: '/_standin/redirect/:id',
+      handler: ({ engine, path }) => {
+        const pi = findPaymentIntent(engine, path.id, null);
+        const pm = pi.pending_payment_method ? engine.store.paymentMethods.get(pi.pending_payment_method) : undefined;
+        const method = pm ? templateOf(pm).type : 'bank';
+        return { kind: 'html', html: redirectPage(pi.id, pi.status, method, formatAmount(pi.amount, pi.currency)) };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/_standin/redirect/:id',
+      handler: ({ engine, params, path }) => {
+        const outcome = outcomeOf(params, ['succeed', 'fail'] as const);
+        authenticateIntent(engine, path.id, outcome);
+        const pi = findPaymentIntent(engine, path.id, null);
+        if (!pi.return_url) throw new Error(`stand-in bug: redirect intent ${pi.id} has no return_url`);
+        // https://docs.stripe.com/payments/ideal/accept-a-payment ("Handle the redirect"): these three are appended.
         const target = new URL(pi.return_url);
         target.searchParams.set('payment_intent', pi.id);
         target.searchParams.set('payment_intent_client_secret', pi.client_secret);

@@ -160,6 +160,12 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
                     </Typography>
                   )}
                 </Flex>
+                {/* A bank debit (SEPA, ACH) is `processing` for days: not paid yet, and it can still fail. */}
+                {p.status === 'processing' && !p.voidedAt && (
+                  <Typography variant="pi" textColor="warning600" tag="p" data-testid="payment-pending">
+                    {t('payments.pending', 'Payment pending, usually 3–5 business days')}
+                  </Typography>
+                )}
                 {/* Only a failed payment has a failure: an earlier decline of a payment that then went through
                     is history. */}
                 {p.status === 'failed' && p.failureMessage && (

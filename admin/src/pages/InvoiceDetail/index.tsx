@@ -120,6 +120,8 @@ export const InvoiceDetailPage = () => {
   if (error && !data) return error.status === 404 ? <Page.NoData /> : <Page.Error />;
   if (!data) return <Page.Loading />;
   const { invoice, payments, audit } = data.data;
+  // Bank debits (SEPA, ACH) on their way: not paid yet, and they can still fail.
+  const pendingPayments = payments.filter((p) => p.status === 'processing' && !p.voidedAt);
   const payable = invoice.state !== 'void' && invoice.balanceDue > 0;
 
   const back = (
@@ -204,6 +206,21 @@ export const InvoiceDetailPage = () => {
       tabs={false}
     >
       <Flex direction="column" alignItems="stretch" gap={6}>
+        {pendingPayments.length > 0 && (
+          <Box background="warning100" borderColor="warning200" hasRadius padding={4} data-testid="invoice-pending">
+            <Typography textColor="warning700" fontWeight="semiBold" tag="p">
+              {t('detail.pending', 'Payment pending, usually 3–5 business days: {amount}', {
+                amount: pendingPayments.map((p) => p.amountFormatted).join(' + '),
+              })}
+            </Typography>
+            <Typography textColor="warning700" variant="pi" tag="p">
+              {t(
+                'detail.pendingHelp',
+                'A bank debit is on its way. The invoice stays unpaid until the money arrives; if the bank refuses it, the balance opens again and you and the client are emailed.',
+              )}
+            </Typography>
+          </Box>
+        )}
         <Summary invoice={invoice} />
         <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
         <RemindersCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />

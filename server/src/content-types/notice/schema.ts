@@ -22,7 +22,8 @@ export default {
     paymentId: { type: 'integer' },
     kind: {
       type: 'enumeration',
-      enum: ['confirmation', 'failure', 'dispute', 'refund_failed', 'reminder'],
+      // failure_client: a bank debit refused after it was processing (the client pays again).
+      enum: ['confirmation', 'failure', 'failure_client', 'dispute', 'refund_failed', 'reminder'],
       required: true,
     },
     /** A payment reminder's row (content-types/reminder). */

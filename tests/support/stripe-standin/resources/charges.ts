@@ -20,6 +20,7 @@ import type {
 } from '../types';
 import { cardFee, createBalanceTransaction } from './account';
 import { fingerprintOf, templateOf } from './payment-methods';
+import { localChargeDetails, walletOf } from './local-methods';
 import { changedAttributes } from './events';
 import { renderRefund } from './refund-render';
 
@@ -138,6 +139,8 @@ function outcomeOf(charge: ChargeRecord): JsonObject {
 function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject {
   const pm = engine.store.paymentMethods.get(charge.payment_method);
   const template = pm ? templateOf(pm) : undefined;
+  const local = template ? localChargeDetails(template, `mandate_${charge.id.slice(3)}`) : null;
+  if (local) return local;
   if (template && template.type !== 'card' && template.type !== 'us_bank_account') {
     // Vouchers and bank transfers: SDK 23.1.0 Charge.PaymentMethodDetails.<type> (minimal).
     return { type: template.type, [template.type]: template.type === 'customer_balance' ? {} : { number: null } };
@@ -193,7 +196,7 @@ function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject 
           }
         : null,
       transaction_link_id: null,
-      wallet: null,
+      wallet: template ? walletOf(template) : null,
     },
   };
 }

@@ -34,6 +34,7 @@ import {
   narrowTypes,
   type ConfigurationRecord,
 } from './payment-method-configurations';
+import { LOCAL_METHOD_TYPES } from './local-methods';
 import {
   paymentMethodFromData,
   renderPaymentMethod,
@@ -54,6 +55,7 @@ const SUPPORTED_TYPES = [
   'konbini',
   'multibanco',
   'customer_balance',
+  ...LOCAL_METHOD_TYPES,
 ];
 
 /** How long a voucher stays payable (Stripe's defaults: OXXO 3 days, Boleto 3, Konbini 3, Multibanco 7). */
@@ -266,7 +268,15 @@ export interface IntentInput {
  */
 export function defaultTypes(currency: string): string[] {
   const types = ['card'];
-  for (const type of ['us_bank_account', 'oxxo', 'boleto', 'konbini', 'multibanco', 'customer_balance'] as const) {
+  for (const type of [
+    'us_bank_account',
+    'oxxo',
+    'boleto',
+    'konbini',
+    'multibanco',
+    'customer_balance',
+    ...LOCAL_METHOD_TYPES,
+  ] as const) {
     if (TYPE_CURRENCIES[type]?.includes(currency)) types.push(type);
   }
   return types;
@@ -551,6 +561,13 @@ export function confirmIntent(
 ): JsonObject {
   assertConfirmable(engine, pi);
   const template = templateOf(pm);
+  if (template.behavior.kind === 'redirect' && !(returnUrl ?? pi.return_url)) {
+    // Refused before anything changes, like Stripe's other parameter errors.
+    throw StripeApiError.invalidRequest(
+      `A return_url must be specified because this PaymentIntent uses ${template.type}, which redirects the customer to their bank.`,
+      'return_url',
+    );
+  }
   const previous = pi.status;
   pi.payment_method = pm.id;
   pi.return_url = returnUrl ?? pi.return_url;
@@ -590,6 +607,16 @@ export function confirmIntent(
     case 'delayed':
       startProcessing(engine, pi, pm, previous, ctx, template.behavior.outcome);
       return renderPaymentIntent(engine, pi);
+    case 'redirect': {
+      // Bank redirects need somewhere to come back to (https://docs.stripe.com/payments/ideal/accept-a-payment:
+      // "return_url ... where Stripe redirects your customer after they complete the payment").
+      const url = `${ctx.baseUrl}/_standin/redirect/${pi.id}`;
+      awaitAction(engine, pi, pm, previous, ctx, {
+        type: 'redirect_to_url',
+        redirect_to_url: { return_url: pi.return_url, url },
+      });
+      return renderPaymentIntent(engine, pi);
+    }
     case 'voucher':
       return awaitVoucher(engine, pi, pm, previous, ctx, template.behavior.voucher);
     case 'bank_transfer':

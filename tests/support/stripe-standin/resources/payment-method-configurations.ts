@@ -103,6 +103,10 @@ export function configurations(livemode: boolean): ConfigurationRecord[] {
         'konbini',
         'multibanco',
         'customer_balance',
+        // Bank debits and redirects (resources/local-methods.ts).
+        'sepa_debit',
+        'ideal',
+        'bancontact',
       ],
     },
     {

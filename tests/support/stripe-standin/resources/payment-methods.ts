@@ -15,6 +15,15 @@ import { hashBase62, newId, nowSeconds } from '../ids';
 import { StripeApiError } from '../errors';
 import type { ParamReader } from '../form';
 import type { JsonObject, PaymentMethodRecord, VoucherOutcome } from '../types';
+import {
+  isLocalMethodType,
+  LOCAL_METHODS,
+  LOCAL_TYPE_CURRENCIES,
+  localAliasFromData,
+  renderLocalPaymentMethod,
+  walletOf,
+  type LocalMethodType,
+} from './local-methods';
 
 export type VoucherType = 'oxxo' | 'boleto' | 'konbini' | 'multibanco';
 
@@ -28,9 +37,11 @@ export type PaymentBehavior =
   /** Bank transfer to a virtual account (`display_bank_transfer_instructions`). */
   | { kind: 'bank_transfer' }
   /** ACH account entered by hand: `verify_with_microdeposits`, then processing like ACH. */
-  | { kind: 'microdeposits'; outcome: 'succeed' | 'fail' };
+  | { kind: 'microdeposits'; outcome: 'succeed' | 'fail' }
+  /** A bank redirect (iDEAL, Bancontact): `redirect_to_url`, then the bank page decides (local-methods.ts). */
+  | { kind: 'redirect' };
 
-export type PaymentMethodType = 'card' | 'us_bank_account' | VoucherType | 'customer_balance';
+export type PaymentMethodType = 'card' | 'us_bank_account' | VoucherType | 'customer_balance' | LocalMethodType;
 
 /**
  * Currencies each non-card type accepts (Stripe's payment method pages: OXXO mxn, Boleto brl,
@@ -44,6 +55,7 @@ export const TYPE_CURRENCIES: Readonly<Partial<Record<PaymentMethodType, readonl
   konbini: ['jpy'],
   multibanco: ['eur'],
   customer_balance: ['usd', 'eur', 'gbp', 'jpy', 'mxn'],
+  ...LOCAL_TYPE_CURRENCIES,
 };
 
 export interface TestPaymentMethod {
@@ -59,6 +71,8 @@ export interface TestPaymentMethod {
   refundFails?: boolean;
   /** 4000000000007726: refunds start pending and then succeed (https://docs.stripe.com/testing#refunds). */
   refundPending?: boolean;
+  /** A wallet card (Apple Pay / Google Pay): `card.wallet.type` (local-methods.ts). */
+  wallet?: 'apple_pay' | 'google_pay';
 }
 
 const decline = (code: string, declineCode: string, message: string): PaymentBehavior => ({
@@ -177,6 +191,7 @@ const CATALOGUE: TestPaymentMethod[] = [
     funding: 'bank_transfer',
     behavior: { kind: 'bank_transfer' },
   },
+  ...LOCAL_METHODS,
 ];
 
 export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestPaymentMethod> = new Map(
@@ -251,6 +266,19 @@ export function paymentMethodFromData(engine: Engine, data: ParamReader, livemod
     case 'us_bank_account':
       alias = 'pm_usBankAccount_microdeposits';
       break;
+    case 'sepa_debit':
+    case 'ideal':
+    case 'bancontact': {
+      const iban = data.object(type)?.nullableString('iban') ?? null;
+      const local = isLocalMethodType(type) ? localAliasFromData(type, iban) : null;
+      if (!local)
+        throw StripeApiError.invalidRequest(
+          "The Stripe stand-in takes only Stripe's SEPA test IBANs (AT611904300234573201, AT861904300235473202, ...).",
+          `payment_method_data[${type}][iban]`,
+        );
+      alias = local;
+      break;
+    }
     case 'card':
       throw StripeApiError.invalidRequest(
         'The Stripe stand-in does not take raw card numbers; use a test payment_method such as pm_card_visa.',
@@ -320,8 +348,10 @@ export function renderPaymentMethod(record: PaymentMethodRecord): JsonObject {
       networks: { available: [template.brand], preferred: null },
       regulated_status: 'unregulated',
       three_d_secure_usage: { supported: true },
-      wallet: null,
+      wallet: walletOf(template),
     };
+  } else if (isLocalMethodType(template.type)) {
+    Object.assign(base, renderLocalPaymentMethod(template));
   } else if (template.type !== 'us_bank_account') {
     // SDK 23.1.0 PaymentMethod.Oxxo / Konbini / Multibanco / CustomerBalance are empty; Boleto has tax_id.
     base[template.type] = template.type === 'boleto' ? { tax_id: '00000000000' } : {};
