@@ -47,6 +47,7 @@ function input(lines: number): InvoicePdfInput {
     balanceDue: money(4_480_350),
     balanceDueMinor: 4_480_350,
     notice: null,
+    pending: null,
     pay: null,
     seller: null,
   };
