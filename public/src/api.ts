@@ -83,5 +83,8 @@ export function createApi(base: string, documentId: string, auth: Auth) {
       call<Settled>('POST', `${invoice}/confirm-payment`, auth, { providerPaymentId }),
     checkout: (uiMode: 'hosted' | 'embedded') =>
       call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
+    /** "Save for future invoices": the payment saves its method to the invoice's client once it succeeds. */
+    saveMethod: (providerPaymentId: string, save: boolean) =>
+      call<{ saving: boolean }>('POST', `${invoice}/save-method`, auth, { providerPaymentId, save }),
   };
 }

@@ -221,6 +221,9 @@ export function createCardDrawer(ctx: DrawerContext) {
         .finally(updateButton);
     }
 
+    /** The payment told to save its method (so unticking later tells it to stop). */
+    let savingFor: string | null = null;
+
     async function onSubmit(event: SubmitEvent): Promise<void> {
       event.preventDefault();
       if (busy || paid) return;
@@ -242,6 +245,17 @@ export function createCardDrawer(ctx: DrawerContext) {
         say(text, 'error');
         updateButton();
       };
+      // Ticked (or unticked again) since the last try: the server tells the provider before confirming.
+      const save = (document.getElementById('pay-save') as HTMLInputElement | null)?.checked ?? false;
+      if (save || savingFor === intent.providerPaymentId) {
+        try {
+          await ctx.api.saveMethod(intent.providerPaymentId, save);
+          savingFor = save ? intent.providerPaymentId : null;
+          await elements.fetchUpdates();
+        } catch (error) {
+          return failed(error instanceof ApiError ? error.message : 'Your choice to save the card could not be kept.');
+        }
+      }
       let result: PaymentIntentResult;
       try {
         // A bank redirect (iDEAL, Bancontact) leaves this page: the return page settles the payment

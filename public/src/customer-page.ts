@@ -7,6 +7,7 @@
 import { ApiError, createApi } from './api';
 import { byId } from './dom';
 import { startInvoicePage } from './invoice-page';
+import { startSavedMethods } from './saved-methods';
 
 const STORE = 'invoice-payments:jwt';
 
@@ -44,6 +45,7 @@ export async function startCustomerPage(base: string, documentId: string): Promi
   });
   try {
     startInvoicePage(await api.view(), api, { render: true });
+    startSavedMethods(base, jwt, main);
   } catch (error) {
     tell(
       error instanceof ApiError && error.status === 404

@@ -28,6 +28,9 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   reminderAfterDays: '7, 14',
   reminderTimeZone: 'UTC',
   reminderSendHour: '9',
+  autopayEnabled: true,
+  autopayRetryDays: '1, 3, 7',
+  autopayChargeHour: '9',
   ...overrides,
 });
 
@@ -35,6 +38,17 @@ const ids = (problems: ReturnType<typeof validateSettings>) =>
   Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v!.id]));
 
 describe('validateSettings', () => {
+  it('autopay: up to 5 different retry days from 1 to 60 and an hour 0–23', () => {
+    expect(ids(validateSettings(form({ autopayRetryDays: '' })))).toEqual({});
+    expect(ids(validateSettings(form({ autopayRetryDays: '1, 1', autopayChargeHour: '24' })))).toEqual({
+      autopayRetryDays: 'invoice-payments.validation.autopayRetryDays',
+      autopayChargeHour: 'invoice-payments.validation.reminderHour',
+    });
+    expect(ids(validateSettings(form({ autopayRetryDays: '61' })))).toEqual({
+      autopayRetryDays: 'invoice-payments.validation.autopayRetryDays',
+    });
+  });
+
   it('reminders: up to 5 different day counts from 1 to 365, an hour 0–23, a time zone name', () => {
     expect(ids(validateSettings(form({ reminderBeforeDays: '', reminderAfterDays: '1, 30, 365' })))).toEqual({});
     expect(

@@ -97,6 +97,12 @@ describe('translations', () => {
       timeZone: 'UTC',
       // A payment's provider by name (payment history, refund dialog).
       provider: 'Mollie',
+      // Autopay and saved payment methods.
+      attemptNo: '1',
+      code: 'card_declined',
+      clientId: '7',
+      last4: '4242',
+      message: 'Your card was declined.',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

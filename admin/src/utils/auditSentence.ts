@@ -77,6 +77,20 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   'reminder.skipped': 'Payment reminder ({reminder}) not sent: {why}',
   'invoice.reminders_off': 'Reminders switched off for this invoice by {actor}',
   'invoice.reminders_on': 'Reminders switched on for this invoice by {actor}',
+  'autopay.attempt.ok': 'Autopay charged {amount} to the saved method (attempt {attemptNo})',
+  'autopay.attempt.declined': 'Autopay charge of {amount} declined (attempt {attemptNo}): {code}',
+  'autopay.attempt.requires_action':
+    'Autopay charge of {amount} needs the client to confirm it: pay link emailed (attempt {attemptNo})',
+  'autopay.attempt.refused': 'Autopay did not charge (attempt {attemptNo}): {why}',
+  'autopay.attempt.error':
+    'Autopay could not reach the payment provider (attempt {attemptNo}); it will retry with the same key',
+  'autopay.attempt.failed': 'Autopay charge failed (attempt {attemptNo}): {message}',
+  'client.autopay_on': 'Autopay switched on for client {clientId} by {actor}',
+  'client.autopay_off': 'Autopay switched off for client {clientId} by {actor}',
+  'payment_method.save_requested': 'The client chose to save the payment method for future invoices',
+  'payment_method.save_withdrawn': 'The client chose not to save the payment method',
+  'payment_method.removed': 'Saved payment method ending in {last4} removed by the client',
+  'payment_method.default_set': 'Saved payment method ending in {last4} made the default by the client',
   generic: '{action} by {actor}',
 };
 
@@ -145,6 +159,9 @@ export function auditSentence(
     return say('settings.payment_methods.default', values);
   if (entry.action === 'settings.updated' && Array.isArray(d.fields))
     return say('settings.updated', { ...values, fields: d.fields.join(', ') });
+  // One sentence per outcome of an automatic charge (services/autopay).
+  if (entry.action === 'autopay.attempt' && AUDIT_SENTENCES[`autopay.attempt.${entry.outcome}`])
+    return say(`autopay.attempt.${entry.outcome}`, values);
   if (AUDIT_SENTENCES[entry.action]) return say(entry.action, values);
   if (group === 'payment') return say('payment.other', { ...values, status: name.replace(/_/g, ' ') });
   if (group === 'email') return say('email.sent', { ...values, kind: name.replace(/_/g, ' ') });

@@ -30,6 +30,8 @@ export interface SettingsView {
   paymentTermDays: number;
   /** Payment reminders (server/src/domain/reminders.ts ReminderSettings). */
   reminders: ReminderSettingsView;
+  /** Autopay (server/src/domain/autopay.ts AutopaySettings); absent from servers before it existed. */
+  autopay?: { enabled: boolean; retryDays: number[]; chargeHour: number };
   mollie: {
     apiKey: { set: boolean; masked: string | null };
     mode: 'test' | 'live' | null;

@@ -5,6 +5,8 @@ import webhookEvent from './webhook-event';
 import auditEntry from './audit-entry';
 import notice from './notice';
 import reminder from './reminder';
+import clientAccount from './client-account';
+import autopayAttempt from './autopay-attempt';
 
 export default {
   invoice,
@@ -14,4 +16,6 @@ export default {
   'audit-entry': auditEntry,
   notice,
   reminder,
+  'client-account': clientAccount,
+  'autopay-attempt': autopayAttempt,
 };

@@ -18,3 +18,4 @@ export * from './idempotency';
 export * from './attempts';
 export * from './reporting';
 export * from './reminders';
+export * from './autopay';

@@ -164,6 +164,12 @@ ${major}
 <p class="fee-line" id="fee-line" hidden></p>
 <p class="muted" id="payment-element-loading" role="status">Loading secure card form…</p>
 <div class="payment-element" id="payment-element"></div>
+${
+  pay.canSaveMethod
+    ? `<div class="field save-method"><label for="pay-save"><input id="pay-save" name="save" type="checkbox"> Save for future invoices</label>
+<p class="hint" id="pay-save-hint">Your payment details stay with the payment provider. You can remove them in your account at any time; if automatic payment is set up for you, invoices are charged on their due date.</p></div>`
+    : ''
+}
 <p class="message" id="pay-message" role="alert" hidden></p>
 <button type="submit" class="pay-button wide" id="drawer-pay" disabled><span class="spinner" aria-hidden="true" hidden></span><span class="label" id="drawer-pay-label">${esc(payButtonLabel(pay.amountFormatted))}</span></button>
 <p class="sr-only" id="pay-status" role="status" aria-live="polite"></p>

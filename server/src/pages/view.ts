@@ -26,6 +26,8 @@ export interface PayOptions {
   feeFormatted: string | null;
   /** Partial payments: the client may type any amount in [min, balance], a multiple of `step`. */
   partial: { min: number; minFormatted: string; step: number } | null;
+  /** The drawer offers "Save for future invoices": the invoice has a client and the provider saves methods. */
+  canSaveMethod?: boolean;
 }
 
 /** The seller's branding as the pay page shows it (Settings → Branding); null: the neutral look. */

@@ -43,6 +43,8 @@ export interface ProviderEntry {
    * fee-less payments again only for these providers; for the others a re-read never brings one.
    */
   readonly feeArrivesLater: boolean;
+  /** Whether its provider can save payment methods and charge them off-session (autopay). */
+  readonly savesMethods?: boolean;
 }
 
 /** Providers whose fee a later re-read of the payment may bring (the sweep's fee pass). */

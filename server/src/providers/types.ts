@@ -295,4 +295,68 @@ export interface PaymentProvider {
   looksLikePaymentId(id: string): boolean;
   /** Whether `id` has the shape of one of this gateway's hosted checkout ids. */
   looksLikeCheckoutId(id: string): boolean;
+  /** Saved methods and off-session charges; absent when the gateway integration has none. */
+  readonly savedMethods?: SavedMethodsApi;
+}
+
+/**
+ * A payment method a client saved with the gateway for later payments (Stripe: a PaymentMethod
+ * attached to a Customer). Shown to the client by brand/bank and last four digits only.
+ */
+export interface SavedMethod {
+  id: string;
+  /** The gateway's type word: card, sepa_debit, us_bank_account… */
+  type: string;
+  /** Card brand (visa) or bank name; null when the gateway does not say. */
+  label: string | null;
+  last4: string | null;
+  expMonth: number | null;
+  expYear: number | null;
+  /** The gateway customer it is attached to now; null once detached. */
+  customerId: string | null;
+  /** The debit mandate it charges under (SEPA, ACH): its id and the reference the bank shows. */
+  mandate: { id: string; reference: string | null } | null;
+}
+
+/** What an off-session charge of a saved method came to. */
+export interface OffSessionCharge {
+  outcome: 'succeeded' | 'processing' | 'authentication_required' | 'declined';
+  /** The payment the gateway made for it (also on a decline: it stays open for the client to finish). */
+  paymentId: string | null;
+  code: string | null;
+  declineCode: string | null;
+  message: string | null;
+}
+
+export interface ChargeSavedMethodInput {
+  customerId: string;
+  methodId: string;
+  amount: number;
+  currency: string;
+  metadata: PaymentMetadata;
+  description: string;
+  receiptEmail: string | null;
+  idempotencyKey: string;
+}
+
+/**
+ * Saved payment methods and off-session charges (autopay). Optional: a provider without them
+ * (Mollie here) makes the plugin refuse saving and autopay with a clear message.
+ */
+export interface SavedMethodsApi {
+  /** A new gateway customer for one of the site's clients (`clientRef`: the plugin's own id for them). */
+  createCustomer(input: {
+    clientRef: string;
+    email: string | null;
+    name: string | null;
+    idempotencyKey: string;
+  }): Promise<{ id: string }>;
+  /** Makes a payment not yet confirmed save (or no longer save) its method to `customerId` once it succeeds. */
+  saveOnPayment(paymentId: string, customerId: string | null): Promise<void>;
+  listMethods(customerId: string): Promise<{ methods: SavedMethod[]; defaultId: string | null }>;
+  retrieveMethod(methodId: string): Promise<SavedMethod>;
+  detachMethod(methodId: string, idempotencyKey: string): Promise<void>;
+  setDefaultMethod(customerId: string, methodId: string | null, idempotencyKey: string): Promise<void>;
+  /** Charges a saved method without the client present; declines are answers, not errors. */
+  chargeOffSession(input: ChargeSavedMethodInput): Promise<OffSessionCharge>;
 }

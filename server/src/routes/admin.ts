@@ -123,6 +123,25 @@ export default {
       handler: 'admin.setReminders',
       config: guard(ACTIONS.invoicesEdit),
     },
+    // Autopay: the invoice's attempts and its client's switch and saved methods.
+    {
+      method: 'GET',
+      path: '/invoices/:id/autopay',
+      handler: 'saved-methods.adminInvoiceAutopay',
+      config: guard(ACTIONS.paymentsRead),
+    },
+    {
+      method: 'GET',
+      path: '/clients/:userId/autopay',
+      handler: 'saved-methods.adminClient',
+      config: guard(ACTIONS.paymentsRead),
+    },
+    {
+      method: 'PUT',
+      path: '/clients/:userId/autopay',
+      handler: 'saved-methods.adminSetAutopay',
+      config: guard(ACTIONS.invoicesEdit),
+    },
     { method: 'POST', path: '/invoices/:id/resync', handler: 'admin.resync', config: guard(ACTIONS.paymentsRead) },
     { method: 'POST', path: '/invoices/:id/send', handler: 'admin.send', config: guard(ACTIONS.invoicesSend) },
     {

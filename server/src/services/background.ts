@@ -179,6 +179,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Payment reminders due now (services/reminders); claimed through the database, once per invoice.
       if (c.reminders?.enabled !== false)
         every('reminders', c.reminders?.intervalMs ?? 60_000, () => getService(strapi, 'reminders').runDue());
+      // Autopay charges due now (services/autopay), on the same schedule: claimed once per attempt.
+      if (c.reminders?.enabled !== false)
+        every('autopay', c.reminders?.intervalMs ?? 60_000, () => getService(strapi, 'autopay').runDue());
     },
     async stop() {
       stopping = true;

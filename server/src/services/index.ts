@@ -1,6 +1,7 @@
 import adminPayments from './admin-payments';
 import attempts from './attempts';
 import audit from './audit';
+import autopay from './autopay';
 import background from './background';
 import branding from './branding';
 import documents from './documents';
@@ -11,6 +12,7 @@ import pages from './pages';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
+import savedMethods from './saved-methods';
 import payments from './payments';
 import paymentMethods from './payment-methods';
 import providers from './providers';
@@ -22,6 +24,7 @@ const services = {
   'admin-payments': adminPayments,
   attempts,
   audit,
+  autopay,
   background,
   branding,
   documents,
@@ -35,6 +38,7 @@ const services = {
   refunds,
   reminders,
   reports,
+  'saved-methods': savedMethods,
   settings,
   settlement,
   'webhook-events': webhookEvents,

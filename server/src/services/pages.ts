@@ -11,6 +11,7 @@ import {
   type InvoiceStatus,
 } from '../domain';
 import { ProviderRequestError } from '../providers/types';
+import { LEGACY_PROVIDER_ID, providerEntry } from '../providers/registry';
 import { STATUS_LABELS } from '../pages/render';
 import type { InvoiceView, PayOptions, ResultView, SellerView } from '../pages/view';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
@@ -144,6 +145,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         settings.partialPayments && link.mode === 'payment_element' && invoice.balanceDue > min
           ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
           : null,
+      canSaveMethod:
+        link.mode === 'payment_element' &&
+        Boolean(invoice.customer?.id) &&
+        providerEntry(settings.payLinkProvider || LEGACY_PROVIDER_ID)?.savesMethods === true,
     };
   }
 
@@ -212,7 +217,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async findByToken(token: string): Promise<ClientInvoiceRow | null> {
       if (!TOKEN_PATTERN.test(token)) return null;
-      const row = (await invoices().findOne({ where: { payToken: token } })) as ClientInvoiceRow | null;
+      const row = (await invoices().findOne({
+        where: { payToken: token },
+        populate: ['customer'],
+      })) as ClientInvoiceRow | null;
       // The database may compare case-insensitively (MySQL/MariaDB collations): the token must match exactly.
       return row?.payToken && sameToken(row.payToken, token) ? row : null;
     },

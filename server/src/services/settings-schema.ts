@@ -6,6 +6,12 @@ import {
   MAX_REMINDER_OFFSETS,
   type ReminderSettings,
 } from '../domain/reminders';
+import {
+  DEFAULT_AUTOPAY_SETTINGS,
+  MAX_AUTOPAY_RETRIES,
+  MAX_AUTOPAY_RETRY_DAYS,
+  type AutopaySettings,
+} from '../domain/autopay';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
 import { brandingInputSchema, defaultBranding, type StoredBranding } from './settings-branding';
 
@@ -34,6 +40,24 @@ export const reminderSettingsSchema = z
       .max(64)
       .refine(isTimeZone, 'Use a time zone name such as Europe/Amsterdam or America/New_York.'),
     sendHour: z.number().int().min(0, 'An hour from 0 to 23.').max(23, 'An hour from 0 to 23.'),
+  })
+  .strict();
+
+/** Autopay (Settings → Reminders and autopay): the retry schedule of declined automatic charges. */
+export const autopaySettingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    retryDays: z
+      .array(
+        z
+          .number()
+          .int('Whole days only.')
+          .min(1, 'Retries start 1 day after the due date.')
+          .max(MAX_AUTOPAY_RETRY_DAYS, `At most ${MAX_AUTOPAY_RETRY_DAYS} days after the due date.`),
+      )
+      .max(MAX_AUTOPAY_RETRIES, `At most ${MAX_AUTOPAY_RETRIES} retries.`)
+      .refine((days) => new Set(days).size === days.length, 'Each number of days once.'),
+    chargeHour: z.number().int().min(0, 'An hour from 0 to 23.').max(23, 'An hour from 0 to 23.'),
   })
   .strict();
 
@@ -76,6 +100,7 @@ export const settingsInputSchema = z
     reminders: reminderSettingsSchema.optional(),
     /** Seller branding (settings-branding.ts): the fields given replace the saved ones. */
     branding: brandingInputSchema.optional(),
+    autopay: autopaySettingsSchema.optional(),
   })
   .strict();
 
@@ -111,6 +136,8 @@ export interface StoredSettings extends StoredMollieSettings {
   reminders: ReminderSettings;
   /** The seller's name, address, logo... on pay pages, PDFs and emails (settings-branding.ts). */
   branding: StoredBranding;
+  /** Automatic charges of saved payment methods on the due date (services/autopay). */
+  autopay: AutopaySettings;
   connection: ConnectionState;
 }
 
@@ -151,5 +178,6 @@ export const defaultSettings: StoredSettings = {
   paymentTermDays: 14,
   reminders: DEFAULT_REMINDER_SETTINGS,
   branding: defaultBranding,
+  autopay: DEFAULT_AUTOPAY_SETTINGS,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

@@ -24,7 +24,7 @@ import {
   secretKeyInfo,
   type KeyMode,
 } from '../utils/stripe-keys';
-import { isSupportedCurrency, normalizeCurrency, reminderSettings } from '../domain';
+import { isSupportedCurrency, normalizeCurrency, reminderSettings, autopaySettings } from '../domain';
 import { stripeProviderFor } from '../providers/stripe';
 import { livePublishableKeyProblem, liveSecretMessage, stripeOverrides } from '../utils/stripe-overrides';
 import type { PluginConfig } from '../config';
@@ -81,6 +81,7 @@ export interface SettingsView {
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
   reminders: StoredSettings['reminders'];
+  autopay: StoredSettings['autopay'];
   /** Mollie: its key (masked), mode, webhook URL and last connection check. */
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
@@ -257,6 +258,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
       reminders: reminderSettings(s.reminders),
+      autopay: autopaySettings(s.autopay),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
       branding: s.branding,
@@ -423,6 +425,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         'abandonedAuthenticationMinutes',
         'paymentTermDays',
         'reminders',
+        'autopay',
       ] as const) {
         if (data[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = data[k];
       }

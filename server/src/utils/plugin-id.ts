@@ -8,4 +8,6 @@ export const UID = {
   auditEntry: 'plugin::invoice-payments.audit-entry',
   notice: 'plugin::invoice-payments.notice',
   reminder: 'plugin::invoice-payments.reminder',
+  clientAccount: 'plugin::invoice-payments.client-account',
+  autopayAttempt: 'plugin::invoice-payments.autopay-attempt',
 } as const;

@@ -27,9 +27,12 @@ import { listConfigurations, retrieveConfiguration } from './resources/payment-m
 import { createDomain, listDomains, retrieveDomain } from './resources/payment-method-domains';
 import { cancelRefund, createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
 import { StripeApiError } from './errors';
+import { customerRoutes } from './resources/customers';
 import { SETUP_INTENT_CREATE, SETUP_INTENT_UPDATE } from './params';
 
 export const apiRoutes: readonly Route[] = [
+  // First: its GET /v1/payment_methods/:id shows the customer a method is attached to.
+  ...customerRoutes,
   {
     method: 'GET',
     pattern: '/v1/account',

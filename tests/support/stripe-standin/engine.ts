@@ -6,6 +6,7 @@ import { StripeApiError } from './errors';
 import { createEvent, renderEvent } from './resources/events';
 import { Scheduler } from './scheduler';
 import { Store } from './store';
+import { resetCustomers } from './resources/customers';
 import type { EventRecord, JsonObject, PaymentIntentRecord, PaymentIntentStatus, RequestContext } from './types';
 import { WebhookDispatcher } from './webhooks';
 
@@ -66,6 +67,7 @@ export class Engine {
     this.scheduler.clear();
     this.webhooks.reset();
     this.store.reset();
+    resetCustomers(this);
   }
 
   async close(): Promise<void> {

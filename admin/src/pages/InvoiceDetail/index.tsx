@@ -18,6 +18,7 @@ import { ExportButton } from '../../components/ExportButton';
 import { Summary } from './Summary';
 import { PayLinkCard } from './PayLinkCard';
 import { RemindersCard } from './RemindersCard';
+import { AutopayCard } from './AutopayCard';
 import { PaymentsTable } from './PaymentsTable';
 import { MarkPaidModal } from './MarkPaidModal';
 import { RefundDialog } from './RefundDialog';
@@ -224,6 +225,7 @@ export const InvoiceDetailPage = () => {
         <Summary invoice={invoice} />
         <PayLinkCard invoice={invoice} canManageLink={send.allowed} onChanged={show} />
         <RemindersCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
+        <AutopayCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
         <Section title={t('detail.payments', 'Payment history')}>
           <PaymentsTable
             payments={payments}

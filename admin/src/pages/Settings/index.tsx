@@ -27,6 +27,7 @@ import { MollieSection } from './MollieSection';
 import { PaymentMethodsSection } from './PaymentMethodsSection';
 import { RemindersSection } from './RemindersSection';
 import { BrandingSection } from './BrandingSection';
+import { AutopaySection } from './AutopaySection';
 import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
 
@@ -57,6 +58,9 @@ const toForm = (s: SettingsView): SettingsForm => ({
   reminderAfterDays: s.reminders.afterDays.join(', '),
   reminderTimeZone: s.reminders.timeZone,
   reminderSendHour: String(s.reminders.sendHour),
+  autopayEnabled: s.autopay?.enabled ?? true,
+  autopayRetryDays: (s.autopay?.retryDays ?? [1, 3, 7]).join(', '),
+  autopayChargeHour: String(s.autopay?.chargeHour ?? 9),
 });
 
 /** Server field names that differ from the form's. */
@@ -128,6 +132,11 @@ const SettingsPage = () => {
         afterDays: parseDayList(form.reminderAfterDays) ?? [],
         timeZone: form.reminderTimeZone.trim(),
         sendHour: Number(form.reminderSendHour),
+      },
+      autopay: {
+        enabled: form.autopayEnabled,
+        retryDays: parseDayList(form.autopayRetryDays) ?? [],
+        chargeHour: Number(form.autopayChargeHour),
       },
     };
     // Omitted secrets are kept as saved; only a typed replacement is sent.
@@ -546,6 +555,7 @@ const SettingsPage = () => {
               canUpdate={canUpdate}
               onSaved={(view) => setSettings({ ...settings, branding: view.branding })}
             />
+            <AutopaySection form={form} errors={errors} canUpdate={canUpdate} set={set} />
             {canUpdate && settings.secretKey.set && (
               <Box>
                 <Button

@@ -26,6 +26,10 @@ export interface SettingsForm {
   reminderAfterDays: string;
   reminderTimeZone: string;
   reminderSendHour: string;
+  /** Autopay: retry days as typed ("1, 3, 7"). */
+  autopayEnabled: boolean;
+  autopayRetryDays: string;
+  autopayChargeHour: string;
 }
 
 /** "7, 14" → [7, 14]; null when it is not a list of whole numbers. */
@@ -140,6 +144,19 @@ export function validateSettings(
       'validation.reminderTimeZone',
       'Use a time zone name such as Europe/Amsterdam, America/New_York or UTC.',
     );
+  const retries = parseDayList(form.autopayRetryDays);
+  if (
+    !retries ||
+    retries.length > 5 ||
+    retries.some((d) => d < 1 || d > 60) ||
+    new Set(retries).size !== retries.length
+  )
+    problems.autopayRetryDays = m(
+      'validation.autopayRetryDays',
+      'Up to 5 different whole numbers of days from 1 to 60, separated by commas (e.g. 1, 3, 7). Empty: no retry.',
+    );
+  if (!/^\d{1,2}$/.test(form.autopayChargeHour) || Number(form.autopayChargeHour) > 23)
+    problems.autopayChargeHour = m('validation.reminderHour', 'Enter an hour from 0 to 23.');
   if (form.notificationEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.notificationEmail))
     problems.notificationEmail = m('validation.email', 'Enter a valid email address.');
   return problems;

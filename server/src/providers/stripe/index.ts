@@ -67,6 +67,8 @@ export const stripeEntry: ProviderEntry = {
   canRead: (s) => Boolean(s.secretKeySealed),
   // The charge's balance transaction (its `fee`) may be made a little after the payment succeeded.
   feeArrivesLater: true,
+  // Customers, saved PaymentMethods and off-session PaymentIntents (providers/stripe/saved-methods.ts).
+  savesMethods: true,
   // The SDK's timeout applies to each try: the first one and every network retry.
   callBudgetMs(strapi) {
     const c = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).stripe;

@@ -15,6 +15,7 @@ import {
   type WebhookAction,
 } from '../types';
 import { stripeWebhooks } from './webhook';
+import { StripeSavedMethods } from './saved-methods';
 import {
   META,
   mapCheckoutSession,
@@ -42,12 +43,15 @@ export class StripeProvider implements PaymentProvider {
   readonly webhookAction = stripeWebhooks.webhookAction;
 
   readonly livemode: boolean | null;
+  /** Customers, saved methods and off-session charges (autopay). */
+  readonly savedMethods: StripeSavedMethods;
 
   constructor(
     private readonly stripe: Stripe,
     private readonly options: StripeProviderOptions = {},
   ) {
     this.livemode = options.livemode ?? null;
+    this.savedMethods = new StripeSavedMethods(stripe);
   }
 
   /**

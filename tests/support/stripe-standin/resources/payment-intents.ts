@@ -9,6 +9,7 @@
  *
  * State machine: https://docs.stripe.com/payments/paymentintents/lifecycle; object: SDK 23.1.0 PaymentIntents.d.ts.
  */
+import { afterConfirmed, checkIntentMethod, isOffSession } from './customers';
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
 import { normalizeCurrency, validateAmount } from '../currency';
@@ -389,6 +390,13 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       ? paymentMethodFromData(engine, pmData, ctx.livemode)
       : undefined;
   const metadata = applyMetadata({}, reader.metadata());
+  // https://docs.stripe.com/api/payment_intents/create#create_payment_intent-off_session: only with confirm=true.
+  const offSession = reader.has('off_session') ? reader.string('off_session') !== 'false' : false;
+  if (offSession && !confirm)
+    throw StripeApiError.invalidRequest(
+      'You can only pass `off_session` when confirming the PaymentIntent (confirm=true).',
+      'off_session',
+    );
 
   const pi = createIntentRecord(
     engine,
@@ -411,6 +419,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
     },
     ctx,
   );
+  if (confirm && pm) checkIntentMethod(engine, pi, pm, offSession);
   return confirm && pm ? confirmIntent(engine, pi, pm, returnUrl ?? null, ctx) : renderPaymentIntent(engine, pi);
 }
 
@@ -475,6 +484,10 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   const statementDescriptor = reader.nullableString('statement_descriptor');
   const suffix = reader.nullableString('statement_descriptor_suffix');
   const customer = reader.nullableString('customer');
+  // https://docs.stripe.com/api/payment_intents/update#update_payment_intent-setup_future_usage ('' clears it).
+  const futureUsage = reader.has('setup_future_usage')
+    ? reader.oneOf('setup_future_usage', ['', 'on_session', 'off_session'] as const)
+    : undefined;
 
   // All validation passed: apply.
   pi.amount = nextAmount;
@@ -490,6 +503,7 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   if (statementDescriptor !== undefined) pi.statement_descriptor = statementDescriptor;
   if (suffix !== undefined) pi.statement_descriptor_suffix = suffix;
   if (customer !== undefined) pi.customer = customer;
+  if (futureUsage !== undefined) pi.setup_future_usage = futureUsage || null;
   if (pm) {
     pi.payment_method = pm.id;
     pi.next_action = null;
@@ -527,6 +541,7 @@ export function confirmPaymentIntent(engine: Engine, id: string, reader: ParamRe
   const receiptEmail = reader.nullableString('receipt_email');
   validateEmail(receiptEmail, 'receipt_email');
   if (receiptEmail !== undefined) pi.receipt_email = receiptEmail;
+  checkIntentMethod(engine, pi, pm, reader.has('off_session') && reader.string('off_session') !== 'false');
   return confirmIntent(engine, pi, pm, reader.string('return_url') ?? null, ctx);
 }
 
@@ -591,6 +606,14 @@ export function confirmIntent(
     case 'decline':
       return decline(engine, pi, pm, previous, ctx, template.behavior);
     case 'authenticate': {
+      // Off-session nobody can authenticate: a 402 authentication_required, the intent back to
+      // requires_payment_method (resources/customers.ts).
+      if (isOffSession(engine, pi))
+        return decline(engine, pi, pm, previous, ctx, {
+          code: 'authentication_required',
+          decline_code: 'authentication_required',
+          message: 'Your card was declined. This transaction requires authentication.',
+        });
       pi.status = 'requires_action';
       pi.pending_payment_method = pm.id;
       const url = `${ctx.baseUrl}/_standin/3ds/${pi.id}`;
@@ -653,6 +676,7 @@ function startProcessing(
   pi.next_action = null;
   pi.latest_charge = charge.id;
   pi.pending_payment_method = pm.id;
+  afterConfirmed(engine, pi, pm, ctx);
   engine.emit('charge.pending', renderCharge(engine, charge), ctx);
   engine.emit('payment_intent.processing', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);
@@ -986,6 +1010,7 @@ function succeed(
   pi.amount_received = pi.amount;
   pi.next_action = null;
   pi.pending_payment_method = null;
+  afterConfirmed(engine, pi, pm, ctx);
   engine.emit('charge.succeeded', renderCharge(engine, charge), ctx);
   engine.emit('payment_intent.succeeded', renderPaymentIntent(engine, pi), ctx);
   transition(engine, pi, previous, ctx);

@@ -146,6 +146,13 @@ const CATALOGUE: TestPaymentMethod[] = [
     ),
   ),
   card('pm_card_authenticationRequired', 'visa', '3184', { kind: 'authenticate' }),
+  // 4000000000000341: attaching to a customer succeeds, every charge is declined (https://docs.stripe.com/testing#cards).
+  card(
+    'pm_card_chargeCustomerFail',
+    'visa',
+    '0341',
+    decline('card_declined', 'generic_decline', 'Your card was declined.'),
+  ),
   card('pm_card_threeDSecure2Required', 'visa', '3220', { kind: 'authenticate' }),
   card('pm_card_createDispute', 'visa', '0259', SUCCEED, { disputes: true }),
   card('pm_card_refundFail', 'visa', '5126', SUCCEED, { refundFails: true }),

@@ -1,0 +1,160 @@
+/**
+ * The logged-in client's saved payment methods, under their invoice (customer page): brand or bank
+ * and last four digits, the mandate reference of bank debits, "Remove" and "Make default". The
+ * server checks every method belongs to this client; the list shown is always the server's answer.
+ */
+import { ApiError } from './api';
+
+interface Method {
+  id: string;
+  type: string;
+  label: string | null;
+  last4: string | null;
+  expMonth: number | null;
+  expYear: number | null;
+  isDefault: boolean;
+  expired: boolean;
+  mandate: { id: string; reference: string | null } | null;
+}
+interface Listed {
+  supported: boolean;
+  message: string | null;
+  methods: Method[];
+}
+
+const TYPES: Record<string, string> = {
+  card: 'Card',
+  sepa_debit: 'SEPA Direct Debit',
+  us_bank_account: 'Bank account',
+};
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export function describeMethod(m: Method): string {
+  const what = m.type === 'card' && m.label ? cap(m.label) : (m.label ?? TYPES[m.type] ?? m.type);
+  const ending = m.last4 ? ` ending in ${m.last4}` : '';
+  const expiry =
+    m.expMonth && m.expYear
+      ? `, ${m.expired ? 'expired' : 'expires'} ${String(m.expMonth).padStart(2, '0')}/${m.expYear}`
+      : '';
+  return `${what}${ending}${expiry}`;
+}
+
+export function startSavedMethods(base: string, jwt: string, after: HTMLElement): void {
+  const section = document.createElement('section');
+  section.className = 'sheet saved-methods';
+  section.id = 'saved-methods';
+  section.setAttribute('aria-labelledby', 'saved-methods-title');
+  after.after(section);
+  const headers = { Accept: 'application/json', Authorization: `Bearer ${jwt}` };
+
+  async function call(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<Listed> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}/saved-methods${path}`, { method, headers, credentials: 'same-origin' });
+    } catch {
+      throw new ApiError(0, 'We couldn’t reach the server. Check your connection and try again.');
+    }
+    const json = (await res.json().catch(() => null)) as { data?: Listed; error?: { message?: string } } | null;
+    if (!res.ok || !json?.data) throw new ApiError(res.status, json?.error?.message ?? 'Something went wrong.');
+    return json.data;
+  }
+
+  function say(text: string, tone: 'error' | 'success'): void {
+    const box = section.querySelector<HTMLElement>('#saved-methods-message')!;
+    box.textContent = text;
+    box.className = `message message-${tone}`;
+    box.hidden = false;
+  }
+
+  function render(listed: Listed): void {
+    section.innerHTML = '';
+    const h = document.createElement('h2');
+    h.id = 'saved-methods-title';
+    h.textContent = 'Saved payment methods';
+    const message = document.createElement('p');
+    message.id = 'saved-methods-message';
+    message.setAttribute('role', 'status');
+    message.hidden = true;
+    section.append(h, message);
+    if (!listed.supported) {
+      const p = document.createElement('p');
+      p.className = 'muted';
+      p.textContent = listed.message ?? 'Saved payment methods are not available.';
+      section.append(p);
+      return;
+    }
+    if (!listed.methods.length) {
+      const p = document.createElement('p');
+      p.className = 'muted';
+      p.textContent = 'You have no saved payment methods. Tick “Save for future invoices” when you pay to add one.';
+      section.append(p);
+      return;
+    }
+    const list = document.createElement('ul');
+    list.className = 'method-list';
+    for (const m of listed.methods) {
+      const item = document.createElement('li');
+      item.className = 'method';
+      item.dataset.method = m.id;
+      const text = document.createElement('span');
+      text.className = 'method-name';
+      text.textContent = describeMethod(m);
+      item.append(text);
+      if (m.isDefault) {
+        const badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.textContent = 'Default';
+        item.append(' ', badge);
+      }
+      if (m.mandate) {
+        const mandate = document.createElement('span');
+        mandate.className = 'muted method-mandate';
+        mandate.textContent = `Mandate reference ${m.mandate.reference ?? m.mandate.id}`;
+        item.append(' ', mandate);
+      }
+      const actions = document.createElement('span');
+      actions.className = 'method-actions';
+      if (!m.isDefault && !m.expired)
+        actions.append(
+          button('Make default', `Make ${describeMethod(m)} the default`, () => act('POST', m, 'default')),
+        );
+      actions.append(button('Remove', `Remove ${describeMethod(m)}`, () => act('DELETE', m, '')));
+      item.append(actions);
+      list.append(item);
+    }
+    section.append(list);
+  }
+
+  function button(label: string, aria: string, run: () => Promise<void>): HTMLButtonElement {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link-button';
+    b.textContent = label;
+    b.setAttribute('aria-label', aria);
+    b.addEventListener('click', () => {
+      b.disabled = true;
+      void run().finally(() => (b.disabled = false));
+    });
+    return b;
+  }
+
+  async function act(method: 'POST' | 'DELETE', m: Method, what: string): Promise<void> {
+    try {
+      const listed = await call(method, `/${encodeURIComponent(m.id)}${what ? `/${what}` : ''}`);
+      render(listed);
+      say(
+        method === 'DELETE' ? `${describeMethod(m)} was removed.` : `${describeMethod(m)} is now your default.`,
+        'success',
+      );
+    } catch (error) {
+      say(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.', 'error');
+    }
+  }
+
+  call('GET', '')
+    .then(render)
+    .catch(() => {
+      // The invoice stays usable; the list is an extra.
+      section.hidden = true;
+    });
+}

@@ -1,0 +1,470 @@
+import type { Core } from '@strapi/strapi';
+import {
+  addCalendarDays,
+  autopayKey,
+  autopayRefusal,
+  autopaySchedule,
+  autopaySettings,
+  cardExpired,
+  dueAutopayAttempt,
+  feeSurcharge,
+  formatMinor,
+  isLastAutopayAttempt,
+  localDate,
+  reminderSettings,
+  retryOffsets,
+  type AutopayAttemptStatus,
+  type AutopaySettings,
+  type PlannedAutopay,
+} from '../domain';
+import { ProviderRequestError, type OffSessionCharge, type PaymentProvider } from '../providers/types';
+import { UID } from '../utils/plugin-id';
+import { getService } from '../utils/get-service';
+import { notFound } from '../utils/errors';
+import { isUniqueViolation } from '../utils/unique-violation';
+import { escapeHtml, type InvoiceForMail } from './notifications';
+import { effectiveDefault } from './saved-methods';
+import type { Actor } from './settings';
+
+/**
+ * Autopay: on an invoice's due date (and on the retry days after a decline) the client's default
+ * saved payment method is charged off-session (Settings → Reminders and autopay; the client's switch
+ * in the admin). Strapi's cron calls `runDue` every minute on every instance; which attempt is due
+ * is decided by domain/autopay.ts from the clock.
+ *
+ * Safety, in order:
+ * - an attempt is claimed by inserting its row, unique per invoice, due date and attempt number:
+ *   of two instances at the same minute only one charges;
+ * - the charge carries an Idempotency-Key made of the same three values, so the run that picks up
+ *   an attempt whose process died mid-call (its claim ran out) replays the first answer, never
+ *   charges twice;
+ * - the provider is called outside any database transaction; the result is booked by settlement
+ *   (the same path as the webhook and the pay page's confirm);
+ * - before charging, the invoice is read again (void, paid, nothing due: refused), and the method
+ *   must be the client's own default, attached and not expired;
+ * - every attempt, refused ones included, writes an audit entry.
+ */
+
+interface InvoiceRow {
+  id: number;
+  documentId: string;
+  number: string;
+  state: string;
+  currency: string;
+  balanceDue: number;
+  dueDate: string | null;
+  billingEmail: string | null;
+  billingName: string | null;
+  payToken: string | null;
+  customer?: { id: number } | null;
+}
+
+export interface AutopayAttemptRow {
+  id: number;
+  invoiceId: number;
+  invoiceDocumentId: string;
+  dueDate: string;
+  attemptNo: number;
+  status: AutopayAttemptStatus;
+  leaseUntil: string | Date | null;
+  provider: string | null;
+  providerPaymentId: string | null;
+  paymentMethodId: string | null;
+  amount: number | null;
+  currency: string | null;
+  code: string | null;
+  message: string | null;
+  plannedAt: string | Date | null;
+  createdAt: string | Date;
+}
+
+const ACTIVE_STATES = ['sent', 'viewed', 'partially_paid'];
+/** Ledger statuses of a payment already under way: autopay does not charge on top of it. */
+const IN_PROGRESS = ['processing', 'requires_action'];
+const ACTOR: Actor = { type: 'system', label: 'autopay' };
+
+/** Why an attempt was refused before any charge, for the audit log and the admin. */
+const REFUSALS: Record<string, string> = {
+  void: 'The invoice is void.',
+  paid: 'The invoice is paid.',
+  draft: 'The invoice has not been sent.',
+  no_balance: 'Nothing is due on the invoice.',
+  no_due_date: 'The invoice has no due date.',
+  no_client: 'The invoice is not linked to a client.',
+  autopay_off: 'Autopay is off for this client.',
+  unsupported: 'The payment provider cannot charge saved methods.',
+  no_saved_method: 'The client has no saved payment method.',
+  no_default_method: 'The client has no default payment method.',
+  method_not_client: 'The default payment method does not belong to this client.',
+  method_detached: 'The default payment method was removed.',
+  method_expired: 'The default payment method has expired.',
+  payment_in_progress: 'A payment for this invoice is already under way.',
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const attempts = () => strapi.db.query(UID.autopayAttempt);
+  const invoices = () => strapi.db.query(UID.invoice);
+  /** The clock the cron reads: the reminders' one, so tests move both with one fake clock. */
+  const clock = () => getService(strapi, 'reminders').now();
+
+  async function loadSettings(): Promise<{
+    autopay: AutopaySettings;
+    timeZone: string;
+    notificationEmail: string | null;
+  }> {
+    const s = await getService(strapi, 'settings').load();
+    return {
+      autopay: autopaySettings(s.autopay),
+      timeZone: reminderSettings(s.reminders).timeZone,
+      notificationEmail: s.notificationEmail,
+    };
+  }
+
+  /** How long a claim holds before another run may retry it (same key): the provider's call budget and margin. */
+  function claimMs(provider: string | null): number {
+    return getService(strapi, 'providers').callBudgetMs(provider) + 30_000;
+  }
+
+  async function claim(invoice: InvoiceRow, planned: PlannedAutopay, provider: string, now: Date) {
+    try {
+      return (await attempts().create({
+        data: {
+          invoiceId: invoice.id,
+          invoiceDocumentId: invoice.documentId,
+          dueDate: invoice.dueDate,
+          attemptNo: planned.attemptNo,
+          status: 'charging',
+          leaseUntil: new Date(now.getTime() + claimMs(provider)),
+          provider,
+          plannedAt: planned.at,
+        },
+      })) as AutopayAttemptRow;
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  async function finish(row: AutopayAttemptRow, data: Partial<AutopayAttemptRow>): Promise<AutopayAttemptRow> {
+    // Only a row still `charging` moves on: a second process holding a stale copy changes nothing.
+    await attempts().updateMany({ where: { id: row.id, status: 'charging' }, data: { ...data, leaseUntil: null } });
+    return (await attempts().findOne({ where: { id: row.id } })) as AutopayAttemptRow;
+  }
+
+  async function audit(invoice: InvoiceRow, outcome: string, details: Record<string, unknown>) {
+    await getService(strapi, 'audit').log({
+      action: 'autopay.attempt',
+      actor: ACTOR,
+      invoice: { documentId: invoice.documentId, number: invoice.number },
+      outcome,
+      details,
+    });
+  }
+
+  async function mail(to: string, subject: string, text: string, html: string) {
+    try {
+      await strapi.plugin('email').service('email').send({ to, subject, text, html });
+      return true;
+    } catch (error) {
+      strapi.log.warn(
+        `[invoice-payments] autopay email "${subject}" could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+      return false;
+    }
+  }
+
+  function payLink(invoice: InvoiceRow): string | null {
+    return invoice.payToken ? getService(strapi, 'notifications').payLink(invoice as unknown as InvoiceForMail) : null;
+  }
+
+  async function tellClient(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
+    if (!invoice.billingEmail) return;
+    const link = payLink(invoice);
+    const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
+    const [subject, line] =
+      kind === 'authenticate'
+        ? [
+            `Please confirm the payment of invoice ${invoice.number}`,
+            `your bank asks you to confirm the automatic payment of ${amount} for invoice ${invoice.number}.`,
+          ]
+        : [
+            `Automatic payment of invoice ${invoice.number} failed`,
+            `we could not charge your saved payment method ${amount} for invoice ${invoice.number}, and will not try again.`,
+          ];
+    const action = link ? `\n\nPay or confirm online: ${link}` : '';
+    await mail(
+      invoice.billingEmail,
+      subject,
+      `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
+      `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
+        (link ? `<p><a href="${escapeHtml(link)}">Pay or confirm online</a></p>` : ''),
+    );
+  }
+
+  async function tellAdmin(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
+    if (!to) return;
+    const text = `Autopay of invoice ${invoice.number} (${amount}) was declined on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
+    await mail(to, `Autopay stopped for invoice ${invoice.number}`, text, `<p>${escapeHtml(text)}</p>`);
+  }
+
+  /** Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a transaction. */
+  async function charge(row: AutopayAttemptRow): Promise<AutopayAttemptRow> {
+    const invoice = (await invoices().findOne({
+      where: { id: row.invoiceId },
+      populate: ['customer'],
+    })) as InvoiceRow | null;
+    if (!invoice) return finish(row, { status: 'refused', code: 'no_invoice', message: 'The invoice was deleted.' });
+    const { autopay, notificationEmail } = await loadSettings();
+    const refuse = async (code: string, extra: Record<string, unknown> = {}) => {
+      const done = await finish(row, { status: 'refused', code, message: REFUSALS[code] ?? code });
+      await audit(invoice, 'refused', { attemptNo: row.attemptNo, dueDate: row.dueDate, why: code, ...extra });
+      return done;
+    };
+    const why = autopayRefusal(invoice);
+    if (why) return refuse(why);
+    // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
+    if (invoice.dueDate !== row.dueDate) return refuse('no_due_date');
+    if (!invoice.customer?.id) return refuse('no_client');
+    const busy = await strapi.db.query(UID.payment).findOne({
+      where: { invoice: { id: invoice.id }, status: { $in: IN_PROGRESS } },
+      select: ['id'],
+    });
+    if (busy) return refuse('payment_in_progress');
+
+    let provider: PaymentProvider;
+    try {
+      provider = row.provider
+        ? await getService(strapi, 'providers').forId(row.provider)
+        : await getService(strapi, 'providers').forNewPayments();
+    } catch {
+      return refuse('unsupported');
+    }
+    if (!provider.savedMethods) return refuse('unsupported', { provider: provider.id });
+    const account = await getService(strapi, 'saved-methods').findAccount(invoice.customer.id, provider.id);
+    if (account?.autopayEnabled !== true) return refuse('autopay_off');
+    if (!account.providerCustomerId) return refuse('no_saved_method');
+
+    const key = autopayKey(invoice.documentId, row.dueDate, row.attemptNo);
+    let result: OffSessionCharge;
+    let methodId: string | null = null;
+    const settings = await getService(strapi, 'settings').load();
+    const fixed = invoice.currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
+    const fee = feeSurcharge(invoice.balanceDue, invoice.currency, {
+      percentBps: settings.feePercentBps,
+      fixedMinor: fixed,
+    });
+    const amount = invoice.balanceDue + fee;
+    try {
+      const listed = await provider.savedMethods.listMethods(account.providerCustomerId);
+      const defaultId = effectiveDefault(listed.methods, listed.defaultId);
+      if (!defaultId) return refuse('no_saved_method');
+      methodId = defaultId;
+      const method = await provider.savedMethods.retrieveMethod(defaultId);
+      if (!method.customerId) return refuse('method_detached', { method: defaultId });
+      if (method.customerId !== account.providerCustomerId) return refuse('method_not_client', { method: defaultId });
+      // The real date: a card expires in the world, whatever instant the schedule is run for.
+      if (cardExpired(method.expMonth, method.expYear, new Date()))
+        return refuse('method_expired', { method: defaultId });
+      result = await provider.savedMethods.chargeOffSession({
+        customerId: account.providerCustomerId,
+        methodId: defaultId,
+        amount,
+        currency: invoice.currency,
+        metadata: {
+          invoiceDocumentId: invoice.documentId,
+          invoiceNumber: invoice.number,
+          portion: invoice.balanceDue,
+          fee,
+          attemptId: key,
+        },
+        description: `Invoice ${invoice.number} (autopay)`,
+        receiptEmail: invoice.billingEmail,
+        idempotencyKey: key,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'unknown error';
+      if (error instanceof ProviderRequestError && (error.retryable || error.outcomeUnknown)) {
+        // Outcome unknown: the claim stays; when it runs out a later run repeats the call with the
+        // same key, which replays what the provider did (or does it once if it did nothing).
+        await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
+        return row;
+      }
+      const done = await finish(row, {
+        status: 'failed',
+        code: error instanceof ProviderRequestError ? error.code : null,
+        message,
+      });
+      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message });
+      return done;
+    }
+
+    // Booked like any payment: settlement reads it from the provider (the webhook may come first or later).
+    if (result.paymentId) {
+      try {
+        await getService(strapi, 'settlement').syncPayment(result.paymentId, { provider, actor: ACTOR });
+      } catch (error) {
+        strapi.log.warn(
+          `[invoice-payments] autopay payment ${result.paymentId} of invoice ${invoice.number} is left to the webhook: ${error instanceof Error ? error.message : 'unknown error'}`,
+        );
+      }
+    }
+    const status: AutopayAttemptStatus =
+      result.outcome === 'succeeded'
+        ? 'succeeded'
+        : result.outcome === 'processing'
+          ? 'processing'
+          : result.outcome === 'authentication_required'
+            ? 'requires_action'
+            : 'declined';
+    const done = await finish(row, {
+      status,
+      providerPaymentId: result.paymentId,
+      paymentMethodId: methodId,
+      amount,
+      currency: invoice.currency,
+      code: result.declineCode ?? result.code,
+      message: result.message,
+    });
+    const last = status === 'declined' && isLastAutopayAttempt(row.attemptNo, autopay);
+    await audit(invoice, status === 'succeeded' || status === 'processing' ? 'ok' : status, {
+      attemptNo: row.attemptNo,
+      dueDate: row.dueDate,
+      key,
+      providerPaymentId: result.paymentId,
+      method: methodId,
+      amount,
+      currency: invoice.currency,
+      code: result.code,
+      declineCode: result.declineCode,
+      ...(status === 'declined' ? { finalAttempt: last } : {}),
+    });
+    const words = formatMinor(amount, invoice.currency);
+    if (status === 'requires_action') await tellClient(invoice, 'authenticate', words);
+    if (last) {
+      await tellClient(invoice, 'stopped', words);
+      await tellAdmin(invoice, notificationEmail, done.code, words);
+    }
+    return done;
+  }
+
+  /** Attempts whose claim ran out while `charging` (a process died mid-call): retried with the same key. */
+  async function recover(now: Date): Promise<number> {
+    const stale = (await attempts().findMany({
+      where: { status: 'charging', leaseUntil: { $lt: now } },
+      limit: 50,
+    })) as AutopayAttemptRow[];
+    let done = 0;
+    for (const row of stale) {
+      const { count } = await attempts().updateMany({
+        where: { id: row.id, status: 'charging', leaseUntil: { $lt: now } },
+        data: { leaseUntil: new Date(now.getTime() + claimMs(row.provider)) },
+      });
+      if (count !== 1) continue;
+      await charge(row);
+      done += 1;
+    }
+    return done;
+  }
+
+  return {
+    /**
+     * The cron's part: every attempt due at `now`, claimed and charged. Returns how many this run
+     * claimed (retries of stale claims included).
+     */
+    async runDue(now: Date = clock(), batchSize = 200): Promise<number> {
+      const { autopay, timeZone } = await loadSettings();
+      if (!autopay.enabled) return 0;
+      let claimed = await recover(now);
+      let provider: PaymentProvider;
+      try {
+        provider = await getService(strapi, 'providers').forNewPayments();
+      } catch {
+        return claimed;
+      }
+      const clients = (await strapi.db.query(UID.clientAccount).findMany({
+        where: { autopayEnabled: true, provider: provider.id },
+        select: ['userId'],
+      })) as Array<{ userId: number }>;
+      if (!clients.length) return claimed;
+      const today = localDate(now, timeZone);
+      const from = addCalendarDays(today, -Math.max(0, ...retryOffsets(autopay)) - 1);
+      const to = addCalendarDays(today, 1);
+      for (let after = 0; ;) {
+        const candidates = (await invoices().findMany({
+          where: {
+            id: { $gt: after },
+            state: { $in: ACTIVE_STATES },
+            balanceDue: { $gt: 0 },
+            dueDate: { $gte: from, $lte: to },
+            customer: { id: { $in: clients.map((c) => c.userId) } },
+          },
+          orderBy: { id: 'asc' },
+          limit: batchSize,
+        })) as InvoiceRow[];
+        if (!candidates.length) return claimed;
+        after = candidates[candidates.length - 1]!.id;
+        const made = (await attempts().findMany({
+          where: { invoiceId: { $in: candidates.map((i) => i.id) } },
+          select: ['invoiceId', 'dueDate', 'attemptNo', 'status'],
+        })) as Array<Pick<AutopayAttemptRow, 'invoiceId' | 'dueDate' | 'attemptNo' | 'status'>>;
+        for (const invoice of candidates) {
+          const mine = made.filter((a) => a.invoiceId === invoice.id && a.dueDate === invoice.dueDate);
+          const planned = dueAutopayAttempt(invoice, autopay, timeZone, mine, now);
+          if (!planned) continue;
+          try {
+            const row = await claim(invoice, planned, provider.id, now);
+            if (!row) continue;
+            claimed += 1;
+            await charge(row);
+          } catch (error) {
+            strapi.log.warn(
+              `[invoice-payments] autopay attempt ${planned.attemptNo} of invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+            );
+          }
+        }
+        if (candidates.length < batchSize) return claimed;
+      }
+    },
+
+    /** The admin's panel on an invoice: the client's switch, attempts made and the next one. */
+    async forInvoice(documentId: string) {
+      const invoice = (await invoices().findOne({
+        where: { documentId },
+        populate: ['customer'],
+      })) as InvoiceRow | null;
+      if (!invoice) throw notFound('No invoice with this id.');
+      const { autopay, timeZone } = await loadSettings();
+      const rows = (await attempts().findMany({
+        where: { invoiceId: invoice.id },
+        orderBy: { id: 'asc' },
+      })) as AutopayAttemptRow[];
+      const clientId = invoice.customer?.id ?? null;
+      const client = clientId ? await getService(strapi, 'saved-methods').forAdmin(clientId) : null;
+      const current = rows.filter((r) => r.dueDate === invoice.dueDate);
+      const lastNo = Math.max(-1, ...current.map((r) => r.attemptNo));
+      // What the cron will do next, if anything: the first attempt after the last one made, unless
+      // the schedule stopped (succeeded, waiting on the client, refused) or the invoice needs none.
+      const stopped = current.some((r) => !['declined', 'failed'].includes(r.status));
+      const planned =
+        invoice.dueDate && client?.autopayEnabled && autopay.enabled && !stopped && !autopayRefusal(invoice)
+          ? (autopaySchedule(invoice.dueDate, autopay, timeZone).find((p) => p.attemptNo > lastNo) ?? null)
+          : null;
+      return {
+        settingsEnabled: autopay.enabled,
+        client,
+        next: planned ? { attemptNo: planned.attemptNo, at: planned.at.toISOString() } : null,
+        attempts: rows.map((r) => ({
+          attemptNo: r.attemptNo,
+          dueDate: r.dueDate,
+          status: r.status,
+          code: r.code,
+          message: r.message,
+          providerPaymentId: r.providerPaymentId,
+          amount: r.amount,
+          currency: r.currency,
+          at: r.createdAt,
+        })),
+      };
+    },
+  };
+};

@@ -1,0 +1,396 @@
+import { bootPayments, eventually, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+// A second autopay service on the same database, as another Strapi instance has.
+import autopayService from '../../server/src/services/autopay';
+
+/**
+ * Saved payment methods and autopay (services/saved-methods, services/autopay, domain/autopay)
+ * against the real Strapi and the Stripe stand-in: a client saves a card while paying, manages it,
+ * the cron charges it off-session on the due date with a fake clock, declines follow the retry
+ * schedule and stop, authentication sends the pay link, and the refusals that must never charge.
+ * Each test uses due dates of its own year so the cron (every second here) never mixes them.
+ */
+let env: PaymentsEnv;
+const ATTEMPT = 'plugin::invoice-payments.autopay-attempt';
+const AUDIT = 'plugin::invoice-payments.audit-entry';
+const INVOICE = 'plugin::invoice-payments.invoice';
+const PAYMENT = 'plugin::invoice-payments.payment';
+
+interface AutopayApi {
+  runDue(now?: Date): Promise<number>;
+}
+interface ClockApi {
+  setClock(now: (() => Date) | null): void;
+}
+const autopay = () => env.app.strapi.plugin('invoice-payments').service('autopay') as unknown as AutopayApi;
+const clock = () => env.app.strapi.plugin('invoice-payments').service('reminders') as unknown as ClockApi;
+
+beforeAll(async () => {
+  env = await bootPayments({
+    env: { REMINDERS_INTERVAL_MS: '1000' },
+    settings: {
+      reminders: { enabled: false, beforeDays: [3], onDueDate: true, afterDays: [7], timeZone: 'UTC', sendHour: 9 },
+      autopay: { enabled: true, retryDays: [1, 3, 7], chargeHour: 9 },
+    },
+  });
+});
+afterAll(async () => {
+  clock()?.setClock(null);
+  await env?.close();
+});
+afterEach(() => clock().setClock(null));
+
+const http = () => env.app.http();
+const up = () => env.app.strapi.plugin('users-permissions');
+const jwt = (id: number) => `Bearer ${up().service('jwt').issue({ id }) as string}`;
+
+async function newClient(name: string) {
+  const role = await env.app.strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'authenticated' } });
+  const user = (await env.app.strapi.db.query('plugin::users-permissions.user').create({
+    data: {
+      username: `${name}${Date.now()}`,
+      email: `${name}${Date.now()}@example.test`,
+      provider: 'local',
+      confirmed: true,
+      role: role.id,
+    },
+  })) as { id: number; email: string };
+  return user;
+}
+
+/** Pays an invoice of `client` in the drawer with "Save for future invoices" ticked. */
+async function payAndSave(client: { id: number }, alias = 'pm_card_visa') {
+  const inv = await payableInvoice(env, { customer: client.id, billingEmail: 'payer@example.test' });
+  const intent = await http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
+  expect(intent.status).toBe(200);
+  const pid = intent.body.data.providerPaymentId as string;
+  const save = await http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/save-method`)
+    .send({ token: inv.token, providerPaymentId: pid, save: true });
+  expect(save.status).toBe(200);
+  await payWith(env, pid, alias);
+  const confirm = await http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`)
+    .send({ token: inv.token, providerPaymentId: pid });
+  expect(confirm.status).toBe(200);
+  return inv;
+}
+
+const savedMethods = async (client: { id: number }) => {
+  const res = await http().get('/api/invoice-payments/saved-methods').set('Authorization', jwt(client.id));
+  expect(res.status).toBe(200);
+  return res.body.data as {
+    supported: boolean;
+    methods: Array<{ id: string; label: string; last4: string; isDefault: boolean; customerId: string }>;
+  };
+};
+
+async function autopayOn(client: { id: number }) {
+  const res = await http()
+    .put(`/invoice-payments/clients/${client.id}/autopay`)
+    .set(env.admin.auth)
+    .send({ enabled: true });
+  expect(res.status).toBe(200);
+  expect(res.body.data.autopayEnabled).toBe(true);
+}
+
+/** An open invoice of `client` due on `dueDate`. */
+async function dueInvoice(client: { id: number; email: string }, dueDate: string, billingEmail = client.email) {
+  const inv = await payableInvoice(env, { customer: client.id, billingEmail });
+  await env.app.strapi.db.query(INVOICE).update({ where: { id: inv.row.id }, data: { dueDate } });
+  return inv;
+}
+
+const attemptsOf = (invoiceId: number) =>
+  env.app.strapi.db.query(ATTEMPT).findMany({ where: { invoiceId }, orderBy: { attemptNo: 'asc' } }) as Promise<
+    Array<{ attemptNo: number; status: string; code: string | null; providerPaymentId: string | null }>
+  >;
+const offSessionCreates = (documentId: string) =>
+  env.standin.control
+    .requestLog('POST /v1/payment_intents')
+    .filter(
+      (r) =>
+        (r.params as Record<string, unknown>).off_session === 'true' &&
+        ((r.params as { metadata?: Record<string, string> }).metadata ?? {}).invoice_payments_invoice === documentId,
+    );
+const mailsTo = (email: string) => env.smtp.mails.filter((m) => m.to.includes(email));
+
+/** Moves the fake clock to `iso` and waits for the cron (every second) to make `count` attempts. */
+async function cronAt(iso: string, invoiceId: number, count: number) {
+  const now = new Date(iso);
+  clock().setClock(() => now);
+  return eventually(
+    () => attemptsOf(invoiceId),
+    (rows) => rows.length === count && rows.every((r) => r.status !== 'charging'),
+    10_000,
+    `${count} finished autopay attempts at ${iso}`,
+  );
+}
+
+it('a card saved while paying is charged off-session on the due date, once, whichever instance runs the cron', async () => {
+  const client = await newClient('saver');
+  await payAndSave(client);
+  const saved = await eventually(
+    () => savedMethods(client),
+    (v) => v.methods.length === 1,
+    5000,
+    'the saved card listed',
+  );
+  expect(saved.methods[0]).toMatchObject({ label: 'visa', last4: '4242', isDefault: true });
+  await autopayOn(client);
+
+  const inv = await dueInvoice(client, '2033-02-10');
+  // The hour before: nothing.
+  expect(await autopay().runDue(new Date('2033-02-10T08:59:00Z'))).toBe(0);
+  expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+
+  // Two instances at the same minute, and the cron on top: one claim, one charge.
+  const now = new Date('2033-02-10T09:00:30Z');
+  const other = autopayService({ strapi: env.app.strapi });
+  const [a, b] = await Promise.all([autopay().runDue(now), other.runDue(now)]);
+  expect(a + b).toBe(1);
+  clock().setClock(() => now);
+  expect(await autopay().runDue(now)).toBe(0);
+
+  const rows = await attemptsOf(inv.row.id);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'succeeded' });
+  const creates = offSessionCreates(inv.documentId);
+  expect(creates).toHaveLength(1);
+  expect(creates[0]!.params).toMatchObject({
+    confirm: 'true',
+    off_session: 'true',
+    customer: saved.methods[0]!.customerId,
+    payment_method: saved.methods[0]!.id,
+  });
+  const invoice = await eventually(
+    () => readInvoice(env, inv.documentId),
+    (i) => i.state === 'paid',
+    5000,
+    'invoice paid by autopay',
+  );
+  expect(invoice.balanceDue).toBe(0);
+  const audit = await env.app.strapi.db
+    .query(AUDIT)
+    .findMany({ where: { action: 'autopay.attempt', invoiceDocumentId: inv.documentId } });
+  expect(audit).toHaveLength(1);
+  expect(audit[0].outcome).toBe('ok');
+  expect(audit[0].details).toMatchObject({ key: `autopay:${inv.documentId}:2033-02-10:0` });
+  // The paid invoice is never charged again, whatever the clock says.
+  expect(await autopay().runDue(new Date('2033-02-11T09:00:30Z'))).toBe(0);
+  expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+});
+
+it('a declined card is retried 1, 3 and 7 days after the due date, then autopay stops and tells admin and client', async () => {
+  const client = await newClient('decliner');
+  await payAndSave(client);
+  const customerId = (await savedMethods(client)).methods[0]!.customerId;
+  // The client's bank card on file now fails every charge (4000000000000341), made default by the client.
+  const failing = await env.stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customerId });
+  const res = await http()
+    .post(`/api/invoice-payments/saved-methods/${failing.id}/default`)
+    .set('Authorization', jwt(client.id));
+  expect(res.status).toBe(200);
+  expect(res.body.data.methods.find((m: { isDefault: boolean }) => m.isDefault).last4).toBe('0341');
+  await autopayOn(client);
+  const email = `decline${Date.now()}@example.test`;
+  const inv = await dueInvoice(client, '2034-05-10', email);
+
+  let rows = await cronAt('2034-05-10T09:00:30Z', inv.row.id, 1);
+  expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'declined', code: 'generic_decline' });
+  // Later that day, and the same minute again: nothing more.
+  expect(await autopay().runDue(new Date('2034-05-10T09:00:30Z'))).toBe(0);
+  expect(await autopay().runDue(new Date('2034-05-10T23:00:00Z'))).toBe(0);
+  rows = await cronAt('2034-05-11T09:00:30Z', inv.row.id, 2);
+  expect(await autopay().runDue(new Date('2034-05-12T09:00:30Z'))).toBe(0);
+  rows = await cronAt('2034-05-13T09:00:30Z', inv.row.id, 3);
+  expect(mailsTo(email)).toHaveLength(0);
+  rows = await cronAt('2034-05-17T09:00:30Z', inv.row.id, 4);
+  expect(rows.map((r) => [r.attemptNo, r.status])).toEqual([
+    [0, 'declined'],
+    [1, 'declined'],
+    [2, 'declined'],
+    [3, 'declined'],
+  ]);
+  // Four charges, each with its own deterministic key; then nothing more.
+  expect(offSessionCreates(inv.documentId)).toHaveLength(4);
+  expect(await autopay().runDue(new Date('2034-05-24T09:00:30Z'))).toBe(0);
+  expect(offSessionCreates(inv.documentId)).toHaveLength(4);
+  const client_ = await eventually(
+    () => Promise.resolve(mailsTo(email)),
+    (m) => m.length === 1,
+    5000,
+    'client told',
+  );
+  expect(client_[0]!.subject).toBe(`Automatic payment of invoice ${inv.row.number} failed`);
+  await eventually(
+    () => Promise.resolve(mailsTo('billing-admin@example.test').filter((m) => /Autopay stopped/.test(m.subject))),
+    (m) => m.length === 1,
+    5000,
+    'admin told',
+  );
+  const audit = await eventually(
+    () =>
+      env.app.strapi.db.query(AUDIT).findMany({
+        where: { action: 'autopay.attempt', invoiceDocumentId: inv.documentId },
+        orderBy: { id: 'asc' },
+      }),
+    (rows) => rows.length >= 4,
+    5000,
+    'four attempts audited',
+  );
+  expect(audit.map((a: { outcome: string }) => a.outcome)).toEqual(['declined', 'declined', 'declined', 'declined']);
+  expect(audit.map((a: { details: { key: string } }) => a.details.key)).toEqual(
+    [0, 1, 2, 3].map((n) => `autopay:${inv.documentId}:2034-05-10:${n}`),
+  );
+  expect((await readInvoice(env, inv.documentId)).state).toBe('sent');
+});
+
+it('a bank asking for authentication gets the client an email with the pay link, and no retry', async () => {
+  const client = await newClient('authn');
+  await payAndSave(client);
+  const customerId = (await savedMethods(client)).methods[0]!.customerId;
+  // 4000002760003184: always requires authentication, off-session included.
+  const card = await env.stripe.paymentMethods.attach('pm_card_authenticationRequired', { customer: customerId });
+  await env.stripe.customers.update(customerId, { invoice_settings: { default_payment_method: card.id } });
+  await autopayOn(client);
+  const email = `authn${Date.now()}@example.test`;
+  const inv = await dueInvoice(client, '2035-03-01', email);
+  const rows = await cronAt('2035-03-01T09:00:30Z', inv.row.id, 1);
+  expect(rows[0]).toMatchObject({ status: 'requires_action', code: 'authentication_required' });
+  const mails = await eventually(
+    () => Promise.resolve(mailsTo(email)),
+    (m) => m.length === 1,
+    5000,
+    'pay link sent',
+  );
+  expect(mails[0]!.subject).toBe(`Please confirm the payment of invoice ${inv.row.number}`);
+  expect(mails[0]!.raw.replace(/=\r?\n/g, '')).toContain(`/invoice-payments/pay/${inv.token}`);
+  expect(await autopay().runDue(new Date('2035-03-02T09:00:30Z'))).toBe(0);
+  expect(await autopay().runDue(new Date('2035-03-08T09:00:30Z'))).toBe(0);
+  expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+});
+
+describe('refusals: never a charge', () => {
+  it("another client's saved method cannot be made default or removed (404), and nothing changes at Stripe", async () => {
+    const alice = await newClient('alice');
+    const mallory = await newClient('mallory');
+    await payAndSave(alice);
+    await payAndSave(mallory);
+    const aliceCard = (await savedMethods(alice)).methods[0]!;
+    const before = env.standin.control.requestLog('POST /v1/customers/:id').length;
+    for (const req of [
+      http().post(`/api/invoice-payments/saved-methods/${aliceCard.id}/default`),
+      http().delete(`/api/invoice-payments/saved-methods/${aliceCard.id}`),
+    ]) {
+      const res = await req.set('Authorization', jwt(mallory.id));
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe('No such saved payment method.');
+    }
+    expect(env.standin.control.requestLog('POST /v1/customers/:id')).toHaveLength(before);
+    expect(env.standin.control.requestLog('POST /v1/payment_methods/:id/detach')).toHaveLength(0);
+    expect((await savedMethods(alice)).methods).toHaveLength(1);
+    // Without a login: 401 with a message.
+    const anonymous = await http().get('/api/invoice-payments/saved-methods');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.message).toMatch(/Log in/);
+  });
+
+  it('a removed (detached) method and an expired card are refused before any charge', async () => {
+    const client = await newClient('removed');
+    await payAndSave(client);
+    await autopayOn(client);
+    const card = (await savedMethods(client)).methods[0]!;
+    const del = await http()
+      .delete(`/api/invoice-payments/saved-methods/${card.id}`)
+      .set('Authorization', jwt(client.id));
+    expect(del.status).toBe(200);
+    expect(del.body.data.methods).toEqual([]);
+    const inv = await dueInvoice(client, '2036-01-05');
+    let rows = await cronAt('2036-01-05T09:00:30Z', inv.row.id, 1);
+    expect(rows[0]).toMatchObject({ status: 'refused', code: 'no_saved_method' });
+
+    const second = await newClient('expired');
+    await payAndSave(second);
+    await autopayOn(second);
+    const saved = (await savedMethods(second)).methods[0]!;
+    await env.stripe.rawRequest('POST', `/v1/test_helpers/payment_methods/${saved.id}/expire`, {});
+    const inv2 = await dueInvoice(second, '2036-01-05');
+    rows = await cronAt('2036-01-05T09:01:30Z', inv2.row.id, 1);
+    expect(rows[0]).toMatchObject({ status: 'refused', code: 'method_expired' });
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+    expect(offSessionCreates(inv2.documentId)).toHaveLength(0);
+    // Written right after the attempt row is finished (the cron may still be on it).
+    const audit = await eventually(
+      () =>
+        env.app.strapi.db
+          .query(AUDIT)
+          .findMany({ where: { action: 'autopay.attempt', invoiceDocumentId: inv2.documentId } }),
+      (rows) => rows.length >= 1,
+      5000,
+      'the refusal audited',
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ outcome: 'refused' });
+    // Making an expired card the default is refused too.
+    const res = await http()
+      .post(`/api/invoice-payments/saved-methods/${saved.id}/default`)
+      .set('Authorization', jwt(second.id));
+    expect(res.status).toBe(409);
+  });
+
+  it('void and paid invoices are never charged, nor invoices of clients without autopay', async () => {
+    const client = await newClient('voidpaid');
+    await payAndSave(client);
+    const off = await newClient('noautopay');
+    await payAndSave(off);
+    await autopayOn(client);
+    const voided = await dueInvoice(client, '2037-04-04');
+    await http()
+      .post(`/invoice-payments/invoices/${voided.documentId}/void`)
+      .set(env.admin.auth)
+      .send({ reason: 'Sent by mistake' })
+      .expect(200);
+    const paid = await dueInvoice(client, '2037-04-04');
+    await http()
+      .post(`/invoice-payments/invoices/${paid.documentId}/manual-payments`)
+      .set(env.admin.auth)
+      .send({ method: 'check', reference: 'T-1' })
+      .expect(201);
+    const notOn = await dueInvoice(off, '2037-04-04');
+    expect((await readInvoice(env, paid.documentId)).state).toBe('paid');
+    expect(await autopay().runDue(new Date('2037-04-04T09:00:30Z'))).toBe(0);
+    for (const inv of [voided, paid, notOn]) {
+      expect(await attemptsOf(inv.row.id)).toEqual([]);
+      expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+      expect(await env.app.strapi.db.query(PAYMENT).count({ where: { invoice: { id: inv.row.id } } })).toBe(
+        inv === paid ? 1 : 0,
+      );
+    }
+  });
+
+  it('the drawer cannot save a method for an invoice without a client, and bad input is a 400', async () => {
+    const customersBefore = env.standin.control.requestLog('POST /v1/customers').length;
+    const inv = await payableInvoice(env, {});
+    const intent = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
+    const pid = intent.body.data.providerPaymentId as string;
+    const res = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/save-method`)
+      .send({ token: inv.token, providerPaymentId: pid, save: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/not linked to a client account/);
+    const bad = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/save-method`)
+      .send({ token: inv.token, providerPaymentId: pid, save: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(env.standin.control.requestLog('POST /v1/customers')).toHaveLength(customersBefore);
+    expect(env.standin.control.requestLog('POST /v1/payment_intents/:id').filter((r) => r.path.endsWith(pid))).toEqual(
+      [],
+    );
+  });
+});
