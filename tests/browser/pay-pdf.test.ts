@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, screenshot } from '../support/browser';
-import { payableInvoice } from '../support/payments';
+import { PAYMENT, payableInvoice } from '../support/payments';
 import { pdfToPng, pdfToText, solidPng } from '../support/pdf';
 import {
   bootPayBrowser,
@@ -99,6 +99,12 @@ it('shows the branded pay page, downloads the invoice PDF, pays, and downloads t
   await expectText(receiptLink, /^Receipt: \$1,827\.50, /);
   await screenshot(page, 'pdf', 'pay-page-paid-with-receipt');
 
+  // The ledger learns the method with the charge, which may come with a later event.
+  await until(
+    () => pb.env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: inv.documentId } } }),
+    (p: { method?: string | null } | null) => p?.method === 'card',
+    'the payment method to be recorded',
+  );
   const receipt = await download(page, () => receiptLink.click());
   expect(receipt.name).toMatch(/^receipt-.+\.pdf$/);
   const r = pdfToText(receipt.pdf);

@@ -51,7 +51,11 @@ async function payInFull(inv: { documentId: string; token: string }) {
     () => readInvoice(env, inv.documentId),
     (i) => i.state === 'paid',
   );
-  return env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: inv.documentId } } });
+  // The ledger learns the method with the charge (it may come with a later event than the payment).
+  return eventually(
+    () => env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: inv.documentId } } }),
+    (p) => p?.method === 'card',
+  );
 }
 
 describe('invoice PDF on the pay link', () => {

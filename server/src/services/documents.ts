@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { formatMinor } from '../domain';
-import { brandKey } from '../branding/brand';
+import { createHash } from 'node:crypto';
+import { brandKey, type Brand } from '../branding/brand';
 import { PdfCache } from '../documents/cache';
-import { renderInvoicePdf, renderReceiptPdf } from '../documents/pdf';
+import { renderInvoicePdf, renderReceiptPdf, type ReceiptPdfInput } from '../documents/pdf';
 import { getService } from '../utils/get-service';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { ClientInvoiceRow } from './pages';
@@ -53,7 +54,11 @@ export function methodLabel(p: Pick<ReceiptPayment, 'kind' | 'method'>): string 
   return p.kind === 'manual' ? 'Recorded by the seller' : 'Online payment';
 }
 
-const stamp = (v: string | Date | null | undefined) => (v ? new Date(v).toISOString() : '');
+/** A cache key from everything a document shows (the logo by its hash, not its bytes). */
+function versionKey(kind: string, input: { brand: Brand }): string {
+  const { brand, ...rest } = input;
+  return `${kind}:${createHash('sha256').update(JSON.stringify(rest)).update(brandKey(brand)).digest('hex')}`;
+}
 
 /** A file name a browser keeps as it is: the invoice number without path or quote characters. */
 export function pdfFileName(kind: 'invoice' | 'receipt', number: string, suffix = ''): string {
@@ -89,30 +94,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ? getService(strapi, 'notifications').payLink({ ...invoice, payToken: invoice.payToken })
           : null;
       const instructions = settings.branding.paymentInstructions ?? null;
-      const key = JSON.stringify([
-        'invoice',
-        invoice.documentId,
-        stamp((invoice as { updatedAt?: string | Date }).updatedAt),
-        invoice.state,
-        invoice.total,
-        invoice.amountPaid,
-        invoice.balanceDue,
-        invoice.amountRefunded ?? 0,
-        locale,
+      const input = {
+        view,
+        brand,
         payLink,
-        instructions,
-        view.pay?.amount ?? null,
-        brandKey(brand),
-      ]);
-      const pdf = await cache.get(key, () =>
-        renderInvoicePdf({
-          view,
-          brand,
-          payLink,
-          paymentInstructions: instructions,
-          amountPaid: formatMinor(invoice.amountPaid, invoice.currency, locale),
-        }),
-      );
+        paymentInstructions: instructions,
+        amountPaid: formatMinor(invoice.amountPaid, invoice.currency, locale),
+      };
+      // The key is what the PDF shows: any change to it (even within the same second, which is
+      // all MySQL's updatedAt can tell) renders anew.
+      const pdf = await cache.get(versionKey('invoice', input), () => renderInvoicePdf(input));
       return { pdf, fileName: pdfFileName('invoice', invoice.number) };
     },
 
@@ -146,34 +137,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ) + ' UTC'
         : '-';
       const refunded = payment.amountRefunded ?? 0;
-      const key = JSON.stringify([
-        'receipt',
-        payment.documentId,
-        stamp(payment.updatedAt),
-        payment.status,
-        refunded,
-        stamp((invoice as { updatedAt?: string | Date }).updatedAt),
-        invoice.balanceDue,
-        locale,
-        brandKey(brand),
-      ]);
-      const pdf = await cache.get(key, () =>
-        renderReceiptPdf({
-          brand,
-          invoiceNumber: invoice.number,
-          billingName: invoice.billingName ?? null,
-          billingEmail: invoice.billingEmail ?? null,
-          // What the client paid, card fee included.
-          amount: money(payment.amount + (payment.fee ?? 0)),
-          currency: payment.currency,
-          paidOn,
-          method: methodLabel(payment),
-          methodDetail: null,
-          reference: payment.reference || payment.providerPaymentId || payment.checkoutSessionId || payment.documentId,
-          remainingBalance: money(Math.max(0, invoice.balanceDue), invoice.currency),
-          note: refunded > 0 ? `Refunded since: ${money(refunded)}.` : null,
-        }),
-      );
+      const input: ReceiptPdfInput = {
+        brand,
+        invoiceNumber: invoice.number,
+        billingName: invoice.billingName ?? null,
+        billingEmail: invoice.billingEmail ?? null,
+        // What the client paid, card fee included.
+        amount: money(payment.amount + (payment.fee ?? 0)),
+        currency: payment.currency,
+        paidOn,
+        method: methodLabel(payment),
+        methodDetail: null,
+        reference: payment.reference || payment.providerPaymentId || payment.checkoutSessionId || payment.documentId,
+        remainingBalance: money(Math.max(0, invoice.balanceDue), invoice.currency),
+        note: refunded > 0 ? `Refunded since: ${money(refunded)}.` : null,
+      };
+      const pdf = await cache.get(versionKey('receipt', input), () => renderReceiptPdf(input));
       return { pdf, fileName: pdfFileName('receipt', invoice.number, `-${payment.documentId.slice(0, 8)}`) };
     },
 
