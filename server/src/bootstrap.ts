@@ -8,6 +8,8 @@ import type { PluginConfig } from './config';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.admin.services.permission.actionProvider.registerMany(ACTION_DEFINITIONS);
+  // Settings → Webhooks accepts the plugin's events out (services/events-out.ts).
+  getService(strapi, 'events-out').registerWebhookEvents();
 
   // Key rotation: re-seal secrets left under a previous encryption key.
   try {

@@ -97,6 +97,10 @@ describe('translations', () => {
       timeZone: 'UTC',
       // A payment's provider by name (payment history, refund dialog).
       provider: 'Mollie',
+      // The API drift warning (Webhooks).
+      version: '2025-03-31.basil',
+      versions: '2025-03-31.basil',
+      pinned: '2026-10-28.endive',
       // Autopay and saved payment methods.
       attemptNo: '1',
       code: 'card_declined',

@@ -166,6 +166,46 @@ describe('event types', () => {
     expect(row.ignoredReason).toMatch(/not used by invoice-payments/);
   });
 
+  it("a delivery's row is the one Strapi's create() writes (one INSERT, no read-back)", async () => {
+    const raw = JSON.stringify({
+      id: `evt_row_${Date.now()}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      type: 'customer.updated',
+      data: { object: { id: 'cus_row', object: 'customer', metadata: { a: 'b' } } },
+    });
+    expect((await post(raw, sign(raw))).status).toBe(200);
+    const stored = await eventually(
+      () => eventRow(JSON.parse(raw).id),
+      (r) => r?.status === 'ignored',
+    );
+    // The same fields through Strapi's query engine, then both rows as the database holds them.
+    const { id: _id, documentId: _doc, createdAt: _c, updatedAt: _u, publishedAt: _p, ...fields } = stored;
+    const made = await env.app.strapi.db
+      .query(EVENT)
+      .create({ data: { ...fields, providerEventId: `${stored.providerEventId}_create` } });
+    const table = env.app.strapi.db.metadata.get(EVENT).tableName;
+    const rows = await env.app.strapi.db.connection(table).whereIn('id', [stored.id, made.id]).orderBy('id');
+    const [ours, strapis] = rows as Array<Record<string, unknown>>;
+    expect(Object.keys(ours!).sort()).toEqual(Object.keys(strapis!).sort());
+    for (const column of Object.keys(strapis!)) {
+      if (['id', 'document_id', 'provider_event_id', 'created_at', 'updated_at', 'published_at'].includes(column))
+        expect([column, typeof ours![column], ours![column] === null]).toEqual([
+          column,
+          typeof strapis![column],
+          strapis![column] === null,
+        ]);
+      else expect([column, ours![column]]).toEqual([column, strapis![column]]);
+    }
+    expect(String(ours!.document_id)).toMatch(/^[a-z0-9]{24}$/);
+    expect(ours!.published_at).not.toBeNull();
+    // Read through Strapi, the delivery's row is a whole entry (what the admin's screens get).
+    expect(stored).toMatchObject({ documentId: expect.any(String), createdAt: expect.any(String) });
+    expect(JSON.stringify(stored.payload)).toContain('"cus_row"');
+  });
+
   it("the route is per provider: /webhooks/stripe is Stripe's, an unknown provider is a 404 and stores nothing", async () => {
     const raw = JSON.stringify({
       id: `evt_route_${Date.now()}`,

@@ -39,6 +39,8 @@ export interface SettingsView {
     connection: SettingsView['connection'];
   };
   payLinkProvider: 'stripe' | 'mollie';
+  /** The API version each versioned gateway's SDK is pinned to (Stripe). */
+  apiVersions?: PinnedApiVersion[];
   /** Seller branding (server/src/services/settings-branding.ts). */
   branding: BrandingView;
 }
@@ -306,6 +308,21 @@ export interface WebhookHealth {
   failuresLast24h: number;
   deadLettered: number;
   rejectedLast24h: number;
+  /** The API drift guard (server/src/services/api-versions.ts); absent from older servers. */
+  apiVersions?: ApiVersionReport[];
+}
+
+/** A gateway that versions its events: the SDK's pin and the other versions recent events came in. */
+export interface ApiVersionReport extends PinnedApiVersion {
+  windowDays: number;
+  others: Array<{ version: string; count: number; lastAt: string | null }>;
+}
+
+export interface PinnedApiVersion {
+  provider: string;
+  label: string;
+  pinned: string;
+  upgradeGuideUrl: string;
 }
 
 /** GET /dashboard (server/src/services/reports.ts): minor units, summed by the database. */

@@ -5,6 +5,7 @@ import webhookEvent from './webhook-event';
 import auditEntry from './audit-entry';
 import notice from './notice';
 import reminder from './reminder';
+import eventOut from './event-out';
 import clientAccount from './client-account';
 import autopayAttempt from './autopay-attempt';
 
@@ -16,6 +17,7 @@ export default {
   'audit-entry': auditEntry,
   notice,
   reminder,
+  'event-out': eventOut,
   'client-account': clientAccount,
   'autopay-attempt': autopayAttempt,
 };

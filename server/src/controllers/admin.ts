@@ -99,7 +99,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await respond(ctx, async () => listEvents(strapi, eventsQuery.parse(ctx.query)));
     },
     async eventsHealth(ctx: Context) {
-      await respond(ctx, async () => ({ data: await getService(strapi, 'webhook-events').health() }));
+      await respond(ctx, async () => {
+        const [health, apiVersions] = await Promise.all([
+          getService(strapi, 'webhook-events').health(),
+          getService(strapi, 'api-versions').report(),
+        ]);
+        return { data: { ...health, apiVersions } };
+      });
     },
     async replayEvent(ctx: Context) {
       await respond(ctx, async () => ({

@@ -97,3 +97,25 @@ export const PENDING_PAYMENT_HEADLINE = 'Payment pending, usually 3–5 business
 export function pendingPaymentText(amountFormatted: string): string {
   return `${PENDING_PAYMENT_HEADLINE}: ${amountFormatted} is on its way from your bank. The invoice is marked paid once it arrives; if your bank refuses the debit, we will email you and you can pay again.`;
 }
+
+/**
+ * Bank debits that are confirmed first and refused later: Stripe calls them "delayed notification"
+ * methods (https://docs.stripe.com/payments/sepa-debit: "a reusable, delayed notification payment
+ * method ... up to 14 business days to receive notification on the success or failure";
+ * https://docs.stripe.com/payments/ach-direct-debit). Their charge exists from the moment the
+ * debit starts (`processing`), so a failed charge of one of these means the client was told
+ * "pending" and must be told it failed, even if the plugin never saw it processing. `directdebit`
+ * is Mollie's SEPA Direct Debit.
+ */
+export const DELAYED_DEBIT_METHODS: readonly string[] = [
+  'sepa_debit',
+  'us_bank_account',
+  'bacs_debit',
+  'au_becs_debit',
+  'acss_debit',
+  'directdebit',
+];
+
+export function isDelayedDebitMethod(method: string | null | undefined): boolean {
+  return !!method && DELAYED_DEBIT_METHODS.includes(method);
+}

@@ -9,6 +9,17 @@ import type { StoredSettings } from '../services/settings-schema';
 import { stripeEntry } from './stripe';
 import { mollieEntry } from './mollie/entry';
 
+/**
+ * The API version a gateway's SDK is pinned to, for gateways that version their events (Stripe).
+ * Events rendered in another version can carry other shapes than the code reads (API drift).
+ */
+export interface PinnedApiVersion {
+  /** The version the SDK sends and its types describe. */
+  pinned: string;
+  /** The gateway's guide to moving a webhook endpoint to another version. */
+  upgradeGuideUrl: string;
+}
+
 /** How the pay page takes a payment through a provider: its flow, and Stripe.js's key when it needs one. */
 export interface PayLink {
   mode: StoredSettings['checkoutMode'];
@@ -43,6 +54,8 @@ export interface ProviderEntry {
    * fee-less payments again only for these providers; for the others a re-read never brings one.
    */
   readonly feeArrivesLater: boolean;
+  /** Set when the gateway versions its webhook events (Stripe); absent when it does not (Mollie). */
+  readonly apiVersion?: PinnedApiVersion;
   /** Whether its provider can save payment methods and charge them off-session (autopay). */
   readonly savesMethods?: boolean;
 }
@@ -83,4 +96,11 @@ export function providerLabel(id: string | null | undefined): string {
 
 export function providerEntry(id: string): ProviderEntry | null {
   return Object.prototype.hasOwnProperty.call(PROVIDERS, id) ? PROVIDERS[id]! : null;
+}
+
+/** The gateways that version their events, with the version the plugin's SDK is pinned to. */
+export function pinnedApiVersions(): Array<PinnedApiVersion & { provider: string; label: string }> {
+  return Object.values(PROVIDERS).flatMap((entry) =>
+    entry.apiVersion ? [{ provider: entry.id, label: entry.label, ...entry.apiVersion }] : [],
+  );
 }

@@ -1,7 +1,10 @@
 import type { Core } from '@strapi/strapi';
-import { insertRow } from '../utils/insert-row';
+import { insertRow, insertRows } from '../utils/insert-row';
 import { UID } from '../utils/plugin-id';
 import type { Actor } from './settings';
+import type { OutEvent } from './events-out';
+import { getService } from '../utils/get-service';
+import { formatMinor } from '../domain';
 
 export interface AuditInput {
   action: string;
@@ -55,22 +58,70 @@ const rejectedDetails = (provider: string, w: RejectedWindow) => ({
   windowStart: new Date(w.startedAt).toISOString(),
 });
 
+const auditRow = (entry: AuditInput) => ({
+  action: entry.action,
+  actorType: entry.actor.type,
+  actorId: entry.actor.id == null ? null : String(entry.actor.id),
+  actorLabel: entry.actor.label ?? null,
+  ip: entry.actor.ip ?? null,
+  invoiceDocumentId: entry.invoice?.documentId ?? null,
+  invoiceNumber: entry.invoice?.number ?? null,
+  outcome: entry.outcome ?? 'ok',
+  details: entry.details ?? {},
+});
+
+/**
+ * Audit actions that are events out (services/events-out.ts), written in the same transaction as the
+ * entry (the state change's). Invoice money states (paid, partially paid, refunded, disputed) come
+ * from invoices.ts, where they are derived.
+ */
+const EVENTS_OF: Readonly<Record<string, readonly OutEvent[]>> = {
+  'invoice.sent': ['invoice.sent'],
+  'invoice.marked_sent': ['invoice.sent'],
+  'invoice.viewed': ['invoice.viewed'],
+  'invoice.voided': ['invoice.voided'],
+  'payment.succeeded': ['payment.succeeded'],
+  'payment.manual': ['payment.succeeded'],
+  'payment.failed': ['payment.failed', 'invoice.payment-failed'],
+  // payment.refunded: one per refund that succeeds (refunds.ts), not per payment status change.
+};
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const windows = new Map<string, RejectedWindow>();
 
+  async function recordEvents(entry: AuditInput): Promise<void> {
+    const events = EVENTS_OF[entry.action];
+    const documentId = entry.invoice?.documentId;
+    if (!events || !documentId) return;
+    const out = getService(strapi, 'events-out');
+    const invoice = await out.invoiceFor(documentId);
+    if (!invoice) return;
+    const d = entry.details ?? {};
+    const currency = (typeof d.currency === 'string' ? d.currency : invoice.currency).toUpperCase();
+    const amount = typeof d.amount === 'number' ? d.amount : 0;
+    const payment = {
+      providerPaymentId: typeof d.providerPaymentId === 'string' ? d.providerPaymentId : null,
+      status: entry.action === 'payment.manual' ? 'succeeded' : entry.action.slice('payment.'.length),
+      currency,
+      amount: { amount, formatted: formatMinor(amount, currency) },
+      failureCode: typeof d.failureCode === 'string' ? d.failureCode : null,
+    };
+    for (const event of events) await out.record(event, invoice, entry.action.startsWith('payment.') ? payment : null);
+  }
+
   const api = {
     async log(entry: AuditInput): Promise<void> {
-      await insertRow(strapi, UID.auditEntry, {
-        action: entry.action,
-        actorType: entry.actor.type,
-        actorId: entry.actor.id == null ? null : String(entry.actor.id),
-        actorLabel: entry.actor.label ?? null,
-        ip: entry.actor.ip ?? null,
-        invoiceDocumentId: entry.invoice?.documentId ?? null,
-        invoiceNumber: entry.invoice?.number ?? null,
-        outcome: entry.outcome ?? 'ok',
-        details: entry.details ?? {},
-      });
+      await insertRow(strapi, UID.auditEntry, auditRow(entry));
+      await recordEvents(entry);
+    },
+
+    /**
+     * Several entries in one INSERT, inside the caller's transaction (a settled batch's), with
+     * their events out as log() records them.
+     */
+    async logMany(entries: readonly AuditInput[]): Promise<void> {
+      await insertRows(strapi, UID.auditEntry, entries.map(auditRow));
+      for (const entry of entries) await recordEvents(entry);
     },
 
     async list(query: AuditQuery) {

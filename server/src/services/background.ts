@@ -162,6 +162,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ]);
     if (events > 0) busy.push(`${events} webhook events received, processing or awaiting retry`);
     if (notices > 0) busy.push(`${notices} outbox notices due`);
+    const out = getService(strapi, 'events-out');
+    if (out.inProcess()) busy.push('events out being delivered');
+    const undelivered = await out.undelivered();
+    if (undelivered > 0) busy.push(`${undelivered} events out not delivered yet`);
     return { idle: busy.length === 0, busy };
   }
 
@@ -174,6 +178,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         every('worker', c.worker.intervalMs, () => getService(strapi, 'webhook-events').runDue());
         // Payment emails a crash or an SMTP failure left in the outbox.
         every('outbox', c.worker.intervalMs, () => getService(strapi, 'notifications').sendDue());
+        // Events out a crash left undelivered, and hooks due for a retry (services/events-out.ts).
+        every('events-out', c.worker.intervalMs, () => getService(strapi, 'events-out').runDue());
+        // Invoices past their expiresAt, unpaid: voided, invoice.expired emitted (services/payables.ts).
+        every('expiry', c.worker.intervalMs, () => getService(strapi, 'payables').expireDue());
       }
       if (c.reconciliation.enabled) every('sweep', c.reconciliation.intervalMs, () => sweep());
       // Payment reminders due now (services/reminders); claimed through the database, once per invoice.

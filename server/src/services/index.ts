@@ -1,14 +1,18 @@
 import adminPayments from './admin-payments';
+import apiVersions from './api-versions';
 import attempts from './attempts';
 import audit from './audit';
 import autopay from './autopay';
 import background from './background';
 import branding from './branding';
 import documents from './documents';
+import eventsOut from './events-out';
+import hooks from './hooks';
 import invoiceEditor from './invoice-editor';
 import invoices from './invoices';
 import notifications from './notifications';
 import pages from './pages';
+import payables from './payables';
 import refunds from './refunds';
 import reminders from './reminders';
 import reports from './reports';
@@ -22,16 +26,20 @@ import webhookEvents from './webhook-events';
 
 const services = {
   'admin-payments': adminPayments,
+  'api-versions': apiVersions,
   attempts,
   audit,
   autopay,
   background,
   branding,
   documents,
+  'events-out': eventsOut,
+  hooks,
   'invoice-editor': invoiceEditor,
   invoices,
   notifications,
   pages,
+  payables,
   payments,
   'payment-methods': paymentMethods,
   providers,

@@ -17,6 +17,8 @@ import {
 import { UID } from '../utils/plugin-id';
 import { providerLabel } from '../providers/registry';
 import { badRequest } from '../utils/errors';
+import { getService } from '../utils/get-service';
+import type { OutEvent } from './events-out';
 
 export interface InvoiceRow {
   id: number;
@@ -173,7 +175,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ]);
     }
     const moving = rows.filter(isMoneyOnItsWay);
-    const inFlight = moving.reduce((sum, r) => sum + r.amount - (r.fee ?? 0), 0);
+    // `amount` is the invoice's part; `fee` is a surcharge on top of it (domain/ledger.ts).
+    const inFlight = moving.reduce((sum, r) => sum + r.amount, 0);
     // Who holds the money on its way, by name ("Stripe", "Mollie").
     const holders = [...new Set(moving.map((r) => providerLabel(r.provider)))].join(' or ') || 'the payment provider';
     if (requested === 'void' && existing && existing.state !== 'void' && inFlight > 0) {
@@ -256,6 +259,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * `recompute` for a caller holding the invoice's lock with its row (read by the lock itself): the
    * row is not read again, and the ledger rows the totals came from are returned with it.
    */
+  /** Events out for what money changed on the invoice (services/events-out.ts), in the same transaction. */
+  async function recordStateEvents(before: Record<string, unknown>, after: InvoiceRow): Promise<void> {
+    const now = after as unknown as Record<string, unknown>;
+    const events: OutEvent[] = [];
+    if (now.state !== before.state && now.state === 'paid') events.push('invoice.paid');
+    if (now.state !== before.state && now.state === 'partially_paid') events.push('invoice.partially-paid');
+    if (Number(now.amountRefunded ?? 0) > Number(before.amountRefunded ?? 0)) events.push('invoice.refunded');
+    if (now.disputeOpen === true && before.disputeOpen !== true) events.push('invoice.disputed');
+    if (events.length === 0) return;
+    const out = getService(strapi, 'events-out');
+    for (const event of events) await out.record(event, now as unknown as Parameters<typeof out.record>[1]);
+  }
+
   async function recomputeLedger(locked: InvoiceRow): Promise<{ invoice: InvoiceRow; ledger: PaymentRow[] }> {
     const row = locked as InvoiceRow & Record<string, unknown>;
     const invoiceId = row.id;
@@ -264,8 +280,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const derived = await derive(row, row, false, ledger);
     // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
     const { lineItems: _lines, currency: _currency, ...data } = derived as Record<string, unknown>;
-    if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = new Date();
-    const invoice = (await strapi.db.query(UID.invoice).update({ where: { id: invoiceId }, data })) as InvoiceRow;
+    const now = new Date();
+    if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = now;
+    // The update and the events it makes commit together (joins the caller's transaction, if any).
+    const invoice = await strapi.db.transaction(async () => {
+      // updateMany: one UPDATE, without update()'s reads before and after (and the timestamp
+      // update() would set). The row returned is the one locked with these changes, as a read
+      // would give them (dates as ISO strings).
+      await strapi.db.query(UID.invoice).updateMany({ where: { id: invoiceId }, data: { ...data, updatedAt: now } });
+      const written = Object.fromEntries(
+        Object.entries({ ...data, updatedAt: now }).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+      );
+      const updated = { ...row, ...written } as unknown as InvoiceRow;
+      await recordStateEvents(row, updated);
+      return updated;
+    });
     return { invoice, ledger };
   }
 

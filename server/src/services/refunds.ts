@@ -304,9 +304,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       lastError: null,
     };
     if (r.paymentId) data.providerPaymentId = r.paymentId;
-    const saved = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
+    // The refund's new state and its event out commit together (joins the caller's transaction, if any).
+    const saved = await strapi.db.transaction(async () => {
+      const updated = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
+      if (updated.status === 'succeeded' && row.status !== 'succeeded') await refundedEvent(updated);
+      return updated;
+    });
     await recordFailure(saved, actor, eventId);
     return saved;
+  }
+
+  /** payment.refunded (services/events-out.ts): a refund reached `succeeded`, once per refund. */
+  async function refundedEvent(refund: RefundRow): Promise<void> {
+    if (!refund.invoiceDocumentId) return;
+    const out = getService(strapi, 'events-out');
+    const invoice = await out.invoiceFor(refund.invoiceDocumentId);
+    if (!invoice) return;
+    await out.record('payment.refunded', invoice, out.paymentPart(refund));
   }
 
   /**
@@ -361,6 +375,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
         populate: ['payment'],
       })) as RefundRow;
+      if (created.status === 'succeeded') await refundedEvent(created);
       await recordFailure(created, ctx.actor, ctx.eventId ?? null);
     }
     if (p.refundsListed) await rebookPayment(paymentRowId);

@@ -225,13 +225,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!invoice) return { outcome: 'skipped' };
       const details = { reminder: row.reminderKey, kind: row.kind, days: row.days, dueDate: invoice.dueDate };
       // No pay link (never issued): a reminder without one would only frustrate the client.
+      // A bank debit the provider is processing (SEPA, ACH: days) is paying the balance but is not in
+      // it yet: the reminder asks only for what it does not cover, and none is sent when it covers
+      // all (the client would pay twice). If the debit fails, the client gets its failure email.
+      const processing = (await strapi.db.query(UID.payment).findMany({
+        where: { invoice: { id: invoice.id }, status: 'processing', voidedAt: { $null: true } },
+        select: ['amount', 'mismatch'],
+      })) as Array<{ amount: number; mismatch: string | null }>;
+      const open = invoice.balanceDue - processing.reduce((sum, p) => sum + (p.mismatch ? 0 : p.amount), 0);
       const why =
-        noReminderReason(ruleInput(invoice), await loadSettings()) ?? (invoice.payToken ? null : 'no_pay_link');
+        noReminderReason(ruleInput(invoice), await loadSettings()) ??
+        (invoice.payToken ? null : 'no_pay_link') ??
+        (open > 0 ? null : 'payment_pending');
       if (why)
         return { outcome: 'skipped', invoice, audit: { action: 'reminder.skipped', details: { ...details, why } } };
       const link = getService(strapi, 'notifications').payLink(invoice);
       const brand = await getService(strapi, 'branding').current();
-      const { subject, text, html, attachments } = reminderText(row.kind, invoice, link, brand);
+      const { subject, text, html, attachments } = reminderText(
+        row.kind,
+        { ...invoice, balanceDue: open },
+        link,
+        brand,
+      );
       await strapi
         .plugin('email')
         .service('email')

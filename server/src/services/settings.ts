@@ -49,6 +49,7 @@ import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
 import { publicBaseUrl } from '../utils/public-url';
 import { mergeBranding, type StoredBranding } from './settings-branding';
 import { getService } from '../utils/get-service';
+import { pinnedApiVersions } from '../providers/registry';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -88,6 +89,8 @@ export interface SettingsView {
   payLinkProvider: PayLinkProvider;
   /** Seller branding (settings-branding.ts); the logo as its media-library file id. */
   branding: StoredBranding;
+  /** The API version each versioned gateway's SDK is pinned to (the drift guard, services/api-versions.ts). */
+  apiVersions: ReturnType<typeof pinnedApiVersions>;
 }
 
 const STORE_KEY = 'settings';
@@ -262,6 +265,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
       branding: s.branding,
+      apiVersions: pinnedApiVersions(),
     };
   }
 

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import {
   formatMinor,
   isCollectedPaymentStatus,
+  isDelayedDebitMethod,
   isOpenPaymentStatus,
   nextPaymentStatus,
   overpaymentOf,
@@ -16,6 +17,7 @@ import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
 import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
+import type { AuditInput } from './audit';
 import { actionFields, isLiveAttempt } from './attempts';
 import type { InvoiceForMail, NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
@@ -79,6 +81,11 @@ export interface SyncContext {
    * an overpayment) is handed to it instead of run here.
    */
   afterCommit?: (work: AfterCommit) => void;
+  /**
+   * With afterCommit: the audit entry is handed to the caller, which writes its batch's entries
+   * in one INSERT inside the same transaction.
+   */
+  audit?: (entry: AuditInput) => void;
 }
 
 /** What a settlement leaves for after its commit: emails to send, then the rest (provider calls). */
@@ -293,18 +300,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       // A bank debit refused after processing (SEPA can fail days later): the client is told too,
       // with the pay link (notifications.clientFailureMail). The outbox keeps it to one per payment.
-      if (status === 'failed' && row?.status === 'processing') kinds.push('failure_client');
+      // Also when the plugin learns it only now (its webhooks were down, the pay page's confirm
+      // never came): a debit's charge exists only once it started processing.
+      if (
+        status === 'failed' &&
+        row?.status !== 'failed' &&
+        (row?.status === 'processing' || (!!p.chargeId && isDelayedDebitMethod(p.method)))
+      )
+        kinds.push('failure_client');
       // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
       // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
       if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !row?.disputeAlertedAt) {
         data.disputeAlertedAt = new Date();
         kinds.push('dispute');
       }
-      let saved: PaymentRecord;
+      // Written without reading the entry back: the ledger read by the recompute below has it.
+      let savedId: number;
       if (row) {
-        saved = (await payments().update({ where: { id: row.id }, data })) as PaymentRecord;
+        // updateMany: one UPDATE, without update()'s reads before and after; the timestamp
+        // update() would set (Strapi's timestamps lifecycle only sets it for update()).
+        await payments().updateMany({ where: { id: row.id }, data: { ...data, updatedAt: new Date() } });
+        savedId = row.id;
       } else {
-        saved = (await payments().create({
+        const created = (await payments().create({
           data: {
             ...data,
             invoice: invoice.id,
@@ -312,13 +330,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             provider: ctx.provider.id,
             checkoutSessionId: ctx.checkoutSessionId ?? null,
           },
-        })) as PaymentRecord;
+          select: ['id'],
+        })) as { id: number };
+        savedId = created.id;
       }
-      await upsertRefunds(saved.id, invoice.documentId, p, ctx.provider);
-      // Refunds rebook the entry's refunded amounts: read it again only when there were any.
-      if (p.refunds.length > 0 || p.refundsListed)
-        saved = ((await payments().findOne({ where: { id: saved.id } })) as PaymentRecord | null) ?? saved;
-      for (const kind of kinds) notices.push({ kind, paymentId: saved.id });
+      await upsertRefunds(savedId, invoice.documentId, p, ctx.provider);
+      for (const kind of kinds) notices.push({ kind, paymentId: savedId });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices)
         n.notice =
@@ -328,6 +345,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
       const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+      // The entry as written (refunds included): the ledger read it; an entry on no invoice is read.
+      const saved =
+        (ledger.find((r) => r.id === savedId) as unknown as PaymentRecord | undefined) ??
+        ((await payments().findOne({ where: { id: savedId } })) as PaymentRecord);
       // The emails are written with what was just committed: no need to read it again to send them
       // (the updated row has every column of the invoice; InvoiceRow types only what settlement uses).
       for (const n of notices)
@@ -343,7 +364,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : overpaymentOf(updated.balanceDue, net)
         : 0;
       if (changed) {
-        await getService(strapi, 'audit').log({
+        const entry: AuditInput = {
           action: `payment.${status}`,
           actor: ctx.actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
@@ -356,7 +377,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             failureCode: status === 'failed' ? p.failureCode : null,
             mismatch,
           },
-        });
+        };
+        if (ctx.audit) ctx.audit(entry);
+        else await getService(strapi, 'audit').log(entry);
       }
       return {
         outcome: 'settled' as const,

@@ -8,9 +8,11 @@ import { getService } from '../utils/get-service';
 import { isUniqueViolation } from '../utils/unique-violation';
 import { eventLoopLoad } from '../utils/event-loop-load';
 import { storableEvent } from '../utils/storable-event';
+import { insertNow } from '../utils/insert-row';
 import { conflict, notFound } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
+import type { AuditInput } from './audit';
 import type { AfterCommit, SyncContext, SyncOutcome } from './settlement';
 
 export interface EventRow {
@@ -158,6 +160,79 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       },
     });
     return count === 1;
+  }
+
+  let claimSeq = 0;
+  /**
+   * claim() for a batch, inside its transaction: one UPDATE per distinct attempts count (one in
+   * the usual case: events just delivered), each only matching rows still claimable, as claim()'s.
+   * The rows are marked with a token of this batch; when not all of them were claimed, the token
+   * tells which were. Returns the ids claimed.
+   */
+  async function claimMany(rows: EventRow[]): Promise<Set<number>> {
+    const now = new Date();
+    const token = `${instanceId}#${(claimSeq += 1)}`;
+    const byAttempts = new Map<number, number[]>();
+    for (const row of rows) byAttempts.set(row.attempts, [...(byAttempts.get(row.attempts) ?? []), row.id]);
+    let count = 0;
+    for (const [attempts, ids] of byAttempts) {
+      const updated = await events().updateMany({
+        where: {
+          id: { $in: ids },
+          attempts,
+          $or: [{ status: { $in: ['received', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
+        },
+        data: {
+          status: 'processing',
+          attempts: attempts + 1,
+          lockedBy: token,
+          lockedUntil: new Date(now.getTime() + config().lockMs),
+        },
+      });
+      count += updated.count;
+    }
+    const ids = rows.map((row) => row.id);
+    if (count === ids.length) return new Set(ids);
+    if (count === 0) return new Set();
+    const claimed = (await events().findMany({
+      where: { id: { $in: ids }, lockedBy: token },
+      select: ['id'],
+    })) as Array<{ id: number }>;
+    return new Set(claimed.map((row) => row.id));
+  }
+
+  /**
+   * outcomeData for a batch's events in one UPDATE for the settled ones (their invoices by a CASE
+   * on the id) and one per reason for the ignored ones. Inside the batch's transaction.
+   */
+  async function markOutcomes(outcomes: Array<{ id: number; result: SyncOutcome }>): Promise<void> {
+    const settled: Array<{ id: number; invoiceDocumentId: string }> = [];
+    const ignoredByReason = new Map<string, number[]>();
+    for (const { id, result } of outcomes) {
+      if (result.outcome === 'settled') settled.push({ id, invoiceDocumentId: result.invoice.documentId });
+      else ignoredByReason.set(result.reason, [...(ignoredByReason.get(result.reason) ?? []), id]);
+    }
+    for (const [reason, ids] of ignoredByReason)
+      await events().updateMany({ where: { id: { $in: ids } }, data: outcomeData(ignored(reason)) });
+    if (settled.length === 0) return;
+    // outcomeData's, through the query builder: it maps the names to columns but converts no
+    // value, so these are what updateMany's conversion would produce (strings, null, a Date).
+    const cases = settled.map(() => 'WHEN ? THEN ?').join(' ');
+    await strapi.db
+      .queryBuilder(UID.webhookEvent)
+      .update({
+        status: 'processed',
+        processedAt: new Date(),
+        lastError: null,
+        lockedUntil: null,
+        lockedBy: null,
+        invoiceDocumentId: strapi.db.connection.raw(`CASE ?? ${cases} END`, [
+          'id',
+          ...settled.flatMap((s) => [s.id, s.invoiceDocumentId]),
+        ]),
+      })
+      .where({ id: { $in: settled.map((s) => s.id) } })
+      .execute();
   }
 
   /**
@@ -344,11 +419,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
     try {
       await strapi.db.transaction(async () => {
+        const claimed = await claimMany(ordered.map((f) => f.row));
+        const audits: AuditInput[] = [];
+        const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
         for (const f of ordered) {
-          if (!(await claim(f.row))) continue;
-          const result = await settlement.applyPayment(f.payment, { ...f.ctx, afterCommit: (w) => after.push(w) });
-          await events().updateMany({ where: { id: f.row.id }, data: outcomeData(result) });
+          if (!claimed.has(f.row.id)) continue;
+          const result = await settlement.applyPayment(f.payment, {
+            ...f.ctx,
+            afterCommit: (w) => after.push(w),
+            audit: (entry) => audits.push(entry),
+          });
+          outcomes.push({ id: f.row.id, result });
         }
+        // Set-based writes: the batch's audit entries in one INSERT, its outcomes in one UPDATE.
+        await getService(strapi, 'audit').logMany(audits);
+        await markOutcomes(outcomes);
       });
     } catch (error) {
       strapi.log.warn(
@@ -446,7 +531,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receive(
       verified: ProviderEvent,
       parser: WebhookParser,
-    ): Promise<{ duplicate: boolean; row: EventRow | null; key: string | null; ignoredReason?: string }> {
+    ): Promise<{ duplicate: boolean; row: { id: number } | null; key: string | null; ignoredReason?: string }> {
       const { event, ignoredReason } = storableEvent(verified);
       try {
         const data = {
@@ -464,11 +549,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? { status: 'ignored' as const, ignoredReason, processedAt: new Date(), nextAttemptAt: null }
             : { status: 'received' as const, nextAttemptAt: new Date() }),
         };
-        // create(), not createMany(): its INSERT commits on its own before the answer, so a delivery
-        // is acknowledged only once stored. createMany's own transaction reports success when its
-        // connection dropped before the commit (Strapi treats a completed knex transaction as
-        // committed): an event acknowledged and lost (tests/faults/db-connection-killed).
-        const row = (await events().create({ data })) as EventRow;
+        // One INSERT that commits on its own before the answer, so a delivery is acknowledged only
+        // once stored: create()'s row without its relations transaction and read-back (insertNow).
+        // Not createMany(): its own transaction reports success when its connection dropped before
+        // the commit (Strapi treats a completed knex transaction as committed): an event
+        // acknowledged and lost (tests/faults/db-connection-killed).
+        const row = { id: await insertNow(strapi, UID.webhookEvent, data) };
         if (ignoredReason) {
           strapi.log.warn(`[invoice-payments] webhook event ${event.id} ignored: ${ignoredReason}`);
           return { duplicate: false, row: null, key: null, ignoredReason };

@@ -20,3 +20,87 @@ export async function insertRow(
   const row = (await strapi.db.query(uid).create({ data, select: ['id'] })) as { id: number };
   return row.id;
 }
+
+/**
+ * Inserts rows in one statement (chunked by the dialect's batch size), inside the caller's
+ * transaction only: its commit decides, for the reason given at insertRow.
+ */
+export async function insertRows(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  data: Array<Record<string, unknown>>,
+): Promise<void> {
+  if (data.length === 0) return;
+  if (!strapi.db.inTransaction()) throw new Error('insertRows runs inside a transaction only.');
+  await strapi.db.query(uid).createMany({ data });
+}
+
+type Attribute = { type: string; default?: unknown };
+
+/** What Strapi's fields write for a value (@strapi/database fields' toDB), for the types handled here. */
+function toDB(type: string, value: unknown): unknown {
+  if (value === null) return null;
+  switch (type) {
+    case 'string':
+    case 'text':
+    case 'richtext':
+    case 'enumeration':
+    case 'uid':
+    case 'email':
+      return String(value);
+    case 'integer':
+    case 'float':
+    case 'decimal':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`Expected a number, got ${value}`);
+      return value;
+    case 'biginteger':
+      if (typeof value === 'number' && Number.isInteger(value)) return value.toString();
+      if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) return BigInt(value.trim()).toString();
+      throw new Error(`Expected a big integer, got ${value}`);
+    case 'boolean':
+      return Boolean(value);
+    case 'json':
+      return typeof value === 'object' ? JSON.stringify(value) : value;
+    case 'datetime':
+      if (value instanceof Date) return value;
+      throw new Error(`Expected a Date, got ${typeof value}`);
+    default:
+      throw new Error(`insertNow does not write ${type} attributes.`);
+  }
+}
+
+/**
+ * create() for a content type of plain columns, without what it adds around the INSERT: the
+ * transaction for relations (there are none), the read of the row back. The row is what create()
+ * writes: each attribute's default (the documentId, publishedAt) and the timestamps from Strapi's
+ * lifecycle, values converted as Strapi's fields convert them. Its INSERT commits on its own
+ * (insertRow says why that matters); an error from it is the caller's, as create()'s would be.
+ * Returns the new row's id. An attribute of a type not handled by toDB (date, time, media,
+ * components) makes it throw: add the type there (with Strapi's conversion) before storing one.
+ */
+export async function insertNow(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  data: Record<string, unknown>,
+): Promise<number> {
+  const params = { data: { ...data } };
+  const states = await strapi.db.lifecycles.run('beforeCreate', uid, { params });
+  const { attributes } = strapi.db.metadata.get(uid) as unknown as { attributes: Record<string, Attribute> };
+  const row: Record<string, unknown> = {};
+  for (const [name, attribute] of Object.entries(attributes)) {
+    if (attribute.type === 'increments') continue;
+    if (attribute.type === 'relation') {
+      if (params.data[name] !== undefined) throw new Error(`insertNow does not write relations (${name}).`);
+      continue;
+    }
+    let value = params.data[name];
+    if (value === undefined)
+      value = typeof attribute.default === 'function' ? (attribute.default as () => unknown)() : attribute.default;
+    if (value !== undefined) row[name] = toDB(attribute.type, value);
+  }
+  const inserted = (await strapi.db.queryBuilder(uid).insert(row).execute()) as unknown[];
+  const first = inserted[0];
+  const id = Number(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
+  await strapi.db.lifecycles.run('afterCreate', uid, { params, result: { id, ...params.data } }, states);
+  return id;
+}

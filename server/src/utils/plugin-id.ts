@@ -8,6 +8,7 @@ export const UID = {
   auditEntry: 'plugin::invoice-payments.audit-entry',
   notice: 'plugin::invoice-payments.notice',
   reminder: 'plugin::invoice-payments.reminder',
+  eventOut: 'plugin::invoice-payments.event-out',
   clientAccount: 'plugin::invoice-payments.client-account',
   autopayAttempt: 'plugin::invoice-payments.autopay-attempt',
 } as const;

@@ -12,6 +12,8 @@ module.exports = {
       await require('../../../scripts/demo-seed.js')({ strapi });
     }
     if (process.env.SQL_STATS) countStatements(strapi, process.env.SQL_STATS);
+    if (process.env.EVENTS_SINK_URL) forwardEvents(strapi, process.env.EVENTS_SINK_URL);
+    bookingExample(strapi);
   },
 };
 
@@ -48,4 +50,43 @@ function countStatements(strapi, file) {
     stats = new Map();
     autocommits = 0;
   });
+}
+
+/**
+ * Site code as a site would write it (docs/api.md "Hooks in site code"): every event out of the
+ * plugin is posted to EVENTS_SINK_URL with the process id, so fault tests count what each
+ * instance delivered. A failed post throws: the plugin retries the hook.
+ */
+function forwardEvents(strapi, url) {
+  strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('test-sink', '*', async (payload) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pid: process.pid, payload }),
+      });
+      if (!res.ok) throw new Error(`sink answered ${res.status}`);
+    });
+}
+
+/**
+ * The booking example (docs/booking-example.md): a booking is confirmed when its invoice is paid
+ * and released (cancelled) when the invoice expires or is voided unpaid.
+ */
+function bookingExample(strapi) {
+  const BOOKING = 'api::booking.booking';
+  strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('booking-example', ['invoice.paid', 'invoice.expired', 'invoice.voided'], async (event) => {
+      const entity = event.invoice.entity;
+      if (!entity || entity.uid !== BOOKING) return;
+      const status = event.type === 'invoice.paid' ? 'confirmed' : 'cancelled';
+      const booking = await strapi.documents(BOOKING).findOne({ documentId: entity.documentId });
+      // A confirmed booking is never released by a late event about an older invoice.
+      if (!booking || booking.status === 'confirmed') return;
+      await strapi.documents(BOOKING).update({ documentId: entity.documentId, data: { status } });
+    });
 }

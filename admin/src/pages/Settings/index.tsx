@@ -98,6 +98,7 @@ const SettingsPage = () => {
 
   if (loadError) return <Page.Error />;
   if (!settings || !form || rbacLoading) return <Page.Loading />;
+  const stripeApiVersion = settings.apiVersions?.find((v) => v.provider === 'stripe')?.pinned ?? null;
 
   const set = <K extends keyof SettingsForm>(key: K, value: SettingsForm[K]) => {
     setForm({ ...form, [key]: value });
@@ -311,6 +312,21 @@ const SettingsPage = () => {
                       <Field.Hint />
                     </Field.Root>,
                   )}
+                  {stripeApiVersion &&
+                    column(
+                      6,
+                      <Field.Root
+                        name="apiVersion"
+                        hint={t(
+                          'settings.apiVersion.hint',
+                          'The version this plugin is built for. Create the webhook endpoint with this API version.',
+                        )}
+                      >
+                        <Field.Label>{t('settings.apiVersion', 'API version')}</Field.Label>
+                        <TextInput value={stripeApiVersion} readOnly data-testid="stripe-api-version" />
+                        <Field.Hint />
+                      </Field.Root>,
+                    )}
                 </Grid.Root>
               </Flex>
             </Box>

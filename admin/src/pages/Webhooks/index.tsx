@@ -32,6 +32,7 @@ import { ListFooter } from '../../components/ListFooter';
 import { FilterSelect } from '../../components/FilterSelect';
 import { StatusBadge, statusLabel } from '../../components/StatusBadge';
 import { HealthLine } from './HealthLine';
+import { ApiDriftNotice } from './ApiDriftNotice';
 import {
   EVENT_STATUSES,
   PROVIDER_LABELS,
@@ -110,6 +111,7 @@ export const WebhooksPage = () => {
       subtitle={t('webhooks.subtitle', 'Events the payment providers sent to this site and what became of them')}
     >
       {health.data && <HealthLine health={health.data.data} />}
+      {health.data?.data.apiVersions && <ApiDriftNotice reports={health.data.data.apiVersions} />}
       <Flex gap={4} paddingBottom={4} wrap="wrap" alignItems="flex-end">
         <FilterSelect
           label={t('webhooks.providerFilter', 'Provider')}

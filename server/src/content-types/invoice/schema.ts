@@ -66,6 +66,16 @@ export default withContentManagerConfig({
     /** Why an admin voided the invoice (Invoices → Void); set only by the plugin. */
     voidReason: { type: 'text', writable: false },
     voidedAt: { type: 'datetime', writable: false },
+    /**
+     * The entry this invoice is for, when made through the server API (services/payables.ts): a
+     * content-type uid (`api::booking.booking`) and that entry's documentId. Set only by the plugin.
+     */
+    entityUid: { type: 'string', writable: false },
+    entityDocumentId: { type: 'string', writable: false },
+    /** Unpaid past this moment, the invoice is voided and `invoice.expired` is emitted (payables.ts). */
+    expiresAt: { type: 'datetime' },
+    /** When the expiry was carried out (its claim: one instance emits invoice.expired). */
+    expiredAt: { type: 'datetime', writable: false },
     /** Ledger links: written only by the plugin's services (strapi.db.query), never through the Content Manager. */
     payments: {
       type: 'relation',
@@ -92,6 +102,8 @@ export default withContentManagerConfig({
     { name: 'invoice_payments_invoices_number_uq', columns: ['number'], type: 'unique' },
     { name: 'invoice_payments_invoices_pay_token_uq', columns: ['pay_token'], type: 'unique' },
     { name: 'invoice_payments_invoices_state_idx', columns: ['state'] },
+    { name: 'invoice_payments_invoices_entity_idx', columns: ['entity_uid', 'entity_document_id'] },
+    { name: 'invoice_payments_invoices_expires_idx', columns: ['expires_at'] },
     // The admin list's default order (newest first): a page is an index range, not a sort of every invoice.
     { name: 'invoice_payments_invoices_created_idx', columns: ['created_at', 'id'] },
   ],

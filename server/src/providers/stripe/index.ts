@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import Stripe from 'stripe';
 import { createStripeClient } from './client';
 import { StripeProvider, stripeTraits, type StripeProviderOptions } from './provider';
 import { StripePaymentMethodSettings } from './payment-methods';
@@ -67,6 +68,11 @@ export const stripeEntry: ProviderEntry = {
   canRead: (s) => Boolean(s.secretKeySealed),
   // The charge's balance transaction (its `fee`) may be made a little after the payment succeeded.
   feeArrivesLater: true,
+  /**
+   * Webhook payloads use the endpoint's pinned API version, or the account default
+   * (https://docs.stripe.com/webhooks/versioning): not necessarily the SDK's.
+   */
+  apiVersion: { pinned: Stripe.API_VERSION, upgradeGuideUrl: 'https://docs.stripe.com/webhooks/versioning' },
   // Customers, saved PaymentMethods and off-session PaymentIntents (providers/stripe/saved-methods.ts).
   savesMethods: true,
   // The SDK's timeout applies to each try: the first one and every network retry.

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { formatMinor } from '../../domain';
+import { providerLabel } from '../../providers/registry';
 import { ProviderRequestError } from '../../providers/types';
 import { UID } from '../../utils/plugin-id';
 import { withInvoiceLock } from '../../utils/lock';
@@ -79,6 +80,29 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
       const result = await withInvoiceLock(strapi, documentId, async (invoice) => {
         if (invoice.state === 'void') throw conflict('This invoice has been voided.', 'InvoiceNotPayable');
         if (invoice.balanceDue <= 0) throw conflict('This invoice has nothing left to pay.', 'InvoiceNotPayable');
+        // A debit the provider is processing (SEPA, ACH: days) is not in the balance yet and cannot
+        // be stopped (Stripe cancels a `processing` intent only "in rare cases":
+        // https://docs.stripe.com/api/payment_intents/cancel), so booking its part again by hand
+        // would be an overpayment to refund once it arrives. Attempts still waiting for the client
+        // (a voucher, microdeposits) are ended by endOthers below instead.
+        const processing = (await strapi.db.query(UID.payment).findMany({
+          where: { invoice: { id: invoice.id }, status: 'processing', voidedAt: { $null: true } },
+          select: ['amount', 'provider', 'mismatch'],
+        })) as Array<{ amount: number; provider: string | null; mismatch: string | null }>;
+        const moving = processing.filter((p) => !p.mismatch);
+        const inFlight = moving.reduce((sum, p) => sum + p.amount, 0);
+        const open = invoice.balanceDue - inFlight;
+        if (inFlight > 0 && (input.amount ?? invoice.balanceDue) > open) {
+          const holders = [...new Set(moving.map((p) => providerLabel(p.provider)))].join(' or ');
+          const rest =
+            open > 0
+              ? `At most ${formatMinor(open, invoice.currency)} can be marked as paid until it has arrived or failed.`
+              : 'If the client paid another way, mark the invoice as paid once that debit has failed.';
+          throw conflict(
+            `${formatMinor(inFlight, invoice.currency)} is on its way from the client (${holders} is processing a bank debit). ${rest}`,
+            'MoneyOnItsWay',
+          );
+        }
         const amount = input.amount ?? invoice.balanceDue;
         if (amount > invoice.balanceDue) {
           throw badRequest(

@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { formatMinor } from '../domain';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { PluginConfig } from '../config';
+import { getService } from '../utils/get-service';
+import { instanceId } from './webhook-events';
+
+/**
+ * Events out (issue 15): every state change that matters is written to an outbox row in the
+ * transaction that makes it (audit.ts, invoices.ts), then, after the commit, emitted once on
+ * Strapi's event hub as `invoice-payments.<event>` (Settings → Webhooks forwards it) and handed to
+ * the site's hooks (services/hooks.ts). A crash before the emit leaves the row pending: the worker
+ * emits it later. Hooks that throw are retried from the row with a backoff, never blocking settlement.
+ */
+export const EVENT_PREFIX = 'invoice-payments';
+
+export const OUT_EVENTS = [
+  'invoice.sent',
+  'invoice.viewed',
+  'invoice.paid',
+  'invoice.partially-paid',
+  'invoice.payment-failed',
+  'invoice.refunded',
+  'invoice.disputed',
+  'invoice.voided',
+  'invoice.expired',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+] as const;
+export type OutEvent = (typeof OUT_EVENTS)[number];
+
+export interface MoneyOut {
+  /** Integer minor units (cents; yen; fils). */
+  amount: number;
+  /** For people, in en-US (`$1,827.50`). */
+  formatted: string;
+}
+
+/** The payload of every event, stable across versions (fields are only ever added). */
+export interface EventPayload {
+  /** Unique per emitted change: a consumer that sees it twice (a crash mid-emit) drops the second. */
+  id: string;
+  /**
+   * `invoice.paid`; on the event hub and in Strapi's webhook bodies the event is named
+   * `invoice-payments.invoice.paid` (their `event` field).
+   */
+  type: OutEvent;
+  occurredAt: string;
+  invoice: {
+    documentId: string;
+    number: string;
+    state: string;
+    currency: string;
+    total: MoneyOut;
+    amountPaid: MoneyOut;
+    amountRefunded: MoneyOut;
+    balanceDue: MoneyOut;
+    /** The entry the invoice is for (services/payables.ts), e.g. `api::booking.booking`; null when none. */
+    entity: { uid: string; documentId: string } | null;
+  };
+  /** For payment.* and invoice.payment-failed: the payment that changed. */
+  payment: {
+    providerPaymentId: string | null;
+    status: string;
+    currency: string;
+    amount: MoneyOut;
+    failureCode: string | null;
+    /** payment.refunded: the refund that succeeded (`amount` above is the refunded amount too). */
+    refund?: { providerRefundId: string | null; amount: MoneyOut };
+  } | null;
+}
+
+export interface InvoiceLike {
+  documentId: string;
+  number: string;
+  state: string;
+  currency: string;
+  total: number;
+  amountPaid: number;
+  amountRefunded: number;
+  balanceDue: number;
+  entityUid?: string | null;
+  entityDocumentId?: string | null;
+}
+
+interface OutRow {
+  id: number;
+  event: OutEvent;
+  payload: EventPayload;
+  status: 'pending' | 'processing' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  emittedAt: string | null;
+  deliveredTo: string[] | null;
+}
+
+const money = (amount: number, currency: string): MoneyOut => ({
+  amount: Number(amount ?? 0),
+  formatted: formatMinor(Number(amount ?? 0), currency),
+});
+
+/** Hook failures: retried this many times with a doubling backoff, then the row is dead (logged). */
+const MAX_ATTEMPTS = 8;
+const BASE_BACKOFF_MS = 1000;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const rows = () => strapi.db.query(UID.eventOut);
+  let kickTimer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+
+  function invoicePart(inv: InvoiceLike): EventPayload['invoice'] {
+    return {
+      documentId: inv.documentId,
+      number: inv.number,
+      state: inv.state,
+      currency: inv.currency,
+      total: money(inv.total, inv.currency),
+      amountPaid: money(inv.amountPaid, inv.currency),
+      amountRefunded: money(inv.amountRefunded, inv.currency),
+      balanceDue: money(inv.balanceDue, inv.currency),
+      entity: inv.entityUid && inv.entityDocumentId ? { uid: inv.entityUid, documentId: inv.entityDocumentId } : null,
+    };
+  }
+
+  /** Runs the dispatcher soon (after the commit that made the rows; more kicks coalesce). */
+  function kick(): void {
+    if (kickTimer) return;
+    kickTimer = setTimeout(() => {
+      kickTimer = null;
+      // The worker retries whatever this misses (a database going away at shutdown included).
+      api
+        .runDue()
+        .catch((error) =>
+          strapi.log.warn(
+            `[invoice-payments] events out will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
+          ),
+        );
+    }, 10);
+    kickTimer.unref();
+  }
+
+  async function deliver(row: OutRow): Promise<void> {
+    const name = `${EVENT_PREFIX}.${row.event}`;
+    const done = new Set(row.deliveredTo ?? []);
+    let emittedAt = row.emittedAt;
+    if (!emittedAt) {
+      // Strapi's event hub: its webhook runner posts to every Settings → Webhooks entry for this event.
+      await strapi.eventHub.emit(name, { ...row.payload });
+      emittedAt = new Date().toISOString();
+      // Recorded at once: a hook that fails next never makes the event hub see the event twice.
+      await rows().update({ where: { id: row.id }, data: { emittedAt } });
+    }
+    const errors: string[] = [];
+    for (const hook of getService(strapi, 'hooks').listeners(row.event)) {
+      if (done.has(hook.name)) continue;
+      try {
+        await hook.callback(row.payload);
+        done.add(hook.name);
+      } catch (error) {
+        errors.push(`${hook.name}: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500));
+      }
+    }
+    const attempts = row.attempts;
+    if (errors.length === 0) {
+      await rows().update({
+        where: { id: row.id },
+        data: {
+          status: 'delivered',
+          deliveredAt: new Date(),
+          deliveredTo: [...done],
+          lockedUntil: null,
+          lockedBy: null,
+          lastError: null,
+        },
+      });
+      return;
+    }
+    const dead = attempts >= MAX_ATTEMPTS;
+    await rows().update({
+      where: { id: row.id },
+      data: {
+        status: dead ? 'dead' : 'failed',
+        deliveredTo: [...done],
+        lastError: errors.join('\n').slice(0, 2000),
+        lockedUntil: null,
+        lockedBy: null,
+        nextAttemptAt: dead ? null : new Date(Date.now() + BASE_BACKOFF_MS * 2 ** (attempts - 1)),
+      },
+    });
+    strapi.log.warn(
+      `[invoice-payments] hook for ${name} (${row.payload.id}) failed on attempt ${attempts}${dead ? ', given up' : ', will be retried'}: ${errors.join('; ')}`,
+    );
+  }
+
+  /** One claim per row through the database: one instance (and one tick) delivers it. */
+  async function claim(row: OutRow): Promise<boolean> {
+    const now = new Date();
+    const { count } = await rows().updateMany({
+      where: {
+        id: row.id,
+        attempts: row.attempts,
+        $or: [{ status: { $in: ['pending', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
+      },
+      data: {
+        status: 'processing',
+        attempts: row.attempts + 1,
+        lockedBy: instanceId,
+        // The webhook worker's lock time: a claim held by a process that died is taken over after it.
+        lockedUntil: new Date(now.getTime() + strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs),
+      },
+    });
+    return count === 1;
+  }
+
+  const api = {
+    /**
+     * Writes one event to the outbox, in the caller's transaction when there is one (the state
+     * change and its event commit together or not at all); delivered after that commit.
+     */
+    async record(event: OutEvent, invoice: InvoiceLike, payment: EventPayload['payment'] = null): Promise<void> {
+      const payload: EventPayload = {
+        id: randomUUID(),
+        type: event,
+        occurredAt: new Date().toISOString(),
+        invoice: invoicePart(invoice),
+        payment,
+      };
+      await strapi.db.transaction(async ({ onCommit }) => {
+        await rows().createMany({
+          data: [
+            {
+              event,
+              payload,
+              status: 'pending',
+              attempts: 0,
+              nextAttemptAt: new Date(),
+              deliveredTo: [],
+              invoiceDocumentId: invoice.documentId,
+            },
+          ],
+        });
+        onCommit(kick);
+      });
+    },
+
+    /** The payment part of payment.refunded: the payment, and the refund that succeeded. */
+    paymentPart(refund: {
+      providerRefundId: string | null;
+      providerPaymentId: string | null;
+      amount: number;
+      currency: string;
+      payment?: { status?: string } | { id: number } | null;
+    }): NonNullable<EventPayload['payment']> {
+      const currency = refund.currency.toUpperCase();
+      return {
+        providerPaymentId: refund.providerPaymentId,
+        status: (refund.payment && 'status' in refund.payment ? refund.payment.status : null) ?? 'refunded',
+        currency,
+        amount: money(refund.amount, currency),
+        failureCode: null,
+        refund: { providerRefundId: refund.providerRefundId, amount: money(refund.amount, currency) },
+      };
+    },
+
+    /** The invoice's current row, for events recorded where only its documentId is at hand. */
+    async invoiceFor(documentId: string): Promise<InvoiceLike | null> {
+      return (await strapi.db.query(UID.invoice).findOne({ where: { documentId } })) as InvoiceLike | null;
+    },
+
+    /** Delivers every due row (pending, failed and due, or stuck past its lock), oldest first. */
+    runDue(): Promise<number> {
+      if (running) return running;
+      running = (async () => {
+        let total = 0;
+        for (let batch = 0; batch < 20; batch += 1) {
+          const now = new Date();
+          const due = (await rows().findMany({
+            where: {
+              $or: [
+                { status: 'pending' },
+                { status: 'failed', nextAttemptAt: { $lte: now } },
+                { status: 'processing', lockedUntil: { $lt: now } },
+              ],
+            },
+            orderBy: { id: 'asc' },
+            limit: 50,
+          })) as OutRow[];
+          for (const row of due) {
+            if (!(await claim(row))) continue;
+            await deliver({ ...row, attempts: row.attempts + 1 }).catch((error) =>
+              strapi.log.warn(
+                `[invoice-payments] event ${row.event} not delivered yet: ${error instanceof Error ? error.message : 'unknown error'}`,
+              ),
+            );
+            total += 1;
+          }
+          if (due.length < 50) break;
+        }
+        return total;
+      })().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+
+    /** Rows a worker could still deliver (for the idle probe). */
+    async undelivered(): Promise<number> {
+      const now = new Date();
+      return rows().count({
+        where: {
+          $or: [{ status: { $in: ['pending', 'processing'] } }, { status: 'failed', nextAttemptAt: { $lte: now } }],
+        },
+      });
+    },
+
+    inProcess(): boolean {
+      return running !== null || kickTimer !== null;
+    },
+
+    /** Lists the plugin's events in Settings → Webhooks (Strapi's webhook store accepts them). */
+    registerWebhookEvents(): void {
+      const store = strapi.get('webhookStore') as { addAllowedEvent(key: string, value: string): void };
+      for (const event of OUT_EVENTS) {
+        store.addAllowedEvent(
+          `INVOICE_PAYMENTS_${event.replace(/[.-]/g, '_').toUpperCase()}`,
+          `${EVENT_PREFIX}.${event}`,
+        );
+      }
+    },
+  };
+  return api;
+};
