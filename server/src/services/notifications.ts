@@ -284,9 +284,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  /** Writes the outcomes waiting, one transaction at a time (the next group forms meanwhile). */
+  /**
+   * Writes the outcomes waiting, one transaction at a time (the next group forms meanwhile). A
+   * group is written once MAIL_IN_FLIGHT outcomes wait or nothing else is being handed off, so a
+   * burst costs one commit per 8 emails, not one each.
+   */
   async function flushMail(): Promise<void> {
     if (recording > 0 || unrecorded.length === 0) return;
+    if (handingOff > 0 && unrecorded.length < MAIL_IN_FLIGHT) return;
     const group = unrecorded.splice(0, unrecorded.length);
     recording = group.length;
     try {
