@@ -13,8 +13,9 @@ import {
 import { ProviderRequestError } from '../providers/types';
 import { LEGACY_PROVIDER_ID, providerEntry } from '../providers/registry';
 import { STATUS_LABELS } from '../pages/render';
-import type { InvoiceView, PayOptions, ResultView } from '../pages/view';
-import { UID } from '../utils/plugin-id';
+import type { InvoiceView, PayOptions, ResultView, SellerView } from '../pages/view';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { Brand } from '../branding/brand';
 import { getService } from '../utils/get-service';
 import { withInvoiceLock } from '../utils/lock';
 import { sameToken } from '../utils/client';
@@ -101,6 +102,20 @@ function lineItems(
       lineTotal: Number(item.lineTotal ?? 0),
     };
   });
+}
+
+/** The brand on the pay page; null when nothing is set (the neutral look). */
+function sellerView(brand: Brand): SellerView | null {
+  if (!brand.name && !brand.address && !brand.taxId && !brand.footerText && !brand.logo && !brand.accentColor)
+    return null;
+  return {
+    name: brand.name,
+    address: brand.address,
+    taxId: brand.taxId,
+    footerText: brand.footerText,
+    logoUrl: brand.logo ? `/${PLUGIN_ID}/pay/brand/logo?v=${brand.logo.hash}` : null,
+    styleUrl: brand.accentColor ? `/${PLUGIN_ID}/pay/brand/style.css?v=${brand.accentColor.slice(1)}` : null,
+  };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -201,6 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       notice,
       pending,
       pay,
+      seller: sellerView(await getService(strapi, 'branding').current(settings.branding)),
     };
   }
 
@@ -291,6 +307,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           headline: 'Payment received',
           message: `Thank you! Your payment for invoice ${invoice.number} was received.`,
           tone: 'success',
+          receiptUrl:
+            invoice.payToken && payment.documentId
+              ? getService(strapi, 'documents').receiptUrl(invoice.payToken, payment.documentId)
+              : null,
         };
       }
       if (payment.status === 'processing') {
