@@ -1,4 +1,5 @@
 import admin from './admin';
+import documents from './documents';
 import editor from './editor';
 import pages from './pages';
 import pay from './pay';
@@ -7,6 +8,14 @@ import savedMethods from './saved-methods';
 import settings from './settings';
 import webhook from './webhook';
 
-export default { admin, editor, pages, pay, 'payment-methods': paymentMethods,
+export default {
+  admin,
+  documents,
+  editor,
+  pages,
+  pay,
+  'payment-methods': paymentMethods,
   'saved-methods': savedMethods,
-  settings, webhook };
+  settings,
+  webhook,
+};
