@@ -17,8 +17,8 @@ describe('Mandates', () => {
   afterAll(() => standin.close());
   beforeEach(() => standin.control.reset());
 
-  const sepaCharge = async (params: Stripe.PaymentIntentCreateParams): Promise<Stripe.Charge> => {
-    const pi = await stripe.paymentIntents.create({ amount: 182750, currency: 'eur', ...params, confirm: true });
+  const sepaCharge = async (params: Partial<Stripe.PaymentIntentCreateParams>): Promise<Stripe.Charge> => {
+    const pi = await stripe.paymentIntents.create({ ...params, amount: 182750, currency: 'eur', confirm: true });
     standin.control.settleDelayed(pi.id);
     const done = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
     expect(done.status).toBe('succeeded');
