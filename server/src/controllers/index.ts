@@ -7,6 +7,13 @@ import savedMethods from './saved-methods';
 import settings from './settings';
 import webhook from './webhook';
 
-export default { admin, editor, pages, pay, 'payment-methods': paymentMethods,
+export default {
+  admin,
+  editor,
+  pages,
+  pay,
+  'payment-methods': paymentMethods,
   'saved-methods': savedMethods,
-  settings, webhook };
+  settings,
+  webhook,
+};

@@ -1,12 +1,15 @@
 'use strict';
 
 /**
- * The test app adds nothing of its own; the demo seeds sample data through scripts/demo-seed.js.
+ * The test app adds the booking example (docs/booking-example.md: src/booking/, the booking
+ * content type and the hook below); the demo seeds sample data through scripts/demo-seed.js.
  * With SQL_STATS=<file> (bench/cost.ts), it counts the SQL statements and transactions the app
  * runs: SIGUSR2 writes the counts since the last SIGUSR2 to the file as JSON and starts again.
  */
 module.exports = {
-  register() {},
+  register({ strapi }) {
+    require('./booking/routes.js')(strapi);
+  },
   async bootstrap({ strapi }) {
     if (process.env.DEMO_SEED === 'true') {
       await require('../../../scripts/demo-seed.js')({ strapi });

@@ -336,23 +336,36 @@ function StripeStandin(publishableKey: string) {
           if (!host) throw new Error('stripe-js stand-in: embedded checkout mount target not found');
           const secret = await options.fetchClientSecret();
           const sessionId = secret.split('_secret_')[0];
-          const pay = el('button', { type: 'button', textContent: 'Pay with test card' });
-          // A failed click shows in the browser as an unhandled rejection, which the browser tests
-          // report as a page error.
-          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the rejection is the report.
-          pay.addEventListener('click', async () => {
-            const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, {
-              method: 'POST',
-              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-              body: form({ payment_method: 'pm_card_visa' }),
+          const message = el('p', { role: 'alert', className: 'standin-checkout-error' });
+          // Checkout shows a declined card's error in its own form and keeps the session open for
+          // another card (https://docs.stripe.com/payments/checkout/how-checkout-works#lifecycle).
+          const payWith = (label: string, paymentMethod: string) => {
+            const button = el('button', { type: 'button', textContent: label });
+            // A failed click shows in the browser as an unhandled rejection, which the browser tests
+            // report as a page error.
+            // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the rejection is the report.
+            button.addEventListener('click', async () => {
+              message.textContent = '';
+              const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+                body: form({ payment_method: paymentMethod }),
+              });
+              const body = (await res.json()) as { return_url?: string; error?: StripeErrorShape };
+              if (!res.ok && body.error?.type === 'card_error') {
+                message.textContent = body.error.message;
+                return;
+              }
+              if (body.return_url) location.assign(body.return_url.replace('{CHECKOUT_SESSION_ID}', sessionId));
             });
-            const session = (await res.json()) as { return_url?: string };
-            if (session.return_url) location.assign(session.return_url.replace('{CHECKOUT_SESSION_ID}', sessionId));
-          });
+            return button;
+          };
           host.replaceChildren(
             el('div', { className: 'standin-embedded-checkout' }, [
               el('p', { textContent: 'Embedded Checkout (Stripe.js stand-in, test only)' }),
-              pay,
+              payWith('Pay with test card', 'pm_card_visa'),
+              payWith('Pay with declined test card', 'pm_card_chargeDeclined'),
+              message,
             ]),
           );
         },
