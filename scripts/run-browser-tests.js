@@ -15,6 +15,8 @@ const root = path.resolve(__dirname, '..');
 async function main() {
   const chromium = spawnSync('bash', [path.join(__dirname, 'ensure-chromium.sh')], { stdio: 'inherit' });
   if (chromium.status !== 0) process.exit(chromium.status ?? 1);
+  const pdfTools = spawnSync('bash', [path.join(__dirname, 'ensure-pdf-tools.sh')], { stdio: 'inherit' });
+  if (pdfTools.status !== 0) process.exit(pdfTools.status ?? 1);
   buildIfStale();
   for (const k of [
     'APP_KEYS',

@@ -11,6 +11,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { buildIfStale } = require('./build-plugin');
 const { buildAppAdmin } = require('./build-app-admin');
+const { startMailCatcher } = require('./mail-catcher');
 
 const root = path.resolve(__dirname, '..');
 const appDir = path.join(root, 'tests', 'app');
@@ -19,6 +20,9 @@ const port = Number(process.env.PORT || 1337);
 const standinPort = Number(process.env.STANDIN_PORT || 12111);
 const mollieStandinPort = Number(process.env.MOLLIE_STANDIN_PORT || 12112);
 const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
+// The demo's mail catcher (maildev): Strapi's email plugin sends here, the inbox shows it all.
+const mailSmtpPort = Number(process.env.MAIL_SMTP_PORT || 1025);
+const mailWebPort = Number(process.env.MAIL_WEB_PORT || 1080);
 const children = [];
 
 /** Per-checkout demo secrets, kept beside the demo database so restarts can decrypt what was saved. */
@@ -79,6 +83,9 @@ async function main() {
     DEMO_ADMIN_PASSWORD: password,
     STRAPI_TELEMETRY_DISABLED: 'true',
     STRAPI_STARTUP_LOG: 'true',
+    // Strapi's email plugin (tests/app/config/plugins.js) → the demo's mail catcher.
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(mailSmtpPort),
   };
 
   const stopAll = (code) => {
@@ -114,6 +121,18 @@ async function main() {
     { cwd: root, stdio: 'inherit', env },
   );
   children.push(mollieStandin);
+  // The mail catcher: Strapi's email plugin sends to it (SMTP_HOST/SMTP_PORT above).
+  const mail = startMailCatcher({ smtpPort: mailSmtpPort, webPort: mailWebPort });
+  if (mail) {
+    children.push(mail.child);
+    mail.child.on('exit', (code) => {
+      if (code) console.error(`[demo] the mail catcher stopped (exit ${code}); emails cannot be sent until a restart.`);
+    });
+    await mail.ready;
+  } else {
+    console.warn('[demo] maildev is not installed (npm install): emails cannot be sent in this demo.');
+  }
+  const inbox = mail ? mail.url : null;
 
   console.log('');
   console.log('  Invoice payments demo (offline; development only)');
@@ -125,6 +144,8 @@ async function main() {
   console.log(
     `  Mollie:        stand-in at http://127.0.0.1:${mollieStandinPort} (Settings → Mollie; pick Mollie for pay links to try it)`,
   );
+  if (inbox)
+    console.log(`  Email inbox:   ${inbox}   (maildev: every email the demo sends, with its PDF and Pay button)`);
   console.log(
     '  Test cards:    4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0025 0000 3155 asks for 3-D Secure',
   );

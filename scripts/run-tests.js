@@ -20,6 +20,9 @@ for (const a of args) {
 }
 
 buildIfStale();
+// The PDF tests read the rendered PDFs with poppler's pdftotext.
+const pdfTools = spawnSync('bash', [path.join(__dirname, 'ensure-pdf-tools.sh')], { stdio: 'inherit' });
+if (pdfTools.status !== 0) process.exit(pdfTools.status ?? 1);
 console.log(`[invoice-payments] running tests on ${env.DATABASE_CLIENT || 'sqlite'}`);
 const res = spawnSync(
   process.execPath,

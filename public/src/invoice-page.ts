@@ -10,7 +10,11 @@ import { startCheckout } from './checkout';
 import { byId } from './dom';
 import { stripeFor } from './stripe';
 
-export function startInvoicePage(first: InvoiceView, api: Api, opts: { render?: boolean } = {}): void {
+export function startInvoicePage(
+  first: InvoiceView,
+  api: Api,
+  opts: { render?: boolean; linkBase?: string } = {},
+): void {
   const main = byId('invoice');
   let view = first;
 
@@ -52,7 +56,7 @@ export function startInvoicePage(first: InvoiceView, api: Api, opts: { render?: 
 
   function show(next: InvoiceView): void {
     view = next;
-    main.innerHTML = renderInvoice(next);
+    main.innerHTML = renderInvoice(next, { linkBase: opts.linkBase });
     document.title = `Invoice ${next.number}`;
     wire();
   }

@@ -3,6 +3,7 @@
  * dist/public/pay.js). The server embeds what the page is about in a JSON block; no inline script.
  */
 import { PAGE_DATA_ID, type PageData } from '../../server/src/pages/view';
+import { payLinkBase } from '../../server/src/pages/render';
 import { createApi } from './api';
 import { startCustomerPage } from './customer-page';
 import { startInvoicePage } from './invoice-page';
@@ -28,6 +29,7 @@ if (data?.page === 'invoice') {
       headers: {},
       viewPath: `${data.api}/pay/${encodeURIComponent(token)}`,
     }),
+    { linkBase: payLinkBase(token) },
   );
 } else if (data?.page === 'customer') {
   void startCustomerPage(data.api, data.documentId);

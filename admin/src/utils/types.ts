@@ -41,6 +41,18 @@ export interface SettingsView {
   payLinkProvider: 'stripe' | 'mollie';
   /** The API version each versioned gateway's SDK is pinned to (Stripe). */
   apiVersions?: PinnedApiVersion[];
+  /** Seller branding (server/src/services/settings-branding.ts). */
+  branding: BrandingView;
+}
+
+export interface BrandingView {
+  name: string | null;
+  address: string | null;
+  taxId: string | null;
+  logoFileId: number | null;
+  accentColor: string | null;
+  footerText: string | null;
+  paymentInstructions: string | null;
 }
 
 export interface ReminderSettingsView {

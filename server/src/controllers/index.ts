@@ -1,4 +1,5 @@
 import admin from './admin';
+import documents from './documents';
 import editor from './editor';
 import pages from './pages';
 import pay from './pay';
@@ -9,6 +10,7 @@ import webhook from './webhook';
 
 export default {
   admin,
+  documents,
   editor,
   pages,
   pay,

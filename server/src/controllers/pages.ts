@@ -73,6 +73,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found) return html(ctx, 404, notFoundDocument());
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         const view = await pages().buildView(invoice, locale(ctx));
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
         const js = stripeJs(view.pay?.publishableKey);
         html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
@@ -161,11 +162,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** GET /api/invoice-payments/pay/:token: the same view as the pay page, as JSON. */
     async viewByToken(ctx: Context) {
       await respond(ctx, async () => {
-        const found = await pages().findByToken(String(ctx.params.token ?? ''));
+        const token = String(ctx.params.token ?? '');
+        const found = await pages().findByToken(token);
         if (!found) throw notFound('Invoice not found.');
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         ctx.set('Cache-Control', 'no-store');
-        return { data: await pages().buildView(invoice, locale(ctx)) };
+        const view = await pages().buildView(invoice, locale(ctx));
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
+        return { data: view };
       });
     },
 
@@ -177,7 +181,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found || userId === null) throw notFound('Invoice not found.');
         const invoice = await pages().markViewed(found, actor(ctx, 'customer', userId));
         ctx.set('Cache-Control', 'no-store');
-        return { data: await pages().buildView(invoice, locale(ctx)) };
+        return { data: await pages().buildView(invoice, locale(ctx), true) };
       });
     },
   };

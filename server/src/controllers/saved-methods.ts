@@ -10,7 +10,8 @@ import type { Actor } from '../services/settings';
 
 /**
  * Saved payment methods: the logged-in client's own (users-permissions JWT), the drawer's "Save for
- * future invoices" (pay-link token or the invoice's customer), and the admin's autopay switch.
+ * future invoices" (the invoice's customer, logged in; a pay-link token alone is refused), and the
+ * admin's autopay switch.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const saved = () => getService(strapi, 'saved-methods');
@@ -51,7 +52,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async saveOnPayment(ctx: Context) {
       await respond(ctx, async () => {
         const { invoice, actor } = await clientInvoice(strapi, ctx);
-        return { data: await saved().saveOnPayment(invoice, ctx.request.body, actor) };
+        // Only the client, logged in, may save onto their provider customer: a pay link can be
+        // forwarded, and its holder's card would become the one autopay charges.
+        const userId = actor.id ?? (await currentUserId(strapi, ctx));
+        const customerId = (invoice as { customer?: { id: number } | null }).customer?.id ?? null;
+        const byClient = userId !== null && userId !== undefined && userId === customerId;
+        const who: Actor = byClient ? { type: 'client', id: userId, label: 'customer', ip: ctx.request.ip } : actor;
+        return { data: await saved().saveOnPayment(invoice, ctx.request.body, who, byClient) };
       });
     },
 

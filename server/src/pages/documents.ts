@@ -3,7 +3,7 @@
  * render.ts, shared with the browser bundle. No inline script or style: the CSP forbids both.
  */
 import { assetUrl } from './assets';
-import { badge, esc, renderInvoice } from './render';
+import { badge, esc, payLinkBase, renderInvoice } from './render';
 import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
 
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
@@ -21,6 +21,8 @@ function documentHtml(opts: {
   data?: PageData;
   mainClass?: string;
   labelledBy?: string;
+  /** The seller's accent colour stylesheet (services/pages sellerView), after ours. */
+  styleUrl?: string | null;
 }): string {
   const script = opts.data ? `${dataBlock(opts.data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
   return `<!doctype html>
@@ -30,7 +32,7 @@ function documentHtml(opts: {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>${esc(opts.title)}</title>
-<link rel="stylesheet" href="${esc(assetUrl('pay.css'))}">
+<link rel="stylesheet" href="${esc(assetUrl('pay.css'))}">${opts.styleUrl ? `\n<link rel="stylesheet" href="${esc(opts.styleUrl)}">` : ''}
 </head>
 <body>
 <main id="invoice" class="${esc(opts.mainClass ?? 'sheet')}"${opts.labelledBy ? ` aria-labelledby="${esc(opts.labelledBy)}"` : ''}>
@@ -55,11 +57,12 @@ export function invoiceDocument(
 ): string {
   return documentHtml({
     title: `Invoice ${view.number}`,
-    body: renderInvoice(view),
+    body: renderInvoice(view, { linkBase: payLinkBase(token) }),
     // Stripe.js is only ever loaded where there is a Pay button.
     data: { page: 'invoice', view, auth: { token }, api, ...stripeJs(view.pay ? stripeJsUrl : null) },
     mainClass: 'sheet invoice',
     labelledBy: 'invoice-title',
+    styleUrl: view.seller?.styleUrl ?? null,
   });
 }
 
@@ -83,7 +86,7 @@ export function resultDocument(result: ResultView, api: string): string {
 ${badge(result.state, result.stateLabel, 'invoice-status')}
 </header>
 <p class="message message-${esc(result.tone)}" id="result-message"${result.paymentState ? ` data-payment-state="${esc(result.paymentState)}"` : ''}>${esc(result.message)}</p>
-<p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
+${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>Download your receipt (PDF)</a></p>\n` : ''}<p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
     data: { page: 'result', documentId: result.documentId, api },
     labelledBy: 'result-title',
   });

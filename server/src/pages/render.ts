@@ -3,7 +3,13 @@
  * bundle (the logged-in client's page, and the refresh after a payment), so both always show the
  * same thing. Every value goes through `esc`; nothing here touches the DOM or Node.
  */
+import { PLUGIN_ID } from '../utils/plugin-id';
 import type { ClientInvoiceStatus, InvoiceView } from './view';
+
+/** Where a pay link's documents are: `DocumentLinks` paths are relative to this. */
+export function payLinkBase(token: string): string {
+  return `/${PLUGIN_ID}/pay/${encodeURIComponent(token)}/`;
+}
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -58,8 +64,38 @@ export function nextStepText(step: NextStep, amountFormatted: string): string {
   }
 }
 
-/** The invoice itself: header, parties, line items, totals, and the Pay button when payable. */
-export function renderInvoice(v: InvoiceView): string {
+const multiline = (value: string) => esc(value).replace(/\r?\n/g, '<br>');
+
+/** The seller's block at the top (Settings → Branding); nothing for the neutral look. */
+function renderSeller(v: InvoiceView): string {
+  const s = v.seller;
+  if (!s || (!s.name && !s.address && !s.taxId && !s.logoUrl)) return '';
+  const logo = s.logoUrl ? `<img class="seller-logo" src="${esc(s.logoUrl)}" alt="${esc(s.name ?? 'Logo')}">` : '';
+  const lines = [
+    s.name ? `<strong class="seller-name">${esc(s.name)}</strong>` : '',
+    s.address ? `<span class="muted">${multiline(s.address)}</span>` : '',
+    s.taxId ? `<span class="muted">Tax id: ${esc(s.taxId)}</span>` : '',
+  ].filter(Boolean);
+  return `<section class="seller" id="seller" aria-label="From">${logo}<p class="seller-lines">${lines.join('<br>')}</p></section>\n`;
+}
+
+/** Downloads: the invoice PDF and a receipt per received payment (pay-link pages only). */
+function renderDocuments(v: InvoiceView, linkBase: string | undefined): string {
+  if (!v.documents || !linkBase) return '';
+  const receipts = v.documents.receipts
+    .map((r) => `<li><a href="${esc(linkBase + r.file)}" class="receipt-link" download>${esc(r.label)}</a></li>`)
+    .join('');
+  return `<section class="downloads" id="downloads" aria-label="Downloads">
+<a href="${esc(linkBase + v.documents.pdf)}" id="download-pdf" class="download-link" download>Download PDF</a>
+${receipts ? `<ul class="receipts" id="receipts">${receipts}</ul>` : ''}
+</section>`;
+}
+
+/**
+ * The invoice itself: header, parties, line items, totals, and the Pay button when payable.
+ * `linkBase` (payLinkBase(token)): where the downloads are, on pages reached through the pay link.
+ */
+export function renderInvoice(v: InvoiceView, opts: { linkBase?: string } = {}): string {
   const lines = v.lines
     .map(
       (l) =>
@@ -79,7 +115,7 @@ ${v.pay.feeFormatted ? `<p class="fee-note" id="fee-note">Includes a card proces
 </div>
 <section id="checkout-embed" class="checkout-embed" aria-label="Secure checkout" hidden></section>`
     : '';
-  return `<header class="inv-head">
+  return `${renderSeller(v)}<header class="inv-head">
 <div><p class="eyebrow">Invoice</p><h1 id="invoice-title" tabindex="-1">${esc(v.number)}</h1></div>
 ${badge(v.state, v.stateLabel, 'invoice-status')}
 </header>
@@ -93,7 +129,9 @@ ${badge(v.state, v.stateLabel, 'invoice-status')}
 ${v.notes ? `<section class="notes" aria-label="Notes"><p>${esc(v.notes)}</p></section>` : ''}
 ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
 ${v.pending ? `<p class="notice notice-pending" id="payment-pending" role="status">${esc(v.pending.text)}</p>` : ''}
-${pay}`;
+${pay}
+${renderDocuments(v, opts.linkBase)}
+${v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : ''}`;
 }
 
 /**

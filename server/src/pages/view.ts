@@ -30,6 +30,28 @@ export interface PayOptions {
   canSaveMethod?: boolean;
 }
 
+/** The seller's branding as the pay page shows it (Settings → Branding); null: the neutral look. */
+export interface SellerView {
+  name: string | null;
+  address: string | null;
+  taxId: string | null;
+  footerText: string | null;
+  /** This plugin's versioned logo URL (same origin: the page's CSP allows only 'self'). */
+  logoUrl: string | null;
+  /** This plugin's versioned stylesheet with the accent colour, or null. */
+  styleUrl: string | null;
+}
+
+/**
+ * Downloads of a pay-link page: the invoice PDF and one receipt per received payment, as paths
+ * relative to the pay link plus "/" (`/invoice-payments/pay/<token>/`), so the view never holds
+ * the token (render.ts `payLinkBase`).
+ */
+export interface DocumentLinks {
+  pdf: string;
+  receipts: Array<{ label: string; file: string }>;
+}
+
 export interface InvoiceView {
   documentId: string;
   number: string;
@@ -63,6 +85,9 @@ export interface InvoiceView {
    */
   pending: { amount: string; text: string } | null;
   pay: PayOptions | null;
+  seller: SellerView | null;
+  /** Only where the client's key is in the URL (pay-link pages and their JSON). */
+  documents?: DocumentLinks | null;
 }
 
 /** Success and cancel pages: the invoice number and status, nothing else. */
@@ -74,6 +99,8 @@ export interface ResultView {
   headline: string;
   message: string;
   tone: 'success' | 'info' | 'warning';
+  /** The receipt of the payment just made, when it succeeded. */
+  receiptUrl?: string | null;
   /** What the page's heading area shows for a payment that is pending (data-state on the page). */
   paymentState?: 'paid' | 'pending' | 'failed' | 'incomplete';
 }

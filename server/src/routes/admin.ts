@@ -67,6 +67,18 @@ export default {
     },
     { method: 'GET', path: '/invoices', handler: 'admin.listInvoices', config: guard(ACTIONS.paymentsRead) },
     { method: 'GET', path: '/invoices/:id', handler: 'admin.getInvoice', config: guard(ACTIONS.paymentsRead) },
+    {
+      method: 'GET',
+      path: '/invoices/:id/pdf',
+      handler: 'documents.adminInvoicePdf',
+      config: guard(ACTIONS.paymentsRead),
+    },
+    {
+      method: 'GET',
+      path: '/invoices/:id/receipts/:payment',
+      handler: 'documents.adminReceiptPdf',
+      config: guard(ACTIONS.paymentsRead),
+    },
     // The plugin's invoice editor and invoice actions (services/invoice-editor).
     { method: 'GET', path: '/invoice-form', handler: 'editor.form', config: guard(ACTIONS.invoicesEdit) },
     { method: 'GET', path: '/invoice-form/:id', handler: 'editor.form', config: guard(ACTIONS.invoicesEdit) },

@@ -13,7 +13,11 @@ export const pages = {
     { method: 'GET', path: '/pay/success', handler: 'pages.checkoutSuccess', config: open },
     { method: 'GET', path: '/pay/cancel', handler: 'pages.checkoutCancel', config: open },
     { method: 'GET', path: '/pay/return', handler: 'pages.paymentReturn', config: open },
+    { method: 'GET', path: '/pay/brand/:file', handler: 'documents.brandAsset', config: open },
     { method: 'GET', path: '/pay/:token', handler: 'pages.payPage', config: open },
+    // The invoice PDF and receipts: the pay-link token authorises them as it does the page.
+    { method: 'GET', path: '/pay/:token/invoice.pdf', handler: 'documents.payInvoicePdf', config: open },
+    { method: 'GET', path: '/pay/:token/receipts/:payment', handler: 'documents.payReceiptPdf', config: open },
     // Not /invoices/:id: that path is the admin API's (routes/admin.ts).
     { method: 'GET', path: '/pay/invoice/:id', handler: 'pages.customerPage', config: open },
   ],
@@ -25,5 +29,7 @@ export const pagesApi = {
   routes: [
     { method: 'GET', path: '/pay/:token', handler: 'pages.viewByToken', config: open },
     { method: 'GET', path: '/invoices/:id', handler: 'pages.viewForCustomer', config: open },
+    { method: 'GET', path: '/invoices/:id/pdf', handler: 'documents.customerInvoicePdf', config: open },
+    { method: 'GET', path: '/invoices/:id/receipts/:payment', handler: 'documents.customerReceiptPdf', config: open },
   ],
 } satisfies PluginRouter;

@@ -11,6 +11,7 @@ import {
   formatMinor,
   isLastAutopayAttempt,
   localDate,
+  minimumChargeMinor,
   reminderSettings,
   retryOffsets,
   type AutopayAttemptStatus,
@@ -22,7 +23,13 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation } from '../utils/unique-violation';
-import { escapeHtml, type InvoiceForMail } from './notifications';
+import {
+  escapeHtml,
+  type AutopayNoticeKind,
+  type InvoiceForMail,
+  type NoticeRow,
+  type SendResult,
+} from './notifications';
 import { effectiveDefault } from './saved-methods';
 import type { Actor } from './settings';
 
@@ -81,6 +88,8 @@ export interface AutopayAttemptRow {
 const ACTIVE_STATES = ['sent', 'viewed', 'partially_paid'];
 /** Ledger statuses of a payment already under way: autopay does not charge on top of it. */
 const IN_PROGRESS = ['processing', 'requires_action'];
+/** Ledger statuses of a drawer or Checkout payment whose outcome at the provider may be newer. */
+const UNCONFIRMED = ['pending', 'failed'];
 const ACTOR: Actor = { type: 'system', label: 'autopay' };
 
 /** Why an attempt was refused before any charge, for the audit log and the admin. */
@@ -99,6 +108,8 @@ const REFUSALS: Record<string, string> = {
   method_detached: 'The default payment method was removed.',
   method_expired: 'The default payment method has expired.',
   payment_in_progress: 'A payment for this invoice is already under way.',
+  no_invoice: 'The invoice was deleted.',
+  below_minimum: "The balance is below the payment provider's minimum charge; collect it another way.",
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -161,24 +172,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  async function mail(to: string, subject: string, text: string, html: string) {
-    try {
-      await strapi.plugin('email').service('email').send({ to, subject, text, html });
-      return true;
-    } catch (error) {
-      strapi.log.warn(
-        `[invoice-payments] autopay email "${subject}" could not be sent: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
-      return false;
-    }
-  }
-
   function payLink(invoice: InvoiceRow): string | null {
     return invoice.payToken ? getService(strapi, 'notifications').payLink(invoice as unknown as InvoiceForMail) : null;
   }
 
-  async function tellClient(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
-    if (!invoice.billingEmail) return;
+  /** The client's email: confirm the payment (authentication), or autopay gave up. Null: no address. */
+  function clientMail(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
+    if (!invoice.billingEmail) return null;
     const link = payLink(invoice);
     const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
     const [subject, line] =
@@ -192,19 +192,68 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             `we could not charge your saved payment method ${amount} for invoice ${invoice.number}, and will not try again.`,
           ];
     const action = link ? `\n\nPay or confirm online: ${link}` : '';
-    await mail(
-      invoice.billingEmail,
+    return {
+      to: invoice.billingEmail,
       subject,
-      `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
-      `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
+      text: `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
+      html:
+        `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
         (link ? `<p><a href="${escapeHtml(link)}">Pay or confirm online</a></p>` : ''),
-    );
+    };
   }
 
-  async function tellAdmin(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
-    if (!to) return;
-    const text = `Autopay of invoice ${invoice.number} (${amount}) was declined on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
-    await mail(to, `Autopay stopped for invoice ${invoice.number}`, text, `<p>${escapeHtml(text)}</p>`);
+  function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
+    if (!to) return null;
+    const text = `Autopay of invoice ${invoice.number} (${amount}) did not go through on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
+    return { to, subject: `Autopay stopped for invoice ${invoice.number}`, text, html: `<p>${escapeHtml(text)}</p>` };
+  }
+
+  /**
+   * Records a charged attempt's outcome and, in the same transaction, the emails it calls for in
+   * the outbox (notices): an SMTP outage delays them, never loses them. Sent right after the commit;
+   * the outbox worker retries what the mail server refused. Nothing queued when another process
+   * finished the row first.
+   */
+  async function finishWithNotices(
+    row: AutopayAttemptRow,
+    data: Partial<AutopayAttemptRow>,
+    kinds: AutopayNoticeKind[],
+  ): Promise<AutopayAttemptRow> {
+    const queued: NoticeRow[] = [];
+    await strapi.db.transaction(async () => {
+      const { count } = await attempts().updateMany({
+        where: { id: row.id, status: 'charging' },
+        data: { ...data, leaseUntil: null },
+      });
+      if (count !== 1) return;
+      for (const kind of kinds) {
+        const notice = await getService(strapi, 'notifications').queueAutopayNotice(kind, row.id);
+        if (notice) queued.push(notice);
+      }
+    });
+    for (const notice of queued) await getService(strapi, 'notifications').sendQueued(notice);
+    return (await attempts().findOne({ where: { id: row.id } })) as AutopayAttemptRow;
+  }
+
+  /**
+   * Brings the invoice's unconfirmed payments (pending, or failed and retryable in the drawer) up
+   * to date from their provider, through settlement. True when there were any.
+   */
+  async function syncUnconfirmed(invoiceId: number): Promise<boolean> {
+    const rows = (await strapi.db.query(UID.payment).findMany({
+      where: { invoice: { id: invoiceId }, status: { $in: UNCONFIRMED }, kind: { $in: ['card', 'checkout'] } },
+      select: ['provider', 'providerPaymentId', 'checkoutSessionId'],
+      orderBy: { id: 'desc' },
+      limit: 20,
+    })) as Array<{ provider: string | null; providerPaymentId: string | null; checkoutSessionId: string | null }>;
+    const settlement = getService(strapi, 'settlement');
+    for (const p of rows) {
+      const provider = await getService(strapi, 'providers').forRow(p);
+      if (p.providerPaymentId) await settlement.syncPayment(p.providerPaymentId, { provider, actor: ACTOR });
+      else if (p.checkoutSessionId)
+        await settlement.syncCheckoutSession(p.checkoutSessionId, { provider, actor: ACTOR });
+    }
+    return rows.length > 0;
   }
 
   /** Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a transaction. */
@@ -214,7 +263,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       populate: ['customer'],
     })) as InvoiceRow | null;
     if (!invoice) return finish(row, { status: 'refused', code: 'no_invoice', message: 'The invoice was deleted.' });
-    const { autopay, notificationEmail } = await loadSettings();
+    const { autopay } = await loadSettings();
     const refuse = async (code: string, extra: Record<string, unknown> = {}) => {
       const done = await finish(row, { status: 'refused', code, message: REFUSALS[code] ?? code });
       await audit(invoice, 'refused', { attemptNo: row.attemptNo, dueDate: row.dueDate, why: code, ...extra });
@@ -225,6 +274,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
     if (invoice.dueDate !== row.dueDate) return refuse('no_due_date');
     if (!invoice.customer?.id) return refuse('no_client');
+    // A drawer or Checkout payment may have succeeded (or be processing) at the provider while its
+    // event is still on the way (or the client closed the tab before the page confirmed it): read
+    // the invoice's unconfirmed payments from the provider first, so the ledger and balance are
+    // current. Unreadable (provider down): the outcome is unknown, the claim stays and is retried.
+    try {
+      if (await syncUnconfirmed(invoice.id)) {
+        const fresh = (await invoices().findOne({
+          where: { id: invoice.id },
+          populate: ['customer'],
+        })) as InvoiceRow | null;
+        if (!fresh) return refuse('no_invoice');
+        Object.assign(invoice, fresh);
+        const again = autopayRefusal(invoice);
+        if (again) return refuse(again);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'unknown error';
+      await audit(invoice, 'error', { attemptNo: row.attemptNo, message, willRetry: true });
+      return row;
+    }
     const busy = await strapi.db.query(UID.payment).findOne({
       where: { invoice: { id: invoice.id }, status: { $in: IN_PROGRESS } },
       select: ['id'],
@@ -254,6 +323,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       fixedMinor: fixed,
     });
     const amount = invoice.balanceDue + fee;
+    // Stripe refuses a charge under the currency's minimum (amount_too_small,
+    // https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): a partial payment can
+    // leave such a balance. Said why, once, instead of a failed call on every retry day.
+    if (amount < minimumChargeMinor(invoice.currency)) return refuse('below_minimum', { amount });
     try {
       const listed = await provider.savedMethods.listMethods(account.providerCustomerId);
       const defaultId = effectiveDefault(listed.methods, listed.defaultId);
@@ -289,12 +362,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
         return row;
       }
-      const done = await finish(row, {
-        status: 'failed',
-        code: error instanceof ProviderRequestError ? error.code : null,
-        message,
-      });
-      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message });
+      // Refused outright (not a decline): the schedule goes on, and on its last attempt autopay
+      // stops and says so, as after a decline.
+      const last = isLastAutopayAttempt(row.attemptNo, autopay);
+      const done = await finishWithNotices(
+        row,
+        { status: 'failed', code: error instanceof ProviderRequestError ? error.code : null, message },
+        last ? ['autopay_stopped', 'autopay_stopped_admin'] : [],
+      );
+      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message, finalAttempt: last });
       return done;
     }
 
@@ -316,16 +392,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : result.outcome === 'authentication_required'
             ? 'requires_action'
             : 'declined';
-    const done = await finish(row, {
-      status,
-      providerPaymentId: result.paymentId,
-      paymentMethodId: methodId,
-      amount,
-      currency: invoice.currency,
-      code: result.declineCode ?? result.code,
-      message: result.message,
-    });
     const last = status === 'declined' && isLastAutopayAttempt(row.attemptNo, autopay);
+    const kinds: AutopayNoticeKind[] =
+      status === 'requires_action'
+        ? ['autopay_authenticate']
+        : last
+          ? ['autopay_stopped', 'autopay_stopped_admin']
+          : [];
+    const done = await finishWithNotices(
+      row,
+      {
+        status,
+        providerPaymentId: result.paymentId,
+        paymentMethodId: methodId,
+        amount,
+        currency: invoice.currency,
+        code: result.declineCode ?? result.code,
+        message: result.message,
+      },
+      kinds,
+    );
     await audit(invoice, status === 'succeeded' || status === 'processing' ? 'ok' : status, {
       attemptNo: row.attemptNo,
       dueDate: row.dueDate,
@@ -338,12 +424,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       declineCode: result.declineCode,
       ...(status === 'declined' ? { finalAttempt: last } : {}),
     });
-    const words = formatMinor(amount, invoice.currency);
-    if (status === 'requires_action') await tellClient(invoice, 'authenticate', words);
-    if (last) {
-      await tellClient(invoice, 'stopped', words);
-      await tellAdmin(invoice, notificationEmail, done.code, words);
-    }
     return done;
   }
 
@@ -367,6 +447,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
+    /**
+     * One autopay outbox email (services/notifications calls it for the autopay_* kinds), written
+     * from the attempt as recorded: sent, or skipped when there is no one to send it to.
+     */
+    async sendNotice(kind: AutopayNoticeKind, attemptId: number, messageId: string): Promise<SendResult> {
+      const row = (await attempts().findOne({ where: { id: attemptId } })) as AutopayAttemptRow | null;
+      if (!row) return { outcome: 'skipped' };
+      const invoice = (await invoices().findOne({ where: { id: row.invoiceId } })) as InvoiceRow | null;
+      if (!invoice) return { outcome: 'skipped' };
+      const words = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency);
+      const mail =
+        kind === 'autopay_stopped_admin'
+          ? adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words)
+          : clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', words);
+      if (!mail) return { outcome: 'skipped' };
+      await strapi
+        .plugin('email')
+        .service('email')
+        .send({ ...mail, headers: { 'Message-ID': messageId } });
+      return {
+        outcome: 'sent',
+        invoice: invoice as unknown as InvoiceForMail,
+        audit: { action: `email.${kind}`, details: { autopayAttemptId: attemptId, attemptNo: row.attemptNo } },
+      };
+    },
+
     /**
      * The cron's part: every attempt due at `now`, claimed and charged. Returns how many this run
      * claimed (retries of stale claims included).

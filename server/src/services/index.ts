@@ -4,6 +4,8 @@ import attempts from './attempts';
 import audit from './audit';
 import autopay from './autopay';
 import background from './background';
+import branding from './branding';
+import documents from './documents';
 import eventsOut from './events-out';
 import hooks from './hooks';
 import invoiceEditor from './invoice-editor';
@@ -29,6 +31,8 @@ const services = {
   audit,
   autopay,
   background,
+  branding,
+  documents,
   'events-out': eventsOut,
   hooks,
   'invoice-editor': invoiceEditor,

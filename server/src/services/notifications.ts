@@ -6,6 +6,8 @@ import { getService } from '../utils/get-service';
 import { publicBaseUrl } from './settings';
 import { refundFailureText } from './refunds';
 import type { PluginConfig } from '../config';
+import { renderEmail, type EmailAttachment, type EmailContent } from '../branding/email';
+import type { ClientInvoiceRow } from './pages';
 
 /**
  * Emails through Strapi's email plugin (any provider). Settlement decides *whether* to send under
@@ -13,13 +15,18 @@ import type { PluginConfig } from '../config';
  * row) in the same transaction; it then sends it itself, and the worker sends what a crash or an
  * SMTP failure left behind. One decision per outcome; delivery at least once.
  */
-export type NoticeKind = 'confirmation' | 'failure' | 'failure_client' | 'dispute' | 'refund_failed' | 'reminder';
+export type AutopayNoticeKind = 'autopay_authenticate' | 'autopay_stopped' | 'autopay_stopped_admin';
+export type NoticeKind =
+  'confirmation' | 'failure' | 'failure_client' | 'dispute' | 'refund_failed' | 'reminder' | AutopayNoticeKind;
+const AUTOPAY_KINDS: readonly NoticeKind[] = ['autopay_authenticate', 'autopay_stopped', 'autopay_stopped_admin'];
 type Outcome = 'sent' | 'skipped' | 'error';
 export interface NoticeRow {
   id: number;
   /** Null for a reminder, which names its row in `reminderId` instead. */
   paymentId: number;
   reminderId?: number | null;
+  /** An autopay email's attempt (services/autopay), for the autopay_* kinds. */
+  autopayAttemptId?: number | null;
   kind: NoticeKind;
   status: 'due' | 'sent' | 'skipped' | 'failed';
   attempts: number;
@@ -88,9 +95,15 @@ export function clientFailureMail(
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
-  async function send(to: string, subject: string, text: string, html: string): Promise<boolean> {
+  async function send(
+    to: string,
+    subject: string,
+    text: string,
+    html: string,
+    attachments: EmailAttachment[] = [],
+  ): Promise<boolean> {
     try {
-      await strapi.plugin('email').service('email').send({ to, subject, text, html });
+      await strapi.plugin('email').service('email').send({ to, subject, text, html, attachments });
       return true;
     } catch (error) {
       strapi.log.warn(`[invoice-payments] email "${subject}" could not be sent: ${errorText(error)}`);
@@ -124,6 +137,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         messageId('reminder', row.reminderId, row.id),
       );
     }
+    if (AUTOPAY_KINDS.includes(row.kind)) {
+      if (!row.autopayAttemptId) return { outcome: 'skipped' };
+      return getService(strapi, 'autopay').sendNotice(
+        row.kind as AutopayNoticeKind,
+        row.autopayAttemptId,
+        messageId(row.kind, row.autopayAttemptId, row.id),
+      );
+    }
     return sendPaymentNotice(row.kind, row.paymentId, row.id, row.mail);
   }
 
@@ -140,11 +161,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
     const headers = { 'Message-ID': messageId(kind, paymentId, noticeId) };
-    const mail = (to: string, subject: string, text: string) =>
-      strapi
+    const mail = async (to: string, subject: string, text: string, extra: Partial<EmailContent> = {}) => {
+      // Read only when an email goes out (most notices are skipped): branded like every email.
+      const brand = await getService(strapi, 'branding').current();
+      const email = renderEmail(brand, { heading: subject, paragraphs: [text], ...extra });
+      return strapi
         .plugin('email')
         .service('email')
-        .send({ to, subject, text, html: `<p>${esc(text)}</p>`, headers });
+        .send({ to, subject, text: email.text, html: email.html, attachments: email.attachments, headers });
+    };
     const found = preloaded
       ? null
       : ((await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, populate: ['invoice'] })) as
@@ -163,7 +188,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } else if (kind === 'confirmation' && invoice.billingEmail) {
       const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
       const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
-      await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text);
+      // The receipt, under the invoice's pay link (its token is the key, as for the pay page).
+      const receiptOf = (payment as { documentId?: string | null }).documentId ?? (await paymentDocumentId(paymentId));
+      const receipt =
+        invoice.payToken && receiptOf
+          ? getService(strapi, 'documents').receiptUrl(invoice.payToken, receiptOf, true)
+          : null;
+      await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text, {
+        rows: [
+          ['Amount paid', amount],
+          ['Balance due', balance],
+        ],
+        links: receipt ? [{ label: 'Download your receipt (PDF)', url: receipt }] : [],
+      });
     } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
       const text = `A payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
@@ -182,6 +219,47 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { outcome: 'skipped' };
     }
     return { outcome: 'sent', invoice };
+  }
+
+  async function paymentDocumentId(paymentId: number): Promise<string | null> {
+    const row = (await strapi.db.query(UID.payment).findOne({ where: { id: paymentId }, select: ['documentId'] })) as {
+      documentId?: string;
+    } | null;
+    return row?.documentId ?? null;
+  }
+
+  /**
+   * The invoice email: branded HTML and text with the "Pay online" button, and the invoice PDF
+   * attached. A PDF that cannot be made (logged) does not hold the email back: the link still pays.
+   */
+  async function invoiceEmail(invoice: InvoiceForMail) {
+    const amount = formatMinor(invoice.balanceDue, invoice.currency);
+    const link = payLink(invoice);
+    const brand = await getService(strapi, 'branding').current();
+    const subject = `Invoice ${invoice.number} — ${amount} due`;
+    const rows: Array<[string, string]> = [['Amount due', amount]];
+    if (invoice.dueDate) rows.push(['Due date', invoice.dueDate]);
+    const email = renderEmail(brand, {
+      heading: `Invoice ${invoice.number}`,
+      paragraphs: [
+        `${invoice.billingName ? `Hello ${invoice.billingName}, here` : 'Here'} is invoice ${invoice.number}${brand.name ? ` from ${brand.name}` : ''}. The PDF is attached.`,
+      ],
+      rows,
+      button: { label: `Pay online ${amount}`, url: link },
+    });
+    const attachments: EmailAttachment[] = [...email.attachments];
+    try {
+      const row = (await strapi.db
+        .query(UID.invoice)
+        .findOne({ where: { documentId: invoice.documentId } })) as ClientInvoiceRow | null;
+      if (row) {
+        const file = await getService(strapi, 'documents').invoicePdf(row, 'en-US');
+        attachments.push({ filename: file.fileName, content: file.pdf, contentType: 'application/pdf' });
+      }
+    } catch (error) {
+      strapi.log.warn(`[invoice-payments] the PDF of invoice ${invoice.number} could not be made: ${errorText(error)}`);
+    }
+    return { to: invoice.billingEmail!, subject, text: email.text, html: email.html, attachments };
   }
 
   type Sent = { result: SendResult } | { error: string };
@@ -308,6 +386,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         details: {
           paymentId: row.paymentId,
           ...(row.reminderId ? { reminderId: row.reminderId } : {}),
+          ...(row.autopayAttemptId ? { autopayAttemptId: row.autopayAttemptId } : {}),
           kind: row.kind,
           attempts,
           lastError,
@@ -315,7 +394,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     }
     strapi.log.warn(
-      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
+      `[invoice-payments] ${row.kind} email for ${row.reminderId ? `reminder ${row.reminderId}` : row.autopayAttemptId ? `autopay attempt ${row.autopayAttemptId}` : `payment ${row.paymentId}`} could not be sent (attempt ${attempts}${gaveUp ? ', given up' : ', will retry'}): ${lastError}`,
     );
     return 'error';
   }
@@ -352,6 +431,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: {
           reminderId,
           kind: 'reminder',
+          status: 'due',
+          attempts: 0,
+          dueAt: new Date(Date.now() + outbox().retryAfterMs),
+        },
+      })) as NoticeRow;
+    },
+
+    /**
+     * Writes an autopay email (authentication needed; schedule stopped, to the client or the admin)
+     * to the outbox. Call it in the transaction that records the attempt's outcome, then
+     * `sendQueued` after the commit; the worker sends what SMTP refused. One per attempt and kind.
+     */
+    async queueAutopayNotice(kind: AutopayNoticeKind, autopayAttemptId: number): Promise<NoticeRow | null> {
+      if (await notices().findOne({ where: { autopayAttemptId, kind }, select: ['id'] })) return null;
+      return (await notices().create({
+        data: {
+          autopayAttemptId,
+          kind,
           status: 'due',
           attempts: 0,
           dueAt: new Date(Date.now() + outbox().retryAfterMs),
@@ -398,16 +495,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async trySendInvoice(invoice: InvoiceForMail): Promise<{ ok: true } | { ok: false; reason: string }> {
       if (!invoice.billingEmail) return { ok: false, reason: 'no billing email' };
-      const amount = formatMinor(invoice.balanceDue, invoice.currency);
-      const link = payLink(invoice);
-      const due = invoice.dueDate ? ` Due ${invoice.dueDate}.` : '';
-      const text = `Invoice ${invoice.number}: ${amount} due.${due} Pay online: ${link}`;
-      const html = `<p>Invoice <strong>${esc(invoice.number)}</strong>: ${esc(amount)} due.${esc(due)}</p><p><a href="${esc(link)}" style="display:inline-block;padding:12px 20px;background:#16a34a;color:#fff;border-radius:6px;text-decoration:none">Pay online ${esc(amount)}</a></p>`;
       try {
         await strapi
           .plugin('email')
           .service('email')
-          .send({ to: invoice.billingEmail, subject: `Invoice ${invoice.number} — ${amount} due`, text, html });
+          .send(await invoiceEmail(invoice));
         return { ok: true };
       } catch (error) {
         strapi.log.warn(
@@ -492,12 +584,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** The invoice email with its "Pay online" button. */
     async sendInvoice(invoice: InvoiceForMail): Promise<boolean> {
       if (!invoice.billingEmail) return false;
-      const amount = formatMinor(invoice.balanceDue, invoice.currency);
-      const link = payLink(invoice);
-      const due = invoice.dueDate ? ` Due ${invoice.dueDate}.` : '';
-      const text = `Invoice ${invoice.number}: ${amount} due.${due} Pay online: ${link}`;
-      const html = `<p>Invoice <strong>${esc(invoice.number)}</strong>: ${esc(amount)} due.${esc(due)}</p><p><a href="${esc(link)}" style="display:inline-block;padding:12px 20px;background:#16a34a;color:#fff;border-radius:6px;text-decoration:none">Pay online ${esc(amount)}</a></p>`;
-      return send(invoice.billingEmail, `Invoice ${invoice.number} — ${amount} due`, text, html);
+      const mail = await invoiceEmail(invoice);
+      return send(mail.to, mail.subject, mail.text, mail.html, mail.attachments);
     },
   };
 };

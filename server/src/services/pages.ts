@@ -13,8 +13,9 @@ import {
 import { ProviderRequestError } from '../providers/types';
 import { LEGACY_PROVIDER_ID, providerEntry } from '../providers/registry';
 import { STATUS_LABELS } from '../pages/render';
-import type { InvoiceView, PayOptions, ResultView } from '../pages/view';
-import { UID } from '../utils/plugin-id';
+import type { InvoiceView, PayOptions, ResultView, SellerView } from '../pages/view';
+import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { Brand } from '../branding/brand';
 import { getService } from '../utils/get-service';
 import { withInvoiceLock } from '../utils/lock';
 import { sameToken } from '../utils/client';
@@ -103,6 +104,20 @@ function lineItems(
   });
 }
 
+/** The brand on the pay page; null when nothing is set (the neutral look). */
+function sellerView(brand: Brand): SellerView | null {
+  if (!brand.name && !brand.address && !brand.taxId && !brand.footerText && !brand.logo && !brand.accentColor)
+    return null;
+  return {
+    name: brand.name,
+    address: brand.address,
+    taxId: brand.taxId,
+    footerText: brand.footerText,
+    logoUrl: brand.logo ? `/${PLUGIN_ID}/pay/brand/logo?v=${brand.logo.hash}` : null,
+    styleUrl: brand.accentColor ? `/${PLUGIN_ID}/pay/brand/style.css?v=${brand.accentColor.slice(1)}` : null,
+  };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const invoices = () => strapi.db.query(UID.invoice);
 
@@ -112,7 +127,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return feeSurcharge(balance, currency, { percentBps: settings.feePercentBps, fixedMinor });
   }
 
-  function payOptions(invoice: ClientInvoiceRow, settings: StoredSettings, locale: string): PayOptions | null {
+  function payOptions(
+    invoice: ClientInvoiceRow,
+    settings: StoredSettings,
+    locale: string,
+    asClient: boolean,
+  ): PayOptions | null {
     if (payabilityProblem(invoice.state, invoice.balanceDue) !== null) return null;
     const link = getService(strapi, 'providers').payLink(settings);
     if (!link) return null;
@@ -130,14 +150,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         settings.partialPayments && link.mode === 'payment_element' && invoice.balanceDue > min
           ? { min, minFormatted: formatMinor(min, invoice.currency, locale), step: amountStep(invoice.currency) }
           : null,
+      // Only on the client's own page: a pay link can be forwarded (services/saved-methods).
       canSaveMethod:
+        asClient &&
         link.mode === 'payment_element' &&
         Boolean(invoice.customer?.id) &&
         providerEntry(settings.payLinkProvider || LEGACY_PROVIDER_ID)?.savesMethods === true,
     };
   }
 
-  async function buildView(invoice: ClientInvoiceRow, locale: string): Promise<InvoiceView> {
+  /** `asClient`: the logged-in client's page (may save a method), not a pay link. */
+  async function buildView(invoice: ClientInvoiceRow, locale: string, asClient = false): Promise<InvoiceView> {
     const settings = await getService(strapi, 'settings').load();
     const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
@@ -151,7 +174,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const pendingMinor = processing.reduce((sum, p) => sum + p.amount + (p.fee ?? 0), 0);
     const pending =
       processing.length > 0 ? { amount: money(pendingMinor), text: pendingPaymentText(money(pendingMinor)) } : null;
-    const pay = pending ? null : payOptions(invoice, settings, locale);
+    const pay = pending ? null : payOptions(invoice, settings, locale, asClient);
     const notice =
       noticeFor(invoice.state, invoice.balanceDue) ??
       (pay || pending
@@ -193,6 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       notice,
       pending,
       pay,
+      seller: sellerView(await getService(strapi, 'branding').current(settings.branding)),
     };
   }
 
@@ -283,6 +307,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           headline: 'Payment received',
           message: `Thank you! Your payment for invoice ${invoice.number} was received.`,
           tone: 'success',
+          receiptUrl:
+            invoice.payToken && payment.documentId
+              ? getService(strapi, 'documents').receiptUrl(invoice.payToken, payment.documentId)
+              : null,
         };
       }
       if (payment.status === 'processing') {

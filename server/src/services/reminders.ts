@@ -1,4 +1,6 @@
 import type { Core } from '@strapi/strapi';
+import { NEUTRAL_BRAND, type Brand } from '../branding/brand';
+import { renderEmail } from '../branding/email';
 import { z } from 'zod';
 import {
   dueDateWindow,
@@ -16,7 +18,7 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation, retryAfterDeadlock } from '../utils/unique-violation';
-import { escapeHtml, type InvoiceForMail, type NoticeRow, type SendResult } from './notifications';
+import type { InvoiceForMail, NoticeRow, SendResult } from './notifications';
 import type { Actor } from './settings';
 
 /**
@@ -81,7 +83,7 @@ const dateWords = (date: string | null) =>
     : '';
 
 /** Subject and body of a reminder email (English: the plugin's emails have no other language yet). */
-export function reminderText(kind: ReminderKind, invoice: InvoiceForMail, link: string) {
+export function reminderText(kind: ReminderKind, invoice: InvoiceForMail, link: string, brand: Brand = NEUTRAL_BRAND) {
   const amount = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
   const due = dateWords(invoice.dueDate);
   const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
@@ -97,12 +99,13 @@ export function reminderText(kind: ReminderKind, invoice: InvoiceForMail, link: 
             `Overdue: invoice ${invoice.number} was due on ${due}`,
             `invoice ${invoice.number} was due on ${due} and ${amount} is still open.`,
           ];
-  const text = `${greeting}\n\nA friendly reminder: ${line}\n\nPay online: ${link}\n\nIf you have paid already, please ignore this email.`;
-  const html =
-    `<p>${escapeHtml(greeting)}</p><p>A friendly reminder: ${escapeHtml(line)}</p>` +
-    `<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:12px 20px;background:#16a34a;color:#fff;border-radius:6px;text-decoration:none">Pay online ${escapeHtml(amount)}</a></p>` +
-    `<p>If you have paid already, please ignore this email.</p>`;
-  return { subject, text, html };
+  // Branded HTML and text (branding/email.ts), like every email of the plugin.
+  const email = renderEmail(brand, {
+    heading: subject,
+    paragraphs: [greeting, `A friendly reminder: ${line}`, 'If you have paid already, please ignore this email.'],
+    button: { label: `Pay online ${amount}`, url: link },
+  });
+  return { subject, text: email.text, html: email.html, attachments: email.attachments };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -237,11 +240,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (why)
         return { outcome: 'skipped', invoice, audit: { action: 'reminder.skipped', details: { ...details, why } } };
       const link = getService(strapi, 'notifications').payLink(invoice);
-      const { subject, text, html } = reminderText(row.kind, { ...invoice, balanceDue: open }, link);
+      const brand = await getService(strapi, 'branding').current();
+      const { subject, text, html, attachments } = reminderText(
+        row.kind,
+        { ...invoice, balanceDue: open },
+        link,
+        brand,
+      );
       await strapi
         .plugin('email')
         .service('email')
-        .send({ to: invoice.billingEmail!, subject, text, html, headers: { 'Message-ID': messageId } });
+        .send({ to: invoice.billingEmail!, subject, text, html, attachments, headers: { 'Message-ID': messageId } });
       return {
         outcome: 'sent',
         invoice,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { errors } from '@strapi/utils';
 import { cardExpired } from '../domain';
 import type { PaymentProvider, SavedMethod, SavedMethodsApi } from '../providers/types';
 import { ProviderRequestError } from '../providers/types';
@@ -196,7 +197,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * The drawer's "Save for future invoices" box: makes the invoice's unconfirmed payment save its
      * method to the invoice's client once it succeeds (or stop doing so when unticked).
      */
-    async saveOnPayment(invoice: InvoiceRow, body: unknown, actor: Actor) {
+    async saveOnPayment(invoice: InvoiceRow, body: unknown, actor: Actor, byClient: boolean) {
       const { providerPaymentId, save } = saveRequestSchema.parse(body ?? {});
       const customer = (invoice as InvoiceRow & { customer?: { id: number } | null }).customer;
       if (!customer?.id)
@@ -204,6 +205,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'This invoice is not linked to a client account, so a payment method cannot be saved for later invoices.',
           [{ path: ['save'], message: 'No client account.' }],
           'NoClientAccount',
+        );
+      if (!byClient)
+        throw new errors.ForbiddenError(
+          'Log in to your account to save a payment method for later invoices; a pay link alone cannot.',
+          {},
         );
       const row = (await strapi.db
         .query(UID.payment)

@@ -13,6 +13,7 @@ import {
   type AutopaySettings,
 } from '../domain/autopay';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
+import { brandingInputSchema, defaultBranding, type StoredBranding } from './settings-branding';
 
 const reminderDays = (which: string) =>
   z
@@ -97,6 +98,8 @@ export const settingsInputSchema = z
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
     reminders: reminderSettingsSchema.optional(),
+    /** Seller branding (settings-branding.ts): the fields given replace the saved ones. */
+    branding: brandingInputSchema.optional(),
     autopay: autopaySettingsSchema.optional(),
   })
   .strict();
@@ -131,6 +134,8 @@ export interface StoredSettings extends StoredMollieSettings {
   paymentTermDays: number;
   /** Payment reminders before and after the due date (services/reminders). */
   reminders: ReminderSettings;
+  /** The seller's name, address, logo... on pay pages, PDFs and emails (settings-branding.ts). */
+  branding: StoredBranding;
   /** Automatic charges of saved payment methods on the due date (services/autopay). */
   autopay: AutopaySettings;
   connection: ConnectionState;
@@ -172,6 +177,7 @@ export const defaultSettings: StoredSettings = {
   abandonedAuthenticationMinutes: 10,
   paymentTermDays: 14,
   reminders: DEFAULT_REMINDER_SETTINGS,
+  branding: defaultBranding,
   autopay: DEFAULT_AUTOPAY_SETTINGS,
   connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
 };

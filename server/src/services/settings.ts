@@ -47,6 +47,8 @@ import {
 } from './settings-mollie';
 import { mollieProviderFor, mollieWebhookUrl } from '../providers/mollie';
 import { publicBaseUrl } from '../utils/public-url';
+import { mergeBranding, type StoredBranding } from './settings-branding';
+import { getService } from '../utils/get-service';
 import { pinnedApiVersions } from '../providers/registry';
 
 export interface Actor {
@@ -85,6 +87,8 @@ export interface SettingsView {
   mollie: MollieSettingsView;
   /** Which provider the pay link of a new invoice uses. */
   payLinkProvider: PayLinkProvider;
+  /** Seller branding (settings-branding.ts); the logo as its media-library file id. */
+  branding: StoredBranding;
   /** The API version each versioned gateway's SDK is pinned to (the drift guard, services/api-versions.ts). */
   apiVersions: ReturnType<typeof pinnedApiVersions>;
 }
@@ -260,6 +264,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       autopay: autopaySettings(s.autopay),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
       payLinkProvider: s.payLinkProvider,
+      branding: s.branding,
       apiVersions: pinnedApiVersions(),
     };
   }
@@ -373,6 +378,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (jsProblem) problems.push({ path: ['publishableKey'], message: jsProblem });
       }
       if (problems.length === 0) problems.push(...mollieProblems(strapi, data, current));
+      if (problems.length === 0) problems.push(...(await getService(strapi, 'branding').problems(data.branding)));
       if (problems.length > 0) throw badRequest(problems.map((p) => p.message).join(' '), problems);
 
       const needsKey =
@@ -406,6 +412,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ]);
       }
       if (data.defaultCurrency) next.defaultCurrency = normalizeCurrency(data.defaultCurrency);
+      if (data.branding) next.branding = mergeBranding(current.branding, data.branding);
       if (data.notificationEmail !== undefined)
         next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
       for (const k of [

@@ -31,6 +31,15 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
       connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
     },
     payLinkProvider: 'stripe',
+    branding: {
+      name: null,
+      address: null,
+      taxId: null,
+      logoFileId: null,
+      accentColor: null,
+      footerText: null,
+      paymentInstructions: null,
+    },
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import { useCan } from '../../hooks/useCan';
 import { PluginLayout } from '../../components/PluginLayout';
 import { pluginPath, usePlugin } from '../../components/PluginContext';
 import { AuditTable } from '../../components/AuditTable';
+import { ExportButton } from '../../components/ExportButton';
 import { Summary } from './Summary';
 import { PayLinkCard } from './PayLinkCard';
 import { RemindersCard } from './RemindersCard';
@@ -141,6 +142,12 @@ export const InvoiceDetailPage = () => {
           {t('detail.edit', 'Edit')}
         </LinkButton>
       )}
+      <ExportButton
+        url={`/${PLUGIN_ID}/invoices/${invoice.documentId}/pdf`}
+        label={t('detail.pdf', 'Download PDF')}
+        fallbackName={`invoice-${invoice.number}.pdf`}
+        variant="tertiary"
+      />
       <Button
         variant="tertiary"
         startIcon={<ArrowClockwise />}

@@ -26,6 +26,7 @@ import { SecretField } from './SecretField';
 import { MollieSection } from './MollieSection';
 import { PaymentMethodsSection } from './PaymentMethodsSection';
 import { RemindersSection } from './RemindersSection';
+import { BrandingSection } from './BrandingSection';
 import { AutopaySection } from './AutopaySection';
 import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
@@ -564,6 +565,12 @@ const SettingsPage = () => {
               </Grid.Root>
             </Box>
             <RemindersSection form={form} errors={errors} canUpdate={canUpdate} set={set} />
+            <BrandingSection
+              key={JSON.stringify(settings.branding)}
+              branding={settings.branding}
+              canUpdate={canUpdate}
+              onSaved={(view) => setSettings({ ...settings, branding: view.branding })}
+            />
             <AutopaySection form={form} errors={errors} canUpdate={canUpdate} set={set} />
             {canUpdate && settings.secretKey.set && (
               <Box>

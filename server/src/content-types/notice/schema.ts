@@ -23,11 +23,25 @@ export default {
     kind: {
       type: 'enumeration',
       // failure_client: a bank debit refused after it was processing (the client pays again).
-      enum: ['confirmation', 'failure', 'failure_client', 'dispute', 'refund_failed', 'reminder'],
+      // autopay_*: an off-session charge needs the client to authenticate, or the schedule stopped
+      // (client and admin told); they name their attempt in `autopayAttemptId`.
+      enum: [
+        'confirmation',
+        'failure',
+        'failure_client',
+        'dispute',
+        'refund_failed',
+        'reminder',
+        'autopay_authenticate',
+        'autopay_stopped',
+        'autopay_stopped_admin',
+      ],
       required: true,
     },
     /** A payment reminder's row (content-types/reminder). */
     reminderId: { type: 'integer' },
+    /** An autopay attempt's row (content-types/autopay-attempt), for the autopay_* kinds. */
+    autopayAttemptId: { type: 'integer' },
     status: { type: 'enumeration', enum: ['due', 'sent', 'skipped', 'failed'], default: 'due', required: true },
     attempts: { type: 'integer', default: 0 },
     /** When the worker may (re)try it: the settling process owns it until then. */
@@ -40,5 +54,7 @@ export default {
     { name: 'invoice_payments_notices_due_idx', columns: ['status', 'due_at'] },
     // One email per reminder (empty for payment emails: a unique index lets NULLs repeat).
     { name: 'invoice_payments_notices_reminder_uq', columns: ['reminder_id'], type: 'unique' },
+    // One email of each kind per autopay attempt (a retry of the attempt after a crash queues none more).
+    { name: 'invoice_payments_notices_autopay_kind_uq', columns: ['autopay_attempt_id', 'kind'], type: 'unique' },
   ],
 };
