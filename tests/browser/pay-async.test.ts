@@ -98,6 +98,56 @@ describe('SEPA Direct Debit', () => {
   });
 });
 
+describe('SEPA Direct Debit saved for future invoices', () => {
+  it('lists the saved IBAN with its mandate reference on the client’s page', async () => {
+    const strapi = pb.env.app.strapi;
+    const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
+    const user = (await strapi.db.query('plugin::users-permissions.user').create({
+      data: {
+        username: 'Ada Client',
+        email: 'ada-sepa@example.test',
+        provider: 'local',
+        confirmed: true,
+        role: role.id,
+      },
+    })) as { id: number };
+    const jwt = strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string;
+    const inv = await payableInvoice(pb.env, { ...EUR, customer: user.id });
+    const { page, watch } = await pb.open(`/invoice-payments/pay/invoice/${inv.documentId}#jwt=${jwt}`);
+    const drawer = await openDrawer(page, inv.row.number);
+    await drawer.getByLabel('SEPA Debit').check();
+    await drawer.getByLabel('IBAN').fill('AT61 1904 3002 3457 3201');
+    await drawer.getByLabel('Save for future invoices').check();
+    await drawer.getByRole('button', { name: 'Pay €1,827.50' }).click();
+    await expectText(drawer.getByRole('alert'), /^Payment pending/);
+    await drawer.waitFor({ state: 'hidden', timeout: 8000 });
+    const [payment] = await paymentsOf(inv.documentId);
+    pb.env.standin.control.settleDelayed(payment.providerPaymentId, 'succeed');
+    await until(
+      async () => (await readInvoice(pb.env, inv.documentId)).state,
+      (s) => s === 'paid',
+      'the invoice to be paid',
+    );
+    const charges = await pb.env.stripe.charges.list({ payment_intent: payment.providerPaymentId });
+    const mandate = await pb.env.stripe.mandates.retrieve(
+      String(charges.data[0].payment_method_details?.sepa_debit?.mandate),
+    );
+    const reference = String(mandate.payment_method_details.sepa_debit?.reference);
+
+    await page.reload();
+    const saved = page.locator('#saved-methods li.method');
+    await until(
+      () => saved.count(),
+      (n) => n === 1,
+      'the saved IBAN listed',
+    );
+    await expectText(saved.first().locator('.method-mandate'), `Mandate reference ${reference}`);
+    await saved.first().scrollIntoViewIfNeeded();
+    await screenshot(page, GROUP, 'sepa-saved-mandate');
+    expectCleanRun(watch);
+  });
+});
+
 describe('iDEAL', () => {
   it('leaves for the bank, returns to the return page and shows paid', async () => {
     const inv = await payableInvoice(pb.env, EUR);

@@ -106,6 +106,52 @@ it('a card saved while paying is charged off-session on the due date, once, whic
   expect(offSessionCreates(inv.documentId)).toHaveLength(1);
 });
 
+it('a SEPA debit saved while paying is listed with its mandate reference, for the client and on the Autopay card', async () => {
+  const client = await newClient('sepa');
+  const inv = await payAndSave(client, 'pm_sepaDebit_success', 'EUR');
+  const pid = (await env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { id: inv.row.id } } }))
+    .providerPaymentId as string;
+  // The debit settles days later (https://docs.stripe.com/payments/sepa-debit); here on demand.
+  env.standin.control.settleDelayed(pid);
+  await eventually(
+    () => readInvoice(env, inv.documentId),
+    (row) => row.state === 'paid',
+    10_000,
+    'the SEPA-paid invoice paid',
+  );
+  const charge = await env.stripe.charges.list({ payment_intent: pid });
+  const mandateId = String(charge.data[0].payment_method_details?.sepa_debit?.mandate);
+  const mandate = await env.stripe.mandates.retrieve(mandateId);
+  const reference = mandate.payment_method_details.sepa_debit?.reference;
+  expect(reference).toMatch(/^[A-Z0-9]{16}$/);
+  expect(mandate.type).toBe('multi_use');
+
+  const saved = await eventually(
+    () => savedMethods(client),
+    (v) => v.methods.length === 1,
+    5000,
+    'the saved SEPA method listed',
+  );
+  expect(saved.methods[0]).toMatchObject({
+    id: mandate.payment_method,
+    type: 'sepa_debit',
+    last4: '3201',
+    mandate: { id: mandateId, reference },
+  });
+  const card = await http().get(`/invoice-payments/invoices/${inv.documentId}/autopay`).set(env.admin.auth);
+  expect(card.status).toBe(200);
+  expect(card.body.data.client.methods).toEqual([
+    expect.objectContaining({ id: mandate.payment_method, mandate: { id: mandateId, reference } }),
+  ]);
+  // Cached per method: viewing the page again asks Stripe for no intents and no mandate.
+  const lookups = () =>
+    env.standin.control.requestLog('GET /v1/payment_intents').length +
+    env.standin.control.requestLog('GET /v1/mandates/:id').length;
+  const before = lookups();
+  expect((await savedMethods(client)).methods[0].mandate).toEqual({ id: mandateId, reference });
+  expect(lookups()).toBe(before);
+});
+
 it('a declined card is retried 1, 3 and 7 days after the due date, then autopay stops and tells admin and client', async () => {
   const client = await newClient('decliner');
   await payAndSave(client);

@@ -33,8 +33,8 @@ export function autopayHelpers(env: () => PaymentsEnv) {
   }
 
   /** Pays an invoice of `client` in the drawer of their own (logged-in) page with "Save for future invoices" ticked. */
-  async function payAndSave(client: { id: number }, alias = 'pm_card_visa') {
-    const inv = await payableInvoice(env(), { customer: client.id, billingEmail: 'payer@example.test' });
+  async function payAndSave(client: { id: number }, alias = 'pm_card_visa', currency?: string) {
+    const inv = await payableInvoice(env(), { customer: client.id, billingEmail: 'payer@example.test', currency });
     const intent = await http()
       .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
       .send({ token: inv.token });
@@ -58,7 +58,15 @@ export function autopayHelpers(env: () => PaymentsEnv) {
     expect(res.status).toBe(200);
     return res.body.data as {
       supported: boolean;
-      methods: Array<{ id: string; label: string; last4: string; isDefault: boolean; customerId: string }>;
+      methods: Array<{
+        id: string;
+        type: string;
+        label: string;
+        last4: string;
+        isDefault: boolean;
+        customerId: string;
+        mandate: { id: string; reference: string | null } | null;
+      }>;
     };
   };
 

@@ -23,6 +23,7 @@ import {
   verifyMicrodeposits,
 } from './resources/payment-intents';
 import { retrievePaymentMethod } from './resources/payment-methods';
+import { retrieveMandate } from './resources/mandates';
 import { listConfigurations, retrieveConfiguration } from './resources/payment-method-configurations';
 import { createDomain, listDomains, retrieveDomain } from './resources/payment-method-domains';
 import { cancelRefund, createRefund, listRefunds, retrieveRefund, updateRefund } from './resources/refunds';
@@ -60,6 +61,12 @@ export const apiRoutes: readonly Route[] = [
     method: 'GET',
     pattern: '/v1/payment_methods/:id',
     handler: ({ engine, path, ctx }) => json(retrievePaymentMethod(engine, path.id, ctx.livemode)),
+  },
+
+  {
+    method: 'GET',
+    pattern: '/v1/mandates/:id',
+    handler: ({ engine, path, params, ctx }) => json(retrieveMandate(engine, path.id, params, ctx)),
   },
 
   {

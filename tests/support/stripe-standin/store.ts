@@ -13,6 +13,7 @@ import type {
   RefundRecord,
 } from './types';
 import type { DomainRecord } from './resources/payment-method-domains';
+import type { MandateRecord } from './resources/mandates';
 import type { Params } from './form';
 
 /** One /v1 request as received (params decoded), for tests asserting what the code under test sent. */
@@ -59,6 +60,7 @@ export class Store {
   readonly events = new Map<string, EventRecord>();
   readonly balanceTransactions = new Map<string, BalanceTransactionRecord>();
   readonly paymentMethodDomains = new Map<string, DomainRecord>();
+  readonly mandates = new Map<string, MandateRecord>();
   /** The newest /v1 requests, oldest first (REQUEST_LOG_LIMIT). */
   requestLog: LoggedRequest[] = [];
   /** How many objects were really created (idempotent replays don't count). */
@@ -91,6 +93,7 @@ export class Store {
     this.events.clear();
     this.balanceTransactions.clear();
     this.paymentMethodDomains.clear();
+    this.mandates.clear();
     this.requestLog = [];
     this.created = zeroCounts();
     this.requests = {};

@@ -120,6 +120,8 @@ export interface ChargeRecord {
   metadata: Metadata;
   customer: string | null;
   three_d_secure: boolean;
+  /** Bank debits: the Mandate it was made under (resources/mandates.ts). */
+  mandate?: string | null;
   /** Stable per charge so receipts/auth codes don't change between renders. */
   receipt_token: string;
 }

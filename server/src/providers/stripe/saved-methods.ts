@@ -36,6 +36,19 @@ export function mapSavedMethod(pm: Stripe.PaymentMethod, mandate: SavedMethod['m
   return { ...base, label: null, last4: null, expMonth: null, expYear: null };
 }
 
+type Mandate = NonNullable<SavedMethod['mandate']>;
+
+/** Per method id: found mandates for 10 minutes, "none yet" for 30 s (a pending debit may add one). */
+const MANDATE_TTL_MS = 10 * 60_000;
+const NO_MANDATE_TTL_MS = 30_000;
+const MANDATE_CACHE_LIMIT = 1000;
+const mandateCache = new Map<string, { mandate: Mandate | null; expires: number }>();
+
+function rememberMandate(methodId: string, mandate: Mandate | null, now: number): void {
+  if (mandateCache.size >= MANDATE_CACHE_LIMIT) mandateCache.delete(mandateCache.keys().next().value as string);
+  mandateCache.set(methodId, { mandate, expires: now + (mandate ? MANDATE_TTL_MS : NO_MANDATE_TTL_MS) });
+}
+
 /**
  * Stripe Customers and saved PaymentMethods, and off-session charges:
  * - saving during a payment: the PaymentIntent gets `customer` and `setup_future_usage: 'off_session'`;
@@ -95,37 +108,60 @@ export class StripeSavedMethods implements SavedMethodsApi {
     if ((customer as Stripe.DeletedCustomer).deleted) return { methods: [], defaultId: null };
     const live = customer as Stripe.Customer;
     const list = await this.call(() => this.stripe.customers.listPaymentMethods(customerId, { limit: 100 }));
-    const methods: SavedMethod[] = [];
-    for (const pm of list.data) {
-      // The mandate is shown for information only: a failed lookup must not hide the method.
-      const mandate = await this.mandateOf(pm).catch(() => null);
-      methods.push(mapSavedMethod(pm, mandate));
-    }
+    // The mandate is shown for information only: a failed lookup must not hide the method.
+    const mandates = await this.mandatesOf(customerId, list.data).catch(() => new Map<string, Mandate>());
+    const methods = list.data.map((pm) => mapSavedMethod(pm, mandates.get(pm.id) ?? null));
     return { methods, defaultId: idOf(live.invoice_settings?.default_payment_method ?? null) };
   }
 
   /**
-   * The mandate a bank debit method charges under. A PaymentMethod does not name it; the charge
-   * that set it up does (Charge.payment_method_details.sepa_debit.mandate / us_bank_account.mandate),
-   * and the Mandate carries the reference (Mandate.payment_method_details.sepa_debit.reference).
+   * The mandates the customer's bank debit methods charge under. A PaymentMethod does not name its
+   * mandate (https://docs.stripe.com/api/payment_methods/object) and Stripe has no mandate list
+   * (https://docs.stripe.com/api/mandates); the charge made with the method does
+   * (Charge.payment_method_details.sepa_debit.mandate / us_bank_account.mandate,
+   * https://docs.stripe.com/api/charges/object), and the Mandate carries the reference
+   * (Mandate.payment_method_details.sepa_debit.reference, https://docs.stripe.com/api/mandates/object).
+   * So: one list of the customer's recent PaymentIntents with `expand[]=data.latest_charge`
+   * (https://docs.stripe.com/api/expanding_objects: `data.` on lists), then one retrieve per mandate.
+   * Found mandates are cached per method id (a method's mandate does not change), misses briefly, so
+   * viewing the page repeatedly costs no Stripe calls (https://docs.stripe.com/rate-limits).
    */
-  private async mandateOf(pm: Stripe.PaymentMethod): Promise<SavedMethod['mandate']> {
-    if (pm.type !== 'sepa_debit' && pm.type !== 'us_bank_account') return null;
-    const customerId = idOf(pm.customer);
-    if (!customerId) return null;
-    const intents = await this.call(() =>
-      this.stripe.paymentIntents.list({ customer: customerId, limit: 20, expand: ['data.latest_charge'] }),
-    );
-    for (const pi of intents.data) {
-      const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-      const details = charge?.payment_method_details;
-      if (!details || charge?.payment_method !== pm.id) continue;
-      const mandateId = details.sepa_debit?.mandate ?? details.us_bank_account?.mandate ?? null;
-      if (!mandateId) continue;
-      const mandate = await this.call(() => this.stripe.mandates.retrieve(idOf(mandateId)!));
-      return { id: mandate.id, reference: mandate.payment_method_details.sepa_debit?.reference ?? mandate.id };
+  private async mandatesOf(customerId: string, pms: Stripe.PaymentMethod[]): Promise<Map<string, Mandate>> {
+    const found = new Map<string, Mandate>();
+    const wanted = new Set<string>();
+    const now = Date.now();
+    for (const pm of pms) {
+      if (pm.type !== 'sepa_debit' && pm.type !== 'us_bank_account') continue;
+      const cached = mandateCache.get(pm.id);
+      if (cached && cached.expires > now) {
+        if (cached.mandate) found.set(pm.id, cached.mandate);
+      } else wanted.add(pm.id);
     }
-    return null;
+    if (wanted.size === 0) return found;
+    const intents = await this.call(() =>
+      this.stripe.paymentIntents.list({ customer: customerId, limit: 100, expand: ['data.latest_charge'] }),
+    );
+    const mandateIds = new Map<string, string>();
+    for (const pi of intents.data) {
+      // Charge.payment_method is the PaymentMethod's id (string | null, never expanded here).
+      const charge = pi.latest_charge && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+      const methodId = charge?.payment_method ?? null;
+      if (!methodId || !wanted.has(methodId) || mandateIds.has(methodId)) continue;
+      const details = charge?.payment_method_details;
+      const mandateId = idOf(details?.sepa_debit?.mandate ?? details?.us_bank_account?.mandate ?? null);
+      if (mandateId) mandateIds.set(methodId, mandateId);
+    }
+    for (const methodId of wanted) {
+      const mandateId = mandateIds.get(methodId);
+      let mandate: Mandate | null = null;
+      if (mandateId) {
+        const m = await this.call(() => this.stripe.mandates.retrieve(mandateId));
+        mandate = { id: m.id, reference: m.payment_method_details.sepa_debit?.reference ?? m.id };
+        found.set(methodId, mandate);
+      }
+      rememberMandate(methodId, mandate, now);
+    }
+    return found;
   }
 
   async retrieveMethod(methodId: string): Promise<SavedMethod> {

@@ -23,6 +23,7 @@ import { fingerprintOf, templateOf } from './payment-methods';
 import { localChargeDetails, walletOf } from './local-methods';
 import { changedAttributes } from './events';
 import { renderRefund } from './refund-render';
+import { mandateForCharge } from './mandates';
 
 export interface ChargeFailure {
   code: string;
@@ -63,6 +64,7 @@ export function createCharge(
     customer: pi.customer,
     three_d_secure: options.threeDSecure ?? false,
     receipt_token: randomBase62(40),
+    mandate: mandateForCharge(engine, pi, pm),
   };
   if (status !== 'failed') {
     const txn = createBalanceTransaction(engine, {
@@ -139,7 +141,7 @@ function outcomeOf(charge: ChargeRecord): JsonObject {
 function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject {
   const pm = engine.store.paymentMethods.get(charge.payment_method);
   const template = pm ? templateOf(pm) : undefined;
-  const local = template ? localChargeDetails(template, `mandate_${charge.id.slice(3)}`) : null;
+  const local = template ? localChargeDetails(template, charge.mandate ?? null) : null;
   if (local) return local;
   if (template && template.type !== 'card' && template.type !== 'us_bank_account') {
     // Vouchers and bank transfers: SDK 23.1.0 Charge.PaymentMethodDetails.<type> (minimal).
@@ -154,7 +156,7 @@ function paymentMethodDetails(engine: Engine, charge: ChargeRecord): JsonObject 
         bank_name: template.brand,
         fingerprint: fingerprintOf(template),
         last4: template.last4,
-        mandate: null,
+        mandate: charge.mandate ?? null,
         payment_reference: null,
         routing_number: '110000000',
       },

@@ -120,7 +120,7 @@ export function renderLocalPaymentMethod(template: TestPaymentMethod): JsonObjec
 }
 
 /** SDK 23.1.0 Charge.PaymentMethodDetails.SepaDebit / Ideal / Bancontact (the fields the plugin may read). */
-export function localChargeDetails(template: TestPaymentMethod, mandate: string): JsonObject | null {
+export function localChargeDetails(template: TestPaymentMethod, mandate: string | null): JsonObject | null {
   switch (template.type) {
     case 'sepa_debit':
       return {
