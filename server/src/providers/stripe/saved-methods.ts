@@ -20,7 +20,8 @@ export function mapSavedMethod(pm: Stripe.PaymentMethod, mandate: SavedMethod['m
   if (pm.sepa_debit)
     return {
       ...base,
-      label: pm.sepa_debit.bank_code ?? 'SEPA',
+      // bank_code is a number (19043), not a name a client recognises.
+      label: 'SEPA Direct Debit',
       last4: pm.sepa_debit.last4,
       expMonth: null,
       expYear: null,
