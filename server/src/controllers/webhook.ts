@@ -5,7 +5,6 @@ import { getService } from '../utils/get-service';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { providerActor } from '../utils/actor';
 import type { PluginConfig } from '../config';
-import type { ProviderEntry } from '../providers/registry';
 
 const UNPARSED = Symbol.for('unparsedBody');
 
@@ -22,34 +21,13 @@ const fail = (ctx: Context, status: number, message: string) => {
 };
 
 /**
- * Each provider's signing secret, read (and decrypted) at most once per SECRET_TTL_MS per process
- * instead of once per delivery. A delivery refused with a remembered secret is checked again with
- * the one saved now, so a new secret counts at once; a replaced or removed one may still be
- * accepted for up to SECRET_TTL_MS, as on any other instance that read it just before. Nothing is
- * remembered while no secret is saved.
- */
-const SECRET_TTL_MS = 1000;
-type SigningSecrets = ReturnType<typeof signingSecrets>;
-function signingSecrets(strapi: Core.Strapi) {
-  const byProvider = new Map<string, { value: string; readAt: number }>();
-  return async (entry: ProviderEntry, opts: { fresh?: boolean } = {}) => {
-    const known = byProvider.get(entry.id);
-    if (!opts.fresh && known && Date.now() - known.readAt < SECRET_TTL_MS) return { value: known.value, cached: true };
-    const value = await entry.webhookSecret(strapi);
-    if (value) byProvider.set(entry.id, { value, readAt: Date.now() });
-    else byProvider.delete(entry.id);
-    return { value, cached: false };
-  };
-}
-
-/**
  * A payment provider's webhook (POST /webhooks/:provider). The provider verifies the delivery
  * (providers/<id>/), the event is stored under its unique id, acknowledged, then settled right
  * away in this process (services/webhook-events.ts; the retry worker picks it up if that fails or
  * the process dies). A non-2xx answer makes the provider deliver again, so we answer 5xx whenever
  * the event was not safely stored.
  */
-async function receive(strapi: Core.Strapi, secrets: SigningSecrets, ctx: Context, providerId: string): Promise<void> {
+async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): Promise<void> {
   const entry = getService(strapi, 'providers').entry(providerId);
   if (!entry)
     return fail(
@@ -70,16 +48,11 @@ async function receive(strapi: Core.Strapi, secrets: SigningSecrets, ctx: Contex
   const tolerance = strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).webhook.toleranceSeconds;
   let event;
   try {
-    const secret = await secrets(entry);
-    try {
-      event = await parser.parseWebhook(request, secret.value, { toleranceSeconds: tolerance });
-    } catch (error) {
-      // Refused with a remembered secret: the one saved now (just replaced?) has the last word.
-      if (!secret.cached || !(error instanceof ProviderRequestError) || error.retryable) throw error;
-      const fresh = await secrets(entry, { fresh: true });
-      if (fresh.value === secret.value) throw error;
-      event = await parser.parseWebhook(request, fresh.value, { toleranceSeconds: tolerance });
-    }
+    // Read for every delivery, never remembered: from the moment a new secret is saved, on every
+    // instance, a delivery signed only with the old (perhaps leaked) one is refused
+    // (tests/faults/secret-rotation.test.ts).
+    const secret = await entry.webhookSecret(strapi);
+    event = await parser.parseWebhook(request, secret, { toleranceSeconds: tolerance });
   } catch (error) {
     // Every refusal of the delivery itself is a ProviderRequestError. Anything else (the database
     // dropped while reading the signing secret, a bug) says nothing about the delivery: a 400 would
@@ -143,7 +116,6 @@ async function receive(strapi: Core.Strapi, secrets: SigningSecrets, ctx: Contex
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const secrets = signingSecrets(strapi);
   return {
     /** POST /webhooks/:provider; the older /webhooks/stripe path is this route with its provider fixed. */
     async receive(ctx: Context) {
@@ -151,7 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const answered = getService(strapi, 'webhook-events').arriving();
       try {
         const id = typeof ctx.params?.provider === 'string' ? ctx.params.provider : '';
-        await receive(strapi, secrets, ctx, id);
+        await receive(strapi, ctx, id);
       } finally {
         answered();
       }
