@@ -49,7 +49,16 @@ it('Settings → Branding: a bad colour is refused on its field; name, logo uplo
   await admin.getByRole('button', { name: 'Save branding' }).click();
   const saved = await until(branding, (b) => b.name === 'Difference Engines plc', 'the branding to be saved');
   expect(saved).toMatchObject({ taxId: 'GB987654321', accentColor: '#7a1fa2', logoFileId: expect.any(Number) });
-  await heading.scrollIntoViewIfNeeded();
+  // Saving reloads the settings, which re-renders the section: scroll once it has settled.
+  await until(
+    () =>
+      heading.scrollIntoViewIfNeeded({ timeout: 2000 }).then(
+        () => true,
+        () => false,
+      ),
+    (done) => done,
+    'the Branding heading to settle after saving',
+  );
   await screenshot(admin, 'admin', 'branding-settings');
 });
 

@@ -223,27 +223,27 @@ describe('Settings → Invoice payments → Stripe', () => {
     // A publishable key pasted into the secret field.
     await publishable.fill(KEYS.publishableKey);
     await secret.fill(KEYS.publishableKey);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page
       .getByText('This is a publishable key. The secret key starts with sk_test_, sk_live_, rk_test_ or rk_live_.')
       .waitFor();
     // A live secret key next to a test publishable key.
     await secret.fill('sk_live' + '_51LiveSecretKey000000000000000');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page
       .getByText(
         /The keys are from different modes: the publishable key is a test key but the secret key is a live key/,
       )
       .waitFor();
     await webhookSecret.fill('not-a-secret');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/The webhook signing secret starts with whsec_/).waitFor();
     await screenshot(page, GROUP, '01-settings-validation');
 
     await secret.fill(KEYS.secretKey);
     await webhookSecret.fill(KEYS.webhookSecret);
     await page.getByLabel('Notification email').fill('billing-admin@example.test');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/Connected to Stripe account acct_/).waitFor();
     await page.getByText('TEST MODE').first().waitFor();
     await screenshot(page, GROUP, '02-settings-connected');

@@ -41,14 +41,14 @@ afterAll(async () => {
 it('Settings → Payment reminders: shows the schedule, refuses a bad day list on the field, saves 7, 14, 30', async () => {
   await admin.goto(`${pb.base}/admin/settings/invoice-payments/stripe`);
   await admin.getByRole('heading', { name: 'Payment reminders' }).waitFor();
-  const after = admin.getByLabel('Days after the due date');
+  const after = admin.getByLabel('Days after the due date', { exact: true });
   expect(await after.inputValue()).toBe('7, 14');
   expect(await admin.getByLabel('Time zone').inputValue()).toBe('Europe/Amsterdam');
   await after.fill('7, 7');
-  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await expectText(admin.getByText(/Up to 5 different whole numbers of days/).first(), /separated by commas/);
   await after.fill('7, 14, 30');
-  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await until(
     async () => (await pb.env.app.strapi.plugin('invoice-payments').service('settings').load()).reminders.afterDays,
     (days: number[]) => days.join() === '7,14,30',
