@@ -230,6 +230,16 @@ it('a refund emits payment.refunded and invoice.refunded; a void emits invoice.v
   const counts = names(paid.documentId).reduce<Record<string, number>>((m, n) => ({ ...m, [n]: (m[n] ?? 0) + 1 }), {});
   expect(counts['invoice-payments.invoice.refunded']).toBe(1);
   expect(counts['invoice-payments.payment.refunded']).toBe(1);
+  // Both carry the invoice after the refund (recorded once the invoice was recomputed).
+  for (const name of ['invoice-payments.payment.refunded', 'invoice-payments.invoice.refunded']) {
+    const invoice = of(paid.documentId).find((s) => s.name === name)!.payload.invoice as unknown as {
+      state: string;
+      amountRefunded: { amount: number };
+      total: { amount: number };
+    };
+    expect(invoice.amountRefunded.amount).toBe(invoice.total.amount);
+    expect(invoice.state).not.toBe('paid');
+  }
 
   const open = await payableInvoice(env);
   const voided = await env.app

@@ -287,8 +287,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (noticeId) await afterCommit(() => void getService(strapi, 'notifications').sendQueued(noticeId));
   }
 
-  /** Writes what the provider says about one refund onto its row. Under the lock. */
-  async function applyOne(row: RefundRow, r: ProviderRefund, actor: Actor, eventId: string | null): Promise<RefundRow> {
+  /**
+   * Writes what the provider says about one refund onto its row. Under the lock. A refund that
+   * reaches `succeeded` here is added to `succeeded`: its payment.refunded event is recorded by the
+   * caller once the invoice is recomputed, so the event carries the invoice after the refund.
+   */
+  async function applyOne(
+    row: RefundRow,
+    r: ProviderRefund,
+    actor: Actor,
+    eventId: string | null,
+    succeeded: RefundRow[],
+  ): Promise<RefundRow> {
     const status = normalizeRefundStatus(r.status);
     // Final states never move back (events come in any order); a later read is still applied.
     const next =
@@ -304,36 +314,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       lastError: null,
     };
     if (r.paymentId) data.providerPaymentId = r.paymentId;
-    // The refund's new state and its event out commit together (joins the caller's transaction, if any).
-    const saved = await strapi.db.transaction(async () => {
-      const updated = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
-      if (updated.status === 'succeeded' && row.status !== 'succeeded') await refundedEvent(updated);
-      return updated;
-    });
+    const saved = (await refunds().update({ where: { id: row.id }, data, populate: ['payment'] })) as RefundRow;
+    if (saved.status === 'succeeded' && row.status !== 'succeeded') succeeded.push(saved);
     await recordFailure(saved, actor, eventId);
     return saved;
   }
 
-  /** payment.refunded (services/events-out.ts): a refund reached `succeeded`, once per refund. */
-  async function refundedEvent(refund: RefundRow): Promise<void> {
-    if (!refund.invoiceDocumentId) return;
+  /**
+   * payment.refunded (services/events-out.ts): refunds that reached `succeeded`, once per refund.
+   * Called under the invoice lock after its recompute, in the same transaction as the refund rows.
+   */
+  async function recordRefunded(succeeded: readonly RefundRow[]): Promise<void> {
     const out = getService(strapi, 'events-out');
-    const invoice = await out.invoiceFor(refund.invoiceDocumentId);
-    if (!invoice) return;
-    await out.record('payment.refunded', invoice, out.paymentPart(refund));
+    for (const refund of succeeded) {
+      if (!refund.invoiceDocumentId) continue;
+      const invoice = await out.invoiceFor(refund.invoiceDocumentId);
+      if (invoice) await out.record('payment.refunded', invoice, out.paymentPart(refund));
+    }
   }
 
   /**
    * Settlement's refund step (inside its invoice lock): upsert every refund the provider listed,
    * matched to our reservation by metadata first (its answer may not have come back yet), then by
-   * the provider id; then rebook the payment from the rows if the list was complete.
+   * the provider id; then rebook the payment from the rows if the list was complete. Returns the
+   * refunds that succeeded just now: the caller records their events after recomputing the invoice.
    */
   async function applyProviderRefunds(
     paymentRowId: number,
     invoiceDocumentId: string,
     p: ProviderPayment,
     ctx: Pick<SyncContext, 'actor' | 'eventId'>,
-  ): Promise<void> {
+  ): Promise<RefundRow[]> {
+    const succeeded: RefundRow[] = [];
     let externalEffect: RefundPolicy | null = null;
     for (const r of p.refunds) {
       let row: RefundRow | null = null;
@@ -351,7 +363,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           populate: ['payment'],
         })) as RefundRow | null;
       if (row) {
-        await applyOne(row, r, ctx.actor, ctx.eventId ?? null);
+        await applyOne(row, r, ctx.actor, ctx.eventId ?? null, succeeded);
         continue;
       }
       // Made in the Stripe Dashboard (or elsewhere): nobody chose, so the setting's default applies.
@@ -375,10 +387,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
         populate: ['payment'],
       })) as RefundRow;
-      if (created.status === 'succeeded') await refundedEvent(created);
+      if (created.status === 'succeeded') succeeded.push(created);
       await recordFailure(created, ctx.actor, ctx.eventId ?? null);
     }
     if (p.refundsListed) await rebookPayment(paymentRowId);
+    return succeeded;
   }
 
   /** Re-reads a payment with its full refund list (refund events, resync) and settles it. */
@@ -438,6 +451,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     actor: Actor,
   ): Promise<RefundRow> {
     const done = await withInvoiceLock(strapi, invoiceDocumentId, async (invoice) => {
+      const succeeded: RefundRow[] = [];
       const current = (await refunds().findOne({ where: { id: row.id }, populate: ['payment'] })) as RefundRow;
       let saved: RefundRow;
       if (answer.ok) {
@@ -447,7 +461,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         })) as RefundRow | null;
         if (twin) await refunds().delete({ where: { id: twin.id } });
         const already = current.providerRefundId === answer.refund.id;
-        saved = await applyOne(current, answer.refund, actor, null);
+        saved = await applyOne(current, answer.refund, actor, null, succeeded);
         if (!already)
           await audit().log({
             action: 'refund.requested',
@@ -496,6 +510,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await recordFailure(saved, actor, null);
       }
       if (current.payment) await rebookPayment(current.payment.id);
+      await recordRefunded(succeeded);
       return saved;
     });
     if (!done) throw notFound('No such invoice.');
@@ -734,6 +749,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     requestRefund,
     resolveOutstanding,
     applyProviderRefunds,
+    recordRefunded,
     syncPaymentRefunds,
     rebookPayment,
 

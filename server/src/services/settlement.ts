@@ -153,7 +153,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ) {
     // Refund rows, their lifecycle (a failed refund is refundable again) and the payment's refunded
     // amount derived from them: services/refunds.ts.
-    await getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, {
+    return getService(strapi, 'refunds').applyProviderRefunds(paymentRowId, invoiceDocumentId, p, {
       actor: providerActor(provider),
     });
   }
@@ -334,7 +334,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         })) as { id: number };
         savedId = created.id;
       }
-      await upsertRefunds(savedId, invoice.documentId, p, ctx.provider);
+      const refundedNow = await upsertRefunds(savedId, invoice.documentId, p, ctx.provider);
       for (const kind of kinds) notices.push({ kind, paymentId: savedId });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices)
@@ -345,6 +345,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
       const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+      // payment.refunded carries the invoice as this settlement left it.
+      await getService(strapi, 'refunds').recordRefunded(refundedNow);
       // The entry as written (refunds included): the ledger read it; an entry on no invoice is read.
       const saved =
         (ledger.find((r) => r.id === savedId) as unknown as PaymentRecord | undefined) ??
