@@ -101,18 +101,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return next();
     }
     const documentId = (context.params as { documentId?: string }).documentId;
-    const before = documentId
-      ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as {
-          state: string;
-          total: number;
-        } | null)
-      : null;
-    const result = await next();
-    if (!before || !documentId) return result;
-    const after = (await strapi.db
-      .query(UID.invoice)
-      .findOne({ where: { documentId }, select: ['state', 'total'] })) as { state: string; total: number } | null;
-    if (after && ((after.state === 'void' && before.state !== 'void') || after.total !== before.total)) {
+    if (!documentId) return next();
+    const read = async () =>
+      (await strapi.db.query(UID.invoice).findOne({ where: { documentId }, select: ['state', 'total'] })) as {
+        state: string;
+        total: number;
+      } | null;
+    // The change and its invoice.voided event out commit together, whoever voids (the plugin's
+    // editor, site code through the document service): the document service's own transaction
+    // joins this one, so a crash can neither lose the event nor emit it for a change rolled back.
+    let change: { voided: boolean; totalChanged: boolean } | null = null;
+    const result = await strapi.db.transaction(async () => {
+      const before = await read();
+      const done = await next();
+      const after = before ? await read() : null;
+      if (!before || !after) return done;
+      change = { voided: after.state === 'void' && before.state !== 'void', totalChanged: after.total !== before.total };
+      if (change.voided) {
+        const out = strapi.plugin(PLUGIN_ID).service('events-out');
+        const invoice = await out.invoiceFor(documentId);
+        if (invoice) await out.record('invoice.voided', invoice);
+      }
+      return done;
+    });
+    const changed = change as { voided: boolean; totalChanged: boolean } | null;
+    if (changed && (changed.voided || changed.totalChanged)) {
       // Racing a client's payment on the same invoice row, it can be a deadlock victim: it is run again.
       const end = () =>
         retryAfterDeadlock(() =>
@@ -121,7 +134,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .service('attempts')
             .endOthers(documentId, null, {
               type: 'system',
-              label: after.state === 'void' ? 'invoice voided' : 'invoice total changed',
+              label: changed.voided ? 'invoice voided' : 'invoice total changed',
             }),
         );
       // Inside someone else's transaction (a caller's own), wait for its commit instead.

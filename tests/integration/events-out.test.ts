@@ -252,3 +252,28 @@ it('a refund emits payment.refunded and invoice.refunded; a void emits invoice.v
   expect(names(open.documentId)).toEqual(['invoice-payments.invoice.voided']);
   expect(of(open.documentId)[0]!.payload.invoice.state).toBe('void');
 });
+
+it('site code voiding through the document service emits invoice.voided once; a rolled-back void emits nothing', async () => {
+  const strapi = env.app.strapi;
+  const rolledBack = await payableInvoice(env);
+  await expect(
+    strapi.db.transaction(async () => {
+      await strapi.documents('plugin::invoice-payments.invoice').update({
+        documentId: rolledBack.documentId,
+        data: { state: 'void' } as never,
+      });
+      throw new Error('the site changed its mind');
+    }),
+  ).rejects.toThrow('changed its mind');
+  const bySite = await payableInvoice(env);
+  await strapi.documents('plugin::invoice-payments.invoice').update({
+    documentId: bySite.documentId,
+    data: { state: 'void' } as never,
+  });
+  await settled();
+  expect((await readInvoice(env, rolledBack.documentId)).state).not.toBe('void');
+  expect(names(rolledBack.documentId)).toEqual([]);
+  expect(await strapi.db.query(OUT).count({ where: { invoiceDocumentId: rolledBack.documentId } })).toBe(0);
+  expect(names(bySite.documentId)).toEqual(['invoice-payments.invoice.voided']);
+  expect(of(bySite.documentId)[0]!.payload.invoice.state).toBe('void');
+});

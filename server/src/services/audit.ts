@@ -79,7 +79,7 @@ const EVENTS_OF: Readonly<Record<string, readonly OutEvent[]>> = {
   'invoice.sent': ['invoice.sent'],
   'invoice.marked_sent': ['invoice.sent'],
   'invoice.viewed': ['invoice.viewed'],
-  'invoice.voided': ['invoice.voided'],
+  // invoice.voided: recorded with the change itself (register.ts, the invoice's document middleware).
   'payment.succeeded': ['payment.succeeded'],
   'payment.manual': ['payment.succeeded'],
   'payment.failed': ['payment.failed', 'invoice.payment-failed'],
