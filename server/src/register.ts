@@ -116,7 +116,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const done = await next();
       const after = before ? await read() : null;
       if (!before || !after) return done;
-      change = { voided: after.state === 'void' && before.state !== 'void', totalChanged: after.total !== before.total };
+      change = {
+        voided: after.state === 'void' && before.state !== 'void',
+        totalChanged: after.total !== before.total,
+      };
       if (change.voided) {
         const out = strapi.plugin(PLUGIN_ID).service('events-out');
         const invoice = await out.invoiceFor(documentId);
