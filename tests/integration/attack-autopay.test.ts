@@ -193,6 +193,39 @@ it('a drawer payment that succeeded at Stripe but is not booked yet (webhook lat
   expect(offSessionCreates(inv.documentId)).toHaveLength(0);
 });
 
+it('a charge whose answer was lost is looked up before it is repeated a day later (Stripe prunes keys after 24 h): one charge', async () => {
+  const client = await newClient('lostanswer');
+  await payAndSave(client);
+  await autopayOn(client);
+  const inv = await dueInvoice(client, '2042-03-01');
+  const control = env.standin.control;
+  const madeFor = async () =>
+    (await env.stripe.paymentIntents.list({ limit: 100 })).data.filter(
+      (pi) => pi.metadata.invoice_payments_invoice === inv.documentId,
+    );
+  control.setDelivery({ paused: true });
+  try {
+    // Stripe makes the payment, then the answer is a 500 (saved under the key, replayed to the SDK's retries).
+    control.addFault({ method: 'POST', path: '/v1/payment_intents', afterProcessing: true, times: 1 });
+    expect(await autopay().runDue(new Date('2042-03-01T09:00:30Z'))).toBe(1);
+    expect((await attemptsOf(inv.row.id))[0]).toMatchObject({ status: 'charging' });
+    expect(await madeFor()).toHaveLength(1);
+    // A day passes: the key is gone at Stripe, and the claim has run out.
+    control.forgetIdempotencyKeys();
+    expect(await autopay().runDue(new Date('2042-03-02T08:00:00Z'))).toBe(1);
+  } finally {
+    control.clearFaults();
+    control.setDelivery({ paused: false });
+    await control.flush();
+  }
+  await waitForIdle(env.app.strapi, 10_000, env.standin);
+  const made = await madeFor();
+  expect(made).toHaveLength(1);
+  const [attempt] = await attemptsOf(inv.row.id);
+  expect(attempt).toMatchObject({ status: 'succeeded', providerPaymentId: made[0]!.id });
+  expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'paid', amountPaid: inv.row.total });
+});
+
 it("a balance below Stripe's minimum charge is refused before any call, with a reason, not failed at Stripe", async () => {
   const client = await newClient('tinybalance');
   await payAndSave(client);

@@ -9,6 +9,7 @@ import {
   dueAutopayAttempt,
   feeSurcharge,
   formatMinor,
+  isCollectedPaymentStatus,
   isLastAutopayAttempt,
   localDate,
   minimumChargeMinor,
@@ -18,7 +19,12 @@ import {
   type AutopaySettings,
   type PlannedAutopay,
 } from '../domain';
-import { ProviderRequestError, type OffSessionCharge, type PaymentProvider } from '../providers/types';
+import {
+  ProviderRequestError,
+  type OffSessionCharge,
+  type PaymentProvider,
+  type ProviderPayment,
+} from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
@@ -256,8 +262,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return rows.length > 0;
   }
 
-  /** Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a transaction. */
-  async function charge(row: AutopayAttemptRow): Promise<AutopayAttemptRow> {
+  /**
+   * Charges one claimed attempt (a new claim, or one whose claim ran out: same key). Never in a
+   * transaction. `recovering`: an earlier call for this attempt may have made a payment whose answer
+   * was lost (a crash, a timeout, a stored 500).
+   */
+  async function charge(row: AutopayAttemptRow, recovering = false): Promise<AutopayAttemptRow> {
     const invoice = (await invoices().findOne({
       where: { id: row.invoiceId },
       populate: ['customer'],
@@ -269,6 +279,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await audit(invoice, 'refused', { attemptNo: row.attemptNo, dueDate: row.dueDate, why: code, ...extra });
       return done;
     };
+    let provider: PaymentProvider;
+    try {
+      provider = row.provider
+        ? await getService(strapi, 'providers').forId(row.provider)
+        : await getService(strapi, 'providers').forNewPayments();
+    } catch {
+      return refuse('unsupported');
+    }
+    const key = autopayKey(invoice.documentId, row.dueDate, row.attemptNo);
+    if (recovering) {
+      // The same key replays the first answer only while the provider keeps it (Stripe prunes keys
+      // after 24 h, https://docs.stripe.com/api/idempotent_requests): a retry later than that would
+      // charge again. The payment made for this attempt carries its key in metadata: look first.
+      let prior: ProviderPayment | null;
+      try {
+        const since = Math.floor(new Date(row.createdAt).getTime() / 1000) - 60;
+        prior = await provider.findPaymentByAttempt(key, since);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'unknown error';
+        await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
+        return row;
+      }
+      if (prior) return recordCharge(row, invoice, provider, key, chargeOf(prior), null, prior.amount);
+    }
     const why = autopayRefusal(invoice);
     if (why) return refuse(why);
     // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
@@ -300,20 +334,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     if (busy) return refuse('payment_in_progress');
 
-    let provider: PaymentProvider;
-    try {
-      provider = row.provider
-        ? await getService(strapi, 'providers').forId(row.provider)
-        : await getService(strapi, 'providers').forNewPayments();
-    } catch {
-      return refuse('unsupported');
-    }
     if (!provider.savedMethods) return refuse('unsupported', { provider: provider.id });
     const account = await getService(strapi, 'saved-methods').findAccount(invoice.customer.id, provider.id);
     if (account?.autopayEnabled !== true) return refuse('autopay_off');
     if (!account.providerCustomerId) return refuse('no_saved_method');
 
-    const key = autopayKey(invoice.documentId, row.dueDate, row.attemptNo);
     let result: OffSessionCharge;
     let methodId: string | null = null;
     const settings = await getService(strapi, 'settings').load();
@@ -374,6 +399,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return done;
     }
 
+    return recordCharge(row, invoice, provider, key, result, methodId, amount);
+  }
+
+  /** What a payment found at the provider says about the off-session charge that made it. */
+  function chargeOf(p: ProviderPayment): OffSessionCharge {
+    const outcome: OffSessionCharge['outcome'] = isCollectedPaymentStatus(p.status)
+      ? 'succeeded'
+      : p.status === 'processing'
+        ? 'processing'
+        : p.status === 'requires_action'
+          ? 'authentication_required'
+          : 'declined';
+    return {
+      outcome,
+      paymentId: p.id,
+      code: p.failureCode ?? null,
+      declineCode: null,
+      message: p.failureMessage ?? null,
+    };
+  }
+
+  /** Books the provider's answer for one attempt: settles its payment, finishes the row, sends its emails. */
+  async function recordCharge(
+    row: AutopayAttemptRow,
+    invoice: InvoiceRow,
+    provider: PaymentProvider,
+    key: string,
+    result: OffSessionCharge,
+    methodId: string | null,
+    amount: number,
+  ): Promise<AutopayAttemptRow> {
+    const { autopay } = await loadSettings();
     // Booked like any payment: settlement reads it from the provider (the webhook may come first or later).
     if (result.paymentId) {
       try {
@@ -440,7 +497,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: { leaseUntil: new Date(now.getTime() + claimMs(row.provider)) },
       });
       if (count !== 1) continue;
-      await charge(row);
+      await charge(row, true);
       done += 1;
     }
     return done;

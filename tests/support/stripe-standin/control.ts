@@ -67,6 +67,11 @@ export interface StandinControl {
   setDelivery(options: DeliveryOptionsPatch): void;
   webhookConfig(): { endpoint: WebhookEndpoint; options: DeliveryOptions };
   addFault(spec: FaultSpec): Fault;
+  /**
+   * A day passes: every stored idempotency key is pruned, as Stripe prunes keys "after they're at
+   * least 24 hours old" (https://docs.stripe.com/api/idempotent_requests); a repeat then runs again.
+   */
+  forgetIdempotencyKeys(): void;
   clearFaults(): void;
   faults(): Fault[];
   /** `status` opens an inquiry (warning_*) or a prevented dispute instead of a chargeback. */
@@ -138,6 +143,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
     setDelivery: (options) => engine.webhooks.setOptions(options),
     webhookConfig: () => engine.webhooks.config,
     addFault: (spec) => faults.add(spec),
+    forgetIdempotencyKeys: () => idempotency.reset(),
     clearFaults: () => faults.clear(),
     faults: () => faults.list(),
     openDispute: (chargeId, reason, status) => openDispute(engine, chargeId, reason, status),
