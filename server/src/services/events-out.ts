@@ -5,6 +5,7 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { PluginConfig } from '../config';
 import { getService } from '../utils/get-service';
 import { instanceId } from './webhook-events';
+import { claimRows } from '../utils/claim';
 
 /**
  * Events out (issue 15): every state change that matters is written to an outbox row in the
@@ -162,77 +163,67 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  async function deliver(row: OutRow): Promise<void> {
-    const name = `${EVENT_PREFIX}.${row.event}`;
-    const done = new Set(row.deliveredTo ?? []);
-    let emittedAt = row.emittedAt;
-    if (!emittedAt) {
-      // Strapi's event hub: its webhook runner posts to every Settings → Webhooks entry for this event.
-      await strapi.eventHub.emit(name, { ...row.payload });
-      emittedAt = new Date().toISOString();
-      // Recorded at once: a hook that fails next never makes the event hub see the event twice.
-      await rows().update({ where: { id: row.id }, data: { emittedAt } });
-    }
-    const errors: string[] = [];
-    for (const hook of getService(strapi, 'hooks').listeners(row.event)) {
-      if (done.has(hook.name)) continue;
+  /**
+   * Delivers a claimed batch, oldest first: each event on Strapi's event hub (its webhook runner
+   * posts to every Settings → Webhooks entry for it), their emission recorded in one UPDATE before
+   * any hook runs (a hook that fails never makes the hub see an event twice), then each event's
+   * hooks, and the outcomes in one UPDATE per group of rows that end alike.
+   */
+  async function deliverMany(batch: OutRow[]): Promise<void> {
+    const failures = new Map<number, string[]>();
+    const emitted: number[] = [];
+    for (const row of batch) {
+      if (row.emittedAt) continue;
       try {
-        await withinLimit(() => hook.callback(row.payload));
-        done.add(hook.name);
+        await strapi.eventHub.emit(`${EVENT_PREFIX}.${row.event}`, { ...row.payload });
+        emitted.push(row.id);
       } catch (error) {
-        errors.push(`${hook.name}: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500));
+        failures.set(row.id, [`event hub: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500)]);
       }
     }
-    const attempts = row.attempts;
-    if (errors.length === 0) {
-      await rows().update({
-        where: { id: row.id },
+    if (emitted.length) await rows().updateMany({ where: { id: { $in: emitted } }, data: { emittedAt: new Date() } });
+
+    const outcomes = new Map<string, { data: Record<string, unknown>; ids: number[] }>();
+    for (const row of batch) {
+      const done = new Set(row.deliveredTo ?? []);
+      const errors = failures.get(row.id) ?? [];
+      if (errors.length === 0)
+        for (const hook of getService(strapi, 'hooks').listeners(row.event)) {
+          if (done.has(hook.name)) continue;
+          try {
+            await withinLimit(() => hook.callback(row.payload));
+            done.add(hook.name);
+          } catch (error) {
+            errors.push(`${hook.name}: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500));
+          }
+        }
+      const common = { deliveredTo: [...done], lockedUntil: null, lockedBy: null };
+      if (errors.length === 0) {
+        // Rows delivered to the same hooks end alike: one UPDATE for all of them.
+        const key = JSON.stringify(common.deliveredTo);
+        const group = outcomes.get(key) ?? {
+          data: { ...common, status: 'delivered', deliveredAt: new Date(), lastError: null },
+          ids: [],
+        };
+        group.ids.push(row.id);
+        outcomes.set(key, group);
+        continue;
+      }
+      const dead = row.attempts >= MAX_ATTEMPTS;
+      outcomes.set(`failed:${row.id}`, {
+        ids: [row.id],
         data: {
-          status: 'delivered',
-          deliveredAt: new Date(),
-          deliveredTo: [...done],
-          lockedUntil: null,
-          lockedBy: null,
-          lastError: null,
+          ...common,
+          status: dead ? 'dead' : 'failed',
+          lastError: errors.join('\n').slice(0, 2000),
+          nextAttemptAt: dead ? null : new Date(Date.now() + BASE_BACKOFF_MS * 2 ** (row.attempts - 1)),
         },
       });
-      return;
+      strapi.log.warn(
+        `[invoice-payments] hook for ${EVENT_PREFIX}.${row.event} (${row.payload.id}) failed on attempt ${row.attempts}${dead ? ', given up' : ', will be retried'}: ${errors.join('; ')}`,
+      );
     }
-    const dead = attempts >= MAX_ATTEMPTS;
-    await rows().update({
-      where: { id: row.id },
-      data: {
-        status: dead ? 'dead' : 'failed',
-        deliveredTo: [...done],
-        lastError: errors.join('\n').slice(0, 2000),
-        lockedUntil: null,
-        lockedBy: null,
-        nextAttemptAt: dead ? null : new Date(Date.now() + BASE_BACKOFF_MS * 2 ** (attempts - 1)),
-      },
-    });
-    strapi.log.warn(
-      `[invoice-payments] hook for ${name} (${row.payload.id}) failed on attempt ${attempts}${dead ? ', given up' : ', will be retried'}: ${errors.join('; ')}`,
-    );
-  }
-
-  /** One claim per row through the database: one instance (and one tick) delivers it. */
-  async function claim(row: OutRow): Promise<boolean> {
-    const now = new Date();
-    const { count } = await rows().updateMany({
-      where: {
-        id: row.id,
-        attempts: row.attempts,
-        $or: [{ status: { $in: ['pending', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
-      },
-      data: {
-        status: 'processing',
-        attempts: row.attempts + 1,
-        lockedBy: instanceId,
-        // The webhook worker's lock time: a claim held by a process that died is taken over after it.
-        lockedUntil: new Date(now.getTime() + strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs),
-      },
-    });
-    return count === 1;
+    for (const { data, ids } of outcomes.values()) await rows().updateMany({ where: { id: { $in: ids } }, data });
   }
 
   const api = {
@@ -308,15 +299,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             orderBy: { id: 'asc' },
             limit: 50,
           })) as OutRow[];
-          for (const row of due) {
-            if (!(await claim(row))) continue;
-            await deliver({ ...row, attempts: row.attempts + 1 }).catch((error) =>
-              strapi.log.warn(
-                `[invoice-payments] event ${row.event} not delivered yet: ${error instanceof Error ? error.message : 'unknown error'}`,
-              ),
-            );
-            total += 1;
-          }
+          // One claim for the batch (utils/claim.ts): one instance (and one tick) delivers each row.
+          const claimed = await claimRows(rows(), due, {
+            claimable: {
+              $or: [{ status: { $in: ['pending', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
+            },
+            owner: instanceId,
+            // The webhook worker's lock time: a claim held by a process that died is taken over after it.
+            lockMs: strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs,
+          });
+          const batch = due.filter((row) => claimed.has(row.id)).map((row) => ({ ...row, attempts: row.attempts + 1 }));
+          await deliverMany(batch).catch((error) =>
+            strapi.log.warn(
+              `[invoice-payments] events out not delivered yet: ${error instanceof Error ? error.message : 'unknown error'}`,
+            ),
+          );
+          total += batch.length;
           if (due.length < 50) break;
         }
         return total;

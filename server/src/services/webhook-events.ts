@@ -14,6 +14,7 @@ import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
 import type { AuditInput } from './audit';
 import type { AfterCommit, SyncContext, SyncOutcome } from './settlement';
+import { claimRows } from '../utils/claim';
 
 export interface EventRow {
   id: number;
@@ -162,43 +163,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return count === 1;
   }
 
-  let claimSeq = 0;
-  /**
-   * claim() for a batch, inside its transaction: one UPDATE per distinct attempts count (one in
-   * the usual case: events just delivered), each only matching rows still claimable, as claim()'s.
-   * The rows are marked with a token of this batch; when not all of them were claimed, the token
-   * tells which were. Returns the ids claimed.
-   */
+  /** claim() for a batch, inside its transaction (utils/claim.ts). Returns the ids claimed. */
   async function claimMany(rows: EventRow[]): Promise<Set<number>> {
-    const now = new Date();
-    const token = `${instanceId}#${(claimSeq += 1)}`;
-    const byAttempts = new Map<number, number[]>();
-    for (const row of rows) byAttempts.set(row.attempts, [...(byAttempts.get(row.attempts) ?? []), row.id]);
-    let count = 0;
-    for (const [attempts, ids] of byAttempts) {
-      const updated = await events().updateMany({
-        where: {
-          id: { $in: ids },
-          attempts,
-          $or: [{ status: { $in: ['received', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
-        },
-        data: {
-          status: 'processing',
-          attempts: attempts + 1,
-          lockedBy: token,
-          lockedUntil: new Date(now.getTime() + config().lockMs),
-        },
-      });
-      count += updated.count;
-    }
-    const ids = rows.map((row) => row.id);
-    if (count === ids.length) return new Set(ids);
-    if (count === 0) return new Set();
-    const claimed = (await events().findMany({
-      where: { id: { $in: ids }, lockedBy: token },
-      select: ['id'],
-    })) as Array<{ id: number }>;
-    return new Set(claimed.map((row) => row.id));
+    return claimRows(events(), rows, {
+      claimable: {
+        $or: [{ status: { $in: ['received', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: new Date() } }],
+      },
+      owner: instanceId,
+      lockMs: config().lockMs,
+    });
   }
 
   /**
