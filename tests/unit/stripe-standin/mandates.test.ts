@@ -26,6 +26,18 @@ describe('Mandates', () => {
   };
   const sepaData = { type: 'sepa_debit' as const, sepa_debit: { iban: 'AT611904300234573201' } };
 
+  it('a PaymentIntent naming an unknown customer is refused as Stripe refuses it (resource_missing on customer)', async () => {
+    const error = await caught(() =>
+      stripe.paymentIntents.create({ amount: 1000, currency: 'eur', customer: 'cus_doesNotExist1' }),
+    );
+    expect(error).toMatchObject({ type: 'StripeInvalidRequestError', code: 'resource_missing', param: 'customer' });
+    expect(error.message).toMatch(/No such customer: 'cus_doesNotExist1'/);
+    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'eur' });
+    await expect(stripe.paymentIntents.update(pi.id, { customer: 'cus_doesNotExist1' })).rejects.toMatchObject({
+      code: 'resource_missing',
+    });
+  });
+
   it('a saved SEPA debit is made under an active multi_use mandate with an uppercase reference', async () => {
     const customer = await stripe.customers.create({ name: 'Jenny Rosen' });
     const charge = await sepaCharge({

@@ -157,10 +157,11 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
         }),
       );
       expect(noCustomer.param).toBe('customer');
+      const customer = await stripe.customers.create({ name: 'Bank transfer client' });
       const pi = await stripe.paymentIntents.create({
         amount: 5000,
         currency: 'usd',
-        customer: 'cus_test',
+        customer: customer.id,
         payment_method: 'pm_customerBalance',
         confirm: true,
       });
@@ -181,10 +182,11 @@ describe('next actions, refunds needing action, API versions, lookups', () => {
     });
 
     it('payment_method_data[type]=customer_balance in EUR gives IBAN instructions', async () => {
+      const customer = await stripe.customers.create({ name: 'IBAN client' });
       const pi = await stripe.paymentIntents.create({
         amount: 5000,
         currency: 'eur',
-        customer: 'cus_test',
+        customer: customer.id,
         confirm: true,
         payment_method_data: { type: 'customer_balance' },
       });

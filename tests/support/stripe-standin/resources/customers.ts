@@ -120,6 +120,15 @@ function findCustomer(engine: Engine, id: string, livemode: boolean, param?: str
   return findRecord(state(engine).customers, id, 'customer', livemode, param);
 }
 
+/**
+ * A PaymentIntent names an existing customer of the same mode, or the request fails with
+ * resource_missing "No such customer" on `customer`, as Stripe answers for an unknown id
+ * (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-customer).
+ */
+export function assertCustomer(engine: Engine, id: string | null | undefined, livemode: boolean): void {
+  if (id) findCustomer(engine, id, livemode, 'customer');
+}
+
 function applyMetadata(target: Record<string, string>, reader: ParamReader): void {
   const meta = reader.metadata();
   if (!meta) return;

@@ -9,7 +9,7 @@
  *
  * State machine: https://docs.stripe.com/payments/paymentintents/lifecycle; object: SDK 23.1.0 PaymentIntents.d.ts.
  */
-import { afterConfirmed, checkIntentMethod, isOffSession } from './customers';
+import { afterConfirmed, assertCustomer, checkIntentMethod, isOffSession } from './customers';
 import { findRecord, type Engine } from '../engine';
 import { StripeApiError } from '../errors';
 import { normalizeCurrency, validateAmount } from '../currency';
@@ -398,6 +398,7 @@ export function createPaymentIntent(engine: Engine, reader: ParamReader, ctx: Re
       'off_session',
     );
 
+  assertCustomer(engine, reader.nullableString('customer'), ctx.livemode);
   const pi = createIntentRecord(
     engine,
     {
@@ -484,6 +485,7 @@ export function updatePaymentIntent(engine: Engine, id: string, reader: ParamRea
   const statementDescriptor = reader.nullableString('statement_descriptor');
   const suffix = reader.nullableString('statement_descriptor_suffix');
   const customer = reader.nullableString('customer');
+  assertCustomer(engine, customer, ctx.livemode);
   // https://docs.stripe.com/api/payment_intents/update#update_payment_intent-setup_future_usage ('' clears it).
   const futureUsage = reader.has('setup_future_usage')
     ? reader.oneOf('setup_future_usage', ['', 'on_session', 'off_session'] as const)
