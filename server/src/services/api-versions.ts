@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { LEGACY_PROVIDER_ID, pinnedApiVersions, type PinnedApiVersion } from '../providers/registry';
-
-const EVENTS = 'invoice_payments_webhook_events';
+import { UID } from '../utils/plugin-id';
 
 /** How far back the drift guard looks: long enough for a quiet site, short enough to clear after a fix. */
 export const DRIFT_WINDOW_DAYS = 7;
@@ -46,22 +45,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async report(now = new Date()): Promise<ApiVersionReport[]> {
     const since = new Date(now.getTime() - DRIFT_WINDOW_DAYS * 24 * 3600 * 1000);
+    // A GROUP BY the query engine does not offer: knex, on the table and columns Strapi mapped.
+    const meta = strapi.db.metadata.get(UID.webhookEvent) as unknown as {
+      tableName: string;
+      attributes: Record<string, { columnName?: string }>;
+    };
+    const col = (attribute: string) => meta.attributes[attribute]?.columnName ?? attribute;
     return Promise.all(
       pinnedApiVersions().map(async (entry) => {
         const rows = (await strapi.db
-          .connection(EVENTS)
-          .select('api_version as version')
+          .connection(meta.tableName)
+          .select(`${col('apiVersion')} as version`)
           .count('* as n')
-          .max('created_at as last')
+          .max(`${col('createdAt')} as last`)
           .where((q) => {
-            q.where('provider', entry.provider);
+            q.where(col('provider'), entry.provider);
             // Rows stored before the provider column were all the legacy provider's.
-            if (entry.provider === LEGACY_PROVIDER_ID) q.orWhereNull('provider');
+            if (entry.provider === LEGACY_PROVIDER_ID) q.orWhereNull(col('provider'));
           })
-          .andWhere('created_at', '>=', since)
-          .whereNotNull('api_version')
-          .whereNot('api_version', entry.pinned)
-          .groupBy('api_version')) as unknown as GroupRow[];
+          .andWhere(col('createdAt'), '>=', since)
+          .whereNotNull(col('apiVersion'))
+          .whereNot(col('apiVersion'), entry.pinned)
+          .groupBy(col('apiVersion'))) as unknown as GroupRow[];
         const others = rows
           .map((r) => ({ version: String(r.version), count: Number(r.n), lastAt: isoOf(r.last) }))
           .sort((a, b) => (b.lastAt ?? '').localeCompare(a.lastAt ?? ''));
