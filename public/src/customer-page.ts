@@ -6,6 +6,7 @@
  */
 import { ApiError, createApi } from './api';
 import { byId } from './dom';
+import { t } from './page-data';
 import { startInvoicePage } from './invoice-page';
 import { startSavedMethods } from './saved-methods';
 
@@ -32,12 +33,12 @@ export async function startCustomerPage(base: string, documentId: string): Promi
     main.innerHTML = '';
     const h = document.createElement('h1');
     h.id = 'invoice-title';
-    h.textContent = 'We couldn’t show this invoice';
+    h.textContent = t('customer.title');
     const p = document.createElement('p');
     p.textContent = text;
     main.append(h, p);
   };
-  if (!jwt) return tell('Please sign in on our website and open the invoice from your account again.');
+  if (!jwt) return tell(t('customer.signIn'));
   const api = createApi(base, documentId, {
     body: {},
     headers: { Authorization: `Bearer ${jwt}` },
@@ -47,10 +48,6 @@ export async function startCustomerPage(base: string, documentId: string): Promi
     startInvoicePage(await api.view(), api, { render: true });
     startSavedMethods(base, jwt, main);
   } catch (error) {
-    tell(
-      error instanceof ApiError && error.status === 404
-        ? 'This invoice was not found in your account. Your session may have expired: please sign in again.'
-        : 'Something went wrong. Please try again in a moment.',
-    );
+    tell(error instanceof ApiError && error.status === 404 ? t('customer.notFound') : t('customer.error'));
   }
 }
