@@ -1,4 +1,12 @@
-import { bootPayments, eventually, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
+import {
+  bootPayments,
+  eventually,
+  payableInvoice,
+  payWith,
+  readInvoice,
+  PAYMENT,
+  type PaymentsEnv,
+} from '../support/payments';
 import { mimeParts } from '../support/smtp';
 import { pdfToText } from '../support/pdf';
 
@@ -152,6 +160,11 @@ describe('documents and emails', () => {
     await eventually(
       () => readInvoice(env, inv.documentId),
       (i) => i.state === 'paid',
+    );
+    // The ledger learns the method with the charge (it may come with a later event than the payment).
+    await eventually(
+      () => env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: inv.documentId } } }),
+      (p) => p?.method === 'card',
     );
     const view = await http().get(`/api/invoice-payments/pay/${inv.token}`);
     const receipt = view.body.data.documents.receipts[0] as { label: string; file: string };
