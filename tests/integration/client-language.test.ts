@@ -224,6 +224,27 @@ describe('documents and emails', () => {
   });
 });
 
+describe('the pages after Checkout', () => {
+  it("the cancel page and a bad return link speak the invoice's or the browser's language", async () => {
+    const inv = await payableInvoice(env, { language: 'es' });
+    const cancel = await http()
+      .get(`/invoice-payments/pay/cancel?invoice=${inv.documentId}`)
+      .set('Accept-Language', 'de');
+    expect(cancel.status).toBe(200);
+    expect(cancel.text).toContain('<html lang="es">');
+    expect(cancel.text).toContain('<h1 id="result-title">Pago cancelado</h1>');
+    expect(cancel.text).toContain('Ha salido de la página de pago antes de pagar. No se ha cobrado nada.');
+    expect(cancel.text).toContain('<a href="#">Volver a su factura</a>');
+    expect(pageData(cancel.text).messages['result.return']).toBe('Volver a su factura');
+    const unknown = await http()
+      .get('/invoice-payments/pay/success?session_id=cs_test_unknown0000000000')
+      .set('Accept-Language', 'fr-FR');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('<html lang="fr">');
+    expect(unknown.text).toContain('Nous n’avons pas trouvé ce paiement.');
+  });
+});
+
 describe('the gateway speaks it too', () => {
   it("a Checkout session is created with the page's language; another language is another session", async () => {
     await settings().update({ checkoutMode: 'hosted' }, { type: 'system' });

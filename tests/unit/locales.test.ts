@@ -11,6 +11,7 @@ import {
   resolveLocale,
   translate,
 } from '../../server/src/i18n';
+import { mollieLocale } from '../../server/src/providers/mollie/provider';
 
 /** The client's language: every locale file says the same things, with the same blanks to fill. */
 const DIR = path.resolve(__dirname, '../../server/src/i18n/locales');
@@ -75,6 +76,13 @@ describe('choosing the language', () => {
     expect(intlLocale('fr', null)).toBe('fr-FR');
     expect(intlLocale('en', undefined)).toBe('en-US');
   });
+});
+
+it("Mollie's locale: the browser's region when Mollie has it, else the language's usual one", () => {
+  expect(mollieLocale({ language: 'fr', intl: 'fr-BE' })).toBe('fr_BE');
+  expect(mollieLocale({ language: 'de', intl: 'de-CH' })).toBe('de_CH');
+  expect(mollieLocale({ language: 'es', intl: 'es-MX' })).toBe('es_ES');
+  expect(mollieLocale({ language: 'en', intl: 'en-US' })).toBe('en_US');
 });
 
 describe('translate', () => {

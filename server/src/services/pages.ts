@@ -59,8 +59,9 @@ const DOCUMENT_ID_PATTERN = /^[a-z0-9]{10,40}$/;
 const DEFAULT_LOCALE = 'en-US';
 
 /**
- * The locale amounts and dates are formatted for: the first language of Accept-Language that
- * this Node's Intl knows, else en-US. The page text stays English; only numbers follow.
+ * A number-and-date locale from Accept-Language alone: the first tag this Node's Intl knows, else
+ * en-US. Pages and documents use `clientLocale` instead (the invoice's language first, and the
+ * labels' language with it); this stays for callers that only format amounts.
  */
 export function pickLocale(acceptLanguage: string | undefined): string {
   if (!acceptLanguage) return DEFAULT_LOCALE;
