@@ -17,7 +17,8 @@ if (data?.page === 'invoice') {
     createApi(data.api, data.view.documentId, {
       body: { token },
       headers: {},
-      viewPath: `${data.api}/pay/${encodeURIComponent(token)}`,
+      // The refreshed view in this page's language (its strings are already here).
+      viewPath: `${data.api}/pay/${encodeURIComponent(token)}?lang=${encodeURIComponent(data.language)}`,
     }),
     { linkBase: payLinkBase(token) },
   );

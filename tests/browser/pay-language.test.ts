@@ -78,3 +78,34 @@ it('French pay page with the drawer: French labels, pays through the stand-in, F
   await expectText(page.locator('#invoice-status'), 'Statut : Payée');
   expectCleanRun(watch);
 });
+
+it("the logged-in client's page follows the invoice's language, not the browser's", async () => {
+  const role = await pb.env.app.strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'authenticated' } });
+  const user = await pb.env.app.strapi.db.query('plugin::users-permissions.user').create({
+    data: {
+      username: `hans${Date.now()}`,
+      email: `hans${Date.now()}@example.test`,
+      provider: 'local',
+      confirmed: true,
+      role: role.id,
+    },
+  });
+  const jwt = pb.env.app.strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string;
+  const inv = await payableInvoice(pb.env, { language: 'de', currency: 'EUR', customer: user.id });
+  const { page, watch } = await pb.open(`/invoice-payments/pay/invoice/${inv.documentId}#jwt=${jwt}`, {
+    locale: 'en-US',
+  });
+  // First drawn in the browser's English, then once again in the invoice's German.
+  await until(
+    () => page.locator('html').getAttribute('lang'),
+    (lang) => lang === 'de',
+    'the page in German',
+  );
+  await expectText(page.locator('#invoice-status'), 'Status: Offen');
+  await page.getByRole('button', { name: /^1.827,50.€ jetzt bezahlen$/ }).waitFor();
+  expect(new URL(page.url()).searchParams.get('lang')).toBe('de');
+  await screenshot(page, 'pay', 'de-customer-page');
+  expectCleanRun(watch);
+});
