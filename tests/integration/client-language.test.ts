@@ -9,6 +9,7 @@ import {
 } from '../support/payments';
 import { mimeParts } from '../support/smtp';
 import { pdfToText } from '../support/pdf';
+import { editorApi, editorForm } from '../support/editor';
 
 /**
  * The client's language through the real routes: the invoice's own language wins, else the
@@ -221,6 +222,42 @@ describe('documents and emails', () => {
     );
     expect(text).toContain(`Merci, Émile Zola. Nous avons reçu 1 827,50 € pour la facture ${inv.row.number}.`);
     expect(text).toContain('Télécharger votre reçu (PDF): ');
+  });
+});
+
+describe('the invoice editor', () => {
+  const api = editorApi(() => env);
+  const form = editorForm('LANG', { lines: [{ description: 'Design', quantity: '1', unitPrice: '100' }] });
+
+  it('starts new invoices in the default client language; saves, clears and refuses a language', async () => {
+    await setDefault('fr');
+    const blank = await api('get', '/invoice-form');
+    expect(blank.body.data).toMatchObject({ defaultLanguage: 'fr', values: { language: 'fr' } });
+
+    const created = await api('post', '/invoices', form({ language: 'de' }));
+    expect([created.status, created.body.error?.message]).toEqual([201, undefined]);
+    const id = created.body.data.documentId as string;
+    expect((await readInvoice(env, id)).language).toBe('de');
+    const loaded = await api('get', `/invoice-form/${id}`);
+    expect(loaded.body.data.values.language).toBe('de');
+    // Empty: follow the default (French here).
+    const cleared = await api('put', `/invoices/${id}`, { ...loaded.body.data.values, language: '' });
+    expect(cleared.status).toBe(200);
+    expect((await readInvoice(env, id)).language).toBeNull();
+
+    const before = await env.app.strapi.db.query('plugin::invoice-payments.invoice').count({});
+    const bad = await api('post', '/invoices', form({ language: 'tlh' }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error)).toContain('Choose a language: en, fr, de, es, or empty for the default.');
+    expect(await env.app.strapi.db.query('plugin::invoice-payments.invoice').count({})).toBe(before);
+  });
+
+  it('an invoice made without the field (older invoices, the API) has none and follows the default', async () => {
+    await setDefault('es');
+    const inv = await payableInvoice(env);
+    expect(inv.row.language ?? null).toBeNull();
+    const json = await http().get(`/api/invoice-payments/pay/${inv.token}`);
+    expect(json.body.data.language).toBe('es');
   });
 });
 
