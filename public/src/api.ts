@@ -4,6 +4,7 @@ import type { NextStep } from '../../server/src/pages/render';
  * pay-link token (in the JSON body) or the customer's JWT (Authorization header).
  */
 import type { InvoiceView } from '../../server/src/pages/view';
+import { pageData, t } from './page-data';
 
 export interface Auth {
   body: Record<string, string>;
@@ -58,15 +59,11 @@ async function call<T>(method: 'GET' | 'POST', url: string, auth: Auth, body?: R
       body: body ? JSON.stringify({ ...auth.body, ...body }) : undefined,
     });
   } catch {
-    throw new ApiError(0, 'We couldn’t reach the server. Check your connection and try again.');
+    throw new ApiError(0, t('drawer.serverUnreachable'));
   }
   const json = (await res.json().catch(() => null)) as { data?: T; error?: { message?: string; name?: string } } | null;
   if (!res.ok || !json || json.data === undefined) {
-    throw new ApiError(
-      res.status,
-      json?.error?.message ?? 'Something went wrong. Please try again.',
-      json?.error?.name ?? null,
-    );
+    throw new ApiError(res.status, json?.error?.message ?? t('drawer.error'), json?.error?.name ?? null);
   }
   return json.data;
 }
@@ -82,7 +79,8 @@ export function createApi(base: string, documentId: string, auth: Auth) {
     confirm: (providerPaymentId: string) =>
       call<Settled>('POST', `${invoice}/confirm-payment`, auth, { providerPaymentId }),
     checkout: (uiMode: 'hosted' | 'embedded') =>
-      call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode }),
+      // Checkout's own page in the language of this one.
+      call<CheckoutSession>('POST', `${invoice}/checkout-session`, auth, { uiMode, language: pageData()?.language }),
     /** "Save for future invoices": the payment saves its method to the invoice's client once it succeeds. */
     saveMethod: (providerPaymentId: string, save: boolean) =>
       call<{ saving: boolean }>('POST', `${invoice}/save-method`, auth, { providerPaymentId, save }),

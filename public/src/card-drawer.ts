@@ -5,14 +5,14 @@
  */
 import type { PaymentIntentResult, Stripe, StripeElements, StripePaymentElement } from '@stripe/stripe-js';
 import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
-import { pendingPaymentText } from '../../server/src/domain/payment-status';
-import { nextStepText, payButtonLabel, renderDrawer } from '../../server/src/pages/render';
+import { nextStepLinkText, nextStepText, payButtonLabel, renderDrawer } from '../../server/src/pages/render';
 import type { InvoiceView } from '../../server/src/pages/view';
 import { ApiError, type Api, type Intent, type Settled } from './api';
 import { openDialog, type DialogHandle } from './dialog';
 import { byId } from './dom';
+import { t } from './page-data';
 import { rememberReturn } from './return-link';
-import { STRIPE_UNAVAILABLE, stripeFor } from './stripe';
+import { stripeFor, stripeUnavailable } from './stripe';
 
 /** How long the success message stays before the drawer closes and the invoice refreshes. */
 export const CLOSE_AFTER_SUCCESS_MS = 3000;
@@ -27,12 +27,12 @@ export interface DrawerContext {
 
 function successText(settled: Settled | null, view: InvoiceView, amount: string): string {
   if (settled?.paymentStatus === 'requires_action' && settled.nextAction)
-    return nextStepText(settled.nextAction, amount);
-  if (!settled) return 'Payment successful! Your invoice will update in a moment.';
-  if (settled.paymentStatus === 'processing') return pendingPaymentText(amount);
-  if (settled.invoice.state === 'paid') return 'Payment successful! Invoice marked as paid.';
+    return nextStepText(settled.nextAction, amount, t);
+  if (!settled) return t('drawer.successSoon');
+  if (settled.paymentStatus === 'processing') return t('pending.text', { amount });
+  if (settled.invoice.state === 'paid') return t('drawer.successPaid');
   const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
-  return `Payment successful! Remaining balance: ${balance}.`;
+  return t('drawer.successBalance', { balance });
 }
 
 /**
@@ -56,7 +56,7 @@ export function createCardDrawer(ctx: DrawerContext) {
     if (!pay || current?.isOpen) return;
     document.getElementById('drawer')?.remove();
     document.getElementById('drawer-backdrop')?.remove();
-    document.body.insertAdjacentHTML('beforeend', renderDrawer(view));
+    document.body.insertAdjacentHTML('beforeend', renderDrawer(view, t));
 
     const el = {
       drawer: byId('drawer'),
@@ -105,9 +105,9 @@ export function createCardDrawer(ctx: DrawerContext) {
     }
     function showIntent(next: Intent): void {
       intent = next;
-      el.label.textContent = payButtonLabel(money(next.amount));
+      el.label.textContent = payButtonLabel(money(next.amount), t);
       el.fee.hidden = next.fee <= 0;
-      el.fee.textContent = next.fee > 0 ? `Includes a card processing fee of ${money(next.fee)}.` : '';
+      el.fee.textContent = next.fee > 0 ? t('page.feeNote', { fee: money(next.fee) }) : '';
     }
     function fieldError(text: string | null): void {
       if (!el.amount || !el.amountError) return;
@@ -135,12 +135,8 @@ export function createCardDrawer(ctx: DrawerContext) {
       ]) {
         if (node instanceof HTMLElement) node.hidden = true;
       }
-      say(nextStepText(step, money(next.amount)), 'info');
-      if (step.url)
-        appendLink(
-          step.url,
-          step.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions',
-        );
+      say(nextStepText(step, money(next.amount), t), 'info');
+      if (step.url) appendLink(step.url, nextStepLinkText(step, t));
       return true;
     }
 
@@ -161,14 +157,14 @@ export function createCardDrawer(ctx: DrawerContext) {
         showIntent(next);
       } catch (error) {
         el.loading.hidden = true;
-        say(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.', 'error');
+        say(error instanceof ApiError ? error.message : t('drawer.error'), 'error');
         return;
       }
       try {
         stripe = await stripeFor(pay!.publishableKey);
       } catch {
         el.loading.hidden = true;
-        say(STRIPE_UNAVAILABLE, 'error');
+        say(stripeUnavailable(), 'error');
         return;
       }
       mountElements(intent!.clientSecret);
@@ -180,7 +176,8 @@ export function createCardDrawer(ctx: DrawerContext) {
       paymentElement?.destroy();
       ready = false;
       el.loading.hidden = false;
-      elements = stripe!.elements({ clientSecret, appearance: { theme: 'stripe' } });
+      // The Payment Element speaks the page's language (Stripe's own labels, errors and 3DS text).
+      elements = stripe!.elements({ clientSecret, appearance: { theme: 'stripe' }, locale: view.language });
       const created = elements.create('payment', { layout: 'tabs' });
       created.on('ready', () => {
         el.loading.hidden = true;
@@ -198,13 +195,12 @@ export function createCardDrawer(ctx: DrawerContext) {
       try {
         minor = parseMajorToMinor(el.amount.value.trim().replace(',', '.'), view.currency);
       } catch (error) {
-        fieldError(error instanceof Error ? error.message : 'Enter an amount.');
+        fieldError(error instanceof Error ? error.message : t('drawer.enterAmount'));
         return;
       }
-      if (minor > view.balanceDueMinor)
-        return fieldError(`The amount cannot be more than the balance due, ${view.balanceDue}.`);
+      if (minor > view.balanceDueMinor) return fieldError(t('drawer.amountTooHigh', { balance: view.balanceDue }));
       if (pay!.partial && minor < pay!.partial.min)
-        return fieldError(`The amount must be at least ${pay!.partial.minFormatted}.`);
+        return fieldError(t('drawer.amountTooLow', { min: pay!.partial.minFormatted }));
       fieldError(null);
       el.button.disabled = true;
       syncing = ctx.api
@@ -215,9 +211,7 @@ export function createCardDrawer(ctx: DrawerContext) {
           if (stripe && next.providerPaymentId !== previous) mountElements(next.clientSecret);
           else await elements?.fetchUpdates();
         })
-        .catch((error: unknown) =>
-          fieldError(error instanceof ApiError ? error.message : 'That amount could not be used. Please try again.'),
-        )
+        .catch((error: unknown) => fieldError(error instanceof ApiError ? error.message : t('drawer.amountFailed')))
         .finally(updateButton);
     }
 
@@ -230,13 +224,13 @@ export function createCardDrawer(ctx: DrawerContext) {
       await syncing;
       if (!stripe || !elements || !intent || !amountValid) return;
       if (!el.email.checkValidity()) {
-        say('Enter a valid email address for the receipt, or leave it empty.', 'error');
+        say(t('drawer.emailInvalid'), 'error');
         el.email.focus();
         return;
       }
       busy = true;
       clearMessage();
-      el.status.textContent = 'Processing your payment…';
+      el.status.textContent = t('drawer.processing');
       updateButton();
       const email = el.email.value.trim();
       const failed = (text: string) => {
@@ -253,7 +247,7 @@ export function createCardDrawer(ctx: DrawerContext) {
           savingFor = save ? intent.providerPaymentId : null;
           await elements.fetchUpdates();
         } catch (error) {
-          return failed(error instanceof ApiError ? error.message : 'Your choice to save the card could not be kept.');
+          return failed(error instanceof ApiError ? error.message : t('drawer.saveFailed'));
         }
       }
       let result: PaymentIntentResult;
@@ -268,9 +262,9 @@ export function createCardDrawer(ctx: DrawerContext) {
         });
       } catch {
         // Retrying is safe: the same PaymentIntent can never be paid twice.
-        return failed('We couldn’t reach the payment service. Check your connection and try again.');
+        return failed(t('drawer.unreachable'));
       }
-      if (result.error) return failed(result.error.message ?? 'Your payment could not be completed. Please try again.');
+      if (result.error) return failed(result.error.message ?? t('drawer.notCompleted'));
       paid = true;
       const settled = await ctx.api.confirm(result.paymentIntent.id).catch(() => null);
       busy = false;
@@ -279,14 +273,11 @@ export function createCardDrawer(ctx: DrawerContext) {
       const waiting = result.paymentIntent.status === 'requires_action' || settled?.paymentStatus === 'requires_action';
       const text =
         waiting && !settled?.nextAction
-          ? `Your payment of ${money(intent.amount)} is waiting for one more step on your side. Follow the instructions you received to finish it.`
+          ? t('step.other', { amount: money(intent.amount) })
           : successText(settled, view, money(intent.amount));
       say(text, waiting || settled?.paymentStatus === 'processing' ? 'info' : 'success');
       if (waiting && settled?.nextAction?.url)
-        appendLink(
-          settled.nextAction.url,
-          settled.nextAction.kind === 'verify_microdeposits' ? 'Verify your bank account' : 'Open the instructions',
-        );
+        appendLink(settled.nextAction.url, nextStepLinkText(settled.nextAction, t));
       updateButton();
       el.button.hidden = true;
       // Closed while Stripe was still working: show the new status now; else after a moment.

@@ -7,10 +7,11 @@ import type { InvoiceView } from '../../server/src/pages/view';
 import { ApiError, type Api } from './api';
 import { byId } from './dom';
 import { rememberReturn } from './return-link';
-import { STRIPE_UNAVAILABLE, stripeFor } from './stripe';
+import { t } from './page-data';
+import { stripeFor, stripeUnavailable } from './stripe';
 
 function fail(error: unknown): string {
-  return error instanceof ApiError ? error.message : STRIPE_UNAVAILABLE;
+  return error instanceof ApiError ? error.message : stripeUnavailable();
 }
 
 export async function startCheckout(
@@ -26,7 +27,7 @@ export async function startCheckout(
   try {
     if (pay.mode === 'hosted') {
       const session = await api.checkout('hosted');
-      if (!session.url) throw new ApiError(502, 'Checkout is not available right now. Please try again.');
+      if (!session.url) throw new ApiError(502, t('drawer.checkoutUnavailable'));
       location.assign(session.url);
       return; // leaving the page: the button stays busy
     }
@@ -34,7 +35,7 @@ export async function startCheckout(
     const checkout = await stripe.createEmbeddedCheckoutPage({
       fetchClientSecret: async () => {
         const session = await api.checkout('embedded');
-        if (!session.clientSecret) throw new ApiError(502, 'Checkout is not available right now. Please try again.');
+        if (!session.clientSecret) throw new ApiError(502, t('drawer.checkoutUnavailable'));
         return session.clientSecret;
       },
     });

@@ -6,6 +6,7 @@
  */
 import { ApiError, createApi } from './api';
 import { byId } from './dom';
+import { pageData, t } from './page-data';
 import { startInvoicePage } from './invoice-page';
 import { startSavedMethods } from './saved-methods';
 
@@ -32,25 +33,32 @@ export async function startCustomerPage(base: string, documentId: string): Promi
     main.innerHTML = '';
     const h = document.createElement('h1');
     h.id = 'invoice-title';
-    h.textContent = 'We couldn’t show this invoice';
+    h.textContent = t('customer.title');
     const p = document.createElement('p');
     p.textContent = text;
     main.append(h, p);
   };
-  if (!jwt) return tell('Please sign in on our website and open the invoice from your account again.');
+  if (!jwt) return tell(t('customer.signIn'));
+  // A ?lang= on the page is asked of the API too, so the invoice and the page's strings agree.
+  const here = new URL(location.href);
+  const lang = here.searchParams.has('lang') ? `?lang=${encodeURIComponent(pageData()?.language ?? '')}` : '';
   const api = createApi(base, documentId, {
     body: {},
     headers: { Authorization: `Bearer ${jwt}` },
-    viewPath: `${base}/invoices/${encodeURIComponent(documentId)}`,
+    viewPath: `${base}/invoices/${encodeURIComponent(documentId)}${lang}`,
   });
   try {
-    startInvoicePage(await api.view(), api, { render: true });
+    const view = await api.view();
+    // The invoice has a language of its own (the page could not know it before the JWT was read):
+    // load the page again in it, once, so its strings and the invoice agree.
+    if (view.language !== pageData()?.language && !lang) {
+      here.searchParams.set('lang', view.language);
+      location.replace(here.toString());
+      return;
+    }
+    startInvoicePage(view, api, { render: true });
     startSavedMethods(base, jwt, main);
   } catch (error) {
-    tell(
-      error instanceof ApiError && error.status === 404
-        ? 'This invoice was not found in your account. Your session may have expired: please sign in again.'
-        : 'Something went wrong. Please try again in a moment.',
-    );
+    tell(error instanceof ApiError && error.status === 404 ? t('customer.notFound') : t('customer.error'));
   }
 }

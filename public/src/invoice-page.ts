@@ -8,6 +8,7 @@ import type { Api } from './api';
 import { createCardDrawer } from './card-drawer';
 import { startCheckout } from './checkout';
 import { byId } from './dom';
+import { t } from './page-data';
 import { stripeFor } from './stripe';
 
 export function startInvoicePage(
@@ -56,8 +57,8 @@ export function startInvoicePage(
 
   function show(next: InvoiceView): void {
     view = next;
-    main.innerHTML = renderInvoice(next, { linkBase: opts.linkBase });
-    document.title = `Invoice ${next.number}`;
+    main.innerHTML = renderInvoice(next, t, { linkBase: opts.linkBase });
+    document.title = t('page.invoiceNumber', { number: next.number });
     wire();
   }
 

@@ -2,22 +2,12 @@
  * Entry point of the pay pages' script (built by scripts/build-public.js into
  * dist/public/pay.js). The server embeds what the page is about in a JSON block; no inline script.
  */
-import { PAGE_DATA_ID, type PageData } from '../../server/src/pages/view';
 import { payLinkBase } from '../../server/src/pages/render';
 import { createApi } from './api';
 import { startCustomerPage } from './customer-page';
 import { startInvoicePage } from './invoice-page';
+import { pageData } from './page-data';
 import { showReturnLink } from './return-link';
-
-function pageData(): PageData | null {
-  const text = document.getElementById(PAGE_DATA_ID)?.textContent;
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as PageData; // written by the server (pages/documents.ts)
-  } catch {
-    return null;
-  }
-}
 
 const data = pageData();
 if (data?.page === 'invoice') {
@@ -27,7 +17,8 @@ if (data?.page === 'invoice') {
     createApi(data.api, data.view.documentId, {
       body: { token },
       headers: {},
-      viewPath: `${data.api}/pay/${encodeURIComponent(token)}`,
+      // The refreshed view in this page's language (its strings are already here).
+      viewPath: `${data.api}/pay/${encodeURIComponent(token)}?lang=${encodeURIComponent(data.language)}`,
     }),
     { linkBase: payLinkBase(token) },
   );

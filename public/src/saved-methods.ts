@@ -4,6 +4,7 @@
  * server checks every method belongs to this client; the list shown is always the server's answer.
  */
 import { ApiError } from './api';
+import { t } from './page-data';
 
 interface Method {
   id: string;
@@ -22,21 +23,18 @@ interface Listed {
   methods: Method[];
 }
 
-const TYPES: Record<string, string> = {
-  card: 'Card',
-  sepa_debit: 'SEPA Direct Debit',
-  us_bank_account: 'Bank account',
-};
+const TYPES = { card: 'saved.card', sepa_debit: 'saved.sepa_debit', us_bank_account: 'saved.us_bank_account' } as const;
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function describeMethod(m: Method): string {
-  const what = m.type === 'card' && m.label ? cap(m.label) : (m.label ?? TYPES[m.type] ?? m.type);
-  const ending = m.last4 ? ` ending in ${m.last4}` : '';
-  const expiry =
-    m.expMonth && m.expYear
-      ? `, ${m.expired ? 'expired' : 'expires'} ${String(m.expMonth).padStart(2, '0')}/${m.expYear}`
-      : '';
-  return `${what}${ending}${expiry}`;
+  const type = TYPES[m.type as keyof typeof TYPES] as (typeof TYPES)[keyof typeof TYPES] | undefined;
+  let text = m.type === 'card' && m.label ? cap(m.label) : (m.label ?? (type ? t(type) : m.type));
+  if (m.last4) text = t('saved.endingIn', { method: text, last4: m.last4 });
+  if (m.expMonth && m.expYear) {
+    const date = `${String(m.expMonth).padStart(2, '0')}/${m.expYear}`;
+    text = t(m.expired ? 'saved.expired' : 'saved.expires', { method: text, date });
+  }
+  return text;
 }
 
 export function startSavedMethods(base: string, jwt: string, after: HTMLElement): void {
@@ -52,10 +50,10 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
     try {
       res = await fetch(`${base}/saved-methods${path}`, { method, headers, credentials: 'same-origin' });
     } catch {
-      throw new ApiError(0, 'We couldn’t reach the server. Check your connection and try again.');
+      throw new ApiError(0, t('drawer.serverUnreachable'));
     }
     const json = (await res.json().catch(() => null)) as { data?: Listed; error?: { message?: string } } | null;
-    if (!res.ok || !json?.data) throw new ApiError(res.status, json?.error?.message ?? 'Something went wrong.');
+    if (!res.ok || !json?.data) throw new ApiError(res.status, json?.error?.message ?? t('drawer.error'));
     return json.data;
   }
 
@@ -70,7 +68,7 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
     section.innerHTML = '';
     const h = document.createElement('h2');
     h.id = 'saved-methods-title';
-    h.textContent = 'Saved payment methods';
+    h.textContent = t('saved.title');
     const message = document.createElement('p');
     message.id = 'saved-methods-message';
     message.setAttribute('role', 'status');
@@ -79,14 +77,14 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
     if (!listed.supported) {
       const p = document.createElement('p');
       p.className = 'muted';
-      p.textContent = listed.message ?? 'Saved payment methods are not available.';
+      p.textContent = listed.message ?? t('saved.unavailable');
       section.append(p);
       return;
     }
     if (!listed.methods.length) {
       const p = document.createElement('p');
       p.className = 'muted';
-      p.textContent = 'You have no saved payment methods. Tick “Save for future invoices” when you pay to add one.';
+      p.textContent = t('saved.none');
       section.append(p);
       return;
     }
@@ -103,22 +101,26 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
       if (m.isDefault) {
         const badge = document.createElement('span');
         badge.className = 'badge';
-        badge.textContent = 'Default';
+        badge.textContent = t('saved.default');
         item.append(' ', badge);
       }
       if (m.mandate) {
         const mandate = document.createElement('span');
         mandate.className = 'muted method-mandate';
-        mandate.textContent = `Mandate reference ${m.mandate.reference ?? m.mandate.id}`;
+        mandate.textContent = t('saved.mandate', { reference: m.mandate.reference ?? m.mandate.id });
         item.append(' ', mandate);
       }
       const actions = document.createElement('span');
       actions.className = 'method-actions';
       if (!m.isDefault && !m.expired)
         actions.append(
-          button('Make default', `Make ${describeMethod(m)} the default`, () => act('POST', m, 'default')),
+          button(t('saved.makeDefault'), t('saved.makeDefaultAria', { method: describeMethod(m) }), () =>
+            act('POST', m, 'default'),
+          ),
         );
-      actions.append(button('Remove', `Remove ${describeMethod(m)}`, () => act('DELETE', m, '')));
+      actions.append(
+        button(t('saved.remove'), t('saved.removeAria', { method: describeMethod(m) }), () => act('DELETE', m, '')),
+      );
       item.append(actions);
       list.append(item);
     }
@@ -142,12 +144,9 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
     try {
       const listed = await call(method, `/${encodeURIComponent(m.id)}${what ? `/${what}` : ''}`);
       render(listed);
-      say(
-        method === 'DELETE' ? `${describeMethod(m)} was removed.` : `${describeMethod(m)} is now your default.`,
-        'success',
-      );
+      say(t(method === 'DELETE' ? 'saved.removed' : 'saved.nowDefault', { method: describeMethod(m) }), 'success');
     } catch (error) {
-      say(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.', 'error');
+      say(error instanceof ApiError ? error.message : t('drawer.error'), 'error');
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Stripe } from '@stripe/stripe-js';
 // The pure entry adds Stripe.js to the page only when loadStripe is first called (not on import).
 import { loadStripe } from '@stripe/stripe-js/pure';
-import { PAGE_DATA_ID, type PageData } from '../../server/src/pages/view';
+import { pageData, t } from './page-data';
 
 /**
  * Stripe.js, loaded once per page from https://js.stripe.com (never bundled: Stripe requires it,
@@ -29,14 +29,8 @@ export function stripeFor(publishableKey: string): Promise<Stripe> {
 
 /** The replacement Stripe.js the server put in the page data, if any. */
 function replacementUrl(): string | null {
-  const text = document.getElementById(PAGE_DATA_ID)?.textContent;
-  if (!text) return null;
-  try {
-    const data = JSON.parse(text) as Partial<PageData>; // written by the server (pages/documents.ts)
-    return typeof data.stripeJsUrl === 'string' ? data.stripeJsUrl : null;
-  } catch {
-    return null;
-  }
+  const url = pageData()?.stripeJsUrl;
+  return typeof url === 'string' ? url : null;
 }
 
 /** Loads the replacement Stripe.js, when there is one and it has not defined window.Stripe yet. */
@@ -56,4 +50,5 @@ function replacementScript(): Promise<void> {
   });
 }
 
-export const STRIPE_UNAVAILABLE = 'The secure card form could not be loaded. Check your connection and try again.';
+/** The card form's "could not load" message, in the page's language. */
+export const stripeUnavailable = () => t('drawer.stripeUnavailable');

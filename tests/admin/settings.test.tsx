@@ -20,6 +20,7 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   refundOverpayments: true,
   abandonedAuthenticationMinutes: '10',
   paymentTermDays: '14',
+  defaultLanguage: 'en',
   mollieApiKey: '',
   payLinkProvider: 'stripe',
   remindersEnabled: true,

@@ -107,6 +107,8 @@ describe('translations', () => {
       clientId: '7',
       last4: '4242',
       message: 'Your card was declined.',
+      // The client's language (Settings, invoice editor).
+      language: 'Français',
     };
     for (const [id, message] of Object.entries(messages)) {
       intl.formatMessage({ id }, sample);

@@ -130,12 +130,12 @@ describe('what the client sees', () => {
     expectCleanRun(watch);
   });
 
-  it("formats amounts for the invoice currency and the browser's language", async () => {
+  it("formats amounts for the invoice currency and speaks the browser's language", async () => {
     const inv = await payableInvoice(pb.env, { currency: 'EUR', taxRateBps: 1900 });
     const { page, watch } = await pb.open(`/invoice-payments/pay/${inv.token}`, { locale: 'de-DE' });
-    // 1827.50 + 19 % tax (347.225, half up) = 2174.73
-    await page.getByRole('button', { name: 'Pay 2.174,73 €' }).waitFor();
-    await expectText(page.locator('.totals dt').filter({ hasText: 'Tax' }), 'Tax (19 %)');
+    // 1827.50 + 19 % tax (347.225, half up) = 2174.73; no invoice language: the browser's (German).
+    await page.getByRole('button', { name: '2.174,73 € jetzt bezahlen' }).waitFor();
+    await expectText(page.locator('.totals dt').filter({ hasText: 'MwSt.' }), 'MwSt. (19 %)');
     expectCleanRun(watch);
   });
 

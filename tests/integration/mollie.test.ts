@@ -3,7 +3,7 @@
  * (paid, failed, expired, canceled), its unsigned webhook (id=tr_…) re-read through the official
  * client, partial refunds, chargebacks and duplicate webhooks. Stripe stays configured beside it.
  */
-import { readInvoice, eventually } from '../support/payments';
+import { readInvoice, eventually, payableInvoice } from '../support/payments';
 import { waitForIdle } from '../support/idle';
 import {
   bootMollie,
@@ -80,6 +80,29 @@ describe('a pay link on Mollie', () => {
       expect(again.body.data.checkoutSessionId).not.toBe(id);
     },
   );
+
+  it("the hosted payment page is opened in the client's language (Mollie locale, with the browser's region)", async () => {
+    const inv = await payableInvoice(env, { currency: 'EUR', language: 'de' });
+    const res = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/checkout-session`)
+      .set('Accept-Language', 'de-CH, fr;q=0.5')
+      .send({ token: inv.token });
+    expect(res.status).toBe(200);
+    const read = async (id: string) =>
+      (await (
+        await fetch(`${env.mollie.apiEndpoint}payments/${id}`, {
+          headers: { Authorization: `Bearer ${env.mollieKey}` },
+        })
+      ).json()) as { locale: string };
+    expect((await read(res.body.data.checkoutSessionId as string)).locale).toBe('de_CH');
+    const fr = await payableInvoice(env, { currency: 'EUR' });
+    const frRes = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${fr.documentId}/checkout-session`)
+      .send({ token: fr.token, language: 'fr' });
+    expect((await read(frRes.body.data.checkoutSessionId as string)).locale).toBe('fr_FR');
+  });
 
   it('partial refund from the invoice screen: Mollie refund of the decimal amount, booked when Mollie says refunded', async () => {
     const { documentId, id } = await checkout(10000);

@@ -17,6 +17,8 @@ export interface InvoiceInput {
   billingName?: string;
   billingEmail?: string;
   customer?: number;
+  /** The client's language (en, fr, de, es); absent: the site's default. */
+  language?: string;
 }
 
 /** Creates an invoice through Strapi's document service, as the Content Manager does. */
@@ -31,6 +33,7 @@ export async function createInvoice(strapi: Core.Strapi, input: InvoiceInput = {
       billingName: input.billingName ?? 'Ada Lovelace',
       billingEmail: input.billingEmail ?? 'ada@example.test',
       ...(input.customer ? { customer: input.customer } : {}),
+      ...(input.language ? { language: input.language } : {}),
     } as never,
   });
 }

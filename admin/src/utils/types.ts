@@ -28,6 +28,7 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  defaultLanguage: 'en' | 'fr' | 'de' | 'es';
   /** Payment reminders (server/src/domain/reminders.ts ReminderSettings). */
   reminders: ReminderSettingsView;
   /** Autopay (server/src/domain/autopay.ts AutopaySettings); absent from servers before it existed. */

@@ -4,6 +4,7 @@
  * logo travels inside the email (an inline attachment, `cid:`), and the seller's name is written
  * out as text next to it, so an email whose images are blocked still says who sent it.
  */
+import { translator, type Translate } from '../i18n';
 import type { Brand } from './brand';
 
 export interface EmailAttachment {
@@ -24,6 +25,8 @@ export interface EmailContent {
   button?: { label: string; url: string };
   /** Further links, e.g. "Download your receipt". */
   links?: Array<{ label: string; url: string }>;
+  /** The email's language (the html element's lang attribute). */
+  language?: string;
 }
 
 export interface RenderedEmail {
@@ -40,7 +43,8 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 const multiline = (s: string) => esc(s).replace(/\r?\n/g, '<br>');
 
-export function renderEmail(brand: Brand, content: EmailContent): RenderedEmail {
+/** `t`: the client's language, for the words of the frame (the footer's tax id label). */
+export function renderEmail(brand: Brand, content: EmailContent, t: Translate = translator('en')): RenderedEmail {
   const accent = brand.accentColor ?? NEUTRAL_INK;
   const attachments: EmailAttachment[] = [];
   let logo = '';
@@ -75,7 +79,12 @@ export function renderEmail(brand: Brand, content: EmailContent): RenderedEmail 
   const links = (content.links ?? [])
     .map((l) => `<p style="margin:8px 0"><a href="${esc(l.url)}" style="color:${accent}">${esc(l.label)}</a></p>`)
     .join('');
-  const footerParts = [brand.name, brand.address, brand.taxId ? `Tax id: ${brand.taxId}` : null, brand.footerText];
+  const footerParts = [
+    brand.name,
+    brand.address,
+    brand.taxId ? t('email.taxId', { taxId: brand.taxId }) : null,
+    brand.footerText,
+  ];
   const footer = footerParts.some(Boolean)
     ? `<tr><td style="padding:16px 24px;border-top:1px solid #e3e6ec;color:#5d6475;font-size:12px;line-height:1.5">${footerParts
         .filter((p): p is string => Boolean(p))
@@ -83,7 +92,7 @@ export function renderEmail(brand: Brand, content: EmailContent): RenderedEmail 
         .join('<br>')}</td></tr>`
     : '';
   const html = `<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(content.heading)}</title></head>
+<html lang="${esc(content.language ?? 'en')}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(content.heading)}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f8">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f8"><tr><td align="center" style="padding:24px 12px">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-top:4px solid ${accent};border-radius:4px;font-family:Helvetica,Arial,sans-serif;color:${NEUTRAL_INK};font-size:15px;line-height:1.5">

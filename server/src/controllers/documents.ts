@@ -6,7 +6,8 @@ import { notFound } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { notFoundDocument, errorDocument } from '../pages/documents';
 import { PLAIN_PAGE_CSP, setPageHeaders } from '../pages/security';
-import { pickLocale, type ClientInvoiceRow } from '../services/pages';
+import type { ClientInvoiceRow, LocaleRequest } from '../services/pages';
+import { localeRequest } from './pages';
 import { UID } from '../utils/plugin-id';
 
 /**
@@ -18,7 +19,13 @@ import { UID } from '../utils/plugin-id';
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const docs = () => getService(strapi, 'documents');
   const pages = () => getService(strapi, 'pages');
-  const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
+  /** The client's routes: `?lang=` and Accept-Language count (after the invoice's own language). */
+  const locale = (ctx: Context): LocaleRequest => localeRequest(ctx);
+  /**
+   * The admin's downloads: the document the client gets (the invoice's language, else the site
+   * default), whatever the admin's browser speaks; `?lang=` still picks another.
+   */
+  const adminLocale = (ctx: Context): LocaleRequest => ({ lang: localeRequest(ctx).lang });
 
   function sendPdf(ctx: Context, file: { pdf: Buffer; fileName: string }, inline: boolean): void {
     ctx.set('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename="${file.fileName}"`);
@@ -104,7 +111,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId } })) as ClientInvoiceRow | null)
           : null;
         if (!invoice) throw notFound('Invoice not found.');
-        sendPdf(ctx, await docs().invoicePdf(invoice, locale(ctx)), false);
+        sendPdf(ctx, await docs().invoicePdf(invoice, adminLocale(ctx)), false);
         return undefined;
       });
     },
@@ -116,7 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = /^[a-z0-9]{10,40}$/.test(documentId)
           ? ((await strapi.db.query(UID.invoice).findOne({ where: { documentId } })) as ClientInvoiceRow | null)
           : null;
-        const file = invoice ? await docs().receiptPdf(invoice, paymentParam(ctx), locale(ctx)) : null;
+        const file = invoice ? await docs().receiptPdf(invoice, paymentParam(ctx), adminLocale(ctx)) : null;
         if (!file) throw notFound('Receipt not found.');
         sendPdf(ctx, file, false);
         return undefined;

@@ -9,13 +9,20 @@ import { customerDocument, errorDocument, invoiceDocument, notFoundDocument, res
 import { PLAIN_PAGE_CSP, setPageHeaders, stripePageCsp } from '../pages/security';
 import { stripeJsUrl } from '../pages/stripe-js';
 import type { PluginConfig } from '../config';
-import { pickLocale } from '../services/pages';
+import { resolveLocale } from '../i18n';
+import type { LocaleRequest } from '../services/pages';
 import type { Actor } from '../services/settings';
 import { PLUGIN_ID } from '../utils/plugin-id';
+import { translator } from '../i18n';
 import { livePublishableKeyProblem } from '../utils/stripe-overrides';
 
-const NO_PAYMENT =
-  'We couldn’t find this payment. If you paid, you will receive a receipt by email; otherwise please use the link in your invoice email again.';
+/** What a request says about the client's language: `?lang=xx` (wins) and Accept-Language. */
+export function localeRequest(ctx: Context): LocaleRequest {
+  return {
+    lang: typeof ctx.query.lang === 'string' ? ctx.query.lang.slice(0, 16) : null,
+    acceptLanguage: ctx.get('accept-language') || null,
+  };
+}
 
 /**
  * Client pay pages (HTML, public: the pay-link token or the session id is the key) and their JSON
@@ -39,7 +46,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     warnedLiveJs = true;
     return null;
   };
-  const locale = (ctx: Context) => pickLocale(ctx.get('accept-language') || undefined);
+  const request = localeRequest;
+  /** Pages that name no invoice (not found, errors): the request's language, else the site default. */
+  const pageLanguage = async (ctx: Context) => (await pages().clientLocale(null, request(ctx))).language;
+  const noPayment = async (ctx: Context) => {
+    const language = await pageLanguage(ctx);
+    return notFoundDocument(language, translator(language)('page.noPayment'));
+  };
   const actor = (ctx: Context, label: string, id?: number): Actor => ({
     type: 'client',
     label,
@@ -60,7 +73,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       strapi.log.error(
         `[invoice-payments] the ${name} page failed: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
-      html(ctx, 500, errorDocument());
+      const language = await pageLanguage(ctx).catch(() => resolveLocale(localeRequest(ctx).lang));
+      html(ctx, 500, errorDocument(language));
     }
   }
 
@@ -70,10 +84,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await page(ctx, 'pay link', async () => {
         const token = String(ctx.params.token ?? '');
         const found = await pages().findByToken(token);
-        if (!found) return html(ctx, 404, notFoundDocument());
+        if (!found) return html(ctx, 404, notFoundDocument(await pageLanguage(ctx)));
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
-        const view = await pages().buildView(invoice, locale(ctx));
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
+        const locale = await pages().clientLocale(invoice, request(ctx));
+        const view = await pages().buildView(invoice, locale);
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale);
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
         const js = stripeJs(view.pay?.publishableKey);
         html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
@@ -87,9 +102,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async customerPage(ctx: Context) {
       await page(ctx, 'customer invoice', async () => {
         const documentId = String(ctx.params.id ?? '');
-        if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument());
+        const language = await pageLanguage(ctx);
+        if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument(language));
         const js = stripeJs((await getService(strapi, 'settings').load()).publishableKey);
-        html(ctx, 200, customerDocument(documentId, api(), js), stripePageCsp(js));
+        html(ctx, 200, customerDocument(documentId, api(), js, language), stripePageCsp(js));
       });
     },
 
@@ -97,8 +113,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async checkoutSuccess(ctx: Context) {
       await page(ctx, 'checkout success', async () => {
         const sessionId = typeof ctx.query.session_id === 'string' ? ctx.query.session_id : '';
-        const result = await pages().checkoutResult(sessionId, actor(ctx, 'checkout return'));
-        if (!result) return html(ctx, 404, notFoundDocument(NO_PAYMENT));
+        const result = await pages().checkoutResult(sessionId, actor(ctx, 'checkout return'), request(ctx));
+        if (!result) return html(ctx, 404, await noPayment(ctx));
         html(ctx, 200, resultDocument(result, api()));
       });
     },
@@ -114,8 +130,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await page(ctx, 'payment return', async () => {
         const documentId = typeof ctx.query.invoice === 'string' ? ctx.query.invoice : '';
         const paymentId = typeof ctx.query.payment_intent === 'string' ? ctx.query.payment_intent : '';
-        const result = await pages().paymentResult(documentId, paymentId, actor(ctx, 'payment return'));
-        if (!result) return html(ctx, 404, notFoundDocument(NO_PAYMENT));
+        const result = await pages().paymentResult(documentId, paymentId, actor(ctx, 'payment return'), request(ctx));
+        if (!result) return html(ctx, 404, await noPayment(ctx));
         html(ctx, 200, resultDocument(result, api()));
       });
     },
@@ -124,8 +140,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async checkoutCancel(ctx: Context) {
       await page(ctx, 'checkout cancel', async () => {
         const documentId = typeof ctx.query.invoice === 'string' ? ctx.query.invoice : '';
-        const result = await pages().cancelResult(documentId);
-        if (!result) return html(ctx, 404, notFoundDocument());
+        const result = await pages().cancelResult(documentId, request(ctx));
+        if (!result) return html(ctx, 404, notFoundDocument(await pageLanguage(ctx)));
         html(ctx, 200, resultDocument(result, api()));
       });
     },
@@ -167,8 +183,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found) throw notFound('Invoice not found.');
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         ctx.set('Cache-Control', 'no-store');
-        const view = await pages().buildView(invoice, locale(ctx));
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale(ctx));
+        const locale = await pages().clientLocale(invoice, request(ctx));
+        const view = await pages().buildView(invoice, locale);
+        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale);
         return { data: view };
       });
     },
@@ -181,7 +198,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!found || userId === null) throw notFound('Invoice not found.');
         const invoice = await pages().markViewed(found, actor(ctx, 'customer', userId));
         ctx.set('Cache-Control', 'no-store');
-        return { data: await pages().buildView(invoice, locale(ctx), true) };
+        return { data: await pages().buildView(invoice, request(ctx), true) };
       });
     },
   };

@@ -26,8 +26,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async checkoutSession(ctx: Context) {
     await respond(ctx, async () => {
       const { invoice, actor } = await clientInvoice(strapi, ctx);
-      const body = (ctx.request.body ?? {}) as { uiMode?: unknown };
-      return { data: await getService(strapi, 'payments').createCheckout(invoice.documentId, body.uiMode, actor) };
+      const body = (ctx.request.body ?? {}) as { uiMode?: unknown; language?: unknown };
+      // The page's language (sent by its script), else the invoice's, the browser's, the default.
+      const locale = await getService(strapi, 'pages').clientLocale(invoice as { language?: string | null }, {
+        lang: typeof body.language === 'string' ? body.language : null,
+        acceptLanguage: ctx.get('accept-language') || null,
+      });
+      return {
+        data: await getService(strapi, 'payments').createCheckout(invoice.documentId, body.uiMode, actor, locale),
+      };
     });
   },
 });

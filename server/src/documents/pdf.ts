@@ -11,6 +11,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Brand } from '../branding/brand';
+import { translator, type Language, type Translate } from '../i18n';
 import type { InvoiceView } from '../pages/view';
 
 const INK = '#1f2430';
@@ -89,6 +90,8 @@ export interface ReceiptPdfInput {
   currency: string;
   /** E.g. "Refunded 10.00" when part of it went back. */
   note: string | null;
+  /** The client's language (the invoice's); English when absent. */
+  language?: Language;
 }
 
 type Doc = PDFKit.PDFDocument;
@@ -114,7 +117,7 @@ function newDoc(title: string, brand: Brand): Doc {
 const accentOf = (brand: Brand) => brand.accentColor ?? NEUTRAL_ACCENT;
 
 /** The accent bar, the logo and the seller's block; returns the y below them. */
-function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string): number {
+function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string, t: Translate): number {
   const width = doc.page.width;
   doc.rect(0, 0, width, 6).fill(accentOf(brand));
   let leftBottom = MARGIN;
@@ -130,7 +133,9 @@ function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string): nu
   doc.font('Helvetica').fontSize(11).fillColor(MUTED).text(pdfText(subtitle));
   leftBottom = doc.y;
 
-  const seller = [brand.address, brand.taxId ? `Tax id: ${brand.taxId}` : null].filter(Boolean).join('\n');
+  const seller = [brand.address, brand.taxId ? t('pdf.taxId', { taxId: brand.taxId }) : null]
+    .filter(Boolean)
+    .join('\n');
   const blockX = width / 2 + 20;
   const blockW = width - MARGIN - blockX;
   let y = MARGIN;
@@ -152,7 +157,7 @@ function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string): nu
 }
 
 /** A footer on every page: the seller's footer text and "Page n of m". */
-function drawFooters(doc: Doc, brand: Brand): void {
+function drawFooters(doc: Doc, brand: Brand, t: Translate): void {
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i += 1) {
     doc.switchToPage(i);
@@ -172,11 +177,16 @@ function drawFooters(doc: Doc, brand: Brand): void {
         lineBreak: false,
         ellipsis: true,
       });
-    doc.text(`Page ${i - range.start + 1} of ${range.count}`, doc.page.width - MARGIN - 80, y, {
-      width: 80,
-      align: 'right',
-      lineBreak: false,
-    });
+    doc.text(
+      pdfText(t('pdf.page', { page: i - range.start + 1, pages: range.count })),
+      doc.page.width - MARGIN - 80,
+      y,
+      {
+        width: 80,
+        align: 'right',
+        lineBreak: false,
+      },
+    );
     doc.page.margins.bottom = bottom;
   }
 }
@@ -223,18 +233,23 @@ function drawQr(doc: Doc, text: string, x: number, y: number, size: number): voi
 /** The invoice as a PDF: seller, client, number, dates, lines, totals, how to pay, QR code. */
 export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   const { view: v, brand } = input;
-  const doc = newDoc(`Invoice ${v.number}`, brand);
+  const t = translator(v.language ?? 'en');
+  const doc = newDoc(t('pdf.invoiceTitle', { number: v.number }), brand);
   const done = collect(doc);
   const money = (s: string | null) => (s === null ? '' : pdfMoney(s, v.currency));
   const width = doc.page.width;
   const contentW = width - 2 * MARGIN;
-  let y = drawHeader(doc, brand, 'Invoice', `No. ${v.number} · ${v.stateLabel}`);
+  let y = drawHeader(doc, brand, t('pdf.invoice'), t('pdf.subtitle', { number: v.number, status: v.stateLabel }), t);
 
   // Billed to (left) and the dates (right).
   const billed = [v.billingName, v.billingEmail].filter(Boolean).join('\n');
   const top = y;
   if (billed) {
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('BILLED TO', MARGIN, y);
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(pdfText(t('pdf.billedTo')), MARGIN, y);
     doc
       .font('Helvetica')
       .fontSize(10.5)
@@ -242,10 +257,10 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       .text(pdfText(billed), MARGIN, doc.y + 2, { width: 240 });
     y = doc.y;
   }
-  const dates: Array<[string, string]> = [['Invoice number', pdfText(v.number)]];
-  if (v.issueDate) dates.push(['Issue date', pdfText(v.issueDate)]);
-  if (v.dueDate) dates.push(['Due date', pdfText(v.dueDate)]);
-  dates.push(['Currency', v.currency]);
+  const dates: Array<[string, string]> = [[t('pdf.invoiceNumber'), pdfText(v.number)]];
+  if (v.issueDate) dates.push([t('pdf.issueDate'), pdfText(v.issueDate)]);
+  if (v.dueDate) dates.push([t('pdf.dueDate'), pdfText(v.dueDate)]);
+  dates.push([t('pdf.currency'), v.currency]);
   y = Math.max(y, drawPairs(doc, dates, width / 2 + 20, top, width / 2 - 20 - MARGIN, 110)) + 16;
 
   // Line items; the header row is repeated on every page the table runs onto.
@@ -264,10 +279,10 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   const bottomLimit = () => doc.page.height - MARGIN - 40;
   const tableHeader = (at: number) => {
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED);
-    doc.text('DESCRIPTION', cols.desc, at, { width: colW.desc });
-    doc.text('QTY', cols.qty, at, { width: colW.qty, align: 'right' });
-    doc.text('UNIT PRICE', cols.unit, at, { width: colW.unit, align: 'right' });
-    doc.text('AMOUNT', cols.amount, at, { width: colW.amount, align: 'right' });
+    doc.text(pdfText(t('pdf.description')), cols.desc, at, { width: colW.desc });
+    doc.text(pdfText(t('pdf.quantity')), cols.qty, at, { width: colW.qty, align: 'right' });
+    doc.text(pdfText(t('pdf.unitPrice')), cols.unit, at, { width: colW.unit, align: 'right' });
+    doc.text(pdfText(t('pdf.amount')), cols.amount, at, { width: colW.amount, align: 'right' });
     const below = at + 14;
     doc
       .moveTo(MARGIN, below)
@@ -302,13 +317,13 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   }
 
   // Totals, right-aligned under the table.
-  const totals: Array<[string, string, boolean?]> = [['Subtotal', money(v.subtotal)]];
-  if (v.discount) totals.push(['Discount', money(v.discount)]);
-  if (v.tax) totals.push([v.taxRate ? `Tax (${pdfText(v.taxRate)})` : 'Tax', money(v.tax)]);
-  totals.push(['Total', money(v.total), true]);
-  totals.push(['Amount paid', money(input.amountPaid)]);
-  if (v.amountRefunded) totals.push(['Refunded', money(v.amountRefunded)]);
-  totals.push(['Balance due', money(v.balanceDue), true]);
+  const totals: Array<[string, string, boolean?]> = [[t('pdf.subtotal'), money(v.subtotal)]];
+  if (v.discount) totals.push([t('pdf.discount'), money(v.discount)]);
+  if (v.tax) totals.push([v.taxRate ? t('pdf.taxRate', { rate: pdfText(v.taxRate) }) : t('pdf.tax'), money(v.tax)]);
+  totals.push([t('pdf.total'), money(v.total), true]);
+  totals.push([t('pdf.amountPaid'), money(input.amountPaid)]);
+  if (v.amountRefunded) totals.push([t('pdf.refunded'), money(v.amountRefunded)]);
+  totals.push([t('pdf.balanceDue'), money(v.balanceDue), true]);
   const totalsH = totals.length * 20 + 10;
   if (y + totalsH > bottomLimit()) {
     doc.addPage();
@@ -323,7 +338,11 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       doc.addPage();
       y = MARGIN;
     }
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('NOTES', MARGIN, y);
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(pdfText(t('pdf.notes')), MARGIN, y);
     doc
       .font('Helvetica')
       .fontSize(10)
@@ -337,10 +356,8 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     const qrSize = input.payLink ? 96 : 0;
     const textW = contentW - (qrSize ? qrSize + 16 : 0);
     doc.font('Helvetica').fontSize(10);
-    const body = [
-      input.payLink ? `Pay online by card: scan the code or open\n${input.payLink}` : null,
-      input.paymentInstructions,
-    ]
+    const payOnline = `${t('pdf.payOnline')}\n`;
+    const body = [input.payLink ? `${payOnline}${input.payLink}` : null, input.paymentInstructions]
       .filter(Boolean)
       .join('\n\n');
     const h = Math.max(qrSize, doc.heightOfString(pdfText(body), { width: textW }) + 18);
@@ -348,16 +365,20 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       doc.addPage();
       y = MARGIN;
     }
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('PAYMENT INSTRUCTIONS', MARGIN, y);
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(pdfText(t('pdf.paymentInstructions')), MARGIN, y);
     const textTop = doc.y + 2;
     doc.font('Helvetica').fontSize(10).fillColor(INK).text(pdfText(body), MARGIN, textTop, { width: textW });
     if (input.payLink) {
-      const linkY = textTop + doc.heightOfString('Pay online by card: scan the code or open\n', { width: textW }) - 12;
+      const linkY = textTop + doc.heightOfString(pdfText(payOnline), { width: textW }) - 12;
       doc.link(MARGIN, linkY, textW, 14, input.payLink);
       drawQr(doc, input.payLink, width - MARGIN - qrSize, y, qrSize);
     }
   }
-  drawFooters(doc, brand);
+  drawFooters(doc, brand, t);
   doc.end();
   return done;
 }
@@ -365,13 +386,18 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
 /** A receipt for one successful payment. */
 export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Buffer> {
   const { brand } = input;
-  const doc = newDoc(`Receipt for invoice ${input.invoiceNumber}`, brand);
+  const t = translator(input.language ?? 'en');
+  const doc = newDoc(t('pdf.receiptTitle', { number: input.invoiceNumber }), brand);
   const done = collect(doc);
   const width = doc.page.width;
-  let y = drawHeader(doc, brand, 'Receipt', `Invoice ${input.invoiceNumber}`);
+  let y = drawHeader(doc, brand, t('pdf.receipt'), t('pdf.receiptSubtitle', { number: input.invoiceNumber }), t);
   const billed = [input.billingName, input.billingEmail].filter(Boolean).join('\n');
   if (billed) {
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text('RECEIVED FROM', MARGIN, y);
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(pdfText(t('pdf.receivedFrom')), MARGIN, y);
     doc
       .font('Helvetica')
       .fontSize(10.5)
@@ -381,22 +407,22 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Buffer> 
   }
   const money = (s: string) => pdfMoney(s, input.currency);
   const pairs: Array<[string, string, boolean?]> = [
-    ['Amount paid', money(input.amount), true],
-    ['Paid on', pdfText(input.paidOn)],
-    ['Payment method', pdfText(input.method)],
+    [t('pdf.amountPaid'), money(input.amount), true],
+    [t('pdf.paidOn'), pdfText(input.paidOn)],
+    [t('pdf.method'), pdfText(input.method)],
   ];
-  if (input.methodDetail) pairs.push(['Card / bank', pdfText(input.methodDetail)]);
-  pairs.push(['Reference', pdfText(input.reference)]);
-  pairs.push(['Invoice', pdfText(input.invoiceNumber)]);
-  pairs.push(['Remaining balance', money(input.remainingBalance), true]);
+  if (input.methodDetail) pairs.push([t('pdf.methodDetail'), pdfText(input.methodDetail)]);
+  pairs.push([t('pdf.reference'), pdfText(input.reference)]);
+  pairs.push([t('pdf.invoiceLabel'), pdfText(input.invoiceNumber)]);
+  pairs.push([t('pdf.remainingBalance'), money(input.remainingBalance), true]);
   y = drawPairs(doc, pairs, MARGIN, y, width - 2 * MARGIN, 200) + 12;
   if (input.note) doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(pdfText(input.note), MARGIN, y);
   doc
     .font('Helvetica')
     .fontSize(10)
     .fillColor(INK)
-    .text('Thank you for your payment.', MARGIN, doc.y + 16);
-  drawFooters(doc, brand);
+    .text(pdfText(t('pdf.thanks')), MARGIN, doc.y + 16);
+  drawFooters(doc, brand, t);
   doc.end();
   return done;
 }

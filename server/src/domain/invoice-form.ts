@@ -11,6 +11,7 @@ import { parseScaledDecimal } from './decimal';
 import { isDomainError } from './errors';
 import { computeInvoiceTotals, MAX_TAX_RATE_BPS, type InvoiceTotals } from './invoice-totals';
 import { formatMinor, minorToMajorString } from './money';
+import { LANGUAGES, type Language } from '../i18n/messages';
 
 /**
  * The invoice editor's rules, shared by the admin form (field messages while typing) and the
@@ -42,6 +43,8 @@ export interface InvoiceFormValues {
   /** Major units, as typed; '' is 0. */
   discount: string;
   notes: string;
+  /** The client's language (en, fr, de, es); '' or absent: the site's default client language. */
+  language?: string;
 }
 
 /** What the invoice content type stores. */
@@ -57,6 +60,7 @@ export interface InvoiceData {
   taxRateBps: number;
   discountAmount: number;
   notes: string | null;
+  language: Language | null;
 }
 
 export interface FormProblem {
@@ -109,6 +113,14 @@ const shape = z.object({
   taxRate: z.union([z.string(), z.number()]).transform(String).optional().default(''),
   discount: z.union([z.string(), z.number()]).transform(String).optional().default(''),
   notes: text(5000, 'Notes').optional().default(''),
+  language: z
+    .string()
+    .optional()
+    .default('')
+    .refine(
+      (s) => s === '' || (LANGUAGES as readonly string[]).includes(s),
+      `Choose a language: ${LANGUAGES.join(', ')}, or empty for the default.`,
+    ),
 });
 
 /**
@@ -304,6 +316,7 @@ export function parseInvoiceForm(input: unknown): InvoiceFormResult {
       taxRateBps,
       discountAmount,
       notes: v.notes || null,
+      language: (v.language || null) as Language | null,
     },
   };
 }
@@ -328,6 +341,7 @@ export function invoiceToForm(row: {
   taxRateBps?: number | null;
   discountAmount?: number | null;
   notes?: string | null;
+  language?: string | null;
 }): InvoiceFormValues {
   const lines = Array.isArray(row.lineItems)
     ? (row.lineItems as Array<{ description?: unknown; quantity?: unknown; unitAmount?: unknown }>)
@@ -350,5 +364,6 @@ export function invoiceToForm(row: {
     taxRate: row.taxRateBps ? String(row.taxRateBps / 100) : '',
     discount: row.discountAmount ? minorToMajorString(row.discountAmount, row.currency) : '',
     notes: row.notes ?? '',
+    language: row.language ?? '',
   };
 }

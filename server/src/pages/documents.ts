@@ -2,9 +2,15 @@
  * Whole HTML documents of the pay pages (server only). The invoice markup itself comes from
  * render.ts, shared with the browser bundle. No inline script or style: the CSP forbids both.
  */
+import { clientMessages, translator, type Language } from '../i18n';
 import { assetUrl } from './assets';
 import { badge, esc, payLinkBase, renderInvoice } from './render';
 import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
+
+type PageKind =
+  | { page: 'invoice'; view: InvoiceView; auth: { token: string } }
+  | { page: 'customer'; documentId: string }
+  | { page: 'result'; documentId: string };
 
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
 function dataBlock(data: PageData): string {
@@ -16,17 +22,21 @@ function dataBlock(data: PageData): string {
 }
 
 function documentHtml(opts: {
+  language: Language;
   title: string;
   body: string;
-  data?: PageData;
+  data?: PageKind & { api: string; stripeJsUrl?: string };
   mainClass?: string;
   labelledBy?: string;
   /** The seller's accent colour stylesheet (services/pages sellerView), after ours. */
   styleUrl?: string | null;
 }): string {
-  const script = opts.data ? `${dataBlock(opts.data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
+  const data: PageData | null = opts.data
+    ? { ...opts.data, language: opts.language, messages: clientMessages(opts.language) }
+    : null;
+  const script = data ? `${dataBlock(data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
   return `<!doctype html>
-<html lang="en">
+<html lang="${esc(opts.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -55,9 +65,11 @@ export function invoiceDocument(
   api: string,
   stripeJsUrl: string | null = null,
 ): string {
+  const t = translator(view.language);
   return documentHtml({
-    title: `Invoice ${view.number}`,
-    body: renderInvoice(view, { linkBase: payLinkBase(token) }),
+    language: view.language,
+    title: t('page.invoiceNumber', { number: view.number }),
+    body: renderInvoice(view, t, { linkBase: payLinkBase(token) }),
     // Stripe.js is only ever loaded where there is a Pay button.
     data: { page: 'invoice', view, auth: { token }, api, ...stripeJs(view.pay ? stripeJsUrl : null) },
     mainClass: 'sheet invoice',
@@ -66,11 +78,20 @@ export function invoiceDocument(
   });
 }
 
-/** The logged-in client's page: rendered by the script from the JSON API with their JWT. */
-export function customerDocument(documentId: string, api: string, stripeJsUrl: string | null = null): string {
+/**
+ * The logged-in client's page: rendered by the script from the JSON API with their JWT. Its
+ * language is the browser's until the invoice (and its own language) has loaded.
+ */
+export function customerDocument(
+  documentId: string,
+  api: string,
+  stripeJsUrl: string | null = null,
+  language: Language = 'en',
+): string {
   return documentHtml({
-    title: 'Invoice',
-    body: `<p class="muted" id="customer-loading" role="status">Loading your invoice…</p>`,
+    language,
+    title: translator(language)('page.invoice'),
+    body: `<p class="muted" id="customer-loading" role="status">${esc(translator(language)('customer.loading'))}</p>`,
     // Whether it can pay is known only once the script has loaded the invoice.
     data: { page: 'customer', documentId, api, ...stripeJs(stripeJsUrl) },
     mainClass: 'sheet invoice',
@@ -79,34 +100,38 @@ export function customerDocument(documentId: string, api: string, stripeJsUrl: s
 }
 
 export function resultDocument(result: ResultView, api: string): string {
+  const t = translator(result.language);
   return documentHtml({
-    title: `${result.headline} — invoice ${result.number}`,
+    language: result.language,
+    title: t('result.title', { headline: result.headline, number: result.number }),
     body: `<header class="inv-head">
-<div><p class="eyebrow">Invoice <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
-${badge(result.state, result.stateLabel, 'invoice-status')}
+<div><p class="eyebrow">${esc(t('page.invoice'))} <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
+${badge(result.state, result.stateLabel, t, 'invoice-status')}
 </header>
 <p class="message message-${esc(result.tone)}" id="result-message"${result.paymentState ? ` data-payment-state="${esc(result.paymentState)}"` : ''}>${esc(result.message)}</p>
-${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>Download your receipt (PDF)</a></p>\n` : ''}<p id="return-link" hidden><a href="#">Return to your invoice</a></p>`,
+${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>${esc(t('result.downloadReceipt'))}</a></p>\n` : ''}<p id="return-link" hidden><a href="#">${esc(t('result.return'))}</a></p>`,
     data: { page: 'result', documentId: result.documentId, api },
     labelledBy: 'result-title',
   });
 }
 
 /** A friendly page for unknown, replaced or malformed links: nothing about why, no stack. */
-export function notFoundDocument(
-  message = 'This payment link is not valid. It may have expired, or a newer link may have been sent to you. Please use the link in your most recent invoice email, or contact the sender.',
-): string {
+export function notFoundDocument(language: Language = 'en', message?: string): string {
+  const t = translator(language);
   return documentHtml({
-    title: 'Link not found',
-    body: `<h1 id="nf-title">We couldn’t find this invoice</h1>\n<p>${esc(message)}</p>`,
+    language,
+    title: t('page.notFoundTitle'),
+    body: `<h1 id="nf-title">${esc(t('page.notFoundHeading'))}</h1>\n<p>${esc(message ?? t('page.notFoundText'))}</p>`,
     labelledBy: 'nf-title',
   });
 }
 
-export function errorDocument(): string {
+export function errorDocument(language: Language = 'en'): string {
+  const t = translator(language);
   return documentHtml({
-    title: 'Something went wrong',
-    body: `<h1 id="err-title">Something went wrong</h1>\n<p>We couldn’t show this page right now. Nothing was charged by opening it. Please try again in a moment.</p>`,
+    language,
+    title: t('page.errorTitle'),
+    body: `<h1 id="err-title">${esc(t('page.errorTitle'))}</h1>\n<p>${esc(t('page.errorText'))}</p>`,
     labelledBy: 'err-title',
   });
 }

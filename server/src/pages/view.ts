@@ -5,6 +5,8 @@
  *
  * Shared with the browser bundle (public/src): plain types only, no runtime code.
  */
+import type { Language, Messages } from '../i18n/messages';
+
 export type ClientInvoiceStatus = 'draft' | 'sent' | 'viewed' | 'partially_paid' | 'paid' | 'void';
 export type PayMode = 'payment_element' | 'hosted' | 'embedded';
 
@@ -62,6 +64,8 @@ export interface InvoiceView {
   exponent: number;
   /** BCP 47 locale the amounts are formatted for. */
   locale: string;
+  /** The language of every label (the invoice's, else the browser's, else the site default). */
+  language: Language;
   billingName: string | null;
   billingEmail: string | null;
   issueDate: string | null;
@@ -93,6 +97,7 @@ export interface InvoiceView {
 /** Success and cancel pages: the invoice number and status, nothing else. */
 export interface ResultView {
   documentId: string;
+  language: Language;
   number: string;
   state: ClientInvoiceStatus;
   stateLabel: string;
@@ -113,6 +118,9 @@ export type PageData = (
 ) & {
   /** This plugin's content-API base, e.g. /api/invoice-payments (the /api prefix is configurable). */
   api: string;
+  /** The page's language and the strings its script shows (i18n clientMessages): none are bundled. */
+  language: Language;
+  messages: Partial<Messages>;
   /**
    * Only with stripe.jsUrl (tests and the offline demo), only on pages that may pay: load Stripe.js
    * from here instead of js.stripe.com. The page's CSP allows this URL's origin and no Stripe one.

@@ -156,6 +156,14 @@ export interface CreatePaymentInput {
   idempotencyKey: string;
 }
 
+/** Where the gateway asks: its own pages in the client's language (Checkout, Mollie's hosted page). */
+export interface PaymentLocale {
+  /** en, fr, de, es (the plugin's languages). */
+  language: string;
+  /** BCP 47 with region, e.g. fr-BE: for gateways that want one (Mollie's fr_BE). */
+  intl: string;
+}
+
 export interface CreateCheckoutInput {
   amount: number;
   currency: string;
@@ -167,6 +175,8 @@ export interface CreateCheckoutInput {
   cancelUrl: string;
   returnUrl: string;
   idempotencyKey: string;
+  /** The client's language; absent: the gateway picks (the browser's). */
+  locale?: PaymentLocale;
 }
 
 /** An event as the gateway sent it, after its signature was verified. */

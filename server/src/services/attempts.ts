@@ -29,6 +29,7 @@ import type { InvoiceRow } from './invoices';
 import type { PaymentRecord } from './settlement';
 import { longestCallBudgetMs } from '../providers/registry';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
+import type { ClientLocale } from '../i18n';
 
 /**
  * One live payment attempt per invoice, across the Payment Element and Checkout.
@@ -76,7 +77,7 @@ export interface OpenedAttempt {
 
 export type OpenRequest =
   | { mode: 'element'; portion: number; fee: number }
-  | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi };
+  | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi; locale?: ClientLocale };
 
 interface Observed {
   /** The provider holding this attempt (the row's own, whichever new pay links use now). */
@@ -458,6 +459,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         successUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
         cancelUrl: `${base}/cancel?invoice=${invoice.documentId}`,
         returnUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
+        // Part of the request key: the same invoice in another language is another request.
+        ...(request.mode === 'checkout' && request.locale ? { locale: request.locale } : {}),
       };
       session = await create(
         (idempotencyKey) => provider.createCheckoutSession({ ...params, idempotencyKey }),

@@ -29,8 +29,11 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation } from '../utils/unique-violation';
+import { translator } from '../i18n';
+import type { ClientLocale } from './pages';
 import {
   escapeHtml,
+  greeting as greetingLine,
   type AutopayNoticeKind,
   type InvoiceForMail,
   type NoticeRow,
@@ -183,28 +186,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The client's email: confirm the payment (authentication), or autopay gave up. Null: no address. */
-  function clientMail(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string) {
+  /** In the client's language (`locale`: notifications mailLocale). */
+  function clientMail(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string, locale: ClientLocale) {
     if (!invoice.billingEmail) return null;
+    const t = translator(locale.language);
     const link = payLink(invoice);
-    const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
+    const greeting = greetingLine(t, invoice.billingName);
+    const vars = { number: invoice.number, amount };
     const [subject, line] =
       kind === 'authenticate'
-        ? [
-            `Please confirm the payment of invoice ${invoice.number}`,
-            `your bank asks you to confirm the automatic payment of ${amount} for invoice ${invoice.number}.`,
-          ]
-        : [
-            `Automatic payment of invoice ${invoice.number} failed`,
-            `we could not charge your saved payment method ${amount} for invoice ${invoice.number}, and will not try again.`,
-          ];
-    const action = link ? `\n\nPay or confirm online: ${link}` : '';
+        ? [t('email.autopayAuthenticateSubject', vars), t('email.autopayAuthenticateLine', vars)]
+        : [t('email.autopayStoppedSubject', vars), t('email.autopayStoppedLine', vars)];
+    const action = link ? `\n\n${t('email.autopayLink')}: ${link}` : '';
     return {
       to: invoice.billingEmail,
       subject,
-      text: `${greeting}\n\n${line[0]!.toUpperCase()}${line.slice(1)}${action}`,
+      text: `${greeting}\n\n${line}${action}`,
       html:
-        `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line[0]!.toUpperCase() + line.slice(1))}</p>` +
-        (link ? `<p><a href="${escapeHtml(link)}">Pay or confirm online</a></p>` : ''),
+        `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line)}</p>` +
+        (link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(t('email.autopayLink'))}</a></p>` : ''),
     };
   }
 
@@ -514,10 +514,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const invoice = (await invoices().findOne({ where: { id: row.invoiceId } })) as InvoiceRow | null;
       if (!invoice) return { outcome: 'skipped' };
       const words = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency);
-      const mail =
-        kind === 'autopay_stopped_admin'
-          ? adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words)
-          : clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', words);
+      let mail;
+      if (kind === 'autopay_stopped_admin') {
+        mail = adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words);
+      } else {
+        const locale = await getService(strapi, 'notifications').mailLocale(invoice as { language?: string | null });
+        const amount = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency, locale.intl);
+        mail = clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', amount, locale);
+      }
       if (!mail) return { outcome: 'skipped' };
       await strapi
         .plugin('email')

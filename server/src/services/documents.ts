@@ -6,7 +6,8 @@ import { PdfCache } from '../documents/cache';
 import { renderInvoicePdf, renderReceiptPdf, type ReceiptPdfInput } from '../documents/pdf';
 import { getService } from '../utils/get-service';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
-import type { ClientInvoiceRow } from './pages';
+import type { ClientInvoiceRow, ClientLocale, LocaleRequest } from './pages';
+import { translator, type MessageKey, type Translate } from '../i18n';
 import type { DocumentLinks } from '../pages/view';
 import { publicBaseUrl } from '../utils/public-url';
 
@@ -32,26 +33,28 @@ export interface ReceiptPayment {
   voidedAt?: string | Date | null;
 }
 
-const METHOD_LABELS: Record<string, string> = {
-  card: 'Card',
-  check: 'Check',
-  ach: 'Bank transfer (ACH)',
-  wire: 'Wire transfer',
-  cash: 'Cash',
-  other: 'Other',
-  sepa_debit: 'SEPA Direct Debit',
-  us_bank_account: 'Bank account (ACH)',
-  ideal: 'iDEAL',
-  bancontact: 'Bancontact',
-  creditcard: 'Card',
-  banktransfer: 'Bank transfer',
-  paypal: 'PayPal',
+/** Method names that are words (translated); brand names (iDEAL, PayPal) are the same everywhere. */
+const METHOD_LABELS: Record<string, MessageKey | { brand: string }> = {
+  card: 'method.card',
+  check: 'method.check',
+  ach: 'method.ach',
+  wire: 'method.wire',
+  cash: 'method.cash',
+  other: 'method.other',
+  sepa_debit: 'method.sepa_debit',
+  us_bank_account: 'method.us_bank_account',
+  ideal: { brand: 'iDEAL' },
+  bancontact: { brand: 'Bancontact' },
+  creditcard: 'method.card',
+  banktransfer: 'method.banktransfer',
+  paypal: { brand: 'PayPal' },
 };
 
-export function methodLabel(p: Pick<ReceiptPayment, 'kind' | 'method'>): string {
-  if (p.method && METHOD_LABELS[p.method]) return METHOD_LABELS[p.method]!;
+export function methodLabel(p: Pick<ReceiptPayment, 'kind' | 'method'>, t: Translate = translator('en')): string {
+  const known = p.method ? METHOD_LABELS[p.method] : undefined;
+  if (known) return typeof known === 'string' ? t(known) : known.brand;
   if (p.method) return p.method.replace(/_/g, ' ');
-  return p.kind === 'manual' ? 'Recorded by the seller' : 'Online payment';
+  return p.kind === 'manual' ? t('method.manual') : t('method.online');
 }
 
 /** A cache key from everything a document shows (the logo by its hash, not its bytes). */
@@ -86,9 +89,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** For tests and the bench: how many PDFs are in memory. */
     cachedCount: () => cache.size,
 
-    async invoicePdf(invoice: ClientInvoiceRow, locale: string): Promise<{ pdf: Buffer; fileName: string }> {
+    async invoicePdf(
+      invoice: ClientInvoiceRow,
+      chosen: ClientLocale | LocaleRequest | string,
+    ): Promise<{ pdf: Buffer; fileName: string }> {
       const { settings, brand } = await brandAndSettings();
-      const view = await pages().buildView(invoice, locale);
+      const { intl: locale, language } = await pages().toClientLocale(invoice, chosen);
+      const view = await pages().buildView(invoice, { intl: locale, language });
       const payLink =
         view.pay && invoice.payToken
           ? getService(strapi, 'notifications').payLink({ ...invoice, payToken: invoice.payToken })
@@ -120,7 +127,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receiptPdf(
       invoice: ClientInvoiceRow,
       paymentDocumentId: string,
-      locale: string,
+      chosen: ClientLocale | LocaleRequest | string,
     ): Promise<{ pdf: Buffer; fileName: string } | null> {
       if (!/^[a-z0-9]{10,40}$/.test(paymentDocumentId)) return null;
       const payment = (await strapi.db.query(UID.payment).findOne({
@@ -129,6 +136,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!payment || payment.voidedAt || !(RECEIPT_STATUSES as readonly string[]).includes(payment.status))
         return null;
       const { brand } = await brandAndSettings();
+      const { intl: locale, language } = await pages().toClientLocale(invoice, chosen);
+      const t = translator(language);
       const money = (minor: number, currency = payment.currency) => formatMinor(minor, currency, locale);
       const paid = payment.paidAt ?? payment.createdAt ?? null;
       const paidOn = paid
@@ -146,11 +155,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         amount: money(payment.amount + (payment.fee ?? 0)),
         currency: payment.currency,
         paidOn,
-        method: methodLabel(payment),
+        method: methodLabel(payment, t),
         methodDetail: null,
         reference: payment.reference || payment.providerPaymentId || payment.checkoutSessionId || payment.documentId,
         remainingBalance: money(Math.max(0, invoice.balanceDue), invoice.currency),
-        note: refunded > 0 ? `Refunded since: ${money(refunded)}.` : null,
+        note: refunded > 0 ? t('pdf.refundedSince', { amount: money(refunded) }) : null,
+        language,
       };
       const pdf = await cache.get(versionKey('receipt', input), () => renderReceiptPdf(input));
       return { pdf, fileName: pdfFileName('receipt', invoice.number, `-${payment.documentId.slice(0, 8)}`) };
@@ -161,13 +171,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * under the pay link (the token is the key; the view never carries it), so only for pages
      * reached through it.
      */
-    async tokenLinks(invoice: ClientInvoiceRow, locale: string): Promise<DocumentLinks> {
+    async tokenLinks(invoice: ClientInvoiceRow, chosen: ClientLocale | LocaleRequest | string): Promise<DocumentLinks> {
+      const { intl: locale, language } = await pages().toClientLocale(invoice, chosen);
+      const t = translator(language);
       const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
       const receipts = (await this.receiptPayments(invoice.id)).map((p) => {
         const when = p.paidAt ?? p.createdAt;
         const amount = formatMinor(p.amount + (p.fee ?? 0), p.currency, locale);
         return {
-          label: `Receipt: ${amount}${when ? `, ${date.format(new Date(when))}` : ''}`,
+          label: when
+            ? t('page.receiptOn', { amount, date: date.format(new Date(when)) })
+            : t('page.receipt', { amount }),
           file: `receipts/${p.documentId}.pdf`,
         };
       });

@@ -38,6 +38,7 @@ interface InvoiceRecord {
   issueDate: string | null;
   dueDate: string | null;
   notes: string | null;
+  language?: string | null;
   createdAt: string | Date;
 }
 
@@ -155,9 +156,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             taxRate: '',
             discount: '',
             notes: '',
+            // A new invoice starts in the site's default client language; the admin can change it.
+            language: settings.defaultLanguage,
           },
           client: null,
           paymentTermDays: settings.paymentTermDays,
+          defaultLanguage: settings.defaultLanguage,
           currencies,
           limits: limits(null),
         };
@@ -173,6 +177,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : null,
         state: row.state,
         paymentTermDays: settings.paymentTermDays,
+        defaultLanguage: settings.defaultLanguage,
         currencies,
         limits: limits(row),
       };

@@ -7,7 +7,8 @@ import { publicBaseUrl } from './settings';
 import { refundFailureText } from './refunds';
 import type { PluginConfig } from '../config';
 import { renderEmail, type EmailAttachment, type EmailContent } from '../branding/email';
-import type { ClientInvoiceRow } from './pages';
+import type { ClientInvoiceRow, ClientLocale } from './pages';
+import { translator, type Translate } from '../i18n';
 
 /**
  * Emails through Strapi's email plugin (any provider). Settlement decides *whether* to send under
@@ -60,6 +61,13 @@ export interface SendResult {
 
 export const escapeHtml = esc;
 
+/** A due date (YYYY-MM-DD) as words in the client's locale: 14 March 2026, 14. März 2026. */
+export function mailDate(date: string, locale: string): string {
+  const d = new Date(`${String(date).slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return String(date);
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
 export interface InvoiceForMail {
   documentId: string;
   number: string;
@@ -70,6 +78,13 @@ export interface InvoiceForMail {
   billingName: string | null;
   billingEmail: string | null;
   payToken: string | null;
+  /** The client's language; null: the site's default client language. */
+  language?: string | null;
+}
+
+/** A greeting line in the client's language. */
+export function greeting(t: Translate, name: string | null | undefined): string {
+  return name ? t('email.helloName', { name }) : t('email.hello');
 }
 
 /**
@@ -81,15 +96,25 @@ export function clientFailureMail(
   payment: MailPayment,
   invoice: InvoiceForMail,
   link: string,
+  locale: ClientLocale = { language: 'en', intl: 'en-US' },
 ): { to: string; subject: string; text: string } | null {
   if (!invoice.billingEmail) return null;
-  const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
-  const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
-  const why = payment.failureMessage ? ` Your bank said: ${payment.failureMessage}` : '';
+  const t = translator(locale.language);
+  const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency, locale.intl);
+  const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency, locale.intl);
+  const why = payment.failureMessage ? t('email.failureWhy', { reason: payment.failureMessage }) : '';
+  const name = invoice.billingName;
   return {
     to: invoice.billingEmail,
-    subject: `Your payment for invoice ${invoice.number} did not go through`,
-    text: `Hello${invoice.billingName ? ` ${invoice.billingName}` : ''}, your payment of ${amount} for invoice ${invoice.number} was refused by your bank after it was processing, so nothing was taken.${why} Balance due: ${balance}. You can pay again here: ${link}`,
+    subject: t('email.failureSubject', { number: invoice.number }),
+    text: t('email.failureText', {
+      greeting: name ? t('email.failureGreetingName', { name }) : t('email.failureGreeting'),
+      amount,
+      number: invoice.number,
+      why,
+      balance,
+      link,
+    }),
   };
 }
 
@@ -161,10 +186,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // A retry after a crash between SMTP hand-off and bookkeeping repeats the Message-ID, so
     // mailboxes that drop duplicates by Message-ID (Gmail, for one) show the email once.
     const headers = { 'Message-ID': messageId(kind, paymentId, noticeId) };
-    const mail = async (to: string, subject: string, text: string, extra: Partial<EmailContent> = {}) => {
+    const mail = async (
+      to: string,
+      subject: string,
+      text: string,
+      extra: Partial<EmailContent> = {},
+      t: Translate = translator('en'),
+    ) => {
       // Read only when an email goes out (most notices are skipped): branded like every email.
       const brand = await getService(strapi, 'branding').current();
-      const email = renderEmail(brand, { heading: subject, paragraphs: [text], ...extra });
+      const email = renderEmail(brand, { heading: subject, paragraphs: [text], ...extra }, t);
       return strapi
         .plugin('email')
         .service('email')
@@ -182,25 +213,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
     const gateway = getService(strapi, 'providers').label(payment.provider);
     if (kind === 'failure_client') {
-      const client = clientFailureMail(payment, invoice, payLink(invoice));
+      const locale = await mailLocale(invoice);
+      const client = clientFailureMail(payment, invoice, payLink(invoice), locale);
       if (!client) return { outcome: 'skipped' };
-      await mail(client.to, client.subject, client.text);
+      await mail(client.to, client.subject, client.text, { language: locale.language }, translator(locale.language));
     } else if (kind === 'confirmation' && invoice.billingEmail) {
-      const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
-      const text = `Thank you${invoice.billingName ? `, ${invoice.billingName}` : ''}. We received ${amount} for invoice ${invoice.number}. Balance due: ${balance}.`;
+      // The client's email, in the client's language; the site's own notices below stay English.
+      const locale = await mailLocale(invoice);
+      const t = translator(locale.language);
+      const paid = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency, locale.intl);
+      const balance = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency, locale.intl);
+      const vars = { name: invoice.billingName ?? '', amount: paid, number: invoice.number, balance };
+      const text = t(invoice.billingName ? 'email.confirmationTextName' : 'email.confirmationText', vars);
       // The receipt, under the invoice's pay link (its token is the key, as for the pay page).
       const receiptOf = (payment as { documentId?: string | null }).documentId ?? (await paymentDocumentId(paymentId));
       const receipt =
         invoice.payToken && receiptOf
           ? getService(strapi, 'documents').receiptUrl(invoice.payToken, receiptOf, true)
           : null;
-      await mail(invoice.billingEmail, `Payment received for invoice ${invoice.number}`, text, {
-        rows: [
-          ['Amount paid', amount],
-          ['Balance due', balance],
-        ],
-        links: receipt ? [{ label: 'Download your receipt (PDF)', url: receipt }] : [],
-      });
+      await mail(
+        invoice.billingEmail,
+        t('email.confirmationSubject', { number: invoice.number }),
+        text,
+        {
+          rows: [
+            [t('email.amountPaid'), paid],
+            [t('email.balanceDue'), balance],
+          ],
+          links: receipt ? [{ label: t('email.downloadReceipt'), url: receipt }] : [],
+          language: locale.language,
+        },
+        t,
+      );
     } else if (kind === 'failure' && settings?.sendFailureNotices && settings.notificationEmail) {
       const text = `A payment of ${amount} on invoice ${invoice.number} failed: ${payment.failureMessage ?? payment.failureCode ?? 'unknown reason'}.`;
       await mail(settings.notificationEmail, `Payment failed on invoice ${invoice.number}`, text);
@@ -233,27 +277,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * attached. A PDF that cannot be made (logged) does not hold the email back: the link still pays.
    */
   async function invoiceEmail(invoice: InvoiceForMail) {
-    const amount = formatMinor(invoice.balanceDue, invoice.currency);
+    const locale = await mailLocale(invoice);
+    const t = translator(locale.language);
+    const amount = formatMinor(invoice.balanceDue, invoice.currency, locale.intl);
     const link = payLink(invoice);
     const brand = await getService(strapi, 'branding').current();
-    const subject = `Invoice ${invoice.number} — ${amount} due`;
-    const rows: Array<[string, string]> = [['Amount due', amount]];
-    if (invoice.dueDate) rows.push(['Due date', invoice.dueDate]);
-    const email = renderEmail(brand, {
-      heading: `Invoice ${invoice.number}`,
-      paragraphs: [
-        `${invoice.billingName ? `Hello ${invoice.billingName}, here` : 'Here'} is invoice ${invoice.number}${brand.name ? ` from ${brand.name}` : ''}. The PDF is attached.`,
-      ],
-      rows,
-      button: { label: `Pay online ${amount}`, url: link },
-    });
+    const subject = t('email.invoiceSubject', { number: invoice.number, amount });
+    const rows: Array<[string, string]> = [[t('email.amountDue'), amount]];
+    if (invoice.dueDate) rows.push([t('email.dueDate'), mailDate(invoice.dueDate, locale.intl)]);
+    const vars = { name: invoice.billingName ?? '', number: invoice.number, seller: brand.name ?? '' };
+    const intro = invoice.billingName
+      ? brand.name
+        ? t('email.invoiceTextNameSeller', vars)
+        : t('email.invoiceTextName', vars)
+      : brand.name
+        ? t('email.invoiceTextSeller', vars)
+        : t('email.invoiceText', vars);
+    const email = renderEmail(
+      brand,
+      {
+        heading: t('email.invoiceHeading', { number: invoice.number }),
+        paragraphs: [intro],
+        rows,
+        button: { label: t('email.payOnline', { amount }), url: link },
+        language: locale.language,
+      },
+      t,
+    );
     const attachments: EmailAttachment[] = [...email.attachments];
     try {
       const row = (await strapi.db
         .query(UID.invoice)
         .findOne({ where: { documentId: invoice.documentId } })) as ClientInvoiceRow | null;
       if (row) {
-        const file = await getService(strapi, 'documents').invoicePdf(row, 'en-US');
+        const file = await getService(strapi, 'documents').invoicePdf(row, locale);
         attachments.push({ filename: file.fileName, content: file.pdf, contentType: 'application/pdf' });
       }
     } catch (error) {
@@ -403,8 +460,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return `${publicBaseUrl(strapi)}/${PLUGIN_ID}/pay/${invoice.payToken}`;
   }
 
+  /** An email's language: the invoice's, else Settings' default client language (no browser to ask). */
+  function mailLocale(invoice: { language?: string | null }): Promise<ClientLocale> {
+    return getService(strapi, 'pages').clientLocale(invoice, {});
+  }
+
   return {
     payLink,
+    mailLocale,
 
     /**
      * Writes a payment email to the outbox. Call it inside the settlement's transaction, together

@@ -6,13 +6,20 @@ import {
   formatMinor,
   minimumChargeMinor,
   payabilityProblem,
-  pendingPaymentText,
-  PENDING_PAYMENT_HEADLINE,
   type InvoiceStatus,
 } from '../domain';
+import {
+  asLanguage,
+  intlLocale,
+  languageFromAcceptLanguage,
+  resolveLocale,
+  translator,
+  type ClientLocale,
+  type Translate,
+} from '../i18n';
 import { ProviderRequestError } from '../providers/types';
 import { LEGACY_PROVIDER_ID, providerEntry } from '../providers/registry';
-import { STATUS_LABELS } from '../pages/render';
+import { statusLabel } from '../pages/render';
 import type { InvoiceView, PayOptions, ResultView, SellerView } from '../pages/view';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { Brand } from '../branding/brand';
@@ -33,8 +40,18 @@ export interface ClientInvoiceRow extends InvoiceRow {
   billingName: string | null;
   billingEmail: string | null;
   notes: string | null;
+  /** The client's language (en, fr, de, es); null: the site's default client language. */
+  language?: string | null;
   customer?: { id: number } | null;
 }
+
+/** What a page request says about language: `?lang=` (wins) and the browser's Accept-Language. */
+export interface LocaleRequest {
+  lang?: string | null;
+  acceptLanguage?: string | null;
+}
+
+export type { ClientLocale };
 
 /** Pay-link tokens are 32 base64url characters (services/invoices newPayToken); allow some slack. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
@@ -42,8 +59,9 @@ const DOCUMENT_ID_PATTERN = /^[a-z0-9]{10,40}$/;
 const DEFAULT_LOCALE = 'en-US';
 
 /**
- * The locale amounts and dates are formatted for: the first language of Accept-Language that
- * this Node's Intl knows, else en-US. The page text stays English; only numbers follow.
+ * A number-and-date locale from Accept-Language alone: the first tag this Node's Intl knows, else
+ * en-US. Pages and documents use `clientLocale` instead (the invoice's language first, and the
+ * labels' language with it); this stays for callers that only format amounts.
  */
 export function pickLocale(acceptLanguage: string | undefined): string {
   if (!acceptLanguage) return DEFAULT_LOCALE;
@@ -68,16 +86,16 @@ export function pickLocale(acceptLanguage: string | undefined): string {
 }
 
 /** What the client reads when there is no Pay button. */
-function noticeFor(status: InvoiceStatus, balance: number): string | null {
+function noticeFor(status: InvoiceStatus, balance: number, t: Translate): string | null {
   switch (status) {
     case 'draft':
-      return 'This invoice is a draft and can’t be paid yet.';
+      return t('page.noticeDraft');
     case 'void':
-      return 'This invoice has been voided. There is nothing to pay.';
+      return t('page.noticeVoid');
     case 'paid':
-      return 'This invoice is paid in full. Thank you!';
+      return t('page.noticePaid');
     default:
-      return balance > 0 ? null : 'There is nothing left to pay on this invoice.';
+      return balance > 0 ? null : t('page.noticeNothingLeft');
   }
 }
 
@@ -121,6 +139,31 @@ function sellerView(brand: Brand): SellerView | null {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const invoices = () => strapi.db.query(UID.invoice);
 
+  /**
+   * The client's language: `?lang=` → the invoice's own → the browser's Accept-Language (first
+   * shipped language of its list) → Settings' default client language → English. Unknown values
+   * are skipped, never an error. A plain string is an Accept-Language header (older callers).
+   */
+  async function clientLocale(
+    invoice: { language?: string | null } | null,
+    request: LocaleRequest | string = {},
+  ): Promise<ClientLocale> {
+    const req = typeof request === 'string' ? { acceptLanguage: request } : request;
+    const fromRequest = asLanguage(req.lang) ?? asLanguage(invoice?.language);
+    const language =
+      fromRequest ??
+      languageFromAcceptLanguage(req.acceptLanguage) ??
+      resolveLocale((await getService(strapi, 'settings').load()).defaultLanguage);
+    return { language, intl: intlLocale(language, req.acceptLanguage) };
+  }
+
+  async function toClientLocale(
+    invoice: { language?: string | null },
+    locale: ClientLocale | LocaleRequest | string,
+  ): Promise<ClientLocale> {
+    return typeof locale === 'object' && 'intl' in locale ? locale : clientLocale(invoice, locale);
+  }
+
   /** Same surcharge as the charge itself (services/payments feeFor): fixed part only in the default currency. */
   function feeFor(balance: number, currency: string, settings: StoredSettings): number {
     const fixedMinor = currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
@@ -159,9 +202,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
-  /** `asClient`: the logged-in client's page (may save a method), not a pay link. */
-  async function buildView(invoice: ClientInvoiceRow, locale: string, asClient = false): Promise<InvoiceView> {
+  /**
+   * `asClient`: the logged-in client's page (may save a method), not a pay link. `chosen`: the
+   * page's language (clientLocale), or what the request said about it.
+   */
+  async function buildView(
+    invoice: ClientInvoiceRow,
+    chosen: ClientLocale | LocaleRequest | string,
+    asClient = false,
+  ): Promise<InvoiceView> {
     const settings = await getService(strapi, 'settings').load();
+    const { language, intl: locale } = await toClientLocale(invoice, chosen);
+    const t = translator(language);
     const money = (minor: number) => formatMinor(minor, invoice.currency, locale);
     const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
     const discount = invoice.discountAmount ?? 0;
@@ -173,21 +225,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     })) as Array<{ amount: number; fee: number | null }>;
     const pendingMinor = processing.reduce((sum, p) => sum + p.amount + (p.fee ?? 0), 0);
     const pending =
-      processing.length > 0 ? { amount: money(pendingMinor), text: pendingPaymentText(money(pendingMinor)) } : null;
+      processing.length > 0
+        ? { amount: money(pendingMinor), text: t('pending.text', { amount: money(pendingMinor) }) }
+        : null;
     const pay = pending ? null : payOptions(invoice, settings, locale, asClient);
     const notice =
-      noticeFor(invoice.state, invoice.balanceDue) ??
-      (pay || pending
-        ? null
-        : 'Online payment isn’t available for this invoice yet. Please contact the sender to pay.');
+      noticeFor(invoice.state, invoice.balanceDue, t) ?? (pay || pending ? null : t('page.noticeUnavailable'));
     return {
       documentId: invoice.documentId,
       number: invoice.number,
       state: invoice.state,
-      stateLabel: STATUS_LABELS[invoice.state],
+      stateLabel: statusLabel(invoice.state, t),
       currency: invoice.currency,
       exponent: currencyExponent(invoice.currency),
       locale,
+      language,
       billingName: invoice.billingName ?? null,
       billingEmail: invoice.billingEmail ?? null,
       issueDate: formatDate(invoice.issueDate, locale),
@@ -222,6 +274,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     buildView,
+    clientLocale,
+    toClientLocale,
 
     async findByToken(token: string): Promise<ClientInvoiceRow | null> {
       if (!TOKEN_PATTERN.test(token)) return null;
@@ -271,7 +325,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the provider (syncCheckoutSession re-reads the session and settles its payment), and only the
      * invoice number and status are shown. Unknown or foreign sessions give null (a 404 page).
      */
-    async checkoutResult(sessionId: string, actor: Actor): Promise<ResultView | null> {
+    async checkoutResult(sessionId: string, actor: Actor, request: LocaleRequest = {}): Promise<ResultView | null> {
       // The provider of the session's ledger entry; before it is recorded, the one whose ids look like it.
       const providers = getService(strapi, 'providers');
       const local = (await strapi.db
@@ -297,17 +351,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (synced.outcome !== 'settled') return null;
       const { invoice, payment } = synced;
+      const { language, intl } = await clientLocale(invoice as { language?: string | null }, request);
+      const t = translator(language);
       const base = {
         documentId: invoice.documentId,
+        language,
         number: invoice.number,
         state: invoice.state,
-        stateLabel: STATUS_LABELS[invoice.state],
+        stateLabel: statusLabel(invoice.state, t),
       };
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
         return {
           ...base,
-          headline: 'Payment received',
-          message: `Thank you! Your payment for invoice ${invoice.number} was received.`,
+          headline: t('result.received'),
+          message: t('result.receivedText', { number: invoice.number }),
           tone: 'success',
           receiptUrl:
             invoice.payToken && payment.documentId
@@ -319,16 +376,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // A bank debit paid through Checkout: the same words as the pay page (days, not seconds).
         return {
           ...base,
-          headline: PENDING_PAYMENT_HEADLINE,
-          message: pendingPaymentText(formatMinor(payment.amount + (payment.fee ?? 0), payment.currency)),
+          headline: t('pending.headline'),
+          message: t('pending.text', {
+            amount: formatMinor(payment.amount + (payment.fee ?? 0), payment.currency, intl),
+          }),
           tone: 'info',
           paymentState: 'pending',
         };
       }
       return {
         ...base,
-        headline: 'Payment not completed',
-        message: 'This checkout was not completed, and nothing was charged.',
+        headline: t('result.notCompleted'),
+        message: t('result.checkoutNotCompleted'),
         tone: 'warning',
       };
     },
@@ -339,7 +398,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * payment must be a ledger entry of the named invoice; its state is read again from the provider
      * and settled by the webhook's own path (settlement.syncPayment). Null for anything unknown (404).
      */
-    async paymentResult(documentId: string, providerPaymentId: string, actor: Actor): Promise<ResultView | null> {
+    async paymentResult(
+      documentId: string,
+      providerPaymentId: string,
+      actor: Actor,
+      request: LocaleRequest = {},
+    ): Promise<ResultView | null> {
       if (!DOCUMENT_ID_PATTERN.test(documentId) || !/^[A-Za-z0-9_]{3,255}$/.test(providerPaymentId)) return null;
       const row = (await strapi.db.query(UID.payment).findOne({
         where: { providerPaymentId, invoice: { documentId } },
@@ -358,18 +422,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (synced.outcome !== 'settled') return null;
       const { invoice, payment } = synced;
+      const { language, intl } = await clientLocale(invoice as { language?: string | null }, request);
+      const t = translator(language);
       const base = {
         documentId: invoice.documentId,
+        language,
         number: invoice.number,
         state: invoice.state,
-        stateLabel: STATUS_LABELS[invoice.state],
+        stateLabel: statusLabel(invoice.state, t),
       };
-      const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency);
+      const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency, intl);
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
         return {
           ...base,
-          headline: 'Payment received',
-          message: `Thank you! Your payment of ${amount} for invoice ${invoice.number} was received.`,
+          headline: t('result.received'),
+          message: t('result.receivedAmount', { amount, number: invoice.number }),
           tone: 'success',
           paymentState: 'paid',
         };
@@ -377,8 +444,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (payment.status === 'processing') {
         return {
           ...base,
-          headline: PENDING_PAYMENT_HEADLINE,
-          message: pendingPaymentText(amount),
+          headline: t('pending.headline'),
+          message: t('pending.text', { amount }),
           tone: 'info',
           paymentState: 'pending',
         };
@@ -387,36 +454,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const why = (payment as { failureMessage?: string | null }).failureMessage;
         return {
           ...base,
-          headline: 'Payment failed',
-          message: `Your payment of ${amount} did not go through${why ? ` (${why})` : ''}. Nothing was charged: you can pay again from your invoice.`,
+          headline: t('result.failed'),
+          message: why ? t('result.failedReason', { amount, reason: why }) : t('result.failedText', { amount }),
           tone: 'warning',
           paymentState: 'failed',
         };
       }
       return {
         ...base,
-        headline: 'Payment not completed',
-        message: `Your payment of ${amount} was not completed. Nothing was charged: you can pay again from your invoice.`,
+        headline: t('result.notCompleted'),
+        message: t('result.incompleteText', { amount }),
         tone: 'warning',
         paymentState: 'incomplete',
       };
     },
 
     /** Left Checkout without paying: the invoice number and its current status. */
-    async cancelResult(documentId: string): Promise<ResultView | null> {
+    async cancelResult(documentId: string, request: LocaleRequest = {}): Promise<ResultView | null> {
       if (!DOCUMENT_ID_PATTERN.test(documentId)) return null;
       const invoice = (await invoices().findOne({
         where: { documentId },
-        select: ['documentId', 'number', 'state'],
-      })) as Pick<InvoiceRow, 'documentId' | 'number' | 'state'> | null;
+        select: ['documentId', 'number', 'state', 'language'],
+      })) as (Pick<InvoiceRow, 'documentId' | 'number' | 'state'> & { language: string | null }) | null;
       if (!invoice) return null;
+      const { language } = await clientLocale(invoice, request);
+      const t = translator(language);
       return {
         documentId: invoice.documentId,
+        language,
         number: invoice.number,
         state: invoice.state,
-        stateLabel: STATUS_LABELS[invoice.state],
-        headline: 'Payment canceled',
-        message: 'You left the checkout before paying. Nothing was charged.',
+        stateLabel: statusLabel(invoice.state, t),
+        headline: t('result.canceled'),
+        message: t('result.canceledText'),
         tone: 'info',
       };
     },

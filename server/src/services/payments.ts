@@ -16,6 +16,7 @@ import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { InvoiceRow } from './invoices';
+import type { ClientLocale } from '../i18n';
 
 export interface IntentResponse {
   providerPaymentId: string;
@@ -217,7 +218,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
-    async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor) {
+    /** `locale`: the client's language, for the gateway's own page (Checkout, Mollie). */
+    async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor, locale?: ClientLocale) {
       const { settings, link } = await ready();
       if (
         uiModeRequested !== undefined &&
@@ -244,7 +246,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             const portion = invoice.balanceDue;
             const fee = feeFor(portion, invoice.currency, settings);
             chargeable(invoice, portion, fee);
-            return { mode: 'checkout', portion, fee, ui };
+            return { mode: 'checkout', portion, fee, ui, ...(locale ? { locale } : {}) };
           },
           actor,
         )

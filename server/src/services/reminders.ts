@@ -18,7 +18,9 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation, retryAfterDeadlock } from '../utils/unique-violation';
-import type { InvoiceForMail, NoticeRow, SendResult } from './notifications';
+import { greeting, mailDate, type InvoiceForMail, type NoticeRow, type SendResult } from './notifications';
+import type { ClientLocale } from './pages';
+import { translator } from '../i18n';
 import type { Actor } from './settings';
 
 /**
@@ -77,34 +79,34 @@ export const reminderSwitchSchema = z.object({ enabled: z.boolean('Send true or 
 
 const ACTIVE_STATES = ['sent', 'viewed', 'partially_paid'];
 
-const dateWords = (date: string | null) =>
-  date
-    ? new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`))
-    : '';
-
-/** Subject and body of a reminder email (English: the plugin's emails have no other language yet). */
-export function reminderText(kind: ReminderKind, invoice: InvoiceForMail, link: string, brand: Brand = NEUTRAL_BRAND) {
-  const amount = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency);
-  const due = dateWords(invoice.dueDate);
-  const greeting = invoice.billingName ? `Hello ${invoice.billingName},` : 'Hello,';
+/** Subject and body of a reminder email, in the client's language (`locale`: notifications mailLocale). */
+export function reminderText(
+  kind: ReminderKind,
+  invoice: InvoiceForMail,
+  link: string,
+  brand: Brand = NEUTRAL_BRAND,
+  locale: ClientLocale = { language: 'en', intl: 'en-US' },
+) {
+  const t = translator(locale.language);
+  const amount = formatMinor(Math.max(0, invoice.balanceDue), invoice.currency, locale.intl);
+  const vars = { number: invoice.number, amount, due: invoice.dueDate ? mailDate(invoice.dueDate, locale.intl) : '' };
   const [subject, line] =
     kind === 'before'
-      ? [
-          `Reminder: invoice ${invoice.number} is due on ${due}`,
-          `invoice ${invoice.number} for ${amount} is due on ${due}.`,
-        ]
+      ? [t('email.reminderBeforeSubject', vars), t('email.reminderBeforeLine', vars)]
       : kind === 'due'
-        ? [`Invoice ${invoice.number} is due today`, `invoice ${invoice.number} for ${amount} is due today (${due}).`]
-        : [
-            `Overdue: invoice ${invoice.number} was due on ${due}`,
-            `invoice ${invoice.number} was due on ${due} and ${amount} is still open.`,
-          ];
+        ? [t('email.reminderDueSubject', vars), t('email.reminderDueLine', vars)]
+        : [t('email.reminderAfterSubject', vars), t('email.reminderAfterLine', vars)];
   // Branded HTML and text (branding/email.ts), like every email of the plugin.
-  const email = renderEmail(brand, {
-    heading: subject,
-    paragraphs: [greeting, `A friendly reminder: ${line}`, 'If you have paid already, please ignore this email.'],
-    button: { label: `Pay online ${amount}`, url: link },
-  });
+  const email = renderEmail(
+    brand,
+    {
+      heading: subject,
+      paragraphs: [greeting(t, invoice.billingName), line, t('email.reminderIgnore')],
+      button: { label: t('email.payOnline', { amount }), url: link },
+      language: locale.language,
+    },
+    t,
+  );
   return { subject, text: email.text, html: email.html, attachments: email.attachments };
 }
 
@@ -241,11 +243,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { outcome: 'skipped', invoice, audit: { action: 'reminder.skipped', details: { ...details, why } } };
       const link = getService(strapi, 'notifications').payLink(invoice);
       const brand = await getService(strapi, 'branding').current();
+      const locale = await getService(strapi, 'notifications').mailLocale(invoice);
       const { subject, text, html, attachments } = reminderText(
         row.kind,
         { ...invoice, balanceDue: open },
         link,
         brand,
+        locale,
       );
       await strapi
         .plugin('email')

@@ -14,6 +14,7 @@ import {
 } from '../domain/autopay';
 import { defaultMollieSettings, PAY_LINK_PROVIDERS, type StoredMollieSettings } from './settings-mollie';
 import { brandingInputSchema, defaultBranding, type StoredBranding } from './settings-branding';
+import { LANGUAGES, type Language } from '../i18n/messages';
 
 const reminderDays = (which: string) =>
   z
@@ -95,6 +96,8 @@ export const settingsInputSchema = z
       .min(0, 'At least 0 days (due on receipt).')
       .max(365, 'At most 365 days.')
       .optional(),
+    /** The language of invoices that name none (pay pages fall back to the browser's first). */
+    defaultLanguage: z.enum(LANGUAGES, `Choose one of ${LANGUAGES.join(', ')}.`).optional(),
     mollieApiKey: z.string().trim().max(255).nullable().optional(),
     payLinkProvider: z.enum(PAY_LINK_PROVIDERS, 'Choose stripe or mollie.').optional(),
     reminders: reminderSettingsSchema.optional(),
@@ -132,6 +135,8 @@ export interface StoredSettings extends StoredMollieSettings {
   abandonedAuthenticationMinutes: number;
   /** A new invoice is due this many days after its issue date (the editor's default). */
   paymentTermDays: number;
+  /** Default client language: invoices without a language of their own (services/pages clientLocale). */
+  defaultLanguage: Language;
   /** Payment reminders before and after the due date (services/reminders). */
   reminders: ReminderSettings;
   /** The seller's name, address, logo... on pay pages, PDFs and emails (settings-branding.ts). */
@@ -176,6 +181,7 @@ export const defaultSettings: StoredSettings = {
   refundOverpayments: true,
   abandonedAuthenticationMinutes: 10,
   paymentTermDays: 14,
+  defaultLanguage: 'en',
   reminders: DEFAULT_REMINDER_SETTINGS,
   branding: defaultBranding,
   autopay: DEFAULT_AUTOPAY_SETTINGS,

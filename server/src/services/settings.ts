@@ -50,6 +50,7 @@ import { publicBaseUrl } from '../utils/public-url';
 import { mergeBranding, type StoredBranding } from './settings-branding';
 import { getService } from '../utils/get-service';
 import { pinnedApiVersions } from '../providers/registry';
+import { resolveLocale } from '../i18n/messages';
 
 export interface Actor {
   type: 'admin' | 'client' | 'stripe' | 'system';
@@ -81,6 +82,7 @@ export interface SettingsView {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: number;
   paymentTermDays: number;
+  defaultLanguage: StoredSettings['defaultLanguage'];
   reminders: StoredSettings['reminders'];
   autopay: StoredSettings['autopay'];
   /** Mollie: its key (masked), mode, webhook URL and last connection check. */
@@ -260,6 +262,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       refundOverpayments: s.refundOverpayments,
       abandonedAuthenticationMinutes: s.abandonedAuthenticationMinutes,
       paymentTermDays: s.paymentTermDays,
+      defaultLanguage: resolveLocale(s.defaultLanguage),
       reminders: reminderSettings(s.reminders),
       autopay: autopaySettings(s.autopay),
       mollie: mollieView(s, mollieWebhookUrl(strapi), mollieConnection),
@@ -428,6 +431,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         'refundOverpayments',
         'abandonedAuthenticationMinutes',
         'paymentTermDays',
+        'defaultLanguage',
         'reminders',
         'autopay',
       ] as const) {

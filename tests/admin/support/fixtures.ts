@@ -10,6 +10,7 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     encryptionKeyConfigured: true,
     connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
     defaultCurrency: 'USD',
+    defaultLanguage: 'en',
     partialPayments: false,
     checkoutMode: 'payment_element',
     feePercentBps: 0,

@@ -24,6 +24,34 @@ import {
 } from './model';
 import { METHODS, OUTCOMES, checkoutPage, messagePage } from './pages';
 
+/** The locales Mollie's create-payment accepts (docs.mollie.com/reference/create-payment). */
+const MOLLIE_LOCALES = [
+  'en_US',
+  'en_GB',
+  'nl_NL',
+  'nl_BE',
+  'fr_FR',
+  'fr_BE',
+  'fr_LU',
+  'de_DE',
+  'de_AT',
+  'de_CH',
+  'de_LU',
+  'es_ES',
+  'ca_ES',
+  'pt_PT',
+  'it_IT',
+  'nb_NO',
+  'sv_SE',
+  'fi_FI',
+  'da_DK',
+  'is_IS',
+  'hu_HU',
+  'pl_PL',
+  'lv_LV',
+  'lt_LT',
+];
+
 export interface MollieStandinOptions {
   port?: number;
   host?: string;
@@ -301,6 +329,9 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
       }
       if (body.metadata !== undefined && JSON.stringify(body.metadata).length > 1024)
         throw unprocessable('The metadata is too large (1024 bytes at most).', 'metadata');
+      // https://docs.mollie.com/reference/create-payment: `locale`, one of Mollie's (en_US, de_DE, fr_BE…).
+      if (body.locale !== undefined && body.locale !== null && !MOLLIE_LOCALES.includes(String(body.locale)))
+        throw unprocessable('The locale is invalid.', 'locale');
       const createdAt = now();
       const p: PaymentRecord = {
         id: newId('tr'),
@@ -311,6 +342,7 @@ export async function startMollieStandin(options: MollieStandinOptions = {}): Pr
         amount,
         description: body.description,
         redirectUrl: checkUrl(body.redirectUrl, 'redirectUrl', true),
+        locale: typeof body.locale === 'string' ? body.locale : null,
         cancelUrl: checkUrl(body.cancelUrl, 'cancelUrl', false),
         webhookUrl: checkUrl(body.webhookUrl, 'webhookUrl', false),
         metadata: body.metadata ?? null,

@@ -22,6 +22,8 @@ export interface PaymentRecord {
   amount: Amount;
   description: string;
   redirectUrl: string | null;
+  /** The hosted page's language as asked (create-payment `locale`), or null. */
+  locale?: string | null;
   cancelUrl: string | null;
   webhookUrl: string | null;
   metadata: unknown;
@@ -130,7 +132,7 @@ export function paymentJson(p: PaymentRecord, base: string, embed: readonly stri
     description: p.description,
     method: p.method,
     metadata: p.metadata,
-    locale: 'en_US',
+    locale: p.locale ?? 'en_US',
     profileId: 'pfl_standin',
     sequenceType: 'oneoff',
     redirectUrl: p.redirectUrl,

@@ -239,8 +239,10 @@ function StripeStandin(publishableKey: string) {
   }
 
   return {
-    elements(options: { clientSecret: string }): ElementsStandin {
+    elements(options: { clientSecret: string; locale?: string }): ElementsStandin {
       let paymentElement: PaymentElementStandin | null = null;
+      // The language Stripe.js would show its form in ('auto': the browser's), for tests to read.
+      (globalThis as unknown as { __stripeElementsLocale?: string }).__stripeElementsLocale = options.locale ?? 'auto';
       return {
         clientSecret: options.clientSecret,
         create(type: string) {

@@ -34,12 +34,15 @@ import { PluginLayout } from '../../components/PluginLayout';
 import { pluginPath, usePlugin } from '../../components/PluginContext';
 import { LineItems } from './LineItems';
 import { ClientPicker, type ClientOption } from './ClientPicker';
+import { LanguageSelect } from '../../components/LanguageSelect';
 
 export interface EditorResponse {
   values: InvoiceFormValues;
   client: ClientOption | null;
   state?: string;
   paymentTermDays: number;
+  /** Settings' default client language: what "Site default" means for this invoice. */
+  defaultLanguage?: 'en' | 'fr' | 'de' | 'es';
   currencies: Array<{ code: string; exponent: number }>;
   limits: { editable: boolean; currencyLocked: boolean; minimumTotal: number; minimumTotalFormatted: string | null };
 }
@@ -256,6 +259,22 @@ export const InvoiceEditorPage = () => {
                     maxLength={254}
                     onChange={(e: { target: { value: string } }) => set('billingEmail', e.target.value)}
                     onBlur={() => touch('billingEmail')}
+                  />
+                  <Field.Hint />
+                  <Field.Error />
+                </Field.Root>
+              </Grid.Item>
+              <Grid.Item col={4} s={12} direction="column" alignItems="stretch">
+                <Field.Root
+                  name="language"
+                  error={problem('language')}
+                  hint={t('editor.languageHint', 'The pay page, the PDF and the emails the client gets.')}
+                >
+                  <Field.Label>{t('editor.language', 'Client language')}</Field.Label>
+                  <LanguageSelect
+                    value={values.language ?? ''}
+                    siteDefault={meta.defaultLanguage ?? 'en'}
+                    onChange={(v) => set('language', v)}
                   />
                   <Field.Hint />
                   <Field.Error />

@@ -28,6 +28,7 @@ import { PaymentMethodsSection } from './PaymentMethodsSection';
 import { RemindersSection } from './RemindersSection';
 import { BrandingSection } from './BrandingSection';
 import { AutopaySection } from './AutopaySection';
+import { LanguageSelect } from '../../components/LanguageSelect';
 import { maskMode, parseDayList, validateSettings, type SettingsForm } from './validation';
 import type { SettingsView } from '../../utils/types';
 
@@ -50,6 +51,7 @@ const toForm = (s: SettingsView): SettingsForm => ({
   refundOverpayments: s.refundOverpayments,
   abandonedAuthenticationMinutes: String(s.abandonedAuthenticationMinutes),
   paymentTermDays: String(s.paymentTermDays),
+  defaultLanguage: s.defaultLanguage ?? 'en',
   mollieApiKey: '',
   payLinkProvider: s.payLinkProvider,
   remindersEnabled: s.reminders.enabled,
@@ -125,6 +127,7 @@ const SettingsPage = () => {
       refundOverpayments: form.refundOverpayments,
       abandonedAuthenticationMinutes: Number(form.abandonedAuthenticationMinutes),
       paymentTermDays: Number(form.paymentTermDays),
+      defaultLanguage: form.defaultLanguage,
       payLinkProvider: form.payLinkProvider,
       reminders: {
         enabled: form.remindersEnabled,
@@ -400,6 +403,24 @@ const SettingsPage = () => {
                     />
                     <Field.Hint />
                     <Field.Error />
+                  </Field.Root>,
+                )}
+                {column(
+                  4,
+                  <Field.Root
+                    name="defaultLanguage"
+                    hint={t(
+                      'settings.defaultLanguage.hint',
+                      'Pay pages, PDFs and emails of invoices that have no language of their own. Pay pages then follow the browser’s language first.',
+                    )}
+                  >
+                    <Field.Label>{t('settings.defaultLanguage', 'Default client language')}</Field.Label>
+                    <LanguageSelect
+                      value={form.defaultLanguage}
+                      disabled={!canUpdate}
+                      onChange={(v) => set('defaultLanguage', v)}
+                    />
+                    <Field.Hint />
                   </Field.Root>,
                 )}
                 {column(

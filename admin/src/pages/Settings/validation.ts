@@ -16,6 +16,8 @@ export interface SettingsForm {
   refundOverpayments: boolean;
   abandonedAuthenticationMinutes: string;
   paymentTermDays: string;
+  /** Default client language (en, fr, de, es): invoices without their own. */
+  defaultLanguage: string;
   /** A typed replacement for the Mollie API key ('' = keep the saved one). */
   mollieApiKey: string;
   payLinkProvider: 'stripe' | 'mollie';

@@ -51,6 +51,7 @@ const LABELS: Record<string, string> = {
   dueDate: 'Due date',
   billingName: 'Billing name',
   billingEmail: 'Billing email',
+  language: 'Client language',
   notes: 'Notes',
   remindersEnabled: 'Send payment reminders',
   customer: 'Customer (site user)',
@@ -70,6 +71,7 @@ const DESCRIPTIONS: Record<string, string> = {
   issueDate: 'Today when left empty.',
   customer: 'Optional: a site user who can also pay while logged in.',
   remindersEnabled: 'Emails with the pay link around the due date while a balance is due (schedule: plugin settings).',
+  language: 'Pay page, PDF and emails in this language. Empty: the default client language (plugin settings).',
 };
 
 type Row = Array<{ name: string; size: number }>;
@@ -86,8 +88,9 @@ const EDIT_LAYOUT: Row[] = [
     { name: 'dueDate', size: 4 },
   ],
   [
-    { name: 'billingName', size: 6 },
-    { name: 'billingEmail', size: 6 },
+    { name: 'billingName', size: 4 },
+    { name: 'billingEmail', size: 4 },
+    { name: 'language', size: 4 },
   ],
   [
     { name: 'customer', size: 6 },

@@ -43,6 +43,11 @@ export default withContentManagerConfig({
     billingName: { type: 'string', maxLength: 200 },
     billingEmail: { type: 'email' },
     notes: { type: 'text' },
+    /**
+     * The client's language (pay page, PDF, emails; i18n/). Empty, as on every invoice made before
+     * this field existed: the site's default client language (Settings).
+     */
+    language: { type: 'enumeration', enum: ['en', 'fr', 'de', 'es'] },
     /** Payment reminders for this invoice (services/reminders); empty counts as on. */
     remindersEnabled: { type: 'boolean', default: true },
     customer: { type: 'relation', relation: 'manyToOne', target: 'plugin::users-permissions.user' },

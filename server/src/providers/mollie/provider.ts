@@ -24,6 +24,7 @@ import {
   type ProviderTraits,
   type WebhookAction,
   type WebhookRequest,
+  type PaymentLocale,
 } from '../types';
 import { toMollieAmount } from './amounts';
 import { mollieKeyMode } from './keys';
@@ -236,6 +237,8 @@ export class MollieProvider implements PaymentProvider {
         ...(this.opts.webhookUrl ? { webhookUrl: this.opts.webhookUrl } : {}),
         metadata: toMollieMetadata({ ...input.metadata, viaCheckout: true }),
         ...(input.customerEmail ? { billingAddress: { email: input.customerEmail } } : {}),
+        // The hosted payment page's language (create-payment `locale`, e.g. de_DE).
+        ...(input.locale ? { locale: mollieLocale(input.locale) } : {}),
         idempotencyKey: input.idempotencyKey,
       } as Parameters<MollieClient['payments']['create']>[0]),
     );
@@ -435,3 +438,30 @@ export function toConnectionError(error: unknown): ProviderConnectionError {
   }
   return new ProviderConnectionError('unknown', 'The connection to Mollie could not be checked.');
 }
+
+/**
+ * Mollie's `locale` for the client's language: the client's own region when Mollie has it (fr_BE,
+ * de_CH), else the language's usual one. https://docs.mollie.com/reference/create-payment
+ */
+export function mollieLocale(locale: PaymentLocale): string {
+  const wanted = locale.intl.replace('-', '_');
+  if ((MOLLIE_LOCALES as readonly string[]).includes(wanted)) return wanted;
+  return ({ en: 'en_US', fr: 'fr_FR', de: 'de_DE', es: 'es_ES' } as Record<string, string>)[locale.language] ?? 'en_US';
+}
+
+/** The values Mollie accepts (@mollie/api-client's Locale enum). */
+const MOLLIE_LOCALES = [
+  'en_US',
+  'en_GB',
+  'nl_NL',
+  'nl_BE',
+  'fr_FR',
+  'fr_BE',
+  'fr_LU',
+  'de_DE',
+  'de_AT',
+  'de_CH',
+  'de_LU',
+  'es_ES',
+  'ca_ES',
+] as const;

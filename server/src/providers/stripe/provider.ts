@@ -218,6 +218,8 @@ export class StripeProvider implements PaymentProvider {
       payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
       client_reference_id: input.metadata.invoiceDocumentId,
       ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+      // Checkout's own labels in the client's language (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-locale).
+      ...(input.locale ? { locale: input.locale.language as Stripe.Checkout.SessionCreateParams.Locale } : {}),
       ...this.configurationParam(),
     };
     const params: Stripe.Checkout.SessionCreateParams =
