@@ -139,6 +139,8 @@ describe('invoice PDF on the pay link', () => {
     expect(r).toMatch(/Receipt/);
     expect(r).toMatch(/Amount paid\s+\$1,827\.50/);
     expect(r).toMatch(/Payment method\s+Card/);
+    // The brand and last four digits from the charge's payment_method_details.card.
+    expect(r).toMatch(/Card \/ bank\s+Visa •••• 4242/);
     expect(r).toContain(payment.providerPaymentId);
     expect(r).toMatch(/Remaining balance\s+\$0\.00/);
     expect(r).toContain(inv.row.number);

@@ -115,6 +115,11 @@ export interface ProviderPayment {
   /** The gateway's own processing fee on the charge (Stripe: balance_transaction.fee); null until known. */
   providerFee?: { amount: number; currency: string } | null;
   method: string | null;
+  /**
+   * What the client paid with, for receipts: the card brand or bank name, and the last four digits
+   * of the card or account. Null when the gateway does not say (yet).
+   */
+  methodDetail?: { label: string | null; last4: string | null } | null;
   clientSecret: string | null;
   failureCode: string | null;
   failureMessage: string | null;

@@ -24,6 +24,8 @@ export interface ReceiptPayment {
   amountRefunded: number | null;
   currency: string;
   method: string | null;
+  methodLabel?: string | null;
+  methodLast4?: string | null;
   reference: string | null;
   providerPaymentId: string | null;
   checkoutSessionId: string | null;
@@ -55,6 +57,26 @@ export function methodLabel(p: Pick<ReceiptPayment, 'kind' | 'method'>, t: Trans
   if (known) return typeof known === 'string' ? t(known) : known.brand;
   if (p.method) return p.method.replace(/_/g, ' ');
   return p.kind === 'manual' ? t('method.manual') : t('method.online');
+}
+
+/** Card networks as gateways name them (Stripe: `card.brand`), as people write them. */
+const CARD_BRANDS: Record<string, string> = {
+  amex: 'American Express',
+  cartes_bancaires: 'Cartes Bancaires',
+  diners: 'Diners Club',
+  discover: 'Discover',
+  eftpos_au: 'eftpos',
+  jcb: 'JCB',
+  mastercard: 'Mastercard',
+  unionpay: 'UnionPay',
+  visa: 'Visa',
+};
+
+/** "Visa •••• 4242", "ING •••• 3000": brand or bank and the last four digits, when the gateway said. */
+export function methodDetail(p: Pick<ReceiptPayment, 'methodLabel' | 'methodLast4'>): string | null {
+  const label = p.methodLabel ? (CARD_BRANDS[p.methodLabel.toLowerCase()] ?? p.methodLabel) : null;
+  const last4 = p.methodLast4 ? `•••• ${p.methodLast4}` : null;
+  return [label, last4].filter(Boolean).join(' ') || null;
 }
 
 /** A cache key from everything a document shows (the logo by its hash, not its bytes). */
@@ -156,7 +178,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currency: payment.currency,
         paidOn,
         method: methodLabel(payment, t),
-        methodDetail: null,
+        methodDetail: methodDetail(payment),
         reference: payment.reference || payment.providerPaymentId || payment.checkoutSessionId || payment.documentId,
         remainingBalance: money(Math.max(0, invoice.balanceDue), invoice.currency),
         note: refunded > 0 ? t('pdf.refundedSince', { amount: money(refunded) }) : null,

@@ -247,6 +247,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         providerPaymentId: p.id,
         chargeId: p.chargeId ?? row?.chargeId ?? null,
         method: p.method ?? (row as { method?: string | null } | null)?.method ?? null,
+        ...(p.methodDetail ? { methodLabel: p.methodDetail.label, methodLast4: p.methodDetail.last4 } : {}),
         livemode: p.livemode,
         amountRefunded: split.portion,
         feeRefunded: split.fee,

@@ -28,6 +28,9 @@ export default {
     kind: { type: 'enumeration', enum: ['card', 'checkout', 'manual'], required: true },
     provider: { type: 'string', required: true },
     method: { type: 'string' },
+    /** For receipts: card brand or bank name, and the last four digits (never more of the number). */
+    methodLabel: { type: 'string' },
+    methodLast4: { type: 'string' },
     status: {
       type: 'enumeration',
       enum: [

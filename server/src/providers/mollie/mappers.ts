@@ -188,6 +188,22 @@ function currentChargeback(list: MollieChargebackLike[] | undefined): ProviderDi
   return { ...mapChargeback(open[0]), amount: open.reduce((sum, c) => sum + (fromMollieAmount(c.amount) ?? 0), 0) };
 }
 
+/**
+ * Brand or bank and last four digits from the payment's `details`
+ * (https://docs.mollie.com/reference/get-payment): a card's `cardLabel` and `cardNumber` (its last
+ * four digits), or the client's account (`consumerAccount`, an IBAN) for bank methods.
+ */
+function methodDetailOf(details: Record<string, unknown> | null): ProviderPayment['methodDetail'] {
+  if (!details) return null;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 60) : null);
+  const last4 = (v: unknown) => {
+    const digits = typeof v === 'string' ? v.replace(/\s/g, '').slice(-4) : '';
+    return /^\d{4}$/.test(digits) ? digits : null;
+  };
+  const detail = { label: text(details.cardLabel), last4: last4(details.cardNumber ?? details.consumerAccount) };
+  return detail.label || detail.last4 ? detail : null;
+}
+
 export function mapPayment(p: MolliePaymentLike, opts: { refundsListed?: boolean } = {}): ProviderPayment {
   const amount = fromMollieAmount(p.amount) ?? 0;
   const base = baseStatus(p.status);
@@ -213,6 +229,7 @@ export function mapPayment(p: MolliePaymentLike, opts: { refundsListed?: boolean
     chargeId: base === 'succeeded' ? p.id : null,
     providerFee: null,
     method: p.method ?? null,
+    methodDetail: methodDetailOf(details),
     clientSecret: null,
     failureCode: failed
       ? typeof details?.failureReason === 'string'

@@ -210,6 +210,28 @@ export function mapNextAction(next: Stripe.PaymentIntent.NextAction | null | und
   return { kind, providerType: type, url, expiresAt, fingerprint };
 }
 
+/**
+ * Brand or bank and last four digits from the charge's payment_method_details
+ * (https://docs.stripe.com/api/charges/object#charge_object-payment_method_details): `card.brand` /
+ * `card.last4`, `sepa_debit.bank_code` / `last4`, `us_bank_account.bank_name` / `last4`,
+ * `ideal.bank` / `iban_last4`, `bancontact.bank_name` / `iban_last4`.
+ */
+function methodDetailOf(details: Stripe.Charge.PaymentMethodDetails | null): ProviderPayment['methodDetail'] {
+  if (!details) return null;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 60) : null);
+  const digits = (v: unknown) => (typeof v === 'string' && /^\d{4}$/.test(v) ? v : null);
+  const of = (label: unknown, last4: unknown) => {
+    const detail = { label: text(label), last4: digits(last4) };
+    return detail.label || detail.last4 ? detail : null;
+  };
+  if (details.card) return of(details.card.brand, details.card.last4);
+  if (details.sepa_debit) return of(details.sepa_debit.bank_code, details.sepa_debit.last4);
+  if (details.us_bank_account) return of(details.us_bank_account.bank_name, details.us_bank_account.last4);
+  if (details.ideal) return of(details.ideal.bank, details.ideal.iban_last4);
+  if (details.bancontact) return of(details.bancontact.bank_name, details.bancontact.iban_last4);
+  return null;
+}
+
 export function mapPayment(
   pi: Stripe.PaymentIntent,
   charge: Stripe.Charge | null,
@@ -234,6 +256,7 @@ export function mapPayment(
     providerFee:
       txn && Number.isSafeInteger(txn.fee) ? { amount: txn.fee, currency: txn.currency.toUpperCase() } : null,
     method: charge?.payment_method_details?.type ?? pi.payment_method_types?.[0] ?? null,
+    methodDetail: methodDetailOf(charge?.payment_method_details ?? null),
     clientSecret: pi.client_secret ?? null,
     failureCode: err ? (err.decline_code ?? err.code ?? 'payment_failed') : null,
     failureMessage: err?.message ?? null,
