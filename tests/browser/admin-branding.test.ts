@@ -2,17 +2,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, loginAdmin, screenshot } from '../support/browser';
-import { payableInvoice } from '../support/payments';
+import { payableInvoice, payWith } from '../support/payments';
 import { pdfToPng, pdfToText, solidPng } from '../support/pdf';
 import { bootPayBrowser, expectText, until, type PayBrowser } from '../support/stripe-js-standin/pay-harness';
 
 /**
  * Seller branding and the invoice PDF through the admin's screens, in Chromium: Settings →
  * Branding refuses a bad colour on its field, uploads a logo to the media library and saves; the
- * invoice page's "Download PDF" gives the branded PDF.
+ * invoice page's "Download PDF" gives the branded PDF, and a received payment's "Receipt" its receipt.
  */
 jest.setTimeout(120_000);
 let pb: PayBrowser;
+const PAYMENT = 'plugin::invoice-payments.payment';
 let admin: Page;
 
 beforeAll(async () => {
@@ -77,4 +78,33 @@ it('the invoice page downloads the branded PDF', async () => {
   expect(text).toMatch(/Total\s+\$1,827\.50/);
   pdfToPng(pdf, path.join(ARTIFACTS, 'admin', 'invoice-pdf-from-admin.png'), 1, 80);
   await screenshot(admin, 'admin', 'invoice-detail-download-pdf');
+});
+
+it('a received payment has a Receipt button on the invoice page: the PDF names the card by brand and last four', async () => {
+  const inv = await payableInvoice(pb.env, { billingName: 'Augusta Ada King' });
+  const intent = await pb.env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: inv.token });
+  expect(intent.status).toBe(200);
+  const paid = await payWith(pb.env, intent.body.data.providerPaymentId as string, 'pm_card_visa');
+  expect(paid).toMatchObject({ status: 'succeeded' });
+  await until(
+    () => pb.env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { documentId: inv.documentId } } }),
+    (p: { methodLast4?: string | null } | null) => p?.methodLast4 === '4242',
+    'the payment and its card to be recorded',
+  );
+  await admin.goto(`${pb.base}/admin/plugins/invoice-payments/invoices/${inv.documentId}`);
+  const button = admin.getByRole('button', { name: 'Receipt', exact: true });
+  await button.waitFor();
+  const [file] = await Promise.all([admin.waitForEvent('download'), button.click()]);
+  expect(file.suggestedFilename()).toMatch(/^receipt-.+\.pdf$/);
+  const pdf = readFileSync((await file.path())!);
+  const text = pdfToText(pdf);
+  expect(text).toContain(inv.row.number);
+  expect(text).toMatch(/Amount paid\s+\$1,827\.50/);
+  expect(text).toMatch(/Card \/ bank\s+Visa •••• 4242/);
+  expect(text).toMatch(/Remaining balance\s+\$0\.00/);
+  pdfToPng(pdf, path.join(ARTIFACTS, 'admin', 'receipt-from-admin.png'), 1, 80);
+  await screenshot(admin, 'admin', 'invoice-detail-receipt-button');
 });

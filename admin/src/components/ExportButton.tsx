@@ -28,13 +28,14 @@ interface Props {
   label: string;
   fallbackName: string;
   variant?: 'secondary' | 'tertiary';
+  size?: 'S' | 'M';
 }
 
 /**
  * A CSV download. The admin API wants the session's JWT in a header, which a plain link cannot send,
  * so the file is fetched with Strapi's client (as a Blob) and then handed to the browser to save.
  */
-export const ExportButton = ({ url, label, fallbackName, variant = 'secondary' }: Props) => {
+export const ExportButton = ({ url, label, fallbackName, variant = 'secondary', size }: Props) => {
   const { get } = useFetchClient();
   const { toggleNotification } = useNotification();
   const { formatMessage } = useIntl();
@@ -58,7 +59,7 @@ export const ExportButton = ({ url, label, fallbackName, variant = 'secondary' }
     }
   };
   return (
-    <Button variant={variant} startIcon={<Download />} loading={busy} onClick={run}>
+    <Button variant={variant} size={size} startIcon={<Download />} loading={busy} onClick={run}>
       {label}
     </Button>
   );

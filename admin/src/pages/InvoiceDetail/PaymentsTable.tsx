@@ -19,15 +19,22 @@ import { useIntl } from 'react-intl';
 import { getTranslation } from '../../utils/getTranslation';
 import { formatDateTime, formatDay } from '../../utils/format';
 import { StatusBadge } from '../../components/StatusBadge';
+import { ExportButton } from '../../components/ExportButton';
+import { PLUGIN_ID } from '../../pluginId';
 import { METHOD_LABELS, providerName, type PaymentView } from '../../utils/types';
 
 interface Props {
+  /** The invoice's documentId and number: each received payment's receipt is downloaded from it. */
+  invoice: { documentId: string; number: string };
   payments: PaymentView[];
   canRefund: boolean;
   canVoid: boolean;
   onRefund: (payment: PaymentView) => void;
   onVoid: (payment: PaymentView) => void;
 }
+
+/** Payments that have a receipt (server/src/services/documents.ts RECEIPT_STATUSES). */
+const RECEIPT_STATUSES = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
 /** Stripe's dispute statuses, in words (defaultMessage of `dispute.<status>`). */
 const DISPUTE_LABELS: Record<string, string> = {
@@ -78,7 +85,7 @@ const DashboardLink = ({ href, label }: { href: string | null; label: string | n
   );
 
 /** Payment history: each ledger entry, then its refunds and dispute as indented rows. */
-export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }: Props) => {
+export const PaymentsTable = ({ invoice, payments, canRefund, canVoid, onRefund, onVoid }: Props) => {
   const intl = useIntl();
   const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
     intl.formatMessage({ id: getTranslation(id), defaultMessage }, values);
@@ -206,6 +213,16 @@ export const PaymentsTable = ({ payments, canRefund, canVoid, onRefund, onVoid }
               </Td>
               <Td>
                 <Flex gap={2}>
+                  {/* The client's receipt (the same PDF as on the pay page), for money that was received. */}
+                  {RECEIPT_STATUSES.includes(p.status) && !p.voidedAt && (
+                    <ExportButton
+                      url={`/${PLUGIN_ID}/invoices/${encodeURIComponent(invoice.documentId)}/receipts/${encodeURIComponent(p.documentId)}.pdf`}
+                      label={t('payments.receipt', 'Receipt')}
+                      fallbackName={`receipt-${invoice.number}.pdf`}
+                      variant="tertiary"
+                      size="S"
+                    />
+                  )}
                   {canRefund && p.refundable > 0 && (
                     <Button size="S" variant="secondary" onClick={() => onRefund(p)}>
                       {t('payments.refund', 'Refund')}

@@ -228,6 +228,7 @@ export const InvoiceDetailPage = () => {
         <AutopayCard documentId={invoice.documentId} canEdit={edit.allowed} onChanged={reload} />
         <Section title={t('detail.payments', 'Payment history')}>
           <PaymentsTable
+            invoice={invoice}
             payments={payments}
             canRefund={refund.allowed}
             canVoid={manual.allowed}
