@@ -260,6 +260,13 @@ describe('seller branding', () => {
     expect(logo.headers['content-type']).toBe('image/png');
     expect((logo.body as Buffer).subarray(1, 4).toString()).toBe('PNG');
     expect((await http().get(styleUrl.replace(/&amp;/g, '&'))).text).toContain('--accent:#1f6feb');
+    // Back from Checkout (cancelled here): the same seller block, colour and footer as the pay page.
+    const cancel = await http().get(`/invoice-payments/pay/cancel?invoice=${inv.documentId}`);
+    expect(cancel.status).toBe(200);
+    expect(cancel.text).toContain('<strong class="seller-name">Analytical Engines Ltd</strong>');
+    expect(cancel.text).toContain(`src="${logoUrl}"`);
+    expect(cancel.text).toContain(`href="${styleUrl}"`);
+    expect(cancel.text).toContain('Registered in England No. 1843');
 
     const pdf = pdfToText((await getPdf(`${payUrl(inv.token)}/invoice.pdf`)).body as Buffer);
     expect(pdf).toContain('Analytical Engines Ltd');
@@ -315,6 +322,9 @@ describe('seller branding', () => {
     expect(neutral.text).not.toContain('Analytical Engines Ltd');
     expect(neutral.text).not.toContain('brand/style.css');
     expect(neutral.text).not.toContain('seller-logo');
+    const neutralCancel = await http().get(`/invoice-payments/pay/cancel?invoice=${inv.documentId}`);
+    expect(neutralCancel.text).not.toContain('seller');
+    expect(neutralCancel.text).not.toContain('brand/style.css');
     expect(pdfToText((await getPdf(`${payUrl(inv.token)}/invoice.pdf`)).body as Buffer)).not.toContain(
       'Analytical Engines Ltd',
     );

@@ -4,7 +4,7 @@
  */
 import { clientMessages, translator, type Language } from '../i18n';
 import { assetUrl } from './assets';
-import { badge, esc, payLinkBase, renderInvoice } from './render';
+import { badge, esc, payLinkBase, renderInvoice, renderSeller, renderSellerFooter } from './render';
 import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
 
 type PageKind =
@@ -104,14 +104,16 @@ export function resultDocument(result: ResultView, api: string): string {
   return documentHtml({
     language: result.language,
     title: t('result.title', { headline: result.headline, number: result.number }),
-    body: `<header class="inv-head">
+    body: `${renderSeller(result, t)}<header class="inv-head">
 <div><p class="eyebrow">${esc(t('page.invoice'))} <span class="inv-number">${esc(result.number)}</span></p><h1 id="result-title">${esc(result.headline)}</h1></div>
 ${badge(result.state, result.stateLabel, t, 'invoice-status')}
 </header>
 <p class="message message-${esc(result.tone)}" id="result-message"${result.paymentState ? ` data-payment-state="${esc(result.paymentState)}"` : ''}>${esc(result.message)}</p>
-${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>${esc(t('result.downloadReceipt'))}</a></p>\n` : ''}<p id="return-link" hidden><a href="#">${esc(t('result.return'))}</a></p>`,
+${result.receiptUrl ? `<p><a href="${esc(result.receiptUrl)}" id="receipt-link" class="download-link" download>${esc(t('result.downloadReceipt'))}</a></p>\n` : ''}<p id="return-link" hidden><a href="#">${esc(t('result.return'))}</a></p>
+${renderSellerFooter(result)}`,
     data: { page: 'result', documentId: result.documentId, api },
     labelledBy: 'result-title',
+    styleUrl: result.seller?.styleUrl ?? null,
   });
 }
 

@@ -83,7 +83,7 @@ export function nextStepLinkText(step: NextStep, t: Translate): string {
 const multiline = (value: string) => esc(value).replace(/\r?\n/g, '<br>');
 
 /** The seller's block at the top (Settings → Branding); nothing for the neutral look. */
-function renderSeller(v: InvoiceView, t: Translate): string {
+export function renderSeller(v: { seller?: InvoiceView['seller'] }, t: Translate): string {
   const s = v.seller;
   if (!s || (!s.name && !s.address && !s.taxId && !s.logoUrl)) return '';
   const logo = s.logoUrl
@@ -155,7 +155,12 @@ ${v.notice ? `<p class="notice" id="invoice-notice">${esc(v.notice)}</p>` : ''}
 ${v.pending ? `<p class="notice notice-pending" id="payment-pending" role="status">${esc(v.pending.text)}</p>` : ''}
 ${pay}
 ${renderDocuments(v, opts.linkBase, t)}
-${v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : ''}`;
+${renderSellerFooter(v)}`;
+}
+
+/** The seller's footer text (Settings → Branding), at the bottom of every branded page. */
+export function renderSellerFooter(v: { seller?: InvoiceView['seller'] }): string {
+  return v.seller?.footerText ? `<footer class="seller-footer">${multiline(v.seller.footerText)}</footer>` : '';
 }
 
 /**

@@ -108,6 +108,8 @@ export interface ResultView {
   receiptUrl?: string | null;
   /** What the page's heading area shows for a payment that is pending (data-state on the page). */
   paymentState?: 'paid' | 'pending' | 'failed' | 'incomplete';
+  /** The seller's branding, as on the pay page; null: the neutral look. */
+  seller?: SellerView | null;
 }
 
 /** The JSON the server embeds in each page for its script (`<script type="application/json">`). */

@@ -272,6 +272,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
+  /** The seller's branding for a result page (Checkout return, bank redirect, cancel), as on the pay page. */
+  async function resultSeller(): Promise<SellerView | null> {
+    const settings = await getService(strapi, 'settings').load();
+    return sellerView(await getService(strapi, 'branding').current(settings.branding));
+  }
+
   return {
     buildView,
     clientLocale,
@@ -359,6 +365,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         number: invoice.number,
         state: invoice.state,
         stateLabel: statusLabel(invoice.state, t),
+        seller: await resultSeller(),
       };
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
         return {
@@ -430,6 +437,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         number: invoice.number,
         state: invoice.state,
         stateLabel: statusLabel(invoice.state, t),
+        seller: await resultSeller(),
       };
       const amount = formatMinor(payment.amount + (payment.fee ?? 0), payment.currency, intl);
       if (['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) {
@@ -485,6 +493,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         number: invoice.number,
         state: invoice.state,
         stateLabel: statusLabel(invoice.state, t),
+        seller: await resultSeller(),
         headline: t('result.canceled'),
         message: t('result.canceledText'),
         tone: 'info',
