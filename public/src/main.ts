@@ -7,6 +7,7 @@ import { payLinkBase } from '../../server/src/pages/render';
 import { createApi } from './api';
 import { startCustomerPage } from './customer-page';
 import { startInvoicePage } from './invoice-page';
+import { startPortal } from './portal';
 import { showReturnLink } from './return-link';
 
 function pageData(): PageData | null {
@@ -33,6 +34,8 @@ if (data?.page === 'invoice') {
   );
 } else if (data?.page === 'customer') {
   void startCustomerPage(data.api, data.documentId);
+} else if (data?.page === 'portal') {
+  startPortal(data.api);
 } else if (data?.page === 'result') {
   showReturnLink(data.documentId);
 }
