@@ -215,8 +215,8 @@ export function startPortal(base: string): void {
         tr.append(
           el('td', {}, box),
           el('td', {}, inv.number),
-          el('td', {}, inv.issueDate ?? ''),
-          el('td', {}, inv.dueDate ?? ''),
+          el('td', { className: 'date' }, inv.issueDate ?? ''),
+          el('td', { className: 'date' }, inv.dueDate ?? ''),
           el('td', { className: 'num' }, inv.totalFormatted),
           el('td', { className: 'num' }, inv.balanceFormatted),
           el(
@@ -224,7 +224,7 @@ export function startPortal(base: string): void {
             {},
             el('span', { className: `badge badge-${inv.kind === 'open' ? 'sent' : inv.kind}` }, T.kinds[inv.kind]),
           ),
-          el('td', {}, pdf, ' ', ...(inv.kind === 'open' && inv.balanceDue === inv.total ? [] : [receipts]), list),
+          el('td', {}, pdf, ' ', ...(inv.kind !== 'paid' && inv.balanceDue === inv.total ? [] : [receipts]), list),
         );
         body.append(tr);
       }
