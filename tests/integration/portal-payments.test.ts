@@ -410,4 +410,66 @@ describe('one PaymentIntent for several invoices', () => {
         .update({ feePercentBps: 0 }, { type: 'system' });
     }
   });
+
+  it('an invoice paid on its own meanwhile: its share of the shared payment is refunded as an overpayment', async () => {
+    const older = await invoiceOf(owner.id, 1000, { issueDate: '2026-07-01' });
+    const newer = await invoiceOf(owner.id, 2000, { issueDate: '2026-07-02' });
+    const res = await portalPay(owner.id, { invoices: [older, newer] });
+    expect(res.status).toBe(201);
+    const groupId = res.body.data.id as string;
+    const piId = res.body.data.providerPaymentId as string;
+    // The older invoice is paid on its pay page (another tab) before the shared payment goes through.
+    const single = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${older}/payment-intent`)
+      .set(jwt(owner.id))
+      .send({});
+    expect(single.status).toBe(200);
+    await payWith(env, single.body.data.providerPaymentId, 'pm_card_visa');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(await readInvoice(env, older)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    await payWith(env, piId, 'pm_card_visa');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const refunds = await eventually(
+      async () => (await env.stripe.refunds.list({ payment_intent: piId })).data,
+      (list) => list.length === 1,
+      5000,
+      'one overpayment refund at Stripe',
+    );
+    expect(refunds[0]!.amount).toBe(1000);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const rows = await sharesOf(groupId);
+    const m = Object.fromEntries(
+      rows.map((r: { invoice: { documentId: string }; amountRefunded: number; status: string }) => [
+        r.invoice.documentId,
+        [r.status, r.amountRefunded],
+      ]),
+    );
+    expect(m).toEqual({ [older]: ['refunded', 1000], [newer]: ['succeeded', 0] });
+    // Collected twice, the surplus given back (amountPaid is gross, as for any overpayment).
+    expect(await readInvoice(env, older)).toMatchObject({
+      state: 'paid',
+      amountPaid: 2000,
+      amountRefunded: 1000,
+      balanceDue: 0,
+    });
+    expect(await readInvoice(env, newer)).toMatchObject({ state: 'paid', amountPaid: 2000, balanceDue: 0 });
+    // The admin's "Resync" on the invoice re-reads the shared payment and changes nothing.
+    const resync = await env.app.http().post(`/invoice-payments/invoices/${older}/resync`).set(env.admin.auth).send({});
+    expect(resync.status).toBe(200);
+    expect(await readInvoice(env, older)).toMatchObject({ state: 'paid', amountRefunded: 1000, balanceDue: 0 });
+    expect((await sharesOf(groupId)).length).toBe(2);
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(1);
+  });
+
+  it('the portal page is served with the pay pages’ CSP and no inline script', async () => {
+    const res = await env.app.http().get('/invoice-payments/portal');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toMatch(/script-src [^;]*'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(res.text).toContain('"page":"portal"');
+    expect(res.text).not.toMatch(/<script>(?!<)/);
+  });
 });
