@@ -403,11 +403,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         startedMoving: startedMoving && ledger.some((r) => r.id !== saved.id && isLiveAttempt(r)),
       };
     });
-    if (!result)
+    if (!result) {
+      // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
+      // edit): its metadata names the group, not an invoice; the group on record settles it.
+      const group = await getService(strapi, 'payment-groups').findGroupFor(p);
+      if (group) return getService(strapi, 'payment-groups').settle(group, p, ctx);
       return {
         outcome: 'ignored',
         reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.`,
       };
+    }
     // After the commit, outside any transaction: provider calls.
     const rest = async () => {
       if (result.startedMoving)
