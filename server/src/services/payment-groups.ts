@@ -313,7 +313,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const done = await withInvoiceLock(strapi, s.invoiceDocumentId, async (invoice) => {
         const shareKey = shareKeyOf(group.documentId, s.invoiceDocumentId);
         const row = (await payments().findOne({ where: { shareKey } })) as PaymentRecord | null;
-        if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed') return null;
+        // Already booked (an earlier event, the portal's confirm): a final state adds nothing.
+        if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
+          return { invoice, payment: row, changed: false, overpaid: 0, startedMoving: false };
         const piece = disputePieces[i]!;
         // The shared payment's refund and dispute statuses are the whole payment's: each share gets
         // its own from its refund rows (rebookPayment) and its piece of the dispute.
