@@ -462,6 +462,41 @@ describe('one PaymentIntent for several invoices', () => {
     expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(1);
   });
 
+  it('a new selection ends the client’s earlier open payment on the same invoices (never two payable)', async () => {
+    const x = await invoiceOf(owner.id, 1000);
+    const y = await invoiceOf(owner.id, 2000);
+    const z = await invoiceOf(owner.id, 3000);
+    const first = await portalPay(owner.id, { invoices: [x, y] });
+    expect(first.status).toBe(201);
+    const second = await portalPay(owner.id, { invoices: [y, z] });
+    expect(second.status).toBe(201);
+    const old = await env.stripe.paymentIntents.retrieve(first.body.data.providerPaymentId);
+    expect(old.status).toBe('canceled');
+    // The old card form can no longer charge.
+    await expect(payWith(env, first.body.data.providerPaymentId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
+    await payWith(env, second.body.data.providerPaymentId, 'pm_card_visa');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(await readInvoice(env, x)).toMatchObject({ state: 'sent', balanceDue: 1000 });
+    expect(await readInvoice(env, y)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    expect(await readInvoice(env, z)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    expect(await env.app.strapi.db.query(PAYMENT).count({ where: { invoice: { documentId: y } } })).toBe(1);
+
+    // Paid meanwhile (webhooks lost): the next selection books it first and refuses the paid invoice.
+    const w = await invoiceOf(owner.id, 1500);
+    const third = await portalPay(owner.id, { invoices: [x, w] });
+    expect(third.status).toBe(201);
+    env.standin.control.setWebhook({ enabled: false });
+    await payWith(env, third.body.data.providerPaymentId, 'pm_card_visa');
+    env.standin.control.setWebhook({ enabled: true });
+    const before = piCreates();
+    const fourth = await portalPay(owner.id, { invoices: [w] });
+    expect(fourth.status).toBe(409);
+    expect(fourth.body.error.message).toMatch(/already paid/);
+    expect(piCreates()).toBe(before);
+    expect(await readInvoice(env, x)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    expect(await readInvoice(env, w)).toMatchObject({ state: 'paid', balanceDue: 0 });
+  });
+
   it('the portal page is served with the pay pages’ CSP and no inline script', async () => {
     const res = await env.app.http().get('/invoice-payments/portal');
     expect(res.status).toBe(200);

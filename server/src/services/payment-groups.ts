@@ -573,37 +573,44 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'Paying several invoices at once needs the on-page card form, which is not enabled on this site.',
           'PaymentNotPossible',
         );
-      const rows = await ownInvoices(userId, input.ids);
-      let plan;
-      try {
-        plan = planGroupPayment({
-          invoices: rows.map(toGroupInvoice),
-          amounts: input.amounts,
-          partialAllowed: settings.partialPayments,
-          minimumPortion: (c) => minimumChargeMinor(c),
-          step: (c) => amountStep(c),
-          feeOf: (amount, currency) =>
-            feeSurcharge(amount, currency, {
-              percentBps: settings.feePercentBps,
-              fixedMinor: currency === settings.defaultCurrency ? settings.feeFixedAmount : 0,
-            }),
-          formatMinor,
-        });
-        validateChargeAmount(plan.amount, plan.currency);
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-        if (error.code === 'invoice_not_payable')
-          throw conflict(error.message, 'InvoiceNotPayable', { invoice: error.details?.invoice });
-        throw badRequest(
-          error.message,
-          [{ path: ['invoices'], message: error.code }],
-          error.code === 'mixed_currencies' ? 'MixedCurrencies' : 'ValidationError',
-        );
-      }
+      const planNow = async () => {
+        const rows = await ownInvoices(userId, input.ids);
+        try {
+          const plan = planGroupPayment({
+            invoices: rows.map(toGroupInvoice),
+            amounts: input.amounts,
+            partialAllowed: settings.partialPayments,
+            minimumPortion: (c) => minimumChargeMinor(c),
+            step: (c) => amountStep(c),
+            feeOf: (amount, currency) =>
+              feeSurcharge(amount, currency, {
+                percentBps: settings.feePercentBps,
+                fixedMinor: currency === settings.defaultCurrency ? settings.feeFixedAmount : 0,
+              }),
+            formatMinor,
+          });
+          validateChargeAmount(plan.amount, plan.currency);
+          return plan;
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          if (error.code === 'invoice_not_payable')
+            throw conflict(error.message, 'InvoiceNotPayable', { invoice: error.details?.invoice });
+          throw badRequest(
+            error.message,
+            [{ path: ['invoices'], message: error.code }],
+            error.code === 'mixed_currencies' ? 'MixedCurrencies' : 'ValidationError',
+          );
+        }
+      };
+      let plan = await planNow();
       if (input.requestKey) {
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
         if (same) return replay(same, plan.amount, link.publishableKey);
       }
+      // One payable multi-invoice payment per invoice: an earlier one of this client still open on
+      // any of these invoices is ended first (or booked, if it went through meanwhile), then the
+      // selection is checked again.
+      if (await endOverlapping(userId, new Set(input.ids), actor)) plan = await planNow();
       const provider = await providers.forNewPayments();
       let group: GroupRow;
       try {
@@ -706,6 +713,46 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return view((await groups().findOne({ where: { id: group.id } })) as GroupRow);
     },
   };
+
+  /**
+   * Ends the client's earlier multi-invoice payments still payable on any of `invoiceIds` (never
+   * one in progress: a 3-D Secure step or a bank debit is left to finish, and this request is
+   * refused). Provider calls outside any lock; each outcome is settled like a webhook would.
+   * Returns whether any was found.
+   */
+  async function endOverlapping(userId: number, invoiceIds: ReadonlySet<string>, actor: Actor): Promise<boolean> {
+    const open = (await groups().findMany({
+      where: {
+        userId,
+        status: { $in: ['pending', 'failed', 'requires_action'] },
+        providerPaymentId: { $notNull: true },
+      },
+    })) as GroupRow[];
+    const overlapping = open.filter((g) => g.shares.some((s) => invoiceIds.has(s.invoiceDocumentId)));
+    for (const g of overlapping) {
+      const provider = await getService(strapi, 'providers').forRow(g);
+      try {
+        let p = await provider.retrievePayment(g.providerPaymentId!);
+        if (p.status === 'pending' || p.status === 'failed') {
+          p = await provider
+            .cancelPayment(g.providerPaymentId!, requestKey('cancel', g.documentId, { payment: g.providerPaymentId }))
+            .catch(() => provider.retrievePayment(g.providerPaymentId!));
+        }
+        await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
+        if (p.status === 'requires_action')
+          throw conflict(
+            'An earlier payment for some of these invoices is waiting for you to finish it (for example a bank confirmation). Finish it, or try again in a few minutes.',
+            'PaymentInProgress',
+          );
+      } catch (error) {
+        if (isAnswerable(error)) throw error;
+        throw badGateway(
+          'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
+        );
+      }
+    }
+    return overlapping.length > 0;
+  }
 
   async function ownGroup(userId: number, groupDocumentId: string): Promise<GroupRow> {
     const group = DOC_ID.test(groupDocumentId)
