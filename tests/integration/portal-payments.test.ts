@@ -497,6 +497,49 @@ describe('one PaymentIntent for several invoices', () => {
     expect(await readInvoice(env, w)).toMatchObject({ state: 'paid', balanceDue: 0 });
   });
 
+  it('partial amounts per invoice: only when allowed, within the admin’s minimum and percentage', async () => {
+    const settings = env.app.strapi.plugin('invoice-payments').service('settings');
+    await settings.update(
+      { partialPayments: true, partialMinimumAmount: 1000, partialMinimumPercent: 20 },
+      { type: 'system' },
+    );
+    try {
+      const a = await invoiceOf(owner.id, 10000, { issueDate: '2026-08-01' });
+      const b = await invoiceOf(owner.id, 20000, { issueDate: '2026-08-02' });
+      const before = piCreates();
+      for (const [amounts, message] of [
+        [{ [a]: 999 }, /at least \$20\.00/], // 20% of 100.00 is more than the 10.00 minimum
+        [{ [b]: 3999 }, /at least \$40\.00/],
+        [{ [a]: 10001 }, /more than its balance/],
+      ] as const) {
+        const res = await portalPay(owner.id, { invoices: [a, b], amounts });
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toMatch(message);
+      }
+      expect(piCreates()).toBe(before);
+      const ok = await portalPay(owner.id, { invoices: [a, b], amounts: { [a]: 2000, [b]: 5000 } });
+      expect(ok.status).toBe(201);
+      expect(ok.body.data.amount).toBe(7000);
+      await payWith(env, ok.body.data.providerPaymentId, 'pm_card_visa');
+      await waitForIdle(env.app.strapi, 10_000, env.standin);
+      expect(await readInvoice(env, a)).toMatchObject({ state: 'partially_paid', balanceDue: 8000 });
+      expect(await readInvoice(env, b)).toMatchObject({ state: 'partially_paid', balanceDue: 15000 });
+      // The single-invoice pay path keeps the same limits.
+      const single = await env.app
+        .http()
+        .post(`/api/invoice-payments/invoices/${a}/payment-intent`)
+        .set(jwt(owner.id))
+        .send({ amount: 1000 });
+      expect(single.status).toBe(400);
+      expect(single.body.error.message).toMatch(/at least/);
+    } finally {
+      await settings.update(
+        { partialPayments: false, partialMinimumAmount: 0, partialMinimumPercent: 0 },
+        { type: 'system' },
+      );
+    }
+  });
+
   it('the portal page is served with the pay pages’ CSP and no inline script', async () => {
     const res = await env.app.http().get('/invoice-payments/portal');
     expect(res.status).toBe(200);

@@ -52,13 +52,41 @@ export interface PlanInput {
   /** Invoice documentId -> portion asked for; an invoice left out pays its whole balance. */
   amounts?: Readonly<Record<string, number>>;
   partialAllowed: boolean;
-  /** Smallest portion a partial payment may be, per invoice (the admin's limit), minor units. */
-  minimumPortion: (currency: string) => number;
+  /** Smallest portion a partial payment may be, per invoice (the admin's limits), minor units. */
+  minimumPortion: (currency: string, balance: number) => number;
   /** Multiple every amount of the currency must be of (KWD: 10). */
   step: (currency: string) => number;
   /** The client's surcharge on the total, minor units. */
   feeOf: (amount: number, currency: string) => number;
   formatMinor: (amount: number, currency: string) => string;
+}
+
+/** The admin's limits on a partial payment (Settings → Allow partial payments). */
+export interface PartialLimits {
+  /** Minor units of `defaultCurrency`; 0 for none. */
+  minimumAmount: number;
+  /** Percent of the invoice's balance, 0-100; 0 for none. */
+  minimumPercent: number;
+  defaultCurrency: string;
+}
+
+/**
+ * The smallest partial amount an invoice accepts: the provider's minimum charge, the admin's
+ * minimum (in the default currency only: it has no meaning in another), and the admin's share of
+ * the balance (rounded up to the currency's step); never more than the balance itself.
+ */
+export function partialMinimum(
+  balance: number,
+  currency: string,
+  limits: PartialLimits,
+  rules: { providerMinimum: number; step: number },
+): number {
+  const byAmount = currency === limits.defaultCurrency ? Math.max(0, limits.minimumAmount) : 0;
+  const pct = Math.min(100, Math.max(0, limits.minimumPercent));
+  // BigInt-free: balance <= 99 999 999 and pct <= 100 stay far below 2^53.
+  const raw = Math.ceil((balance * pct) / 100);
+  const byPercent = Math.ceil(raw / rules.step) * rules.step;
+  return Math.min(balance, Math.max(rules.providerMinimum, byAmount, byPercent));
 }
 
 const payableStates = new Set(['sent', 'viewed', 'partially_paid']);
@@ -172,7 +200,7 @@ export function planGroupPayment(input: PlanInput): GroupPlan {
         `The amount for invoice ${inv.number} must be a whole number of minor units (for example 1050 for 10.50).`,
         { invoice: inv.documentId },
       );
-    const min = Math.min(input.minimumPortion(currency), inv.balanceDue);
+    const min = Math.min(input.minimumPortion(currency, inv.balanceDue), inv.balanceDue);
     if (asked < min)
       throw new DomainError(
         'amount_below_minimum',

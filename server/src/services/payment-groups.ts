@@ -11,6 +11,7 @@ import {
   minimumChargeMinor,
   nextPaymentStatus,
   overpaymentOf,
+  partialMinimum,
   planGroupPayment,
   requestKey,
   validateChargeAmount,
@@ -580,7 +581,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             invoices: rows.map(toGroupInvoice),
             amounts: input.amounts,
             partialAllowed: settings.partialPayments,
-            minimumPortion: (c) => minimumChargeMinor(c),
+            minimumPortion: (c, balance) =>
+              partialMinimum(
+                balance,
+                c,
+                {
+                  minimumAmount: settings.partialMinimumAmount ?? 0,
+                  minimumPercent: settings.partialMinimumPercent ?? 0,
+                  defaultCurrency: settings.defaultCurrency,
+                },
+                { providerMinimum: minimumChargeMinor(c), step: amountStep(c) },
+              ),
             step: (c) => amountStep(c),
             feeOf: (amount, currency) =>
               feeSurcharge(amount, currency, {

@@ -11,6 +11,8 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     connection: { status: 'not_configured', accountId: null, message: null, checkedAt: null },
     defaultCurrency: 'USD',
     partialPayments: false,
+    partialMinimumAmount: 0,
+    partialMinimumPercent: 0,
     checkoutMode: 'payment_element',
     feePercentBps: 0,
     feeFixedAmount: 0,

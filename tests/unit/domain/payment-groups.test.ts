@@ -6,6 +6,7 @@ import {
   feeSurcharge,
   formatMinor,
   minimumChargeMinor,
+  partialMinimum,
   planGroupPayment,
   recencyOrder,
   splitProportional,
@@ -110,6 +111,45 @@ describe('planGroupPayment', () => {
             expect(s.portion % step).toBe(0);
           }
           expect(new Set(plan.shares.map((s) => s.invoiceDocumentId)).size).toBe(invoices.length);
+        },
+      ),
+      { numRuns: PROPERTY.runs(300) },
+    );
+  });
+});
+
+describe('partialMinimum', () => {
+  const rules = (c: string) => ({ providerMinimum: minimumChargeMinor(c), step: amountStep(c) });
+  it('is the largest of the provider minimum, the admin amount (default currency only) and the share', () => {
+    const limits = { minimumAmount: 2000, minimumPercent: 25, defaultCurrency: 'USD' };
+    expect(partialMinimum(4000, 'USD', limits, rules('USD'))).toBe(2000);
+    expect(partialMinimum(40000, 'USD', limits, rules('USD'))).toBe(10000);
+    // Another currency: the admin amount does not apply, the percentage does.
+    expect(partialMinimum(4000, 'EUR', limits, rules('EUR'))).toBe(1000);
+    // KWD: a quarter of 12350 is 3087.5 -> 3088 -> 3090 (step 10).
+    expect(partialMinimum(12350, 'KWD', limits, rules('KWD'))).toBe(3090);
+    expect(partialMinimum(30, 'USD', { ...limits, minimumAmount: 0 }, rules('USD'))).toBe(30);
+  });
+  it('never exceeds the balance, is a step multiple below it, and at least the provider minimum', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('USD', 'JPY', 'KWD'),
+        fc.integer({ min: 1, max: 99_999_999 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (c, balance, pct, amount) => {
+          const min = partialMinimum(
+            balance,
+            c,
+            { minimumAmount: amount, minimumPercent: pct, defaultCurrency: 'USD' },
+            rules(c),
+          );
+          expect(min).toBeLessThanOrEqual(balance);
+          if (min < balance) {
+            expect(min % amountStep(c)).toBe(0);
+            expect(min).toBeGreaterThanOrEqual(minimumChargeMinor(c));
+            expect(min * 100).toBeGreaterThanOrEqual(balance * pct);
+          }
         },
       ),
       { numRuns: PROPERTY.runs(300) },
