@@ -4,7 +4,7 @@
  * through the card drawer with one multi-invoice payment (portal API, docs/api.md). The JWT comes
  * in the fragment (#jwt=...), as on the customer invoice page. Every sentence is in portal-text.ts.
  */
-import { formatMinor } from '../../server/src/domain/money';
+import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
 import type { InvoiceView } from '../../server/src/pages/view';
 import { ApiError, type Api, type Intent, type Settled } from './api';
 import { createCardDrawer } from './card-drawer';
@@ -34,6 +34,8 @@ interface PortalInvoice {
 interface Listing {
   invoices: PortalInvoice[];
   totals: Record<string, { openFormatted: string; overdueFormatted: string; paidFormatted: string }>;
+  /** The admin allows partial payments: each selected invoice gets an amount field. */
+  partialPayments: boolean;
 }
 
 interface Group {
@@ -112,8 +114,21 @@ export function startPortal(base: string): void {
   }
 
   let filter: Filter = 'all';
-  let listing: Listing = { invoices: [], totals: {} };
+  let listing: Listing = { invoices: [], totals: {}, partialPayments: false };
   const selected = new Set<string>();
+  /** Partial payments: what the client typed per invoice (major units, as typed). */
+  const typed = new Map<string, string>();
+
+  /** The amount to pay on an invoice, minor units; null when what was typed is not an amount. */
+  function amountOf(inv: PortalInvoice): number | null {
+    const text = typed.get(inv.id);
+    if (!listing.partialPayments || text === undefined) return inv.balanceDue;
+    try {
+      return parseMajorToMinor(text.trim().replace(',', '.'), inv.currency);
+    } catch {
+      return null;
+    }
+  }
   let savedStarted = false;
 
   function el<K extends keyof HTMLElementTagNameMap>(
@@ -188,6 +203,7 @@ export function startPortal(base: string): void {
               cols.balance,
               cols.status,
               cols.documents,
+              ...(listing.partialPayments ? [cols.amount] : []),
             ].map((c) => el('th', { scope: 'col' }, c)),
           ),
         ),
@@ -226,6 +242,20 @@ export function startPortal(base: string): void {
           ),
           el('td', {}, pdf, ' ', ...(inv.kind !== 'paid' && inv.balanceDue === inv.total ? [] : [receipts]), list),
         );
+        if (listing.partialPayments) {
+          const amount = el('input', {
+            className: 'portal-amount',
+            inputMode: 'decimal',
+            disabled: !inv.payable,
+            value: typed.get(inv.id) ?? (inv.payable ? minorToMajorString(inv.balanceDue, inv.currency) : ''),
+          });
+          amount.setAttribute('aria-label', fill(T.amountFor, { number: inv.number, currency: inv.currency }));
+          amount.addEventListener('input', () => {
+            typed.set(inv.id, amount.value);
+            updatePay();
+          });
+          tr.append(el('td', {}, amount));
+        }
         body.append(tr);
       }
       table.append(body);
@@ -247,17 +277,24 @@ export function startPortal(base: string): void {
     const chosen = selection();
     const currencies = new Set(chosen.map((i) => i.currency));
     const note = document.getElementById('portal-message')!;
-    if (currencies.size > 1) {
-      note.textContent = T.mixedCurrencies;
+    const bad = chosen.find((i) => amountOf(i) === null);
+    // A problem with the selection itself is shown (and cleared) here; other messages are left alone.
+    const problem = currencies.size > 1 ? T.mixedCurrencies : bad ? fill(T.badAmount, { number: bad.number }) : null;
+    if (problem) {
+      note.textContent = problem;
       note.className = 'message message-error';
+      note.dataset.selection = 'true';
       note.hidden = false;
-    } else if (note.textContent === T.mixedCurrencies) note.hidden = true;
-    pay.disabled = chosen.length === 0 || currencies.size > 1;
+    } else if (note.dataset.selection) {
+      delete note.dataset.selection;
+      note.hidden = true;
+    }
+    pay.disabled = chosen.length === 0 || currencies.size > 1 || !!bad;
     pay.textContent =
-      chosen.length && currencies.size === 1
+      chosen.length && currencies.size === 1 && !bad
         ? fill(T.paySum, {
             amount: formatMinor(
-              chosen.reduce((s, i) => s + i.balanceDue, 0),
+              chosen.reduce((s, i) => s + amountOf(i)!, 0),
               chosen[0]!.currency,
               LOCALE,
             ),
@@ -295,7 +332,8 @@ export function startPortal(base: string): void {
     const chosen = selection();
     if (!chosen.length) return;
     const currency = chosen[0]!.currency;
-    const sum = chosen.reduce((s, i) => s + i.balanceDue, 0);
+    const amounts = Object.fromEntries(chosen.map((i) => [i.id, amountOf(i)!]));
+    const sum = chosen.reduce((s, i) => s + amounts[i.id]!, 0);
     const numbers = chosen.map((i) => i.number).join(', ');
     const requestKey = `portal-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     let group: Group | null = null;
@@ -338,7 +376,14 @@ export function startPortal(base: string): void {
     const api = {
       view: () => Promise.resolve(view),
       async intent(): Promise<Intent> {
-        group = await call<Group>('POST', '/portal/payments', { invoices: chosen.map((i) => i.id), requestKey });
+        group = await call<Group>('POST', '/portal/payments', {
+          invoices: chosen.map((i) => i.id),
+          // Only what differs from the balance: the server checks it against the admin's limits.
+          amounts: Object.fromEntries(
+            chosen.filter((i) => amounts[i.id] !== i.balanceDue).map((i) => [i.id, amounts[i.id]]),
+          ),
+          requestKey,
+        });
         // The drawer loads Stripe.js with the view's key once the payment exists.
         view.pay.publishableKey = group.publishableKey ?? '';
         const fee = group.allocation.reduce((s, a) => s + a.fee, 0);
@@ -377,6 +422,8 @@ export function startPortal(base: string): void {
       background: main,
       refresh: async () => {
         selected.clear();
+        // What was typed was for the balances before this payment.
+        typed.clear();
         await load();
       },
     }).open();

@@ -115,5 +115,31 @@ it('a logged-in client pays two invoices at once; both show Paid; a receipt down
   const invoicePdf = await download(page, () => rowOf(b).getByRole('button', { name: 'Download PDF' }).click());
   expect(invoicePdf.pdf.subarray(0, 5).toString()).toBe('%PDF-');
   await screenshot(page, GROUP, 'portal-receipts');
+
+  // With partial payments allowed, an amount of the client's choosing (within the admin's limits).
+  await pb.settings({ partialPayments: true, partialMinimumAmount: 300, partialMinimumPercent: 0 });
+  await page.reload();
+  await expectText(rowOf(other), /Open/);
+  await rowOf(other).getByRole('checkbox').check();
+  const amount = rowOf(other).getByRole('textbox', { name: /Amount to pay on invoice/ });
+  await amount.fill('2');
+  await until(() => page.getByRole('button', { name: 'Pay $2.00' }).isEnabled(), Boolean, 'Pay $2.00');
+  await page.getByRole('button', { name: 'Pay $2.00' }).click();
+  // Below the admin's minimum: the server's message, nothing created.
+  await expectText(page.getByRole('dialog').getByRole('alert'), /at least \$3\.00/);
+  await screenshot(page, GROUP, 'portal-partial-refused');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close payment' }).click();
+  await amount.fill('5.00');
+  await page.getByRole('button', { name: 'Pay $5.00' }).click();
+  const partialDrawer = page.getByRole('dialog');
+  await partialDrawer.getByLabel('Card number').fill(CARDS.visa);
+  const payPartial = partialDrawer.getByRole('button', { name: 'Pay $5.00' });
+  await until(() => payPartial.isEnabled(), Boolean, 'Pay $5.00 in the drawer');
+  await payPartial.click();
+  await expectText(partialDrawer.getByRole('alert'), /Payment successful/);
+  await partialDrawer.waitFor({ state: 'hidden', timeout: 8000 });
+  await expectText(rowOf(other), /\$4\.99/);
+  await screenshot(page, GROUP, 'portal-partial-paid');
+  expect(await readInvoice(pb.env, other.documentId)).toMatchObject({ state: 'partially_paid', balanceDue: 499 });
   expectCleanRun(watch);
 });
