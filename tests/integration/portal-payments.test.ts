@@ -243,6 +243,17 @@ describe('one PaymentIntent for several invoices', () => {
       .query(NOTICE)
       .findMany({ where: { paymentId: { $in: rows.map((r: { id: number }) => r.id) } } });
     expect(notices.filter((n: { kind: string }) => n.kind === 'confirmation')).toHaveLength(2);
+    // Events out: one payment.succeeded per invoice, each for that invoice's share.
+    for (const [doc, amount] of [
+      [newer, 3400],
+      [older, 1200],
+    ] as const) {
+      const out = await env.app.strapi.db
+        .query('plugin::invoice-payments.event-out')
+        .findMany({ where: { invoiceDocumentId: doc, event: 'payment.succeeded' } });
+      expect(out).toHaveLength(1);
+      expect(out[0].payload.payment.amount.amount).toBe(amount);
+    }
     const state = await env.app.http().get(`/api/invoice-payments/portal/payments/${data.id}`).set(jwt(owner.id));
     expect(state.status).toBe(200);
     expect(state.body.data.allocation.map((x: { invoiceState: string }) => x.invoiceState)).toEqual(['paid', 'paid']);

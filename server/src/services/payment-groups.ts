@@ -407,8 +407,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             details: {
               providerPaymentId: p.id,
               paymentGroup: group.documentId,
-              share: s.portion + s.fee,
-              amount: p.amount,
+              // This invoice's share (what events out report as the payment), and the whole charge.
+              amount: s.portion + s.fee,
+              sharedAmount: p.amount,
               currency: p.currency,
               eventId: ctx.eventId ?? null,
             },
