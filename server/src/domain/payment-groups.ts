@@ -9,7 +9,7 @@
  * particular invoice is taken from the share of the most recently issued invoice, then the next
  * most recent, each up to what that share still holds. Why this rule and not a proportional one:
  * every piece is a whole share or the rest of one, so there is no rounding remainder to place
- * (JPY has no minor unit, KWD's last digit must be 0 at Stripe); earlier invoices, usually the
+ * (JPY has no minor unit, KWD amounts are charged in steps of 10 fils); earlier invoices, usually the
  * ones the client relied on longest, stay paid; and re-applying the same refunds gives the same
  * pieces, so a redelivered or reordered webhook never moves money between invoices.
  */
