@@ -12,7 +12,7 @@ import { startSavedMethods } from './saved-methods';
 
 const STORE = 'invoice-payments:jwt';
 
-function takeJwt(): string | null {
+export function takeJwt(): string | null {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('jwt');
   try {
     if (fromHash) {

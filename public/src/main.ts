@@ -7,6 +7,7 @@ import { createApi } from './api';
 import { startCustomerPage } from './customer-page';
 import { startInvoicePage } from './invoice-page';
 import { pageData } from './page-data';
+import { startPortal } from './portal';
 import { showReturnLink } from './return-link';
 
 const data = pageData();
@@ -24,6 +25,8 @@ if (data?.page === 'invoice') {
   );
 } else if (data?.page === 'customer') {
   void startCustomerPage(data.api, data.documentId);
+} else if (data?.page === 'portal') {
+  startPortal(data.api);
 } else if (data?.page === 'result') {
   showReturnLink(data.documentId);
 }

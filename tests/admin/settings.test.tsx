@@ -11,6 +11,8 @@ const form = (overrides: Partial<SettingsForm> = {}): SettingsForm => ({
   webhookSecret: '',
   defaultCurrency: 'USD',
   partialPayments: false,
+  partialMinimumAmount: '0',
+  partialMinimumPercent: '0',
   checkoutMode: 'payment_element',
   feePercent: '0',
   feeFixedAmount: '0',

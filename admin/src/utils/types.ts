@@ -16,6 +16,8 @@ export interface SettingsView {
   };
   defaultCurrency: string;
   partialPayments: boolean;
+  partialMinimumAmount: number;
+  partialMinimumPercent: number;
   checkoutMode: 'payment_element' | 'hosted' | 'embedded';
   feePercentBps: number;
   feeFixedAmount: number;

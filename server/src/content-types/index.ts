@@ -8,6 +8,7 @@ import reminder from './reminder';
 import eventOut from './event-out';
 import clientAccount from './client-account';
 import autopayAttempt from './autopay-attempt';
+import paymentGroup from './payment-group';
 
 export default {
   invoice,
@@ -20,4 +21,5 @@ export default {
   'event-out': eventOut,
   'client-account': clientAccount,
   'autopay-attempt': autopayAttempt,
+  'payment-group': paymentGroup,
 };

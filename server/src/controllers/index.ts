@@ -3,6 +3,7 @@ import documents from './documents';
 import editor from './editor';
 import pages from './pages';
 import pay from './pay';
+import portal from './portal';
 import paymentMethods from './payment-methods';
 import savedMethods from './saved-methods';
 import settings from './settings';
@@ -14,6 +15,7 @@ export default {
   editor,
   pages,
   pay,
+  portal,
   'payment-methods': paymentMethods,
   'saved-methods': savedMethods,
   settings,

@@ -5,7 +5,7 @@ import { respond } from '../utils/respond';
 import { notFound } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { isAssetName, loadAsset } from '../pages/assets';
-import { customerDocument, errorDocument, invoiceDocument, notFoundDocument, resultDocument } from '../pages/documents';
+import { customerDocument, errorDocument, portalDocument, invoiceDocument, notFoundDocument, resultDocument } from '../pages/documents';
 import { PLAIN_PAGE_CSP, setPageHeaders, stripePageCsp } from '../pages/security';
 import { stripeJsUrl } from '../pages/stripe-js';
 import type { PluginConfig } from '../config';
@@ -106,6 +106,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!/^[a-z0-9]{10,40}$/.test(documentId)) return html(ctx, 404, notFoundDocument(language));
         const js = stripeJs((await getService(strapi, 'settings').load()).publishableKey);
         html(ctx, 200, customerDocument(documentId, api(), js, language), stripePageCsp(js));
+      });
+    },
+
+    /** GET /invoice-payments/portal: the logged-in client's invoices (the JWT comes in the fragment). */
+    async portalPage(ctx: Context) {
+      await page(ctx, 'client portal', async () => {
+        const js = stripeJs((await getService(strapi, 'settings').load()).publishableKey);
+        html(ctx, 200, portalDocument(api(), js), stripePageCsp(js));
       });
     },
 

@@ -19,3 +19,4 @@ export * from './attempts';
 export * from './reporting';
 export * from './reminders';
 export * from './autopay';
+export * from './payment-groups';

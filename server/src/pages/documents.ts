@@ -99,6 +99,20 @@ export function customerDocument(
   });
 }
 
+/**
+ * The client portal (/invoice-payments/portal): every invoice of the logged-in client, rendered by
+ * the script from the portal API with their JWT (taken from the fragment, like the customer page).
+ */
+export function portalDocument(api: string, stripeJsUrl: string | null = null): string {
+  return documentHtml({
+    title: 'Your invoices',
+    body: `<p class="muted" id="portal-loading" role="status">Loading your invoices…</p>`,
+    data: { page: 'portal', api, ...stripeJs(stripeJsUrl) },
+    mainClass: 'sheet portal',
+    labelledBy: 'portal-title',
+  });
+}
+
 export function resultDocument(result: ResultView, api: string): string {
   const t = translator(result.language);
   return documentHtml({

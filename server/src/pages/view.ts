@@ -117,6 +117,7 @@ export type PageData = (
   | { page: 'invoice'; view: InvoiceView; auth: { token: string } }
   | { page: 'customer'; documentId: string }
   | { page: 'result'; documentId: string }
+  | { page: 'portal' }
 ) & {
   /** This plugin's content-API base, e.g. /api/invoice-payments (the /api prefix is configurable). */
   api: string;

@@ -54,6 +54,12 @@ export interface PaymentMetadata {
    * a timeout) the object is looked up by it before anything is created again.
    */
   attemptId?: string;
+  /**
+   * Set on a payment made for several invoices at once (the client portal): the plugin's group
+   * (payment-group documentId). `invoiceDocumentId` then names the group too, never an invoice, so
+   * no single-invoice path can book it; settlement splits it by the group's stored shares.
+   */
+  paymentGroupId?: string;
 }
 
 export interface ProviderRefund {

@@ -17,6 +17,12 @@ export default {
     { method: 'GET', path: '/saved-methods', handler: 'saved-methods.list', config: open },
     { method: 'DELETE', path: '/saved-methods/:methodId', handler: 'saved-methods.remove', config: open },
     { method: 'POST', path: '/saved-methods/:methodId/default', handler: 'saved-methods.setDefault', config: open },
+    // The client portal (users-permissions JWT, checked in the controller): docs/api.md.
+    { method: 'GET', path: '/portal/invoices', handler: 'portal.invoices', config: open },
+    { method: 'GET', path: '/portal/invoices/:id/receipts', handler: 'portal.receipts', config: open },
+    { method: 'POST', path: '/portal/payments', handler: 'portal.createPayment', config: open },
+    { method: 'GET', path: '/portal/payments/:id', handler: 'portal.payment', config: open },
+    { method: 'POST', path: '/portal/payments/:id/confirm', handler: 'portal.confirmPayment', config: open },
     // One route per provider (providers/registry.ts); /webhooks/stripe, the URL sites registered
     // with Stripe before there were other providers, is this route for `stripe`.
     { method: 'POST', path: '/webhooks/:provider', handler: 'webhook.receive', config: open },

@@ -20,6 +20,7 @@ export const pages = {
     { method: 'GET', path: '/pay/:token/receipts/:payment', handler: 'documents.payReceiptPdf', config: open },
     // Not /invoices/:id: that path is the admin API's (routes/admin.ts).
     { method: 'GET', path: '/pay/invoice/:id', handler: 'pages.customerPage', config: open },
+    { method: 'GET', path: '/portal', handler: 'pages.portalPage', config: open },
   ],
 } satisfies PluginRouter;
 

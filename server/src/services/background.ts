@@ -82,13 +82,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       provider: string | null;
       providerPaymentId: string | null;
       checkoutSessionId: string | null;
+      sharedPaymentId?: string | null;
     }>;
     const settlement = getService(strapi, 'settlement');
     const actor = { type: 'system' as const, label: 'reconciliation' };
     for (const row of stale) {
       try {
         const ctx = { provider: await getService(strapi, 'providers').forRow(row), actor };
-        if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, ctx);
+        // A share of a multi-invoice payment is settled through the shared payment (all its invoices).
+        const paymentId = row.providerPaymentId ?? row.sharedPaymentId ?? null;
+        if (paymentId) await settlement.syncPayment(paymentId, ctx);
         else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
         await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });

@@ -18,6 +18,7 @@ import reminders from './reminders';
 import reports from './reports';
 import savedMethods from './saved-methods';
 import payments from './payments';
+import paymentGroups from './payment-groups';
 import paymentMethods from './payment-methods';
 import providers from './providers';
 import settings from './settings';
@@ -41,6 +42,7 @@ const services = {
   pages,
   payables,
   payments,
+  'payment-groups': paymentGroups,
   'payment-methods': paymentMethods,
   providers,
   refunds,

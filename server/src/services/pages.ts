@@ -5,6 +5,7 @@ import {
   feeSurcharge,
   formatMinor,
   minimumChargeMinor,
+  partialMinimum,
   payabilityProblem,
   type InvoiceStatus,
 } from '../domain';
@@ -180,7 +181,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const link = getService(strapi, 'providers').payLink(settings);
     if (!link) return null;
     const fee = feeFor(invoice.balanceDue, invoice.currency, settings);
-    const min = minimumChargeMinor(invoice.currency);
+    // The provider's minimum charge and the admin's partial-payment limits (domain partialMinimum).
+    const min = partialMinimum(
+      invoice.balanceDue,
+      invoice.currency,
+      {
+        minimumAmount: settings.partialMinimumAmount ?? 0,
+        minimumPercent: settings.partialMinimumPercent ?? 0,
+        defaultCurrency: settings.defaultCurrency,
+      },
+      { providerMinimum: minimumChargeMinor(invoice.currency), step: amountStep(invoice.currency) },
+    );
     return {
       mode: link.mode,
       publishableKey: link.publishableKey,

@@ -5,6 +5,7 @@ import {
   formatMinor,
   isDomainError,
   minimumChargeMinor,
+  partialMinimum,
   payabilityProblem,
   validateChargeAmount,
   type InvoiceStatus,
@@ -15,6 +16,7 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
+import type { StoredSettings } from './settings-schema';
 import type { InvoiceRow } from './invoices';
 import type { ClientLocale } from '../i18n';
 
@@ -85,7 +87,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The invoice portion to charge now: the balance, or a partial amount if allowed. */
-  function portionFor(invoice: InvoiceRow, requested: unknown, partialAllowed: boolean): number {
+  function portionFor(
+    invoice: InvoiceRow,
+    requested: unknown,
+    settings: Pick<
+      StoredSettings,
+      'partialPayments' | 'partialMinimumAmount' | 'partialMinimumPercent' | 'defaultCurrency'
+    >,
+  ): number {
+    const partialAllowed = settings.partialPayments;
     if (requested === undefined || requested === null || requested === invoice.balanceDue) return invoice.balanceDue;
     if (!partialAllowed)
       throw badRequest('Partial payments are not enabled: pay the full balance.', [
@@ -96,7 +106,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         { path: ['amount'], message: 'Not an integer.' },
       ]);
     }
-    const min = minimumChargeMinor(invoice.currency);
+    // The provider's minimum and the admin's limits (an amount, a share of the balance).
+    const min = partialMinimum(
+      invoice.balanceDue,
+      invoice.currency,
+      {
+        minimumAmount: settings.partialMinimumAmount ?? 0,
+        minimumPercent: settings.partialMinimumPercent ?? 0,
+        defaultCurrency: settings.defaultCurrency,
+      },
+      { providerMinimum: minimumChargeMinor(invoice.currency), step: amountStep(invoice.currency) },
+    );
     if (requested < min)
       throw badRequest(`The amount must be at least ${formatMinor(min, invoice.currency)}.`, [
         { path: ['amount'], message: 'Below minimum.' },
@@ -167,7 +187,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           invoiceDocumentId,
           (invoice) => {
             checkPayable(invoice);
-            const portion = portionFor(invoice, body.amount, settings.partialPayments);
+            const portion = portionFor(invoice, body.amount, settings);
             const fee = feeFor(portion, invoice.currency, settings);
             chargeable(invoice, portion, fee);
             return { mode: 'element', portion, fee };

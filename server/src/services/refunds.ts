@@ -660,7 +660,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
         }
       }
-      if (!['succeeded', 'partially_refunded', 'refunded'].includes(row.status) || !row.providerPaymentId) {
+      // A share of a multi-invoice payment refunds through the shared provider payment; the refund
+      // row (and its metadata at the provider) names this share, so only this invoice gets it back.
+      const providerPaymentId = row.providerPaymentId ?? row.sharedPaymentId ?? null;
+      if (!['succeeded', 'partially_refunded', 'refunded'].includes(row.status) || !providerPaymentId) {
         throw conflict(`This payment cannot be refunded: it is ${row.status.replace('_', ' ')}.`, 'NotRefundable');
       }
       const { refundable, heldPortion, heldFee } = refundableFrom(row, rows);
@@ -707,7 +710,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: {
           payment: row.id,
           invoiceDocumentId: invoice.documentId,
-          providerPaymentId: row.providerPaymentId,
+          providerPaymentId,
           status: 'pending',
           amount: amount + feePart,
           feeAmount: feePart,
@@ -721,7 +724,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
         populate: ['payment'],
       })) as RefundRow;
-      return { created, providerPaymentId: row.providerPaymentId } as const;
+      return { created, providerPaymentId } as const;
     });
     if (!reserved) throw notFound('No such invoice.');
     if ('replay' in reserved && reserved.replay)

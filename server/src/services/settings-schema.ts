@@ -74,6 +74,15 @@ export const settingsInputSchema = z
       .regex(/^[A-Za-z]{3}$/, 'Use a three-letter ISO currency code such as USD.')
       .optional(),
     partialPayments: z.boolean().optional(),
+    /** Smallest partial payment, minor units of the default currency (0: the provider's minimum only). */
+    partialMinimumAmount: z.number().int().min(0).max(99999999).optional(),
+    /** Smallest partial payment as a percentage of the invoice's balance (0: no such limit). */
+    partialMinimumPercent: z
+      .number()
+      .int()
+      .min(0, 'A percentage from 0 to 100.')
+      .max(100, 'A percentage from 0 to 100.')
+      .optional(),
     checkoutMode: z.enum(['payment_element', 'hosted', 'embedded']).optional(),
     feePercentBps: z.number().int().min(0).max(2000, 'The fee percentage cannot exceed 20%.').optional(),
     feeFixedAmount: z.number().int().min(0).max(100000).optional(),
@@ -120,6 +129,8 @@ export interface StoredSettings extends StoredMollieSettings {
   webhookSecretFingerprint: string | null;
   defaultCurrency: string;
   partialPayments: boolean;
+  partialMinimumAmount: number;
+  partialMinimumPercent: number;
   checkoutMode: 'payment_element' | 'hosted' | 'embedded';
   feePercentBps: number;
   feeFixedAmount: number;
@@ -169,6 +180,8 @@ export const defaultSettings: StoredSettings = {
   ...defaultMollieSettings,
   defaultCurrency: 'USD',
   partialPayments: false,
+  partialMinimumAmount: 0,
+  partialMinimumPercent: 0,
   checkoutMode: 'payment_element',
   feePercentBps: 0,
   feeFixedAmount: 0,

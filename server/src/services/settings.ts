@@ -70,6 +70,8 @@ export interface SettingsView {
   connection: ConnectionState;
   defaultCurrency: string;
   partialPayments: boolean;
+  partialMinimumAmount: number;
+  partialMinimumPercent: number;
   checkoutMode: StoredSettings['checkoutMode'];
   feePercentBps: number;
   feeFixedAmount: number;
@@ -250,6 +252,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       connection: s.connection,
       defaultCurrency: s.defaultCurrency,
       partialPayments: s.partialPayments,
+      partialMinimumAmount: s.partialMinimumAmount ?? 0,
+      partialMinimumPercent: s.partialMinimumPercent ?? 0,
       checkoutMode: s.checkoutMode,
       feePercentBps: s.feePercentBps,
       feeFixedAmount: s.feeFixedAmount,
@@ -420,6 +424,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         next.notificationEmail = blank(data.notificationEmail) ? null : data.notificationEmail!;
       for (const k of [
         'partialPayments',
+        'partialMinimumAmount',
+        'partialMinimumPercent',
         'checkoutMode',
         'feePercentBps',
         'feeFixedAmount',

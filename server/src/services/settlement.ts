@@ -48,6 +48,10 @@ export interface PaymentRecord {
   failureCode: string | null;
   livemode: boolean;
   mismatch: string | null;
+  disputedAmount?: number | null;
+  /** A share of a payment for several invoices (services/payment-groups.ts): the provider's payment. */
+  sharedPaymentId?: string | null;
+  paymentGroup?: string | null;
 }
 
 export type SyncOutcome =
@@ -169,6 +173,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         outcome: 'ignored',
         reason: `Payment ${p.id} was not created by invoice-payments (it has no invoice metadata).`,
       };
+    }
+    // A payment for several invoices is split by its group's stored shares, never booked here.
+    // (Its metadata names the group as the invoice too: with that edited away nothing is booked.)
+    if (p.metadata.paymentGroupId) {
+      const group = await getService(strapi, 'payment-groups').findGroupFor(p);
+      if (!group)
+        return { outcome: 'ignored', reason: `Payment ${p.id} names a multi-invoice payment the plugin does not have.` };
+      return getService(strapi, 'payment-groups').settle(group, p, ctx);
     }
     const meta = p.metadata;
     const notices: Notice[] = [];
@@ -394,11 +406,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         startedMoving: startedMoving && ledger.some((r) => r.id !== saved.id && isLiveAttempt(r)),
       };
     });
-    if (!result)
+    if (!result) {
+      // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
+      // edit): its metadata names the group, not an invoice; the group on record settles it.
+      const group = await getService(strapi, 'payment-groups').findGroupFor(p);
+      if (group) return getService(strapi, 'payment-groups').settle(group, p, ctx);
       return {
         outcome: 'ignored',
         reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.`,
       };
+    }
     // After the commit, outside any transaction: provider calls.
     const rest = async () => {
       if (result.startedMoving)
@@ -474,6 +491,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const api = {
     applyPayment,
+    handleOverpayment,
 
     /** Re-reads a payment from the provider and settles it. */
     async syncPayment(paymentId: string, ctx: SyncContext, opts: { withRefunds?: boolean } = {}): Promise<SyncOutcome> {

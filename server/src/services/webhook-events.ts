@@ -354,7 +354,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const payment = finalPayment(provider, provider.webhookAction(eventOf(row)));
     // A Checkout payment may need a provider call to find its session (settlement.applyPayment).
-    if (!payment?.metadata || payment.metadata.viaCheckout) return null;
+    // A multi-invoice payment takes several invoice locks: settled on its own, not in a batch.
+    if (!payment?.metadata || payment.metadata.viaCheckout || payment.metadata.paymentGroupId) return null;
     return {
       row,
       payment,

@@ -11,4 +11,5 @@ export const UID = {
   eventOut: 'plugin::invoice-payments.event-out',
   clientAccount: 'plugin::invoice-payments.client-account',
   autopayAttempt: 'plugin::invoice-payments.autopay-attempt',
+  paymentGroup: 'plugin::invoice-payments.payment-group',
 } as const;

@@ -12,6 +12,8 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     defaultCurrency: 'USD',
     defaultLanguage: 'en',
     partialPayments: false,
+    partialMinimumAmount: 0,
+    partialMinimumPercent: 0,
     checkoutMode: 'payment_element',
     feePercentBps: 0,
     feeFixedAmount: 0,

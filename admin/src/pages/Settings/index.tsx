@@ -42,6 +42,8 @@ const toForm = (s: SettingsView): SettingsForm => ({
   webhookSecret: '',
   defaultCurrency: s.defaultCurrency,
   partialPayments: s.partialPayments,
+  partialMinimumAmount: String(s.partialMinimumAmount ?? 0),
+  partialMinimumPercent: String(s.partialMinimumPercent ?? 0),
   checkoutMode: s.checkoutMode,
   feePercent: (s.feePercentBps / 100).toString(),
   feeFixedAmount: String(s.feeFixedAmount),
@@ -118,6 +120,8 @@ const SettingsPage = () => {
       publishableKey: form.publishableKey,
       defaultCurrency: form.defaultCurrency.toUpperCase(),
       partialPayments: form.partialPayments,
+      partialMinimumAmount: Number(form.partialMinimumAmount || '0'),
+      partialMinimumPercent: Number(form.partialMinimumPercent || '0'),
       checkoutMode: form.checkoutMode,
       feePercentBps: Math.round(Number(form.feePercent || '0') * 100),
       feeFixedAmount: Number(form.feeFixedAmount || '0'),
@@ -436,6 +440,47 @@ const SettingsPage = () => {
                     />
                   </Field.Root>,
                 )}
+                {form.partialPayments &&
+                  column(
+                    4,
+                    <Field.Root
+                      name="partialMinimumAmount"
+                      error={errors.partialMinimumAmount}
+                      hint={t(
+                        'settings.partialMinimumAmount.hint',
+                        'In minor units of the default currency (500 = 5.00). The payment provider’s own minimum always applies.',
+                      )}
+                    >
+                      <Field.Label>{t('settings.partialMinimumAmount', 'Smallest partial payment')}</Field.Label>
+                      <TextInput
+                        inputMode="numeric"
+                        value={form.partialMinimumAmount}
+                        disabled={!canUpdate}
+                        onChange={(e: { target: { value: string } }) => set('partialMinimumAmount', e.target.value)}
+                      />
+                      <Field.Hint />
+                      <Field.Error />
+                    </Field.Root>,
+                  )}
+                {form.partialPayments &&
+                  column(
+                    4,
+                    <Field.Root
+                      name="partialMinimumPercent"
+                      error={errors.partialMinimumPercent}
+                      hint={t('settings.partialMinimumPercent.hint', 'Of the invoice’s balance; 0 for no such limit.')}
+                    >
+                      <Field.Label>{t('settings.partialMinimumPercent', 'Smallest partial payment (%)')}</Field.Label>
+                      <TextInput
+                        inputMode="numeric"
+                        value={form.partialMinimumPercent}
+                        disabled={!canUpdate}
+                        onChange={(e: { target: { value: string } }) => set('partialMinimumPercent', e.target.value)}
+                      />
+                      <Field.Hint />
+                      <Field.Error />
+                    </Field.Root>,
+                  )}
                 {column(
                   4,
                   <Field.Root

@@ -7,6 +7,8 @@ export interface SettingsForm {
   webhookSecret: string;
   defaultCurrency: string;
   partialPayments: boolean;
+  partialMinimumAmount: string;
+  partialMinimumPercent: string;
   checkoutMode: 'payment_element' | 'hosted' | 'embedded';
   feePercent: string;
   feeFixedAmount: string;
@@ -117,6 +119,15 @@ export function validateSettings(
       'validation.abandonedMinutes',
       'Enter a whole number of minutes between 1 and 1440.',
     );
+  }
+  if (!/^\d{1,8}$/.test(form.partialMinimumAmount || '0')) {
+    problems.partialMinimumAmount = m(
+      'validation.partialMinimumAmount',
+      'Enter a whole number of minor units (500 = 5.00 USD), or 0 for no minimum of your own.',
+    );
+  }
+  if (!/^\d{1,3}$/.test(form.partialMinimumPercent || '0') || Number(form.partialMinimumPercent || '0') > 100) {
+    problems.partialMinimumPercent = m('validation.partialMinimumPercent', 'Enter a whole percentage from 0 to 100.');
   }
   if (!/^\d{1,6}$/.test(form.feeFixedAmount || '0') || Number(form.feeFixedAmount || '0') > 100000) {
     problems.feeFixedAmount = m(

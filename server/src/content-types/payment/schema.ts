@@ -96,12 +96,23 @@ export default {
     /** Fingerprint of the challenge the clock was started for: a new one restarts it. */
     nextActionKey: { type: 'string' },
     nextActionUrl: { type: 'text' },
+    /**
+     * This invoice's share of a payment made for several invoices (content type payment-group,
+     * its documentId). Such an entry has no `providerPaymentId` of its own: the provider's payment
+     * is `sharedPaymentId`, and `shareKey` (`<group>:<invoice>`, unique) makes a second entry for
+     * the same invoice and payment impossible at the database.
+     */
+    paymentGroup: { type: 'string' },
+    sharedPaymentId: { type: 'string' },
+    shareKey: { type: 'string' },
   },
   // Strapi's admin sanitizer drops `hidden` attributes from Content Manager input and output for every role.
   config: { attributes: { invoice: { hidden: true } } },
   indexes: [
     { name: 'invoice_payments_payments_provider_payment_uq', columns: ['provider_payment_id'], type: 'unique' },
     { name: 'invoice_payments_payments_cs_uq', columns: ['checkout_session_id'], type: 'unique' },
+    { name: 'invoice_payments_payments_share_uq', columns: ['share_key'], type: 'unique' },
+    { name: 'invoice_payments_payments_group_idx', columns: ['payment_group'] },
     { name: 'invoice_payments_payments_charge_idx', columns: ['charge_id'] },
     { name: 'invoice_payments_payments_status_idx', columns: ['status', 'updated_at'] },
   ],

@@ -18,6 +18,8 @@ export const META = {
   fee: 'invoice_payments_fee',
   checkout: 'invoice_payments_checkout',
   attempt: 'invoice_payments_attempt',
+  /** On a payment for several invoices: the plugin's payment group. */
+  group: 'invoice_payments_group',
   /** On refunds: the ledger entry refunded, and the refund row that reserved the refund. */
   payment: 'invoice_payments_payment',
   refund: 'invoice_payments_refund',
@@ -31,6 +33,7 @@ export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
     [META.fee]: String(m.fee),
     ...(m.viaCheckout ? { [META.checkout]: 'true' } : {}),
     ...(m.attemptId ? { [META.attempt]: m.attemptId } : {}),
+    ...(m.paymentGroupId ? { [META.group]: m.paymentGroupId } : {}),
   };
 }
 
@@ -47,6 +50,7 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
     fee: Number.isSafeInteger(fee) ? fee : NaN,
     viaCheckout: metadata[META.checkout] === 'true',
     ...(metadata[META.attempt] ? { attemptId: metadata[META.attempt] } : {}),
+    ...(metadata[META.group] ? { paymentGroupId: metadata[META.group] } : {}),
   };
 }
 

@@ -212,8 +212,10 @@ export default ({ strapi }: { strapi: Core.Strapi }, view: AdminView) => {
           await refundsService.resolveOutstanding(row.id, actor);
           const hasRefunds = (await strapi.db.query(UID.refund).count({ where: { payment: { id: row.id } } })) > 0;
           const ctx = { provider: await getService(strapi, 'providers').forRow(row), actor };
-          if (row.providerPaymentId && hasRefunds) await refundsService.syncPaymentRefunds(row.providerPaymentId, ctx);
-          else if (row.providerPaymentId) await settlement.syncPayment(row.providerPaymentId, ctx);
+          // A share of a multi-invoice payment: the shared payment (it settles every invoice it paid).
+          const paymentId = row.providerPaymentId ?? row.sharedPaymentId ?? null;
+          if (paymentId && hasRefunds) await refundsService.syncPaymentRefunds(paymentId, ctx);
+          else if (paymentId) await settlement.syncPayment(paymentId, ctx);
           else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
         }
       } catch (error) {

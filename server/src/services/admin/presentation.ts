@@ -177,7 +177,7 @@ const adminView = ({ strapi }: { strapi: Core.Strapi }) => {
           dashboardUrl: withLink(
             p.provider,
             p.kind === 'checkout' && !p.providerPaymentId ? 'checkout' : 'payment',
-            p.providerPaymentId ?? p.checkoutSessionId,
+            p.providerPaymentId ?? (p as { sharedPaymentId?: string | null }).sharedPaymentId ?? p.checkoutSessionId,
             p.livemode,
           ),
           disputeUrl: withLink(p.provider, 'dispute', p.disputeId, p.livemode),

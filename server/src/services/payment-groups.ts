@@ -1,0 +1,787 @@
+import type { Core } from '@strapi/strapi';
+import {
+  allocateGroupDispute,
+  allocateGroupRefunds,
+  amountStep,
+  feeSurcharge,
+  formatMinor,
+  isCollectedPaymentStatus,
+  isDomainError,
+  isOpenPaymentStatus,
+  minimumChargeMinor,
+  nextPaymentStatus,
+  overpaymentOf,
+  partialMinimum,
+  planGroupPayment,
+  requestKey,
+  validateChargeAmount,
+  type GroupInvoice,
+  type GroupShare,
+  type PaymentStatus,
+} from '../domain';
+import { ProviderRequestError, type ProviderPayment, type ProviderRefund } from '../providers/types';
+import { UID } from '../utils/plugin-id';
+import { withInvoiceLock } from '../utils/lock';
+import { getService } from '../utils/get-service';
+import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
+import { providerActor } from '../utils/actor';
+import { isUniqueViolation } from '../utils/unique-violation';
+import type { Actor } from './settings';
+import type { AuditInput } from './audit';
+import type { InvoiceRow } from './invoices';
+import type { NoticeRow } from './notifications';
+import type { PaymentRecord, SyncContext, SyncOutcome } from './settlement';
+
+/**
+ * Payments for several invoices of one client at once (the client portal, issue 12): one provider
+ * payment for the sum, booked as one ledger entry per invoice ("share"), each under its own invoice
+ * lock, in a fixed order. The split and the allocation of refunds and disputes are domain rules
+ * (domain/payment-groups.ts); this service is the Strapi shell around them. Provider-neutral: the
+ * provider is reached through the registry, never named.
+ */
+
+export interface GroupRow {
+  id: number;
+  documentId: string;
+  userId: number;
+  provider: string;
+  providerPaymentId: string | null;
+  currency: string;
+  amount: number;
+  shares: GroupShare[];
+  status: string;
+  idempotencyKey: string | null;
+  requestKey: string | null;
+  lastError: string | null;
+}
+
+interface ClientInvoiceRow extends InvoiceRow {
+  issueDate: string | null;
+  dueDate: string | null;
+  customer?: { id: number } | null;
+}
+
+export type InvoiceFilter = 'all' | 'open' | 'overdue' | 'paid';
+const FILTERS: readonly InvoiceFilter[] = ['all', 'open', 'overdue', 'paid'];
+const OPEN_STATES = ['sent', 'viewed', 'partially_paid'];
+/** What the client may see: every invoice sent to them (drafts are the seller's work in progress). */
+const VISIBLE_STATES = ['sent', 'viewed', 'partially_paid', 'paid', 'void'];
+const MAX_INVOICES = 50;
+const DOC_ID = /^[a-z0-9]{10,40}$/;
+
+/** Payment statuses at which money moves: shares are booked from here on (not while it only waits). */
+const MOVING: readonly PaymentStatus[] = ['processing', 'succeeded', 'partially_refunded', 'refunded', 'disputed'];
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const groups = () => strapi.db.query(UID.paymentGroup);
+  const payments = () => strapi.db.query(UID.payment);
+  const invoices = () => strapi.db.query(UID.invoice);
+
+  const shareKeyOf = (groupDocumentId: string, invoiceDocumentId: string) => `${groupDocumentId}:${invoiceDocumentId}`;
+
+  /** The invoices asked for, each the client's own; anything else is the same 404 as a missing one. */
+  async function ownInvoices(userId: number, ids: readonly string[]): Promise<ClientInvoiceRow[]> {
+    const unique = [...new Set(ids)];
+    const rows = unique.length
+      ? ((await invoices().findMany({
+          where: { documentId: { $in: unique }, customer: { id: userId } },
+          populate: ['customer'],
+        })) as ClientInvoiceRow[])
+      : [];
+    const byId = new Map(rows.map((r) => [r.documentId, r]));
+    for (const id of unique)
+      if (!byId.has(id) || byId.get(id)!.customer?.id !== userId) throw notFound(`Invoice ${id} not found.`);
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  function parseCreate(body: unknown): { ids: string[]; amounts: Record<string, number>; requestKey: string | null } {
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (!Array.isArray(b.invoices) || !b.invoices.length)
+      throw badRequest('Choose at least one invoice to pay.', [{ path: ['invoices'], message: 'Required.' }]);
+    if (b.invoices.length > MAX_INVOICES)
+      throw badRequest(`At most ${MAX_INVOICES} invoices can be paid at once.`, [
+        { path: ['invoices'], message: 'Too many.' },
+      ]);
+    const ids: string[] = [];
+    for (const [i, v] of b.invoices.entries()) {
+      if (typeof v !== 'string' || !DOC_ID.test(v))
+        throw badRequest('Each invoice must be given by its id.', [
+          { path: ['invoices', String(i)], message: 'Invalid.' },
+        ]);
+      ids.push(v);
+    }
+    const amounts: Record<string, number> = {};
+    if (b.amounts !== undefined && b.amounts !== null) {
+      if (typeof b.amounts !== 'object' || Array.isArray(b.amounts))
+        throw badRequest('amounts must map invoice ids to amounts in minor units.', [
+          { path: ['amounts'], message: 'Invalid.' },
+        ]);
+      for (const [k, v] of Object.entries(b.amounts as Record<string, unknown>)) {
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+          throw badRequest(
+            'Each amount must be a whole number of minor units above zero (for example 1050 for 10.50).',
+            [{ path: ['amounts', k], message: 'Invalid.' }],
+          );
+        amounts[k] = v;
+      }
+    }
+    let key: string | null = null;
+    if (b.requestKey !== undefined && b.requestKey !== null) {
+      if (typeof b.requestKey !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(b.requestKey))
+        throw badRequest('requestKey must be 8 to 64 letters, digits, - or _.', [
+          { path: ['requestKey'], message: 'Invalid.' },
+        ]);
+      key = b.requestKey;
+    }
+    return { ids, amounts, requestKey: key };
+  }
+
+  function toGroupInvoice(r: ClientInvoiceRow): GroupInvoice {
+    return {
+      documentId: r.documentId,
+      number: r.number,
+      currency: r.currency,
+      state: r.state,
+      balanceDue: r.balanceDue,
+      issueDate: r.issueDate ? String(r.issueDate).slice(0, 10) : null,
+      id: r.id,
+    };
+  }
+
+  /** The group as the client sees it: what it pays and where each invoice stands now. */
+  async function view(group: GroupRow) {
+    const shares = group.shares;
+    const rows = (await payments().findMany({
+      where: { paymentGroup: group.documentId },
+      select: ['id', 'documentId', 'status', 'amount', 'fee', 'amountRefunded', 'shareKey'],
+    })) as Array<
+      Pick<PaymentRecord, 'id' | 'documentId' | 'status' | 'amount' | 'fee' | 'amountRefunded'> & {
+        shareKey: string;
+      }
+    >;
+    const invs = (await invoices().findMany({
+      where: { documentId: { $in: shares.map((s) => s.invoiceDocumentId) } },
+      select: ['documentId', 'number', 'state', 'balanceDue', 'currency'],
+    })) as Array<Pick<InvoiceRow, 'documentId' | 'number' | 'state' | 'balanceDue' | 'currency'>>;
+    return {
+      id: group.documentId,
+      providerPaymentId: group.providerPaymentId,
+      status: group.status,
+      amount: group.amount,
+      currency: group.currency,
+      amountFormatted: formatMinor(group.amount, group.currency),
+      allocation: shares.map((s) => {
+        const row = rows.find((r) => r.shareKey === shareKeyOf(group.documentId, s.invoiceDocumentId));
+        const inv = invs.find((i) => i.documentId === s.invoiceDocumentId);
+        return {
+          invoice: s.invoiceDocumentId,
+          number: s.invoiceNumber,
+          portion: s.portion,
+          fee: s.fee,
+          amountFormatted: formatMinor(s.portion + s.fee, group.currency),
+          payment: row ? { id: row.documentId, status: row.status, amountRefunded: row.amountRefunded } : null,
+          invoiceState: inv?.state ?? null,
+          balanceDue: inv?.balanceDue ?? null,
+        };
+      }),
+    };
+  }
+
+  async function findGroupFor(p: ProviderPayment): Promise<GroupRow | null> {
+    const byPayment = (await groups().findOne({ where: { providerPaymentId: p.id } })) as GroupRow | null;
+    if (byPayment) return byPayment;
+    const id = p.metadata?.paymentGroupId;
+    return id ? ((await groups().findOne({ where: { documentId: id } })) as GroupRow | null) : null;
+  }
+
+  /**
+   * Where each refund of the shared payment belongs (domain allocateGroupRefunds): made for one
+   * invoice when our refund row says so (the admin refunded that invoice's entry), else split most
+   * recent invoice first. The untargeted pieces get ids of their own (`<refund>:<invoice>`) so each
+   * invoice's entry has its own refund row.
+   */
+  async function refundsPerShare(group: GroupRow, p: ProviderPayment): Promise<ProviderRefund[][]> {
+    const shares = group.shares;
+    const out: ProviderRefund[][] = shares.map(() => []);
+    if (!p.refunds.length) return out;
+    const shareRows = (await payments().findMany({
+      where: { paymentGroup: group.documentId },
+      select: ['id', 'shareKey'],
+    })) as Array<{ id: number; shareKey: string }>;
+    const indexOfRow = new Map(
+      shareRows.map((r) => [
+        r.id,
+        shares.findIndex((s) => shareKeyOf(group.documentId, s.invoiceDocumentId) === r.shareKey),
+      ]),
+    );
+    const localIds = p.refunds.map((r) => r.localId).filter((x): x is string => !!x);
+    const ours = (await strapi.db.query(UID.refund).findMany({
+      where: {
+        $or: [
+          ...(localIds.length ? [{ documentId: { $in: localIds } }] : []),
+          { providerRefundId: { $in: p.refunds.map((r) => r.id) } },
+        ],
+      },
+      populate: { payment: { select: ['id'] } },
+    })) as Array<{ documentId: string; providerRefundId: string | null; payment?: { id: number } | null }>;
+    const targetOf = (r: ProviderRefund): number | null => {
+      const row =
+        ours.find((o) => r.localId && o.documentId === r.localId) ?? ours.find((o) => o.providerRefundId === r.id);
+      const index = row?.payment ? indexOfRow.get(row.payment.id) : undefined;
+      return index !== undefined && index >= 0 ? index : null;
+    };
+    const holds = (r: ProviderRefund) =>
+      r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded';
+    const listed = p.refunds.map((r, i) => ({ r, target: targetOf(r), order: p.refunds.length - i }));
+    const pieces = allocateGroupRefunds(
+      shares.map((s) => s.portion + s.fee),
+      // The provider lists newest first: `order` is their age, oldest first.
+      listed.map(({ r, target, order }) => ({ id: r.id, amount: r.amount, holds: holds(r), target, created: order })),
+    );
+    for (const { r, target } of listed) {
+      const split = pieces.get(r.id)!;
+      split.forEach((amount, i) => {
+        if (target !== null) {
+          if (i === target) out[i]!.push(r);
+        } else if (amount > 0)
+          out[i]!.push({ ...r, id: `${r.id}:${shares[i]!.invoiceDocumentId}`, amount, localId: null });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Settles the shared payment on each invoice: one ledger entry per invoice (unique share key),
+   * each written under that invoice's lock, in invoice-id order (every instance takes the locks in
+   * the same order). Idempotent: it reads what the provider says now and a status never moves back.
+   */
+  async function settle(group: GroupRow, p: ProviderPayment, ctx: SyncContext): Promise<SyncOutcome> {
+    if (!group.providerPaymentId)
+      await groups()
+        .updateMany({ where: { id: group.id, providerPaymentId: null }, data: { providerPaymentId: p.id } })
+        .catch((error: unknown) => {
+          if (!isUniqueViolation(error)) throw error;
+        });
+    else if (group.providerPaymentId !== p.id)
+      return {
+        outcome: 'ignored',
+        reason: `Payment ${p.id} names multi-invoice payment ${group.documentId}, which was made as ${group.providerPaymentId}; it was not booked.`,
+      };
+    const mismatch =
+      p.currency !== group.currency
+        ? `Payment ${p.id} is in ${p.currency} but the invoices are in ${group.currency}; it was not booked.`
+        : p.amount !== group.amount
+          ? `Payment ${p.id} is for ${p.amount} but the plugin asked for ${group.amount}; it was not booked.`
+          : MOVING.includes(p.status) &&
+              p.status !== 'processing' &&
+              p.amountReceived !== 0 &&
+              p.amountReceived !== p.amount
+            ? `Payment ${p.id} received ${p.amountReceived} instead of ${p.amount}; it was not booked.`
+            : null;
+    if (group.status !== p.status || (mismatch ?? null) !== (group.lastError ?? null))
+      await groups().updateMany({
+        where: { id: group.id },
+        data: { status: p.status, lastError: mismatch, updatedAt: new Date() },
+      });
+    if (mismatch) {
+      strapi.log.warn(`[invoice-payments] ${mismatch}`);
+      return { outcome: 'ignored', reason: mismatch };
+    }
+    const shares = group.shares;
+    const refunds = await refundsPerShare(group, p);
+    const heldByShare = refunds.map((list) =>
+      list
+        .filter((r) => r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded')
+        .reduce((s, r) => s + r.amount, 0),
+    );
+    const dispute = p.dispute;
+    const disputePieces = dispute
+      ? allocateGroupDispute(
+          Math.min(dispute.amount, p.amount),
+          shares.map((s, i) => Math.max(0, s.portion + s.fee - heldByShare[i]!)),
+        )
+      : shares.map(() => 0);
+    // One lock at a time, always in the same order (invoice row id), so two instances never wait
+    // on each other in a cycle.
+    const order = shares.map((s, i) => ({ s, i })).sort((a, b) => a.s.invoiceId - b.s.invoiceId);
+    const after: Array<() => Promise<void>> = [];
+    const notices: NoticeRow[] = [];
+    let first: { invoice: InvoiceRow; payment: PaymentRecord } | null = null;
+    let anyChanged = false;
+    for (const { s, i } of order) {
+      const done = await withInvoiceLock(strapi, s.invoiceDocumentId, async (invoice) => {
+        const shareKey = shareKeyOf(group.documentId, s.invoiceDocumentId);
+        const row = (await payments().findOne({ where: { shareKey } })) as PaymentRecord | null;
+        // Already booked (an earlier event, the portal's confirm): a final state adds nothing.
+        if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
+          return { invoice, payment: row, changed: false, overpaid: 0, startedMoving: false };
+        const piece = disputePieces[i]!;
+        // The shared payment's refund and dispute statuses are the whole payment's: each share gets
+        // its own from its refund rows (rebookPayment) and its piece of the dispute.
+        const base: PaymentStatus =
+          p.status === 'partially_refunded' || p.status === 'refunded' || p.status === 'disputed'
+            ? 'succeeded'
+            : p.status;
+        const proposed: PaymentStatus =
+          p.status === 'disputed' && piece > 0 && dispute && (dispute.status === 'open' || dispute.status === 'lost')
+            ? 'disputed'
+            : base;
+        if (!row && !MOVING.includes(proposed)) return null;
+        const status = nextPaymentStatus(row?.status ?? null, proposed);
+        const data: Record<string, unknown> = {
+          status,
+          amount: s.portion,
+          fee: s.fee,
+          currency: p.currency,
+          sharedPaymentId: p.id,
+          paymentGroup: group.documentId,
+          chargeId: p.chargeId ?? row?.chargeId ?? null,
+          method: p.method ?? (row as { method?: string | null } | null)?.method ?? null,
+          livemode: p.livemode,
+          failureCode: status === 'failed' ? p.failureCode : null,
+          disputeId: piece > 0 ? (dispute?.id ?? null) : (row?.disputeId ?? null),
+          disputeStatus: piece > 0 ? (dispute?.status ?? null) : (row?.disputeStatus ?? null),
+          ...(piece > 0 && dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
+          disputedAmount: piece,
+          mismatch: null,
+          ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
+          ...(status === 'succeeded' && row?.status !== 'succeeded' && !row?.notifiedAt ? { paidAt: new Date() } : {}),
+        };
+        const kinds: Array<'confirmation' | 'dispute'> = [];
+        if (isCollectedPaymentStatus(status) && !row?.notifiedAt) {
+          data.notifiedAt = new Date();
+          kinds.push('confirmation');
+        }
+        if (
+          piece > 0 &&
+          dispute &&
+          (dispute.status === 'open' || dispute.status === 'lost') &&
+          !row?.disputeAlertedAt
+        ) {
+          data.disputeAlertedAt = new Date();
+          kinds.push('dispute');
+        }
+        let savedId: number;
+        if (row) {
+          await payments().updateMany({ where: { id: row.id }, data: { ...data, updatedAt: new Date() } });
+          savedId = row.id;
+        } else {
+          const created = (await payments().create({
+            data: { ...data, invoice: invoice.id, kind: 'card', provider: ctx.provider.id, shareKey },
+            select: ['id'],
+          })) as { id: number };
+          savedId = created.id;
+        }
+        await getService(strapi, 'refunds').applyProviderRefunds(
+          savedId,
+          invoice.documentId,
+          { ...p, refunds: refunds[i]! },
+          { actor: providerActor(ctx.provider), eventId: ctx.eventId ?? null },
+        );
+        for (const kind of kinds)
+          notices.push(await getService(strapi, 'notifications').queuePaymentNotice(kind, savedId));
+        const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+        const saved =
+          (ledger.find((r) => r.id === savedId) as unknown as PaymentRecord | undefined) ??
+          ((await payments().findOne({ where: { id: savedId } })) as PaymentRecord);
+        const changed =
+          !row ||
+          row.status !== saved.status ||
+          row.amountRefunded !== saved.amountRefunded ||
+          row.disputedAmount !== piece;
+        const collectedNow = isCollectedPaymentStatus(status) && !(row && isCollectedPaymentStatus(row.status));
+        const net = saved.amount - saved.amountRefunded;
+        const overpaid = collectedNow
+          ? updated.state === 'void'
+            ? Math.max(0, net)
+            : overpaymentOf(updated.balanceDue, net)
+          : 0;
+        if (changed) {
+          const entry: AuditInput = {
+            action: `payment.${saved.status}`,
+            actor: ctx.actor,
+            invoice: { documentId: invoice.documentId, number: invoice.number },
+            outcome: saved.status,
+            details: {
+              providerPaymentId: p.id,
+              paymentGroup: group.documentId,
+              // This invoice's share (what events out report as the payment), and the whole charge.
+              amount: s.portion + s.fee,
+              sharedAmount: p.amount,
+              currency: p.currency,
+              eventId: ctx.eventId ?? null,
+            },
+          };
+          if (ctx.audit) ctx.audit(entry);
+          else await getService(strapi, 'audit').log(entry);
+        }
+        const startedMoving = !row || !(isCollectedPaymentStatus(row.status) || row.status === 'processing');
+        return { invoice: updated, payment: saved, changed, overpaid, startedMoving };
+      });
+      if (!done) continue;
+      first ??= { invoice: done.invoice, payment: done.payment };
+      anyChanged ||= done.changed;
+      after.push(async () => {
+        if (done.startedMoving)
+          await getService(strapi, 'attempts').endOthers(done.invoice.documentId, done.payment.id, ctx.actor);
+        if (done.overpaid > 0)
+          await getService(strapi, 'settlement').handleOverpayment(
+            done.invoice,
+            done.payment,
+            done.overpaid,
+            ctx.actor,
+          );
+      });
+    }
+    const rest = async () => {
+      for (const work of after) await work();
+    };
+    if (ctx.afterCommit) ctx.afterCommit({ notices, rest });
+    else {
+      for (const notice of notices) await getService(strapi, 'notifications').sendQueued(notice);
+      await rest();
+    }
+    if (!first)
+      return {
+        outcome: 'ignored',
+        reason: `Multi-invoice payment ${p.id} is ${p.status}: nothing to book on its invoices.`,
+      };
+    return { outcome: 'settled', invoice: first.invoice, payment: first.payment, changed: anyChanged };
+  }
+
+  return {
+    settle,
+    findGroupFor,
+
+    /** The client's invoices (filter open | overdue | paid | all) and totals per currency. */
+    async listForClient(userId: number, filterIn: unknown) {
+      const filter = (filterIn ?? 'all') as InvoiceFilter;
+      if (!FILTERS.includes(filter))
+        throw badRequest('filter must be one of all, open, overdue, paid.', [
+          { path: ['filter'], message: 'Invalid.' },
+        ]);
+      const rows = (await invoices().findMany({
+        where: { customer: { id: userId }, state: { $in: VISIBLE_STATES } },
+        select: [
+          'documentId',
+          'number',
+          'state',
+          'currency',
+          'total',
+          'amountPaid',
+          'balanceDue',
+          'issueDate',
+          'dueDate',
+        ],
+        orderBy: [{ issueDate: 'desc' }, { id: 'desc' }],
+        limit: 500,
+      })) as ClientInvoiceRow[];
+      const now = today();
+      const kindOf = (r: ClientInvoiceRow) => {
+        if (OPEN_STATES.includes(r.state) && r.balanceDue > 0)
+          return r.dueDate && String(r.dueDate).slice(0, 10) < now ? 'overdue' : 'open';
+        return r.state === 'paid' ? 'paid' : r.state === 'void' ? 'void' : 'open';
+      };
+      const all = rows.map((r) => {
+        const kind = kindOf(r);
+        return {
+          id: r.documentId,
+          number: r.number,
+          state: r.state,
+          kind,
+          overdue: kind === 'overdue',
+          payable: kind === 'open' || kind === 'overdue',
+          currency: r.currency,
+          total: r.total,
+          amountPaid: r.amountPaid,
+          balanceDue: r.balanceDue,
+          totalFormatted: formatMinor(r.total, r.currency),
+          balanceFormatted: formatMinor(r.balanceDue, r.currency),
+          issueDate: r.issueDate ? String(r.issueDate).slice(0, 10) : null,
+          dueDate: r.dueDate ? String(r.dueDate).slice(0, 10) : null,
+          pdfUrl: `/api/invoice-payments/invoices/${r.documentId}/pdf`,
+        };
+      });
+      const totals: Record<
+        string,
+        {
+          open: number;
+          overdue: number;
+          paid: number;
+          openFormatted: string;
+          overdueFormatted: string;
+          paidFormatted: string;
+        }
+      > = {};
+      for (const inv of all) {
+        const t = (totals[inv.currency] ??= {
+          open: 0,
+          overdue: 0,
+          paid: 0,
+          openFormatted: '',
+          overdueFormatted: '',
+          paidFormatted: '',
+        });
+        if (inv.payable) t.open += inv.balanceDue;
+        if (inv.overdue) t.overdue += inv.balanceDue;
+        t.paid += inv.amountPaid;
+      }
+      for (const [cur, t] of Object.entries(totals)) {
+        t.openFormatted = formatMinor(t.open, cur);
+        t.overdueFormatted = formatMinor(t.overdue, cur);
+        t.paidFormatted = formatMinor(t.paid, cur);
+      }
+      const settings = await getService(strapi, 'settings').load();
+      const invoicesOut =
+        filter === 'all' ? all : all.filter((i) => (filter === 'open' ? i.payable : i.kind === filter));
+      return { invoices: invoicesOut, totals, partialPayments: settings.partialPayments };
+    },
+
+    /** Receipts (collected payments) of one of the client's invoices. */
+    async receiptsFor(userId: number, invoiceDocumentId: string) {
+      const [inv] = await ownInvoices(userId, [invoiceDocumentId]);
+      const rows = (await payments().findMany({
+        where: {
+          invoice: { id: inv!.id },
+          status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] },
+        },
+        select: ['documentId', 'amount', 'currency', 'status', 'paidAt'],
+        orderBy: { id: 'asc' },
+      })) as Array<{ documentId: string; amount: number; currency: string; status: string; paidAt: string | null }>;
+      return rows.map((r) => ({
+        id: r.documentId,
+        amountFormatted: formatMinor(r.amount, r.currency),
+        status: r.status,
+        paidAt: r.paidAt,
+        url: `/api/invoice-payments/invoices/${inv!.documentId}/receipts/${r.documentId}`,
+      }));
+    },
+
+    /**
+     * Creates one provider payment for several of the client's invoices (reserve, call, finish:
+     * the group row first, the provider outside any transaction, then its id). Every refusal comes
+     * before the provider is called.
+     */
+    async create(userId: number, body: unknown, actor: Actor) {
+      const input = parseCreate(body);
+      const settings = await getService(strapi, 'settings').load();
+      const providers = getService(strapi, 'providers');
+      const link = providers.payLink(settings);
+      if (!link) throw serviceUnavailable('Online payment is not available yet. Please contact the sender.');
+      if (link.mode !== 'payment_element')
+        throw conflict(
+          'Paying several invoices at once needs the on-page card form, which is not enabled on this site.',
+          'PaymentNotPossible',
+        );
+      const planNow = async () => {
+        const rows = await ownInvoices(userId, input.ids);
+        try {
+          const plan = planGroupPayment({
+            invoices: rows.map(toGroupInvoice),
+            amounts: input.amounts,
+            partialAllowed: settings.partialPayments,
+            minimumPortion: (c, balance) =>
+              partialMinimum(
+                balance,
+                c,
+                {
+                  minimumAmount: settings.partialMinimumAmount ?? 0,
+                  minimumPercent: settings.partialMinimumPercent ?? 0,
+                  defaultCurrency: settings.defaultCurrency,
+                },
+                { providerMinimum: minimumChargeMinor(c), step: amountStep(c) },
+              ),
+            step: (c) => amountStep(c),
+            feeOf: (amount, currency) =>
+              feeSurcharge(amount, currency, {
+                percentBps: settings.feePercentBps,
+                fixedMinor: currency === settings.defaultCurrency ? settings.feeFixedAmount : 0,
+              }),
+            formatMinor,
+          });
+          validateChargeAmount(plan.amount, plan.currency);
+          return plan;
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          if (error.code === 'invoice_not_payable')
+            throw conflict(error.message, 'InvoiceNotPayable', { invoice: error.details?.invoice });
+          throw badRequest(
+            error.message,
+            [{ path: ['invoices'], message: error.code }],
+            error.code === 'mixed_currencies' ? 'MixedCurrencies' : 'ValidationError',
+          );
+        }
+      };
+      let plan = await planNow();
+      if (input.requestKey) {
+        const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
+        if (same) return replay(same, plan.amount, link.publishableKey);
+      }
+      // One payable multi-invoice payment per invoice: an earlier one of this client still open on
+      // any of these invoices is ended first (or booked, if it went through meanwhile), then the
+      // selection is checked again.
+      if (await endOverlapping(userId, new Set(input.ids), actor)) plan = await planNow();
+      const provider = await providers.forNewPayments();
+      let group: GroupRow;
+      try {
+        group = (await groups().create({
+          data: {
+            userId,
+            provider: provider.id,
+            currency: plan.currency,
+            amount: plan.amount,
+            shares: plan.shares,
+            status: 'pending',
+            requestKey: input.requestKey,
+          },
+        })) as GroupRow;
+      } catch (error) {
+        // The same request key sent twice at once: the second gets the first's group.
+        if (!isUniqueViolation(error) || !input.requestKey) throw error;
+        const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow;
+        return replay(same, plan.amount, link.publishableKey);
+      }
+      const idempotencyKey = requestKey('group', group.documentId, {
+        amount: plan.amount,
+        currency: plan.currency,
+        shares: plan.shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]),
+      });
+      await groups().updateMany({ where: { id: group.id }, data: { idempotencyKey } });
+      const numbers = plan.shares.map((s) => s.invoiceNumber);
+      let p: ProviderPayment;
+      try {
+        p = await provider.createPayment({
+          amount: plan.amount,
+          currency: plan.currency,
+          metadata: {
+            // Names the group, never an invoice: no single-invoice path can book this payment.
+            invoiceDocumentId: group.documentId,
+            invoiceNumber: numbers.join(', ').slice(0, 450),
+            portion: plan.shares.reduce((s, x) => s + x.portion, 0),
+            fee: plan.shares.reduce((s, x) => s + x.fee, 0),
+            attemptId: group.documentId,
+            paymentGroupId: group.documentId,
+          },
+          description: `Invoices ${numbers.join(', ')}`.slice(0, 1000),
+          receiptEmail: null,
+          idempotencyKey,
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
+        await groups().updateMany({ where: { id: group.id }, data: { status: 'failed', lastError: message } });
+        if (isAnswerable(error)) throw error;
+        if (error instanceof ProviderRequestError && !error.retryable)
+          throw badGateway(error.message, { code: error.code });
+        throw badGateway(
+          'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
+        );
+      }
+      await groups().updateMany({
+        where: { id: group.id },
+        data: { providerPaymentId: p.id, status: p.status },
+      });
+      await getService(strapi, 'audit').log({
+        action: 'payment_group.created',
+        actor,
+        invoice: null,
+        outcome: 'pending',
+        details: {
+          paymentGroup: group.documentId,
+          providerPaymentId: p.id,
+          amount: plan.amount,
+          currency: plan.currency,
+          invoices: plan.shares.map((s) => s.invoiceNumber),
+        },
+      });
+      const saved = { ...group, providerPaymentId: p.id, status: p.status };
+      return {
+        ...(await view(saved)),
+        clientSecret: p.clientSecret ?? '',
+        publishableKey: link.publishableKey,
+        replayed: false,
+      };
+    },
+
+    /** A group of the client's, as it stands. */
+    async state(userId: number, groupDocumentId: string) {
+      return view(await ownGroup(userId, groupDocumentId));
+    },
+
+    /** The portal says it paid: read the payment from the provider and settle it (as the webhook would). */
+    async confirm(userId: number, groupDocumentId: string, actor: Actor) {
+      const group = await ownGroup(userId, groupDocumentId);
+      if (!group.providerPaymentId) throw conflict('This payment was never created at the provider.', 'NotCreated');
+      const provider = await getService(strapi, 'providers').forRow(group);
+      try {
+        await getService(strapi, 'settlement').syncPayment(group.providerPaymentId, { provider, actor });
+      } catch (error) {
+        if (isAnswerable(error)) throw error;
+        if (error instanceof ProviderRequestError)
+          throw badGateway('The payment provider is not answering right now; the payment is checked again shortly.');
+        throw error;
+      }
+      return view((await groups().findOne({ where: { id: group.id } })) as GroupRow);
+    },
+  };
+
+  /**
+   * Ends the client's earlier multi-invoice payments still payable on any of `invoiceIds` (never
+   * one in progress: a 3-D Secure step or a bank debit is left to finish, and this request is
+   * refused). Provider calls outside any lock; each outcome is settled like a webhook would.
+   * Returns whether any was found.
+   */
+  async function endOverlapping(userId: number, invoiceIds: ReadonlySet<string>, actor: Actor): Promise<boolean> {
+    const open = (await groups().findMany({
+      where: {
+        userId,
+        status: { $in: ['pending', 'failed', 'requires_action'] },
+        providerPaymentId: { $notNull: true },
+      },
+    })) as GroupRow[];
+    const overlapping = open.filter((g) => g.shares.some((s) => invoiceIds.has(s.invoiceDocumentId)));
+    for (const g of overlapping) {
+      const provider = await getService(strapi, 'providers').forRow(g);
+      try {
+        let p = await provider.retrievePayment(g.providerPaymentId!);
+        if (p.status === 'pending' || p.status === 'failed') {
+          p = await provider
+            .cancelPayment(g.providerPaymentId!, requestKey('cancel', g.documentId, { payment: g.providerPaymentId }))
+            .catch(() => provider.retrievePayment(g.providerPaymentId!));
+        }
+        await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
+        if (p.status === 'requires_action')
+          throw conflict(
+            'An earlier payment for some of these invoices is waiting for you to finish it (for example a bank confirmation). Finish it, or try again in a few minutes.',
+            'PaymentInProgress',
+          );
+      } catch (error) {
+        if (isAnswerable(error)) throw error;
+        throw badGateway(
+          'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
+        );
+      }
+    }
+    return overlapping.length > 0;
+  }
+
+  async function ownGroup(userId: number, groupDocumentId: string): Promise<GroupRow> {
+    const group = DOC_ID.test(groupDocumentId)
+      ? ((await groups().findOne({ where: { documentId: groupDocumentId } })) as GroupRow | null)
+      : null;
+    if (!group || group.userId !== userId) throw notFound('No such payment.');
+    return group;
+  }
+
+  async function replay(same: GroupRow, amount: number, publishableKey: string) {
+    if (same.amount !== amount || !same.providerPaymentId)
+      throw conflict(
+        'This request key was used for a different payment. Reload the page and try again.',
+        'RequestKeyReused',
+      );
+    const provider = await getService(strapi, 'providers').forRow(same);
+    const p = await provider.retrievePayment(same.providerPaymentId).catch(() => null);
+    return { ...(await view(same)), clientSecret: p?.clientSecret ?? '', publishableKey, replayed: true };
+  }
+};
