@@ -96,3 +96,46 @@ it('a receipt PDF reads back with its amount, method, reference and balance', as
   expect(text).toMatch(/Reference\s+pi_123/);
   expect(text).toMatch(/Remaining balance\s+KWD\s+0\.000/);
 });
+
+describe('PDF fonts: names beyond WinAnsi', () => {
+  const receipt = (billingName: string, amount = formatMinor(182750, 'USD')) =>
+    renderReceiptPdf({
+      brand: { ...NEUTRAL_BRAND, name: 'Acme' },
+      invoiceNumber: 'INV-8',
+      billingName,
+      billingEmail: null,
+      amount,
+      currency: 'USD',
+      paidOn: 'November 30, 2026',
+      method: 'Card',
+      methodDetail: 'Visa •••• 4242',
+      reference: 'pi_456',
+      remainingBalance: formatMinor(0, 'USD'),
+      note: null,
+    });
+
+  it('a Latin-1 document stays in Helvetica, nothing embedded', async () => {
+    const pdf = await receipt('Jürgen Müller');
+    expect(pdf.toString('latin1')).toContain('/BaseFont /Helvetica');
+    expect(pdf.toString('latin1')).not.toContain('DejaVu');
+    expect(pdfToText(pdf)).toContain('Jürgen Müller');
+  });
+
+  it.each(['Łukasz Żółć', 'Dvořák Čeněk', 'Дмитрий Иванов', 'Αλέξανδρος Παπαδόπουλος'])(
+    '%s is printed in DejaVu Sans (embedded), every letter kept',
+    async (name) => {
+      const pdf = await receipt(name);
+      expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans/);
+      const text = pdfToText(pdf);
+      expect(text).toContain(name);
+      expect(text).toMatch(/Card \/ bank\s+Visa •••• 4242/);
+      expect(text).not.toContain('?');
+    },
+  );
+
+  it('a script DejaVu lacks is written as ?, the rest of the document as usual; the next one is Helvetica again', async () => {
+    const text = pdfToText(await receipt('株式会社 Łódź'));
+    expect(text).toContain('???? Łódź');
+    expect((await receipt('Plain Name')).toString('latin1')).not.toContain('DejaVu');
+  });
+});

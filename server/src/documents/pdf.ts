@@ -4,10 +4,15 @@
  * and dates arrive formatted (services/pages buildView, the pay page's own formatting), so the
  * PDF shows exactly what the pay page shows. No Strapi import here.
  *
- * Fonts: PDFKit's built-in Helvetica, which covers the Latin-1/WinAnsi characters only. Text
- * outside it (another script, a currency sign such as ₹) is written with a fallback: currency
- * signs as the ISO code, anything else as "?"; see `pdfText`.
+ * Fonts: PDFKit's built-in Helvetica (nothing embedded, the smallest file) while every text is
+ * in the Latin-1/WinAnsi characters it covers. A document with other text (Polish, Czech, Greek,
+ * Cyrillic names, a ₹ sign...) is drawn in DejaVu Sans instead, embedded as a subset
+ * (the `dejavu-fonts-ttf` package). Scripts DejaVu lacks (Chinese, Japanese, Korean...) are written
+ * as "?", and a currency sign neither font has as its ISO code; see `pdfText` and `pdfMoney`.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Brand } from '../branding/brand';
@@ -34,13 +39,35 @@ const REPLACEMENTS: Record<string, string> = {
   '\u200f': '',
 };
 
-/** Text Helvetica can show: replacements first, anything still outside WinAnsi becomes "?". */
+const winAnsi = (ch: string) => ch === '\n' || ch === '\t' || (ch >= ' ' && ch <= '\u00ff') || WIN_ANSI_EXTRA.has(ch);
+/**
+ * What DejaVu Sans covers, broadly: the Latin, Greek, Cyrillic, Armenian and Georgian scripts,
+ * punctuation, currency signs and common symbols (https://dejavu-fonts.github.io/Samples.html).
+ */
+const DEJAVU =
+  /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}\u0300-\u036f\u2000-\u2bff]/u;
+
+/**
+ * Set while a document in DejaVu Sans is drawn. Drawing is synchronous from `newDoc` to
+ * `doc.end()` (no await: the QR code is made before), so no other document is drawn meanwhile.
+ */
+let unicodeDoc = false;
+
+/** Whether any of the texts needs more than Helvetica's WinAnsi and DejaVu has it. */
+function needsUnicode(texts: readonly unknown[]): boolean {
+  for (const text of texts)
+    if (typeof text === 'string')
+      for (const ch of text) if (REPLACEMENTS[ch] === undefined && !winAnsi(ch) && DEJAVU.test(ch)) return true;
+  return false;
+}
+
+/** Text the document's font can show: replacements first, anything still outside it becomes "?". */
 export function pdfText(value: string | null | undefined): string {
   let out = '';
   for (const ch of String(value ?? '')) {
     const r = REPLACEMENTS[ch];
     if (r !== undefined) out += r;
-    else if (ch === '\n' || ch === '\t' || (ch >= ' ' && ch <= '\u00ff') || WIN_ANSI_EXTRA.has(ch)) out += ch;
+    else if (winAnsi(ch) || (unicodeDoc && DEJAVU.test(ch))) out += ch;
     else out += '?';
   }
   return out;
@@ -105,13 +132,58 @@ function collect(doc: Doc): Promise<Buffer> {
   });
 }
 
-function newDoc(title: string, brand: Brand): Doc {
-  return new PDFDocument({
+/** Every string in a document's input (its view, the receipt's fields), not the logo's bytes. */
+function stringsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) stringsOf(item, out);
+  else if (value && typeof value === 'object' && !Buffer.isBuffer(value))
+    for (const item of Object.values(value)) stringsOf(item, out);
+  return out;
+}
+
+let dejavu: { regular: Buffer; bold: Buffer } | null = null;
+/** DejaVu Sans from the dependency, read once. */
+function dejavuFonts(): { regular: Buffer; bold: Buffer } {
+  if (!dejavu) {
+    const req = createRequire(typeof __filename === 'string' ? __filename : path.join(process.cwd(), 'index.js'));
+    const dir = path.join(path.dirname(req.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+    dejavu = {
+      regular: readFileSync(path.join(dir, 'DejaVuSans.ttf')),
+      bold: readFileSync(path.join(dir, 'DejaVuSans-Bold.ttf')),
+    };
+  }
+  return dejavu;
+}
+
+/**
+ * A new document whose fonts `Body` / `Body-Bold` are Helvetica, or DejaVu Sans when `texts` need
+ * it. Draw it without an await and end it with `finish` (see `unicodeDoc`).
+ */
+function newDoc(title: string, brand: Brand, texts: readonly unknown[]): Doc {
+  unicodeDoc = needsUnicode([title, brand.name, brand.address, brand.taxId, brand.footerText, ...texts]);
+  const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,
     info: { Title: pdfText(title), Author: pdfText(brand.name ?? ''), Producer: 'strapi-plugin-invoice-payments' },
   });
+  if (unicodeDoc) {
+    const fonts = dejavuFonts();
+    doc.registerFont('Body', fonts.regular);
+    doc.registerFont('Body-Bold', fonts.bold);
+  } else {
+    doc.registerFont('Body', 'Helvetica');
+    doc.registerFont('Body-Bold', 'Helvetica-Bold');
+  }
+  doc.font('Body');
+  return doc;
+}
+
+/** Ends the document: its bytes, and the next document decides its fonts afresh. */
+function finish(doc: Doc, done: Promise<Buffer>): Promise<Buffer> {
+  doc.end();
+  unicodeDoc = false;
+  return done;
 }
 
 const accentOf = (brand: Brand) => brand.accentColor ?? NEUTRAL_ACCENT;
@@ -129,8 +201,8 @@ function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string, t: 
       // An image PDFKit cannot read (a corrupt file): the seller's name is written below anyway.
     }
   }
-  doc.fillColor(INK).font('Helvetica-Bold').fontSize(22).text(pdfText(title), MARGIN, leftBottom);
-  doc.font('Helvetica').fontSize(11).fillColor(MUTED).text(pdfText(subtitle));
+  doc.fillColor(INK).font('Body-Bold').fontSize(22).text(pdfText(title), MARGIN, leftBottom);
+  doc.font('Body').fontSize(11).fillColor(MUTED).text(pdfText(subtitle));
   leftBottom = doc.y;
 
   const seller = [brand.address, brand.taxId ? t('pdf.taxId', { taxId: brand.taxId }) : null]
@@ -140,14 +212,14 @@ function drawHeader(doc: Doc, brand: Brand, title: string, subtitle: string, t: 
   const blockW = width - MARGIN - blockX;
   let y = MARGIN;
   if (brand.name) {
-    doc.font('Helvetica-Bold').fontSize(12).fillColor(INK).text(pdfText(brand.name), blockX, y, {
+    doc.font('Body-Bold').fontSize(12).fillColor(INK).text(pdfText(brand.name), blockX, y, {
       width: blockW,
       align: 'right',
     });
     y = doc.y;
   }
   if (seller) {
-    doc.font('Helvetica').fontSize(9.5).fillColor(MUTED).text(pdfText(seller), blockX, y, {
+    doc.font('Body').fontSize(9.5).fillColor(MUTED).text(pdfText(seller), blockX, y, {
       width: blockW,
       align: 'right',
     });
@@ -170,7 +242,7 @@ function drawFooters(doc: Doc, brand: Brand, t: Translate): void {
       .lineWidth(0.5)
       .strokeColor(LINE)
       .stroke();
-    doc.font('Helvetica').fontSize(8).fillColor(MUTED);
+    doc.font('Body').fontSize(8).fillColor(MUTED);
     if (brand.footerText)
       doc.text(pdfText(brand.footerText.replace(/\s*\n\s*/g, ' · ')), MARGIN, y, {
         width: doc.page.width - 2 * MARGIN - 80,
@@ -201,7 +273,7 @@ function drawPairs(
   labelWidth: number,
 ): number {
   for (const [label, value, strong] of pairs) {
-    const font = strong ? 'Helvetica-Bold' : 'Helvetica';
+    const font = strong ? 'Body-Bold' : 'Body';
     doc
       .font(font)
       .fontSize(strong ? 11.5 : 10)
@@ -234,7 +306,11 @@ function drawQr(doc: Doc, text: string, x: number, y: number, size: number): voi
 export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> {
   const { view: v, brand } = input;
   const t = translator(v.language ?? 'en');
-  const doc = newDoc(t('pdf.invoiceTitle', { number: v.number }), brand);
+  const doc = newDoc(t('pdf.invoiceTitle', { number: v.number }), brand, [
+    ...stringsOf(v),
+    input.paymentInstructions,
+    input.amountPaid,
+  ]);
   const done = collect(doc);
   const money = (s: string | null) => (s === null ? '' : pdfMoney(s, v.currency));
   const width = doc.page.width;
@@ -246,12 +322,12 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   const top = y;
   if (billed) {
     doc
-      .font('Helvetica-Bold')
+      .font('Body-Bold')
       .fontSize(9)
       .fillColor(MUTED)
       .text(pdfText(t('pdf.billedTo')), MARGIN, y);
     doc
-      .font('Helvetica')
+      .font('Body')
       .fontSize(10.5)
       .fillColor(INK)
       .text(pdfText(billed), MARGIN, doc.y + 2, { width: 240 });
@@ -278,7 +354,7 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   };
   const bottomLimit = () => doc.page.height - MARGIN - 40;
   const tableHeader = (at: number) => {
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED);
+    doc.font('Body-Bold').fontSize(9).fillColor(MUTED);
     doc.text(pdfText(t('pdf.description')), cols.desc, at, { width: colW.desc });
     doc.text(pdfText(t('pdf.quantity')), cols.qty, at, { width: colW.qty, align: 'right' });
     doc.text(pdfText(t('pdf.unitPrice')), cols.unit, at, { width: colW.unit, align: 'right' });
@@ -293,15 +369,15 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     return below + 6;
   };
   y = tableHeader(y);
-  doc.font('Helvetica').fontSize(10);
+  doc.font('Body').fontSize(10);
   for (const line of v.lines) {
     const desc = pdfText(line.description);
-    doc.font('Helvetica').fontSize(10);
+    doc.font('Body').fontSize(10);
     const h = Math.max(doc.heightOfString(desc, { width: colW.desc }), 12);
     if (y + h > bottomLimit()) {
       doc.addPage();
       y = tableHeader(MARGIN);
-      doc.font('Helvetica').fontSize(10);
+      doc.font('Body').fontSize(10);
     }
     doc.fillColor(INK).text(desc, cols.desc, y, { width: colW.desc });
     doc.text(pdfText(line.quantity), cols.qty, y, { width: colW.qty, align: 'right' });
@@ -332,19 +408,19 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   y = drawPairs(doc, totals, width / 2 + 20, y + 10, width / 2 - 20 - MARGIN, 120) + 14;
 
   if (v.notes) {
-    doc.font('Helvetica').fontSize(10);
+    doc.font('Body').fontSize(10);
     const h = doc.heightOfString(pdfText(v.notes), { width: contentW }) + 16;
     if (y + h > bottomLimit()) {
       doc.addPage();
       y = MARGIN;
     }
     doc
-      .font('Helvetica-Bold')
+      .font('Body-Bold')
       .fontSize(9)
       .fillColor(MUTED)
       .text(pdfText(t('pdf.notes')), MARGIN, y);
     doc
-      .font('Helvetica')
+      .font('Body')
       .fontSize(10)
       .fillColor(INK)
       .text(pdfText(v.notes), MARGIN, doc.y + 2, { width: contentW });
@@ -355,7 +431,7 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
   if (input.payLink || input.paymentInstructions) {
     const qrSize = input.payLink ? 96 : 0;
     const textW = contentW - (qrSize ? qrSize + 16 : 0);
-    doc.font('Helvetica').fontSize(10);
+    doc.font('Body').fontSize(10);
     const payOnline = `${t('pdf.payOnline')}\n`;
     const body = [input.payLink ? `${payOnline}${input.payLink}` : null, input.paymentInstructions]
       .filter(Boolean)
@@ -366,12 +442,12 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       y = MARGIN;
     }
     doc
-      .font('Helvetica-Bold')
+      .font('Body-Bold')
       .fontSize(9)
       .fillColor(MUTED)
       .text(pdfText(t('pdf.paymentInstructions')), MARGIN, y);
     const textTop = doc.y + 2;
-    doc.font('Helvetica').fontSize(10).fillColor(INK).text(pdfText(body), MARGIN, textTop, { width: textW });
+    doc.font('Body').fontSize(10).fillColor(INK).text(pdfText(body), MARGIN, textTop, { width: textW });
     if (input.payLink) {
       const linkY = textTop + doc.heightOfString(pdfText(payOnline), { width: textW }) - 12;
       doc.link(MARGIN, linkY, textW, 14, input.payLink);
@@ -379,27 +455,26 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     }
   }
   drawFooters(doc, brand, t);
-  doc.end();
-  return done;
+  return finish(doc, done);
 }
 
 /** A receipt for one successful payment. */
 export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Buffer> {
   const { brand } = input;
   const t = translator(input.language ?? 'en');
-  const doc = newDoc(t('pdf.receiptTitle', { number: input.invoiceNumber }), brand);
+  const doc = newDoc(t('pdf.receiptTitle', { number: input.invoiceNumber }), brand, stringsOf(input));
   const done = collect(doc);
   const width = doc.page.width;
   let y = drawHeader(doc, brand, t('pdf.receipt'), t('pdf.receiptSubtitle', { number: input.invoiceNumber }), t);
   const billed = [input.billingName, input.billingEmail].filter(Boolean).join('\n');
   if (billed) {
     doc
-      .font('Helvetica-Bold')
+      .font('Body-Bold')
       .fontSize(9)
       .fillColor(MUTED)
       .text(pdfText(t('pdf.receivedFrom')), MARGIN, y);
     doc
-      .font('Helvetica')
+      .font('Body')
       .fontSize(10.5)
       .fillColor(INK)
       .text(pdfText(billed), MARGIN, doc.y + 2, { width: 260 });
@@ -416,13 +491,12 @@ export async function renderReceiptPdf(input: ReceiptPdfInput): Promise<Buffer> 
   pairs.push([t('pdf.invoiceLabel'), pdfText(input.invoiceNumber)]);
   pairs.push([t('pdf.remainingBalance'), money(input.remainingBalance), true]);
   y = drawPairs(doc, pairs, MARGIN, y, width - 2 * MARGIN, 200) + 12;
-  if (input.note) doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(pdfText(input.note), MARGIN, y);
+  if (input.note) doc.font('Body').fontSize(10).fillColor(MUTED).text(pdfText(input.note), MARGIN, y);
   doc
-    .font('Helvetica')
+    .font('Body')
     .fontSize(10)
     .fillColor(INK)
     .text(pdfText(t('pdf.thanks')), MARGIN, doc.y + 16);
   drawFooters(doc, brand, t);
-  doc.end();
-  return done;
+  return finish(doc, done);
 }
