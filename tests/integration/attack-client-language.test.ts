@@ -162,6 +162,19 @@ describe('languages stored where they should not be', () => {
     await expect(payableInvoice(env, { language: 'tlh' })).rejects.toThrow();
   });
 
+  it('the Content Manager refuses one too, and keeps a shipped one', async () => {
+    const inv = await payableInvoice(env, { language: 'fr' });
+    const cm = `/content-manager/collection-types/${INVOICE}/${inv.documentId}`;
+    for (const language of ['tlh', '__proto__', 'FR', 'fr-CA', { $ne: null }]) {
+      const res = await http().put(cm).set(env.admin.auth).send({ language });
+      expect([JSON.stringify(language), res.status]).toEqual([JSON.stringify(language), 400]);
+    }
+    expect((await env.app.strapi.db.query(INVOICE).findOne({ where: { id: inv.row.id } })).language).toBe('fr');
+    const ok = await http().put(cm).set(env.admin.auth).send({ language: 'es' });
+    expect(ok.status).toBe(200);
+    expect((await env.app.strapi.db.query(INVOICE).findOne({ where: { id: inv.row.id } })).language).toBe('es');
+  });
+
   it('an unknown language written straight to the database (an old import) falls back, never a 500', async () => {
     await settings().update({ defaultLanguage: 'de' }, { type: 'system' });
     try {
