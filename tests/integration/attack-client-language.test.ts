@@ -207,9 +207,14 @@ describe('Checkout in two languages for one invoice (two tabs)', () => {
       expect([fr.status, de.status]).toEqual([200, 200]);
       const [es, en] = await Promise.all([open('es'), open('en')]);
       const sessions = await env.stripe.checkout.sessions.list({ limit: 100 });
-      const mine = sessions.data.filter((s) => s.client_reference_id === inv.documentId && s.status === 'open');
-      expect(mine.map((s) => s.id)).toHaveLength(1);
-      for (const r of [de, es, en]) if (r.status === 200) expect(r.body.data.checkoutSessionId).toBe(mine[0]!.id);
+      // Not even an expired second one: the language is not a reason to replace the session.
+      const mine = sessions.data.filter((s) => s.client_reference_id === inv.documentId);
+      expect(mine.map((s) => [s.status, s.locale])).toEqual([['open', 'fr']]);
+      expect(de.body.data).toMatchObject({ checkoutSessionId: mine[0]!.id, reused: true });
+      for (const r of [es, en]) {
+        expect([200, 409]).toContain(r.status);
+        if (r.status === 200) expect(r.body.data.checkoutSessionId).toBe(mine[0]!.id);
+      }
     } finally {
       await settings().update({ checkoutMode: 'payment_element' }, { type: 'system' });
     }
