@@ -4,6 +4,7 @@
  * or a Referer header. The script keeps it in sessionStorage for this tab and removes it from the
  * address bar at once.
  */
+import { asLanguage } from '../../server/src/i18n/messages';
 import { ApiError, createApi } from './api';
 import { byId } from './dom';
 import { pageData, t } from './page-data';
@@ -40,8 +41,11 @@ export async function startCustomerPage(base: string, documentId: string): Promi
   };
   if (!jwt) return tell(t('customer.signIn'));
   // A ?lang= on the page is asked of the API too, so the invoice and the page's strings agree.
+  // One the plugin does not ship is no choice (as on the pay link's page): the invoice's own wins.
   const here = new URL(location.href);
-  const lang = here.searchParams.has('lang') ? `?lang=${encodeURIComponent(pageData()?.language ?? '')}` : '';
+  const lang = asLanguage(here.searchParams.get('lang'))
+    ? `?lang=${encodeURIComponent(pageData()?.language ?? '')}`
+    : '';
   const api = createApi(base, documentId, {
     body: {},
     headers: { Authorization: `Bearer ${jwt}` },

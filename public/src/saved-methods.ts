@@ -27,7 +27,7 @@ const TYPES = { card: 'saved.card', sepa_debit: 'saved.sepa_debit', us_bank_acco
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function describeMethod(m: Method): string {
-  const type = TYPES[m.type as keyof typeof TYPES] as (typeof TYPES)[keyof typeof TYPES] | undefined;
+  const type = Object.prototype.hasOwnProperty.call(TYPES, m.type) ? TYPES[m.type as keyof typeof TYPES] : undefined;
   let text = m.type === 'card' && m.label ? cap(m.label) : (m.label ?? (type ? t(type) : m.type));
   if (m.last4) text = t('saved.endingIn', { method: text, last4: m.last4 });
   if (m.expMonth && m.expYear) {

@@ -12,6 +12,7 @@ import {
   translate,
 } from '../../server/src/i18n';
 import { mollieLocale } from '../../server/src/providers/mollie/provider';
+import { localeFileProblems } from '../support/locale-files';
 
 /** The client's language: every locale file says the same things, with the same blanks to fill. */
 const DIR = path.resolve(__dirname, '../../server/src/i18n/locales');
@@ -42,6 +43,14 @@ describe('locale files', () => {
         (key) => placeholders(en[key]!).join(',') !== placeholders(other[key] ?? '').join(','),
       );
       expect(differing).toEqual([]);
+    },
+  );
+
+  it.each(LANGUAGES.filter((l) => l !== 'en'))(
+    '%s: no key written twice, no stray brace, en.json itself only non-empty messages',
+    (language) => {
+      const raw = (file: string) => readFileSync(path.join(DIR, file), 'utf8');
+      expect(localeFileProblems(raw('en.json'), raw(`${language}.json`), `${language}.json`)).toEqual([]);
     },
   );
 

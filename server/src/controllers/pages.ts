@@ -9,8 +9,9 @@ import { customerDocument, errorDocument, portalDocument, invoiceDocument, notFo
 import { PLAIN_PAGE_CSP, setPageHeaders, stripePageCsp } from '../pages/security';
 import { stripeJsUrl } from '../pages/stripe-js';
 import type { PluginConfig } from '../config';
-import { resolveLocale } from '../i18n';
+import { asLanguage, resolveLocale } from '../i18n';
 import type { LocaleRequest } from '../services/pages';
+import type { DocumentLinks } from '../pages/view';
 import type { Actor } from '../services/settings';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { translator } from '../i18n';
@@ -22,6 +23,17 @@ export function localeRequest(ctx: Context): LocaleRequest {
     lang: typeof ctx.query.lang === 'string' ? ctx.query.lang.slice(0, 16) : null,
     acceptLanguage: ctx.get('accept-language') || null,
   };
+}
+
+/**
+ * The downloads of a page whose language `?lang=` chose: the same `?lang=` on each, so the PDF
+ * speaks the page's language rather than the invoice's own.
+ */
+function linksInPageLanguage(links: DocumentLinks, ctx: Context): DocumentLinks {
+  const lang = asLanguage(localeRequest(ctx).lang);
+  if (!lang) return links;
+  const q = `?lang=${lang}`;
+  return { ...links, pdf: `${links.pdf}${q}`, receipts: links.receipts.map((r) => ({ ...r, file: `${r.file}${q}` })) };
 }
 
 /**
@@ -88,7 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = await pages().markViewed(found, actor(ctx, 'pay link'));
         const locale = await pages().clientLocale(invoice, request(ctx));
         const view = await pages().buildView(invoice, locale);
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale);
+        view.documents = linksInPageLanguage(await getService(strapi, 'documents').tokenLinks(invoice, locale), ctx);
         // Stripe.js is allowed only where it can be used: pages with a Pay button.
         const js = stripeJs(view.pay?.publishableKey);
         html(ctx, 200, invoiceDocument(view, token, api(), js), view.pay ? stripePageCsp(js) : PLAIN_PAGE_CSP);
@@ -193,7 +205,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ctx.set('Cache-Control', 'no-store');
         const locale = await pages().clientLocale(invoice, request(ctx));
         const view = await pages().buildView(invoice, locale);
-        view.documents = await getService(strapi, 'documents').tokenLinks(invoice, locale);
+        view.documents = linksInPageLanguage(await getService(strapi, 'documents').tokenLinks(invoice, locale), ctx);
         return { data: view };
       });
     },

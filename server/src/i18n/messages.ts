@@ -30,7 +30,17 @@ export function asLanguage(value: unknown): Language | null {
   return (LANGUAGES as readonly string[]).includes(primary ?? '') ? (primary as Language) : null;
 }
 
-/** Accept-Language tags, best first (q-values honoured, q=0 and malformed tags dropped, at most 8). */
+/** RFC 9110 qvalue: 0 to 1 with at most three decimals. */
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+/** The q of one Accept-Language entry's parameters: 1 when absent, NaN when not a qvalue (q=1e309, q=-1). */
+function quality(params: string[]): number {
+  const q = params.map((p) => /^q\s*=\s*(.*)$/i.exec(p.trim())).find(Boolean);
+  if (!q) return 1;
+  return QVALUE.test(q[1]!.trim()) ? Number(q[1]) : NaN;
+}
+
+/** Accept-Language tags, best first (q-values honoured, q=0 and malformed tags or q dropped, at most 8). */
 export function acceptedTags(header: string | null | undefined): string[] {
   if (!header) return [];
   return header
@@ -38,8 +48,7 @@ export function acceptedTags(header: string | null | undefined): string[] {
     .split(',')
     .map((part, index) => {
       const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
-      return { tag: tag.trim(), q: q ? Number(q[1]) : 1, index };
+      return { tag: tag.trim(), q: quality(params), index };
     })
     .filter((t) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(t.tag) && t.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index)
@@ -91,7 +100,13 @@ export function fill(template: string, vars: Vars = {}): string {
 
 /** A translate function over one locale's strings; a missing key falls back to `fallback`, then the key. */
 export function translatorFor(messages: Partial<Messages>, fallback: Partial<Messages> = {}): Translate {
-  return (key, vars) => fill(messages[key] ?? fallback[key] ?? key, vars);
+  return (key, vars) => fill(own(messages, key) ?? own(fallback, key) ?? String(key), vars);
+}
+
+/** A message of the file itself: 'toString' or 'constructor' are not messages (Object.prototype's). */
+function own(messages: Partial<Messages>, key: MessageKey): string | undefined {
+  const value: unknown = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The placeholders of a message, sorted (the locale-files test compares them across locales). */

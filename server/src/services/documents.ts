@@ -53,7 +53,8 @@ const METHOD_LABELS: Record<string, MessageKey | { brand: string }> = {
 };
 
 export function methodLabel(p: Pick<ReceiptPayment, 'kind' | 'method'>, t: Translate = translator('en')): string {
-  const known = p.method ? METHOD_LABELS[p.method] : undefined;
+  const known =
+    p.method && Object.prototype.hasOwnProperty.call(METHOD_LABELS, p.method) ? METHOD_LABELS[p.method] : undefined;
   if (known) return typeof known === 'string' ? t(known) : known.brand;
   if (p.method) return p.method.replace(/_/g, ' ');
   return p.kind === 'manual' ? t('method.manual') : t('method.online');

@@ -57,34 +57,6 @@ export type { ClientLocale };
 /** Pay-link tokens are 32 base64url characters (services/invoices newPayToken); allow some slack. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const DOCUMENT_ID_PATTERN = /^[a-z0-9]{10,40}$/;
-const DEFAULT_LOCALE = 'en-US';
-
-/**
- * A number-and-date locale from Accept-Language alone: the first tag this Node's Intl knows, else
- * en-US. Pages and documents use `clientLocale` instead (the invoice's language first, and the
- * labels' language with it); this stays for callers that only format amounts.
- */
-export function pickLocale(acceptLanguage: string | undefined): string {
-  if (!acceptLanguage) return DEFAULT_LOCALE;
-  const tags = acceptLanguage
-    .split(',')
-    .map((part) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
-      return { tag: tag.trim(), q: q ? Number(q[1]) : 1 };
-    })
-    .filter((t) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(t.tag) && t.q > 0)
-    .sort((a, b) => b.q - a.q);
-  for (const { tag } of tags.slice(0, 6)) {
-    try {
-      const [supported] = Intl.NumberFormat.supportedLocalesOf(tag);
-      if (supported) return supported;
-    } catch {
-      // A malformed tag: try the next one.
-    }
-  }
-  return DEFAULT_LOCALE;
-}
 
 /** What the client reads when there is no Pay button. */
 function noticeFor(status: InvoiceStatus, balance: number, t: Translate): string | null {

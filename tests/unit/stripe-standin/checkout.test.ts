@@ -115,6 +115,15 @@ describe('Checkout Sessions', () => {
     expect(standin.control.stats().created.charges).toBe(2);
   });
 
+  it('keeps a locale Checkout knows and refuses any other, as Stripe does', async () => {
+    expect((await hosted({ locale: 'fr' })).locale).toBe('fr');
+    expect((await hosted()).locale).toBeNull();
+    for (const locale of ['fr-FR', 'klingon', 'DE']) {
+      const error = await caught(() => hosted({ locale: locale as Stripe.Checkout.SessionCreateParams.Locale }));
+      expect([locale, error.type, error.param]).toEqual([locale, 'StripeInvalidRequestError', 'locale']);
+    }
+  });
+
   it('embedded sessions need return_url and get a client_secret', async () => {
     const missing = await caught(() =>
       stripe.checkout.sessions.create({ mode: 'payment', ui_mode: 'embedded_page', line_items: lineItems() }),

@@ -26,6 +26,16 @@ import { resolvePaymentMethod, templateOf } from './payment-methods';
 import { configurationFor, narrowTypes } from './payment-method-configurations';
 
 /**
+ * `locale` values Checkout accepts (SDK 23 `Checkout.SessionCreateParams.Locale`,
+ * https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-locale); Stripe
+ * refuses any other string with an invalid_request_error on `locale`.
+ */
+const CHECKOUT_LOCALES = (
+  'auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hi-IN hr hu id it ja ko lt lv ms mt nb nl pl pt ' +
+  'pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW'
+).split(' ');
+
+/**
  * `ui_mode` values of the pinned API (SDK 23.1.0 `Checkout.SessionCreateParams.UiMode`:
  * 'elements' | 'embedded_page' | 'form' | 'hosted_page'; added in stripe-node 21.0.0 for
  * 2026-03-25.dahlia, https://docs.stripe.com/changelog/dahlia). The older `hosted`, `embedded` and
@@ -343,7 +353,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     customer: reader.nullableString('customer') ?? null,
     customer_email: reader.nullableString('customer_email') ?? null,
     customer_details: null,
-    locale: reader.nullableString('locale') ?? null,
+    locale: reader.oneOf('locale', CHECKOUT_LOCALES) ?? null,
     submit_type: reader.nullableString('submit_type') ?? null,
     metadata: applyMetadata({}, reader.metadata()),
     line_items: items,
