@@ -64,3 +64,20 @@ it('the editor starts in the default, and saves the language picked for the clie
   const id = admin.url().split('/').pop()!;
   expect(await readInvoice(pb.env, id)).toMatchObject({ language: 'de', billingName: 'Käthe Müller' });
 });
+
+it("the admin panel offers French (the plugin's admin translations): the invoice list in French", async () => {
+  await admin.goto(`${pb.base}/admin/me`);
+  const language = admin.getByRole('combobox', { name: 'Interface language' });
+  await language.click();
+  await admin.getByRole('option', { name: 'Français' }).click();
+  await admin.getByRole('button', { name: 'Save', exact: true }).click();
+  await admin.goto(`${pb.base}/admin/plugins/invoice-payments/invoices`);
+  await expectText(admin.getByRole('heading', { level: 1 }), 'Paiement des factures');
+  await screenshot(admin, 'admin', 'invoices-in-french');
+  // Back to English for whoever runs next with this admin.
+  await admin.goto(`${pb.base}/admin/me`);
+  await admin.getByRole('combobox', { name: "Langue de l'interface" }).click();
+  await admin.getByRole('option', { name: 'English' }).click();
+  await admin.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+  await expectText(admin.getByRole('combobox', { name: 'Interface language' }), 'English');
+});
