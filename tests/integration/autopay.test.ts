@@ -2,6 +2,7 @@ import { bootPayments, eventually, payableInvoice, readInvoice, type PaymentsEnv
 // A second autopay service on the same database, as another Strapi instance has.
 import autopayService from '../../server/src/services/autopay';
 import { autopayHelpers } from '../support/autopay';
+import { mimeParts } from '../support/smtp';
 
 /**
  * Saved payment methods and autopay (services/saved-methods, services/autopay, domain/autopay)
@@ -237,6 +238,12 @@ it('a bank asking for authentication gets the client an email with the pay link,
   );
   expect(mails[0]!.subject).toBe(`Please confirm the payment of invoice ${inv.row.number}`);
   expect(mails[0]!.raw.replace(/=\r?\n/g, '')).toContain(`/invoice-payments/pay/${inv.token}`);
+  // Built like every email (branding/email.ts): an HTML part with the pay link as its button, and text.
+  const parts = mimeParts(mails[0]!.raw);
+  const html = parts.find((p) => p.contentType === 'text/html')!.body.toString('utf8');
+  expect(html).toMatch(/<html lang="en">/);
+  expect(html).toMatch(new RegExp(`<a href="[^"]*/invoice-payments/pay/${inv.token}"[^>]*>Pay or confirm online`));
+  expect(parts.find((p) => p.contentType === 'text/plain')!.body.toString('utf8')).toContain(inv.token);
   expect(await autopay().runDue(new Date('2035-03-02T09:00:30Z'))).toBe(0);
   expect(await autopay().runDue(new Date('2035-03-08T09:00:30Z'))).toBe(0);
   expect(offSessionCreates(inv.documentId)).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { NEUTRAL_BRAND } from '../../server/src/branding/brand';
-import { clientFailureMail, type InvoiceForMail } from '../../server/src/services/notifications';
+import { clientFailureMail, oneLine, type InvoiceForMail } from '../../server/src/services/notifications';
 import { reminderText } from '../../server/src/services/reminders';
 
 /** The client's emails in the client's language: reminders and a failed bank debit. */
@@ -44,4 +44,9 @@ it('a failed bank debit in German, with the bank’s reason', () => {
   expect(norm(mail.text)).toBe(
     'Guten Tag Lola Flores, Ihre Zahlung von 1.827,50 € für Rechnung INV-7 wurde während der Bearbeitung von Ihrer Bank abgelehnt; es wurde nichts abgebucht. Begründung Ihrer Bank: insufficient_funds. Offener Betrag: 1.827,50 €. Sie können hier erneut bezahlen: https://shop.example/pay/x',
   );
+});
+
+it('a subject is always one line, whatever the invoice number or name holds', () => {
+  expect(oneLine('Invoice INV-1\r\nBcc: attacker@example.test')).toBe('Invoice INV-1 Bcc: attacker@example.test');
+  expect(oneLine('Rechnung\u2028X\n')).toBe('Rechnung X');
 });

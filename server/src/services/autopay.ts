@@ -30,10 +30,11 @@ import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation } from '../utils/unique-violation';
 import { translator } from '../i18n';
+import { renderEmail } from '../branding/email';
 import type { ClientLocale } from './pages';
 import {
-  escapeHtml,
   greeting as greetingLine,
+  oneLine,
   type AutopayNoticeKind,
   type InvoiceForMail,
   type NoticeRow,
@@ -187,31 +188,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** The client's email: confirm the payment (authentication), or autopay gave up. Null: no address. */
   /** In the client's language (`locale`: notifications mailLocale). */
-  function clientMail(invoice: InvoiceRow, kind: 'authenticate' | 'stopped', amount: string, locale: ClientLocale) {
+  /** The client's autopay email, in their language, branded like every email (branding/email.ts). */
+  async function clientMail(
+    invoice: InvoiceRow,
+    kind: 'authenticate' | 'stopped',
+    amount: string,
+    locale: ClientLocale,
+  ) {
     if (!invoice.billingEmail) return null;
     const t = translator(locale.language);
     const link = payLink(invoice);
-    const greeting = greetingLine(t, invoice.billingName);
     const vars = { number: invoice.number, amount };
     const [subject, line] =
       kind === 'authenticate'
         ? [t('email.autopayAuthenticateSubject', vars), t('email.autopayAuthenticateLine', vars)]
         : [t('email.autopayStoppedSubject', vars), t('email.autopayStoppedLine', vars)];
-    const action = link ? `\n\n${t('email.autopayLink')}: ${link}` : '';
-    return {
-      to: invoice.billingEmail,
-      subject,
-      text: `${greeting}\n\n${line}${action}`,
-      html:
-        `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(line)}</p>` +
-        (link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(t('email.autopayLink'))}</a></p>` : ''),
-    };
+    const email = renderEmail(
+      await getService(strapi, 'branding').current(),
+      {
+        heading: subject,
+        paragraphs: [greetingLine(t, invoice.billingName), line],
+        ...(link ? { button: { label: t('email.autopayLink'), url: link } } : {}),
+        language: locale.language,
+      },
+      t,
+    );
+    return { to: invoice.billingEmail, subject, text: email.text, html: email.html, attachments: email.attachments };
   }
 
-  function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
+  /** The site's own notice (English, as the other notices to the notification address). */
+  async function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
     if (!to) return null;
+    const subject = `Autopay stopped for invoice ${invoice.number}`;
     const text = `Autopay of invoice ${invoice.number} (${amount}) did not go through on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
-    return { to, subject: `Autopay stopped for invoice ${invoice.number}`, text, html: `<p>${escapeHtml(text)}</p>` };
+    const email = renderEmail(await getService(strapi, 'branding').current(), { heading: subject, paragraphs: [text] });
+    return { to, subject, text: email.text, html: email.html, attachments: email.attachments };
   }
 
   /**
@@ -516,17 +527,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const words = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency);
       let mail;
       if (kind === 'autopay_stopped_admin') {
-        mail = adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words);
+        mail = await adminMail(invoice, (await loadSettings()).notificationEmail, row.code, words);
       } else {
         const locale = await getService(strapi, 'notifications').mailLocale(invoice as { language?: string | null });
         const amount = formatMinor(row.amount ?? invoice.balanceDue, row.currency ?? invoice.currency, locale.intl);
-        mail = clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', amount, locale);
+        mail = await clientMail(invoice, kind === 'autopay_authenticate' ? 'authenticate' : 'stopped', amount, locale);
       }
       if (!mail) return { outcome: 'skipped' };
       await strapi
         .plugin('email')
         .service('email')
-        .send({ ...mail, headers: { 'Message-ID': messageId } });
+        .send({ ...mail, subject: oneLine(mail.subject), headers: { 'Message-ID': messageId } });
       return {
         outcome: 'sent',
         invoice: invoice as unknown as InvoiceForMail,

@@ -59,6 +59,14 @@ export interface SendResult {
   audit?: { action: string; details: Record<string, unknown> };
 }
 
+/**
+ * A subject on one line: an invoice number or client name with a line break must never add a
+ * header (SMTP transports differ in what they do with one).
+ */
+export function oneLine(subject: string): string {
+  return subject.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
+}
+
 export const escapeHtml = esc;
 
 /** A due date (YYYY-MM-DD) as words in the client's locale: 14 March 2026, 14. März 2026. */
@@ -128,7 +136,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     attachments: EmailAttachment[] = [],
   ): Promise<boolean> {
     try {
-      await strapi.plugin('email').service('email').send({ to, subject, text, html, attachments });
+      await strapi
+        .plugin('email')
+        .service('email')
+        .send({ to, subject: oneLine(subject), text, html, attachments });
       return true;
     } catch (error) {
       strapi.log.warn(`[invoice-payments] email "${subject}" could not be sent: ${errorText(error)}`);
@@ -199,7 +210,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return strapi
         .plugin('email')
         .service('email')
-        .send({ to, subject, text: email.text, html: email.html, attachments: email.attachments, headers });
+        .send({
+          to,
+          subject: oneLine(subject),
+          text: email.text,
+          html: email.html,
+          attachments: email.attachments,
+          headers,
+        });
     };
     const found = preloaded
       ? null
@@ -562,7 +580,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await strapi
           .plugin('email')
           .service('email')
-          .send(await invoiceEmail(invoice));
+          .send(await invoiceEmail(invoice).then((m) => ({ ...m, subject: oneLine(m.subject) })));
         return { ok: true };
       } catch (error) {
         strapi.log.warn(

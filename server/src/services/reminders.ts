@@ -18,7 +18,7 @@ import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { notFound } from '../utils/errors';
 import { isUniqueViolation, retryAfterDeadlock } from '../utils/unique-violation';
-import { greeting, mailDate, type InvoiceForMail, type NoticeRow, type SendResult } from './notifications';
+import { greeting, mailDate, oneLine, type InvoiceForMail, type NoticeRow, type SendResult } from './notifications';
 import type { ClientLocale } from './pages';
 import { translator } from '../i18n';
 import type { Actor } from './settings';
@@ -254,7 +254,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await strapi
         .plugin('email')
         .service('email')
-        .send({ to: invoice.billingEmail!, subject, text, html, attachments, headers: { 'Message-ID': messageId } });
+        .send({
+          to: invoice.billingEmail!,
+          subject: oneLine(subject),
+          text,
+          html,
+          attachments,
+          headers: { 'Message-ID': messageId },
+        });
       return {
         outcome: 'sent',
         invoice,
