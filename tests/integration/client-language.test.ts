@@ -283,7 +283,7 @@ describe('the pages after Checkout', () => {
 });
 
 describe('the gateway speaks it too', () => {
-  it("a Checkout session is created with the page's language; another language is another session", async () => {
+  it("a Checkout session is created with the page's language (an open one is reused whatever the language)", async () => {
     await settings().update({ checkoutMode: 'hosted' }, { type: 'system' });
     try {
       const inv = await payableInvoice(env, { language: 'es' });

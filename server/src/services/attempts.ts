@@ -459,7 +459,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         successUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
         cancelUrl: `${base}/cancel?invoice=${invoice.documentId}`,
         returnUrl: `${base}/success?session_id={CHECKOUT_SESSION_ID}`,
-        // Part of the request key: the same invoice in another language is another request.
+        // Part of the request key (a new session in another language is another request); an open
+        // session is still reused whatever its language: one live attempt per invoice, never two.
         ...(request.mode === 'checkout' && request.locale ? { locale: request.locale } : {}),
       };
       session = await create(
