@@ -38,6 +38,14 @@ it('Settings → Branding: a bad colour is refused on its field; name, logo uplo
   await admin.getByLabel('Accent colour').fill('red');
   await admin.getByRole('button', { name: 'Save branding' }).click();
   await expectText(admin.getByText(/a # and six hexadecimal digits/).first(), /#1f6feb/);
+  // The notice says where to look; the field's message is under the field, not a path in a toast.
+  await expectText(
+    admin.getByText(/Branding was not saved/),
+    'Branding was not saved: see the message under the field.',
+  );
+  expect(await admin.getByText(/branding\.accentColor/).count()).toBe(0);
+  await expectText(admin.getByText(/^Use a colour such as/), /#1f6feb/);
+  await screenshot(admin, 'admin', 'branding-bad-colour');
   expect((await branding()).name).toBeNull();
 
   await admin.getByLabel('Accent colour').fill('#7a1fa2');

@@ -20,6 +20,8 @@ export function readApiError(error: unknown, fallback: string): ApiProblem {
     for (const e of body?.error?.details?.errors ?? []) {
       const key = e.path[0] ?? 'form';
       fields[key] ??= e.message;
+      // A nested field ("branding.accentColor") under its whole path too, for forms of a section.
+      if (e.path.length > 1) fields[e.path.join('.')] ??= e.message;
     }
     return {
       status: body?.error?.status ?? (typeof error.status === 'number' ? error.status : null),

@@ -134,8 +134,16 @@ export const BrandingSection = ({ branding, canUpdate, onSaved }: Props) => {
     } catch (error) {
       const problem = readApiError(error, t('settings.saveFailed', 'The settings could not be saved.'));
       // Field paths arrive as "branding.accentColor".
-      setErrors(Object.fromEntries(Object.entries(problem.fields).map(([k, v]) => [k.replace(/^branding\./, ''), v])));
-      toggleNotification({ type: 'danger', message: problem.message });
+      const fields = Object.entries(problem.fields).filter(([k]) => k.startsWith('branding.'));
+      setErrors(Object.fromEntries(fields.map(([k, v]) => [k.slice('branding.'.length), v])));
+      // A field's own message is shown under it: the notice says where to look, not the field's path.
+      const onFields = fields.length > 0;
+      toggleNotification({
+        type: 'danger',
+        message: onFields
+          ? t('settings.branding.checkFields', 'Branding was not saved: see the message under the field.')
+          : problem.message,
+      });
     } finally {
       setBusy(null);
     }
