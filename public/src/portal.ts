@@ -122,7 +122,13 @@ export function startPortal(base: string): void {
   /** A PDF behind the JWT: fetched with it, then saved from a blob URL (a link cannot send the header). */
   async function download(url: string, name: string, note: HTMLElement): Promise<void> {
     try {
-      const res = await fetch(url, { headers: { Authorization: `Bearer ${jwt}` }, credentials: 'same-origin' });
+      // A ?lang= on the portal picks the documents' language too (as on the customer page); else
+      // the invoice's own language, then the browser's, decide, as for every client document.
+      const lang = new URL(location.href).searchParams.has('lang') ? `?lang=${encodeURIComponent(LANG)}` : '';
+      const res = await fetch(`${url}${lang}`, {
+        headers: { Authorization: `Bearer ${jwt}` },
+        credentials: 'same-origin',
+      });
       if (!res.ok) throw new Error(String(res.status));
       const blob = await res.blob();
       const a = document.createElement('a');
