@@ -73,6 +73,12 @@ const FILTER_KEY = {
   paid: 'portal.filterPaid',
 } as const;
 
+/** An amount to type over, with the locale's decimal mark (4,99 in German), no grouping or symbol. */
+function typedAmount(minor: number, currency: string): string {
+  const mark = new Intl.NumberFormat(LOCALE).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return minorToMajorString(minor, currency).replace('.', mark);
+}
+
 /** An ISO date (YYYY-MM-DD) as the client writes dates; as given when it is not one. */
 function formatDate(iso: string | null): string {
   if (!iso) return '';
@@ -282,7 +288,7 @@ export function startPortal(base: string): void {
             className: 'portal-amount',
             inputMode: 'decimal',
             disabled: !inv.payable,
-            value: typed.get(inv.id) ?? (inv.payable ? minorToMajorString(inv.balanceDue, inv.currency) : ''),
+            value: typed.get(inv.id) ?? (inv.payable ? typedAmount(inv.balanceDue, inv.currency) : ''),
           });
           amount.setAttribute('aria-label', t('portal.amountFor', { number: inv.number, currency: inv.currency }));
           amount.addEventListener('input', () => {

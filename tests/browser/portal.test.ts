@@ -42,6 +42,16 @@ const exactly = (text: string) =>
 /** The drawer's own Pay label ("154,50 $ jetzt bezahlen"), which starts with the amount. */
 const startsWith = (text: string) => new RegExp(exactly(text).source.slice(0, -1));
 
+/** Lets the drawer's slide-in finish before a screenshot. */
+async function slidIn(page: Page): Promise<void> {
+  const width = page.viewportSize()!.width;
+  await until(
+    async () => (await page.getByRole('dialog').boundingBox())?.x ?? -1,
+    (x) => Math.abs(x - (width > 600 ? width - 500 : 0)) < 1,
+    'the drawer to slide in',
+  );
+}
+
 async function download(page: Page, click: () => Promise<void>): Promise<{ pdf: Buffer; name: string }> {
   const [file] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), click()]);
   const saved = await file.path();
@@ -119,6 +129,7 @@ it('a client in German pays two invoices at once in the portal and downloads the
   expect(
     await page.evaluate(() => (window as unknown as { __stripeElementsLocale?: string }).__stripeElementsLocale),
   ).toBe('de');
+  await slidIn(page);
   await screenshot(page, GROUP, 'portal-drawer-de');
   const button = drawer.getByRole('button', { name: startsWith(sum) });
   await until(() => button.isEnabled(), Boolean, 'Pay in the drawer');
@@ -164,6 +175,7 @@ it('a client in German pays two invoices at once in the portal and downloads the
   await expectText(rowOf(other), /Offen/);
   await rowOf(other).getByRole('checkbox').check();
   const amount = rowOf(other).getByRole('textbox', { name: /Zu zahlender Betrag für Rechnung/ });
+  expect(await amount.inputValue()).toBe('9,99');
   await amount.fill('2');
   const pay2 = page.getByRole('button', { name: exactly(`${usd(200)} bezahlen`) });
   await until(() => pay2.isEnabled(), Boolean, 'Pay 2,00 $');
@@ -173,6 +185,7 @@ it('a client in German pays two invoices at once in the portal and downloads the
     page.getByRole('dialog').getByRole('alert'),
     `Der Betrag für Rechnung ${other.row.number} muss mindestens ${norm(usd(300))} betragen.`,
   );
+  await slidIn(page);
   await screenshot(page, GROUP, 'portal-partial-refused-de');
   await page.getByRole('dialog').getByRole('button', { name: 'Zahlung schließen' }).click();
   // A German decimal comma is understood.
