@@ -471,7 +471,9 @@ export function startPortal(base: string): void {
       },
     }).open();
     const title = document.getElementById('drawer-title');
-    if (title) title.textContent = t('portal.drawerTitle', { numbers });
+    if (title)
+      title.textContent =
+        chosen.length === 1 ? t('page.invoiceNumber', { number: numbers }) : t('portal.drawerTitle', { numbers });
   }
 
   async function load(): Promise<void> {
