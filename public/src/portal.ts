@@ -463,6 +463,7 @@ export function startPortal(base: string): void {
       api,
       view: () => view,
       background: main,
+      paidText: () => t(chosen.length > 1 ? 'portal.paidAll' : 'drawer.successPaid'),
       refresh: async () => {
         selected.clear();
         // What was typed was for the balances before this payment.

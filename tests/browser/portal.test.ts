@@ -134,7 +134,10 @@ it('a client in German pays two invoices at once in the portal and downloads the
   const button = drawer.getByRole('button', { name: startsWith(sum) });
   await until(() => button.isEnabled(), Boolean, 'Pay in the drawer');
   await button.click();
-  await expectText(drawer.getByRole('alert'), /Zahlung erfolgreich/);
+  await expectText(
+    drawer.getByRole('alert'),
+    'Zahlung erfolgreich! Die ausgewählten Rechnungen sind als bezahlt markiert.',
+  );
   await drawer.waitFor({ state: 'hidden', timeout: 8000 });
 
   await expectText(rowOf(a), /Bezahlt/);
