@@ -23,14 +23,16 @@ export interface DrawerContext {
   background: HTMLElement;
   /** Reload the invoice (after a payment, or when the drawer closes after one). */
   refresh: () => Promise<void>;
+  /** What "paid" says when it is not one invoice (the portal's several); default drawer.successPaid. */
+  paidText?: () => string;
 }
 
-function successText(settled: Settled | null, view: InvoiceView, amount: string): string {
+function successText(settled: Settled | null, view: InvoiceView, amount: string, paid?: () => string): string {
   if (settled?.paymentStatus === 'requires_action' && settled.nextAction)
     return nextStepText(settled.nextAction, amount, t);
   if (!settled) return t('drawer.successSoon');
   if (settled.paymentStatus === 'processing') return t('pending.text', { amount });
-  if (settled.invoice.state === 'paid') return t('drawer.successPaid');
+  if (settled.invoice.state === 'paid') return paid ? paid() : t('drawer.successPaid');
   const balance = formatMinor(Math.max(0, settled.invoice.balanceDue), view.currency, view.locale);
   return t('drawer.successBalance', { balance });
 }
@@ -274,7 +276,7 @@ export function createCardDrawer(ctx: DrawerContext) {
       const text =
         waiting && !settled?.nextAction
           ? t('step.other', { amount: money(intent.amount) })
-          : successText(settled, view, money(intent.amount));
+          : successText(settled, view, money(intent.amount), ctx.paidText);
       say(text, waiting || settled?.paymentStatus === 'processing' ? 'info' : 'success');
       if (waiting && settled?.nextAction?.url)
         appendLink(settled.nextAction.url, nextStepLinkText(settled.nextAction, t));

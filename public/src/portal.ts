@@ -2,7 +2,9 @@
  * The client portal (/invoice-payments/portal): the logged-in client's invoices with totals and
  * filters, their PDFs and receipts, saved payment methods, and several open invoices paid at once
  * through the card drawer with one multi-invoice payment (portal API, docs/api.md). The JWT comes
- * in the fragment (#jwt=...), as on the customer invoice page. Every sentence is in portal-text.ts.
+ * in the fragment (#jwt=...), as on the customer invoice page. Every sentence comes from the page
+ * (the `portal.*` strings of the client's language, page-data.ts `t`); the API is asked for its
+ * messages and amounts in the same language (`?lang=`).
  */
 import { formatMinor, minorToMajorString, parseMajorToMinor } from '../../server/src/domain/money';
 import type { InvoiceView } from '../../server/src/pages/view';
@@ -10,7 +12,7 @@ import { ApiError, type Api, type Intent, type Settled } from './api';
 import { createCardDrawer } from './card-drawer';
 import { takeJwt } from './customer-page';
 import { byId } from './dom';
-import { PORTAL_TEXT as T, fill } from './portal-text';
+import { pageData, t } from './page-data';
 import { startSavedMethods } from './saved-methods';
 
 type Filter = 'all' | 'open' | 'overdue' | 'paid';
@@ -55,7 +57,35 @@ interface Group {
   }>;
 }
 
-const LOCALE = 'en-US';
+/** Numbers and dates in the page's locale (the server chose it with the language). */
+const LOCALE = pageData()?.intl ?? 'en-US';
+const LANG = pageData()?.language ?? 'en';
+const KIND_KEY = {
+  open: 'portal.kindOpen',
+  overdue: 'portal.kindOverdue',
+  paid: 'portal.kindPaid',
+  void: 'portal.kindVoid',
+} as const;
+const FILTER_KEY = {
+  all: 'portal.filterAll',
+  open: 'portal.filterOpen',
+  overdue: 'portal.filterOverdue',
+  paid: 'portal.filterPaid',
+} as const;
+
+/** An amount to type over, with the locale's decimal mark (4,99 in German), no grouping or symbol. */
+function typedAmount(minor: number, currency: string): string {
+  const mark = new Intl.NumberFormat(LOCALE).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return minorToMajorString(minor, currency).replace('.', mark);
+}
+
+/** An ISO date (YYYY-MM-DD) as the client writes dates; as given when it is not one. */
+function formatDate(iso: string | null): string {
+  if (!iso) return '';
+  const date = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+}
 
 export function startPortal(base: string): void {
   const main = byId('invoice');
@@ -64,39 +94,47 @@ export function startPortal(base: string): void {
     main.innerHTML = '';
     const h = document.createElement('h1');
     h.id = 'portal-title';
-    h.textContent = T.title;
+    h.textContent = t('portal.title');
     const p = document.createElement('p');
     p.textContent = text;
     main.append(h, p);
   };
-  if (!jwt) return tell(T.signIn);
+  if (!jwt) return tell(t('portal.signIn'));
   const headers = { Accept: 'application/json', Authorization: `Bearer ${jwt}` };
 
   async function call<R>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<R> {
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, {
+      // The page's language for the API's messages and amounts (other callers get English).
+      const url = `${base}${path}${path.includes('?') ? '&' : '?'}lang=${encodeURIComponent(LANG)}`;
+      res = await fetch(url, {
         method,
         credentials: 'same-origin',
         headers: { ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch {
-      throw new ApiError(0, T.failed);
+      throw new ApiError(0, t('portal.failed'));
     }
     const json = (await res.json().catch(() => null)) as {
       data?: R;
       error?: { message?: string; name?: string };
     } | null;
     if (!res.ok || !json || json.data === undefined)
-      throw new ApiError(res.status, json?.error?.message ?? T.failed, json?.error?.name ?? null);
+      throw new ApiError(res.status, json?.error?.message ?? t('portal.failed'), json?.error?.name ?? null);
     return json.data;
   }
 
   /** A PDF behind the JWT: fetched with it, then saved from a blob URL (a link cannot send the header). */
   async function download(url: string, name: string, note: HTMLElement): Promise<void> {
     try {
-      const res = await fetch(url, { headers: { Authorization: `Bearer ${jwt}` }, credentials: 'same-origin' });
+      // A ?lang= on the portal picks the documents' language too (as on the customer page); else
+      // the invoice's own language, then the browser's, decide, as for every client document.
+      const lang = new URL(location.href).searchParams.has('lang') ? `?lang=${encodeURIComponent(LANG)}` : '';
+      const res = await fetch(`${url}${lang}`, {
+        headers: { Authorization: `Bearer ${jwt}` },
+        credentials: 'same-origin',
+      });
       if (!res.ok) throw new Error(String(res.status));
       const blob = await res.blob();
       const a = document.createElement('a');
@@ -107,7 +145,7 @@ export function startPortal(base: string): void {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
     } catch {
-      note.textContent = T.downloadFailed;
+      note.textContent = t('portal.downloadFailed');
       note.className = 'message message-error';
       note.hidden = false;
     }
@@ -148,11 +186,11 @@ export function startPortal(base: string): void {
 
   function render(): void {
     main.innerHTML = '';
-    const head = el('header', { className: 'inv-head' }, el('h1', { id: 'portal-title' }, T.title));
+    const head = el('header', { className: 'inv-head' }, el('h1', { id: 'portal-title' }, t('portal.title')));
     const filters = el('div', { className: 'portal-filters', role: 'group' });
-    filters.setAttribute('aria-label', T.filterLabel);
+    filters.setAttribute('aria-label', t('portal.filterLabel'));
     for (const f of ['all', 'open', 'overdue', 'paid'] as const) {
-      const b = el('button', { type: 'button', className: 'link-button filter', textContent: T.filters[f] });
+      const b = el('button', { type: 'button', className: 'link-button filter', textContent: t(FILTER_KEY[f]) });
       b.dataset.filter = f;
       b.setAttribute('aria-pressed', String(f === filter));
       b.addEventListener('click', () => {
@@ -162,7 +200,7 @@ export function startPortal(base: string): void {
       filters.append(b);
     }
     const totals = el('dl', { className: 'portal-totals', id: 'portal-totals' });
-    for (const [cur, t] of Object.entries(listing.totals))
+    for (const [cur, sums] of Object.entries(listing.totals))
       totals.append(
         el(
           'div',
@@ -172,9 +210,9 @@ export function startPortal(base: string): void {
             'dd',
             {},
             [
-              fill(T.totalOpen, { amount: t.openFormatted }),
-              fill(T.totalOverdue, { amount: t.overdueFormatted }),
-              fill(T.totalPaid, { amount: t.paidFormatted }),
+              t('portal.totalOpen', { amount: sums.openFormatted }),
+              t('portal.totalOverdue', { amount: sums.overdueFormatted }),
+              t('portal.totalPaid', { amount: sums.paidFormatted }),
             ].join(' · '),
           ),
         ),
@@ -183,10 +221,9 @@ export function startPortal(base: string): void {
     note.setAttribute('role', 'alert');
     main.append(head, filters, totals, note);
     if (!listing.invoices.length) {
-      main.append(el('p', { className: 'muted', id: 'portal-empty' }, T.none));
+      main.append(el('p', { className: 'muted', id: 'portal-empty' }, t('portal.none')));
     } else {
       const table = el('table', { className: 'lines portal-invoices', id: 'portal-invoices' });
-      const cols = T.columns;
       table.append(
         el(
           'thead',
@@ -195,15 +232,15 @@ export function startPortal(base: string): void {
             'tr',
             {},
             ...[
-              cols.select,
-              cols.number,
-              cols.issued,
-              cols.due,
-              cols.total,
-              cols.balance,
-              cols.status,
-              cols.documents,
-              ...(listing.partialPayments ? [cols.amount] : []),
+              t('portal.colSelect'),
+              t('portal.colNumber'),
+              t('portal.colIssued'),
+              t('portal.colDue'),
+              t('portal.colTotal'),
+              t('portal.colBalance'),
+              t('portal.colStatus'),
+              t('portal.colDocuments'),
+              ...(listing.partialPayments ? [t('portal.colAmount')] : []),
             ].map((c) => el('th', { scope: 'col' }, c)),
           ),
         ),
@@ -213,32 +250,36 @@ export function startPortal(base: string): void {
         const tr = el('tr', { id: `inv-${inv.id}` });
         tr.dataset.number = inv.number;
         const box = el('input', { type: 'checkbox', disabled: !inv.payable, checked: selected.has(inv.id) });
-        box.setAttribute('aria-label', fill(T.selectInvoice, { number: inv.number }));
+        box.setAttribute('aria-label', t('portal.selectInvoice', { number: inv.number }));
         box.addEventListener('change', () => {
           if (box.checked) selected.add(inv.id);
           else selected.delete(inv.id);
           updatePay();
         });
-        const pdf = el('button', { type: 'button', className: 'link-button pdf', textContent: T.downloadPdf });
+        const pdf = el('button', {
+          type: 'button',
+          className: 'link-button pdf',
+          textContent: t('portal.downloadPdf'),
+        });
         pdf.addEventListener('click', () => void download(inv.pdfUrl, `invoice-${inv.number}.pdf`, note));
         const receipts = el('button', {
           type: 'button',
           className: 'link-button receipts-toggle',
-          textContent: T.receipts,
+          textContent: t('portal.receipts'),
         });
         const list = el('ul', { className: 'receipts', hidden: true });
         receipts.addEventListener('click', () => void showReceipts(inv, list, note));
         tr.append(
           el('td', {}, box),
           el('td', {}, inv.number),
-          el('td', { className: 'date' }, inv.issueDate ?? ''),
-          el('td', { className: 'date' }, inv.dueDate ?? ''),
+          el('td', { className: 'date' }, formatDate(inv.issueDate)),
+          el('td', { className: 'date' }, formatDate(inv.dueDate)),
           el('td', { className: 'num' }, inv.totalFormatted),
           el('td', { className: 'num' }, inv.balanceFormatted),
           el(
             'td',
             {},
-            el('span', { className: `badge badge-${inv.kind === 'open' ? 'sent' : inv.kind}` }, T.kinds[inv.kind]),
+            el('span', { className: `badge badge-${inv.kind === 'open' ? 'sent' : inv.kind}` }, t(KIND_KEY[inv.kind])),
           ),
           el('td', {}, pdf, ' ', ...(inv.kind !== 'paid' && inv.balanceDue === inv.total ? [] : [receipts]), list),
         );
@@ -247,9 +288,9 @@ export function startPortal(base: string): void {
             className: 'portal-amount',
             inputMode: 'decimal',
             disabled: !inv.payable,
-            value: typed.get(inv.id) ?? (inv.payable ? minorToMajorString(inv.balanceDue, inv.currency) : ''),
+            value: typed.get(inv.id) ?? (inv.payable ? typedAmount(inv.balanceDue, inv.currency) : ''),
           });
-          amount.setAttribute('aria-label', fill(T.amountFor, { number: inv.number, currency: inv.currency }));
+          amount.setAttribute('aria-label', t('portal.amountFor', { number: inv.number, currency: inv.currency }));
           amount.addEventListener('input', () => {
             typed.set(inv.id, amount.value);
             updatePay();
@@ -279,7 +320,8 @@ export function startPortal(base: string): void {
     const note = document.getElementById('portal-message')!;
     const bad = chosen.find((i) => amountOf(i) === null);
     // A problem with the selection itself is shown (and cleared) here; other messages are left alone.
-    const problem = currencies.size > 1 ? T.mixedCurrencies : bad ? fill(T.badAmount, { number: bad.number }) : null;
+    const problem =
+      currencies.size > 1 ? t('portal.mixedCurrencies') : bad ? t('portal.badAmount', { number: bad.number }) : null;
     if (problem) {
       note.textContent = problem;
       note.className = 'message message-error';
@@ -292,14 +334,14 @@ export function startPortal(base: string): void {
     pay.disabled = chosen.length === 0 || currencies.size > 1 || !!bad;
     pay.textContent =
       chosen.length && currencies.size === 1 && !bad
-        ? fill(T.paySum, {
+        ? t('portal.paySum', {
             amount: formatMinor(
               chosen.reduce((s, i) => s + amountOf(i)!, 0),
               chosen[0]!.currency,
               LOCALE,
             ),
           })
-        : T.payNone;
+        : t('portal.payNone');
   }
 
   async function showReceipts(inv: PortalInvoice, list: HTMLElement, note: HTMLElement): Promise<void> {
@@ -309,19 +351,19 @@ export function startPortal(base: string): void {
         `/portal/invoices/${encodeURIComponent(inv.id)}/receipts`,
       );
       list.innerHTML = '';
-      if (!rows.length) list.append(el('li', { className: 'muted' }, T.noReceipts));
+      if (!rows.length) list.append(el('li', { className: 'muted' }, t('portal.noReceipts')));
       rows.forEach((r, i) => {
         const b = el('button', {
           type: 'button',
           className: 'link-button receipt',
-          textContent: fill(T.receipt, { n: i + 1, amount: r.amountFormatted }),
+          textContent: t('portal.receipt', { n: i + 1, amount: r.amountFormatted }),
         });
         b.addEventListener('click', () => void download(r.url, `receipt-${inv.number}-${i + 1}.pdf`, note));
         list.append(el('li', {}, b));
       });
       list.hidden = false;
     } catch (error) {
-      note.textContent = error instanceof ApiError ? error.message : T.failed;
+      note.textContent = error instanceof ApiError ? error.message : t('portal.failed');
       note.className = 'message message-error';
       note.hidden = false;
     }
@@ -345,6 +387,7 @@ export function startPortal(base: string): void {
       currency,
       exponent: 2,
       locale: LOCALE,
+      language: LANG,
       billingName: null,
       billingEmail: null,
       issueDate: null,
@@ -413,13 +456,14 @@ export function startPortal(base: string): void {
           },
         };
       },
-      checkout: () => Promise.reject(new ApiError(409, T.failed)),
+      checkout: () => Promise.reject(new ApiError(409, t('portal.failed'))),
       saveMethod: () => Promise.resolve({ saving: false }),
     } satisfies Api;
     createCardDrawer({
       api,
       view: () => view,
       background: main,
+      paidText: () => t(chosen.length > 1 ? 'portal.paidAll' : 'drawer.successPaid'),
       refresh: async () => {
         selected.clear();
         // What was typed was for the balances before this payment.
@@ -428,7 +472,9 @@ export function startPortal(base: string): void {
       },
     }).open();
     const title = document.getElementById('drawer-title');
-    if (title) title.textContent = fill(T.drawerTitle, { numbers });
+    if (title)
+      title.textContent =
+        chosen.length === 1 ? t('page.invoiceNumber', { number: numbers }) : t('portal.drawerTitle', { numbers });
   }
 
   async function load(): Promise<void> {
@@ -436,7 +482,7 @@ export function startPortal(base: string): void {
       listing = await call<Listing>('GET', `/portal/invoices?filter=${filter}`);
       render();
     } catch (error) {
-      tell(error instanceof ApiError && error.status === 401 ? T.expired : T.failed);
+      tell(error instanceof ApiError && error.status === 401 ? t('portal.expired') : t('portal.failed'));
     }
   }
 

@@ -157,6 +157,45 @@ describe('bad selections: a 4xx with a message, and no PaymentIntent at Stripe',
     expect(await env.app.strapi.db.query(GROUP).count({ where: { userId: stranger.id } })).toBe(0);
   });
 
+  it("in the portal page's language when it names one (?lang= or language), else in English", async () => {
+    const a = await invoiceOf(owner.id, 1500);
+    const eur = await invoiceOf(owner.id, 2500, { currency: 'EUR' });
+    const before = piCreates();
+    const http = () => env.app.http();
+    // The page sends ?lang=; the German browser alone does not change the JSON API's English.
+    const de = await http()
+      .post('/api/invoice-payments/portal/payments?lang=de')
+      .set(jwt(owner.id))
+      .send({ invoices: [a, eur] });
+    expect(de.status).toBe(400);
+    expect(de.body.error.message).toMatch(/^Rechnungen in verschiedenen Währungen \((USD, EUR|EUR, USD)\)/);
+    const fr = await portalPay(owner.id, { invoices: [a, eur], language: 'fr' });
+    expect(fr.body.error.message).toMatch(/^Des factures en devises différentes/);
+    const browser = await http()
+      .post('/api/invoice-payments/portal/payments')
+      .set(jwt(owner.id))
+      .set('Accept-Language', 'de-DE')
+      .send({ invoices: [a, eur] });
+    expect(browser.body.error.message).toMatch(/^Invoices in different currencies/);
+    // An unknown language: the browser's, then the site's default; never an error.
+    const xx = await http()
+      .post('/api/invoice-payments/portal/payments?lang=xx')
+      .set(jwt(owner.id))
+      .set('Accept-Language', 'es-ES')
+      .send({ invoices: [a, eur] });
+    expect(xx.body.error.message).toMatch(/^Las facturas en monedas distintas/);
+    const anon = await http().get('/api/invoice-payments/portal/invoices?lang=de');
+    expect(anon.status).toBe(401);
+    expect(anon.body.error.message).toBe('Melden Sie sich an, um Ihre Rechnungen zu sehen.');
+    // Amounts in the listing follow the same language.
+    const list = await http().get('/api/invoice-payments/portal/invoices?lang=de').set(jwt(owner.id));
+    const row = list.body.data.invoices.find((i: { id: string }) => i.id === a);
+    expect(row.totalFormatted.replace(/\s/g, ' ')).toBe('15,00 $');
+    const plain = await http().get('/api/invoice-payments/portal/invoices').set(jwt(owner.id));
+    expect(plain.body.data.invoices.find((i: { id: string }) => i.id === a).totalFormatted).toBe('$15.00');
+    expect(piCreates()).toBe(before);
+  });
+
   it('another client cannot read or confirm someone else’s group', async () => {
     const a = await invoiceOf(owner.id, 1500);
     const res = await portalPay(owner.id, { invoices: [a] });
@@ -560,5 +599,18 @@ describe('one PaymentIntent for several invoices', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(res.text).toContain('"page":"portal"');
     expect(res.text).not.toMatch(/<script>(?!<)/);
+    expect(res.text).toContain('<html lang="en">');
+  });
+
+  it('the portal page speaks ?lang=, else the browser’s language, with the portal’s strings only there', async () => {
+    const de = await env.app.http().get('/invoice-payments/portal').set('Accept-Language', 'de-CH,de;q=0.9');
+    expect(de.text).toContain('<html lang="de">');
+    expect(de.text).toContain('<title>Ihre Rechnungen</title>');
+    expect(de.text).toContain('"intl":"de-CH"');
+    expect(de.text).toContain('"portal.paySum":"{amount} bezahlen"');
+    expect(de.text).not.toContain('portalApi.');
+    const fr = await env.app.http().get('/invoice-payments/portal?lang=fr').set('Accept-Language', 'de-DE');
+    expect(fr.text).toContain('<html lang="fr">');
+    expect(fr.text).toContain('Chargement de vos factures…');
   });
 });

@@ -4,6 +4,7 @@ import {
   acceptedTags,
   CLIENT_KEY_PREFIXES,
   clientMessages,
+  PORTAL_KEY_PREFIXES,
   intlLocale,
   languageFromAcceptLanguage,
   LANGUAGES,
@@ -57,7 +58,10 @@ describe('locale files', () => {
   it('every key belongs to a known group (so the pages get what their script needs)', () => {
     const groups = new Set(Object.keys(en).map((k) => `${k.split('.')[0]}.`));
     for (const prefix of CLIENT_KEY_PREFIXES) expect(groups.has(prefix)).toBe(true);
-    expect([...groups].sort()).toEqual([...CLIENT_KEY_PREFIXES, 'pdf.', 'method.', 'email.'].sort());
+    for (const prefix of PORTAL_KEY_PREFIXES) expect(groups.has(prefix)).toBe(true);
+    expect([...groups].sort()).toEqual(
+      [...CLIENT_KEY_PREFIXES, ...PORTAL_KEY_PREFIXES, 'portalApi.', 'pdf.', 'method.', 'email.'].sort(),
+    );
   });
 });
 
@@ -107,5 +111,11 @@ describe('translate', () => {
     expect(keys.length).toBeGreaterThan(50);
     expect(keys.every((k) => CLIENT_KEY_PREFIXES.some((p) => k.startsWith(p)))).toBe(true);
     expect(clientMessages('fr')['drawer.email']).toBe('E-mail pour le reçu');
+    // The portal's strings go to the portal page only; its API's messages stay on the server.
+    expect(clientMessages('fr')['portal.title']).toBeUndefined();
+    const portal = clientMessages('de', PORTAL_KEY_PREFIXES);
+    expect(portal['portal.title']).toBe('Ihre Rechnungen');
+    expect(portal['drawer.email']).toBeDefined();
+    expect(Object.keys(portal).some((k) => k.startsWith('portalApi.'))).toBe(false);
   });
 });

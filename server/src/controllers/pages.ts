@@ -5,7 +5,14 @@ import { respond } from '../utils/respond';
 import { notFound } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { isAssetName, loadAsset } from '../pages/assets';
-import { customerDocument, errorDocument, portalDocument, invoiceDocument, notFoundDocument, resultDocument } from '../pages/documents';
+import {
+  customerDocument,
+  errorDocument,
+  portalDocument,
+  invoiceDocument,
+  notFoundDocument,
+  resultDocument,
+} from '../pages/documents';
 import { PLAIN_PAGE_CSP, setPageHeaders, stripePageCsp } from '../pages/security';
 import { stripeJsUrl } from '../pages/stripe-js';
 import type { PluginConfig } from '../config';
@@ -125,7 +132,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async portalPage(ctx: Context) {
       await page(ctx, 'client portal', async () => {
         const js = stripeJs((await getService(strapi, 'settings').load()).publishableKey);
-        html(ctx, 200, portalDocument(api(), js), stripePageCsp(js));
+        // No invoice to take a language from: ?lang=, Accept-Language, the site's default.
+        const locale = await pages().clientLocale(null, request(ctx));
+        html(ctx, 200, portalDocument(api(), js, locale), stripePageCsp(js));
       });
     },
 

@@ -30,10 +30,11 @@ export function translator(language: Language): Translate {
   return translatorFor(LOCALE_FILES[language] ?? en, en);
 }
 
-/** The strings the pay pages' script uses, for the page's JSON block. */
-export function clientMessages(language: Language): Partial<Messages> {
+/** The strings the pay pages' script uses, for the page's JSON block; `extra`: more groups (the portal's). */
+export function clientMessages(language: Language, extra: readonly string[] = []): Partial<Messages> {
   const all = { ...en, ...LOCALE_FILES[language] };
+  const prefixes = [...CLIENT_KEY_PREFIXES, ...extra];
   return Object.fromEntries(
-    Object.entries(all).filter(([key]) => CLIENT_KEY_PREFIXES.some((p) => key.startsWith(p))),
+    Object.entries(all).filter(([key]) => prefixes.some((p) => key.startsWith(p))),
   ) as Partial<Messages>;
 }

@@ -125,3 +125,6 @@ export const CLIENT_KEY_PREFIXES = [
   'result.',
   'saved.',
 ];
+
+/** What the client portal's script needs besides those (its own page, not the pay pages). */
+export const PORTAL_KEY_PREFIXES = ['portal.'];

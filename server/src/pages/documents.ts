@@ -2,7 +2,7 @@
  * Whole HTML documents of the pay pages (server only). The invoice markup itself comes from
  * render.ts, shared with the browser bundle. No inline script or style: the CSP forbids both.
  */
-import { clientMessages, translator, type Language } from '../i18n';
+import { clientMessages, PORTAL_KEY_PREFIXES, translator, type ClientLocale, type Language } from '../i18n';
 import { assetUrl } from './assets';
 import { badge, esc, payLinkBase, renderInvoice, renderSeller, renderSellerFooter } from './render';
 import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from './view';
@@ -10,7 +10,8 @@ import { PAGE_DATA_ID, type InvoiceView, type PageData, type ResultView } from '
 type PageKind =
   | { page: 'invoice'; view: InvoiceView; auth: { token: string } }
   | { page: 'customer'; documentId: string }
-  | { page: 'result'; documentId: string };
+  | { page: 'result'; documentId: string }
+  | { page: 'portal' };
 
 /** JSON inside <script type="application/json">: `<` escaped so no `</script>` can close it early. */
 function dataBlock(data: PageData): string {
@@ -30,9 +31,16 @@ function documentHtml(opts: {
   labelledBy?: string;
   /** The seller's accent colour stylesheet (services/pages sellerView), after ours. */
   styleUrl?: string | null;
+  /** The Intl locale of the script's numbers and dates (pages that format them themselves). */
+  intl?: string;
 }): string {
   const data: PageData | null = opts.data
-    ? { ...opts.data, language: opts.language, messages: clientMessages(opts.language) }
+    ? {
+        ...opts.data,
+        language: opts.language,
+        ...(opts.intl ? { intl: opts.intl } : {}),
+        messages: clientMessages(opts.language, opts.data.page === 'portal' ? PORTAL_KEY_PREFIXES : []),
+      }
     : null;
   const script = data ? `${dataBlock(data)}\n<script src="${esc(assetUrl('pay.js'))}" defer></script>` : '';
   return `<!doctype html>
@@ -102,11 +110,19 @@ export function customerDocument(
 /**
  * The client portal (/invoice-payments/portal): every invoice of the logged-in client, rendered by
  * the script from the portal API with their JWT (taken from the fragment, like the customer page).
+ * No invoice to take a language from: the request's (`?lang=`, Accept-Language), else the site's.
  */
-export function portalDocument(api: string, stripeJsUrl: string | null = null): string {
+export function portalDocument(
+  api: string,
+  stripeJsUrl: string | null = null,
+  locale: ClientLocale = { language: 'en', intl: 'en-US' },
+): string {
+  const t = translator(locale.language);
   return documentHtml({
-    title: 'Your invoices',
-    body: `<p class="muted" id="portal-loading" role="status">Loading your invoices…</p>`,
+    language: locale.language,
+    intl: locale.intl,
+    title: t('portal.title'),
+    body: `<p class="muted" id="portal-loading" role="status">${esc(t('portal.loading'))}</p>`,
     data: { page: 'portal', api, ...stripeJs(stripeJsUrl) },
     mainClass: 'sheet portal',
     labelledBy: 'portal-title',

@@ -123,6 +123,8 @@ export type PageData = (
   api: string;
   /** The page's language and the strings its script shows (i18n clientMessages): none are bundled. */
   language: Language;
+  /** The Intl locale of numbers and dates the script formats itself (the portal), e.g. de-DE. */
+  intl?: string;
   messages: Partial<Messages>;
   /**
    * Only with stripe.jsUrl (tests and the offline demo), only on pages that may pay: load Stripe.js

@@ -19,6 +19,7 @@ import {
   type GroupShare,
   type PaymentStatus,
 } from '../domain';
+import { translator, type ClientLocale, type Translate } from '../i18n';
 import { ProviderRequestError, type ProviderPayment, type ProviderRefund } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
@@ -74,6 +75,55 @@ const MOVING: readonly PaymentStatus[] = ['processing', 'succeeded', 'partially_
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/**
+ * The words and number format of the portal API's answers: the page's language when it sends one
+ * (`?lang=`), else English and en-US for every other caller, as before translations existed.
+ */
+interface Speech {
+  t: Translate;
+  intl: string;
+}
+function speechOf(locale: ClientLocale | null | undefined): Speech {
+  return { t: translator(locale?.language ?? 'en'), intl: locale?.intl ?? 'en-US' };
+}
+
+/** A refusal of the group planner (domain/payment-groups.ts) in the client's language. */
+function plannerMessage(
+  error: { code: string; message: string; details?: Record<string, unknown> },
+  rows: readonly ClientInvoiceRow[],
+  { t, intl }: Speech,
+): string {
+  const row = rows.find((r) => r.documentId === error.details?.invoice);
+  const number = row?.number ?? '';
+  const money = (minor: number) => formatMinor(minor, row?.currency ?? rows[0]?.currency ?? 'USD', intl);
+  switch (error.code) {
+    case 'empty_selection':
+      return t('portalApi.chooseInvoice');
+    case 'duplicate_invoice':
+      return t('portalApi.duplicate', { number });
+    case 'mixed_currencies':
+      return t('portalApi.mixedCurrencies', {
+        currencies: ((error.details?.currencies as string[] | undefined) ?? []).join(', '),
+      });
+    case 'invoice_not_payable': {
+      // The same order of reasons as the planner's groupInvoiceProblem.
+      const state = row?.state;
+      if (state === 'draft' || state === 'void' || state === 'paid') return t(`portalApi.${state}`, { number });
+      if (!OPEN_STATES.includes(state ?? '')) return t('portalApi.notPayable', { number });
+      return t('portalApi.noBalance', { number });
+    }
+    case 'partial_not_allowed':
+      return t('portalApi.partialOff', { number });
+    case 'amount_below_minimum':
+      return t('portalApi.amountBelow', { number, minimum: money(Number(error.details?.minimum ?? 0)) });
+    case 'amount_above_balance':
+      return t('portalApi.amountAbove', { number, balance: money(row?.balanceDue ?? 0) });
+    default:
+      // amount_step, invalid_amount…: never from the portal page (it sends whole minor units).
+      return error.message;
+  }
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const groups = () => strapi.db.query(UID.paymentGroup);
   const payments = () => strapi.db.query(UID.payment);
@@ -82,7 +132,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const shareKeyOf = (groupDocumentId: string, invoiceDocumentId: string) => `${groupDocumentId}:${invoiceDocumentId}`;
 
   /** The invoices asked for, each the client's own; anything else is the same 404 as a missing one. */
-  async function ownInvoices(userId: number, ids: readonly string[]): Promise<ClientInvoiceRow[]> {
+  async function ownInvoices(userId: number, ids: readonly string[], { t }: Speech): Promise<ClientInvoiceRow[]> {
     const unique = [...new Set(ids)];
     const rows = unique.length
       ? ((await invoices().findMany({
@@ -92,18 +142,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : [];
     const byId = new Map(rows.map((r) => [r.documentId, r]));
     for (const id of unique)
-      if (!byId.has(id) || byId.get(id)!.customer?.id !== userId) throw notFound(`Invoice ${id} not found.`);
+      if (!byId.has(id) || byId.get(id)!.customer?.id !== userId)
+        throw notFound(t('portalApi.invoiceNotFound', { id }));
     return ids.map((id) => byId.get(id)!);
   }
 
-  function parseCreate(body: unknown): { ids: string[]; amounts: Record<string, number>; requestKey: string | null } {
+  /** Body checks; the messages a page can cause are translated, the API-misuse ones stay English. */
+  function parseCreate(
+    body: unknown,
+    { t }: Speech,
+  ): { ids: string[]; amounts: Record<string, number>; requestKey: string | null } {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     if (!Array.isArray(b.invoices) || !b.invoices.length)
-      throw badRequest('Choose at least one invoice to pay.', [{ path: ['invoices'], message: 'Required.' }]);
+      throw badRequest(t('portalApi.chooseInvoice'), [{ path: ['invoices'], message: 'Required.' }]);
     if (b.invoices.length > MAX_INVOICES)
-      throw badRequest(`At most ${MAX_INVOICES} invoices can be paid at once.`, [
-        { path: ['invoices'], message: 'Too many.' },
-      ]);
+      throw badRequest(t('portalApi.tooMany', { max: MAX_INVOICES }), [{ path: ['invoices'], message: 'Too many.' }]);
     const ids: string[] = [];
     for (const [i, v] of b.invoices.entries()) {
       if (typeof v !== 'string' || !DOC_ID.test(v))
@@ -151,7 +204,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The group as the client sees it: what it pays and where each invoice stands now. */
-  async function view(group: GroupRow) {
+  async function view(group: GroupRow, { intl }: Speech) {
     const shares = group.shares;
     const rows = (await payments().findMany({
       where: { paymentGroup: group.documentId },
@@ -171,7 +224,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       status: group.status,
       amount: group.amount,
       currency: group.currency,
-      amountFormatted: formatMinor(group.amount, group.currency),
+      amountFormatted: formatMinor(group.amount, group.currency, intl),
       allocation: shares.map((s) => {
         const row = rows.find((r) => r.shareKey === shareKeyOf(group.documentId, s.invoiceDocumentId));
         const inv = invs.find((i) => i.documentId === s.invoiceDocumentId);
@@ -180,7 +233,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           number: s.invoiceNumber,
           portion: s.portion,
           fee: s.fee,
-          amountFormatted: formatMinor(s.portion + s.fee, group.currency),
+          amountFormatted: formatMinor(s.portion + s.fee, group.currency, intl),
           payment: row ? { id: row.documentId, status: row.status, amountRefunded: row.amountRefunded } : null,
           invoiceState: inv?.state ?? null,
           balanceDue: inv?.balanceDue ?? null,
@@ -456,7 +509,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     findGroupFor,
 
     /** The client's invoices (filter open | overdue | paid | all) and totals per currency. */
-    async listForClient(userId: number, filterIn: unknown) {
+    async listForClient(userId: number, filterIn: unknown, locale: ClientLocale | null = null) {
+      const { intl } = speechOf(locale);
       const filter = (filterIn ?? 'all') as InvoiceFilter;
       if (!FILTERS.includes(filter))
         throw badRequest('filter must be one of all, open, overdue, paid.', [
@@ -497,8 +551,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           total: r.total,
           amountPaid: r.amountPaid,
           balanceDue: r.balanceDue,
-          totalFormatted: formatMinor(r.total, r.currency),
-          balanceFormatted: formatMinor(r.balanceDue, r.currency),
+          totalFormatted: formatMinor(r.total, r.currency, intl),
+          balanceFormatted: formatMinor(r.balanceDue, r.currency, intl),
           issueDate: r.issueDate ? String(r.issueDate).slice(0, 10) : null,
           dueDate: r.dueDate ? String(r.dueDate).slice(0, 10) : null,
           pdfUrl: `/api/invoice-payments/invoices/${r.documentId}/pdf`,
@@ -529,9 +583,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         t.paid += inv.amountPaid;
       }
       for (const [cur, t] of Object.entries(totals)) {
-        t.openFormatted = formatMinor(t.open, cur);
-        t.overdueFormatted = formatMinor(t.overdue, cur);
-        t.paidFormatted = formatMinor(t.paid, cur);
+        t.openFormatted = formatMinor(t.open, cur, intl);
+        t.overdueFormatted = formatMinor(t.overdue, cur, intl);
+        t.paidFormatted = formatMinor(t.paid, cur, intl);
       }
       const settings = await getService(strapi, 'settings').load();
       const invoicesOut =
@@ -540,8 +594,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Receipts (collected payments) of one of the client's invoices. */
-    async receiptsFor(userId: number, invoiceDocumentId: string) {
-      const [inv] = await ownInvoices(userId, [invoiceDocumentId]);
+    async receiptsFor(userId: number, invoiceDocumentId: string, locale: ClientLocale | null = null) {
+      const speech = speechOf(locale);
+      const [inv] = await ownInvoices(userId, [invoiceDocumentId], speech);
       const rows = (await payments().findMany({
         where: {
           invoice: { id: inv!.id },
@@ -552,7 +607,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })) as Array<{ documentId: string; amount: number; currency: string; status: string; paidAt: string | null }>;
       return rows.map((r) => ({
         id: r.documentId,
-        amountFormatted: formatMinor(r.amount, r.currency),
+        amountFormatted: formatMinor(r.amount, r.currency, speech.intl),
         status: r.status,
         paidAt: r.paidAt,
         url: `/api/invoice-payments/invoices/${inv!.documentId}/receipts/${r.documentId}`,
@@ -564,19 +619,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the group row first, the provider outside any transaction, then its id). Every refusal comes
      * before the provider is called.
      */
-    async create(userId: number, body: unknown, actor: Actor) {
-      const input = parseCreate(body);
+    async create(userId: number, body: unknown, actor: Actor, locale: ClientLocale | null = null) {
+      const speech = speechOf(locale);
+      const { t } = speech;
+      const input = parseCreate(body, speech);
       const settings = await getService(strapi, 'settings').load();
       const providers = getService(strapi, 'providers');
       const link = providers.payLink(settings);
-      if (!link) throw serviceUnavailable('Online payment is not available yet. Please contact the sender.');
-      if (link.mode !== 'payment_element')
-        throw conflict(
-          'Paying several invoices at once needs the on-page card form, which is not enabled on this site.',
-          'PaymentNotPossible',
-        );
+      if (!link) throw serviceUnavailable(t('portalApi.unavailable'));
+      if (link.mode !== 'payment_element') throw conflict(t('portalApi.noCardForm'), 'PaymentNotPossible');
       const planNow = async () => {
-        const rows = await ownInvoices(userId, input.ids);
+        const rows = await ownInvoices(userId, input.ids, speech);
         try {
           const plan = planGroupPayment({
             invoices: rows.map(toGroupInvoice),
@@ -605,10 +658,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           return plan;
         } catch (error) {
           if (!isDomainError(error)) throw error;
+          const message = plannerMessage(error, rows, speech);
           if (error.code === 'invoice_not_payable')
-            throw conflict(error.message, 'InvoiceNotPayable', { invoice: error.details?.invoice });
+            throw conflict(message, 'InvoiceNotPayable', { invoice: error.details?.invoice });
           throw badRequest(
-            error.message,
+            message,
             [{ path: ['invoices'], message: error.code }],
             error.code === 'mixed_currencies' ? 'MixedCurrencies' : 'ValidationError',
           );
@@ -617,12 +671,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let plan = await planNow();
       if (input.requestKey) {
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
-        if (same) return replay(same, plan.amount, link.publishableKey);
+        if (same) return replay(same, plan.amount, link.publishableKey, speech);
       }
       // One payable multi-invoice payment per invoice: an earlier one of this client still open on
       // any of these invoices is ended first (or booked, if it went through meanwhile), then the
       // selection is checked again.
-      if (await endOverlapping(userId, new Set(input.ids), actor)) plan = await planNow();
+      if (await endOverlapping(userId, new Set(input.ids), actor, speech)) plan = await planNow();
       const provider = await providers.forNewPayments();
       let group: GroupRow;
       try {
@@ -641,7 +695,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The same request key sent twice at once: the second gets the first's group.
         if (!isUniqueViolation(error) || !input.requestKey) throw error;
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow;
-        return replay(same, plan.amount, link.publishableKey);
+        return replay(same, plan.amount, link.publishableKey, speech);
       }
       const idempotencyKey = requestKey('group', group.documentId, {
         amount: plan.amount,
@@ -674,9 +728,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (isAnswerable(error)) throw error;
         if (error instanceof ProviderRequestError && !error.retryable)
           throw badGateway(error.message, { code: error.code });
-        throw badGateway(
-          'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
-        );
+        throw badGateway(t('portalApi.providerDown'));
       }
       await groups().updateMany({
         where: { id: group.id },
@@ -697,7 +749,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       const saved = { ...group, providerPaymentId: p.id, status: p.status };
       return {
-        ...(await view(saved)),
+        ...(await view(saved, speech)),
         clientSecret: p.clientSecret ?? '',
         publishableKey: link.publishableKey,
         replayed: false,
@@ -705,24 +757,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** A group of the client's, as it stands. */
-    async state(userId: number, groupDocumentId: string) {
-      return view(await ownGroup(userId, groupDocumentId));
+    async state(userId: number, groupDocumentId: string, locale: ClientLocale | null = null) {
+      const speech = speechOf(locale);
+      return view(await ownGroup(userId, groupDocumentId, speech), speech);
     },
 
     /** The portal says it paid: read the payment from the provider and settle it (as the webhook would). */
-    async confirm(userId: number, groupDocumentId: string, actor: Actor) {
-      const group = await ownGroup(userId, groupDocumentId);
-      if (!group.providerPaymentId) throw conflict('This payment was never created at the provider.', 'NotCreated');
+    async confirm(userId: number, groupDocumentId: string, actor: Actor, locale: ClientLocale | null = null) {
+      const speech = speechOf(locale);
+      const group = await ownGroup(userId, groupDocumentId, speech);
+      if (!group.providerPaymentId) throw conflict(speech.t('portalApi.notCreated'), 'NotCreated');
       const provider = await getService(strapi, 'providers').forRow(group);
       try {
         await getService(strapi, 'settlement').syncPayment(group.providerPaymentId, { provider, actor });
       } catch (error) {
         if (isAnswerable(error)) throw error;
-        if (error instanceof ProviderRequestError)
-          throw badGateway('The payment provider is not answering right now; the payment is checked again shortly.');
+        if (error instanceof ProviderRequestError) throw badGateway(speech.t('portalApi.providerDownConfirm'));
         throw error;
       }
-      return view((await groups().findOne({ where: { id: group.id } })) as GroupRow);
+      return view((await groups().findOne({ where: { id: group.id } })) as GroupRow, speech);
     },
   };
 
@@ -732,7 +785,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * refused). Provider calls outside any lock; each outcome is settled like a webhook would.
    * Returns whether any was found.
    */
-  async function endOverlapping(userId: number, invoiceIds: ReadonlySet<string>, actor: Actor): Promise<boolean> {
+  async function endOverlapping(
+    userId: number,
+    invoiceIds: ReadonlySet<string>,
+    actor: Actor,
+    { t }: Speech,
+  ): Promise<boolean> {
     const open = (await groups().findMany({
       where: {
         userId,
@@ -751,37 +809,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .catch(() => provider.retrievePayment(g.providerPaymentId!));
         }
         await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
-        if (p.status === 'requires_action')
-          throw conflict(
-            'An earlier payment for some of these invoices is waiting for you to finish it (for example a bank confirmation). Finish it, or try again in a few minutes.',
-            'PaymentInProgress',
-          );
+        if (p.status === 'requires_action') throw conflict(t('portalApi.inProgress'), 'PaymentInProgress');
       } catch (error) {
         if (isAnswerable(error)) throw error;
-        throw badGateway(
-          'The payment provider is not answering right now. Nothing was charged; please try again in a moment.',
-        );
+        throw badGateway(t('portalApi.providerDown'));
       }
     }
     return overlapping.length > 0;
   }
 
-  async function ownGroup(userId: number, groupDocumentId: string): Promise<GroupRow> {
+  async function ownGroup(userId: number, groupDocumentId: string, { t }: Speech): Promise<GroupRow> {
     const group = DOC_ID.test(groupDocumentId)
       ? ((await groups().findOne({ where: { documentId: groupDocumentId } })) as GroupRow | null)
       : null;
-    if (!group || group.userId !== userId) throw notFound('No such payment.');
+    if (!group || group.userId !== userId) throw notFound(t('portalApi.paymentNotFound'));
     return group;
   }
 
-  async function replay(same: GroupRow, amount: number, publishableKey: string) {
+  async function replay(same: GroupRow, amount: number, publishableKey: string, speech: Speech) {
     if (same.amount !== amount || !same.providerPaymentId)
-      throw conflict(
-        'This request key was used for a different payment. Reload the page and try again.',
-        'RequestKeyReused',
-      );
+      throw conflict(speech.t('portalApi.requestKeyReused'), 'RequestKeyReused');
     const provider = await getService(strapi, 'providers').forRow(same);
     const p = await provider.retrievePayment(same.providerPaymentId).catch(() => null);
-    return { ...(await view(same)), clientSecret: p?.clientSecret ?? '', publishableKey, replayed: true };
+    return { ...(await view(same, speech)), clientSecret: p?.clientSecret ?? '', publishableKey, replayed: true };
   }
 };
