@@ -130,16 +130,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const changed = change as { voided: boolean; totalChanged: boolean } | null;
     if (changed && (changed.voided || changed.totalChanged)) {
       // Racing a client's payment on the same invoice row, it can be a deadlock victim: it is run again.
-      const end = () =>
-        retryAfterDeadlock(() =>
-          strapi
-            .plugin(PLUGIN_ID)
-            .service('attempts')
-            .endOthers(documentId, null, {
-              type: 'system',
-              label: changed.voided ? 'invoice voided' : 'invoice total changed',
-            }),
+      const actor = { type: 'system' as const, label: changed.voided ? 'invoice voided' : 'invoice total changed' };
+      const end = async () => {
+        await retryAfterDeadlock(() => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, actor));
+        // The client portal's payments for several invoices at once that include this one, too.
+        await retryAfterDeadlock(() =>
+          strapi.plugin(PLUGIN_ID).service('payment-groups').endForInvoice(documentId, actor),
+        ).catch((error: unknown) =>
+          strapi.log.warn(
+            `[invoice-payments] multi-invoice payments of invoice ${documentId} could not be ended: ${
+              error instanceof Error ? error.message : 'unknown error'
+            }`,
+          ),
         );
+      };
       // Inside someone else's transaction (a caller's own), wait for its commit instead.
       if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
       else await end();

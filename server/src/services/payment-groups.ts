@@ -235,10 +235,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const holds = (r: ProviderRefund) =>
       r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded';
     const listed = p.refunds.map((r, i) => ({ r, target: targetOf(r), order: p.refunds.length - i }));
+    // The pieces of untargeted refunds already booked (`<refund>:<invoice>` rows): they keep them.
+    const pieceRows = shareRows.length
+      ? ((await strapi.db.query(UID.refund).findMany({
+          where: { payment: { id: { $in: shareRows.map((r) => r.id) } }, providerRefundId: { $contains: ':' } },
+          select: ['providerRefundId', 'amount'],
+        })) as Array<{ providerRefundId: string | null; amount: number }>)
+      : [];
+    const bookedAmount = new Map(pieceRows.map((r) => [r.providerRefundId ?? '', r.amount]));
     const pieces = allocateGroupRefunds(
       shares.map((s) => s.portion + s.fee),
       // The provider lists newest first: `order` is their age, oldest first.
-      listed.map(({ r, target, order }) => ({ id: r.id, amount: r.amount, holds: holds(r), target, created: order })),
+      listed.map(({ r, target, order }) => ({
+        id: r.id,
+        amount: r.amount,
+        holds: holds(r),
+        target,
+        created: order,
+        booked:
+          target === null ? shares.map((s) => bookedAmount.get(`${r.id}:${s.invoiceDocumentId}`) ?? null) : undefined,
+      })),
     );
     for (const { r, target } of listed) {
       const split = pieces.get(r.id)!;
@@ -454,6 +470,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     settle,
     findGroupFor,
+
+    /**
+     * An invoice was voided or got a new total: every multi-invoice payment still payable on it
+     * (whoever made it) is ended, as the invoice's own attempts are, so the old amount can no longer
+     * be charged. One already paid meanwhile is booked instead (a surplus is then refunded); one
+     * in progress (a 3-D Secure step, a bank debit) is left to finish. Called outside any transaction.
+     */
+    async endForInvoice(invoiceDocumentId: string, actor: Actor): Promise<void> {
+      await endOverlapping(null, new Set([invoiceDocumentId]), actor, false);
+    },
 
     /** The client's invoices (filter open | overdue | paid | all) and totals per currency. */
     async listForClient(userId: number, filterIn: unknown) {
@@ -732,10 +758,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * refused). Provider calls outside any lock; each outcome is settled like a webhook would.
    * Returns whether any was found.
    */
-  async function endOverlapping(userId: number, invoiceIds: ReadonlySet<string>, actor: Actor): Promise<boolean> {
+  async function endOverlapping(
+    userId: number | null,
+    invoiceIds: ReadonlySet<string>,
+    actor: Actor,
+    refuseInProgress = true,
+  ): Promise<boolean> {
     const open = (await groups().findMany({
       where: {
-        userId,
+        ...(userId === null ? {} : { userId }),
         status: { $in: ['pending', 'failed', 'requires_action'] },
         providerPaymentId: { $notNull: true },
       },
@@ -751,7 +782,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .catch(() => provider.retrievePayment(g.providerPaymentId!));
         }
         await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
-        if (p.status === 'requires_action')
+        if (p.status === 'requires_action' && refuseInProgress)
           throw conflict(
             'An earlier payment for some of these invoices is waiting for you to finish it (for example a bank confirmation). Finish it, or try again in a few minutes.',
             'PaymentInProgress',
