@@ -254,3 +254,128 @@ describe('bad selections: a 4xx with a message, never a PaymentIntent', () => {
     expect(await env.app.strapi.db.query(GROUP).count({ where: { documentId: res.body.data.id } })).toBe(1);
   });
 });
+
+describe('more money attacks', () => {
+  const sharesMap = async (groupId: string) =>
+    Object.fromEntries(
+      (await sharesOf(groupId)).map(
+        (r: {
+          invoice: { documentId: string };
+          amountRefunded: number;
+          disputedAmount: number;
+          status: string;
+          amount: number;
+        }) => [r.invoice.documentId, { refunded: r.amountRefunded, disputed: r.disputedAmount, status: r.status }],
+      ),
+    );
+
+  it('a Dashboard refund not yet seen, then an admin refund of a whole share: each share within what it held', async () => {
+    const older = await invoiceOf(owner.id, 1000, { issueDate: '2025-05-01' });
+    const newer = await invoiceOf(owner.id, 3000, { issueDate: '2025-05-02' });
+    const { group, piId } = await paidGroup([older, newer]);
+    env.standin.control.setWebhook({ enabled: false });
+    await env.stripe.refunds.create({ payment_intent: piId, amount: 1000 });
+    const newerRow = (await sharesOf(group.id)).find(
+      (r: { invoice: { documentId: string } }) => r.invoice.documentId === newer,
+    );
+    const res = await env.app
+      .http()
+      .post(`/invoice-payments/payments/${newerRow.documentId}/refunds`)
+      .set(env.admin.auth)
+      .send({});
+    env.standin.control.setWebhook({ enabled: true });
+    for (const e of env.standin.control.events().filter((x) => JSON.stringify(x.data).includes(piId)))
+      await env.standin.control.deliverEvent(String(e.id));
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const atStripe = (await env.stripe.refunds.list({ payment_intent: piId })).data
+      .filter((r) => r.status === 'succeeded' || r.status === 'pending')
+      .reduce((s, r) => s + r.amount, 0);
+    const m = await sharesMap(group.id);
+    expect(m[newer]!.refunded).toBeLessThanOrEqual(3000);
+    expect(m[older]!.refunded).toBeLessThanOrEqual(1000);
+    expect(m[newer]!.refunded + m[older]!.refunded).toBe(atStripe);
+    // Either the admin's refund was refused (the Dashboard's booked first) or both are booked.
+    expect([200, 409]).toContain(res.status);
+  });
+
+  it('a dispute after a partial refund, then won: pieces add up to the dispute and the invoices end paid', async () => {
+    const older = await invoiceOf(owner.id, 1000, { issueDate: '2025-06-01' });
+    const newer = await invoiceOf(owner.id, 3000, { issueDate: '2025-06-02' });
+    const { group, piId } = await paidGroup([older, newer]);
+    await env.stripe.refunds.create({ payment_intent: piId, amount: 500 });
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const pi = await env.stripe.paymentIntents.retrieve(piId);
+    const dispute = env.standin.control.openDispute(pi.latest_charge as string);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const disputed = Number(dispute.amount);
+    const open = await eventually(
+      () => sharesMap(group.id),
+      (m) => m[newer]!.disputed + m[older]!.disputed === Math.min(disputed, 3500),
+      5000,
+      'dispute allocated',
+    );
+    expect(open[newer]!.disputed).toBeLessThanOrEqual(3000 - open[newer]!.refunded);
+    expect(open[older]!.disputed).toBeLessThanOrEqual(1000 - open[older]!.refunded);
+    env.standin.control.closeDispute(String(dispute.id), 'won');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const won = await eventually(
+      () => sharesMap(group.id),
+      (m) => m[newer]!.status !== 'disputed' && m[older]!.status !== 'disputed',
+      5000,
+      'dispute won booked',
+    );
+    expect(won[newer]!.refunded + won[older]!.refunded).toBe(500);
+    expect(await readInvoice(env, older)).toMatchObject({ balanceDue: 0 });
+    expect(await readInvoice(env, newer)).toMatchObject({ balanceDue: 500 });
+  });
+
+  it('two tabs paying the same invoices at once: each invoice keeps one payment, the surplus goes back', async () => {
+    const x = await invoiceOf(owner.id, 1000);
+    const y = await invoiceOf(owner.id, 2000);
+    const [r1, r2] = await Promise.all([
+      portalPay(owner.id, { invoices: [x, y] }),
+      portalPay(owner.id, { invoices: [x, y] }),
+    ]);
+    const made = [r1, r2].filter((r) => r.status === 201);
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    for (const r of made) await payWith(env, r.body.data.providerPaymentId, 'pm_card_visa').catch(() => null);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    let charged = 0;
+    let refunded = 0;
+    for (const r of made) {
+      const pi = await env.stripe.paymentIntents.retrieve(r.body.data.providerPaymentId);
+      if (pi.status === 'succeeded') charged += pi.amount;
+      refunded += (await env.stripe.refunds.list({ payment_intent: pi.id })).data
+        .filter((f) => f.status === 'succeeded' || f.status === 'pending')
+        .reduce((s, f) => s + f.amount, 0);
+    }
+    expect(charged - refunded).toBe(3000);
+    expect(await readInvoice(env, x)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    expect(await readInvoice(env, y)).toMatchObject({ state: 'paid', balanceDue: 0 });
+  });
+
+  it('a request key sent again with another selection of the same total is refused, not the old payment', async () => {
+    const x = await invoiceOf(owner.id, 1000);
+    const y = await invoiceOf(owner.id, 1000);
+    const key = `attack-key-${Date.now()}`;
+    const first = await portalPay(owner.id, { invoices: [x], requestKey: key });
+    expect(first.status).toBe(201);
+    const before = piCreates();
+    const second = await portalPay(owner.id, { invoices: [y], requestKey: key });
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toMatch(/different payment/i);
+    expect(piCreates()).toBe(before);
+  });
+
+  it('an invoice whose payment deadline passed is refused with no PaymentIntent', async () => {
+    const x = await invoiceOf(owner.id, 1000);
+    await env.app.strapi.db
+      .query(INVOICE)
+      .update({ where: { documentId: x }, data: { expiresAt: new Date(Date.now() - 60_000) } });
+    const before = piCreates();
+    const res = await portalPay(owner.id, { invoices: [x] });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/no longer be paid|expired/i);
+    expect(piCreates()).toBe(before);
+  });
+});
