@@ -16,6 +16,7 @@ import {
   requestKey,
   validateChargeAmount,
   type GroupInvoice,
+  type GroupPlan,
   type GroupShare,
   type PaymentStatus,
 } from '../domain';
@@ -58,6 +59,7 @@ export interface GroupRow {
 interface ClientInvoiceRow extends InvoiceRow {
   issueDate: string | null;
   dueDate: string | null;
+  expiresAt?: string | Date | null;
   customer?: { id: number } | null;
 }
 
@@ -603,6 +605,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       const planNow = async () => {
         const rows = await ownInvoices(userId, input.ids);
+        // Past its payment deadline (payables' expiresAt), an invoice is about to be voided.
+        const expired = rows.find((r) => r.expiresAt && new Date(r.expiresAt).getTime() <= Date.now());
+        if (expired)
+          throw conflict(
+            `Invoice ${expired.number} can no longer be paid online: its payment deadline has passed. Please contact the sender.`,
+            'InvoiceNotPayable',
+            { invoice: expired.documentId },
+          );
         try {
           const plan = planGroupPayment({
             invoices: rows.map(toGroupInvoice),
@@ -643,7 +653,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let plan = await planNow();
       if (input.requestKey) {
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
-        if (same) return replay(same, plan.amount, link.publishableKey);
+        if (same) return replay(same, plan, link.publishableKey);
       }
       // One payable multi-invoice payment per invoice: an earlier one of this client still open on
       // any of these invoices is ended first (or booked, if it went through meanwhile), then the
@@ -667,7 +677,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The same request key sent twice at once: the second gets the first's group.
         if (!isUniqueViolation(error) || !input.requestKey) throw error;
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow;
-        return replay(same, plan.amount, link.publishableKey);
+        return replay(same, plan, link.publishableKey);
       }
       const idempotencyKey = requestKey('group', group.documentId, {
         amount: plan.amount,
@@ -805,8 +815,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return group;
   }
 
-  async function replay(same: GroupRow, amount: number, publishableKey: string) {
-    if (same.amount !== amount || !same.providerPaymentId)
+  async function replay(same: GroupRow, plan: GroupPlan, publishableKey: string) {
+    // The same key with another selection (other invoices, other amounts) is another payment.
+    const split = (shares: readonly GroupShare[]) =>
+      JSON.stringify(shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]).sort());
+    if (same.amount !== plan.amount || split(same.shares) !== split(plan.shares) || !same.providerPaymentId)
       throw conflict(
         'This request key was used for a different payment. Reload the page and try again.',
         'RequestKeyReused',
