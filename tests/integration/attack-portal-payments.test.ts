@@ -379,3 +379,63 @@ describe('more money attacks', () => {
     expect(piCreates()).toBe(before);
   });
 });
+
+describe('edges of the selection', () => {
+  it('an invoice of an open shared payment cannot be deleted (its money would have nowhere to go)', async () => {
+    const x = await invoiceOf(owner.id, 1000);
+    const y = await invoiceOf(owner.id, 2000);
+    const res = await portalPay(owner.id, { invoices: [x, y] });
+    expect(res.status).toBe(201);
+    const piId = res.body.data.providerPaymentId as string;
+    await expect(env.app.strapi.documents(INVOICE).delete({ documentId: y })).rejects.toThrow(/Void it instead/);
+    expect(await env.app.strapi.db.query(INVOICE).count({ where: { documentId: y } })).toBeGreaterThan(0);
+    await payWith(env, piId, 'pm_card_visa');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(await readInvoice(env, y)).toMatchObject({ state: 'paid', balanceDue: 0 });
+  });
+
+  it('a total above what Stripe can charge is a 400, not a PaymentIntent', async () => {
+    const ids = [await invoiceOf(owner.id, 60_000_000), await invoiceOf(owner.id, 60_000_000)];
+    const before = piCreates();
+    const res = await portalPay(owner.id, { invoices: ids });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/\S/);
+    expect(piCreates()).toBe(before);
+  });
+
+  it('with a surcharge, an admin refund of one share gives back at most that share (portion and fee)', async () => {
+    const settings = env.app.strapi.plugin('invoice-payments').service('settings');
+    await settings.update({ feePercentBps: 300 }, { type: 'system' });
+    try {
+      const older = await invoiceOf(owner.id, 1000, { issueDate: '2025-07-01' });
+      const newer = await invoiceOf(owner.id, 3000, { issueDate: '2025-07-02' });
+      const { group, piId } = await paidGroup([older, newer]);
+      const shares = (await sharesOf(group.id)) as Array<{
+        documentId: string;
+        amount: number;
+        fee: number;
+        invoice: { documentId: string };
+      }>;
+      expect(shares.reduce((s, r) => s + r.amount + r.fee, 0)).toBe(group.amount);
+      const olderRow = shares.find((r) => r.invoice.documentId === older)!;
+      const res = await env.app
+        .http()
+        .post(`/invoice-payments/payments/${olderRow.documentId}/refunds`)
+        .set(env.admin.auth)
+        .send({});
+      expect(res.status).toBe(200);
+      await waitForIdle(env.app.strapi, 10_000, env.standin);
+      const atStripe = (await env.stripe.refunds.list({ payment_intent: piId })).data.reduce((s, r) => s + r.amount, 0);
+      expect(atStripe).toBeLessThanOrEqual(olderRow.amount + olderRow.fee);
+      expect(await readInvoice(env, newer)).toMatchObject({ state: 'paid', balanceDue: 0 });
+      const again = await env.app
+        .http()
+        .post(`/invoice-payments/payments/${olderRow.documentId}/refunds`)
+        .set(env.admin.auth)
+        .send({ amount: 100 });
+      expect(again.status).toBe(409);
+    } finally {
+      await settings.update({ feePercentBps: 0 }, { type: 'system' });
+    }
+  });
+});
