@@ -93,7 +93,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             id: number;
           } | null)
         : null;
-      if (invoice && (await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0) {
+      // A client portal payment for several invoices has no entry on them until money moves, yet can
+      // still be paid: an open one that includes this invoice counts as an attempt.
+      const inOpenGroup = async () =>
+        (
+          (await strapi.db.query(UID.paymentGroup).findMany({
+            // Once money moved, each invoice has its entry (counted above): only those still open.
+            where: {
+              status: { $in: ['pending', 'requires_action', 'failed', 'processing'] },
+              providerPaymentId: { $notNull: true },
+            },
+            select: ['shares'],
+          })) as Array<{ shares: Array<{ invoiceDocumentId: string }> | null }>
+        ).some((g) => (g.shares ?? []).some((s) => s.invoiceDocumentId === documentId));
+      if (
+        invoice &&
+        ((await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0 ||
+          (await inOpenGroup()))
+      ) {
         throw new errors.ValidationError(
           'This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (Invoices → the invoice → Void): open payment pages are closed and its history is kept.',
         );
