@@ -93,7 +93,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             id: number;
           } | null)
         : null;
-      if (invoice && (await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0) {
+      // A client portal payment for several invoices has no entry on them until money moves, yet can
+      // still be paid: an open one that includes this invoice counts as an attempt.
+      const inOpenGroup = async () =>
+        (
+          (await strapi.db.query(UID.paymentGroup).findMany({
+            // Once money moved, each invoice has its entry (counted above): only those still open.
+            where: {
+              status: { $in: ['pending', 'requires_action', 'failed', 'processing'] },
+              providerPaymentId: { $notNull: true },
+            },
+            select: ['shares'],
+          })) as Array<{ shares: Array<{ invoiceDocumentId: string }> | null }>
+        ).some((g) => (g.shares ?? []).some((s) => s.invoiceDocumentId === documentId));
+      if (
+        invoice &&
+        ((await strapi.db.query(UID.payment).count({ where: { invoice: { id: invoice.id } } })) > 0 ||
+          (await inOpenGroup()))
+      ) {
         throw new errors.ValidationError(
           'This invoice has payments or payment attempts, so it cannot be deleted. Void it instead (Invoices → the invoice → Void): open payment pages are closed and its history is kept.',
         );
@@ -130,16 +147,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const changed = change as { voided: boolean; totalChanged: boolean } | null;
     if (changed && (changed.voided || changed.totalChanged)) {
       // Racing a client's payment on the same invoice row, it can be a deadlock victim: it is run again.
-      const end = () =>
-        retryAfterDeadlock(() =>
-          strapi
-            .plugin(PLUGIN_ID)
-            .service('attempts')
-            .endOthers(documentId, null, {
-              type: 'system',
-              label: changed.voided ? 'invoice voided' : 'invoice total changed',
-            }),
+      const actor = { type: 'system' as const, label: changed.voided ? 'invoice voided' : 'invoice total changed' };
+      const end = async () => {
+        await retryAfterDeadlock(() => strapi.plugin(PLUGIN_ID).service('attempts').endOthers(documentId, null, actor));
+        // The client portal's payments for several invoices at once that include this one, too.
+        await retryAfterDeadlock(() =>
+          strapi.plugin(PLUGIN_ID).service('payment-groups').endForInvoice(documentId, actor),
+        ).catch((error: unknown) =>
+          strapi.log.warn(
+            `[invoice-payments] multi-invoice payments of invoice ${documentId} could not be ended: ${
+              error instanceof Error ? error.message : 'unknown error'
+            }`,
+          ),
         );
+      };
       // Inside someone else's transaction (a caller's own), wait for its commit instead.
       if (strapi.db.inTransaction()) await strapi.db.transaction(async ({ onCommit }) => onCommit(() => void end()));
       else await end();

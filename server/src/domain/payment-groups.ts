@@ -267,14 +267,20 @@ export interface GroupRefund {
   target: number | null;
   /** Creation time at the provider: untargeted refunds are allocated oldest first. */
   created: number;
+  /**
+   * The pieces of an untargeted refund already on record, per share (null: none booked there).
+   * Booked pieces never move: a refund that fails later must not push another onto a new invoice.
+   */
+  booked?: ReadonlyArray<number | null>;
 }
 
 /**
  * Where each refund of a shared payment belongs: a refund made for one invoice (the admin's refund
  * on that invoice) is all that share's; any other refund is split most recent invoice first over
- * what each share still holds after the targeted refunds and the earlier untargeted ones. Refunds
- * that no longer hold money (failed, canceled) are given the same pieces they had as if they held
- * none, so they never push another refund onto a different invoice. Returns, per refund id, the
+ * what each share still holds after the targeted refunds and the earlier untargeted ones. Pieces
+ * already booked (`booked`) stay as they are, so a refund that fails later (its money back) never
+ * moves another refund onto a different invoice; refunds that no longer hold money (failed,
+ * canceled) take no room from later ones. Returns, per refund id, the
  * pieces per share (in allocation order).
  */
 export function allocateGroupRefunds(
@@ -290,11 +296,33 @@ export function allocateGroupRefunds(
     if (r.holds) left[r.target] = left[r.target]! - r.amount;
     out.set(r.id, pieces);
   }
+  const bookedOf = (r: GroupRefund) => {
+    const b = r.booked?.map((x) => (x === null || x === undefined ? null : Math.max(0, x)));
+    const sum = (b ?? []).reduce<number>((s, x) => s + (x ?? 0), 0);
+    return b && b.some((x) => x !== null) && sum <= r.amount ? b : null;
+  };
+  // Refunds already booked first (their pieces are on record), then the new ones oldest first.
   const untargeted = refunds
     .filter((r) => r.target === null)
-    .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort(
+      (a, b) =>
+        Number(bookedOf(b) !== null) - Number(bookedOf(a) !== null) ||
+        a.created - b.created ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   for (const r of untargeted) {
-    const pieces = allocateMostRecentFirst(r.amount, left);
+    const booked = bookedOf(r);
+    let pieces: number[];
+    if (booked) {
+      // Only what is not on record yet (a crash between two shares' bookings) is placed, on the
+      // shares without a piece.
+      const rest = r.amount - booked.reduce<number>((s, x) => s + (x ?? 0), 0);
+      const more = allocateMostRecentFirst(
+        rest,
+        left.map((c, i) => (booked[i] === null ? c : 0)),
+      );
+      pieces = booked.map((x, i) => (x ?? 0) + more[i]!);
+    } else pieces = allocateMostRecentFirst(r.amount, left);
     // More than the shares hold (never, at the provider's word): the rest stays on the first share.
     const placed = pieces.reduce((s, x) => s + x, 0);
     if (placed < r.amount && pieces.length) pieces[0]! += r.amount - placed;

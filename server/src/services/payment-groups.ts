@@ -16,6 +16,7 @@ import {
   requestKey,
   validateChargeAmount,
   type GroupInvoice,
+  type GroupPlan,
   type GroupShare,
   type PaymentStatus,
 } from '../domain';
@@ -59,6 +60,7 @@ export interface GroupRow {
 interface ClientInvoiceRow extends InvoiceRow {
   issueDate: string | null;
   dueDate: string | null;
+  expiresAt?: string | Date | null;
   customer?: { id: number } | null;
 }
 
@@ -288,10 +290,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const holds = (r: ProviderRefund) =>
       r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded';
     const listed = p.refunds.map((r, i) => ({ r, target: targetOf(r), order: p.refunds.length - i }));
+    // The pieces of untargeted refunds already booked (`<refund>:<invoice>` rows): they keep them.
+    const pieceRows = shareRows.length
+      ? ((await strapi.db.query(UID.refund).findMany({
+          where: { payment: { id: { $in: shareRows.map((r) => r.id) } }, providerRefundId: { $contains: ':' } },
+          select: ['providerRefundId', 'amount'],
+        })) as Array<{ providerRefundId: string | null; amount: number }>)
+      : [];
+    const bookedAmount = new Map(pieceRows.map((r) => [r.providerRefundId ?? '', r.amount]));
     const pieces = allocateGroupRefunds(
       shares.map((s) => s.portion + s.fee),
       // The provider lists newest first: `order` is their age, oldest first.
-      listed.map(({ r, target, order }) => ({ id: r.id, amount: r.amount, holds: holds(r), target, created: order })),
+      listed.map(({ r, target, order }) => ({
+        id: r.id,
+        amount: r.amount,
+        holds: holds(r),
+        target,
+        created: order,
+        booked:
+          target === null ? shares.map((s) => bookedAmount.get(`${r.id}:${s.invoiceDocumentId}`) ?? null) : undefined,
+      })),
     );
     for (const { r, target } of listed) {
       const split = pieces.get(r.id)!;
@@ -508,6 +526,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     settle,
     findGroupFor,
 
+    /**
+     * An invoice was voided or got a new total: every multi-invoice payment still payable on it
+     * (whoever made it) is ended, as the invoice's own attempts are, so the old amount can no longer
+     * be charged. One already paid meanwhile is booked instead (a surplus is then refunded); one
+     * in progress (a 3-D Secure step, a bank debit) is left to finish. Called outside any transaction.
+     */
+    async endForInvoice(invoiceDocumentId: string, actor: Actor): Promise<void> {
+      await endOverlapping(null, new Set([invoiceDocumentId]), actor, speechOf(null), false);
+    },
+
     /** The client's invoices (filter open | overdue | paid | all) and totals per currency. */
     async listForClient(userId: number, filterIn: unknown, locale: ClientLocale | null = null) {
       const { intl } = speechOf(locale);
@@ -630,6 +658,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (link.mode !== 'payment_element') throw conflict(t('portalApi.noCardForm'), 'PaymentNotPossible');
       const planNow = async () => {
         const rows = await ownInvoices(userId, input.ids, speech);
+        // Past its payment deadline (payables' expiresAt), an invoice is about to be voided.
+        const expired = rows.find((r) => r.expiresAt && new Date(r.expiresAt).getTime() <= Date.now());
+        if (expired)
+          throw conflict(t('portalApi.deadlinePassed', { number: expired.number }), 'InvoiceNotPayable', {
+            invoice: expired.documentId,
+          });
         try {
           const plan = planGroupPayment({
             invoices: rows.map(toGroupInvoice),
@@ -671,7 +705,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let plan = await planNow();
       if (input.requestKey) {
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
-        if (same) return replay(same, plan.amount, link.publishableKey, speech);
+        if (same) return replay(same, plan, link.publishableKey, speech);
       }
       // One payable multi-invoice payment per invoice: an earlier one of this client still open on
       // any of these invoices is ended first (or booked, if it went through meanwhile), then the
@@ -695,7 +729,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The same request key sent twice at once: the second gets the first's group.
         if (!isUniqueViolation(error) || !input.requestKey) throw error;
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow;
-        return replay(same, plan.amount, link.publishableKey, speech);
+        return replay(same, plan, link.publishableKey, speech);
       }
       const idempotencyKey = requestKey('group', group.documentId, {
         amount: plan.amount,
@@ -786,14 +820,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Returns whether any was found.
    */
   async function endOverlapping(
-    userId: number,
+    userId: number | null,
     invoiceIds: ReadonlySet<string>,
     actor: Actor,
     { t }: Speech,
+    refuseInProgress = true,
   ): Promise<boolean> {
     const open = (await groups().findMany({
       where: {
-        userId,
+        ...(userId === null ? {} : { userId }),
         status: { $in: ['pending', 'failed', 'requires_action'] },
         providerPaymentId: { $notNull: true },
       },
@@ -809,7 +844,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .catch(() => provider.retrievePayment(g.providerPaymentId!));
         }
         await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
-        if (p.status === 'requires_action') throw conflict(t('portalApi.inProgress'), 'PaymentInProgress');
+        if (p.status === 'requires_action' && refuseInProgress)
+          throw conflict(t('portalApi.inProgress'), 'PaymentInProgress');
       } catch (error) {
         if (isAnswerable(error)) throw error;
         throw badGateway(t('portalApi.providerDown'));
@@ -826,8 +862,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return group;
   }
 
-  async function replay(same: GroupRow, amount: number, publishableKey: string, speech: Speech) {
-    if (same.amount !== amount || !same.providerPaymentId)
+  async function replay(same: GroupRow, plan: GroupPlan, publishableKey: string, speech: Speech) {
+    // The same key with another selection (other invoices, other amounts) is another payment.
+    const split = (shares: readonly GroupShare[]) =>
+      JSON.stringify(shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]).sort());
+    if (same.amount !== plan.amount || split(same.shares) !== split(plan.shares) || !same.providerPaymentId)
       throw conflict(speech.t('portalApi.requestKeyReused'), 'RequestKeyReused');
     const provider = await getService(strapi, 'providers').forRow(same);
     const p = await provider.retrievePayment(same.providerPaymentId).catch(() => null);

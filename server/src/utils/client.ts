@@ -13,15 +13,25 @@ export function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The logged-in users-permissions user, if the request carries a valid JWT. */
+/**
+ * The logged-in users-permissions user, if the request carries a valid JWT of a user who still
+ * exists and is not blocked (as users-permissions' own authentication requires: a token outlives
+ * the admin's Block).
+ */
 export async function currentUserId(strapi: Core.Strapi, ctx: Context): Promise<number | null> {
   if (!ctx.request.header.authorization) return null;
+  let id: number;
   try {
     const payload = (await strapi.plugin('users-permissions').service('jwt').getToken(ctx)) as { id?: number } | null;
-    return typeof payload?.id === 'number' ? payload.id : null;
+    if (typeof payload?.id !== 'number') return null;
+    id = payload.id;
   } catch {
     return null;
   }
+  const user = (await strapi.db
+    .query('plugin::users-permissions.user')
+    .findOne({ where: { id }, select: ['id', 'blocked'] })) as { id: number; blocked?: boolean | null } | null;
+  return user && !user.blocked ? user.id : null;
 }
 
 /**

@@ -265,6 +265,37 @@ describe('allocateGroupRefunds', () => {
   });
 });
 
+describe('allocateGroupRefunds: booked pieces stay', () => {
+  it('a refund failing later does not move a later refund onto another invoice', () => {
+    const shares = [3000, 1000];
+    const a = { id: 're_a', amount: 2000, holds: true, target: null, created: 1 };
+    const b = { id: 're_b', amount: 1500, holds: true, target: null, created: 2 };
+    const first = allocateGroupRefunds(shares, [a, b]);
+    expect(first.get('re_b')).toEqual([1000, 500]);
+    // A fails; B's pieces are on record.
+    const later = allocateGroupRefunds(shares, [
+      { ...a, holds: false, booked: [2000, null] },
+      { ...b, booked: [1000, 500] },
+    ]);
+    expect(later.get('re_b')).toEqual([1000, 500]);
+    // A new refund after that gets the room A gave back, most recent first.
+    const c = allocateGroupRefunds(shares, [
+      { ...a, holds: false, booked: [2000, null] },
+      { ...b, booked: [1000, 500] },
+      { id: 're_c', amount: 2500, holds: true, target: null, created: 3 },
+    ]);
+    expect(c.get('re_c')).toEqual([2000, 500]);
+  });
+
+  it('a refund booked on some shares only (a crash between them) places the rest on the others', () => {
+    const out = allocateGroupRefunds(
+      [3000, 1000],
+      [{ id: 're_b', amount: 3500, holds: true, target: null, created: 1, booked: [3000, null] }],
+    );
+    expect(out.get('re_b')).toEqual([3000, 500]);
+  });
+});
+
 describe('allocateGroupDispute', () => {
   it('takes the disputed amount from the most recent share first and adds up to it', () => {
     expect(allocateGroupDispute(2500, [2000, 1000, 500])).toEqual([2000, 500, 0]);
