@@ -179,7 +179,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (p.metadata.paymentGroupId) {
       const group = await getService(strapi, 'payment-groups').findGroupFor(p);
       if (!group)
-        return { outcome: 'ignored', reason: `Payment ${p.id} names a multi-invoice payment the plugin does not have.` };
+        return {
+          outcome: 'ignored',
+          reason: `Payment ${p.id} names a multi-invoice payment the plugin does not have.`,
+        };
       return getService(strapi, 'payment-groups').settle(group, p, ctx);
     }
     const meta = p.metadata;
