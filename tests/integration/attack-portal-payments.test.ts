@@ -1,14 +1,6 @@
-import {
-  bootPayments,
-  eventually,
-  INVOICE,
-  PAYMENT,
-  payWith,
-  readInvoice,
-  type PaymentsEnv,
-} from '../support/payments';
-import { createInvoice } from '../support/invoices';
+import { bootPayments, eventually, INVOICE, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { portalHelpers } from '../support/portal';
 
 /**
  * Attacks on the client portal's multi-invoice payment (issue 12, review): money that moves back
@@ -19,47 +11,10 @@ let env: PaymentsEnv;
 const GROUP = 'plugin::invoice-payments.payment-group';
 let owner: { id: number };
 let blocked: { id: number };
-const jwt = (id: number) => ({
-  Authorization: `Bearer ${env.app.strapi.plugin('users-permissions').service('jwt').issue({ id })}`,
-});
 const piCreates = () => env.standin.control.requestLog('POST /v1/payment_intents').length;
-let seq = 0;
-
-async function invoiceOf(
-  customer: number,
-  amount: number,
-  opts: { currency?: string; state?: string; issueDate?: string } = {},
-) {
-  seq += 1;
-  const created = await createInvoice(env.app.strapi, {
-    customer,
-    currency: opts.currency ?? 'USD',
-    state: 'sent',
-    lineItems: [{ description: `Attack ${seq}`, quantity: 1, unitAmount: amount }],
-  });
-  const data: Record<string, unknown> = { issueDate: opts.issueDate ?? `2025-0${(seq % 9) + 1}-01` };
-  if (opts.state && opts.state !== 'sent') data.state = opts.state;
-  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: created.documentId }, data });
-  return created.documentId as string;
-}
-
-const portalPay = (userId: number, body: unknown) =>
-  env.app
-    .http()
-    .post('/api/invoice-payments/portal/payments')
-    .set(jwt(userId))
-    .send(body as object);
-const sharesOf = (groupId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { paymentGroup: groupId }, populate: ['invoice'] });
-
-async function paidGroup(invoices: string[], method = 'pm_card_visa') {
-  const res = await portalPay(owner.id, { invoices });
-  expect(res.status).toBe(201);
-  const piId = res.body.data.providerPaymentId as string;
-  await payWith(env, piId, method);
-  await waitForIdle(env.app.strapi, 10_000, env.standin);
-  return { group: res.body.data as { id: string; amount: number }, piId };
-}
+const { jwt, invoiceOf, portalPay, sharesOf, paidGroup: payGroup } = portalHelpers(() => env, 'Attack', 2025);
+/** Pays a group of the owner's invoices at the stand-in and waits for every webhook. */
+const paidGroup = (invoices: string[], method = 'pm_card_visa') => payGroup(owner.id, invoices, method);
 
 beforeAll(async () => {
   env = await bootPayments();

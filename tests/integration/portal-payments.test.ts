@@ -8,8 +8,8 @@ import {
   readInvoice,
   type PaymentsEnv,
 } from '../support/payments';
-import { createInvoice } from '../support/invoices';
 import { waitForIdle } from '../support/idle';
+import { portalHelpers } from '../support/portal';
 import { KEYS } from '../support/payments';
 // A second settlement service on the same database, as another Strapi instance has.
 import settlementService from '../../server/src/services/settlement';
@@ -25,52 +25,10 @@ const GROUP = 'plugin::invoice-payments.payment-group';
 const NOTICE = 'plugin::invoice-payments.notice';
 let owner: { id: number };
 let stranger: { id: number };
-const jwt = (id: number) => ({
-  Authorization: `Bearer ${env.app.strapi.plugin('users-permissions').service('jwt').issue({ id })}`,
-});
 const piCreates = () => env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0;
-let seq = 0;
-
-/** An invoice of `customer` with one line of `amount` minor units, in the state asked for. */
-async function invoiceOf(
-  customer: number,
-  amount: number,
-  opts: { currency?: string; state?: string; issueDate?: string } = {},
-) {
-  seq += 1;
-  const created = await createInvoice(env.app.strapi, {
-    customer,
-    currency: opts.currency ?? 'USD',
-    state: 'sent',
-    lineItems: [{ description: `Work ${seq}`, quantity: 1, unitAmount: amount }],
-  });
-  const data: Record<string, unknown> = { issueDate: opts.issueDate ?? `2026-0${(seq % 9) + 1}-01` };
-  if (opts.state && opts.state !== 'sent') data.state = opts.state;
-  await env.app.strapi.db.query(INVOICE).update({ where: { documentId: created.documentId }, data });
-  return created.documentId as string;
-}
-
-const portalPay = (userId: number, body: unknown) =>
-  env.app
-    .http()
-    .post('/api/invoice-payments/portal/payments')
-    .set(jwt(userId))
-    .send(body as object);
-const sharesOf = (groupId: string) =>
-  env.app.strapi.db.query(PAYMENT).findMany({ where: { paymentGroup: groupId }, populate: ['invoice'] });
-
-/** Pays a group at the stand-in and waits for every webhook to be processed. */
-async function paidGroup(invoices: string[], method = 'pm_card_visa') {
-  const res = await portalPay(owner.id, { invoices });
-  expect(res.status).toBe(201);
-  const piId = res.body.data.providerPaymentId as string;
-  await payWith(env, piId, method);
-  await waitForIdle(env.app.strapi, 10_000, env.standin);
-  return {
-    group: res.body.data as { id: string; amount: number; allocation: Array<{ invoice: string; portion: number }> },
-    piId,
-  };
-}
+const { jwt, invoiceOf, portalPay, sharesOf, paidGroup: payGroup } = portalHelpers(() => env, 'Work', 2026);
+/** Pays a group of the owner's invoices at the stand-in and waits for every webhook. */
+const paidGroup = (invoices: string[], method = 'pm_card_visa') => payGroup(owner.id, invoices, method);
 
 beforeAll(async () => {
   env = await bootPayments();

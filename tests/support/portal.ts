@@ -1,0 +1,62 @@
+import { expect } from '@jest/globals';
+import { INVOICE, PAYMENT, payWith, type PaymentsEnv } from './payments';
+import { createInvoice } from './invoices';
+import { waitForIdle } from './idle';
+
+/**
+ * The client portal's multi-invoice payments in integration tests (tests/integration/portal-*):
+ * a client's JWT, invoices of theirs, a payment through the portal API, its shares in the ledger.
+ */
+export function portalHelpers(env: () => PaymentsEnv, label = 'Work', year = 2026) {
+  let seq = 0;
+  const jwt = (id: number) => ({
+    Authorization: `Bearer ${env().app.strapi.plugin('users-permissions').service('jwt').issue({ id })}`,
+  });
+
+  /** An invoice of `customer` with one line of `amount` minor units, in the state asked for. */
+  async function invoiceOf(
+    customer: number,
+    amount: number,
+    opts: { currency?: string; state?: string; issueDate?: string } = {},
+  ): Promise<string> {
+    seq += 1;
+    const created = await createInvoice(env().app.strapi, {
+      customer,
+      currency: opts.currency ?? 'USD',
+      state: 'sent',
+      lineItems: [{ description: `${label} ${seq}`, quantity: 1, unitAmount: amount }],
+    });
+    const data: Record<string, unknown> = { issueDate: opts.issueDate ?? `${year}-0${(seq % 9) + 1}-01` };
+    if (opts.state && opts.state !== 'sent') data.state = opts.state;
+    await env()
+      .app.strapi.db.query(INVOICE)
+      .update({ where: { documentId: created.documentId }, data });
+    return created.documentId as string;
+  }
+
+  const portalPay = (userId: number, body: unknown) =>
+    env()
+      .app.http()
+      .post('/api/invoice-payments/portal/payments')
+      .set(jwt(userId))
+      .send(body as object);
+  const sharesOf = (groupId: string) =>
+    env()
+      .app.strapi.db.query(PAYMENT)
+      .findMany({ where: { paymentGroup: groupId }, populate: ['invoice'] });
+
+  /** Pays a group at the stand-in and waits for every webhook to be processed. */
+  async function paidGroup(userId: number, invoices: string[], method = 'pm_card_visa') {
+    const res = await portalPay(userId, { invoices });
+    expect(res.status).toBe(201);
+    const piId = res.body.data.providerPaymentId as string;
+    await payWith(env(), piId, method);
+    await waitForIdle(env().app.strapi, 10_000, env().standin);
+    return {
+      group: res.body.data as { id: string; amount: number; allocation: Array<{ invoice: string; portion: number }> },
+      piId,
+    };
+  }
+
+  return { jwt, invoiceOf, portalPay, sharesOf, paidGroup };
+}
