@@ -127,6 +127,36 @@ it('gives an embedded Checkout client secret; past expiresAt the session is expi
   expect((await env.app.strapi.documents(BOOKING).findOne({ documentId: id }))?.status).toBe('cancelled');
 });
 
+it('past expiresAt, before the expiry job voids it, the pay link takes no new payment (409, nothing at Stripe)', async () => {
+  const id = await booking();
+  const inv = await payables().create({ entity: { uid: BOOKING, documentId: id }, lineItems: lines });
+  const row = await readInvoice(env, inv.documentId);
+  await env.app.strapi.db
+    .query('plugin::invoice-payments.invoice')
+    .update({ where: { documentId: inv.documentId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  const made = () =>
+    env.standin.control
+      .requestLog('POST /v1/payment_intents')
+      .filter(
+        (r) =>
+          (r.params as { metadata?: Record<string, string> }).metadata?.invoice_payments_invoice === inv.documentId,
+      ).length;
+  const res = await env.app
+    .http()
+    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+    .send({ token: row.payToken });
+  expect(res.status).toBe(409);
+  expect(res.body.error.message).toMatch(/deadline has passed|voided/);
+  expect(made()).toBe(0);
+  // The expiry job then voids it (and the next test counts only its own expiries).
+  await eventually(
+    () => readInvoice(env, inv.documentId),
+    (i) => i.state === 'void' && i.expiredAt != null,
+    10_000,
+    'the invoice expired by the worker',
+  );
+});
+
 it('a paid invoice does not expire', async () => {
   const id = await booking();
   const inv = await payables().create({ entity: { uid: BOOKING, documentId: id }, lineItems: lines });

@@ -84,6 +84,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   function checkPayable(invoice: InvoiceRow) {
     const problem = payabilityProblem(invoice.state as InvoiceStatus, invoice.balanceDue);
     if (problem) throw conflict(problem, 'InvoiceNotPayable', { state: invoice.state });
+    // Past its payment deadline (payables' expiresAt, e.g. a booking held 15 minutes) it is about
+    // to be voided by the expiry job: no new payment in between.
+    const expiresAt = (invoice as { expiresAt?: string | Date | null }).expiresAt;
+    if (expiresAt && new Date(expiresAt).getTime() <= Date.now())
+      throw conflict(
+        'This invoice can no longer be paid online: its payment deadline has passed. Please contact the sender.',
+        'InvoiceNotPayable',
+        { state: invoice.state },
+      );
   }
 
   /** The invoice portion to charge now: the balance, or a partial amount if allowed. */
