@@ -1,5 +1,7 @@
 import { bootPayments, eventually, payableInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+// A second events-out dispatcher on the same database, as another Strapi instance has.
+import eventsOutService from '../../server/src/services/events-out';
 
 /**
  * Attacks on issue 15 (events out, hooks, the server API): two concurrent `payables.create` for one
@@ -13,6 +15,9 @@ const hub: Array<{ name: string; payload: { id: string; invoice: { documentId: s
 let unsubscribe: () => void;
 /** The booking whose invoice's events the `hang` hook never returns from (null: it returns at once). */
 let hangFor: string | null = null;
+/** Invoices whose invoice.sent the `slow` hook takes 1 s over (a third of the 3 s claim each). */
+const slowFor = new Set<string>();
+const slowCalls = new Map<string, number>();
 
 beforeAll(async () => {
   // The claim lock is short here so that a hook's time limit (half of it) is reached quickly.
@@ -26,6 +31,14 @@ beforeAll(async () => {
     .register('hang', ['invoice.sent'], (p: { invoice: { entity: { documentId: string } | null } }) =>
       hangFor !== null && p.invoice.entity?.documentId === hangFor ? new Promise(() => undefined) : undefined,
     );
+  env.app.strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('slow', ['invoice.sent'], async (p: { invoice: { documentId: string } }) => {
+      if (!slowFor.has(p.invoice.documentId)) return;
+      slowCalls.set(p.invoice.documentId, (slowCalls.get(p.invoice.documentId) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 1000));
+    });
 });
 afterAll(async () => {
   unsubscribe?.();
@@ -121,3 +134,30 @@ it('marking sent: when its event out cannot be written, the change is not commit
   );
   await waitForIdle(env.app.strapi, 15_000);
 });
+
+it('a batch whose hooks outlast the claim keeps it: another instance never delivers those events again', async () => {
+  // Five events claimed together, 1 s of hook each: 5 s against a 3 s claim, renewed as it goes.
+  const made = await env.app.strapi.db.transaction(async () => {
+    const out: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const inv = await payables().create({ entity: { uid: BOOKING, documentId: await booking() }, lineItems: lines });
+      slowFor.add(inv.documentId);
+      out.push(inv.documentId);
+    }
+    return out;
+  });
+  const other = eventsOutService({ strapi: env.app.strapi });
+  const until = Date.now() + 7000;
+  while (Date.now() < until) {
+    await other.runDue();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await waitForIdle(env.app.strapi, 30_000);
+  expect(made.map((id) => slowCalls.get(id) ?? 0)).toEqual([1, 1, 1, 1, 1]);
+  const rows = await env.app.strapi.db
+    .query('plugin::invoice-payments.event-out')
+    .findMany({ where: { invoiceDocumentId: { $in: made }, event: 'invoice.sent' } });
+  expect(rows.map((r: { status: string; attempts: number }) => [r.status, r.attempts])).toEqual(
+    made.map(() => ['delivered', 1]),
+  );
+}, 60_000);

@@ -326,6 +326,17 @@ describe('one PaymentIntent for several invoices', () => {
       await env.standin.control.deliverEvent(String(e.id));
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     expect(await byInvoice()).toEqual(after);
+    // payment.refunded once per refunded piece, with the invoice after it (services/events-out.ts).
+    const refundedEvents = async (invoice: string) =>
+      (
+        (await env.app.strapi.db
+          .query('plugin::invoice-payments.event-out')
+          .findMany({ where: { event: 'payment.refunded', invoiceDocumentId: invoice } })) as Array<{
+          payload: { invoice: { amountRefunded: { amount: number } } };
+        }>
+      ).map((e) => e.payload.invoice.amountRefunded.amount);
+    expect((await refundedEvents(newer)).sort((a, b) => a - b)).toEqual([2000, 3000]);
+    expect(await refundedEvents(older)).toEqual([500]);
   });
 
   it('an admin refund on one invoice of a shared payment refunds only that invoice’s share', async () => {

@@ -5,7 +5,7 @@ import { PLUGIN_ID, UID } from '../utils/plugin-id';
 import type { PluginConfig } from '../config';
 import { getService } from '../utils/get-service';
 import { instanceId } from './webhook-events';
-import { claimRows } from '../utils/claim';
+import { claimRows, claimToken } from '../utils/claim';
 
 /**
  * Events out (issue 15): every state change that matters is written to an outbox row in the
@@ -169,7 +169,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * any hook runs (a hook that fails never makes the hub see an event twice), then each event's
    * hooks, and the outcomes in one UPDATE per group of rows that end alike.
    */
-  async function deliverMany(batch: OutRow[]): Promise<void> {
+  async function deliverMany(batch: OutRow[], claim: { token: string; lockMs: number }): Promise<void> {
+    // Hooks may take up to half the lock time each: before each one, the batch's claim (its
+    // outcomes are written at the end) is renewed once a quarter of it has passed, so no other
+    // instance takes any of its rows meanwhile.
+    let renewedAt = Date.now();
+    const ids = batch.map((r) => r.id);
+    const keepClaim = async () => {
+      if (Date.now() - renewedAt < claim.lockMs / 4) return;
+      renewedAt = Date.now();
+      await rows().updateMany({
+        where: { id: { $in: ids }, lockedBy: claim.token, status: 'processing' },
+        data: { lockedUntil: new Date(renewedAt + claim.lockMs) },
+      });
+    };
     const failures = new Map<number, string[]>();
     const emitted: number[] = [];
     for (const row of batch) {
@@ -190,6 +203,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (errors.length === 0)
         for (const hook of getService(strapi, 'hooks').listeners(row.event)) {
           if (done.has(hook.name)) continue;
+          await keepClaim();
           try {
             await withinLimit(() => hook.callback(row.payload));
             done.add(hook.name);
@@ -300,16 +314,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             limit: 50,
           })) as OutRow[];
           // One claim for the batch (utils/claim.ts): one instance (and one tick) delivers each row.
+          // The webhook worker's lock time: a claim held by a process that died is taken over after it.
+          const claim = {
+            token: claimToken(instanceId),
+            lockMs: strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs,
+          };
           const claimed = await claimRows(rows(), due, {
             claimable: {
               $or: [{ status: { $in: ['pending', 'failed'] } }, { status: 'processing', lockedUntil: { $lt: now } }],
             },
             owner: instanceId,
-            // The webhook worker's lock time: a claim held by a process that died is taken over after it.
-            lockMs: strapi.config.get<PluginConfig>(`plugin::${PLUGIN_ID}`).worker.lockMs,
+            ...claim,
           });
           const batch = due.filter((row) => claimed.has(row.id)).map((row) => ({ ...row, attempts: row.attempts + 1 }));
-          await deliverMany(batch).catch((error) =>
+          await deliverMany(batch, claim).catch((error) =>
             strapi.log.warn(
               `[invoice-payments] events out not delivered yet: ${error instanceof Error ? error.message : 'unknown error'}`,
             ),

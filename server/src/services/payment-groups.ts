@@ -445,7 +445,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           })) as { id: number };
           savedId = created.id;
         }
-        await getService(strapi, 'refunds').applyProviderRefunds(
+        const refundedNow = await getService(strapi, 'refunds').applyProviderRefunds(
           savedId,
           invoice.documentId,
           { ...p, refunds: refunds[i]! },
@@ -454,6 +454,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         for (const kind of kinds)
           notices.push(await getService(strapi, 'notifications').queuePaymentNotice(kind, savedId));
         const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+        // payment.refunded carries the invoice as this settlement left it (as settlement.applyPayment).
+        await getService(strapi, 'refunds').recordRefunded(refundedNow);
         const saved =
           (ledger.find((r) => r.id === savedId) as unknown as PaymentRecord | undefined) ??
           ((await payments().findOne({ where: { id: savedId } })) as PaymentRecord);
@@ -488,7 +490,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (ctx.audit) ctx.audit(entry);
           else await getService(strapi, 'audit').log(entry);
         }
-        const startedMoving = !row || !(isCollectedPaymentStatus(row.status) || row.status === 'processing');
+        // Money started to move on this share just now (settlement.applyPayment's rule): a failed or
+        // canceled share read again ends nothing.
+        const wasMoving = row ? isCollectedPaymentStatus(row.status) || row.status === 'processing' : false;
+        const startedMoving = !wasMoving && (isCollectedPaymentStatus(saved.status) || saved.status === 'processing');
         return { invoice: updated, payment: saved, changed, overpaid, startedMoving };
       });
       if (!done) continue;

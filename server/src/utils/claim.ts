@@ -11,6 +11,11 @@ interface ClaimQuery {
 
 let claimSeq = 0;
 
+/** A token naming one claim of this process (`lockedBy`), for renewing it later. */
+export function claimToken(owner: string): string {
+  return `${owner}#${(claimSeq += 1)}`;
+}
+
 export async function claimRows(
   query: ClaimQuery,
   rows: ReadonlyArray<{ id: number; attempts: number }>,
@@ -19,10 +24,12 @@ export async function claimRows(
     claimable: Record<string, unknown>;
     owner: string;
     lockMs: number;
+    /** The claim's token (claimToken), when the caller renews the claim later; a new one otherwise. */
+    token?: string;
   },
 ): Promise<Set<number>> {
   const now = Date.now();
-  const token = `${opts.owner}#${(claimSeq += 1)}`;
+  const token = opts.token ?? claimToken(opts.owner);
   const byAttempts = new Map<number, number[]>();
   for (const row of rows) byAttempts.set(row.attempts, [...(byAttempts.get(row.attempts) ?? []), row.id]);
   let count = 0;

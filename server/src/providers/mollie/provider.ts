@@ -145,18 +145,27 @@ export class MollieProvider implements PaymentProvider {
 
   /** Newest payments first (https://docs.mollie.com/reference/list-payments), stopping at `createdAfter`. */
   private async scan(attemptId: string, createdAfter: number): Promise<MolliePaymentLike | null> {
+    let seen = 0;
     try {
-      let seen = 0;
       for await (const raw of this.mollie.payments.iterate()) {
         const p = raw as unknown as MolliePaymentLike;
-        if (Date.parse(p.createdAt) / 1000 < createdAfter - 60) break;
+        if (Date.parse(p.createdAt) / 1000 < createdAfter - 60) return null;
         if (fromMollieMetadata(p.metadata)?.attemptId === attemptId) return p;
         if (++seen >= SCAN_LIMIT) break;
       }
-      return null;
     } catch (error) {
       throw toRequestError(error);
     }
+    // Not found among the first SCAN_LIMIT payments is not "not made": a caller would make it again.
+    if (seen >= SCAN_LIMIT)
+      throw new ProviderRequestError(
+        `Mollie lists more than ${SCAN_LIMIT} payments since the attempt started; whether it was made is not known yet.`,
+        true,
+        'lookup_truncated',
+        null,
+        true,
+      );
+    return null;
   }
 
   async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {

@@ -138,16 +138,25 @@ export class StripeProvider implements PaymentProvider {
     attemptId: string,
     max = 1000,
   ): Promise<T | null> {
+    let seen = 0;
     try {
-      let seen = 0;
       for await (const item of list) {
         if (item.metadata?.[META.attempt] === attemptId) return item;
         if (++seen >= max) break;
       }
-      return null;
     } catch (error) {
       throw toRequestError(error);
     }
+    // Not found among the first `max` objects is not "not made": a caller would make it again.
+    if (seen >= max)
+      throw new ProviderRequestError(
+        `Stripe lists more than ${max} objects since the attempt started; whether it was made is not known yet.`,
+        true,
+        'lookup_truncated',
+        null,
+        true,
+      );
+    return null;
   }
 
   async requestRefund(input: CreateRefundInput): Promise<ProviderRefund> {
