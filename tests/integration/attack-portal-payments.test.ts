@@ -335,6 +335,51 @@ describe('more money attacks', () => {
   });
 });
 
+describe('a bank debit for several invoices', () => {
+  it('refused after processing: every invoice reopens, the site and the client are told (once per invoice)', async () => {
+    const a = await invoiceOf(owner.id, 2500, { currency: 'EUR' });
+    const b = await invoiceOf(owner.id, 1500, { currency: 'EUR' });
+    const res = await portalPay(owner.id, { invoices: [a, b] });
+    expect(res.status).toBe(201);
+    const piId = res.body.data.providerPaymentId as string;
+    // AT86...3202: Stripe's SEPA test IBAN that fails after processing (https://docs.stripe.com/testing#sepa-direct-debit).
+    const confirmed = await env.stripe.paymentIntents.confirm(piId, {
+      payment_method_data: {
+        type: 'sepa_debit',
+        sepa_debit: { iban: 'AT861904300235473202' },
+        billing_details: { name: 'Ada Client', email: 'client@example.test' },
+      },
+      return_url: 'http://localhost/return',
+    });
+    expect(confirmed.status).toBe('processing');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const group = res.body.data.id as string;
+    const statuses = async () =>
+      (await sharesOf(group)).map((r: { status: string; method: string | null }) => [r.status, r.method]);
+    expect(await statuses()).toEqual([
+      ['processing', 'sepa_debit'],
+      ['processing', 'sepa_debit'],
+    ]);
+    env.standin.control.settleDelayed(piId, 'fail');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(await statuses()).toEqual([
+      ['failed', 'sepa_debit'],
+      ['failed', 'sepa_debit'],
+    ]);
+    expect(await readInvoice(env, a)).toMatchObject({ balanceDue: 2500 });
+    expect(await readInvoice(env, b)).toMatchObject({ balanceDue: 1500 });
+    const ids = (await sharesOf(group)).map((r: { id: number }) => r.id);
+    const kinds = (
+      (await env.app.strapi.db
+        .query('plugin::invoice-payments.notice')
+        .findMany({ where: { paymentId: { $in: ids } } })) as Array<{ kind: string }>
+    )
+      .map((n) => n.kind)
+      .sort();
+    expect(kinds).toEqual(['failure', 'failure', 'failure_client', 'failure_client']);
+  });
+});
+
 describe('edges of the selection', () => {
   it('an invoice of an open shared payment cannot be deleted (its money would have nowhere to go)', async () => {
     const x = await invoiceOf(owner.id, 1000);

@@ -410,8 +410,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           paymentGroup: group.documentId,
           chargeId: p.chargeId ?? row?.chargeId ?? null,
           method: p.method ?? (row as { method?: string | null } | null)?.method ?? null,
+          ...(p.methodDetail ? { methodLabel: p.methodDetail.label, methodLast4: p.methodDetail.last4 } : {}),
           livemode: p.livemode,
           failureCode: status === 'failed' ? p.failureCode : null,
+          failureMessage: status === 'failed' ? p.failureMessage : null,
           disputeId: piece > 0 ? (dispute?.id ?? null) : (row?.disputeId ?? null),
           disputeStatus: piece > 0 ? (dispute?.status ?? null) : (row?.disputeStatus ?? null),
           ...(piece > 0 && dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
@@ -420,10 +422,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
           ...(status === 'succeeded' && row?.status !== 'succeeded' && !row?.notifiedAt ? { paidAt: new Date() } : {}),
         };
-        const kinds: Array<'confirmation' | 'dispute'> = [];
+        const kinds: Array<'confirmation' | 'dispute' | 'failure'> = [];
         if (isCollectedPaymentStatus(status) && !row?.notifiedAt) {
           data.notifiedAt = new Date();
           kinds.push('confirmation');
+        }
+        // A bank debit refused after processing (SEPA can fail days later), as settlement.applyPayment:
+        // the notification address is told, and the client gets the pay link again.
+        const failedNow = status === 'failed' && row?.status !== 'failed';
+        if (status === 'failed' && !(row as { failureNotifiedAt?: unknown } | null)?.failureNotifiedAt) {
+          data.failureNotifiedAt = new Date();
+          kinds.push('failure');
         }
         if (
           piece > 0 &&
@@ -453,6 +462,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
         for (const kind of kinds)
           notices.push(await getService(strapi, 'notifications').queuePaymentNotice(kind, savedId));
+        if (failedNow && row?.status === 'processing') {
+          const client = await getService(strapi, 'notifications').queueClientFailureNotice(savedId);
+          if (client) notices.push(client);
+        }
         const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
         // payment.refunded carries the invoice as this settlement left it (as settlement.applyPayment).
         await getService(strapi, 'refunds').recordRefunded(refundedNow);
@@ -630,14 +643,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receiptsFor(userId: number, invoiceDocumentId: string, locale: ClientLocale | null = null) {
       const speech = speechOf(locale);
       const [inv] = await ownInvoices(userId, [invoiceDocumentId], speech);
-      const rows = (await payments().findMany({
-        where: {
-          invoice: { id: inv!.id },
-          status: { $in: ['succeeded', 'partially_refunded', 'refunded', 'disputed'] },
-        },
-        select: ['documentId', 'amount', 'currency', 'status', 'paidAt'],
-        orderBy: { id: 'asc' },
-      })) as Array<{ documentId: string; amount: number; currency: string; status: string; paidAt: string | null }>;
+      // The same payments as the receipts the documents service makes (a voided one has none).
+      const rows = await getService(strapi, 'documents').receiptPayments(inv!.id);
       return rows.map((r) => ({
         id: r.documentId,
         amountFormatted: formatMinor(r.amount, r.currency, speech.intl),
