@@ -1,6 +1,6 @@
 import { bootPayments, eventually, INVOICE, payableInvoice, type PaymentsEnv } from '../support/payments';
 import { mimeParts } from '../support/smtp';
-import { pdfToText } from '../support/pdf';
+import { asBytes, pdfToText } from '../support/pdf';
 
 /**
  * Attacks on the client's language (issue 12, independent review): hostile ?lang= and
@@ -227,14 +227,7 @@ describe('the downloads follow the page', () => {
     const page = await http().get(`/invoice-payments/pay/${inv.token}?lang=de`);
     expect(page.text).toContain('<html lang="de">');
     const href = /<a href="([^"]+)" id="download-pdf"/.exec(page.text)![1]!;
-    const pdf = await http()
-      .get(href.replace(/&amp;/g, '&'))
-      .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+    const pdf = await http().get(href.replace(/&amp;/g, '&')).buffer(true).parse(asBytes);
     expect(pdf.status).toBe(200);
     const text = pdfToText(pdf.body as Buffer);
     expect(text).toContain('Seite 1 von 1');

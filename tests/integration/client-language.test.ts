@@ -8,7 +8,7 @@ import {
   type PaymentsEnv,
 } from '../support/payments';
 import { mimeParts } from '../support/smtp';
-import { pdfToText } from '../support/pdf';
+import { asBytes, pdfToText } from '../support/pdf';
 import { editorApi, editorForm } from '../support/editor';
 
 /**
@@ -33,15 +33,7 @@ const settings = () =>
     update(input: Record<string, unknown>, actor: { type: 'system' }): Promise<unknown>;
   };
 const setDefault = (defaultLanguage: string) => settings().update({ defaultLanguage }, { type: 'system' });
-const getPdf = (url: string) =>
-  http()
-    .get(url)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+const getPdf = (url: string) => http().get(url).buffer(true).parse(asBytes);
 const pageData = (html: string) =>
   JSON.parse(/<script type="application\/json" id="ip-page-data">(.*?)<\/script>/s.exec(html)![1]!) as {
     language: string;

@@ -11,7 +11,7 @@ import {
 } from '../support/payments';
 import { createInvoice } from '../support/invoices';
 import { mimeParts } from '../support/smtp';
-import { pdfToText, solidPng } from '../support/pdf';
+import { asBytes, pdfToText, solidPng } from '../support/pdf';
 
 /**
  * Invoice PDFs, receipts and seller branding through the real routes: the pay-link token, the
@@ -29,15 +29,7 @@ afterAll(async () => {
 
 const http = () => env.app.http();
 const getPdf = (url: string, headers: Record<string, string> = {}) =>
-  http()
-    .get(url)
-    .set(headers)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+  http().get(url).set(headers).buffer(true).parse(asBytes);
 const docs = () => env.app.strapi.plugin('invoice-payments').service('documents') as { cachedCount(): number };
 const payUrl = (token: string) => `/invoice-payments/pay/${token}`;
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import type { Response } from 'superagent';
 
 /**
  * Reading the PDFs the plugin renders, as a person would: poppler's pdftotext (the text) and
@@ -70,4 +71,11 @@ export function solidPng(width: number, height: number, rgb = 0x2f2f2f): Buffer 
     chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** A supertest parser that keeps the body as bytes (`.buffer(true).parse(asBytes)`): PDFs, images. */
+export function asBytes(res: Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
 }
