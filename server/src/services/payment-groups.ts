@@ -748,7 +748,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currency: plan.currency,
         shares: plan.shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]),
       });
-      await groups().updateMany({ where: { id: group.id }, data: { idempotencyKey } });
       const numbers = plan.shares.map((s) => s.invoiceNumber);
       let p: ProviderPayment;
       try {
@@ -770,7 +769,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       } catch (error) {
         const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
-        await groups().updateMany({ where: { id: group.id }, data: { status: 'failed', lastError: message } });
+        await groups().updateMany({
+          where: { id: group.id },
+          data: { status: 'failed', lastError: message, idempotencyKey },
+        });
         if (isAnswerable(error)) throw error;
         if (error instanceof ProviderRequestError && !error.retryable)
           throw badGateway(error.message, { code: error.code });
@@ -778,7 +780,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       await groups().updateMany({
         where: { id: group.id },
-        data: { providerPaymentId: p.id, status: p.status },
+        // The key it was made under, for whoever traces it at the provider (written with the answer).
+        data: { providerPaymentId: p.id, status: p.status, idempotencyKey },
       });
       await getService(strapi, 'audit').log({
         action: 'payment_group.created',
