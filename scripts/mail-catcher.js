@@ -34,14 +34,15 @@ function waitForPort(port, timeoutMs = 15000) {
 }
 
 /**
- * Starts maildev on 127.0.0.1 (`smtpPort` for SMTP, `webPort` for the inbox). Returns null when
- * maildev is not installed (a production-only install), else { child, url, ready }.
+ * Starts maildev on 127.0.0.1 (`smtpPort` for SMTP, `webPort` for the inbox) in a child process
+ * (scripts/mail-catcher-server.mjs). Returns null when maildev is not installed (a
+ * production-only install), else { child, url, ready }: `url` is the inbox page, which answers
+ * any GET with the page (see mail-catcher-server.mjs).
  */
 function startMailCatcher({ smtpPort, webPort, stdio = ['ignore', 'inherit', 'inherit'] }) {
-  const bin = path.join(root, 'node_modules', 'maildev', 'dist', 'bin', 'maildev.js');
-  if (!existsSync(bin)) return null;
-  const args = ['--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'];
-  const child = spawn(process.execPath, [bin, ...args, '--silent'], { cwd: root, stdio });
+  if (!existsSync(path.join(root, 'node_modules', 'maildev', 'dist', 'index.js'))) return null;
+  const server = path.join(__dirname, 'mail-catcher-server.mjs');
+  const child = spawn(process.execPath, [server, String(smtpPort), String(webPort)], { cwd: root, stdio });
   const ready = Promise.all([waitForPort(smtpPort), waitForPort(webPort)]).then(() => undefined);
   return { child, url: `http://localhost:${webPort}`, ready };
 }

@@ -107,7 +107,10 @@ export function startSavedMethods(base: string, jwt: string, after: HTMLElement)
       if (m.mandate) {
         const mandate = document.createElement('span');
         mandate.className = 'muted method-mandate';
-        mandate.textContent = t('saved.mandate', { reference: m.mandate.reference ?? m.mandate.id });
+        // SEPA mandates have a reference the bank shows; ACH mandates only Stripe's id.
+        mandate.textContent = m.mandate.reference
+          ? t('saved.mandate', { reference: m.mandate.reference })
+          : t('saved.mandateId', { id: m.mandate.id });
         item.append(' ', mandate);
       }
       const actions = document.createElement('span');

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { ACTION_DEFINITIONS } from './utils/permissions';
 import { getService } from './utils/get-service';
 import { PLUGIN_ID } from './utils/plugin-id';
+import { installationId } from './utils/installation';
 import { stripeJsUrl } from './pages/stripe-js';
 import { livePublishableKeyProblem, liveSecretKeyProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
@@ -10,6 +11,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.admin.services.permission.actionProvider.registerMany(ACTION_DEFINITIONS);
   // Settings → Webhooks accepts the plugin's events out (services/events-out.ts).
   getService(strapi, 'events-out').registerWebhookEvents();
+  // This site's id for idempotency keys made from database ids (utils/installation): made at the
+  // first start, before any request can need it.
+  await installationId(strapi);
 
   // Key rotation: re-seal secrets left under a previous encryption key.
   try {

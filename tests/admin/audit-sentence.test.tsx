@@ -31,6 +31,33 @@ const entry = (overrides: Partial<AuditEntry>): AuditEntry => ({
 });
 
 describe('auditSentence', () => {
+  it('autopay waiting for a payment in progress, and a multi-invoice payment ended as abandoned', () => {
+    const deferred = entry({
+      action: 'autopay.attempt',
+      actorType: 'system',
+      actorLabel: 'autopay',
+      outcome: 'deferred',
+      details: { attemptNo: 1, inProgress: 'processing', finalAttempt: false },
+    });
+    expect(auditSentence(intlEn, deferred)).toBe(
+      'Autopay waited (attempt 1): the client is already paying this invoice; the next retry day looks again',
+    );
+    expect(auditSentence(intlFr, deferred)).toContain('Paiement automatique reporté (tentative 1)');
+    const abandoned = entry({
+      action: 'payment_group.abandoned',
+      actorType: 'system',
+      actorLabel: 'sweep',
+      outcome: 'canceled',
+      invoiceDocumentId: null,
+      invoiceNumber: null,
+      details: { amount: 182750, currency: 'USD', afterMinutes: 10, invoices: ['INV-1', 'INV-2'] },
+    });
+    expect(auditSentence(intlEn, abandoned)).toBe(
+      'Multi-invoice payment of $1,827.50 canceled: nobody paid it for 10 minutes; its invoices can be paid again',
+    );
+    expect(auditSentence(intlFr, abandoned)).toContain('Paiement groupé de 1\u202f827,50\u00a0$US annulé');
+  });
+
   it('payment method settings: the configuration chosen, back to the default, the domain registered', () => {
     const chosen = entry({
       action: 'settings.payment_methods.updated',

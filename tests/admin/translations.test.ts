@@ -107,6 +107,8 @@ describe('translations', () => {
       clientId: '7',
       last4: '4242',
       message: 'Your card was declined.',
+      // A multi-invoice payment ended as abandoned (the sweep).
+      afterMinutes: '10',
       // The client's language (Settings, invoice editor).
       language: 'Français',
     };

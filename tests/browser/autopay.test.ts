@@ -61,7 +61,7 @@ it('a client saves a card while paying; autopay charges it on the next invoiceâ€
   const { page, watch } = await pb.open(`/invoice-payments/pay/invoice/${first.documentId}#jwt=${jwt}`);
   await expectText(page.getByRole('heading', { level: 1 }), first.row.number);
   const saved = page.locator('#saved-methods');
-  await expectText(saved, /You have no saved payment methods/);
+  await expectText(saved, /No saved payment methods yet/);
   const pay = page.getByRole('button', { name: 'Pay $1,827.50' });
   await until(() => pay.isEnabled(), Boolean, 'the Pay button to be ready');
   await pay.click();

@@ -43,7 +43,8 @@ beforeAll(async () => {
   const mail = startMailCatcher({ smtpPort, webPort, stdio: 'ignore' });
   if (!mail) throw new Error('maildev is not installed (a devDependency): run npm ci');
   child = mail.child;
-  inbox = `http://127.0.0.1:${webPort}`;
+  // The URL `npm run demo` prints.
+  inbox = mail.url;
   await mail.ready;
   env = await bootPayments({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtpPort) } });
   browser = await launchBrowser();
@@ -57,6 +58,21 @@ afterAll(async () => {
     await exited;
   }
 }, 60_000);
+
+it('the inbox URL the demo prints answers a plain GET (as curl sends it) with the inbox page', async () => {
+  expect(inbox).toBe(`http://localhost:${new URL(inbox).port}`);
+  // Node's fetch sends `Accept: */*`, as curl does: maildev alone answers that with a JSON 404.
+  const res = await fetch(inbox);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  const html = await res.text();
+  expect(html).toContain('<title>MailDev</title>');
+  expect(html).toContain('<div id="root"></div>');
+  // The API beside it is maildev's own, unchanged.
+  const api = await fetch(`${inbox}/api/email`);
+  expect(api.status).toBe(200);
+  expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+});
 
 it('"Send invoice" lands in the inbox with the PDF attached and the Pay button', async () => {
   const inv = await payableInvoice(env, { billingEmail: 'newcomer@example.test', billingName: 'A Newcomer' });

@@ -148,6 +148,58 @@ describe('SEPA Direct Debit saved for future invoices', () => {
   });
 });
 
+describe('ACH Direct Debit saved for future invoices', () => {
+  it('lists the saved bank account with its mandate on the client’s page', async () => {
+    // Saved while paying (the drawer's box, sent the way the drawer sends it), verified instantly:
+    // ACH mandates have no bank reference, so the page names Stripe's mandate id.
+    const strapi = pb.env.app.strapi;
+    const http = pb.env.app.http;
+    const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
+    const user = (await strapi.db.query('plugin::users-permissions.user').create({
+      data: { username: 'Ada ACH', email: 'ada-ach@example.test', provider: 'local', confirmed: true, role: role.id },
+    })) as { id: number };
+    const jwt = strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string;
+    const inv = await payableInvoice(pb.env, {
+      currency: 'USD',
+      billingEmail: 'ada-ach@example.test',
+      customer: user.id,
+    });
+    const made = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .set('Authorization', `Bearer ${jwt}`)
+      .send({});
+    const pid = made.body.data.providerPaymentId as string;
+    const save = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/save-method`)
+      .set('Authorization', `Bearer ${jwt}`)
+      .send({ providerPaymentId: pid, save: true });
+    expect(save.status).toBe(200);
+    await pb.env.stripe.paymentIntents.confirm(pid, { payment_method: 'pm_usBankAccount_success' });
+    pb.env.standin.control.settleDelayed(pid, 'succeed');
+    await until(
+      async () => (await readInvoice(pb.env, inv.documentId)).state,
+      (s) => s === 'paid',
+      'the invoice to be paid',
+    );
+    const charges = await pb.env.stripe.charges.list({ payment_intent: pid });
+    const mandateId = String(charges.data[0].payment_method_details?.us_bank_account?.mandate);
+    expect(mandateId).toMatch(/^mandate_/);
+
+    const { page, watch } = await pb.open(`/invoice-payments/pay/invoice/${inv.documentId}#jwt=${jwt}`);
+    const saved = page.locator('#saved-methods li.method');
+    await until(
+      () => saved.count(),
+      (n) => n === 1,
+      'the saved bank account listed',
+    );
+    await expectText(saved.first().locator('.method-name'), /STRIPE TEST BANK.*6789/);
+    await expectText(saved.first().locator('.method-mandate'), `Mandate ${mandateId}`);
+    await saved.first().scrollIntoViewIfNeeded();
+    await screenshot(page, GROUP, 'ach-saved-mandate');
+    expectCleanRun(watch);
+  });
+});
+
 describe('iDEAL', () => {
   it('leaves for the bank, returns to the return page and shows paid', async () => {
     const inv = await payableInvoice(pb.env, EUR);

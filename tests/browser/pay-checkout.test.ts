@@ -7,6 +7,7 @@ import {
   until,
   type PayBrowser,
 } from '../support/stripe-js-standin/pay-harness';
+import { SAVE_DETAILS_LABEL } from '../support/stripe-standin/checkout-text';
 
 /**
  * Stripe Checkout instead of the drawer (settings → Payment page): hosted (redirect to the Stripe
@@ -92,11 +93,51 @@ describe('embedded Checkout', () => {
     const embed = page.getByRole('region', { name: 'Secure checkout' });
     await embed.getByRole('button', { name: 'Pay with test card' }).waitFor();
     await screenshot(page, 'pay', 'checkout-embedded');
+    // A pay link never offers saving (the link can be forwarded).
+    expect(await embed.getByLabel(SAVE_DETAILS_LABEL).count()).toBe(0);
     await embed.getByRole('button', { name: 'Pay with test card' }).click();
     await page.waitForURL((url) => url.pathname === '/invoice-payments/pay/success');
     await expectText(page.getByRole('heading', { level: 1 }), 'Payment received');
     await expectText(page.locator('#invoice-status'), 'Status: Paid');
     expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    expectCleanRun(watch);
+  });
+
+  it("on the client's own page the box to save the card shows; ticked, the card is saved to the client", async () => {
+    const strapi = pb.env.app.strapi;
+    const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
+    const user = (await strapi.db.query('plugin::users-permissions.user').create({
+      data: {
+        username: `embedsaver${Date.now()}`,
+        email: `embedsaver${Date.now()}@example.test`,
+        provider: 'local',
+        confirmed: true,
+        role: role.id,
+      },
+    })) as { id: number };
+    const jwt = strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string;
+    const inv = await payableInvoice(pb.env, { customer: user.id });
+    const { page, watch } = await pb.open(`/invoice-payments/pay/invoice/${inv.documentId}#jwt=${jwt}`);
+    const pay = page.getByRole('button', { name: 'Pay $1,827.50' });
+    await until(() => pay.isEnabled(), Boolean, 'the Pay button');
+    await pay.click();
+    const embed = page.getByRole('region', { name: 'Secure checkout' });
+    const box = embed.getByLabel(SAVE_DETAILS_LABEL);
+    await box.waitFor();
+    await box.check();
+    await screenshot(page, 'pay', 'checkout-embedded-save-ticked');
+    await embed.getByRole('button', { name: 'Pay with test card' }).click();
+    await page.waitForURL((url) => url.pathname === '/invoice-payments/pay/success');
+    await expectText(page.getByRole('heading', { level: 1 }), 'Payment received');
+    expect(await readInvoice(pb.env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0 });
+    const saved = await until(
+      async () =>
+        (await pb.env.app.http().get('/api/invoice-payments/saved-methods').set('Authorization', `Bearer ${jwt}`)).body
+          .data as { methods: Array<{ type: string; last4: string }> },
+      (v) => v.methods.length === 1,
+      'the card saved on embedded Checkout',
+    );
+    expect(saved.methods[0]).toMatchObject({ type: 'card', last4: '4242' });
     expectCleanRun(watch);
   });
 });

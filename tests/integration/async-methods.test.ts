@@ -150,6 +150,107 @@ describe('SEPA Direct Debit', () => {
   });
 });
 
+describe('a debit retried on the same payment and refused again', () => {
+  const failureMails = (number: string) => ({
+    admin: mailsTo('billing-admin@example.test', new RegExp(`Payment failed on invoice ${number}`)).length,
+    client: mailsTo('client@example.test', new RegExp(`invoice ${number} did not go through`)).length,
+  });
+  const failedEvents = (pi: string) =>
+    env.standin.control
+      .events()
+      .filter(
+        (e) => e.type === 'payment_intent.payment_failed' && (e.data as { object: { id: string } }).object.id === pi,
+      )
+      .map((e) => String(e.id));
+
+  /** The client pays again on the pay page: the same PaymentIntent comes back and takes another account. */
+  async function retryWith(documentId: string, token: string, pi: string, iban: string, tellServer = true) {
+    const again = await intent(documentId, { token });
+    expect(again.status).toBe(200);
+    expect(again.body.data.providerPaymentId).toBe(pi);
+    const confirmed = await env.stripe.paymentIntents.confirm(pi, {
+      payment_method_data: {
+        type: 'sepa_debit',
+        sepa_debit: { iban },
+        billing_details: { name: 'Ada Client', email: 'client@example.test' },
+      },
+      return_url: 'http://localhost/return',
+    });
+    expect(confirmed.status).toBe('processing');
+    if (tellServer) {
+      const settled = await confirm(documentId, { token, providerPaymentId: pi });
+      expect(settled.body.data.paymentStatus).toBe('processing');
+    }
+  }
+
+  it('emails the admin and the client again, once each, however often each failure is delivered', async () => {
+    const { documentId, token, pi } = await sepaPayment('AT861904300235473202');
+    const number = (await readInvoice(env, documentId)).number as string;
+    env.standin.control.settleDelayed(pi, 'fail');
+    await eventually(
+      () => paymentOf(pi),
+      (p) => p.status === 'failed',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 1, client: 1 });
+
+    // Another account (Stripe's IBAN that fails after processing), the same payment: pending again.
+    await retryWith(documentId, token, pi, 'DE62370400440532013001');
+    expect((await paymentOf(pi)).status).toBe('processing');
+    env.standin.control.settleDelayed(pi, 'fail');
+    await eventually(
+      () => paymentOf(pi),
+      (p) => p.status === 'failed',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 2, client: 2 });
+    const charges = await env.stripe.charges.list({ payment_intent: pi });
+    expect(charges.data.filter((c) => c.status === 'failed')).toHaveLength(2);
+
+    // Every failure event delivered again, three at a time: nothing more.
+    const events = failedEvents(pi);
+    expect(events).toHaveLength(2);
+    await Promise.all([...events, ...events, ...events].map((id) => env.standin.control.deliverEvent(id)));
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 2, client: 2 });
+    const outbox = await env.app.strapi.db
+      .query('plugin::invoice-payments.notice')
+      .findMany({ where: { paymentId: (await paymentOf(pi)).id, kind: { $in: ['failure', 'failure_client'] } } });
+    expect(outbox).toHaveLength(4);
+    expect(new Set(outbox.map((n: { occurrence: string }) => n.occurrence))).toEqual(
+      new Set(charges.data.map((c) => c.id)),
+    );
+  });
+
+  it('tells the second refusal even when the plugin never saw the retry processing (webhooks held)', async () => {
+    const { documentId, token, pi } = await sepaPayment('AT861904300235473202');
+    const number = (await readInvoice(env, documentId)).number as string;
+    env.standin.control.settleDelayed(pi, 'fail');
+    await eventually(
+      () => paymentOf(pi),
+      (p) => p.status === 'failed',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 1, client: 1 });
+
+    // The retry starts and is refused while the endpoint is down and the tab was closed: the plugin
+    // next sees the payment failed, as it already was, but by another charge.
+    env.standin.control.setDelivery({ paused: true });
+    try {
+      await retryWith(documentId, token, pi, 'DE62370400440532013001', false);
+      env.standin.control.settleDelayed(pi, 'fail');
+    } finally {
+      env.standin.control.setDelivery({ paused: false });
+      await env.standin.control.flush();
+    }
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 2, client: 2 });
+    await Promise.all(failedEvents(pi).map((id) => env.standin.control.deliverEvent(id)));
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(failureMails(number)).toEqual({ admin: 2, client: 2 });
+  });
+});
+
 describe('iDEAL (a bank redirect)', () => {
   async function idealPayment() {
     const invoice = await payableInvoice(env, EUR);

@@ -12,28 +12,21 @@ const GROUP = 'plugin::invoice-payments.payment-group';
 let owner: { id: number };
 let blocked: { id: number };
 const piCreates = () => env.standin.control.requestLog('POST /v1/payment_intents').length;
-const { jwt, invoiceOf, portalPay, sharesOf, paidGroup: payGroup } = portalHelpers(() => env, 'Attack', 2025);
+const {
+  jwt,
+  clientUser,
+  invoiceOf,
+  portalPay,
+  sharesOf,
+  paidGroup: payGroup,
+} = portalHelpers(() => env, 'Attack', 2025);
 /** Pays a group of the owner's invoices at the stand-in and waits for every webhook. */
 const paidGroup = (invoices: string[], method = 'pm_card_visa') => payGroup(owner.id, invoices, method);
 
 beforeAll(async () => {
   env = await bootPayments();
-  const role = await env.app.strapi.db
-    .query('plugin::users-permissions.role')
-    .findOne({ where: { type: 'authenticated' } });
-  const mk = (name: string, extra: Record<string, unknown> = {}) =>
-    env.app.strapi.db.query('plugin::users-permissions.user').create({
-      data: {
-        username: name,
-        email: `${name}@example.test`,
-        provider: 'local',
-        confirmed: true,
-        role: role.id,
-        ...extra,
-      },
-    });
-  owner = await mk(`atkowner${Date.now()}`);
-  blocked = await mk(`atkblocked${Date.now()}`, { blocked: true });
+  owner = await clientUser('atkowner');
+  blocked = await clientUser('atkblocked', { blocked: true });
 }, 60_000);
 afterAll(async () => {
   await env?.close();

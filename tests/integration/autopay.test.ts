@@ -1,8 +1,9 @@
-import { bootPayments, eventually, payableInvoice, readInvoice, type PaymentsEnv } from '../support/payments';
+import { bootPayments, eventually, payableInvoice, payWith, readInvoice, type PaymentsEnv } from '../support/payments';
 // A second autopay service on the same database, as another Strapi instance has.
 import autopayService from '../../server/src/services/autopay';
 import { autopayHelpers } from '../support/autopay';
 import { mimeParts } from '../support/smtp';
+import { waitForIdle } from '../support/idle';
 
 /**
  * Saved payment methods and autopay (services/saved-methods, services/autopay, domain/autopay)
@@ -14,6 +15,7 @@ import { mimeParts } from '../support/smtp';
 let env: PaymentsEnv;
 const AUDIT = 'plugin::invoice-payments.audit-entry';
 const PAYMENT = 'plugin::invoice-payments.payment';
+const INVOICE = 'plugin::invoice-payments.invoice';
 
 interface AutopayApi {
   runDue(now?: Date): Promise<number>;
@@ -153,6 +155,74 @@ it('a SEPA debit saved while paying is listed with its mandate reference, for th
   expect(lookups()).toBe(before);
 });
 
+it('an ACH bank account verified instantly and saved while paying is listed with its mandate, and autopay debits it under that mandate', async () => {
+  // ACH Direct Debit with instant verification (Financial Connections, the default in Stripe's
+  // hosted flows: https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment): the debit
+  // processes for days; saving it makes the mandate reusable (Mandate `multi_use`,
+  // https://docs.stripe.com/api/mandates/object). ACH mandates have no reference of their own
+  // (SDK 23.1.0 Mandate.PaymentMethodDetails.UsBankAccount): the mandate id is what is shown.
+  const client = await newClient('ach');
+  const inv = await payAndSave(client, 'pm_usBankAccount_success', 'USD');
+  const pid = (await env.app.strapi.db.query(PAYMENT).findOne({ where: { invoice: { id: inv.row.id } } }))
+    .providerPaymentId as string;
+  expect((await env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: pid } })).status).toBe(
+    'processing',
+  );
+  env.standin.control.settleDelayed(pid);
+  await eventually(
+    () => readInvoice(env, inv.documentId),
+    (row) => row.state === 'paid',
+    10_000,
+    'the ACH-paid invoice paid',
+  );
+  const charge = (await env.stripe.charges.list({ payment_intent: pid })).data[0]!;
+  const mandateId = String(charge.payment_method_details?.us_bank_account?.mandate);
+  const mandate = await env.stripe.mandates.retrieve(mandateId);
+  expect(mandate).toMatchObject({
+    type: 'multi_use',
+    status: 'active',
+    payment_method_details: { type: 'us_bank_account' },
+  });
+  expect(mandate.customer_acceptance.type).toBe('online');
+  const pm = await env.stripe.paymentMethods.retrieve(String(mandate.payment_method));
+  // Verified instantly: the bank account came from a Financial Connections account.
+  expect(pm.us_bank_account?.financial_connections_account).toMatch(/^fca_/);
+
+  const saved = await eventually(
+    () => savedMethods(client),
+    (v) => v.methods.length === 1 && v.methods[0]!.mandate !== null,
+    5000,
+    'the saved ACH account listed with its mandate',
+  );
+  expect(saved.methods[0]).toMatchObject({
+    id: pm.id,
+    type: 'us_bank_account',
+    label: 'STRIPE TEST BANK',
+    last4: '6789',
+    isDefault: true,
+    mandate: { id: mandateId, reference: null },
+  });
+  const card = await http().get(`/invoice-payments/invoices/${inv.documentId}/autopay`).set(env.admin.auth);
+  expect(card.status).toBe(200);
+  expect(card.body.data.client.methods).toEqual([
+    expect.objectContaining({ id: pm.id, mandate: { id: mandateId, reference: null } }),
+  ]);
+  // The client's page names the mandate the way the portal script does (public/src/saved-methods.ts).
+  const listed = await http().get('/api/invoice-payments/saved-methods').set('Authorization', jwt(client.id));
+  expect(listed.body.data.methods[0].mandate.id).toBe(mandateId);
+
+  // Autopay debits the saved account off-session under the same mandate.
+  await autopayOn(client);
+  const next = await dueInvoice(client, '2036-05-12');
+  expect(await autopay().runDue(new Date('2036-05-12T09:00:30Z'))).toBe(1);
+  const [create] = offSessionCreates(next.documentId);
+  expect(create?.params).toMatchObject({ customer: saved.methods[0]!.customerId, payment_method: pm.id });
+  const [attempt] = await attemptsOf(next.row.id);
+  expect(attempt).toMatchObject({ status: 'processing' });
+  const debit = (await env.stripe.charges.list({ payment_intent: attempt!.providerPaymentId! })).data[0]!;
+  expect(debit.payment_method_details?.us_bank_account?.mandate).toBe(mandateId);
+});
+
 it('a declined card is retried 1, 3 and 7 days after the due date, then autopay stops and tells admin and client', async () => {
   const client = await newClient('decliner');
   await payAndSave(client);
@@ -247,6 +317,211 @@ it('a bank asking for authentication gets the client an email with the pay link,
   expect(await autopay().runDue(new Date('2035-03-02T09:00:30Z'))).toBe(0);
   expect(await autopay().runDue(new Date('2035-03-08T09:00:30Z'))).toBe(0);
   expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+});
+
+describe('a client paying by hand when autopay runs', () => {
+  /** Every PaymentIntent made for the invoice (the drawer's and autopay's), in the order made. */
+  const intentsFor = (documentId: string) =>
+    env.standin.control
+      .requestLog('POST /v1/payment_intents')
+      .filter(
+        (r) =>
+          ((r.params as { metadata?: Record<string, string> }).metadata ?? {}).invoice_payments_invoice === documentId,
+      );
+  const auditOutcomes = async (documentId: string) =>
+    (
+      (await env.app.strapi.db.query(AUDIT).findMany({
+        where: { action: 'autopay.attempt', invoiceDocumentId: documentId },
+        orderBy: { id: 'asc' },
+      })) as Array<{ outcome: string; details: Record<string, unknown> }>
+    ).map((a) => [a.outcome, a.details.why ?? null]);
+  /**
+   * What Stripe holds for the invoice: the status of each PaymentIntent made for it (every one is
+   * in the ledger or on an autopay attempt), checked against how many were created.
+   */
+  const stripeStatuses = async (documentId: string, invoiceId: number) => {
+    const ledger = (await env.app.strapi.db
+      .query(PAYMENT)
+      .findMany({ where: { invoice: { id: invoiceId } }, select: ['providerPaymentId'] })) as Array<{
+      providerPaymentId: string | null;
+    }>;
+    const ids = new Set(
+      [
+        ...ledger.map((r) => r.providerPaymentId),
+        ...(await attemptsOf(invoiceId)).map((a) => a.providerPaymentId),
+      ].filter((id): id is string => Boolean(id)),
+    );
+    expect(ids.size).toBe(intentsFor(documentId).length);
+    return Promise.all([...ids].map(async (id) => (await env.stripe.paymentIntents.retrieve(id)).status));
+  };
+
+  /** The client opens the drawer of the due invoice's pay page and starts paying with `confirm`. */
+  async function drawerPayment(inv: { documentId: string; token: string }) {
+    const made = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
+    expect(made.status).toBe(200);
+    return made.body.data.providerPaymentId as string;
+  }
+  const confirmHere = async (inv: { documentId: string; token: string }, pi: string) => {
+    const res = await http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`)
+      .send({ token: inv.token, providerPaymentId: pi });
+    expect(res.status).toBe(200);
+    return res.body.data as { paymentStatus: string };
+  };
+  /** Starts a 3-D Secure step in the drawer and walks away from it; seen by the pay page. */
+  async function walkAwayIn3ds(inv: { documentId: string; token: string }) {
+    const pi = await drawerPayment(inv);
+    await payWith(env, pi, 'pm_card_authenticationRequired');
+    expect((await confirmHere(inv, pi)).paymentStatus).toBe('requires_action');
+    return pi;
+  }
+  /** The 3-D Secure step was first seen waiting `minutes` ago (the abandonment clock is the real one). */
+  const waitingSince = (pi: string, minutes: number) =>
+    env.app.strapi.db
+      .query(PAYMENT)
+      .updateMany({ where: { providerPaymentId: pi }, data: { actionSince: new Date(Date.now() - minutes * 60_000) } });
+
+  it('a 3-D Secure step abandoned longer than the setting is ended and autopay charges, once', async () => {
+    const client = await newClient('abandon3ds');
+    await payAndSave(client);
+    await autopayOn(client);
+    const inv = await dueInvoice(client, '2043-04-10');
+    const pi = await walkAwayIn3ds(inv);
+    // Abandoned: older than "abandonedAuthenticationMinutes" (10 by default).
+    await waitingSince(pi, 11);
+
+    const rows = await cronAt('2043-04-10T09:00:30Z', inv.row.id, 1);
+    expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'succeeded' });
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('canceled');
+    expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+    expect((await stripeStatuses(inv.documentId, inv.row.id)).sort()).toEqual(['canceled', 'succeeded']);
+    expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0, amountRefunded: 0 });
+    expect(await auditOutcomes(inv.documentId)).toEqual([['ok', null]]);
+  });
+
+  it('a fresh 3-D Secure step defers autopay; the next retry day charges once the client abandoned it', async () => {
+    const client = await newClient('fresh3ds');
+    await payAndSave(client);
+    await autopayOn(client);
+    const inv = await dueInvoice(client, '2044-04-10');
+    const pi = await walkAwayIn3ds(inv);
+
+    let rows = await cronAt('2044-04-10T09:00:30Z', inv.row.id, 1);
+    expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'deferred', code: 'payment_in_progress' });
+    // The client may be confirming right now: left alone, nothing charged; not again that day.
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+    expect(await autopay().runDue(new Date('2044-04-10T22:00:00Z'))).toBe(0);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+    // The Autopay card shows the deferral and the next planned day.
+    const card = await http().get(`/invoice-payments/invoices/${inv.documentId}/autopay`).set(env.admin.auth);
+    expect(card.status).toBe(200);
+    expect(card.body.data.attempts.map((a: { status: string }) => a.status)).toEqual(['deferred']);
+    expect(card.body.data.next).toMatchObject({ attemptNo: 1, at: '2044-04-11T09:00:00.000Z' });
+
+    // The client never came back: by the next retry day the step is abandoned, ended, and charged.
+    await waitingSince(pi, 11);
+    rows = await cronAt('2044-04-11T09:00:30Z', inv.row.id, 2);
+    expect(rows.map((r) => [r.attemptNo, r.status])).toEqual([
+      [0, 'deferred'],
+      [1, 'succeeded'],
+    ]);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('canceled');
+    expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+    expect((await stripeStatuses(inv.documentId, inv.row.id)).sort()).toEqual(['canceled', 'succeeded']);
+    expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0, amountRefunded: 0 });
+    expect(await auditOutcomes(inv.documentId)).toEqual([
+      ['deferred', 'payment_in_progress'],
+      ['ok', null],
+    ]);
+    // Paid: no later attempt.
+    expect(await autopay().runDue(new Date('2044-04-13T09:00:30Z'))).toBe(0);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+  });
+
+  /** The client pays the due EUR invoice by SEPA Direct Debit in the drawer: processing for days. */
+  async function sepaProcessing(client: { id: number; email: string }, dueDate: string, iban: string) {
+    const inv = await payableInvoice(env, { customer: client.id, billingEmail: client.email, currency: 'EUR' });
+    await env.app.strapi.db.query(INVOICE).update({ where: { id: inv.row.id }, data: { dueDate } });
+    const pi = await drawerPayment(inv);
+    const confirmed = await env.stripe.paymentIntents.confirm(pi, {
+      payment_method_data: {
+        type: 'sepa_debit',
+        sepa_debit: { iban },
+        billing_details: { name: 'Ada Client', email: client.email },
+      },
+      return_url: 'http://localhost/return',
+    });
+    expect(confirmed.status).toBe('processing');
+    expect((await confirmHere(inv, pi)).paymentStatus).toBe('processing');
+    return { inv, pi };
+  }
+
+  it('a bank debit processing defers autopay; when it fails later, the next retry day charges, once', async () => {
+    const client = await newClient('sepafail');
+    await payAndSave(client);
+    await autopayOn(client);
+    const { inv, pi } = await sepaProcessing(client, '2045-04-10', 'AT861904300235473202');
+
+    let rows = await cronAt('2045-04-10T09:00:30Z', inv.row.id, 1);
+    expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'deferred', code: 'payment_in_progress' });
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('processing');
+
+    // Days later the bank refuses the debit: the balance is open again.
+    env.standin.control.settleDelayed(pi, 'fail');
+    await eventually(
+      () => env.app.strapi.db.query(PAYMENT).findOne({ where: { providerPaymentId: pi } }),
+      (p) => p?.status === 'failed',
+      10_000,
+      'the debit failed',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await readInvoice(env, inv.documentId)).balanceDue).toBeGreaterThan(0);
+
+    rows = await cronAt('2045-04-11T09:00:30Z', inv.row.id, 2);
+    expect(rows.map((r) => [r.attemptNo, r.status])).toEqual([
+      [0, 'deferred'],
+      [1, 'succeeded'],
+    ]);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+    expect(offSessionCreates(inv.documentId)[0]!.params).toMatchObject({ currency: 'eur' });
+    expect((await stripeStatuses(inv.documentId, inv.row.id)).filter((s) => s === 'succeeded')).toHaveLength(1);
+    expect(await readInvoice(env, inv.documentId)).toMatchObject({ state: 'paid', balanceDue: 0, amountRefunded: 0 });
+    expect(await auditOutcomes(inv.documentId)).toEqual([
+      ['deferred', 'payment_in_progress'],
+      ['ok', null],
+    ]);
+    expect(await autopay().runDue(new Date('2045-04-17T09:00:30Z'))).toBe(0);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(1);
+  });
+
+  it('a bank debit processing that succeeds pays the invoice: autopay never charges it', async () => {
+    const client = await newClient('sepaok');
+    await payAndSave(client);
+    await autopayOn(client);
+    const { inv, pi } = await sepaProcessing(client, '2046-04-10', 'AT611904300234573201');
+    const rows = await cronAt('2046-04-10T09:00:30Z', inv.row.id, 1);
+    expect(rows[0]).toMatchObject({ attemptNo: 0, status: 'deferred' });
+    env.standin.control.settleDelayed(pi, 'succeed');
+    await eventually(
+      () => readInvoice(env, inv.documentId),
+      (i) => i.state === 'paid',
+      10_000,
+      'paid by the debit',
+    );
+    for (const day of ['2046-04-11', '2046-04-13', '2046-04-17'])
+      expect(await autopay().runDue(new Date(`${day}T09:00:30Z`))).toBe(0);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+    expect(await attemptsOf(inv.row.id)).toHaveLength(1);
+  });
 });
 
 describe('refusals: never a charge', () => {
@@ -367,5 +642,49 @@ describe('refusals: never a charge', () => {
     expect(env.standin.control.requestLog('POST /v1/payment_intents/:id').filter((r) => r.path.endsWith(pid))).toEqual(
       [],
     );
+  });
+});
+
+describe("the client's Stripe customer", () => {
+  const CLIENT_ACCOUNT = 'plugin::invoice-payments.client-account';
+  const INSTALLATION = 'plugin_invoice-payments_installation';
+  interface CustomersApi {
+    ensureCustomer(userId: number, provider: unknown): Promise<string>;
+  }
+  const saved = () => env.app.strapi.plugin('invoice-payments').service('saved-methods') as unknown as CustomersApi;
+  const forgetCustomer = (userId: number) =>
+    env.app.strapi.db.query(CLIENT_ACCOUNT).updateMany({ where: { userId }, data: { providerCustomerId: null } });
+  const installationRows = () =>
+    env.app.strapi.db.query('strapi::core-store').findMany({ where: { key: INSTALLATION } }) as Promise<
+      Array<{ value: string }>
+    >;
+
+  it("is made under a key of this site: a retry gets the same customer, another site's client with the same id its own", async () => {
+    const provider = await env.app.strapi.plugin('invoice-payments').service('providers').forNewPayments();
+    // Made once at startup and kept: the key's site part.
+    const [installation] = await installationRows();
+    expect(JSON.parse(installation!.value)).toMatch(/^[A-Za-z0-9_]{16}$/);
+    const client = await newClient('twosites');
+    const first = await saved().ensureCustomer(client.id, provider);
+    expect(await installationRows()).toHaveLength(1);
+
+    // The answer was lost before it was stored: the same request again, and Stripe's first customer.
+    await forgetCustomer(client.id);
+    expect(await saved().ensureCustomer(client.id, provider)).toBe(first);
+
+    // The site reinstalled (or another site on the same Stripe account): a new installation whose
+    // client has the same database id and other details gets a customer of its own, never this one
+    // (Stripe keeps idempotency keys per account: https://docs.stripe.com/api/idempotent_requests).
+    await env.app.strapi.db.query('strapi::core-store').deleteMany({ where: { key: INSTALLATION } });
+    await forgetCustomer(client.id);
+    await env.app.strapi.db
+      .query('plugin::users-permissions.user')
+      .update({ where: { id: client.id }, data: { email: `other-site-${client.id}@example.test` } });
+    const other = await saved().ensureCustomer(client.id, provider);
+    expect(other).not.toBe(first);
+    const made = (await env.stripe.customers.retrieve(other)) as { email: string | null };
+    expect(made.email).toBe(`other-site-${client.id}@example.test`);
+    const [fresh] = await installationRows();
+    expect(fresh!.value).not.toBe(installation!.value);
   });
 });

@@ -178,6 +178,35 @@ describe('dashboard', () => {
     expect(by.KWD.formatted.outstanding).toBe('KWD\u00a012.340'); // Intl puts a no-break space after the code
   });
 
+  it('a payment flagged for a mismatch (not booked on its invoice) is not counted as collected', async () => {
+    const before = await get('/dashboard');
+    const usd = (r: typeof before) =>
+      r.body.data.currencies.find((c: { currency: string }) => c.currency === 'USD').collectedThisMonth;
+    const invoiceRow = await env.app.strapi.db
+      .query(INVOICE)
+      .findOne({ where: { documentId: ids.usdDraft!.documentId } });
+    // What settlement writes for a payment whose amount differs from what was asked (services/settlement.ts).
+    const flagged = await env.app.strapi.db.query(PAYMENT).create({
+      data: {
+        invoice: invoiceRow.id,
+        kind: 'card',
+        provider: 'stripe',
+        status: 'succeeded',
+        amount: 12345,
+        currency: 'USD',
+        paidAt: new Date(),
+        mismatch: 'Payment received 12345 instead of 99900; it was not booked.',
+      },
+    });
+    try {
+      const after = await get('/dashboard');
+      expect(after.status).toBe(200);
+      expect(usd(after)).toBe(usd(before));
+    } finally {
+      await env.app.strapi.db.query(PAYMENT).delete({ where: { id: flagged.id } });
+    }
+  });
+
   it('12 months per currency, zero-filled, last month and this month in their place', async () => {
     const { series, months } = (await get('/dashboard')).body.data;
     const kwd = series.find((s: { currency: string }) => s.currency === 'KWD');

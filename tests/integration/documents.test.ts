@@ -11,7 +11,9 @@ import {
 } from '../support/payments';
 import { createInvoice } from '../support/invoices';
 import { mimeParts } from '../support/smtp';
-import { asBytes, pdfToText, solidPng } from '../support/pdf';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { asBytes, pdfToPng, pdfToText, solidPng } from '../support/pdf';
 
 /**
  * Invoice PDFs, receipts and seller branding through the real routes: the pay-link token, the
@@ -87,6 +89,35 @@ describe('invoice PDF on the pay link', () => {
         .update(res.body as Buffer)
         .digest('hex'),
     );
+  });
+
+  it('a client and lines in Chinese, Japanese, Korean, Arabic and Hebrew are printed as written, never "?"', async () => {
+    const lines = [
+      '咨询服务：需求分析和系统设计',
+      'ソフトウェア保守（月額）',
+      '김민준 컨설팅 서비스',
+      'خدمات استشارية لشهر نوفمبر',
+      'שירותי ייעוץ חודשיים',
+    ];
+    const inv = await payableInvoice(env, {
+      billingName: '山田太郎株式会社',
+      lineItems: lines.map((description, i) => ({ description, quantity: 1, unitAmount: 10000 * (i + 1) })),
+    });
+    const res = await getPdf(`${payUrl(inv.token)}/invoice.pdf`);
+    expect(res.status).toBe(200);
+    const raw = (res.body as Buffer).toString('latin1');
+    expect(raw).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansHans-Regular/);
+    expect(raw).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansKR-Regular/);
+    expect(raw).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans/);
+    const text = pdfToText(res.body as Buffer);
+    expect(text).toContain('山田太郎株式会社');
+    for (const line of lines) expect(text).toContain(line);
+    expect(text).toMatch(/咨询服务：需求分析和系统设计\s+1\s+\$100\.00\s+\$100\.00/);
+    expect(text).not.toContain('?');
+    // To look at: the Arabic and Hebrew lines right to left and joined, the CJK in its font.
+    const dir = path.resolve(__dirname, '..', 'artifacts', 'pdf');
+    mkdirSync(dir, { recursive: true });
+    pdfToPng(res.body as Buffer, path.join(dir, 'invoice-cjk-rtl-page-1.png'), 1, 100);
   });
 
   it('a new version after a payment: paid amount and zero balance, and a receipt for the payment', async () => {

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { TestStrapi } from '../support/strapi';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { bootAfterUpgrade, MIGRATIONS_TABLE, restart } from '../support/migrations';
+import { bootAfterUpgrade, MIGRATIONS_TABLE, restart, uniqueIndexes } from '../support/migrations';
 import { isUniqueViolation } from '../../server/src/utils/unique-violation';
 import type { ProviderEvent, WebhookParser } from '../../server/src/providers/types';
 
@@ -56,14 +56,7 @@ async function rows(strapi: Core.Strapi) {
   });
 }
 
-async function uniques(strapi: Core.Strapi) {
-  return (
-    (await strapi.db.dialect.schemaInspector.getIndexes(TABLE))
-      .filter((i) => i.type === 'unique')
-      // Strapi's PostgreSQL inspector lists an index's columns in table order, not index order.
-      .map((i) => ({ name: i.name, columns: [...i.columns].sort() }))
-  );
-}
+const uniques = (strapi: Core.Strapi) => uniqueIndexes(strapi, TABLE);
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -26,21 +26,14 @@ const NOTICE = 'plugin::invoice-payments.notice';
 let owner: { id: number };
 let stranger: { id: number };
 const piCreates = () => env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0;
-const { jwt, invoiceOf, portalPay, sharesOf, paidGroup: payGroup } = portalHelpers(() => env, 'Work', 2026);
+const { jwt, clientUser, invoiceOf, portalPay, sharesOf, paidGroup: payGroup } = portalHelpers(() => env, 'Work', 2026);
 /** Pays a group of the owner's invoices at the stand-in and waits for every webhook. */
 const paidGroup = (invoices: string[], method = 'pm_card_visa') => payGroup(owner.id, invoices, method);
 
 beforeAll(async () => {
   env = await bootPayments();
-  const role = await env.app.strapi.db
-    .query('plugin::users-permissions.role')
-    .findOne({ where: { type: 'authenticated' } });
-  const mk = (name: string) =>
-    env.app.strapi.db.query('plugin::users-permissions.user').create({
-      data: { username: name, email: `${name}@example.test`, provider: 'local', confirmed: true, role: role.id },
-    });
-  owner = await mk(`portalowner${Date.now()}`);
-  stranger = await mk(`portalstranger${Date.now()}`);
+  owner = await clientUser('portalowner');
+  stranger = await clientUser('portalstranger');
 }, 60_000);
 afterAll(async () => {
   await env?.close();
@@ -430,55 +423,90 @@ describe('one PaymentIntent for several invoices', () => {
     }
   });
 
-  it('an invoice paid on its own meanwhile: its share of the shared payment is refunded as an overpayment', async () => {
+  it('an invoice of an open shared payment paid on its own pay page: the shared payment is ended first, never charged beside it', async () => {
     const older = await invoiceOf(owner.id, 1000, { issueDate: '2026-07-01' });
     const newer = await invoiceOf(owner.id, 2000, { issueDate: '2026-07-02' });
     const res = await portalPay(owner.id, { invoices: [older, newer] });
     expect(res.status).toBe(201);
     const groupId = res.body.data.id as string;
     const piId = res.body.data.providerPaymentId as string;
-    // The older invoice is paid on its pay page (another tab) before the shared payment goes through.
+    // Reserved at once: one pending entry per invoice, counting as no money.
+    expect(
+      (await sharesOf(groupId)).map((r: { status: string; sharedPaymentId: string }) => [r.status, r.sharedPaymentId]),
+    ).toEqual([
+      ['pending', piId],
+      ['pending', piId],
+    ]);
+    expect(await readInvoice(env, older)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 1000 });
+    // The older invoice is opened on its pay page (another tab) while the shared payment is open.
     const single = await env.app
       .http()
       .post(`/api/invoice-payments/invoices/${older}/payment-intent`)
       .set(jwt(owner.id))
       .send({});
     expect(single.status).toBe(200);
+    // The shared payment was ended at Stripe first: the portal's card form can no longer charge.
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('canceled');
+    await expect(payWith(env, piId, 'pm_card_visa')).rejects.toThrow(/status of canceled/);
     await payWith(env, single.body.data.providerPaymentId, 'pm_card_visa');
     await waitForIdle(env.app.strapi, 10_000, env.standin);
-    expect(await readInvoice(env, older)).toMatchObject({ state: 'paid', balanceDue: 0 });
-    await payWith(env, piId, 'pm_card_visa');
-    await waitForIdle(env.app.strapi, 10_000, env.standin);
-    const refunds = await eventually(
-      async () => (await env.stripe.refunds.list({ payment_intent: piId })).data,
-      (list) => list.length === 1,
-      5000,
-      'one overpayment refund at Stripe',
-    );
-    expect(refunds[0]!.amount).toBe(1000);
-    await waitForIdle(env.app.strapi, 10_000, env.standin);
-    const rows = await sharesOf(groupId);
-    const m = Object.fromEntries(
-      rows.map((r: { invoice: { documentId: string }; amountRefunded: number; status: string }) => [
-        r.invoice.documentId,
-        [r.status, r.amountRefunded],
-      ]),
-    );
-    expect(m).toEqual({ [older]: ['refunded', 1000], [newer]: ['succeeded', 0] });
-    // Collected twice, the surplus given back (amountPaid is gross, as for any overpayment).
+    // Both invoices' shares are over, and the group says so.
+    expect((await sharesOf(groupId)).map((r: { status: string }) => r.status)).toEqual(['canceled', 'canceled']);
+    expect(await env.app.strapi.db.query(GROUP).findOne({ where: { documentId: groupId } })).toMatchObject({
+      status: 'canceled',
+    });
+    // Paid once, never overpaid, nothing to refund anywhere.
     expect(await readInvoice(env, older)).toMatchObject({
       state: 'paid',
-      amountPaid: 2000,
-      amountRefunded: 1000,
+      amountPaid: 1000,
+      amountRefunded: 0,
       balanceDue: 0,
+      needsAttention: false,
     });
-    expect(await readInvoice(env, newer)).toMatchObject({ state: 'paid', amountPaid: 2000, balanceDue: 0 });
-    // The admin's "Resync" on the invoice re-reads the shared payment and changes nothing.
-    const resync = await env.app.http().post(`/invoice-payments/invoices/${older}/resync`).set(env.admin.auth).send({});
-    expect(resync.status).toBe(200);
-    expect(await readInvoice(env, older)).toMatchObject({ state: 'paid', amountRefunded: 1000, balanceDue: 0 });
-    expect((await sharesOf(groupId)).length).toBe(2);
-    expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(1);
+    expect(await readInvoice(env, newer)).toMatchObject({ state: 'sent', amountPaid: 0, balanceDue: 2000 });
+    expect((await env.stripe.refunds.list({ payment_intent: piId })).data).toHaveLength(0);
+    expect(
+      (await env.stripe.refunds.list({ payment_intent: single.body.data.providerPaymentId as string })).data,
+    ).toHaveLength(0);
+    // The newer invoice is still payable from the portal.
+    const again = await portalPay(owner.id, { invoices: [newer] });
+    expect(again.status).toBe(201);
+  });
+
+  it('a shared payment in a 3-D Secure step blocks the pay page until it is abandoned (the same rule as two attempts)', async () => {
+    const older = await invoiceOf(owner.id, 1000, { issueDate: '2026-07-03' });
+    const newer = await invoiceOf(owner.id, 2000, { issueDate: '2026-07-04' });
+    const res = await portalPay(owner.id, { invoices: [older, newer] });
+    expect(res.status).toBe(201);
+    const groupId = res.body.data.id as string;
+    const piId = res.body.data.providerPaymentId as string;
+    const waiting = await payWith(env, piId, 'pm_card_authenticationRequired');
+    expect('status' in waiting && waiting.status).toBe('requires_action');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    const shares = await sharesOf(groupId);
+    expect(shares.map((r: { status: string }) => r.status)).toEqual(['requires_action', 'requires_action']);
+    const before = piCreates();
+    const refused = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${older}/payment-intent`)
+      .set(jwt(owner.id))
+      .send({});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.name).toBe('PaymentInProgress');
+    expect(piCreates()).toBe(before);
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('requires_action');
+    // Left waiting longer than "abandoned authentication" (10 minutes): ended, and the pay page goes on.
+    await env.app.strapi.db
+      .query(PAYMENT)
+      .updateMany({ where: { paymentGroup: groupId }, data: { actionSince: new Date(Date.now() - 3_600_000) } });
+    const ok = await env.app
+      .http()
+      .post(`/api/invoice-payments/invoices/${older}/payment-intent`)
+      .set(jwt(owner.id))
+      .send({});
+    expect(ok.status).toBe(200);
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('canceled');
+    expect((await sharesOf(groupId)).map((r: { status: string }) => r.status)).toEqual(['canceled', 'canceled']);
   });
 
   it('a new selection ends the client’s earlier open payment on the same invoices (never two payable)', async () => {
@@ -498,7 +526,9 @@ describe('one PaymentIntent for several invoices', () => {
     expect(await readInvoice(env, x)).toMatchObject({ state: 'sent', balanceDue: 1000 });
     expect(await readInvoice(env, y)).toMatchObject({ state: 'paid', balanceDue: 0 });
     expect(await readInvoice(env, z)).toMatchObject({ state: 'paid', balanceDue: 0 });
-    expect(await env.app.strapi.db.query(PAYMENT).count({ where: { invoice: { documentId: y } } })).toBe(1);
+    // The first payment's share on y ended (canceled), the second's paid it: one collected entry.
+    const onY = await env.app.strapi.db.query(PAYMENT).findMany({ where: { invoice: { documentId: y } } });
+    expect(onY.map((r: { status: string }) => r.status).sort()).toEqual(['canceled', 'succeeded']);
 
     // Paid meanwhile (webhooks lost): the next selection books it first and refuses the paid invoice.
     const w = await invoiceOf(owner.id, 1500);

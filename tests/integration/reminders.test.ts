@@ -159,6 +159,88 @@ it('two instances running the cron at the same minute: one email per invoice', a
   expect(notices.map((n: { status: string }) => n.status)).toEqual(emails.map(() => 'sent'));
 });
 
+interface OutboxApi {
+  sendQueued(row: { id: number }): Promise<void>;
+  sendDue(limit?: number): Promise<number>;
+}
+const outbox = () => env.app.strapi.plugin('invoice-payments').service('notifications') as unknown as OutboxApi;
+const noticeOf = async (invoiceId: number) => {
+  const reminder = await env.app.strapi.db.query(REMINDER).findOne({ where: { invoiceId } });
+  return reminder ? env.app.strapi.db.query(NOTICE).findOne({ where: { reminderId: reminder.id } }) : null;
+};
+
+// The two interleavings behind a second "due today" email seen on a loaded machine, made
+// deterministic: the instance that claimed a reminder is late to send it, and the outbox worker
+// (whose delay, NOTICE_RETRY_AFTER_MS, is 600 ms here) finds the email still due.
+it('an instance held up between claiming a reminder and sending it: the worker sends it, the instance then sends nothing', async () => {
+  const email = 'reminders-stalled-owner@example.test';
+  const inv = await dueInvoice(email, '2037-04-10');
+  const service = outbox();
+  const sendQueued = service.sendQueued;
+  // The claiming process stalls (a loaded machine, a long GC pause) right after its claim committed,
+  // until the outbox worker has sent the email.
+  service.sendQueued = async (row) => {
+    await eventually(
+      () => env.app.strapi.db.query(NOTICE).findOne({ where: { id: row.id } }),
+      (n) => n?.status === 'sent',
+      15_000,
+      'the outbox worker sending the stalled reminder',
+    );
+    return sendQueued.call(service, row);
+  };
+  try {
+    await expect(reminders().runDue(new Date('2037-04-10T07:00:05Z'))).resolves.toBe(1);
+  } finally {
+    service.sendQueued = sendQueued;
+  }
+  await waitForIdle(env.app.strapi);
+  expect(mailsTo(email).map((m) => m.subject)).toEqual([expect.stringMatching(/due today/)]);
+  expect(await noticeOf(inv.row.id)).toMatchObject({ status: 'sent', attempts: 1 });
+});
+
+it('a reminder still with the mail server when its outbox delay passes: the worker leaves it to the instance sending it', async () => {
+  const email = 'reminders-slow-smtp@example.test';
+  const inv = await dueInvoice(email, '2038-04-10');
+  const mailer = env.app.strapi.plugin('email').service('email') as { send(options: { to: string }): Promise<unknown> };
+  const send = mailer.send;
+  let handingOff!: () => void;
+  const inHandOff = new Promise<void>((resolve) => (handingOff = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  // The mail server holds the first message until the test lets it go.
+  mailer.send = async (options) => {
+    if (options.to === email && first) {
+      first = false;
+      handingOff();
+      await released;
+    }
+    return send.call(mailer, options);
+  };
+  try {
+    const run = reminders().runDue(new Date('2038-04-10T07:00:05Z'));
+    await inHandOff;
+    // The row's outbox delay passes while the email is still being handed off...
+    await eventually(
+      () => noticeOf(inv.row.id),
+      (n) => n !== null && n.dueAt !== null && new Date(n.dueAt).getTime() < Date.now(),
+      10_000,
+      'the outbox delay of the reminder being sent',
+    );
+    // ...and the outbox worker runs (this process's timer may have run it too): nothing to send.
+    await outbox().sendDue();
+    expect(mailsTo(email)).toHaveLength(0);
+    release();
+    await expect(run).resolves.toBe(1);
+  } finally {
+    release();
+    mailer.send = send;
+  }
+  await waitForIdle(env.app.strapi);
+  expect(mailsTo(email).map((m) => m.subject)).toEqual([expect.stringMatching(/due today/)]);
+  expect(await noticeOf(inv.row.id)).toMatchObject({ status: 'sent' });
+});
+
 it('switched off for one invoice (invoice page or Content Manager): no reminder; on again: the next one comes', async () => {
   const off = await dueInvoice('reminders-off@example.test', '2033-02-10');
   const cm = await dueInvoice('reminders-off-cm@example.test', '2033-02-10');

@@ -1,5 +1,6 @@
 import { bootStrapi, type TestStrapi } from '../support/strapi';
 import { adminSession, type AdminSession } from '../support/admin';
+import { keyRingFromEnv, seal } from '../../server/src/utils/secret-box';
 
 /**
  * Stripe settings through the real admin API: validation, encryption at rest, masking, RBAC,
@@ -203,3 +204,38 @@ describe('disconnect', () => {
 });
 
 import type request from 'supertest';
+
+describe('background batches read the settings once (settings.withSnapshot)', () => {
+  const settings = () => app.strapi.plugin('invoice-payments').service('settings');
+  const store = () => app.strapi.store({ type: 'plugin', name: 'invoice-payments' });
+  /** What a save on another instance does: the stored settings change under this process. */
+  const saveElsewhere = async (patch: Record<string, unknown>) => {
+    const current = (await store().get({ key: 'settings' })) as Record<string, unknown>;
+    await store().set({ key: 'settings', value: { ...current, ...patch } });
+  };
+  const currency = async () => ((await settings().stored()) as { defaultCurrency: string }).defaultCurrency;
+
+  it("keeps the batch's read, except after a save here; the next batch sees another instance's save; the signing secret is read every time", async () => {
+    expect((await put({ defaultCurrency: 'EUR', webhookSecret: WHSEC })).status).toBe(200);
+    await settings().withSnapshot(async () => {
+      expect(await currency()).toBe('EUR');
+      await saveElsewhere({ defaultCurrency: 'GBP' });
+      expect(await currency()).toBe('EUR');
+      // Each caller gets its own copy: changing one changes nothing for the others.
+      const copy = (await settings().stored()) as { defaultCurrency: string };
+      copy.defaultCurrency = 'JPY';
+      expect(await currency()).toBe('EUR');
+      // A signing secret rotated on another instance counts at once, inside a batch too.
+      const rotated = 'whsec' + '_RotatedElsewhere0123456789abcdef';
+      await saveElsewhere({ webhookSecretSealed: seal(rotated, keyRingFromEnv().current!) });
+      expect(await settings().webhookSecret()).toBe(rotated);
+      // A save in this process (an admin's request): read again at once.
+      expect((await put({ defaultCurrency: 'CHF' })).status).toBe(200);
+      expect(await currency()).toBe('CHF');
+    });
+    await saveElsewhere({ defaultCurrency: 'SEK' });
+    // Outside a batch, and in the next one, what is stored now.
+    expect(await currency()).toBe('SEK');
+    await settings().withSnapshot(async () => expect(await currency()).toBe('SEK'));
+  });
+});

@@ -10,6 +10,7 @@ import {
   type PaymentsEnv,
 } from '../support/payments';
 import { waitForIdle } from '../support/idle';
+import { insertLinkedRow } from '../../server/src/utils/insert-row';
 
 /** POST /api/invoice-payments/webhooks/stripe: verification, storage, settlement, retries. */
 let env: PaymentsEnv;
@@ -203,6 +204,75 @@ describe('event types', () => {
     // Read through Strapi, the delivery's row is a whole entry (what the admin's screens get).
     expect(stored).toMatchObject({ documentId: expect.any(String), createdAt: expect.any(String) });
     expect(JSON.stringify(stored.payload)).toContain('"cus_row"');
+  });
+
+  it("a new ledger entry is the row and invoice link Strapi's create() writes (insertLinkedRow, two statements)", async () => {
+    const { strapi } = env.app;
+    const inv = await payableInvoice(env);
+    const data = (n: number) => ({
+      status: 'succeeded',
+      amount: 1000 + n,
+      fee: 0,
+      currency: 'USD',
+      kind: 'card',
+      provider: 'stripe',
+      providerPaymentId: `pi_linked_${Date.now()}_${n}`,
+      livemode: false,
+      amountRefunded: 0,
+      feeRefunded: 0,
+      paidAt: new Date(),
+      mismatch: null,
+    });
+    // One entry through create(), then two through insertLinkedRow, on the same invoice.
+    const ids = await strapi.db.transaction(async () => {
+      const made = (await strapi.db
+        .query(PAYMENT)
+        .create({ data: { ...data(1), invoice: inv.row.id }, select: ['id'] })) as { id: number };
+      const ours = [
+        await insertLinkedRow(strapi, PAYMENT, data(2), { attribute: 'invoice', id: inv.row.id }),
+        await insertLinkedRow(strapi, PAYMENT, data(3), { attribute: 'invoice', id: inv.row.id }),
+      ];
+      return [made.id, ...ours];
+    });
+    const meta = strapi.db.metadata.get(PAYMENT) as unknown as {
+      tableName: string;
+      attributes: { invoice: { joinTable: { name: string } } };
+    };
+    const rows = (await strapi.db.connection(meta.tableName).whereIn('id', ids).orderBy('id')) as Array<
+      Record<string, unknown>
+    >;
+    const [strapis, ours] = rows;
+    expect(Object.keys(ours!).sort()).toEqual(Object.keys(strapis!).sort());
+    const differ = [
+      'id',
+      'document_id',
+      'provider_payment_id',
+      'amount',
+      'created_at',
+      'updated_at',
+      'published_at',
+      'paid_at',
+    ];
+    for (const column of Object.keys(strapis!)) {
+      if (differ.includes(column))
+        expect([column, ours![column] === null]).toEqual([column, strapis![column] === null]);
+      else expect([column, ours![column]]).toEqual([column, strapis![column]]);
+    }
+    // The links: each entry on the invoice, last in its list of payments as create() places it.
+    const links = (await strapi.db
+      .connection(meta.attributes.invoice.joinTable.name)
+      .whereIn('payment_id', ids)
+      .orderBy('payment_id')) as Array<{ payment_id: number; invoice_id: number; payment_ord: number }>;
+    expect(links.map((l) => [l.payment_id, l.invoice_id, Number(l.payment_ord)])).toEqual([
+      [ids[0], inv.row.id, 1],
+      [ids[1], inv.row.id, 2],
+      [ids[2], inv.row.id, 3],
+    ]);
+    // Read through Strapi, the invoice lists them in that order.
+    const listed = await strapi.db
+      .query('plugin::invoice-payments.invoice')
+      .findOne({ where: { id: inv.row.id }, populate: { payments: { select: ['id'] } } });
+    expect(listed.payments.map((p: { id: number }) => p.id)).toEqual(ids);
   });
 
   it("the route is per provider: /webhooks/stripe is Stripe's, an unknown provider is a 404 and stores nothing", async () => {

@@ -35,9 +35,11 @@ export function autopayHelpers(env: () => PaymentsEnv) {
   /** Pays an invoice of `client` in the drawer of their own (logged-in) page with "Save for future invoices" ticked. */
   async function payAndSave(client: { id: number }, alias = 'pm_card_visa', currency?: string) {
     const inv = await payableInvoice(env(), { customer: client.id, billingEmail: 'payer@example.test', currency });
+    // On the client's own page (logged in, no pay-link token): only such a payment may save.
     const intent = await http()
       .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-      .send({ token: inv.token });
+      .set('Authorization', jwt(client.id))
+      .send({});
     expect(intent.status).toBe(200);
     const pid = intent.body.data.providerPaymentId as string;
     const save = await http()
@@ -48,7 +50,8 @@ export function autopayHelpers(env: () => PaymentsEnv) {
     await payWith(env(), pid, alias);
     const confirm = await http()
       .post(`/api/invoice-payments/invoices/${inv.documentId}/confirm-payment`)
-      .send({ token: inv.token, providerPaymentId: pid });
+      .set('Authorization', jwt(client.id))
+      .send({ providerPaymentId: pid });
     expect(confirm.status).toBe(200);
     return inv;
   }

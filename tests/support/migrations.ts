@@ -11,6 +11,16 @@ export async function forgetMigration(knex: Knex, name: string): Promise<void> {
   await knex(MIGRATIONS_TABLE).where({ name }).del();
 }
 
+/** A table's unique indexes, each with its columns sorted (Strapi's PostgreSQL inspector lists them in table order). */
+export async function uniqueIndexes(
+  strapi: Core.Strapi,
+  table: string,
+): Promise<Array<{ name: string; columns: string[] }>> {
+  return (await strapi.db.dialect.schemaInspector.getIndexes(table))
+    .filter((i) => i.type === 'unique')
+    .map((i) => ({ name: i.name, columns: [...i.columns].sort() }));
+}
+
 /**
  * An upgrade, in one call: boots the plugin on `db`, lets `prepare` put the database into the state
  * an older version left (data, old columns), forgets `migration`, stops, and boots again: the

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import type { Response } from 'superagent';
 
 /**
@@ -11,7 +11,53 @@ import type { Response } from 'superagent';
  */
 export function pdfToText(pdf: Buffer): string {
   if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error('not a PDF');
-  return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: pdf }).toString('utf8');
+  // pdftotext wraps right-to-left text in direction marks (U+202A-U+202E); a reader sees none.
+  return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: pdf })
+    .toString('utf8')
+    .replace(/[\u202a-\u202e]/g, '');
+}
+
+/** The words of page 1 as pdftotext finds them, with their left edge (points from the left). */
+export function pdfWords(pdf: Buffer): Array<{ text: string; xMin: number; yMin: number }> {
+  const html = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', '-enc', 'UTF-8', '-', '-'], {
+    input: pdf,
+  }).toString('utf8');
+  const words: Array<{ text: string; xMin: number; yMin: number }> = [];
+  for (const m of html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)<\/word>/g))
+    words.push({
+      xMin: Number(m[1]),
+      yMin: Number(m[2]),
+      text: m[3]!.replace(/&amp;/g, '&').replace(/[\u202a-\u202e]/g, ''),
+    });
+  return words;
+}
+
+/**
+ * How many different glyphs of the PDF's embedded fonts stand for `text` (their ToUnicode maps, as
+ * PDFKit writes them). An Arabic letter drawn in its joining forms (initial, medial, final) is
+ * several glyphs for one character; unshaped, it is one.
+ */
+export function glyphsFor(pdf: Buffer, text: string): number {
+  let count = 0;
+  const raw = pdf.toString('latin1');
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let body: string;
+    try {
+      body = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
+    } catch {
+      continue; // not a compressed stream
+    }
+    if (!body.includes('beginbfrange')) continue;
+    for (const range of body.matchAll(/<[0-9a-f]+> <[0-9a-f]+> \[([^\]]*)\]/g))
+      for (const entry of range[1]!.matchAll(/<([0-9a-f ]*)>/g)) {
+        const units = entry[1]!
+          .split(' ')
+          .filter(Boolean)
+          .map((h) => parseInt(h, 16));
+        if (String.fromCharCode(...units) === text) count += 1;
+      }
+  }
+  return count;
 }
 
 /** Page `page` of the PDF as a PNG file at `outFile`. */

@@ -34,6 +34,23 @@ export function portalHelpers(env: () => PaymentsEnv, label = 'Work', year = 202
     return created.documentId as string;
   }
 
+  /** A logged-in client (users-permissions, authenticated role); `name` is made unique per run. */
+  async function clientUser(name: string, extra: Record<string, unknown> = {}): Promise<{ id: number }> {
+    const strapi = env().app.strapi;
+    const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'authenticated' } });
+    const username = `${name}${Date.now()}`;
+    return strapi.db.query('plugin::users-permissions.user').create({
+      data: {
+        username,
+        email: `${username}@example.test`,
+        provider: 'local',
+        confirmed: true,
+        role: role.id,
+        ...extra,
+      },
+    });
+  }
+
   const portalPay = (userId: number, body: unknown) =>
     env()
       .app.http()
@@ -58,5 +75,25 @@ export function portalHelpers(env: () => PaymentsEnv, label = 'Work', year = 202
     };
   }
 
-  return { jwt, invoiceOf, portalPay, sharesOf, paidGroup };
+  /** The sweep's step for abandoned portal payments (services/payment-groups endAbandoned), run now. */
+  const endAbandoned = (label = 'test') =>
+    (env().app.strapi.plugin('invoice-payments').service('payment-groups') as unknown as AbandonedSweep).endAbandoned(
+      { abandonedAuthenticationMinutes: 10 },
+      { type: 'system', label },
+    );
+  /** How many cancels of this PaymentIntent reached the Stripe stand-in. */
+  const cancels = (piId: string) =>
+    env()
+      .standin.control.requestLog('POST /v1/payment_intents/:id/cancel')
+      .filter((r) => r.path.includes(piId)).length;
+
+  return { jwt, clientUser, invoiceOf, portalPay, sharesOf, paidGroup, endAbandoned, cancels };
+}
+
+/** The shape of services/payment-groups' sweep step (Strapi types services loosely). */
+interface AbandonedSweep {
+  endAbandoned(
+    settings: { abandonedAuthenticationMinutes: number },
+    actor: { type: 'system'; label: string },
+  ): Promise<number>;
 }

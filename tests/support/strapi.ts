@@ -104,8 +104,37 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
         if (server.listening) server.close(() => resolve());
         else resolve();
       });
+      await settleConnections(strapi);
       await strapi.destroy();
       if (ownsDb) await db.drop();
     },
   };
+}
+
+/** The parts of knex's tarn pool read here (knex types the pool loosely). */
+interface PoolProbe {
+  numUsed(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+}
+
+/**
+ * Waits until no query is running or waiting for a connection, before Strapi closes its pool.
+ * Strapi's Document Service emits its entry events after the commit without awaiting them
+ * (core/services/document-service/events.ts), so a test's last create can still be reading when
+ * the test ends. Closed under it, that read waits the pool's acquire timeout and then fails as an
+ * unhandled rejection inside whichever file the jest worker runs next (seen on PostgreSQL).
+ * Gives up after a few seconds: a query that never ends is the next test's error to show, not a hang.
+ */
+async function settleConnections(strapi: Core.Strapi, timeoutMs = 5_000): Promise<void> {
+  const client = strapi.db?.connection?.client as { pool?: PoolProbe } | undefined;
+  const pool = client?.pool;
+  if (!pool) return;
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 3 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const busy = pool.numUsed() + pool.numPendingAcquires() + pool.numPendingCreates();
+    quiet = busy === 0 ? quiet + 1 : 0;
+  }
 }

@@ -63,6 +63,16 @@ describe('locale files', () => {
       [...CLIENT_KEY_PREFIXES, ...PORTAL_KEY_PREFIXES, 'portalApi.', 'pdf.', 'method.', 'email.'].sort(),
     );
   });
+
+  // "saved.none" is shown on the customer page and on the portal, whose payments offer no box (and
+  // Stripe Checkout words its own): it must not tell the client to tick a label the page may not show.
+  it.each(LANGUAGES)("%s: saved.none names no UI label (no quoted text, not the drawer's box)", (language) => {
+    const messages = read(`${language}.json`);
+    const none = messages['saved.none']!;
+    expect(none).not.toMatch(/["“”„«»‚‘’]/);
+    expect(none.toLowerCase()).not.toContain(messages['drawer.save']!.toLowerCase());
+    expect(none).not.toMatch(/\b(tick|cochez|marque|häkchen)\b/i);
+  });
 });
 
 describe('choosing the language', () => {

@@ -85,6 +85,10 @@ export const AUDIT_SENTENCES: Record<string, string> = {
   'autopay.attempt.error':
     'Autopay could not reach the payment provider (attempt {attemptNo}); it will retry with the same key',
   'autopay.attempt.failed': 'Autopay charge failed (attempt {attemptNo}): {message}',
+  'autopay.attempt.deferred':
+    'Autopay waited (attempt {attemptNo}): the client is already paying this invoice; the next retry day looks again',
+  'payment_group.abandoned':
+    'Multi-invoice payment of {amount} canceled: nobody paid it for {afterMinutes} minutes; its invoices can be paid again',
   'client.autopay_on': 'Autopay switched on for client {clientId} by {actor}',
   'client.autopay_off': 'Autopay switched off for client {clientId} by {actor}',
   'payment_method.save_requested': 'The client chose to save the payment method for future invoices',

@@ -47,7 +47,12 @@ export function isAbandonable(kind: NextActionKind): boolean {
   return ACTIVE_KINDS.includes(kind);
 }
 
-export type AttemptMode = 'element' | 'checkout';
+/**
+ * `shared`: one invoice's share of a payment made for several invoices (the client portal). It is
+ * never handed out again for one invoice, nor for another multi-invoice payment: a new request
+ * ends it when it can (never reuse), or waits for it while the client is completing it.
+ */
+export type AttemptMode = 'element' | 'checkout' | 'shared';
 export type CheckoutUi = 'hosted' | 'embedded';
 
 /** An attempt as the provider reports it now. */
@@ -71,6 +76,17 @@ export interface LiveAttempt {
   /** Checkout sessions: when the provider ends it on its own (ms). */
   expiresAtMs: number | null;
   current: AttemptState;
+  /**
+   * Checkout sessions: the provider customer it lets the client save their method to (null: none).
+   * Payment Element payments: the customer it saves its method to once it succeeds (the drawer's
+   * "save" box ticked), null when it saves nothing.
+   */
+  saveTo?: string | null;
+  /**
+   * Payment Element payments: made on the logged-in client's own page, where the drawer's box can
+   * make it save to the client's customer at any time before it is paid: that client's id.
+   */
+  forClient?: string;
 }
 
 export interface AttemptTarget {
@@ -78,6 +94,23 @@ export interface AttemptTarget {
   amount: number;
   portion: number;
   ui: CheckoutUi | null;
+  /** Checkout for the logged-in client: the customer saving goes to; null on a pay link. */
+  saveTo?: string | null;
+  /** Payment Element on the logged-in client's page (saving can be ticked): that client's id; unset on a pay link. */
+  forClient?: string;
+}
+
+/**
+ * Whether a Payment Element payment may be handed to this request: a payment that saves (or can be
+ * made to save) the method to the client's customer is that client's alone, since a pay link can be
+ * forwarded and its holder's card would become the one autopay charges; and the client never gets
+ * a pay link's payment, which the box would then turn into a saving one in the holder's hands.
+ */
+function sameElementHolder(a: LiveAttempt, target: AttemptTarget): boolean {
+  // The client who made it, exactly: an invoice moved to another client never hands the first
+  // client's open payment (and the card they may still enter) to the new one.
+  if (target.forClient) return a.forClient === target.forClient;
+  return !a.forClient && !a.saveTo;
 }
 
 export interface AttemptRules {
@@ -126,7 +159,8 @@ export function planAttempts(
         a.mode === 'element' &&
         target.mode === 'element' &&
         a.amount === target.amount &&
-        a.portion === target.portion
+        a.portion === target.portion &&
+        sameElementHolder(a, target)
       ) {
         chosen = true;
         return { action: 'reuse' };
@@ -139,17 +173,21 @@ export function planAttempts(
     }
     // Open: reusable if it is what the client asks for, otherwise ended. The same total split
     // differently (the fee setting changed) is not the same request: the split is what is booked.
-    if (chosen || a.mode !== target.mode) return { action: 'end' };
+    // A share of a multi-invoice payment covers other invoices too: never reused, always ended.
+    if (chosen || a.mode !== target.mode || a.mode === 'shared') return { action: 'end' };
     const same = a.amount === target.amount && a.portion === target.portion;
     if (a.mode === 'element') {
       // Another amount is another payment: the old one is ended and a new one made, never
       // changed in place, since a tab still showing the old amount could confirm it at the new one.
-      if (!same) return { action: 'end' };
+      if (!same || !sameElementHolder(a, target)) return { action: 'end' };
       chosen = true;
       return { action: 'reuse' };
     }
     const longEnough = a.expiresAtMs === null || a.expiresAtMs - rules.nowMs >= rules.minCheckoutLifetimeMs;
-    if (same && a.ui === target.ui && longEnough) {
+    // A session offering to save to the client's customer is that client's alone: a pay link (which
+    // can be forwarded) never gets it, and the logged-in client gets one that offers it.
+    const sameSaver = (a.saveTo ?? null) === (target.saveTo ?? null);
+    if (same && a.ui === target.ui && longEnough && sameSaver) {
       chosen = true;
       return { action: 'reuse' };
     }

@@ -7,8 +7,11 @@
  * `chargeHour` o'clock in the site's time zone (the reminders' one). At an instant an invoice is due
  * for at most one attempt: the latest planned one whose time has come, when no attempt at or after it
  * was made. Attempts missed while the cron was down are not made one per minute to catch up.
- * Only a decline goes on with the schedule: an attempt that succeeded, is processing, needs the
- * client to authenticate, was refused (no usable saved method) or is still in flight stops it.
+ * Only a decline, a failure or a deferral goes on with the schedule: an attempt that succeeded, is
+ * processing, needs the client to authenticate, was refused (no usable saved method) or is still
+ * in flight stops it. A deferral is an attempt not made because the client is paying the invoice
+ * by hand right then (a bank debit processing, a fresh 3-D Secure step, a multi-invoice payment
+ * open in the portal): the next planned day looks again, and finds the invoice paid or charges.
  */
 import { addCalendarDays, zonedInstant } from './reminders';
 
@@ -26,10 +29,40 @@ export const MAX_AUTOPAY_RETRIES = 5;
 export const MAX_AUTOPAY_RETRY_DAYS = 60;
 
 export type AutopayAttemptStatus =
-  'charging' | 'succeeded' | 'processing' | 'requires_action' | 'declined' | 'refused' | 'failed';
+  'charging' | 'succeeded' | 'processing' | 'requires_action' | 'declined' | 'refused' | 'failed' | 'deferred';
 
-/** Statuses after which no further attempt is made for the same due date. */
-const STOPPING: readonly AutopayAttemptStatus[] = ['charging', 'succeeded', 'processing', 'requires_action', 'refused'];
+/**
+ * Statuses after which the schedule goes on (the next planned day tries again). Every other one
+ * ('charging', 'succeeded', 'processing', 'requires_action', 'refused', and any value not known
+ * here) stops it for the same due date: never charge on a status not understood.
+ */
+const GOING_ON: readonly AutopayAttemptStatus[] = ['declined', 'failed', 'deferred'];
+
+/** Whether an attempt with this status ends the schedule of its due date (no later attempt is made). */
+export function isStoppingAutopayStatus(status: AutopayAttemptStatus): boolean {
+  return !GOING_ON.includes(status);
+}
+
+/**
+ * What an autopay attempt does about the invoice's other payments, from what the pay page's rules
+ * (services/attempts makeRoom, domain planAttempts) found while autopay holds the invoice's
+ * attempt lease:
+ * - `clear`: nothing else can take money now (open drawer payments and abandoned 3-D Secure steps
+ *   were ended): charge;
+ * - `settled`: money arrived on one and was booked: read the invoice again and decide again;
+ * - `blocked` (a payment really in progress: processing, a fresh 3-D Secure step, a voucher), or
+ *   a live share of a multi-invoice payment (never ended by autopay: it covers other invoices and
+ *   the client may be paying it in the portal): defer. Not a refusal: the schedule goes on, so a
+ *   payment that later fails leaves the next retry day to charge.
+ */
+export type AutopayRoom = 'clear' | 'settled' | 'blocked';
+export type AutopayRoomAction = 'charge' | 'recheck' | 'defer';
+
+export function autopayRoomAction(room: AutopayRoom, liveShare: boolean): AutopayRoomAction {
+  if (room === 'settled') return 'recheck';
+  if (liveShare || room === 'blocked') return 'defer';
+  return 'charge';
+}
 
 export interface AutopayInvoice {
   state: string;
@@ -86,7 +119,7 @@ export function dueAutopayAttempt(
   now: Date,
 ): PlannedAutopay | null {
   if (!settings.enabled || autopayRefusal(invoice)) return null;
-  if (made.some((a) => STOPPING.includes(a.status))) return null;
+  if (made.some((a) => isStoppingAutopayStatus(a.status))) return null;
   const passed = autopaySchedule(invoice.dueDate!, settings, timeZone).filter((p) => p.at.getTime() <= now.getTime());
   const latest = passed[passed.length - 1];
   if (!latest) return null;

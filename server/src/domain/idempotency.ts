@@ -90,7 +90,17 @@ export function refundKey(paymentId: string, refundSeq: number): string {
   ]);
 }
 
-/** `ip-cus-<clientId>`: one Stripe Customer per client record. */
-export function customerCreateKey(clientId: string): string {
-  return build('cus', [[clientId, 'the client id']]);
+/**
+ * `ip-cus-<installation>-<provider>-<clientId>`: one provider customer per client of this site. A
+ * client id alone (a database id) repeats across sites sharing one Stripe account and after a
+ * reinstall, and Stripe keeps idempotency keys per account: another site's key would replay its
+ * customer (or fail as a key reused with other parameters). The installation id
+ * (utils/installation) tells the sites apart.
+ */
+export function customerCreateKey(installationId: string, providerId: string, clientId: string): string {
+  return build('cus', [
+    [installationId, 'the installation id'],
+    [providerId, 'the provider id'],
+    [clientId, 'the client id'],
+  ]);
 }

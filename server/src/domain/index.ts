@@ -20,3 +20,4 @@ export * from './reporting';
 export * from './reminders';
 export * from './autopay';
 export * from './payment-groups';
+export * from './group-abandonment';

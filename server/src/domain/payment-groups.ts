@@ -339,3 +339,27 @@ export function allocateGroupDispute(disputed: number, shareNet: readonly number
   if (placed < disputed && pieces.length) pieces[0]! += disputed - placed;
   return pieces;
 }
+
+/** One share as a dispute sees it: its invoice portion, its surcharge, and what refunds took back. */
+export interface DisputeShare {
+  portion: number;
+  fee: number;
+  /** Refunded from this share and still holding money (portion and fee parts), minor units. */
+  held: number;
+}
+
+/**
+ * Each share's disputed amount, as its ledger entry books it (`disputedAmount`, in invoice-portion
+ * minor units like every ledger amount). A provider's dispute is of the whole charge, surcharge
+ * included (Stripe's Dispute.amount: "usually the amount of the charge",
+ * https://docs.stripe.com/api/disputes/object), so it is split most recent invoice first over what
+ * each share still holds of the charge (portion + fee − refunds); each share then books at most its
+ * portion, exactly as a payment for one invoice books min(dispute, portion) (services/settlement).
+ */
+export function groupDisputedPortions(disputed: number, shares: readonly DisputeShare[]): number[] {
+  const pieces = allocateGroupDispute(
+    disputed,
+    shares.map((s) => Math.max(0, s.portion + s.fee - s.held)),
+  );
+  return pieces.map((piece, i) => Math.min(piece, shares[i]!.portion));
+}

@@ -119,3 +119,46 @@ export const DELAYED_DEBIT_METHODS: readonly string[] = [
 export function isDelayedDebitMethod(method: string | null | undefined): boolean {
   return !!method && DELAYED_DEBIT_METHODS.includes(method);
 }
+
+/**
+ * Which failure of a payment a "payment failed" email is about. A bank debit refused after it
+ * started names its charge: the client can retry the same payment with another account (Stripe
+ * keeps the PaymentIntent and makes a new charge), and that debit can be refused days later too, a
+ * new failure to tell. Anything else is one failure per payment (''): a card declined again on the
+ * pay page is news to no one, and an email per decline would let anyone flood the site's inbox.
+ */
+export function failureOccurrence(method: string | null | undefined, chargeId: string | null | undefined): string {
+  return chargeId && isDelayedDebitMethod(method) ? chargeId : '';
+}
+
+/**
+ * Whether a failure still has to be told. `told.at`: a failure email was decided for this payment
+ * and not re-armed since (settlement re-arms it when the payment starts processing again);
+ * `told.occurrence`: which failure that was, null for entries told before occurrences were kept
+ * (never told again on that ground alone: their failure may be this very one).
+ */
+export function failureToTell(occurrence: string, told: { at: boolean; occurrence: string | null }): boolean {
+  if (!told.at) return true;
+  return occurrence !== '' && told.occurrence !== null && told.occurrence !== occurrence;
+}
+
+/**
+ * Whether the client is told a payment failed ("did not go through", with the pay link): a bank
+ * debit refused after it started (SEPA can fail days later), also when learnt only now (webhooks
+ * down, the pay page's confirm never came: a debit's charge exists only once it processed), and
+ * again for a new refusal of a retried debit (`newFailure`, failureToTell). A card declined on the
+ * pay page is not: the client saw it.
+ */
+export function clientFailureToTell(
+  status: string,
+  before: string | null | undefined,
+  newFailure: boolean,
+  method: string | null | undefined,
+  chargeId: string | null | undefined,
+): boolean {
+  return (
+    status === 'failed' &&
+    (before !== 'failed' || newFailure) &&
+    (before === 'processing' || (!!chargeId && isDelayedDebitMethod(method)))
+  );
+}

@@ -267,13 +267,56 @@ export const webhookEventProviderUnique: PluginMigration = {
   },
 };
 
+const NOTICES = 'invoice_payments_notices';
+/** The outbox's unique index before (payment, kind) and after (payment, kind, occurrence). */
+export const NOTICE_UNIQUE = {
+  was: 'invoice_payments_notices_payment_kind_uq',
+  now: 'invoice_payments_notices_payment_kind_occ_uq',
+} as const;
+
+/**
+ * Failure emails are one per failure, not one per payment (a bank debit retried on the same payment
+ * and refused again is emailed again): the outbox's unique index on (payment, kind) becomes one on
+ * (payment, kind, occurrence). The old index is dropped here, before the schema sync: the sync
+ * drops an index only with `forceMigration` (Strapi's default, which a site may turn off) and only
+ * when its stored schema names it, and a leftover would refuse the second failure's email (a
+ * failed settlement). The sync then adds the `occurrence` column and the new index. Rows already in
+ * the outbox have no occurrence (null): each was the only one of its payment and kind.
+ */
+export const noticeOccurrenceUnique: PluginMigration = {
+  name: 'invoice-payments-0.4.0-01-notice-occurrence-unique',
+  async up(knex) {
+    const dialect = dialectOf(knex);
+    if (!(await knex.schema.hasTable(NOTICES))) return;
+    if (await hasIndex(knex, dialect, NOTICES, NOTICE_UNIQUE.was)) {
+      await dropUniqueIndex(knex, dialect, NOTICES, NOTICE_UNIQUE.was);
+    }
+  },
+  async down(knex) {
+    const dialect = dialectOf(knex);
+    if (!(await knex.schema.hasTable(NOTICES))) return;
+    if (await hasIndex(knex, dialect, NOTICES, NOTICE_UNIQUE.now)) {
+      await dropUniqueIndex(knex, dialect, NOTICES, NOTICE_UNIQUE.now);
+    }
+    // Refused by the database if a payment has had two failure emails meanwhile: nothing is lost.
+    if (!(await hasIndex(knex, dialect, NOTICES, NOTICE_UNIQUE.was))) {
+      await knex.schema.alterTable(NOTICES, (t) => t.unique(['payment_id', 'kind'], { indexName: NOTICE_UNIQUE.was }));
+    }
+  },
+};
+
 /**
  * Registered with Strapi's internal migration runner (as Strapi's own content-releases plugin
  * does): it runs once per database, in a transaction, before the schema sync, and is recorded in
  * `strapi_migrations_internal`.
  */
 export function registerMigrations(strapi: Core.Strapi): void {
-  for (const migration of [invoiceStatusToState, providerNeutralColumns, webhookEventProviderUnique]) {
+  for (const migration of [
+    invoiceStatusToState,
+    providerNeutralColumns,
+    webhookEventProviderUnique,
+    noticeOccurrenceUnique,
+  ]) {
     // The runner's type wants Strapi's full Knex; ours narrows it to the calls above.
     strapi.db.migrations.providers.internal.register(
       migration as unknown as Parameters<typeof strapi.db.migrations.providers.internal.register>[0],

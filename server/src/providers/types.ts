@@ -60,6 +60,13 @@ export interface PaymentMetadata {
    * no single-invoice path can book it; settlement splits it by the group's stored shares.
    */
   paymentGroupId?: string;
+  /**
+   * Set on a Payment Element payment made on the logged-in client's own page: that client's id
+   * (users-permissions user). Only there may the drawer's box make it save its method to the
+   * client's customer, and only to this client's (domain planAttempts): an invoice moved to another
+   * client never hands this payment, or its card, to the new one.
+   */
+  forClient?: string;
 }
 
 export interface ProviderRefund {
@@ -139,6 +146,8 @@ export interface ProviderPayment {
   created: number;
   /** What the customer still has to do while the status is `requires_action`. */
   nextAction: NextAction | null;
+  /** The provider customer the payment saves its method to once it succeeds; null: it saves nothing. */
+  saveTo?: string | null;
 }
 
 export interface ProviderCheckoutSession {
@@ -156,6 +165,8 @@ export interface ProviderCheckoutSession {
   /** Unix seconds at which the gateway expires it by itself. */
   expiresAt: number | null;
   created: number;
+  /** The provider customer the session lets the client save their method to (CreateCheckoutInput.saveTo). */
+  saveTo?: string | null;
 }
 
 export interface CreatePaymentInput {
@@ -188,6 +199,12 @@ export interface CreateCheckoutInput {
   idempotencyKey: string;
   /** The client's language; absent: the gateway picks (the browser's). */
   locale?: PaymentLocale;
+  /**
+   * The logged-in client's own page: the gateway's page offers to save the method to this provider
+   * customer for later invoices (the client ticks it there), with `notice` telling what saving
+   * means (autopay). Absent on a pay link, which can be forwarded.
+   */
+  saveTo?: { customerId: string; notice: string };
 }
 
 /** An event as the gateway sent it, after its signature was verified. */

@@ -26,6 +26,7 @@ import { getService } from '../utils/get-service';
 import { badGateway, conflict, notFound } from '../utils/errors';
 import { publicBaseUrl, type Actor } from './settings';
 import type { InvoiceRow } from './invoices';
+import type { StoredSettings } from './settings-schema';
 import type { PaymentRecord } from './settlement';
 import { longestCallBudgetMs } from '../providers/registry';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
@@ -45,19 +46,42 @@ import type { ClientLocale } from '../i18n';
 /** Ledger statuses of an attempt that may still take money. */
 export const LIVE_STATUSES = ['pending', 'failed', 'requires_action', 'processing'] as const;
 
-/** Whether a ledger row is an attempt that may still take money (the rows liveRows looks for). */
+/**
+ * Whether a ledger row is an attempt that may still take money (the rows liveRows looks for): a
+ * payment or Checkout session of this invoice, or this invoice's share of a multi-invoice payment
+ * (services/payment-groups: reserved before the provider is called, live once it has an id).
+ */
 export function isLiveAttempt(row: {
   kind: string;
   status: string;
   providerPaymentId?: string | null;
   checkoutSessionId?: string | null;
+  sharedPaymentId?: string | null;
 }): boolean {
   return (
     (row.kind === 'card' || row.kind === 'checkout') &&
     (LIVE_STATUSES as readonly string[]).includes(row.status) &&
-    Boolean(row.providerPaymentId || row.checkoutSessionId)
+    Boolean(row.providerPaymentId || row.checkoutSessionId || row.sharedPaymentId)
   );
 }
+
+/** A share of a multi-invoice payment: its provider payment is the group's, shared with other invoices. */
+const isShare = (row: { providerPaymentId?: string | null; sharedPaymentId?: string | null }) =>
+  !row.providerPaymentId && Boolean(row.sharedPaymentId);
+
+/** What `makeRoom` found on an invoice (services/payment-groups reserves it only when `clear`). */
+export type RoomOutcome =
+  | { outcome: 'clear' }
+  /** Money arrived on an attempt and was booked: the caller plans again on the new balance. */
+  | { outcome: 'settled' }
+  /** A payment in progress that must not be ended (processing, a voucher, a fresh 3-D Secure step). */
+  | {
+      outcome: 'blocked';
+      reason: 'processing' | 'authentication' | 'waiting';
+      nextAction: NextAction | null;
+      /** The blocking attempt's amount for this invoice, minor units. */
+      amount: number;
+    };
 
 export interface AttemptRow extends PaymentRecord {
   actionSince: string | Date | null;
@@ -77,7 +101,15 @@ export interface OpenedAttempt {
 
 export type OpenRequest =
   | { mode: 'element'; portion: number; fee: number }
-  | { mode: 'checkout'; portion: number; fee: number; ui: CheckoutUi; locale?: ClientLocale };
+  | {
+      mode: 'checkout';
+      portion: number;
+      fee: number;
+      ui: CheckoutUi;
+      locale?: ClientLocale;
+      /** The logged-in client's Checkout offers saving the method (CreateCheckoutInput.saveTo). */
+      saveTo?: { customerId: string; notice: string };
+    };
 
 interface Observed {
   /** The provider holding this attempt (the row's own, whichever new pay links use now). */
@@ -96,7 +128,9 @@ export function actionFields(next: NextAction | null, nowMs: number) {
     ? {
         actionSince: new Date(nowMs),
         nextActionKey: next.fingerprint,
-        nextActionType: next.providerType,
+        // The provider-neutral kind (authentication, voucher, bank_transfer…): what domain
+        // isMoneyOnItsWay reads to tell a 3-D Secure wait (cancelable) from money on its way.
+        nextActionType: next.kind,
         nextActionUrl: next.url,
       }
     : { actionSince: null, nextActionKey: null, nextActionType: null, nextActionUrl: null };
@@ -188,7 +222,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         invoice: { id: invoiceId },
         kind: { $in: ['card', 'checkout'] },
         status: { $in: [...LIVE_STATUSES] },
-        $or: [{ providerPaymentId: { $notNull: true } }, { checkoutSessionId: { $notNull: true } }],
+        $or: [
+          { providerPaymentId: { $notNull: true } },
+          { checkoutSessionId: { $notNull: true } },
+          { sharedPaymentId: { $notNull: true } },
+        ],
       },
       orderBy: { id: 'desc' },
     })) as AttemptRow[];
@@ -248,10 +286,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ui: s.ui,
             expiresAtMs: s.expiresAt ? s.expiresAt * 1000 : null,
             current,
+            saveTo: s.saveTo ?? null,
           },
         });
-      } else if (row.providerPaymentId) {
-        const p = await provider.retrievePayment(row.providerPaymentId);
+      } else if (row.providerPaymentId || row.sharedPaymentId) {
+        const shared = isShare(row);
+        const p = await provider.retrievePayment((row.providerPaymentId ?? row.sharedPaymentId)!);
         const current = stateOfPayment(p, row, nowMs);
         if (current.state === 'action' && (!row.actionSince || row.nextActionKey !== current.nextAction.fingerprint)) {
           // First seen waiting (on this challenge) now: the abandonment clock starts here, never earlier.
@@ -264,12 +304,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           row,
           payment: p,
           live: {
-            mode: 'element',
-            amount: p.amount,
-            portion: p.metadata?.portion ?? null,
+            mode: shared ? 'shared' : 'element',
+            // A share: what this invoice gets of it (the whole payment covers other invoices too).
+            amount: shared ? row.amount + (row.fee ?? 0) : p.amount,
+            portion: shared ? row.amount : (p.metadata?.portion ?? null),
             ui: null,
             expiresAtMs: null,
             current,
+            ...(shared ? {} : { saveTo: p.saveTo ?? null, forClient: p.metadata?.forClient }),
           },
         });
       }
@@ -277,13 +319,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return out;
   }
 
-  /** Brings a ledger entry in line with the provider (the webhook path), holding our lease. */
+  /**
+   * Brings a ledger entry in line with the provider (the webhook path), holding our lease. A share
+   * of a multi-invoice payment is settled through the shared payment: every invoice it covers.
+   */
   async function settle(o: Observed, actor: Actor, lease: string) {
     const settlement = getService(strapi, 'settlement');
     const ctx = { provider: o.provider, actor, heldLease: lease };
     if (o.row.kind === 'checkout' && o.row.checkoutSessionId)
       await settlement.syncCheckoutSession(o.row.checkoutSessionId, ctx);
-    else if (o.row.providerPaymentId) await settlement.syncPayment(o.row.providerPaymentId, ctx);
+    else if (o.row.providerPaymentId ?? o.row.sharedPaymentId)
+      await settlement.syncPayment((o.row.providerPaymentId ?? o.row.sharedPaymentId)!, ctx);
   }
 
   /** Marks a ledger entry ended, unless settlement moved it on meanwhile. */
@@ -298,20 +344,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Ends one attempt at the provider. Returns false when it could not be ended because money
    * moved meanwhile (it succeeded or is processing): the caller settles and plans again.
    */
-  async function end(o: Observed, lease: string): Promise<boolean> {
+  async function end(o: Observed, lease: string, actor: Actor): Promise<boolean> {
     const provider = o.provider;
+    // A multi-invoice payment ended from one of its invoices is over for all of them: its group
+    // is settled as canceled (every share and the group's status), not only this invoice's share.
+    const closeShares = async (p?: ProviderPayment) => {
+      if (!isShare(o.row)) return;
+      const settlement = getService(strapi, 'settlement');
+      if (p) await settlement.applyPayment(p, { provider, actor, heldLease: lease });
+      else await settle(o, actor, lease);
+    };
+    const paymentId = o.row.providerPaymentId ?? o.row.sharedPaymentId;
     for (let generation = 0; generation < 2; generation++) {
       try {
+        let canceled: ProviderPayment | undefined;
         if (o.row.kind === 'checkout' && o.row.checkoutSessionId)
           await provider.expireCheckoutSession(
             o.row.checkoutSessionId,
             requestKey('cse', o.row.checkoutSessionId, { by: lease }, generation),
           );
-        else if (o.row.providerPaymentId)
-          await provider.cancelPayment(
-            o.row.providerPaymentId,
-            requestKey('pic', o.row.providerPaymentId, { by: lease }, generation),
-          );
+        else if (paymentId)
+          canceled = await provider.cancelPayment(paymentId, requestKey('pic', paymentId, { by: lease }, generation));
+        await closeShares(canceled);
         await markEnded(o.row.id);
         return true;
       } catch (error) {
@@ -319,6 +373,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Refused (already over, or money moved) or unknown outcome: look before doing anything else.
         const [now] = await observe([o.row], Date.now());
         if (!now || now.live.current.state === 'ended') {
+          await closeShares(now?.payment);
           await markEnded(o.row.id);
           return true;
         }
@@ -371,6 +426,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       amount,
       portion: request.portion,
       ui: request.mode === 'checkout' ? request.ui : null,
+      saveTo: request.mode === 'checkout' ? (request.saveTo?.customerId ?? null) : null,
+      // The drawer on the logged-in client's own page (clientInvoice's actor), with a provider that
+      // keeps saved methods: only there can the box make the payment save to the client's customer,
+      // so that payment and a pay link's are never the same one (domain planAttempts).
+      forClient:
+        request.mode === 'element' &&
+        actor.type === 'client' &&
+        actor.label === 'customer' &&
+        typeof actor.id === 'number' &&
+        provider.savedMethods
+          ? String(actor.id)
+          : undefined,
     };
     const nowMs = Date.now();
     const observed = await observe(await liveRows(invoice.id), nowMs);
@@ -407,11 +474,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const ended: string[] = [];
     for (const [i, o] of observed.entries()) {
       if (decisions[i]!.action !== 'end') continue;
-      if (!(await end(o, lease))) {
+      if (!(await end(o, lease, actor))) {
         await settle(o, actor, lease);
         return 'again';
       }
-      ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? String(o.row.id));
+      ended.push(o.row.providerPaymentId ?? o.row.sharedPaymentId ?? o.row.checkoutSessionId ?? String(o.row.id));
     }
 
     const metadata: PaymentMetadata = {
@@ -420,6 +487,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       portion: request.portion,
       fee: request.fee,
       attemptId: lease,
+      ...(target.forClient ? { forClient: target.forClient } : {}),
     };
     const chosenIndex = decisions.findIndex((d) => d.action === 'reuse');
     const chosen = chosenIndex >= 0 ? observed[chosenIndex]! : null;
@@ -462,6 +530,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Part of the request key (a new session in another language is another request); an open
         // session is still reused whatever its language: one live attempt per invoice, never two.
         ...(request.mode === 'checkout' && request.locale ? { locale: request.locale } : {}),
+        ...(request.mode === 'checkout' && request.saveTo ? { saveTo: request.saveTo } : {}),
       };
       session = await create(
         (idempotencyKey) => provider.createCheckoutSession({ ...params, idempotencyKey }),
@@ -546,7 +615,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             current: { state: 'open' },
           },
         };
-        if (!(await end(stray, lease)) && row) await settle(stray, actor, lease);
+        if (!(await end(stray, lease, actor)) && row) await settle(stray, actor, lease);
       }
       return 'again';
     }
@@ -576,7 +645,101 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
+  /**
+   * Makes room on one invoice for a payment that covers it together with other invoices (a
+   * multi-invoice payment, services/payment-groups), holding the invoice's attempt lease `lease`.
+   * The same rules as between two attempts of the invoice (domain planAttempts): money that
+   * arrived is settled first (`settled`: plan again), an open attempt or an abandoned 3-D Secure
+   * step is ended, a payment in progress (processing, a voucher, a fresh authentication) is left
+   * alone and blocks. Provider calls outside any transaction.
+   */
+  async function makeRoom(
+    invoiceDocumentId: string,
+    lease: string,
+    actor: Actor,
+    settings: Pick<StoredSettings, 'abandonedAuthenticationMinutes'>,
+  ): Promise<RoomOutcome> {
+    const invoice = (await strapi.db
+      .query(UID.invoice)
+      .findOne({ where: { documentId: invoiceDocumentId }, select: ['id'] })) as { id: number } | null;
+    if (!invoice) throw notFound('Invoice not found.');
+    const nowMs = Date.now();
+    const observed = await observe(await liveRows(invoice.id), nowMs);
+    if (!observed.length) return { outcome: 'clear' };
+    // A shared payment is never reused: every decision is settle, end, block or gone.
+    const decisions = planAttempts(
+      observed.map((o) => o.live),
+      { mode: 'shared', amount: 0, portion: 0, ui: null },
+      {
+        nowMs,
+        abandonAuthenticationAfterMs: settings.abandonedAuthenticationMinutes * 60_000,
+        minCheckoutLifetimeMs: 10 * 60_000,
+      },
+    );
+    let settled = false;
+    for (const [i, o] of observed.entries()) {
+      const d = decisions[i]!;
+      if (d.action !== 'settle' && d.action !== 'gone') continue;
+      await settle(o, actor, lease);
+      if (o.live.current.state === 'ended') await markEnded(o.row.id);
+      settled ||= d.action === 'settle';
+    }
+    if (settled) return { outcome: 'settled' };
+    const blocked = decisions.findIndex((d) => d.action === 'block');
+    if (blocked >= 0) {
+      const d = decisions[blocked] as Extract<AttemptDecision, { action: 'block' }>;
+      return {
+        outcome: 'blocked',
+        reason: d.reason,
+        nextAction: d.nextAction ?? null,
+        amount: observed[blocked]!.live.amount,
+      };
+    }
+    for (const [i, o] of observed.entries()) {
+      if (decisions[i]!.action !== 'end') continue;
+      if (!(await end(o, lease, actor))) {
+        await settle(o, actor, lease);
+        return { outcome: 'settled' };
+      }
+    }
+    return { outcome: 'clear' };
+  }
+
   return {
+    makeRoom,
+    leaseMs,
+
+    /**
+     * Runs `work` holding the attempt leases of every invoice in `invoiceDocumentIds`, taken one
+     * after the other in the order given (callers sort them the same way, so two never wait on each
+     * other in a cycle), waiting up to `waitMs` in all. Null when one could not be had in time (a
+     * payment for that invoice is being set up right now). The leases are released afterwards.
+     */
+    async withLeases<T>(
+      invoiceDocumentIds: readonly string[],
+      waitMs: number,
+      work: (leases: ReadonlyMap<string, string>) => Promise<T>,
+    ): Promise<T | null> {
+      const started = Date.now();
+      const held = new Map<string, string>();
+      try {
+        for (const id of invoiceDocumentIds) {
+          for (;;) {
+            const token = await acquire(id);
+            if (token) {
+              held.set(id, token);
+              break;
+            }
+            if (Date.now() - started >= waitMs) return null;
+            await sleep(100);
+          }
+        }
+        return await work(held);
+      } finally {
+        for (const [id, token] of held) await release(id, token);
+      }
+    },
+
     /**
      * Hands the client one attempt for what it asked: the live one if it matches, otherwise a new
      * (or updated) one after every other attempt that is safe to end was ended. `check` validates
@@ -632,7 +795,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             if (o.live.current.state === 'succeeded' || o.live.current.state === 'ended') {
               await settle(o, actor, lease);
             } else if (endAfterSettlement(o.live.current, invoice.state === 'void' ? 0 : invoice.balanceDue)) {
-              if (await end(o, lease)) ended.push(o.row.providerPaymentId ?? o.row.checkoutSessionId ?? '');
+              if (await end(o, lease, actor))
+                ended.push(o.row.providerPaymentId ?? o.row.sharedPaymentId ?? o.row.checkoutSessionId ?? '');
               else await settle(o, actor, lease);
             }
           } catch (error) {

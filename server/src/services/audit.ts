@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { insertRow, insertRows } from '../utils/insert-row';
 import { UID } from '../utils/plugin-id';
 import type { Actor } from './settings';
-import type { OutEvent } from './events-out';
+import type { InvoiceLike, OutEvent } from './events-out';
 import { getService } from '../utils/get-service';
 import { formatMinor } from '../domain';
 
@@ -12,6 +12,11 @@ export interface AuditInput {
   outcome?: string;
   invoice?: { documentId?: string | null; number?: string | null } | null;
   details?: Record<string, unknown>;
+  /**
+   * The invoice as the change left it, when the caller has the row at hand (settlement, under the
+   * invoice's lock): its events out are built from it instead of reading the invoice again.
+   */
+  invoiceAfter?: InvoiceLike;
 }
 
 export interface AuditQuery {
@@ -94,7 +99,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const documentId = entry.invoice?.documentId;
     if (!events || !documentId) return;
     const out = getService(strapi, 'events-out');
-    const invoice = await out.invoiceFor(documentId);
+    const invoice =
+      entry.invoiceAfter?.documentId === documentId ? entry.invoiceAfter : await out.invoiceFor(documentId);
     if (!invoice) return;
     const d = entry.details ?? {};
     const currency = (typeof d.currency === 'string' ? d.currency : invoice.currency).toUpperCase();

@@ -3,6 +3,7 @@ import {
   addCalendarDays,
   autopayKey,
   autopayRefusal,
+  autopayRoomAction,
   autopaySchedule,
   autopaySettings,
   cardExpired,
@@ -11,11 +12,13 @@ import {
   formatMinor,
   isCollectedPaymentStatus,
   isLastAutopayAttempt,
+  isStoppingAutopayStatus,
   localDate,
   minimumChargeMinor,
   reminderSettings,
   retryOffsets,
   type AutopayAttemptStatus,
+  type AutopayRoomAction,
   type AutopaySettings,
   type PlannedAutopay,
 } from '../domain';
@@ -41,6 +44,7 @@ import {
   type SendResult,
 } from './notifications';
 import { effectiveDefault } from './saved-methods';
+import { LIVE_STATUSES } from './attempts';
 import type { Actor } from './settings';
 
 /**
@@ -59,6 +63,9 @@ import type { Actor } from './settings';
  *   (the same path as the webhook and the pay page's confirm);
  * - before charging, the invoice is read again (void, paid, nothing due: refused), and the method
  *   must be the client's own default, attached and not expired;
+ * - the invoice's other payments are handled by the pay page's rules (attempts.makeRoom) under the
+ *   invoice's attempt lease: money that arrived is booked, open or abandoned ones are ended, and a
+ *   payment the client is making right now defers the attempt (the schedule goes on);
  * - every attempt, refused ones included, writes an audit entry.
  */
 
@@ -96,10 +103,6 @@ export interface AutopayAttemptRow {
 }
 
 const ACTIVE_STATES = ['sent', 'viewed', 'partially_paid'];
-/** Ledger statuses of a payment already under way: autopay does not charge on top of it. */
-const IN_PROGRESS = ['processing', 'requires_action'];
-/** Ledger statuses of a drawer or Checkout payment whose outcome at the provider may be newer. */
-const UNCONFIRMED = ['pending', 'failed'];
 const ACTOR: Actor = { type: 'system', label: 'autopay' };
 
 /** Why an attempt was refused before any charge, for the audit log and the admin. */
@@ -253,24 +256,44 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * Brings the invoice's unconfirmed payments (pending, or failed and retryable in the drawer) up
-   * to date from their provider, through settlement. True when there were any.
+   * This invoice's live shares of multi-invoice payments (the client portal's payment of several
+   * invoices at once), brought up to date from their provider through settlement. makeRoom would
+   * end an open share, cancelling the client's payment of every invoice it covers while they may be
+   * filling in the portal's card form: autopay never does, it defers while one is live.
+   * `settled`: a share's payment was booked meanwhile (read the invoice again).
    */
-  async function syncUnconfirmed(invoiceId: number): Promise<boolean> {
+  async function liveShare(
+    invoiceId: number,
+    heldLease: string,
+  ): Promise<{ live: boolean; settled: boolean; amount: number } | null> {
+    const where = {
+      invoice: { id: invoiceId },
+      kind: { $in: ['card', 'checkout'] },
+      status: { $in: [...LIVE_STATUSES] },
+      providerPaymentId: { $null: true },
+      sharedPaymentId: { $notNull: true },
+    };
     const rows = (await strapi.db.query(UID.payment).findMany({
-      where: { invoice: { id: invoiceId }, status: { $in: UNCONFIRMED }, kind: { $in: ['card', 'checkout'] } },
-      select: ['provider', 'providerPaymentId', 'checkoutSessionId'],
+      where,
+      select: ['id', 'provider', 'sharedPaymentId', 'amount', 'fee'],
       orderBy: { id: 'desc' },
       limit: 20,
-    })) as Array<{ provider: string | null; providerPaymentId: string | null; checkoutSessionId: string | null }>;
+    })) as Array<{ id: number; provider: string | null; sharedPaymentId: string; amount: number; fee: number | null }>;
+    if (!rows.length) return null;
     const settlement = getService(strapi, 'settlement');
     for (const p of rows) {
       const provider = await getService(strapi, 'providers').forRow(p);
-      if (p.providerPaymentId) await settlement.syncPayment(p.providerPaymentId, { provider, actor: ACTOR });
-      else if (p.checkoutSessionId)
-        await settlement.syncCheckoutSession(p.checkoutSessionId, { provider, actor: ACTOR });
+      await settlement.syncPayment(p.sharedPaymentId, { provider, actor: ACTOR, heldLease });
     }
-    return rows.length > 0;
+    const still = (await strapi.db.query(UID.payment).findOne({ where, select: ['id', 'amount', 'fee'] })) as {
+      amount: number;
+      fee: number | null;
+    } | null;
+    return {
+      live: Boolean(still),
+      settled: !still,
+      amount: still ? still.amount + (still.fee ?? 0) : 0,
+    };
   }
 
   /**
@@ -290,6 +313,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await audit(invoice, 'refused', { attemptNo: row.attemptNo, dueDate: row.dueDate, why: code, ...extra });
       return done;
     };
+    // A payment by hand under way (the client is paying right now): this attempt is not made, and
+    // not refused either: the schedule goes on, so the next planned day looks again.
+    const defer = async (blocked: { reason: string; amount: number } | null) => {
+      const code = 'payment_in_progress';
+      const done = await finish(row, { status: 'deferred', code, message: REFUSALS[code] });
+      await audit(invoice, 'deferred', {
+        attemptNo: row.attemptNo,
+        dueDate: row.dueDate,
+        why: code,
+        ...(blocked ? { inProgress: blocked.reason, amount: blocked.amount } : {}),
+        finalAttempt: isLastAutopayAttempt(row.attemptNo, autopay),
+      });
+      return done;
+    };
     let provider: PaymentProvider;
     try {
       provider = row.provider
@@ -299,32 +336,83 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return refuse('unsupported');
     }
     const key = autopayKey(invoice.documentId, row.dueDate, row.attemptNo);
-    if (recovering) {
-      // The same key replays the first answer only while the provider keeps it (Stripe prunes keys
-      // after 24 h, https://docs.stripe.com/api/idempotent_requests): a retry later than that would
-      // charge again. The payment made for this attempt carries its key in metadata: look first.
-      let prior: ProviderPayment | null;
-      try {
-        const since = Math.floor(new Date(row.createdAt).getTime() / 1000) - 60;
-        prior = await provider.findPaymentByAttempt(key, since);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : 'unknown error';
-        await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
-        return row;
-      }
-      if (prior) return recordCharge(row, invoice, provider, key, chargeOf(prior), null, prior.amount);
+    // Holding the invoice's attempt lease (services/attempts), as the pay page and a multi-invoice
+    // payment do: none of them can start a payment of this invoice between the checks below and
+    // the charge. Taken by someone else (a client is starting to pay right now): the claim stays and
+    // a later run looks again, under the same key.
+    const held = await getService(strapi, 'attempts').withLeases([invoice.documentId], 2_000, (leases) =>
+      chargeHeld(leases.get(invoice.documentId)!, invoice, provider),
+    );
+    if (held === null) {
+      await audit(invoice, 'error', {
+        attemptNo: row.attemptNo,
+        key,
+        message: 'A payment for this invoice is being set up right now.',
+        willRetry: true,
+      });
+      return row;
     }
-    const why = autopayRefusal(invoice);
-    if (why) return refuse(why);
-    // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
-    if (invoice.dueDate !== row.dueDate) return refuse('no_due_date');
-    if (!invoice.customer?.id) return refuse('no_client');
-    // A drawer or Checkout payment may have succeeded (or be processing) at the provider while its
-    // event is still on the way (or the client closed the tab before the page confirmed it): read
-    // the invoice's unconfirmed payments from the provider first, so the ledger and balance are
-    // current. Unreadable (provider down): the outcome is unknown, the claim stays and is retried.
-    try {
-      if (await syncUnconfirmed(invoice.id)) {
+    return held;
+
+    async function chargeHeld(
+      lease: string,
+      invoice: InvoiceRow,
+      provider: PaymentProvider,
+    ): Promise<AutopayAttemptRow> {
+      if (recovering) {
+        // The same key replays the first answer only while the provider keeps it (Stripe prunes keys
+        // after 24 h, https://docs.stripe.com/api/idempotent_requests): a retry later than that would
+        // charge again. The payment made for this attempt carries its key in metadata: look first.
+        let prior: ProviderPayment | null;
+        try {
+          const since = Math.floor(new Date(row.createdAt).getTime() / 1000) - 60;
+          prior = await provider.findPaymentByAttempt(key, since);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'unknown error';
+          await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
+          return row;
+        }
+        if (prior) return recordCharge(row, invoice, provider, key, chargeOf(prior), null, prior.amount, lease);
+      }
+      const why = autopayRefusal(invoice);
+      if (why) return refuse(why);
+      // The due date moved since the claim: this attempt belongs to a schedule that no longer applies.
+      if (invoice.dueDate !== row.dueDate) return refuse('no_due_date');
+      if (!invoice.customer?.id) return refuse('no_client');
+      // Read first what autopay needs of the client: an attempt refused for them ends nothing of
+      // what the client may be paying in the drawer meanwhile.
+      if (!provider.savedMethods) return refuse('unsupported', { provider: provider.id });
+      const account = await getService(strapi, 'saved-methods').findAccount(invoice.customer.id, provider.id);
+      if (account?.autopayEnabled !== true) return refuse('autopay_off');
+      if (!account.providerCustomerId) return refuse('no_saved_method');
+
+      // Other payments of this invoice, by the pay page's rules (services/attempts makeRoom): money
+      // that arrived (a drawer or Checkout payment whose event is still on the way, a tab closed
+      // before the page confirmed it) is booked first and the invoice read again; open attempts and
+      // abandoned 3-D Secure steps are ended, so they cannot be paid on top of this charge; a payment
+      // really in progress defers this attempt (the next planned day looks again). Unreadable
+      // (provider down): the outcome is unknown, the claim stays and is retried.
+      const settings = await getService(strapi, 'settings').load();
+      for (let round = 0; ; round++) {
+        let action: AutopayRoomAction;
+        let blocked: { reason: string; amount: number } | null = null;
+        try {
+          const share = await liveShare(invoice.id, lease);
+          const room = share?.live
+            ? null
+            : await getService(strapi, 'attempts').makeRoom(invoice.documentId, lease, ACTOR, settings);
+          if (room?.outcome === 'blocked') blocked = { reason: room.reason, amount: room.amount };
+          if (share?.live) blocked = { reason: 'shared', amount: share.amount };
+          // A share booked just now counts as money that arrived, whatever makeRoom found after it.
+          const outcome = share?.settled ? 'settled' : (room?.outcome ?? 'clear');
+          action = autopayRoomAction(outcome, Boolean(share?.live));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'unknown error';
+          await audit(invoice, 'error', { attemptNo: row.attemptNo, message, willRetry: true });
+          return row;
+        }
+        if (action === 'defer') return defer(blocked);
+        if (action === 'charge') break;
         const fresh = (await invoices().findOne({
           where: { id: invoice.id },
           populate: ['customer'],
@@ -333,84 +421,79 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         Object.assign(invoice, fresh);
         const again = autopayRefusal(invoice);
         if (again) return refuse(again);
+        // Money arrived but a balance is left: plan again. Each round books a payment; a handful
+        // more than that is a provider answering inconsistently: look again on a later run.
+        if (round >= 4) {
+          await audit(invoice, 'error', {
+            attemptNo: row.attemptNo,
+            message: "The invoice's payments kept changing.",
+            willRetry: true,
+          });
+          return row;
+        }
       }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : 'unknown error';
-      await audit(invoice, 'error', { attemptNo: row.attemptNo, message, willRetry: true });
-      return row;
-    }
-    const busy = await strapi.db.query(UID.payment).findOne({
-      where: { invoice: { id: invoice.id }, status: { $in: IN_PROGRESS } },
-      select: ['id'],
-    });
-    if (busy) return refuse('payment_in_progress');
 
-    if (!provider.savedMethods) return refuse('unsupported', { provider: provider.id });
-    const account = await getService(strapi, 'saved-methods').findAccount(invoice.customer.id, provider.id);
-    if (account?.autopayEnabled !== true) return refuse('autopay_off');
-    if (!account.providerCustomerId) return refuse('no_saved_method');
-
-    let result: OffSessionCharge;
-    let methodId: string | null = null;
-    const settings = await getService(strapi, 'settings').load();
-    const fixed = invoice.currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
-    const fee = feeSurcharge(invoice.balanceDue, invoice.currency, {
-      percentBps: settings.feePercentBps,
-      fixedMinor: fixed,
-    });
-    const amount = invoice.balanceDue + fee;
-    // Stripe refuses a charge under the currency's minimum (amount_too_small,
-    // https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): a partial payment can
-    // leave such a balance. Said why, once, instead of a failed call on every retry day.
-    if (amount < minimumChargeMinor(invoice.currency)) return refuse('below_minimum', { amount });
-    try {
-      const listed = await provider.savedMethods.listMethods(account.providerCustomerId);
-      const defaultId = effectiveDefault(listed.methods, listed.defaultId);
-      if (!defaultId) return refuse('no_saved_method');
-      methodId = defaultId;
-      const method = await provider.savedMethods.retrieveMethod(defaultId);
-      if (!method.customerId) return refuse('method_detached', { method: defaultId });
-      if (method.customerId !== account.providerCustomerId) return refuse('method_not_client', { method: defaultId });
-      // The real date: a card expires in the world, whatever instant the schedule is run for.
-      if (cardExpired(method.expMonth, method.expYear, new Date()))
-        return refuse('method_expired', { method: defaultId });
-      result = await provider.savedMethods.chargeOffSession({
-        customerId: account.providerCustomerId,
-        methodId: defaultId,
-        amount,
-        currency: invoice.currency,
-        metadata: {
-          invoiceDocumentId: invoice.documentId,
-          invoiceNumber: invoice.number,
-          portion: invoice.balanceDue,
-          fee,
-          attemptId: key,
-        },
-        description: `Invoice ${invoice.number} (autopay)`,
-        receiptEmail: invoice.billingEmail,
-        idempotencyKey: key,
+      let result: OffSessionCharge;
+      let methodId: string | null = null;
+      const fixed = invoice.currency === settings.defaultCurrency ? settings.feeFixedAmount : 0;
+      const fee = feeSurcharge(invoice.balanceDue, invoice.currency, {
+        percentBps: settings.feePercentBps,
+        fixedMinor: fixed,
       });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : 'unknown error';
-      if (error instanceof ProviderRequestError && (error.retryable || error.outcomeUnknown)) {
-        // Outcome unknown: the claim stays; when it runs out a later run repeats the call with the
-        // same key, which replays what the provider did (or does it once if it did nothing).
-        await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
-        return row;
+      const amount = invoice.balanceDue + fee;
+      // Stripe refuses a charge under the currency's minimum (amount_too_small,
+      // https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): a partial payment can
+      // leave such a balance. Said why, once, instead of a failed call on every retry day.
+      if (amount < minimumChargeMinor(invoice.currency)) return refuse('below_minimum', { amount });
+      try {
+        const listed = await provider.savedMethods.listMethods(account.providerCustomerId);
+        const defaultId = effectiveDefault(listed.methods, listed.defaultId);
+        if (!defaultId) return refuse('no_saved_method');
+        methodId = defaultId;
+        const method = await provider.savedMethods.retrieveMethod(defaultId);
+        if (!method.customerId) return refuse('method_detached', { method: defaultId });
+        if (method.customerId !== account.providerCustomerId) return refuse('method_not_client', { method: defaultId });
+        // The real date: a card expires in the world, whatever instant the schedule is run for.
+        if (cardExpired(method.expMonth, method.expYear, new Date()))
+          return refuse('method_expired', { method: defaultId });
+        result = await provider.savedMethods.chargeOffSession({
+          customerId: account.providerCustomerId,
+          methodId: defaultId,
+          amount,
+          currency: invoice.currency,
+          metadata: {
+            invoiceDocumentId: invoice.documentId,
+            invoiceNumber: invoice.number,
+            portion: invoice.balanceDue,
+            fee,
+            attemptId: key,
+          },
+          description: `Invoice ${invoice.number} (autopay)`,
+          receiptEmail: invoice.billingEmail,
+          idempotencyKey: key,
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'unknown error';
+        if (error instanceof ProviderRequestError && (error.retryable || error.outcomeUnknown)) {
+          // Outcome unknown: the claim stays; when it runs out a later run repeats the call with the
+          // same key, which replays what the provider did (or does it once if it did nothing).
+          await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
+          return row;
+        }
+        // Refused outright (not a decline): the schedule goes on, and on its last attempt autopay
+        // stops and says so, as after a decline.
+        const last = isLastAutopayAttempt(row.attemptNo, autopay);
+        const done = await finishWithNotices(
+          row,
+          { status: 'failed', code: error instanceof ProviderRequestError ? error.code : null, message },
+          last ? ['autopay_stopped', 'autopay_stopped_admin'] : [],
+        );
+        await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message, finalAttempt: last });
+        return done;
       }
-      // Refused outright (not a decline): the schedule goes on, and on its last attempt autopay
-      // stops and says so, as after a decline.
-      const last = isLastAutopayAttempt(row.attemptNo, autopay);
-      const done = await finishWithNotices(
-        row,
-        { status: 'failed', code: error instanceof ProviderRequestError ? error.code : null, message },
-        last ? ['autopay_stopped', 'autopay_stopped_admin'] : [],
-      );
-      await audit(invoice, 'failed', { attemptNo: row.attemptNo, key, message, finalAttempt: last });
-      return done;
-    }
 
-    return recordCharge(row, invoice, provider, key, result, methodId, amount);
+      return recordCharge(row, invoice, provider, key, result, methodId, amount, lease);
+    }
   }
 
   /** What a payment found at the provider says about the off-session charge that made it. */
@@ -440,12 +523,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     result: OffSessionCharge,
     methodId: string | null,
     amount: number,
+    heldLease: string,
   ): Promise<AutopayAttemptRow> {
     const { autopay } = await loadSettings();
     // Booked like any payment: settlement reads it from the provider (the webhook may come first or later).
     if (result.paymentId) {
       try {
-        await getService(strapi, 'settlement').syncPayment(result.paymentId, { provider, actor: ACTOR });
+        await getService(strapi, 'settlement').syncPayment(result.paymentId, { provider, actor: ACTOR, heldLease });
       } catch (error) {
         strapi.log.warn(
           `[invoice-payments] autopay payment ${result.paymentId} of invoice ${invoice.number} is left to the webhook: ${error instanceof Error ? error.message : 'unknown error'}`,
@@ -622,7 +706,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const lastNo = Math.max(-1, ...current.map((r) => r.attemptNo));
       // What the cron will do next, if anything: the first attempt after the last one made, unless
       // the schedule stopped (succeeded, waiting on the client, refused) or the invoice needs none.
-      const stopped = current.some((r) => !['declined', 'failed'].includes(r.status));
+      // After a deferral (the client was paying by hand) the next planned day looks again.
+      const stopped = current.some((r) => isStoppingAutopayStatus(r.status));
       const planned =
         invoice.dueDate && client?.autopayEnabled && autopay.enabled && !stopped && !autopayRefusal(invoice)
           ? (autopaySchedule(invoice.dueDate, autopay, timeZone).find((p) => p.attemptNo > lastNo) ?? null)

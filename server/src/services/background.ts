@@ -83,6 +83,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       providerPaymentId: string | null;
       checkoutSessionId: string | null;
       sharedPaymentId?: string | null;
+      paymentGroup?: string | null;
     }>;
     const settlement = getService(strapi, 'settlement');
     const actor = { type: 'system' as const, label: 'reconciliation' };
@@ -93,6 +94,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const paymentId = row.providerPaymentId ?? row.sharedPaymentId ?? null;
         if (paymentId) await settlement.syncPayment(paymentId, ctx);
         else if (row.checkoutSessionId) await settlement.syncCheckoutSession(row.checkoutSessionId, ctx);
+        // A share reserved by a request that never recorded the provider's answer on it.
+        else if (row.paymentGroup)
+          await getService(strapi, 'payment-groups').recoverReservation(row.paymentGroup, actor);
         // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
         await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });
       } catch (error) {
@@ -100,6 +104,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
         );
       }
+    }
+    // Portal payments the client opened and walked away from: their invoices are reserved until
+    // the group is ended (services/payment-groups endAbandoned; the rule is domain/group-abandonment).
+    let abandoned = 0;
+    try {
+      abandoned = await getService(strapi, 'payment-groups').endAbandoned(settings, actor);
+    } catch (error) {
+      strapi.log.warn(
+        `[invoice-payments] ending abandoned multi-invoice payments failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
     }
     // Stripe's fee comes from the charge's balance transaction, which Stripe may make a little
     // after the payment succeeded: collected payments of the last week still without it are read
@@ -140,7 +154,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         `[invoice-payments] reconciliation of refunds failed: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
     }
-    return stale.length + refunds;
+    return stale.length + abandoned + refunds;
   }
 
   /**
@@ -158,6 +172,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (mem.active > 0) busy.push(`${mem.active} events settling`);
     if (mem.followUps > 0) busy.push(`${mem.followUps} batches sending their emails`);
     if (running.size > 0) busy.push(`${running.size} background ticks running`);
+    const sending = getService(strapi, 'notifications').sending();
+    if (sending > 0) busy.push(`${sending} emails being handed to the email provider`);
     const now = new Date();
     const [events, notices] = await Promise.all([
       strapi.db.query(UID.webhookEvent).count({ where: { status: { $in: ['received', 'processing', 'failed'] } } }),

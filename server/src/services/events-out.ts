@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
 import { formatMinor } from '../domain';
 import { PLUGIN_ID, UID } from '../utils/plugin-id';
@@ -101,6 +102,16 @@ const money = (amount: number, currency: string): MoneyOut => ({
   formatted: formatMinor(Number(amount ?? 0), currency),
 });
 
+/**
+ * Rows recorded inside `together`, written in one INSERT at its end. `closed` once written: a
+ * record() from work that outlived it (a promise it started) is written on its own, never dropped.
+ */
+interface Pending {
+  rows: Array<Record<string, unknown>>;
+  closed: boolean;
+}
+const pending = new AsyncLocalStorage<Pending>();
+
 /** Hook failures: retried this many times with a doubling backoff, then the row is dead (logged). */
 const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 1000;
@@ -122,6 +133,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       balanceDue: money(inv.balanceDue, inv.currency),
       entity: inv.entityUid && inv.entityDocumentId ? { uid: inv.entityUid, documentId: inv.entityDocumentId } : null,
     };
+  }
+
+  /** Writes outbox rows in the caller's transaction (or one of their own) and kicks the dispatcher after the commit. */
+  async function insert(data: Array<Record<string, unknown>>): Promise<void> {
+    await strapi.db.transaction(async ({ onCommit }) => {
+      await rows().createMany({ data });
+      onCommit(kick);
+    });
   }
 
   /** Runs the dispatcher soon (after the commit that made the rows; more kicks coalesce). */
@@ -253,22 +272,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         invoice: invoicePart(invoice),
         payment,
       };
-      await strapi.db.transaction(async ({ onCommit }) => {
-        await rows().createMany({
-          data: [
-            {
-              event,
-              payload,
-              status: 'pending',
-              attempts: 0,
-              nextAttemptAt: new Date(),
-              deliveredTo: [],
-              invoiceDocumentId: invoice.documentId,
-            },
-          ],
-        });
-        onCommit(kick);
-      });
+      const row = {
+        event,
+        payload,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: new Date(),
+        deliveredTo: [],
+        invoiceDocumentId: invoice.documentId,
+      };
+      const batch = pending.getStore();
+      if (batch && !batch.closed) batch.rows.push(row);
+      else await insert([row]);
+    },
+
+    /**
+     * Runs `work` inside the caller's transaction with the events it records written together, in
+     * one INSERT when it ends (in the order recorded), instead of one each. Nested calls join the
+     * outer one. Nothing is written when `work` throws: its transaction rolls back anyway.
+     */
+    async together<T>(work: () => Promise<T>): Promise<T> {
+      if (!strapi.db.inTransaction()) throw new Error('events-out together() runs inside a transaction only.');
+      const outer = pending.getStore();
+      if (outer && !outer.closed) return work();
+      const batch: Pending = { rows: [], closed: false };
+      try {
+        const result = await pending.run(batch, work);
+        batch.closed = true;
+        if (batch.rows.length) await insert(batch.rows);
+        return result;
+      } finally {
+        batch.closed = true;
+      }
     },
 
     /** The payment part of payment.refunded: the payment, and the refund that succeeded. */

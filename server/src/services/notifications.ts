@@ -9,6 +9,7 @@ import type { PluginConfig } from '../config';
 import { renderEmail, type EmailAttachment, type EmailContent } from '../branding/email';
 import type { ClientInvoiceRow, ClientLocale } from './pages';
 import { translator, type Translate } from '../i18n';
+import type { AuditInput } from './audit';
 
 /**
  * Emails through Strapi's email plugin (any provider). Settlement decides *whether* to send under
@@ -339,13 +340,52 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   type Sent = { result: SendResult } | { error: string };
 
+  /**
+   * Outbox rows this process is handing to the email provider right now. The worker of this process
+   * never takes one of them, however long the provider takes: the row's `dueAt` (its sender's
+   * lease) can pass during a slow hand-off, and the worker would send the email a second time. A
+   * row is sent by whoever claimed it in the database (`claimRow`); another process takes it over
+   * only once the lease has passed, which for it means its sender crashed.
+   */
+  const inFlight = new Set<number>();
+
+  /**
+   * Claims an outbox row for one hand-off: one conditional UPDATE (still due, attempts unchanged),
+   * so of the process that queued it and the workers of every instance exactly one sends it. The
+   * new `dueAt` is the claimer's lease, after which a worker may retry it (a crash mid-send).
+   */
+  async function claimRow(row: NoticeRow): Promise<boolean> {
+    const { count } = await notices().updateMany({
+      where: { id: row.id, status: 'due', attempts: row.attempts },
+      data: { attempts: row.attempts + 1, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
+    });
+    return count === 1;
+  }
+
+  /** Claims the row and sends it; false when another sender had it (or it is no longer due). */
+  async function claimAndDeliver(row: NoticeRow): Promise<Outcome | null> {
+    if (inFlight.has(row.id) || !(await claimRow(row))) return null;
+    inFlight.add(row.id);
+    try {
+      return await deliver(row, row.attempts + 1);
+    } finally {
+      inFlight.delete(row.id);
+    }
+  }
+
   // The email pipeline behind sendQueuedMany (see there): at most MAIL_IN_FLIGHT hand-offs at a
   // time, and no new hand-off while MAIL_UNRECORDED outcomes wait for their commit, so at most
   // MAIL_IN_FLIGHT + MAIL_UNRECORDED emails can go out twice after a crash.
   const MAIL_IN_FLIGHT = 8;
   const MAIL_UNRECORDED = 8;
   /** `until`: past it the row may be the worker's (its dueAt), so the pipeline leaves it alone. */
-  type Queued = { row: NoticeRow; done: () => void; until: number };
+  type Queued = {
+    row: NoticeRow;
+    done: () => void;
+    until: number;
+    /** Runs the hand-off with the settings its batch read (settings.snapshotRunner). */
+    inSnapshot: <T>(work: () => Promise<T>) => Promise<T>;
+  };
   const mailQueue: Queued[] = [];
   const unrecorded: Array<Queued & { sent: Sent }> = [];
   let handingOff = 0;
@@ -364,11 +404,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         continue;
       }
       handingOff += 1;
-      void handOff(next.row).then((sent) => {
-        handingOff -= 1;
-        unrecorded.push({ ...next, sent });
-        void flushMail();
-      });
+      inFlight.add(next.row.id);
+      void next
+        .inSnapshot(() => handOff(next.row))
+        .then((sent) => {
+          handingOff -= 1;
+          unrecorded.push({ ...next, sent });
+          void flushMail();
+        });
     }
   }
 
@@ -383,16 +426,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const group = unrecorded.splice(0, unrecorded.length);
     recording = group.length;
     try {
-      await strapi.db.transaction(async () => {
-        for (const { row, sent } of group) await record(row, row.attempts + 1, sent);
-      });
+      await strapi.db.transaction(() => recordMany(group.map(({ row, sent }) => ({ row, sent }))));
     } catch (error) {
       strapi.log.warn(
         `[invoice-payments] ${group.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
       );
     } finally {
       recording = 0;
-      for (const { done } of group) done();
+      for (const { row, done } of group) {
+        inFlight.delete(row.id);
+        done();
+      }
       pumpMail();
       void flushMail();
     }
@@ -412,6 +456,50 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return record(row, attempts, await handOff(row));
   }
 
+  /** The audit entry of an email handed off (sent or skipped): only when it was about an invoice. */
+  function auditOf(row: NoticeRow, result: SendResult): AuditInput[] {
+    const { invoice } = result;
+    if (!invoice) return [];
+    return [
+      {
+        action: result.audit?.action ?? `email.${row.kind}`,
+        actor: { type: 'system' },
+        invoice: { documentId: invoice.documentId, number: invoice.number },
+        details: result.audit?.details ?? { paymentId: row.paymentId },
+      },
+    ];
+  }
+
+  /**
+   * `record` for a group of hand-offs, inside the caller's transaction: the rows that ended alike
+   * (same outcome and attempt count) in one UPDATE, their audit entries in one INSERT; the
+   * failures one by one, as `record` does. A failed write throws: the whole group stays due and
+   * the worker sends it again, under the same Message-ID.
+   */
+  async function recordMany(group: Array<{ row: NoticeRow; sent: Sent }>): Promise<void> {
+    const alike = new Map<string, { outcome: SendResult['outcome']; attempts: number; ids: number[] }>();
+    const audits: AuditInput[] = [];
+    for (const { row, sent } of group) {
+      if (!('result' in sent)) continue;
+      const attempts = row.attempts + 1;
+      const key = `${sent.result.outcome}:${attempts}`;
+      const same = alike.get(key) ?? { outcome: sent.result.outcome, attempts, ids: [] };
+      same.ids.push(row.id);
+      alike.set(key, same);
+      audits.push(...auditOf(row, sent.result));
+    }
+    const sentAt = new Date();
+    for (const { outcome, attempts, ids } of alike.values())
+      await notices().updateMany({
+        where: { id: { $in: ids } },
+        data: { status: outcome, sentAt, dueAt: null, attempts, lastError: null },
+      });
+    await getService(strapi, 'audit')
+      .logMany(audits)
+      .catch(() => undefined);
+    for (const { row, sent } of group) if ('error' in sent) await record(row, row.attempts + 1, sent);
+  }
+
   async function record(row: NoticeRow, attempts: number, sent: Sent): Promise<Outcome> {
     let lastError = 'error' in sent ? sent.error : '';
     let result = 'result' in sent ? sent.result : null;
@@ -429,17 +517,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     }
     if (result) {
-      const { invoice } = result;
-      if (invoice) {
+      for (const entry of auditOf(row, result))
         await getService(strapi, 'audit')
-          .log({
-            action: result.audit?.action ?? `email.${row.kind}`,
-            actor: { type: 'system' },
-            invoice: { documentId: invoice.documentId, number: invoice.number },
-            details: result.audit?.details ?? { paymentId: row.paymentId },
-          })
+          .log(entry)
           .catch(() => undefined);
-      }
       return result.outcome;
     }
     const { retryAfterMs, maxAttempts } = outbox();
@@ -496,6 +577,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const id = await insertRow(strapi, UID.notice, {
         paymentId,
         kind,
+        occurrence: '',
+        status: 'due',
+        attempts: 0,
+        dueAt: new Date(Date.now() + outbox().retryAfterMs),
+      });
+      return { id, paymentId, kind, status: 'due', attempts: 0 };
+    },
+
+    /**
+     * A "payment failed" email (to the notification address, or the client's "did not go through")
+     * for one failure of a payment: `occurrence` names it (domain failureOccurrence), so a bank debit
+     * retried on the same payment and refused again is told again, and the same failure delivered
+     * twice is not (the outbox is unique per payment, kind and occurrence). Null when this failure's
+     * email was queued already. Call it inside the settlement's transaction, like queuePaymentNotice.
+     */
+    async queueFailureNotice(
+      kind: 'failure' | 'failure_client',
+      paymentId: number,
+      occurrence: string,
+    ): Promise<NoticeRow | null> {
+      if (await notices().findOne({ where: { paymentId, kind, occurrence }, select: ['id'] })) return null;
+      const id = await insertRow(strapi, UID.notice, {
+        paymentId,
+        kind,
+        occurrence,
         status: 'due',
         attempts: 0,
         dueAt: new Date(Date.now() + outbox().retryAfterMs),
@@ -542,26 +648,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * One per payment (the outbox is unique per payment and kind): a second failure on the same
      * payment is in the audit log and on the invoice page. Null when one was queued already.
      */
-    async queueClientFailureNotice(paymentId: number): Promise<NoticeRow | null> {
-      // One per payment (unique per payment and kind): a debit retried on the same payment and
-      // refused again is in the audit log and on the invoice page.
-      if (await notices().findOne({ where: { paymentId, kind: 'failure_client' } })) return null;
-      const id = await insertRow(strapi, UID.notice, {
-        paymentId,
-        kind: 'failure_client',
-        status: 'due',
-        attempts: 0,
-        dueAt: new Date(Date.now() + outbox().retryAfterMs),
-      });
-      return { id, paymentId, kind: 'failure_client', status: 'due', attempts: 0 };
-    },
-
     async queueRefundFailedNotice(paymentId: number): Promise<number | null> {
       if (await notices().findOne({ where: { paymentId, kind: 'refund_failed' } })) return null;
       const row = (await notices().create({
         data: {
           paymentId,
           kind: 'refund_failed',
+          occurrence: '',
           status: 'due',
           attempts: 0,
           dueAt: new Date(Date.now() + outbox().retryAfterMs),
@@ -598,14 +691,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    /** Sends an outbox row this process just wrote (it owns the row until its `dueAt`). */
+    /**
+     * Sends an outbox row this process just wrote, after claiming it like the worker does: a process
+     * held up between its commit and this call (a loaded machine) finds the row taken by a worker
+     * that found it due meanwhile, and sends nothing.
+     */
     async sendQueued(queued: NoticeRow | number): Promise<void> {
       try {
         const row =
           typeof queued === 'number'
             ? ((await notices().findOne({ where: { id: queued } })) as NoticeRow | null)
             : queued;
-        if (row && row.status === 'due') await deliver(row, row.attempts + 1);
+        if (row && row.status === 'due') await claimAndDeliver(row);
       } catch (error) {
         // The payment is booked; the worker sends this email from the outbox later.
         strapi.log.warn(
@@ -634,14 +731,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
         // Half the outbox delay: the rows' dueAt was set when they were queued, a moment ago.
         const until = Date.now() + outbox().retryAfterMs / 2;
-        for (const row of due) mailQueue.push({ row, done, until });
+        const inSnapshot = getService(strapi, 'settings').snapshotRunner();
+        for (const row of due) mailQueue.push({ row, done, until, inSnapshot });
         pumpMail();
       });
     },
 
     /**
      * The worker's part: emails still due whose owner did not get them out in time (crash, SMTP
-     * down). Each is claimed by an atomic UPDATE first, so two instances never both send one.
+     * down). Each is claimed by an atomic UPDATE first (claimRow), so two instances never both
+     * send one, and one this process is still handing off is left to it, however long that takes.
      */
     async sendDue(limit = 25): Promise<number> {
       const now = new Date();
@@ -651,16 +750,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         limit,
       })) as NoticeRow[];
       let sent = 0;
-      for (const row of due) {
-        const { count } = await notices().updateMany({
-          where: { id: row.id, status: 'due', attempts: row.attempts },
-          data: { attempts: row.attempts + 1, dueAt: new Date(Date.now() + outbox().retryAfterMs) },
-        });
-        if (count !== 1) continue;
-        if ((await deliver(row, row.attempts + 1)) === 'sent') sent += 1;
-      }
+      for (const row of due) if ((await claimAndDeliver(row)) === 'sent') sent += 1;
       return sent;
     },
+
+    /** How many emails this process is handing to the email provider (background `idle()`). */
+    sending: () => inFlight.size,
 
     /** The invoice email with its "Pay online" button. */
     async sendInvoice(invoice: InvoiceForMail): Promise<boolean> {

@@ -126,7 +126,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const language =
       fromRequest ??
       languageFromAcceptLanguage(req.acceptLanguage) ??
-      resolveLocale((await getService(strapi, 'settings').load()).defaultLanguage);
+      // stored(): the language alone, without load()'s read of the connection check.
+      resolveLocale((await getService(strapi, 'settings').stored()).defaultLanguage);
     return { language, intl: intlLocale(language, req.acceptLanguage) };
   }
 

@@ -1,10 +1,18 @@
 import type { Core } from '@strapi/strapi';
 import {
-  allocateGroupDispute,
   allocateGroupRefunds,
   amountStep,
   feeSurcharge,
   formatMinor,
+  groupDisputedPortions,
+  groupInvoiceProblem,
+  clientFailureToTell,
+  ABANDONABLE_STORED,
+  decideAbandonedGroup,
+  isAbandonedGroupCandidate,
+  isReplayableGroupPayment,
+  failureOccurrence,
+  failureToTell,
   isCollectedPaymentStatus,
   isDomainError,
   isOpenPaymentStatus,
@@ -21,7 +29,12 @@ import {
   type PaymentStatus,
 } from '../domain';
 import { translator, type ClientLocale, type Translate } from '../i18n';
-import { ProviderRequestError, type ProviderPayment, type ProviderRefund } from '../providers/types';
+import {
+  ProviderRequestError,
+  type PaymentProvider,
+  type ProviderPayment,
+  type ProviderRefund,
+} from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
@@ -31,8 +44,10 @@ import { isUniqueViolation } from '../utils/unique-violation';
 import type { Actor } from './settings';
 import type { AuditInput } from './audit';
 import type { InvoiceRow } from './invoices';
+import type { StoredSettings } from './settings-schema';
 import type { NoticeRow } from './notifications';
 import type { PaymentRecord, SyncContext, SyncOutcome } from './settlement';
+import { LIVE_STATUSES, actionFields, type RoomOutcome } from './attempts';
 
 /**
  * Payments for several invoices of one client at once (the client portal, issue 12): one provider
@@ -76,6 +91,13 @@ const DOC_ID = /^[a-z0-9]{10,40}$/;
 const MOVING: readonly PaymentStatus[] = ['processing', 'succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * A share's own status from the shared payment's: refunds and disputes are the whole payment's,
+ * so a share starts from "succeeded" and gets its own from its refund rows and dispute piece.
+ */
+const shareBaseStatus = (status: PaymentStatus): PaymentStatus =>
+  status === 'partially_refunded' || status === 'refunded' || status === 'disputed' ? 'succeeded' : status;
 
 /**
  * The words and number format of the portal API's answers: the page's language when it sends one
@@ -244,6 +266,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
+  /**
+   * Cancels a group's payment at the provider (never inside a transaction or lock), always under
+   * the same key, so two callers (two sweeps, a sweep and a request) make one cancellation. Refused
+   * or with an unknown outcome, the payment is read again: it may have been paid meanwhile, which
+   * the caller then settles. Null when the provider answered neither.
+   */
+  async function cancelGroupPayment(
+    provider: PaymentProvider,
+    groupDocumentId: string,
+    paymentId: string,
+  ): Promise<ProviderPayment | null> {
+    try {
+      return await provider.cancelPayment(paymentId, requestKey('cancel', groupDocumentId, { payment: paymentId }));
+    } catch {
+      return provider.retrievePayment(paymentId).catch(() => null);
+    }
+  }
+
   async function findGroupFor(p: ProviderPayment): Promise<GroupRow | null> {
     const byPayment = (await groups().findOne({ where: { providerPaymentId: p.id } })) as GroupRow | null;
     if (byPayment) return byPayment;
@@ -324,6 +364,58 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
+   * The provider reports another amount or currency than the group asked for: nothing is booked,
+   * and each invoice's entry is flagged as a single payment's is (services/settlement): the entry
+   * carries the reason (`mismatch`, never counted as money), the invoice is marked "Needs
+   * attention" with it, and the audit log says `flagged`. Under each invoice's lock, in id order.
+   */
+  async function flagShares(group: GroupRow, p: ProviderPayment, mismatch: string, ctx: SyncContext): Promise<void> {
+    const base = shareBaseStatus(p.status);
+    const order = [...group.shares].sort((a, b) => a.invoiceId - b.invoiceId);
+    for (const s of order) {
+      await withInvoiceLock(strapi, s.invoiceDocumentId, async (invoice) => {
+        const shareKey = shareKeyOf(group.documentId, s.invoiceDocumentId);
+        const row = (await payments().findOne({ where: { shareKey } })) as PaymentRecord | null;
+        const status = nextPaymentStatus(row?.status ?? null, base);
+        if (row?.mismatch === mismatch && row.status === status) return;
+        const data = {
+          status,
+          mismatch,
+          amount: s.portion,
+          fee: s.fee,
+          currency: p.currency,
+          sharedPaymentId: p.id,
+          paymentGroup: group.documentId,
+          livemode: p.livemode,
+          ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
+        };
+        if (row) await payments().updateMany({ where: { id: row.id }, data: { ...data, updatedAt: new Date() } });
+        else
+          await payments().create({
+            data: { ...data, invoice: invoice.id, kind: 'card', provider: ctx.provider.id, shareKey },
+          });
+        await getService(strapi, 'invoices').recomputeLedger(invoice);
+        const entry: AuditInput = {
+          action: `payment.${status}`,
+          actor: ctx.actor,
+          invoice: { documentId: invoice.documentId, number: invoice.number },
+          outcome: 'flagged',
+          details: {
+            providerPaymentId: p.id,
+            paymentGroup: group.documentId,
+            amount: p.amount,
+            currency: p.currency,
+            eventId: ctx.eventId ?? null,
+            mismatch,
+          },
+        };
+        if (ctx.audit) ctx.audit(entry);
+        else await getService(strapi, 'audit').log(entry);
+      });
+    }
+  }
+
+  /**
    * Settles the shared payment on each invoice: one ledger entry per invoice (unique share key),
    * each written under that invoice's lock, in invoice-id order (every instance takes the locks in
    * the same order). Idempotent: it reads what the provider says now and a status never moves back.
@@ -357,7 +449,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: { status: p.status, lastError: mismatch, updatedAt: new Date() },
       });
     if (mismatch) {
-      strapi.log.warn(`[invoice-payments] ${mismatch}`);
+      await flagShares(group, p, mismatch, ctx);
       return { outcome: 'ignored', reason: mismatch };
     }
     const shares = group.shares;
@@ -368,10 +460,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .reduce((s, r) => s + r.amount, 0),
     );
     const dispute = p.dispute;
+    // Each share's part of the dispute, as a payment for that invoice alone would book it.
     const disputePieces = dispute
-      ? allocateGroupDispute(
+      ? groupDisputedPortions(
           Math.min(dispute.amount, p.amount),
-          shares.map((s, i) => Math.max(0, s.portion + s.fee - heldByShare[i]!)),
+          shares.map((s, i) => ({ portion: s.portion, fee: s.fee, held: heldByShare[i]! })),
         )
       : shares.map(() => 0);
     // One lock at a time, always in the same order (invoice row id), so two instances never wait
@@ -391,16 +484,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const piece = disputePieces[i]!;
         // The shared payment's refund and dispute statuses are the whole payment's: each share gets
         // its own from its refund rows (rebookPayment) and its piece of the dispute.
-        const base: PaymentStatus =
-          p.status === 'partially_refunded' || p.status === 'refunded' || p.status === 'disputed'
-            ? 'succeeded'
-            : p.status;
+        const base = shareBaseStatus(p.status);
         const proposed: PaymentStatus =
           p.status === 'disputed' && piece > 0 && dispute && (dispute.status === 'open' || dispute.status === 'lost')
             ? 'disputed'
             : base;
+        // A share without its entry (a payment made before shares were reserved at creation) is
+        // booked once money moves.
         if (!row && !MOVING.includes(proposed)) return null;
-        const status = nextPaymentStatus(row?.status ?? null, proposed);
+        // A dispute status the plugin does not know moves no money either way (as settlement does).
+        const status =
+          dispute?.status === 'unknown' && piece > 0 && row?.status === 'disputed'
+            ? row.status
+            : nextPaymentStatus(row?.status ?? null, proposed);
         const data: Record<string, unknown> = {
           status,
           amount: s.portion,
@@ -414,26 +510,52 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           livemode: p.livemode,
           failureCode: status === 'failed' ? p.failureCode : null,
           failureMessage: status === 'failed' ? p.failureMessage : null,
-          disputeId: piece > 0 ? (dispute?.id ?? null) : (row?.disputeId ?? null),
-          disputeStatus: piece > 0 ? (dispute?.status ?? null) : (row?.disputeStatus ?? null),
-          ...(piece > 0 && dispute ? { disputeProviderStatus: dispute.providerStatus } : {}),
+          // The dispute as it touches this share now: a share its piece no longer reaches (the
+          // dispute was reallocated) carries none, so no stale "open" or "lost" stays behind.
+          ...(dispute
+            ? {
+                disputeId: piece > 0 ? dispute.id : null,
+                disputeStatus: piece > 0 ? dispute.status : null,
+                disputeProviderStatus: piece > 0 ? dispute.providerStatus : null,
+              }
+            : { disputeId: row?.disputeId ?? null, disputeStatus: row?.disputeStatus ?? null }),
           disputedAmount: piece,
           mismatch: null,
           ...(ctx.eventId ? { lastEventId: ctx.eventId } : {}),
           ...(status === 'succeeded' && row?.status !== 'succeeded' && !row?.notifiedAt ? { paidAt: new Date() } : {}),
         };
-        const kinds: Array<'confirmation' | 'dispute' | 'failure'> = [];
+        // The abandonment clock of a waiting payment (services/attempts), on every share alike:
+        // started for each new challenge, cleared once the payment stops waiting.
+        const waiting = row as (PaymentRecord & { actionSince?: unknown; nextActionKey?: string | null }) | null;
+        if (
+          status === 'requires_action' &&
+          p.nextAction &&
+          (!waiting?.actionSince || waiting.nextActionKey !== p.nextAction.fingerprint)
+        )
+          Object.assign(data, actionFields(p.nextAction, Date.now()));
+        else if (status !== 'requires_action' && waiting?.actionSince)
+          Object.assign(data, actionFields(null, Date.now()));
+        const kinds: Array<'confirmation' | 'dispute'> = [];
         if (isCollectedPaymentStatus(status) && !row?.notifiedAt) {
           data.notifiedAt = new Date();
           kinds.push('confirmation');
         }
-        // A bank debit refused after processing (SEPA can fail days later), as settlement.applyPayment:
-        // the notification address is told, and the client gets the pay link again.
-        const failedNow = status === 'failed' && row?.status !== 'failed';
-        if (status === 'failed' && !(row as { failureNotifiedAt?: unknown } | null)?.failureNotifiedAt) {
+        // Failures are told once each, as settlement.applyPayment: a bank debit retried on the same
+        // payment and refused again is a new failure (its charge names it); the marker is re-armed
+        // when the payment processes again; the outbox keeps each failure to one email per share.
+        const occurrence = failureOccurrence(p.method, p.chargeId);
+        const told = row as (PaymentRecord & { failureNotifiedFor?: string | null }) | null;
+        const newFailure =
+          status === 'failed' &&
+          failureToTell(occurrence, { at: !!told?.failureNotifiedAt, occurrence: told?.failureNotifiedFor ?? null });
+        const failures: Array<'failure' | 'failure_client'> = [];
+        if (newFailure) {
           data.failureNotifiedAt = new Date();
-          kinds.push('failure');
-        }
+          data.failureNotifiedFor = occurrence;
+          failures.push('failure');
+        } else if (status === 'processing' && told?.failureNotifiedAt) data.failureNotifiedAt = null;
+        // The client gets the pay link again (notifications.clientFailureMail).
+        if (clientFailureToTell(status, row?.status, newFailure, p.method, p.chargeId)) failures.push('failure_client');
         if (
           piece > 0 &&
           dispute &&
@@ -462,9 +584,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
         for (const kind of kinds)
           notices.push(await getService(strapi, 'notifications').queuePaymentNotice(kind, savedId));
-        if (failedNow && row?.status === 'processing') {
-          const client = await getService(strapi, 'notifications').queueClientFailureNotice(savedId);
-          if (client) notices.push(client);
+        for (const kind of failures) {
+          const queued = await getService(strapi, 'notifications').queueFailureNotice(kind, savedId, occurrence);
+          if (queued) notices.push(queued);
         }
         const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
         // payment.refunded carries the invoice as this settlement left it (as settlement.applyPayment).
@@ -551,7 +673,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * in progress (a 3-D Secure step, a bank debit) is left to finish. Called outside any transaction.
      */
     async endForInvoice(invoiceDocumentId: string, actor: Actor): Promise<void> {
-      await endOverlapping(null, new Set([invoiceDocumentId]), actor, speechOf(null), false);
+      const open = (await groups().findMany({
+        where: { status: { $in: ['pending', 'failed', 'requires_action'] }, providerPaymentId: { $notNull: true } },
+      })) as GroupRow[];
+      const { t } = speechOf(null);
+      for (const g of open.filter((x) => x.shares.some((s) => s.invoiceDocumentId === invoiceDocumentId))) {
+        const provider = await getService(strapi, 'providers').forRow(g);
+        try {
+          let p = await provider.retrievePayment(g.providerPaymentId!);
+          if (p.status === 'pending' || p.status === 'failed')
+            p =
+              (await cancelGroupPayment(provider, g.documentId, g.providerPaymentId!)) ??
+              (await provider.retrievePayment(g.providerPaymentId!));
+          await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
+        } catch (error) {
+          if (isAnswerable(error)) throw error;
+          throw badGateway(t('portalApi.providerDown'));
+        }
+      }
     },
 
     /** The client's invoices (filter open | overdue | paid | all) and totals per currency. */
@@ -656,8 +795,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Creates one provider payment for several of the client's invoices (reserve, call, finish:
-     * the group row first, the provider outside any transaction, then its id). Every refusal comes
-     * before the provider is called.
+     * the group row and one pending share per invoice first, the provider outside any transaction,
+     * then its id on the shares; createHeld). Every refusal comes before the provider is called.
      */
     async create(userId: number, body: unknown, actor: Actor, locale: ClientLocale | null = null) {
       const speech = speechOf(locale);
@@ -701,7 +840,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             formatMinor,
           });
           validateChargeAmount(plan.amount, plan.currency);
-          return plan;
+          return { plan, rows };
         } catch (error) {
           if (!isDomainError(error)) throw error;
           const message = plannerMessage(error, rows, speech);
@@ -714,95 +853,168 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
         }
       };
-      let plan = await planNow();
+      const first = await planNow();
       if (input.requestKey) {
         const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow | null;
-        if (same) return replay(same, plan, link.publishableKey, speech);
+        // Replayed only while it can still be paid, is being paid or was paid; otherwise the retry
+        // takes the leases below and becomes a new click.
+        const again = same ? await replay(same, first.plan, link.publishableKey, speech) : null;
+        if (again) return again;
       }
-      // One payable multi-invoice payment per invoice: an earlier one of this client still open on
-      // any of these invoices is ended first (or booked, if it went through meanwhile), then the
-      // selection is checked again.
-      if (await endOverlapping(userId, new Set(input.ids), actor, speech)) plan = await planNow();
       const provider = await providers.forNewPayments();
-      let group: GroupRow;
-      try {
-        group = (await groups().create({
-          data: {
-            userId,
-            provider: provider.id,
-            currency: plan.currency,
-            amount: plan.amount,
-            shares: plan.shares,
-            status: 'pending',
-            requestKey: input.requestKey,
-          },
-        })) as GroupRow;
-      } catch (error) {
-        // The same request key sent twice at once: the second gets the first's group.
-        if (!isUniqueViolation(error) || !input.requestKey) throw error;
-        const same = (await groups().findOne({ where: { userId, requestKey: input.requestKey } })) as GroupRow;
-        return replay(same, plan, link.publishableKey, speech);
-      }
-      const idempotencyKey = requestKey('group', group.documentId, {
-        amount: plan.amount,
-        currency: plan.currency,
-        shares: plan.shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]),
-      });
-      const numbers = plan.shares.map((s) => s.invoiceNumber);
-      let p: ProviderPayment;
-      try {
-        p = await provider.createPayment({
-          amount: plan.amount,
-          currency: plan.currency,
-          metadata: {
-            // Names the group, never an invoice: no single-invoice path can book this payment.
-            invoiceDocumentId: group.documentId,
-            invoiceNumber: numbers.join(', ').slice(0, 450),
-            portion: plan.shares.reduce((s, x) => s + x.portion, 0),
-            fee: plan.shares.reduce((s, x) => s + x.fee, 0),
-            attemptId: group.documentId,
-            paymentGroupId: group.documentId,
-          },
-          description: `Invoices ${numbers.join(', ')}`.slice(0, 1000),
-          receiptEmail: null,
-          idempotencyKey,
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
-        await groups().updateMany({
-          where: { id: group.id },
-          data: { status: 'failed', lastError: message, idempotencyKey },
-        });
-        if (isAnswerable(error)) throw error;
-        if (error instanceof ProviderRequestError && !error.retryable)
-          throw badGateway(error.message, { code: error.code });
-        throw badGateway(t('portalApi.providerDown'));
-      }
-      await groups().updateMany({
-        where: { id: group.id },
-        // The key it was made under, for whoever traces it at the provider (written with the answer).
-        data: { providerPaymentId: p.id, status: p.status, idempotencyKey },
-      });
-      await getService(strapi, 'audit').log({
-        action: 'payment_group.created',
-        actor,
-        invoice: null,
-        outcome: 'pending',
-        details: {
-          paymentGroup: group.documentId,
-          providerPaymentId: p.id,
-          amount: plan.amount,
-          currency: plan.currency,
-          invoices: plan.shares.map((s) => s.invoiceNumber),
+      const attempts = getService(strapi, 'attempts');
+      // Every invoice's attempt lease, in invoice-id order (as every instance takes them), held from
+      // planning until the payment's id is on its shares: no pay page, autopay or other portal
+      // payment can start an attempt on these invoices meanwhile (services/attempts).
+      const leaseOrder = [...first.plan.shares].sort((a, b) => a.invoiceId - b.invoiceId);
+      const made = await attempts.withLeases(
+        leaseOrder.map((s) => s.invoiceDocumentId),
+        5_000,
+        async (leases) => {
+          // The same request key sent twice at once: the second waited for the first's leases.
+          if (input.requestKey) {
+            const same = (await groups().findOne({
+              where: { userId, requestKey: input.requestKey },
+            })) as GroupRow | null;
+            if (same) {
+              const again = await replay(same, first.plan, link.publishableKey, speech);
+              if (again) return again;
+              await retire(same, actor, speech);
+            }
+          }
+          const { plan, rows } = await clearInvoices(leases, planNow, actor, speech, settings);
+          return createHeld(userId, plan, rows, leases, provider, input.requestKey, actor, speech, link.publishableKey);
         },
+      );
+      if (made === null) throw conflict(speech.t('portalApi.busy'), 'AttemptBusy');
+      return made;
+    },
+
+    /**
+     * A group whose shares were reserved but never got the provider's payment (the request died
+     * between the provider call and recording its answer, or outlived its leases): once its leases
+     * are long over, the payment is looked for at the provider by the group's id (the attempt id in
+     * its metadata). The client never received it, so one still payable is ended; whatever it is
+     * then is settled like any answer. None found: the shares are canceled. Outside any transaction.
+     */
+    async recoverReservation(groupDocumentId: string, actor: Actor): Promise<void> {
+      const group = (await groups().findOne({ where: { documentId: groupDocumentId } })) as
+        (GroupRow & { createdAt: string | Date }) | null;
+      if (!group) return;
+      const provider = await getService(strapi, 'providers').forRow(group);
+      const settlement = getService(strapi, 'settlement');
+      if (group.providerPaymentId) {
+        await settlement.syncPayment(group.providerPaymentId, { provider, actor });
+        return;
+      }
+      const createdMs = new Date(group.createdAt).getTime();
+      if (Date.now() - createdMs < getService(strapi, 'attempts').leaseMs()) return;
+      const found = await provider.findPaymentByAttempt(group.documentId, Math.floor(createdMs / 1000) - 60);
+      if (!found) {
+        await endReservation(
+          group,
+          'canceled',
+          'The request that made this payment ended before the provider answered.',
+        );
+        return;
+      }
+      const p =
+        found.status === 'pending' || found.status === 'failed'
+          ? ((await cancelGroupPayment(provider, group.documentId, found.id)) ?? found)
+          : found;
+      await groups().updateMany({
+        where: { id: group.id, providerPaymentId: null },
+        data: { providerPaymentId: found.id },
       });
-      const saved = { ...group, providerPaymentId: p.id, status: p.status };
-      return {
-        ...(await view(saved, speech)),
-        clientSecret: p.clientSecret ?? '',
-        publishableKey: link.publishableKey,
-        replayed: false,
-      };
+      await settlement.applyPayment(p, { provider, actor });
+    },
+
+    /**
+     * The sweep's step for portal payments the client opened and walked away from (the shared
+     * payment still waits for a payment method, untouched for `abandonedAuthenticationMinutes`):
+     * each is read again at the provider (the stored status only picks the candidates) and decided
+     * by domain decideAbandonedGroup. Still unpaid: canceled at the provider, the group ended and its
+     * invoices freed, `payment_group.abandoned` audited. Paid meanwhile: settled as any payment. Being
+     * completed (3-D Secure, a bank debit): left alone. Holds every invoice's attempt lease while it
+     * decides (so no request hands the payment out again meanwhile); a group whose leases another
+     * worker holds is postponed to the next sweep. Outside any transaction. Returns how many ended.
+     */
+    async endAbandoned(
+      settings: Pick<StoredSettings, 'abandonedAuthenticationMinutes'>,
+      actor: Actor,
+    ): Promise<number> {
+      const afterMs = settings.abandonedAuthenticationMinutes * 60_000;
+      const candidates = (await groups().findMany({
+        where: {
+          status: { $in: [...ABANDONABLE_STORED] },
+          providerPaymentId: { $notNull: true },
+          updatedAt: { $lte: new Date(Date.now() - afterMs) },
+        },
+        orderBy: { updatedAt: 'asc' },
+        limit: 50,
+      })) as Array<GroupRow & { updatedAt: string | Date }>;
+      const isCandidate = (g: GroupRow & { updatedAt: string | Date }) =>
+        isAbandonedGroupCandidate({ ...g, updatedAtMs: new Date(g.updatedAt).getTime() }, Date.now(), afterMs);
+      const settlement = getService(strapi, 'settlement');
+      let ended = 0;
+      for (const candidate of candidates.filter(isCandidate)) {
+        try {
+          const leaseOrder = [...candidate.shares]
+            .sort((a, b) => a.invoiceId - b.invoiceId)
+            .map((s) => s.invoiceDocumentId);
+          const outcome = await getService(strapi, 'attempts').withLeases(leaseOrder, 0, async () => {
+            // Read again under the leases: another worker may have ended or settled it meanwhile.
+            const group = (await groups().findOne({ where: { id: candidate.id } })) as
+              (GroupRow & { updatedAt: string | Date }) | null;
+            if (!group || !isCandidate(group)) return null;
+            const provider = await getService(strapi, 'providers').forRow(group);
+            const now = await provider.retrievePayment(group.providerPaymentId!);
+            const decision = decideAbandonedGroup(now.status);
+            if (decision === 'leave' || decision === 'settle')
+              return { provider, p: now, ended: false, abandoned: false };
+            const p = decision === 'end' ? await cancelGroupPayment(provider, group.documentId, now.id) : now;
+            if (!p) throw new Error(`the provider did not answer about payment ${now.id}`);
+            // Paid or in progress meanwhile (the cancel was refused): settled as it is, never ended.
+            if (p.status !== 'canceled') return { provider, p, ended: false, abandoned: false };
+            await settlement.applyPayment(p, { provider, actor });
+            // 'close': canceled at the provider by someone else (the Dashboard, Stripe's own expiry):
+            // ended here too, but not abandoned by this sweep, so neither audited nor counted as such.
+            await endReservation(
+              group,
+              'canceled',
+              decision === 'end'
+                ? `Abandoned: nobody paid it for ${settings.abandonedAuthenticationMinutes} minutes.`
+                : 'Canceled at the payment provider.',
+            );
+            if (decision !== 'end') return { provider, p, ended: true, abandoned: false };
+            await getService(strapi, 'audit').log({
+              action: 'payment_group.abandoned',
+              actor,
+              invoice: null,
+              outcome: 'canceled',
+              details: {
+                paymentGroup: group.documentId,
+                providerPaymentId: p.id,
+                amount: group.amount,
+                currency: group.currency,
+                invoices: group.shares.map((s) => s.invoiceNumber),
+                afterMinutes: settings.abandonedAuthenticationMinutes,
+              },
+            });
+            return { provider, p, ended: true, abandoned: true };
+          });
+          // Null: another worker holds a lease (postponed to the next sweep) or it is no longer abandoned.
+          if (!outcome) continue;
+          if (outcome.abandoned) ended += 1;
+          // Settled after the leases are released: settlement may end other attempts, under their leases.
+          else await settlement.applyPayment(outcome.p, { provider: outcome.provider, actor });
+        } catch (error) {
+          strapi.log.warn(
+            `[invoice-payments] ending abandoned multi-invoice payment ${candidate.documentId} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+          );
+        }
+      }
+      return ended;
     },
 
     /** A group of the client's, as it stands. */
@@ -829,44 +1041,238 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /**
-   * Ends the client's earlier multi-invoice payments still payable on any of `invoiceIds` (never
-   * one in progress: a 3-D Secure step or a bank debit is left to finish, and this request is
-   * refused). Provider calls outside any lock; each outcome is settled like a webhook would.
-   * Returns whether any was found.
+   * Makes room on every selected invoice before a multi-invoice payment is made, holding their
+   * attempt leases (attempts.makeRoom, the rules between two attempts of one invoice): money that
+   * arrived meanwhile is booked and the selection planned again (a paid invoice is then refused),
+   * open attempts and abandoned 3-D Secure steps are ended, and a payment in progress (a bank
+   * debit processing, a voucher, a fresh authentication) refuses this request with a 409.
    */
-  async function endOverlapping(
-    userId: number | null,
-    invoiceIds: ReadonlySet<string>,
+  async function clearInvoices(
+    leases: ReadonlyMap<string, string>,
+    planNow: () => Promise<{ plan: GroupPlan; rows: ClientInvoiceRow[] }>,
     actor: Actor,
-    { t }: Speech,
-    refuseInProgress = true,
-  ): Promise<boolean> {
-    const open = (await groups().findMany({
-      where: {
-        ...(userId === null ? {} : { userId }),
-        status: { $in: ['pending', 'failed', 'requires_action'] },
-        providerPaymentId: { $notNull: true },
-      },
-    })) as GroupRow[];
-    const overlapping = open.filter((g) => g.shares.some((s) => invoiceIds.has(s.invoiceDocumentId)));
-    for (const g of overlapping) {
-      const provider = await getService(strapi, 'providers').forRow(g);
-      try {
-        let p = await provider.retrievePayment(g.providerPaymentId!);
-        if (p.status === 'pending' || p.status === 'failed') {
-          p = await provider
-            .cancelPayment(g.providerPaymentId!, requestKey('cancel', g.documentId, { payment: g.providerPaymentId }))
-            .catch(() => provider.retrievePayment(g.providerPaymentId!));
+    speech: Speech,
+    settings: Pick<StoredSettings, 'abandonedAuthenticationMinutes'>,
+  ): Promise<{ plan: GroupPlan; rows: ClientInvoiceRow[] }> {
+    const attempts = getService(strapi, 'attempts');
+    for (let round = 0; round < 3; round++) {
+      // Planned again each round, on the balances as they are now.
+      const planned = await planNow();
+      let settled = false;
+      for (const [invoiceDocumentId, lease] of leases) {
+        let room: RoomOutcome;
+        try {
+          room = await attempts.makeRoom(invoiceDocumentId, lease, actor, settings);
+        } catch (error) {
+          if (error instanceof ProviderRequestError) throw badGateway(speech.t('portalApi.providerDown'));
+          throw error;
         }
-        await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
-        if (p.status === 'requires_action' && refuseInProgress)
-          throw conflict(t('portalApi.inProgress'), 'PaymentInProgress');
-      } catch (error) {
-        if (isAnswerable(error)) throw error;
-        throw badGateway(t('portalApi.providerDown'));
+        if (room.outcome === 'blocked') {
+          const number = planned.rows.find((r) => r.documentId === invoiceDocumentId)?.number ?? '';
+          const key =
+            room.reason === 'processing'
+              ? 'portalApi.processing'
+              : room.reason === 'authentication'
+                ? 'portalApi.inProgress'
+                : 'portalApi.waiting';
+          throw conflict(
+            speech.t(key, { number }),
+            room.reason === 'processing' ? 'PaymentProcessing' : 'PaymentInProgress',
+            room.nextAction
+              ? { invoice: invoiceDocumentId, nextAction: room.nextAction }
+              : { invoice: invoiceDocumentId },
+          );
+        }
+        settled ||= room.outcome === 'settled';
+      }
+      if (!settled) return planned;
+    }
+    throw conflict(speech.t('portalApi.changed'), 'InvoiceChanged');
+  }
+
+  /** Ends a group that will never be paid: its reserved shares canceled (they no longer block anything). */
+  async function endReservation(group: GroupRow, status: 'failed' | 'canceled', message: string, key?: string) {
+    await payments().updateMany({
+      where: { paymentGroup: group.documentId, status: { $in: [...LIVE_STATUSES] } },
+      data: { status: 'canceled', updatedAt: new Date() },
+    });
+    await groups().updateMany({
+      where: { id: group.id },
+      data: { status, lastError: message.slice(0, 500), ...(key ? { idempotencyKey: key } : {}) },
+    });
+  }
+
+  /**
+   * Reserve, call, finish, holding every selected invoice's attempt lease: the group row and one
+   * pending entry per invoice (its share, written under the invoice's lock after checking that the
+   * invoice is still as planned), then the provider outside any transaction, then the provider's
+   * payment on the shares (under each invoice's lock, only while the lease is still ours). A share
+   * is a live attempt of its invoice from then on (attempts.liveRows): the pay page, autopay and
+   * another portal payment see it, end it or wait for it, and never charge beside it.
+   */
+  async function createHeld(
+    userId: number,
+    plan: GroupPlan,
+    rows: readonly ClientInvoiceRow[],
+    leases: ReadonlyMap<string, string>,
+    provider: PaymentProvider,
+    clientKey: string | null,
+    actor: Actor,
+    speech: Speech,
+    publishableKey: string,
+  ) {
+    const { t } = speech;
+    let group: GroupRow;
+    try {
+      group = (await groups().create({
+        data: {
+          userId,
+          provider: provider.id,
+          currency: plan.currency,
+          amount: plan.amount,
+          shares: plan.shares,
+          status: 'pending',
+          requestKey: clientKey,
+        },
+      })) as GroupRow;
+    } catch (error) {
+      // The same request key sent twice at once: the second gets the first's group.
+      if (!isUniqueViolation(error) || !clientKey) throw error;
+      const same = (await groups().findOne({ where: { userId, requestKey: clientKey } })) as GroupRow;
+      const again = await replay(same, plan, publishableKey, speech);
+      if (!again) throw conflict(t('portalApi.busy'), 'AttemptBusy');
+      return again;
+    }
+    const order = [...plan.shares].sort((a, b) => a.invoiceId - b.invoiceId);
+    const planned = new Map(rows.map((r) => [r.documentId, r.balanceDue]));
+    const leaseHeld = (invoice: InvoiceRow, id: string) =>
+      (invoice as InvoiceRow & { attemptLockToken?: string | null }).attemptLockToken === leases.get(id);
+    for (const s of order) {
+      const reserved = await withInvoiceLock(strapi, s.invoiceDocumentId, async (invoice) => {
+        // The plan is a few reads old: the invoice must still be payable with the balance it was made for.
+        if (
+          !leaseHeld(invoice, s.invoiceDocumentId) ||
+          groupInvoiceProblem(invoice) ||
+          invoice.balanceDue !== planned.get(s.invoiceDocumentId)
+        )
+          return false;
+        await payments().create({
+          data: {
+            invoice: invoice.id,
+            kind: 'card',
+            provider: provider.id,
+            status: 'pending',
+            amount: s.portion,
+            fee: s.fee,
+            currency: plan.currency,
+            paymentGroup: group.documentId,
+            shareKey: shareKeyOf(group.documentId, s.invoiceDocumentId),
+          },
+        });
+        return true;
+      });
+      if (!reserved) {
+        await endReservation(group, 'canceled', `Invoice ${s.invoiceNumber} changed before the payment was made.`);
+        throw conflict(t('portalApi.changed'), 'InvoiceChanged');
       }
     }
-    return overlapping.length > 0;
+    const idempotencyKey = requestKey('group', group.documentId, {
+      amount: plan.amount,
+      currency: plan.currency,
+      shares: plan.shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]),
+    });
+    const numbers = plan.shares.map((s) => s.invoiceNumber);
+    let p: ProviderPayment;
+    try {
+      p = await provider.createPayment({
+        amount: plan.amount,
+        currency: plan.currency,
+        metadata: {
+          // Names the group, never an invoice: no single-invoice path can book this payment.
+          invoiceDocumentId: group.documentId,
+          invoiceNumber: numbers.join(', ').slice(0, 450),
+          portion: plan.shares.reduce((sum, x) => sum + x.portion, 0),
+          fee: plan.shares.reduce((sum, x) => sum + x.fee, 0),
+          attemptId: group.documentId,
+          paymentGroupId: group.documentId,
+        },
+        description: `Invoices ${numbers.join(', ')}`.slice(0, 1000),
+        receiptEmail: null,
+        idempotencyKey,
+      });
+    } catch (error) {
+      // The outcome is unknown (a 500 or a timeout after Stripe made it): a payment made for this
+      // group is looked for by its id and ended, so none is left open at the provider. Best effort:
+      // the client never got its secret, so it cannot be paid either way.
+      if (error instanceof ProviderRequestError && error.outcomeUnknown) {
+        const since =
+          Math.floor(
+            new Date((group as GroupRow & { createdAt?: string | Date }).createdAt ?? Date.now()).getTime() / 1000,
+          ) - 60;
+        const made = await provider.findPaymentByAttempt(group.documentId, since).catch(() => null);
+        if (made && (made.status === 'pending' || made.status === 'failed'))
+          await cancelGroupPayment(provider, group.documentId, made.id);
+      }
+      // Nothing the client can pay was handed out: the reserved shares block nothing any more.
+      await endReservation(group, 'failed', error instanceof Error ? error.message : 'unknown error', idempotencyKey);
+      if (isAnswerable(error)) throw error;
+      if (error instanceof ProviderRequestError && !error.retryable)
+        throw badGateway(error.message, { code: error.code });
+      throw badGateway(t('portalApi.providerDown'));
+    }
+    let recorded = true;
+    for (const s of order) {
+      const ok = await withInvoiceLock(strapi, s.invoiceDocumentId, async (invoice) => {
+        // The lease ran out meanwhile (a very slow provider): an attempt made since did not see this one.
+        if (!leaseHeld(invoice, s.invoiceDocumentId)) return false;
+        // The invoice changed while the provider made the payment (marked paid, voided, a new total,
+        // money booked): whoever changed it could not see a share without the payment's id, so this
+        // payment of the old amount is never handed out (as attempts.open re-checks before recording).
+        if (groupInvoiceProblem(invoice) || invoice.balanceDue !== planned.get(s.invoiceDocumentId)) return false;
+        const { count } = await payments().updateMany({
+          where: { shareKey: shareKeyOf(group.documentId, s.invoiceDocumentId), status: { $in: [...LIVE_STATUSES] } },
+          data: { sharedPaymentId: p.id, livemode: p.livemode, updatedAt: new Date() },
+        });
+        return count === 1;
+      });
+      if (!ok) {
+        recorded = false;
+        break;
+      }
+    }
+    if (!recorded) {
+      // Never handed to the client: ended at the provider, then settled as canceled everywhere.
+      const ended = await cancelGroupPayment(provider, group.documentId, p.id);
+      await groups().updateMany({ where: { id: group.id }, data: { providerPaymentId: p.id, idempotencyKey } });
+      if (ended) await getService(strapi, 'settlement').applyPayment(ended, { provider, actor });
+      await endReservation(group, 'canceled', 'An invoice changed while the payment was being made.');
+      throw conflict(t('portalApi.changed'), 'InvoiceChanged');
+    }
+    await groups().updateMany({
+      where: { id: group.id },
+      // The key it was made under, for whoever traces it at the provider (written with the answer).
+      data: { providerPaymentId: p.id, status: p.status, idempotencyKey },
+    });
+    await getService(strapi, 'audit').log({
+      action: 'payment_group.created',
+      actor,
+      invoice: null,
+      outcome: 'pending',
+      details: {
+        paymentGroup: group.documentId,
+        providerPaymentId: p.id,
+        amount: plan.amount,
+        currency: plan.currency,
+        invoices: plan.shares.map((s) => s.invoiceNumber),
+      },
+    });
+    const saved = { ...group, providerPaymentId: p.id, status: p.status };
+    return {
+      ...(await view(saved, speech)),
+      clientSecret: p.clientSecret ?? '',
+      publishableKey,
+      replayed: false,
+    };
   }
 
   async function ownGroup(userId: number, groupDocumentId: string, { t }: Speech): Promise<GroupRow> {
@@ -877,14 +1283,68 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return group;
   }
 
+  /**
+   * The answer to a request retried with the same `requestKey` (its first answer lost or refused):
+   * the payment it made, read at the provider now, if the client can still pay it, is paying it or
+   * has paid it (domain isReplayableGroupPayment). Null when there is none such (never made, or
+   * canceled): the caller retires the old group (retire) and makes the payment as a new click.
+   */
   async function replay(same: GroupRow, plan: GroupPlan, publishableKey: string, speech: Speech) {
     // The same key with another selection (other invoices, other amounts) is another payment.
     const split = (shares: readonly GroupShare[]) =>
       JSON.stringify(shares.map((s) => [s.invoiceDocumentId, s.portion, s.fee]).sort());
-    if (same.amount !== plan.amount || split(same.shares) !== split(plan.shares) || !same.providerPaymentId)
+    if (same.amount !== plan.amount || split(same.shares) !== split(plan.shares))
       throw conflict(speech.t('portalApi.requestKeyReused'), 'RequestKeyReused');
+    if (!same.providerPaymentId) return null;
     const provider = await getService(strapi, 'providers').forRow(same);
-    const p = await provider.retrievePayment(same.providerPaymentId).catch(() => null);
-    return { ...(await view(same, speech)), clientSecret: p?.clientSecret ?? '', publishableKey, replayed: true };
+    let p: ProviderPayment;
+    try {
+      p = await provider.retrievePayment(same.providerPaymentId);
+    } catch (error) {
+      if (error instanceof ProviderRequestError) throw badGateway(speech.t('portalApi.providerDown'));
+      throw error;
+    }
+    if (!isReplayableGroupPayment(same.status, p.status)) return null;
+    return { ...(await view(same, speech)), clientSecret: p.clientSecret ?? '', publishableKey, replayed: true };
+  }
+
+  /**
+   * Frees a request key whose payment can no longer be paid, holding its invoices' leases: a payment
+   * made for the group but never recorded (the request died, or its answer was refused) is looked
+   * for at the provider and canceled (the client never had it), whatever it is then is settled, the
+   * group is ended with its reservations, and its key cleared so the retry is made as a new click.
+   * A payment that turned out paid or in progress meanwhile refuses the retry (409), never charged twice.
+   */
+  async function retire(same: GroupRow, actor: Actor, speech: Speech): Promise<void> {
+    const provider = await getService(strapi, 'providers').forRow(same);
+    const settlement = getService(strapi, 'settlement');
+    try {
+      let p: ProviderPayment | null = same.providerPaymentId
+        ? await provider.retrievePayment(same.providerPaymentId)
+        : await provider.findPaymentByAttempt(
+            same.documentId,
+            Math.floor(new Date((same as GroupRow & { createdAt?: string | Date }).createdAt ?? 0).getTime() / 1000) -
+              60,
+          );
+      if (p && (p.status === 'pending' || p.status === 'failed')) {
+        p = await cancelGroupPayment(provider, same.documentId, p.id);
+        if (!p) throw badGateway(speech.t('portalApi.providerDown'));
+      }
+      if (p) {
+        await groups().updateMany({
+          where: { id: same.id, providerPaymentId: null },
+          data: { providerPaymentId: p.id },
+        });
+        await settlement.applyPayment(p, { provider, actor });
+        if (p.status !== 'canceled') throw conflict(speech.t('portalApi.changed'), 'InvoiceChanged');
+      }
+    } catch (error) {
+      if (isAnswerable(error)) throw error;
+      if (error instanceof ProviderRequestError) throw badGateway(speech.t('portalApi.providerDown'));
+      throw error;
+    }
+    // A failed or canceled group was ended when it failed (its own reason kept); a pending one died.
+    if (same.status === 'pending') await endReservation(same, 'canceled', 'Retried under the same request key.');
+    await groups().updateMany({ where: { id: same.id }, data: { requestKey: null } });
   }
 };

@@ -11,14 +11,15 @@ import {
   type InvoiceStatus,
   type NextAction,
 } from '../domain';
-import { ProviderRequestError, type ProviderPayment } from '../providers/types';
+import { ProviderRequestError, type PaymentProvider, type ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
 import type { Actor } from './settings';
 import type { StoredSettings } from './settings-schema';
 import type { InvoiceRow } from './invoices';
-import type { ClientLocale } from '../i18n';
+import { translator, type ClientLocale } from '../i18n';
+import { FALLBACK_LANGUAGE } from '../i18n/messages';
 
 export interface IntentResponse {
   providerPaymentId: string;
@@ -184,6 +185,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
+  /**
+   * Whether Checkout offers "save for future invoices", as the drawer's box does (pages
+   * canSaveMethod): on the logged-in client's own page only (the actor clientInvoice gives the
+   * invoice's customer), never on a pay link, which can be forwarded and whose holder's card would
+   * become the one autopay charges; and only with a provider that keeps saved methods. The client's
+   * provider customer is made first (outside any lock); the client ticks the box on Checkout itself.
+   */
+  async function checkoutSaving(actor: Actor, provider: PaymentProvider, locale?: ClientLocale) {
+    if (actor.type !== 'client' || actor.label !== 'customer' || typeof actor.id !== 'number') return undefined;
+    if (!provider.savedMethods) return undefined;
+    const customerId = await getService(strapi, 'saved-methods')
+      .ensureCustomer(actor.id, provider)
+      .catch(providerFailure);
+    const notice = translator(locale?.language ?? FALLBACK_LANGUAGE)('drawer.saveHint');
+    return { customerId, notice };
+  }
+
   return {
     /**
      * The client's card/wallet payment for the balance (or a partial amount): one live attempt per
@@ -249,7 +267,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** A Checkout session for the balance, hosted (url) or embedded (client secret). */
     /** `locale`: the client's language, for the gateway's own page (Checkout, Mollie). */
     async createCheckout(invoiceDocumentId: string, uiModeRequested: unknown, actor: Actor, locale?: ClientLocale) {
-      const { settings, link } = await ready();
+      const { settings, link, provider } = await ready();
       if (
         uiModeRequested !== undefined &&
         uiModeRequested !== null &&
@@ -267,6 +285,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : link.mode === 'embedded'
             ? 'embedded'
             : 'hosted';
+      const saveTo = await checkoutSaving(actor, provider, locale);
       const opened = await getService(strapi, 'attempts')
         .open(
           invoiceDocumentId,
@@ -275,7 +294,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             const portion = invoice.balanceDue;
             const fee = feeFor(portion, invoice.currency, settings);
             chargeable(invoice, portion, fee);
-            return { mode: 'checkout', portion, fee, ui, ...(locale ? { locale } : {}) };
+            return { mode: 'checkout', portion, fee, ui, ...(locale ? { locale } : {}), ...(saveTo ? { saveTo } : {}) };
           },
           actor,
         )

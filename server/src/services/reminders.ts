@@ -30,7 +30,8 @@ import type { Actor } from './settings';
  * invoice and reminder: the instance whose insert fails has nothing to do. The email goes through
  * the outbox (services/notifications) in the same transaction, so a crash or an SMTP failure is
  * retried by the outbox worker, and the send re-checks the invoice (paid, voided or switched off
- * meanwhile: skipped).
+ * meanwhile: skipped). The email itself goes out once: its outbox row is claimed by a conditional
+ * UPDATE before each hand-off (notifications `claimRow`), by this run or by a worker, never both.
  */
 
 interface InvoiceRow extends InvoiceForMail {

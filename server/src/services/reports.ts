@@ -240,12 +240,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .whereIn(state, OPEN_STATES)
           .groupBy('currency') as Promise<Row[]>,
         // Collected: the invoice portion of payments that succeeded (card fees apart), by the date
-        // they succeeded; voided manual payments never count. Refunds are taken off below.
+        // they succeeded; voided manual payments and payments flagged for a mismatch never count.
+        // Refunds are taken off below.
         knex(TABLES.payments)
           .select('currency')
           .select(monthSums(knex, months, 'paid_at', 'amount'))
           .whereIn('status', COLLECTED_PAYMENT_STATUSES as string[])
           .whereNull('voided_at')
+          // Flagged for a mismatch: never booked on its invoice (domain/ledger), so not collected either.
+          .whereNull('mismatch')
           .where('paid_at', '>=', first.start)
           .where('paid_at', '<', current.end)
           .groupBy('currency') as Promise<Row[]>,

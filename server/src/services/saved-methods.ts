@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { errors } from '@strapi/utils';
-import { cardExpired } from '../domain';
+import { cardExpired, customerCreateKey } from '../domain';
+import { installationId } from '../utils/installation';
 import type { PaymentProvider, SavedMethod, SavedMethodsApi } from '../providers/types';
 import { ProviderRequestError } from '../providers/types';
 import { UID } from '../utils/plugin-id';
@@ -15,9 +16,9 @@ import type { InvoiceRow } from './invoices';
 /**
  * A client's saved payment methods (kept by the payment provider, on a provider customer made for
  * the client) and their autopay switch. The client is the invoice's `customer` (a users-permissions
- * user): a pay-link payment can save its method to that client, and the logged-in client manages
- * their methods (remove, make default). Every method is checked to belong to the client's own
- * provider customer before anything is done with it.
+ * user): a payment the logged-in client makes on their own page can save its method (never a pay
+ * link's payment), and the logged-in client manages their methods (remove, make default). Every
+ * method is checked to belong to the client's own provider customer before anything is done with it.
  */
 
 export interface ClientAccountRow {
@@ -103,8 +104,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * The client's provider customer, created on first use. The Idempotency-Key is the client's own
-   * id, so two first saves at once (or a retry after a lost answer) make one customer.
+   * The client's provider customer, created on first use. The Idempotency-Key is this site's
+   * installation id with the client's own id, so two first saves at once (or a retry after a lost
+   * answer) make one customer, and another site on the same Stripe account never gets this one.
    */
   async function ensureCustomer(userId: number, provider: PaymentProvider): Promise<string> {
     const row = await accountRow(userId, provider.id);
@@ -114,7 +116,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       clientRef: `user:${userId}`,
       email: user.email ?? null,
       name: user.username ?? null,
-      idempotencyKey: `customer:${provider.id}:${userId}`,
+      idempotencyKey: customerCreateKey(await installationId(strapi), provider.id, String(userId)),
     });
     await accounts().updateMany({ where: { id: row.id, providerCustomerId: null }, data: { providerCustomerId: id } });
     return (await findAccount(userId, provider.id))!.providerCustomerId!;
@@ -225,6 +227,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       const provider = await getService(strapi, 'providers').forRow(row);
       const saved = api(provider);
+      // Only a payment made on this client's own page may save (its metadata names the client: forClient).
+      // A pay link's payment is the link holder's, and the link can be forwarded: its card must never
+      // become the one autopay charges. One read, before anything is changed here or at the provider.
+      const payment = await provider.retrievePayment(providerPaymentId).catch(gateway);
+      // An invoice moved to another client: the first client's payment is not this one's to save.
+      if (payment.metadata?.forClient !== String(customer.id))
+        throw conflict(
+          'Save a method when paying from your account page: this payment was not started there (a pay link, or ' +
+            'another account), so its method cannot be saved to your account. Log in, open the invoice from your ' +
+            'account page and pay it there.',
+          'PaymentNotFromAccountPage',
+        );
       const customerId = save ? await ensureCustomer(customer.id, provider).catch(gateway) : null;
       await saved.saveOnPayment(providerPaymentId, customerId).catch(gateway);
       await getService(strapi, 'audit').log({

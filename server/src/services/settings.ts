@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { badRequest, type FieldProblem } from '../utils/errors';
@@ -169,14 +170,48 @@ function applySecret(
   return 'saved';
 }
 
+/**
+ * A batch of background work (a batch of webhook events and the emails after it) reads the saved
+ * settings once instead of once per use (services/webhook-events.ts). A snapshot serves the settings
+ * it read for at most SNAPSHOT_MAX_AGE_MS, and never after a save in this process; each batch takes
+ * a new one, so a save made on another instance is seen by the next batch. The webhook signing
+ * secret is never read through one: each delivery reads it (controllers/webhook.ts).
+ */
+interface Snapshot {
+  readAt: number;
+  generation: number;
+  value: Promise<StoredSettings> | null;
+}
+const snapshots = new AsyncLocalStorage<Snapshot>();
+const SNAPSHOT_MAX_AGE_MS = 1000;
+/** Bumped by every save in this process: a snapshot older than the save reads again. */
+let generation = 0;
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = () => strapi.store({ type: 'plugin', name: PLUGIN_ID });
   const ring = (): KeyRing => keyRingFromEnv();
 
-  /** The saved settings alone (one read), for callers that do not show the connection state. */
-  async function stored(): Promise<StoredSettings> {
+  async function read(): Promise<StoredSettings> {
     const raw = (await store().get({ key: STORE_KEY })) as Partial<StoredSettings> | null;
     return { ...defaultSettings, ...(raw ?? {}) };
+  }
+
+  /**
+   * The saved settings alone (one read), for callers that do not show the connection state.
+   * Inside a snapshot (withSnapshot) the snapshot's read, as a copy each caller may change.
+   */
+  async function stored(): Promise<StoredSettings> {
+    const snap = snapshots.getStore();
+    if (!snap) return read();
+    if (!snap.value || snap.generation !== generation || Date.now() - snap.readAt > SNAPSHOT_MAX_AGE_MS) {
+      const value = read();
+      Object.assign(snap, { value, readAt: Date.now(), generation });
+      // A failed read is not kept: the next caller reads again.
+      value.catch(() => {
+        if (snap.value === value) snap.value = null;
+      });
+    }
+    return structuredClone(await snap.value!);
   }
 
   async function load(): Promise<StoredSettings> {
@@ -189,6 +224,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     return settings;
   }
+
+  /** load() outside any snapshot: what a read-modify-write of the settings starts from. */
+  const loadFresh = () => snapshots.exit(load);
 
   /** The last Mollie check, if it was made for the Mollie key saved now. */
   async function loadMollieConnection(s: StoredSettings): Promise<ConnectionState> {
@@ -221,7 +259,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function save(settings: StoredSettings): Promise<void> {
-    await store().set({ key: STORE_KEY, value: settings });
+    generation += 1;
+    try {
+      await store().set({ key: STORE_KEY, value: settings });
+    } finally {
+      // Snapshots read while the write was under way may hold what it replaced.
+      generation += 1;
+    }
   }
 
   function webhookUrl(): string {
@@ -307,13 +351,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     load,
     view,
 
+    /**
+     * Runs `work` with one read of the saved settings shared by everything it calls (`stored`,
+     * `load`, `secretKey`...), the follow-ups it starts included, for at most a second and until
+     * the next save in this process. For background batches only: each batch takes its own.
+     */
+    withSnapshot<T>(work: () => Promise<T>): Promise<T> {
+      return snapshots.run({ readAt: 0, generation, value: null }, work);
+    },
+
+    /**
+     * Runs work later in the snapshot current now (none: outside any), whatever context it is
+     * started from: an email a batch queued is written with that batch's settings.
+     */
+    snapshotRunner(): <T>(work: () => Promise<T>) => Promise<T> {
+      const snap = snapshots.getStore();
+      return snap ? (work) => snapshots.run(snap, work) : (work) => snapshots.exit(work);
+    },
+
     async get(): Promise<SettingsView> {
       return fullView();
     },
 
     /** The decrypted Mollie API key, for the Mollie client only. Never put it in a response or log. */
     async mollieApiKey(): Promise<string | null> {
-      return decrypt((await load()).mollieKeySealed);
+      return decrypt((await stored()).mollieKeySealed);
     },
 
     /** The decrypted secret key, for the Stripe client only. Never put it in a response or log. */
@@ -323,8 +385,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return decrypt((await stored()).secretKeySealed);
     },
 
+    /** Read for every call, never from a snapshot: a rotated secret stops working at once. */
     async webhookSecret(): Promise<string | null> {
-      return decrypt((await stored()).webhookSecretSealed);
+      return decrypt((await read()).webhookSecretSealed);
     },
 
     /**
@@ -335,7 +398,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const parsed = settingsInputSchema.safeParse(input);
       if (!parsed.success) throw fromZod(parsed.error);
       const data = parsed.data;
-      const current = await load();
+      const current = await loadFresh();
       const problems: FieldProblem[] = [];
       const blank = (v: string | null | undefined) => v === null || v === '';
 
@@ -469,7 +532,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async testConnection(): Promise<SettingsView> {
-      const s = await load();
+      const s = await loadFresh();
       const connection = await checkConnection(s);
       await saveConnection(connection, s.secretKeyFingerprint);
       if (s.mollieKeySealed)
@@ -483,7 +546,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Removes the keys; invoices, payments and settings switches stay. */
     async disconnect(actor: Actor): Promise<SettingsView> {
-      const s = await load();
+      const s = await loadFresh();
       const next: StoredSettings = { ...s, ...NO_KEYS, connection: { ...defaultSettings.connection } };
       await save(next);
       await audit('settings.disconnected', actor, {
@@ -501,7 +564,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const r = ring();
       if (!r.current) return 0;
       const currentId = keyId(r.current);
-      const s = await load();
+      const s = await loadFresh();
       let count = 0;
       for (const field of ['secretKeySealed', 'webhookSecretSealed', 'mollieKeySealed'] as const) {
         const sealed = s[field];

@@ -2,7 +2,9 @@ import type { Core } from '@strapi/strapi';
 import {
   formatMinor,
   isCollectedPaymentStatus,
-  isDelayedDebitMethod,
+  clientFailureToTell,
+  failureOccurrence,
+  failureToTell,
   isOpenPaymentStatus,
   nextPaymentStatus,
   overpaymentOf,
@@ -14,6 +16,7 @@ import {
 import type { PaymentProvider, ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
+import { insertLinkedRow } from '../utils/insert-row';
 import { getService } from '../utils/get-service';
 import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
@@ -21,6 +24,7 @@ import type { AuditInput } from './audit';
 import { actionFields, isLiveAttempt } from './attempts';
 import type { InvoiceForMail, NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
+import type { InvoiceLike } from './events-out';
 
 export interface PaymentRecord {
   id: number;
@@ -44,6 +48,8 @@ export interface PaymentRecord {
   disputeStatus: string | null;
   notifiedAt: string | null;
   failureNotifiedAt: string | null;
+  /** Which failure the failure email was for (domain failureOccurrence); null on older entries. */
+  failureNotifiedFor?: string | null;
   disputeAlertedAt: string | null;
   failureCode: string | null;
   livemode: boolean;
@@ -90,6 +96,11 @@ export interface SyncContext {
    * in one INSERT inside the same transaction.
    */
   audit?: (entry: AuditInput) => void;
+  /**
+   * The invoice the payment's ledger entry is on (null: no entry yet), when the caller looked it up
+   * already: a settled batch does it for all its payments in one read (`recordedInvoices`).
+   */
+  recordedFor?: string | null;
 }
 
 /** What a settlement leaves for after its commit: emails to send, then the rest (provider calls). */
@@ -210,13 +221,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // provider's metadata can be edited later (Mollie's update-payment takes `metadata`,
     // https://docs.mollie.com/reference/update-payment; Stripe's dashboard too). Where they differ
     // the entry wins and the payment is flagged, never booked on the invoice the metadata names.
-    const recorded = (await payments().findOne({
-      where: ctx.checkoutSessionId
-        ? { $or: [{ providerPaymentId: p.id }, { checkoutSessionId: ctx.checkoutSessionId }] }
-        : { providerPaymentId: p.id },
-      select: ['id'],
-      populate: { invoice: { select: ['documentId'] } },
-    })) as { invoice?: { documentId: string } | null } | null;
+    const recorded =
+      ctx.recordedFor !== undefined && !ctx.checkoutSessionId
+        ? { invoice: ctx.recordedFor === null ? null : { documentId: ctx.recordedFor } }
+        : ((await payments().findOne({
+            where: ctx.checkoutSessionId
+              ? { $or: [{ providerPaymentId: p.id }, { checkoutSessionId: ctx.checkoutSessionId }] }
+              : { providerPaymentId: p.id },
+            select: ['id'],
+            populate: { invoice: { select: ['documentId'] } },
+          })) as { invoice?: { documentId: string } | null } | null);
     const recordedFor = recorded?.invoice?.documentId ?? null;
     const repointed =
       recordedFor && recordedFor !== meta.invoiceDocumentId
@@ -310,20 +324,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data.notifiedAt = new Date();
         kinds.push('confirmation');
       }
-      if (status === 'failed' && !row?.failureNotifiedAt) {
-        data.failureNotifiedAt = new Date();
-        kinds.push('failure');
-      }
-      // A bank debit refused after processing (SEPA can fail days later): the client is told too,
-      // with the pay link (notifications.clientFailureMail). The outbox keeps it to one per payment.
-      // Also when the plugin learns it only now (its webhooks were down, the pay page's confirm
-      // never came): a debit's charge exists only once it started processing.
-      if (
+      // Failures are told once each: a bank debit retried on the same payment (a new account, the
+      // same PaymentIntent) and refused again is a new failure. The marker is re-armed when the
+      // payment starts processing again, and names the failure it told (its charge), so a second
+      // refusal is told even when its processing was never seen; the outbox keeps each to one email.
+      const occurrence = failureOccurrence(p.method, p.chargeId);
+      const newFailure =
         status === 'failed' &&
-        row?.status !== 'failed' &&
-        (row?.status === 'processing' || (!!p.chargeId && isDelayedDebitMethod(p.method)))
-      )
-        kinds.push('failure_client');
+        failureToTell(occurrence, { at: !!row?.failureNotifiedAt, occurrence: row?.failureNotifiedFor ?? null });
+      if (newFailure) {
+        data.failureNotifiedAt = new Date();
+        data.failureNotifiedFor = occurrence;
+        kinds.push('failure');
+      } else if (status === 'processing' && row?.failureNotifiedAt) data.failureNotifiedAt = null;
+      // A bank debit refused after processing (SEPA can fail days later): the client is told too,
+      // with the pay link (notifications.clientFailureMail). Also when the plugin learns it only now
+      // (its webhooks were down, the pay page's confirm never came): a debit's charge exists only
+      // once it started processing. A card declined on the pay page is not: the client saw it.
+      if (clientFailureToTell(status, row?.status, newFailure, p.method, p.chargeId)) kinds.push('failure_client');
       // Alert on a dispute that is (or was) taking money; not on a closed inquiry, a prevented or
       // won dispute, nor on an unknown status (the invoice is flagged for attention instead).
       if (dispute && (dispute.status === 'open' || dispute.status === 'lost') && !row?.disputeAlertedAt) {
@@ -338,25 +356,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await payments().updateMany({ where: { id: row.id }, data: { ...data, updatedAt: new Date() } });
         savedId = row.id;
       } else {
-        const created = (await payments().create({
-          data: {
+        // create()'s row and invoice link in two statements instead of four (insertLinkedRow).
+        savedId = await insertLinkedRow(
+          strapi,
+          UID.payment,
+          {
             ...data,
-            invoice: invoice.id,
             kind: ctx.checkoutSessionId ? 'checkout' : 'card',
             provider: ctx.provider.id,
             checkoutSessionId: ctx.checkoutSessionId ?? null,
           },
-          select: ['id'],
-        })) as { id: number };
-        savedId = created.id;
+          { attribute: 'invoice', id: invoice.id },
+        );
       }
       const refundedNow = await upsertRefunds(savedId, invoice.documentId, p, ctx.provider);
       for (const kind of kinds) notices.push({ kind, paymentId: savedId });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
       for (const n of notices)
         n.notice =
-          n.kind === 'failure_client'
-            ? ((await getService(strapi, 'notifications').queueClientFailureNotice(n.paymentId)) ?? undefined)
+          n.kind === 'failure_client' || n.kind === 'failure'
+            ? ((await getService(strapi, 'notifications').queueFailureNotice(n.kind, n.paymentId, occurrence)) ??
+              undefined)
             : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
@@ -386,6 +406,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           action: `payment.${status}`,
           actor: ctx.actor,
           invoice: { documentId: invoice.documentId, number: invoice.number },
+          // payment.succeeded/failed carry the invoice as this settlement left it: no read for it.
+          invoiceAfter: updated as unknown as InvoiceLike,
           outcome: mismatch ? 'flagged' : status,
           details: {
             providerPaymentId: p.id,
@@ -495,6 +517,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const api = {
     applyPayment,
     handleOverpayment,
+
+    /**
+     * The invoice each payment's ledger entry is on (applyPayment's first read, for a batch of
+     * payments at once); a payment with no entry yet is not in the map. Entries are never moved to
+     * another invoice, so the answer still holds when each payment's invoice lock is taken.
+     */
+    async recordedInvoices(providerPaymentIds: readonly string[]): Promise<Map<string, string | null>> {
+      const found = new Map<string, string | null>();
+      if (providerPaymentIds.length === 0) return found;
+      const rows = (await payments().findMany({
+        where: { providerPaymentId: { $in: [...providerPaymentIds] } },
+        select: ['id', 'providerPaymentId'],
+        populate: { invoice: { select: ['documentId'] } },
+      })) as Array<{ providerPaymentId: string; invoice?: { documentId: string } | null }>;
+      for (const row of rows) found.set(row.providerPaymentId, row.invoice?.documentId ?? null);
+      return found;
+    },
 
     /** Re-reads a payment from the provider and settles it. */
     async syncPayment(paymentId: string, ctx: SyncContext, opts: { withRefunds?: boolean } = {}): Promise<SyncOutcome> {

@@ -302,6 +302,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * the others one group at a time, each event claimed on its own (another instance may hold some).
    */
   async function processQueued(groups: number[][]): Promise<void> {
+    // One read of the settings for the batch and the emails after it (services/settings.ts).
+    return getService(strapi, 'settings').withSnapshot(() => settleQueued(groups));
+  }
+
+  async function settleQueued(groups: number[][]): Promise<void> {
     const ids = groups.flat();
     try {
       const rows = (await events().findMany({ where: { id: { $in: ids } }, orderBy: { id: 'asc' } })) as EventRow[];
@@ -335,7 +340,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     row: EventRow;
     payment: ProviderPayment;
     ctx: SyncContext;
-    /** The invoice whose lock it takes (batches lock invoices in this order: no deadlock between them). */
+    /**
+     * The invoice its metadata names: the lock it takes unless its ledger entry is on another one
+     * (settleFinals; batches lock invoices in order: no deadlock between them).
+     */
     lockKey: string;
   }
 
@@ -392,23 +400,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : a.row.id - b.row.id,
     );
     try {
-      await strapi.db.transaction(async () => {
-        const claimed = await claimMany(ordered.map((f) => f.row));
-        const audits: AuditInput[] = [];
-        const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
-        for (const f of ordered) {
-          if (!claimed.has(f.row.id)) continue;
-          const result = await settlement.applyPayment(f.payment, {
-            ...f.ctx,
-            afterCommit: (w) => after.push(w),
-            audit: (entry) => audits.push(entry),
-          });
-          outcomes.push({ id: f.row.id, result });
-        }
-        // Set-based writes: the batch's audit entries in one INSERT, its outcomes in one UPDATE.
-        await getService(strapi, 'audit').logMany(audits);
-        await markOutcomes(outcomes);
-      });
+      // The batch's events out (each recompute's, the audit entries') are written in one INSERT.
+      const out = getService(strapi, 'events-out');
+      await strapi.db.transaction(() =>
+        out.together(async () => {
+          const claimed = await claimMany(ordered.map((f) => f.row));
+          const settling = ordered.filter((f) => claimed.has(f.row.id));
+          // The invoice each payment's ledger entry is on, for the whole batch in one read: that
+          // invoice's lock is taken (the metadata's when there is no entry), in invoice order.
+          const recorded = await settlement.recordedInvoices(settling.map((f) => f.payment.id));
+          const lockOf = (f: Final) => recorded.get(f.payment.id) ?? f.lockKey;
+          settling.sort((a, b) => (lockOf(a) < lockOf(b) ? -1 : lockOf(a) > lockOf(b) ? 1 : a.row.id - b.row.id));
+          const audits: AuditInput[] = [];
+          const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
+          for (const f of settling) {
+            const result = await settlement.applyPayment(f.payment, {
+              ...f.ctx,
+              recordedFor: recorded.get(f.payment.id) ?? null,
+              afterCommit: (w) => after.push(w),
+              audit: (entry) => audits.push(entry),
+            });
+            outcomes.push({ id: f.row.id, result });
+          }
+          // Set-based writes: the batch's audit entries in one INSERT, its outcomes in one UPDATE.
+          await getService(strapi, 'audit').logMany(audits);
+          await markOutcomes(outcomes);
+        }),
+      );
     } catch (error) {
       strapi.log.warn(
         `[invoice-payments] a batch of ${finals.length} webhook events is settled one by one: ${error instanceof Error ? error.message : 'unknown error'}`,
@@ -437,6 +455,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })
       .finally(() => followUps.delete(followUp));
     followUps.add(followUp);
+  }
+
+  /** One batch of runDue: events whose time has come, settled one by one. */
+  async function runDueBatch(limit: number): Promise<{ count: number; stop: boolean }> {
+    const now = new Date();
+    const due = (await events().findMany({
+      where: {
+        $or: [
+          { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+          { status: 'failed', nextAttemptAt: { $lte: now } },
+          { status: 'processing', lockedUntil: { $lt: now } },
+        ],
+      },
+      orderBy: { id: 'asc' },
+      limit,
+    })) as EventRow[];
+    let count = 0;
+    for (const row of due) {
+      // Background work too: it waits while the loop is busy answering deliveries.
+      if (underLoad() && loopLoad() >= BUSY) return { count, stop: true };
+      await process(row);
+      count += 1;
+    }
+    return { count, stop: due.length < limit };
   }
 
   async function process(row: EventRow): Promise<void> {
@@ -609,26 +651,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async runDue(limit = 25, maxBatches = 40): Promise<number> {
       let total = 0;
+      const settings = getService(strapi, 'settings');
       for (let batch = 0; batch < maxBatches; batch += 1) {
-        const now = new Date();
-        const due = (await events().findMany({
-          where: {
-            $or: [
-              { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
-              { status: 'failed', nextAttemptAt: { $lte: now } },
-              { status: 'processing', lockedUntil: { $lt: now } },
-            ],
-          },
-          orderBy: { id: 'asc' },
-          limit,
-        })) as EventRow[];
-        for (const row of due) {
-          // Background work too: it waits while the loop is busy answering deliveries.
-          if (underLoad() && loopLoad() >= BUSY) return total;
-          await process(row);
-          total += 1;
-        }
-        if (due.length < limit) break;
+        const { count, stop } = await settings.withSnapshot(() => runDueBatch(limit));
+        total += count;
+        if (stop) break;
       }
       return total;
     },

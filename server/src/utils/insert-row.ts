@@ -35,6 +35,69 @@ export async function insertRows(
   await strapi.db.query(uid).createMany({ data });
 }
 
+interface JoinTable {
+  name: string;
+  joinColumn: { name: string };
+  inverseJoinColumn: { name: string };
+  inverseOrderColumnName?: string;
+  on?: Record<string, unknown>;
+}
+
+/**
+ * A new row that belongs to one row of a manyToOne relation (a ledger entry's invoice), inside the
+ * caller's transaction, in two statements where create() takes four (the INSERT, a read of the
+ * relation's order, the link's INSERT, the row read back): insertRow's INSERT, then the link in
+ * Strapi's join table, with the place in the target's list create() would give it (last: the
+ * highest so far + 1) computed by the same INSERT … SELECT (on MySQL/MariaDB a read, then the
+ * INSERT). Table and column names are Strapi's own, from its metadata. Returns the new row's id.
+ */
+export async function insertLinkedRow(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  data: Record<string, unknown>,
+  link: { attribute: string; id: number },
+): Promise<number> {
+  if (!strapi.db.inTransaction()) throw new Error('insertLinkedRow runs inside a transaction only.');
+  const { attributes } = strapi.db.metadata.get(uid) as unknown as {
+    attributes: Record<string, { relation?: string; joinTable?: JoinTable }>;
+  };
+  const attribute = attributes[link.attribute];
+  const table = attribute?.joinTable;
+  if (attribute?.relation !== 'manyToOne' || !table || (table.on && Object.keys(table.on).length))
+    throw new Error(`insertLinkedRow writes plain manyToOne join tables only (${link.attribute}).`);
+  const id = await insertRow(strapi, uid, data);
+  const own = table.joinColumn.name;
+  const target = table.inverseJoinColumn.name;
+  const order = table.inverseOrderColumnName;
+  await strapi.db.transaction(async ({ trx }) => {
+    if (!order) {
+      await trx(table.name).insert({ [own]: id, [target]: link.id });
+      return;
+    }
+    if (strapi.db.dialect.client === 'mysql') {
+      // InnoDB's INSERT … SELECT takes shared next-key locks on the rows and gaps it reads (at
+      // REPEATABLE READ): two settlements of neighbouring invoices could deadlock on the link
+      // table's gaps. A plain SELECT reads without locks, as create() does.
+      const [top] = (await trx(table.name).where(target, link.id).max({ max: order })) as Array<{ max: unknown }>;
+      await trx(table.name).insert({ [own]: id, [target]: link.id, [order]: Number(top?.max ?? 0) + 1 });
+      return;
+    }
+    await trx.raw('insert into ?? (??, ??, ??) select ?, ?, coalesce(max(??), 0) + 1 from ?? where ?? = ?', [
+      table.name,
+      own,
+      target,
+      order,
+      id,
+      link.id,
+      order,
+      table.name,
+      target,
+      link.id,
+    ]);
+  });
+  return id;
+}
+
 type Attribute = { type: string; default?: unknown };
 
 /** What Strapi's fields write for a value (@strapi/database fields' toDB), for the types handled here. */

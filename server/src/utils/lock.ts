@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { UID } from './plugin-id';
+import { getService } from './get-service';
 import type { InvoiceRow } from '../services/invoices';
 
 /**
@@ -22,6 +23,7 @@ export async function withInvoiceLock<T>(
       .first()
       .execute()) as InvoiceRow | null;
     if (!invoice) return null;
-    return work(invoice);
+    // The events out this change records (the recompute's, the audit's) go in one INSERT at the end.
+    return getService(strapi, 'events-out').together(() => work(invoice));
   });
 }

@@ -20,6 +20,7 @@
  *   (offline demo, tests/browser/demo-offline): it then calls the stand-in it came from directly.
  */
 import { STRIPE_JS_STANDIN_PATH } from './paths';
+import { SAVE_DETAILS_LABEL } from '../stripe-standin/checkout-text';
 
 interface StripeErrorShape {
   type: string;
@@ -339,6 +340,11 @@ function StripeStandin(publishableKey: string) {
           const secret = await options.fetchClientSecret();
           const sessionId = secret.split('_secret_')[0];
           const message = el('p', { role: 'alert', className: 'standin-checkout-error' });
+          // Like the hosted page, embedded Checkout offers to save the payment details when the
+          // session asks for it (https://docs.stripe.com/payments/checkout/save-during-payment).
+          const shown = await api('GET', `/_standin/checkout/sessions/${sessionId}/embedded`, {});
+          const save =
+            shown.body.offers_saving === true ? el('input', { type: 'checkbox', id: 'save', name: 'save' }) : null;
           // Checkout shows a declined card's error in its own form and keeps the session open for
           // another card (https://docs.stripe.com/payments/checkout/how-checkout-works#lifecycle).
           const payWith = (label: string, paymentMethod: string) => {
@@ -351,7 +357,7 @@ function StripeStandin(publishableKey: string) {
               const res = await fetch(`${API}/_standin/checkout/sessions/${sessionId}/complete`, {
                 method: 'POST',
                 headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-                body: form({ payment_method: paymentMethod }),
+                body: form({ payment_method: paymentMethod, save: save?.checked ? 'true' : undefined }),
               });
               const body = (await res.json()) as { return_url?: string; error?: StripeErrorShape };
               if (!res.ok && body.error?.type === 'card_error') {
@@ -365,6 +371,9 @@ function StripeStandin(publishableKey: string) {
           host.replaceChildren(
             el('div', { className: 'standin-embedded-checkout' }, [
               el('p', { textContent: 'Embedded Checkout (Stripe.js stand-in, test only)' }),
+              ...(save
+                ? [el('p', {}, [el('label', {}, [save, document.createTextNode(` ${SAVE_DETAILS_LABEL}`)])])]
+                : []),
               payWith('Pay with test card', 'pm_card_visa'),
               payWith('Pay with declined test card', 'pm_card_chargeDeclined'),
               message,

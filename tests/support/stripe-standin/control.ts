@@ -13,6 +13,7 @@ import {
   completeSession,
   completionRedirect,
   findSession,
+  offersSaving,
   substituteSessionId,
   type CheckoutOutcome,
   type CompleteOptions,
@@ -386,15 +387,28 @@ export function controlRoutes(control: StandinControl): Route[] {
       pattern: '/_standin/checkout/sessions/:id/complete',
       cors: true, // the Stripe.js stand-in's embedded Checkout
       handler: ({ params, path }) => {
-        params.assertKnown(['payment_method', 'outcome', 'email', 'name']);
+        params.assertKnown(['payment_method', 'outcome', 'email', 'name', 'save']);
         return json(
           control.completeCheckout(path.id, {
             payment_method: params.string('payment_method'),
             outcome: params.oneOf<CheckoutOutcome>('outcome', ['paid', 'delayed_success', 'delayed_failure']),
             email: params.string('email'),
             name: params.string('name'),
+            save: params.string('save') === 'true',
           }),
         );
+      },
+    },
+    {
+      // What the Stripe.js stand-in's embedded Checkout shows for a session (the real one loads its
+      // form from Stripe with the client secret): whether to offer the "save" checkbox
+      // (https://docs.stripe.com/payments/checkout/save-during-payment, embedded page).
+      method: 'GET',
+      pattern: '/_standin/checkout/sessions/:id/embedded',
+      cors: true,
+      handler: ({ engine, path }) => {
+        const session = findSession(engine, path.id, null);
+        return json({ id: session.id, status: session.status, offers_saving: offersSaving(session) });
       },
     },
     {
@@ -433,6 +447,8 @@ export function controlRoutes(control: StandinControl): Route[] {
           completeSession(engine, session.id, {
             payment_method: params.string('payment_method') || undefined,
             email: params.string('email') || undefined,
+            // An HTML checkbox sends its value only when ticked.
+            save: params.string('save') === 'on',
           });
         } catch (error) {
           if (error instanceof StripeApiError && error.status === 402) {

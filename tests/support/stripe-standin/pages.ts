@@ -4,6 +4,8 @@
  */
 import { formatAmount } from './currency';
 import { TEST_PAYMENT_METHODS } from './resources/payment-methods';
+import { offersSaving } from './resources/checkout-sessions';
+import { SAVE_DETAILS_LABEL } from './checkout-text';
 import type { CheckoutSessionRecord, PaymentIntentRecord } from './types';
 
 function escapeHtml(value: string): string {
@@ -45,6 +47,12 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/_standin/checkout/${escapeHtml(session.id)}/pay">
   <label>Test payment method <select name="payment_method" id="payment_method">${methods}</select></label>
   <label>Email <input name="email" type="email" value="${escapeHtml(session.customer_email ?? 'customer@example.com')}"></label>
+  ${
+    offersSaving(session)
+      ? `<p><label><input type="checkbox" name="save" id="save"> ${escapeHtml(SAVE_DETAILS_LABEL)}</label></p>`
+      : ''
+  }
+  ${session.custom_text_submit ? `<p class="muted" id="submit-text">${escapeHtml(session.custom_text_submit)}</p>` : ''}
   <p><button type="submit" id="pay">Pay</button></p>
 </form>
 <form method="post" action="/_standin/checkout/${escapeHtml(session.id)}/cancel">

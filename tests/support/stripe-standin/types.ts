@@ -71,6 +71,13 @@ export interface PaymentIntentRecord {
   pending_payment_method: string | null;
   /** Set when the intent belongs to a Checkout Session. */
   checkout_session: string | null;
+  /**
+   * The customer ticked Checkout's "save" box (session `saved_payment_method_options.payment_method_save:
+   * enabled`): the method is saved to the intent's customer once it succeeds or processes, with
+   * `allow_redisplay: always` (https://docs.stripe.com/payments/checkout/save-during-payment). Not
+   * rendered: Stripe documents no intent field for it.
+   */
+  checkout_save?: boolean;
 }
 
 /** A PaymentMethod created from one of Stripe's test aliases (pm_card_visa -> pm_1Nx...). */
@@ -88,6 +95,12 @@ export interface PaymentMethodRecord {
   voucherOutcome?: VoucherOutcome;
   billing_email?: string | null;
   billing_name?: string | null;
+  /**
+   * PaymentMethod.allow_redisplay (https://docs.stripe.com/api/payment_methods/object#payment_method_object-allow_redisplay):
+   * `unspecified` unless Checkout saved it (`always` when the customer ticked its box, `limited` when
+   * saved by `setup_future_usage` alone).
+   */
+  allow_redisplay?: 'always' | 'limited' | 'unspecified';
 }
 
 /** pay_later: paid after autoSettleDelayMs (or via control); never: only via control. */
@@ -236,7 +249,17 @@ export interface CheckoutSessionRecord {
     receipt_email: string | null;
     statement_descriptor: string | null;
     statement_descriptor_suffix: string | null;
+    /** Saves every method to the customer, ticked or not (save-during-payment, "charge them off-session"). */
+    setup_future_usage: string | null;
   };
+  /** SDK 23.1.0 Checkout.Session.SavedPaymentMethodOptions as given at creation. */
+  saved_payment_method_options: {
+    allow_redisplay_filters: string[] | null;
+    payment_method_remove: string | null;
+    payment_method_save: string | null;
+  };
+  /** `custom_text.submit.message`: shown beside the pay button. */
+  custom_text_submit: string | null;
 }
 
 export interface BalanceTransactionRecord {

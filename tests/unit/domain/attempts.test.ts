@@ -102,6 +102,50 @@ describe('planAttempts: one live attempt per invoice', () => {
     ).toBe('end');
   });
 
+  it("hands a Checkout session that offers saving to the client's customer to that client only", () => {
+    const target = { mode: 'checkout' as const, amount: 3000, portion: 3000, ui: 'hosted' as const };
+    const saving = { ...session(3000), saveTo: 'cus_A' };
+    // The client again: reused. A pay link (no customer) or another customer: ended, never handed out.
+    expect(planAttempts([saving], { ...target, saveTo: 'cus_A' }, rules)[0]!.action).toBe('reuse');
+    expect(planAttempts([saving], target, rules)[0]!.action).toBe('end');
+    expect(planAttempts([saving], { ...target, saveTo: null }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([saving], { ...target, saveTo: 'cus_B' }, rules)[0]!.action).toBe('end');
+    // A pay link's session does not offer saving: the logged-in client gets one that does.
+    expect(planAttempts([session(3000)], { ...target, saveTo: 'cus_A' }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([session(3000)], { ...target, saveTo: null }, rules)[0]!.action).toBe('reuse');
+  });
+
+  it("hands a Payment Element payment that saves (or can save) to the client's customer to that client only", () => {
+    const target = { mode: 'element' as const, amount: 3000, portion: 3000, ui: null };
+    const mine = { ...element(3000), forClient: '7' };
+    const saving = { ...mine, saveTo: 'cus_A' };
+    // The client again: reused, ticked or not. A pay link: ended, never handed out.
+    expect(planAttempts([mine], { ...target, forClient: '7' }, rules)[0]!.action).toBe('reuse');
+    expect(planAttempts([saving], { ...target, forClient: '7' }, rules)[0]!.action).toBe('reuse');
+    expect(planAttempts([saving], target, rules)[0]!.action).toBe('end');
+    expect(planAttempts([mine], { ...target, forClient: undefined }, rules)[0]!.action).toBe('end');
+    // The invoice moved to another client: the first client's payment is never handed to the new one.
+    expect(planAttempts([mine], { ...target, forClient: '8' }, rules)[0]!.action).toBe('end');
+    expect(planAttempts([saving], { ...target, forClient: '8' }, rules)[0]!.action).toBe('end');
+    // A payment marked before the mark named the client ('true'): handed to no one.
+    expect(
+      planAttempts([{ ...element(3000), forClient: 'true' }], { ...target, forClient: '7' }, rules)[0]!.action,
+    ).toBe('end');
+    expect(planAttempts([{ ...element(3000), forClient: 'true' }], target, rules)[0]!.action).toBe('end');
+    // A payment made before the mark existed but saving: still the client's.
+    expect(planAttempts([{ ...element(3000), saveTo: 'cus_A' }], target, rules)[0]!.action).toBe('end');
+    expect(planAttempts([{ ...element(3000), saveTo: 'cus_A' }], { ...target, forClient: '7' }, rules)[0]!.action).toBe(
+      'end',
+    );
+    // The pay link's payment: reused by the link, ended for the client (its box would make it save).
+    expect(planAttempts([element(3000)], target, rules)[0]!.action).toBe('reuse');
+    expect(planAttempts([element(3000)], { ...target, forClient: '7' }, rules)[0]!.action).toBe('end');
+    // The client's payment waiting on its 3-D Secure step: a pay link waits, never gets it.
+    const waiting = { ...saving, current: action('authentication', 1000) };
+    expect(planAttempts([waiting], target, rules)[0]!.action).toBe('block');
+    expect(planAttempts([waiting], { ...target, forClient: '7' }, rules)[0]!.action).toBe('reuse');
+  });
+
   it('ends a card authentication only once it is abandoned; a fresh one blocks anything else', () => {
     expect(
       planAttempts(
@@ -214,6 +258,53 @@ describe('planAttempts: one live attempt per invoice', () => {
       ),
       { seed: 4242, numRuns: 300 },
     );
+  });
+});
+
+describe('planAttempts: shares of a multi-invoice payment', () => {
+  const share = (current: AttemptState = { state: 'open' }): LiveAttempt => ({
+    mode: 'shared',
+    amount: 3000,
+    portion: 3000,
+    ui: null,
+    expiresAtMs: null,
+    current,
+  });
+  const single = { mode: 'element' as const, amount: 3000, portion: 3000, ui: null };
+  const group = { mode: 'shared' as const, amount: 0, portion: 0, ui: null };
+
+  it('is never reused, for one invoice or another shared payment: an open one is ended', () => {
+    for (const target of [
+      single,
+      group,
+      { mode: 'checkout' as const, amount: 3000, portion: 3000, ui: 'hosted' as const },
+    ])
+      expect(planAttempts([share()], target, rules).map((d) => d.action)).toEqual(['end']);
+  });
+
+  it('follows the same abandonment timing as any attempt while the client authenticates', () => {
+    for (const target of [single, group]) {
+      expect(planAttempts([share(action('authentication', 60_000))], target, rules)[0]).toMatchObject({
+        action: 'block',
+        reason: 'authentication',
+      });
+      expect(planAttempts([share(action('authentication', 11 * 60_000))], target, rules)[0]!.action).toBe('end');
+      expect(planAttempts([share(action('voucher', 3600_000))], target, rules)[0]).toMatchObject({
+        action: 'block',
+        reason: 'waiting',
+      });
+    }
+  });
+
+  it('a new shared payment ends open attempts of an invoice and waits for one in progress', () => {
+    expect(
+      planAttempts(
+        [element(3000), session(3000), element(1000, { state: 'processing' }), element(500, { state: 'succeeded' })],
+        group,
+        rules,
+      ).map((d) => d.action),
+    ).toEqual(['end', 'end', 'block', 'settle']);
+    expect(planAttempts([element(3000, action('authentication', 60_000))], group, rules)[0]!.action).toBe('block');
   });
 });
 

@@ -1,11 +1,14 @@
 import {
   autopayKey,
   autopayRefusal,
+  autopayRoomAction,
   autopaySchedule,
   autopaySettings,
   cardExpired,
   dueAutopayAttempt,
   isLastAutopayAttempt,
+  isStoppingAutopayStatus,
+  type AutopayAttemptStatus,
   type AutopaySettings,
   type MadeAttempt,
 } from '../../../server/src/domain';
@@ -49,6 +52,38 @@ describe('autopay schedule', () => {
       ).toBeNull();
     },
   );
+
+  it('goes on after a deferral (the client was paying by hand): the next planned day looks again', () => {
+    const deferred: MadeAttempt[] = [{ attemptNo: 0, status: 'deferred' }];
+    // Not again the same day: one attempt per planned day.
+    expect(dueAutopayAttempt(invoice, settings, 'UTC', deferred, at('2031-03-20T23:00:00Z'))).toBeNull();
+    expect(dueAutopayAttempt(invoice, settings, 'UTC', deferred, at('2031-03-21T09:00:00Z'))?.attemptNo).toBe(1);
+    // Deferred twice: the third planned day charges; once the payment by hand paid the invoice, nothing.
+    const made: MadeAttempt[] = [...deferred, { attemptNo: 1, status: 'deferred' }];
+    expect(dueAutopayAttempt(invoice, settings, 'UTC', made, at('2031-03-23T09:00:00Z'))?.attemptNo).toBe(2);
+    expect(
+      dueAutopayAttempt({ ...invoice, state: 'paid' }, settings, 'UTC', made, at('2031-03-23T09:00:00Z')),
+    ).toBeNull();
+    // Deferred on the last planned day: the schedule is over.
+    const all: MadeAttempt[] = [0, 1, 2, 3].map((attemptNo) => ({ attemptNo, status: 'deferred' }));
+    expect(dueAutopayAttempt(invoice, settings, 'UTC', all, at('2031-04-28T10:00:00Z'))).toBeNull();
+  });
+
+  it('tells which statuses end the schedule, unknown ones included', () => {
+    const going = (['declined', 'failed', 'deferred'] as const).filter((s) => isStoppingAutopayStatus(s));
+    expect(going).toEqual([]);
+    for (const s of ['succeeded', 'processing', 'requires_action', 'refused', 'charging', 'later'])
+      expect(isStoppingAutopayStatus(s as AutopayAttemptStatus)).toBe(true);
+  });
+
+  it('charges only when nothing else can take money, re-checks after money arrived, defers a payment in progress', () => {
+    expect(autopayRoomAction('clear', false)).toBe('charge');
+    expect(autopayRoomAction('settled', false)).toBe('recheck');
+    expect(autopayRoomAction('settled', true)).toBe('recheck');
+    expect(autopayRoomAction('blocked', false)).toBe('defer');
+    // A live share of a multi-invoice payment is never ended by autopay: it defers.
+    expect(autopayRoomAction('clear', true)).toBe('defer');
+  });
 
   it('refuses void, paid, draft and settled invoices, and does nothing when switched off', () => {
     expect(autopayRefusal({ ...invoice, state: 'void' })).toBe('void');

@@ -36,7 +36,17 @@ describe('idempotency keys', () => {
   it('cannot collide through the separator', () => {
     expect(refundKey('a-1', 2)).toBe('ip-re-a%2D1-2');
     expect(requestKey('pi', 'a-1', {})).not.toBe(requestKey('pi', 'a', {}));
-    expect(customerCreateKey('x y/ü')).toBe('ip-cus-x%20y%2F%C3%BC');
+    expect(customerCreateKey('site', 'stripe', 'x y/ü')).toBe('ip-cus-site-stripe-x%20y%2F%C3%BC');
+    expect(customerCreateKey('a-b', 'stripe', '1')).not.toBe(customerCreateKey('a', 'b-stripe', '1'));
+  });
+
+  it('customer keys: one per client of a site, never shared with another site on the same Stripe account', () => {
+    // A retry on the same site (a lost answer, two first saves at once) repeats the key: one customer.
+    expect(customerCreateKey('Site1aaaaaaa', 'stripe', '7')).toBe(customerCreateKey('Site1aaaaaaa', 'stripe', '7'));
+    // Another site (or this one reinstalled) whose client has the same database id gets its own.
+    expect(customerCreateKey('Site2bbbbbbb', 'stripe', '7')).not.toBe(customerCreateKey('Site1aaaaaaa', 'stripe', '7'));
+    expect(customerCreateKey('Site1aaaaaaa', 'stripe', '8')).not.toBe(customerCreateKey('Site1aaaaaaa', 'stripe', '7'));
+    expectDomainError(() => customerCreateKey('', 'stripe', '7'), 'idempotency_key_invalid');
   });
 
   it('refuse bad parts and over-long keys', () => {
@@ -45,8 +55,10 @@ describe('idempotency keys', () => {
     expectDomainError(() => requestKey('pi', 'inv', {}, -1), 'idempotency_key_invalid');
     expectDomainError(() => requestKey('pi', 'x'.repeat(250), {}), 'idempotency_key_too_long');
     expectDomainError(() => refundKey('p', 0), 'idempotency_key_invalid');
-    expectDomainError(() => customerCreateKey('x'.repeat(250)), 'idempotency_key_too_long');
-    expect(customerCreateKey('x'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH - 7))).toHaveLength(MAX_IDEMPOTENCY_KEY_LENGTH);
+    expectDomainError(() => customerCreateKey('s', 'p', 'x'.repeat(250)), 'idempotency_key_too_long');
+    expect(customerCreateKey('s', 'p', 'x'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH - 11))).toHaveLength(
+      MAX_IDEMPOTENCY_KEY_LENGTH,
+    );
     expect(requestKey('pi', 'x'.repeat(200), {}).length).toBeLessThanOrEqual(MAX_IDEMPOTENCY_KEY_LENGTH);
   });
 });

@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import {
   allocateGroupDispute,
   allocateGroupRefunds,
+  groupDisputedPortions,
   amountStep,
   feeSurcharge,
   formatMinor,
@@ -304,6 +305,50 @@ describe('allocateGroupDispute', () => {
         const total = net.reduce((s, x) => s + x, 0);
         const pieces = allocateGroupDispute(total, net);
         expect(pieces).toEqual(net);
+      }),
+      { numRuns: PROPERTY.runs(200) },
+    );
+  });
+});
+
+describe('groupDisputedPortions', () => {
+  it('splits a dispute of the whole charge (surcharge included) most recent first; each share books at most its portion', () => {
+    // Shares 3000 + 90 and 1000 + 30, disputed in full (4120).
+    const shares = [
+      { portion: 3000, fee: 90, held: 0 },
+      { portion: 1000, fee: 30, held: 0 },
+    ];
+    expect(groupDisputedPortions(4120, shares)).toEqual([3000, 1000]);
+    // A partial dispute reaches the most recent share first, its surcharge part included.
+    expect(groupDisputedPortions(3090, shares)).toEqual([3000, 0]);
+    expect(groupDisputedPortions(3100, shares)).toEqual([3000, 10]);
+    // What refunds took back is not disputed again: a share refunded in full gets nothing.
+    expect(
+      groupDisputedPortions(1030, [
+        { portion: 3000, fee: 90, held: 3090 },
+        { portion: 1000, fee: 30, held: 0 },
+      ]),
+    ).toEqual([0, 1000]);
+  });
+
+  it('property: never more than a share holds or its portion, and all of the dispute is placed while the shares hold it', () => {
+    const share = fc.record({
+      portion: fc.integer({ min: 0, max: 1_000_000 }),
+      fee: fc.integer({ min: 0, max: 50_000 }),
+      held: fc.integer({ min: 0, max: 1_050_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(share, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 100 }), (list, pct) => {
+        const shares = list.map((s) => ({ ...s, held: Math.min(s.held, s.portion + s.fee) }));
+        const holds = shares.map((s) => s.portion + s.fee - s.held);
+        const disputed = Math.floor((holds.reduce((t, x) => t + x, 0) * pct) / 100);
+        const pieces = groupDisputedPortions(disputed, shares);
+        pieces.forEach((p, i) => {
+          expect(p).toBeGreaterThanOrEqual(0);
+          expect(p).toBeLessThanOrEqual(Math.min(shares[i]!.portion, holds[i]!));
+        });
+        // The pieces before the portion cap add up to the dispute (domain allocateGroupDispute).
+        expect(allocateGroupDispute(disputed, holds).reduce((t, x) => t + x, 0)).toBe(disputed);
       }),
       { numRuns: PROPERTY.runs(200) },
     );

@@ -1,6 +1,8 @@
 import {
   PAYMENT_STATUSES,
   canTransitionPayment,
+  failureOccurrence,
+  failureToTell,
   isCollectedPaymentStatus,
   isOpenPaymentStatus,
   isPaymentStatus,
@@ -94,5 +96,29 @@ describe('status groups', () => {
     expect(isCollectedPaymentStatus('failed')).toBe(false);
     expect(isPaymentStatus('refunded')).toBe(true);
     expect(isPaymentStatus('requires_payment_method')).toBe(false);
+  });
+});
+
+describe('failure emails: one per failure', () => {
+  it('a bank debit failure is named by its charge; anything else is one per payment', () => {
+    expect(failureOccurrence('sepa_debit', 'ch_1')).toBe('ch_1');
+    expect(failureOccurrence('us_bank_account', 'py_2')).toBe('py_2');
+    expect(failureOccurrence('card', 'ch_3')).toBe('');
+    expect(failureOccurrence('sepa_debit', null)).toBe('');
+    expect(failureOccurrence(null, 'ch_4')).toBe('');
+  });
+
+  it('tells a failure once, a new debit failure of the same payment again, never an older entry twice', () => {
+    expect(failureToTell('', { at: false, occurrence: null })).toBe(true);
+    expect(failureToTell('ch_1', { at: false, occurrence: 'ch_1' })).toBe(true); // re-armed
+    // Duplicate deliveries of the same failure.
+    expect(failureToTell('ch_1', { at: true, occurrence: 'ch_1' })).toBe(false);
+    expect(failureToTell('', { at: true, occurrence: '' })).toBe(false);
+    // The same payment retried with another account and refused again (its processing never seen).
+    expect(failureToTell('ch_2', { at: true, occurrence: 'ch_1' })).toBe(true);
+    // A card declined again: no second email.
+    expect(failureToTell('', { at: true, occurrence: 'ch_1' })).toBe(false);
+    // Told before occurrences were recorded: not told again on that ground.
+    expect(failureToTell('ch_2', { at: true, occurrence: null })).toBe(false);
   });
 });

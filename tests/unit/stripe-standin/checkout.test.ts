@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
 import { caught, control, startStandin } from './helpers';
+import { SAVE_DETAILS_LABEL } from '../../support/stripe-standin/checkout-text';
+import { stripeJsStandinSource } from '../../support/stripe-js-standin/build';
 
 describe('Checkout Sessions', () => {
   let standin: StripeStandin;
@@ -254,5 +256,109 @@ describe('Checkout Sessions', () => {
     expect(complete.data.map((session) => session.id)).toEqual([paid.id]);
     const byIntent = await stripe.checkout.sessions.list({ payment_intent: String(complete.data[0].payment_intent) });
     expect(byIntent.data.map((session) => session.id)).toEqual([paid.id]);
+  });
+
+  describe('saving the payment method (https://docs.stripe.com/payments/checkout/save-during-payment)', () => {
+    const customerMethods = async (customer: string) =>
+      (await stripe.customers.listPaymentMethods(customer)).data.map((pm) => [pm.type, pm.allow_redisplay]);
+
+    it("payment_method_save with a customer shows Checkout's box; ticked, the method is saved with allow_redisplay always", async () => {
+      const customer = await stripe.customers.create({ email: 'ada@example.test' });
+      const session = await hosted({
+        customer: customer.id,
+        saved_payment_method_options: { payment_method_save: 'enabled' },
+        custom_text: { submit: { message: 'Saved for automatic payment of later invoices.' } },
+      });
+      expect(session.saved_payment_method_options?.payment_method_save).toBe('enabled');
+      expect(session.custom_text.submit?.message).toBe('Saved for automatic payment of later invoices.');
+      const page = await (await fetch(session.url!)).text();
+      expect(page).toContain('id="save"');
+      expect(page).toContain('Saved for automatic payment of later invoices.');
+      standin.control.completeCheckout(session.id, { payment_method: 'pm_card_visa', save: true });
+      expect(await customerMethods(customer.id)).toEqual([['card', 'always']]);
+    });
+
+    it('unticked, or without a customer, nothing is saved; a box not shown cannot be ticked', async () => {
+      const customer = await stripe.customers.create({});
+      const unticked = await hosted({
+        customer: customer.id,
+        saved_payment_method_options: { payment_method_save: 'enabled' },
+      });
+      standin.control.completeCheckout(unticked.id, { payment_method: 'pm_card_visa' });
+      expect(await customerMethods(customer.id)).toEqual([]);
+      const noCustomer = await hosted({ saved_payment_method_options: { payment_method_save: 'enabled' } });
+      expect(await (await fetch(noCustomer.url!)).text()).not.toContain('id="save"');
+      expect(() => standin.control.completeCheckout(noCustomer.id, { save: true })).toThrow(/does not offer to save/);
+      const unknown = await caught(() => hosted({ customer: 'cus_doesnotexist' }));
+      expect(unknown.code).toBe('resource_missing');
+    });
+
+    it('embedded Checkout shows the same box as the hosted page when the session offers saving', async () => {
+      const customer = await stripe.customers.create({ email: 'ada@example.test' });
+      const embedded = (extra: Partial<Stripe.Checkout.SessionCreateParams>) =>
+        stripe.checkout.sessions.create({
+          mode: 'payment',
+          ui_mode: 'embedded_page',
+          line_items: lineItems(),
+          return_url: 'https://merchant.test/return?cs={CHECKOUT_SESSION_ID}',
+          ...extra,
+        });
+      const saving = await embedded({
+        customer: customer.id,
+        saved_payment_method_options: { payment_method_save: 'enabled' },
+      });
+      const plain = await embedded({});
+      // What the Stripe.js stand-in reads (CORS, like Stripe.js's own calls) before mounting the form.
+      const shown = await fetch(`${standin.url}/_standin/checkout/sessions/${saving.id}/embedded`);
+      expect(shown.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await shown.json()).toEqual({ id: saving.id, status: 'open', offers_saving: true });
+      expect((await control(standin, 'GET', `/_standin/checkout/sessions/${plain.id}/embedded`)).json).toMatchObject({
+        offers_saving: false,
+      });
+      // One label for both pages: the hosted page's and the bundled Stripe.js stand-in's.
+      const hostedPage = await hosted({
+        customer: customer.id,
+        saved_payment_method_options: { payment_method_save: 'enabled' },
+      });
+      expect(await (await fetch(hostedPage.url!)).text()).toContain(SAVE_DETAILS_LABEL);
+      expect(stripeJsStandinSource()).toContain(SAVE_DETAILS_LABEL);
+      expect(stripeJsStandinSource()).toContain('/embedded');
+      // The embedded form's Pay sends save=true when ticked: the method is saved to the customer.
+      const paid = await control(standin, 'POST', `/_standin/checkout/sessions/${saving.id}/complete`, {
+        payment_method: 'pm_card_visa',
+        save: 'true',
+      });
+      expect(paid.status).toBe(200);
+      expect(await customerMethods(customer.id)).toEqual([['card', 'always']]);
+    });
+
+    it('payment_intent_data.setup_future_usage saves every method, allow_redisplay limited', async () => {
+      const customer = await stripe.customers.create({});
+      const session = await hosted({
+        customer: customer.id,
+        payment_intent_data: { setup_future_usage: 'off_session' },
+      });
+      standin.control.completeCheckout(session.id, { payment_method: 'pm_card_visa' });
+      expect(await customerMethods(customer.id)).toEqual([['card', 'limited']]);
+    });
+
+    it('a SEPA debit saved on Checkout is debited later under a reusable mandate', async () => {
+      const customer = await stripe.customers.create({});
+      const session = await hosted({
+        line_items: lineItems(1500, 2, 'eur'),
+        customer: customer.id,
+        saved_payment_method_options: { payment_method_save: 'enabled' },
+      });
+      standin.control.completeCheckout(session.id, { payment_method: 'pm_sepaDebit_success', save: true });
+      const [pm] = (await stripe.customers.listPaymentMethods(customer.id)).data;
+      expect(pm?.type).toBe('sepa_debit');
+      const done = await stripe.checkout.sessions.retrieve(session.id);
+      const charges = await stripe.charges.list({ payment_intent: String(done.payment_intent) });
+      const mandate = await stripe.mandates.retrieve(
+        String(charges.data[0]!.payment_method_details?.sepa_debit?.mandate),
+      );
+      expect(mandate.type).toBe('multi_use');
+      expect(mandate.payment_method).toBe(pm!.id);
+    });
   });
 });

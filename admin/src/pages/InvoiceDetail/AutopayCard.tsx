@@ -27,7 +27,8 @@ interface ClientView {
   message: string | null;
   methods: SavedMethod[];
 }
-type AttemptStatus = 'charging' | 'succeeded' | 'processing' | 'requires_action' | 'declined' | 'refused' | 'failed';
+type AttemptStatus =
+  'charging' | 'succeeded' | 'processing' | 'requires_action' | 'declined' | 'refused' | 'failed' | 'deferred';
 interface AutopayView {
   settingsEnabled: boolean;
   client: ClientView | null;
@@ -57,6 +58,8 @@ const STATUS: Record<AttemptStatus, ['success' | 'secondary' | 'danger' | 'warni
   declined: ['danger', 'Declined'],
   refused: ['warning', 'Not charged'],
   failed: ['danger', 'Failed'],
+  // The client was paying by hand: not charged that day, the next planned day looks again.
+  deferred: ['secondary', 'Postponed: client paying'],
 };
 
 const methodName = (m: SavedMethod) =>

@@ -25,7 +25,7 @@ export default {
     attemptNo: { type: 'integer', required: true },
     status: {
       type: 'enumeration',
-      enum: ['charging', 'succeeded', 'processing', 'requires_action', 'declined', 'refused', 'failed'],
+      enum: ['charging', 'succeeded', 'processing', 'requires_action', 'declined', 'refused', 'failed', 'deferred'],
       default: 'charging',
       required: true,
     },

@@ -38,6 +38,12 @@ export default {
       ],
       required: true,
     },
+    /**
+     * Which one of its kind the email is about, where a payment can have several: a failure email
+     * names its failure (domain failureOccurrence: a bank debit's failed charge, retried on the same
+     * payment and refused again). '' for one per payment; empty on rows written before it existed.
+     */
+    occurrence: { type: 'string' },
     /** A payment reminder's row (content-types/reminder). */
     reminderId: { type: 'integer' },
     /** An autopay attempt's row (content-types/autopay-attempt), for the autopay_* kinds. */
@@ -50,7 +56,12 @@ export default {
     lastError: { type: 'text' },
   },
   indexes: [
-    { name: 'invoice_payments_notices_payment_kind_uq', columns: ['payment_id', 'kind'], type: 'unique' },
+    // One email per payment, kind and occurrence (a second failure of a retried debit is its own).
+    {
+      name: 'invoice_payments_notices_payment_kind_occ_uq',
+      columns: ['payment_id', 'kind', 'occurrence'],
+      type: 'unique',
+    },
     { name: 'invoice_payments_notices_due_idx', columns: ['status', 'due_at'] },
     // One email per reminder (empty for payment emails: a unique index lets NULLs repeat).
     { name: 'invoice_payments_notices_reminder_uq', columns: ['reminder_id'], type: 'unique' },

@@ -87,7 +87,10 @@ export default {
     mismatch: { type: 'text' },
     recordedBy: { type: 'string' },
     notifiedAt: { type: 'datetime' },
+    /** A failure email was decided (cleared when the payment starts processing again: a retried debit). */
     failureNotifiedAt: { type: 'datetime' },
+    /** Which failure that was (domain failureOccurrence): a bank debit's failed charge, '' otherwise. */
+    failureNotifiedFor: { type: 'string' },
     disputeAlertedAt: { type: 'datetime' },
     idempotencyKey: { type: 'string' },
     /** When the plugin first saw it waiting on the customer (requires_action): abandonment is timed from here. */

@@ -59,6 +59,7 @@ export function toMollieMetadata(m: PaymentMetadata): Record<string, unknown> {
     fee: m.fee,
     viaCheckout: m.viaCheckout === true,
     ...(m.attemptId ? { attemptId: m.attemptId } : {}),
+    ...(m.forClient ? { forClient: m.forClient } : {}),
   };
 }
 
@@ -77,6 +78,12 @@ export function fromMollieMetadata(metadata: unknown): PaymentMetadata | null {
     fee: m.fee === undefined ? 0 : int(m.fee),
     viaCheckout: m.viaCheckout === true,
     ...(typeof m.attemptId === 'string' && m.attemptId ? { attemptId: m.attemptId } : {}),
+    // A payment from before the mark carried the client (true) matches no client's id.
+    ...(typeof m.forClient === 'string' && m.forClient
+      ? { forClient: m.forClient }
+      : m.forClient === true
+        ? { forClient: 'true' }
+        : {}),
   };
 }
 

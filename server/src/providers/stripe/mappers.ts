@@ -20,6 +20,8 @@ export const META = {
   attempt: 'invoice_payments_attempt',
   /** On a payment for several invoices: the plugin's payment group. */
   group: 'invoice_payments_group',
+  /** On a payment made on the logged-in client's own page: the client's id (PaymentMetadata.forClient). */
+  client: 'invoice_payments_for_client',
   /** On refunds: the ledger entry refunded, and the refund row that reserved the refund. */
   payment: 'invoice_payments_payment',
   refund: 'invoice_payments_refund',
@@ -34,6 +36,7 @@ export function toStripeMetadata(m: PaymentMetadata): Record<string, string> {
     ...(m.viaCheckout ? { [META.checkout]: 'true' } : {}),
     ...(m.attemptId ? { [META.attempt]: m.attemptId } : {}),
     ...(m.paymentGroupId ? { [META.group]: m.paymentGroupId } : {}),
+    ...(m.forClient ? { [META.client]: m.forClient } : {}),
   };
 }
 
@@ -51,6 +54,9 @@ export function fromStripeMetadata(metadata: Stripe.Metadata | null | undefined)
     viaCheckout: metadata[META.checkout] === 'true',
     ...(metadata[META.attempt] ? { attemptId: metadata[META.attempt] } : {}),
     ...(metadata[META.group] ? { paymentGroupId: metadata[META.group] } : {}),
+    // Kept as written: a payment from before the mark carried the client ('true') matches no client's
+    // id, so it is handed to no one and saves for no one.
+    ...(metadata[META.client] ? { forClient: metadata[META.client] } : {}),
   };
 }
 
@@ -271,6 +277,10 @@ export function mapPayment(
     dispute,
     created: pi.created,
     nextAction: pi.status === 'requires_action' ? mapNextAction(pi.next_action) : null,
+    // https://docs.stripe.com/api/payment_intents/object: with setup_future_usage set, the method is
+    // attached to `customer` once the payment succeeds (saving during payment).
+    saveTo:
+      pi.setup_future_usage && pi.customer ? (typeof pi.customer === 'string' ? pi.customer : pi.customer.id) : null,
   };
 }
 
@@ -296,5 +306,11 @@ export function mapCheckoutSession(s: Stripe.Checkout.Session): ProviderCheckout
       s.ui_mode === 'embedded_page' || (s.ui_mode as string) === 'embedded' ? 'embedded' : s.ui_mode ? 'hosted' : null,
     expiresAt: typeof s.expires_at === 'number' ? s.expires_at : null,
     created: s.created,
+    saveTo:
+      s.saved_payment_method_options?.payment_method_save === 'enabled' && s.customer
+        ? typeof s.customer === 'string'
+          ? s.customer
+          : s.customer.id
+        : null,
   };
 }

@@ -226,7 +226,11 @@ export class StripeProvider implements PaymentProvider {
       // The marker lets settlement find the session when the intent's events arrive first.
       payment_intent_data: { metadata: toStripeMetadata({ ...input.metadata, viaCheckout: true }) },
       client_reference_id: input.metadata.invoiceDocumentId,
-      ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+      ...(input.saveTo
+        ? this.saveParams(input.saveTo)
+        : input.customerEmail
+          ? { customer_email: input.customerEmail }
+          : {}),
       // Checkout's own labels in the client's language (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-locale).
       ...(input.locale ? { locale: input.locale.language as Stripe.Checkout.SessionCreateParams.Locale } : {}),
       ...this.configurationParam(),
@@ -239,6 +243,26 @@ export class StripeProvider implements PaymentProvider {
       this.stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }),
     );
     return mapCheckoutSession(session);
+  }
+
+  /**
+   * Checkout offering to save the method, as the Payment Element path does
+   * (https://docs.stripe.com/payments/checkout/save-during-payment, "Save payment methods to prefill
+   * them in Checkout"): with the client's Customer, `saved_payment_method_options.payment_method_save:
+   * 'enabled'` shows Stripe's own optional checkbox, and a ticked one saves the method to that
+   * Customer (`allow_redisplay: always`), where the portal lists it and autopay charges it ("You can
+   * use Checkout to save cards and other payment methods to charge them off-session"). Unticked,
+   * nothing is saved. Not `payment_intent_data.setup_future_usage`: it would save every method,
+   * ticked or not. The Customer's email replaces `customer_email` (Checkout prefills it from the
+   * Customer); `custom_text.submit` says what saving means, as the drawer's hint does.
+   */
+  private saveParams(saveTo: { customerId: string; notice: string }) {
+    return {
+      customer: saveTo.customerId,
+      saved_payment_method_options: { payment_method_save: 'enabled' as const },
+      // Checkout allows up to 1200 characters here.
+      custom_text: { submit: { message: saveTo.notice.slice(0, 1200) } },
+    };
   }
 
   async retrieveCheckoutSession(id: string): Promise<ProviderCheckoutSession> {

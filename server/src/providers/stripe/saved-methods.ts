@@ -157,7 +157,9 @@ export class StripeSavedMethods implements SavedMethodsApi {
       let mandate: Mandate | null = null;
       if (mandateId) {
         const m = await this.call(() => this.stripe.mandates.retrieve(mandateId));
-        mandate = { id: m.id, reference: m.payment_method_details.sepa_debit?.reference ?? m.id };
+        // SEPA mandates carry the reference the client's bank shows; ACH mandates have none
+        // (SDK 23.1.0 Mandate.PaymentMethodDetails.UsBankAccount): their id is shown instead.
+        mandate = { id: m.id, reference: m.payment_method_details.sepa_debit?.reference ?? null };
         found.set(methodId, mandate);
       }
       rememberMandate(methodId, mandate, now);

@@ -23,6 +23,7 @@ import {
   findPaymentIntent,
 } from './payment-intents';
 import { resolvePaymentMethod, templateOf } from './payment-methods';
+import { assertCustomer } from './customers';
 import { configurationFor, narrowTypes } from './payment-method-configurations';
 
 /**
@@ -93,7 +94,12 @@ export function renderSession(session: CheckoutSessionRecord): JsonObject {
     currency: session.currency,
     currency_conversion: null,
     custom_fields: [],
-    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    custom_text: {
+      after_submit: null,
+      shipping_address: null,
+      submit: session.custom_text_submit === null ? null : { message: session.custom_text_submit },
+      terms_of_service_acceptance: null,
+    },
     customer: session.customer,
     customer_account: null,
     customer_creation: session.customer ? null : 'if_required',
@@ -145,9 +151,9 @@ export function renderSession(session: CheckoutSessionRecord): JsonObject {
     phone_number_collection: { enabled: false },
     recovered_from: null,
     saved_payment_method_options: {
-      allow_redisplay_filters: ['always'],
-      payment_method_remove: null,
-      payment_method_save: null,
+      allow_redisplay_filters: session.saved_payment_method_options.allow_redisplay_filters ?? ['always'],
+      payment_method_remove: session.saved_payment_method_options.payment_method_remove,
+      payment_method_save: session.saved_payment_method_options.payment_method_save,
     },
     setup_intent: null,
     shipping_address_collection: null,
@@ -239,6 +245,48 @@ function readLineItems(reader: ParamReader): { items: LineItemRecord[]; currency
   return { items, currency };
 }
 
+/**
+ * `saved_payment_method_options` (SDK 23.1.0 Checkout.SessionCreateParams.SavedPaymentMethodOptions;
+ * https://docs.stripe.com/payments/checkout/save-during-payment): `payment_method_save: enabled` shows
+ * Checkout's optional "save" checkbox. It needs a Customer on the session; without one Stripe takes
+ * it and saves nothing ("Otherwise, the session doesn't save the customer or the payment method").
+ */
+function readSavedPaymentMethodOptions(reader: ParamReader): CheckoutSessionRecord['saved_payment_method_options'] {
+  const options = reader.object('saved_payment_method_options');
+  options?.assertKnown(['allow_redisplay_filters', 'payment_method_remove', 'payment_method_save']);
+  const filters = options?.stringArray('allow_redisplay_filters');
+  for (const filter of filters ?? []) {
+    if (!['always', 'limited', 'unspecified'].includes(filter))
+      throw StripeApiError.invalidRequest(
+        `Invalid allow_redisplay_filters value: ${filter}`,
+        'saved_payment_method_options[allow_redisplay_filters]',
+      );
+  }
+  return {
+    allow_redisplay_filters: filters ?? null,
+    payment_method_remove: options?.oneOf('payment_method_remove', ['disabled', 'enabled'] as const) ?? null,
+    payment_method_save: options?.oneOf('payment_method_save', ['disabled', 'enabled'] as const) ?? null,
+  };
+}
+
+/** `custom_text[submit][message]`: "Text can be up to 1200 characters in length" (SDK 23.1.0 CustomText.Submit). */
+function readSubmitText(reader: ParamReader): string | null {
+  const custom = reader.object('custom_text');
+  custom?.assertKnown(['after_submit', 'shipping_address', 'submit', 'terms_of_service_acceptance']);
+  const submit = custom?.object('submit');
+  if (!submit) return null;
+  submit.assertKnown(['message']);
+  const message = submit.requiredString('message');
+  if (message.length > 1200)
+    throw StripeApiError.invalidRequest('Text can be up to 1200 characters in length.', submit.name('message'));
+  return message;
+}
+
+/** Whether the hosted page shows the "save" checkbox: enabled, and a Customer to save to. */
+export function offersSaving(session: CheckoutSessionRecord): boolean {
+  return session.saved_payment_method_options.payment_method_save === 'enabled' && session.customer !== null;
+}
+
 export function createSession(engine: Engine, reader: ParamReader, ctx: RequestContext): JsonObject {
   reader.assertKnown(CHECKOUT_SESSION_CREATE);
   const mode = reader.requiredString('mode');
@@ -328,6 +376,11 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
       'payment_intent_data[capture_method]',
     );
   }
+  // An existing Customer, or "No such customer" (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-customer).
+  const customer = reader.nullableString('customer') ?? null;
+  assertCustomer(engine, customer, ctx.livemode);
+  const saved = readSavedPaymentMethodOptions(reader);
+  const submitText = readSubmitText(reader);
   const types = reader.stringArray('allowed_payment_method_types');
   // https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-payment_method_configuration
   const configuration = types ? undefined : configurationFor(reader, ctx.livemode);
@@ -350,7 +403,7 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
     url: embedded ? null : `${ctx.baseUrl}/_standin/checkout/${id}`,
     client_secret: embedded ? `${id}_secret_${randomBase62(24)}` : null,
     client_reference_id: clientReferenceId,
-    customer: reader.nullableString('customer') ?? null,
+    customer,
     customer_email: reader.nullableString('customer_email') ?? null,
     customer_details: null,
     locale: reader.oneOf('locale', CHECKOUT_LOCALES) ?? null,
@@ -369,7 +422,10 @@ export function createSession(engine: Engine, reader: ParamReader, ctx: RequestC
       receipt_email: pid?.nullableString('receipt_email') ?? null,
       statement_descriptor: pid?.nullableString('statement_descriptor') ?? null,
       statement_descriptor_suffix: pid?.nullableString('statement_descriptor_suffix') ?? null,
+      setup_future_usage: pid?.oneOf('setup_future_usage', ['on_session', 'off_session'] as const) ?? null,
     },
+    saved_payment_method_options: saved,
+    custom_text_submit: submitText,
   };
   engine.store.checkoutSessions.set(session.id, session);
   engine.store.created.checkout_sessions += 1;
@@ -471,6 +527,8 @@ export interface CompleteOptions {
   outcome?: CheckoutOutcome;
   email?: string;
   name?: string;
+  /** The customer ticks Checkout's "save" checkbox (only shown when the session offers it: offersSaving). */
+  save?: boolean;
 }
 
 /**
@@ -520,11 +578,20 @@ export function completeSession(
             payment_method_types: session.payment_method_types,
             statement_descriptor: session.payment_intent_data.statement_descriptor,
             statement_descriptor_suffix: session.payment_intent_data.statement_descriptor_suffix,
+            setup_future_usage: session.payment_intent_data.setup_future_usage,
             checkout_session: session.id,
           },
           ctx,
         );
   pi.customer = session.customer;
+  // A box that is not shown cannot be ticked.
+  if (options.save === true && !offersSaving(session)) {
+    throw StripeApiError.invalidRequest(
+      'This Checkout Session does not offer to save the payment method (saved_payment_method_options[payment_method_save] is not enabled, or it has no customer).',
+      'save',
+    );
+  }
+  pi.checkout_save = options.save === true;
   session.payment_intent = pi.id;
   confirmIntent(engine, pi, pm, null, ctx); // throws the card error on declines
   if (pi.status === 'requires_action' && AUTHENTICATION_ACTIONS.includes(String(pi.next_action?.type))) {

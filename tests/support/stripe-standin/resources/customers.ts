@@ -231,13 +231,17 @@ function detach(engine: Engine, id: string, ctx: RequestContext): JsonObject {
 function listMethods(engine: Engine, reader: ParamReader, ctx: RequestContext, customerId: string): JsonObject {
   findCustomer(engine, customerId, ctx.livemode);
   const type = reader.string('type');
+  // https://docs.stripe.com/api/payment_methods/customer_list#list_customer_payment_methods-allow_redisplay
+  const redisplay = reader.oneOf('allow_redisplay', ['always', 'limited', 'unspecified'] as const);
   const s = state(engine);
   return listObjects(engine.store.paymentMethods.values(), reader, {
     kind: 'payment_method',
     livemode: ctx.livemode,
     filterParams: ['type', 'customer', 'allow_redisplay'],
     filter: (pm) =>
-      s.attached.get(pm.id) === customerId && (type === undefined || renderPaymentMethod(pm).type === type),
+      s.attached.get(pm.id) === customerId &&
+      (type === undefined || renderPaymentMethod(pm).type === type) &&
+      (redisplay === undefined || (pm.allow_redisplay ?? 'unspecified') === redisplay),
     render: (pm) => renderAttached(engine, pm),
     url: `/v1/customers/${customerId}/payment_methods`,
   });
@@ -347,14 +351,23 @@ export function isOffSession(engine: Engine, pi: PaymentIntentRecord): boolean {
   return state(engine).offSession.has(pi);
 }
 
-/** After a confirmation succeeded or started processing: `setup_future_usage` saves the method. */
+/**
+ * After a confirmation succeeded or started processing: `setup_future_usage`, or Checkout's ticked
+ * "save" box, saves the method. Checkout marks what it saved: `allow_redisplay: always` when the
+ * customer ticked the box, `limited` when `setup_future_usage` alone saved it
+ * (https://docs.stripe.com/payments/checkout/save-during-payment, "Save payment methods to prefill
+ * them in Checkout").
+ */
 export function afterConfirmed(
   engine: Engine,
   pi: PaymentIntentRecord,
   pm: PaymentMethodRecord,
   ctx: RequestContext,
 ): void {
-  if (!pi.setup_future_usage || !pi.customer) return;
+  if (!(pi.setup_future_usage || pi.checkout_save) || !pi.customer) return;
   const c = state(engine).customers.get(pi.customer);
-  if (c && !state(engine).attached.has(pm.id)) attach(engine, pm, c, ctx);
+  if (!c || state(engine).attached.has(pm.id)) return;
+  if (pi.checkout_save) pm.allow_redisplay = 'always';
+  else if (pi.checkout_session) pm.allow_redisplay = 'limited';
+  attach(engine, pm, c, ctx);
 }

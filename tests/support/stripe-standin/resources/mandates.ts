@@ -10,7 +10,9 @@
  *   Stripe has no list endpoint for mandates.
  * - A charge names its mandate in `payment_method_details.sepa_debit.mandate` /
  *   `us_bank_account.mandate` (https://docs.stripe.com/api/charges/object).
- * - Saving during a payment (`setup_future_usage`) makes the mandate reusable (`multi_use`); later
+ * - Saving during a payment (`setup_future_usage`, or Checkout's ticked "save" box:
+ *   https://docs.stripe.com/payments/checkout/save-during-payment, "You can use Checkout to save cards
+ *   and other payment methods to charge them off-session") makes the mandate reusable (`multi_use`); later
  *   off-session debits on the same PaymentMethod charge under it
  *   (https://docs.stripe.com/payments/sepa-debit/set-up-payment: "the mandate … for future payments");
  *   without `setup_future_usage` the mandate covers that one payment (`single_use`).
@@ -60,7 +62,8 @@ export function mandateForCharge(engine: Engine, pi: PaymentIntentRecord, pm: Pa
     (m) => m.payment_method === pm.id && m.type === 'multi_use',
   );
   if (reusable) return reusable.id;
-  const multi = pi.setup_future_usage === 'off_session' || pi.setup_future_usage === 'on_session';
+  // Saved for later debits (setup_future_usage, or Checkout's ticked "save" box): reusable.
+  const multi = pi.setup_future_usage === 'off_session' || pi.setup_future_usage === 'on_session' || !!pi.checkout_save;
   const record: MandateRecord = {
     id: newId('mandate'),
     seq: engine.store.nextSeq(),

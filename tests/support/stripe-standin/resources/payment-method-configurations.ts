@@ -57,6 +57,8 @@ export const CONFIGURATION_METHODS = [
   'oxxo',
   'p24',
   'sepa_debit',
+  // Still a field of the object (SDK 23.1.0), never turned on: Stripe discontinued SOFORT on 31 March
+  // 2025 (https://docs.stripe.com/payments/sofort/replace), and the stand-in models no Sofort payment.
   'sofort',
   'us_bank_account',
   'wechat_pay',

@@ -331,7 +331,7 @@ export function renderPaymentMethod(record: PaymentMethodRecord): JsonObject {
   const base: JsonObject = {
     id: record.id,
     object: 'payment_method',
-    allow_redisplay: 'unspecified',
+    allow_redisplay: record.allow_redisplay ?? 'unspecified',
     billing_details: billingDetails,
     created: record.created,
     customer: null,
@@ -367,7 +367,12 @@ export function renderPaymentMethod(record: PaymentMethodRecord): JsonObject {
       account_holder_type: 'individual',
       account_type: template.funding,
       bank_name: template.brand,
-      financial_connections_account: null,
+      // Verified instantly through Financial Connections (the default of Stripe's hosted flows,
+      // https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment), the method names the
+      // linked account (https://docs.stripe.com/api/payment_methods/object#payment_method_object-us_bank_account-financial_connections_account);
+      // typed in by hand and verified with microdeposits, it has none.
+      financial_connections_account:
+        template.behavior.kind === 'microdeposits' ? null : `fca_${record.id.slice(3, 27)}`,
       fingerprint: fingerprintOf(template),
       last4: template.last4,
       networks: { preferred: 'ach', supported: ['ach'] },
