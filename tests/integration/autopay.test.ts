@@ -443,6 +443,50 @@ describe('a client paying by hand when autopay runs', () => {
     expect(offSessionCreates(inv.documentId)).toHaveLength(1);
   });
 
+  it('a payment still under way on the last retry day: autopay stops and tells the site, not the paying client', async () => {
+    const client = await newClient('lastdefer');
+    await payAndSave(client);
+    await autopayOn(client);
+    const email = `lastdefer${Date.now()}@example.test`;
+    const inv = await dueInvoice(client, '2047-04-10', email);
+    const pi = await walkAwayIn3ds(inv);
+    // The client is at their 3-D Secure step at every run (its clock is the real one: fresh).
+    await cronAt('2047-04-10T09:00:30Z', inv.row.id, 1);
+    await cronAt('2047-04-11T09:00:30Z', inv.row.id, 2);
+    await cronAt('2047-04-13T09:00:30Z', inv.row.id, 3);
+    const adminStopped = () =>
+      mailsTo('billing-admin@example.test').filter(
+        (m) => m.subject === `Autopay stopped for invoice ${inv.row.number}`,
+      );
+    expect(adminStopped()).toHaveLength(0);
+    const rows = await cronAt('2047-04-17T09:00:30Z', inv.row.id, 4);
+    expect(rows.map((r) => [r.attemptNo, r.status])).toEqual([
+      [0, 'deferred'],
+      [1, 'deferred'],
+      [2, 'deferred'],
+      [3, 'deferred'],
+    ]);
+    const told = await eventually(
+      () => Promise.resolve(adminStopped()),
+      (m) => m.length === 1,
+      5000,
+      'the site told autopay stopped',
+    );
+    expect(told[0]!.raw.replace(/=\r?\n/g, '').replace(/\s+/g, ' ')).toContain(
+      'a payment of the invoice was under way',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    // Once only, nothing charged, the client's payment left alone, and no autopay email to the client.
+    expect(adminStopped()).toHaveLength(1);
+    expect(mailsTo(email)).toHaveLength(0);
+    expect(offSessionCreates(inv.documentId)).toHaveLength(0);
+    expect((await env.stripe.paymentIntents.retrieve(pi)).status).toBe('requires_action');
+    expect(await autopay().runDue(new Date('2047-04-24T09:00:30Z'))).toBe(0);
+    const audit = await auditOutcomes(inv.documentId);
+    expect(audit).toHaveLength(4);
+    expect(audit.every(([outcome]) => outcome === 'deferred')).toBe(true);
+  });
+
   /** The client pays the due EUR invoice by SEPA Direct Debit in the drawer: processing for days. */
   async function sepaProcessing(client: { id: number; email: string }, dueDate: string, iban: string) {
     const inv = await payableInvoice(env, { customer: client.id, billingEmail: client.email, currency: 'EUR' });

@@ -5,8 +5,8 @@ import { portalHelpers } from '../support/portal';
 /**
  * Portal payments (several invoices, one PaymentIntent) the client opened and walked away from:
  * the background sweep ends them after `abandonedAuthenticationMinutes` (default 10) once Stripe,
- * read again, says they still wait for a payment method; one paid meanwhile is settled, one being
- * completed is left alone. And a request retried under the same requestKey gets its old payment
+ * read again, says they still wait for a payment method, or for a 3-D Secure step unanswered that
+ * long; one paid meanwhile is settled, one being completed is left alone. And a request retried under the same requestKey gets its old payment
  * back only while that can still be paid, is being paid or was paid.
  */
 let env: PaymentsEnv;
@@ -111,7 +111,7 @@ describe('the sweep and abandoned portal payments', () => {
     expect(await abandonedAudit(groupId)).toHaveLength(0);
   });
 
-  it('leaves one waiting for 3-D Secure alone, even when the stored status is stale', async () => {
+  it('leaves one waiting for a fresh 3-D Secure step alone, even when the stored status is stale', async () => {
     const x = await invoiceOf(owner.id, 1500);
     const { groupId, piId } = await openGroup([x]);
     const confirmed = await env.stripe.paymentIntents.confirm(piId, {
@@ -128,6 +128,43 @@ describe('the sweep and abandoned portal payments', () => {
     expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('requires_action');
     expect((await group(groupId)).status).toBe('requires_action');
     expect(await abandonedAudit(groupId)).toHaveLength(0);
+  });
+
+  it('ends one left in 3-D Secure on the same challenge for the whole time: canceled at Stripe, invoices free', async () => {
+    const x = await invoiceOf(owner.id, 1400);
+    const y = await invoiceOf(owner.id, 700);
+    const { groupId, piId } = await openGroup([x, y]);
+    expect((await payWith(env, piId, 'pm_card_authenticationRequired')).status).toBe('requires_action');
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await group(groupId)).status).toBe('requires_action');
+    // Settlement started each share's abandonment clock when Stripe asked for the authentication.
+    const clocks = (await sharesOf(groupId)) as Array<{ actionSince: string | null; nextActionKey: string | null }>;
+    expect(clocks.every((c) => c.actionSince && c.nextActionKey)).toBe(true);
+    // The group untouched for long, but the challenge only just shown: left alone.
+    await age(groupId, 30);
+    await sweep();
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(cancels(piId)).toBe(0);
+    expect((await group(groupId)).status).toBe('requires_action');
+
+    // The same challenge unanswered for 11 minutes (the setting is 10).
+    await env.app.strapi.db
+      .query(PAYMENT)
+      .updateMany({ where: { paymentGroup: groupId }, data: { actionSince: new Date(Date.now() - 11 * 60_000) } });
+    await age(groupId, 30);
+    await sweep();
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect(cancels(piId)).toBe(1);
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('canceled');
+    expect((await group(groupId)).status).toBe('canceled');
+    expect((await sharesOf(groupId)).map((s: { status: string }) => s.status)).toEqual(['canceled', 'canceled']);
+    const audit = await abandonedAudit(groupId);
+    expect(audit).toHaveLength(1);
+    expect((audit[0].details as { stage?: string }).stage).toBe('authentication');
+    // Nothing reserved any more: the invoices can be paid again (autopay too).
+    const again = await portalPay(owner.id, { invoices: [x, y] });
+    expect(again.status).toBe(201);
+    expect(again.body.data.providerPaymentId).not.toBe(piId);
   });
 
   it('two sweeps at once cancel it once and audit it once', async () => {

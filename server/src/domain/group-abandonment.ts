@@ -1,19 +1,25 @@
 /**
  * Multi-invoice payments (the client portal) that the client opened and walked away from: the
- * shared payment still asks for a payment method, and every invoice it covers stays reserved
- * (no other payment can start on them). The background sweep ends them after the same time a
- * single payment's abandoned card authentication is given (`abandonedAuthenticationMinutes`).
- * The stored status only says which groups to look at: what is done is decided on the
- * provider's answer read just now.
+ * shared payment still asks for a payment method, or a card authentication (3-D Secure) was
+ * started and never finished, and every invoice it covers stays reserved (no other payment, autopay
+ * included, can start on them). The background sweep ends them after the same time a single
+ * payment's abandoned card authentication is given (`abandonedAuthenticationMinutes`), as the pay
+ * page ends a single payment's (domain/attempts planAttempts). The stored status only says which
+ * groups to look at: what is done is decided on the provider's answer read just now.
  */
+import { isAbandonable, type NextAction, type NextActionKind } from './attempts';
 import type { PaymentStatus } from './payment-status';
 
-/** Stored group statuses of a payment that waits for a payment method. */
-export const ABANDONABLE_STORED: readonly string[] = ['pending', 'failed'];
+/**
+ * Stored group statuses of a payment that may have been walked away from: waiting for a payment
+ * method, or for an authentication the client may never finish.
+ */
+export const ABANDONABLE_STORED: readonly string[] = ['pending', 'failed', 'requires_action'];
 
 /**
  * Whether a group is worth reading again at the provider: waiting for a payment method (`pending`,
- * or `failed`: a declined card handed back for another), untouched long enough.
+ * or `failed`: a declined card handed back for another) or for the client's authentication,
+ * untouched long enough.
  */
 export function isAbandonedGroupCandidate(
   group: { status: string; providerPaymentId: string | null; updatedAtMs: number },
@@ -38,16 +44,47 @@ export type AbandonedGroupDecision =
   | 'close';
 
 /**
+ * How long the client has been asked for the step the provider asks for now: the abandonment clock
+ * the shares keep (started by settlement for each new challenge, services/attempts actionFields).
+ * Null when no share's clock was started for this very challenge (a new one, or its notification
+ * not seen yet): the clock starts now, and the sweep looks again later.
+ */
+export function authenticationWaitedMs(
+  next: Pick<NextAction, 'fingerprint'> | null,
+  shares: ReadonlyArray<{ actionSince: string | Date | null; nextActionKey: string | null }>,
+  nowMs: number,
+): number | null {
+  if (!next) return null;
+  const since = shares
+    .filter((s) => s.actionSince && s.nextActionKey === next.fingerprint)
+    .map((s) => new Date(s.actionSince as string | Date).getTime())
+    .filter((ms) => Number.isFinite(ms));
+  return since.length ? nowMs - Math.min(...since) : null;
+}
+
+/**
  * What to do with a candidate, from the status the provider reports now. `failed` is a declined
  * attempt handed back for another method (Stripe's requires_payment_method after a decline): as
- * unpaid as `pending`.
+ * unpaid as `pending`. `requires_action` is ended only for a step the client does at the screen
+ * (3-D Secure, a redirect, a QR code: domain/attempts isAbandonable) left unfinished for the whole
+ * time on the same challenge; a voucher, a bank transfer or a microdeposit verification is money
+ * the client may still be sending, never ended.
  */
-export function decideAbandonedGroup(status: PaymentStatus): AbandonedGroupDecision {
+export function decideAbandonedGroup(
+  status: PaymentStatus,
+  waiting: { kind: NextActionKind; waitedMs: number | null; abandonAfterMs: number } | null = null,
+): AbandonedGroupDecision {
   switch (status) {
     case 'pending':
     case 'failed':
       return 'end';
     case 'requires_action':
+      return waiting &&
+        isAbandonable(waiting.kind) &&
+        waiting.waitedMs !== null &&
+        waiting.waitedMs >= waiting.abandonAfterMs
+        ? 'end'
+        : 'leave';
     case 'processing':
       return 'leave';
     case 'canceled':

@@ -223,7 +223,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function adminMail(invoice: InvoiceRow, to: string | null, code: string | null, amount: string) {
     if (!to) return null;
     const subject = `Autopay stopped for invoice ${invoice.number}`;
-    const text = `Autopay of invoice ${invoice.number} (${amount}) did not go through on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
+    const text =
+      code === 'payment_in_progress'
+        ? `Autopay of invoice ${invoice.number} (${amount}) was not charged on its last scheduled attempt: a payment of the invoice was under way then (the client paying it, or a bank debit processing). No further automatic attempt will be made; if that payment does not go through, the invoice stays open for the client to pay.`
+        : `Autopay of invoice ${invoice.number} (${amount}) did not go through on its last scheduled attempt (${code ?? 'declined'}). No further automatic attempt will be made; the client was told.`;
     const email = renderEmail(await getService(strapi, 'branding').current(), { heading: subject, paragraphs: [text] });
     return { to, subject, text: email.text, html: email.html, attachments: email.attachments };
   }
@@ -314,16 +317,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return done;
     };
     // A payment by hand under way (the client is paying right now): this attempt is not made, and
-    // not refused either: the schedule goes on, so the next planned day looks again.
+    // not refused either: the schedule goes on, so the next planned day looks again. On the last
+    // planned day there is none: the site is told autopay stopped (if that payment fails, nobody
+    // else would notice); the client is not (they are paying, and see how that goes).
     const defer = async (blocked: { reason: string; amount: number } | null) => {
       const code = 'payment_in_progress';
-      const done = await finish(row, { status: 'deferred', code, message: REFUSALS[code] });
+      const last = isLastAutopayAttempt(row.attemptNo, autopay);
+      const done = await finishWithNotices(
+        row,
+        { status: 'deferred', code, message: REFUSALS[code] },
+        last ? ['autopay_stopped_admin'] : [],
+      );
       await audit(invoice, 'deferred', {
         attemptNo: row.attemptNo,
         dueDate: row.dueDate,
         why: code,
         ...(blocked ? { inProgress: blocked.reason, amount: blocked.amount } : {}),
-        finalAttempt: isLastAutopayAttempt(row.attemptNo, autopay),
+        finalAttempt: last,
       });
       return done;
     };

@@ -8,6 +8,7 @@ import {
   groupInvoiceProblem,
   clientFailureToTell,
   ABANDONABLE_STORED,
+  authenticationWaitedMs,
   decideAbandonedGroup,
   isAbandonedGroupCandidate,
   isReplayableGroupPayment,
@@ -931,11 +932,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * The sweep's step for portal payments the client opened and walked away from (the shared
-     * payment still waits for a payment method, untouched for `abandonedAuthenticationMinutes`):
+     * payment still waits for a payment method, or for a 3-D Secure step, untouched for
+     * `abandonedAuthenticationMinutes`):
      * each is read again at the provider (the stored status only picks the candidates) and decided
-     * by domain decideAbandonedGroup. Still unpaid: canceled at the provider, the group ended and its
-     * invoices freed, `payment_group.abandoned` audited. Paid meanwhile: settled as any payment. Being
-     * completed (3-D Secure, a bank debit): left alone. Holds every invoice's attempt lease while it
+     * by domain decideAbandonedGroup. Still unpaid, or a 3-D Secure step unfinished for that long:
+     * canceled at the provider, the group ended and its invoices freed, `payment_group.abandoned`
+     * audited. Paid meanwhile: settled as any payment. Being completed (a fresh 3-D Secure step, a
+     * bank debit, a voucher): left alone. Holds every invoice's attempt lease while it
      * decides (so no request hands the payment out again meanwhile); a group whose leases another
      * worker holds is postponed to the next sweep. Outside any transaction. Returns how many ended.
      */
@@ -969,7 +972,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             if (!group || !isCandidate(group)) return null;
             const provider = await getService(strapi, 'providers').forRow(group);
             const now = await provider.retrievePayment(group.providerPaymentId!);
-            const decision = decideAbandonedGroup(now.status);
+            // A step the client was asked for (3-D Secure…): ended only once its clock, kept on the
+            // shares for this very challenge, has run the whole time (none yet: started by the
+            // settlement below, looked at again by a later sweep).
+            const inAuthentication = now.status === 'requires_action';
+            const shareClocks = inAuthentication
+              ? ((await payments().findMany({
+                  where: { paymentGroup: group.documentId },
+                  select: ['actionSince', 'nextActionKey'],
+                })) as Array<{ actionSince: string | Date | null; nextActionKey: string | null }>)
+              : [];
+            const decision = decideAbandonedGroup(
+              now.status,
+              inAuthentication
+                ? {
+                    kind: now.nextAction?.kind ?? 'other',
+                    waitedMs: authenticationWaitedMs(now.nextAction, shareClocks, Date.now()),
+                    abandonAfterMs: afterMs,
+                  }
+                : null,
+            );
             if (decision === 'leave' || decision === 'settle')
               return { provider, p: now, ended: false, abandoned: false };
             const p = decision === 'end' ? await cancelGroupPayment(provider, group.documentId, now.id) : now;
@@ -982,9 +1004,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             await endReservation(
               group,
               'canceled',
-              decision === 'end'
-                ? `Abandoned: nobody paid it for ${settings.abandonedAuthenticationMinutes} minutes.`
-                : 'Canceled at the payment provider.',
+              decision !== 'end'
+                ? 'Canceled at the payment provider.'
+                : inAuthentication
+                  ? `Abandoned: the client's authentication was not finished within ${settings.abandonedAuthenticationMinutes} minutes.`
+                  : `Abandoned: nobody paid it for ${settings.abandonedAuthenticationMinutes} minutes.`,
             );
             if (decision !== 'end') return { provider, p, ended: true, abandoned: false };
             await getService(strapi, 'audit').log({
@@ -999,6 +1023,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 currency: group.currency,
                 invoices: group.shares.map((s) => s.invoiceNumber),
                 afterMinutes: settings.abandonedAuthenticationMinutes,
+                stage: inAuthentication ? 'authentication' : 'payment_method',
               },
             });
             return { provider, p, ended: true, abandoned: true };
