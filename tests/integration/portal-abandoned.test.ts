@@ -6,8 +6,9 @@ import { portalHelpers } from '../support/portal';
  * Portal payments (several invoices, one PaymentIntent) the client opened and walked away from:
  * the background sweep ends them after `abandonedAuthenticationMinutes` (default 10) once Stripe,
  * read again, says they still wait for a payment method, or for a 3-D Secure step unanswered that
- * long; one paid meanwhile is settled, one being completed is left alone. And a request retried under the same requestKey gets its old payment
- * back only while that can still be paid, is being paid or was paid.
+ * long; one paid meanwhile is settled, one being completed is left alone. And a request retried
+ * under the same requestKey gets its old payment back only while that can still be paid, is being
+ * paid or was paid.
  */
 let env: PaymentsEnv;
 const GROUP = 'plugin::invoice-payments.payment-group';
@@ -134,7 +135,9 @@ describe('the sweep and abandoned portal payments', () => {
     const x = await invoiceOf(owner.id, 1400);
     const y = await invoiceOf(owner.id, 700);
     const { groupId, piId } = await openGroup([x, y]);
-    expect((await payWith(env, piId, 'pm_card_authenticationRequired')).status).toBe('requires_action');
+    expect(((await payWith(env, piId, 'pm_card_authenticationRequired')) as { status?: string }).status).toBe(
+      'requires_action',
+    );
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     expect((await group(groupId)).status).toBe('requires_action');
     // Settlement started each share's abandonment clock when Stripe asked for the authentication.
