@@ -253,11 +253,10 @@ describe('payments left alone however old', () => {
   });
 
   /**
-   * requires_action is now a stored status the sweep looks at (ABANDONABLE_STORED), but a group
-   * left alone (a voucher, a bank transfer, a microdeposit check: days to weeks) keeps its status,
-   * so its updatedAt never moves: it stays among the oldest candidates forever. The candidate query
-   * takes the 50 oldest: 50 such groups fill every batch and no newer abandoned payment is ever ended
-   * (its invoices stay reserved, autopay kept off them). Before bcfc561 they were not candidates.
+   * Found by this attack: the sweep took the 50 oldest groups stored as waiting (requires_action
+   * included), and a group it leaves alone (a voucher, a bank transfer: days to weeks) keeps its
+   * status and its updatedAt, so 50 of them filled every batch and no newer abandoned payment was
+   * ended. Now groups in requires_action are picked from their shares' authentication clocks only.
    */
   it('fifty long-lived vouchers do not starve an abandoned payment of the sweep', async () => {
     const owner = await clientUser('s22starve');
@@ -397,10 +396,9 @@ describe('autopay and portal payments left in 3-D Secure', () => {
   });
 
   /**
-   * The deferred row records no amount, so the admin email, written when the outbox sends it
-   * (services/autopay sendNotice: `row.amount ?? invoice.balanceDue`), shows the balance at sending
-   * time: when the mail server was down and the client's payment went through meanwhile, the site
-   * reads "Autopay of invoice X ($0.00) was not charged" for an invoice that owed the full amount.
+   * Found by this attack: the deferred row recorded no amount, so the admin email, written when the
+   * outbox sends it, showed the balance at sending time ($0.00 once the client's payment went
+   * through while the mail server was down). The deferred row now keeps the balance it deferred.
    */
   it('mail server down at the last-day deferral, the client pays meanwhile: the admin email still names the amount that was due', async () => {
     const client = await newClient('s22smtp');

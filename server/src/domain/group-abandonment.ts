@@ -7,14 +7,28 @@
  * page ends a single payment's (domain/attempts planAttempts). The stored status only says which
  * groups to look at: what is done is decided on the provider's answer read just now.
  */
-import { isAbandonable, type NextAction, type NextActionKind } from './attempts';
+import type { NextAction, NextActionKind } from './attempts';
 import type { PaymentStatus } from './payment-status';
 
+/** Stored group statuses of a payment that waits for a payment method. */
+export const ABANDONABLE_STORED: readonly string[] = ['pending', 'failed'];
+
 /**
- * Stored group statuses of a payment that may have been walked away from: waiting for a payment
- * method, or for an authentication the client may never finish.
+ * Next steps the sweep ends once the client left them unfinished for the whole time: a card
+ * authentication (3-D Secure, a bank app approval, a redirect) is done at the screen in minutes.
+ * Not a QR code (Pix, PromptPay): it carries its own expiry (Pix: a day by default,
+ * `payment_method_options.pix.expires_after_seconds`) and the client may scan it later; the
+ * client's next attempt or autopay ends one early (domain/attempts isAbandonable), the sweep
+ * does not. Vouchers, bank transfers and microdeposit checks are money on its way: never.
  */
-export const ABANDONABLE_STORED: readonly string[] = ['pending', 'failed', 'requires_action'];
+export const SWEPT_ACTION_KINDS: readonly NextActionKind[] = ['authentication'];
+
+/**
+ * Share statuses the sweep looks at for an unfinished step (services/payment-groups picks groups
+ * whose shares' clock ran out for a SWEPT_ACTION_KINDS step, never by the group's age alone, so
+ * that payments left alone for days, vouchers, never crowd out the ones it can end).
+ */
+export const AUTHENTICATION_STORED = 'requires_action';
 
 /**
  * Whether a group is worth reading again at the provider: waiting for a payment method (`pending`,
@@ -27,7 +41,7 @@ export function isAbandonedGroupCandidate(
   abandonAfterMs: number,
 ): boolean {
   return (
-    ABANDONABLE_STORED.includes(group.status) &&
+    (ABANDONABLE_STORED.includes(group.status) || group.status === AUTHENTICATION_STORED) &&
     !!group.providerPaymentId &&
     nowMs - group.updatedAtMs >= abandonAfterMs
   );
@@ -65,10 +79,8 @@ export function authenticationWaitedMs(
 /**
  * What to do with a candidate, from the status the provider reports now. `failed` is a declined
  * attempt handed back for another method (Stripe's requires_payment_method after a decline): as
- * unpaid as `pending`. `requires_action` is ended only for a step the client does at the screen
- * (3-D Secure, a redirect, a QR code: domain/attempts isAbandonable) left unfinished for the whole
- * time on the same challenge; a voucher, a bank transfer or a microdeposit verification is money
- * the client may still be sending, never ended.
+ * unpaid as `pending`. `requires_action` is ended only for a card authentication
+ * (SWEPT_ACTION_KINDS) left unfinished for the whole time on the same challenge.
  */
 export function decideAbandonedGroup(
   status: PaymentStatus,
@@ -80,7 +92,7 @@ export function decideAbandonedGroup(
       return 'end';
     case 'requires_action':
       return waiting &&
-        isAbandonable(waiting.kind) &&
+        SWEPT_ACTION_KINDS.includes(waiting.kind) &&
         waiting.waitedMs !== null &&
         waiting.waitedMs >= waiting.abandonAfterMs
         ? 'end'

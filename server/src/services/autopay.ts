@@ -325,7 +325,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const last = isLastAutopayAttempt(row.attemptNo, autopay);
       const done = await finishWithNotices(
         row,
-        { status: 'deferred', code, message: REFUSALS[code] },
+        // The balance autopay would have charged: the site's email names it, even when sent later.
+        { status: 'deferred', code, message: REFUSALS[code], amount: invoice.balanceDue, currency: invoice.currency },
         last ? ['autopay_stopped_admin'] : [],
       );
       await audit(invoice, 'deferred', {

@@ -8,6 +8,8 @@ import {
   groupInvoiceProblem,
   clientFailureToTell,
   ABANDONABLE_STORED,
+  AUTHENTICATION_STORED,
+  SWEPT_ACTION_KINDS,
   authenticationWaitedMs,
   decideAbandonedGroup,
   isAbandonedGroupCandidate,
@@ -947,15 +949,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       actor: Actor,
     ): Promise<number> {
       const afterMs = settings.abandonedAuthenticationMinutes * 60_000;
-      const candidates = (await groups().findMany({
-        where: {
-          status: { $in: [...ABANDONABLE_STORED] },
-          providerPaymentId: { $notNull: true },
-          updatedAt: { $lte: new Date(Date.now() - afterMs) },
-        },
+      const cutoff = new Date(Date.now() - afterMs);
+      const stale = { providerPaymentId: { $notNull: true }, updatedAt: { $lte: cutoff } };
+      // Waiting for a payment method: a settlement moves every other status out of this set, so the
+      // oldest 50 are always ones this sweep can end or settle.
+      const waitingForMethod = (await groups().findMany({
+        where: { status: { $in: [...ABANDONABLE_STORED] }, ...stale },
         orderBy: { updatedAt: 'asc' },
         limit: 50,
       })) as Array<GroupRow & { updatedAt: string | Date }>;
+      // Waiting for an authentication whose clock ran out, found from the shares' clocks: a group
+      // waiting on a voucher or a bank transfer for days is never picked, so never crowds these out.
+      const unfinished = (await payments().findMany({
+        where: {
+          paymentGroup: { $notNull: true },
+          nextActionType: { $in: [...SWEPT_ACTION_KINDS] },
+          actionSince: { $lte: cutoff },
+        },
+        select: ['paymentGroup'],
+        orderBy: { actionSince: 'asc' },
+        limit: 200,
+      })) as Array<{ paymentGroup: string }>;
+      const unfinishedIds = [...new Set(unfinished.map((r) => r.paymentGroup))].slice(0, 50);
+      const inAuthentication = unfinishedIds.length
+        ? ((await groups().findMany({
+            where: { documentId: { $in: unfinishedIds }, status: AUTHENTICATION_STORED, ...stale },
+          })) as Array<GroupRow & { updatedAt: string | Date }>)
+        : [];
+      const candidates = [...waitingForMethod, ...inAuthentication];
       const isCandidate = (g: GroupRow & { updatedAt: string | Date }) =>
         isAbandonedGroupCandidate({ ...g, updatedAtMs: new Date(g.updatedAt).getTime() }, Date.now(), afterMs);
       const settlement = getService(strapi, 'settlement');

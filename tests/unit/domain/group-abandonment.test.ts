@@ -45,10 +45,9 @@ describe('decideAbandonedGroup', () => {
     expect(decideAbandonedGroup('requires_action')).toBe('leave');
     expect(decideAbandonedGroup('processing')).toBe('leave');
   });
-  it('ends a 3-D Secure step (or a QR code) left unfinished on the same challenge for the whole time', () => {
+  it('ends a 3-D Secure step left unfinished on the same challenge for the whole time', () => {
     const wait = { waitedMs: 10 * MIN, abandonAfterMs: 10 * MIN };
     expect(decideAbandonedGroup('requires_action', { kind: 'authentication', ...wait })).toBe('end');
-    expect(decideAbandonedGroup('requires_action', { kind: 'qr_code', ...wait })).toBe('end');
   });
   it('leaves a 3-D Secure step younger than that, or whose clock is not started for this challenge', () => {
     expect(
@@ -62,8 +61,8 @@ describe('decideAbandonedGroup', () => {
       decideAbandonedGroup('requires_action', { kind: 'authentication', waitedMs: null, abandonAfterMs: 10 * MIN }),
     ).toBe('leave');
   });
-  it.each(['voucher', 'bank_transfer', 'verify_microdeposits', 'other'] as const)(
-    'never ends a payment waiting on a %s, however old (money the client may still be sending)',
+  it.each(['qr_code', 'voucher', 'bank_transfer', 'verify_microdeposits', 'other'] as const)(
+    'never ends a payment waiting on a %s, however old (it expires on its own, or money is on its way)',
     (kind) => {
       expect(decideAbandonedGroup('requires_action', { kind, waitedMs: 1_000 * MIN, abandonAfterMs: 10 * MIN })).toBe(
         'leave',
