@@ -136,6 +136,25 @@ export function actionFields(next: NextAction | null, nowMs: number) {
     : { actionSince: null, nextActionKey: null, nextActionType: null, nextActionUrl: null };
 }
 
+/**
+ * The abandonment clock's columns to write when a ledger row takes a provider status (settlement,
+ * and every share of a multi-invoice payment alike): started for each new challenge, cleared once
+ * the payment stops waiting, untouched otherwise (empty).
+ */
+export function actionClockUpdate(
+  status: string,
+  next: NextAction | null,
+  stored: object | null,
+  nowMs: number,
+): Partial<ReturnType<typeof actionFields>> {
+  // The ledger row as read (its type in the callers predates the clock columns).
+  const row = stored as { actionSince?: unknown; nextActionKey?: string | null } | null;
+  if (status === 'requires_action' && next && (!row?.actionSince || row.nextActionKey !== next.fingerprint))
+    return actionFields(next, nowMs);
+  if (status !== 'requires_action' && row?.actionSince) return actionFields(null, nowMs);
+  return {};
+}
+
 /** Why a new attempt cannot start, in words a client can act on. */
 function blockedMessage(
   decision: Extract<AttemptDecision, { action: 'block' }>,

@@ -50,7 +50,7 @@ import type { InvoiceRow } from './invoices';
 import type { StoredSettings } from './settings-schema';
 import type { NoticeRow } from './notifications';
 import type { PaymentRecord, SyncContext, SyncOutcome } from './settlement';
-import { LIVE_STATUSES, actionFields, type RoomOutcome } from './attempts';
+import { LIVE_STATUSES, actionClockUpdate, type RoomOutcome } from './attempts';
 
 /**
  * Payments for several invoices of one client at once (the client portal, issue 12): one provider
@@ -529,15 +529,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
         // The abandonment clock of a waiting payment (services/attempts), on every share alike:
         // started for each new challenge, cleared once the payment stops waiting.
-        const waiting = row as (PaymentRecord & { actionSince?: unknown; nextActionKey?: string | null }) | null;
-        if (
-          status === 'requires_action' &&
-          p.nextAction &&
-          (!waiting?.actionSince || waiting.nextActionKey !== p.nextAction.fingerprint)
-        )
-          Object.assign(data, actionFields(p.nextAction, Date.now()));
-        else if (status !== 'requires_action' && waiting?.actionSince)
-          Object.assign(data, actionFields(null, Date.now()));
+        Object.assign(data, actionClockUpdate(status, p.nextAction, row, Date.now()));
         const kinds: Array<'confirmation' | 'dispute'> = [];
         if (isCollectedPaymentStatus(status) && !row?.notifiedAt) {
           data.notifiedAt = new Date();

@@ -21,7 +21,7 @@ import { getService } from '../utils/get-service';
 import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
 import type { AuditInput } from './audit';
-import { actionFields, isLiveAttempt } from './attempts';
+import { actionClockUpdate, isLiveAttempt } from './attempts';
 import type { InvoiceForMail, NoticeRow } from './notifications';
 import type { InvoiceRow } from './invoices';
 import type { InvoiceLike } from './events-out';
@@ -301,15 +301,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const startedMoving = !wasMoving && !mismatch && (isCollectedPaymentStatus(status) || status === 'processing');
       // The abandonment clock of a waiting payment (services/attempts): started for each new
       // challenge, cleared once the payment stops waiting.
-      const waitingRow = row as (PaymentRecord & { actionSince?: unknown; nextActionKey?: string | null }) | null;
-      if (
-        status === 'requires_action' &&
-        p.nextAction &&
-        (!waitingRow?.actionSince || waitingRow.nextActionKey !== p.nextAction.fingerprint)
-      )
-        Object.assign(data, actionFields(p.nextAction, Date.now()));
-      else if (status !== 'requires_action' && waitingRow?.actionSince)
-        Object.assign(data, actionFields(null, Date.now()));
+      Object.assign(data, actionClockUpdate(status, p.nextAction, row, Date.now()));
       const changed =
         !row ||
         row.status !== status ||
