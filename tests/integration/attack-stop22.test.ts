@@ -233,6 +233,59 @@ describe('the abandonment clock', () => {
   });
 });
 
+describe('a cancel Stripe refused once is not refused again for a day', () => {
+  /**
+   * Stripe keeps a key's answer, refusals included, for 24 hours
+   * (https://docs.stripe.com/api/idempotent_requests). The sweep's cancel used one key per payment:
+   * refused while a bank debit was processing, it would have been refused again, replayed, after the
+   * debit failed and the payment waited for a method again, keeping the invoices reserved a day.
+   */
+  it('a bank debit started between the sweep read and its cancel, then refused by the bank: the next sweep ends it', async () => {
+    const owner = await clientUser('s22sepa');
+    const x = await invoiceOf(owner.id, 2100, { currency: 'EUR' });
+    const y = await invoiceOf(owner.id, 900, { currency: 'EUR' });
+    const res = await portalPay(owner.id, { invoices: [x, y] });
+    expect(res.status).toBe(201);
+    const groupId = res.body.data.id as string;
+    const piId = res.body.data.providerPaymentId as string;
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    await age(groupId, 30);
+    const { ended, stepped } = await sweepWithStepBeforeCancel(piId, () =>
+      env.stripe.paymentIntents.confirm(piId, {
+        payment_method_data: {
+          type: 'sepa_debit',
+          sepa_debit: { iban: 'AT861904300235473202' },
+          billing_details: { name: 'Ada Client', email: 'ada@example.test' },
+        },
+        return_url: 'http://localhost/return',
+      }),
+    );
+    expect(stepped).toBe(true);
+    expect(ended).toBe(0);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    // Stripe refused the cancel (processing): the debit goes on, the group follows it.
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('processing');
+    expect((await group(groupId)).status).toBe('processing');
+
+    // Days later the bank refuses the debit: the payment waits for a method again.
+    env.standin.control.settleDelayed(piId, 'fail');
+    await eventually(
+      () => group(groupId),
+      (g: { status: string }) => g.status === 'failed',
+      10_000,
+      'the group back to waiting after the refused debit',
+    );
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    await age(groupId, 30);
+    expect(await endAbandoned()).toBe(1);
+    await waitForIdle(env.app.strapi, 10_000, env.standin);
+    expect((await env.stripe.paymentIntents.retrieve(piId)).status).toBe('canceled');
+    expect((await group(groupId)).status).toBe('canceled');
+    expect(await abandonedAudit(groupId)).toHaveLength(1);
+    expect((await portalPay(owner.id, { invoices: [x, y] })).status).toBe(201);
+  });
+});
+
 describe('payments left alone however old', () => {
   it('a voucher under way is never canceled by the sweep', async () => {
     const owner = await clientUser('s22oxxo');

@@ -270,20 +270,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * Cancels a group's payment at the provider (never inside a transaction or lock), always under
-   * the same key, so two callers (two sweeps, a sweep and a request) make one cancellation. Refused
-   * or with an unknown outcome, the payment is read again: it may have been paid meanwhile, which
-   * the caller then settles. Null when the provider answered neither.
+   * Cancels a group's payment at the provider (never inside a transaction or lock), under a key made
+   * from the payment as the caller just read it: two callers that saw it alike (two sweeps, a sweep
+   * and a request) make one cancellation. A provider keeps the answer of a key, refusals included
+   * (Stripe: "regardless of whether it succeeds or fails", for 24 hours,
+   * https://docs.stripe.com/api/idempotent_requests): a cancel refused while the payment was being
+   * paid (a bank debit processing) would be refused again for a day under one fixed key after that
+   * payment failed and waits for a method again; the state in the key makes that a new request.
+   * Refused or with an unknown outcome, the payment is read again: it may have been paid meanwhile,
+   * which the caller then settles. Null when the provider answered neither.
    */
   async function cancelGroupPayment(
     provider: PaymentProvider,
     groupDocumentId: string,
-    paymentId: string,
+    seen: ProviderPayment,
   ): Promise<ProviderPayment | null> {
+    const state = { payment: seen.id, status: seen.status, charge: seen.chargeId ?? null };
     try {
-      return await provider.cancelPayment(paymentId, requestKey('cancel', groupDocumentId, { payment: paymentId }));
+      return await provider.cancelPayment(seen.id, requestKey('cancel', groupDocumentId, state));
     } catch {
-      return provider.retrievePayment(paymentId).catch(() => null);
+      return provider.retrievePayment(seen.id).catch(() => null);
     }
   }
 
@@ -677,9 +683,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           let p = await provider.retrievePayment(g.providerPaymentId!);
           if (p.status === 'pending' || p.status === 'failed')
-            p =
-              (await cancelGroupPayment(provider, g.documentId, g.providerPaymentId!)) ??
-              (await provider.retrievePayment(g.providerPaymentId!));
+            p = (await cancelGroupPayment(provider, g.documentId, p)) ?? (await provider.retrievePayment(p.id));
           await getService(strapi, 'settlement').applyPayment(p, { provider, actor });
         } catch (error) {
           if (isAnswerable(error)) throw error;
@@ -915,7 +919,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const p =
         found.status === 'pending' || found.status === 'failed'
-          ? ((await cancelGroupPayment(provider, group.documentId, found.id)) ?? found)
+          ? ((await cancelGroupPayment(provider, group.documentId, found)) ?? found)
           : found;
       await groups().updateMany({
         where: { id: group.id, providerPaymentId: null },
@@ -1007,7 +1011,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             );
             if (decision === 'leave' || decision === 'settle')
               return { provider, p: now, ended: false, abandoned: false };
-            const p = decision === 'end' ? await cancelGroupPayment(provider, group.documentId, now.id) : now;
+            const p = decision === 'end' ? await cancelGroupPayment(provider, group.documentId, now) : now;
             if (!p) throw new Error(`the provider did not answer about payment ${now.id}`);
             // Paid or in progress meanwhile (the cancel was refused): settled as it is, never ended.
             if (p.status !== 'canceled') return { provider, p, ended: false, abandoned: false };
@@ -1249,7 +1253,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ) - 60;
         const made = await provider.findPaymentByAttempt(group.documentId, since).catch(() => null);
         if (made && (made.status === 'pending' || made.status === 'failed'))
-          await cancelGroupPayment(provider, group.documentId, made.id);
+          await cancelGroupPayment(provider, group.documentId, made);
       }
       // Nothing the client can pay was handed out: the reserved shares block nothing any more.
       await endReservation(group, 'failed', error instanceof Error ? error.message : 'unknown error', idempotencyKey);
@@ -1280,7 +1284,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     if (!recorded) {
       // Never handed to the client: ended at the provider, then settled as canceled everywhere.
-      const ended = await cancelGroupPayment(provider, group.documentId, p.id);
+      const ended = await cancelGroupPayment(provider, group.documentId, p);
       await groups().updateMany({ where: { id: group.id }, data: { providerPaymentId: p.id, idempotencyKey } });
       if (ended) await getService(strapi, 'settlement').applyPayment(ended, { provider, actor });
       await endReservation(group, 'canceled', 'An invoice changed while the payment was being made.');
@@ -1365,7 +1369,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               60,
           );
       if (p && (p.status === 'pending' || p.status === 'failed')) {
-        p = await cancelGroupPayment(provider, same.documentId, p.id);
+        p = await cancelGroupPayment(provider, same.documentId, p);
         if (!p) throw badGateway(speech.t('portalApi.providerDown'));
       }
       if (p) {

@@ -7,8 +7,9 @@
  * code and body of the first request made for any given idempotency key, regardless of whether it
  * succeeds or fails ... including 500 errors"; nothing when "incoming parameters failed validation,
  * or the request conflicted with another that was executing concurrently". So 2xx, card errors
- * (402) and 5xx are stored (injected 5xx faults too, unless marked beforeExecution: faults.ts);
- * 400s (validation) and 429s (rate limited before executing) are not. Keys are kept for 24 h
+ * (402), 5xx and 400s refusing an object's state (payment_intent_unexpected_state) are stored
+ * (injected 5xx faults too, unless marked beforeExecution: faults.ts); other 400s (validation) and
+ * 429s (rate limited before executing) are not. Keys are kept for 24 h
  * at least; the stand-in keeps them until reset().
  */
 import { createHash } from 'node:crypto';
@@ -42,8 +43,23 @@ export function fingerprint(method: string, path: string, params: Params): strin
     .digest('hex');
 }
 
-export function shouldStore(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 402 || status >= 500;
+/**
+ * Codes of 400 answers given after the endpoint began executing (its parameters were valid and the
+ * object was found; its state refused the operation): saved, as any result of an execution is
+ * ("We save results only after the execution of an endpoint begins"). A cancel refused while a
+ * payment was processing is then refused again under the same key, as at Stripe.
+ */
+const EXECUTION_ERRORS: readonly string[] = ['payment_intent_unexpected_state'];
+
+export function shouldStore(status: number, body?: string): boolean {
+  if ((status >= 200 && status < 300) || status === 402 || status >= 500) return true;
+  if (status !== 400 || !body) return false;
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+    return !!code && EXECUTION_ERRORS.includes(code);
+  } catch {
+    return false;
+  }
 }
 
 export type Lookup = { kind: 'new' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' };

@@ -285,13 +285,13 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       // Processed, then failed: the failure is what Stripe saved (a hang alone keeps the result).
       const failed = savedUnderKey(fault) ? errorReply(faultError(fault), requestId, livemode) : undefined;
       if (failed) save(failed);
-      else if (shouldStore(reply.status)) save(reply);
+      else if (shouldStore(reply.status, reply.body)) save(reply);
       if (fault.timeoutMs !== undefined && !(await hang(fault.timeoutMs, res))) return;
       if (failed) return send(res, failed, common);
       if (fault.status !== undefined) return send(res, errorReply(faultError(fault), requestId, livemode), common);
       return send(res, reply, common);
     }
-    if (shouldStore(reply.status)) save(reply);
+    if (shouldStore(reply.status, reply.body)) save(reply);
     send(res, reply, common);
   }
 

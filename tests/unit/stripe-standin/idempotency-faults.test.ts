@@ -80,6 +80,16 @@ describe('idempotency and fault injection', () => {
       const fixed = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' }, { idempotencyKey: 'fix-me' });
       expect(fixed.amount).toBe(1000);
     });
+
+    it("replays a refusal of the object's state under its key (the endpoint had begun executing)", async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
+      await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
+      const refused = await caught(() => stripe.paymentIntents.cancel(pi.id, {}, { idempotencyKey: 'cancel-1' }));
+      expect(refused.code).toBe('payment_intent_unexpected_state');
+      const again = await caught(() => stripe.paymentIntents.cancel(pi.id, {}, { idempotencyKey: 'cancel-1' }));
+      expect(again.code).toBe('payment_intent_unexpected_state');
+      expect(again.headers?.['idempotent-replayed']).toBe('true');
+    });
   });
 
   describe('faults', () => {
