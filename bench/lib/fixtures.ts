@@ -83,9 +83,9 @@ export type StripeEvent = {
 
 /** All events of the stand-in (oldest first), optionally of one type. */
 export async function standinEvents(standinUrl: string, type?: string): Promise<StripeEvent[]> {
-  const res = await fetch(`${standinUrl}/_standin/events`);
-  const body = (await res.json()) as { data: StripeEvent[] };
-  return type ? body.data.filter((e) => e.type === type) : body.data;
+  const res = await fetch(`${standinUrl}/_standin/events${type ? `?type=${encodeURIComponent(type)}` : ''}`);
+  if (!res.ok) throw new Error(`the stand-in's event list answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return ((await res.json()) as { data: StripeEvent[] }).data;
 }
 
 /** The `payment_intent.succeeded` event of each given invoice, in the invoices' order. */
