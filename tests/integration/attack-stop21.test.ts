@@ -18,6 +18,7 @@ const {
   jwt: portalJwt,
   endAbandoned,
   cancels,
+  sweepWithStepBeforeCancel,
 } = portalHelpers(() => env, 'Atk21', 2032);
 const { http, jwt } = autopayHelpers(() => env);
 
@@ -227,38 +228,6 @@ describe('the abandoned-group sweep never loses money', () => {
 });
 
 describe('the sweep racing the client confirming at Stripe (between its read and its cancel)', () => {
-  interface ProvidersApi {
-    forRow(row: unknown): Promise<{ cancelPayment(id: string, key: string): Promise<unknown> }>;
-  }
-  /**
-   * Runs the sweep with the client's confirmation landing at Stripe right between the sweep's read
-   * and its cancel (the stand-in serialises requests on one PaymentIntent, so the interleaving is
-   * made in-process: the provider's cancel first lets the client confirm).
-   */
-  async function sweepWithConfirmBeforeCancel(piId: string, method: string) {
-    const providers = env.app.strapi.plugin('invoice-payments').service('providers') as unknown as ProvidersApi;
-    const original = providers.forRow.bind(providers);
-    let confirmed: unknown = null;
-    providers.forRow = async (row: unknown) => {
-      const provider = await original(row);
-      return new Proxy(provider, {
-        get(target, prop, receiver) {
-          if (prop !== 'cancelPayment') return Reflect.get(target, prop, receiver) as unknown;
-          return async (id: string, key: string) => {
-            if (id === piId && confirmed === null) confirmed = await payWith(env, piId, method);
-            return target.cancelPayment(id, key);
-          };
-        },
-      });
-    };
-    try {
-      const ended = await endAbandoned();
-      return { ended, confirmed };
-    } finally {
-      providers.forRow = original;
-    }
-  }
-
   it('paid by card in that instant: never canceled, booked once, invoices paid', async () => {
     const owner = await clientUser('s21hang');
     const x = await invoiceOf(owner.id, 1400);
@@ -268,7 +237,9 @@ describe('the sweep racing the client confirming at Stripe (between its read and
     const piId = res.body.data.providerPaymentId as string;
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     await age(groupId, 30);
-    const { ended, confirmed } = await sweepWithConfirmBeforeCancel(piId, 'pm_card_visa');
+    const { ended, result: confirmed } = await sweepWithStepBeforeCancel(piId, () =>
+      payWith(env, piId, 'pm_card_visa'),
+    );
     expect((confirmed as { status: string }).status).toBe('succeeded');
     expect(ended).toBe(0);
     await waitForIdle(env.app.strapi, 10_000, env.standin);
@@ -290,7 +261,9 @@ describe('the sweep racing the client confirming at Stripe (between its read and
     const piId = res.body.data.providerPaymentId as string;
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     await age(groupId, 30);
-    const { confirmed } = await sweepWithConfirmBeforeCancel(piId, 'pm_card_authenticationRequired');
+    const { result: confirmed } = await sweepWithStepBeforeCancel(piId, () =>
+      payWith(env, piId, 'pm_card_authenticationRequired'),
+    );
     expect((confirmed as { status: string }).status).toBe('requires_action');
     await waitForIdle(env.app.strapi, 10_000, env.standin);
     const pi = await env.stripe.paymentIntents.retrieve(piId);

@@ -14,7 +14,11 @@ import { formatMinor } from '../../server/src/domain/money';
 let env: PaymentsEnv;
 const GROUP = 'plugin::invoice-payments.payment-group';
 const AUDIT = 'plugin::invoice-payments.audit-entry';
-const { clientUser, invoiceOf, portalPay, sharesOf, endAbandoned, cancels } = portalHelpers(() => env, 'Atk22', 2033);
+const { clientUser, invoiceOf, portalPay, sharesOf, endAbandoned, cancels, sweepWithStepBeforeCancel } = portalHelpers(
+  () => env,
+  'Atk22',
+  2033,
+);
 
 const group = (documentId: string) => env.app.strapi.db.query(GROUP).findOne({ where: { documentId } });
 const age = (documentId: string, minutes: number, data: Record<string, unknown> = {}) =>
@@ -36,38 +40,6 @@ const abandonedAudit = async (documentId: string) =>
 /** The client confirms with a card that asks for 3-D Secure: the PaymentIntent's status. */
 const in3ds = async (piId: string) =>
   ((await payWith(env, piId, 'pm_card_authenticationRequired')) as { status?: string }).status;
-
-interface ProvidersApi {
-  forRow(row: unknown): Promise<{ cancelPayment(id: string, key: string): Promise<unknown> }>;
-}
-
-/** The sweep, with `step` run between its read of the payment and its cancel (the client acting then). */
-async function sweepWithStepBeforeCancel(piId: string, step: () => Promise<unknown>) {
-  const providers = env.app.strapi.plugin('invoice-payments').service('providers') as unknown as ProvidersApi;
-  const original = providers.forRow.bind(providers);
-  let stepped = false;
-  providers.forRow = async (row: unknown) => {
-    const provider = await original(row);
-    return new Proxy(provider, {
-      get(target, prop, receiver) {
-        if (prop !== 'cancelPayment') return Reflect.get(target, prop, receiver) as unknown;
-        return async (id: string, key: string) => {
-          if (id === piId && !stepped) {
-            stepped = true;
-            await step();
-          }
-          return target.cancelPayment(id, key);
-        };
-      },
-    });
-  };
-  try {
-    const ended = await endAbandoned();
-    return { ended, stepped };
-  } finally {
-    providers.forRow = original;
-  }
-}
 
 /** A portal payment of `invoices` left at its 3-D Secure step, its clock `minutes` old, the group untouched for 30. */
 async function leftIn3ds(ownerId: number, invoices: string[], minutes: number) {

@@ -87,7 +87,52 @@ export function portalHelpers(env: () => PaymentsEnv, label = 'Work', year = 202
       .standin.control.requestLog('POST /v1/payment_intents/:id/cancel')
       .filter((r) => r.path.includes(piId)).length;
 
-  return { jwt, clientUser, invoiceOf, portalPay, sharesOf, paidGroup, endAbandoned, cancels };
+  /**
+   * The sweep, with `step` run between its read of the payment and its cancel of `piId` (the client
+   * acting in that instant). The stand-in serialises requests on one PaymentIntent, so the
+   * interleaving is made in-process: the provider's cancel first runs the step. `stepped` is the
+   * step's result (`stepped` says whether the sweep reached the cancel of `piId` at all).
+   */
+  async function sweepWithStepBeforeCancel<T>(piId: string, step: () => Promise<T>) {
+    const providers = env().app.strapi.plugin('invoice-payments').service('providers') as unknown as ProvidersApi;
+    const original = providers.forRow.bind(providers);
+    let stepped: { result: T } | undefined;
+    providers.forRow = async (row: unknown) => {
+      const provider = await original(row);
+      return new Proxy(provider, {
+        get(target, prop, receiver) {
+          if (prop !== 'cancelPayment') return Reflect.get(target, prop, receiver) as unknown;
+          return async (id: string, key: string) => {
+            if (id === piId && stepped === undefined) stepped = { result: await step() };
+            return target.cancelPayment(id, key);
+          };
+        },
+      });
+    };
+    try {
+      const ended = await endAbandoned();
+      return { ended, stepped: stepped !== undefined, result: stepped?.result };
+    } finally {
+      providers.forRow = original;
+    }
+  }
+
+  return {
+    jwt,
+    clientUser,
+    invoiceOf,
+    portalPay,
+    sharesOf,
+    paidGroup,
+    endAbandoned,
+    cancels,
+    sweepWithStepBeforeCancel,
+  };
+}
+
+/** The provider lookup the sweep uses (services/providers forRow), wrapped by sweepWithStepBeforeCancel. */
+interface ProvidersApi {
+  forRow(row: unknown): Promise<{ cancelPayment(id: string, key: string): Promise<unknown> }>;
 }
 
 /** The shape of services/payment-groups' sweep step (Strapi types services loosely). */
