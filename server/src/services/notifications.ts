@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { formatMinor } from '../domain';
-import { insertRow } from '../utils/insert-row';
+import { insertRow, insertRows } from '../utils/insert-row';
 import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import { publicBaseUrl } from './settings';
@@ -583,6 +583,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         dueAt: new Date(Date.now() + outbox().retryAfterMs),
       });
       return { id, paymentId, kind, status: 'due', attempts: 0 };
+    },
+
+    /**
+     * queuePaymentNotice for a settled batch's emails at once, inside its transaction: one INSERT,
+     * then one read of their ids (by payment, kind and occurrence, unique in the outbox: a
+     * multi-row INSERT's ids come back in no guaranteed order on SQLite, and not at all on MySQL).
+     * `rows` are the NoticeRows settlement handed out with no id yet; each gets its id here.
+     */
+    async queuePaymentNotices(rows: NoticeRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      const dueAt = new Date(Date.now() + outbox().retryAfterMs);
+      await insertRows(
+        strapi,
+        UID.notice,
+        rows.map((r) => ({ paymentId: r.paymentId, kind: r.kind, occurrence: '', status: 'due', attempts: 0, dueAt })),
+      );
+      const written = (await notices().findMany({
+        where: { paymentId: { $in: [...new Set(rows.map((r) => r.paymentId))] }, occurrence: '' },
+        select: ['id', 'paymentId', 'kind'],
+      })) as Array<{ id: number; paymentId: number; kind: string }>;
+      const idOf = new Map(written.map((w) => [`${w.paymentId}:${w.kind}`, w.id]));
+      for (const row of rows) {
+        const id = idOf.get(`${row.paymentId}:${row.kind}`);
+        // Cannot happen inside the transaction that inserted it; if it did, the batch rolls back.
+        if (id === undefined) throw new Error(`the ${row.kind} email of payment #${row.paymentId} was not written`);
+        row.id = id;
+      }
     },
 
     /**

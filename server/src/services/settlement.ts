@@ -101,6 +101,43 @@ export interface SyncContext {
    * already: a settled batch does it for all its payments in one read (`recordedInvoices`).
    */
   recordedFor?: string | null;
+  /**
+   * Invoices already locked and ledger entries already read under those locks by the caller's
+   * transaction (a settled batch takes them all in two statements: `holdForBatch`).
+   */
+  held?: HeldForBatch;
+}
+
+/**
+ * A batch's invoices, locked in one statement, and its payments' ledger entries, read once those
+ * locks are held. Each is taken once: a second event of the same invoice or payment in the batch
+ * reads it again (under the lock the batch holds), so it sees what the first one wrote.
+ */
+export interface HeldForBatch {
+  /** By invoice documentId; null: no such invoice. */
+  invoices: Map<string, InvoiceRow | null>;
+  /** By provider payment id; null: no ledger entry. */
+  payments: Map<string, PaymentRecord | null>;
+  /**
+   * The batch's payment emails (queuePaymentNotice's), written together before its commit
+   * (notifications.queuePaymentNotices); their ids are set then, before anything sends them.
+   */
+  notices: NoticeRow[];
+}
+
+/** The held value for `key` (removed: each is used once), or undefined when none is held. */
+function takeHeld<T>(from: Map<string, T> | undefined, key: string): T | undefined {
+  if (!from?.has(key)) return undefined;
+  const value = from.get(key) as T;
+  from.delete(key);
+  return value;
+}
+
+/** A payment email of a settled batch, written with the batch's others before its commit. */
+function heldNotice(held: HeldForBatch, kind: NoticeRow['kind'], paymentId: number): NoticeRow {
+  const row: NoticeRow = { id: 0, paymentId, kind, status: 'due', attempts: 0 };
+  held.notices.push(row);
+  return row;
 }
 
 /** What a settlement leaves for after its commit: emails to send, then the rest (provider calls). */
@@ -236,8 +273,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       recordedFor && recordedFor !== meta.invoiceDocumentId
         ? `Payment ${p.id} was made for this invoice but its metadata at the provider now names invoice ${meta.invoiceNumber || meta.invoiceDocumentId}; it was not booked.`
         : null;
-    const result = await withInvoiceLock(strapi, recordedFor ?? meta.invoiceDocumentId, async (invoice) => {
-      const row = await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
+    const settle = async (invoice: InvoiceRow) => {
+      const heldRow = ctx.checkoutSessionId ? undefined : takeHeld(ctx.held?.payments, p.id);
+      const row = heldRow !== undefined ? heldRow : await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
         // Already booked (the pay page's confirmation, an earlier event): nothing newer to learn.
         return {
@@ -369,7 +407,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           n.kind === 'failure_client' || n.kind === 'failure'
             ? ((await getService(strapi, 'notifications').queueFailureNotice(n.kind, n.paymentId, occurrence)) ??
               undefined)
-            : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
+            : ctx.held
+              ? heldNotice(ctx.held, n.kind, n.paymentId)
+              : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
       const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
@@ -422,7 +462,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Other attempts to end only when the ledger, read under this lock, still has one live.
         startedMoving: startedMoving && ledger.some((r) => r.id !== saved.id && isLiveAttempt(r)),
       };
-    });
+    };
+    const lockKey = recordedFor ?? meta.invoiceDocumentId;
+    const heldInvoice = takeHeld(ctx.held?.invoices, lockKey);
+    // A held invoice is locked by the caller's transaction already (null: it does not exist).
+    const result =
+      heldInvoice === undefined
+        ? await withInvoiceLock(strapi, lockKey, settle)
+        : heldInvoice && (await getService(strapi, 'events-out').together(() => settle(heldInvoice)));
     if (!result) {
       // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
       // edit): its metadata names the group, not an invoice; the group on record settles it.
@@ -525,6 +572,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })) as Array<{ providerPaymentId: string; invoice?: { documentId: string } | null }>;
       for (const row of rows) found.set(row.providerPaymentId, row.invoice?.documentId ?? null);
       return found;
+    },
+
+    /**
+     * Locks a batch's invoices in one statement and then reads its payments' ledger entries in one
+     * (inside the batch's transaction; applyPayment takes them through `ctx.held`). The invoices
+     * are locked in documentId order, the order the batch settles them in: two batches never hold
+     * each other's locks crosswise. Not for MySQL/MariaDB, whose batches are not one transaction.
+     */
+    async holdForBatch(
+      invoiceDocumentIds: readonly string[],
+      providerPaymentIds: readonly string[],
+    ): Promise<HeldForBatch> {
+      const held: HeldForBatch = { invoices: new Map(), payments: new Map(), notices: [] };
+      const keys = [...new Set(invoiceDocumentIds)].sort();
+      if (keys.length) {
+        const locked = (await strapi.db
+          .queryBuilder(UID.invoice)
+          .where({ documentId: { $in: keys } })
+          .orderBy({ documentId: 'asc' })
+          .forUpdate()
+          .execute()) as InvoiceRow[];
+        for (const key of keys) held.invoices.set(key, null);
+        for (const invoice of locked) held.invoices.set(invoice.documentId, invoice);
+      }
+      const ids = [...new Set(providerPaymentIds)];
+      if (ids.length) {
+        const rows = (await payments().findMany({
+          where: { providerPaymentId: { $in: ids } },
+          orderBy: { id: 'asc' },
+        })) as PaymentRecord[];
+        for (const id of ids) held.payments.set(id, null);
+        // As findOne would: the first entry when (against the unique index) there were two.
+        for (const row of rows.reverse()) held.payments.set(row.providerPaymentId as string, row);
+      }
+      return held;
     },
 
     /** Re-reads a payment from the provider and settles it. */

@@ -411,18 +411,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const recorded = await settlement.recordedInvoices(settling.map((f) => f.payment.id));
           const lockOf = (f: Final) => recorded.get(f.payment.id) ?? f.lockKey;
           settling.sort((a, b) => (lockOf(a) < lockOf(b) ? -1 : lockOf(a) > lockOf(b) ? 1 : a.row.id - b.row.id));
+          // Every invoice locked and every ledger entry read in one statement each (holdForBatch).
+          const held = await settlement.holdForBatch(
+            settling.map(lockOf),
+            settling.map((f) => f.payment.id),
+          );
           const audits: AuditInput[] = [];
           const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
           for (const f of settling) {
             const result = await settlement.applyPayment(f.payment, {
               ...f.ctx,
               recordedFor: recorded.get(f.payment.id) ?? null,
+              held,
               afterCommit: (w) => after.push(w),
               audit: (entry) => audits.push(entry),
             });
             outcomes.push({ id: f.row.id, result });
           }
-          // Set-based writes: the batch's audit entries in one INSERT, its outcomes in one UPDATE.
+          // Set-based writes: the batch's emails and audit entries in one INSERT each, its outcomes
+          // in one UPDATE.
+          await getService(strapi, 'notifications').queuePaymentNotices(held.notices);
           await getService(strapi, 'audit').logMany(audits);
           await markOutcomes(outcomes);
         }),
