@@ -474,7 +474,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
       // edit): its metadata names the group, not an invoice; the group on record settles it.
       const group = await getService(strapi, 'payment-groups').findGroupFor(p);
-      if (group) return getService(strapi, 'payment-groups').settle(group, p, ctx);
+      if (group) {
+        // The group books on its invoices, which this batch may hold too: what the batch read of
+        // them is stale from here, so its later events read them again under the locks it holds.
+        ctx.held?.invoices.clear();
+        ctx.held?.payments.clear();
+        return getService(strapi, 'payment-groups').settle(group, p, ctx);
+      }
       return {
         outcome: 'ignored',
         reason: `Invoice ${meta.invoiceDocumentId} (${meta.invoiceNumber}) no longer exists.`,
