@@ -234,8 +234,8 @@ export async function seedHistoryInvoices(
       await db.query(
         `WITH inv AS (SELECT id, total, paid_at, created_at FROM ${TABLES.invoices} WHERE number BETWEEN ? AND ? AND state = 'paid'),
               pay AS (
-                INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
-                SELECT substr(md5(random()::text || inv.id::text), 1, 24), 'card', 'stripe', 'card', 'succeeded', inv.total, 'USD', 0, 0, 0, 'pi_seed_' || inv.id, 'ch_seed_' || inv.id, inv.paid_at, false, inv.paid_at, 0, inv.created_at, inv.created_at, inv.created_at
+                INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, provider_fee, provider_fee_currency, created_at, updated_at, published_at)
+                SELECT substr(md5(random()::text || inv.id::text), 1, 24), 'card', 'stripe', 'card', 'succeeded', inv.total, 'USD', 0, 0, 0, 'pi_seed_' || inv.id, 'ch_seed_' || inv.id, inv.paid_at, false, inv.paid_at, 0, round(inv.total * 0.029) + 30, 'USD', inv.created_at, inv.created_at, inv.created_at
                 FROM inv RETURNING id, provider_payment_id)
          INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) SELECT pay.id, substr(pay.provider_payment_id, 9)::int, 1 FROM pay`,
         [`${prefix}-${String(from).padStart(7, '0')}`, `${prefix}-${String(to).padStart(7, '0')}`],
@@ -250,8 +250,8 @@ export async function seedHistoryInvoices(
      VALUES (?, ?, ?, 'USD', ?, 0, 0, ?, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)`,
   );
   const pay = native.prepare(
-    `INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, created_at, updated_at, published_at)
-     VALUES (?, 'card', 'stripe', 'card', 'succeeded', ?, 'USD', 0, 0, 0, ?, ?, ?, 0, ?, 0, ?, ?, ?)`,
+    `INSERT INTO ${TABLES.payments} (document_id, kind, provider, method, status, amount, currency, fee, amount_refunded, fee_refunded, provider_payment_id, charge_id, paid_at, livemode, notified_at, disputed_amount, provider_fee, provider_fee_currency, created_at, updated_at, published_at)
+     VALUES (?, 'card', 'stripe', 'card', 'succeeded', ?, 'USD', 0, 0, 0, ?, ?, ?, 0, ?, 0, ?, 'USD', ?, ?, ?)`,
   );
   const link = native.prepare(
     `INSERT INTO ${TABLES.paymentInvoice} (payment_id, invoice_id, payment_ord) VALUES (?, ?, 1)`,
@@ -288,7 +288,21 @@ export async function seedHistoryInvoices(
         );
         if (paid) {
           const invoiceId = Number(r.lastInsertRowid);
-          const p = pay.run(documentId(), amount, `pi_seed_${invoiceId}`, `ch_seed_${invoiceId}`, at, at, at, at, at);
+          // With Stripe's fee, as a settled payment has it: the background job reads again only
+          // payments still without one, and these ids do not exist at the stand-in.
+          const fee = Math.round(amount * 0.029) + 30;
+          const p = pay.run(
+            documentId(),
+            amount,
+            `pi_seed_${invoiceId}`,
+            `ch_seed_${invoiceId}`,
+            at,
+            at,
+            fee,
+            at,
+            at,
+            at,
+          );
           link.run(Number(p.lastInsertRowid), invoiceId);
         }
       }
