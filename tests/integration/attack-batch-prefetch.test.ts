@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-const { eventRow, paymentsOf, eventsFor, postEvent, paidAtStripe: paidAt } = stripeEvents(() => env);
+const { eventRow, paymentsOf, eventsFor, postEvent, paidAtStripe: paidAt, paidTwiceAtStripe } = stripeEvents(() => env);
 type Paid = Awaited<ReturnType<typeof paidAt>>;
 
 const plugin = () => env.app.strapi.plugin('invoice-payments');
@@ -154,19 +154,7 @@ it('one batch: a payment delivered twice and re-sent under a new id, two intents
   const c = await paidWithEmail();
   // Two PaymentIntents paid on one invoice (an old tab): both booked, the excess refunded once.
   const overEmail = `bo${uniq()}@example.test`;
-  const inv = await payableInvoice(env, { billingEmail: overEmail });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-    .send({ token: inv.token });
-  expect(res.status).toBe(200);
-  const first = res.body.data.providerPaymentId as string;
-  const total = inv.row.total as number;
-  const other = await intentMadeElsewhere(env, inv.documentId, total);
-  await payWith(env, first, 'pm_card_visa');
-  await payWith(env, other.id, 'pm_card_visa');
-  const evA = eventsFor(first, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
-  const evB = eventsFor(other.id, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
+  const { inv, first, other, total, evA, evB } = await paidTwiceAtStripe(overEmail);
   const copyA = resentAs(a.succeeded);
   const all = [a.succeeded, a.succeeded, copyA, b.succeeded, evA, evB, c.succeeded, evB, resentAs(evA)];
   const answers = await postTogether(all);

@@ -1,12 +1,4 @@
-import {
-  bootPayments,
-  eventually,
-  intentMadeElsewhere,
-  payableInvoice,
-  payWith,
-  readInvoice,
-  type PaymentsEnv,
-} from '../support/payments';
+import { bootPayments, eventually, readInvoice, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
 import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
 
@@ -24,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-const { eventRow, paymentsOf, eventsFor, postEvent, paidAtStripe: paidAt } = stripeEvents(() => env);
+const { eventRow, paymentsOf, postEvent, paidAtStripe: paidAt, paidTwiceAtStripe } = stripeEvents(() => env);
 const paidAtStripe = () => paidAt(`batch${uniq()}@example.test`);
 
 const webhookEvents = () =>
@@ -75,19 +67,7 @@ it('batches racing the pay page confirm and the retry worker: each invoice booke
 });
 
 it('two PaymentIntents paid on one invoice, both snapshots in one batch (and redelivered): the excess refunded exactly once', async () => {
-  const inv = await payableInvoice(env, { billingEmail: `over${uniq()}@example.test` });
-  const res = await env.app
-    .http()
-    .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
-    .send({ token: inv.token });
-  expect(res.status).toBe(200);
-  const first = res.body.data.providerPaymentId as string;
-  const total = inv.row.total as number;
-  const other = await intentMadeElsewhere(env, inv.documentId, total);
-  await payWith(env, first, 'pm_card_visa');
-  await payWith(env, other.id, 'pm_card_visa');
-  const evA = eventsFor(first, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
-  const evB = eventsFor(other.id, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
+  const { inv, first, other, total, evA, evB } = await paidTwiceAtStripe();
   const answers = await Promise.all([evA, evB, evA, evB].map((e) => postEvent(e)));
   expect(answers.every((a) => a.status === 200)).toBe(true);
   await waitForIdle(env.app.strapi, 30_000, env.standin);

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { KEYS, PAYMENT, payableInvoice, payWith, type PaymentsEnv } from './payments';
+import { KEYS, PAYMENT, intentMadeElsewhere, payableInvoice, payWith, type PaymentsEnv } from './payments';
 
 /**
  * Posting Stripe events as Stripe would (signed with the endpoint's secret) and paying invoices at
@@ -54,5 +54,27 @@ export function stripeEvents(env: () => PaymentsEnv) {
     return { ...inv, piId, succeeded: succeeded! as unknown as Record<string, unknown> };
   }
 
-  return { eventRow, paymentsOf, eventsFor, reads, postEvent, paidAtStripe };
+  /**
+   * One invoice paid twice at the stand-in (webhooks held back): by the pay page's PaymentIntent
+   * (`first`) and by one made elsewhere for the same invoice (`other`, an old tab), with the
+   * payment_intent.succeeded of each (`evA`, `evB`).
+   */
+  async function paidTwiceAtStripe(email = `over${uniq()}@example.test`) {
+    const inv = await payableInvoice(env(), { billingEmail: email });
+    const res = await env()
+      .app.http()
+      .post(`/api/invoice-payments/invoices/${inv.documentId}/payment-intent`)
+      .send({ token: inv.token });
+    expect(res.status).toBe(200);
+    const first = res.body.data.providerPaymentId as string;
+    const total = inv.row.total as number;
+    const other = await intentMadeElsewhere(env(), inv.documentId, total);
+    await payWith(env(), first, 'pm_card_visa');
+    await payWith(env(), other.id, 'pm_card_visa');
+    const evA = eventsFor(first, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
+    const evB = eventsFor(other.id, 'payment_intent.succeeded')[0] as unknown as Record<string, unknown>;
+    return { inv, first, other, total, evA, evB };
+  }
+
+  return { eventRow, paymentsOf, eventsFor, reads, postEvent, paidAtStripe, paidTwiceAtStripe };
 }
