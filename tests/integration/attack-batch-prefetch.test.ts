@@ -11,6 +11,7 @@ import {
 import { waitForIdle } from '../support/idle';
 import { EVENT, NOTICE, stripeEvents, uniq } from '../support/stripe-events';
 import { portalHelpers } from '../support/portal';
+import { holdQueue, recordBatches } from '../support/queue-hold';
 
 /**
  * Independent review of 6c0a6c7: a settled batch locks all its invoices in one
@@ -51,22 +52,15 @@ const webhookEvents = () => plugin().service('webhook-events') as { runDue(limit
 const groupCommit = () => env.app.strapi.db.dialect.client !== 'mysql';
 
 /** The batches holdForBatch was called for (their invoice keys), to prove the attack hit the batch path. */
-let batches: string[][] = [];
+let record: { keys: string[][] };
 beforeAll(() => {
-  const settlement = plugin().service('settlement') as {
-    holdForBatch(invoices: readonly string[], payments: readonly string[]): Promise<unknown>;
-  };
-  const original = settlement.holdForBatch.bind(settlement);
-  settlement.holdForBatch = (invoices, payments) => {
-    batches.push([...invoices]);
-    return original(invoices, payments);
-  };
+  record = recordBatches(env);
 });
 
 beforeEach(async () => {
   env.standin.control.setWebhook({ enabled: false });
   await waitForIdle(env.app.strapi, 10_000, env.standin);
-  batches = [];
+  record.keys = [];
 });
 
 /**
@@ -76,39 +70,14 @@ beforeEach(async () => {
  * once it is let go the next batch takes all of them (up to 8 under load). Returns their answers.
  */
 async function postTogether(events: Array<Record<string, unknown>>) {
-  const service = plugin().service('webhook-events') as {
-    arriving(): () => void;
-    inProcess(): { queued: number; active: number };
-  };
-  const settings = plugin().service('settings') as { withSnapshot<T>(work: () => Promise<T>): Promise<T> };
-  const original = settings.withSnapshot;
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let gated = false;
-  // Only a batch of the in-process queue (active), not the retry worker's tick, is held.
-  settings.withSnapshot = <T>(work: () => Promise<T>): Promise<T> => {
-    if (!gated && service.inProcess().active > 0) {
-      gated = true;
-      return gate.then(() => original.call(settings, work) as Promise<T>);
-    }
-    return original.call(settings, work) as Promise<T>;
-  };
-  const arrived = service.arriving();
-  try {
+  const hold = await holdQueue(env, async () => {
     const opener = await paidAt(`open${uniq()}@example.test`);
     expect((await postEvent(opener.succeeded)).status).toBe(200);
-    await eventually(
-      async () => gated,
-      (held) => held,
-      10_000,
-    );
+  });
+  try {
     return await Promise.all(events.map((e) => postEvent(e)));
   } finally {
-    settings.withSnapshot = original;
-    release();
-    arrived();
+    hold.release();
   }
 }
 
@@ -160,7 +129,7 @@ it('one batch: a payment delivered twice and re-sent under a new id, two intents
   const answers = await postTogether(all);
   expect(answers.every((r) => r.status === 200)).toBe(true);
   await waitForIdle(env.app.strapi, 60_000, env.standin);
-  expect(batches.some((keys) => keys.length > 1)).toBe(groupCommit());
+  expect(record.keys.some((keys) => keys.length > 1)).toBe(groupCommit());
   for (const e of all)
     await eventually(
       () => eventRow(e.id as string),
@@ -218,7 +187,7 @@ it('invoice deleted / voided before the batch locks: the others booked once, one
   const answers = await postTogether(all);
   expect(answers.every((r) => r.status === 200)).toBe(true);
   await waitForIdle(env.app.strapi, 60_000, env.standin);
-  expect(batches.some((keys) => keys.length > 1)).toBe(groupCommit());
+  expect(record.keys.some((keys) => keys.length > 1)).toBe(groupCommit());
   expect(await eventRow(goneEvent.id as string)).toMatchObject({ status: 'ignored' });
   for (const k of kept) {
     expect(await eventRow(k.succeeded.id as string)).toMatchObject({ status: 'processed' });
@@ -299,7 +268,7 @@ it('snapshot naming another invoice of the batch: flagged on its own, no email',
   const answers = await postTogether(all);
   expect(answers.every((r) => r.status === 200)).toBe(true);
   await waitForIdle(env.app.strapi, 60_000, env.standin);
-  expect(batches.some((keys) => keys.includes(a.documentId) && keys.includes(b.documentId))).toBe(groupCommit());
+  expect(record.keys.some((keys) => keys.includes(a.documentId) && keys.includes(b.documentId))).toBe(groupCommit());
   for (const e of all)
     await eventually(
       () => eventRow(e.id as string),
@@ -369,7 +338,7 @@ it('batches over shared invoices + confirm + admin refunds + retry worker: no de
   await Promise.all(workers);
   await webhookEvents().runDue();
   await waitForIdle(env.app.strapi, 60_000, env.standin);
-  expect(batches.some((keys) => keys.length > 1)).toBe(groupCommit());
+  expect(record.keys.some((keys) => keys.length > 1)).toBe(groupCommit());
   // Every event settled at its first attempt (a deadlock or a failed batch leaves a retry behind).
   for (const e of events)
     await eventually(
@@ -484,7 +453,7 @@ it('an unmarked group payment settled in the batch makes its held invoices stale
       20_000,
     );
   // The attack needs both in one batch (the group's key and the invoice's held together).
-  expect(batches.some((keys) => keys.includes(groupKey) && keys.includes(k1))).toBe(groupCommit());
+  expect(record.keys.some((keys) => keys.includes(groupKey) && keys.includes(k1))).toBe(groupCommit());
   const invoice = await eventually(
     () => readInvoice(env, k1),
     (i) => i.amountPaid === 2 * total && i.amountRefunded === total,

@@ -311,23 +311,62 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       const rows = (await events().findMany({ where: { id: { $in: ids } }, orderBy: { id: 'asc' } })) as EventRow[];
       const byId = new Map(rows.map((row) => [row.id, row]));
-      const providers = new Map<string, PaymentProvider>();
-      const finals: Final[] = [];
-      const others: EventRow[][] = [];
-      for (const group of groups) {
-        const groupRows = group.flatMap((id) => byId.get(id) ?? []);
-        const final = groupRows.length === 1 ? await finalOf(groupRows[0]!, providers) : null;
-        if (final) finals.push(final);
-        else if (groupRows.length) others.push(groupRows);
-      }
-      if (finals.length && groupCommit()) await settleFinals(finals);
-      else for (const f of finals) await claimAndExecute([f.row]);
-      for (const groupRows of others) await claimAndExecute(groupRows);
+      await settleGroups(groups.map((group) => group.flatMap((id) => byId.get(id) ?? [])));
     } catch (error) {
       strapi.log.warn(
         `[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
     }
+  }
+
+  /**
+   * Settles groups of stored events (each group about one payment): those whose one event shows
+   * the payment's final state together (settleFinals), the others one group at a time.
+   */
+  async function settleGroups(groups: EventRow[][]): Promise<void> {
+    const providers = new Map<string, PaymentProvider>();
+    const finals: Final[] = [];
+    const others: EventRow[][] = [];
+    for (const groupRows of groups) {
+      const final = groupRows.length === 1 ? await finalOf(groupRows[0]!, providers) : null;
+      if (final) finals.push(final);
+      else if (groupRows.length) others.push(groupRows);
+    }
+    if (finals.length && groupCommit()) await settleFinals(finals);
+    else for (const f of finals) await claimAndExecute([f.row]);
+    for (const groupRows of others) await claimAndExecute(groupRows);
+  }
+
+  /** The provider an event came from, built once per batch; null when it cannot be (no key saved). */
+  async function providerOf(row: EventRow, providers: Map<string, PaymentProvider>): Promise<PaymentProvider | null> {
+    const id = row.provider || LEGACY_PROVIDER_ID;
+    const known = providers.get(id);
+    if (known) return known;
+    const built = await getService(strapi, 'providers')
+      .forRow(row)
+      .catch(() => null);
+    if (built) providers.set(id, built);
+    return built;
+  }
+
+  /** Stored events grouped as the in-process queue groups them (coalesceKey), oldest first. */
+  async function groupByKey(rows: EventRow[]): Promise<EventRow[][]> {
+    const providers = new Map<string, PaymentProvider>();
+    const groups: EventRow[][] = [];
+    const byKey = new Map<string, EventRow[]>();
+    for (const row of rows) {
+      const provider = await providerOf(row, providers);
+      const key = provider ? coalesceKey(provider.id, provider.webhookAction(eventOf(row))) : null;
+      const same = key ? byKey.get(key) : undefined;
+      if (same) {
+        same.push(row);
+        continue;
+      }
+      const group = [row];
+      groups.push(group);
+      if (key) byKey.set(key, group);
+    }
+    return groups;
   }
 
   async function claimAndExecute(rows: EventRow[]): Promise<void> {
@@ -349,17 +388,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** The event's final payment state (WebhookAction.final), when settling it needs no provider call. */
   async function finalOf(row: EventRow, providers: Map<string, PaymentProvider>): Promise<Final | null> {
-    const id = row.provider || LEGACY_PROVIDER_ID;
-    let provider = providers.get(id);
-    if (!provider) {
-      // A provider that cannot be built (no key saved) is reported by the ordinary path.
-      const built = await getService(strapi, 'providers')
-        .forRow(row)
-        .catch(() => null);
-      if (!built) return null;
-      provider = built;
-      providers.set(id, provider);
-    }
+    // A provider that cannot be built (no key saved) is reported by the ordinary path.
+    const provider = await providerOf(row, providers);
+    if (!provider) return null;
     const payment = finalPayment(provider, provider.webhookAction(eventOf(row)));
     // A Checkout payment may need a provider call to find its session (settlement.applyPayment).
     // A multi-invoice payment takes several invoice locks: settled on its own, not in a batch.
@@ -465,13 +496,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     followUps.add(followUp);
   }
 
-  /** One batch of runDue: events whose time has come, settled one by one. */
+  /**
+   * One batch of runDue: events whose time has come, settled as the in-process queue settles them
+   * (settleGroups: in one transaction where they need no provider call). A new event is left to
+   * this process's queue while it holds any (it is most likely there, settled in batches by pump):
+   * taking it here too would settle the same backlog a second way beside it, fighting over the
+   * same rows. Those past MAX_QUEUED, or stored by an instance that stopped, are taken once the
+   * queue is empty.
+   */
   async function runDueBatch(limit: number): Promise<{ count: number; stop: boolean }> {
     const now = new Date();
+    const fresh =
+      waiting === 0 ? [{ status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] }] : [];
     const due = (await events().findMany({
       where: {
         $or: [
-          { status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] },
+          ...fresh,
           { status: 'failed', nextAttemptAt: { $lte: now } },
           { status: 'processing', lockedUntil: { $lt: now } },
         ],
@@ -479,14 +519,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       orderBy: { id: 'asc' },
       limit,
     })) as EventRow[];
-    let count = 0;
-    for (const row of due) {
-      // Background work too: it waits while the loop is busy answering deliveries.
-      if (underLoad() && loopLoad() >= BUSY) return { count, stop: true };
-      await process(row);
-      count += 1;
-    }
-    return { count, stop: due.length < limit };
+    // Background work too: it waits while the loop is busy answering deliveries.
+    if (due.length === 0 || (underLoad() && loopLoad() >= BUSY)) return { count: 0, stop: true };
+    await settleGroups(await groupByKey(due));
+    return { count: due.length, stop: due.length < limit };
   }
 
   async function process(row: EventRow): Promise<void> {
@@ -657,7 +693,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Batch after batch until none is left (at most `maxBatches` per tick), so a restarted process
      * catches up at settlement speed rather than one batch per tick.
      */
-    async runDue(limit = 25, maxBatches = 40): Promise<number> {
+    async runDue(limit = BATCH, maxBatches = 40): Promise<number> {
       let total = 0;
       const settings = getService(strapi, 'settings');
       for (let batch = 0; batch < maxBatches; batch += 1) {
