@@ -222,6 +222,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let waiting = 0;
   const MAX_QUEUED = 10_000;
   let active = 0;
+  /** The events of the queue's batches under way (taken from the queue, maybe not claimed yet). */
+  const inFlight = new Set<number>();
   /** Emails and provider calls after batches' commits, still running (settleFinals). */
   const followUps = new Set<Promise<void>>();
   /** Webhook deliveries this process is answering right now, and when the last one came in. */
@@ -242,6 +244,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       waiting -= group.length;
       return group.map((q) => q.id);
     }
+    return null;
+  }
+
+  /** The id of the oldest event waiting in the queue (first in), null when none is. */
+  function oldestWaiting(): number | null {
+    for (const q of queue) if (!q.taken) return q.id;
     return null;
   }
 
@@ -280,8 +288,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (batch.length === 0) break;
       active += 1;
       lastStartAt = Date.now();
+      const ids = batch.flat();
+      for (const id of ids) inFlight.add(id);
       // processQueued catches and logs its own errors, so this chain never rejects.
       void processQueued(batch).finally(() => {
+        for (const id of ids) inFlight.delete(id);
         active -= 1;
         pump();
       });
@@ -501,13 +512,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * (settleGroups: in one transaction where they need no provider call). A new event is left to
    * this process's queue while it holds any (it is most likely there, settled in batches by pump):
    * taking it here too would settle the same backlog a second way beside it, fighting over the
-   * same rows. Those past MAX_QUEUED, or stored by an instance that stopped, are taken once the
-   * queue is empty.
+   * same rows. Those stored before the oldest event waiting in the queue are taken all the same.
    */
   async function runDueBatch(limit: number): Promise<{ count: number; stop: boolean }> {
     const now = new Date();
+    // While the queue holds events, those stored before the oldest one waiting in it are not in it
+    // (first in, first out): stored by an instance that stopped, past MAX_QUEUED, or left by a batch
+    // that failed before its claims. Left to an empty queue, they would wait as long as the load
+    // lasts (the queue is never empty at a tick under sustained load): taken here, they wait at
+    // most as long as the queue's backlog. The queue's batches under way are left to them too
+    // (either way an event is claimed once: claim matches only a claimable row).
+    const oldest = oldestWaiting();
+    const unlocked = { $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] };
+    const notInFlight = inFlight.size ? { id: { $notIn: [...inFlight] } } : {};
     const fresh =
-      waiting === 0 ? [{ status: 'received', $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] }] : [];
+      waiting === 0
+        ? [{ status: 'received', ...unlocked }]
+        : oldest !== null
+          ? [{ status: 'received', $and: [{ id: { $lt: oldest } }, notInFlight], ...unlocked }]
+          : [];
     const due = (await events().findMany({
       where: {
         $or: [
