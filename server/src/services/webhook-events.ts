@@ -527,7 +527,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const notInFlight = inFlight.size ? { id: { $notIn: [...inFlight] } } : {};
     const fresh =
       waiting === 0
-        ? [{ status: 'received', ...unlocked }]
+        ? [{ status: 'received', ...unlocked, ...notInFlight }]
         : oldest !== null
           ? [{ status: 'received', $and: [{ id: { $lt: oldest } }, notInFlight], ...unlocked }]
           : [];
