@@ -11,16 +11,19 @@ export interface CapturedMail {
 /**
  * A real SMTP server on a free local port; Strapi's nodemailer provider sends to it.
  * `failing(true)` makes it refuse every message with a temporary error (451), as a mail server
- * in trouble does, until `failing(false)`.
+ * in trouble does, until `failing(false)`. `slow(ms)` makes it take that long to accept each
+ * message, as a busy mail server does (0: at once).
  */
 export async function startSmtp(): Promise<{
   port: number;
   mails: CapturedMail[];
   failing(on: boolean): void;
+  slow(ms: number): void;
   close(): Promise<void>;
 }> {
   const mails: CapturedMail[] = [];
   let refuse = false;
+  let delayMs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -28,7 +31,8 @@ export async function startSmtp(): Promise<{
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (refuse) {
           callback(Object.assign(new Error('Temporary failure, try again later'), { responseCode: 451 }));
           return;
@@ -52,6 +56,9 @@ export async function startSmtp(): Promise<{
     mails,
     failing: (on: boolean) => {
       refuse = on;
+    },
+    slow: (ms: number) => {
+      delayMs = ms;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -378,15 +378,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   // MAIL_IN_FLIGHT + MAIL_UNRECORDED emails can go out twice after a crash.
   const MAIL_IN_FLIGHT = 8;
   const MAIL_UNRECORDED = 8;
-  /** `until`: past it the row may be the worker's (its dueAt), so the pipeline leaves it alone. */
+  /**
+   * `until`: past it the row's lease (its dueAt, set when it was queued) may run out and a worker
+   * take it, so the pipeline claims the row (claimRow, a new lease) before handing it off; 0 for
+   * the worker's rows, whose lease has run out already. A row another sender claimed first is
+   * left to it.
+   */
   type Queued = {
     row: NoticeRow;
-    done: () => void;
+    done: (outcome: Outcome | null) => void;
     until: number;
     /** Runs the hand-off with the settings its batch read (settings.snapshotRunner). */
     inSnapshot: <T>(work: () => Promise<T>) => Promise<T>;
   };
   const mailQueue: Queued[] = [];
+  /** The rows in mailQueue, so that the worker does not queue a row twice. */
+  const mailQueued = new Set<number>();
   const unrecorded: Array<Queued & { sent: Sent }> = [];
   let handingOff = 0;
   let recording = 0;
@@ -398,21 +405,60 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ) {
       const next = mailQueue.shift();
       if (!next) break;
-      if (Date.now() >= next.until) {
-        // Waited too long behind other emails: the outbox worker sends it (claimed atomically).
-        next.done();
+      mailQueued.delete(next.row.id);
+      if (inFlight.has(next.row.id)) {
+        next.done(null);
         continue;
       }
       handingOff += 1;
       inFlight.add(next.row.id);
+      // Behind a burst of emails (settlement faster than the email provider) a row can wait past
+      // half its lease: claimed now, it is sent here, not left to the worker's slower ticks.
+      const claimFirst = Date.now() >= next.until;
+      // A claim that failed (taken by another sender, or a database error) sends nothing and
+      // records nothing: the row stays with whoever holds it, or with the worker once it is due.
       void next
-        .inSnapshot(() => handOff(next.row))
+        .inSnapshot(async (): Promise<Sent | null> => {
+          if (claimFirst && !(await claimRow(next.row).catch(() => false))) return null;
+          return handOff(next.row);
+        })
+        .catch((): null => null)
         .then((sent) => {
           handingOff -= 1;
-          unrecorded.push({ ...next, sent });
+          if (sent) unrecorded.push({ ...next, sent });
+          else {
+            inFlight.delete(next.row.id);
+            next.done(null);
+            pumpMail();
+          }
           void flushMail();
         });
     }
+  }
+
+  /** Puts rows in the pipeline; resolves once each is handed off and recorded (or left to another sender). */
+  function queueMail(
+    rows: readonly NoticeRow[],
+    until: number,
+    inSnapshot: Queued['inSnapshot'],
+  ): Promise<Array<Outcome | null>> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const outcomes: Array<Outcome | null> = [];
+      for (const row of rows) {
+        mailQueued.add(row.id);
+        mailQueue.push({
+          row,
+          until,
+          inSnapshot,
+          done: (outcome) => {
+            outcomes.push(outcome);
+            if (outcomes.length === rows.length) resolve(outcomes);
+          },
+        });
+      }
+      pumpMail();
+    });
   }
 
   /**
@@ -433,9 +479,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     } finally {
       recording = 0;
-      for (const { row, done } of group) {
+      for (const { row, done, sent } of group) {
         inFlight.delete(row.id);
-        done();
+        done('result' in sent ? sent.result.outcome : 'error');
       }
       pumpMail();
       void flushMail();
@@ -747,37 +793,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * that window (MAIL_IN_FLIGHT handed off + MAIL_UNRECORDED waiting for their commit), however
      * many batches settle at once. Resolves once every row given is handed off and recorded.
      */
-    sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
-      const due = rows.filter((row) => row.status === 'due');
-      if (due.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        let left = due.length;
-        const done = () => {
-          left -= 1;
-          if (left === 0) resolve();
-        };
-        // Half the outbox delay: the rows' dueAt was set when they were queued, a moment ago.
-        const until = Date.now() + outbox().retryAfterMs / 2;
-        const inSnapshot = getService(strapi, 'settings').snapshotRunner();
-        for (const row of due) mailQueue.push({ row, done, until, inSnapshot });
-        pumpMail();
-      });
+    async sendQueuedMany(rows: readonly NoticeRow[]): Promise<void> {
+      // Half the outbox delay: the rows' dueAt was set when they were queued, a moment ago.
+      const until = Date.now() + outbox().retryAfterMs / 2;
+      const inSnapshot = getService(strapi, 'settings').snapshotRunner();
+      await queueMail(
+        rows.filter((row) => row.status === 'due'),
+        until,
+        inSnapshot,
+      );
     },
 
     /**
      * The worker's part: emails still due whose owner did not get them out in time (crash, SMTP
-     * down). Each is claimed by an atomic UPDATE first (claimRow), so two instances never both
-     * send one, and one this process is still handing off is left to it, however long that takes.
+     * down, or a failure's retry come due). Page after page (at most `maxPages` per tick), through
+     * the pipeline: a few hand-offs at a time, each row claimed first (claimRow: so two instances
+     * never both send one), and one this process is handing off or has queued is left to it,
+     * however long that takes. Returns how many were sent.
      */
-    async sendDue(limit = 25): Promise<number> {
-      const now = new Date();
-      const due = (await notices().findMany({
-        where: { status: 'due', dueAt: { $lte: now } },
-        orderBy: { id: 'asc' },
-        limit,
-      })) as NoticeRow[];
+    async sendDue(limit = 100, maxPages = 20): Promise<number> {
+      const inSnapshot = getService(strapi, 'settings').snapshotRunner();
       let sent = 0;
-      for (const row of due) if ((await claimAndDeliver(row)) === 'sent') sent += 1;
+      for (let page = 0; page < maxPages; page += 1) {
+        const due = (await notices().findMany({
+          where: { status: 'due', dueAt: { $lte: new Date() } },
+          orderBy: { id: 'asc' },
+          limit,
+        })) as NoticeRow[];
+        const mine = due.filter((row) => !inFlight.has(row.id) && !mailQueued.has(row.id));
+        if (mine.length === 0) break;
+        const outcomes = await queueMail(mine, 0, inSnapshot);
+        sent += outcomes.filter((o) => o === 'sent').length;
+        if (due.length < limit) break;
+      }
       return sent;
     },
 
