@@ -31,8 +31,7 @@ export async function startSmtp(): Promise<{
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', async () => {
-        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const accept = () => {
         if (refuse) {
           callback(Object.assign(new Error('Temporary failure, try again later'), { responseCode: 451 }));
           return;
@@ -46,7 +45,8 @@ export async function startSmtp(): Promise<{
           subject,
         });
         callback();
-      });
+      };
+      stream.on('end', () => (delayMs > 0 ? setTimeout(accept, delayMs) : accept()));
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
