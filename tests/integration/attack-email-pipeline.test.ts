@@ -16,20 +16,21 @@ import { holdQueue } from '../support/queue-hold';
  * through. The outbox lease is 1 s (NOTICE_RETRY_AFTER_MS), NOTICE_MAX_ATTEMPTS is 3, the retry
  * worker is off: only the pipeline and the explicit sendDue calls send.
  *
- * Found (see the test marked FOUND): an email handed off by the settling process's pipeline
- * WITHOUT a claim (it had waited less than half its lease) whose hand-off lasts longer than what
- * is left of its lease (dueAt = insert + retryAfterMs; until = queued + retryAfterMs / 2, so a
- * hand-off longer than about retryAfterMs / 2 is enough) is taken by another instance's worker
- * (claimRow succeeds: status still due, attempts still 0) and sent a second time. The pipeline's
- * recordMany then writes `sent` over the other sender's row unconditionally. Not new in 005e3c2
- * (the unclaimed hand-off and its lease are as before), and with the default 300 s lease it needs
- * a hand-off of over 150 s; nodemailer's default socketTimeout is 10 minutes, so a mail server that
- * stalls after DATA is enough. Not fixed here: a real fix needs the pipeline to claim every row
- * (one more UPDATE per email, which the change avoids on purpose) or an SMTP timeout below half
- * the lease; described in the report. The test fails on SQLite, PostgreSQL and MariaDB (there the
- * batch's events settle one by one, each email claimed by sendQueued and handed off in turn, and
- * the claimed email's hand-off outlives its lease the same way: the lease covers the claim, not
- * the hand-off). The double send also leaves attempts at 1 for two hand-offs.
+ * Found (see the test marked FOUND; mended by keeping the lease during the hand-off): an email
+ * handed off by the settling process's pipeline WITHOUT a claim (it had waited less than half its
+ * lease) whose hand-off lasts longer than what is left of its lease (dueAt = insert +
+ * retryAfterMs; until = queued + retryAfterMs / 2, so a hand-off longer than about retryAfterMs /
+ * 2 is enough) is taken by another instance's worker (claimRow succeeds: status still due,
+ * attempts still 0) and sent a second time. The pipeline's recordMany then writes `sent` over the
+ * other sender's row unconditionally. Not new in 005e3c2 (the unclaimed hand-off and its lease
+ * are as before), and with the default 300 s lease it needs a hand-off of over 150 s;
+ * nodemailer's default socketTimeout is 10 minutes, so a mail server that stalls after DATA is
+ * enough. Mended (notifications keepLease): whoever hands an email off renews the row's lease
+ * every third of it until the outcome is recorded. The test failed on SQLite, PostgreSQL and
+ * MariaDB before (there the batch's events settle one by one, each email claimed by sendQueued
+ * and handed off in turn, and the claimed email's hand-off outlived its lease the same way: the
+ * lease covered the claim, not the hand-off). The double send also left attempts at 1 for two
+ * hand-offs.
  *
  * Tried and held (kept as regression tests): three instances' workers over the same due rows
  * with a slow mail server (each email once, attempts exact); the settling process's pipeline vs
@@ -215,12 +216,15 @@ it('this process’s worker during a hand-off slower than the lease: skipped (in
     (n) => n !== null,
     10_000,
   );
-  // Its lease (1 s from insert) runs out while the mail server still holds it.
+  // Past its first lease (1 s from insert) while the mail server still holds it (the sender
+  // renews the lease meanwhile; were it not renewed, inFlight would still keep this worker off).
+  const writtenBy = Date.now();
   await eventually(
-    async () => (await dueNow()) > 0,
-    (v) => v,
-    10_000,
+    async () => Date.now() - writtenBy,
+    (ms) => ms > 1300,
+    5_000,
   );
+  expect(outbox().sending()).toBeGreaterThan(0);
   expect(mailsTo(p.email)).toHaveLength(0);
   expect(await outbox().sendDue()).toBe(0);
   await waitForIdle(env.app.strapi, 20_000, env.standin);
@@ -229,24 +233,31 @@ it('this process’s worker during a hand-off slower than the lease: skipped (in
   expect(await confirmationOf(p)).toMatchObject({ id: row!.id, status: 'sent', attempts: 1 });
 });
 
-it('FOUND: another instance’s worker during the pipeline’s unclaimed hand-off slower than the lease sends it again', async () => {
+it('FOUND, mended: another instance’s worker during a hand-off slower than the lease finds the lease kept, each email once', async () => {
   const paid = await paidInvoices(3);
   env.smtp.slow(1600);
   const opener = await settleTogether(paid);
   const rows = async () =>
     Promise.all([...paid.map((p) => confirmationOf(p))]).then((r) => r.map((n) => n && { ...n }));
   await eventually(rows, (r) => r.every((n) => n !== null), 10_000);
-  // The leases (1 s from insert) run out while the pipeline is still handing the emails off.
-  // (MariaDB settles the batch's events one by one, each email claimed and sent in turn: there
-  // the first claimed email's hand-off outlives its lease the same way.)
-  await eventually(dueNow, (n) => n >= 1, 10_000);
-  // Another instance's worker finds them due: the pipeline never claimed them, so its claims succeed.
+  const writtenBy = Date.now();
+  // Past the rows' first lease (1 s from their insert) while the emails are still being handed
+  // off (MariaDB settles the batch's events one by one, each email claimed and sent in turn).
+  await eventually(
+    async () => Date.now() - writtenBy,
+    (ms) => ms > 1300,
+    5_000,
+  );
+  expect(outbox().sending()).toBeGreaterThan(0);
+  // Before: the leases had run out, another instance's worker claimed the rows and sent every
+  // email a second time (otherSent 4). The sender now renews its lease during the hand-off.
   const otherSent = await otherInstance().sendDue();
-  await waitForIdle(env.app.strapi, 20_000, env.standin);
-  // Observed: otherSent 4 (the three and the opener), every address got the email twice, and the
-  // rows read `sent`, attempts 1 (the pipeline's recordMany wrote over the other sender's claim).
+  await waitForIdle(env.app.strapi, 30_000, env.standin);
   expect(otherSent).toBe(0);
-  for (const p of paid) expect(mailsTo(p.email)).toHaveLength(1);
+  for (const p of paid) {
+    expect(mailsTo(p.email)).toHaveLength(1);
+    expect(await confirmationOf(p)).toMatchObject({ status: 'sent', attempts: 1 });
+  }
   expect(mailsTo(opener)).toHaveLength(1);
 });
 

@@ -70,6 +70,7 @@ async function confirmationOf(p: Paid) {
     kind: string;
     status: string;
     attempts: number;
+    lastError: string | null;
   }>;
   expect(notices.length).toBeLessThanOrEqual(1);
   return notices[0] ?? null;
@@ -100,17 +101,17 @@ it('the worker sends every due email in one call, page after page; two at once s
   for (const p of paid)
     await eventually(
       () => confirmationOf(p),
-      (n) => n?.status === 'due' && n.attempts === 1,
+      // Refused (a row just claimed for its hand-off is due with attempts 1 too, without an error).
+      (n) => n?.status === 'due' && n.attempts === 1 && !!n.lastError,
       20_000,
     );
   env.smtp.failing(false);
   const dueNow = () => env.app.strapi.db.query(NOTICE).count({ where: { status: 'due', dueAt: { $lte: new Date() } } });
-  // The invoices' emails and the opener's (the first event of settleTogether), refused alike.
-  const due = paid.length + 1;
-  await eventually(dueNow, (n) => n === due, 10_000);
-  // Pages of 5: one call sends all of them (the worker used to send one page per tick).
+  await eventually(dueNow, (n) => n >= paid.length, 10_000);
+  // Pages of 5: one call sends all of them (the worker used to send one page per tick: 10 at
+  // most in two calls). The opener's email (settleTogether's first event) may be among them.
   const sent = await Promise.all([outbox().sendDue(5), outbox().sendDue(5)]);
-  expect(sent[0] + sent[1]).toBe(due);
+  expect(sent[0] + sent[1]).toBeGreaterThanOrEqual(paid.length);
   await waitForIdle(env.app.strapi, 20_000, env.standin);
   for (const p of paid) {
     expect(mailsTo(p.email)).toHaveLength(1);

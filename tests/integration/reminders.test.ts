@@ -220,14 +220,17 @@ it('a reminder still with the mail server when its outbox delay passes: the work
   try {
     const run = reminders().runDue(new Date('2038-04-10T07:00:05Z'));
     await inHandOff;
-    // The row's outbox delay passes while the email is still being handed off...
+    // The row's first outbox delay passes while the email is still being handed off: its sender
+    // renews it meanwhile (notifications keepLease), so another instance's worker cannot claim it...
+    const claimed = await noticeOf(inv.row.id);
+    const firstLease = new Date(claimed!.dueAt!).getTime();
     await eventually(
       () => noticeOf(inv.row.id),
-      (n) => n !== null && n.dueAt !== null && new Date(n.dueAt).getTime() < Date.now(),
+      (n) => Date.now() > firstLease && n !== null && n.dueAt !== null && new Date(n.dueAt).getTime() > Date.now(),
       10_000,
-      'the outbox delay of the reminder being sent',
+      'the reminder being sent past its first outbox delay, with its lease renewed',
     );
-    // ...and the outbox worker runs (this process's timer may have run it too): nothing to send.
+    // ...and this process's worker runs (its timer may have run it too): nothing to send.
     await outbox().sendDue();
     expect(mailsTo(email)).toHaveLength(0);
     release();

@@ -362,13 +362,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return count === 1;
   }
 
+  /**
+   * Keeps a row's lease while its email is being handed off and recorded: a mail server can take
+   * longer than the lease (nodemailer waits up to 10 minutes on a stalled socket), and once the
+   * lease has passed another instance's worker would claim the row and send the email again.
+   * Renewed every third of the lease, only while the row is still due at the attempt count this
+   * sender holds (`attempts`); the returned function stops it.
+   */
+  function keepLease(row: NoticeRow, attempts: number): () => void {
+    const { retryAfterMs } = outbox();
+    const timer = setInterval(
+      () => {
+        void notices()
+          .updateMany({
+            where: { id: row.id, status: 'due', attempts },
+            data: { dueAt: new Date(Date.now() + retryAfterMs) },
+          })
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(retryAfterMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Claims the row and sends it; false when another sender had it (or it is no longer due). */
   async function claimAndDeliver(row: NoticeRow): Promise<Outcome | null> {
     if (inFlight.has(row.id) || !(await claimRow(row))) return null;
     inFlight.add(row.id);
+    const stopLease = keepLease(row, row.attempts + 1);
     try {
       return await deliver(row, row.attempts + 1);
     } finally {
+      stopLease();
       inFlight.delete(row.id);
     }
   }
@@ -390,6 +416,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     until: number;
     /** Runs the hand-off with the settings its batch read (settings.snapshotRunner). */
     inSnapshot: <T>(work: () => Promise<T>) => Promise<T>;
+    /** Stops renewing the row's lease (keepLease), once its outcome is recorded. */
+    stopLease?: () => void;
   };
   const mailQueue: Queued[] = [];
   /** The rows in mailQueue, so that the worker does not queue a row twice. */
@@ -420,6 +448,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       void next
         .inSnapshot(async (): Promise<Sent | null> => {
           if (claimFirst && !(await claimRow(next.row).catch(() => false))) return null;
+          next.stopLease = keepLease(next.row, next.row.attempts + (claimFirst ? 1 : 0));
           return handOff(next.row);
         })
         .catch((): null => null)
@@ -427,6 +456,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           handingOff -= 1;
           if (sent) unrecorded.push({ ...next, sent });
           else {
+            next.stopLease?.();
             inFlight.delete(next.row.id);
             next.done(null);
             pumpMail();
@@ -471,17 +501,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (handingOff > 0 && unrecorded.length < MAIL_IN_FLIGHT) return;
     const group = unrecorded.splice(0, unrecorded.length);
     recording = group.length;
+    let recorded = false;
     try {
       await strapi.db.transaction(() => recordMany(group.map(({ row, sent }) => ({ row, sent }))));
+      recorded = true;
     } catch (error) {
       strapi.log.warn(
         `[invoice-payments] ${group.length} emails sent but not yet recorded, left to the worker: ${errorText(error)}`,
       );
     } finally {
       recording = 0;
-      for (const { row, done, sent } of group) {
+      for (const { row, done, sent, stopLease } of group) {
+        stopLease?.();
         inFlight.delete(row.id);
-        done('result' in sent ? sent.result.outcome : 'error');
+        // Not recorded: still due, sent again by the worker (the caller's count leaves it out).
+        done(recorded ? ('result' in sent ? sent.result.outcome : 'error') : null);
       }
       pumpMail();
       void flushMail();
@@ -814,14 +848,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async sendDue(limit = 100, maxPages = 20): Promise<number> {
       const inSnapshot = getService(strapi, 'settings').snapshotRunner();
       let sent = 0;
+      // Pages by id, so a page of rows this process is still sending never hides the ones after it.
+      let after = 0;
       for (let page = 0; page < maxPages; page += 1) {
         const due = (await notices().findMany({
-          where: { status: 'due', dueAt: { $lte: new Date() } },
+          where: { status: 'due', dueAt: { $lte: new Date() }, id: { $gt: after } },
           orderBy: { id: 'asc' },
           limit,
         })) as NoticeRow[];
+        if (due.length === 0) break;
+        after = due[due.length - 1]!.id;
         const mine = due.filter((row) => !inFlight.has(row.id) && !mailQueued.has(row.id));
-        if (mine.length === 0) break;
         const outcomes = await queueMail(mine, 0, inSnapshot);
         sent += outcomes.filter((o) => o === 'sent').length;
         if (due.length < limit) break;
