@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { bootPayments, eventually, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
-import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
-import { holdQueue } from '../support/queue-hold';
+import { NOTICE, stripeEvents } from '../support/stripe-events';
 
 /**
  * Attack on the email pipeline change (commit 005e3c2, services/notifications.ts): a row that
@@ -52,8 +51,8 @@ afterAll(async () => {
   env?.smtp.failing(false);
   await env?.close();
 });
-const { paymentsOf, postEvent, paidAtStripe } = stripeEvents(() => env);
-type Paid = Awaited<ReturnType<typeof paidAtStripe>> & { email: string };
+const { paymentsOf, postEvent, paidMany, postHeld } = stripeEvents(() => env);
+type Paid = Awaited<ReturnType<typeof paidMany>>[number];
 type Outbox = { sendDue(limit?: number, maxPages?: number): Promise<number>; sending(): number };
 const AUDIT = 'plugin::invoice-payments.audit-entry';
 
@@ -77,30 +76,6 @@ beforeEach(async () => {
   env.smtp.failing(false);
   await waitForIdle(env.app.strapi, 20_000, env.standin);
 });
-
-async function paidInvoices(n: number): Promise<Paid[]> {
-  const paid: Paid[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const email = `atk${uniq()}@example.test`;
-    paid.push({ ...(await paidAtStripe(email)), email });
-  }
-  return paid;
-}
-
-/** Settles the invoices' payments in one batch (held queue); returns the opener's email too. */
-async function settleTogether(paid: Paid[]): Promise<string> {
-  const openerEmail = `open${uniq()}@example.test`;
-  const hold = await holdQueue(env, async () => {
-    const opener = await paidAtStripe(openerEmail);
-    expect((await postEvent(opener.succeeded)).status).toBe(200);
-  });
-  try {
-    for (const p of paid) expect((await postEvent(p.succeeded)).status).toBe(200);
-  } finally {
-    hold.release();
-  }
-  return openerEmail;
-}
 
 const mailsTo = (email: string) => env.smtp.mails.filter((m) => m.to.includes(email));
 type NoticeRow = {
@@ -133,7 +108,7 @@ const refused = (n: NoticeRow | null) => n?.status === 'due' && n.attempts === 1
 /** Settles the invoices while the mail server refuses: each email due again, attempts 1. */
 async function refusedOnce(paid: Paid[]): Promise<void> {
   env.smtp.failing(true);
-  await settleTogether(paid);
+  await postHeld(paid.map((p) => p.succeeded));
   for (const p of paid) await eventually(() => confirmationOf(p), refused, 20_000);
   await eventually(
     async () => outbox().sending(),
@@ -144,7 +119,7 @@ async function refusedOnce(paid: Paid[]): Promise<void> {
 }
 
 it('refusals in a burst: claimed and unclaimed rows alike count one attempt each', async () => {
-  const paid = await paidInvoices(20);
+  const paid = await paidMany(20, 'atk');
   // 300 ms per refusal, 8 at a time: the third group is claimed by the pipeline (past 500 ms).
   env.smtp.slow(300);
   await refusedOnce(paid);
@@ -161,7 +136,7 @@ it('refusals in a burst: claimed and unclaimed rows alike count one attempt each
 });
 
 it('three instances’ workers over the same due rows, slow mail server: each email once', async () => {
-  const paid = await paidInvoices(12);
+  const paid = await paidMany(12, 'atk');
   await refusedOnce(paid);
   await eventually(dueNow, (n) => n === paid.length + 1, 10_000);
   env.smtp.slow(150);
@@ -175,7 +150,7 @@ it('three instances’ workers over the same due rows, slow mail server: each em
 });
 
 it('a burst waiting past its lease in the pipeline while another instance’s worker polls: each email once', async () => {
-  const paid = await paidInvoices(40);
+  const paid = await paidMany(40, 'atk');
   // 8 at a time, 250 ms each: the last groups start well after the rows' 1 s lease ran out.
   env.smtp.slow(250);
   const other = otherInstance();
@@ -188,7 +163,7 @@ it('a burst waiting past its lease in the pipeline while another instance’s wo
     }
   })();
   try {
-    await settleTogether(paid);
+    await postHeld(paid.map((p) => p.succeeded));
     await eventually(
       async () => paid.filter((p) => mailsTo(p.email).length > 0).length,
       (n) => n === paid.length,
@@ -208,9 +183,9 @@ it('a burst waiting past its lease in the pipeline while another instance’s wo
 });
 
 it('this process’s worker during a hand-off slower than the lease: skipped (in flight), one email', async () => {
-  const [p] = await paidInvoices(1);
+  const [p] = await paidMany(1, 'atk');
   env.smtp.slow(1600);
-  const opener = await settleTogether([p]);
+  const opener = await postHeld([p.succeeded]);
   const row = await eventually(
     () => confirmationOf(p),
     (n) => n !== null,
@@ -234,9 +209,9 @@ it('this process’s worker during a hand-off slower than the lease: skipped (in
 });
 
 it('FOUND, mended: another instance’s worker during a hand-off slower than the lease finds the lease kept, each email once', async () => {
-  const paid = await paidInvoices(3);
+  const paid = await paidMany(3, 'atk');
   env.smtp.slow(1600);
-  const opener = await settleTogether(paid);
+  const opener = await postHeld(paid.map((p) => p.succeeded));
   const rows = async () =>
     Promise.all([...paid.map((p) => confirmationOf(p))]).then((r) => r.map((n) => n && { ...n }));
   await eventually(rows, (r) => r.every((n) => n !== null), 10_000);
@@ -262,7 +237,7 @@ it('FOUND, mended: another instance’s worker during a hand-off slower than the
 });
 
 it('retries through sendDue dead-letter at exactly maxAttempts: one email.failed entry, no hand-off after', async () => {
-  const [p] = await paidInvoices(1);
+  const [p] = await paidMany(1, 'atk');
   // On its own (no opener event whose retries would run alongside): refused once, due again.
   env.smtp.failing(true);
   expect((await postEvent(p.succeeded)).status).toBe(200);

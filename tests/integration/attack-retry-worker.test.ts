@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-const { eventRow, paymentsOf, postEvent, paidAtStripe } = stripeEvents(() => env);
+const { eventRow, paymentsOf, postEvent, paidAtStripe, paidMany } = stripeEvents(() => env);
 type Paid = Awaited<ReturnType<typeof paidAtStripe>>;
 const AUDIT = 'plugin::invoice-payments.audit-entry';
 
@@ -61,12 +61,6 @@ const opener = async () => {
   expect((await postEvent(paid.succeeded)).status).toBe(200);
 };
 
-async function paidInvoices(n: number): Promise<Paid[]> {
-  const paid: Paid[] = [];
-  for (let i = 0; i < n; i += 1) paid.push(await paidAtStripe(`aw${uniq()}@example.test`));
-  return paid;
-}
-
 async function noticesOf(documentId: string) {
   const payments = await paymentsOf(documentId);
   return env.app.strapi.db.query(NOTICE).findMany({ where: { paymentId: { $in: payments.map((p) => p.id) } } });
@@ -93,8 +87,8 @@ async function orphans(hold: () => Promise<{ release(): void }>, paid: Paid[]) {
 }
 
 it('a received event outside the queue is not starved while the queue always holds newer events', async () => {
-  const [orphan] = await paidInvoices(1);
-  const later = await paidInvoices(3);
+  const [orphan] = await paidMany(1, 'aw');
+  const later = await paidMany(3, 'aw');
   const { hold, stopped } = await orphans(() => holdQueue(env, opener), [orphan!]);
   try {
     // Sustained load: the queue holds newer events at every tick (here: held, never empty).
@@ -123,7 +117,7 @@ it('a received event outside the queue is not starved while the queue always hol
 });
 
 it('a poison event in a worker batch: the good ones settle once, it is dead-lettered at maxAttempts', async () => {
-  const paid = await paidInvoices(4);
+  const paid = await paidMany(4, 'aw');
   const poison = paid[1]!;
   const settlement = env.app.strapi.plugin('invoice-payments').service('settlement') as {
     applyPayment(p: { id: string }, ctx: unknown): Promise<unknown>;
@@ -179,7 +173,7 @@ it('a poison event in a worker batch: the good ones settle once, it is dead-lett
 });
 
 it('two workers (two instances) over the same orphaned events: each booked once, one email each', async () => {
-  const paid = await paidInvoices(6);
+  const paid = await paidMany(6, 'aw');
   const { hold, stopped } = await orphans(() => holdQueue(env, opener), paid);
   hold.release();
   await stopped;

@@ -1,7 +1,6 @@
 import { bootPayments, eventually, type PaymentsEnv } from '../support/payments';
 import { waitForIdle } from '../support/idle';
-import { NOTICE, stripeEvents, uniq } from '../support/stripe-events';
-import { holdQueue } from '../support/queue-hold';
+import { NOTICE, stripeEvents } from '../support/stripe-events';
 
 /**
  * Confirmation emails when settlement outruns the mail server (issue 14's full bench: PostgreSQL
@@ -23,8 +22,8 @@ afterAll(async () => {
   env?.smtp.failing(false);
   await env?.close();
 });
-const { paymentsOf, postEvent, paidAtStripe } = stripeEvents(() => env);
-type Paid = Awaited<ReturnType<typeof paidAtStripe>> & { email: string };
+const { paymentsOf, paidMany, postHeld } = stripeEvents(() => env);
+type Paid = Awaited<ReturnType<typeof paidMany>>[number];
 
 const outbox = () =>
   env.app.strapi.plugin('invoice-payments').service('notifications') as unknown as {
@@ -37,28 +36,6 @@ beforeEach(async () => {
   env.smtp.failing(false);
   await waitForIdle(env.app.strapi, 10_000, env.standin);
 });
-
-async function paidInvoices(n: number): Promise<Paid[]> {
-  const paid: Paid[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const email = `burst${uniq()}@example.test`;
-    paid.push({ ...(await paidAtStripe(email)), email });
-  }
-  return paid;
-}
-
-/** Settles the invoices' payments together: their events wait in the held queue, then go as one batch. */
-async function settleTogether(paid: Paid[]) {
-  const hold = await holdQueue(env, async () => {
-    const opener = await paidAtStripe(`open${uniq()}@example.test`);
-    expect((await postEvent(opener.succeeded)).status).toBe(200);
-  });
-  try {
-    for (const p of paid) expect((await postEvent(p.succeeded)).status).toBe(200);
-  } finally {
-    hold.release();
-  }
-}
 
 const mailsTo = (email: string) => env.smtp.mails.filter((m) => m.to.includes(email));
 /** The confirmation email row of the invoice's one payment; null until its payment is settled. */
@@ -77,10 +54,10 @@ async function confirmationOf(p: Paid) {
 }
 
 it('emails waiting past half their lease behind a slow mail server are claimed and sent by the pipeline, each once', async () => {
-  const paid = await paidInvoices(20);
+  const paid = await paidMany(20, 'burst');
   // 8 hand-offs at a time, 300 ms each: the third group of emails starts after the 500 ms mark.
   env.smtp.slow(300);
-  await settleTogether(paid);
+  await postHeld(paid.map((p) => p.succeeded));
   await eventually(
     async () => paid.filter((p) => mailsTo(p.email).length > 0).length,
     (n) => n === paid.length,
@@ -94,9 +71,9 @@ it('emails waiting past half their lease behind a slow mail server are claimed a
 });
 
 it('the worker sends every due email in one call, page after page; two at once send each email once', async () => {
-  const paid = await paidInvoices(12);
+  const paid = await paidMany(12, 'burst');
   env.smtp.failing(true);
-  await settleTogether(paid);
+  await postHeld(paid.map((p) => p.succeeded));
   // Each refused once: due again after the 1 s lease (a retry with backoff).
   for (const p of paid)
     await eventually(
@@ -109,7 +86,7 @@ it('the worker sends every due email in one call, page after page; two at once s
   const dueNow = () => env.app.strapi.db.query(NOTICE).count({ where: { status: 'due', dueAt: { $lte: new Date() } } });
   await eventually(dueNow, (n) => n >= paid.length, 10_000);
   // Pages of 5: one call sends all of them (the worker used to send one page per tick: 10 at
-  // most in two calls). The opener's email (settleTogether's first event) may be among them.
+  // most in two calls). The opener's email (postHeld's first event) may be among them.
   const sent = await Promise.all([outbox().sendDue(5), outbox().sendDue(5)]);
   expect(sent[0] + sent[1]).toBeGreaterThanOrEqual(paid.length);
   await waitForIdle(env.app.strapi, 20_000, env.standin);

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-const { eventRow, paymentsOf, postEvent, paidAtStripe } = stripeEvents(() => env);
+const { eventRow, paymentsOf, postEvent, paidAtStripe, paidMany } = stripeEvents(() => env);
 type Paid = Awaited<ReturnType<typeof paidAtStripe>>;
 
 const service = () =>
@@ -44,12 +44,6 @@ const opener = async () => {
   expect((await postEvent(paid.succeeded)).status).toBe(200);
 };
 
-async function paidInvoices(n: number): Promise<Paid[]> {
-  const paid: Paid[] = [];
-  for (let i = 0; i < n; i += 1) paid.push(await paidAtStripe(`rw${uniq()}@example.test`));
-  return paid;
-}
-
 /** Paid once, one payment, one confirmation email; its event processed at its first attempt. */
 async function expectSettledOnce(p: Paid) {
   const row = await eventually(
@@ -66,7 +60,7 @@ async function expectSettledOnce(p: Paid) {
 }
 
 it('events left received outside any queue are settled by the worker in batches, each once', async () => {
-  const paid = await paidInvoices(6);
+  const paid = await paidMany(6, 'rw');
   const hold = await holdQueue(env, opener);
   let stopped: Promise<void>;
   try {
@@ -90,7 +84,7 @@ it('events left received outside any queue are settled by the worker in batches,
 });
 
 it('events about one payment left received: the worker settles them as one group, one read of it', async () => {
-  const [p] = await paidInvoices(1);
+  const [p] = await paidMany(1, 'rw');
   const reads = () => env.standin.control.stats().requestsByRoute['GET /v1/payment_intents/:id'] ?? 0;
   // Earlier events about the same payment, as Stripe sends them: their snapshots not final yet,
   // so each alone would be settled with a read of the payment.
@@ -121,7 +115,7 @@ it('events about one payment left received: the worker settles them as one group
 });
 
 it('events the queue holds are left to it: the worker takes none of them, the queue settles each once', async () => {
-  const paid = await paidInvoices(4);
+  const paid = await paidMany(4, 'rw');
   const hold = await holdQueue(env, opener);
   try {
     for (const p of paid) expect((await postEvent(p.succeeded)).status).toBe(200);

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { KEYS, PAYMENT, intentMadeElsewhere, payableInvoice, payWith, type PaymentsEnv } from './payments';
+import { holdQueue } from './queue-hold';
 
 /**
  * Posting Stripe events as Stripe would (signed with the endpoint's secret) and paying invoices at
@@ -68,5 +69,34 @@ export function stripeEvents(env: () => PaymentsEnv) {
     return { inv, first: inv.piId, other, total, evA: inv.succeeded, evB };
   }
 
-  return { eventRow, paymentsOf, eventsFor, reads, postEvent, paidAtStripe, paidTwiceAtStripe };
+  /** `n` invoices paid at the stand-in (paidAtStripe), each with its own billing email. */
+  async function paidMany(n: number, prefix = 'p') {
+    const paid: Array<Awaited<ReturnType<typeof paidAtStripe>> & { email: string }> = [];
+    for (let i = 0; i < n; i += 1) {
+      const email = `${prefix}${uniq()}@example.test`;
+      paid.push({ ...(await paidAtStripe(email)), email });
+    }
+    return paid;
+  }
+
+  /**
+   * Posts `events` one after another while the in-process queue is held (holdQueue) behind the
+   * batch of an opener invoice's payment: once let go, they are settled together. Returns the
+   * opener's billing email (its confirmation is sent too).
+   */
+  async function postHeld(events: Array<Record<string, unknown>>): Promise<string> {
+    const openerEmail = `open${uniq()}@example.test`;
+    const hold = await holdQueue(env(), async () => {
+      const opener = await paidAtStripe(openerEmail);
+      expect((await postEvent(opener.succeeded)).status).toBe(200);
+    });
+    try {
+      for (const e of events) expect((await postEvent(e)).status).toBe(200);
+    } finally {
+      hold.release();
+    }
+    return openerEmail;
+  }
+
+  return { eventRow, paymentsOf, eventsFor, reads, postEvent, paidAtStripe, paidTwiceAtStripe, paidMany, postHeld };
 }
