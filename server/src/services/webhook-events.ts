@@ -334,8 +334,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Settles groups of stored events (each group about one payment): those whose one event shows
    * the payment's final state together (settleFinals), the others one group at a time.
    */
-  async function settleGroups(groups: EventRow[][]): Promise<void> {
-    const providers = new Map<string, PaymentProvider>();
+  async function settleGroups(groups: EventRow[][], providers = new Map<string, PaymentProvider>()): Promise<void> {
     const finals: Final[] = [];
     const others: EventRow[][] = [];
     for (const groupRows of groups) {
@@ -361,8 +360,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** Stored events grouped as the in-process queue groups them (coalesceKey), oldest first. */
-  async function groupByKey(rows: EventRow[]): Promise<EventRow[][]> {
-    const providers = new Map<string, PaymentProvider>();
+  async function groupByKey(rows: EventRow[], providers: Map<string, PaymentProvider>): Promise<EventRow[][]> {
     const groups: EventRow[][] = [];
     const byKey = new Map<string, EventRow[]>();
     for (const row of rows) {
@@ -525,16 +523,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const oldest = oldestWaiting();
     const unlocked = { $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }] };
     const notInFlight = inFlight.size ? { id: { $notIn: [...inFlight] } } : {};
-    const fresh =
-      waiting === 0
-        ? [{ status: 'received', ...unlocked, ...notInFlight }]
-        : oldest !== null
-          ? [{ status: 'received', $and: [{ id: { $lt: oldest } }, notInFlight], ...unlocked }]
-          : [];
+    const beforeQueue = oldest === null ? {} : { id: { $lt: oldest } };
+    const fresh = { status: 'received', $and: [beforeQueue, notInFlight], ...unlocked };
     const due = (await events().findMany({
       where: {
         $or: [
-          ...fresh,
+          fresh,
           { status: 'failed', nextAttemptAt: { $lte: now } },
           { status: 'processing', lockedUntil: { $lt: now } },
         ],
@@ -544,7 +538,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     })) as EventRow[];
     // Background work too: it waits while the loop is busy answering deliveries.
     if (due.length === 0 || (underLoad() && loopLoad() >= BUSY)) return { count: 0, stop: true };
-    await settleGroups(await groupByKey(due));
+    const providers = new Map<string, PaymentProvider>();
+    await settleGroups(await groupByKey(due, providers), providers);
     return { count: due.length, stop: due.length < limit };
   }
 
