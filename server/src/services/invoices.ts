@@ -59,6 +59,12 @@ export interface PaymentRow {
   nextActionType?: string | null;
 }
 
+/** An invoice as its recompute wrote it, with the ledger rows its totals came from. */
+export interface Recomputed {
+  invoice: InvoiceRow;
+  ledger: PaymentRow[];
+}
+
 /** A pay-link token: 192 random bits, URL-safe. */
 export const newPayToken = () => randomBytes(24).toString('base64url');
 
@@ -284,10 +290,47 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const event of events) await out.record(event, now as unknown as Parameters<typeof out.record>[1]);
   }
 
-  async function recomputeLedger(locked: InvoiceRow): Promise<{ invoice: InvoiceRow; ledger: PaymentRow[] }> {
+  async function recomputeLedger(locked: InvoiceRow): Promise<Recomputed> {
+    return recomputeWith(locked, await ledgerRows(locked.id));
+  }
+
+  /**
+   * recomputeLedger for several locked invoices, their ledgers read together: the join table's
+   * rows of all of them, then their entries (two statements, not one per invoice). Results in the
+   * order given.
+   */
+  async function recomputeLedgers(locked: readonly InvoiceRow[]): Promise<Recomputed[]> {
+    if (locked.length === 0) return [];
+    const { joinTable } = strapi.db.metadata.get(UID.payment).attributes.invoice as unknown as {
+      joinTable: { name: string; joinColumn: { name: string }; inverseJoinColumn: { name: string } };
+    };
+    const own = joinTable.joinColumn.name;
+    const target = joinTable.inverseJoinColumn.name;
+    // Inside the caller's transaction (a nested transaction joins it): the links it wrote are read.
+    const links = (await strapi.db.transaction(({ trx }) =>
+      trx(joinTable.name)
+        .select({ payment: own, invoice: target })
+        .whereIn(
+          target,
+          locked.map((r) => r.id),
+        ),
+    )) as Array<{ payment: number | string; invoice: number | string }>;
+    const invoiceOf = new Map(links.map((l) => [Number(l.payment), Number(l.invoice)]));
+    const rows = invoiceOf.size
+      ? ((await strapi.db
+          .query(UID.payment)
+          .findMany({ where: { id: { $in: [...invoiceOf.keys()] } }, orderBy: { id: 'asc' } })) as PaymentRow[])
+      : [];
+    const ledgers = new Map<number, PaymentRow[]>(locked.map((r) => [r.id, []]));
+    for (const row of rows) ledgers.get(invoiceOf.get(Number(row.id)) as number)?.push(row);
+    const done: Recomputed[] = [];
+    for (const row of locked) done.push(await recomputeWith(row, ledgers.get(row.id) ?? []));
+    return done;
+  }
+
+  async function recomputeWith(locked: InvoiceRow, ledger: PaymentRow[]): Promise<Recomputed> {
     const row = locked as InvoiceRow & Record<string, unknown>;
     const invoiceId = row.id;
-    const ledger = await ledgerRows(invoiceId);
     // The stored state is the request: only money moves it (to paid, partially paid, back).
     const derived = await derive(row, row, false, ledger);
     // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
@@ -340,6 +383,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ledgerRows,
     recompute,
     recomputeLedger,
+    recomputeLedgers,
     checkWrite,
     DERIVED_FIELDS,
   };

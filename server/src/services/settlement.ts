@@ -23,7 +23,7 @@ import type { Actor } from './settings';
 import type { AuditInput } from './audit';
 import { actionClockUpdate, isLiveAttempt } from './attempts';
 import type { InvoiceForMail, NoticeRow } from './notifications';
-import type { InvoiceRow } from './invoices';
+import type { InvoiceRow, Recomputed } from './invoices';
 import type { InvoiceLike } from './events-out';
 
 export interface PaymentRecord {
@@ -123,6 +123,13 @@ export interface HeldForBatch {
    * (notifications.queuePaymentNotices); their ids are set then, before anything sends them.
    */
   notices: NoticeRow[];
+  /**
+   * How a settlement of a held invoice recomputes it (parkRecomputes: together with the batch's
+   * others); unset: at once (invoices.recomputeLedger).
+   */
+  recompute?: (invoice: InvoiceRow) => Promise<Recomputed>;
+  /** How many recomputes are parked, waiting for the batch's flush. */
+  parked?: () => number;
 }
 
 /** The held value for `key` (removed: each is used once), or undefined when none is held. */
@@ -273,7 +280,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       recordedFor && recordedFor !== meta.invoiceDocumentId
         ? `Payment ${p.id} was made for this invoice but its metadata at the provider now names invoice ${meta.invoiceNumber || meta.invoiceDocumentId}; it was not booked.`
         : null;
-    const settle = async (invoice: InvoiceRow) => {
+    const settle = async (invoice: InvoiceRow, recompute: (invoice: InvoiceRow) => Promise<Recomputed>) => {
       const heldRow = ctx.checkoutSessionId ? undefined : takeHeld(ctx.held?.payments, p.id);
       const row = heldRow !== undefined ? heldRow : await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
@@ -412,7 +419,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
-      const { invoice: updated, ledger } = await getService(strapi, 'invoices').recomputeLedger(invoice);
+      const { invoice: updated, ledger } = await recompute(invoice);
       // payment.refunded carries the invoice as this settlement left it.
       await getService(strapi, 'refunds').recordRefunded(refundedNow);
       // The entry as written (refunds included): the ledger read it; an entry on no invoice is read.
@@ -466,15 +473,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const lockKey = recordedFor ?? meta.invoiceDocumentId;
     const heldInvoice = takeHeld(ctx.held?.invoices, lockKey);
     // A held invoice is locked by the caller's transaction already (null: it does not exist).
+    const now = getService(strapi, 'invoices').recomputeLedger;
     const result =
       heldInvoice === undefined
-        ? await withInvoiceLock(strapi, lockKey, settle)
-        : heldInvoice && (await getService(strapi, 'events-out').together(() => settle(heldInvoice)));
+        ? await withInvoiceLock(strapi, lockKey, (invoice) => settle(invoice, now))
+        : heldInvoice &&
+          (await getService(strapi, 'events-out').together(() => settle(heldInvoice, ctx.held?.recompute ?? now)));
     if (!result) {
       // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
       // edit): its metadata names the group, not an invoice; the group on record settles it.
       const group = await getService(strapi, 'payment-groups').findGroupFor(p);
       if (group) {
+        // The group books on invoices whose recompute may be parked in this batch (written only at
+        // its flush): the batch is settled one event at a time instead.
+        if (ctx.held?.parked?.())
+          throw new Error(`Payment ${p.id} belongs to a multi-invoice payment: its batch is settled one by one.`);
         // The group books on its invoices, which this batch may hold too: what the batch read of
         // them is stale from here, so its later events read them again under the locks it holds.
         ctx.held?.invoices.clear();
@@ -613,6 +626,46 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         for (const row of rows.reverse()) held.payments.set(row.providerPaymentId as string, row);
       }
       return held;
+    },
+
+    /**
+     * Parks the recomputes of a batch's invoices until every settlement of the batch has written
+     * its ledger entry, then does them together (`flush`): their ledgers read in two statements,
+     * not one per event. Only for invoices one event of the batch settles (`singles`): a second
+     * settlement of an invoice must see the first one's totals (an overpayment is what it adds on
+     * top), so those are recomputed at once. The caller starts each settlement after the one
+     * before it finished or parked (`nextPark`), flushes, then waits for the parked ones to finish.
+     */
+    parkRecomputes(held: HeldForBatch, singles: ReadonlySet<string>) {
+      const parked: Array<{ invoice: InvoiceRow; resolve: (r: Recomputed) => void; reject: (e: unknown) => void }> = [];
+      let onPark: (() => void) | null = null;
+      const invoices = getService(strapi, 'invoices');
+      held.recompute = (invoice) =>
+        singles.has(invoice.documentId)
+          ? new Promise<Recomputed>((resolve, reject) => {
+              parked.push({ invoice, resolve, reject });
+              onPark?.();
+            })
+          : invoices.recomputeLedger(invoice);
+      held.parked = () => parked.length;
+      return {
+        /** Resolves when the settlement started next parks its recompute. */
+        nextPark: () =>
+          new Promise<void>((resolve) => {
+            onPark = resolve;
+          }),
+        async flush(): Promise<void> {
+          const todo = parked.splice(0);
+          onPark = null;
+          try {
+            const done = await invoices.recomputeLedgers(todo.map((t) => t.invoice));
+            todo.forEach((t, i) => t.resolve(done[i]!));
+          } catch (error) {
+            for (const t of todo) t.reject(error);
+            throw error;
+          }
+        },
+      };
     },
 
     /** Re-reads a payment from the provider and settles it. */

@@ -458,16 +458,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
           const audits: AuditInput[] = [];
           const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
+          // An invoice only one event of the batch settles is recomputed with the batch's others,
+          // once all of them have written their ledger entries (settlement.parkRecomputes).
+          const perInvoice = new Map<string, number>();
+          for (const f of settling) perInvoice.set(lockOf(f), (perInvoice.get(lockOf(f)) ?? 0) + 1);
+          const singles = new Set([...perInvoice].filter(([, n]) => n === 1).map(([key]) => key));
+          const recomputes = settlement.parkRecomputes(held, singles);
+          const settlements: Array<Promise<void>> = [];
           for (const f of settling) {
-            const result = await settlement.applyPayment(f.payment, {
-              ...f.ctx,
-              recordedFor: recorded.get(f.payment.id) ?? null,
-              held,
-              afterCommit: (w) => after.push(w),
-              audit: (entry) => audits.push(entry),
-            });
-            outcomes.push({ id: f.row.id, result });
+            const parked = recomputes.nextPark();
+            const done = settlement
+              .applyPayment(f.payment, {
+                ...f.ctx,
+                recordedFor: recorded.get(f.payment.id) ?? null,
+                held,
+                afterCommit: (w) => after.push(w),
+                audit: (entry) => audits.push(entry),
+              })
+              .then((result) => {
+                outcomes.push({ id: f.row.id, result });
+              });
+            // Its failure is the batch's (Promise.all below, or the race): never unhandled meanwhile.
+            done.catch(() => undefined);
+            settlements.push(done);
+            // The next one starts when this one finished or waits for the flush.
+            await Promise.race([done, parked]);
           }
+          await recomputes.flush();
+          await Promise.all(settlements);
           // Set-based writes: the batch's emails and audit entries in one INSERT each, its outcomes
           // in one UPDATE.
           await getService(strapi, 'notifications').queuePaymentNotices(held.notices);
