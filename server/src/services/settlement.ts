@@ -665,6 +665,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             throw error;
           }
         },
+        /** Ends every parked settlement with `error` (the batch failed before its flush). */
+        abandon(error: unknown): void {
+          onPark = null;
+          for (const t of parked.splice(0)) t.reject(error);
+        },
       };
     },
 

@@ -465,27 +465,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const singles = new Set([...perInvoice].filter(([, n]) => n === 1).map(([key]) => key));
           const recomputes = settlement.parkRecomputes(held, singles);
           const settlements: Array<Promise<void>> = [];
-          for (const f of settling) {
-            const parked = recomputes.nextPark();
-            const done = settlement
-              .applyPayment(f.payment, {
-                ...f.ctx,
-                recordedFor: recorded.get(f.payment.id) ?? null,
-                held,
-                afterCommit: (w) => after.push(w),
-                audit: (entry) => audits.push(entry),
-              })
-              .then((result) => {
-                outcomes.push({ id: f.row.id, result });
-              });
-            // Its failure is the batch's (Promise.all below, or the race): never unhandled meanwhile.
-            done.catch(() => undefined);
-            settlements.push(done);
-            // The next one starts when this one finished or waits for the flush.
-            await Promise.race([done, parked]);
+          let failure: { error: unknown } | null = null;
+          try {
+            for (const f of settling) {
+              const parked = recomputes.nextPark();
+              const done = settlement
+                .applyPayment(f.payment, {
+                  ...f.ctx,
+                  recordedFor: recorded.get(f.payment.id) ?? null,
+                  held,
+                  afterCommit: (w) => after.push(w),
+                  audit: (entry) => audits.push(entry),
+                })
+                .then((result) => {
+                  outcomes.push({ id: f.row.id, result });
+                });
+              // Its failure is the batch's (the race, or allSettled below): never unhandled meanwhile.
+              done.catch(() => undefined);
+              settlements.push(done);
+              // The next one starts when this one finished or waits for the flush.
+              await Promise.race([done, parked]);
+            }
+            await recomputes.flush();
+          } catch (error) {
+            failure = { error };
+            // Those still parked end with the batch's failure.
+            recomputes.abandon(error);
           }
-          await recomputes.flush();
-          await Promise.all(settlements);
+          // Every settlement ends before the batch does (commits or rolls back): none may go on
+          // writing once the transaction is gone.
+          const ended = await Promise.allSettled(settlements);
+          if (failure) throw failure.error;
+          for (const end of ended) if (end.status === 'rejected') throw end.reason;
           // Set-based writes: the batch's emails and audit entries in one INSERT each, its outcomes
           // in one UPDATE.
           await getService(strapi, 'notifications').queuePaymentNotices(held.notices);
