@@ -171,3 +171,40 @@ it.each([
     expect(row).toMatchObject({ status: 'processed' });
   }
 });
+
+it('the invoices a batch writes together are stored as Strapi itself stores them (updateRows: same column values)', async () => {
+  const flushes = recordFlushes();
+  const paid = await paidMany(3, `stored${uniq()}`);
+  try {
+    await postHeld(paid.map((p) => p.succeeded));
+    await waitForIdle(strapi(), 60_000, env.standin);
+    if (batched()) expect(flushes.calls.some((call) => call.includes(paid[0]!.documentId))).toBe(true);
+  } finally {
+    flushes.restore();
+  }
+  const INVOICE = 'plugin::invoice-payments.invoice';
+  const { tableName } = strapi().db.metadata.get(INVOICE);
+  const raw = async (documentId: string) =>
+    (await strapi().db.connection(tableName).where('document_id', documentId).first()) as Record<string, unknown>;
+  for (const p of paid) {
+    const written = await raw(p.documentId);
+    expect(written.paid_at).not.toBeNull();
+    // The same values written again by Strapi's own update, from what Strapi reads of them.
+    const read = (await strapi()
+      .db.query(INVOICE)
+      .findOne({ where: { documentId: p.documentId } })) as Record<string, unknown>;
+    const again = ['state', 'amountPaid', 'amountRefunded', 'balanceDue', 'needsAttention', 'disputeOpen'];
+    await strapi()
+      .db.query(INVOICE)
+      .updateMany({
+        where: { documentId: p.documentId },
+        data: {
+          ...Object.fromEntries(again.map((k) => [k, read[k]])),
+          paidAt: new Date(read.paidAt as string),
+          updatedAt: new Date(read.updatedAt as string),
+        },
+      });
+    const rewritten = await raw(p.documentId);
+    expect(rewritten).toEqual(written);
+  }
+});

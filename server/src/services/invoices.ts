@@ -18,6 +18,7 @@ import { UID } from '../utils/plugin-id';
 import { providerLabel } from '../providers/registry';
 import { badRequest } from '../utils/errors';
 import { getService } from '../utils/get-service';
+import { updateRows } from '../utils/insert-row';
 import type { OutEvent } from './events-out';
 
 export interface InvoiceRow {
@@ -278,7 +279,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * row is not read again, and the ledger rows the totals came from are returned with it.
    */
   /** Events out for what money changed on the invoice (services/events-out.ts), in the same transaction. */
-  async function recordStateEvents(before: Record<string, unknown>, after: InvoiceRow): Promise<void> {
+  async function recordStateEvents(was: InvoiceRow, after: InvoiceRow): Promise<void> {
+    const before = was as unknown as Record<string, unknown>;
     const now = after as unknown as Record<string, unknown>;
     const events: OutEvent[] = [];
     if (now.state !== before.state && now.state === 'paid') events.push('invoice.paid');
@@ -295,9 +297,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * recomputeLedger for several locked invoices, their ledgers read together: the join table's
-   * rows of all of them, then their entries (two statements, not one per invoice). Results in the
-   * order given.
+   * recomputeLedger for several invoices the caller's transaction holds locked, their ledgers read
+   * together (the join table's rows of all of them, then their entries) and their rows written
+   * together: three statements, not two per invoice. Results in the order given.
    */
   async function recomputeLedgers(locked: readonly InvoiceRow[]): Promise<Recomputed[]> {
     if (locked.length === 0) return [];
@@ -323,32 +325,51 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : [];
     const ledgers = new Map<number, PaymentRow[]>(locked.map((r) => [r.id, []]));
     for (const row of rows) ledgers.get(invoiceOf.get(Number(row.id)) as number)?.push(row);
-    const done: Recomputed[] = [];
-    for (const row of locked) done.push(await recomputeWith(row, ledgers.get(row.id) ?? []));
-    return done;
+    const done: Array<Recomputed & { data: Record<string, unknown> }> = [];
+    for (const row of locked) {
+      const ledger = ledgers.get(row.id) ?? [];
+      const { data, after } = await recomputed(row, ledger);
+      done.push({ invoice: after, ledger, data });
+    }
+    // The invoices are written together (updateRows: one statement, the caller holds their locks),
+    // with the events they make.
+    await updateRows(
+      strapi,
+      UID.invoice,
+      done.map((d, i) => ({ id: locked[i]!.id, data: d.data })),
+    );
+    for (const [i, d] of done.entries()) await recordStateEvents(locked[i]!, d.invoice);
+    return done.map(({ invoice, ledger }) => ({ invoice, ledger }));
   }
 
-  async function recomputeWith(locked: InvoiceRow, ledger: PaymentRow[]): Promise<Recomputed> {
+  /**
+   * What a recompute writes on a locked invoice (its derived fields, from its ledger) and the row
+   * as a read would give it afterwards (dates as ISO strings), without writing it.
+   */
+  async function recomputed(locked: InvoiceRow, ledger: PaymentRow[]) {
     const row = locked as InvoiceRow & Record<string, unknown>;
-    const invoiceId = row.id;
     // The stored state is the request: only money moves it (to paid, partially paid, back).
     const derived = await derive(row, row, false, ledger);
     // Line items and currency are input (normalized by checkWrite); only what follows from them is written.
     const { lineItems: _lines, currency: _currency, ...data } = derived as Record<string, unknown>;
     const now = new Date();
     if (derived.state === 'paid' && row.state !== 'paid') data.paidAt = now;
+    data.updatedAt = now;
+    const written = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+    );
+    return { data, after: { ...row, ...written } as unknown as InvoiceRow };
+  }
+
+  async function recomputeWith(locked: InvoiceRow, ledger: PaymentRow[]): Promise<Recomputed> {
+    const { data, after } = await recomputed(locked, ledger);
     // The update and the events it makes commit together (joins the caller's transaction, if any).
     const invoice = await strapi.db.transaction(async () => {
       // updateMany: one UPDATE, without update()'s reads before and after (and the timestamp
-      // update() would set). The row returned is the one locked with these changes, as a read
-      // would give them (dates as ISO strings).
-      await strapi.db.query(UID.invoice).updateMany({ where: { id: invoiceId }, data: { ...data, updatedAt: now } });
-      const written = Object.fromEntries(
-        Object.entries({ ...data, updatedAt: now }).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
-      );
-      const updated = { ...row, ...written } as unknown as InvoiceRow;
-      await recordStateEvents(row, updated);
-      return updated;
+      // update() would set).
+      await strapi.db.query(UID.invoice).updateMany({ where: { id: locked.id }, data });
+      await recordStateEvents(locked, after);
+      return after;
     });
     return { invoice, ledger };
   }

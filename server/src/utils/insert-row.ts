@@ -167,3 +167,68 @@ export async function insertNow(
   await strapi.db.lifecycles.run('afterCreate', uid, { params, result: { id, ...params.data } }, states);
   return id;
 }
+
+/**
+ * Updates rows of one content type, each with values of its own, in one statement for each set of
+ * attributes written (updateMany writes one value to all its rows): INSERT … ON CONFLICT (id) DO
+ * UPDATE of those columns, values converted as Strapi's fields convert them (toDB; a datetime may
+ * be given as a Date or an ISO string). Inside the caller's transaction, for rows it holds locked:
+ * an id that is not there would be inserted with only these columns. That is checked: such a row
+ * has no documentId (every row Strapi writes has one), and it throws, to roll the caller back.
+ * PostgreSQL and SQLite (RETURNING); not MySQL/MariaDB.
+ */
+export async function updateRows(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  rows: ReadonlyArray<{ id: number; data: Record<string, unknown> }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (!strapi.db.inTransaction()) throw new Error('updateRows runs inside a transaction only.');
+  if (strapi.db.dialect.client === 'mysql') throw new Error('updateRows does not run on MySQL/MariaDB.');
+  const { tableName, attributes } = strapi.db.metadata.get(uid) as unknown as {
+    tableName: string;
+    attributes: Record<string, Attribute & { columnName?: string }>;
+  };
+  const bySet = new Map<string, Array<{ id: number; data: Record<string, unknown> }>>();
+  for (const row of rows) {
+    // As Strapi's updates, an undefined value writes nothing.
+    const set = Object.keys(row.data)
+      .filter((name) => row.data[name] !== undefined)
+      .sort()
+      .join(',');
+    bySet.set(set, [...(bySet.get(set) ?? []), row]);
+  }
+  const column = (name: string) => {
+    const attribute = attributes[name];
+    if (!attribute || attribute.type === 'relation' || attribute.type === 'increments')
+      throw new Error(`updateRows writes plain attributes only (${name}).`);
+    return attribute.columnName || name;
+  };
+  await strapi.db.transaction(async ({ trx }) => {
+    for (const [set, group] of bySet) {
+      const names = set ? set.split(',') : [];
+      if (names.length === 0) continue;
+      const values = group.map(({ id, data }) => {
+        const value: Record<string, unknown> = { id };
+        for (const name of names) {
+          const type = attributes[name]!.type;
+          const raw = data[name];
+          value[column(name)] =
+            type === 'datetime' && (typeof raw === 'string' || typeof raw === 'number') && raw !== ''
+              ? toDB(type, new Date(raw))
+              : toDB(type, raw);
+        }
+        return value;
+      });
+      const documentId = column('documentId');
+      const written = (await trx(tableName)
+        .insert(values)
+        .onConflict('id')
+        .merge(names.map(column))
+        .returning(['id', documentId])) as Array<Record<string, unknown>>;
+      const missing = written.filter((row) => row[documentId] == null).map((row) => row.id);
+      if (missing.length || written.length !== group.length)
+        throw new Error(`updateRows: rows ${missing.join(', ') || '?'} of ${tableName} did not exist.`);
+    }
+  });
+}
