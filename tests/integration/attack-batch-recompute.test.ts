@@ -14,7 +14,7 @@ import { portalHelpers } from '../support/portal';
 
 /**
  * Independent review of 2e97e6f: a settled batch parks the recompute of every invoice only one of
- * its events settles (settlement.parkRecomputes), recomputes them together at its flush
+ * its events settles (settlement.parkWrites), recomputes them together at its flush
  * (invoices.recomputeLedgers: their ledgers read in two statements) and then lets each settlement
  * finish (its email's data, overpayment, audit entry, other attempts ended) from that recompute.
  * Attacked: totals and overpayments of parked invoices next to an invoice two events of the batch
@@ -26,7 +26,7 @@ import { portalHelpers } from '../support/portal';
  * retry worker, the pay page's confirm and duplicate deliveries. Run on SQLite and PostgreSQL (on
  * MySQL/MariaDB batches are not made: the same outcomes are expected, the batch checks skipped).
  * Result: every test passes against 2e97e6f on SQLite and PostgreSQL (held). They bite: with the
- * multi-invoice guard removed (settlement.ts `if (ctx.held?.parked?.())`) the group test fails
+ * multi-invoice guard removed (settlement.ts `if (ctx.held?.writes?.parked())`) the group test fails
  * (K1 refunded twice: amountRefunded 10000, not 5000); with every invoice treated as a single
  * (webhook-events.ts `n === 1`) the first test fails (the twice-paid invoice refunded 365500).
  * Seen, not a failure today: after a failure in one settlement's continuation, Promise.all rejects
@@ -78,8 +78,8 @@ function wrap<A extends unknown[], R>(
 /** The batches holdForBatch was called for, and the flushes of parked recomputes (their sizes). */
 let batches: { keys: string[][] };
 const flushes: number[] = [];
-/** The HeldForBatch of the batch running now (settlement.parkRecomputes' argument). */
-let currentHeld: { parked?: () => number } | null = null;
+/** The HeldForBatch of the batch running now (settlement.parkWrites' argument). */
+let currentHeld: { writes?: { parked(): number } } | null = null;
 beforeAll(() => {
   batches = recordBatches(env);
   wrap<[readonly unknown[]], unknown>('invoices', 'recomputeLedgers', (original) => async (locked) => {
@@ -87,10 +87,10 @@ beforeAll(() => {
     return original(locked);
   });
   const settlement = plugin().service('settlement') as unknown as {
-    parkRecomputes(held: { parked?: () => number }, singles: ReadonlySet<string>): unknown;
+    parkWrites(held: { writes?: { parked(): number } }, singles: ReadonlySet<string>): unknown;
   };
-  const park = settlement.parkRecomputes.bind(settlement);
-  settlement.parkRecomputes = (held, singles) => {
+  const park = settlement.parkWrites.bind(settlement);
+  settlement.parkWrites = (held, singles) => {
     const made = park(held, singles);
     currentHeld = held;
     return made;
@@ -345,7 +345,7 @@ it('a settlement fails before its recompute while two others are parked: rollbac
     let hit = false;
     // applyProviderRefunds runs before each settlement's recompute.
     const restore = wrap<unknown[], unknown>('refunds', 'applyProviderRefunds', (original) => async (...args) => {
-      if (armed && (currentHeld?.parked?.() ?? 0) >= 2) {
+      if (armed && (currentHeld?.writes?.parked() ?? 0) >= 2) {
         armed = false;
         hit = true;
         throw new Error('injected: a settlement before it parks');
@@ -399,7 +399,7 @@ it('an unmarked multi-invoice payment after parked singles: the batch is settled
   const other = await paidElsewhere(k1, 5000);
   let sawParkedGroup = false;
   const restore = wrap<unknown[], unknown>('payment-groups', 'findGroupFor', (original) => async (...args) => {
-    if ((currentHeld?.parked?.() ?? 0) > 0) sawParkedGroup = true;
+    if ((currentHeld?.writes?.parked() ?? 0) > 0) sawParkedGroup = true;
     return original(...args);
   });
   const singles = [...before, ...after.slice(0, 2)];

@@ -16,7 +16,7 @@ import {
 import type { PaymentProvider, ProviderCheckoutSession, ProviderPayment } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
-import { insertLinkedRow } from '../utils/insert-row';
+import { insertLinkedRow, insertLinkedRows, updateRows } from '../utils/insert-row';
 import { getService } from '../utils/get-service';
 import { providerActor } from '../utils/actor';
 import type { Actor } from './settings';
@@ -124,12 +124,28 @@ export interface HeldForBatch {
    */
   notices: NoticeRow[];
   /**
-   * How a settlement of a held invoice recomputes it (parkRecomputes: together with the batch's
-   * others); unset: at once (invoices.recomputeLedger).
+   * The batch's writes of the settlements of held invoices, done with its others (parkWrites);
+   * unset: each at once.
    */
-  recompute?: (invoice: InvoiceRow) => Promise<Recomputed>;
-  /** How many recomputes are parked, waiting for the batch's flush. */
-  parked?: () => number;
+  writes?: BatchWrites;
+}
+
+/** A ledger entry to write: a new one on an invoice, or new values of an existing one. */
+export type EntryWrite =
+  { insert: Record<string, unknown>; invoiceId: number } | { update: Record<string, unknown>; id: number };
+
+/**
+ * Writes of a batch's settlements done together (settlement.parkWrites), for the invoices only one
+ * event of the batch settles (`parks`); the others are written at once.
+ */
+export interface BatchWrites {
+  parks(invoiceDocumentId: string): boolean;
+  /** The entry's id once it is written with the batch's others. */
+  writeEntry(write: EntryWrite): Promise<number>;
+  /** The invoice recomputed with the batch's others. */
+  recompute(invoice: InvoiceRow): Promise<Recomputed>;
+  /** How many settlements wait for one of the batch's writes. */
+  parked(): number;
 }
 
 /** The held value for `key` (removed: each is used once), or undefined when none is held. */
@@ -280,7 +296,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       recordedFor && recordedFor !== meta.invoiceDocumentId
         ? `Payment ${p.id} was made for this invoice but its metadata at the provider now names invoice ${meta.invoiceNumber || meta.invoiceDocumentId}; it was not booked.`
         : null;
-    const settle = async (invoice: InvoiceRow, recompute: (invoice: InvoiceRow) => Promise<Recomputed>) => {
+    /** `batch`: the batch's writes, when this invoice's are done with its others (parkWrites). */
+    const settle = async (invoice: InvoiceRow, batch?: BatchWrites) => {
       const heldRow = ctx.checkoutSessionId ? undefined : takeHeld(ctx.held?.payments, p.id);
       const row = heldRow !== undefined ? heldRow : await findPaymentRow(invoice.id, p, ctx.checkoutSessionId ?? null);
       if (ctx.final && row && !isOpenPaymentStatus(row.status) && row.status !== 'failed')
@@ -386,26 +403,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         kinds.push('dispute');
       }
       // Written without reading the entry back: the ledger read by the recompute below has it.
-      let savedId: number;
-      if (row) {
-        // updateMany: one UPDATE, without update()'s reads before and after; the timestamp
-        // update() would set (Strapi's timestamps lifecycle only sets it for update()).
-        await payments().updateMany({ where: { id: row.id }, data: { ...data, updatedAt: new Date() } });
-        savedId = row.id;
-      } else {
-        // create()'s row and invoice link in two statements instead of four (insertLinkedRow).
-        savedId = await insertLinkedRow(
-          strapi,
-          UID.payment,
-          {
-            ...data,
-            kind: ctx.checkoutSessionId ? 'checkout' : 'card',
-            provider: ctx.provider.id,
-            checkoutSessionId: ctx.checkoutSessionId ?? null,
-          },
-          { attribute: 'invoice', id: invoice.id },
-        );
-      }
+      // The timestamp update() would set (Strapi's timestamps lifecycle only sets it for update()).
+      const write: EntryWrite = row
+        ? { update: { ...data, updatedAt: new Date() }, id: row.id }
+        : {
+            insert: {
+              ...data,
+              kind: ctx.checkoutSessionId ? 'checkout' : 'card',
+              provider: ctx.provider.id,
+              checkoutSessionId: ctx.checkoutSessionId ?? null,
+            },
+            invoiceId: invoice.id,
+          };
+      const savedId = batch ? await batch.writeEntry(write) : await writeEntry(write);
       const refundedNow = await upsertRefunds(savedId, invoice.documentId, p, ctx.provider);
       for (const kind of kinds) notices.push({ kind, paymentId: savedId });
       // The emails go to the outbox in this transaction: sent after the commit, or by the worker.
@@ -419,7 +429,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               : await getService(strapi, 'notifications').queuePaymentNotice(n.kind, n.paymentId);
 
       // The invoice's totals, balance and state from its ledger, under the lock we hold.
-      const { invoice: updated, ledger } = await recompute(invoice);
+      const { invoice: updated, ledger } = batch
+        ? await batch.recompute(invoice)
+        : await getService(strapi, 'invoices').recomputeLedger(invoice);
       // payment.refunded carries the invoice as this settlement left it.
       await getService(strapi, 'refunds').recordRefunded(refundedNow);
       // The entry as written (refunds included): the ledger read it; an entry on no invoice is read.
@@ -473,12 +485,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const lockKey = recordedFor ?? meta.invoiceDocumentId;
     const heldInvoice = takeHeld(ctx.held?.invoices, lockKey);
     // A held invoice is locked by the caller's transaction already (null: it does not exist).
-    const now = getService(strapi, 'invoices').recomputeLedger;
+    const writes = ctx.held?.writes;
     const result =
       heldInvoice === undefined
-        ? await withInvoiceLock(strapi, lockKey, (invoice) => settle(invoice, now))
+        ? await withInvoiceLock(strapi, lockKey, (invoice) => settle(invoice))
         : heldInvoice &&
-          (await getService(strapi, 'events-out').together(() => settle(heldInvoice, ctx.held?.recompute ?? now)));
+          (await getService(strapi, 'events-out').together(() =>
+            settle(heldInvoice, writes?.parks(heldInvoice.documentId) ? writes : undefined),
+          ));
     if (!result) {
       // A multi-invoice payment whose group mark was lost (a provider that keeps less metadata, an
       // edit): its metadata names the group, not an invoice; the group on record settles it.
@@ -486,7 +500,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (group) {
         // The group books on invoices whose recompute may be parked in this batch (written only at
         // its flush): the batch is settled one event at a time instead.
-        if (ctx.held?.parked?.())
+        if (ctx.held?.writes?.parked())
           throw new Error(`Payment ${p.id} belongs to a multi-invoice payment: its batch is settled one by one.`);
         // The group books on its invoices, which this batch may hold too: what the batch read of
         // them is stale from here, so its later events read them again under the locks it holds.
@@ -572,6 +586,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
+  /** One ledger entry written at once. */
+  async function writeEntry(write: EntryWrite): Promise<number> {
+    if ('update' in write) {
+      // updateMany: one UPDATE, without update()'s reads before and after.
+      await payments().updateMany({ where: { id: write.id }, data: write.update });
+      return write.id;
+    }
+    // create()'s row and invoice link in two statements instead of four (insertLinkedRow).
+    return insertLinkedRow(strapi, UID.payment, write.insert, { attribute: 'invoice', id: write.invoiceId });
+  }
+
+  /** A batch's ledger entries written together (parkWrites); their ids in the order given. */
+  async function writeEntries(writes: EntryWrite[]): Promise<number[]> {
+    const inserts = writes.flatMap((w) => ('insert' in w ? [w] : []));
+    const updates = writes.flatMap((w) => ('update' in w ? [{ id: w.id, data: w.update }] : []));
+    const inserted = await insertLinkedRows(
+      strapi,
+      UID.payment,
+      inserts.map((w) => ({ data: w.insert, linkId: w.invoiceId })),
+      { attribute: 'invoice', key: 'providerPaymentId' },
+    );
+    await updateRows(strapi, UID.payment, updates);
+    let next = 0;
+    return writes.map((w) => ('update' in w ? w.id : inserted[next++]!));
+  }
+
   const api = {
     applyPayment,
     handleOverpayment,
@@ -629,46 +669,79 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Parks the recomputes of a batch's invoices until every settlement of the batch has written
-     * its ledger entry, then does them together (`flush`): their ledgers read in two statements,
-     * not one per event. Only for invoices one event of the batch settles (`singles`): a second
-     * settlement of an invoice must see the first one's totals (an overpayment is what it adds on
-     * top), so those are recomputed at once. The caller starts each settlement after the one
-     * before it finished or parked (`nextPark`), flushes, then waits for the parked ones to finish.
+     * Parks the writes of a batch's settlements and does them together: every settlement's ledger
+     * entry once all of them reached it (new entries in one INSERT with their invoice links in
+     * another, existing ones in one statement: updateRows), then every invoice's recompute once all
+     * of those reached it (their ledgers read in two statements, written in one). Only for invoices
+     * one event of the batch settles (`singles`): a second settlement of an invoice must see the
+     * first one's totals (an overpayment is what it adds on top), so those write at once.
+     *
+     * The caller starts each settlement once the ones before it are all parked or finished
+     * (`idle`), then flushes, which resumes the parked ones and waits until they are parked again
+     * or finished; a settlement resumed by the first flush parks at most once more (its recompute).
+     * Settlements of different invoices only meet here, so their order does not matter.
      */
-    parkRecomputes(held: HeldForBatch, singles: ReadonlySet<string>) {
-      const parked: Array<{ invoice: InvoiceRow; resolve: (r: Recomputed) => void; reject: (e: unknown) => void }> = [];
-      let onPark: (() => void) | null = null;
-      const invoices = getService(strapi, 'invoices');
-      held.recompute = (invoice) =>
-        singles.has(invoice.documentId)
-          ? new Promise<Recomputed>((resolve, reject) => {
-              parked.push({ invoice, resolve, reject });
-              onPark?.();
-            })
-          : invoices.recomputeLedger(invoice);
-      held.parked = () => parked.length;
+    parkWrites(held: HeldForBatch, singles: ReadonlySet<string>) {
+      type Parked<W, R> = { work: W; resolve: (r: R) => void; reject: (e: unknown) => void };
+      const entries: Array<Parked<EntryWrite, number>> = [];
+      const recomputes: Array<Parked<InvoiceRow, Recomputed>> = [];
+      // Settlements started or resumed, not parked nor finished; `whenIdle` resolves at 0.
+      let running = 0;
+      let whenIdle: (() => void) | null = null;
+      const ran = (delta: number) => {
+        running += delta;
+        if (running === 0) whenIdle?.();
+      };
+      const park = <W, R>(queue: Array<Parked<W, R>>, work: W) =>
+        new Promise<R>((resolve, reject) => {
+          queue.push({ work, resolve, reject });
+          ran(-1);
+        });
+      /** Resumes `todo` with what `flush` gave for each (in order), or ends them with its error. */
+      const resume = async <W, R>(todo: Array<Parked<W, R>>, flush: (work: W[]) => Promise<R[]>) => {
+        if (todo.length === 0) return;
+        let done: R[];
+        try {
+          done = await flush(todo.map((t) => t.work));
+        } catch (error) {
+          for (const t of todo) t.reject(error);
+          throw error;
+        }
+        ran(todo.length);
+        todo.forEach((t, i) => t.resolve(done[i]!));
+      };
+      const idle = () =>
+        running === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              whenIdle = resolve;
+            });
+      held.writes = {
+        parks: (documentId) => singles.has(documentId),
+        writeEntry: (write) => park(entries, write),
+        recompute: (invoice) => park(recomputes, invoice),
+        parked: () => entries.length + recomputes.length,
+      };
       return {
-        /** Resolves when the settlement started next parks its recompute. */
-        nextPark: () =>
-          new Promise<void>((resolve) => {
-            onPark = resolve;
-          }),
+        /** Runs `settle` (one settlement of the batch) until it is parked or finished. */
+        async start(settle: () => Promise<void>): Promise<{ done: Promise<void> }> {
+          ran(1);
+          const done = settle().finally(() => ran(-1));
+          // Its failure is the caller's (it waits for every settlement): never unhandled meanwhile.
+          done.catch(() => undefined);
+          await Promise.race([done, idle()]);
+          // In an object: an async function returning a promise would wait for it.
+          return { done };
+        },
+        /** Writes the parked entries, then recomputes the parked invoices, resuming each after. */
         async flush(): Promise<void> {
-          const todo = parked.splice(0);
-          onPark = null;
-          try {
-            const done = await invoices.recomputeLedgers(todo.map((t) => t.invoice));
-            todo.forEach((t, i) => t.resolve(done[i]!));
-          } catch (error) {
-            for (const t of todo) t.reject(error);
-            throw error;
-          }
+          await resume(entries.splice(0), writeEntries);
+          await idle();
+          await resume(recomputes.splice(0), (locked) => getService(strapi, 'invoices').recomputeLedgers(locked));
         },
         /** Ends every parked settlement with `error` (the batch failed before its flush). */
         abandon(error: unknown): void {
-          onPark = null;
-          for (const t of parked.splice(0)) t.reject(error);
+          for (const t of [...entries.splice(0), ...recomputes.splice(0)]) t.reject(error);
         },
       };
     },

@@ -458,39 +458,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
           const audits: AuditInput[] = [];
           const outcomes: Array<{ id: number; result: SyncOutcome }> = [];
-          // An invoice only one event of the batch settles is recomputed with the batch's others,
-          // once all of them have written their ledger entries (settlement.parkRecomputes).
+          // The writes of invoices only one event of the batch settles are done together, once all
+          // of them reached each (settlement.parkWrites).
           const perInvoice = new Map<string, number>();
           for (const f of settling) perInvoice.set(lockOf(f), (perInvoice.get(lockOf(f)) ?? 0) + 1);
           const singles = new Set([...perInvoice].filter(([, n]) => n === 1).map(([key]) => key));
-          const recomputes = settlement.parkRecomputes(held, singles);
+          const writes = settlement.parkWrites(held, singles);
           const settlements: Array<Promise<void>> = [];
           let failure: { error: unknown } | null = null;
           try {
             for (const f of settling) {
-              const parked = recomputes.nextPark();
-              const done = settlement
-                .applyPayment(f.payment, {
+              const { done } = await writes.start(async () => {
+                const result = await settlement.applyPayment(f.payment, {
                   ...f.ctx,
                   recordedFor: recorded.get(f.payment.id) ?? null,
                   held,
                   afterCommit: (w) => after.push(w),
                   audit: (entry) => audits.push(entry),
-                })
-                .then((result) => {
-                  outcomes.push({ id: f.row.id, result });
                 });
-              // Its failure is the batch's (the race, or allSettled below): never unhandled meanwhile.
-              done.catch(() => undefined);
+                outcomes.push({ id: f.row.id, result });
+              });
               settlements.push(done);
-              // The next one starts when this one finished or waits for the flush.
-              await Promise.race([done, parked]);
             }
-            await recomputes.flush();
+            await writes.flush();
           } catch (error) {
             failure = { error };
             // Those still parked end with the batch's failure.
-            recomputes.abandon(error);
+            writes.abandon(error);
           }
           // Every settlement ends before the batch does (commits or rolls back): none may go on
           // writing once the transaction is gone.

@@ -43,6 +43,18 @@ interface JoinTable {
   on?: Record<string, unknown>;
 }
 
+/** The join table of a plain manyToOne relation (Strapi's metadata), the only kind written here. */
+function joinTableOf(strapi: Core.Strapi, uid: StrapiUID.Schema, name: string): JoinTable {
+  const { attributes } = strapi.db.metadata.get(uid) as unknown as {
+    attributes: Record<string, { relation?: string; joinTable?: JoinTable }>;
+  };
+  const attribute = attributes[name];
+  const table = attribute?.joinTable;
+  if (attribute?.relation !== 'manyToOne' || !table || (table.on && Object.keys(table.on).length))
+    throw new Error(`insertLinkedRow writes plain manyToOne join tables only (${name}).`);
+  return table;
+}
+
 /**
  * A new row that belongs to one row of a manyToOne relation (a ledger entry's invoice), inside the
  * caller's transaction, in two statements where create() takes four (the INSERT, a read of the
@@ -58,13 +70,7 @@ export async function insertLinkedRow(
   link: { attribute: string; id: number },
 ): Promise<number> {
   if (!strapi.db.inTransaction()) throw new Error('insertLinkedRow runs inside a transaction only.');
-  const { attributes } = strapi.db.metadata.get(uid) as unknown as {
-    attributes: Record<string, { relation?: string; joinTable?: JoinTable }>;
-  };
-  const attribute = attributes[link.attribute];
-  const table = attribute?.joinTable;
-  if (attribute?.relation !== 'manyToOne' || !table || (table.on && Object.keys(table.on).length))
-    throw new Error(`insertLinkedRow writes plain manyToOne join tables only (${link.attribute}).`);
+  const table = joinTableOf(strapi, uid, link.attribute);
   const id = await insertRow(strapi, uid, data);
   const own = table.joinColumn.name;
   const target = table.inverseJoinColumn.name;
@@ -96,6 +102,58 @@ export async function insertLinkedRow(
     ]);
   });
   return id;
+}
+
+/**
+ * insertLinkedRow for several rows (each of its own target), inside the caller's transaction: the
+ * rows in one INSERT (createMany), their ids read back by an attribute unique to each (`key`; the
+ * order RETURNING gives rows in is not defined), the links in one INSERT, each placed last in its
+ * target's list as insertLinkedRow places it. Returns the ids in the order given. Not on
+ * MySQL/MariaDB (insertLinkedRow says why its reads differ there).
+ */
+export async function insertLinkedRows(
+  strapi: Core.Strapi,
+  uid: StrapiUID.Schema,
+  rows: ReadonlyArray<{ data: Record<string, unknown>; linkId: number }>,
+  link: { attribute: string; key: string },
+): Promise<number[]> {
+  if (rows.length === 0) return [];
+  if (!strapi.db.inTransaction()) throw new Error('insertLinkedRows runs inside a transaction only.');
+  if (strapi.db.dialect.client === 'mysql') throw new Error('insertLinkedRows does not run on MySQL/MariaDB.');
+  const table = joinTableOf(strapi, uid, link.attribute);
+  const keys = rows.map((r) => r.data[link.key]);
+  if (keys.some((k) => typeof k !== 'string' || k === '') || new Set(keys).size !== keys.length)
+    throw new Error(`insertLinkedRows needs a distinct ${link.key} on every row.`);
+  await strapi.db.query(uid).createMany({ data: rows.map((r) => r.data) });
+  const found = (await strapi.db.query(uid).findMany({
+    where: { [link.key]: { $in: keys } },
+    select: ['id', link.key],
+  })) as Array<Record<string, unknown>>;
+  const idOf = new Map(found.map((row) => [row[link.key], Number(row.id)]));
+  const ids = keys.map((k) => idOf.get(k));
+  if (found.length !== keys.length || ids.some((id) => id === undefined))
+    throw new Error(`insertLinkedRows: the rows written were not found again by ${link.key}.`);
+  const own = table.joinColumn.name;
+  const target = table.inverseJoinColumn.name;
+  const order = table.inverseOrderColumnName;
+  await strapi.db.transaction(async ({ trx }) => {
+    if (!order) {
+      await trx(table.name).insert(rows.map((r, i) => ({ [own]: ids[i], [target]: r.linkId })));
+      return;
+    }
+    // Each last in its target's list: the highest place so far + 1, + 1 more for each earlier
+    // row of this INSERT with the same target (the subqueries all see the table before it).
+    const seen = new Map<number, number>();
+    const bindings: unknown[] = [table.name, own, target, order];
+    const values = rows.map((r, i) => {
+      const before = seen.get(r.linkId) ?? 0;
+      seen.set(r.linkId, before + 1);
+      bindings.push(ids[i], r.linkId, order, table.name, target, r.linkId, before + 1);
+      return '(?, ?, (select coalesce(max(??), 0) from ?? where ?? = ?) + ?)';
+    });
+    await trx.raw(`insert into ?? (??, ??, ??) values ${values.join(', ')}`, bindings);
+  });
+  return ids as number[];
 }
 
 type Attribute = { type: string; default?: unknown };
