@@ -79,7 +79,8 @@ function wrap<A extends unknown[], R>(
 let batches: { keys: string[][] };
 const flushes: number[] = [];
 /** The HeldForBatch of the batch running now (settlement.parkWrites' argument). */
-let currentHeld: { writes?: { parked(): number } } | null = null;
+type Writes = { parked(): number; parks(documentId: string): boolean };
+let currentHeld: { writes?: Writes } | null = null;
 beforeAll(() => {
   batches = recordBatches(env);
   wrap<[readonly unknown[]], unknown>('invoices', 'recomputeLedgers', (original) => async (locked) => {
@@ -87,7 +88,7 @@ beforeAll(() => {
     return original(locked);
   });
   const settlement = plugin().service('settlement') as unknown as {
-    parkWrites(held: { writes?: { parked(): number } }, singles: ReadonlySet<string>): unknown;
+    parkWrites(held: { writes?: Writes }, singles: ReadonlySet<string>): unknown;
   };
   const park = settlement.parkWrites.bind(settlement);
   settlement.parkWrites = (held, singles) => {
@@ -343,10 +344,20 @@ it('a settlement fails before its recompute while two others are parked: rollbac
   await faultedBatch(() => {
     let armed = true;
     let hit = false;
-    // applyProviderRefunds runs before each settlement's recompute.
+    // applyProviderRefunds runs before each settlement's recompute. The first single of a batch of
+    // three or more to reach it (after the entries' flush, with the others resumed) waits until two
+    // others parked their recompute, then fails: how far they got no longer depends on timing.
     const restore = wrap<unknown[], unknown>('refunds', 'applyProviderRefunds', (original) => async (...args) => {
-      if (armed && (currentHeld?.writes?.parked() ?? 0) >= 2) {
+      const writes = currentHeld?.writes;
+      const singles = new Set(batches.keys.at(-1) ?? []);
+      const enough = writes ? [...singles].filter((key) => writes.parks(key)).length >= 3 : false;
+      if (armed && enough && writes?.parks(args[1] as string)) {
         armed = false;
+        const until = Date.now() + 10_000;
+        while (writes.parked() < 2) {
+          if (Date.now() > until) throw new Error('injected: two others never parked (fault missed)');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
         hit = true;
         throw new Error('injected: a settlement before it parks');
       }
