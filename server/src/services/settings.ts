@@ -4,11 +4,13 @@ import { PLUGIN_ID } from '../utils/plugin-id';
 import { badRequest, type FieldProblem } from '../utils/errors';
 import { fromZod } from '../utils/respond';
 import {
+  ENCRYPTION_KEY_ENV,
   EncryptionKeyError,
   fingerprint,
   keyRingFromEnv,
   keyId,
   open,
+  PREVIOUS_KEYS_ENV,
   requireCurrentKey,
   seal,
   sealedKeyId,
@@ -326,8 +328,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return view(settings, await loadMollieConnection(settings));
   }
 
+  // The last secrets opened, by sealed value and the keys they were opened with: each webhook
+  // delivery still reads the settings (a rotated signing secret counts at once) but does not parse
+  // the keys and decrypt the same value again. Sealing uses a fresh IV, so a saved secret is a new
+  // entry; the map is bounded by the secrets in use (secret key, signing secret, Mollie key).
+  const opened = new Map<string, string>();
   function decrypt(sealed: string | null): string | null {
-    return sealed ? open(sealed, ring()) : null;
+    if (!sealed) return null;
+    const cacheKey = `${process.env[ENCRYPTION_KEY_ENV] ?? ''}|${process.env[PREVIOUS_KEYS_ENV] ?? ''}|${sealed}`;
+    const hit = opened.get(cacheKey);
+    if (hit !== undefined) return hit;
+    const plain = open(sealed, ring());
+    if (opened.size >= 8) opened.clear();
+    opened.set(cacheKey, plain);
+    return plain;
   }
 
   async function audit(action: string, actor: Actor, details: Record<string, unknown>) {
