@@ -159,7 +159,7 @@ export async function insertLinkedRows(
 type Attribute = { type: string; default?: unknown };
 
 /** What Strapi's fields write for a value (@strapi/database fields' toDB), for the types handled here. */
-function toDB(type: string, value: unknown): unknown {
+export function toDB(type: string, value: unknown): unknown {
   if (value === null) return null;
   switch (type) {
     case 'string':
@@ -171,14 +171,20 @@ function toDB(type: string, value: unknown): unknown {
       return String(value);
     case 'integer':
     case 'float':
-    case 'decimal':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`Expected a number, got ${value}`);
-      return value;
+    case 'decimal': {
+      // As NumberField: a number, or a string holding one.
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`Expected a number, got ${value}`);
+      return n;
+    }
     case 'biginteger':
       if (typeof value === 'number' && Number.isInteger(value)) return value.toString();
       if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) return BigInt(value.trim()).toString();
       throw new Error(`Expected a big integer, got ${value}`);
     case 'boolean':
+      // As BooleanField: 'false', 'f', '0' and 0 are false, as 'true', 't', '1' and 1 are true.
+      if (['true', 't', '1', 1].includes(value as string | number)) return true;
+      if (['false', 'f', '0', 0].includes(value as string | number)) return false;
       return Boolean(value);
     case 'json':
       return typeof value === 'object' ? JSON.stringify(value) : value;
