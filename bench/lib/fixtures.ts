@@ -81,11 +81,21 @@ export type StripeEvent = {
   data: { object: { id: string; metadata?: Record<string, string> } };
 } & Record<string, unknown>;
 
-/** All events of the stand-in (oldest first), optionally of one type. */
+/** All events of the stand-in (oldest first), optionally of one type, read a page at a time. */
 export async function standinEvents(standinUrl: string, type?: string): Promise<StripeEvent[]> {
-  const res = await fetch(`${standinUrl}/_standin/events${type ? `?type=${encodeURIComponent(type)}` : ''}`);
-  if (!res.ok) throw new Error(`the stand-in's event list answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  return ((await res.json()) as { data: StripeEvent[] }).data;
+  const events: StripeEvent[] = [];
+  const PAGE = 20_000;
+  for (let more = true; more;) {
+    const query = new URLSearchParams({ offset: String(events.length), limit: String(PAGE) });
+    if (type) query.set('type', type);
+    const res = await fetch(`${standinUrl}/_standin/events?${query}`);
+    if (!res.ok)
+      throw new Error(`the stand-in's event list answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    const page = (await res.json()) as { data: StripeEvent[]; has_more: boolean };
+    events.push(...page.data);
+    more = page.has_more && page.data.length > 0;
+  }
+  return events;
 }
 
 /** The `payment_intent.succeeded` event of each given invoice, in the invoices' order. */

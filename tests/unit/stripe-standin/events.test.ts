@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
-import { caught, startStandin } from './helpers';
+import { asRecord, caught, control, startStandin } from './helpers';
 
 describe('events API', () => {
   let standin: StripeStandin;
@@ -123,5 +123,27 @@ describe('events API', () => {
     expect(limit.param).toBe('limit');
     const cursor = await caught(() => stripe.events.list({ starting_after: 'evt_nope' }));
     expect(cursor.param).toBe('starting_after');
+  });
+
+  it("the test-only event list (the bench's) filters by type and pages by offset", async () => {
+    for (let i = 0; i < 3; i += 1)
+      await stripe.paymentIntents.create({
+        amount: 1000 + i,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      });
+    const page = async (query: string) =>
+      asRecord((await control(standin, 'GET', `/_standin/events?type=payment_intent.succeeded&${query}`)).json) as {
+        data: Array<{ data: { object: { amount: number } } }>;
+        has_more: boolean;
+      };
+    const first = await page('offset=0&limit=2');
+    expect(first.data.map((e) => e.data.object.amount)).toEqual([1000, 1001]);
+    expect(first.has_more).toBe(true);
+    const rest = await page('offset=2&limit=2');
+    expect(rest.data.map((e) => e.data.object.amount)).toEqual([1002]);
+    expect(rest.has_more).toBe(false);
+    expect((await page('')).data).toHaveLength(3);
   });
 });
