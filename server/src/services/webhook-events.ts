@@ -500,7 +500,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     } catch (error) {
       strapi.log.warn(
-        `[invoice-payments] a batch of ${finals.length} webhook events is settled one by one: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `[invoice-payments] a batch of ${finals.length} webhook events is settled one by one: ${reasonOf(error)}`,
       );
       for (const f of ordered) await claimAndExecute([f.row]);
       return;
@@ -804,3 +804,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
   };
 };
+
+/**
+ * What went wrong, for the log: an error's message, also when it was made in another realm (a
+ * driver's error class is not always this realm's Error) or thrown as a plain object.
+ */
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : `unknown error (${Object.prototype.toString.call(error)})`;
+}
