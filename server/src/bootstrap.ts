@@ -6,6 +6,7 @@ import { installationId } from './utils/installation';
 import { stripeJsUrl } from './pages/stripe-js';
 import { livePublishableKeyProblem, liveSecretKeyProblem, stripeOverrides } from './utils/stripe-overrides';
 import type { PluginConfig } from './config';
+import { reasonOf } from './utils/errors';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.admin.services.permission.actionProvider.registerMany(ACTION_DEFINITIONS);
@@ -20,9 +21,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     const count = await getService(strapi, 'settings').reencrypt();
     if (count > 0) strapi.log.info(`[invoice-payments] re-encrypted ${count} stored secret(s) with the current key.`);
   } catch (error) {
-    strapi.log.error(
-      `[invoice-payments] stored Stripe secrets could not be decrypted: ${error instanceof Error ? error.message : 'unknown error'}`,
-    );
+    strapi.log.error(`[invoice-payments] stored Stripe secrets could not be decrypted: ${reasonOf(error)}`);
   }
 
   // Whatever script is at stripe.jsUrl sees the card numbers typed on the pay pages: say loudly that

@@ -7,6 +7,7 @@ import type { PluginConfig } from './config';
 import { ledgerGuard } from './utils/ledger-guard';
 import { invoiceWrites } from './utils/invoice-writes';
 import { registerMigrations } from './migrations';
+import { reasonOf } from './utils/errors';
 
 type MiddlewareEntry = string | { name?: string; resolve?: string; config?: Record<string, unknown> };
 
@@ -155,9 +156,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           strapi.plugin(PLUGIN_ID).service('payment-groups').endForInvoice(documentId, actor),
         ).catch((error: unknown) =>
           strapi.log.warn(
-            `[invoice-payments] multi-invoice payments of invoice ${documentId} could not be ended: ${
-              error instanceof Error ? error.message : 'unknown error'
-            }`,
+            `[invoice-payments] multi-invoice payments of invoice ${documentId} could not be ended: ${reasonOf(error)}`,
           ),
         );
       };

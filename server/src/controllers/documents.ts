@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { getService } from '../utils/get-service';
 import { respond } from '../utils/respond';
-import { notFound } from '../utils/errors';
+import { notFound, reasonOf } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { notFoundDocument, errorDocument } from '../pages/documents';
 import { PLAIN_PAGE_CSP, setPageHeaders } from '../pages/security';
@@ -51,9 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const invoice = await pages().findByToken(String(ctx.params.token ?? ''));
       if (!invoice || !(await run(invoice))) return page(ctx, 404, notFoundDocument());
     } catch (error) {
-      strapi.log.error(
-        `[invoice-payments] the ${name} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      strapi.log.error(`[invoice-payments] the ${name} failed: ${reasonOf(error)}`);
       page(ctx, 500, errorDocument());
     }
   }

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { getService } from '../utils/get-service';
 import { respond } from '../utils/respond';
-import { notFound } from '../utils/errors';
+import { notFound, reasonOf } from '../utils/errors';
 import { currentUserId } from '../utils/client';
 import { isAssetName, loadAsset } from '../pages/assets';
 import {
@@ -89,9 +89,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       await run();
     } catch (error) {
-      strapi.log.error(
-        `[invoice-payments] the ${name} page failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      strapi.log.error(`[invoice-payments] the ${name} page failed: ${reasonOf(error)}`);
       const language = await pageLanguage(ctx).catch(() => resolveLocale(localeRequest(ctx).lang));
       html(ctx, 500, errorDocument(language));
     }

@@ -5,6 +5,7 @@ import { getService } from '../utils/get-service';
 import { PLUGIN_ID } from '../utils/plugin-id';
 import { providerActor } from '../utils/actor';
 import type { PluginConfig } from '../config';
+import { reasonOf } from '../utils/errors';
 
 const UNPARSED = Symbol.for('unparsedBody');
 
@@ -58,9 +59,7 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
     // dropped while reading the signing secret, a bug) says nothing about the delivery: a 400 would
     // make the provider give up on a genuine event, so ask for it again.
     if (!(error instanceof ProviderRequestError)) {
-      strapi.log.error(
-        `[invoice-payments] ${entry.label} webhook could not be checked: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      strapi.log.error(`[invoice-payments] ${entry.label} webhook could not be checked: ${reasonOf(error)}`);
       return fail(ctx, 503, `The delivery could not be checked right now; ${entry.label} will deliver it again.`);
     }
     if (error.code === 'raw_body_missing') {
@@ -99,9 +98,7 @@ async function receive(strapi: Core.Strapi, ctx: Context, providerId: string): P
   try {
     stored = await getService(strapi, 'webhook-events').receive(event, parser);
   } catch (error) {
-    strapi.log.error(
-      `[invoice-payments] webhook event ${event.id} could not be stored: ${error instanceof Error ? error.message : 'unknown error'}`,
-    );
+    strapi.log.error(`[invoice-payments] webhook event ${event.id} could not be stored: ${reasonOf(error)}`);
     return fail(ctx, 503, `The event could not be stored; ${entry.label} will deliver it again.`);
   }
   ctx.status = 200;

@@ -23,7 +23,7 @@ import {
 } from '../providers/types';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, conflict, notFound } from '../utils/errors';
+import { badGateway, conflict, notFound, reasonOf } from '../utils/errors';
 import { publicBaseUrl, type Actor } from './settings';
 import type { InvoiceRow } from './invoices';
 import type { StoredSettings } from './settings-schema';
@@ -823,7 +823,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             // cancelable, https://docs.mollie.com/reference/cancel-payment) must not keep the others
             // open. It stays payable until it expires; paid, it is booked or refunded as a surplus.
             const which = o.row.providerPaymentId ?? o.row.checkoutSessionId ?? o.row.id;
-            const why = error instanceof Error ? error.message : 'unknown error';
+            const why = reasonOf(error);
             strapi.log.warn(
               `[invoice-payments] payment attempt ${which} of invoice ${invoiceDocumentId} could not be ended: ${why}`,
             );
@@ -859,7 +859,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         // Not fatal: a second payment would still be caught as an overpayment and refunded.
         strapi.log.warn(
-          `[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: ${error instanceof Error ? error.message : 'unknown error'}`,
+          `[invoice-payments] could not end the other payment attempts of invoice ${invoiceDocumentId}: ${reasonOf(error)}`,
         );
       }
     },

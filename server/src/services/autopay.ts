@@ -30,7 +30,7 @@ import {
 } from '../providers/types';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
-import { notFound } from '../utils/errors';
+import { notFound, reasonOf } from '../utils/errors';
 import { isUniqueViolation } from '../utils/unique-violation';
 import { translator } from '../i18n';
 import { renderEmail } from '../branding/email';
@@ -379,7 +379,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const since = Math.floor(new Date(row.createdAt).getTime() / 1000) - 60;
           prior = await provider.findPaymentByAttempt(key, since);
         } catch (error) {
-          const message = error instanceof Error ? error.message : 'unknown error';
+          const message = reasonOf(error);
           await audit(invoice, 'error', { attemptNo: row.attemptNo, key, message, willRetry: true });
           return row;
         }
@@ -418,7 +418,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const outcome = share?.settled ? 'settled' : (room?.outcome ?? 'clear');
           action = autopayRoomAction(outcome, Boolean(share?.live));
         } catch (error) {
-          const message = error instanceof Error ? error.message : 'unknown error';
+          const message = reasonOf(error);
           await audit(invoice, 'error', { attemptNo: row.attemptNo, message, willRetry: true });
           return row;
         }
@@ -484,7 +484,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           idempotencyKey: key,
         });
       } catch (error) {
-        const message = error instanceof Error ? error.message : 'unknown error';
+        const message = reasonOf(error);
         if (error instanceof ProviderRequestError && (error.retryable || error.outcomeUnknown)) {
           // Outcome unknown: the claim stays; when it runs out a later run repeats the call with the
           // same key, which replays what the provider did (or does it once if it did nothing).
@@ -543,7 +543,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await getService(strapi, 'settlement').syncPayment(result.paymentId, { provider, actor: ACTOR, heldLease });
       } catch (error) {
         strapi.log.warn(
-          `[invoice-payments] autopay payment ${result.paymentId} of invoice ${invoice.number} is left to the webhook: ${error instanceof Error ? error.message : 'unknown error'}`,
+          `[invoice-payments] autopay payment ${result.paymentId} of invoice ${invoice.number} is left to the webhook: ${reasonOf(error)}`,
         );
       }
     }
@@ -691,7 +691,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             await charge(row);
           } catch (error) {
             strapi.log.warn(
-              `[invoice-payments] autopay attempt ${planned.attemptNo} of invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+              `[invoice-payments] autopay attempt ${planned.attemptNo} of invoice ${invoice.number} failed: ${reasonOf(error)}`,
             );
           }
         }

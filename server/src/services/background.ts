@@ -3,6 +3,7 @@ import { UID, PLUGIN_ID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
 import type { PluginConfig } from '../config';
 import { feeReportingProviders } from '../providers/registry';
+import { reasonOf } from '../utils/errors';
 
 /**
  * Background work on every instance: the retry worker (failed or stranded webhook events) and the
@@ -45,11 +46,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (busy || stopping) return;
           busy = true;
           const run = task()
-            .catch((error) =>
-              strapi.log.warn(
-                `[invoice-payments] background task ${name} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-              ),
-            )
+            .catch((error) => strapi.log.warn(`[invoice-payments] background task ${name} failed: ${reasonOf(error)}`))
             .finally(() => {
               busy = false;
               running.delete(run);
@@ -100,9 +97,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Touch the row so the next sweep moves on to others (the sync may have changed nothing).
         await strapi.db.query(UID.payment).update({ where: { id: row.id }, data: { updatedAt: new Date() } });
       } catch (error) {
-        strapi.log.warn(
-          `[invoice-payments] reconciliation of payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-        );
+        strapi.log.warn(`[invoice-payments] reconciliation of payment ${row.id} failed: ${reasonOf(error)}`);
       }
     }
     // Portal payments the client opened and walked away from: their invoices are reserved until
@@ -111,9 +106,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       abandoned = await getService(strapi, 'payment-groups').endAbandoned(settings, actor);
     } catch (error) {
-      strapi.log.warn(
-        `[invoice-payments] ending abandoned multi-invoice payments failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      strapi.log.warn(`[invoice-payments] ending abandoned multi-invoice payments failed: ${reasonOf(error)}`);
     }
     // Stripe's fee comes from the charge's balance transaction, which Stripe may make a little
     // after the payment succeeded: collected payments of the last week still without it are read
@@ -140,7 +133,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       } catch (error) {
         strapi.log.warn(
-          `[invoice-payments] reading the provider's fee for payment ${row.id} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+          `[invoice-payments] reading the provider's fee for payment ${row.id} failed: ${reasonOf(error)}`,
         );
       }
     }
@@ -150,9 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       refunds = await getService(strapi, 'refunds').reconcile();
     } catch (error) {
-      strapi.log.warn(
-        `[invoice-payments] reconciliation of refunds failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      strapi.log.warn(`[invoice-payments] reconciliation of refunds failed: ${reasonOf(error)}`);
     }
     return stale.length + abandoned + refunds;
   }

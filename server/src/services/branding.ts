@@ -6,6 +6,7 @@ import type { Brand, BrandLogo } from '../branding/brand';
 import { getService } from '../utils/get-service';
 import type { FieldProblem } from '../utils/errors';
 import { LOGO_MAX_BYTES, LOGO_MIME_TYPES, type BrandingInput, type StoredBranding } from './settings-branding';
+import { reasonOf } from '../utils/errors';
 
 const UPLOAD_FILE = 'plugin::upload.file' as const;
 
@@ -63,9 +64,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
     } catch (error) {
       if (warned !== key)
-        strapi.log.warn(
-          `[invoice-payments] the branding logo could not be read, shown without it: ${error instanceof Error ? error.message : 'unknown error'}`,
-        );
+        strapi.log.warn(`[invoice-payments] the branding logo could not be read, shown without it: ${reasonOf(error)}`);
       warned = key;
     }
     cached = { key, logo: result };

@@ -7,6 +7,7 @@ import type { PluginConfig } from '../config';
 import { getService } from '../utils/get-service';
 import { instanceId } from './webhook-events';
 import { claimRows, claimToken } from '../utils/claim';
+import { reasonOf } from '../utils/errors';
 
 /**
  * Events out (issue 15): every state change that matters is written to an outbox row in the
@@ -151,11 +152,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The worker retries whatever this misses (a database going away at shutdown included).
       api
         .runDue()
-        .catch((error) =>
-          strapi.log.warn(
-            `[invoice-payments] events out will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
-          ),
-        );
+        .catch((error) => strapi.log.warn(`[invoice-payments] events out will be retried: ${reasonOf(error)}`));
     }, 10);
     kickTimer.unref();
   }
@@ -210,7 +207,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await strapi.eventHub.emit(`${EVENT_PREFIX}.${row.event}`, { ...row.payload });
         emitted.push(row.id);
       } catch (error) {
-        failures.set(row.id, [`event hub: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500)]);
+        failures.set(row.id, [`event hub: ${reasonOf(error)}`.slice(0, 500)]);
       }
     }
     if (emitted.length) await rows().updateMany({ where: { id: { $in: emitted } }, data: { emittedAt: new Date() } });
@@ -227,7 +224,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             await withinLimit(() => hook.callback(row.payload));
             done.add(hook.name);
           } catch (error) {
-            errors.push(`${hook.name}: ${error instanceof Error ? error.message : 'unknown error'}`.slice(0, 500));
+            errors.push(`${hook.name}: ${reasonOf(error)}`.slice(0, 500));
           }
         }
       const common = { deliveredTo: [...done], lockedUntil: null, lockedBy: null };
@@ -363,9 +360,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           });
           const batch = due.filter((row) => claimed.has(row.id)).map((row) => ({ ...row, attempts: row.attempts + 1 }));
           await deliverMany(batch, claim).catch((error) =>
-            strapi.log.warn(
-              `[invoice-payments] events out not delivered yet: ${error instanceof Error ? error.message : 'unknown error'}`,
-            ),
+            strapi.log.warn(`[invoice-payments] events out not delivered yet: ${reasonOf(error)}`),
           );
           total += batch.length;
           if (due.length < 50) break;

@@ -10,6 +10,7 @@ import { renderEmail, type EmailAttachment, type EmailContent } from '../brandin
 import type { ClientInvoiceRow, ClientLocale } from './pages';
 import { translator, type Translate } from '../i18n';
 import type { AuditInput } from './audit';
+import { reasonOf } from '../utils/errors';
 
 /**
  * Emails through Strapi's email plugin (any provider). Settlement decides *whether* to send under
@@ -128,7 +129,7 @@ export function clientFailureMail(
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
+  const errorText = (error: unknown) => reasonOf(error).slice(0, 500);
   async function send(
     to: string,
     subject: string,

@@ -41,7 +41,15 @@ import {
 import { UID } from '../utils/plugin-id';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, isAnswerable, serviceUnavailable } from '../utils/errors';
+import {
+  badGateway,
+  badRequest,
+  conflict,
+  notFound,
+  isAnswerable,
+  serviceUnavailable,
+  reasonOf,
+} from '../utils/errors';
 import { providerActor } from '../utils/actor';
 import { isUniqueViolation } from '../utils/unique-violation';
 import type { Actor } from './settings';
@@ -1052,7 +1060,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           else await settlement.applyPayment(outcome.p, { provider: outcome.provider, actor });
         } catch (error) {
           strapi.log.warn(
-            `[invoice-payments] ending abandoned multi-invoice payment ${candidate.documentId} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+            `[invoice-payments] ending abandoned multi-invoice payment ${candidate.documentId} failed: ${reasonOf(error)}`,
           );
         }
       }
@@ -1256,7 +1264,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await cancelGroupPayment(provider, group.documentId, made);
       }
       // Nothing the client can pay was handed out: the reserved shares block nothing any more.
-      await endReservation(group, 'failed', error instanceof Error ? error.message : 'unknown error', idempotencyKey);
+      await endReservation(group, 'failed', reasonOf(error), idempotencyKey);
       if (isAnswerable(error)) throw error;
       if (error instanceof ProviderRequestError && !error.retryable)
         throw badGateway(error.message, { code: error.code });

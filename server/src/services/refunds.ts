@@ -21,7 +21,7 @@ import { UID } from '../utils/plugin-id';
 import { providerLabel, shortestCallBudgetMs } from '../providers/registry';
 import { withInvoiceLock } from '../utils/lock';
 import { getService } from '../utils/get-service';
-import { badGateway, badRequest, conflict, notFound, isAnswerable } from '../utils/errors';
+import { badGateway, badRequest, conflict, notFound, isAnswerable, reasonOf } from '../utils/errors';
 import type { Actor } from './settings';
 import type { PaymentRecord, SyncContext } from './settlement';
 
@@ -185,7 +185,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } | null;
     return getService(strapi, 'providers').callBudgetMs(payment?.provider);
   };
-  const errorText = (error: unknown) => (error instanceof Error ? error.message.slice(0, 500) : 'unknown error');
+  const errorText = (error: unknown) => reasonOf(error).slice(0, 500);
 
   /** Runs `fn` once the surrounding transaction commits (Strapi's onCommit; at once outside one). */
   async function afterCommit(fn: () => void): Promise<void> {

@@ -16,7 +16,7 @@ import {
 } from '../domain';
 import { UID } from '../utils/plugin-id';
 import { getService } from '../utils/get-service';
-import { notFound } from '../utils/errors';
+import { notFound, reasonOf } from '../utils/errors';
 import { isUniqueViolation, retryAfterDeadlock } from '../utils/unique-violation';
 import { greeting, mailDate, oneLine, type InvoiceForMail, type NoticeRow, type SendResult } from './notifications';
 import type { ClientLocale } from './pages';
@@ -209,7 +209,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             await notifications.sendQueued(notice);
           } catch (error) {
             strapi.log.warn(
-              `[invoice-payments] reminder ${planned.key} for invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+              `[invoice-payments] reminder ${planned.key} for invoice ${invoice.number} failed: ${reasonOf(error)}`,
             );
           }
         }

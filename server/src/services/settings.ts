@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core } from '@strapi/strapi';
 import { PLUGIN_ID } from '../utils/plugin-id';
-import { badRequest, type FieldProblem } from '../utils/errors';
+import { badRequest, type FieldProblem, reasonOf } from '../utils/errors';
 import { fromZod } from '../utils/respond';
 import {
   ENCRYPTION_KEY_ENV,
@@ -249,7 +249,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return {
         status: 'error',
         accountId: null,
-        message: error instanceof Error ? error.message : 'The connection to Mollie could not be checked.',
+        message: reasonOf(error, 'The connection to Mollie could not be checked.'),
         checkedAt,
       };
     }
@@ -356,7 +356,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const account = await stripeProviderFor(strapi, secret).verifyCredentials();
       return { status: 'connected', accountId: account.accountId, message: null, checkedAt };
     } catch (error) {
-      const message = error instanceof Error ? error.message : 'The connection to Stripe could not be checked.';
+      const message = reasonOf(error, 'The connection to Stripe could not be checked.');
       return { status: 'error', accountId: null, message, checkedAt };
     }
   }

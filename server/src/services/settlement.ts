@@ -25,6 +25,7 @@ import { actionClockUpdate, isLiveAttempt } from './attempts';
 import type { InvoiceForMail, NoticeRow } from './notifications';
 import type { InvoiceRow, Recomputed } from './invoices';
 import type { InvoiceLike } from './events-out';
+import { reasonOf } from '../utils/errors';
 
 export interface PaymentRecord {
   id: number;
@@ -581,7 +582,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } catch (error) {
       // The invoice stays flagged as overpaid; an admin can refund from the invoice page.
       strapi.log.warn(
-        `[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `[invoice-payments] automatic refund of an overpayment on invoice ${invoice.number} failed: ${reasonOf(error)}`,
       );
     }
   }

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../utils/unique-violation';
 import { eventLoopLoad } from '../utils/event-loop-load';
 import { storableEvent } from '../utils/storable-event';
 import { insertNow } from '../utils/insert-row';
-import { conflict, notFound } from '../utils/errors';
+import { conflict, notFound, reasonOf } from '../utils/errors';
 import type { PluginConfig } from '../config';
 import type { Actor } from './settings';
 import type { AuditInput } from './audit';
@@ -325,7 +325,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await settleGroups(groups.map((group) => group.flatMap((id) => byId.get(id) ?? [])));
     } catch (error) {
       strapi.log.warn(
-        `[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${error instanceof Error ? error.message : 'unknown error'}`,
+        `[invoice-payments] webhook event${ids.length > 1 ? 's' : ''} #${ids.join(', #')} will be retried: ${reasonOf(error)}`,
       );
     }
   }
@@ -513,16 +513,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await w
           .rest()
           .catch((error) =>
-            strapi.log.warn(
-              `[invoice-payments] follow-up of a settled payment failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-            ),
+            strapi.log.warn(`[invoice-payments] follow-up of a settled payment failed: ${reasonOf(error)}`),
           );
       }
     })()
       .catch((error) => {
-        strapi.log.warn(
-          `[invoice-payments] follow-up of settled payments failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-        );
+        strapi.log.warn(`[invoice-payments] follow-up of settled payments failed: ${reasonOf(error)}`);
       })
       .finally(() => followUps.delete(followUp));
     followUps.add(followUp);
@@ -593,7 +589,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // transaction): nothing here needs the row back.
       await events().updateMany({ where: { id: { $in: claimed.map((c) => c.row.id) } }, data: outcomeData(result) });
     } catch (error) {
-      const message = error instanceof Error ? error.message.slice(0, 1000) : 'Unknown error';
+      const message = reasonOf(error).slice(0, 1000);
       for (const { row, attempts } of claimed) {
         const dead = attempts >= config().maxAttempts;
         await events().update({
@@ -804,13 +800,3 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
   };
 };
-
-/**
- * What went wrong, for the log: an error's message, also when it was made in another realm (a
- * driver's error class is not always this realm's Error) or thrown as a plain object.
- */
-function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : `unknown error (${Object.prototype.toString.call(error)})`;
-}

@@ -66,3 +66,15 @@ export function statusOf(error: AnswerableError): number {
   if (error instanceof errors.NotImplementedError) return 501;
   return 400;
 }
+
+/**
+ * What went wrong, for a log line or a stored failure: an error's message, also when it was made in
+ * another realm (a driver's error class is not always this realm's Error) or thrown as a plain
+ * object; `fallback` (or "unknown error" and the value's kind) when it carries none.
+ */
+export function reasonOf(error: unknown, fallback?: string): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  return fallback ?? `unknown error (${Object.prototype.toString.call(error)})`;
+}
