@@ -40,14 +40,7 @@ import {
   type Client,
   type SeededInvoice,
 } from './lib/db';
-import {
-  eventTemplate,
-  paidIntents,
-  signedDelivery,
-  standinClient,
-  succeededEvents,
-  type StripeEvent,
-} from './lib/fixtures';
+import { eventTemplate, signedDelivery, standinClient, PaidEventFeed, type StripeEvent } from './lib/fixtures';
 import { runLoad } from './lib/load';
 import type { DbResult, Scenario } from './lib/types';
 import { renderReport } from './lib/report';
@@ -185,7 +178,7 @@ interface Site {
 
 async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
   process.env.DATABASE_CLIENT = client;
-  const standin: StandinProcess = await startStandinProcess();
+  const standin: StandinProcess = await startStandinProcess({ heapMb: 12_288 });
   const smtp = await startSmtp();
   const secrets = appSecrets();
   const logDir = path.join(ROOT, 'bench', 'results', 'logs');
@@ -232,6 +225,14 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       },
       secrets,
       logFile,
+      // BENCH_PROF=<dir>: a V8 CPU profile of each site's app, written there when it stops.
+      nodeArgs: process.env.BENCH_PROF
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${process.env.BENCH_PROF}`,
+            `--cpu-prof-name=${client}-${site.name}.cpuprofile`,
+          ]
+        : [],
     });
   };
   const floor = (
@@ -290,8 +291,8 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       total: 12_345,
       email: 'calibration@example.test',
     };
-    await paidIntents(stripe, [calibrationInvoice]);
-    const [calibrationSample] = await succeededEvents(standin.url, [calibrationInvoice]);
+    const feed = new PaidEventFeed(stripe, standin.url);
+    const [calibrationSample] = await feed.pay([calibrationInvoice]);
     const small = await site('small', args.rate === null ? { sample: calibrationSample! } : undefined);
     const calibrationFloorMax = calibration.floorMax;
     if (args.rate === null && !calibrationFloorMax?.ok) throw new Error('the calibration floor run answered nothing');
@@ -332,14 +333,12 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       'PIA',
     );
     const openLarge = await seedOpenInvoices(large.db, sizes.warm + sizes.rounds * seededRateEvents + 100, 'WHB');
-    await paidIntents(stripe, [...openSmall, ...openLarge]);
-    const eventsSmall = await succeededEvents(standin.url, openSmall);
-    const eventsLarge = await succeededEvents(standin.url, openLarge);
-    log(
-      `${client}: ${eventsSmall.length + eventsLarge.length} invoices paid at the stand-in, events collected, in ${secs(Date.now() - t)} s`,
-    );
-    const template = eventTemplate(eventsSmall[0]!);
-    const sample = eventsSmall[0]!;
+    // Invoices are paid at the stand-in as their events are used (PaidEventFeed): the warm-up's now.
+    const warmSmall = await feed.pay(openSmall.slice(0, sizes.warm));
+    const warmLarge = await feed.pay(openLarge.slice(0, sizes.warm));
+    log(`${client}: ${2 * sizes.warm} invoices paid at the stand-in for the warm-up in ${secs(Date.now() - t)} s`);
+    const template = eventTemplate(warmSmall[0]!);
+    const sample = warmSmall[0]!;
 
     // Small history: 1,000 stored events and 1,000 invoices (half paid).
     const smallEvents = Math.min(1000, args.events);
@@ -384,15 +383,23 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     let adminLarge = await registerAdmin(L);
 
     log(`${client}: warm-up`);
-    let si = 0;
-    let li = 0;
-    const takeSmall = (n: number) => eventsSmall.slice(si, (si += n));
-    const takeLarge = (n: number) => eventsLarge.slice(li, (li += n));
+    let si = sizes.warm;
+    let li = sizes.warm;
+    /** The next n open invoices of a site, paid at the stand-in now (outside any measured window). */
+    const take = async (open: readonly SeededInvoice[], from: number, n: number) => {
+      const t0 = Date.now();
+      const events = await feed.pay(open.slice(from, from + n));
+      if (events.length < n) throw new Error(`only ${events.length} open invoices left for ${n} events`);
+      if (n >= 10_000) log(`${client}:   ${n} invoices paid at the stand-in in ${secs(Date.now() - t0)} s`);
+      return events;
+    };
+    const takeSmall = (n: number) => take(openSmall, (si += n) - n, n);
+    const takeLarge = (n: number) => take(openLarge, (li += n) - n, n);
     await floor(S, 'warm', 'warmS', sample, { connections: 8, amount: sizes.warm });
     await floor(L, 'warm', 'warmL', sample, { connections: 8, amount: sizes.warm });
     // Both sites get the same warm-up (JIT, connection pools, caches) before they are compared.
-    await webhook(S, 'warm', takeSmall(sizes.warm), { connections: 16 });
-    await webhook(L, 'warm', takeLarge(sizes.warm), { connections: 16 });
+    await webhook(S, 'warm', warmSmall, { connections: 16 });
+    await webhook(L, 'warm', warmLarge, { connections: 16 });
     await drain(small.db);
     await drain(large.db);
     await runLoad({
@@ -454,14 +461,14 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       // Odd rounds start with the small history, even rounds with the full one.
       const runs = [
         async () => {
-          const ws = await webhookRound(small, `webhook ${rate}/s (1,000 events)`, takeSmall(rateEvents));
+          const ws = await webhookRound(small, `webhook ${rate}/s (1,000 events)`, await takeSmall(rateEvents));
           result.rounds.small.push({ ...ws, p99VsFloor: ratio(ws, f) });
           log(
             `${client}:   small: p99 ${ws.latencyMs.p99} ms (${ratio(ws, f)}× floor), ${ws.pendingAtStop} pending at stop, drained in ${ws.drainSeconds} s`,
           );
         },
         async () => {
-          const wl = await webhookRound(large, `webhook ${rate}/s (full history)`, takeLarge(rateEvents));
+          const wl = await webhookRound(large, `webhook ${rate}/s (full history)`, await takeLarge(rateEvents));
           result.rounds.large.push({ ...wl, p99VsFloor: ratio(wl, f) });
           log(
             `${client}:   full: p99 ${wl.latencyMs.p99} ms (${ratio(wl, f)}× floor), ${wl.pendingAtStop} pending at stop, drained in ${wl.drainSeconds} s`,
@@ -487,12 +494,13 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     result.scenarios.webhookRateLarge = median(result.rounds.large, `webhook ${rate}/s, full history`);
 
     log(`${client}: webhook, max throughput (${sizes.webhookMax} distinct events)`);
+    const maxEvents = await takeSmall(sizes.webhookMax);
     const mailsBefore = smtp.count();
     const settleCallsBefore = await calls();
     const settlePaidBefore = await paidByWebhook();
     const maxPendingAtStart = (await drain(small.db)).pending;
     const started = Date.now();
-    const wmax = await webhook(S, 'webhook max', takeSmall(sizes.webhookMax), { connections: 16 });
+    const wmax = await webhook(S, 'webhook max', maxEvents, { connections: 16 });
     const maxPendingAtStop = await pendingEvents(small.db);
     const drained = await drain(small.db);
     // Settlement is over once the events are drained, so every call it made is counted.

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { StripeStandin } from '../../support/stripe-standin';
+import { PaidEventFeed } from '../../../bench/lib/fixtures';
 import { asRecord, caught, control, startStandin } from './helpers';
 
 describe('events API', () => {
@@ -145,5 +146,29 @@ describe('events API', () => {
     expect(rest.data.map((e) => e.data.object.amount)).toEqual([1002]);
     expect(rest.has_more).toBe(false);
     expect((await page('')).data).toHaveLength(3);
+  });
+
+  it('the bench pays invoices as their events are used and gets back exactly theirs, in order', async () => {
+    const invoice = (n: number) => ({
+      documentId: `feeddoc${n}`.padEnd(24, '0'),
+      token: 'none',
+      number: `FEED-${n}`,
+      total: 2000 + n,
+      email: 'feed@example.test',
+    });
+    const feed = new PaidEventFeed(stripe, standin.url);
+    const first = await feed.pay([invoice(1), invoice(2)]);
+    expect(first.map((e) => (e.data.object as unknown as { amount: number }).amount)).toEqual([2001, 2002]);
+    // A payment that is not the feed's between two calls is skipped, not mistaken for one of them.
+    await stripe.paymentIntents.create({
+      amount: 9999,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    const second = await feed.pay([invoice(4), invoice(3)]);
+    expect(second.map((e) => e.type)).toEqual(['payment_intent.succeeded', 'payment_intent.succeeded']);
+    expect(second.map((e) => (e.data.object as unknown as { amount: number }).amount)).toEqual([2004, 2003]);
+    expect(await feed.pay([])).toEqual([]);
   });
 });
