@@ -218,6 +218,7 @@ export function markdownTable(out: BenchOutput): string {
     ),
     row(`Seeding ${events} events, s`, (r) => n0(r.seeding.events?.seconds)),
     row(`Seeding ${invoices} invoices (half paid, with ledger), s`, (r) => n0(r.seeding.invoices?.seconds)),
+    row('Seeded data written to disk before the rounds (CHECKPOINT, sync), s', (r) => n0(r.seeding.flush?.seconds)),
     row('5xx answers during the run', (r) => String(r.checks['5xx'] ?? '–'), '0'),
     row(
       'Scenario events stored / settled / invoices paid / emails',
