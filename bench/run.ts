@@ -374,10 +374,9 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     result.counts.small = await counts(small.db);
     result.counts.large = await counts(large.db);
     /**
-     * The writes seeding left in memory (PostgreSQL's shared buffers, the OS's dirty pages: GBs
-     * for the full history) go to disk before anything is measured. Otherwise the kernel writes
-     * them back during the first rounds and every commit's fsync waits behind them: SQLite's
-     * first round on 2026-12-03 had a p99 of 3.4 s at 73/s, with the disk 33 % in iowait.
+     * The writes seeding left in memory (PostgreSQL's dirty shared buffers, the OS's dirty pages)
+     * go to disk before anything is measured, so that no round pays for seeding's writes (a
+     * checkpoint or the kernel's writeback in the middle of a round stalls every commit's flush).
      */
     const flushWrites = async () => {
       const t0 = Date.now();
