@@ -18,6 +18,16 @@ describe('reasonOf: what a log line or a stored failure says went wrong', () => 
     expect(reasonOf(null)).toBe('unknown error ([object Null])');
     expect(reasonOf(undefined)).toBe('unknown error ([object Undefined])');
     expect(reasonOf({ message: 42 })).toBe('unknown error ([object Object])');
+    expect(reasonOf(new Error(''))).toBe('unknown error ([object Error])');
+    expect(reasonOf({ message: ' ' }, 'The connection to Mollie could not be checked.')).toBe(
+      'The connection to Mollie could not be checked.',
+    );
+    const throwing = Object.defineProperty({}, 'message', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    expect(reasonOf(throwing)).toBe('unknown error ([object Object])');
     expect(reasonOf(7, 'The connection to Stripe could not be checked.')).toBe(
       'The connection to Stripe could not be checked.',
     );

@@ -70,11 +70,15 @@ export function statusOf(error: AnswerableError): number {
 /**
  * What went wrong, for a log line or a stored failure: an error's message, also when it was made in
  * another realm (a driver's error class is not always this realm's Error) or thrown as a plain
- * object; `fallback` (or "unknown error" and the value's kind) when it carries none.
+ * object; `fallback` (or "unknown error" and the value's kind) when it carries none or an empty one.
  */
 export function reasonOf(error: unknown, fallback?: string): string {
-  if (error instanceof Error) return error.message;
-  const message = (error as { message?: unknown } | null)?.message;
-  if (typeof message === 'string') return message;
+  let message: unknown;
+  try {
+    message = (error as { message?: unknown } | null)?.message;
+  } catch {
+    // A throwing `message` getter must not turn a log line into a new failure.
+  }
+  if (typeof message === 'string' && message.trim() !== '') return message;
   return fallback ?? `unknown error (${Object.prototype.toString.call(error)})`;
 }

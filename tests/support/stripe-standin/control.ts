@@ -108,6 +108,8 @@ export interface StandinControl {
   deliveries(): DeliveryRecord[];
   /** All events (of `type`, when given), oldest first. */
   events(type?: string): JsonObject[];
+  /** One page of events(type), oldest first: only the page is rendered (the bench reads 250,000). */
+  eventPage(type: string | undefined, offset: number, limit: number): { data: JsonObject[]; hasMore: boolean };
   deliverEvent(eventId: string, overrides?: DeliverOverrides): Promise<DeliveryRecord>;
   flush(): Promise<void>;
   idle(): Promise<void>;
@@ -122,6 +124,10 @@ export interface ControlDeps {
 }
 
 export function createControl({ engine, faults, idempotency, initial }: ControlDeps): StandinControl {
+  const eventsOf = (type: string | undefined) =>
+    [...engine.store.events.values()]
+      .filter((event) => type === undefined || event.type === type)
+      .sort((a, b) => a.seq - b.seq);
   return {
     reset() {
       engine.reset();
@@ -181,11 +187,14 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
       };
     },
     deliveries: () => engine.webhooks.deliveries(),
-    events: (type) =>
-      [...engine.store.events.values()]
-        .filter((event) => type === undefined || event.type === type)
-        .sort((a, b) => a.seq - b.seq)
-        .map((event) => renderEvent(event)),
+    events: (type) => eventsOf(type).map((event) => renderEvent(event)),
+    eventPage: (type, offset, limit) => {
+      const all = eventsOf(type);
+      return {
+        data: all.slice(offset, offset + limit).map((event) => renderEvent(event)),
+        hasMore: offset + limit < all.length,
+      };
+    },
     async deliverEvent(eventId, overrides) {
       if (!engine.store.events.has(eventId)) throw StripeApiError.resourceMissing('event', eventId);
       return engine.webhooks.deliverNow(eventId, overrides);
@@ -300,11 +309,10 @@ export function controlRoutes(control: StandinControl): Route[] {
       method: 'GET',
       pattern: '/_standin/events',
       handler: ({ params }) => {
-        const all = control.events(params.string('type') || undefined);
         const offset = Math.max(0, Number(params.string('offset') || 0) || 0);
-        const limit = Number(params.string('limit') || 0) || all.length;
-        const data = all.slice(offset, offset + limit);
-        return json({ data, has_more: offset + data.length < all.length });
+        const limit = Number(params.string('limit') || 0) || Number.MAX_SAFE_INTEGER;
+        const page = control.eventPage(params.string('type') || undefined, offset, limit);
+        return json({ data: page.data, has_more: page.hasMore });
       },
     },
     {
