@@ -27,7 +27,8 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      // Node's environment, with Strapi loaded once per worker (tests/support/integration-environment.js).
+      testEnvironment: '<rootDir>/tests/support/integration-environment.js',
       roots: ['<rootDir>/tests/integration'],
       testMatch: ['**/*.test.ts'],
       transform,

@@ -1,12 +1,22 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Core } from '@strapi/strapi';
+import type { Core, createStrapi as CreateStrapi } from '@strapi/strapi';
+import type { winston as Winston } from '@strapi/logger';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from './database';
 import { strapiSecrets, TEST_ENCRYPTION_KEY } from './env';
 import { appendLine, captureFile, captureResponses } from './log-scan';
 
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
+
+/**
+ * Node's own `require` (set by tests/support/integration-environment.js): Strapi's modules are loaded
+ * once per jest worker, not once per test file. Objects Strapi returns belong to the worker's main
+ * context, so `instanceof` against a test's own globals is false (jest's matchers do not rely on it).
+ */
+declare const nodeRequire: NodeJS.Require;
+/** Puts back the process listeners Strapi's destroy() removed (same file). */
+declare const restoreProcessListeners: () => void;
 
 export interface BootOptions {
   /** Extra env for this Strapi (e.g. STRIPE_API_BASE). `null` removes a variable. */
@@ -57,10 +67,10 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
   // Every log line and response also goes to the run's secret scan (tests/support/log-scan.ts).
   const scanFile = captureFile('strapi');
 
-  const { createStrapi } = await import('@strapi/strapi');
+  const { createStrapi } = nodeRequire('@strapi/strapi') as { createStrapi: typeof CreateStrapi };
   const strapi = createStrapi({ appDir: APP_DIR, distDir: APP_DIR });
   // Capture every log record as Strapi formats it (the console transport may bypass stdout under jest).
-  const { winston } = await import('@strapi/logger');
+  const { winston } = nodeRequire('@strapi/logger') as { winston: typeof Winston };
   strapi.log.add(
     new winston.transports.Stream({
       level: 'silly',
@@ -106,6 +116,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
       });
       await settleConnections(strapi);
       await strapi.destroy();
+      restoreProcessListeners();
       if (ownsDb) await db.drop();
     },
   };
