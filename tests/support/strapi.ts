@@ -9,14 +9,22 @@ import { appendLine, captureFile, captureResponses } from './log-scan';
 
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
+/** What tests/support/integration-environment.js gives the files that boot Strapi in-process. */
+interface WorkerProcess {
+  require: NodeJS.Require;
+  guardListeners(): { loaded(): void; destroy(run: () => Promise<void>): Promise<void> };
+}
+declare const workerProcess: WorkerProcess | undefined;
+
 /**
- * Node's own `require` (set by tests/support/integration-environment.js): Strapi's modules are loaded
- * once per jest worker, not once per test file. Objects Strapi returns belong to the worker's main
- * context, so `instanceof` against a test's own globals is false (jest's matchers do not rely on it).
+ * Strapi's modules through Node's own require, once per jest worker, in the environment that offers
+ * it (jest's own registry otherwise: once per file). Objects Strapi returns then belong to the
+ * worker's main context: `instanceof`, `toStrictEqual` and `expect.any(X)` against a test's own
+ * globals fail on them (`toEqual`, `toMatchObject` and `toThrow(message)` do not care).
  */
-declare const nodeRequire: NodeJS.Require;
-/** Puts back the process listeners Strapi's destroy() removed (same file). */
-declare const restoreProcessListeners: () => void;
+const worker = typeof workerProcess === 'object' ? workerProcess : undefined;
+const loadStrapi = () => (worker?.require ?? require)('@strapi/strapi') as { createStrapi: typeof CreateStrapi };
+const loadLogger = () => (worker?.require ?? require)('@strapi/logger') as { winston: typeof Winston };
 
 export interface BootOptions {
   /** Extra env for this Strapi (e.g. STRIPE_API_BASE). `null` removes a variable. */
@@ -67,10 +75,11 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
   // Every log line and response also goes to the run's secret scan (tests/support/log-scan.ts).
   const scanFile = captureFile('strapi');
 
-  const { createStrapi } = nodeRequire('@strapi/strapi') as { createStrapi: typeof CreateStrapi };
+  const { createStrapi } = loadStrapi();
+  const listeners = worker?.guardListeners();
   const strapi = createStrapi({ appDir: APP_DIR, distDir: APP_DIR });
   // Capture every log record as Strapi formats it (the console transport may bypass stdout under jest).
-  const { winston } = nodeRequire('@strapi/logger') as { winston: typeof Winston };
+  const { winston } = loadLogger();
   strapi.log.add(
     new winston.transports.Stream({
       level: 'silly',
@@ -86,12 +95,17 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
   if (process.env.TEST_VERBOSE !== '1') {
     for (const t of [...strapi.log.transports]) if (t instanceof winston.transports.Console) strapi.log.remove(t);
   }
+  const destroy = () => (listeners ? listeners.destroy(() => strapi.destroy()) : strapi.destroy());
   try {
     await strapi.load();
   } catch (error) {
+    listeners?.loaded();
+    // A half-loaded Strapi still holds its pool and signal handlers.
+    await destroy().catch(() => undefined);
     if (ownsDb) await db.drop().catch(() => undefined);
     throw error;
   }
+  listeners?.loaded();
   strapi.server.mount();
   captureResponses(strapi.server.httpServer, scanFile);
   let url: string | null = null;
@@ -115,8 +129,7 @@ export async function bootStrapi(options: BootOptions = {}): Promise<TestStrapi>
         else resolve();
       });
       await settleConnections(strapi);
-      await strapi.destroy();
-      restoreProcessListeners();
+      await destroy();
       if (ownsDb) await db.drop();
     },
   };
