@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { seedOpenInvoices, TABLES, type SeededInvoice } from '../../bench/lib/db';
 import type { StripeEvent } from '../../bench/lib/fixtures';
-import { allProcessed, deliver, KEYS, recordResponse, useCluster } from './support/cluster';
+import { allProcessed, deliver, KEYS, recordResponse, useCluster, waitFor } from './support/cluster';
 
 /**
  * Stripe misbehaves: 500s, 429s and calls that never answer, before or after Stripe did the work
@@ -72,10 +72,16 @@ const ledgerRows = (inv: SeededInvoice) =>
 const clean = (text: string) =>
   expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|sk_test_|whsec_|Stripe-Should-Retry|api_error/);
 
-/** Waits out a hanging fault's window (models time passing), so the next request meets a normal stand-in. */
-const pastHang = (fault: object) =>
-  new Promise((r) =>
-    setTimeout(r, 'timeoutMs' in fault && typeof fault.timeoutMs === 'number' ? fault.timeoutMs + 300 : 0),
+/**
+ * Until no call is still running at the stand-in (a hanging fault's ends when the plugin's client
+ * gives up), so "nothing was made" is read after the last call and the next request meets a normal stand-in.
+ */
+const pastHang = () =>
+  waitFor(
+    async () => cluster().standin.control.stats().inFlight,
+    (n) => n === 0,
+    10_000,
+    'no Stripe call still running at the stand-in',
   );
 
 describe('creating the PaymentIntent', () => {
@@ -129,7 +135,7 @@ describe('creating the PaymentIntent', () => {
     const intents = await intentsFor(inv);
     expect(intents.map((i) => i.id)).toEqual([res.body.data!.providerPaymentId]);
     expect((await ledgerRows(inv)).map((r) => r.provider_payment_id)).toEqual([res.body.data!.providerPaymentId]);
-    await pastHang(fault);
+    await pastHang();
   });
 
   it.each([
@@ -147,7 +153,7 @@ describe('creating the PaymentIntent', () => {
     });
     clean(failed.text);
     cluster().standin.control.clearFaults();
-    await pastHang(fault);
+    await pastHang();
     expect(await intentsFor(inv)).toHaveLength(0);
     expect(await ledgerRows(inv)).toHaveLength(0);
 
@@ -204,7 +210,7 @@ describe('refunds', () => {
     expect(new Set(creates.map((c) => c.idempotencyKey)).size).toBe(1);
     expect((await stripeRefunds(piId)).map((r) => r.amount)).toEqual([20_000]);
     expect((await localRefunds(piId)).map((r) => r.amount)).toEqual([20_000]);
-    await pastHang(fault);
+    await pastHang();
   });
 
   it.each([

@@ -289,8 +289,13 @@ describe('when Stripe fails', () => {
       expect(res.status).toBe(502);
       expect(res.body.error.message).toMatch(/not answering right now.*Nothing was charged/);
       expect(JSON.stringify(res.body)).not.toMatch(/stack|sk_test/);
-      // Models time passing: a timed-out request may still be running at the stand-in.
-      await new Promise((r) => setTimeout(r, fault.timeoutMs ? fault.timeoutMs + 200 : 0));
+      // A timed-out call may still be running at the stand-in: wait until none is.
+      await eventually(
+        async () => env.standin.control.stats().inFlight,
+        (n) => n === 0,
+        10_000,
+        'no Stripe call still running at the stand-in',
+      );
       env.standin.control.clearFaults();
       const retry = await intent(documentId, { token });
       expect(retry.status).toBe(200);

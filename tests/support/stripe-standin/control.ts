@@ -58,6 +58,8 @@ export interface StandinStats {
   requestsByKey: Record<string, Record<string, number>>;
   idempotentReplays: number;
   faultsInjected: number;
+  /** /v1 requests received and not yet answered or dropped (0: no call, a hanging one included, is running). */
+  inFlight: number;
   webhooks: { queued: number; attempts: number; succeeded: number; failed: number };
 }
 
@@ -178,6 +180,7 @@ export function createControl({ engine, faults, idempotency, initial }: ControlD
         requestsByKey: structuredClone(store.requestsByKey),
         idempotentReplays: store.idempotentReplays,
         faultsInjected: store.faultsInjected,
+        inFlight: store.inFlight,
         webhooks: {
           queued: engine.webhooks.queued,
           attempts: records.length,

@@ -323,6 +323,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const host = header(req, 'host');
     const baseUrl = host ? `http://${host}` : engine.baseUrl;
+    const api = path.startsWith('/v1/');
+    if (api) engine.store.inFlight += 1;
     readBody(req)
       .then(async (body) => {
         let params: Params;
@@ -332,7 +334,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           if (error instanceof StripeApiError) return send(res, errorReply(error, newRequestId(), false), {});
           throw error;
         }
-        if (path.startsWith('/v1/')) return handleApi(req, res, method, path, params, baseUrl);
+        if (api) return handleApi(req, res, method, path, params, baseUrl);
         if (path.startsWith('/_standin/')) return handleControl(res, method, path, params, baseUrl);
         return send(res, errorReply(StripeApiError.unrecognizedUrl(method, path), newRequestId(), false), {});
       })
@@ -343,6 +345,9 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
           jsonReply(500, { error: { type: 'api_error', message: `Stripe stand-in internal error: ${message}` } }),
           {},
         );
+      })
+      .finally(() => {
+        if (api) engine.store.inFlight -= 1;
       });
   };
 }

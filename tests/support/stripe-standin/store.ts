@@ -75,6 +75,8 @@ export class Store {
   requestsByKey: Record<string, Record<string, number>> = {};
   idempotentReplays = 0;
   faultsInjected = 0;
+  /** /v1 requests received and not yet answered or dropped (a hanging fault's among them); kept by reset(). */
+  inFlight = 0;
   private sequence = 0;
 
   /** Monotonic order for objects created within the same second. */
