@@ -5,6 +5,7 @@
  */
 import {
   bootPayments,
+  eventually,
   intentMadeElsewhere,
   INVOICE,
   PAYMENT,
@@ -191,8 +192,16 @@ describe('attack: many tabs at once', () => {
       timeoutMs: 1500,
       times: 1,
     });
-    const pending = intent(documentId, token);
-    await new Promise((r) => setTimeout(r, 500));
+    const expires = () => env.standin.control.stats().requestsByRoute['POST /v1/checkout/sessions/:id/expire'] ?? 0;
+    const before = expires();
+    // then(): a supertest request starts only once it is awaited or then()'d.
+    const pending = intent(documentId, token).then((r) => r);
+    await eventually(
+      async () => expires(),
+      (n) => n > before,
+      5000,
+      'the expiry reaching Stripe',
+    );
     env.standin.control.completeCheckout(cs.body.data.checkoutSessionId);
     const res = await pending;
     await settleAll();
@@ -303,10 +312,12 @@ describe('attack: overpayment refunds', () => {
     const before = env.standin.control.stats().requests['POST /v1/refunds'] ?? 0;
     env.standin.control.setDelivery({ paused: false });
     const flushing = env.standin.control.flush();
-    const t0 = Date.now();
-    while ((env.standin.control.stats().requests['POST /v1/refunds'] ?? 0) === before && Date.now() - t0 < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(
+      async () => env.standin.control.stats().requests['POST /v1/refunds'] ?? 0,
+      (n) => n > before,
+      10_000,
+      'the refund call reaching Stripe',
+    );
     const s = Date.now();
     const page = await http().get(`/invoice-payments/pay/${other.token}`);
     const ms = Date.now() - s;

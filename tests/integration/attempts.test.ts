@@ -286,9 +286,17 @@ describe('defect 8: a slow Stripe call never holds the database', () => {
     const paidMeanwhile = await payableInvoice(env, oneLine(5000));
     const prepared = await intent(paidMeanwhile.documentId, paidMeanwhile.token);
     env.standin.control.addFault({ method: 'POST', path: '/v1/payment_intents', timeoutMs: 8000, times: 1 });
+    const creates = () => env.standin.control.stats().requests['POST /v1/payment_intents'] ?? 0;
+    const before = creates();
     const started = Date.now();
-    const slowCall = intent(slow.documentId, slow.token);
-    await new Promise((r) => setTimeout(r, 300)); // the slow call is now waiting on Stripe
+    // then(): a supertest request starts only once it is awaited or then()'d.
+    const slowCall = intent(slow.documentId, slow.token).then((r) => r);
+    await eventually(
+      async () => creates(),
+      (n) => n > before,
+      5000,
+      'the slow call reaching Stripe',
+    );
     const timed = async (run: () => PromiseLike<{ status: number }>) => {
       const t0 = Date.now();
       const res = await run();
