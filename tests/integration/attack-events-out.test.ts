@@ -41,7 +41,7 @@ beforeAll(async () => {
     .register('slow', ['invoice.sent'], async (p: { invoice: { documentId: string } }) => {
       if (!slowFor.has(p.invoice.documentId)) return;
       slowCalls.set(p.invoice.documentId, (slowCalls.get(p.invoice.documentId) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 1000)); // slow on purpose: five of these outlast the 3 s claim
     });
 });
 afterAll(async () => {
@@ -153,11 +153,21 @@ it('a batch whose hooks outlast the claim keeps it: another instance never deliv
     return out;
   });
   const other = eventsOutService({ strapi: env.app.strapi });
-  const until = Date.now() + 7000;
-  while (Date.now() < until) {
-    await other.runDue();
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  const delivered = () =>
+    env.app.strapi.db
+      .query('plugin::invoice-payments.event-out')
+      .count({ where: { invoiceDocumentId: { $in: made }, event: 'invoice.sent', status: 'delivered' } });
+  // The other instance's worker tries to claim them every 300 ms until the batch delivered all five.
+  await eventually(
+    async () => {
+      await other.runDue();
+      await new Promise((r) => setTimeout(r, 300));
+      return delivered();
+    },
+    (n) => n === made.length,
+    20_000,
+    'the batch delivering all five invoice.sent while another instance polls',
+  );
   await waitForIdle(env.app.strapi, 30_000);
   expect(made.map((id) => slowCalls.get(id) ?? 0)).toEqual([1, 1, 1, 1, 1]);
   const rows = await env.app.strapi.db
