@@ -586,7 +586,8 @@ it('the pay page confirm and the retry worker arrive while recomputes are parked
             .then((r) => r.status),
         );
       racing.push(webhookEvents().runDue());
-      // Lets the racing requests reach their locks (no assertion waits on this).
+      // Lets the racing requests reach their locks: nothing signals a request waiting on one (no
+      // assertion waits on this; a request arriving later only races less).
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
     return original(locked);

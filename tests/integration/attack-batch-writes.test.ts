@@ -632,7 +632,8 @@ it('admin actions and a confirm racing the parked writes: a manual payment of th
   const hit = await faulted(events, async (batch) => {
     if (!batch.inserts.some((w) => w.key === qPi.id)) return false;
     race();
-    // Lets the requests reach the invoice locks the batch holds (no assertion depends on it).
+    // Lets the requests reach the invoice locks the batch holds: nothing signals a request waiting
+    // on one (no assertion depends on it; a request arriving later only races less).
     await new Promise((resolve) => setTimeout(resolve, 200));
     return true;
   });

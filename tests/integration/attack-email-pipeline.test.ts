@@ -159,7 +159,7 @@ it('a burst waiting past its lease in the pipeline while another instance’s wo
   const poller = (async () => {
     while (!stop) {
       otherSent += await other.sendDue();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the other instance's worker interval
     }
   })();
   try {

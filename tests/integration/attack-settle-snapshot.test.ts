@@ -25,6 +25,11 @@ afterAll(async () => {
 });
 const { eventRow, paymentsOf, postEvent } = stripeEvents(() => env);
 
+/**
+ * Time for the batch to reach the invoice lock. Nothing says it waits there: the plugin keeps no
+ * count of lock waiters, and the database's (pg_locks, innodb_trx) differ by server. Were the batch
+ * later than this, the test would pass without having raced.
+ */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeEach(async () => {
