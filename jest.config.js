@@ -76,7 +76,8 @@ module.exports = {
     {
       // Real Chromium against the real app: run with `npm run test:browser` (needs the admin build).
       displayName: 'browser',
-      testEnvironment: 'node',
+      // Boots Strapi in-process like the integration tests: the same environment.
+      testEnvironment: '<rootDir>/tests/support/integration-environment.js',
       roots: ['<rootDir>/tests/browser'],
       testMatch: ['**/*.test.ts'],
       transform,
