@@ -95,3 +95,63 @@ it('the worker sends every due email in one call, page after page; two at once s
     expect(await confirmationOf(p)).toMatchObject({ status: 'sent', attempts: 2 });
   }
 });
+
+it('events out committed while a delivery run is going are delivered when it ends, with the worker off', async () => {
+  // Seen in CI under load: the run already going had read the outbox before these rows committed,
+  // their kick was absorbed by it, and with no worker they stayed pending.
+  const strapi = env.app.strapi;
+  const out = strapi.plugin('invoice-payments').service('events-out') as unknown as {
+    record(event: string, invoice: Record<string, unknown>): Promise<void>;
+    runDue(): Promise<number>;
+  };
+  const invoice = (documentId: string) => ({
+    documentId,
+    number: documentId,
+    state: 'sent',
+    currency: 'USD',
+    total: 1000,
+    amountPaid: 0,
+    amountRefunded: 0,
+    balanceDue: 1000,
+  });
+  const first = `gate-first-${Date.now()}`;
+  const second = `gate-second-${Date.now()}`;
+  const delivered: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inGate = new Promise<void>((resolve) => (entered = resolve));
+  const unregister = strapi
+    .plugin('invoice-payments')
+    .service('hooks')
+    .register('gate', ['invoice.sent'], async (payload: { invoice: { documentId: string } }) => {
+      if (![first, second].includes(payload.invoice.documentId)) return;
+      delivered.push(payload.invoice.documentId);
+      if (payload.invoice.documentId === first) {
+        entered();
+        await gate;
+      }
+    }) as () => void;
+  const runs = jest.spyOn(out, 'runDue');
+  try {
+    await out.record('invoice.sent', invoice(first));
+    await inGate; // a run is delivering the first row
+    const before = runs.mock.calls.length;
+    await out.record('invoice.sent', invoice(second));
+    // The second row's kick reached the run that is going (it read the outbox before this row).
+    await eventually(
+      async () => runs.mock.calls.length,
+      (n) => n > before,
+      5000,
+      'the second row’s kick',
+    );
+    expect(delivered).toEqual([first]);
+    release();
+    await waitForIdle(strapi, 10_000);
+    expect(delivered).toEqual([first, second]);
+  } finally {
+    release();
+    runs.mockRestore();
+    unregister();
+  }
+});

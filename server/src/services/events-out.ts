@@ -121,6 +121,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rows = () => strapi.db.query(UID.eventOut);
   let kickTimer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
+  let again = false;
 
   function invoicePart(inv: InvoiceLike): EventPayload['invoice'] {
     return {
@@ -329,7 +330,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Delivers every due row (pending, failed and due, or stuck past its lock), oldest first. */
     runDue(): Promise<number> {
-      if (running) return running;
+      // A run already going may have read the rows before this call's rows were committed: it runs
+      // once more when it ends, or those rows would wait for the worker (forever with it off).
+      if (running) {
+        again = true;
+        return running;
+      }
       running = (async () => {
         let total = 0;
         for (let batch = 0; batch < 20; batch += 1) {
@@ -368,6 +374,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return total;
       })().finally(() => {
         running = null;
+        if (again) {
+          again = false;
+          kick();
+        }
       });
       return running;
     },
