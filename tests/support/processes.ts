@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { strapiSecrets, TEST_ENCRYPTION_KEY } from './env';
@@ -48,17 +48,45 @@ export interface StrapiProcess {
   kill(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Where the kernel takes ports for listen(0) and outgoing connections (Linux), if it says. */
+function ephemeralLow(): number | null {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : null;
+  } catch {
+    return null;
+  }
+}
+
+const bindable = (port: number) =>
+  new Promise<number | null>((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : null;
+      server.close(() => resolve(bound));
     });
   });
+
+/**
+ * A port free now, for a process that binds it a few seconds later (a Strapi start, a restart on
+ * the same port). Taken below the kernel's ephemeral range when there is room, so no listen(0) or
+ * outgoing connection elsewhere on the machine (another test suite running beside this one) can
+ * take it in between; from the ephemeral range otherwise.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low !== null && low > 11_000) {
+    for (let tries = 0; tries < 50; tries += 1) {
+      const port = await bindable(10_000 + Math.floor(Math.random() * (low - 10_000)));
+      if (port !== null) return port;
+    }
+  }
+  const port = await bindable(0);
+  if (port === null) throw new Error('no free TCP port on 127.0.0.1');
+  return port;
 }
 
 /** Secrets for one app (several instances share them). */
