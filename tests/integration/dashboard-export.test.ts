@@ -339,8 +339,12 @@ describe('CSV export', () => {
     strapi.config.set('plugin::invoice-payments.export.pageSize', 3);
     const reads: string[] = [];
     const listen = (q: { sql: string }) => {
-      // Only the export's keyset reads (`id > ?`): the expiry cron may read the same table meanwhile.
-      const exportRead = /from [`"]?invoice_payments_invoices[`"]?/i.test(q.sql) && /[`"]?id[`"]? > /i.test(q.sql);
+      // Only the export's keyset reads (`id > ?`, its own column list): the expiry cron and the
+      // reminders sweep may read the same table meanwhile, the sweep by id too (`select t0.*`).
+      const exportRead =
+        /from [`"]?invoice_payments_invoices[`"]?/i.test(q.sql) &&
+        /[`"]?id[`"]? > /i.test(q.sql) &&
+        /[`"]t0[`"]\.[`"]number[`"],/.test(q.sql);
       if (exportRead && /limit/i.test(q.sql)) reads.push(q.sql);
     };
     strapi.db.connection.on('query', listen);
