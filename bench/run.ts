@@ -32,6 +32,7 @@ import { startSmtpSink as startSmtp } from './lib/smtp-sink';
 import {
   openDb,
   pendingEvents,
+  unsentEmails,
   seedEvents,
   seedHistoryInvoices,
   seedOpenInvoices,
@@ -102,6 +103,27 @@ const scenarioEmails = (recipients: Map<string, number>) =>
  * a slow settlement rate can take many minutes, so it gives up only when the backlog stopped
  * shrinking for `stallMs` (or after `maxMs` in all); `pending` is then what was left.
  */
+/**
+ * Waits until no earlier email is left to send on any of the sites (all in one outbox each), so a
+ * run does not share the machine with the previous run's email backlog; gives up once the count
+ * stopped falling for two minutes. Returns what was unsent at the start and how long it took.
+ */
+async function drainEmails(dbs: BenchDb[], stallMs = 120_000): Promise<{ unsent: number; seconds: number }> {
+  const started = Date.now();
+  const count = async () => (await Promise.all(dbs.map(unsentEmails))).reduce((a, b) => a + b, 0);
+  const unsent = await count();
+  let lowest = unsent;
+  let progressAt = started;
+  for (let left = unsent; left > 0 && Date.now() - progressAt <= stallMs; left = await count()) {
+    if (left < lowest) {
+      lowest = left;
+      progressAt = Date.now();
+    }
+    await sleep(50);
+  }
+  return { unsent, seconds: Math.round((Date.now() - started) / 100) / 10 };
+}
+
 async function drain(db: BenchDb, stallMs = 120_000, maxMs = 3_600_000): Promise<{ at: number; pending: number }> {
   const started = Date.now();
   let lowest = Infinity;
@@ -455,6 +477,8 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
     // from its last response to the last event settled.
     const webhookRound = async (s: Site, name: string, events: StripeEvent[]): Promise<Scenario> => {
       const pendingAtStart = (await drain(s.db)).pending;
+      // Nor with either site's emails still going out (the other site's run just ended).
+      const emails = await drainEmails([small.db, large.db]);
       // Each run starts without the disk's backlog (the previous run's drain), as the floor does.
       await flushWrites();
       await sleep(1000);
@@ -464,6 +488,8 @@ async function benchDatabase(client: Client, args: Args): Promise<DbResult> {
       return {
         ...w,
         pendingAtStart,
+        emailsUnsentAtStart: emails.unsent,
+        emailsWaitSeconds: emails.seconds,
         pendingAtStop,
         drainSeconds: Math.max(0, Math.round((drained.at - w.lastResponseAt) / 100) / 10),
         pendingAfter: drained.pending,

@@ -142,6 +142,7 @@ export const TABLES = {
   events: 'invoice_payments_webhook_events',
   audit: 'invoice_payments_audit_entries',
   refunds: 'invoice_payments_refunds',
+  notices: 'invoice_payments_notices',
   floor: 'bench_rows',
 } as const;
 
@@ -387,6 +388,11 @@ export async function seedEvents(
     })();
     onProgress?.(to);
   }
+}
+
+/** Emails in the outbox not sent yet (due: waiting in the process's pipeline or for the worker). */
+export function unsentEmails(db: BenchDb): Promise<number> {
+  return db.count(TABLES.notices, "status = 'due'");
 }
 
 /** Events not yet in a final state (received, processing, failed). */

@@ -147,6 +147,11 @@ export function markdownTable(out: BenchOutput): string {
     row('… each round, drained in, s (last response → last event settled; small / full)', (r) =>
       perRound(r, (w) => (w.drainSeconds === undefined ? undefined : String(w.drainSeconds))),
     ),
+    row('… each round, earlier emails unsent when it was ready / waited for, s (small / full)', (r) =>
+      perRound(r, (w) =>
+        w.emailsUnsentAtStart === undefined ? undefined : `${n0(w.emailsUnsentAtStart)} / ${w.emailsWaitSeconds}`,
+      ),
+    ),
     row(
       '… rounds that started with a backlog or did not drain',
       (r) => {

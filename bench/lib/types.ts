@@ -12,6 +12,9 @@ export interface Scenario extends LoadResult {
   emails?: number;
   /** Webhook rounds: events pending when the round started (0 unless the previous drain gave up). */
   pendingAtStart?: number;
+  /** Emails of earlier runs (both sites) still unsent when this run was ready to start, and how long they took. */
+  emailsUnsentAtStart?: number;
+  emailsWaitSeconds?: number;
   /** Events stored but not yet settled when the load stopped (the backlog). */
   pendingAtStop?: number;
   /** Seconds from the last response to the last event settled (the backlog's drain). */
