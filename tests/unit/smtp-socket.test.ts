@@ -72,15 +72,47 @@ describe('the test app SMTP socket (Nagle off), with nodemailer', () => {
     }
   });
 
-  it('reports a server that refuses the connection as an error (nothing sent, no hang)', async () => {
+  it('reports a refused connection, and a pool recovers once the server is back (no slot left taken)', async () => {
+    // A free port, then nothing listening on it.
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, getSocket: smtpSocket });
-    await expect(transport.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' })).rejects.toThrow(
-      /ECONNREFUSED/,
-    );
-    transport.close();
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      pool: true,
+      maxConnections: 2,
+      ignoreTLS: true,
+      getSocket: smtpSocket,
+    });
+    const mail = { from: 'a@example.test', to: 'b@example.test', text: 'x' };
+    try {
+      // More failures than the pool has connections: each must give its slot back.
+      for (let i = 0; i < 4; i += 1) await expect(transport.sendMail(mail)).rejects.toThrow(/ECONNREFUSED/);
+      const received: string[] = [];
+      const server = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        onData(stream, _session, done) {
+          stream.on('data', () => undefined);
+          stream.on('end', () => {
+            received.push('mail');
+            done();
+          });
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      try {
+        await expect(transport.sendMail(mail)).resolves.toMatchObject({ accepted: ['b@example.test'] });
+        expect(received).toEqual(['mail']);
+      } finally {
+        transport.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      transport.close();
+    }
   });
 });

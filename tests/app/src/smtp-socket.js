@@ -8,11 +8,16 @@ const net = require('node:net');
  * second waits until the mail server acknowledges the first, and a mail server delays that
  * acknowledgement (40 ms on Linux) because it has nothing to answer yet: every email waits 40 ms
  * for nothing, so a pooled transport of 5 connections sends about 110 emails a second at most,
- * however fast the mail server is (measured in docs/performance.md, "Email throughput"). The same
- * stall is known from other SMTP clients (lettre#1159, swiftmailer#99).
+ * however fast the mail server is (docs/performance.md, "Email throughput"). The same stall is
+ * known from other SMTP clients (lettre#1159, swiftmailer#99).
  *
- * nodemailer opens the session on the socket handed back as `connection`: TLS (`secure: true`)
- * and STARTTLS are set up on it as on its own sockets.
+ * The socket is handed back at once, still connecting: nodemailer sets up the session on it (TLS
+ * with `secure: true`, STARTTLS, certificate checks against `host`/`servername`) as on its own, and
+ * its own handlers see a refused or failed connection (ESOCKET), so a pooled transport drops that
+ * connection and opens another later. Reporting the failure through the callback instead would
+ * leave the pool's slot taken for good (nodemailer's pool-resource.js only removes a slot on the
+ * connection's 'error' event). A server that never answers is given up by nodemailer's
+ * `greetingTimeout` (30 s), which here includes connecting.
  */
 module.exports = function smtpSocket(options, callback) {
   const socket = net.connect({
@@ -20,22 +25,8 @@ module.exports = function smtpSocket(options, callback) {
     port: options.port || (options.secure ? 465 : 587),
     localAddress: options.localAddress,
     noDelay: true,
+    // nodemailer turns keep-alive on for the sockets it opens itself.
+    keepAlive: true,
   });
-  let settled = false;
-  const fail = (error) => {
-    if (settled) return;
-    settled = true;
-    socket.destroy();
-    callback(error);
-  };
-  // nodemailer's own connection timeout starts only once it has the socket.
-  socket.setTimeout(options.connectionTimeout || 120_000, () => fail(new Error('SMTP connection timed out')));
-  socket.once('error', fail);
-  socket.once('connect', () => {
-    if (settled) return;
-    settled = true;
-    socket.setTimeout(0);
-    socket.removeListener('error', fail);
-    callback(null, { connection: socket });
-  });
+  callback(null, { connection: socket });
 };
