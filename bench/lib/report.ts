@@ -108,6 +108,11 @@ export function markdownTable(out: BenchOutput): string {
         ? '–'
         : `${n0(r.scenarios.webhookMax.pendingAtStop)} / ${r.scenarios.webhookMax.drainSeconds ?? '–'}`,
     ),
+    row('Webhook max: earlier emails unsent when it was ready / waited for, s', (r) =>
+      r.scenarios.webhookMax?.emailsUnsentAtStart === undefined
+        ? '–'
+        : `${n0(r.scenarios.webhookMax.emailsUnsentAtStart)} / ${r.scenarios.webhookMax.emailsWaitSeconds}`,
+    ),
     row('Fixed-rate rounds: offered rate, req/s', (r) => {
       const rate = rateOf(out, r);
       if (!r.rate) return `${n0(rate)} (fixed)`;

@@ -325,11 +325,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         p.dispute?.status === 'unknown' && row?.status === 'disputed'
           ? row.status
           : nextPaymentStatus(row?.status ?? null, p.status);
-      const split = splitChargeRefund(
+      const reported = splitChargeRefund(
         p.amountRefunded,
         Number.isSafeInteger(meta.portion) ? meta.portion : p.amount,
         Number.isSafeInteger(meta.fee) ? meta.fee : 0,
       );
+      // The provider's refunded total only ever raises the entry's. This read may be older than a
+      // refund booked meanwhile under this lock (an admin's refund answered between our read and
+      // now, refunds.ts finish): applied as is, it would take that refund off the invoice. Less is
+      // booked through the refund's own row instead (failed or canceled: refunds.ts rebookPayment,
+      // which runs below whenever the read carries the refund list).
+      const split =
+        row && row.amountRefunded > reported.portion
+          ? { portion: row.amountRefunded, fee: row.feeRefunded ?? 0 }
+          : reported;
       const dispute = p.dispute;
       const data: Record<string, unknown> = {
         status,
