@@ -367,4 +367,42 @@ describe('a read of the payment older than a refund booked meanwhile', () => {
     expect(await readInvoice(env, documentId)).toMatchObject({ amountRefunded: 10000, balanceDue: 10000 });
     expect((await paymentsOf(documentId))[0]).toMatchObject({ status: 'refunded', amountRefunded: 10000 });
   });
+  it('does not book again a refund that failed after the read was taken (the read showed it succeeded)', async () => {
+    const { payment, piId, documentId } = await cardPaid(10000, 'pm_card_refundFail');
+    const strapi = env.app.strapi;
+    const providers = strapi.plugin('invoice-payments').service('providers') as unknown as {
+      forRow(row: { provider: string }): Promise<{
+        id: string;
+        retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<unknown>;
+      }>;
+    };
+    const settlement = strapi.plugin('invoice-payments').service('settlement') as unknown as {
+      applyPayment(p: unknown, ctx: Record<string, unknown>): Promise<unknown>;
+    };
+    const provider = await providers.forRow({ provider: 'stripe' });
+    const refund = await adminPost(`/payments/${payment.documentId}/refunds`, {});
+    expect(refund.status).toBe(200);
+    await waitForIdle(strapi, 15_000, env.standin);
+    // Read with its refund list while the refund still shows succeeded.
+    const before = (await provider.retrievePayment(piId, { withRefunds: true })) as { amountRefunded: number };
+    expect(before.amountRefunded).toBe(10000);
+
+    env.standin.control.failRefund(refund.body.data.refund.id as string);
+    await waitFor(
+      () => refundRows(documentId),
+      (rows) => rows[0]?.status === 'failed',
+      'the refund row to fail',
+    );
+    await waitForIdle(strapi, 15_000, env.standin);
+    expect(await readInvoice(env, documentId)).toMatchObject({ amountRefunded: 0, balanceDue: 0, state: 'paid' });
+
+    await settlement.applyPayment(before, {
+      provider,
+      actor: { type: 'system', label: 'Stripe webhook' },
+      eventId: 'evt_read_before_failure',
+    });
+    expect((await refundRows(documentId))[0]).toMatchObject({ status: 'failed' });
+    expect(await readInvoice(env, documentId)).toMatchObject({ amountRefunded: 0, balanceDue: 0, state: 'paid' });
+    expect((await paymentsOf(documentId))[0]).toMatchObject({ amountRefunded: 0 });
+  });
 });

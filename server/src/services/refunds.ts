@@ -300,11 +300,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     succeeded: RefundRow[],
   ): Promise<RefundRow> {
     const status = normalizeRefundStatus(r.status);
-    // Final states never move back (events come in any order); a later read is still applied.
+    // Final states never move back (events come in any order); a later read is still applied. Of
+    // the final ones only `succeeded` moves on, to failed (the bank returned it:
+    // https://docs.stripe.com/refunds#failed-refunds): a read still showing it succeeded, taken
+    // before the failure was booked, must not book the money as refunded again.
+    const same = row.providerRefundId === r.id;
     const next =
-      isFinalRefundStatus(row.status) && row.providerRefundId === r.id && !isFinalRefundStatus(status)
+      same && isFinalRefundStatus(row.status) && !isFinalRefundStatus(status)
         ? row.status
-        : status;
+        : same && (row.status === 'failed' || row.status === 'canceled') && status !== row.status
+          ? row.status
+          : status;
     const data: Record<string, unknown> = {
       providerRefundId: r.id,
       status: next,
