@@ -304,13 +304,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // the final ones only `succeeded` moves on, to failed (the bank returned it:
     // https://docs.stripe.com/refunds#failed-refunds): a read still showing it succeeded, taken
     // before the failure was booked, must not book the money as refunded again.
-    const same = row.providerRefundId === r.id;
-    const next =
-      same && isFinalRefundStatus(row.status) && !isFinalRefundStatus(status)
-        ? row.status
-        : same && (row.status === 'failed' || row.status === 'canceled') && status !== row.status
-          ? row.status
-          : status;
+    const ended = row.status === 'failed' || row.status === 'canceled';
+    const keep =
+      row.providerRefundId === r.id && (ended || (isFinalRefundStatus(row.status) && !isFinalRefundStatus(status)));
+    const next = keep ? row.status : status;
     const data: Record<string, unknown> = {
       providerRefundId: r.id,
       status: next,
