@@ -99,45 +99,47 @@ const scenarioEmails = (recipients: Map<string, number>) =>
   [...recipients].filter(([to]) => /^wh[ab]-\d+@example\.test$/.test(to)).reduce((n, [, count]) => n + count, 0);
 
 /**
- * Waits until every stored event reached a final state; returns when that happened. A backlog at
- * a slow settlement rate can take many minutes, so it gives up only when the backlog stopped
- * shrinking for `stallMs` (or after `maxMs` in all); `pending` is then what was left.
+ * Polls `count` until it is 0; returns when that happened, what it was first and what was left. A
+ * backlog at a slow rate can take many minutes, so it gives up only once the count stopped falling
+ * for `stallMs` (or after `maxMs` in all).
  */
-/**
- * Waits until no earlier email is left to send on any of the sites (all in one outbox each), so a
- * run does not share the machine with the previous run's email backlog; gives up once the count
- * stopped falling for two minutes. Returns what was unsent at the start and how long it took.
- */
-async function drainEmails(dbs: BenchDb[], stallMs = 120_000): Promise<{ unsent: number; seconds: number }> {
+async function untilNone(
+  count: () => Promise<number>,
+  stallMs = 120_000,
+  maxMs = 3_600_000,
+): Promise<{ at: number; first: number; left: number }> {
   const started = Date.now();
-  const count = async () => (await Promise.all(dbs.map(unsentEmails))).reduce((a, b) => a + b, 0);
-  const unsent = await count();
-  let lowest = unsent;
+  const first = await count();
+  let lowest = first;
   let progressAt = started;
-  for (let left = unsent; left > 0 && Date.now() - progressAt <= stallMs; left = await count()) {
+  for (let left = first; ; left = await count()) {
+    if (left === 0) return { at: Date.now(), first, left };
     if (left < lowest) {
       lowest = left;
       progressAt = Date.now();
     }
+    if (Date.now() - progressAt > stallMs || Date.now() - started > maxMs) return { at: Date.now(), first, left };
     await sleep(50);
   }
-  return { unsent, seconds: Math.round((Date.now() - started) / 100) / 10 };
 }
 
-async function drain(db: BenchDb, stallMs = 120_000, maxMs = 3_600_000): Promise<{ at: number; pending: number }> {
+/** Waits until every stored event reached a final state (untilNone); `pending` is what was left. */
+async function drain(db: BenchDb): Promise<{ at: number; pending: number }> {
+  const { at, left } = await untilNone(() => pendingEvents(db));
+  return { at, pending: left };
+}
+
+/**
+ * Waits until no earlier email is left to send on any of the sites (one outbox each), so a run does
+ * not share the machine with the previous run's email backlog. Returns what was unsent at the start
+ * and how long it took.
+ */
+async function drainEmails(dbs: BenchDb[]): Promise<{ unsent: number; seconds: number }> {
   const started = Date.now();
-  let lowest = Infinity;
-  let progressAt = started;
-  for (;;) {
-    const pending = await pendingEvents(db);
-    if (pending === 0) return { at: Date.now(), pending };
-    if (pending < lowest) {
-      lowest = pending;
-      progressAt = Date.now();
-    }
-    if (Date.now() - progressAt > stallMs || Date.now() - started > maxMs) return { at: Date.now(), pending };
-    await sleep(50);
-  }
+  const { at, first } = await untilNone(async () =>
+    (await Promise.all(dbs.map(unsentEmails))).reduce((a, b) => a + b, 0),
+  );
+  return { unsent: first, seconds: secs(at - started) };
 }
 
 function webhookFeed(events: StripeEvent[]) {

@@ -335,21 +335,27 @@ describe('sending an invoice when the email fails (defect 9)', () => {
 });
 
 describe('a read of the payment older than a refund booked meanwhile', () => {
+  /** The Stripe provider and settlement as the webhook path uses them (Strapi types services loosely). */
+  async function services() {
+    const strapi = env.app.strapi;
+    const providers = strapi.plugin('invoice-payments').service('providers') as unknown as {
+      forRow(row: { provider: string }): Promise<{
+        id: string;
+        retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<unknown>;
+      }>;
+    };
+    const settlement = strapi.plugin('invoice-payments').service('settlement') as unknown as {
+      applyPayment(p: unknown, ctx: Record<string, unknown>): Promise<unknown>;
+    };
+    return { strapi, settlement, provider: await providers.forRow({ provider: 'stripe' }) };
+  }
   // A webhook's re-read of the payment (a fee update, a redelivered event) made before an admin's
   // refund and applied after it was booked: seen in CI under load, where the refund vanished from
   // the invoice (amountRefunded 0) while Stripe had made it. Stripe's amount_refunded in that read
   // is older than the refund row (https://docs.stripe.com/api/charges/object#charge_object-amount_refunded).
   it('keeps the refund on the payment and the invoice', async () => {
     const { payment, piId, documentId } = await cardPaid(10000);
-    const strapi = env.app.strapi;
-    // The services' shapes are the plugin's (providers.ts, settlement.ts); Strapi types them loosely.
-    const providers = strapi.plugin('invoice-payments').service('providers') as unknown as {
-      forRow(row: { provider: string }): Promise<{ id: string; retrievePayment(id: string): Promise<unknown> }>;
-    };
-    const settlement = strapi.plugin('invoice-payments').service('settlement') as unknown as {
-      applyPayment(p: unknown, ctx: Record<string, unknown>): Promise<unknown>;
-    };
-    const provider = await providers.forRow({ provider: 'stripe' });
+    const { strapi, settlement, provider } = await services();
     const before = (await provider.retrievePayment(piId)) as { amountRefunded: number };
     expect(before.amountRefunded).toBe(0);
 
@@ -369,17 +375,7 @@ describe('a read of the payment older than a refund booked meanwhile', () => {
   });
   it('does not book again a refund that failed after the read was taken (the read showed it succeeded)', async () => {
     const { payment, piId, documentId } = await cardPaid(10000, 'pm_card_refundFail');
-    const strapi = env.app.strapi;
-    const providers = strapi.plugin('invoice-payments').service('providers') as unknown as {
-      forRow(row: { provider: string }): Promise<{
-        id: string;
-        retrievePayment(id: string, opts?: { withRefunds?: boolean }): Promise<unknown>;
-      }>;
-    };
-    const settlement = strapi.plugin('invoice-payments').service('settlement') as unknown as {
-      applyPayment(p: unknown, ctx: Record<string, unknown>): Promise<unknown>;
-    };
-    const provider = await providers.forRow({ provider: 'stripe' });
+    const { strapi, settlement, provider } = await services();
     const refund = await adminPost(`/payments/${payment.documentId}/refunds`, {});
     expect(refund.status).toBe(200);
     await waitForIdle(strapi, 15_000, env.standin);
